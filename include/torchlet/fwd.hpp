@@ -1,0 +1,22 @@
+#pragma once
+// Forward declarations: names only, for headers that do not need definitions.
+#include <cstdint>
+
+namespace torchlet {
+template <class T>
+class BasicTensor;
+using Tensor = BasicTensor<float>;
+using DoubleTensor = BasicTensor<double>;
+using LongTensor = BasicTensor<std::int64_t>;
+using IntTensor = BasicTensor<std::int32_t>;
+using ByteTensor = BasicTensor<std::uint8_t>;
+using BoolTensor = BasicTensor<bool>;
+
+namespace nn {
+class Module;
+}
+namespace data {
+template <class D>
+class DataLoader;
+}
+}  // namespace torchlet

@@ -1,0 +1,69 @@
+#pragma once
+// nn::Linear: y = x W^T + b. x [*, in_features] -> [*, out_features].
+// weight [out_features, in_features], bias [out_features]; PyTorch's default init:
+// kaiming_uniform_(weight, a = sqrt(5)), bias ~ U(-1/sqrt(in), 1/sqrt(in)).
+#include <cmath>
+
+#include "torchlet/nn/functional/linear.hpp"
+#include "torchlet/nn/init.hpp"
+#include "torchlet/nn/module.hpp"
+
+namespace torchlet::nn {
+
+class Linear : public Module {
+ public:
+  std::int64_t in_features, out_features;
+  Tensor weight, bias;
+
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true)
+      : in_features(in_features), out_features(out_features) {
+    if (in_features < 0 || out_features < 0)
+      throw std::invalid_argument("Linear: in_features and out_features must be non-negative, got " +
+                                  std::to_string(in_features) + " and " + std::to_string(out_features));
+    weight = empty({out_features, in_features});
+    if (bias) this->bias = empty({out_features});
+    reset_parameters();
+    register_all();
+  }
+  /// Moves keep working (Sequential{Linear{...}}): the registrations are made again.
+  Linear(Linear&& o)
+      : in_features(o.in_features), out_features(o.out_features), weight(std::move(o.weight)), bias(std::move(o.bias)) {
+    copy_state_from(o);
+    register_all();
+  }
+
+  void reset_parameters() {
+    if (in_features == 0) {
+      init::zeros_(weight);
+    } else {
+      init::kaiming_uniform_(weight, std::sqrt(5.0));
+    }
+    if (bias.defined()) {
+      const double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
+      init::uniform_(bias, -bound, bound);
+    }
+  }
+
+  /// x: [*, in_features] -> [*, out_features]
+  Tensor forward(const Tensor& x) override {
+    if (x.dim() < 1 || x.size(-1) != in_features)
+      throw ShapeError("Linear(in_features=" + std::to_string(in_features) + "): input has " +
+                       (x.dim() ? std::to_string(x.size(-1)) : std::string("no")) + " features (shape " +
+                       to_string(x.shape()) + ")");
+    return functional::linear(x, weight, bias);
+  }
+
+  std::string name() const override { return "Linear"; }
+  std::string extra_repr() const override {
+    return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
+           ", bias=" + (bias.defined() ? "True" : "False");
+  }
+
+ private:
+  void register_all() {
+    register_parameter("weight", weight);
+    if (bias.defined()) register_parameter("bias", bias);
+  }
+};
+
+}  // namespace torchlet::nn

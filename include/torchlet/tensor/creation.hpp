@@ -1,0 +1,158 @@
+#pragma once
+// Tensor factories: zeros, ones, full, empty, arange, from data, random.
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+#include "torchlet/tensor/basic_tensor.hpp"
+#include "torchlet/tensor/random.hpp"
+
+namespace torchlet {
+
+template <class T = float>
+BasicTensor<T> empty(const Shape& shape) {
+  return BasicTensor<T>::empty(shape);
+}
+template <class T = float>
+BasicTensor<T> full(const Shape& shape, T value) {
+  auto t = BasicTensor<T>::empty(shape);
+  std::fill_n(t.data(), t.numel(), value);
+  return t;
+}
+template <class T = float>
+BasicTensor<T> zeros(const Shape& shape) {
+  auto t = BasicTensor<T>::empty(shape);
+  if (t.numel()) std::memset(static_cast<void*>(t.data()), 0, sizeof(T) * t.numel());
+  return t;
+}
+template <class T = float>
+BasicTensor<T> ones(const Shape& shape) {
+  return full<T>(shape, T(1));
+}
+template <class T>
+BasicTensor<T> zeros_like(const BasicTensor<T>& t) {
+  return zeros<T>(t.shape());
+}
+template <class T>
+BasicTensor<T> ones_like(const BasicTensor<T>& t) {
+  return ones<T>(t.shape());
+}
+template <class T>
+BasicTensor<T> empty_like(const BasicTensor<T>& t) {
+  return empty<T>(t.shape());
+}
+template <class T>
+BasicTensor<T> full_like(const BasicTensor<T>& t, T value) {
+  return full<T>(t.shape(), value);
+}
+
+/// Tensor from a flat vector and a shape (copies the data).
+template <class T>
+BasicTensor<T> from_vector(const std::vector<T>& values, const Shape& shape) {
+  detail::check_shape("from_vector", shape);
+  if (static_cast<std::int64_t>(values.size()) != detail::numel_of(shape))
+    throw ShapeError("from_vector: " + std::to_string(values.size()) +
+                     " values do not fill shape " + to_string(shape));
+  auto t = BasicTensor<T>::empty(shape);
+  std::copy(values.begin(), values.end(), t.data());
+  return t;
+}
+/// 1-D tensor from a vector (torch.tensor([..])).
+template <class T>
+BasicTensor<T> from_vector(const std::vector<T>& values) {
+  return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
+}
+
+/// torchlet::tensor({1.f, 2.f}) and torchlet::tensor({{1.f, 2.f}, {3.f, 4.f}}).
+template <class T>
+BasicTensor<T> tensor(std::initializer_list<T> values) {
+  return from_vector(std::vector<T>(values));
+}
+template <class T>
+BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows) {
+  std::vector<T> v;
+  const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
+  for (auto& r : rows) {
+    if (static_cast<std::int64_t>(r.size()) != cols)
+      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
+                       std::to_string(r.size()) + " elements)");
+    v.insert(v.end(), r.begin(), r.end());
+  }
+  return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
+}
+template <class T>
+BasicTensor<T> tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
+  std::vector<T> v;
+  Shape inner;
+  for (auto& b : blocks) {
+    auto t = tensor<T>(b);
+    if (!inner.empty() && inner != t.shape())
+      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " + to_string(t.shape()) + ")");
+    inner = t.shape();
+    auto tv = t.to_vector();
+    v.insert(v.end(), tv.begin(), tv.end());
+  }
+  Shape s{static_cast<std::int64_t>(blocks.size())};
+  if (inner.empty()) inner = {0, 0};
+  s.insert(s.end(), inner.begin(), inner.end());
+  return from_vector(v, s);
+}
+/// Zero-dimensional tensor holding one value (torch.tensor(3.0)).
+template <class T>
+BasicTensor<T> scalar_tensor(T value) {
+  auto t = BasicTensor<T>::empty({});
+  *t.data() = value;
+  return t;
+}
+
+/// [start, end) with step (torch.arange).
+template <class T = float>
+BasicTensor<T> arange(T start, T end, T step = T(1)) {
+  if (step == T(0)) throw std::invalid_argument("arange: step must be nonzero");
+  const double n = std::ceil((static_cast<double>(end) - start) / static_cast<double>(step));
+  auto t = BasicTensor<T>::empty({n > 0 ? static_cast<std::int64_t>(n) : 0});
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(start + i * step);
+  return t;
+}
+template <class T = float>
+BasicTensor<T> arange(T end) {
+  return arange<T>(T(0), end, T(1));
+}
+
+/// Uniform [0, 1) (torch.rand).
+template <class T = float>
+BasicTensor<T> rand(const Shape& shape, Generator& gen = default_generator()) {
+  auto t = BasicTensor<T>::empty(shape);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.uniform());
+  return t;
+}
+/// Standard normal (torch.randn).
+template <class T = float>
+BasicTensor<T> randn(const Shape& shape, Generator& gen = default_generator()) {
+  auto t = BasicTensor<T>::empty(shape);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.normal());
+  return t;
+}
+/// Integers in [low, high) (torch.randint).
+template <class T = std::int64_t>
+BasicTensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape,
+                       Generator& gen = default_generator()) {
+  if (high <= low) throw std::invalid_argument("randint: expected low < high, got " + std::to_string(low) + " >= " + std::to_string(high));
+  auto t = BasicTensor<T>::empty(shape);
+  const auto span = static_cast<std::uint64_t>(high - low);
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    t.data()[i] = static_cast<T>(low + static_cast<std::int64_t>(gen.randint(span)));
+  return t;
+}
+/// A random permutation of 0..n-1 (torch.randperm), Fisher-Yates.
+inline BasicTensor<std::int64_t> randperm(std::int64_t n, Generator& gen = default_generator()) {
+  auto t = BasicTensor<std::int64_t>::empty({n});
+  auto* p = t.data();
+  for (std::int64_t i = 0; i < n; ++i) p[i] = i;
+  for (std::int64_t i = n - 1; i > 0; --i)
+    std::swap(p[i], p[static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(i) + 1))]);
+  return t;
+}
+
+}  // namespace torchlet

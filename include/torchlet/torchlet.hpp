@@ -1,0 +1,9 @@
+#pragma once
+// torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
+#include "torchlet/data.hpp"
+#include "torchlet/errors.hpp"
+#include "torchlet/nn.hpp"
+#include "torchlet/optim.hpp"
+#include "torchlet/tensor.hpp"
+#include "torchlet/vision.hpp"
+#include "torchlet/utils/progress.hpp"

@@ -1,0 +1,15 @@
+# Runs EXE (from another working directory, to prove the data is found anyway) and
+# checks that its last line is "test accuracy: 0.XXXX" with a value >= MIN_ACCURACY.
+execute_process(COMMAND ${EXE} ${ARGS} WORKING_DIRECTORY /tmp RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} exited with ${rc}: ${err}")
+endif()
+string(STRIP "${out}" out)
+string(REGEX MATCH "[^\n]*$" last "${out}")
+if(NOT last MATCHES "^test accuracy: ([01]\\.[0-9][0-9][0-9][0-9])$")
+  message(FATAL_ERROR "last line is '${last}', expected 'test accuracy: 0.XXXX'")
+endif()
+if(CMAKE_MATCH_1 LESS MIN_ACCURACY)
+  message(FATAL_ERROR "test accuracy ${CMAKE_MATCH_1} < ${MIN_ACCURACY}")
+endif()

@@ -1,0 +1,11 @@
+# A missing data directory: exit status 1 and a message naming the expected files.
+execute_process(COMMAND ${EXE} --data /nonexistent/torchlet-data RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "expected exit status 1, got ${rc}")
+endif()
+foreach(needle "train-images-idx3-ubyte" "train-labels-idx1-ubyte" "/nonexistent/torchlet-data" "--data")
+  string(FIND "${err}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "error message does not mention '${needle}':\n${err}")
+  endif()
+endforeach()

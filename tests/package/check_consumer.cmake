@@ -1,0 +1,32 @@
+# Builds tests/package/consumer against torchlet in MODE (package | subdirectory) in a
+# scratch directory WORK, then runs it from SOURCE (it reads data/mnist from there).
+file(REMOVE_RECURSE ${WORK})
+set(gen_args -DCMAKE_BUILD_TYPE=Release)
+if(MODE STREQUAL "package")
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/torchlet-build ${gen_args}
+                          -DTORCHLET_BUILD_TESTS=OFF -DTORCHLET_BUILD_EXAMPLES=OFF -DTORCHLET_INSTALL=ON
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "configuring torchlet for install failed")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} --install ${WORK}/torchlet-build --prefix ${WORK}/prefix RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "installing torchlet failed")
+  endif()
+  list(APPEND gen_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+else()
+  list(APPEND gen_args -DTORCHLET_MODE=subdirectory -DTORCHLET_SOURCE=${SOURCE})
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE}/tests/package/consumer -B ${WORK}/consumer-build ${gen_args}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the consumer (${MODE}) failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/consumer-build RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the consumer (${MODE}) failed")
+endif()
+execute_process(COMMAND ${WORK}/consumer-build/consumer WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the consumer (${MODE}) exited with ${rc}")
+endif()

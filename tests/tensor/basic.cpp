@@ -1,0 +1,146 @@
+// BasicTensor: creation, shapes, views sharing storage, broadcasting arithmetic, errors.
+#include <sstream>
+
+#include <torchlet/tensor.hpp>
+
+#include "catch.hpp"
+
+using namespace torchlet;
+
+TEST_CASE("tensors are created with the right shape and values") {
+  auto z = zeros({2, 3});
+  CHECK(z.shape() == Shape{2, 3});
+  CHECK(z.numel() == 6);
+  CHECK(z.dim() == 2);
+  CHECK(z.size(-1) == 3);
+  CHECK(sum(z).item() == 0.0f);
+  auto t = tensor<float>({{1.f, 2.f}, {3.f, 4.f}});
+  CHECK(t.to_vector() == std::vector<float>{1, 2, 3, 4});
+  CHECK(full({3}, 7).to_vector() == std::vector<int>{7, 7, 7});
+  CHECK(arange<float>(0.f, 1.f, 0.25f).to_vector() == std::vector<float>{0, 0.25f, 0.5f, 0.75f});
+  CHECK_THROWS_AS(tensor<float>({{1.f, 2.f}, {3.f}}), ShapeError);
+  CHECK_THROWS_AS(t.size(2), std::out_of_range);
+}
+
+TEST_CASE("storage is 64-byte aligned") {
+  for (int n : {1, 3, 17, 1000}) {
+    auto t = empty({n});
+    CHECK(reinterpret_cast<std::uintptr_t>(t.data()) % 64 == 0);
+  }
+}
+
+TEST_CASE("reshape, view, flatten and operator[] share storage") {
+  auto x = arange<float>(24.f).reshape({2, 3, 4});
+  auto f = x.flatten(1);
+  CHECK(f.shape() == Shape{2, 12});
+  CHECK(f.data() == x.data());
+  auto v = x.view({-1, 4});
+  CHECK(v.shape() == Shape{6, 4});
+  auto row = x[1];
+  CHECK(row.shape() == Shape{3, 4});
+  CHECK(row.data() == x.data() + 12);
+  {
+    NoGradGuard g;
+    row.fill_(0.f);
+  }
+  CHECK(x.data()[12] == 0.f);
+  CHECK(x.data()[11] == 11.f);
+  CHECK_THROWS_AS(x.view({5, -1}), ShapeError);
+  CHECK_THROWS_AS(x.view({-1, -1}), ShapeError);
+  CHECK_THROWS_AS(x[2], std::out_of_range);
+  CHECK(x[-1].data() == x.data() + 12);
+  CHECK(x.unsqueeze(0).shape() == Shape{1, 2, 3, 4});
+  CHECK(x.unsqueeze(0).squeeze(0).shape() == Shape{2, 3, 4});
+}
+
+TEST_CASE("arithmetic broadcasts like PyTorch") {
+  auto a = tensor<float>({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});
+  auto row = tensor<float>({10.f, 20.f, 30.f});
+  auto col = tensor<float>({{100.f}, {200.f}});
+  CHECK((a + row).to_vector() == std::vector<float>{11, 22, 33, 14, 25, 36});
+  CHECK((a + col).to_vector() == std::vector<float>{101, 102, 103, 204, 205, 206});
+  CHECK((row + a).to_vector() == std::vector<float>{11, 22, 33, 14, 25, 36});
+  CHECK((col - a).to_vector() == std::vector<float>{99, 98, 97, 196, 195, 194});
+  CHECK((a * 2).to_vector() == std::vector<float>{2, 4, 6, 8, 10, 12});
+  CHECK((1.0 / tensor<float>({2.f, 4.f})).to_vector() == std::vector<float>{0.5f, 0.25f});
+  // [2, 1, 3] + [4, 1]: general broadcast -> [2, 4, 3]
+  auto b = arange<float>(6.f).reshape({2, 1, 3});
+  auto c = arange<float>(4.f).reshape({4, 1});
+  auto s = b + c;
+  CHECK(s.shape() == Shape{2, 4, 3});
+  CHECK(s.data()[1 * 12 + 2 * 3 + 1] == 4.f + 2.f);
+  CHECK_THROWS_AS(a + tensor<float>({1.f, 2.f}), ShapeError);
+  try {
+    (void)(a + tensor<float>({1.f, 2.f}));
+  } catch (const ShapeError& e) {
+    CHECK(std::string(e.what()).find("[2, 3]") != std::string::npos);
+    CHECK(std::string(e.what()).find("[2]") != std::string::npos);
+  }
+}
+
+TEST_CASE("matmul follows torch.matmul and names both shapes on mismatch") {
+  auto a = arange<float>(6.f).reshape({2, 3});
+  auto b = arange<float>(12.f).reshape({3, 4});
+  auto c = matmul(a, b);
+  CHECK(c.shape() == Shape{2, 4});
+  CHECK(c.to_vector() == std::vector<float>{20, 23, 26, 29, 56, 68, 80, 92});
+  CHECK(matmul(tensor<float>({1.f, 2.f, 3.f}), tensor<float>({4.f, 5.f, 6.f})).item() == 32.f);
+  CHECK(matmul(a, tensor<float>({1.f, 1.f, 1.f})).to_vector() == std::vector<float>{3, 12});
+  try {
+    (void)matmul(zeros({64, 784}), zeros({10, 784}));
+    FAIL("no exception");
+  } catch (const ShapeError& e) {
+    CHECK(std::string(e.what()) == "matmul: [64, 784] @ [10, 784] - inner dimensions differ (784 vs 10)");
+  }
+}
+
+TEST_CASE("reductions, argmax and log_softmax") {
+  auto x = tensor<float>({{1.f, 5.f, 3.f}, {7.f, 2.f, 2.f}});
+  CHECK(x.sum().item() == 20.f);
+  CHECK(x.sum(0).to_vector() == std::vector<float>{8, 7, 5});
+  CHECK(x.sum(1, true).shape() == Shape{2, 1});
+  CHECK(x.mean().item() == Approx(20.0 / 6));
+  CHECK(x.argmax(1).to_vector() == std::vector<std::int64_t>{1, 0});
+  CHECK(x.max().item() == 7.f);
+  auto ls = x.log_softmax(1);
+  auto p = ls.exp().sum(1);
+  CHECK(p.to_vector()[0] == Approx(1.0));
+  CHECK(p.to_vector()[1] == Approx(1.0));
+  auto big = tensor<float>({{1e4f, -1e4f, 0.f}});
+  auto lb = big.log_softmax(1).to_vector();
+  CHECK(lb[0] == Approx(0.0));
+  CHECK(std::isfinite(lb[1]));
+}
+
+TEST_CASE("comparisons give bool tensors whose sum counts") {
+  auto a = tensor<std::int64_t>({1, 2, 3, 4});
+  auto b = tensor<std::int64_t>({1, 0, 3, 0});
+  CHECK((a == b).sum().item() == 2);
+  CHECK((a > 2).sum().item() == 2);
+}
+
+TEST_CASE("printing matches PyTorch's format") {
+  std::ostringstream os;
+  auto t = tensor<float>({{0.1f, 0.2f}});
+  t.requires_grad_();
+  os << t;
+  CHECK(os.str() == "tensor([[0.1000, 0.2000]], requires_grad=True)");
+  os.str("");
+  os << tensor<std::int64_t>({1, 2, 3});
+  CHECK(os.str() == "tensor([1, 2, 3])");
+  os.str("");
+  os << tensor<float>({1.f, 2.f});
+  CHECK(os.str() == "tensor([1., 2.])");
+}
+
+TEST_CASE("a seeded generator is reproducible") {
+  manual_seed(42);
+  auto a = randn({100});
+  manual_seed(42);
+  auto b = randn({100});
+  CHECK(a.to_vector() == b.to_vector());
+  Generator g(7);
+  auto p = randperm(10, g).to_vector();
+  std::sort(p.begin(), p.end());
+  for (int i = 0; i < 10; ++i) CHECK(p[static_cast<std::size_t>(i)] == i);
+}
