@@ -1,7 +1,17 @@
 #pragma once
 // torchlet::nn: modules, layers, functional forms, init and losses.
+#include "torchlet/nn/activation.hpp"
+#include "torchlet/nn/batchnorm.hpp"
+#include "torchlet/nn/container.hpp"
+#include "torchlet/nn/conv.hpp"
+#include "torchlet/nn/dropout.hpp"
+#include "torchlet/nn/embedding.hpp"
+#include "torchlet/nn/flatten.hpp"
 #include "torchlet/nn/functional.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/linear.hpp"
 #include "torchlet/nn/loss.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/normalization.hpp"
+#include "torchlet/nn/pooling.hpp"
+#include "torchlet/nn/state_dict.hpp"

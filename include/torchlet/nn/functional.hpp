@@ -1,4 +1,10 @@
 #pragma once
 // nn::functional: stateless forms of the layers and losses.
+#include "torchlet/nn/functional/activation.hpp"
+#include "torchlet/nn/functional/conv.hpp"
+#include "torchlet/nn/functional/dropout.hpp"
+#include "torchlet/nn/functional/embedding.hpp"
 #include "torchlet/nn/functional/linear.hpp"
 #include "torchlet/nn/functional/loss.hpp"
+#include "torchlet/nn/functional/normalization.hpp"
+#include "torchlet/nn/functional/pooling.hpp"

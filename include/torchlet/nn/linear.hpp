@@ -1,5 +1,5 @@
 #pragma once
-// nn::Linear: y = x W^T + b. x [*, in_features] -> [*, out_features].
+// nn::Identity, and nn::Linear: y = x W^T + b. x [*, in_features] -> [*, out_features].
 // weight [out_features, in_features], bias [out_features]; PyTorch's default init:
 // kaiming_uniform_(weight, a = sqrt(5)), bias ~ U(-1/sqrt(in), 1/sqrt(in)).
 #include <cmath>
@@ -9,6 +9,12 @@
 #include "torchlet/nn/module.hpp"
 
 namespace torchlet::nn {
+
+/// nn::Identity: forward(x) = x (a placeholder that keeps a model's structure).
+class Identity : public StatelessModule {
+ public:
+  Tensor forward(const Tensor& x) override { return x; }
+};
 
 class Linear : public Module {
  public:

@@ -1,0 +1,22 @@
+#pragma once
+// nn::Dropout: zeroes elements with probability p in training mode, identity in eval.
+#include "torchlet/nn/functional/dropout.hpp"
+#include "torchlet/nn/module.hpp"
+
+namespace torchlet::nn {
+
+class Dropout : public StatelessModule {
+ public:
+  double p;
+  explicit Dropout(double p = 0.5) : p(p) {
+    if (!(p >= 0.0 && p <= 1.0))
+      throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+  }
+  /// x [*] -> [*]
+  Tensor forward(const Tensor& x) override { return functional::dropout(x, p, is_training()); }
+  std::string extra_repr() const override {
+    return "p=" + torchlet::detail::nnfmt::py_float(p) + ", inplace=False";
+  }
+};
+
+}  // namespace torchlet::nn

@@ -1,0 +1,71 @@
+#pragma once
+// nn::Embedding: a lookup table. indices [*] (LongTensor) -> [*, embedding_dim].
+// weight [num_embeddings, embedding_dim] ~ N(0, 1), its padding_idx row zero and never
+// updated (its gradient is zero).
+#include <optional>
+
+#include "torchlet/nn/functional/embedding.hpp"
+#include "torchlet/nn/init.hpp"
+#include "torchlet/nn/module.hpp"
+
+namespace torchlet::nn {
+
+/// Embedding's arguments after embedding_dim, in PyTorch's order (padding_idx may be negative).
+struct EmbeddingOptions {
+  std::optional<std::int64_t> padding_idx = std::nullopt;
+};
+
+class Embedding : public Module {
+ public:
+  std::int64_t num_embeddings, embedding_dim;
+  std::optional<std::int64_t> padding_idx;
+  Tensor weight;
+
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {})
+      : num_embeddings(num_embeddings), embedding_dim(embedding_dim), padding_idx(options.padding_idx) {
+    if (num_embeddings <= 0 || embedding_dim <= 0)
+      throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be positive, got " +
+                                  std::to_string(num_embeddings) + " and " + std::to_string(embedding_dim));
+    if (padding_idx) {
+      if (*padding_idx >= num_embeddings || *padding_idx < -num_embeddings)
+        throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*padding_idx) +
+                                    " must be within num_embeddings " + std::to_string(num_embeddings));
+      if (*padding_idx < 0) *padding_idx += num_embeddings;
+    }
+    weight = empty({num_embeddings, embedding_dim});
+    reset_parameters();
+    register_parameter("weight", weight);
+  }
+  Embedding(Embedding&& o)
+      : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim), padding_idx(o.padding_idx),
+        weight(std::move(o.weight)) {
+    copy_state_from(o);
+    register_parameter("weight", weight);
+  }
+
+  void reset_parameters() {
+    init::normal_(weight);
+    if (padding_idx) {
+      NoGradGuard no_grad;
+      weight[*padding_idx].fill_(0.0f);
+    }
+  }
+
+  /// indices [*] -> [*, embedding_dim]. (Forward hooks run only for calls with a Tensor.)
+  using Module::operator();
+  Tensor operator()(const LongTensor& indices) { return forward(indices); }
+  Tensor forward(const LongTensor& indices) { return functional::embedding(indices, weight, padding_idx); }
+  Tensor forward(const Tensor& x) override {
+    throw std::invalid_argument("Embedding: indices must be a LongTensor (int64), got a " +
+                                std::string(dtype_name<float>()) + " tensor of shape " + to_string(x.shape()) +
+                                "; convert with x.to<std::int64_t>()");
+  }
+
+  std::string extra_repr() const override {
+    std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
+    if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
+    return s;
+  }
+};
+
+}  // namespace torchlet::nn

@@ -1,0 +1,17 @@
+#pragma once
+// nn::Flatten: x [N, d1, d2, ...] -> [N, d1 * d2 * ...] (dims start_dim..end_dim merged; a view).
+#include "torchlet/nn/module.hpp"
+
+namespace torchlet::nn {
+
+class Flatten : public StatelessModule {
+ public:
+  std::int64_t start_dim, end_dim;
+  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
+  Tensor forward(const Tensor& x) override { return x.flatten(start_dim, end_dim); }
+  std::string extra_repr() const override {
+    return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);
+  }
+};
+
+}  // namespace torchlet::nn

@@ -1,0 +1,31 @@
+#pragma once
+// dropout(x, p, training): in training, zeroes each element with probability p and
+// scales the rest by 1 / (1 - p); the identity otherwise. x [*] -> [*].
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::nn::functional {
+
+inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator()) {
+  if (!(p >= 0.0 && p <= 1.0))
+    throw std::invalid_argument("dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+  if (!training || p == 0.0) return x;
+  // mask holds 0 or 1 / (1 - p); p == 1 drops everything.
+  auto mask = Tensor::empty(x.shape());
+  const float scale = p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - p));
+  float* m = mask.data();
+  for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() < p ? 0.0f : scale;
+  auto out = Tensor::empty(x.shape());
+  torchlet::detail::amap(out.data(), out.numel()) =
+      torchlet::detail::camap(x.data(), x.numel()) * torchlet::detail::camap(m, mask.numel());
+  if (torchlet::detail::needs_graph<float>({&x}))
+    torchlet::detail::record(out, "DropoutBackward", {&x}, [mask](const Tensor& g) {
+      auto gi = Tensor::empty(g.shape());
+      torchlet::detail::amap(gi.data(), gi.numel()) =
+          torchlet::detail::camap(g.data(), g.numel()) * torchlet::detail::camap(mask.data(), mask.numel());
+      return std::vector<Tensor>{gi};
+    });
+  return out;
+}
+
+}  // namespace torchlet::nn::functional

@@ -1,0 +1,186 @@
+#pragma once
+// 2-D pooling over x [N, C, H, W] (or unbatched [C, H, W]) -> [N, C, H_out, W_out]:
+//   max_pool2d / avg_pool2d: H_out = (H + 2 * padding - dilation * (k - 1) - 1) / stride + 1
+//     (rounded up with ceil_mode, the last window starting inside the input or left padding);
+//   adaptive_avg_pool2d: output (oh, ow) averages rows [floor(i*H/oh), ceil((i+1)*H/oh)) (and cols).
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "torchlet/nn/functional/conv.hpp"
+
+namespace torchlet::detail {
+
+inline Window2d pool_window(const char* op, const Tensor& x, nn::IntPair k, nn::IntPair s, nn::IntPair p,
+                            nn::IntPair d, bool ceil_mode) {
+  if (k.h < 1 || k.w < 1 || s.h < 1 || s.w < 1 || d.h < 1 || d.w < 1)
+    throw std::invalid_argument(std::string(op) + ": kernel_size " + k.tuple_repr() + ", stride " + s.tuple_repr() +
+                                " and dilation " + d.tuple_repr() + " must be positive");
+  if (p.h < 0 || p.w < 0 || p.h > k.h / 2 || p.w > k.w / 2)
+    throw std::invalid_argument(std::string(op) + ": pad should be at most half of the effective kernel size, but got pad=" +
+                                p.tuple_repr() + " and kernel_size=" + k.tuple_repr());
+  Window2d g{x.size(0), x.size(1), x.size(2), x.size(3), k.h, k.w, s.h, s.w, p.h, p.w, d.h, d.w, 0, 0};
+  g.oh = window_out(g.h, g.kh, g.sh, g.ph, g.dh, ceil_mode);
+  g.ow = window_out(g.w, g.kw, g.sw, g.pw, g.dw, ceil_mode);
+  if (g.oh <= 0 || g.ow <= 0)
+    throw ShapeError(std::string(op) + ": input " + to_string(x.shape()) + " is too small for kernel_size " +
+                     k.tuple_repr() + " (output size " + std::to_string(g.oh) + "x" + std::to_string(g.ow) + ")");
+  return g;
+}
+
+}  // namespace torchlet::detail
+
+namespace torchlet::nn::functional {
+
+/// Max over each window; the gradient goes to the (first) maximum. stride defaults to kernel_size.
+inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+                         IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false) {
+  return torchlet::detail::with_batch_dim("max_pool2d", input, [&](const Tensor& x) {
+    const auto g = torchlet::detail::pool_window("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding,
+                                                 dilation, ceil_mode);
+    const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
+    auto y = Tensor::empty({g.n, g.c, g.oh, g.ow});
+    auto idx = LongTensor::empty({planes * L});  // flat index in the input plane
+    const float* xp = x.data();
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float* plane = xp + pl * g.h * g.w;
+      float* out = y.data() + pl * L;
+      std::int64_t* ix = idx.data() + pl * L;
+      for (std::int64_t oh = 0; oh < g.oh; ++oh)
+        for (std::int64_t ow = 0; ow < g.ow; ++ow) {
+          std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+          const std::int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
+          while (h0 < 0) h0 += g.dh;
+          while (w0 < 0) w0 += g.dw;
+          float best = -std::numeric_limits<float>::infinity();
+          std::int64_t bi = h0 * g.w + w0;
+          for (std::int64_t ih = h0; ih < h1; ih += g.dh)
+            for (std::int64_t iw = w0; iw < w1; iw += g.dw) {
+              const float v = plane[ih * g.w + iw];
+              if (v > best || std::isnan(v)) {
+                best = v;
+                bi = ih * g.w + iw;
+              }
+            }
+          out[oh * g.ow + ow] = best;
+          ix[oh * g.ow + ow] = bi;
+        }
+    }
+    if (torchlet::detail::needs_graph<float>({&x}))
+      torchlet::detail::record(y, "MaxPool2DWithIndicesBackward", {&x}, [idx, g, planes, L](const Tensor& gy) {
+        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+        for (std::int64_t pl = 0; pl < planes; ++pl) {
+          float* d = dx.data() + pl * g.h * g.w;
+          const float* s = gy.data() + pl * L;
+          const std::int64_t* ix = idx.data() + pl * L;
+          for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
+        }
+        return std::vector<Tensor>{dx};
+      });
+    return y;
+  });
+}
+
+/// Mean over each window. count_include_pad counts padded positions in the divisor;
+/// divisor_override (if non-zero) replaces the divisor.
+inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+                         IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true,
+                         std::int64_t divisor_override = 0) {
+  return torchlet::detail::with_batch_dim("avg_pool2d", input, [&](const Tensor& x) {
+    const auto g = torchlet::detail::pool_window("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding,
+                                                 1, ceil_mode);
+    const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
+    // Per output position: the clipped window and its divisor (the same for every plane).
+    struct Cell {
+      std::int64_t h0, h1, w0, w1;
+      float scale;
+    };
+    std::vector<Cell> cells(static_cast<std::size_t>(L));
+    for (std::int64_t oh = 0; oh < g.oh; ++oh)
+      for (std::int64_t ow = 0; ow < g.ow; ++ow) {
+        std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+        std::int64_t h1 = std::min(h0 + g.kh, g.h + g.ph), w1 = std::min(w0 + g.kw, g.w + g.pw);
+        const std::int64_t pool_size = (h1 - h0) * (w1 - w0);
+        h0 = std::max<std::int64_t>(h0, 0);
+        w0 = std::max<std::int64_t>(w0, 0);
+        h1 = std::min(h1, g.h);
+        w1 = std::min(w1, g.w);
+        const std::int64_t div =
+            divisor_override ? divisor_override : (count_include_pad ? pool_size : (h1 - h0) * (w1 - w0));
+        cells[static_cast<std::size_t>(oh * g.ow + ow)] = {h0, h1, w0, w1, div > 0 ? 1.0f / static_cast<float>(div) : 0.0f};
+      }
+    auto y = Tensor::empty({g.n, g.c, g.oh, g.ow});
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float* plane = x.data() + pl * g.h * g.w;
+      float* out = y.data() + pl * L;
+      for (std::int64_t i = 0; i < L; ++i) {
+        const auto& c = cells[static_cast<std::size_t>(i)];
+        float s = 0;
+        for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
+          for (std::int64_t iw = c.w0; iw < c.w1; ++iw) s += plane[ih * g.w + iw];
+        out[i] = s * c.scale;
+      }
+    }
+    if (torchlet::detail::needs_graph<float>({&x}))
+      torchlet::detail::record(y, "AvgPool2DBackward", {&x}, [cells = std::move(cells), g, planes, L](const Tensor& gy) {
+        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+        for (std::int64_t pl = 0; pl < planes; ++pl) {
+          float* d = dx.data() + pl * g.h * g.w;
+          const float* s = gy.data() + pl * L;
+          for (std::int64_t i = 0; i < L; ++i) {
+            const auto& c = cells[static_cast<std::size_t>(i)];
+            const float v = s[i] * c.scale;
+            for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
+              for (std::int64_t iw = c.w0; iw < c.w1; ++iw) d[ih * g.w + iw] += v;
+          }
+        }
+        return std::vector<Tensor>{dx};
+      });
+    return y;
+  });
+}
+
+/// Averages into a fixed output size (oh, ow), whatever the input size.
+inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
+  return torchlet::detail::with_batch_dim("adaptive_avg_pool2d", input, [&](const Tensor& x) {
+    const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    const std::int64_t OH = output_size.h, OW = output_size.w;
+    if (OH < 1 || OW < 1)
+      throw std::invalid_argument("adaptive_avg_pool2d: output_size must be positive, got " + output_size.tuple_repr());
+    if (H < 1 || W < 1)
+      throw ShapeError("adaptive_avg_pool2d: input " + to_string(x.shape()) + " has an empty spatial size");
+    auto start = [](std::int64_t o, std::int64_t in, std::int64_t out) { return (o * in) / out; };
+    auto end = [](std::int64_t o, std::int64_t in, std::int64_t out) { return ((o + 1) * in + out - 1) / out; };
+    const std::int64_t planes = N * C, L = OH * OW;
+    auto y = Tensor::empty({N, C, OH, OW});
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float* plane = x.data() + pl * H * W;
+      for (std::int64_t oh = 0; oh < OH; ++oh)
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          const auto h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+          float s = 0;
+          for (auto ih = h0; ih < h1; ++ih)
+            for (auto iw = w0; iw < w1; ++iw) s += plane[ih * W + iw];
+          y.data()[pl * L + oh * OW + ow] = s / static_cast<float>((h1 - h0) * (w1 - w0));
+        }
+    }
+    if (torchlet::detail::needs_graph<float>({&x}))
+      torchlet::detail::record(y, "AdaptiveAvgPool2DBackward", {&x}, [=](const Tensor& gy) {
+        auto dx = zeros<float>({N, C, H, W});
+        for (std::int64_t pl = 0; pl < planes; ++pl) {
+          float* d = dx.data() + pl * H * W;
+          for (std::int64_t oh = 0; oh < OH; ++oh)
+            for (std::int64_t ow = 0; ow < OW; ++ow) {
+              const auto h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+              const float v = gy.data()[pl * L + oh * OW + ow] / static_cast<float>((h1 - h0) * (w1 - w0));
+              for (auto ih = h0; ih < h1; ++ih)
+                for (auto iw = w0; iw < w1; ++iw) d[ih * W + iw] += v;
+            }
+        }
+        return std::vector<Tensor>{dx};
+      });
+    return y;
+  });
+}
+
+}  // namespace torchlet::nn::functional

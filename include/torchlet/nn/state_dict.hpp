@@ -1,0 +1,75 @@
+#pragma once
+// nn::StateDict: an ordered name -> tensor dictionary, PyTorch's state_dict()
+// OrderedDict. Keys keep their insertion order (a module's parameters, then its
+// buffers, then each child's, as PyTorch orders them).
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::nn {
+
+class StateDict {
+ public:
+  using value_type = std::pair<std::string, Tensor>;
+  using const_iterator = std::vector<value_type>::const_iterator;
+
+  StateDict() = default;
+  StateDict(std::initializer_list<value_type> items) {
+    for (auto& [k, v] : items) insert(k, v);
+  }
+
+  /// Adds key -> value at the end, or replaces the value of an existing key in place.
+  void insert(const std::string& key, Tensor value) {
+    if (auto it = index_.find(key); it != index_.end()) {
+      items_[it->second].second = std::move(value);
+      return;
+    }
+    index_.emplace(key, items_.size());
+    items_.emplace_back(key, std::move(value));
+  }
+  /// sd["fc.weight"] = t inserts (or replaces); reading a missing key gives an undefined tensor slot.
+  Tensor& operator[](const std::string& key) {
+    if (auto it = index_.find(key); it != index_.end()) return items_[it->second].second;
+    insert(key, Tensor{});
+    return items_.back().second;
+  }
+  /// The value of `key`; throws std::out_of_range naming the key.
+  const Tensor& at(const std::string& key) const {
+    auto it = index_.find(key);
+    if (it == index_.end()) throw std::out_of_range("StateDict: no key '" + key + "'");
+    return items_[it->second].second;
+  }
+  bool contains(const std::string& key) const { return index_.count(key) != 0; }
+  /// Removes key; returns whether it was present (dict.pop).
+  bool erase(const std::string& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    const std::size_t pos = it->second;
+    items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(pos));
+    index_.erase(it);
+    for (auto& [k, i] : index_)
+      if (i > pos) --i;
+    return true;
+  }
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    out.reserve(items_.size());
+    for (auto& [k, v] : items_) out.push_back(k);
+    return out;
+  }
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+  const_iterator begin() const noexcept { return items_.begin(); }
+  const_iterator end() const noexcept { return items_.end(); }
+
+ private:
+  std::vector<value_type> items_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+}  // namespace torchlet::nn
