@@ -37,7 +37,7 @@ class Fixture:
             raise KeyError(name)
         if isinstance(t, torch.Tensor):
             t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(np.asarray(t))
+        a = np.array(t, order="C", copy=True)  # (ascontiguousarray would make 0-dim arrays 1-dim)
         if a.dtype == np.float32:
             kind = "f32"
         elif a.dtype == np.float64:
@@ -113,6 +113,171 @@ def make_reprs():
     print(f"wrote {path}")
 
 
+
+# --------------------------------------------------------------------------- layers
+def run_case(fx, name, module, x, extra_inputs=()):
+    """Records module(x): parameters (under their state_dict keys), output, a random upstream
+    gradient gout, and the gradients of x and of every parameter for loss = sum(out * gout)."""
+    for k, v in module.state_dict().items():
+        fx.add(f"{name}/{k}", v.float() if v.dtype != torch.float32 else v)
+    if x.dtype.is_floating_point:
+        x = x.clone().requires_grad_(True)
+    fx.add(f"{name}/x", x)
+    out = module(x)
+    gout = torch.randn_like(out)
+    fx.add(f"{name}/out", out)
+    fx.add(f"{name}/gout", gout)
+    (out * gout).sum().backward()
+    if x.dtype.is_floating_point:
+        fx.add(f"{name}/gx", x.grad)
+    for k, p in module.named_parameters():
+        fx.add(f"{name}/g{k}", p.grad)
+    for k, b in module.named_buffers():
+        fx.add(f"{name}/after/{k}", b.float())
+    return out
+
+
+def make_layers():
+    torch.manual_seed(0)
+    fx = Fixture()
+    run_case(fx, "linear", nn.Linear(5, 3), torch.randn(4, 5))
+    run_case(fx, "linear3d", nn.Linear(5, 3, bias=False), torch.randn(2, 3, 5))
+
+    run_case(fx, "conv_basic", nn.Conv2d(1, 4, 3, padding=1), torch.randn(2, 1, 6, 5))
+    run_case(fx, "conv_grouped", nn.Conv2d(3, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=3),
+             torch.randn(2, 3, 7, 6))
+    run_case(fx, "conv_1x1", nn.Conv2d(4, 2, 1), torch.randn(3, 4, 3, 3))
+    run_case(fx, "conv_strided", nn.Conv2d(2, 4, 3, stride=2, padding=2, dilation=2, groups=2, bias=False),
+             torch.randn(2, 2, 9, 8))
+    run_case(fx, "conv_unbatched", nn.Conv2d(2, 3, 2), torch.randn(2, 5, 4))
+    run_case(fx, "conv_lenet", nn.Conv2d(6, 16, 5), torch.randn(4, 6, 14, 14))
+
+    run_case(fx, "maxpool_2", nn.MaxPool2d(2), torch.randn(2, 3, 6, 7))
+    run_case(fx, "maxpool_ceil", nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), torch.randn(2, 2, 8, 7))
+    run_case(fx, "maxpool_dilated", nn.MaxPool2d((3, 2), stride=(1, 2), dilation=(2, 1)), torch.randn(1, 2, 9, 8))
+    run_case(fx, "avgpool_2", nn.AvgPool2d(2), torch.randn(2, 3, 6, 7))
+    run_case(fx, "avgpool_pad", nn.AvgPool2d(3, stride=2, padding=1), torch.randn(2, 2, 7, 8))
+    run_case(fx, "avgpool_nopad", nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+             torch.randn(2, 2, 8, 7))
+    run_case(fx, "avgpool_divisor", nn.AvgPool2d((2, 3), stride=(1, 2), divisor_override=4), torch.randn(1, 2, 5, 7))
+    run_case(fx, "adaptive_1", nn.AdaptiveAvgPool2d(1), torch.randn(2, 3, 5, 4))
+    run_case(fx, "adaptive_32", nn.AdaptiveAvgPool2d((3, 2)), torch.randn(2, 2, 7, 5))
+
+    bn = nn.BatchNorm1d(4)
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+    run_case(fx, "bn1d_train", bn, torch.randn(8, 4) * 2 + 1)
+    bn.eval()
+    run_case(fx, "bn1d_eval", bn, torch.randn(8, 4))
+    run_case(fx, "bn1d_3d", nn.BatchNorm1d(3, momentum=None, affine=False), torch.randn(4, 3, 5))
+    bn2 = nn.BatchNorm2d(3, eps=1e-3, momentum=0.3)
+    with torch.no_grad():
+        bn2.weight.uniform_(0.5, 1.5)
+        bn2.bias.uniform_(-0.5, 0.5)
+    run_case(fx, "bn2d_train", bn2, torch.randn(4, 3, 5, 6) * 3 - 1)
+
+    ln = nn.LayerNorm(6)
+    with torch.no_grad():
+        ln.weight.uniform_(0.5, 1.5)
+        ln.bias.uniform_(-0.5, 0.5)
+    run_case(fx, "layernorm", ln, torch.randn(2, 3, 6) * 2 + 0.5)
+    run_case(fx, "layernorm_2d", nn.LayerNorm([3, 4], eps=1e-6, elementwise_affine=False), torch.randn(5, 3, 4))
+
+    emb = nn.Embedding(7, 4, padding_idx=2)
+    run_case(fx, "embedding", emb, torch.tensor([[1, 2, 6], [2, 0, 1]]))
+
+    x = torch.randn(3, 7) * 2
+    run_case(fx, "relu", nn.ReLU(), x)
+    run_case(fx, "leaky_relu", nn.LeakyReLU(0.2), x)
+    run_case(fx, "gelu", nn.GELU(), x)
+    run_case(fx, "gelu_tanh", nn.GELU(approximate="tanh"), x)
+    run_case(fx, "sigmoid", nn.Sigmoid(), x)
+    run_case(fx, "tanh", nn.Tanh(), x)
+    run_case(fx, "softmax", nn.Softmax(dim=1), x)
+    run_case(fx, "log_softmax", nn.LogSoftmax(dim=0), x)
+    run_case(fx, "flatten", nn.Flatten(), torch.randn(2, 3, 2, 2))
+    fx.write("layers.bin")
+
+
+# --------------------------------------------------------------------------- losses
+def loss_case(fx, name, fn, x, target, **kw):
+    """Records loss = fn(x, target): x, target, any tensors in kw, the loss and dx for
+    backward of sum(loss * gout) (gout random, shaped like the loss)."""
+    x = x.clone().requires_grad_(True)
+    fx.add(f"{name}/x", x)
+    fx.add(f"{name}/target", target)
+    for k, v in kw.items():
+        if isinstance(v, torch.Tensor):
+            fx.add(f"{name}/{k}", v)
+    loss = fn(x, target)
+    gout = torch.randn_like(loss) if loss.dim() else torch.tensor(1.5)
+    fx.add(f"{name}/loss", loss)
+    fx.add(f"{name}/gout", gout)
+    (loss * gout).sum().backward()
+    fx.add(f"{name}/gx", x.grad)
+
+
+def make_losses():
+    torch.manual_seed(1)
+    fx = Fixture()
+    x = torch.randn(6, 5) * 2
+    y = torch.tensor([0, 4, 2, 2, 1, 3])
+    y_ign = torch.tensor([0, 4, -100, 2, 1, -100])
+    w = torch.rand(5) + 0.5
+    loss_case(fx, "ce", lambda a, b: F.cross_entropy(a, b), x, y)
+    loss_case(fx, "ce_weight", lambda a, b: F.cross_entropy(a, b, weight=w), x, y, weight=w)
+    loss_case(fx, "ce_ignore", lambda a, b: F.cross_entropy(a, b, ignore_index=-100), x, y_ign)
+    loss_case(fx, "ce_ignore3", lambda a, b: F.cross_entropy(a, b, ignore_index=3), x, y)
+    loss_case(fx, "ce_smooth", lambda a, b: F.cross_entropy(a, b, label_smoothing=0.1), x, y)
+    loss_case(fx, "ce_all", lambda a, b: F.cross_entropy(a, b, weight=w, ignore_index=-100, label_smoothing=0.2),
+              x, y_ign, weight=w)
+    loss_case(fx, "ce_sum", lambda a, b: F.cross_entropy(a, b, weight=w, reduction="sum", label_smoothing=0.05),
+              x, y, weight=w)
+    loss_case(fx, "ce_none", lambda a, b: F.cross_entropy(a, b, ignore_index=-100, reduction="none",
+                                                        label_smoothing=0.1), x, y_ign)
+    loss_case(fx, "ce_kdim", lambda a, b: F.cross_entropy(a, b), torch.randn(3, 4, 2, 3), torch.randint(0, 4, (3, 2, 3)))
+    probs = torch.softmax(torch.randn(6, 5), 1)
+    loss_case(fx, "ce_probs", lambda a, b: F.cross_entropy(a, b, label_smoothing=0.1), x, probs)
+    loss_case(fx, "ce_probs_weight", lambda a, b: F.cross_entropy(a, b, weight=w, reduction="none"), x, probs, weight=w)
+
+    lp = torch.log_softmax(torch.randn(6, 5), 1)
+    loss_case(fx, "nll", lambda a, b: F.nll_loss(a, b), lp, y)
+    loss_case(fx, "nll_weight", lambda a, b: F.nll_loss(a, b, weight=w, ignore_index=-100), lp, y_ign, weight=w)
+    loss_case(fx, "nll_none", lambda a, b: F.nll_loss(a, b, weight=w, reduction="none"), lp, y, weight=w)
+    loss_case(fx, "nll_sum", lambda a, b: F.nll_loss(a, b, reduction="sum"), lp, y)
+
+    a = torch.randn(4, 3)
+    b = torch.randn(4, 3)
+    for red in ("mean", "sum", "none"):
+        loss_case(fx, f"mse_{red}", lambda p, q: F.mse_loss(p, q, reduction=red), a, b)
+        loss_case(fx, f"l1_{red}", lambda p, q: F.l1_loss(p, q, reduction=red), a, b)
+        loss_case(fx, f"huber_{red}", lambda p, q: F.huber_loss(p, q, reduction=red, delta=0.5), a * 2, b)
+        loss_case(fx, f"smooth_l1_{red}", lambda p, q: F.smooth_l1_loss(p, q, reduction=red, beta=0.5), a * 2, b)
+    loss_case(fx, "huber_default", lambda p, q: F.huber_loss(p, q), a * 3, b)
+    loss_case(fx, "smooth_l1_default", lambda p, q: F.smooth_l1_loss(p, q), a * 3, b)
+    loss_case(fx, "smooth_l1_beta0", lambda p, q: F.smooth_l1_loss(p, q, beta=0.0), a * 3, b)
+
+    prob = torch.rand(4, 3) * 0.98 + 0.01
+    tgt = (torch.rand(4, 3) > 0.5).float()
+    bw = torch.rand(3) + 0.5
+    loss_case(fx, "bce", lambda p, q: F.binary_cross_entropy(p, q), prob, tgt)
+    loss_case(fx, "bce_weight_sum", lambda p, q: F.binary_cross_entropy(p, q, weight=bw, reduction="sum"), prob, tgt,
+              weight=bw)
+    loss_case(fx, "bce_soft_none", lambda p, q: F.binary_cross_entropy(p, q, reduction="none"), prob, torch.rand(4, 3))
+    logits = torch.randn(4, 3) * 3
+    pw = torch.rand(3) + 0.5
+    loss_case(fx, "bce_logits", lambda p, q: F.binary_cross_entropy_with_logits(p, q), logits, tgt)
+    loss_case(fx, "bce_logits_all", lambda p, q: F.binary_cross_entropy_with_logits(p, q, weight=bw, pos_weight=pw),
+              logits, tgt, weight=bw, pos_weight=pw)
+    loss_case(fx, "bce_logits_none", lambda p, q: F.binary_cross_entropy_with_logits(p, q, pos_weight=pw,
+                                                                                   reduction="none"),
+              logits, torch.rand(4, 3), pos_weight=pw)
+    fx.write("losses.bin")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_reprs()
+    make_layers()
+    make_losses()

@@ -1,16 +1,14 @@
 #pragma once
 // Pooling layers over x [N, C, H, W] (or [C, H, W]) -> [N, C, H_out, W_out]; see
 // functional/pooling.hpp for the output sizes.
-#include <optional>
-
 #include "torchlet/nn/functional/pooling.hpp"
 #include "torchlet/nn/module.hpp"
 
 namespace torchlet::nn {
 
-/// MaxPool2d's arguments after kernel_size, in PyTorch's order (stride defaults to kernel_size).
+/// MaxPool2d's arguments after kernel_size, in PyTorch's order.
 struct MaxPool2dOptions {
-  std::optional<IntPair> stride = std::nullopt;
+  IntPair stride = 0;  // 0: kernel_size (PyTorch's stride=None)
   IntPair padding = 0;
   IntPair dilation = 1;
   bool ceil_mode = false;
@@ -22,7 +20,7 @@ class MaxPool2d : public StatelessModule {
   bool ceil_mode;
   explicit MaxPool2d(IntPair kernel_size, MaxPool2dOptions options = {})
       : kernel_size(kernel_size),
-        stride(options.stride.value_or(kernel_size)),
+        stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
         padding(options.padding),
         dilation(options.dilation),
         ceil_mode(options.ceil_mode) {}
@@ -37,7 +35,7 @@ class MaxPool2d : public StatelessModule {
 
 /// AvgPool2d's arguments after kernel_size, in PyTorch's order (divisor_override 0 = none).
 struct AvgPool2dOptions {
-  std::optional<IntPair> stride = std::nullopt;
+  IntPair stride = 0;  // 0: kernel_size (PyTorch's stride=None)
   IntPair padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
@@ -51,7 +49,7 @@ class AvgPool2d : public StatelessModule {
   std::int64_t divisor_override;
   explicit AvgPool2d(IntPair kernel_size, AvgPool2dOptions options = {})
       : kernel_size(kernel_size),
-        stride(options.stride.value_or(kernel_size)),
+        stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
         padding(options.padding),
         ceil_mode(options.ceil_mode),
         count_include_pad(options.count_include_pad),

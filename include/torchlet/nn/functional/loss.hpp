@@ -1,55 +1,487 @@
 #pragma once
-// Loss functions. cross_entropy fuses log_softmax and NLL: input [N, C] logits,
-// target [N] class indices (int64) -> scalar (mean over N).
+// Loss functions, each one fused graph node with its backward.
+//
+// Classification (input: logits or log-probabilities [N, C] or [N, C, d1, ...], or [C]):
+//   cross_entropy(input, LongTensor target [N, d1, ...])  log_softmax + NLL, with class weight,
+//       ignore_index and label_smoothing, or (input, Tensor target like input) class probabilities.
+//   nll_loss(log_probs, LongTensor target [N, d1, ...])
+// Regression / binary (input and target of the same shape [*]):
+//   mse_loss, l1_loss, huber_loss, smooth_l1_loss, binary_cross_entropy,
+//   binary_cross_entropy_with_logits.
+// reduction: Reduction::mean (the default; for class targets the weighted mean over
+// non-ignored targets), Reduction::sum, or Reduction::none (the per-element losses).
+// Per-element work is accumulated in double where PyTorch sums.
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor.hpp"
 
-namespace torchlet::nn::functional {
+namespace torchlet::nn {
 
-inline Tensor cross_entropy(const Tensor& input, const LongTensor& target) {
-  if (input.dim() != 2)
-    throw ShapeError("cross_entropy: expected input [N, C] (logits), got " + to_string(input.shape()));
-  const auto n = input.size(0), c = input.size(1);
-  if (target.dim() != 1 || target.size(0) != n)
-    throw ShapeError("cross_entropy: target " + to_string(target.shape()) + " does not match input " +
-                     to_string(input.shape()) + " (expected target [" + std::to_string(n) + "])");
-  if (n == 0) throw std::invalid_argument("cross_entropy: empty batch (input " + to_string(input.shape()) + ")");
-  const float* x = input.data();
-  const std::int64_t* t = target.data();
-  for (std::int64_t i = 0; i < n; ++i)
-    if (t[i] < 0 || t[i] >= c)
-      throw std::out_of_range("cross_entropy: target " + std::to_string(t[i]) + " is out of bounds for " +
-                              std::to_string(c) + " classes (at index " + std::to_string(i) + ")");
-  // Row-wise log-softmax; keep the probabilities for backward.
-  auto probs = Tensor::empty({n, c});
-  double total = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float* row = x + i * c;
-    float* p = probs.data() + i * c;
-    float mx = -std::numeric_limits<float>::infinity();
-    for (std::int64_t k = 0; k < c; ++k) mx = std::max(mx, row[k]);
-    float s = 0;
-    for (std::int64_t k = 0; k < c; ++k) s += (p[k] = std::exp(row[k] - mx));
-    const float inv = 1.0f / s;
-    for (std::int64_t k = 0; k < c; ++k) p[k] *= inv;
-    total += -(static_cast<double>(row[t[i]]) - mx - std::log(static_cast<double>(s)));
+/// How a loss reduces its per-element values (PyTorch's reduction='none'|'mean'|'sum').
+enum class Reduction { none, mean, sum };
+
+/// Arguments of cross_entropy / CrossEntropyLoss after the target, in PyTorch's order.
+struct CrossEntropyLossOptions {
+  Tensor weight = {};  // [C], a rescaling weight per class
+  std::int64_t ignore_index = -100;
+  Reduction reduction = Reduction::mean;
+  double label_smoothing = 0.0;
+};
+/// Arguments of nll_loss / NLLLoss after the target.
+struct NLLLossOptions {
+  Tensor weight = {};
+  std::int64_t ignore_index = -100;
+  Reduction reduction = Reduction::mean;
+};
+struct BCELossOptions {
+  Tensor weight = {};  // broadcast to the input's shape
+  Reduction reduction = Reduction::mean;
+};
+struct BCEWithLogitsLossOptions {
+  Tensor weight = {};      // broadcast to the input's shape
+  Reduction reduction = Reduction::mean;
+  Tensor pos_weight = {};  // [C] (the last dim), weight of the positive examples
+};
+struct HuberLossOptions {
+  Reduction reduction = Reduction::mean;
+  double delta = 1.0;
+};
+struct SmoothL1LossOptions {
+  Reduction reduction = Reduction::mean;
+  double beta = 1.0;
+};
+
+}  // namespace torchlet::nn
+
+namespace torchlet::detail {
+
+/// The class layout of input [N, C, d...] (or [C]): outer = N, c = C, inner = prod(d...).
+struct ClassLayout {
+  std::int64_t outer = 1, c = 1, inner = 1;
+  Shape target_shape;  // [N, d...] (or [] for an unbatched [C] input)
+};
+
+inline ClassLayout class_layout(const char* op, const Tensor& input) {
+  ClassLayout l;
+  if (input.dim() == 1) {
+    l.c = input.size(0);
+    return l;
   }
-  auto loss = scalar_tensor<float>(static_cast<float>(total / static_cast<double>(n)));
-  if (detail::needs_graph<float>({&input})) {
-    detail::record(loss, "NllLossBackward", {&input}, [probs, target, n, c](const Tensor& g) {
-      // d loss / d x = (softmax(x) - onehot(t)) * g / N
-      auto dx = Tensor::empty({n, c});
-      const float scale = *g.data() / static_cast<float>(n);
-      const float* p = probs.data();
-      float* d = dx.data();
-      for (std::int64_t i = 0; i < n * c; ++i) d[i] = p[i] * scale;
-      for (std::int64_t i = 0; i < n; ++i) d[i * c + target.data()[i]] -= scale;
-      return std::vector<Tensor>{dx};
+  if (input.dim() < 2)
+    throw ShapeError(std::string(op) + ": expected input [N, C] or [N, C, d1, ...] (or [C]), got " +
+                     to_string(input.shape()));
+  l.outer = input.size(0);
+  l.c = input.size(1);
+  l.target_shape.push_back(l.outer);
+  for (std::int64_t d = 2; d < input.dim(); ++d) {
+    l.inner *= input.size(d);
+    l.target_shape.push_back(input.size(d));
+  }
+  return l;
+}
+
+inline void check_class_target(const char* op, const Tensor& input, const LongTensor& target, const ClassLayout& l,
+                               const Tensor& weight, std::int64_t ignore_index) {
+  if (target.shape() != l.target_shape)
+    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) + " does not match input " +
+                     to_string(input.shape()) + " (expected class indices of shape " + to_string(l.target_shape) + ")");
+  if (weight.defined() && (weight.dim() != 1 || weight.size(0) != l.c))
+    throw ShapeError(std::string(op) + ": weight " + to_string(weight.shape()) + " must have one value per class (" +
+                     std::to_string(l.c) + ")");
+  const std::int64_t* t = target.data();
+  for (std::int64_t i = 0; i < target.numel(); ++i)
+    if (t[i] != ignore_index && (t[i] < 0 || t[i] >= l.c))
+      throw std::out_of_range(std::string(op) + ": target " + std::to_string(t[i]) + " is out of bounds for " +
+                              std::to_string(l.c) + " classes (at index " + std::to_string(i) + ")");
+}
+
+/// Shapes the per-element losses `per` (shape `shape`) by the reduction, dividing a mean by `denom`.
+inline Tensor reduce_loss(const std::vector<double>& per, const Shape& shape, nn::Reduction r, double denom) {
+  if (r == nn::Reduction::none) {
+    auto out = Tensor::empty(shape);
+    for (std::size_t i = 0; i < per.size(); ++i) out.data()[i] = static_cast<float>(per[i]);
+    return out;
+  }
+  double s = 0;
+  for (double v : per) s += v;
+  return scalar_tensor<float>(static_cast<float>(r == nn::Reduction::sum ? s : s / denom));
+}
+
+/// The upstream gradient for element i: g[i] (none), g / denom (mean) or g (sum).
+inline float loss_grad_at(const Tensor& g, nn::Reduction r, double denom, std::int64_t i) {
+  if (r == nn::Reduction::none) return g.data()[i];
+  return r == nn::Reduction::mean ? static_cast<float>(g.data()[0] / denom) : g.data()[0];
+}
+
+inline void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
+  if (input.shape() != target.shape())
+    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) + " must have the same shape as input " +
+                     to_string(input.shape()));
+}
+
+/// `w` broadcast to `shape` as a plain buffer (ones when undefined).
+inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& shape) {
+  if (!w.defined()) return ones<float>(shape);
+  if (broadcast_shapes(op, w.shape(), shape) != shape)
+    throw ShapeError(std::string(op) + ": weight " + to_string(w.shape()) + " does not broadcast to the input " +
+                     to_string(shape));
+  NoGradGuard no_grad;
+  return mul(ones<float>(shape), w.detach());
+}
+
+/// Shared body of the elementwise regression losses: per[i] = f(x[i] - y[i]),
+/// d per / d x = df(x - y), d per / d y = -df(x - y).
+template <class F, class DF>
+Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, const Tensor& target, nn::Reduction r,
+                      F f, DF df) {
+  check_same_shape(op, input, target);
+  const std::int64_t n = input.numel();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  const float* x = input.data();
+  const float* y = target.data();
+  for (std::int64_t i = 0; i < n; ++i) per[static_cast<std::size_t>(i)] = f(x[i] - y[i]);
+  auto loss = reduce_loss(per, input.shape(), r, static_cast<double>(n));
+  if (needs_graph<float>({&input, &target})) {
+    const bool gx = input.requires_grad(), gy = target.requires_grad();
+    record(loss, node, {&input, &target}, [xd = input.detach(), yd = target.detach(), r, n, gx, gy, df](const Tensor& g) {
+      auto d = Tensor::empty(xd.shape());
+      for (std::int64_t i = 0; i < n; ++i)
+        d.data()[i] = static_cast<float>(df(xd.data()[i] - yd.data()[i])) * loss_grad_at(g, r, static_cast<double>(n), i);
+      Tensor dy;
+      if (gy) {
+        dy = Tensor::empty(d.shape());
+        amap(dy.data(), n) = -camap(d.data(), n);
+      }
+      return std::vector<Tensor>{gx ? d : Tensor{}, dy};
     });
   }
   return loss;
+}
+
+}  // namespace torchlet::detail
+
+namespace torchlet::nn::functional {
+
+/// input [N, C, d...] logits, target [N, d...] class indices -> loss (see the file comment).
+inline Tensor cross_entropy(const Tensor& input, const LongTensor& target, const CrossEntropyLossOptions& options = {}) {
+  using torchlet::detail::ClassLayout;
+  const ClassLayout l = torchlet::detail::class_layout("cross_entropy", input);
+  const Tensor& weight = options.weight;
+  torchlet::detail::check_class_target("cross_entropy", input, target, l, weight, options.ignore_index);
+  const double ls = options.label_smoothing;
+  if (!(ls >= 0.0 && ls <= 1.0))
+    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " + std::to_string(ls));
+  const std::int64_t C = l.c, I = l.inner, positions = l.outer * I;
+  const float* x = input.data();
+  const std::int64_t* t = target.data();
+  const float* w = weight.defined() ? weight.data() : nullptr;
+  double wsum_all = 0;  // sum_c w_c (for the smoothing term's gradient)
+  for (std::int64_t c = 0; c < C; ++c) wsum_all += w ? w[c] : 1.0;
+  auto probs = Tensor::empty(input.shape());
+  std::vector<double> per(static_cast<std::size_t>(positions));
+  double denom = 0;  // sum of w[target] over non-ignored positions
+  for (std::int64_t o = 0; o < l.outer; ++o)
+    for (std::int64_t i = 0; i < I; ++i) {
+      const std::int64_t base = o * C * I + i, pos = o * I + i;
+      const float* row = x + base;
+      float* p = probs.data() + base;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, row[c * I]);
+      float s = 0;
+      for (std::int64_t c = 0; c < C; ++c) s += (p[c * I] = std::exp(row[c * I] - mx));
+      const float inv = 1.0f / s;
+      for (std::int64_t c = 0; c < C; ++c) p[c * I] *= inv;
+      const std::int64_t tc = t[pos];
+      if (tc == options.ignore_index) {
+        per[static_cast<std::size_t>(pos)] = 0;
+        continue;
+      }
+      const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
+      const double wt = w ? w[tc] : 1.0;
+      denom += wt;
+      double loss = -wt * (row[tc * I] - lse);
+      if (ls > 0) {
+        double smooth = 0;
+        for (std::int64_t c = 0; c < C; ++c) smooth -= (w ? w[c] : 1.0) * (row[c * I] - lse);
+        loss = (1 - ls) * loss + ls / static_cast<double>(C) * smooth;
+      }
+      per[static_cast<std::size_t>(pos)] = loss;
+    }
+  auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction, denom);
+  if (torchlet::detail::needs_graph<float>({&input})) {
+    torchlet::detail::record(
+        out, "NllLossBackward", {&input},
+        [probs, target, wd = weight.defined() ? weight.detach() : Tensor{}, l, ls, denom, wsum_all,
+         r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
+          // d loss_i / d x_c = (1 - ls) w_t (p_c - [c == t]) + ls / C (sum_k w_k p_c - w_c)
+          const std::int64_t C = l.c, I = l.inner;
+          auto dx = Tensor::empty(probs.shape());
+          const float* w = wd.defined() ? wd.data() : nullptr;
+          const float* pp = probs.data();
+          float* d = dx.data();
+          const std::int64_t* t = target.data();
+          const float a = static_cast<float>(1 - ls), b = static_cast<float>(ls / static_cast<double>(C));
+          for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < I; ++i) {
+              const std::int64_t base = o * C * I + i, pos = o * I + i;
+              const std::int64_t tc = t[pos];
+              if (tc == ignore) {
+                for (std::int64_t c = 0; c < C; ++c) d[base + c * I] = 0;
+                continue;
+              }
+              const float gi = torchlet::detail::loss_grad_at(g, r, denom, pos);
+              const float wt = w ? w[tc] : 1.0f;
+              const float sw = static_cast<float>(wsum_all);
+              for (std::int64_t c = 0; c < C; ++c) {
+                const float p = pp[base + c * I];
+                float v = a * wt * p;
+                if (ls > 0) v += b * (sw * p - (w ? w[c] : 1.0f));
+                d[base + c * I] = v * gi;
+              }
+              d[base + tc * I] -= a * wt * gi;
+            }
+          return std::vector<Tensor>{dx};
+        });
+  }
+  return out;
+}
+
+/// input [N, C, d...] logits, target [N, C, d...] class probabilities (PyTorch's soft-label
+/// form). A float target of another shape is an error: class indices must be a LongTensor.
+inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options = {}) {
+  const auto l = torchlet::detail::class_layout("cross_entropy", input);
+  if (target.shape() != input.shape())
+    throw ShapeError("cross_entropy: a float target holds class probabilities and must have the input's shape " +
+                     to_string(input.shape()) + ", got " + to_string(target.shape()) +
+                     "; class indices must be a LongTensor (int64) of shape " + to_string(l.target_shape));
+  const Tensor& weight = options.weight;
+  if (weight.defined() && (weight.dim() != 1 || weight.size(0) != l.c))
+    throw ShapeError("cross_entropy: weight " + to_string(weight.shape()) + " must have one value per class (" +
+                     std::to_string(l.c) + ")");
+  const double ls = options.label_smoothing;
+  if (!(ls >= 0.0 && ls <= 1.0))
+    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " + std::to_string(ls));
+  const std::int64_t C = l.c, I = l.inner, positions = l.outer * I;
+  const float* x = input.data();
+  const float* q0 = target.data();
+  const float* w = weight.defined() ? weight.data() : nullptr;
+  auto probs = Tensor::empty(input.shape());
+  std::vector<double> per(static_cast<std::size_t>(positions));
+  auto q = [&](std::int64_t idx) { return static_cast<float>(q0[idx] * (1 - ls) + ls / static_cast<double>(C)); };
+  for (std::int64_t o = 0; o < l.outer; ++o)
+    for (std::int64_t i = 0; i < I; ++i) {
+      const std::int64_t base = o * C * I + i;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, x[base + c * I]);
+      float s = 0;
+      for (std::int64_t c = 0; c < C; ++c) s += (probs.data()[base + c * I] = std::exp(x[base + c * I] - mx));
+      for (std::int64_t c = 0; c < C; ++c) probs.data()[base + c * I] /= s;
+      const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
+      double loss = 0;
+      for (std::int64_t c = 0; c < C; ++c) loss -= (w ? w[c] : 1.0) * q(base + c * I) * (x[base + c * I] - lse);
+      per[static_cast<std::size_t>(o * I + i)] = loss;
+    }
+  auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction, static_cast<double>(positions));
+  if (torchlet::detail::needs_graph<float>({&input})) {
+    std::vector<float> qs(static_cast<std::size_t>(input.numel()));
+    for (std::int64_t k = 0; k < input.numel(); ++k) qs[static_cast<std::size_t>(k)] = q(k);
+    torchlet::detail::record(
+        out, "CrossEntropyBackward", {&input},
+        [probs, qs = std::move(qs), wd = weight.defined() ? weight.detach() : Tensor{}, l, positions,
+         r = options.reduction](const Tensor& g) {
+          // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c
+          const std::int64_t C = l.c, I = l.inner;
+          const float* w = wd.defined() ? wd.data() : nullptr;
+          auto dx = Tensor::empty(probs.shape());
+          for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < I; ++i) {
+              const std::int64_t base = o * C * I + i;
+              const float gi = torchlet::detail::loss_grad_at(g, r, static_cast<double>(positions), o * I + i);
+              float swq = 0;
+              for (std::int64_t c = 0; c < C; ++c) swq += (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(base + c * I)];
+              for (std::int64_t c = 0; c < C; ++c) {
+                const auto k = base + c * I;
+                dx.data()[k] = (swq * probs.data()[k] - (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(k)]) * gi;
+              }
+            }
+          return std::vector<Tensor>{dx};
+        });
+  }
+  return out;
+}
+
+template <class U>
+Tensor cross_entropy(const Tensor&, const BasicTensor<U>&, const CrossEntropyLossOptions& = {}) {
+  static_assert(sizeof(U) == 0, "cross_entropy: class indices must be a LongTensor (int64); convert with .to<std::int64_t>()");
+  return {};
+}
+
+/// input [N, C, d...] log-probabilities, target [N, d...] class indices: -w[t] * input[t].
+inline Tensor nll_loss(const Tensor& input, const LongTensor& target, const NLLLossOptions& options = {}) {
+  const auto l = torchlet::detail::class_layout("nll_loss", input);
+  const Tensor& weight = options.weight;
+  torchlet::detail::check_class_target("nll_loss", input, target, l, weight, options.ignore_index);
+  const std::int64_t C = l.c, I = l.inner, positions = l.outer * I;
+  const float* w = weight.defined() ? weight.data() : nullptr;
+  std::vector<double> per(static_cast<std::size_t>(positions));
+  double denom = 0;
+  for (std::int64_t o = 0; o < l.outer; ++o)
+    for (std::int64_t i = 0; i < I; ++i) {
+      const std::int64_t pos = o * I + i, tc = target.data()[pos];
+      if (tc == options.ignore_index) continue;
+      const double wt = w ? w[tc] : 1.0;
+      denom += wt;
+      per[static_cast<std::size_t>(pos)] = -wt * input.data()[o * C * I + tc * I + i];
+    }
+  auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction, denom);
+  if (torchlet::detail::needs_graph<float>({&input}))
+    torchlet::detail::record(out, "NllLossBackward", {&input},
+                             [shape = input.shape(), target, wd = weight.defined() ? weight.detach() : Tensor{}, l,
+                              denom, r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
+                               auto dx = zeros<float>(shape);
+                               for (std::int64_t o = 0; o < l.outer; ++o)
+                                 for (std::int64_t i = 0; i < l.inner; ++i) {
+                                   const std::int64_t pos = o * l.inner + i, tc = target.data()[pos];
+                                   if (tc == ignore) continue;
+                                   const float wt = wd.defined() ? wd.data()[tc] : 1.0f;
+                                   dx.data()[o * l.c * l.inner + tc * l.inner + i] =
+                                       -wt * torchlet::detail::loss_grad_at(g, r, denom, pos);
+                                 }
+                               return std::vector<Tensor>{dx};
+                             });
+  return out;
+}
+
+template <class U>
+Tensor nll_loss(const Tensor&, const BasicTensor<U>&, const NLLLossOptions& = {}) {
+  static_assert(sizeof(U) == 0, "nll_loss: class indices must be a LongTensor (int64); convert with .to<std::int64_t>()");
+  return {};
+}
+
+/// (input - target)^2
+inline Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean) {
+  return torchlet::detail::pointwise_loss(
+      "mse_loss", "MseLossBackward", input, target, reduction, [](float d) { return double(d) * d; },
+      [](float d) { return 2.0f * d; });
+}
+
+/// |input - target|
+inline Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean) {
+  return torchlet::detail::pointwise_loss(
+      "l1_loss", "L1LossBackward", input, target, reduction, [](float d) { return std::abs(double(d)); },
+      [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); });
+}
+
+/// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
+inline Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
+                         double delta = 1.0) {
+  if (!(delta > 0)) throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
+  const auto dl = static_cast<float>(delta);
+  return torchlet::detail::pointwise_loss(
+      "huber_loss", "HuberLossBackward", input, target, reduction,
+      [dl](float d) {
+        const float z = std::abs(d);
+        return static_cast<double>(z < dl ? 0.5f * z * z : dl * (z - 0.5f * dl));
+      },
+      [dl](float d) { return d < -dl ? -dl : (d > dl ? dl : d); });
+}
+
+/// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
+inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
+                             double beta = 1.0) {
+  if (beta < 0) throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " + std::to_string(beta));
+  if (beta == 0) return l1_loss(input, target, reduction);
+  const auto b = static_cast<float>(beta);
+  return torchlet::detail::pointwise_loss(
+      "smooth_l1_loss", "SmoothL1LossBackward", input, target, reduction,
+      [b](float d) {
+        const float z = std::abs(d);
+        return static_cast<double>(z < b ? 0.5f * z * z / b : z - 0.5f * b);
+      },
+      [b](float d) { return d <= -b ? -1.0f : (d >= b ? 1.0f : d / b); });
+}
+
+template <class U>
+Tensor mse_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+  static_assert(sizeof(U) == 0, "mse_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  return {};
+}
+template <class U>
+Tensor l1_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+  static_assert(sizeof(U) == 0, "l1_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  return {};
+}
+
+/// -w (t log(x) + (1 - t) log(1 - x)), logs clamped at -100; input probabilities in [0, 1].
+inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options = {}) {
+  torchlet::detail::check_same_shape("binary_cross_entropy", input, target);
+  const Tensor w = torchlet::detail::broadcast_weight("binary_cross_entropy", options.weight, input.shape());
+  const std::int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!(x[i] >= 0.0f && x[i] <= 1.0f))
+      throw std::domain_error("binary_cross_entropy: all elements of input should be between 0 and 1, got " +
+                              std::to_string(x[i]) + " at index " + std::to_string(i) +
+                              " (use binary_cross_entropy_with_logits for logits)");
+    const float lx = std::max(std::log(x[i]), -100.0f), l1x = std::max(std::log1p(-x[i]), -100.0f);
+    per[static_cast<std::size_t>(i)] = w.data()[i] * ((y[i] - 1.0f) * l1x - y[i] * lx);
+  }
+  auto out = torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  if (torchlet::detail::needs_graph<float>({&input}))
+    torchlet::detail::record(out, "BinaryCrossEntropyBackward", {&input},
+                             [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
+                               // d/dx = w (x - t) / max(x (1 - x), 1e-12)
+                               auto dx = Tensor::empty(xd.shape());
+                               for (std::int64_t i = 0; i < n; ++i) {
+                                 const float x = xd.data()[i];
+                                 dx.data()[i] = w.data()[i] * (x - yd.data()[i]) / std::max((1.0f - x) * x, 1e-12f) *
+                                                torchlet::detail::loss_grad_at(g, r, static_cast<double>(n), i);
+                               }
+                               return std::vector<Tensor>{dx};
+                             });
+  return out;
+}
+
+/// binary_cross_entropy(sigmoid(input), target), computed stably from the logits;
+/// pos_weight [C] (the input's last dim) weights the positive term.
+inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                               const BCEWithLogitsLossOptions& options = {}) {
+  const char* op = "binary_cross_entropy_with_logits";
+  torchlet::detail::check_same_shape(op, input, target);
+  const Tensor w = torchlet::detail::broadcast_weight(op, options.weight, input.shape());
+  Tensor pw;
+  if (options.pos_weight.defined()) pw = torchlet::detail::broadcast_weight(op, options.pos_weight, input.shape());
+  const std::int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    // (1 - t) x + (1 + (pw - 1) t) (log(1 + exp(-|x|)) + max(-x, 0))
+    const float lw = pw.defined() ? (pw.data()[i] - 1.0f) * y[i] + 1.0f : 1.0f;
+    const float v = (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
+    per[static_cast<std::size_t>(i)] = static_cast<double>(w.data()[i]) * v;
+  }
+  auto out = torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  if (torchlet::detail::needs_graph<float>({&input}))
+    torchlet::detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
+                             [xd = input.detach(), yd = target.detach(), w, pw, n, r = options.reduction](const Tensor& g) {
+                               // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t)
+                               auto dx = Tensor::empty(xd.shape());
+                               for (std::int64_t i = 0; i < n; ++i) {
+                                 const float x = xd.data()[i], t = yd.data()[i];
+                                 const float pt = pw.defined() ? pw.data()[i] * t : t;
+                                 const float s = 1.0f / (1.0f + std::exp(-x));
+                                 dx.data()[i] = w.data()[i] * ((pt + 1.0f - t) * s - pt) *
+                                                torchlet::detail::loss_grad_at(g, r, static_cast<double>(n), i);
+                               }
+                               return std::vector<Tensor>{dx};
+                             });
+  return out;
 }
 
 }  // namespace torchlet::nn::functional

@@ -5,7 +5,6 @@
 //   adaptive_avg_pool2d: output (oh, ow) averages rows [floor(i*H/oh), ceil((i+1)*H/oh)) (and cols).
 #include <cmath>
 #include <limits>
-#include <optional>
 
 #include "torchlet/nn/functional/conv.hpp"
 
@@ -32,11 +31,12 @@ inline Window2d pool_window(const char* op, const Tensor& x, nn::IntPair k, nn::
 
 namespace torchlet::nn::functional {
 
-/// Max over each window; the gradient goes to the (first) maximum. stride defaults to kernel_size.
-inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+/// Max over each window; the gradient goes to the (first) maximum. stride 0 (the default)
+/// means stride = kernel_size, PyTorch's stride=None.
+inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false) {
   return torchlet::detail::with_batch_dim("max_pool2d", input, [&](const Tensor& x) {
-    const auto g = torchlet::detail::pool_window("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding,
+    const auto g = torchlet::detail::pool_window("max_pool2d", x, kernel_size, stride.h == 0 && stride.w == 0 ? kernel_size : stride, padding,
                                                  dilation, ceil_mode);
     const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
     auto y = Tensor::empty({g.n, g.c, g.oh, g.ow});
@@ -82,12 +82,12 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional
 }
 
 /// Mean over each window. count_include_pad counts padded positions in the divisor;
-/// divisor_override (if non-zero) replaces the divisor.
-inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+/// divisor_override (if non-zero) replaces the divisor; stride 0 means kernel_size.
+inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                          std::int64_t divisor_override = 0) {
   return torchlet::detail::with_batch_dim("avg_pool2d", input, [&](const Tensor& x) {
-    const auto g = torchlet::detail::pool_window("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding,
+    const auto g = torchlet::detail::pool_window("avg_pool2d", x, kernel_size, stride.h == 0 && stride.w == 0 ? kernel_size : stride, padding,
                                                  1, ceil_mode);
     const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
     // Per output position: the clipped window and its divisor (the same for every plane).
