@@ -276,8 +276,111 @@ def make_losses():
     fx.write("losses.bin")
 
 
+
+# --------------------------------------------------------------------------- optim
+class Tiny(nn.Module):
+    """The problem every optimizer and scheduler is run on: Linear(3, 4) -> Tanh -> Linear(4, 2), MSE."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3, 4)
+        self.act = nn.Tanh()
+        self.fc2 = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+PLATEAU_METRICS = [1.0, 0.9, 0.95, 0.96, 0.97, 0.98, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5,
+                   0.5, 0.5, 0.5]
+
+
+def make_optim():
+    torch.manual_seed(2)
+    fx = Fixture()
+    init = Tiny()
+    x = torch.randn(8, 3)
+    y = torch.randn(8, 2)
+    fx.add("data/x", x)
+    fx.add("data/y", y)
+    for k, v in init.state_dict().items():
+        fx.add(f"init/{k}", v)
+
+    def run(name, make_opt, make_sched=None, clip=None, steps=20):
+        model = Tiny()
+        model.load_state_dict(init.state_dict())
+        opt = make_opt(model)
+        sched = make_sched(opt) if make_sched else None
+        losses, lrs, moms, norms = [], [], [], []
+        for i in range(steps):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            if clip == "norm":
+                norms.append(float(nn.utils.clip_grad_norm_(model.parameters(), 0.5)))
+            elif clip == "norm_inf":
+                norms.append(float(nn.utils.clip_grad_norm_(model.parameters(), 0.05, norm_type=math.inf)))
+            elif clip == "value":
+                nn.utils.clip_grad_value_(model.parameters(), 0.1)
+            opt.step()
+            losses.append(loss.item())
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                sched.step(PLATEAU_METRICS[i])
+            elif sched is not None:
+                sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+            g = opt.param_groups[0]
+            moms.append(g["betas"][0] if "betas" in g else g.get("momentum", 0.0))
+        fx.add(f"{name}/losses", np.array(losses, dtype=np.float64))
+        fx.add(f"{name}/lrs", np.array(lrs, dtype=np.float64))
+        fx.add(f"{name}/momentums", np.array(moms, dtype=np.float64))
+        if norms:
+            fx.add(f"{name}/norms", np.array(norms, dtype=np.float64))
+        for k, v in model.state_dict().items():
+            fx.add(f"{name}/final/{k}", v)
+
+    O = torch.optim
+    S = torch.optim.lr_scheduler
+    run("sgd", lambda m: O.SGD(m.parameters(), lr=0.1))
+    run("sgd_momentum", lambda m: O.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-2))
+    run("sgd_nesterov", lambda m: O.SGD(m.parameters(), lr=0.05, momentum=0.9, nesterov=True))
+    run("sgd_dampening", lambda m: O.SGD(m.parameters(), lr=0.01, momentum=0.5, dampening=0.3, weight_decay=0.1,
+                                         maximize=True))
+    run("sgd_groups", lambda m: O.SGD([{"params": m.fc1.parameters(), "lr": 0.1},
+                                      {"params": m.fc2.parameters()}], lr=0.01, momentum=0.9))
+    run("adam", lambda m: O.Adam(m.parameters(), lr=1e-2))
+    run("adam_all", lambda m: O.Adam(m.parameters(), lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1,
+                                     amsgrad=True))
+    run("adam_maximize", lambda m: O.Adam(m.parameters(), lr=1e-3, maximize=True))
+    run("adamw", lambda m: O.AdamW(m.parameters(), lr=1e-2))
+    run("adamw_amsgrad", lambda m: O.AdamW(m.parameters(), lr=5e-3, weight_decay=0.5, amsgrad=True))
+    run("rmsprop", lambda m: O.RMSprop(m.parameters(), lr=1e-2))
+    run("rmsprop_all", lambda m: O.RMSprop(m.parameters(), lr=1e-3, alpha=0.9, eps=1e-6, weight_decay=0.01,
+                                           momentum=0.9, centered=True))
+    run("rmsprop_centered", lambda m: O.RMSprop(m.parameters(), lr=1e-3, centered=True, maximize=True))
+
+    sgd = lambda m: O.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    run("steplr", sgd, lambda o: S.StepLR(o, 5, gamma=0.5))
+    run("multisteplr", sgd, lambda o: S.MultiStepLR(o, [3, 7, 7, 12], gamma=0.5))
+    run("exponentiallr", sgd, lambda o: S.ExponentialLR(o, 0.9))
+    run("cosine", sgd, lambda o: S.CosineAnnealingLR(o, 8, eta_min=0.01))
+    run("onecycle", sgd, lambda o: S.OneCycleLR(o, 0.5, total_steps=20))
+    run("onecycle_adam", lambda m: O.Adam(m.parameters(), lr=1e-3),
+        lambda o: S.OneCycleLR(o, 0.05, total_steps=25, three_phase=True, anneal_strategy="linear"))
+    run("plateau", sgd, lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1))
+    run("plateau_max", sgd, lambda o: S.ReduceLROnPlateau(o, mode="max", factor=0.3, patience=1, threshold=0.05,
+                                                          threshold_mode="abs", min_lr=0.02))
+    fx.add("plateau/metrics", np.array(PLATEAU_METRICS, dtype=np.float64))
+
+    run("clip_norm", lambda m: O.SGD(m.parameters(), lr=0.1), clip="norm")
+    run("clip_norm_inf", lambda m: O.SGD(m.parameters(), lr=0.1), clip="norm_inf")
+    run("clip_value", lambda m: O.SGD(m.parameters(), lr=0.1), clip="value")
+    fx.write("optim.bin")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_reprs()
     make_layers()
     make_losses()
+    make_optim()

@@ -15,3 +15,4 @@
 #include "torchlet/nn/normalization.hpp"
 #include "torchlet/nn/pooling.hpp"
 #include "torchlet/nn/state_dict.hpp"
+#include "torchlet/nn/utils/clip_grad.hpp"

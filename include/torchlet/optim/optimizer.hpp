@@ -1,7 +1,13 @@
 #pragma once
-// optim::Optimizer: the interface every optimizer implements: step() and zero_grad().
-// Parameters are handles sharing storage with the model's, so step() updates the
-// model in place.
+// optim::Optimizer: the interface every optimizer implements - step() and zero_grad() -
+// plus what schedulers and checkpoints need: parameter groups with named options
+// ("lr", "momentum", "betas.0", ...) and state_dict() / load_state_dict().
+//
+// Parameters are handles sharing storage with the model's, so step() updates the model
+// in place. optim::OptimizerBase<Options, State> implements the groups and the state
+// bookkeeping for an algorithm's Options struct and per-parameter State.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,16 +15,47 @@
 
 namespace torchlet::optim {
 
+/// optimizer.state_dict() in PyTorch's layout: per-parameter state keyed by the
+/// parameter's index counted through the groups in order ({"step", "exp_avg", ...}),
+/// and each group's options and parameter indices.
+struct OptimizerStateDict {
+  struct Group {
+    std::map<std::string, double> options;  // booleans as 0 / 1; "betas.0", "betas.1" for tuples
+    std::vector<std::int64_t> params;
+  };
+  std::map<std::int64_t, std::map<std::string, Tensor>> state;
+  std::vector<Group> param_groups;
+};
+
+/// A group of parameters trained with their own options (PyTorch's {'params': ..., 'lr': ...}).
+/// Without options a group takes the optimizer's defaults; given options replace them whole:
+/// copy the defaults and change a field to override one.
+template <class Options>
+struct ParamGroup {
+  std::vector<Tensor> params;
+  std::optional<Options> options = std::nullopt;
+};
+
+}  // namespace torchlet::optim
+
+namespace torchlet::detail {
+/// A named option field of an optimizer's options, for reading and writing options by name.
+struct OptionRef {
+  const char* name;
+  double* real = nullptr;
+  bool* flag = nullptr;
+  double get() const { return real ? *real : (*flag ? 1.0 : 0.0); }
+  void set(double v) const {
+    if (real) *real = v;
+    else *flag = v != 0.0;
+  }
+};
+}  // namespace torchlet::detail
+
+namespace torchlet::optim {
+
 class Optimizer {
  public:
-  explicit Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      if (!params_[i].defined())
-        throw std::invalid_argument("Optimizer: parameter " + std::to_string(i) + " is an undefined tensor");
-      if (!params_[i].is_leaf())
-        throw std::invalid_argument("Optimizer: can't optimize a non-leaf Tensor (parameter " + std::to_string(i) + ")");
-    }
-  }
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -27,16 +64,205 @@ class Optimizer {
   virtual void step() = 0;
   /// Clears gradients: drops them (set_to_none, PyTorch's default) or zeroes them.
   void zero_grad(bool set_to_none = true) {
-    for (auto& p : params_) {
-      if (!p.grad().defined()) continue;
-      if (set_to_none) p.set_grad({});
-      else p.grad().zero_();
-    }
+    NoGradGuard no_grad;
+    for (std::size_t g = 0; g < num_param_groups(); ++g)
+      for (auto& p : group_params(g)) {
+        if (!p.grad().defined()) continue;
+        if (set_to_none) p.set_grad({});
+        else p.grad().zero_();
+      }
   }
-  const std::vector<Tensor>& parameters() const noexcept { return params_; }
+  /// Every parameter, group after group.
+  std::vector<Tensor> parameters() const {
+    std::vector<Tensor> out;
+    for (std::size_t g = 0; g < num_param_groups(); ++g)
+      out.insert(out.end(), group_params(g).begin(), group_params(g).end());
+    return out;
+  }
+
+  virtual std::size_t num_param_groups() const = 0;
+  virtual const std::vector<Tensor>& group_params(std::size_t group) const = 0;
+  /// Whether the optimizer has an option of this name ("momentum", "betas.0", ...).
+  virtual bool has_option(const std::string& name) const = 0;
+  /// The option `name` of a group (param_groups[group][name]); throws std::out_of_range if absent.
+  virtual double get_option(std::size_t group, const std::string& name) const = 0;
+  virtual void set_option(std::size_t group, const std::string& name, double value) = 0;
+  double get_lr(std::size_t group = 0) const { return get_option(group, "lr"); }
+  void set_lr(std::size_t group, double lr) { set_option(group, "lr", lr); }
+
+  virtual OptimizerStateDict state_dict() const = 0;
+  /// Restores options and state saved by state_dict(); the groups must have the same
+  /// sizes and the state the parameters' shapes, else throws and changes nothing.
+  virtual void load_state_dict(const OptimizerStateDict& dict) = 0;
+  /// "SGD", "Adam", ...
+  virtual std::string name() const = 0;
 
  protected:
-  std::vector<Tensor> params_;
+  Optimizer() = default;
+};
+
+/// Groups and state for an algorithm with options `Options` (an aggregate with a
+/// `fields()` member listing its named options and `check(op)` validating them) and
+/// per-parameter `State` (with `to_map()` / `from_map()` for state_dict).
+template <class Options, class State>
+class OptimizerBase : public Optimizer {
+ public:
+  struct Group {
+    std::vector<Tensor> params;
+    Options options;
+  };
+  /// The groups, as in PyTorch: opt.param_groups[0].options.lr = 0.01.
+  std::vector<Group> param_groups;
+  /// Options of groups given without their own.
+  Options defaults;
+
+  /// Adds a group (PyTorch's add_param_group); its parameters must not be in another group.
+  void add_param_group(ParamGroup<Options> group) {
+    Group g{std::move(group.params), group.options.value_or(defaults)};
+    g.options.check(name_);
+    for (std::size_t i = 0; i < g.params.size(); ++i) {
+      const Tensor& p = g.params[i];
+      if (!p.defined())
+        throw std::invalid_argument(name_ + ": parameter " + std::to_string(i) + " of group " +
+                                    std::to_string(param_groups.size()) + " is an undefined tensor");
+      if (!p.is_leaf())
+        throw std::invalid_argument(name_ + ": can't optimize a non-leaf Tensor (parameter " + std::to_string(i) +
+                                    " of group " + std::to_string(param_groups.size()) + ")");
+      for (auto& other : param_groups)
+        for (auto& q : other.params)
+          if (q.is_same(p))
+            throw std::invalid_argument(name_ + ": some parameters appear in more than one parameter group");
+    }
+    param_groups.push_back(std::move(g));
+    state_.emplace_back(param_groups.back().params.size());
+  }
+
+  std::string name() const override { return name_; }
+  std::size_t num_param_groups() const override { return param_groups.size(); }
+  const std::vector<Tensor>& group_params(std::size_t g) const override { return group_at(g).params; }
+  bool has_option(const std::string& key) const override {
+    Options o = defaults;
+    for (auto& f : o.fields())
+      if (key == f.name) return true;
+    return false;
+  }
+  double get_option(std::size_t g, const std::string& key) const override {
+    Options o = group_at(g).options;
+    return field(o, key).get();
+  }
+  void set_option(std::size_t g, const std::string& key, double value) override {
+    group_at(g);
+    field(param_groups[g].options, key).set(value);
+  }
+
+  OptimizerStateDict state_dict() const override {
+    OptimizerStateDict out;
+    std::int64_t index = 0;
+    for (std::size_t g = 0; g < param_groups.size(); ++g) {
+      OptimizerStateDict::Group grp;
+      Options o = param_groups[g].options;
+      for (auto& f : o.fields()) grp.options[f.name] = f.get();
+      for (std::size_t i = 0; i < param_groups[g].params.size(); ++i, ++index) {
+        grp.params.push_back(index);
+        if (g < state_.size() && i < state_[g].size()) {
+          auto m = state_[g][i].to_map();
+          if (!m.empty()) {
+            for (auto& [k, v] : m) v = v.clone();
+            out.state[index] = std::move(m);
+          }
+        }
+      }
+      out.param_groups.push_back(std::move(grp));
+    }
+    return out;
+  }
+
+  void load_state_dict(const OptimizerStateDict& dict) override {
+    if (dict.param_groups.size() != param_groups.size())
+      throw std::invalid_argument(name() + "::load_state_dict: the state has " + std::to_string(dict.param_groups.size()) +
+                                  " parameter groups, the optimizer " + std::to_string(param_groups.size()));
+    std::vector<Options> options;
+    std::vector<std::vector<State>> state;
+    std::int64_t index = 0;
+    for (std::size_t g = 0; g < param_groups.size(); ++g) {
+      const auto& saved = dict.param_groups[g];
+      const auto& params = param_groups[g].params;
+      if (saved.params.size() != params.size())
+        throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) + " has " +
+                                    std::to_string(saved.params.size()) + " parameters in the state, " +
+                                    std::to_string(params.size()) + " in the optimizer");
+      Options o = param_groups[g].options;
+      for (auto& f : o.fields()) {
+        auto it = saved.options.find(f.name);
+        if (it == saved.options.end())
+          throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) + " lacks option '" +
+                                      f.name + "'");
+        f.set(it->second);
+      }
+      o.check(name_);
+      options.push_back(o);
+      state.emplace_back(params.size());
+      for (std::size_t i = 0; i < params.size(); ++i, ++index) {
+        auto it = dict.state.find(saved.params[i]);
+        if (it == dict.state.end()) continue;
+        std::map<std::string, Tensor> m;
+        for (auto& [k, v] : it->second) {
+          if (k != "step" && v.shape() != params[i].shape())
+            throw ShapeError(name() + "::load_state_dict: state '" + k + "' of parameter " + std::to_string(index) +
+                             " has shape " + to_string(v.shape()) + ", the parameter " + to_string(params[i].shape()));
+          m[k] = v.clone();
+        }
+        state.back()[i] = State::from_map(m);
+      }
+    }
+    for (std::size_t g = 0; g < param_groups.size(); ++g) param_groups[g].options = options[g];
+    state_ = std::move(state);
+  }
+
+ protected:
+  OptimizerBase(std::string name, std::vector<Tensor> params, Options options)
+      : defaults(options), name_(std::move(name)) {
+    defaults.check(name_);
+    add_param_group({std::move(params), std::nullopt});
+  }
+  OptimizerBase(std::string name, std::vector<ParamGroup<Options>> groups, Options options)
+      : defaults(options), name_(std::move(name)) {
+    defaults.check(name_);
+    for (auto& g : groups) add_param_group(std::move(g));
+  }
+
+  /// Calls fn(param, grad, state, options) for every parameter with a gradient.
+  template <class F>
+  void for_each_param(F fn) {
+    NoGradGuard no_grad;
+    for (std::size_t g = 0; g < param_groups.size(); ++g) {
+      auto& group = param_groups[g];
+      if (state_.size() <= g) state_.resize(g + 1);
+      if (state_[g].size() < group.params.size()) state_[g].resize(group.params.size());
+      for (std::size_t i = 0; i < group.params.size(); ++i) {
+        const Tensor& p = group.params[i];
+        const Tensor grad = p.grad();
+        if (!grad.defined()) continue;
+        fn(p, grad, state_[g][i], group.options);
+      }
+    }
+  }
+
+ private:
+  const Group& group_at(std::size_t g) const {
+    if (g >= param_groups.size())
+      throw std::out_of_range(name() + ": parameter group " + std::to_string(g) + " does not exist (" +
+                              std::to_string(param_groups.size()) + " groups)");
+    return param_groups[g];
+  }
+  torchlet::detail::OptionRef field(Options& o, const std::string& key) const {
+    for (auto& f : o.fields())
+      if (key == f.name) return f;
+    throw std::out_of_range(name() + " has no option '" + key + "'");
+  }
+
+  std::string name_;
+  std::vector<std::vector<State>> state_;
 };
 
 }  // namespace torchlet::optim

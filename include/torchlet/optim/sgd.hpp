@@ -1,9 +1,9 @@
 #pragma once
-// optim::SGD, PyTorch's update rule:
-//   g = grad + weight_decay * p
-//   b = momentum * b + (1 - dampening) * g   (b = g on the first step)
-//   g = nesterov ? g + momentum * b : b
-//   p -= lr * g
+// optim::SGD, PyTorch's update rule (float32, in PyTorch's order of operations):
+//   d = (maximize ? -grad : grad) + weight_decay * p
+//   b = momentum * b + (1 - dampening) * d   (b = d on the first step)
+//   d = nesterov ? d + momentum * b : b       (when momentum != 0)
+//   p -= lr * d
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/optim/optimizer.hpp"
 
@@ -17,58 +17,64 @@ struct SGDOptions {
   double weight_decay = 0.0;
   bool nesterov = false;
   bool maximize = false;
+
+  std::vector<torchlet::detail::OptionRef> fields() {
+    return {{"lr", &lr},         {"momentum", &momentum},           {"dampening", &dampening},
+            {"weight_decay", &weight_decay}, {"nesterov", nullptr, &nesterov}, {"maximize", nullptr, &maximize}};
+  }
+  void check(const std::string& op) const {
+    if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
+    if (!(momentum >= 0)) throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
+    if (!(weight_decay >= 0)) throw std::invalid_argument(op + ": invalid weight_decay value " + std::to_string(weight_decay));
+    if (nesterov && (momentum <= 0 || dampening != 0))
+      throw std::invalid_argument(op + ": nesterov momentum requires a momentum and zero dampening");
+  }
 };
 
-class SGD : public Optimizer {
- public:
-  SGD(std::vector<Tensor> params, SGDOptions options = {}) : Optimizer(std::move(params)), options(options) {
-    if (options.lr < 0) throw std::invalid_argument("SGD: invalid learning rate " + std::to_string(options.lr));
-    if (options.momentum < 0) throw std::invalid_argument("SGD: invalid momentum " + std::to_string(options.momentum));
-    if (options.weight_decay < 0)
-      throw std::invalid_argument("SGD: invalid weight_decay " + std::to_string(options.weight_decay));
-    if (options.nesterov && (options.momentum <= 0 || options.dampening != 0))
-      throw std::invalid_argument("SGD: nesterov momentum requires a momentum and zero dampening");
-    momentum_buffers_.resize(params_.size());
+struct SGDState {
+  Tensor momentum_buffer;
+  std::map<std::string, Tensor> to_map() const {
+    if (!momentum_buffer.defined()) return {};
+    return {{"momentum_buffer", momentum_buffer}};
   }
+  static SGDState from_map(const std::map<std::string, Tensor>& m) {
+    SGDState s;
+    if (auto it = m.find("momentum_buffer"); it != m.end()) s.momentum_buffer = it->second;
+    return s;
+  }
+};
+
+class SGD : public OptimizerBase<SGDOptions, SGDState> {
+ public:
+  /// optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
+  SGD(std::vector<Tensor> params, SGDOptions options = {})
+      : OptimizerBase("SGD", std::move(params), options) {}
+  /// Parameter groups, each with its own options or the defaults.
+  SGD(std::vector<ParamGroup<SGDOptions>> groups, SGDOptions defaults = {})
+      : OptimizerBase("SGD", std::move(groups), defaults) {}
 
   void step() override {
-    NoGradGuard no_grad;
-    const auto lr = static_cast<float>(options.lr), mom = static_cast<float>(options.momentum),
-               damp = static_cast<float>(options.dampening), wd = static_cast<float>(options.weight_decay);
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      const Tensor& p = params_[i];
-      const Tensor g = p.grad();
-      if (!g.defined()) continue;
-      auto P = detail::amap(p.data(), p.numel());
-      const auto G = detail::camap(g.data(), g.numel());
-      const float sign = options.maximize ? -1.0f : 1.0f;
-      if (mom == 0 && wd == 0) {
-        P -= (sign * lr) * G;
-        continue;
+    for_each_param([](const Tensor& p, const Tensor& grad, SGDState& st, const SGDOptions& o) {
+      const auto lr = static_cast<float>(o.lr), mom = static_cast<float>(o.momentum),
+                 damp1 = static_cast<float>(1.0 - o.dampening), wd = static_cast<float>(o.weight_decay);
+      const float sign = o.maximize ? -1.0f : 1.0f;
+      auto P = torchlet::detail::amap(p.data(), p.numel());
+      const auto G = torchlet::detail::camap(grad.data(), grad.numel());
+      if (mom == 0) {
+        if (wd == 0) P += (-lr) * (sign * G);
+        else P += (-lr) * (sign * G + wd * P);
+        return;
       }
-      Eigen::ArrayXf d = G;
-      if (wd != 0) d += wd * P;
-      if (mom != 0) {
-        auto& buf = momentum_buffers_[i];
-        if (!buf.defined()) {
-          buf = Tensor::empty(p.shape());
-          detail::amap(buf.data(), buf.numel()) = d;
-        } else {
-          auto B = detail::amap(buf.data(), buf.numel());
-          B = mom * B + (1 - damp) * d;
-        }
-        const auto B = detail::camap(buf.data(), buf.numel());
-        if (options.nesterov) d += mom * B;
-        else d = B;
-      }
-      P -= (sign * lr) * d;
-    }
+      auto& buf = st.momentum_buffer;
+      const bool first = !buf.defined();
+      if (first) buf = Tensor::empty(p.shape());
+      auto B = torchlet::detail::amap(buf.data(), buf.numel());
+      if (first) B = sign * G + wd * P;
+      else B = B * mom + damp1 * (sign * G + wd * P);
+      if (o.nesterov) P += (-lr) * ((sign * G + wd * P) + mom * B);
+      else P += (-lr) * B;
+    });
   }
-
-  SGDOptions options;
-
- private:
-  std::vector<Tensor> momentum_buffers_;
 };
 
 }  // namespace torchlet::optim

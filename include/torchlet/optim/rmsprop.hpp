@@ -1,0 +1,100 @@
+#pragma once
+// optim::RMSprop, PyTorch's update rule (float32, in PyTorch's order of operations):
+//   d = (maximize ? -grad : grad) + weight_decay * p
+//   s = alpha * s + (1 - alpha) * d^2
+//   avg = sqrt(s - g_avg^2) + eps, g_avg = alpha * g_avg + (1 - alpha) * d   (centered)
+//   avg = sqrt(s) + eps                                                      (otherwise)
+//   momentum > 0: b = momentum * b + d / avg, p -= lr * b;  else p -= lr * d / avg
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/optim/optimizer.hpp"
+
+namespace torchlet::optim {
+
+/// Fields in the order of torch.optim.RMSprop's arguments.
+struct RMSpropOptions {
+  double lr = 1e-2;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.0;
+  bool centered = false;
+  bool maximize = false;
+
+  std::vector<torchlet::detail::OptionRef> fields() {
+    return {{"lr", &lr},       {"alpha", &alpha},   {"eps", &eps}, {"weight_decay", &weight_decay},
+            {"momentum", &momentum}, {"centered", nullptr, &centered}, {"maximize", nullptr, &maximize}};
+  }
+  void check(const std::string& op) const {
+    if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
+    if (!(eps >= 0)) throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(eps));
+    if (!(momentum >= 0)) throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
+    if (!(weight_decay >= 0)) throw std::invalid_argument(op + ": invalid weight_decay value " + std::to_string(weight_decay));
+    if (!(alpha >= 0)) throw std::invalid_argument(op + ": invalid alpha value " + std::to_string(alpha));
+  }
+};
+
+struct RMSpropState {
+  std::int64_t step = 0;
+  Tensor square_avg, momentum_buffer, grad_avg;
+  std::map<std::string, Tensor> to_map() const {
+    if (!square_avg.defined()) return {};
+    std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))}, {"square_avg", square_avg}};
+    if (momentum_buffer.defined()) m["momentum_buffer"] = momentum_buffer;
+    if (grad_avg.defined()) m["grad_avg"] = grad_avg;
+    return m;
+  }
+  static RMSpropState from_map(const std::map<std::string, Tensor>& m) {
+    RMSpropState s;
+    auto get = [&](const char* k) { auto it = m.find(k); return it == m.end() ? Tensor{} : it->second; };
+    if (auto st = get("step"); st.defined()) s.step = static_cast<std::int64_t>(st.item());
+    s.square_avg = get("square_avg");
+    s.momentum_buffer = get("momentum_buffer");
+    s.grad_avg = get("grad_avg");
+    return s;
+  }
+};
+
+class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
+ public:
+  RMSprop(std::vector<Tensor> params, RMSpropOptions options = {})
+      : OptimizerBase("RMSprop", std::move(params), options) {}
+  RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups, RMSpropOptions defaults = {})
+      : OptimizerBase("RMSprop", std::move(groups), defaults) {}
+
+  void step() override {
+    for_each_param([](const Tensor& p, const Tensor& grad, RMSpropState& st, const RMSpropOptions& o) {
+      namespace td = torchlet::detail;
+      const std::int64_t n = p.numel();
+      if (!st.square_avg.defined()) st.square_avg = zeros<float>(p.shape());
+      if (o.momentum > 0 && !st.momentum_buffer.defined()) st.momentum_buffer = zeros<float>(p.shape());
+      if (o.centered && !st.grad_avg.defined()) st.grad_avg = zeros<float>(p.shape());
+      ++st.step;
+      const float sign = o.maximize ? -1.0f : 1.0f, wd = static_cast<float>(o.weight_decay);
+      const auto alpha = static_cast<float>(o.alpha), c = static_cast<float>(1.0 - o.alpha);
+      const auto lr = static_cast<float>(o.lr), eps = static_cast<float>(o.eps), mom = static_cast<float>(o.momentum);
+      auto P = td::amap(p.data(), n);
+      const auto G = td::camap(grad.data(), n);
+      // d is materialized: p changes below while d is still needed.
+      Eigen::ArrayXf d = sign * G + wd * P;
+      auto S = td::amap(st.square_avg.data(), n);
+      S = S * alpha + (c * d) * d;
+      Eigen::ArrayXf avg;
+      if (o.centered) {
+        auto GA = td::amap(st.grad_avg.data(), n);
+        GA = GA * alpha + c * d;
+        avg = (S + (-1.0f * GA) * GA).sqrt() + eps;
+      } else {
+        avg = S.sqrt() + eps;
+      }
+      if (o.momentum > 0) {
+        auto B = td::amap(st.momentum_buffer.data(), n);
+        B = B * mom + d / avg;
+        P += (-lr) * B;
+      } else {
+        P += (-lr) * (d / avg);
+      }
+    });
+  }
+};
+
+}  // namespace torchlet::optim
