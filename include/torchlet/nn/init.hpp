@@ -1,6 +1,7 @@
 #pragma once
 // nn::init: in-place initialisers with PyTorch's fan and gain rules.
 // Weights are [fan_out, fan_in, *receptive_field]; fan_in = size(1) * receptive field.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -62,6 +63,13 @@ inline const Tensor& xavier_normal_(const Tensor& t, double gain = 1.0, Generato
 
 enum class FanMode { fan_in, fan_out };
 
+/// "fan_in" / "fan_out", as PyTorch spells the mode argument.
+inline FanMode fan_mode(const std::string& mode) {
+  if (mode == "fan_in") return FanMode::fan_in;
+  if (mode == "fan_out") return FanMode::fan_out;
+  throw std::invalid_argument("kaiming init: mode " + mode + " not supported, please use fan_in or fan_out");
+}
+
 inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0, FanMode mode = FanMode::fan_in,
                                       const std::string& nonlinearity = "leaky_relu",
                                       Generator& gen = default_generator()) {
@@ -76,6 +84,41 @@ inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0, FanMode mo
   const auto f = calculate_fan_in_and_fan_out(t);
   const double fan = static_cast<double>(mode == FanMode::fan_in ? f.fan_in : f.fan_out);
   return normal_(t, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(fan), gen);
+}
+
+inline const Tensor& kaiming_uniform_(const Tensor& t, double a, const std::string& mode,
+                                      const std::string& nonlinearity = "leaky_relu", Generator& gen = default_generator()) {
+  return kaiming_uniform_(t, a, fan_mode(mode), nonlinearity, gen);
+}
+inline const Tensor& kaiming_normal_(const Tensor& t, double a, const std::string& mode,
+                                     const std::string& nonlinearity = "leaky_relu", Generator& gen = default_generator()) {
+  return kaiming_normal_(t, a, fan_mode(mode), nonlinearity, gen);
+}
+
+/// Normal(mean, std) redrawn until inside [a, b] (torch.nn.init.trunc_normal_; a and b are absolute bounds).
+inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0,
+                                   Generator& gen = default_generator()) {
+  if (!(a < b)) throw std::invalid_argument("trunc_normal_: expected a < b, got a=" + std::to_string(a) + ", b=" + std::to_string(b));
+  if (!(std > 0)) throw std::invalid_argument("trunc_normal_: std must be positive, got " + std::to_string(std));
+  NoGradGuard g;
+  float* p = t.data();
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    double v;
+    int tries = 0;
+    do v = mean + std * gen.normal();
+    while ((v < a || v > b) && ++tries < 1000);
+    p[i] = static_cast<float>(std::clamp(v, a, b));
+  }
+  return t;
+}
+
+/// The identity matrix in a 2-D tensor (torch.nn.init.eye_).
+inline const Tensor& eye_(const Tensor& t) {
+  if (t.dim() != 2) throw ShapeError("eye_: only tensors with 2 dimensions are supported, got " + to_string(t.shape()));
+  NoGradGuard g;
+  t.fill_(0.0f);
+  for (std::int64_t i = 0; i < std::min(t.size(0), t.size(1)); ++i) t.data()[i * t.size(1) + i] = 1.0f;
+  return t;
 }
 
 }  // namespace torchlet::nn::init
