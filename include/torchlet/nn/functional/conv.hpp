@@ -24,7 +24,11 @@ struct IntPair {
   /// "3" or "(3, 1)", as given.
   std::string repr() const { return scalar ? std::to_string(h) : tuple_repr(); }
   /// Always "(h, w)".
-  std::string tuple_repr() const { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
+  std::string tuple_repr() const {
+    std::string s(1, '(');  // appended piecewise: GCC 12 -Wrestrict misfires on "(" + std::string
+    s.append(std::to_string(h)).append(", ").append(std::to_string(w)).push_back(')');
+    return s;
+  }
   friend bool operator==(const IntPair& a, const IntPair& b) { return a.h == b.h && a.w == b.w; }
 };
 
