@@ -4,6 +4,7 @@
 #include "torchlet/errors.hpp"
 #include "torchlet/nn.hpp"
 #include "torchlet/optim.hpp"
+#include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
 #include "torchlet/vision.hpp"
 #include "torchlet/utils/progress.hpp"
