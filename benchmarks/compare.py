@@ -382,6 +382,8 @@ def main():
     configs = [(impl, variant, model) for model in ("linear", "mlp") for variant in ("dataloader", "tensors")
                for impl in impls]
     results, raw_lines = [], []
+    raw_path = os.path.join(build, "compare-runs.jsonl")  # written as the runs go: a cut-short run keeps its data
+    raw_file = open(raw_path, "w")
     for t in threads_list:
         for rep in range(a.reps):
             order = configs[rep % len(configs):] + configs[:rep % len(configs)]  # rotate: no side always first
@@ -391,7 +393,10 @@ def main():
                 r["impl_key"] = impl
                 results.append(r)
                 raw_lines.append(json.dumps({k: v for k, v in r.items() if k != "impl_key"}))
+                raw_file.write(raw_lines[-1] + "\n")
+                raw_file.flush()
                 log("[threads %d rep %d] %s" % (t, rep + 1, raw_lines[-1]))
+    raw_file.close()
     load_after = os.getloadavg()
 
     s = summarise(results, impls, threads_list)
