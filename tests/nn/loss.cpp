@@ -76,8 +76,9 @@ TEST_CASE("nll_loss matches PyTorch") {
 TEST_CASE("regression losses match PyTorch for every reduction") {
   namespace F = nn::functional;
   const std::pair<const char*, Reduction> reds[] = {{"mean", Reduction::mean}, {"sum", Reduction::sum}, {"none", Reduction::none}};
-  for (auto [suffix, r] : reds) {
-    const std::string s = suffix;
+  for (const auto& red : reds) {
+    const std::string s = red.first;
+    const Reduction r = red.second;  // (clang 14 cannot capture structured bindings)
     check_loss("mse_" + s, [&](const Tensor& x) { return nn::MSELoss{r}(x, T("mse_" + s + "/target")); });
     check_loss("l1_" + s, [&](const Tensor& x) { return nn::L1Loss{r}(x, T("l1_" + s + "/target")); });
     check_loss("huber_" + s, [&](const Tensor& x) { return nn::HuberLoss{{.reduction = r, .delta = 0.5}}(x, T("huber_" + s + "/target")); });

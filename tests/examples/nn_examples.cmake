@@ -1,0 +1,17 @@
+# The nn examples, run as tests (include()d from tests/examples/CMakeLists.txt).
+# mnist_mlp: the full default run on the bundled data must reach 0.92.
+add_test(NAME "examples: mnist_mlp reaches 0.92 on the bundled data"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_mlp> -DMIN_ACCURACY=0.92
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist_mlp explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_mlp> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+add_test(NAME "examples: fashion_mnist_cnn explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:fashion_mnist_cnn> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# fashion_mnist_cnn: a smoke run (one epoch on 3,200 images, 1,000 test images) when
+# Debian's dataset-fashion-mnist is installed; the full 5-epoch run is reported in docs.
+if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
+  add_test(NAME "examples: fashion_mnist_cnn learns in a one-epoch smoke run"
+    COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:fashion_mnist_cnn>
+            "-DARGS=--epochs;1;--limit;3200;--test-limit;1000" -DMIN_ACCURACY=0.6
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+endif()
