@@ -51,6 +51,18 @@ inline std::vector<std::uint8_t> read_file(const std::string& path) {
   return buf;
 }
 
+/// Writes `bytes` to `path` (replacing it). `op` names the caller in error messages.
+inline void write_file(const std::string& path, std::span<const std::uint8_t> bytes, const char* op) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw FormatError(std::string(op) + ": cannot write '" + path + "': it is a directory");
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw FormatError(std::string(op) + ": cannot open '" + path + "' for writing (" + std::strerror(errno) + ")");
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw FormatError(std::string(op) + ": write error on '" + path + "'");
+}
+
 /// Writes `bytes` to `path` so that a crash never leaves a half-written file there: the
 /// data goes to a temporary file in the same directory, is flushed to disk (fsync), and
 /// is renamed over `path` (atomic on POSIX); the directory is then fsync'd too.

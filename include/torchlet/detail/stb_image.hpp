@@ -3,6 +3,10 @@
 // (STB_IMAGE_STATIC), so the header-only library needs no separate .c file. Debian's
 // libstb-dev installs it as <stb/stb_image.h>; other layouts provide <stb_image.h>.
 // Include this before any other inclusion of stb_image.h in the same translation unit.
+//
+// Only the formats torchlet reads are compiled in (PNG, JPEG, BMP, TGA, GIF, PNM): less
+// code to compile and a smaller surface for malformed files. Images are decoded from
+// memory (torchlet reads the files itself), so stb's stdio functions are left out.
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -18,6 +22,13 @@
 #endif
 #ifndef STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_TGA
+#define STBI_ONLY_GIF
+#define STBI_ONLY_PNM
+#define STBI_NO_STDIO
 #define STB_IMAGE_IMPLEMENTATION
 #define TORCHLET_DEFINED_STB_IMAGE_IMPLEMENTATION
 #endif

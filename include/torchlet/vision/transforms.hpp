@@ -1,54 +1,48 @@
 #pragma once
-// vision::transforms: callables applied to one sample, composed with Compose.
-//   ToTensor:  ByteTensor [H, W] or [C, H, W] (0..255) -> Tensor [C, H, W] in [0, 1]
-//   Normalize: Tensor [C, H, W] -> (x - mean[c]) / std[c]
+// vision::transforms: callables applied to one sample, composed with Compose, with
+// torchvision's names and tensor semantics (the operations are in
+// transforms/functional.hpp; the random ones draw from current_generator(), see
+// transforms/generator.hpp for the hook a DataLoader seeds).
+//
+// Images are tensors: ByteTensor [H, W] or [C, H, W] as datasets and read_image give
+// them, Tensor [C, H, W] in [0, 1] after ToTensor. Geometric transforms (Resize, crops,
+// flips, rotation, Grayscale) accept both and keep the dtype.
+//
+//   ToTensor            ByteTensor [H, W] / [C, H, W] (0..255) -> Tensor [C, H, W] in [0, 1]
+//   Normalize           Tensor [..., C, H, W] -> (x - mean[c]) / std[c]; in place on an
+//                       rvalue that nothing else shares (as Compose passes it)
+//   ConvertImageDtype   dtype conversion with torchvision's scaling
+//   Lambda              any callable
+//   Resize, CenterCrop, Pad, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip,
+//   RandomRotation, Grayscale
+//
+// A transform whose output pixel depends only on the input pixel at the same place and
+// its channel declares `static constexpr bool elementwise = true` (ToTensor, Normalize,
+// ConvertImageDtype, and a Compose of such). MNIST uses it to turn the whole pipeline
+// into a 256-entry table (see vision/mnist.hpp).
+#include <functional>
+#include <optional>
+#include <stdexcept>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "torchlet/tensor.hpp"
+#include "torchlet/vision/transforms/functional.hpp"
+#include "torchlet/vision/transforms/generator.hpp"
 
 namespace torchlet::vision::transforms {
 
-struct ToTensor {
-  Tensor operator()(const ByteTensor& img) const {
-    if (img.dim() != 2 && img.dim() != 3)
-      throw ShapeError("ToTensor: expected an image [H, W] or [C, H, W], got " + to_string(img.shape()));
-    Shape s = img.shape();
-    if (s.size() == 2) s.insert(s.begin(), 1);
-    auto out = Tensor::empty(s);
-    detail::amap(out.data(), out.numel()) = detail::camap(img.data(), img.numel()).template cast<float>() * (1.0f / 255.0f);
-    return out;
-  }
-};
+/// True when F declares `static constexpr bool elementwise = true`.
+template <class F>
+inline constexpr bool is_elementwise_v = requires { requires std::remove_cvref_t<F>::elementwise; };
 
-struct Normalize {
-  std::vector<float> mean, std;
-  Tensor operator()(const Tensor& x) const {
-    if (x.dim() < 3) throw ShapeError("Normalize: expected a tensor image [..., C, H, W], got " + to_string(x.shape()));
-    const auto c = x.size(-3);
-    if (mean.empty() || std.size() != mean.size() ||
-        (mean.size() != 1 && static_cast<std::int64_t>(mean.size()) != c))
-      throw std::invalid_argument("Normalize: " + std::to_string(mean.size()) + " means and " + std::to_string(std.size()) +
-                                  " stds for an image with " + std::to_string(c) + " channels");
-    for (float s : std)
-      if (s == 0) throw std::invalid_argument("Normalize: std evaluated to zero, leading to division by zero");
-    auto out = Tensor::empty(x.shape());
-    const auto plane = x.size(-1) * x.size(-2);
-    const auto images = x.numel() / (plane * c);
-    for (std::int64_t i = 0; i < images; ++i)
-      for (std::int64_t k = 0; k < c; ++k) {
-        const auto m = mean.size() == 1 ? mean[0] : mean[static_cast<std::size_t>(k)];
-        const auto inv = 1.0f / (std.size() == 1 ? std[0] : std[static_cast<std::size_t>(k)]);
-        const auto off = (i * c + k) * plane;
-        detail::amap(out.data() + off, plane) = (detail::camap(x.data() + off, plane) - m) * inv;
-      }
-    return out;
-  }
-};
-
-/// Applies each transform in turn: Compose{ToTensor{}, Normalize{{0.1307f}, {0.3081f}}}.
+/// Applies each transform in turn, passing rvalues along:
+/// Compose{ToTensor{}, Normalize{{0.1307f}, {0.3081f}}}.
 template <class... Ts>
 struct Compose {
+  static constexpr bool elementwise = (is_elementwise_v<Ts> && ...);
   std::tuple<Ts...> transforms;
   Compose(Ts... ts) : transforms(std::move(ts)...) {}
   template <class X>
@@ -58,11 +52,247 @@ struct Compose {
 
  private:
   template <class X>
-  static auto run(X&& x) { return std::forward<X>(x); }
+  static std::remove_cvref_t<X> run(X&& x) { return std::forward<X>(x); }
   template <class X, class F, class... Rest>
   static auto run(X&& x, const F& f, const Rest&... rest) { return run(f(std::forward<X>(x)), rest...); }
 };
 template <class... Ts>
 Compose(Ts...) -> Compose<Ts...>;
 
+/// ByteTensor [H, W] or [C, H, W] with values 0..255 -> Tensor [C, H, W] = x / 255.
+struct ToTensor {
+  static constexpr bool elementwise = true;
+  Tensor operator()(const ByteTensor& img) const { return functional::to_tensor(img); }
+};
+
+/// (x - mean[c]) / std[c] for each channel c of a float image [..., C, H, W]; a single
+/// mean/std applies to all channels. Works in place when `inplace` is set or when the
+/// argument is an rvalue whose storage nothing else shares (never on a tensor that
+/// requires grad).
+struct Normalize {
+  static constexpr bool elementwise = true;
+  std::vector<float> mean, std;
+  bool inplace = false;
+
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& x) const {
+    if (inplace) {
+      functional::normalize_into(x, mean, std, x);
+      return x;
+    }
+    return functional::normalize(x, mean, std);
+  }
+  template <class T>
+  BasicTensor<T> operator()(BasicTensor<T>&& x) const {
+    const bool unshared = x.defined() && x.impl().use_count() == 1 && x.impl()->storage.use_count() == 1 &&
+                          !x.requires_grad();
+    if (!inplace && !unshared) return functional::normalize(x, mean, std);
+    functional::normalize_into(x, mean, std, x);
+    return std::move(x);
+  }
+};
+
+/// Converts an image to dtype To with torchvision's scaling (uint8 -> float: / 255;
+/// float -> uint8: * 255.999, truncated): ConvertImageDtype<float>{}.
+template <class To>
+struct ConvertImageDtype {
+  static constexpr bool elementwise = true;
+  template <class From>
+  BasicTensor<To> operator()(const BasicTensor<From>& img) const {
+    return functional::convert_image_dtype<To>(img);
+  }
+};
+
+/// Wraps any callable as a transform: Lambda{[](Tensor x) { return x * 2.0f; }}.
+template <class F>
+struct Lambda {
+  F lambd;
+  template <class X>
+  auto operator()(X&& x) const {
+    return std::invoke(lambd, std::forward<X>(x));
+  }
+};
+template <class F>
+Lambda(F) -> Lambda<F>;
+
+/// RGB [..., 3, H, W] (or gray [..., 1, H, W]) -> gray [..., n, H, W], n = 1 or 3.
+struct Grayscale {
+  int num_output_channels = 1;
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return functional::rgb_to_grayscale(img, num_output_channels);
+  }
+};
+
+/// Resize{{h, w}} to exactly h x w, or Resize{s}: the smaller edge becomes s, the aspect
+/// ratio is kept (torchvision's rule, longer edge truncated; max_size caps it). Bilinear
+/// (align_corners=False, antialias=False: torchvision's tensor default in 0.14) or nearest.
+struct Resize {
+  std::vector<std::int64_t> size;
+  InterpolationMode interpolation = InterpolationMode::BILINEAR;
+  std::int64_t max_size = 0;  // 0: none
+
+  Resize(std::int64_t size, InterpolationMode interpolation = InterpolationMode::BILINEAR, std::int64_t max_size = 0)
+      : Resize(std::vector<std::int64_t>{size}, interpolation, max_size) {}
+  Resize(std::vector<std::int64_t> size, InterpolationMode interpolation = InterpolationMode::BILINEAR,
+         std::int64_t max_size = 0)
+      : size(std::move(size)), interpolation(interpolation), max_size(max_size) {
+    if (this->size.empty() || this->size.size() > 2)
+      throw std::invalid_argument("Resize: size must have 1 or 2 values, got " + std::to_string(this->size.size()));
+    for (auto s : this->size)
+      if (s <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(s));
+    if (max_size && this->size.size() == 2)
+      throw std::invalid_argument("Resize: max_size is only supported when size is a single value (the smaller edge)");
+  }
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return functional::resize(img, size, interpolation, max_size);
+  }
+};
+
+namespace detail {
+inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op, const std::vector<std::int64_t>& size) {
+  if (size.size() == 1) return {size[0], size[0]};
+  if (size.size() == 2) return {size[0], size[1]};
+  throw std::invalid_argument(std::string(op) + ": size must have 1 or 2 values, got " + std::to_string(size.size()));
+}
+}  // namespace detail
+
+/// The central size x size (or h x w) crop, padding with 0 if the image is smaller.
+struct CenterCrop {
+  std::int64_t height, width;
+  CenterCrop(std::int64_t size) : CenterCrop(std::vector<std::int64_t>{size}) {}
+  CenterCrop(const std::vector<std::int64_t>& size) {
+    std::tie(height, width) = detail::hw_of("CenterCrop", size);
+  }
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return functional::center_crop(img, height, width);
+  }
+};
+
+/// Pads by {all}, {left/right, top/bottom} or {left, top, right, bottom} pixels.
+struct Pad {
+  std::vector<std::int64_t> padding;
+  double fill = 0;
+  PaddingMode padding_mode = PaddingMode::constant;
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return functional::pad(img, padding, fill, padding_mode);
+  }
+};
+
+/// A crop at a random place: RandomCrop(32, {4}) pads by 4 on every side first.
+/// The offsets are drawn top then left, each uniform in [0, room].
+struct RandomCrop {
+  std::int64_t height, width;
+  std::vector<std::int64_t> padding;
+  bool pad_if_needed = false;
+  double fill = 0;
+  PaddingMode padding_mode = PaddingMode::constant;
+
+  RandomCrop(std::int64_t size, std::vector<std::int64_t> padding = {}, bool pad_if_needed = false, double fill = 0,
+             PaddingMode padding_mode = PaddingMode::constant)
+      : RandomCrop(std::vector<std::int64_t>{size}, std::move(padding), pad_if_needed, fill, padding_mode) {}
+  RandomCrop(const std::vector<std::int64_t>& size, std::vector<std::int64_t> padding = {}, bool pad_if_needed = false,
+             double fill = 0, PaddingMode padding_mode = PaddingMode::constant)
+      : padding(std::move(padding)), pad_if_needed(pad_if_needed), fill(fill), padding_mode(padding_mode) {
+    std::tie(height, width) = detail::hw_of("RandomCrop", size);
+    if (height <= 0 || width <= 0) throw std::invalid_argument("RandomCrop: size must be positive");
+  }
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& input) const {
+    BasicTensor<T> img = padding.empty() ? input : functional::pad(input, padding, fill, padding_mode);
+    if (pad_if_needed && img.dim() >= 2 && img.size(-1) < width)
+      img = functional::pad(img, {width - img.size(-1), 0}, fill, padding_mode);
+    if (pad_if_needed && img.dim() >= 2 && img.size(-2) < height)
+      img = functional::pad(img, {0, height - img.size(-2)}, fill, padding_mode);
+    const auto p = transforms::detail::planes_of("RandomCrop", img);
+    if (p.h < height || p.w < width)
+      throw std::invalid_argument("RandomCrop: required crop size (" + std::to_string(height) + ", " +
+                                  std::to_string(width) + ") is larger than the input image size (" +
+                                  std::to_string(p.h) + ", " + std::to_string(p.w) + ")");
+    if (p.h == height && p.w == width) return img;
+    Generator& gen = current_generator();
+    const auto top = static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.h - height + 1)));
+    const auto left = static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.w - width + 1)));
+    return functional::crop(img, top, left, height, width);
+  }
+};
+
+/// Mirrors the image left-right with probability p.
+struct RandomHorizontalFlip {
+  double p = 0.5;
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return current_generator().uniform() < p ? functional::hflip(img) : img;
+  }
+};
+
+/// Mirrors the image top-bottom with probability p.
+struct RandomVerticalFlip {
+  double p = 0.5;
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    return current_generator().uniform() < p ? functional::vflip(img) : img;
+  }
+};
+
+/// Rotates by an angle drawn uniformly from [-degrees, degrees] (or [min, max]).
+struct RandomRotation {
+  double min_degrees, max_degrees;
+  InterpolationMode interpolation = InterpolationMode::NEAREST;
+  bool expand = false;
+  std::vector<double> center;
+  double fill = 0;
+
+  RandomRotation(double degrees, InterpolationMode interpolation = InterpolationMode::NEAREST, bool expand = false,
+                 std::vector<double> center = {}, double fill = 0)
+      : RandomRotation(std::vector<double>{-degrees, degrees}, interpolation, expand, std::move(center), fill) {
+    if (degrees < 0) throw std::invalid_argument("RandomRotation: if degrees is a single number, it must be positive");
+  }
+  RandomRotation(const std::vector<double>& degrees, InterpolationMode interpolation = InterpolationMode::NEAREST,
+                 bool expand = false, std::vector<double> center = {}, double fill = 0)
+      : interpolation(interpolation), expand(expand), center(std::move(center)), fill(fill) {
+    if (degrees.size() != 2 || degrees[0] > degrees[1])
+      throw std::invalid_argument("RandomRotation: degrees must be a number or a pair {min, max} with min <= max");
+    min_degrees = degrees[0];
+    max_degrees = degrees[1];
+  }
+  template <class T>
+  BasicTensor<T> operator()(const BasicTensor<T>& img) const {
+    const double angle = min_degrees + (max_degrees - min_degrees) * current_generator().uniform();
+    return functional::rotate(img, angle, interpolation, expand, center, fill);
+  }
+};
+
 }  // namespace torchlet::vision::transforms
+
+namespace torchlet::vision {
+
+/// A type-erased image transform ByteTensor -> Tensor (what datasets store): any callable
+/// converts to it. It remembers whether the callable is elementwise (see above), which
+/// lets MNIST precompute the pipeline as a per-pixel table.
+class ImageTransform {
+ public:
+  ImageTransform() = default;
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, ImageTransform> &&
+             std::is_invocable_r_v<Tensor, const std::decay_t<F>&, const ByteTensor&>)
+  ImageTransform(F&& f)  // NOLINT(google-explicit-constructor): converts like std::function
+      : fn_(std::forward<F>(f)), elementwise_(transforms::is_elementwise_v<F>) {}
+
+  Tensor operator()(const ByteTensor& img) const {
+    if (!fn_) throw std::logic_error("ImageTransform: called while empty");
+    return fn_(img);
+  }
+  explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
+  /// True when the wrapped callable declared itself elementwise.
+  bool elementwise() const noexcept { return elementwise_ && fn_; }
+
+ private:
+  std::function<Tensor(const ByteTensor&)> fn_;
+  bool elementwise_ = false;
+};
+
+}  // namespace torchlet::vision

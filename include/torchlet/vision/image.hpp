@@ -1,0 +1,172 @@
+#pragma once
+// Image files <-> ByteTensor [C, H, W], through stb_image and stb_image_write, with
+// torchvision.io's names:
+//   read_image(path, mode)          PNG, JPEG, BMP, TGA, GIF (first frame), PNM -> [C, H, W]
+//   decode_image(bytes, mode)       the same from memory
+//   write_png(img, path, level)     [C, H, W] (C = 1..4) or [H, W] -> PNG file
+//   write_jpeg(img, path, quality)  [C, H, W] (C = 1 or 3) or [H, W] -> JPEG file
+//   encode_png / encode_jpeg        the same into memory
+// A file that cannot be read or decoded throws FormatError "<path>: <stb's reason>";
+// images whose decoded size would exceed detail::kMaxDecodedBytes are refused before
+// decoding. 16-bit PNGs are reduced to 8 bits; GRAY conversion uses stb's weights
+// (77 R + 150 G + 29 B) / 256.
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "torchlet/detail/file.hpp"
+#include "torchlet/detail/stb_image.hpp"
+#include "torchlet/detail/stb_image_write.hpp"
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::vision {
+
+/// Channels read_image returns (torchvision.io.ImageReadMode): UNCHANGED keeps the file's.
+enum class ImageReadMode { UNCHANGED = 0, GRAY = 1, GRAY_ALPHA = 2, RGB = 3, RGB_ALPHA = 4 };
+
+namespace detail {
+struct StbFree {
+  void operator()(stbi_uc* p) const noexcept { stbi_image_free(p); }
+};
+}  // namespace detail
+
+/// Decodes an image held in memory; `name` (a path) is used in error messages.
+inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
+                               const std::string& name = "<memory>") {
+  const int req = static_cast<int>(mode);
+  if (req < 0 || req > 4) throw std::invalid_argument("decode_image: invalid ImageReadMode " + std::to_string(req));
+  if (bytes.empty()) throw FormatError(name + ": cannot decode image: the file is empty");
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
+    throw FormatError(name + ": cannot decode image: files over 2 GB are not supported");
+  const auto* p = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
+  int w = 0, h = 0, comp = 0;
+  if (stbi_info_from_memory(p, len, &w, &h, &comp)) {
+    const std::uint64_t c = static_cast<std::uint64_t>(req ? req : comp);
+    const std::uint64_t need = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) * c;
+    if (need > torchlet::detail::kMaxDecodedBytes)
+      throw FormatError(name + ": cannot decode image: " + std::to_string(w) + " x " + std::to_string(h) + " x " +
+                        std::to_string(c) + " would need " + std::to_string(need) + " bytes, more than the limit of " +
+                        std::to_string(torchlet::detail::kMaxDecodedBytes));
+  }
+  std::unique_ptr<stbi_uc, detail::StbFree> pixels(stbi_load_from_memory(p, len, &w, &h, &comp, req));
+  if (!pixels) {
+    const char* why = stbi_failure_reason();
+    throw FormatError(name + ": cannot decode image: " + (why ? why : "unknown error") +
+                      " (supported: PNG, JPEG, BMP, TGA, GIF, PNM)");
+  }
+  const int c = req ? req : comp;
+  if (w <= 0 || h <= 0 || c < 1 || c > 4) throw FormatError(name + ": cannot decode image: invalid dimensions");
+  auto img = ByteTensor::empty({c, h, w});
+  // stb gives interleaved H x W x C; torchvision's layout is planar C x H x W.
+  const std::int64_t plane = static_cast<std::int64_t>(h) * w;
+  std::uint8_t* dst = img.data();
+  const stbi_uc* src = pixels.get();
+  if (c == 1) {
+    std::memcpy(dst, src, static_cast<std::size_t>(plane));
+  } else {
+    for (std::int64_t k = 0; k < plane; ++k)
+      for (int ch = 0; ch < c; ++ch) dst[ch * plane + k] = src[k * c + ch];
+  }
+  return img;
+}
+
+/// Reads an image file into a ByteTensor [C, H, W] (C per `mode`; UNCHANGED: the file's).
+inline ByteTensor read_image(const std::string& path, ImageReadMode mode = ImageReadMode::UNCHANGED) {
+  const auto bytes = torchlet::detail::read_file(path);
+  return decode_image(bytes, mode, path);
+}
+
+namespace detail {
+/// [C, H, W] or [H, W] ByteTensor -> interleaved H x W x C bytes, with the checks a writer needs.
+inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& img, int& c, int& h, int& w,
+                                            std::initializer_list<int> allowed) {
+  if (!img.defined()) throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
+  if (img.dim() != 2 && img.dim() != 3)
+    throw ShapeError(std::string(op) + ": expected an image [C, H, W] or [H, W], got shape " + to_string(img.shape()));
+  const std::int64_t C = img.dim() == 3 ? img.size(0) : 1, H = img.size(-2), W = img.size(-1);
+  bool ok = false;
+  std::string list;
+  for (int a : allowed) {
+    ok = ok || C == a;
+    if (!list.empty()) list += ", ";
+    list += std::to_string(a);
+  }
+  if (!ok)
+    throw ShapeError(std::string(op) + ": expected " + list + " channels, got " + std::to_string(C) + " (shape " +
+                     to_string(img.shape()) + ")");
+  if (H <= 0 || W <= 0 || H > (1 << 24) || W > (1 << 24) ||
+      static_cast<std::uint64_t>(C * H * W) > torchlet::detail::kMaxDecodedBytes)
+    throw ShapeError(std::string(op) + ": cannot encode an image of shape " + to_string(img.shape()));
+  c = static_cast<int>(C);
+  h = static_cast<int>(H);
+  w = static_cast<int>(W);
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(C * H * W));
+  const std::uint8_t* src = img.contiguous().data();
+  const std::int64_t plane = H * W;
+  for (std::int64_t k = 0; k < plane; ++k)
+    for (std::int64_t ch = 0; ch < C; ++ch) out[static_cast<std::size_t>(k * C + ch)] = src[ch * plane + k];
+  return out;
+}
+inline void append_bytes(void* ctx, void* data, int size) {
+  if (size <= 0) return;
+  auto* v = static_cast<std::vector<std::uint8_t>*>(ctx);
+  const std::size_t old = v->size();
+  v->resize(old + static_cast<std::size_t>(size));
+  std::memcpy(v->data() + old, data, static_cast<std::size_t>(size));
+}
+/// stb_image_write's PNG compression level is a global: writers take turns.
+inline std::mutex& png_level_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace detail
+
+/// Encodes [C, H, W] (C = 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) or [H, W] as PNG bytes.
+/// compression_level: 0 (none) .. 9 (torchvision's default is 6).
+inline std::vector<std::uint8_t> encode_png(const ByteTensor& img, int compression_level = 6) {
+  if (compression_level < 0 || compression_level > 9)
+    throw std::invalid_argument("encode_png: compression_level must be between 0 and 9, got " +
+                                std::to_string(compression_level));
+  int c = 0, h = 0, w = 0;
+  const auto pixels = detail::interleave("encode_png", img, c, h, w, {1, 2, 3, 4});
+  std::vector<std::uint8_t> out;
+  int ok = 0;
+  {
+    std::lock_guard lock(detail::png_level_mutex());
+    stbi_write_png_compression_level = compression_level;
+    ok = stbi_write_png_to_func(&detail::append_bytes, &out, w, h, c, pixels.data(), w * c);
+  }
+  if (!ok) throw FormatError("encode_png: stb_image_write failed for an image of shape " + to_string(img.shape()));
+  return out;
+}
+
+/// Encodes [C, H, W] (C = 1 or 3) or [H, W] as baseline JPEG bytes; quality 1..100.
+inline std::vector<std::uint8_t> encode_jpeg(const ByteTensor& img, int quality = 75) {
+  if (quality < 1 || quality > 100)
+    throw std::invalid_argument("encode_jpeg: quality must be between 1 and 100, got " + std::to_string(quality));
+  int c = 0, h = 0, w = 0;
+  const auto pixels = detail::interleave("encode_jpeg", img, c, h, w, {1, 3});
+  std::vector<std::uint8_t> out;
+  if (!stbi_write_jpg_to_func(&detail::append_bytes, &out, w, h, c, pixels.data(), quality))
+    throw FormatError("encode_jpeg: stb_image_write failed for an image of shape " + to_string(img.shape()));
+  return out;
+}
+
+/// Writes a PNG file (torchvision.io.write_png).
+inline void write_png(const ByteTensor& img, const std::string& path, int compression_level = 6) {
+  const auto bytes = encode_png(img, compression_level);
+  torchlet::detail::write_file(path, bytes, "write_png");
+}
+
+/// Writes a JPEG file (torchvision.io.write_jpeg).
+inline void write_jpeg(const ByteTensor& img, const std::string& path, int quality = 75) {
+  const auto bytes = encode_jpeg(img, quality);
+  torchlet::detail::write_file(path, bytes, "write_jpeg");
+}
+
+}  // namespace torchlet::vision
