@@ -1,0 +1,242 @@
+#pragma once
+// torchlet::save / torchlet::load: checkpoints as safetensors files (io/safetensors.hpp),
+// which PyTorch users read with safetensors.torch.load_file (or any small reader) and
+// load with model.load_state_dict.
+//
+//   torchlet::save(model, "model.safetensors");       // model.state_dict(), PyTorch's keys
+//   torchlet::load(model, "model.safetensors");       // load_state_dict(strict): all or nothing
+//   nn::StateDict sd = torchlet::load("model.safetensors");   // torch.load's dict
+//   torchlet::save(optimizer, "optim.safetensors");   // optimizer.state_dict() in a second file
+//   torchlet::load(optimizer, "optim.safetensors");
+//   torchlet::save_checkpoint({.model = model.state_dict(), .optimizer = opt.state_dict(),
+//                              .scheduler = sched.state_dict(), .metadata = {{"epoch", "3"}}},
+//                             "ckpt.safetensors");
+//   auto ck = torchlet::load_checkpoint("ckpt.safetensors");  // then model.load_state_dict(ck.model) ...
+//
+// Layout (every number written with 17 significant digits, so doubles round-trip):
+//   model file       tensors: the state_dict keys ("fc.weight", ...), F32;
+//                    metadata: {"format": "pt", "torchlet.kind": "model"} + the caller's
+//   optimizer file   tensors: "state.<i>.<name>" (PyTorch's state[i][name], i counted through
+//                    the groups); metadata: "torchlet.kind": "optimizer", "optimizer": name(),
+//                    "param_groups": count, "param_groups.<g>.params": "0,1,2",
+//                    "param_groups.<g>.<option>": value ("lr", "momentum", "betas.0", ...)
+//   checkpoint file  the same under the prefixes "model." and "optimizer."; the scheduler's
+//                    state as metadata "scheduler.<key>"; the caller's metadata as it is
+//                    (keys must not start with "model.", "optimizer.", "scheduler." or "torchlet.")
+//
+// Loading parses and validates the whole file first (a malformed file throws FormatError
+// naming it and changes nothing); tensors of other dtypes are converted to float, as
+// PyTorch's load_state_dict copies them. Saving is atomic (see detail::write_file_atomic).
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "torchlet/io/safetensors.hpp"
+#include "torchlet/nn/module.hpp"
+#include "torchlet/optim/optimizer.hpp"
+
+namespace torchlet {
+
+/// Everything a training run needs to resume (PyTorch's usual checkpoint dict).
+struct Checkpoint {
+  nn::StateDict model;
+  std::optional<optim::OptimizerStateDict> optimizer = std::nullopt;
+  /// A scheduler's state_dict() (optim::SchedulerStateDict); empty if none.
+  std::map<std::string, double> scheduler = {};
+  /// Anything else: epoch, step, notes.
+  std::map<std::string, std::string> metadata = {};
+};
+
+namespace io::detail {
+
+inline std::string format_number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+inline double parse_number(const std::string& s, const std::string& key, const std::string& path) {
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+    throw FormatError(path + ": metadata '" + key + "' should be a number, found '" + s + "'");
+  return v;
+}
+inline std::int64_t parse_index(const std::string& s, const std::string& what, const std::string& path) {
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v < 0)
+    throw FormatError(path + ": " + what + ": expected a non-negative integer, found '" + s + "'");
+  return v;
+}
+inline bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+/// The tensors of `f` whose names start with `prefix` (removed), as float tensors.
+inline nn::StateDict state_dict_of(const SafetensorsFile& f, const std::string& prefix) {
+  nn::StateDict sd;
+  for (const auto& [name, t] : f.tensors)
+    if (starts_with(name, prefix)) sd.insert(name.substr(prefix.size()), to_dtype<float>(t));
+  return sd;
+}
+
+/// Appends an optimizer state dict's tensors and metadata under `prefix`.
+inline void put_optimizer(const optim::OptimizerStateDict& o, const std::string& prefix,
+                          std::vector<std::pair<std::string, AnyTensor>>& tensors,
+                          std::map<std::string, std::string>& meta) {
+  for (const auto& [index, entries] : o.state)
+    for (const auto& [name, t] : entries)
+      tensors.emplace_back(prefix + "state." + std::to_string(index) + "." + name, t);
+  meta[prefix + "param_groups"] = std::to_string(o.param_groups.size());
+  for (std::size_t g = 0; g < o.param_groups.size(); ++g) {
+    const std::string gp = prefix + "param_groups." + std::to_string(g) + ".";
+    std::string params;
+    for (auto i : o.param_groups[g].params) {
+      if (!params.empty()) params += ',';
+      params += std::to_string(i);
+    }
+    meta[gp + "params"] = params;
+    for (const auto& [k, v] : o.param_groups[g].options) meta[gp + k] = format_number(v);
+  }
+}
+
+/// Reads back what put_optimizer wrote; throws FormatError naming the file.
+inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const std::string& prefix, const std::string& path) {
+  optim::OptimizerStateDict o;
+  const auto count_it = f.metadata.find(prefix + "param_groups");
+  if (count_it == f.metadata.end())
+    throw FormatError(path + ": no optimizer state in this file (metadata '" + prefix + "param_groups' is missing)");
+  const auto groups = parse_index(count_it->second, "metadata '" + prefix + "param_groups'", path);
+  if (groups > 100000) throw FormatError(path + ": implausible number of parameter groups " + count_it->second);
+  o.param_groups.resize(static_cast<std::size_t>(groups));
+  for (const auto& [key, value] : f.metadata) {
+    const std::string gp = prefix + "param_groups.";
+    if (!starts_with(key, gp)) continue;
+    const auto rest = key.substr(gp.size());
+    const auto dot = rest.find('.');
+    if (dot == std::string::npos) throw FormatError(path + ": malformed metadata key '" + key + "'");
+    const auto g = parse_index(rest.substr(0, dot), "group index in metadata key '" + key + "'", path);
+    if (g >= groups) throw FormatError(path + ": metadata key '" + key + "' names group " + std::to_string(g) + " of " + std::to_string(groups));
+    auto& group = o.param_groups[static_cast<std::size_t>(g)];
+    const auto option = rest.substr(dot + 1);
+    if (option == "params") {
+      std::size_t start = 0;
+      while (start < value.size()) {
+        auto comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        group.params.push_back(parse_index(value.substr(start, comma - start), "parameter index in '" + key + "'", path));
+        start = comma + 1;
+      }
+    } else {
+      group.options[option] = parse_number(value, key, path);
+    }
+  }
+  const std::string sp = prefix + "state.";
+  for (const auto& [name, t] : f.tensors) {
+    if (!starts_with(name, sp)) continue;
+    const auto rest = name.substr(sp.size());
+    const auto dot = rest.find('.');
+    if (dot == std::string::npos || dot + 1 == rest.size()) throw FormatError(path + ": malformed optimizer state key '" + name + "'");
+    const auto index = parse_index(rest.substr(0, dot), "parameter index in '" + name + "'", path);
+    o.state[index][rest.substr(dot + 1)] = to_dtype<float>(t);
+  }
+  return o;
+}
+
+inline void check_user_metadata(const std::map<std::string, std::string>& metadata, const char* op) {
+  for (const auto& [k, v] : metadata)
+    for (const char* reserved : {"model.", "optimizer.", "scheduler.", "torchlet.", "param_groups"})
+      if (starts_with(k, reserved))
+        throw std::invalid_argument(std::string(op) + ": metadata key '" + k + "' uses the reserved prefix '" + reserved + "'");
+}
+
+}  // namespace io::detail
+
+/// Writes a state dict as a safetensors file (keys as they are).
+inline void save(const nn::StateDict& state_dict, const std::string& path,
+                 const std::map<std::string, std::string>& metadata = {}) {
+  io::detail::check_user_metadata(metadata, "save");
+  auto meta = metadata;
+  meta.emplace("format", "pt");
+  meta["torchlet.kind"] = "model";
+  torchlet::detail::write_file_atomic(path, io::serialize(state_dict, meta), "save");
+}
+
+/// Writes model.state_dict() (parameters and persistent buffers, PyTorch's keys).
+inline void save(const nn::Module& model, const std::string& path, const std::map<std::string, std::string>& metadata = {}) {
+  save(model.state_dict(), path, metadata);
+}
+
+/// Reads a state dict (every tensor of the file, converted to float), like torch.load.
+inline nn::StateDict load(const std::string& path) {
+  return io::detail::state_dict_of(io::load_file(path), "");
+}
+
+/// Loads a state dict file into `model` with load_state_dict's checks (strict: the keys
+/// must match exactly; shapes must always match). Nothing changes when anything is wrong:
+/// FormatError for a malformed file, nn::StateDictError (its message prefixed with the
+/// path) for keys or shapes that do not fit.
+inline nn::IncompatibleKeys load(nn::Module& model, const std::string& path, bool strict = true) {
+  const nn::StateDict sd = load(path);
+  try {
+    return model.load_state_dict(sd, strict);
+  } catch (const nn::StateDictError& e) {
+    throw nn::StateDictError(path + ": " + e.what(), e.missing_keys, e.unexpected_keys, e.size_mismatch_keys);
+  }
+}
+
+/// Writes optimizer.state_dict() as a safetensors file (layout in the file comment).
+inline void save(const optim::Optimizer& optimizer, const std::string& path) {
+  std::vector<std::pair<std::string, io::AnyTensor>> tensors;
+  std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"}, {"optimizer", optimizer.name()}};
+  io::detail::put_optimizer(optimizer.state_dict(), "", tensors, meta);
+  torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save");
+}
+
+/// Restores an optimizer saved by save(optimizer, path); the file must hold the state of
+/// the same algorithm (its name), with the same groups and parameter shapes.
+inline void load(optim::Optimizer& optimizer, const std::string& path) {
+  const auto f = io::load_file(path);
+  const auto it = f.metadata.find("optimizer");
+  if (it == f.metadata.end()) throw FormatError(path + ": not an optimizer state file (no 'optimizer' metadata)");
+  if (it->second != optimizer.name())
+    throw std::invalid_argument("load: " + path + " holds the state of a " + it->second + " optimizer, not of " +
+                                optimizer.name());
+  optimizer.load_state_dict(io::detail::get_optimizer(f, "", path));
+}
+
+/// Writes a whole checkpoint to one file (prefixes in the file comment).
+inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
+  io::detail::check_user_metadata(ck.metadata, "save_checkpoint");
+  std::vector<std::pair<std::string, io::AnyTensor>> tensors;
+  auto meta = ck.metadata;
+  meta["torchlet.kind"] = "checkpoint";
+  for (const auto& [k, t] : ck.model) tensors.emplace_back("model." + k, t);
+  if (ck.optimizer) io::detail::put_optimizer(*ck.optimizer, "optimizer.", tensors, meta);
+  for (const auto& [k, v] : ck.scheduler) meta["scheduler." + k] = io::detail::format_number(v);
+  torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save_checkpoint");
+}
+
+/// Reads a checkpoint written by save_checkpoint (validated as a whole first).
+inline Checkpoint load_checkpoint(const std::string& path) {
+  const auto f = io::load_file(path);
+  const auto kind = f.metadata.find("torchlet.kind");
+  if (kind == f.metadata.end() || kind->second != "checkpoint")
+    throw FormatError(path + ": not a checkpoint written by save_checkpoint (metadata 'torchlet.kind' is " +
+                      (kind == f.metadata.end() ? std::string("missing") : "'" + kind->second + "'") + ")");
+  Checkpoint ck;
+  ck.model = io::detail::state_dict_of(f, "model.");
+  if (f.metadata.count("optimizer.param_groups")) ck.optimizer = io::detail::get_optimizer(f, "optimizer.", path);
+  for (const auto& [k, v] : f.metadata) {
+    if (io::detail::starts_with(k, "scheduler.")) ck.scheduler[k.substr(10)] = io::detail::parse_number(v, k, path);
+    else if (!io::detail::starts_with(k, "optimizer.") && !io::detail::starts_with(k, "torchlet.")) ck.metadata[k] = v;
+  }
+  for (const auto& [name, t] : f.tensors)
+    if (!io::detail::starts_with(name, "model.") && !io::detail::starts_with(name, "optimizer."))
+      throw FormatError(path + ": unexpected tensor '" + name + "' in a checkpoint (expected the prefixes model. and optimizer.)");
+  return ck;
+}
+
+}  // namespace torchlet

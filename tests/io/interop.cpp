@@ -1,0 +1,83 @@
+// Checkpoint interop with PyTorch, both ways, run live through /usr/bin/python3 + torch
+// (scripts/check_safetensors_interop.py, a safetensors reader/writer made of json +
+// torch.frombuffer). When Python or torch is missing the test reports "SKIPPED" and
+// passes (Catch2 v3: SKIP), so machines without PyTorch still pass the suite.
+#include <cstdlib>
+
+#include <sys/wait.h>
+
+#include <torchlet/io.hpp>
+#include <torchlet/nn.hpp>
+#include <torchlet/optim.hpp>
+
+#include "catch.hpp"
+#include "vision/support.hpp"
+
+using namespace torchlet;
+
+namespace {
+const char* python() {
+  const char* env = std::getenv("TORCHLET_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
+int run(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+/// True when python can import torch; otherwise reports the skip.
+bool have_torch() {
+  static const bool ok = run(std::string(python()) + " -c \"import torch\" > /dev/null 2>&1") == 0;
+  return ok;
+}
+std::string script() { return std::string("'") + TORCHLET_SOURCE_DIR + "/scripts/check_safetensors_interop.py'"; }
+nn::Sequential mlp() { return nn::Sequential{nn::Linear{12, 16}, nn::ReLU{}, nn::Linear{16, 5}}; }
+}  // namespace
+
+#ifdef TORCHLET_CATCH2_V3
+#define TORCHLET_SKIP(msg) SKIP(msg)
+#else
+#define TORCHLET_SKIP(msg) \
+  do {                     \
+    WARN("SKIPPED: " << msg); \
+    return;                \
+  } while (0)
+#endif
+
+TEST_CASE("a model trained in C++ and saved gives the same logits in PyTorch") {
+  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  test::TempDir dir;
+  manual_seed(5);
+  auto model = mlp();
+  optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
+  Generator gen(17);
+  for (int step = 0; step < 20; ++step) {
+    auto x = randn({16, 12}, gen);
+    auto y = randint(0, 5, {16}, gen);
+    opt.zero_grad();
+    nn::functional::cross_entropy(model(x), y).backward();
+    opt.step();
+  }
+  torchlet::save(model, dir / "model.safetensors");
+  const auto x = randn({9, 12}, gen);
+  io::save_file(std::map<std::string, Tensor>{{"x", x}}, dir / "x.safetensors");
+  const std::string cmd = std::string(python()) + " " + script() + " logits '" + (dir / "model.safetensors") + "' '" +
+                          (dir / "x.safetensors") + "' '" + (dir / "logits.safetensors") + "'";
+  REQUIRE(run(cmd) == 0);
+  NoGradGuard no_grad;
+  const auto ours = model(x);
+  const auto theirs = io::load_file(dir / "logits.safetensors").get("logits");
+  CHECK(test::max_abs_diff(ours, theirs) < 1e-5);
+}
+
+TEST_CASE("weights made in PyTorch now load in C++ and give PyTorch's logits") {
+  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  test::TempDir dir;
+  const std::string path = dir / "pt.safetensors";
+  REQUIRE(run(std::string(python()) + " " + script() + " make '" + path + "'") == 0);
+  auto model = mlp();
+  torchlet::load(model, path);
+  const auto f = io::load_file(path + ".io.safetensors");
+  NoGradGuard no_grad;
+  CHECK(test::max_abs_diff(model(f.get("x")), f.get("logits")) < 1e-5);
+  CHECK(io::load_file(path).metadata.at("format") == "pt");
+}
