@@ -2,6 +2,7 @@
 // torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
 #include "torchlet/data.hpp"
 #include "torchlet/errors.hpp"
+#include "torchlet/io.hpp"
 #include "torchlet/nn.hpp"
 #include "torchlet/optim.hpp"
 #include "torchlet/parallel.hpp"
