@@ -84,8 +84,12 @@ class MNIST {
       s.insert(s.begin(), b);
       if (!reusable(images, s)) images = Tensor::empty(s);
       const auto per = plane();
-      for (std::size_t k = 0; k < indices.size(); ++k)
+      // Shuffled indices make every image a cold read: fetch the next ones while mapping this one.
+      for (std::size_t k = 0; k < indices.size() && k < kPrefetchAhead; ++k) prefetch_image(indices[k]);
+      for (std::size_t k = 0; k < indices.size(); ++k) {
+        if (k + kPrefetchAhead < indices.size()) prefetch_image(indices[k + kPrefetchAhead]);
         map_pixels(indices[k], images.data() + static_cast<std::int64_t>(k) * per);
+      }
       return;
     }
     if (indices.empty()) {
@@ -188,6 +192,16 @@ class MNIST {
     Shape s(data.shape().begin() + 1, data.shape().end());
     if (s.size() == 2 && table_rank_ == 3) s.insert(s.begin(), 1);
     return s;
+  }
+  static constexpr std::size_t kPrefetchAhead = 16;
+  void prefetch_image(std::size_t i) const {
+#if defined(__GNUC__) || defined(__clang__)
+    const auto n = plane();
+    const char* p = reinterpret_cast<const char*>(data.data() + static_cast<std::int64_t>(i) * n);
+    for (std::int64_t off = 0; off < n; off += 64) __builtin_prefetch(p + off);
+#else
+    (void)i;
+#endif
   }
   void map_pixels(std::size_t i, float* dst) const {
     const auto n = plane();
