@@ -1,13 +1,23 @@
 #pragma once
-// Node<T>: one recorded operation of the dynamic tape. The output tensor owns its
-// node; the node owns (shared) handles to its inputs, so a graph lives exactly as
-// long as some tensor computed from it.
-#include <functional>
+// The dynamic tape. Each op that records itself creates one Node: the output tensor owns
+// its node (grad_fn); a node owns edges to the nodes that produced its inputs (or to the
+// AccumulateGrad node of a leaf) and whatever its backward closure saved. So a graph
+// lives exactly as long as some tensor computed from it, and an intermediate tensor's
+// memory lives only as long as a backward closure needs it, as in PyTorch.
+//
+// Edges point at nodes, not tensors, so an in-place op on a non-leaf can give that tensor
+// a new grad_fn without re-routing the gradients of ops that consumed it before.
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "torchlet/detail/eigen.hpp"
 #include "torchlet/fwd.hpp"
+#include "torchlet/tensor/shape.hpp"
 
 namespace torchlet::detail {
 template <class T>
@@ -16,16 +26,148 @@ struct TensorImpl;
 
 namespace torchlet::autograd {
 
-template <class T>
-struct Node {
-  /// Maps the gradient of the output to one gradient per input (an undefined tensor
-  /// where an input needs none). Gradients must already have the input's shape.
-  using BackwardFn = std::function<std::vector<BasicTensor<T>>(const BasicTensor<T>&)>;
-
+/// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
+struct NodeBase {
   const char* name = "";
-  std::vector<std::shared_ptr<detail::TensorImpl<T>>> inputs;
-  BackwardFn backward;
-  bool released = false;  // saved tensors freed after backward without retain_graph
+  /// One edge per input of the op: the node that receives that input's gradient, or
+  /// null when the input needs none.
+  std::vector<std::shared_ptr<NodeBase>> next;
+  /// Set once backward ran without retain_graph: the saved tensors are gone.
+  bool released = false;
+
+  NodeBase() = default;
+  NodeBase(const NodeBase&) = delete;
+  NodeBase& operator=(const NodeBase&) = delete;
+  /// Frees a chain of nodes iteratively (a graph of 10^6 sequential ops must not
+  /// overflow the stack through recursive destructors).
+  virtual ~NodeBase() {
+    std::vector<std::shared_ptr<NodeBase>> stack;
+    for (auto& e : next)
+      if (e && e.use_count() == 1) stack.push_back(std::move(e));
+    while (!stack.empty()) {
+      auto n = std::move(stack.back());
+      stack.pop_back();
+      for (auto& e : n->next)
+        if (e && e.use_count() == 1) stack.push_back(std::move(e));
+    }
+  }
+
+  /// Whether a gradient is pending during the current backward pass.
+  virtual bool has_grad() const noexcept = 0;
+  virtual void clear_grad() noexcept = 0;
+  /// Consumes the pending gradient: runs the backward function and delivers one
+  /// gradient per edge. Without retain_graph the saved tensors are freed afterwards.
+  virtual void run(bool retain_graph) = 0;
 };
+
+/// A node whose output (and so whose incoming gradient) has scalar type T.
+template <class T>
+struct Node : NodeBase {
+  Shape out_shape;        // shape of the output: every incoming gradient has it
+  BasicTensor<T> grad;    // gradient accumulated during a backward pass
+
+  bool has_grad() const noexcept override { return grad.defined(); }
+  void clear_grad() noexcept override { grad = BasicTensor<T>(); }
+
+  /// Adds g (shape already checked) to the pending gradient. A handle nobody else holds
+  /// is taken as is; otherwise the sum goes into fresh memory.
+  void accumulate(BasicTensor<T> g) {
+    if (!grad.defined()) {
+      grad = std::move(g);
+      return;
+    }
+    const auto n = grad.numel();
+    if (grad.impl().use_count() == 1 && grad.impl()->storage.use_count() == 1) {
+      detail::amap(grad.data(), n) += detail::camap(g.data(), n);
+    } else {
+      auto sum = BasicTensor<T>::empty(grad.shape());
+      detail::amap(sum.data(), n) = detail::camap(grad.data(), n) + detail::camap(g.data(), n);
+      grad = std::move(sum);
+    }
+  }
+
+  /// Maps the gradient of the output to one gradient per input (undefined where the
+  /// input needs none); each must have that input's shape.
+  virtual std::vector<BasicTensor<T>> apply(const BasicTensor<T>& grad_output) = 0;
+  /// Frees what the backward function saved.
+  virtual void release() noexcept = 0;
+
+  void run(bool retain_graph) override {
+    if (released)
+      throw std::runtime_error(std::string("backward: trying to backward through the graph a second time (") + name +
+                               "): the saved tensors were freed; pass retain_graph = true to the first backward");
+    BasicTensor<T> g = std::move(grad);
+    grad = BasicTensor<T>();
+    auto in_grads = apply(g);
+    g = BasicTensor<T>();
+    for (std::size_t i = 0; i < next.size() && i < in_grads.size(); ++i)
+      if (next[i] && in_grads[i].defined()) deliver(name, *next[i], std::move(in_grads[i]));
+    if (!retain_graph) {
+      release();
+      released = true;
+    }
+  }
+
+  /// Hands gradient g of scalar type U to `target` (a Node<U>), checking its shape.
+  template <class U>
+  static void deliver(const char* from, NodeBase& target, BasicTensor<U> g) {
+    auto& t = static_cast<Node<U>&>(target);
+    if (g.shape() != t.out_shape)
+      throw std::logic_error(std::string("backward: ") + from + " produced a gradient of shape " +
+                             to_string(g.shape()) + " for an input of shape " + to_string(t.out_shape));
+    t.accumulate(std::move(g));
+  }
+};
+
+/// A node running the backward closure given to detail::record.
+template <class T, class F>
+struct FunctionNode final : Node<T> {
+  explicit FunctionNode(F f) : fn(std::move(f)) {}
+  std::vector<BasicTensor<T>> apply(const BasicTensor<T>& g) override { return (*fn)(g); }
+  void release() noexcept override { fn.reset(); }
+  std::optional<F> fn;
+};
+
+/// The sink of a leaf that requires grad: adds the incoming gradient to leaf.grad().
+template <class T>
+struct AccumulateGrad final : Node<T> {
+  explicit AccumulateGrad(std::shared_ptr<detail::TensorImpl<T>> l) : leaf(std::move(l)) {
+    this->name = "AccumulateGrad";
+    this->out_shape = leaf->shape;
+  }
+  std::vector<BasicTensor<T>> apply(const BasicTensor<T>&) override { return {}; }
+  void release() noexcept override {}
+  void run(bool) override {
+    BasicTensor<T> g = std::move(this->grad);
+    this->grad = BasicTensor<T>();
+    if (!leaf->requires_grad) return;
+    if (!leaf->grad) {
+      // Take the gradient's memory when nobody else holds it; a gradient never carries
+      // a graph nor requires grad itself.
+      if (g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn &&
+          g.impl()->offset == 0) {
+        leaf->grad = g.impl();
+      } else {
+        auto copy = BasicTensor<T>::empty(g.shape());
+        detail::amap(copy.data(), g.numel()) = detail::camap(g.data(), g.numel());
+        leaf->grad = copy.impl();
+      }
+      leaf->grad->requires_grad = false;
+    } else {
+      BasicTensor<T> acc(leaf->grad);
+      if (acc.shape() != g.shape())
+        throw ShapeError("backward: the stored gradient of shape " + to_string(acc.shape()) +
+                         " does not match the gradient of shape " + to_string(g.shape()) + " for a leaf");
+      detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
+    }
+  }
+  std::shared_ptr<detail::TensorImpl<T>> leaf;
+};
+
+/// Serialises the creation of a leaf's AccumulateGrad node between threads.
+inline std::mutex& accumulator_mutex() {
+  static std::mutex m;
+  return m;
+}
 
 }  // namespace torchlet::autograd

@@ -2,11 +2,15 @@
 // BasicTensor<T>: a handle to an n-dimensional, contiguous, row-major array of T with
 // reverse-mode autograd. Copying a handle shares the data, as in PyTorch; views
 // (reshape, view, flatten, operator[]) share the storage of their base.
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -27,8 +31,12 @@ struct TensorImpl {
   Shape shape;
   std::int64_t numel = 0;
   bool requires_grad = false;
+  /// 0: not a view; 1: shares another tensor's storage (reshape, view, narrow on dim 0,
+  /// ...); 2: a view of a leaf that requires grad. In-place ops consult it.
+  std::uint8_t view_kind = 0;
   std::shared_ptr<TensorImpl<T>> grad;                 // accumulated gradient (leaves)
   std::shared_ptr<autograd::Node<T>> grad_fn;          // producer (non-leaves)
+  std::weak_ptr<autograd::Node<T>> grad_accumulator;   // AccumulateGrad node (leaves)
   T* data() const noexcept { return storage ? storage->data() + offset : nullptr; }
 };
 
@@ -47,6 +55,9 @@ constexpr const char* dtype_name() {
   else if constexpr (std::is_same_v<T, bool>) return "torch.bool";
   else return "unknown";
 }
+
+template <class T>
+struct ValuesIndices;
 
 template <class T>
 class BasicTensor {
@@ -137,44 +148,99 @@ class BasicTensor {
   std::vector<T> tolist() const { return to_vector(); }
 
   // ---- declared here, defined with their op families ---------------------------
+  // Shapes and views (views.hpp, joining.hpp, indexing.hpp). reshape/view/flatten/
+  // squeeze/unsqueeze, narrow on dim 0 and operator[] share storage; transpose, permute
+  // and narrow/slice on other dims copy (storage is always contiguous), so writing into
+  // their result does not write into the source as it would in PyTorch.
   BasicTensor clone() const;
   template <class U>
   BasicTensor<U> to() const;
   BasicTensor reshape(Shape shape) const;
   BasicTensor view(Shape shape) const;
   BasicTensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  BasicTensor squeeze() const;
   BasicTensor squeeze(std::int64_t dim) const;
   BasicTensor unsqueeze(std::int64_t dim) const;
   BasicTensor operator[](std::int64_t i) const;
+  BasicTensor select(std::int64_t dim, std::int64_t index) const;
   BasicTensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  BasicTensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
   BasicTensor t() const;
+  BasicTensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  BasicTensor permute(const Shape& dims) const;
   BasicTensor contiguous() const { return *this; }
+  bool is_contiguous() const { return true; }
+  BasicTensor index_select(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  std::vector<BasicTensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<BasicTensor> split(const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0) const;
+  std::vector<BasicTensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
 
+  // In place (a trailing underscore, as in PyTorch). On a leaf that requires grad they
+  // throw while grad mode is on; on other tensors they are recorded on the tape.
   const BasicTensor& fill_(T value) const;
   const BasicTensor& zero_() const { return fill_(T(0)); }
   const BasicTensor& copy_(const BasicTensor& src) const;
+  const BasicTensor& add_(const BasicTensor& other) const;
+  const BasicTensor& sub_(const BasicTensor& other) const;
+  const BasicTensor& mul_(const BasicTensor& other) const;
+  const BasicTensor& div_(const BasicTensor& other) const;
+  const BasicTensor& add_(T other) const;
+  const BasicTensor& sub_(T other) const;
+  const BasicTensor& mul_(T other) const;
+  const BasicTensor& div_(T other) const;
+  const BasicTensor& relu_() const;
+  const BasicTensor& clamp_(std::optional<T> min, std::optional<T> max = std::nullopt) const;
 
+  // Reductions (reduction.hpp)
   auto sum() const;
   BasicTensor sum(std::int64_t dim, bool keepdim = false) const;
   BasicTensor mean() const;
   BasicTensor mean(std::int64_t dim, bool keepdim = false) const;
   BasicTensor max() const;
   BasicTensor min() const;
+  ValuesIndices<T> max(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices<T> min(std::int64_t dim, bool keepdim = false) const;
   BasicTensor<std::int64_t> argmax(std::int64_t dim, bool keepdim = false) const;
   BasicTensor<std::int64_t> argmax() const;
+  BasicTensor<std::int64_t> argmin(std::int64_t dim, bool keepdim = false) const;
+  BasicTensor<std::int64_t> argmin() const;
+  // var/std over all elements take `unbiased` as a bool only (x.var(1) is over dim 1).
+  BasicTensor var() const;
+  template <std::same_as<bool> B>
+  BasicTensor var(B unbiased) const;
+  BasicTensor var(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  BasicTensor std() const;
+  template <std::same_as<bool> B>
+  BasicTensor std(B unbiased) const;
+  BasicTensor std(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  BasicTensor logsumexp(std::int64_t dim, bool keepdim = false) const;
+  BasicTensor norm(double p = 2.0) const;
+  BasicTensor norm(double p, std::int64_t dim, bool keepdim = false) const;
+  BasicTensor softmax(std::int64_t dim) const;
+  BasicTensor log_softmax(std::int64_t dim) const;
 
+  // Math (binary.hpp, unary.hpp, linalg.hpp)
+  BasicTensor add(const BasicTensor& other) const;
+  BasicTensor sub(const BasicTensor& other) const;
+  BasicTensor mul(const BasicTensor& other) const;
+  BasicTensor div(const BasicTensor& other) const;
   BasicTensor matmul(const BasicTensor& other) const;
+  BasicTensor mm(const BasicTensor& other) const;
   BasicTensor exp() const;
   BasicTensor log() const;
+  BasicTensor log1p() const;
   BasicTensor relu() const;
   BasicTensor sigmoid() const;
   BasicTensor tanh() const;
   BasicTensor neg() const;
   BasicTensor abs() const;
   BasicTensor sqrt() const;
+  BasicTensor rsqrt() const;
+  BasicTensor sin() const;
+  BasicTensor cos() const;
+  BasicTensor gelu(std::string_view approximate = "none") const;
   BasicTensor pow(T exponent) const;
-  BasicTensor softmax(std::int64_t dim) const;
-  BasicTensor log_softmax(std::int64_t dim) const;
+  BasicTensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
 
  private:
   Impl& checked() const {
@@ -186,14 +252,31 @@ class BasicTensor {
 
 namespace detail {
 
-/// Throws if `t` is a leaf that requires grad and a graph is being recorded (PyTorch
-/// forbids in-place changes of such leaves outside no_grad).
+/// Rejects an in-place op on `t` where PyTorch does (while grad mode is on): on a leaf
+/// that requires grad, and on a view of one. torchlet also rejects in-place ops on other
+/// views that take part in a graph (PyTorch rewrites the base's history there; torchlet
+/// asks for a clone()). `other_requires_grad`: an operand of the op requires grad.
 template <class T>
-void check_inplace(const char* op, const BasicTensor<T>& t) {
-  if (is_grad_enabled() && t.requires_grad() && t.is_leaf())
+void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_grad = false) {
+  if (!is_grad_enabled()) return;
+  const auto& impl = *t.impl();
+  if (impl.requires_grad && !impl.grad_fn)
     throw std::invalid_argument(std::string(op) +
-                                ": a leaf Variable that requires grad is being used in an "
-                                "in-place operation (wrap it in NoGradGuard)");
+                                ": a leaf Variable that requires grad is being used in an in-place operation "
+                                "(wrap it in NoGradGuard, or use the out-of-place form)");
+  if (impl.view_kind == 2)
+    throw std::invalid_argument(std::string(op) +
+                                ": a view of a leaf Variable that requires grad is being used in an in-place "
+                                "operation (wrap it in NoGradGuard, or use the out-of-place form)");
+  if (impl.view_kind && (impl.requires_grad || other_requires_grad))
+    throw std::invalid_argument(std::string(op) + ": in-place operation on a view (shape " + to_string(impl.shape) +
+                                ") that takes part in an autograd graph is not supported; clone() it first");
+}
+
+/// Marks `t`'s storage as modified in place (saved tensors detect it at backward).
+template <class T>
+void bump_version(const BasicTensor<T>& t) {
+  if (t.impl()->storage) t.impl()->storage->bump_version();
 }
 
 /// True when an op on these inputs must be recorded on the tape.
@@ -204,33 +287,122 @@ bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
   } else {
     if (!is_grad_enabled()) return false;
     for (auto* t : inputs)
-      if (t->defined() && t->requires_grad()) return true;
+      if (t->defined() && t->impl()->requires_grad) return true;
     return false;
   }
 }
 
-/// Records `out = op(inputs)` with its backward function.
+/// The node that receives the gradient of `t`: its grad_fn, the AccumulateGrad node of a
+/// leaf that requires grad, or null.
+template <class T>
+std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
+  if (!t.defined()) return nullptr;
+  auto& impl = *t.impl();
+  if (!impl.requires_grad) return nullptr;
+  if (impl.grad_fn) return impl.grad_fn;
+  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
+  auto acc = impl.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
+    impl.grad_accumulator = acc;
+  }
+  return acc;
+}
+
+/// Records `out = op(inputs)` with its backward function, which maps the output's
+/// gradient to a std::vector with one gradient per input (undefined where not needed).
 template <class T, class F>
-void record(const BasicTensor<T>& out, const char* name,
-            std::initializer_list<const BasicTensor<T>*> inputs, F&& backward) {
-  auto node = std::make_shared<autograd::Node<T>>();
+void record(const BasicTensor<T>& out, const char* name, std::initializer_list<const BasicTensor<T>*> inputs,
+            F&& backward) {
+  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
-  node->inputs.reserve(inputs.size());
-  for (auto* t : inputs) node->inputs.push_back(t->defined() && t->requires_grad() ? t->impl() : nullptr);
-  node->backward = std::forward<F>(backward);
+  node->next.reserve(inputs.size());
+  for (auto* t : inputs) node->next.push_back(gradient_edge(*t));
+  node->out_shape = out.impl()->shape;
   out.impl()->requires_grad = true;
   out.impl()->grad_fn = std::move(node);
 }
+/// The same for an op with any number of inputs (cat, stack).
+template <class T, class F>
+void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs, F&& backward) {
+  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  node->name = name;
+  node->next.reserve(inputs.size());
+  for (auto& t : inputs) node->next.push_back(gradient_edge(t));
+  node->out_shape = out.impl()->shape;
+  out.impl()->requires_grad = true;
+  out.impl()->grad_fn = std::move(node);
+}
+
+/// Gives `t` a new grad_fn after an in-place op. prev: t's history before the op.
+template <class T, class F>
+void rebase_history(const BasicTensor<T>& t, const char* name, std::shared_ptr<autograd::NodeBase> prev,
+                    const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
+  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  node->name = name;
+  node->next.push_back(std::move(prev));
+  if (other) node->next.push_back(gradient_edge(*other));
+  node->out_shape = t.shape();
+  t.impl()->requires_grad = true;
+  t.impl()->grad_fn = std::move(node);
+}
+
+/// A tensor's data kept for backward. Holds the storage (never the tensor, so saving an
+/// op's own output makes no cycle) and the storage version at save time: if an in-place
+/// op changed the data before backward, reading it throws, as in PyTorch.
+template <class T>
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  explicit SavedTensor(const BasicTensor<T>& t)
+      : storage_(t.impl()->storage), offset_(t.impl()->offset), version_(storage_ ? storage_->version() : 0) {}
+  bool defined() const noexcept { return storage_ != nullptr; }
+  /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
+  const T* data(const char* op) const {
+    if (storage_->version() != version_)
+      throw std::runtime_error(std::string("backward: one of the variables needed for gradient computation has "
+                                           "been modified by an inplace operation (saved by ") +
+                               op + ", version " + std::to_string(storage_->version()) + "; expected version " +
+                               std::to_string(version_) + ")");
+    return storage_->data() + offset_;
+  }
+  /// A tensor of `shape` on the saved data (checked as data()).
+  BasicTensor<T> tensor(const char* op, const Shape& shape) const {
+    data(op);
+    auto impl = std::make_shared<TensorImpl<T>>();
+    impl->storage = storage_;
+    impl->offset = offset_;
+    impl->shape = shape;
+    impl->numel = numel_of(shape);
+    return BasicTensor<T>(std::move(impl));
+  }
+
+ private:
+  std::shared_ptr<Storage<T>> storage_;
+  std::size_t offset_ = 0;
+  std::uint32_t version_ = 0;
+};
 
 /// A new tensor sharing `base`'s storage with another shape / offset.
 template <class T>
 BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t extra_offset = 0) {
   auto impl = std::make_shared<TensorImpl<T>>();
-  impl->storage = base.impl()->storage;
-  impl->offset = base.impl()->offset + extra_offset;
+  const auto& b = *base.impl();
+  impl->storage = b.storage;
+  impl->offset = b.offset + extra_offset;
   impl->numel = numel_of(shape);
   impl->shape = std::move(shape);
+  impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
   return BasicTensor<T>(std::move(impl));
+}
+
+/// Whether `t` is a temporary whose memory an op may reuse for its result: nobody else
+/// holds the handle or the storage, and it takes no part in autograd.
+template <class T>
+bool is_reusable(const BasicTensor<T>& t) {
+  const auto& p = t.impl();
+  return p && p.use_count() == 1 && p->storage.use_count() == 1 && !p->requires_grad && p->offset == 0 &&
+         !p->view_kind;
 }
 
 }  // namespace detail

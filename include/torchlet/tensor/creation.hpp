@@ -1,9 +1,14 @@
 #pragma once
-// Tensor factories: zeros, ones, full, empty, arange, from data, random.
+// Tensor factories: zeros, ones, full, empty, arange, linspace, eye, *_like, from data
+// (nested initializer lists, a std::vector plus shape, an Eigen matrix), random (with the
+// global generator or an explicit Generator).
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <initializer_list>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/random.hpp"
@@ -120,6 +125,57 @@ BasicTensor<T> arange(T end) {
   return arange<T>(T(0), end, T(1));
 }
 
+/// `steps` values evenly spaced from start to end inclusive (torch.linspace), computed as
+/// PyTorch does: start + i * step for the first half, end - (steps - 1 - i) * step after.
+template <class T = float>
+BasicTensor<T> linspace(T start, T end, std::int64_t steps) {
+  if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative, got " + std::to_string(steps));
+  auto t = BasicTensor<T>::empty({steps});
+  T* p = t.data();
+  if (steps == 1) p[0] = start;
+  if (steps <= 1) return t;
+  using S = std::conditional_t<std::is_integral_v<T>, double, T>;
+  const S step = (static_cast<S>(end) - static_cast<S>(start)) / static_cast<S>(steps - 1);
+  const std::int64_t halfway = steps / 2;
+  for (std::int64_t i = 0; i < steps; ++i)
+    p[i] = i < halfway ? static_cast<T>(start + step * static_cast<S>(i))
+                       : static_cast<T>(end - step * static_cast<S>(steps - i - 1));
+  return t;
+}
+
+/// Identity matrix [n, m] (m defaults to n), as torch.eye.
+template <class T = float>
+BasicTensor<T> eye(std::int64_t n, std::int64_t m = -1) {
+  if (m < 0) m = n;
+  detail::check_shape("eye", {n, m});
+  auto t = zeros<T>({n, m});
+  for (std::int64_t i = 0; i < std::min(n, m); ++i) t.data()[i * m + i] = T(1);
+  return t;
+}
+
+/// A copy of an Eigen matrix or array: [rows, cols], or [n] for a compile-time vector.
+template <class Derived>
+BasicTensor<typename Derived::Scalar> from_eigen(const Eigen::DenseBase<Derived>& m) {
+  using T = typename Derived::Scalar;
+  const auto r = static_cast<std::int64_t>(m.rows()), c = static_cast<std::int64_t>(m.cols());
+  auto t = Derived::IsVectorAtCompileTime ? BasicTensor<T>::empty({r * c}) : BasicTensor<T>::empty({r, c});
+  T* p = t.data();
+  for (std::int64_t i = 0; i < r; ++i)
+    for (std::int64_t j = 0; j < c; ++j) p[i * c + j] = m.derived().coeff(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+  return t;
+}
+
+/// A copy of a 1-D ([n] -> n x 1) or 2-D tensor as a (row-major) Eigen matrix.
+template <class T>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(const BasicTensor<T>& t) {
+  if (t.dim() != 1 && t.dim() != 2)
+    throw ShapeError("to_eigen: expected a 1-D or 2-D tensor, got shape " + to_string(t.shape()));
+  const auto r = t.size(0), c = t.dim() == 2 ? t.size(1) : 1;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(r, c);
+  std::copy_n(t.data(), t.numel(), m.data());
+  return m;
+}
+
 /// Uniform [0, 1) (torch.rand).
 template <class T = float>
 BasicTensor<T> rand(const Shape& shape, Generator& gen = default_generator()) {
@@ -145,6 +201,20 @@ BasicTensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape,
     t.data()[i] = static_cast<T>(low + static_cast<std::int64_t>(gen.randint(span)));
   return t;
 }
+template <class T>
+BasicTensor<T> rand_like(const BasicTensor<T>& t, Generator& gen = default_generator()) {
+  return rand<T>(t.shape(), gen);
+}
+template <class T>
+BasicTensor<T> randn_like(const BasicTensor<T>& t, Generator& gen = default_generator()) {
+  return randn<T>(t.shape(), gen);
+}
+template <class T>
+BasicTensor<T> randint_like(const BasicTensor<T>& t, std::int64_t low, std::int64_t high,
+                            Generator& gen = default_generator()) {
+  return randint<T>(low, high, t.shape(), gen);
+}
+
 /// A random permutation of 0..n-1 (torch.randperm), Fisher-Yates.
 inline BasicTensor<std::int64_t> randperm(std::int64_t n, Generator& gen = default_generator()) {
   auto t = BasicTensor<std::int64_t>::empty({n});

@@ -1,12 +1,23 @@
 #pragma once
-// Reductions over all elements or one dim (with keepdim), and softmax/log_softmax.
-// A tensor [*pre, n, *post] is viewed as (outer = prod(pre), n, inner = prod(post)).
+// Reductions over all elements or one dim (with keepdim), each with its backward:
+//   sum mean max min (values + indices over a dim) argmax argmin var std logsumexp norm
+// A tensor [*pre, n, *post] is viewed as (outer = prod(pre), n, inner = prod(post)); a
+// "lane" is the n elements x[o, :, i] (stride inner) that reduce to one output value.
+#include <cmath>
 #include <limits>
 
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor/elementwise.hpp"
 
 namespace torchlet {
+
+/// What max/min over a dim return (torch.return_types.max): auto [values, indices] = x.max(1).
+template <class T>
+struct ValuesIndices {
+  BasicTensor<T> values;
+  BasicTensor<std::int64_t> indices;
+};
+
 namespace detail {
 
 struct DimSplit {
@@ -29,23 +40,57 @@ inline DimSplit split_dim(const char* op, const Shape& s, std::int64_t& dim, boo
   }
   return r;
 }
+/// The whole tensor as one lane.
+inline DimSplit all_split(std::int64_t numel) {
+  DimSplit r;
+  r.n = numel;
+  return r;
+}
 
-/// Broadcasts a reduced gradient g (shape without or with kept dim) back over `dim`.
-template <class T>
-BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp, T scale) {
+/// Calls f(lane, out_index) for every lane; lane(k) is the k-th element of the lane.
+template <class T, class F>
+void for_each_lane(const T* p, const DimSplit& sp, F f) {
+  for (std::int64_t o = 0; o < sp.outer; ++o)
+    for (std::int64_t i = 0; i < sp.inner; ++i) {
+      const T* base = p + o * sp.n * sp.inner + i;
+      const std::int64_t stride = sp.inner;
+      f([base, stride](std::int64_t k) -> const T& { return base[k * stride]; }, o * sp.inner + i);
+    }
+}
+
+/// gi[o, k, i] = f(g[o, i], o * inner + i, k) for the input shape: the usual shape of a
+/// reduction's backward (g has the reduced shape, with or without keepdim).
+template <class T, class F>
+BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp, F f) {
   auto out = BasicTensor<T>::empty(in_shape);
   const T* gp = g.data();
   T* op = out.data();
   for (std::int64_t o = 0; o < sp.outer; ++o)
     for (std::int64_t k = 0; k < sp.n; ++k)
-      for (std::int64_t i = 0; i < sp.inner; ++i) op[(o * sp.n + k) * sp.inner + i] = gp[o * sp.inner + i] * scale;
+      for (std::int64_t i = 0; i < sp.inner; ++i) {
+        const auto j = o * sp.inner + i;
+        op[(o * sp.n + k) * sp.inner + i] = f(gp[j], j, k);
+      }
   return out;
+}
+
+/// Broadcasts a reduced gradient g back over `dim`, times scale.
+template <class T>
+BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp, T scale) {
+  if (sp.inner == 1 && scale == T(1)) {  // rows: replicate each g value n times
+    auto out = BasicTensor<T>::empty(in_shape);
+    for (std::int64_t o = 0; o < sp.outer; ++o) amap(out.data() + o * sp.n, sp.n).setConstant(g.data()[o]);
+    return out;
+  }
+  return expand_lanes(g, in_shape, sp, [scale](T gv, std::int64_t, std::int64_t) { return gv * scale; });
 }
 
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
 
 }  // namespace detail
+
+// ---- sum, mean ---------------------------------------------------------------------
 
 /// Sum of all elements; bool and integer tensors sum to int64 (as in PyTorch).
 template <class T>
@@ -61,7 +106,7 @@ BasicTensor<detail::acc_t<T>> sum(const BasicTensor<T>& x) {
   auto out = scalar_tensor<A>(s);
   if constexpr (std::is_floating_point_v<T>) {
     if (detail::needs_graph<T>({&x}))
-      detail::record(out, "SumBackward", {&x}, [shape = x.shape()](const BasicTensor<T>& g) {
+      detail::record(out, "SumBackward0", {&x}, [shape = x.shape()](const BasicTensor<T>& g) {
         return std::vector<BasicTensor<T>>{full<T>(shape, *g.data())};
       });
   }
@@ -74,116 +119,343 @@ BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fal
   auto out = zeros<T>(sp.reduced);
   const T* p = x.data();
   T* o = out.data();
-  for (std::int64_t a = 0; a < sp.outer; ++a)
-    for (std::int64_t k = 0; k < sp.n; ++k)
-      detail::amap(o + a * sp.inner, sp.inner) += detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
+  if (sp.inner == 1) {
+    if (sp.outer * sp.n > 0) detail::amap(o, sp.outer) = detail::cmmap(p, sp.outer, sp.n).rowwise().sum().array();
+  } else {
+    for (std::int64_t a = 0; a < sp.outer; ++a)
+      for (std::int64_t k = 0; k < sp.n; ++k)
+        detail::amap(o + a * sp.inner, sp.inner) += detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
+  }
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "SumBackward", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
+    detail::record(out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
       return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, T(1))};
     });
   return out;
 }
 
+/// Mean of all elements (NaN for an empty tensor, as PyTorch).
 template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x) {
   static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
-  if (x.numel() == 0) return scalar_tensor<T>(std::numeric_limits<T>::quiet_NaN());
-  return sum(x) / static_cast<T>(x.numel());
+  const auto n = x.numel();
+  auto out = scalar_tensor<T>(n ? detail::camap(x.data(), n).sum() / static_cast<T>(n) : std::numeric_limits<T>::quiet_NaN());
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "MeanBackward0", {&x}, [shape = x.shape(), n](const BasicTensor<T>& g) {
+      return std::vector<BasicTensor<T>>{full<T>(shape, *g.data() / static_cast<T>(n))};
+    });
+  return out;
 }
 template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
   static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
-  const auto n = x.size(dim);
-  return sum(x, dim, keepdim) / static_cast<T>(n);
+  BasicTensor<T> s;
+  {
+    NoGradGuard no_grad;
+    s = sum(x, dim, keepdim);
+  }
+  const auto sp = detail::split_dim("mean", x.shape(), dim, keepdim);
+  const T scale = T(1) / static_cast<T>(sp.n);
+  auto out = std::move(s) * scale;
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<T>& g) {
+      return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, scale)};
+    });
+  return out;
 }
 
-/// Index of the maximum along dim (first occurrence), as int64.
+// ---- max, min, argmax, argmin --------------------------------------------------------
+namespace detail {
+
+/// Whether v beats the current best b (NaN beats everything, as in PyTorch).
+template <class T, bool IsMax>
+bool better(T v, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(b)) return false;
+    if (std::isnan(v)) return true;
+  }
+  return IsMax ? v > b : v < b;
+}
+
+/// Index (first occurrence) of the extreme element of every lane.
+template <class T, bool IsMax>
+BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<T>& x, const DimSplit& sp) {
+  if (sp.n == 0)
+    throw std::invalid_argument(std::string(op) + ": cannot reduce over an empty dimension (shape " +
+                                to_string(x.shape()) + ")");
+  auto out = BasicTensor<std::int64_t>::empty(sp.reduced);
+  std::int64_t* o = out.data();
+  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    std::int64_t best = 0;
+    for (std::int64_t k = 1; k < sp.n; ++k)
+      if (better<T, IsMax>(lane(k), lane(best))) best = k;
+    o[j] = best;
+  });
+  return out;
+}
+
+/// max()/min() over all elements; the gradient is split evenly between ties (PyTorch).
+template <class T, bool IsMax>
+BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
+  if (x.numel() == 0)
+    throw std::invalid_argument(std::string(op) +
+                                "(): expected a non-empty tensor; use the dim form for an empty dimension");
+  const auto idx = arg_extreme<T, IsMax>(op, x, all_split(x.numel()));
+  const T v = x.data()[*idx.data()];
+  auto out = scalar_tensor<T>(v);
+  if (needs_graph<T>({&x}))
+    record(out, IsMax ? "MaxBackward1" : "MinBackward1", {&x},
+           [sx = SavedTensor<T>(x), shape = x.shape(), v, name = IsMax ? "MaxBackward1" : "MinBackward1"](
+               const BasicTensor<T>& g) {
+             const auto n = numel_of(shape);
+             const auto X = camap(sx.data(name), n);
+             auto gi = BasicTensor<T>::empty(shape);
+             auto G = amap(gi.data(), n);
+             if (std::isnan(v)) {
+               G = (X != X).template cast<T>();
+             } else {
+               G = (X == v).template cast<T>();
+             }
+             G *= *g.data() / G.sum();
+             return std::vector<BasicTensor<T>>{gi};
+           });
+  return out;
+}
+
+/// max/min over a dim: values and (first) indices; the gradient goes to the index.
+template <class T, bool IsMax>
+ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64_t dim, bool keepdim) {
+  const auto sp = split_dim(op, x.shape(), dim, keepdim);
+  auto idx = arg_extreme<T, IsMax>(op, x, sp);
+  auto vals = BasicTensor<T>::empty(sp.reduced);
+  const std::int64_t* ip = idx.data();
+  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) { vals.data()[j] = lane(ip[j]); });
+  if (needs_graph<T>({&x}))
+    record(vals, IsMax ? "MaxBackward0" : "MinBackward0", {&x},
+           [idx = idx.detach(), shape = x.shape(), sp](const BasicTensor<T>& g) {
+             const std::int64_t* ip = idx.data();
+             return std::vector<BasicTensor<T>>{expand_lanes(
+                 g, shape, sp, [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};
+           });
+  return {vals, idx};
+}
+
+}  // namespace detail
+
+template <class T> BasicTensor<T> max(const BasicTensor<T>& x) { return detail::extreme<T, true>("max", x); }
+template <class T> BasicTensor<T> min(const BasicTensor<T>& x) { return detail::extreme<T, false>("min", x); }
+template <class T>
+ValuesIndices<T> max(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extreme_dim<T, true>("max", x, dim, keepdim);
+}
+template <class T>
+ValuesIndices<T> min(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extreme_dim<T, false>("min", x, dim, keepdim);
+}
+
+/// Index of the maximum along dim (first occurrence; a NaN wins), as int64.
 template <class T>
 BasicTensor<std::int64_t> argmax(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
   const auto sp = detail::split_dim("argmax", x.shape(), dim, keepdim);
-  if (sp.n == 0) throw std::invalid_argument("argmax: cannot reduce over an empty dimension");
-  auto out = BasicTensor<std::int64_t>::empty(sp.reduced);
-  const T* p = x.data();
-  std::int64_t* o = out.data();
-  for (std::int64_t a = 0; a < sp.outer; ++a)
-    for (std::int64_t i = 0; i < sp.inner; ++i) {
-      std::int64_t best = 0;
-      T bv = p[a * sp.n * sp.inner + i];
-      for (std::int64_t k = 1; k < sp.n; ++k) {
-        const T v = p[(a * sp.n + k) * sp.inner + i];
-        if (v > bv || (v != v && bv == bv)) bv = v, best = k;
-      }
-      o[a * sp.inner + i] = best;
-    }
-  return out;
+  return detail::arg_extreme<T, true>("argmax", x, sp);
 }
+/// Index of the maximum in the flattened tensor.
 template <class T>
 BasicTensor<std::int64_t> argmax(const BasicTensor<T>& x) {
-  return argmax(x.reshape({-1}), 0);
+  if (x.numel() == 0) throw std::invalid_argument("argmax(): expected a non-empty tensor");
+  auto sp = detail::all_split(x.numel());
+  return detail::arg_extreme<T, true>("argmax", x, sp);
+}
+template <class T>
+BasicTensor<std::int64_t> argmin(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  const auto sp = detail::split_dim("argmin", x.shape(), dim, keepdim);
+  return detail::arg_extreme<T, false>("argmin", x, sp);
+}
+template <class T>
+BasicTensor<std::int64_t> argmin(const BasicTensor<T>& x) {
+  if (x.numel() == 0) throw std::invalid_argument("argmin(): expected a non-empty tensor");
+  return detail::arg_extreme<T, false>("argmin", x, detail::all_split(x.numel()));
+}
+
+// ---- var, std ---------------------------------------------------------------------------
+namespace detail {
+
+/// Per-lane mean and variance with `correction` (1: unbiased, as torch.var's default).
+/// Returns the variance (or its square root for std) in the reduced shape, and the
+/// per-lane means for the backward.
+template <class T>
+BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x, DimSplit sp, bool unbiased,
+                       bool take_sqrt) {
+  static_assert(std::is_floating_point_v<T>, "var/std: needs a floating point tensor");
+  const T denom = static_cast<T>(sp.n - (unbiased ? 1 : 0));
+  auto out = BasicTensor<T>::empty(sp.reduced);
+  auto means = BasicTensor<T>::empty(sp.reduced);
+  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    T m = 0;
+    for (std::int64_t k = 0; k < sp.n; ++k) m += lane(k);
+    m /= static_cast<T>(sp.n);
+    T ss = 0;
+    for (std::int64_t k = 0; k < sp.n; ++k) ss += (lane(k) - m) * (lane(k) - m);
+    means.data()[j] = m;
+    const T v = denom > 0 ? ss / denom : (ss > 0 ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::quiet_NaN());
+    out.data()[j] = take_sqrt ? std::sqrt(v) : v;
+  });
+  (void)op;
+  if (needs_graph<T>({&x}))
+    // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std = 0.
+    record(out, name, {&x},
+           [name, sx = SavedTensor<T>(x), so = take_sqrt ? SavedTensor<T>(out) : SavedTensor<T>(), means, sp, denom,
+            shape = x.shape()](const BasicTensor<T>& g) {
+             const T* xp = sx.data(name);
+             const T* sd = so.defined() ? so.data(name) : nullptr;
+             const T* mp = means.data();
+             auto gi = BasicTensor<T>::empty(shape);
+             T* r = gi.data();
+             for (std::int64_t o = 0; o < sp.outer; ++o)
+               for (std::int64_t k = 0; k < sp.n; ++k)
+                 for (std::int64_t i = 0; i < sp.inner; ++i) {
+                   const auto j = o * sp.inner + i, e = (o * sp.n + k) * sp.inner + i;
+                   const T d = xp[e] - mp[j];
+                   if (sd) r[e] = sd[j] == T(0) ? T(0) : g.data()[j] * d / (denom * sd[j]);
+                   else r[e] = g.data()[j] * T(2) * d / denom;
+                 }
+             return std::vector<BasicTensor<T>>{gi};
+           });
+  return out;
+}
+
+}  // namespace detail
+
+/// Variance of all elements; unbiased (divides by N - 1) by default, as torch.var.
+/// `unbiased` must be a bool: var(x, 1) is the variance over dim 1.
+template <class T, std::same_as<bool> B>
+BasicTensor<T> var(const BasicTensor<T>& x, B unbiased) {
+  return detail::var_std("var", "VarBackward0", x, detail::all_split(x.numel()), unbiased, false);
+}
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x) {
+  return torchlet::var(x, true);
+}
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true, bool keepdim = false) {
+  return detail::var_std("var", "VarBackward0", x, detail::split_dim("var", x.shape(), dim, keepdim), unbiased, false);
+}
+/// Standard deviation, sqrt(var); unbiased by default, as torch.std.
+template <class T, std::same_as<bool> B>
+BasicTensor<T> std(const BasicTensor<T>& x, B unbiased) {
+  return detail::var_std("std", "StdBackward0", x, detail::all_split(x.numel()), unbiased, true);
+}
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x) {
+  return torchlet::std(x, true);
+}
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true, bool keepdim = false) {
+  return detail::var_std("std", "StdBackward0", x, detail::split_dim("std", x.shape(), dim, keepdim), unbiased, true);
+}
+
+// ---- logsumexp, norm -------------------------------------------------------------------
+
+/// log(sum(exp(x), dim)), computed stably; dx = g * exp(x - result).
+template <class T>
+BasicTensor<T> logsumexp(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  static_assert(std::is_floating_point_v<T>, "logsumexp: needs a floating point tensor");
+  const auto sp = detail::split_dim("logsumexp", x.shape(), dim, keepdim);
+  auto out = BasicTensor<T>::empty(sp.reduced);
+  detail::for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    T mx = -std::numeric_limits<T>::infinity();
+    for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, lane(k));
+    if (std::isinf(mx)) {  // all -inf (or n = 0): -inf; any +inf: +inf
+      out.data()[j] = mx;
+      return;
+    }
+    T s = 0;
+    for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(lane(k) - mx);
+    out.data()[j] = mx + std::log(s);
+  });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "LogsumexpBackward0", {&x},
+                   [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp, shape = x.shape()](
+                       const BasicTensor<T>& g) {
+                     const T* xp = sx.data("LogsumexpBackward0");
+                     const T* lp = so.data("LogsumexpBackward0");
+                     return std::vector<BasicTensor<T>>{detail::expand_lanes(
+                         g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                           const auto o = j / sp.inner, i = j % sp.inner;
+                           return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
+                         })};
+                   });
+  return out;
 }
 
 namespace detail {
-template <class T, bool IsMax>
-BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
-  if (x.numel() == 0) throw std::invalid_argument(std::string(op) + ": operation on an empty tensor");
-  const auto m = camap(x.data(), x.numel());
-  std::int64_t idx = 0;
-  if constexpr (IsMax) m.maxCoeff(&idx);
-  else m.minCoeff(&idx);
-  auto out = scalar_tensor<T>(x.data()[idx]);
-  if (needs_graph<T>({&x}))
-    record(out, IsMax ? "MaxBackward" : "MinBackward", {&x}, [shape = x.shape(), idx](const BasicTensor<T>& g) {
-      auto gi = zeros<T>(shape);
-      gi.data()[idx] = *g.data();
-      return std::vector<BasicTensor<T>>{gi};
-    });
-  return out;
-}
-}  // namespace detail
-template <class T> BasicTensor<T> max(const BasicTensor<T>& x) { return detail::extreme<T, true>("max", x); }
-template <class T> BasicTensor<T> min(const BasicTensor<T>& x) { return detail::extreme<T, false>("min", x); }
 
-/// log(softmax(x, dim)), computed stably (max subtracted).
+/// The p-norm of every lane: (sum |x|^p)^(1/p); p = inf: max |x|; p = 0: count of nonzeros.
 template <class T>
-BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
-  const auto sp = detail::split_dim("log_softmax", x.shape(), dim, true);
-  auto out = BasicTensor<T>::empty(x.shape());
-  const T* p = x.data();
-  T* o = out.data();
-  for (std::int64_t a = 0; a < sp.outer; ++a)
-    for (std::int64_t i = 0; i < sp.inner; ++i) {
-      const T* xp = p + a * sp.n * sp.inner + i;
-      T* op = o + a * sp.n * sp.inner + i;
-      T mx = -std::numeric_limits<T>::infinity();
-      for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, xp[k * sp.inner]);
-      T s = 0;
-      for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(xp[k * sp.inner] - mx);
-      const T lse = mx + std::log(s);
-      for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = xp[k * sp.inner] - lse;
+BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) {
+  static_assert(std::is_floating_point_v<T>, "norm: needs a floating point tensor");
+  if (std::isnan(p)) throw std::invalid_argument("norm: p must not be NaN");
+  const bool inf = std::isinf(p) && p > 0, neg_inf = std::isinf(p) && p < 0;
+  auto out = BasicTensor<T>::empty(sp.reduced);
+  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    T r = 0;
+    if (inf || neg_inf) {
+      r = inf ? T(0) : std::numeric_limits<T>::infinity();
+      for (std::int64_t k = 0; k < sp.n; ++k) r = inf ? std::max(r, std::abs(lane(k))) : std::min(r, std::abs(lane(k)));
+    } else if (p == 0) {
+      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) != T(0);
+    } else if (p == 1) {
+      for (std::int64_t k = 0; k < sp.n; ++k) r += std::abs(lane(k));
+    } else if (p == 2) {
+      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) * lane(k);
+      r = std::sqrt(r);
+    } else {
+      for (std::int64_t k = 0; k < sp.n; ++k) r += static_cast<T>(std::pow(std::abs(lane(k)), static_cast<T>(p)));
+      r = static_cast<T>(std::pow(r, static_cast<T>(1.0 / p)));
     }
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "LogSoftmaxBackward", {&x}, [y = out.detach(), sp](const BasicTensor<T>& g) {
-      // dx = g - softmax * sum(g over dim)
-      auto gi = BasicTensor<T>::empty(g.shape());
-      const T* gp = g.data();
-      const T* yp = y.data();
-      T* r = gi.data();
-      for (std::int64_t a = 0; a < sp.outer; ++a)
-        for (std::int64_t i = 0; i < sp.inner; ++i) {
-          const auto base = a * sp.n * sp.inner + i;
-          T s = 0;
-          for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-          for (std::int64_t k = 0; k < sp.n; ++k)
-            r[base + k * sp.inner] = gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
-        }
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    out.data()[j] = r;
+  });
+  if (needs_graph<T>({&x})) {
+    // Per-lane tie counts for the infinity norms: the gradient splits between ties.
+    BasicTensor<T> ties;
+    if (inf || neg_inf) {
+      ties = zeros<T>(sp.reduced);
+      for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+        for (std::int64_t k = 0; k < sp.n; ++k) ties.data()[j] += std::abs(lane(k)) == out.data()[j];
+      });
+    }
+    record(out, "NormBackward1", {&x},
+           [sx = SavedTensor<T>(x), so = SavedTensor<T>(out), ties, p, inf, neg_inf, sp,
+            shape = x.shape()](const BasicTensor<T>& g) {
+             const T* xp = sx.data("NormBackward1");
+             const T* np = so.data("NormBackward1");
+             return std::vector<BasicTensor<T>>{expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+               const auto o = j / sp.inner, i = j % sp.inner;
+               const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
+               const T sgn = static_cast<T>((v > 0) - (v < 0));
+               if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
+               if (p == 0) return T(0);
+               if (p == 1) return gv * sgn;
+               if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
+               if (p == 2) return gv * v / nv;
+               // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
+               return gv * sgn * static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
+             })};
+           });
+  }
   return out;
 }
 
+}  // namespace detail
+
+/// p-norm of all elements (torch.norm / torch.linalg.vector_norm): p = 2 by default;
+/// also 1, any p > 0, 0 (count of nonzeros) and +-infinity (max / min of |x|).
 template <class T>
-BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
-  return exp(log_softmax(x, dim));
+BasicTensor<T> norm(const BasicTensor<T>& x, double p = 2.0) {
+  return detail::norm_impl(x, p, detail::all_split(x.numel()));
+}
+template <class T>
+BasicTensor<T> norm(const BasicTensor<T>& x, double p, std::int64_t dim, bool keepdim = false) {
+  return detail::norm_impl(x, p, detail::split_dim("norm", x.shape(), dim, keepdim));
 }
 
 template <class T> auto BasicTensor<T>::sum() const { return torchlet::sum(*this); }
@@ -192,9 +464,22 @@ template <class T> BasicTensor<T> BasicTensor<T>::mean() const { return torchlet
 template <class T> BasicTensor<T> BasicTensor<T>::mean(std::int64_t d, bool k) const { return torchlet::mean(*this, d, k); }
 template <class T> BasicTensor<T> BasicTensor<T>::max() const { return torchlet::max(*this); }
 template <class T> BasicTensor<T> BasicTensor<T>::min() const { return torchlet::min(*this); }
+template <class T> ValuesIndices<T> BasicTensor<T>::max(std::int64_t d, bool k) const { return torchlet::max(*this, d, k); }
+template <class T> ValuesIndices<T> BasicTensor<T>::min(std::int64_t d, bool k) const { return torchlet::min(*this, d, k); }
 template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmax(std::int64_t d, bool k) const { return torchlet::argmax(*this, d, k); }
 template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmax() const { return torchlet::argmax(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::softmax(std::int64_t d) const { return torchlet::softmax(*this, d); }
-template <class T> BasicTensor<T> BasicTensor<T>::log_softmax(std::int64_t d) const { return torchlet::log_softmax(*this, d); }
+template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin(std::int64_t d, bool k) const { return torchlet::argmin(*this, d, k); }
+template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin() const { return torchlet::argmin(*this); }
+template <class T> BasicTensor<T> BasicTensor<T>::var() const { return torchlet::var(*this, true); }
+template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::var(B u) const { return torchlet::var(*this, u); }
+template <class T> BasicTensor<T> BasicTensor<T>::var(std::int64_t d, bool u, bool k) const { return torchlet::var(*this, d, u, k); }
+template <class T> BasicTensor<T> BasicTensor<T>::std() const { return torchlet::std(*this, true); }
+template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::std(B u) const { return torchlet::std(*this, u); }
+template <class T> BasicTensor<T> BasicTensor<T>::std(std::int64_t d, bool u, bool k) const { return torchlet::std(*this, d, u, k); }
+template <class T> BasicTensor<T> BasicTensor<T>::logsumexp(std::int64_t d, bool k) const { return torchlet::logsumexp(*this, d, k); }
+template <class T> BasicTensor<T> BasicTensor<T>::norm(double p) const { return torchlet::norm(*this, p); }
+template <class T> BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const { return torchlet::norm(*this, p, d, k); }
 
 }  // namespace torchlet
+
+#include "torchlet/tensor/softmax.hpp"

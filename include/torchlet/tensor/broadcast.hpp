@@ -1,0 +1,172 @@
+#pragma once
+// The machinery of elementwise ops: NumPy/PyTorch broadcasting of two or three operands
+// into an output buffer, its reverse (sum_to) for gradients, and unary maps.
+// Shapes: a [*A], b [*B] -> broadcast([*A], [*B]).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <concepts>
+
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/tensor/basic_tensor.hpp"
+#include "torchlet/tensor/creation.hpp"
+
+namespace torchlet {
+namespace detail {
+
+template <class S, class T>
+concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, T>;
+
+/// Calls visit(i, offsets...) for every element i of `out_shape`, with each operand's
+/// element offset under broadcasting (operand shapes given by `shapes`).
+template <std::size_t N, class V>
+void for_each_broadcast(const Shape& out_shape, const std::array<const Shape*, N>& shapes, V visit) {
+  const std::size_t nd = out_shape.size();
+  const std::int64_t n = numel_of(out_shape);
+  std::array<Shape, N> st;
+  for (std::size_t k = 0; k < N; ++k) st[k] = broadcast_strides(*shapes[k], out_shape);
+  std::vector<std::int64_t> idx(nd, 0);
+  std::array<std::int64_t, N> off{};
+  for (std::int64_t i = 0; i < n; ++i) {
+    visit(i, off);
+    for (std::size_t d = nd; d-- > 0;) {
+      for (std::size_t k = 0; k < N; ++k) off[k] += st[k][d];
+      if (++idx[d] < out_shape[d]) break;
+      for (std::size_t k = 0; k < N; ++k) off[k] -= st[k][d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Sums `g` down to `shape` (the reverse of broadcasting `shape` up to g's shape).
+template <class T>
+BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  auto out = zeros<T>(shape);
+  const std::int64_t n = out.numel(), gn = g.numel();
+  const T* gp = g.data();
+  T* op = out.data();
+  if (n == 1) {
+    op[0] = camap(gp, gn).sum();
+    return out;
+  }
+  if (gn == 0) return out;
+  // Suffix case: shape's trailing elements match g's (e.g. [C] from [N, C]).
+  if (gn % n == 0) {
+    Shape tail(g.shape().end() - static_cast<std::ptrdiff_t>(std::min(g.shape().size(), shape.size())), g.shape().end());
+    Shape s = shape;
+    while (!s.empty() && s.front() == 1 && s.size() > tail.size()) s.erase(s.begin());
+    if (s == tail && numel_of(s) == n) {
+      amap(op, n) = cmmap(gp, gn / n, n).colwise().sum().transpose().array();
+      return out;
+    }
+  }
+  for_each_broadcast<1>(g.shape(), {&shape}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
+    op[o[0]] += gp[i];
+  });
+  return out;
+}
+
+/// out = f(a, b) with broadcasting into `out` (of the broadcast shape `os`, numel n).
+/// `out` may alias a or b when that operand already has shape `os`.
+/// f must accept Eigen arrays and scalars alike.
+template <class T, class R, class F>
+void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shape& os, R* out, F f) {
+  const std::int64_t n = numel_of(os);
+  if (n == 0) return;
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  if (as == bs) {
+    amap(out, n) = f(camap(a.data(), n), camap(b.data(), n));
+    return;
+  }
+  if (b.numel() == 1 && a.numel() == n) {
+    amap(out, n) = f(camap(a.data(), n), *b.data());
+    return;
+  }
+  if (a.numel() == 1 && b.numel() == n) {
+    amap(out, n) = f(*a.data(), camap(b.data(), n));
+    return;
+  }
+  // Block cases: the smaller operand repeats as a contiguous block (suffix broadcast,
+  // e.g. [N, C] + [C]) or each of its elements covers a contiguous run ([N, C] + [N, 1]).
+  auto try_blocks = [&](const BasicTensor<T>& big, const BasicTensor<T>& small, bool big_first) {
+    if (big.numel() != n) return false;
+    const std::int64_t m = small.numel();
+    if (m == 0 || n % m) return false;
+    const Shape sst = broadcast_strides(small.shape(), os);
+    const Shape cst = contiguous_strides(os);
+    std::size_t k = 0;
+    while (k < os.size() && sst[k] == 0) ++k;
+    bool suffix = true;
+    for (std::size_t d = k; d < os.size(); ++d) suffix &= (sst[d] == cst[d] || os[d] == 1);
+    std::int64_t tailn = 1;
+    for (std::size_t d = k; d < os.size(); ++d) tailn *= os[d];
+    if (suffix && tailn == m) {
+      const auto sm = camap(small.data(), m);
+      for (std::int64_t r = 0; r < n / m; ++r) {
+        const auto bm = camap(big.data() + r * m, m);
+        if (big_first) amap(out + r * m, m) = f(bm, sm);
+        else amap(out + r * m, m) = f(sm, bm);
+      }
+      return true;
+    }
+    // prefix: small's shape is os with trailing dims set to 1
+    std::size_t j = os.size();
+    while (j > 0 && sst[j - 1] == 0) --j;
+    std::int64_t run = 1;
+    for (std::size_t d = j; d < os.size(); ++d) run *= os[d];
+    bool prefix = true;
+    for (std::size_t d = 0; d < j; ++d) prefix &= (sst[d] * run == cst[d] || os[d] == 1);
+    if (prefix && run * m == n) {
+      for (std::int64_t r = 0; r < m; ++r) {
+        const auto bm = camap(big.data() + r * run, run);
+        const T s = small.data()[r];
+        if (big_first) amap(out + r * run, run) = f(bm, s);
+        else amap(out + r * run, run) = f(s, bm);
+      }
+      return true;
+    }
+    return false;
+  };
+  if (try_blocks(a, b, true) || try_blocks(b, a, false)) return;
+  // General strided loop (element i of out is written after a and b at i are read).
+  const T* ap = a.data();
+  const T* bp = b.data();
+  for_each_broadcast<2>(os, {&as, &bs}, [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+    out[i] = static_cast<R>(f(ap[o[0]], bp[o[1]]));
+  });
+}
+
+/// A new tensor f(a, b) with broadcasting; throws ShapeError naming `op` and both shapes.
+template <class T, class R = T, class F>
+BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b, F f) {
+  if (a.shape() == b.shape()) {
+    auto out = BasicTensor<R>::empty(a.shape());
+    broadcast_into(a, b, a.shape(), out.data(), f);
+    return out;
+  }
+  const Shape os = broadcast_shapes(op, a.shape(), b.shape());
+  auto out = BasicTensor<R>::empty(os);
+  broadcast_into(a, b, os, out.data(), f);
+  return out;
+}
+
+/// out = f(x) elementwise; f takes an Eigen array.
+template <class T, class F>
+BasicTensor<T> unary_apply(const BasicTensor<T>& x, F f) {
+  auto out = BasicTensor<T>::empty(x.shape());
+  amap(out.data(), out.numel()) = f(camap(x.data(), x.numel()));
+  return out;
+}
+
+/// g * d elementwise where d = df(x) is computed by `f` from saved data (same shapes).
+template <class T, class F>
+BasicTensor<T> grad_map(const BasicTensor<T>& g, F f) {
+  auto out = BasicTensor<T>::empty(g.shape());
+  amap(out.data(), out.numel()) = f(camap(g.data(), g.numel()));
+  return out;
+}
+
+}  // namespace detail
+}  // namespace torchlet
