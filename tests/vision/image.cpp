@@ -111,6 +111,13 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     return b;  // the IHDR CRC is now wrong, which stb does not check
   };
   const auto huge = set_size(png, 1000000, 2), gray_1gb = set_size(png, 32768, 0);
+  // A DHT segment declaring 16 x 255 codes: stb 2.27 would write past its table.
+  auto bad_dht = jpg;
+  for (std::size_t i = 0; i + 21 < bad_dht.size(); ++i)
+    if (bad_dht[i] == 0xFF && bad_dht[i + 1] == 0xC4) {
+      for (std::size_t k = 5; k <= 20; ++k) bad_dht[i + k] = 0xFF;
+      break;
+    }
   struct Case {
     const char* name;
     std::vector<std::uint8_t> bytes;
@@ -118,7 +125,8 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
   std::vector<Case> cases{{"empty.png", {}},
                           {"text.png", std::vector<std::uint8_t>(11, 'x')},
                           {"bad_crc.png", bad_crc},
-                          {"huge.png", huge}};
+                          {"huge.png", huge},
+                          {"bad_dht.jpg", bad_dht}};
   for (std::size_t cut : {8u, 30u, 60u}) cases.push_back({"cut.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut))});
   for (std::size_t cut : {2u, 100u, 400u}) cases.push_back({"cut.jpg", std::vector<std::uint8_t>(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(cut))});
   for (std::size_t cut : {6u, 13u, 800u}) cases.push_back({"cut.gif", std::vector<std::uint8_t>(gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut))});
@@ -151,6 +159,12 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     FAIL("4 GB image accepted");
   } catch (const FormatError& e) {
     CHECK(mentions(e, "32768 x 32768 x 4 would need 4294967296 bytes, more than the limit"));
+  }
+  try {
+    (void)vision::read_image(dir / "bad_dht.jpg");
+    FAIL("corrupt Huffman table accepted");
+  } catch (const FormatError& e) {
+    CHECK(mentions(e, "Huffman table declares 4080 codes"));
   }
   try {
     (void)vision::read_image(dir / "text.png");

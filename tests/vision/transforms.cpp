@@ -3,6 +3,7 @@
 #include <set>
 #include <thread>
 
+#include <torchlet/data/dataloader.hpp>
 #include <torchlet/vision/transforms.hpp>
 
 #include "catch.hpp"
@@ -200,4 +201,26 @@ TEST_CASE("RandomCrop covers every offset and pads as asked") {
   CHECK(flips < 600);
   CHECK(test::equal(RandomHorizontalFlip{0.0}(img), img));
   CHECK(test::equal(RandomVerticalFlip{1.0}(img), F::vflip(img)));
+}
+
+TEST_CASE("in DataLoader workers random transforms draw from the worker's seeded generator") {
+  struct Augmented {
+    ByteTensor img = u8();
+    std::size_t size() const { return 32; }
+    Tensor operator[](std::size_t) const {
+      return Compose{RandomCrop(9, {2}), RandomHorizontalFlip{}, ToTensor{}}(img);
+    }
+  };
+  auto epoch = [](std::size_t workers, std::uint64_t default_seed) {
+    manual_seed(default_seed);  // must not matter: workers do not touch the default generator
+    data::DataLoader loader(Augmented{}, {.batch_size = 4, .num_workers = workers, .seed = 99});
+    std::vector<Tensor> out;
+    for (auto batch : loader) out.push_back(batch);
+    return out;
+  };
+  const auto a = epoch(2, 1), b = epoch(2, 2);
+  REQUIRE(a.size() == 8);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(test::equal(a[i], b[i]));
+  // Different samples of a batch got different crops.
+  CHECK_FALSE(test::equal(a[0][0], a[0][1]));
 }

@@ -10,6 +10,7 @@
 // images whose decoded size would exceed detail::kMaxDecodedBytes are refused before
 // decoding. 16-bit PNGs are reduced to 8 bits; GRAY conversion uses stb's weights
 // (77 R + 150 G + 29 B) / 256.
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -32,6 +33,44 @@ namespace detail {
 struct StbFree {
   void operator()(stbi_uc* p) const noexcept { stbi_image_free(p); }
 };
+
+
+/// stb_image 2.27 (Debian 12's) writes past a Huffman table when a JPEG's DHT segment
+/// declares more than 256 codes (fixed upstream in 2.28). Walk the JPEG's segments as
+/// stb does and refuse such a file before stb sees it. Throws FormatError naming `name`.
+inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std::string& name) {
+  std::size_t pos = 2;  // after SOI
+  while (pos + 1 < b.size()) {
+    if (b[pos] != 0xFF) {  // entropy-coded data or junk between segments
+      ++pos;
+      continue;
+    }
+    const std::uint8_t m = b[pos + 1];
+    if (m == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) {  // stuffed byte, TEM, RSTn, SOI, EOI: no length
+      pos += 2;
+      continue;
+    }
+    if (pos + 4 > b.size()) return;
+    const std::size_t len = static_cast<std::size_t>(b[pos + 2] << 8 | b[pos + 3]);
+    if (m == 0xC4) {
+      std::size_t p = pos + 4;
+      const std::size_t end = std::min(pos + 2 + len, b.size());
+      while (len >= 2 && p < end) {
+        std::size_t codes = 0;
+        for (std::size_t i = 1; i <= 16 && p + i < b.size(); ++i) codes += b[p + i];
+        if (codes > 256)
+          throw FormatError(name + ": cannot decode image: corrupt JPEG (a Huffman table declares " +
+                            std::to_string(codes) + " codes, at most 256 are possible)");
+        p += 17 + codes;
+      }
+    }
+    pos += 2 + len;
+  }
+}
 }  // namespace detail
 
 /// Decodes an image held in memory; `name` (a path) is used in error messages.
@@ -42,6 +81,7 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
   if (bytes.empty()) throw FormatError(name + ": cannot decode image: the file is empty");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
     throw FormatError(name + ": cannot decode image: files over 2 GB are not supported");
+  if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) detail::check_jpeg_huffman_tables(bytes, name);
   const auto* p = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, comp = 0;

@@ -2,23 +2,31 @@
 // The generator random transforms draw from, and the hook a DataLoader uses to seed it.
 //
 //   transforms::current_generator()   the Generator installed on the calling thread by the
-//                                     innermost live GeneratorGuard, else torchlet's
-//                                     default_generator() (so manual_seed(s) makes a
-//                                     single-threaded pipeline reproducible, as
-//                                     torch.manual_seed does for num_workers = 0).
+//                                     innermost live GeneratorGuard; else, inside a
+//                                     DataLoader worker thread, a per-thread Generator
+//                                     seeded with data::get_worker_info()->seed (base seed
+//                                     of the epoch + worker id, as PyTorch seeds each
+//                                     worker's RNG; re-seeded when the epoch changes it);
+//                                     else torchlet's default_generator() (so
+//                                     manual_seed(s) makes a num_workers = 0 pipeline
+//                                     reproducible, as torch.manual_seed does).
 //   transforms::GeneratorGuard g(gen) installs `gen` for the guard's lifetime on this
 //                                     thread (guards nest; the previous one is restored).
 //
-// Hook for data loaders: around each dataset[i] call (or each batch), a loader installs a
-// generator seeded from (its epoch seed, the sample or batch index), e.g.
+// With data::DataLoader's workers, a seeded loader therefore repeats its augmentations for
+// a given num_workers. To make them independent of num_workers, a loader (or a dataset
+// wrapper) can install a generator seeded per sample or per batch around each dataset[i]
+// call, e.g.
 //     Generator gen(seed ^ (index * 0x9E3779B97F4A7C15));
 //     vision::transforms::GeneratorGuard guard(gen);
 //     auto sample = dataset[index];
 // The transforms of that sample then draw the same numbers whichever worker thread runs
-// it, so a seeded run is reproducible with any num_workers. Threads that run random
-// transforms without a guard share default_generator(), which is not thread-safe.
+// it, so a seeded run is reproducible with any num_workers. Other threads (not DataLoader
+// workers) that run random transforms without a guard share default_generator(), which is
+// not thread-safe.
 //
-// This header depends only on tensor/random.hpp so a data loader can include it cheaply.
+// This header depends only on tensor/random.hpp and data/worker_info.hpp.
+#include "torchlet/data/worker_info.hpp"
 #include "torchlet/tensor/random.hpp"
 
 namespace torchlet::vision::transforms {
@@ -32,8 +40,21 @@ inline Generator*& installed_generator() {
 
 /// The generator random transforms on this thread draw from (see the file comment).
 inline Generator& current_generator() {
-  Generator* g = detail::installed_generator();
-  return g ? *g : default_generator();
+  if (Generator* g = detail::installed_generator()) return *g;
+  if (const data::WorkerInfo* w = data::get_worker_info()) {
+    thread_local struct {
+      const data::WorkerInfo* info = nullptr;
+      std::uint64_t seed = 0;
+      Generator gen;
+    } worker;
+    if (worker.info != w || worker.seed != w->seed) {
+      worker.info = w;
+      worker.seed = w->seed;
+      worker.gen.manual_seed(w->seed);
+    }
+    return worker.gen;
+  }
+  return default_generator();
 }
 
 /// Installs `gen` as this thread's transform generator until the guard is destroyed.
