@@ -110,7 +110,7 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     b[25] = color_type;
     return b;  // the IHDR CRC is now wrong, which stb does not check
   };
-  const auto huge = set_size(png, 1000000, 2), gray_1gb = set_size(png, 32768, 0);
+  const auto huge = set_size(png, 1000000, 2), gray_1gb = set_size(png, 32768, 0), gray_256mb = set_size(png, 16384, 0);
   // A DHT segment declaring 16 x 255 codes: stb 2.27 would write past its table.
   auto bad_dht = jpg;
   for (std::size_t i = 0; i + 21 < bad_dht.size(); ++i)
@@ -159,6 +159,14 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     FAIL("4 GB image accepted");
   } catch (const FormatError& e) {
     CHECK(mentions(e, "32768 x 32768 x 4 would need 4294967296 bytes, more than the limit"));
+  }
+  // 256 MB from a file of a few hundred bytes: implausible, refused before stb allocates it.
+  test::write_bytes(dir / "gray_256mb.png", gray_256mb);
+  try {
+    (void)vision::read_image(dir / "gray_256mb.png");
+    FAIL("256 MB image from a tiny file accepted");
+  } catch (const FormatError& e) {
+    CHECK(mentions(e, "16384 x 16384 x 1 would need 268435456 bytes, implausible for a file of"));
   }
   try {
     (void)vision::read_image(dir / "bad_dht.jpg");

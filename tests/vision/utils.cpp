@@ -38,3 +38,24 @@ TEST_CASE("save_image writes the bytes torchvision's save_image writes") {
   CHECK(vision::read_image(dir / "grid.JPG").shape() == fx().get<std::uint8_t>("save_image_bytes").shape());
   CHECK_THROWS_AS(vision::utils::save_image(b3, dir / "grid.webp"), std::invalid_argument);
 }
+
+TEST_CASE("draw_text writes labels with a 3 x 5 font, clipped to the image") {
+  auto img = zeros<std::uint8_t>({3, 7, 12});
+  const auto width = vision::utils::draw_text(img, "7a", {.x = 1, .y = 1, .color = {255, 0, 9}});
+  CHECK(width == 8);
+  // '7' = 111 / 001 / 001 / 010 / 010 at (1, 1)
+  const int seven[5][3] = {{1, 1, 1}, {0, 0, 1}, {0, 0, 1}, {0, 1, 0}, {0, 1, 0}};
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 3; ++c) {
+      CHECK(img.data()[(1 + r) * 12 + 1 + c] == (seven[r][c] ? 255 : 0));
+      CHECK(img.data()[(2 * 7 + 1 + r) * 12 + 1 + c] == (seven[r][c] ? 9 : 0));
+      CHECK(img.data()[(7 + 1 + r) * 12 + 1 + c] == 0);
+    }
+  CHECK(img.data()[1 * 12 + 6] == 255);  // 'a' is drawn as 'A': 010 on the first row
+  // Scaled and partly outside: clipped, no crash.
+  auto gray = zeros({20, 20});
+  CHECK(vision::utils::draw_text(gray, "?!", {.x = 15, .y = -3, .color = {1.0}, .scale = 3}) == 24);
+  CHECK(sum(gray).item() > 0);
+  CHECK_THROWS_AS(vision::utils::draw_text(gray, "x", {.color = {1, 1}}), std::invalid_argument);
+  CHECK_THROWS_AS(vision::utils::draw_text(zeros({2}), "x"), ShapeError);
+}

@@ -73,6 +73,13 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
 }
 }  // namespace detail
 
+/// A small file may not decode to more than max(kMaxImageFloorBytes, kMaxImageRatio x its
+/// size): PNG's deflate expands at most ~1032:1 and JPEG ~800:1, so only a corrupt header
+/// asks for more (a 100-byte file claiming 30,000 x 30,000 pixels), and stb would allocate
+/// it before finding the data missing.
+inline constexpr std::uint64_t kMaxImageFloorBytes = std::uint64_t{64} << 20;
+inline constexpr std::uint64_t kMaxImageRatio = 4096;
+
 /// Decodes an image held in memory; `name` (a path) is used in error messages.
 inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
                                const std::string& name = "<memory>") {
@@ -88,10 +95,12 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
   if (stbi_info_from_memory(p, len, &w, &h, &comp)) {
     const std::uint64_t c = static_cast<std::uint64_t>(req ? req : comp);
     const std::uint64_t need = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) * c;
+    const std::string what = name + ": cannot decode image: " + std::to_string(w) + " x " + std::to_string(h) + " x " +
+                             std::to_string(c) + " would need " + std::to_string(need) + " bytes, ";
     if (need > torchlet::detail::kMaxDecodedBytes)
-      throw FormatError(name + ": cannot decode image: " + std::to_string(w) + " x " + std::to_string(h) + " x " +
-                        std::to_string(c) + " would need " + std::to_string(need) + " bytes, more than the limit of " +
-                        std::to_string(torchlet::detail::kMaxDecodedBytes));
+      throw FormatError(what + "more than the limit of " + std::to_string(torchlet::detail::kMaxDecodedBytes));
+    if (need > std::max(kMaxImageFloorBytes, kMaxImageRatio * static_cast<std::uint64_t>(bytes.size())))
+      throw FormatError(what + "implausible for a file of " + std::to_string(bytes.size()) + " bytes (corrupt header?)");
   }
   std::unique_ptr<stbi_uc, detail::StbFree> pixels(stbi_load_from_memory(p, len, &w, &h, &comp, req));
   if (!pixels) {

@@ -7,12 +7,16 @@
 //   save_image(batch, "grid.png", {...})
 //       make_grid, then x * 255 + 0.5 clamped to [0, 255] and truncated, written as PNG
 //       (or JPEG for .jpg/.jpeg).
+//   draw_text(image, "P7 T3", {.x, .y, .color, .scale})
+//       writes a label into an image in place (3 x 5 pixel font), e.g. predicted / true
+//       classes on a grid of test images.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "torchlet/tensor.hpp"
 #include "torchlet/vision/image.hpp"
@@ -130,6 +134,71 @@ void save_image(const BasicTensor<T>& batch, const std::string& path, const Make
   } else {
     throw std::invalid_argument("save_image: cannot tell the format of '" + path + "' (use .png, .jpg or .jpeg)");
   }
+}
+
+namespace detail {
+/// A 3 x 5 pixel font for ASCII 32..95 (lower case is drawn as upper case): each glyph is
+/// 15 bits, row 0 in bits 14..12 (left pixel first). 0xFFFF: no glyph (drawn as '?').
+inline constexpr std::uint16_t kFont3x5[64] = {
+      0x0000, 0x2482, 0xFFFF, 0xFFFF, 0xFFFF, 0x52A5, 0xFFFF, 0xFFFF,  // ' !"#$%&\''
+      0x2922, 0x224A, 0xFFFF, 0x05D0, 0x0014, 0x01C0, 0x0002, 0x12A4,  // '()*+,-./'
+      0x7B6F, 0x2C97, 0x73E7, 0x73CF, 0x5BC9, 0x79CF, 0x79EF, 0x7252,  // '01234567'
+      0x7BEF, 0x7BCF, 0x0410, 0xFFFF, 0xFFFF, 0x0E38, 0xFFFF, 0x7282,  // '89:;<=>?'
+      0xFFFF, 0x2BED, 0x6BAE, 0x3923, 0x6B6E, 0x79A7, 0x79A4, 0x396B,  // '@ABCDEFG'
+      0x5BED, 0x7497, 0x126A, 0x5BAD, 0x4927, 0x5FED, 0x6B6D, 0x2B6A,  // 'HIJKLMNO'
+      0x6BA4, 0x2B73, 0x6BAD, 0x388E, 0x7492, 0x5B6F, 0x5B6A, 0x5BFD,  // 'PQRSTUVW'
+      0x5AAD, 0x5A92, 0x72A7, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0x0007,  // 'XYZ[\\]^_'
+};
+inline std::uint16_t glyph(char c) {
+  unsigned char u = static_cast<unsigned char>(c);
+  if (u >= 'a' && u <= 'z') u = static_cast<unsigned char>(u - 'a' + 'A');
+  const std::uint16_t g = (u >= 32 && u < 96) ? kFont3x5[u - 32] : 0xFFFF;
+  return g == 0xFFFF ? kFont3x5['?' - 32] : g;
+}
+}  // namespace detail
+
+/// Where and how draw_text writes.
+struct TextOptions {
+  std::int64_t x = 0, y = 0;      // top-left corner, in pixels
+  std::vector<double> color = {1.0};  // one value per channel, or one for all
+  std::int64_t scale = 1;         // each font pixel becomes scale x scale pixels
+};
+
+/// Writes `text` into an image [C, H, W] or [H, W] in place with a 3 x 5 pixel font
+/// (digits, letters, " :/-.=?()%+_!,"), each character 4 x scale pixels wide; pixels
+/// outside the image are clipped. Returns the width drawn. For labels on a grid:
+///   auto grid = make_grid(images, {.nrow = 8, .padding = 10});
+///   draw_text(grid, "P7 T3", {.x = 2 + k % 8 * 30, .y = 2 + k / 8 * 38, .color = {1, 0, 0}});
+template <class T>
+std::int64_t draw_text(const BasicTensor<T>& img, const std::string& text, const TextOptions& o = {}) {
+  if (!img.defined() || (img.dim() != 2 && img.dim() != 3))
+    throw ShapeError("draw_text: expected an image [C, H, W] or [H, W], got shape " +
+                     (img.defined() ? to_string(img.shape()) : std::string("undefined")));
+  if (o.scale < 1 || o.scale > 1024) throw std::invalid_argument("draw_text: scale must be in [1, 1024], got " + std::to_string(o.scale));
+  const std::int64_t C = img.dim() == 3 ? img.size(0) : 1, H = img.size(-2), W = img.size(-1);
+  if (o.color.empty() || (o.color.size() != 1 && static_cast<std::int64_t>(o.color.size()) != C))
+    throw std::invalid_argument("draw_text: " + std::to_string(o.color.size()) + " color values for an image with " +
+                                std::to_string(C) + " channels");
+  std::vector<T> color(static_cast<std::size_t>(C));
+  for (std::int64_t c = 0; c < C; ++c)
+    color[static_cast<std::size_t>(c)] = static_cast<T>(o.color[o.color.size() == 1 ? 0 : static_cast<std::size_t>(c)]);
+  T* data = img.data();
+  std::int64_t pen = o.x;
+  for (char ch : text) {
+    const std::uint16_t g = detail::glyph(ch);
+    for (int row = 0; row < 5; ++row)
+      for (int col = 0; col < 3; ++col) {
+        if (((g >> (14 - (row * 3 + col))) & 1u) == 0) continue;
+        for (std::int64_t dy = 0; dy < o.scale; ++dy)
+          for (std::int64_t dx = 0; dx < o.scale; ++dx) {
+            const std::int64_t px = pen + col * o.scale + dx, py = o.y + row * o.scale + dy;
+            if (px < 0 || px >= W || py < 0 || py >= H) continue;
+            for (std::int64_t c = 0; c < C; ++c) data[(c * H + py) * W + px] = color[static_cast<std::size_t>(c)];
+          }
+      }
+    pen += 4 * o.scale;
+  }
+  return pen - o.x;
 }
 
 }  // namespace torchlet::vision::utils
