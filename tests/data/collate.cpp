@@ -34,6 +34,7 @@ struct Opaque {
 class NotAggregate {
  public:
   explicit NotAggregate(int v) : v_(v) {}
+  int value() const { return v_; }
 
  private:
   int v_;
