@@ -2,10 +2,9 @@
 // (scripts/check_safetensors_interop.py, a safetensors reader/writer made of json +
 // torch.frombuffer). When Python or torch is missing the test reports "SKIPPED" and
 // passes (Catch2 v3: SKIP), so machines without PyTorch still pass the suite.
-#include <cstdlib>
-
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <torchlet/io.hpp>
 #include <torchlet/nn.hpp>
 #include <torchlet/optim.hpp>
@@ -36,10 +35,10 @@ nn::Sequential mlp() { return nn::Sequential{nn::Linear{12, 16}, nn::ReLU{}, nn:
 #ifdef TORCHLET_CATCH2_V3
 #define TORCHLET_SKIP(msg) SKIP(msg)
 #else
-#define TORCHLET_SKIP(msg) \
-  do {                     \
+#define TORCHLET_SKIP(msg)    \
+  do {                        \
     WARN("SKIPPED: " << msg); \
-    return;                \
+    return;                   \
   } while (0)
 #endif
 

@@ -10,10 +10,13 @@ using namespace torchlet;
 using io::AnyTensor;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) { return std::string(e.what()).find(what) != std::string::npos; }
+bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
 
 /// A file from a header text and a data section.
-std::vector<std::uint8_t> file_of(const std::string& header, const std::vector<std::uint8_t>& data, std::uint64_t n = 0) {
+std::vector<std::uint8_t> file_of(const std::string& header, const std::vector<std::uint8_t>& data,
+                                  std::uint64_t n = 0) {
   if (!n) n = header.size();
   std::vector<std::uint8_t> out;
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
@@ -30,7 +33,7 @@ TEST_CASE("serialize and deserialize round-trip every dtype, shape and the metad
       {"l", tensor<std::int64_t>({-1, INT64_MAX})},
       {"i", tensor<std::int32_t>({7})},
       {"b", tensor<std::uint8_t>({0, 255})},
-      {"m", from_vector(std::vector<bool>{true, false, true}, Shape{3}) },
+      {"m", from_vector(std::vector<bool>{true, false, true}, Shape{3})},
       {"scalar", full<float>({}, 3.f)},
       {"empty", Tensor::empty({0, 4})},
       {"weird \"name\"\n", zeros({1})},
@@ -97,21 +100,43 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
       {"40 bytes asking for 100 GB", file_of(ok, data8, 100'000'000'000ULL), "exceeds the limit of 100000000 bytes"},
       {"not an object", file_of("[1,2]", {}), "does not start with '{'"},
       {"bad json", file_of(R"({"a":{"dtype":"F32",)", {}), "invalid JSON"},
-      {"duplicate key", file_of(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})", {}), "duplicate key"},
-      {"deep nesting", file_of("{\"__metadata__\":" + std::string(100, '[') + std::string(100, ']') + "}", {}), "nesting deeper"},
-      {"unknown dtype", file_of(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", data8), "unknown dtype 'F33'"},
+      {"duplicate key",
+       file_of(
+           R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})",
+           {}),
+       "duplicate key"},
+      {"deep nesting", file_of("{\"__metadata__\":" + std::string(100, '[') + std::string(100, ']') + "}", {}),
+       "nesting deeper"},
+      {"unknown dtype", file_of(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", data8),
+       "unknown dtype 'F33'"},
       {"U64", file_of(R"({"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", data8), "dtype U64"},
       {"missing field", file_of(R"({"a":{"dtype":"F32","shape":[2]}})", data8), "needs the fields"},
-      {"unknown field", file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}})", data8), "unknown field 'x'"},
-      {"negative dim", file_of(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8), "non-negative integers"},
-      {"fractional dim", file_of(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8), "non-negative integers"},
-      {"shape overflow", file_of(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})", data8), "too many elements"},
-      {"bytes disagree", file_of(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8), "need 16 bytes but data_offsets [0, 8] hold 8"},
-      {"offsets reversed", file_of(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8), "end before they begin"},
-      {"offsets past data", file_of(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8), "go past the end of the data"},
-      {"huge offsets", file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551616]}})", data8), "data_offsets must be"},
-      {"overlap", file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8), "overlaps tensor 'a'"},
-      {"hole", file_of(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8), "bytes [0, 4) of the data belong to no tensor"},
+      {"unknown field", file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}})", data8),
+       "unknown field 'x'"},
+      {"negative dim", file_of(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8),
+       "non-negative integers"},
+      {"fractional dim", file_of(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8),
+       "non-negative integers"},
+      {"shape overflow",
+       file_of(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})", data8),
+       "too many elements"},
+      {"bytes disagree", file_of(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8),
+       "need 16 bytes but data_offsets [0, 8] hold 8"},
+      {"offsets reversed", file_of(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8),
+       "end before they begin"},
+      {"offsets past data", file_of(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8),
+       "go past the end of the data"},
+      {"huge offsets",
+       file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551616]}})",
+               data8),
+       "data_offsets must be"},
+      {"overlap",
+       file_of(
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+           data8),
+       "overlaps tensor 'a'"},
+      {"hole", file_of(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8),
+       "bytes [0, 4) of the data belong to no tensor"},
       {"trailing data", file_of(ok, std::vector<std::uint8_t>(12, 0)), "the data has 12 bytes but the tensors cover 8"},
       {"metadata not strings", file_of(R"({"__metadata__":{"k":1}})", {}), "must be a string"},
       {"truncated data", file_of(ok, std::vector<std::uint8_t>(4, 0)), "go past the end of the data (4 bytes)"},

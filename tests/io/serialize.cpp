@@ -11,7 +11,9 @@
 using namespace torchlet;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) { return std::string(e.what()).find(what) != std::string::npos; }
+bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
 
 struct Net : nn::Module {
   nn::Linear fc1{12, 16}, fc2{16, 5};
@@ -119,7 +121,8 @@ TEST_CASE("load is strict and leaves the model untouched on any error") {
   const auto c_before = values(c);
   for (std::size_t cut : {std::size_t{0}, std::size_t{7}, std::size_t{8}, std::size_t{50}, bytes.size() - 1}) {
     INFO(cut);
-    test::write_bytes(dir / "cut.safetensors", std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut)));
+    test::write_bytes(dir / "cut.safetensors",
+                      std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut)));
     CHECK_THROWS_AS(torchlet::load(c, dir / "cut.safetensors"), FormatError);
     CHECK(values(c) == c_before);
   }
@@ -140,7 +143,8 @@ TEST_CASE("an optimizer's state saved in a second file resumes training exactly"
   for (const char* kind : {"SGD", "Adam"}) {
     INFO(kind);
     auto make = [&](nn::Module& m) -> std::unique_ptr<optim::Optimizer> {
-      if (std::string(kind) == "SGD") return std::make_unique<optim::SGD>(m.parameters(), optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
+      if (std::string(kind) == "SGD")
+        return std::make_unique<optim::SGD>(m.parameters(), optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
       return std::make_unique<optim::Adam>(m.parameters(), optim::AdamOptions{.lr = 0.01, .betas = {0.8, 0.95}});
     };
     manual_seed(7);
@@ -194,7 +198,9 @@ TEST_CASE("save_checkpoint keeps model, optimizer, scheduler and metadata in one
   sched.step();
   sched.step();
   sched.step();
-  torchlet::save_checkpoint({.model = model.state_dict(), .optimizer = opt.state_dict(), .scheduler = sched.state_dict(),
+  torchlet::save_checkpoint({.model = model.state_dict(),
+                             .optimizer = opt.state_dict(),
+                             .scheduler = sched.state_dict(),
                              .metadata = {{"epoch", "3"}}},
                             dir / "ck.safetensors");
   const auto raw = io::load_file(dir / "ck.safetensors");

@@ -12,7 +12,9 @@ using vision::ImageReadMode;
 namespace {
 std::string image_path(const std::string& name) { return test::fixture_path("vision/images/" + name); }
 const io::SafetensorsFile& ref() { return test::fixture("vision/images.safetensors"); }
-bool mentions(const std::exception& e, const std::string& what) { return std::string(e.what()).find(what) != std::string::npos; }
+bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
 
 ByteTensor pattern(std::int64_t c, std::int64_t h, std::int64_t w) {
   auto t = ByteTensor::empty({c, h, w});
@@ -78,7 +80,8 @@ TEST_CASE("write_jpeg writes a JPEG stb decodes back closely") {
   auto img = ByteTensor::empty({3, 16, 16});
   for (std::int64_t c = 0; c < 3; ++c)
     for (std::int64_t y = 0; y < 16; ++y)
-      for (std::int64_t x = 0; x < 16; ++x) img.data()[(c * 16 + y) * 16 + x] = static_cast<std::uint8_t>(60 + 8 * x + 4 * y + 20 * c);
+      for (std::int64_t x = 0; x < 16; ++x)
+        img.data()[(c * 16 + y) * 16 + x] = static_cast<std::uint8_t>(60 + 8 * x + 4 * y + 20 * c);
   vision::write_jpeg(img, dir / "a.jpg", 95);
   const auto bytes = test::read_bytes(dir / "a.jpg");
   REQUIRE(bytes.size() > 2);
@@ -127,9 +130,15 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
                           {"bad_crc.png", bad_crc},
                           {"huge.png", huge},
                           {"bad_dht.jpg", bad_dht}};
-  for (std::size_t cut : {8u, 30u, 60u}) cases.push_back({"cut.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut))});
-  for (std::size_t cut : {2u, 100u, 400u}) cases.push_back({"cut.jpg", std::vector<std::uint8_t>(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(cut))});
-  for (std::size_t cut : {6u, 13u, 800u}) cases.push_back({"cut.gif", std::vector<std::uint8_t>(gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut))});
+  for (std::size_t cut : {8u, 30u, 60u})
+    cases.push_back(
+        {"cut.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut))});
+  for (std::size_t cut : {2u, 100u, 400u})
+    cases.push_back(
+        {"cut.jpg", std::vector<std::uint8_t>(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(cut))});
+  for (std::size_t cut : {6u, 13u, 800u})
+    cases.push_back(
+        {"cut.gif", std::vector<std::uint8_t>(gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut))});
   cases.push_back({"cut.bmp", std::vector<std::uint8_t>(bmp.begin(), bmp.begin() + 60)});
   for (const auto& c : cases) {
     INFO(c.name << " (" << c.bytes.size() << " bytes)");

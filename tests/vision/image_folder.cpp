@@ -9,13 +9,15 @@ using namespace torchlet;
 
 namespace {
 ByteTensor solid(std::uint8_t v, std::int64_t c = 3) { return full<std::uint8_t>({c, 4, 6}, v); }
-bool mentions(const std::exception& e, const std::string& what) { return std::string(e.what()).find(what) != std::string::npos; }
+bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
 
 /// root/cat/1.png, root/dog/{A.JPG, Z.png, b.png, z.png, notes.txt, sub/a.png,
 /// sub-x/c.png, sub/deeper/d.png}: pixel value = position in torchvision's order.
 void make_tree(const test::TempDir& dir) {
   const std::pair<const char*, std::uint8_t> files[] = {
-      {"cat/1.png", 0},     {"dog/Z.png", 2},         {"dog/b.png", 3},           {"dog/z.png", 4},
+      {"cat/1.png", 0},     {"dog/Z.png", 2},       {"dog/b.png", 3},           {"dog/z.png", 4},
       {"dog/sub/a.png", 5}, {"dog/sub-x/c.png", 6}, {"dog/sub/deeper/d.png", 7}};
   for (auto [name, v] : files) {
     std::filesystem::create_directories(std::filesystem::path(dir / name).parent_path());
@@ -33,8 +35,8 @@ TEST_CASE("ImageFolder lists classes and samples in torchvision's order") {
   CHECK(ds.classes() == std::vector<std::string>{"cat", "dog"});
   CHECK(ds.class_to_idx() == std::map<std::string, std::int64_t>{{"cat", 0}, {"dog", 1}});
   REQUIRE(ds.size() == 8);
-  const char* order[] = {"cat/1.png",     "dog/A.JPG",       "dog/Z.png",           "dog/b.png",
-                         "dog/z.png",     "dog/sub/a.png",   "dog/sub-x/c.png",     "dog/sub/deeper/d.png"};
+  const char* order[] = {"cat/1.png", "dog/A.JPG",     "dog/Z.png",       "dog/b.png",
+                         "dog/z.png", "dog/sub/a.png", "dog/sub-x/c.png", "dog/sub/deeper/d.png"};
   for (std::size_t i = 0; i < 8; ++i) {
     INFO(i);
     CHECK(ds.samples[i].first == dir / order[i]);
@@ -58,10 +60,11 @@ TEST_CASE("ImageFolder applies its options lazily") {
                           .target_transform = [](std::int64_t y) { return 10 * y; },
                           .extensions = {".png"},
                           .mode = vision::ImageReadMode::GRAY,
-                          .loader = [&loads](const std::string& p) {
-                            ++loads;
-                            return vision::read_image(p, vision::ImageReadMode::GRAY);
-                          }});
+                          .loader =
+                              [&loads](const std::string& p) {
+                                ++loads;
+                                return vision::read_image(p, vision::ImageReadMode::GRAY);
+                              }});
   CHECK(ds.size() == 7);  // .JPG is not in the list
   CHECK(loads == 0);      // nothing decoded by the constructor
   const auto [x, y] = ds[6];

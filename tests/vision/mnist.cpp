@@ -1,7 +1,6 @@
 // IDX parsing (every corrupt case a FormatError naming the file) and the MNIST-style
 // datasets: torchvision's layout and classes, the per-pixel table fast path, get_batch.
 #include <numeric>
-
 #include <torchlet/vision/mnist.hpp>
 
 #include "catch.hpp"
@@ -11,7 +10,9 @@ using namespace torchlet;
 using vision::MNIST;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) { return std::string(e.what()).find(what) != std::string::npos; }
+bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
 
 std::vector<std::uint8_t> iota_bytes(std::size_t n) {
   std::vector<std::uint8_t> v(n);
@@ -60,13 +61,16 @@ TEST_CASE("every corrupt IDX file is a FormatError naming the file and the probl
       {"wrong rank", test::idx_bytes({24}, iota_bytes(24)), 3, "expected 3 dimensions"},
       {"zero dims", {0, 0, 8, 0}, 0, "zero dimensions"},
       {"truncated header", {0, 0, 8, 3, 0, 0, 0, 2, 0, 0}, 3, "truncated header"},
-      {"truncated data", std::vector<std::uint8_t>(good.begin(), good.end() - 1), 3, "truncated: dimensions [2, 3, 4] need 24 bytes of data, found 23"},
+      {"truncated data", std::vector<std::uint8_t>(good.begin(), good.end() - 1), 3,
+       "truncated: dimensions [2, 3, 4] need 24 bytes of data, found 23"},
       {"trailing garbage", with_trailing, 3, "1 unexpected trailing bytes"},
       {"huge dims", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1, 2, 3, 4}), 3, "describe more than"},
       {"huge dims with a zero", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0}, {}), 3, "describe more than"},
-      {"100 GB from 40 bytes", test::idx_bytes({100000, 1000, 1000}, std::vector<std::uint8_t>(24, 0)), 3, "describe more than"},
+      {"100 GB from 40 bytes", test::idx_bytes({100000, 1000, 1000}, std::vector<std::uint8_t>(24, 0)), 3,
+       "describe more than"},
       {"gzip bad crc", gz_bad_crc, 3, "CRC-32 mismatch"},
-      {"gzip truncated", std::vector<std::uint8_t>(gz_bad_crc.begin(), gz_bad_crc.begin() + 20), 3, "invalid gzip data"},
+      {"gzip truncated", std::vector<std::uint8_t>(gz_bad_crc.begin(), gz_bad_crc.begin() + 20), 3,
+       "invalid gzip data"},
       {"gzip claims 2 GB", gz_huge, 3, "invalid gzip data: declared size"},
   };
   for (const auto& c : cases) {
@@ -132,7 +136,8 @@ TEST_CASE("get_batch equals collating operator[] and reuses unshared buffers") {
   for (bool table : {true, false}) {
     INFO("table " << table);
     const auto tf = Compose{ToTensor{}, Normalize{{0.5f}, {0.25f}}};
-    vision::MNISTOptions opts{.train = false, .transform = tf, .target_transform = [](std::int64_t y) { return y + 100; }};
+    vision::MNISTOptions opts{
+        .train = false, .transform = tf, .target_transform = [](std::int64_t y) { return y + 100; }};
     if (!table) opts.transform = [tf](const ByteTensor& b) { return tf(b); };
     MNIST ds(TORCHLET_SOURCE_DIR "/data/mnist", opts);
     CHECK(ds.uses_pixel_table() == table);

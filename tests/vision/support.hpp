@@ -10,10 +10,9 @@
 #include <map>
 #include <random>
 #include <string>
-#include <vector>
-
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
+#include <vector>
 
 namespace test {
 
@@ -53,7 +52,9 @@ inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
   return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
-inline std::string fixture_path(const std::string& rel) { return std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/" + rel; }
+inline std::string fixture_path(const std::string& rel) {
+  return std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/" + rel;
+}
 
 /// A fixture file, loaded once per test program.
 inline const torchlet::io::SafetensorsFile& fixture(const std::string& rel) {
@@ -89,7 +90,8 @@ inline std::vector<std::uint8_t> gzip_stored(const std::vector<std::uint8_t>& da
     out.push_back(static_cast<std::uint8_t>(n >> 8));
     out.push_back(static_cast<std::uint8_t>(~n & 0xFF));
     out.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
-    out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(pos), data.begin() + static_cast<std::ptrdiff_t>(pos + n));
+    out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(pos),
+               data.begin() + static_cast<std::ptrdiff_t>(pos + n));
     pos += n;
   } while (pos < data.size());
   const std::uint32_t crc = torchlet::detail::crc32(data.data(), data.size());
@@ -100,7 +102,8 @@ inline std::vector<std::uint8_t> gzip_stored(const std::vector<std::uint8_t>& da
 }
 
 /// A big-endian IDX file: magic 0x000008NN, dims, data.
-inline std::vector<std::uint8_t> idx_bytes(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
+inline std::vector<std::uint8_t> idx_bytes(const std::vector<std::uint32_t>& dims,
+                                           const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> out{0, 0, 8, static_cast<std::uint8_t>(dims.size())};
   for (auto d : dims)
     for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(d >> s));

@@ -2,7 +2,6 @@
 // Compose passing rvalues, Normalize in place, and seeded random transforms.
 #include <set>
 #include <thread>
-
 #include <torchlet/data/dataloader.hpp>
 #include <torchlet/vision/transforms.hpp>
 
@@ -41,12 +40,14 @@ TEST_CASE("Resize matches torchvision's bilinear without antialias and nearest")
     const auto want8 = fx().get<std::uint8_t>("resize_bilinear_u8_" + tag);
     CHECK(test::max_abs_diff(r8, want8) <= 1);
     CHECK(mismatch(r8, want8, 0) < 0.01);
-    CHECK(test::equal(Resize({h, w}, InterpolationMode::NEAREST)(u8()), fx().get<std::uint8_t>("resize_nearest_u8_" + tag)));
+    CHECK(test::equal(Resize({h, w}, InterpolationMode::NEAREST)(u8()),
+                      fx().get<std::uint8_t>("resize_nearest_u8_" + tag)));
   }
   const auto short10 = Resize(10)(f32());
   CHECK(short10.shape() == Shape{3, 10, 13});  // smaller edge 10, 17 * 10 / 13 truncated
   CHECK(test::max_abs_diff(short10, fx().get<float>("resize_short_10_f32")) < 2e-7);
-  CHECK(test::max_abs_diff(Resize(30, InterpolationMode::BILINEAR, 40)(u8()), fx().get<std::uint8_t>("resize_short_30_max40_u8")) <= 1);
+  CHECK(test::max_abs_diff(Resize(30, InterpolationMode::BILINEAR, 40)(u8()),
+                           fx().get<std::uint8_t>("resize_short_30_max40_u8")) <= 1);
   // Batches [B, C, H, W] and 2-D images resize plane by plane.
   auto batch = zeros({2, 3, 13, 17});
   batch[1].copy_(f32());
@@ -65,9 +66,9 @@ TEST_CASE("CenterCrop, Pad, flips and Grayscale match torchvision") {
   }
   CHECK(CenterCrop(4)(u8()).shape() == Shape{3, 4, 4});
   const std::pair<const char*, PaddingMode> modes[] = {{"constant", PaddingMode::constant},
-                                                      {"edge", PaddingMode::edge},
-                                                      {"reflect", PaddingMode::reflect},
-                                                      {"symmetric", PaddingMode::symmetric}};
+                                                       {"edge", PaddingMode::edge},
+                                                       {"reflect", PaddingMode::reflect},
+                                                       {"symmetric", PaddingMode::symmetric}};
   for (auto [name, mode] : modes) {
     INFO(name);
     const Pad pad{{1, 2, 3, 4}, mode == PaddingMode::constant ? 7.0 : 0.0, mode};
@@ -100,7 +101,8 @@ TEST_CASE("rotate matches torchvision's grid_sample rotation") {
 
 TEST_CASE("ToTensor, Normalize and ConvertImageDtype match torchvision to the bit") {
   CHECK(test::equal(ToTensor{}(u8()), fx().get<float>("to_tensor_u8")));
-  CHECK(test::equal(Normalize{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}(f32()), fx().get<float>("normalize_f32")));
+  CHECK(test::equal(Normalize{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}(f32()),
+                    fx().get<float>("normalize_f32")));
   CHECK(test::equal(ConvertImageDtype<float>{}(u8()), fx().get<float>("convert_u8_to_f32")));
   CHECK(test::equal(ConvertImageDtype<std::uint8_t>{}(f32()), fx().get<std::uint8_t>("convert_f32_to_u8")));
   CHECK(test::equal(ConvertImageDtype<std::int64_t>{}(u8()), fx().get<std::int64_t>("convert_u8_to_i64")));

@@ -9,20 +9,22 @@ using vision::utils::make_grid;
 
 namespace {
 const io::SafetensorsFile& fx() { return test::fixture("vision/transforms.safetensors"); }
-}
+}  // namespace
 
 TEST_CASE("make_grid matches torchvision's layout, padding and normalisation") {
   const auto b1 = fx().get<float>("grid_in1"), b3 = fx().get<float>("grid_in3");
   CHECK(test::max_abs_diff(make_grid(b1), fx().get<float>("grid1_default")) == 0);
-  CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 3, .padding = 1, .normalize = true}), fx().get<float>("grid1_nrow3_pad1_norm")) < 1e-6);
-  CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 2, .padding = 3, .normalize = true, .scale_each = true, .pad_value = 0.5}),
-                           fx().get<float>("grid1_nrow2_each_pv")) < 1e-6);
+  CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 3, .padding = 1, .normalize = true}),
+                           fx().get<float>("grid1_nrow3_pad1_norm")) < 1e-6);
+  CHECK(test::max_abs_diff(
+            make_grid(b1, {.nrow = 2, .padding = 3, .normalize = true, .scale_each = true, .pad_value = 0.5}),
+            fx().get<float>("grid1_nrow2_each_pv")) < 1e-6);
   CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 4, .normalize = true, .value_range = std::pair{-0.5, 1.5}}),
                            fx().get<float>("grid1_range")) < 1e-6);
   CHECK(test::max_abs_diff(make_grid(b3, {.nrow = 3}), fx().get<float>("grid3_nrow3")) == 0);
   CHECK(test::max_abs_diff(make_grid(b3.narrow(0, 0, 1), {.padding = 0}), fx().get<float>("grid3_single")) == 0);
-  CHECK(make_grid(b1[0]).shape() == Shape{3, 6, 7});     // one [1, H, W] image: 3 channels
-  CHECK(make_grid(b1[0][0]).shape() == Shape{3, 6, 7});  // [H, W]
+  CHECK(make_grid(b1[0]).shape() == Shape{3, 6, 7});             // one [1, H, W] image: 3 channels
+  CHECK(make_grid(b1[0][0]).shape() == Shape{3, 6, 7});          // [H, W]
   CHECK(b1.data()[0] == fx().get<float>("grid_in1").data()[0]);  // the input is not modified
   CHECK_THROWS_AS(make_grid(Tensor::empty({0, 1, 2, 2})), ShapeError);
   CHECK_THROWS_AS(make_grid(b1, {.nrow = 0}), std::invalid_argument);

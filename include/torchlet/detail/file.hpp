@@ -2,6 +2,7 @@
 // Whole-file reading, atomic whole-file writing and gzip decoding (RFC 1952; the
 // deflate stream is decoded by stb_image's zlib). Errors are FormatError naming the file.
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -57,7 +58,8 @@ inline void write_file(const std::string& path, std::span<const std::uint8_t> by
   if (std::filesystem::is_directory(path, ec))
     throw FormatError(std::string(op) + ": cannot write '" + path + "': it is a directory");
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw FormatError(std::string(op) + ": cannot open '" + path + "' for writing (" + std::strerror(errno) + ")");
+  if (!out)
+    throw FormatError(std::string(op) + ": cannot open '" + path + "' for writing (" + std::strerror(errno) + ")");
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) throw FormatError(std::string(op) + ": write error on '" + path + "'");
@@ -69,7 +71,9 @@ inline void write_file(const std::string& path, std::span<const std::uint8_t> by
 /// `op` names the caller in error messages ("save", "write_png"). Throws FormatError.
 inline void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes, const char* op) {
   namespace fs = std::filesystem;
-  auto fail = [&](const std::string& why) { return FormatError(std::string(op) + ": cannot write '" + path + "': " + why); };
+  auto fail = [&](const std::string& why) {
+    return FormatError(std::string(op) + ": cannot write '" + path + "': " + why);
+  };
   const fs::path target(path);
   if (target.filename().empty()) throw fail("the path names a directory, not a file");
   std::error_code ec;
@@ -77,14 +81,15 @@ inline void write_file_atomic(const std::string& path, std::span<const std::uint
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec)) throw fail("directory '" + dir.string() + "' does not exist");
   // Unique in the directory: pid + address of a local + a counter.
-  static std::uint64_t counter = 0;
+  static std::atomic<std::uint64_t> counter{0};
   const std::uint64_t tag = (reinterpret_cast<std::uintptr_t>(&ec) >> 4) ^ (++counter * 0x9E3779B97F4A7C15ULL);
 #ifdef TORCHLET_POSIX_FILES
   const std::string tmp =
       (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(tag)))
           .string();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) throw fail(std::string("cannot create a temporary file in '") + dir.string() + "': " + std::strerror(errno));
+  if (fd < 0)
+    throw fail(std::string("cannot create a temporary file in '") + dir.string() + "': " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -190,8 +195,9 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> b, const s
   // stb writes into a fixed buffer; a 0-byte buffer would be a null pointer, so give it one byte.
   char dummy = 0;
   char* dst = out.empty() ? &dummy : reinterpret_cast<char*>(out.data());
-  const int n = stbi_zlib_decode_noheader_buffer(dst, out.empty() ? 1 : static_cast<int>(out.size()),
-                                                 reinterpret_cast<const char*>(b.data() + pos), static_cast<int>(in_len));
+  const int n =
+      stbi_zlib_decode_noheader_buffer(dst, out.empty() ? 1 : static_cast<int>(out.size()),
+                                       reinterpret_cast<const char*>(b.data() + pos), static_cast<int>(in_len));
   if (n < 0) throw fail("corrupt or truncated deflate stream");
   if (static_cast<std::uint32_t>(n) != isize)
     throw fail("decoded " + std::to_string(n) + " bytes but the trailer says " + std::to_string(isize));

@@ -29,12 +29,18 @@ struct Json {
 
   const char* kind_name() const {
     switch (kind) {
-      case Kind::null: return "null";
-      case Kind::boolean: return "a boolean";
-      case Kind::number: return "a number";
-      case Kind::string: return "a string";
-      case Kind::array: return "an array";
-      case Kind::object: return "an object";
+      case Kind::null:
+        return "null";
+      case Kind::boolean:
+        return "a boolean";
+      case Kind::number:
+        return "a number";
+      case Kind::string:
+        return "a string";
+      case Kind::array:
+        return "an array";
+      case Kind::object:
+        return "an object";
     }
     return "?";
   }
@@ -84,15 +90,25 @@ class JsonParser {
     if (depth > kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
     Json v;
     switch (peek()) {
-      case '{': object(v, depth); break;
-      case '[': array(v, depth); break;
+      case '{':
+        object(v, depth);
+        break;
+      case '[':
+        array(v, depth);
+        break;
       case '"':
         v.kind = Json::Kind::string;
         v.text = string();
         break;
-      case 't': literal("true"), v.kind = Json::Kind::boolean, v.boolean = true; break;
-      case 'f': literal("false"), v.kind = Json::Kind::boolean; break;
-      case 'n': literal("null"); break;
+      case 't':
+        literal("true"), v.kind = Json::Kind::boolean, v.boolean = true;
+        break;
+      case 'f':
+        literal("false"), v.kind = Json::Kind::boolean;
+        break;
+      case 'n':
+        literal("null");
+        break;
       default:
         if (peek() == '-' || (peek() >= '0' && peek() <= '9')) {
           v.kind = Json::Kind::number;
@@ -184,10 +200,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       const char c = s_[pos_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-      else fail("invalid \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        fail("invalid \\u escape");
     }
     return v;
   }
@@ -223,14 +243,30 @@ class JsonParser {
       }
       if (pos_ >= s_.size()) fail("unterminated string");
       switch (s_[pos_++]) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = hex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -245,7 +281,8 @@ class JsonParser {
           put_utf8(out, cp);
           break;
         }
-        default: --pos_, fail("invalid escape");
+        default:
+          --pos_, fail("invalid escape");
       }
     }
   }
@@ -265,13 +302,27 @@ inline std::string json_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static const char* hex = "0123456789abcdef";

@@ -45,7 +45,8 @@ namespace torchlet::io {
 enum class Dtype { BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64 };
 
 inline const char* dtype_str(Dtype d) {
-  constexpr const char* names[] = {"BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"};
+  constexpr const char* names[] = {"BOOL", "U8",  "I8",  "I16", "U16", "F16", "BF16",
+                                   "I32",  "U32", "F32", "F64", "I64", "U64"};
   return names[static_cast<int>(d)];
 }
 inline std::size_t itemsize(Dtype d) {
@@ -60,13 +61,20 @@ inline std::optional<Dtype> parse_dtype(const std::string& s) {
 /// The dtype torchlet writes for a BasicTensor<T>.
 template <class T>
 constexpr Dtype dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return Dtype::F32;
-  else if constexpr (std::is_same_v<T, double>) return Dtype::F64;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return Dtype::I64;
-  else if constexpr (std::is_same_v<T, std::int32_t>) return Dtype::I32;
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return Dtype::U8;
-  else if constexpr (std::is_same_v<T, bool>) return Dtype::BOOL;
-  else static_assert(sizeof(T) == 0, "safetensors: unsupported tensor element type");
+  if constexpr (std::is_same_v<T, float>)
+    return Dtype::F32;
+  else if constexpr (std::is_same_v<T, double>)
+    return Dtype::F64;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return Dtype::I64;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return Dtype::I32;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return Dtype::U8;
+  else if constexpr (std::is_same_v<T, bool>)
+    return Dtype::BOOL;
+  else
+    static_assert(sizeof(T) == 0, "safetensors: unsupported tensor element type");
 }
 
 /// A tensor of any of the element types torchlet has.
@@ -212,10 +220,11 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
     throw fail("the file has " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
   const std::uint64_t n = detail::read_le64(bytes.data());
   if (n > kMaxHeaderBytes)
-    throw fail("header length " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes) + " bytes");
+    throw fail("header length " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
+               " bytes");
   if (n > bytes.size() - 8)
-    throw fail("header length " + std::to_string(n) + " goes past the end of the file (" + std::to_string(bytes.size()) +
-               " bytes)");
+    throw fail("header length " + std::to_string(n) + " goes past the end of the file (" +
+               std::to_string(bytes.size()) + " bytes)");
   if (n < 2 || bytes[8] != '{') throw fail("the header does not start with '{'");
   const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), static_cast<std::size_t>(n));
   const detail::Json root = detail::parse_json(text, name + ": safetensors header");
@@ -228,7 +237,8 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
     const std::string& key = root.keys[m];
     const detail::Json& v = root.items[m];
     if (key == "__metadata__") {
-      if (v.kind != detail::Json::Kind::object) throw fail("__metadata__ must be an object, found " + std::string(v.kind_name()));
+      if (v.kind != detail::Json::Kind::object)
+        throw fail("__metadata__ must be an object, found " + std::string(v.kind_name()));
       for (std::size_t j = 0; j < v.items.size(); ++j) {
         const std::string& mk = v.keys[j];
         const detail::Json& mv = v.items[j];
@@ -244,10 +254,14 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
     for (std::size_t j = 0; j < v.items.size(); ++j) {
       const std::string& field = v.keys[j];
       const detail::Json& fv = v.items[j];
-      if (field == "dtype") dtype = &fv;
-      else if (field == "shape") shape = &fv;
-      else if (field == "data_offsets") offsets = &fv;
-      else throw fail(where + " has an unknown field '" + field + "'");
+      if (field == "dtype")
+        dtype = &fv;
+      else if (field == "shape")
+        shape = &fv;
+      else if (field == "data_offsets")
+        offsets = &fv;
+      else
+        throw fail(where + " has an unknown field '" + field + "'");
     }
     if (!dtype || !shape || !offsets) throw fail(where + " needs the fields dtype, shape and data_offsets");
     TensorInfo info;
@@ -264,14 +278,16 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
       if (!d.as_u64(dim) || dim > static_cast<std::uint64_t>(INT64_MAX))
         throw fail(where + ": shape must hold non-negative integers, found '" + d.text + "'");
       info.shape.push_back(static_cast<std::int64_t>(dim));
-      if (dim != 0 && numel > UINT64_MAX / dim) overflow = true;
-      else numel *= dim;
+      if (dim != 0 && numel > UINT64_MAX / dim)
+        overflow = true;
+      else
+        numel *= dim;
     }
     const bool empty = std::find(info.shape.begin(), info.shape.end(), 0) != info.shape.end();
     if (overflow && !empty) throw fail(where + ": shape " + to_string(info.shape) + " has too many elements");
     if (empty) numel = 0;
-    if (offsets->kind != detail::Json::Kind::array || offsets->items.size() != 2 || !offsets->items[0].as_u64(info.begin) ||
-        !offsets->items[1].as_u64(info.end))
+    if (offsets->kind != detail::Json::Kind::array || offsets->items.size() != 2 ||
+        !offsets->items[0].as_u64(info.begin) || !offsets->items[1].as_u64(info.end))
       throw fail(where + ": data_offsets must be [begin, end] with non-negative integers");
     if (info.begin > info.end)
       throw fail(where + ": data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
@@ -283,12 +299,13 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
     if (numel > UINT64_MAX / item || numel * item != info.end - info.begin)
       throw fail(where + ": dtype " + dtype_str(info.dtype) + " and shape " + to_string(info.shape) + " need " +
                  (numel > UINT64_MAX / item ? std::string("more than 2^64") : std::to_string(numel * item)) +
-                 " bytes but data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) + "] hold " +
-                 std::to_string(info.end - info.begin));
+                 " bytes but data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
+                 "] hold " + std::to_string(info.end - info.begin));
     h.tensors.push_back(std::move(info));
   }
-  std::stable_sort(h.tensors.begin(), h.tensors.end(),
-                   [](const TensorInfo& a, const TensorInfo& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
+  std::stable_sort(h.tensors.begin(), h.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+  });
   std::uint64_t at = 0;
   const TensorInfo* prev = nullptr;
   for (const auto& t : h.tensors) {
@@ -317,33 +334,49 @@ inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes, const st
     const auto n = static_cast<std::int64_t>((t.end - t.begin) / itemsize(t.dtype));
     AnyTensor v;
     switch (t.dtype) {
-      case Dtype::F32: v = detail::exact<float>(t.shape, src, n); break;
-      case Dtype::F64: v = detail::exact<double>(t.shape, src, n); break;
-      case Dtype::I64: v = detail::exact<std::int64_t>(t.shape, src, n); break;
-      case Dtype::I32: v = detail::exact<std::int32_t>(t.shape, src, n); break;
-      case Dtype::U8: v = detail::exact<std::uint8_t>(t.shape, src, n); break;
+      case Dtype::F32:
+        v = detail::exact<float>(t.shape, src, n);
+        break;
+      case Dtype::F64:
+        v = detail::exact<double>(t.shape, src, n);
+        break;
+      case Dtype::I64:
+        v = detail::exact<std::int64_t>(t.shape, src, n);
+        break;
+      case Dtype::I32:
+        v = detail::exact<std::int32_t>(t.shape, src, n);
+        break;
+      case Dtype::U8:
+        v = detail::exact<std::uint8_t>(t.shape, src, n);
+        break;
       case Dtype::BOOL: {
         auto b = BoolTensor::empty(t.shape);
         for (std::int64_t i = 0; i < n; ++i) b.data()[i] = src[i] != 0;
         v = b;
         break;
       }
-      case Dtype::F16: v = detail::widen<float, std::uint16_t>(t.shape, src, n, &detail::half_to_float); break;
+      case Dtype::F16:
+        v = detail::widen<float, std::uint16_t>(t.shape, src, n, &detail::half_to_float);
+        break;
       case Dtype::BF16:
-        v = detail::widen<float, std::uint16_t>(t.shape, src, n,
-                                                +[](std::uint16_t r) { return std::bit_cast<float>(std::uint32_t{r} << 16); });
+        v = detail::widen<float, std::uint16_t>(
+            t.shape, src, n, +[](std::uint16_t r) { return std::bit_cast<float>(std::uint32_t{r} << 16); });
         break;
       case Dtype::I8:
-        v = detail::widen<std::int32_t, std::int8_t>(t.shape, src, n, +[](std::int8_t r) { return std::int32_t{r}; });
+        v = detail::widen<std::int32_t, std::int8_t>(
+            t.shape, src, n, +[](std::int8_t r) { return std::int32_t{r}; });
         break;
       case Dtype::I16:
-        v = detail::widen<std::int32_t, std::int16_t>(t.shape, src, n, +[](std::int16_t r) { return std::int32_t{r}; });
+        v = detail::widen<std::int32_t, std::int16_t>(
+            t.shape, src, n, +[](std::int16_t r) { return std::int32_t{r}; });
         break;
       case Dtype::U16:
-        v = detail::widen<std::int32_t, std::uint16_t>(t.shape, src, n, +[](std::uint16_t r) { return std::int32_t{r}; });
+        v = detail::widen<std::int32_t, std::uint16_t>(
+            t.shape, src, n, +[](std::uint16_t r) { return std::int32_t{r}; });
         break;
       case Dtype::U32:
-        v = detail::widen<std::int64_t, std::uint32_t>(t.shape, src, n, +[](std::uint32_t r) { return std::int64_t{r}; });
+        v = detail::widen<std::int64_t, std::uint32_t>(
+            t.shape, src, n, +[](std::uint32_t r) { return std::int64_t{r}; });
         break;
       case Dtype::U64:
         throw FormatError(name + ": tensor '" + t.name + "' has dtype U64, which torchlet does not support");

@@ -103,7 +103,8 @@ inline void put_optimizer(const optim::OptimizerStateDict& o, const std::string&
 }
 
 /// Reads back what put_optimizer wrote; throws FormatError naming the file.
-inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const std::string& prefix, const std::string& path) {
+inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const std::string& prefix,
+                                               const std::string& path) {
   optim::OptimizerStateDict o;
   const auto count_it = f.metadata.find(prefix + "param_groups");
   if (count_it == f.metadata.end())
@@ -118,7 +119,9 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
     const auto dot = rest.find('.');
     if (dot == std::string::npos) throw FormatError(path + ": malformed metadata key '" + key + "'");
     const auto g = parse_index(rest.substr(0, dot), "group index in metadata key '" + key + "'", path);
-    if (g >= groups) throw FormatError(path + ": metadata key '" + key + "' names group " + std::to_string(g) + " of " + std::to_string(groups));
+    if (g >= groups)
+      throw FormatError(path + ": metadata key '" + key + "' names group " + std::to_string(g) + " of " +
+                        std::to_string(groups));
     auto& group = o.param_groups[static_cast<std::size_t>(g)];
     const auto option = rest.substr(dot + 1);
     if (option == "params") {
@@ -126,7 +129,8 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
       while (start < value.size()) {
         auto comma = value.find(',', start);
         if (comma == std::string::npos) comma = value.size();
-        group.params.push_back(parse_index(value.substr(start, comma - start), "parameter index in '" + key + "'", path));
+        group.params.push_back(
+            parse_index(value.substr(start, comma - start), "parameter index in '" + key + "'", path));
         start = comma + 1;
       }
     } else {
@@ -138,7 +142,8 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
     if (!starts_with(name, sp)) continue;
     const auto rest = name.substr(sp.size());
     const auto dot = rest.find('.');
-    if (dot == std::string::npos || dot + 1 == rest.size()) throw FormatError(path + ": malformed optimizer state key '" + name + "'");
+    if (dot == std::string::npos || dot + 1 == rest.size())
+      throw FormatError(path + ": malformed optimizer state key '" + name + "'");
     const auto index = parse_index(rest.substr(0, dot), "parameter index in '" + name + "'", path);
     o.state[index][rest.substr(dot + 1)] = to_dtype<float>(t);
   }
@@ -149,7 +154,8 @@ inline void check_user_metadata(const std::map<std::string, std::string>& metada
   for (const auto& [k, v] : metadata)
     for (const char* reserved : {"model.", "optimizer.", "scheduler.", "torchlet.", "param_groups"})
       if (starts_with(k, reserved))
-        throw std::invalid_argument(std::string(op) + ": metadata key '" + k + "' uses the reserved prefix '" + reserved + "'");
+        throw std::invalid_argument(std::string(op) + ": metadata key '" + k + "' uses the reserved prefix '" +
+                                    reserved + "'");
 }
 
 }  // namespace io::detail
@@ -165,14 +171,13 @@ inline void save(const nn::StateDict& state_dict, const std::string& path,
 }
 
 /// Writes model.state_dict() (parameters and persistent buffers, PyTorch's keys).
-inline void save(const nn::Module& model, const std::string& path, const std::map<std::string, std::string>& metadata = {}) {
+inline void save(const nn::Module& model, const std::string& path,
+                 const std::map<std::string, std::string>& metadata = {}) {
   save(model.state_dict(), path, metadata);
 }
 
 /// Reads a state dict (every tensor of the file, converted to float), like torch.load.
-inline nn::StateDict load(const std::string& path) {
-  return io::detail::state_dict_of(io::load_file(path), "");
-}
+inline nn::StateDict load(const std::string& path) { return io::detail::state_dict_of(io::load_file(path), ""); }
 
 /// Loads a state dict file into `model` with load_state_dict's checks (strict: the keys
 /// must match exactly; shapes must always match). Nothing changes when anything is wrong:
@@ -230,12 +235,15 @@ inline Checkpoint load_checkpoint(const std::string& path) {
   ck.model = io::detail::state_dict_of(f, "model.");
   if (f.metadata.count("optimizer.param_groups")) ck.optimizer = io::detail::get_optimizer(f, "optimizer.", path);
   for (const auto& [k, v] : f.metadata) {
-    if (io::detail::starts_with(k, "scheduler.")) ck.scheduler[k.substr(10)] = io::detail::parse_number(v, k, path);
-    else if (!io::detail::starts_with(k, "optimizer.") && !io::detail::starts_with(k, "torchlet.")) ck.metadata[k] = v;
+    if (io::detail::starts_with(k, "scheduler."))
+      ck.scheduler[k.substr(10)] = io::detail::parse_number(v, k, path);
+    else if (!io::detail::starts_with(k, "optimizer.") && !io::detail::starts_with(k, "torchlet."))
+      ck.metadata[k] = v;
   }
   for (const auto& [name, t] : f.tensors)
     if (!io::detail::starts_with(name, "model.") && !io::detail::starts_with(name, "optimizer."))
-      throw FormatError(path + ": unexpected tensor '" + name + "' in a checkpoint (expected the prefixes model. and optimizer.)");
+      throw FormatError(path + ": unexpected tensor '" + name +
+                        "' in a checkpoint (expected the prefixes model. and optimizer.)");
   return ck;
 }
 

@@ -22,13 +22,20 @@ namespace torchlet::vision {
 namespace detail {
 inline const char* idx_type_name(std::uint8_t type) {
   switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "short";
-    case 0x0C: return "int";
-    case 0x0D: return "float";
-    case 0x0E: return "double";
-    default: return "unknown";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "short";
+    case 0x0C:
+      return "int";
+    case 0x0D:
+      return "float";
+    case 0x0E:
+      return "double";
+    default:
+      return "unknown";
   }
 }
 }  // namespace detail
@@ -67,11 +74,13 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
   bool too_big = false, empty = false;
   for (int d = 0; d < nd; ++d) {
     const std::uint8_t* p = b.data() + 4 + 4 * d;
-    const std::uint64_t v = (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) | p[3];
+    const std::uint64_t v =
+        (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) | p[3];
     shape.push_back(static_cast<std::int64_t>(v));
     if (v == 0) empty = true;
     // nonzero <= 2^31 and v < 2^32 before the product: it cannot overflow 64 bits.
-    else if (!too_big) nonzero *= v;
+    else if (!too_big)
+      nonzero *= v;
     if (nonzero > torchlet::detail::kMaxDecodedBytes) too_big = true;
   }
   const std::uint64_t have = b.size() - header;
@@ -84,8 +93,8 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
     throw FormatError(path + ": truncated: dimensions " + to_string(shape) + " need " + std::to_string(total) +
                       " bytes of data, found " + std::to_string(have));
   if (have > total)
-    throw FormatError(path + ": " + std::to_string(have - total) + " unexpected trailing bytes after the data of shape " +
-                      to_string(shape));
+    throw FormatError(path + ": " + std::to_string(have - total) +
+                      " unexpected trailing bytes after the data of shape " + to_string(shape));
   auto t = ByteTensor::empty(shape);
   if (total) std::memcpy(t.data(), b.data() + header, total);
   return t;

@@ -34,7 +34,6 @@ struct StbFree {
   void operator()(stbi_uc* p) const noexcept { stbi_image_free(p); }
 };
 
-
 /// stb_image 2.27 (Debian 12's) writes past a Huffman table when a JPEG's DHT segment
 /// declares more than 256 codes (fixed upstream in 2.28). Walk the JPEG's segments as
 /// stb does and refuse such a file before stb sees it. Throws FormatError naming `name`.
@@ -100,7 +99,8 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
     if (need > torchlet::detail::kMaxDecodedBytes)
       throw FormatError(what + "more than the limit of " + std::to_string(torchlet::detail::kMaxDecodedBytes));
     if (need > std::max(kMaxImageFloorBytes, kMaxImageRatio * static_cast<std::uint64_t>(bytes.size())))
-      throw FormatError(what + "implausible for a file of " + std::to_string(bytes.size()) + " bytes (corrupt header?)");
+      throw FormatError(what + "implausible for a file of " + std::to_string(bytes.size()) +
+                        " bytes (corrupt header?)");
   }
   std::unique_ptr<stbi_uc, detail::StbFree> pixels(stbi_load_from_memory(p, len, &w, &h, &comp, req));
   if (!pixels) {

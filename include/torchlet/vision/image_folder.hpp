@@ -112,10 +112,12 @@ class ImageFolder {
  private:
   bool accepted(const std::string& name) const {
     std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     for (const auto& ext : options_.extensions) {
       std::string e = ext;
-      std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      std::transform(e.begin(), e.end(), e.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
       if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0) return true;
     }
     return false;
@@ -138,8 +140,10 @@ class ImageFolder {
       for (const auto& e : fs::directory_iterator(dir, ec)) {
         std::error_code ec2;
         const auto name = e.path().filename().string();
-        if (e.is_directory(ec2)) dirs.push_back(dir + "/" + name);
-        else if (accepted(name)) files.push_back(name);
+        if (e.is_directory(ec2))
+          dirs.push_back(dir + "/" + name);
+        else if (accepted(name))
+          files.push_back(name);
       }
       std::sort(files.begin(), files.end());
       listing.emplace_back(dir, std::move(files));

@@ -109,7 +109,8 @@ class MNIST {
         throw ShapeError(name_ + ".get_batch: sample " + std::to_string(indices[k]) + " has shape " +
                          to_string(x.shape()) + " but sample " + std::to_string(indices[0]) + " has shape " +
                          to_string(first.shape()) + " (samples in a batch must match)");
-      if (per) std::memcpy(images.data() + static_cast<std::int64_t>(k) * per, x.contiguous().data(), sizeof(float) * per);
+      if (per)
+        std::memcpy(images.data() + static_cast<std::int64_t>(k) * per, x.contiguous().data(), sizeof(float) * per);
     }
   }
   batch_type get_batch(std::span<const std::size_t> indices) const {

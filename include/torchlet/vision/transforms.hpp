@@ -36,7 +36,9 @@ namespace torchlet::vision::transforms {
 
 /// True when F declares `static constexpr bool elementwise = true`.
 template <class F>
-inline constexpr bool is_elementwise_v = requires { requires std::remove_cvref_t<F>::elementwise; };
+inline constexpr bool is_elementwise_v = requires {
+  requires std::remove_cvref_t<F>::elementwise;
+};
 
 /// Applies each transform in turn, passing rvalues along:
 /// Compose{ToTensor{}, Normalize{{0.1307f}, {0.3081f}}}.
@@ -52,9 +54,13 @@ struct Compose {
 
  private:
   template <class X>
-  static std::remove_cvref_t<X> run(X&& x) { return std::forward<X>(x); }
+  static std::remove_cvref_t<X> run(X&& x) {
+    return std::forward<X>(x);
+  }
   template <class X, class F, class... Rest>
-  static auto run(X&& x, const F& f, const Rest&... rest) { return run(f(std::forward<X>(x)), rest...); }
+  static auto run(X&& x, const F& f, const Rest&... rest) {
+    return run(f(std::forward<X>(x)), rest...);
+  }
 };
 template <class... Ts>
 Compose(Ts...) -> Compose<Ts...>;
@@ -84,8 +90,8 @@ struct Normalize {
   }
   template <class T>
   BasicTensor<T> operator()(BasicTensor<T>&& x) const {
-    const bool unshared = x.defined() && x.impl().use_count() == 1 && x.impl()->storage.use_count() == 1 &&
-                          !x.requires_grad();
+    const bool unshared =
+        x.defined() && x.impl().use_count() == 1 && x.impl()->storage.use_count() == 1 && !x.requires_grad();
     if (!inplace && !unshared) return functional::normalize(x, mean, std);
     functional::normalize_into(x, mean, std, x);
     return std::move(x);
@@ -162,9 +168,7 @@ inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op, const std::ve
 struct CenterCrop {
   std::int64_t height, width;
   CenterCrop(std::int64_t size) : CenterCrop(std::vector<std::int64_t>{size}) {}
-  CenterCrop(const std::vector<std::int64_t>& size) {
-    std::tie(height, width) = detail::hw_of("CenterCrop", size);
-  }
+  CenterCrop(const std::vector<std::int64_t>& size) { std::tie(height, width) = detail::hw_of("CenterCrop", size); }
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
     return functional::center_crop(img, height, width);
@@ -277,9 +281,9 @@ class ImageTransform {
  public:
   ImageTransform() = default;
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, ImageTransform> &&
-             std::is_invocable_r_v<Tensor, const std::decay_t<F>&, const ByteTensor&>)
-  ImageTransform(F&& f)  // NOLINT(google-explicit-constructor): converts like std::function
+  requires(!std::is_same_v<std::remove_cvref_t<F>, ImageTransform> &&
+           std::is_invocable_r_v<Tensor, const std::decay_t<F>&, const ByteTensor&>)
+      ImageTransform(F&& f)  // NOLINT(google-explicit-constructor): converts like std::function
       : fn_(std::forward<F>(f)), elementwise_(transforms::is_elementwise_v<F>) {}
 
   Tensor operator()(const ByteTensor& img) const {

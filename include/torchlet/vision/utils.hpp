@@ -58,7 +58,8 @@ BasicTensor<T> make_grid(const BasicTensor<T>& batch, const MakeGridOptions& o =
     throw ShapeError("make_grid: expected a batch [B, C, H, W], an image [C, H, W] or [H, W], got shape " +
                      to_string(batch.shape()));
   if (o.nrow <= 0) throw std::invalid_argument("make_grid: nrow must be positive, got " + std::to_string(o.nrow));
-  if (o.padding < 0) throw std::invalid_argument("make_grid: padding must be non-negative, got " + std::to_string(o.padding));
+  if (o.padding < 0)
+    throw std::invalid_argument("make_grid: padding must be non-negative, got " + std::to_string(o.padding));
   // To [B, C, H, W] with C = 3 when the input has one channel.
   Shape s = batch.shape();
   if (s.size() == 2) s.insert(s.begin(), 1);
@@ -73,13 +74,16 @@ BasicTensor<T> make_grid(const BasicTensor<T>& batch, const MakeGridOptions& o =
       std::copy_n(src + (b * C0 + (C0 == 1 ? 0 : c)) * plane, plane, imgs.data() + (b * C + c) * plane);
   if (o.normalize) {
     if constexpr (!std::is_floating_point_v<T>) {
-      throw std::invalid_argument(std::string("make_grid: normalize needs a floating point batch, got ") + dtype_name<T>());
+      throw std::invalid_argument(std::string("make_grid: normalize needs a floating point batch, got ") +
+                                  dtype_name<T>());
     } else {
       if (o.value_range && !(o.value_range->first < o.value_range->second))
         throw std::invalid_argument("make_grid: value_range must be (low, high) with low < high");
       auto norm = [&](T* p, std::int64_t n) {
-        if (o.value_range) detail::norm_range(p, n, o.value_range->first, o.value_range->second);
-        else detail::norm_auto(p, n);
+        if (o.value_range)
+          detail::norm_range(p, n, o.value_range->first, o.value_range->second);
+        else
+          detail::norm_auto(p, n);
       };
       if (o.scale_each)
         for (std::int64_t b = 0; b < B; ++b) norm(imgs.data() + b * C * plane, C * plane);
@@ -120,7 +124,8 @@ template <class T>
 void save_image(const BasicTensor<T>& batch, const std::string& path, const MakeGridOptions& o = {}) {
   const ByteTensor img = to_byte_image(make_grid(batch, o));
   std::string lower = path;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   auto ends = [&](const char* e) {
     const std::size_t n = std::strlen(e);
     return lower.size() >= n && lower.compare(lower.size() - n, n, e) == 0;
@@ -140,14 +145,14 @@ namespace detail {
 /// A 3 x 5 pixel font for ASCII 32..95 (lower case is drawn as upper case): each glyph is
 /// 15 bits, row 0 in bits 14..12 (left pixel first). 0xFFFF: no glyph (drawn as '?').
 inline constexpr std::uint16_t kFont3x5[64] = {
-      0x0000, 0x2482, 0xFFFF, 0xFFFF, 0xFFFF, 0x52A5, 0xFFFF, 0xFFFF,  // ' !"#$%&\''
-      0x2922, 0x224A, 0xFFFF, 0x05D0, 0x0014, 0x01C0, 0x0002, 0x12A4,  // '()*+,-./'
-      0x7B6F, 0x2C97, 0x73E7, 0x73CF, 0x5BC9, 0x79CF, 0x79EF, 0x7252,  // '01234567'
-      0x7BEF, 0x7BCF, 0x0410, 0xFFFF, 0xFFFF, 0x0E38, 0xFFFF, 0x7282,  // '89:;<=>?'
-      0xFFFF, 0x2BED, 0x6BAE, 0x3923, 0x6B6E, 0x79A7, 0x79A4, 0x396B,  // '@ABCDEFG'
-      0x5BED, 0x7497, 0x126A, 0x5BAD, 0x4927, 0x5FED, 0x6B6D, 0x2B6A,  // 'HIJKLMNO'
-      0x6BA4, 0x2B73, 0x6BAD, 0x388E, 0x7492, 0x5B6F, 0x5B6A, 0x5BFD,  // 'PQRSTUVW'
-      0x5AAD, 0x5A92, 0x72A7, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0x0007,  // 'XYZ[\\]^_'
+    0x0000, 0x2482, 0xFFFF, 0xFFFF, 0xFFFF, 0x52A5, 0xFFFF, 0xFFFF,  // ' !"#$%&\''
+    0x2922, 0x224A, 0xFFFF, 0x05D0, 0x0014, 0x01C0, 0x0002, 0x12A4,  // '()*+,-./'
+    0x7B6F, 0x2C97, 0x73E7, 0x73CF, 0x5BC9, 0x79CF, 0x79EF, 0x7252,  // '01234567'
+    0x7BEF, 0x7BCF, 0x0410, 0xFFFF, 0xFFFF, 0x0E38, 0xFFFF, 0x7282,  // '89:;<=>?'
+    0xFFFF, 0x2BED, 0x6BAE, 0x3923, 0x6B6E, 0x79A7, 0x79A4, 0x396B,  // '@ABCDEFG'
+    0x5BED, 0x7497, 0x126A, 0x5BAD, 0x4927, 0x5FED, 0x6B6D, 0x2B6A,  // 'HIJKLMNO'
+    0x6BA4, 0x2B73, 0x6BAD, 0x388E, 0x7492, 0x5B6F, 0x5B6A, 0x5BFD,  // 'PQRSTUVW'
+    0x5AAD, 0x5A92, 0x72A7, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0x0007,  // 'XYZ[\\]^_'
 };
 inline std::uint16_t glyph(char c) {
   unsigned char u = static_cast<unsigned char>(c);
@@ -159,9 +164,9 @@ inline std::uint16_t glyph(char c) {
 
 /// Where and how draw_text writes.
 struct TextOptions {
-  std::int64_t x = 0, y = 0;      // top-left corner, in pixels
+  std::int64_t x = 0, y = 0;          // top-left corner, in pixels
   std::vector<double> color = {1.0};  // one value per channel, or one for all
-  std::int64_t scale = 1;         // each font pixel becomes scale x scale pixels
+  std::int64_t scale = 1;             // each font pixel becomes scale x scale pixels
 };
 
 /// Writes `text` into an image [C, H, W] or [H, W] in place with a 3 x 5 pixel font
@@ -174,7 +179,8 @@ std::int64_t draw_text(const BasicTensor<T>& img, const std::string& text, const
   if (!img.defined() || (img.dim() != 2 && img.dim() != 3))
     throw ShapeError("draw_text: expected an image [C, H, W] or [H, W], got shape " +
                      (img.defined() ? to_string(img.shape()) : std::string("undefined")));
-  if (o.scale < 1 || o.scale > 1024) throw std::invalid_argument("draw_text: scale must be in [1, 1024], got " + std::to_string(o.scale));
+  if (o.scale < 1 || o.scale > 1024)
+    throw std::invalid_argument("draw_text: scale must be in [1, 1024], got " + std::to_string(o.scale));
   const std::int64_t C = img.dim() == 3 ? img.size(0) : 1, H = img.size(-2), W = img.size(-1);
   if (o.color.empty() || (o.color.size() != 1 && static_cast<std::int64_t>(o.color.size()) != C))
     throw std::invalid_argument("draw_text: " + std::to_string(o.color.size()) + " color values for an image with " +

@@ -41,7 +41,8 @@ template <class T>
 Planes planes_of(const char* op, const BasicTensor<T>& img) {
   if (!img.defined()) throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
   if (img.dim() < 2)
-    throw ShapeError(std::string(op) + ": expected an image [H, W] or [..., C, H, W], got shape " + to_string(img.shape()));
+    throw ShapeError(std::string(op) + ": expected an image [H, W] or [..., C, H, W], got shape " +
+                     to_string(img.shape()));
   Planes p;
   p.lead.assign(img.shape().begin(), img.shape().end() - 2);
   p.h = img.size(-2);
@@ -89,10 +90,14 @@ T fill_value(const char* op, double fill) {
 inline std::int64_t pad_index(std::int64_t i, std::int64_t n, PaddingMode mode) {
   if (i >= 0 && i < n) return i;
   switch (mode) {
-    case PaddingMode::constant: return -1;
-    case PaddingMode::edge: return i < 0 ? 0 : n - 1;
-    case PaddingMode::reflect: return i < 0 ? -i : 2 * (n - 1) - i;          // d c b | a b c d | c b a
-    case PaddingMode::symmetric: return i < 0 ? -i - 1 : 2 * n - 1 - i;      // b a | a b c d | d c
+    case PaddingMode::constant:
+      return -1;
+    case PaddingMode::edge:
+      return i < 0 ? 0 : n - 1;
+    case PaddingMode::reflect:
+      return i < 0 ? -i : 2 * (n - 1) - i;  // d c b | a b c d | c b a
+    case PaddingMode::symmetric:
+      return i < 0 ? -i - 1 : 2 * n - 1 - i;  // b a | a b c d | d c
   }
   return -1;
 }
@@ -136,14 +141,18 @@ BasicTensor<T> pad(const BasicTensor<T>& img, const std::vector<std::int64_t>& p
                    PaddingMode mode = PaddingMode::constant) {
   const auto p = detail::planes_of("pad", img);
   std::int64_t l, t, r, b;
-  if (padding.size() == 1) l = t = r = b = padding[0];
-  else if (padding.size() == 2) l = r = padding[0], t = b = padding[1];
-  else if (padding.size() == 4) l = padding[0], t = padding[1], r = padding[2], b = padding[3];
+  if (padding.size() == 1)
+    l = t = r = b = padding[0];
+  else if (padding.size() == 2)
+    l = r = padding[0], t = b = padding[1];
+  else if (padding.size() == 4)
+    l = padding[0], t = padding[1], r = padding[2], b = padding[3];
   else
     throw std::invalid_argument("pad: padding must have 1, 2 or 4 values, got " + std::to_string(padding.size()));
   if (l < 0 || t < 0 || r < 0 || b < 0) throw std::invalid_argument("pad: padding must be non-negative");
   if ((mode == PaddingMode::reflect || mode == PaddingMode::symmetric) &&
-      (std::max(l, r) >= p.w + (mode == PaddingMode::symmetric) || std::max(t, b) >= p.h + (mode == PaddingMode::symmetric)))
+      (std::max(l, r) >= p.w + (mode == PaddingMode::symmetric) ||
+       std::max(t, b) >= p.h + (mode == PaddingMode::symmetric)))
     throw std::invalid_argument("pad: reflect/symmetric padding of " + std::to_string(std::max({l, t, r, b})) +
                                 " is too large for an image of " + std::to_string(p.h) + " x " + std::to_string(p.w));
   if (mode != PaddingMode::constant && (p.h == 0 || p.w == 0) && (l || t || r || b))
@@ -179,7 +188,8 @@ BasicTensor<T> hflip(const BasicTensor<T>& img) {
   auto out = BasicTensor<T>::empty(img.shape());
   const T* src = img.contiguous().data();
   T* dst = out.data();
-  for (std::int64_t r = 0; r < p.planes * p.h; ++r) std::reverse_copy(src + r * p.w, src + (r + 1) * p.w, dst + r * p.w);
+  for (std::int64_t r = 0; r < p.planes * p.h; ++r)
+    std::reverse_copy(src + r * p.w, src + (r + 1) * p.w, dst + r * p.w);
   return out;
 }
 
@@ -228,7 +238,8 @@ inline std::pair<std::int64_t, std::int64_t> resized_output_size(std::int64_t h,
   if (h <= 0 || w <= 0) throw std::invalid_argument("resize: cannot keep the aspect ratio of an empty image");
   const std::int64_t shrt = std::min(h, w), lng = std::max(h, w);
   std::int64_t new_short = size[0];
-  auto new_long = static_cast<std::int64_t>(static_cast<double>(new_short) * static_cast<double>(lng) / static_cast<double>(shrt));
+  auto new_long =
+      static_cast<std::int64_t>(static_cast<double>(new_short) * static_cast<double>(lng) / static_cast<double>(shrt));
   if (max_size > 0) {
     if (max_size <= new_short)
       throw std::invalid_argument("resize: max_size = " + std::to_string(max_size) +
@@ -298,7 +309,8 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
   if (height <= 0 || width <= 0)
     throw std::invalid_argument("resize: output size must be positive, got " + std::to_string(height) + " x " +
                                 std::to_string(width));
-  if (p.h == 0 || p.w == 0) throw std::invalid_argument("resize: cannot resize an empty image of shape " + to_string(img.shape()));
+  if (p.h == 0 || p.w == 0)
+    throw std::invalid_argument("resize: cannot resize an empty image of shape " + to_string(img.shape()));
   using F = detail::compute_t<T>;
   auto out = BasicTensor<T>::empty(p.with(height, width));
   const T* src = img.contiguous().data();
@@ -325,9 +337,12 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
         const auto xk = static_cast<std::size_t>(x);
         const double ww0 = tx.w0[xk], ww1 = tx.w1[xk];
         // Width first, then height; each row's value rounded to the compute type.
-        const F top = static_cast<F>(static_cast<double>(r0[tx.i0[xk]]) * ww0 + static_cast<double>(r0[tx.i1[xk]]) * ww1);
-        const F bottom = static_cast<F>(static_cast<double>(r1[tx.i0[xk]]) * ww0 + static_cast<double>(r1[tx.i1[xk]]) * ww1);
-        row[x] = detail::from_compute<T>(static_cast<F>(static_cast<double>(top) * hw0 + static_cast<double>(bottom) * hw1));
+        const F top =
+            static_cast<F>(static_cast<double>(r0[tx.i0[xk]]) * ww0 + static_cast<double>(r0[tx.i1[xk]]) * ww1);
+        const F bottom =
+            static_cast<F>(static_cast<double>(r1[tx.i0[xk]]) * ww0 + static_cast<double>(r1[tx.i1[xk]]) * ww1);
+        row[x] =
+            detail::from_compute<T>(static_cast<F>(static_cast<double>(top) * hw0 + static_cast<double>(bottom) * hw1));
       }
     }
   return out;
@@ -436,7 +451,8 @@ BasicTensor<T> rotate(const BasicTensor<T>& img, double angle, InterpolationMode
         const T* plane = src + k * p.h * p.w;
         F v;
         if (mode == InterpolationMode::NEAREST) {
-          const auto ix = static_cast<std::int64_t>(std::nearbyint(px)), iy = static_cast<std::int64_t>(std::nearbyint(py));
+          const auto ix = static_cast<std::int64_t>(std::nearbyint(px)),
+                     iy = static_cast<std::int64_t>(std::nearbyint(py));
           const bool inside = ix >= 0 && ix < p.w && iy >= 0 && iy < p.h;
           v = inside ? static_cast<F>(plane[iy * p.w + ix]) : f;
         } else {
@@ -467,12 +483,13 @@ template <class T>
 void normalize_into(const BasicTensor<T>& x, const std::vector<float>& mean, const std::vector<float>& std,
                     const BasicTensor<T>& out) {
   static_assert(std::is_floating_point_v<T>, "normalize: expects a floating point image (use ToTensor first)");
-  if (x.dim() < 3) throw ShapeError("Normalize: expected a tensor image [..., C, H, W], got shape " + to_string(x.shape()));
+  if (x.dim() < 3)
+    throw ShapeError("Normalize: expected a tensor image [..., C, H, W], got shape " + to_string(x.shape()));
   const auto c = x.size(-3);
   if (mean.empty() || std.size() != mean.size() || (mean.size() != 1 && static_cast<std::int64_t>(mean.size()) != c))
-    throw std::invalid_argument("Normalize: " + std::to_string(mean.size()) + " means and " + std::to_string(std.size()) +
-                                " stds for an image with " + std::to_string(c) + " channels (shape " +
-                                to_string(x.shape()) + ")");
+    throw std::invalid_argument("Normalize: " + std::to_string(mean.size()) + " means and " +
+                                std::to_string(std.size()) + " stds for an image with " + std::to_string(c) +
+                                " channels (shape " + to_string(x.shape()) + ")");
   for (float s : std)
     if (s == 0) throw std::invalid_argument("Normalize: std evaluated to zero, leading to division by zero");
   const auto plane = x.size(-1) * x.size(-2);
@@ -527,8 +544,10 @@ BasicTensor<To> convert_image_dtype(const BasicTensor<From>& img) {
     if constexpr (std::is_floating_point_v<From> && std::is_floating_point_v<To>) {
       for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i]);
     } else if constexpr (std::is_floating_point_v<From>) {
-      if constexpr ((std::is_same_v<From, float> && sizeof(To) >= 4) || (std::is_same_v<From, double> && sizeof(To) >= 8))
-        static_assert(sizeof(To) == 0, "convert_image_dtype: this float -> integer conversion cannot be performed safely");
+      if constexpr ((std::is_same_v<From, float> && sizeof(To) >= 4) ||
+                    (std::is_same_v<From, double> && sizeof(To) >= 8))
+        static_assert(sizeof(To) == 0,
+                      "convert_image_dtype: this float -> integer conversion cannot be performed safely");
       const From scale = static_cast<From>(static_cast<double>(std::numeric_limits<To>::max()) + 1.0 - 1e-3);
       const From hi = static_cast<From>(std::numeric_limits<To>::max());
       for (std::int64_t i = 0; i < n; ++i) {
