@@ -95,6 +95,8 @@ case("div_broadcast", [randn(2, 3), rand_in(0.5, 2, 3)], lambda a, b: a / b)
 case("div_scalar", [randn(2, 3)], lambda a: a / 4.0)
 case("rdiv_scalar", [rand_in(0.5, 2, 2, 3)], lambda a: 2.0 / a)
 case("neg", [randn(2, 3)], lambda a: -a)
+case("addcmul", [randn(2, 3), randn(2, 3), randn(2, 3)], lambda i, a, b: torch.addcmul(i, a, b, value=0.5))
+case("addcmul_broadcast", [randn(3), randn(2, 1), randn(2, 3)], lambda i, a, b: torch.addcmul(i, a, b))
 
 # ---- unary ---------------------------------------------------------------------------------
 case("abs", [off_zero(2, 3)], lambda a: a.abs())

