@@ -142,6 +142,15 @@ def make_layers():
     fx = Fixture()
     run_case(fx, "linear", nn.Linear(5, 3), torch.randn(4, 5))
     run_case(fx, "linear3d", nn.Linear(5, 3, bias=False), torch.randn(2, 3, 5))
+    bil = nn.Bilinear(3, 4, 2)
+    x1 = torch.randn(2, 5, 3, requires_grad=True)
+    x2 = torch.randn(2, 5, 4, requires_grad=True)
+    out = bil(x1, x2)
+    gout = torch.randn_like(out)
+    (out * gout).sum().backward()
+    for k, v in [("x1", x1), ("x2", x2), ("weight", bil.weight), ("bias", bil.bias), ("out", out), ("gout", gout),
+                 ("gx1", x1.grad), ("gx2", x2.grad), ("gweight", bil.weight.grad), ("gbias", bil.bias.grad)]:
+        fx.add(f"bilinear/{k}", v)
 
     run_case(fx, "conv_basic", nn.Conv2d(1, 4, 3, padding=1), torch.randn(2, 1, 6, 5))
     run_case(fx, "conv_grouped", nn.Conv2d(3, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=3),

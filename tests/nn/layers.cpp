@@ -69,6 +69,24 @@ TEST_CASE("Linear matches PyTorch") {
   CHECK_THROWS_WITH(a(ones({2, 4})), Catch::Contains("Linear(in_features=5): input has 4 features (shape [2, 4])"));
 }
 
+TEST_CASE("Bilinear matches PyTorch") {
+  const auto& f = layers();
+  nn::Bilinear bil{3, 4, 2};
+  bil.load_state_dict({{"weight", f.tensor("bilinear/weight")}, {"bias", f.tensor("bilinear/bias")}});
+  Tensor x1 = f.tensor("bilinear/x1"), x2 = f.tensor("bilinear/x2");
+  x1.requires_grad_();
+  x2.requires_grad_();
+  auto out = bil(x1, x2);
+  CHECK(fixture::mismatch(out, f.tensor("bilinear/out")) == "");
+  out.backward(f.tensor("bilinear/gout"));
+  CHECK(fixture::mismatch(x1.grad(), f.tensor("bilinear/gx1")) == "");
+  CHECK(fixture::mismatch(x2.grad(), f.tensor("bilinear/gx2")) == "");
+  CHECK(fixture::mismatch(bil.weight.grad(), f.tensor("bilinear/gweight")) == "");
+  CHECK(fixture::mismatch(bil.bias.grad(), f.tensor("bilinear/gbias")) == "");
+  CHECK(bil.repr() == "Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)");
+  CHECK_THROWS_WITH(bil(ones({5, 3}), ones({4, 4})), Catch::Contains("do not match weight [2, 3, 4]"));
+}
+
 TEST_CASE("Conv2d matches PyTorch for padding, stride, dilation and groups") {
   nn::Conv2d basic{1, 4, 3, {.padding = 1}};
   check_case(basic, "conv_basic");

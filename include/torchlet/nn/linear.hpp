@@ -72,4 +72,53 @@ class Linear : public Module {
   }
 };
 
+/// nn::Bilinear: y = x1^T A x2 + b. x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
+/// weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in PyTorch.
+class Bilinear : public Module {
+ public:
+  std::int64_t in1_features, in2_features, out_features;
+  Tensor weight, bias;
+
+  Bilinear(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features, bool bias = true)
+      : in1_features(in1_features), in2_features(in2_features), out_features(out_features) {
+    if (in1_features <= 0 || in2_features <= 0 || out_features < 0)
+      throw std::invalid_argument("Bilinear: in1_features and in2_features must be positive and out_features "
+                                  "non-negative, got " + std::to_string(in1_features) + ", " +
+                                  std::to_string(in2_features) + ", " + std::to_string(out_features));
+    weight = empty({out_features, in1_features, in2_features});
+    if (bias) this->bias = empty({out_features});
+    reset_parameters();
+    register_all();
+  }
+  Bilinear(Bilinear&& o)
+      : in1_features(o.in1_features), in2_features(o.in2_features), out_features(o.out_features),
+        weight(std::move(o.weight)), bias(std::move(o.bias)) {
+    copy_state_from(o);
+    register_all();
+  }
+  void reset_parameters() {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in1_features));
+    init::uniform_(weight, -bound, bound);
+    if (bias.defined()) init::uniform_(bias, -bound, bound);
+  }
+
+  /// bilinear(x1, x2). (A module call takes two inputs here, so forward hooks do not run.)
+  using Module::operator();
+  Tensor operator()(const Tensor& x1, const Tensor& x2) { return forward(x1, x2); }
+  Tensor forward(const Tensor& x1, const Tensor& x2) { return functional::bilinear(x1, x2, weight, bias); }
+  Tensor forward(const Tensor&) override {
+    throw std::invalid_argument("Bilinear: forward takes two inputs, bilinear(x1, x2)");
+  }
+  std::string extra_repr() const override {
+    return "in1_features=" + std::to_string(in1_features) + ", in2_features=" + std::to_string(in2_features) +
+           ", out_features=" + std::to_string(out_features) + ", bias=" + (bias.defined() ? "True" : "False");
+  }
+
+ private:
+  void register_all() {
+    register_parameter("weight", weight);
+    register_parameter("bias", bias);
+  }
+};
+
 }  // namespace torchlet::nn

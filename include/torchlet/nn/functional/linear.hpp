@@ -1,5 +1,6 @@
 #pragma once
-// linear(x, W, b): x [*, in] @ W[out, in]^T + b[out] -> [*, out], one fused graph node.
+// linear(x, W, b): x [*, in] @ W[out, in]^T + b[out] -> [*, out], one fused graph node;
+// bilinear(x1, x2, W, b): x1 [*, in1], x2 [*, in2] -> [*, out].
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor.hpp"
 
@@ -42,6 +43,72 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
                        detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
                      }
                      return std::vector<Tensor>{dx, dw, db};
+                   });
+  }
+  return y;
+}
+
+/// bilinear(x1, x2, W, b): y[n, o] = x1[n] . W[o] . x2[n] + b[o]; x1 [*, in1], x2 [*, in2]
+/// (same leading dims), weight [out, in1, in2], bias [out] -> [*, out].
+inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias = {}) {
+  if (weight.dim() != 3)
+    throw ShapeError("bilinear: weight must be 3-D [out, in1, in2], got " + to_string(weight.shape()));
+  const auto O = weight.size(0), I1 = weight.size(1), I2 = weight.size(2);
+  Shape lead1(x1.shape()), lead2(x2.shape());
+  if (x1.dim() < 1 || x2.dim() < 1 || x1.size(-1) != I1 || x2.size(-1) != I2 ||
+      Shape(lead1.begin(), lead1.end() - 1) != Shape(lead2.begin(), lead2.end() - 1))
+    throw ShapeError("bilinear: inputs " + to_string(x1.shape()) + " and " + to_string(x2.shape()) +
+                     " do not match weight " + to_string(weight.shape()) + " (expected [*, " + std::to_string(I1) +
+                     "] and [*, " + std::to_string(I2) + "])");
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
+    throw ShapeError("bilinear: bias " + to_string(bias.shape()) + " does not match out_features " + std::to_string(O));
+  const auto N = x1.numel() / std::max<std::int64_t>(I1, 1);
+  Shape os(lead1.begin(), lead1.end() - 1);
+  os.push_back(O);
+  auto y = Tensor::empty(os);
+  const auto X1 = detail::cmmap(x1.data(), N, I1);
+  const auto X2 = detail::cmmap(x2.data(), N, I2);
+  auto Y = detail::mmap(y.data(), N, O);
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> T(N, I2);
+  for (std::int64_t o = 0; o < O; ++o) {  // Y[:, o] = rowsum((X1 @ W_o) .* X2)
+    T.noalias() = X1 * detail::cmmap(weight.data() + o * I1 * I2, I1, I2);
+    Y.col(o) = T.cwiseProduct(X2).rowwise().sum();
+  }
+  if (bias.defined()) Y.rowwise() += detail::cmmap(bias.data(), 1, O).row(0);
+  if (detail::needs_graph<float>({&x1, &x2, &weight, &bias})) {
+    const bool g1 = x1.requires_grad(), g2 = x2.requires_grad(), gw = weight.requires_grad(),
+               gb = bias.defined() && bias.requires_grad();
+    detail::record(y, "BilinearBackward", {&x1, &x2, &weight, &bias},
+                   [a = x1.detach(), b = x2.detach(), wd = weight.detach(), g1, g2, gw, gb, N, O, I1, I2](const Tensor& g) {
+                     Tensor d1, d2, dw, db;
+                     const auto G = detail::cmmap(g.data(), N, O);
+                     const auto A = detail::cmmap(a.data(), N, I1);
+                     const auto B = detail::cmmap(b.data(), N, I2);
+                     if (g1) d1 = zeros<float>(a.shape());
+                     if (g2) d2 = zeros<float>(b.shape());
+                     if (gw) dw = Tensor::empty(wd.shape());
+                     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> S;
+                     for (std::int64_t o = 0; o < O; ++o) {
+                       const auto W = detail::cmmap(wd.data() + o * I1 * I2, I1, I2);
+                       const auto go = G.col(o);
+                       if (g1) {  // dX1 += g[:, o] .* (X2 @ W_o^T)
+                         S.noalias() = B * W.transpose();
+                         detail::mmap(d1.data(), N, I1) += (S.array().colwise() * go.array()).matrix();
+                       }
+                       if (g2) {  // dX2 += g[:, o] .* (X1 @ W_o)
+                         S.noalias() = A * W;
+                         detail::mmap(d2.data(), N, I2) += (S.array().colwise() * go.array()).matrix();
+                       }
+                       if (gw) {  // dW_o = (X1 .* g[:, o])^T @ X2
+                         S = (A.array().colwise() * go.array()).matrix();
+                         detail::mmap(dw.data() + o * I1 * I2, I1, I2).noalias() = S.transpose() * B;
+                       }
+                     }
+                     if (gb) {
+                       db = Tensor::empty({O});
+                       detail::mmap(db.data(), 1, O).noalias() = G.colwise().sum();
+                     }
+                     return std::vector<Tensor>{d1, d2, dw, db};
                    });
   }
   return y;
