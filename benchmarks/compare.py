@@ -223,7 +223,17 @@ def table(s, impls, threads_list):
     return "\n".join(lines)
 
 
-def targets(s, impls, threads_list, footprint):
+def paired_ratio(results, impl, variant, model, t_hi, t_lo):
+    """Median over reps of epoch(t_hi) / epoch(t_lo), each rep's two runs paired."""
+    by = {}
+    for r in results:
+        if (r["impl_key"], r["variant"], r["model"]) == (impl, variant, model) and "rep" in r:
+            by.setdefault(r["rep"], {})[r["threads"]] = r["epoch_s"]
+    rs = [v[t_hi] / v[t_lo] for v in by.values() if t_hi in v and t_lo in v]
+    return statistics.median(rs) if rs else None
+
+
+def targets(s, impls, threads_list, footprint, results):
     """The issue's targets, each marked met / missed, as markdown list lines."""
     out_lines = []
 
@@ -257,7 +267,7 @@ def targets(s, impls, threads_list, footprint):
             parts, ok = [], True
             for variant in ("dataloader", "tensors"):
                 for model in ("linear", "mlp"):
-                    r = ratio((impl, variant, model, 2), (impl, variant, model, 1))
+                    r = paired_ratio(results, impl, variant, model, 2, 1)
                     if r is None:
                         continue
                     parts.append("%s/%s %.2f" % (model, variant, r))
@@ -265,9 +275,11 @@ def targets(s, impls, threads_list, footprint):
             if parts:
                 verdict = (" (target: not slower, 5%% noise allowed: %s)" % mark(ok)) if impl.startswith("torchlet") \
                     else (" (%s)" % ("slower with 2 threads" if not ok else "not slower"))
-                out_lines.append("- 2 threads / 1 thread epoch time, %s: %s%s" % (impl, ", ".join(parts), verdict))
+                out_lines.append("- 2 threads / 1 thread epoch time (median of the per-rep ratios), %s: %s%s" % (
+                    impl, ", ".join(parts), verdict))
     if footprint:
         (tw, tc, tm), (lw, lc, lm) = footprint["torchlet"], footprint["libtorch"]
+
         out_lines.append(
             "- Compile footprint: examples/mnist_linear.cpp %.1f s wall (%.1f s CPU), %.0f MB vs the libtorch reference "
             "%.1f s wall (%.1f s CPU), %.0f MB: %.2fx the CPU time, %.2fx the memory (target <= 0.33x each: %s, %s)" % (
@@ -336,7 +348,7 @@ def write_doc(path, text):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--reps", type=int, default=3, help="runs of every program per thread count (default 3)")
-    p.add_argument("--threads", default="1,2", help="thread counts, in order (default 1,2)")
+    p.add_argument("--threads", default="1,2", help="thread counts, in order within every rep (default 1,2)")
     p.add_argument("--impls", default=",".join(ALL_IMPLS), help="sides to run (default: all)")
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="Fashion-MNIST IDX files (.gz or raw)")
@@ -346,19 +358,38 @@ def main():
     p.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     p.add_argument("--no-doc", action="store_true", help="print the table only")
     p.add_argument("--note", default="", help="a line to put next to the figures (e.g. the machine's load)")
+    p.add_argument("--from-runs", metavar="JSONL", help="build and run nothing: report the runs file of an earlier "
+                   "run (BUILD_DIR/compare-runs.jsonl, written as the runs go)")
     a = p.parse_args()
-    impls = [i.strip() for i in a.impls.split(",") if i.strip()]
-    for i in impls:
-        if i not in ALL_IMPLS:
-            p.error("unknown impl '%s' (known: %s)" % (i, ", ".join(ALL_IMPLS)))
-    threads_list = [int(t) for t in a.threads.split(",")]
-    if a.reps < 1 or any(t < 1 for t in threads_list):
-        p.error("--reps and --threads must be positive")
-    if not os.path.isfile("/usr/bin/time"):
-        sys.exit("compare.py: /usr/bin/time is missing (Debian: apt-get install time)")
+    if not a.from_runs:
+        impls = [i.strip() for i in a.impls.split(",") if i.strip()]
+        for i in impls:
+            if i not in ALL_IMPLS:
+                p.error("unknown impl '%s' (known: %s)" % (i, ", ".join(ALL_IMPLS)))
+        threads_list = [int(t) for t in a.threads.split(",")]
+        if a.reps < 1 or any(t < 1 for t in threads_list):
+            p.error("--reps and --threads must be positive")
+        if not os.path.isfile("/usr/bin/time"):
+            sys.exit("compare.py: /usr/bin/time is missing (Debian: apt-get install time)")
+        meta, footprint, results = measure(a, impls, threads_list)
+    else:
+        meta, footprint, results = load_runs(a.from_runs)
+        impls = [i for i in ALL_IMPLS if any(r["impl_key"] == i for r in results)]
+        threads_list = sorted({r["threads"] for r in results})
+    report(a, meta, footprint, results, impls, threads_list)
+
+
+def measure(a, impls, threads_list):
+    """Builds, times the compiles, runs everything; returns (meta, footprint, results)."""
     build = os.path.abspath(a.build_dir)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    load_before = os.getloadavg()
+    raw_path = os.path.join(build, "compare-runs.jsonl")  # written as the runs go: a cut-short run keeps its data
+    os.makedirs(build, exist_ok=True)
+    raw_file = open(raw_path, "w")
+    meta = {"kind": "meta", "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_before": list(os.getloadavg()), "argv": sys.argv[1:], "reps": a.reps,
+            "commit": out(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+            "dirty": bool(out(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]))}
+    raw_file.write(json.dumps(meta) + "\n")
 
     exes = {}
     for impl in impls:
@@ -374,52 +405,80 @@ def main():
             runs["torchlet"].append(time_compile(build, os.path.join(ROOT, "examples", "mnist_linear.cpp")))
             runs["libtorch"].append(time_compile(os.path.join(build, "libtorch"),
                                                  os.path.join(ROOT, "benchmarks", "reference", "libtorch_train.cpp")))
-        footprint = {k: (min(r[0] for r in v), min(r[1] for r in v), min(r[2] for r in v)) for k, v in runs.items()}
+        footprint = {k: [min(r[0] for r in v), min(r[1] for r in v), min(r[2] for r in v)] for k, v in runs.items()}
+        footprint["runs"] = a.compile_runs
         log("compile footprint (best of %d): %s" % (a.compile_runs, footprint))
+        raw_file.write(json.dumps({"kind": "compile", **footprint}) + "\n")
     root, raw = prepare_raw(a.data, build)
     paths = {"gz": a.data, "raw": raw, "root": root}
 
+    # Rep-major: every rep runs thread count 1 then 2, each time every side in a rotated order,
+    # so that the two thread counts of a side are measured minutes apart, not an hour apart.
     configs = [(impl, variant, model) for model in ("linear", "mlp") for variant in ("dataloader", "tensors")
                for impl in impls]
-    results, raw_lines = [], []
-    raw_path = os.path.join(build, "compare-runs.jsonl")  # written as the runs go: a cut-short run keeps its data
-    raw_file = open(raw_path, "w")
-    for t in threads_list:
-        for rep in range(a.reps):
+    results = []
+    for rep in range(a.reps):
+        for t in threads_list:
             order = configs[rep % len(configs):] + configs[:rep % len(configs)]  # rotate: no side always first
             for impl, variant, model in order:
                 cmd = command(impl, exes.get(impl), variant, model, t, rep, a.num_workers, paths)
                 r = run_one(cmd, t)
-                r["impl_key"] = impl
+                r["impl_key"], r["rep"] = impl, rep
                 results.append(r)
-                raw_lines.append(json.dumps({k: v for k, v in r.items() if k != "impl_key"}))
-                raw_file.write(raw_lines[-1] + "\n")
+                raw_file.write(json.dumps(r) + "\n")
                 raw_file.flush()
-                log("[threads %d rep %d] %s" % (t, rep + 1, raw_lines[-1]))
+                log("[rep %d threads %d] %s" % (rep + 1, t, json.dumps(r)))
+    meta["load_after"] = list(os.getloadavg())
+    raw_file.write(json.dumps({"kind": "end", "load_after": meta["load_after"]}) + "\n")
     raw_file.close()
-    load_after = os.getloadavg()
+    return meta, footprint, results
 
+
+def load_runs(path):
+    meta, footprint, results = {}, None, []
+    for line in open(path):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        kind = r.pop("kind", None)
+        if kind == "meta":
+            meta.update(r)
+        elif kind == "end":
+            meta["load_after"] = r["load_after"]
+        elif kind == "compile":
+            footprint = r
+        else:
+            r.setdefault("impl_key", r["impl"])
+            results.append(r)
+    if not results:
+        sys.exit("compare.py: no runs in " + path)
+    return meta, footprint, results
+
+
+def report(a, meta, footprint, results, impls, threads_list):
     s = summarise(results, impls, threads_list)
     tab = table(s, impls, threads_list)
-    tgt = targets(s, impls, threads_list, footprint)
+    tgt = targets(s, impls, threads_list, footprint, results)
     print(tab)
     print()
     print(tgt)
     if a.no_doc:
         return
-
-    cmdline = "/usr/bin/python3 benchmarks/compare.py " + " ".join(shlex.quote(x) for x in sys.argv[1:])
-    commit = out(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    dirty = out(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"])
+    raw_lines = [json.dumps({k: v for k, v in r.items() if k not in ("impl_key", "rep")}) for r in results]
+    reps = meta.get("reps", max(r.get("rep", 0) for r in results) + 1)
+    cmdline = "/usr/bin/python3 benchmarks/compare.py " + " ".join(shlex.quote(x) for x in meta.get("argv", []))
+    commit, dirty = meta.get("commit", "?"), meta.get("dirty", False)
+    lb, la = meta.get("load_before"), meta.get("load_after")
+    fmt_load = lambda l: "%.2f %.2f %.2f" % tuple(l) if l else "?"
     ver = versions()
     doc = ["# Benchmarks: one epoch of Fashion-MNIST training, torchlet vs libtorch vs PyTorch", "",
            "Generated by `benchmarks/compare.py` (do not edit above the marker; notes go below it).", "",
            "**Command:** `%s` (from the repository root)  " % cmdline.strip(),
            "**Commit:** %s%s  " % (commit, " (with uncommitted changes in the working tree)" if dirty else ""),
-           "**Date:** %s  " % started.strftime("%Y-%m-%d %H:%M UTC"),
+           "**Date:** %s  " % meta.get("started", "?"),
            "**Machine:** %s  " % machine(),
-           "**Load average (1, 5, 15 min)** before: %.2f %.2f %.2f, after: %.2f %.2f %.2f%s" % (
-               load_before + load_after, ("  \n**Note:** " + a.note) if a.note else ""),
+           "**Load average (1, 5, 15 min)** before: %s, after: %s%s" % (
+               fmt_load(lb), fmt_load(la), ("  \n**Note:** " + a.note) if a.note else ""),
            "",
            "**Versions:** " + "; ".join("%s %s" % kv for kv in ver.items()), "",
            "## The job", "",
@@ -431,8 +490,8 @@ def main():
            "- `dataloader`: the idiomatic pipeline of each side. torchlet: `vision::FashionMNIST` + "
            "`transforms::Compose{ToTensor, Normalize}` + `data::DataLoader(shuffle)`; libtorch: "
            "`torch::data::datasets::MNIST` + `Normalize` + `Stack` + `make_data_loader<RandomSampler>`; PyTorch: "
-           "`torchvision.datasets.FashionMNIST` + `transforms` + `DataLoader(shuffle=True)`. num_workers = %d." %
-           a.num_workers,
+           "`torchvision.datasets.FashionMNIST` + `transforms` + `DataLoader(shuffle=True)`. num_workers = %s." %
+           ", ".join(sorted({str(r["num_workers"]) for r in results})),
            "- `tensors`: the whole training set normalised once into one tensor [60000, 784]; every epoch a "
            "`randperm`, every batch gathered from it (`index_select` / `x[idx]`).",
            "- Builds: `torchlet` = the project's default flags (`-O3`, no `-march`: Eigen's SSE2 kernels); "
@@ -445,15 +504,15 @@ def main():
            "- GFLOP/s counts the matrix products only: forward, weight gradient and the input gradients that are "
            "needed (none for the first layer): linear 31,360 FLOP/sample (1.88 GFLOP/epoch), mlp 818,176 "
            "FLOP/sample (49.1 GFLOP/epoch); formula in `benchmarks/train_epoch.cpp`.", "",
-           "## Results (medians of %d runs per row, run alternately)" % a.reps, "",
+           "## Results (medians of %d runs per row, run alternately)" % reps, "",
            tab, "",
            "## Targets of issue 7", "",
            tgt, ""]
     if footprint:
-        doc += ["## Compile footprint (`/usr/bin/time -v`, one translation unit, best of %d)" % a.compile_runs, "",
+        doc += ["## Compile footprint (`/usr/bin/time -v`, one translation unit, best of %d)" % footprint.get("runs", 1), "",
                 "| program | wall s | CPU s (user+sys) | max RSS MB |", "|---|---|---|---|",
-                "| examples/mnist_linear.cpp (torchlet) | %.1f | %.1f | %.0f |" % footprint["torchlet"],
-                "| benchmarks/reference/libtorch_train.cpp | %.1f | %.1f | %.0f |" % footprint["libtorch"], ""]
+                "| examples/mnist_linear.cpp (torchlet) | %.1f | %.1f | %.0f |" % tuple(footprint["torchlet"]),
+                "| benchmarks/reference/libtorch_train.cpp | %.1f | %.1f | %.0f |" % tuple(footprint["libtorch"]), ""]
     doc += ["## Raw results (one JSON line per run, in run order)", "", "<details><summary>%d runs</summary>" %
             len(raw_lines), "", "```"] + raw_lines + ["```", "", "</details>"]
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
