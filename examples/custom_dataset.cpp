@@ -26,8 +26,9 @@ struct NoGetItem {
 static_assert(!data::Dataset<NoGetItem>);
 // and handing it to a DataLoader, `data::DataLoader loader(NoGetItem{}, {.batch_size = 4});`,
 // stops the build with one line (g++ 12):
-//   error: static assertion failed: DataLoader<D>: D must be a Dataset: size() convertible
-//   to std::size_t and operator[](std::size_t)
+//   error: static assertion failed: DataLoader: the dataset type has size() but no
+//   operator[](std::size_t) (Python's __getitem__), so it is not a data::Dataset; add
+//   `Sample operator[](std::size_t i) const`
 
 // A std::vector of examples is a Dataset as it is.
 static_assert(data::Dataset<std::vector<std::pair<Tensor, std::int64_t>>>);
