@@ -94,7 +94,8 @@ int run(int argc, char** argv) {
     const std::clock_t cpu_start = std::clock();
     double loss_sum = 0.0;
     std::int64_t correct = 0, seen = 0, steps = 0;
-    for (auto [images, labels] : loader) {
+    auto bar = utils::progress(loader, "epoch " + std::to_string(epoch));  // silent unless stderr is a terminal
+    for (auto [images, labels] : bar) {
       opt.zero_grad();
       auto logits = model(images);
       auto loss = nn::functional::cross_entropy(logits, labels);
@@ -104,6 +105,7 @@ int run(int argc, char** argv) {
       ++steps;
       correct += (logits.detach().argmax(1) == labels).sum().item();
       seen += labels.numel();
+      bar.set_postfix("loss=" + std::to_string(loss_sum / static_cast<double>(steps)).substr(0, 6));
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // CPU time too: on a shared machine it is the figure that does not depend on the load.

@@ -11,6 +11,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/predictions.hpp"
 
 using namespace torchlet;
 
@@ -39,7 +40,8 @@ int run(int argc, char** argv) {
       .add("epochs", "5", "number of passes over the training set")
       .add("batch-size", "64", "samples per batch")
       .add("lr", "0.01", "SGD learning rate")
-      .add("seed", "0", "seed of the initial weights and the shuffling");
+      .add("seed", "0", "seed of the initial weights and the shuffling")
+      .add("predictions", "predictions.png", "picture of 32 test digits with predicted and true labels (empty: none)");
   if (!args.parse(argc, argv)) return 0;
   const auto epochs = args.integer("epochs", 0, 100000);
   const auto batch_size = static_cast<std::size_t>(args.integer("batch-size", 1, 1 << 20));
@@ -85,6 +87,12 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (epochs == 0) test_acc = evaluate(model, test_loader);
+  if (const std::string path = args.str("predictions"); !path.empty()) {
+    const auto [shown, right] = examples::save_predictions(model, test, path, 0.1307f, 0.3081f);
+    std::printf("wrote %s: %lld test digits labelled P<predicted> T<true>, %lld right (green), %lld wrong (red)\n",
+                path.c_str(), static_cast<long long>(shown), static_cast<long long>(right),
+                static_cast<long long>(shown - right));
+  }
   std::printf("test accuracy: %.4f\n", test_acc);
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/predictions.hpp"
 
 using namespace torchlet;
 
@@ -39,7 +40,8 @@ int run(int argc, char** argv) {
       .add("batch-size", "64", "samples per batch")
       .add("optimizer", "sgd", "sgd (momentum 0.9, nesterov) or adam")
       .add("lr", "0", "initial learning rate (0: 0.05 for sgd, 1e-3 for adam)")
-      .add("seed", "0", "seed of the initial weights and the shuffling");
+      .add("seed", "0", "seed of the initial weights and the shuffling")
+      .add("predictions", "predictions.png", "picture of 32 test digits with predicted and true labels (empty: none)");
   if (!args.parse(argc, argv)) return 0;
   const auto epochs = args.integer("epochs", 0, 100000);
   const auto batch_size = static_cast<std::size_t>(args.integer("batch-size", 1, 1 << 20));
@@ -72,7 +74,8 @@ int run(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0.0;
     std::int64_t correct = 0, seen = 0, steps = 0;
-    for (auto [images, labels] : loader) {
+    auto bar = utils::progress(loader, "epoch " + std::to_string(epoch));
+    for (auto [images, labels] : bar) {
       opt->zero_grad();
       auto logits = model(images);
       auto loss = criterion(logits, labels);
@@ -82,6 +85,7 @@ int run(int argc, char** argv) {
       ++steps;
       correct += (logits.detach().argmax(1) == labels).sum().item();
       seen += labels.numel();
+      bar.set_postfix("loss=" + std::to_string(loss_sum / static_cast<double>(steps)).substr(0, 6));
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double lr_used = schedule.get_last_lr()[0];
@@ -94,6 +98,12 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (epochs == 0) test_acc = evaluate(model, test_loader);
+  if (const std::string path = args.str("predictions"); !path.empty()) {
+    const auto [shown, right] = examples::save_predictions(model, test, path, 0.1307f, 0.3081f);
+    std::printf("wrote %s: %lld test digits labelled P<predicted> T<true>, %lld right (green), %lld wrong (red)\n",
+                path.c_str(), static_cast<long long>(shown), static_cast<long long>(right),
+                static_cast<long long>(shown - right));
+  }
   std::printf("test accuracy: %.4f\n", test_acc);
   return 0;
 }

@@ -1,5 +1,9 @@
 # Runs EXE (from another working directory, to prove the data is found anyway) and
 # checks that its last line is "test accuracy: 0.XXXX" with a value >= MIN_ACCURACY.
+# With EXPECT_FILE, that file is removed first and must exist, non-empty, afterwards.
+if(EXPECT_FILE)
+  file(REMOVE ${EXPECT_FILE})
+endif()
 execute_process(COMMAND ${EXE} ${ARGS} WORKING_DIRECTORY /tmp RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}")
 if(NOT rc EQUAL 0)
@@ -12,4 +16,13 @@ if(NOT last MATCHES "^test accuracy: ([01]\\.[0-9][0-9][0-9][0-9])$")
 endif()
 if(CMAKE_MATCH_1 LESS MIN_ACCURACY)
   message(FATAL_ERROR "test accuracy ${CMAKE_MATCH_1} < ${MIN_ACCURACY}")
+endif()
+if(EXPECT_FILE)
+  if(NOT EXISTS ${EXPECT_FILE})
+    message(FATAL_ERROR "${EXE} did not write ${EXPECT_FILE}")
+  endif()
+  file(SIZE ${EXPECT_FILE} size)
+  if(size EQUAL 0)
+    message(FATAL_ERROR "${EXE} wrote an empty ${EXPECT_FILE}")
+  endif()
 endif()

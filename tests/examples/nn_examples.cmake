@@ -2,6 +2,8 @@
 # mnist_mlp: the full default run on the bundled data must reach 0.92.
 add_test(NAME "examples: mnist_mlp reaches 0.92 on the bundled data"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_mlp> -DMIN_ACCURACY=0.92
+          "-DARGS=--predictions;${CMAKE_CURRENT_BINARY_DIR}/mnist_mlp_predictions.png"
+          -DEXPECT_FILE=${CMAKE_CURRENT_BINARY_DIR}/mnist_mlp_predictions.png
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
 add_test(NAME "examples: mnist_mlp explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_mlp> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
