@@ -5,14 +5,18 @@
 
 namespace torchlet::nn {
 
+/// nn.ReLU: max(x, 0), any shape.
 class ReLU : public StatelessModule {
  public:
   Tensor forward(const Tensor& x) override { return functional::relu(x); }
 };
 
+/// nn.LeakyReLU: x if x >= 0 else negative_slope * x, any shape.
 class LeakyReLU : public StatelessModule {
  public:
+  /// Slope for negative inputs.
   double negative_slope;
+  /// nn.LeakyReLU(negative_slope).
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
   Tensor forward(const Tensor& x) override { return functional::leaky_relu(x, negative_slope); }
   std::string extra_repr() const override {
@@ -20,8 +24,10 @@ class LeakyReLU : public StatelessModule {
   }
 };
 
+/// nn.GELU: x * Phi(x) (or its tanh approximation), any shape.
 class GELU : public StatelessModule {
  public:
+  /// "none" or "tanh".
   std::string approximate;
   /// approximate: "none" (exact, x * Phi(x)) or "tanh".
   explicit GELU(std::string approximate = "none") : approximate(std::move(approximate)) {
@@ -32,11 +38,13 @@ class GELU : public StatelessModule {
   std::string extra_repr() const override { return "approximate='" + approximate + "'"; }
 };
 
+/// nn.Sigmoid: 1 / (1 + exp(-x)), any shape.
 class Sigmoid : public StatelessModule {
  public:
   Tensor forward(const Tensor& x) override { return functional::sigmoid(x); }
 };
 
+/// nn.Tanh, any shape.
 class Tanh : public StatelessModule {
  public:
   Tensor forward(const Tensor& x) override { return functional::tanh(x); }
@@ -45,15 +53,20 @@ class Tanh : public StatelessModule {
 /// Softmax over `dim` (required: PyTorch's implicit dim is deprecated).
 class Softmax : public StatelessModule {
  public:
+  /// The dim whose lanes sum to 1.
   std::int64_t dim;
+  /// nn.Softmax(dim).
   explicit Softmax(std::int64_t dim) : dim(dim) {}
   Tensor forward(const Tensor& x) override { return functional::softmax(x, dim); }
   std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
 };
 
+/// nn.LogSoftmax: log(softmax(x, dim)), computed stably; any shape.
 class LogSoftmax : public StatelessModule {
  public:
+  /// The dim normalised.
   std::int64_t dim;
+  /// nn.LogSoftmax(dim).
   explicit LogSoftmax(std::int64_t dim) : dim(dim) {}
   Tensor forward(const Tensor& x) override { return functional::log_softmax(x, dim); }
   std::string extra_repr() const override { return "dim=" + std::to_string(dim); }

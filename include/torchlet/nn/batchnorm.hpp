@@ -15,24 +15,37 @@ namespace torchlet::nn {
 
 /// BatchNorm's arguments after num_features, in PyTorch's order.
 struct BatchNormOptions {
-  double eps = 1e-5;
-  std::optional<double> momentum = 0.1;
-  bool affine = true;
-  bool track_running_stats = true;
+  double eps = 1e-5;  ///< Added to the variance for numerical stability.
+  std::optional<double> momentum = 0.1;  ///< Weight of the new batch in the running statistics; nullopt: a cumulative average.
+  bool affine = true;  ///< Learnable weight and bias.
+  bool track_running_stats = true;  ///< Keep running_mean / running_var (used in eval mode).
 };
 
 /// The shared part of BatchNorm1d and BatchNorm2d (PyTorch's _BatchNorm).
 class BatchNormBase : public Module {
  public:
+  /// C, the channels normalised.
   std::int64_t num_features;
+  /// Added to the variance.
   double eps;
+  /// Weight of the new batch in the running statistics; nullopt: a cumulative average.
   std::optional<double> momentum;
+  ///@{
+  /// Learnable weight and bias; running statistics kept.
   bool affine, track_running_stats;
+  ///@}
+  ///@{
+  /// weight [C] (init 1), bias [C] (init 0); undefined without affine.
   Tensor weight, bias;
+  ///@}
+  ///@{
+  /// running_mean [C] (init 0), running_var [C] (init 1): buffers; undefined without track_running_stats.
   Tensor running_mean, running_var;
+  ///@}
   /// Batches seen in training (a 0-dim tensor; float here, int64 in PyTorch).
   Tensor num_batches_tracked;
 
+  /// Running statistics back to mean 0, variance 1, num_batches_tracked 0.
   void reset_running_stats() {
     if (!track_running_stats) return;
     NoGradGuard no_grad;
@@ -40,6 +53,7 @@ class BatchNormBase : public Module {
     running_var.fill_(1.0f);
     num_batches_tracked.zero_();
   }
+  /// reset_running_stats(), weight to 1 and bias to 0.
   void reset_parameters() {
     reset_running_stats();
     if (affine) {
@@ -72,6 +86,7 @@ class BatchNormBase : public Module {
   }
 
  protected:
+  /// num_features: C; options as in PyTorch's constructor.
   BatchNormBase(std::int64_t num_features, BatchNormOptions o)
       : num_features(num_features), eps(o.eps), momentum(o.momentum), affine(o.affine),
         track_running_stats(o.track_running_stats) {
@@ -89,6 +104,7 @@ class BatchNormBase : public Module {
     reset_parameters();
     register_all();
   }
+  /// Moves the layer; its registrations are made again.
   BatchNormBase(BatchNormBase&& o)
       : num_features(o.num_features), eps(o.eps), momentum(o.momentum), affine(o.affine),
         track_running_stats(o.track_running_stats), weight(std::move(o.weight)), bias(std::move(o.bias)),
@@ -97,7 +113,9 @@ class BatchNormBase : public Module {
     copy_state_from(o);
     register_all();
   }
+  /// Throws ShapeError unless x has the dims this variant takes and C channels.
   virtual void check_input(const Tensor& x) const = 0;
+  /// Throws ShapeError naming `expected` unless x.size(1) == num_features.
   void check_channels(const Tensor& x, const char* expected) const {
     if (x.size(1) != num_features)
       throw ShapeError(name() + "(num_features=" + std::to_string(num_features) + "): expected input " + expected +
@@ -114,12 +132,16 @@ class BatchNormBase : public Module {
   }
 };
 
+/// nn.BatchNorm1d: x [N, C] or [N, C, L], normalised per channel over the batch (and L).
 class BatchNorm1d : public BatchNormBase {
  public:
+  /// num_features: C.
   explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNormBase(num_features, options) {}
+  /// Moves the layer.
   BatchNorm1d(BatchNorm1d&&) = default;
 
  protected:
+  /// x must be [N, C] or [N, C, L].
   void check_input(const Tensor& x) const override {
     if (x.dim() != 2 && x.dim() != 3)
       throw ShapeError(name() + ": expected 2D or 3D input [N, C] or [N, C, L], got " + to_string(x.shape()));
@@ -127,12 +149,16 @@ class BatchNorm1d : public BatchNormBase {
   }
 };
 
+/// nn.BatchNorm2d: x [N, C, H, W], normalised per channel over N, H and W.
 class BatchNorm2d : public BatchNormBase {
  public:
+  /// num_features: C.
   explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNormBase(num_features, options) {}
+  /// Moves the layer.
   BatchNorm2d(BatchNorm2d&&) = default;
 
  protected:
+  /// x must be [N, C, H, W].
   void check_input(const Tensor& x) const override {
     if (x.dim() != 4) throw ShapeError(name() + ": expected 4D input [N, C, H, W], got " + to_string(x.shape()));
     check_channels(x, "[N, C, H, W]");

@@ -128,11 +128,13 @@ namespace torchlet::nn {
 class Sequential : public torchlet::detail::ModuleListBase {
  public:
   Sequential() = default;
+  /// Sequential{nn::Linear{784, 256}, nn::ReLU{}, std::make_shared<Net>()}: children "0", "1", ...
   template <class... Ms>
     requires torchlet::detail::NotSelf<Sequential, Ms...>
   Sequential(Ms&&... modules) {
     (add(torchlet::detail::hold_module("Sequential", std::forward<Ms>(modules))), ...);
   }
+  /// Moves the container and its children.
   Sequential(Sequential&& o) = default;
 
   /// Appends a module (a temporary library layer or a shared_ptr).
@@ -141,6 +143,7 @@ class Sequential : public torchlet::detail::ModuleListBase {
     add(torchlet::detail::hold_module("Sequential", std::forward<M>(m)));
     return *this;
   }
+  /// Same as push_back (PyTorch's append).
   template <class M>
   Sequential& append(M&& m) { return push_back(std::forward<M>(m)); }
 
@@ -156,18 +159,22 @@ class Sequential : public torchlet::detail::ModuleListBase {
 class ModuleList : public torchlet::detail::ModuleListBase {
  public:
   ModuleList() = default;
+  /// ModuleList{a, b, ...}: children "0", "1", ... (temporaries of library layers or shared_ptrs).
   template <class... Ms>
     requires torchlet::detail::NotSelf<ModuleList, Ms...>
   ModuleList(Ms&&... modules) {
     (add(torchlet::detail::hold_module("ModuleList", std::forward<Ms>(modules))), ...);
   }
+  /// Moves the list and its modules.
   ModuleList(ModuleList&& o) = default;
 
+  /// Appends a module (a temporary library layer or a shared_ptr).
   template <class M>
   ModuleList& push_back(M&& m) {
     add(torchlet::detail::hold_module("ModuleList", std::forward<M>(m)));
     return *this;
   }
+  /// Same as push_back (PyTorch's append).
   template <class M>
   ModuleList& append(M&& m) { return push_back(std::forward<M>(m)); }
 

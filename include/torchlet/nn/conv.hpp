@@ -13,19 +13,30 @@ namespace torchlet::nn {
 
 /// Conv2d's arguments after kernel_size, in PyTorch's order.
 struct Conv2dOptions {
-  IntPair stride = 1;
-  IntPair padding = 0;
-  IntPair dilation = 1;
-  std::int64_t groups = 1;
-  bool bias = true;
+  IntPair stride = 1;  ///< Step of the window.
+  IntPair padding = 0;  ///< Implicit zero padding on each side.
+  IntPair dilation = 1;  ///< Spacing between the kernel's elements.
+  std::int64_t groups = 1;  ///< Channel groups: in and out channels are split into `groups` independent convolutions.
+  bool bias = true;  ///< Add a learnable bias.
 };
 
+/// nn.Conv2d: x [N, C_in, H, W] (or [C_in, H, W]) -> [N, C_out, H_out, W_out].
 class Conv2d : public Module {
  public:
+  ///@{
+  /// C_in and C_out.
   std::int64_t in_channels, out_channels;
+  ///@}
+  ///@{
+  /// As given to the constructor (see Conv2dOptions).
   IntPair kernel_size, stride, padding, dilation;
+  ///@}
+  /// Channel groups.
   std::int64_t groups;
+  ///@{
+  /// weight [C_out, C_in / groups, kH, kW]; bias [C_out] (undefined without bias).
   Tensor weight, bias;
+  ///@}
 
   /// nn::Conv2d conv{1, 32, 3, {.padding = 1}}
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size, Conv2dOptions options = {})
@@ -53,6 +64,7 @@ class Conv2d : public Module {
     reset_parameters();
     register_all();
   }
+  /// Moves the layer; its registrations are made again.
   Conv2d(Conv2d&& o)
       : in_channels(o.in_channels),
         out_channels(o.out_channels),
@@ -67,6 +79,7 @@ class Conv2d : public Module {
     register_all();
   }
 
+  /// PyTorch's default: kaiming_uniform_(a = sqrt(5)) weights, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
   void reset_parameters() {
     init::kaiming_uniform_(weight, std::sqrt(5.0));
     if (bias.defined()) {

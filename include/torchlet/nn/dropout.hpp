@@ -5,9 +5,12 @@
 
 namespace torchlet::nn {
 
+/// nn.Dropout: in training, zeroes each element with probability p and scales the rest by 1 / (1 - p); identity in eval.
 class Dropout : public StatelessModule {
  public:
+  /// Probability of zeroing an element.
   double p;
+  /// nn.Dropout(p), p in [0, 1].
   explicit Dropout(double p = 0.5) : p(p) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));

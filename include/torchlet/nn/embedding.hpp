@@ -12,15 +12,22 @@ namespace torchlet::nn {
 
 /// Embedding's arguments after embedding_dim, in PyTorch's order (padding_idx may be negative).
 struct EmbeddingOptions {
-  std::optional<std::int64_t> padding_idx = std::nullopt;
+  std::optional<std::int64_t> padding_idx = std::nullopt;  ///< This index maps to a zero vector that gets no gradient.
 };
 
+/// nn.Embedding: a lookup table; indices [*] (int64) -> [*, embedding_dim].
 class Embedding : public Module {
  public:
+  ///@{
+  /// Rows of the table, and their size.
   std::int64_t num_embeddings, embedding_dim;
+  ///@}
+  /// The row kept at zero, if any.
   std::optional<std::int64_t> padding_idx;
+  /// weight [num_embeddings, embedding_dim], init N(0, 1) (the padding row 0).
   Tensor weight;
 
+  /// nn.Embedding(num_embeddings, embedding_dim, padding_idx).
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {})
       : num_embeddings(num_embeddings), embedding_dim(embedding_dim), padding_idx(options.padding_idx) {
     if (num_embeddings <= 0 || embedding_dim <= 0)
@@ -36,6 +43,7 @@ class Embedding : public Module {
     reset_parameters();
     register_parameter("weight", weight);
   }
+  /// Moves the layer; its registrations are made again.
   Embedding(Embedding&& o)
       : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim), padding_idx(o.padding_idx),
         weight(std::move(o.weight)) {
@@ -43,6 +51,7 @@ class Embedding : public Module {
     register_parameter("weight", weight);
   }
 
+  /// weight ~ N(0, 1), the padding row zeroed.
   void reset_parameters() {
     init::normal_(weight);
     if (padding_idx) {
@@ -53,7 +62,9 @@ class Embedding : public Module {
 
   /// indices [*] -> [*, embedding_dim]. (Forward hooks run only for calls with a Tensor.)
   using Module::operator();
+  /// indices [*] (int64, in [0, num_embeddings)) -> [*, embedding_dim].
   Tensor operator()(const LongTensor& indices) { return forward(indices); }
+  /// The rows of weight at the indices: [*] -> [*, embedding_dim].
   Tensor forward(const LongTensor& indices) { return functional::embedding(indices, weight, padding_idx); }
   Tensor forward(const Tensor& x) override {
     throw std::invalid_argument("Embedding: indices must be a LongTensor (int64), got a " +

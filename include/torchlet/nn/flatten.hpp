@@ -4,9 +4,14 @@
 
 namespace torchlet::nn {
 
+/// nn.Flatten: dims start_dim..end_dim merged into one; [N, C, H, W] -> [N, C * H * W] by default.
 class Flatten : public StatelessModule {
  public:
+  ///@{
+  /// The first and last dims merged (negative: from the end).
   std::int64_t start_dim, end_dim;
+  ///@}
+  /// nn.Flatten(start_dim = 1, end_dim = -1).
   explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
   Tensor forward(const Tensor& x) override { return x.flatten(start_dim, end_dim); }
   std::string extra_repr() const override {

@@ -9,8 +9,12 @@
 
 namespace torchlet::nn::init {
 
+/// The fans of a weight tensor (nn.init._calculate_fan_in_and_fan_out).
 struct Fans {
+  ///@{
+  /// Inputs and outputs per unit: [out, in, *k] -> in * prod(k), out * prod(k).
   std::int64_t fan_in, fan_out;
+  ///@}
 };
 
 inline Fans calculate_fan_in_and_fan_out(const Tensor& t) {

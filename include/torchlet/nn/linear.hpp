@@ -16,11 +16,19 @@ class Identity : public StatelessModule {
   Tensor forward(const Tensor& x) override { return x; }
 };
 
+/// nn::Linear: y = x W^T + b; x [*, in_features] -> [*, out_features].
 class Linear : public Module {
  public:
+  ///@{
+  /// Sizes of the last dim of the input and of the output.
   std::int64_t in_features, out_features;
+  ///@}
+  ///@{
+  /// weight [out_features, in_features]; bias [out_features] (undefined without bias).
   Tensor weight, bias;
+  ///@}
 
+  /// Weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch.
   Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true)
       : in_features(in_features), out_features(out_features) {
     if (in_features < 0 || out_features < 0)
@@ -38,6 +46,7 @@ class Linear : public Module {
     register_all();
   }
 
+  /// Draws new weights and bias with PyTorch's default initialisation.
   void reset_parameters() {
     if (in_features == 0) {
       init::zeros_(weight);
@@ -76,9 +85,16 @@ class Linear : public Module {
 /// weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in PyTorch.
 class Bilinear : public Module {
  public:
+  ///@{
+  /// Sizes of the last dims of x1 and x2, and of the output.
   std::int64_t in1_features, in2_features, out_features;
+  ///@}
+  ///@{
+  /// weight [out_features, in1_features, in2_features]; bias [out_features] (undefined without bias).
   Tensor weight, bias;
+  ///@}
 
+  /// Weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as PyTorch.
   Bilinear(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features, bool bias = true)
       : in1_features(in1_features), in2_features(in2_features), out_features(out_features) {
     if (in1_features <= 0 || in2_features <= 0 || out_features < 0)
@@ -90,12 +106,14 @@ class Bilinear : public Module {
     reset_parameters();
     register_all();
   }
+  /// Moves the layer; its registrations are made again.
   Bilinear(Bilinear&& o)
       : in1_features(o.in1_features), in2_features(o.in2_features), out_features(o.out_features),
         weight(std::move(o.weight)), bias(std::move(o.bias)) {
     copy_state_from(o);
     register_all();
   }
+  /// Draws new weights and bias with PyTorch's default initialisation.
   void reset_parameters() {
     const double bound = 1.0 / std::sqrt(static_cast<double>(in1_features));
     init::uniform_(weight, -bound, bound);
@@ -104,7 +122,9 @@ class Bilinear : public Module {
 
   /// bilinear(x1, x2). (A module call takes two inputs here, so forward hooks do not run.)
   using Module::operator();
+  /// y = bilinear(x1, x2): x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
   Tensor operator()(const Tensor& x1, const Tensor& x2) { return forward(x1, x2); }
+  /// y[..., o] = x1 W[o] x2^T + b[o]; x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
   Tensor forward(const Tensor& x1, const Tensor& x2) { return functional::bilinear(x1, x2, weight, bias); }
   Tensor forward(const Tensor&) override {
     throw std::invalid_argument("Bilinear: forward takes two inputs, bilinear(x1, x2)");

@@ -22,11 +22,15 @@ namespace torchlet::nn {
 /// input [N, C, d...] logits, target [N, d...] class indices (or class probabilities like input).
 class CrossEntropyLoss : public torchlet::detail::LossModule {
  public:
+  /// ignore_index, reduction, label_smoothing, weight.
   CrossEntropyLossOptions options;
+  /// nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing).
   CrossEntropyLoss(CrossEntropyLossOptions options = {}) : options(std::move(options)) {}
+  /// input [N, C] or [N, C, d1, ...] logits, target [N] or [N, d1, ...] class indices -> scalar (or per-element with Reduction::none).
   Tensor operator()(const Tensor& input, const LongTensor& target) const {
     return functional::cross_entropy(input, target, options);
   }
+  /// input [N, C, ...] logits, target the same shape holding class probabilities.
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::cross_entropy(input, target, options);
   }
@@ -35,26 +39,37 @@ class CrossEntropyLoss : public torchlet::detail::LossModule {
 /// input [N, C, d...] log-probabilities, target [N, d...] class indices.
 class NLLLoss : public torchlet::detail::LossModule {
  public:
+  /// ignore_index, reduction, weight.
   NLLLossOptions options;
+  /// nn.NLLLoss(weight, ignore_index, reduction).
   NLLLoss(NLLLossOptions options = {}) : options(std::move(options)) {}
+  /// input [N, C] or [N, C, d1, ...] log-probabilities, target [N] or [N, d1, ...] class indices.
   Tensor operator()(const Tensor& input, const LongTensor& target) const {
     return functional::nll_loss(input, target, options);
   }
 };
 
+/// Mean squared error (nn.MSELoss): input and target of the same shape.
 class MSELoss : public torchlet::detail::LossModule {
  public:
+  /// none, mean or sum.
   Reduction reduction;
+  /// nn.MSELoss(reduction).
   MSELoss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
+  /// (input - target)^2, reduced; input and target [*], same shape.
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::mse_loss(input, target, reduction);
   }
 };
 
+/// Mean absolute error (nn.L1Loss): input and target of the same shape.
 class L1Loss : public torchlet::detail::LossModule {
  public:
+  /// none, mean or sum.
   Reduction reduction;
+  /// nn.L1Loss(reduction).
   L1Loss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
+  /// |input - target|, reduced; input and target [*], same shape.
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::l1_loss(input, target, reduction);
   }
@@ -63,8 +78,11 @@ class L1Loss : public torchlet::detail::LossModule {
 /// input probabilities in [0, 1], target of the same shape.
 class BCELoss : public torchlet::detail::LossModule {
  public:
+  /// weight, reduction.
   BCELossOptions options;
+  /// nn.BCELoss(weight, reduction).
   BCELoss(BCELossOptions options = {}) : options(std::move(options)) {}
+  /// input [*] probabilities in [0, 1], target [*] in [0, 1] -> scalar (or [*] with Reduction::none).
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::binary_cross_entropy(input, target, options);
   }
@@ -73,26 +91,37 @@ class BCELoss : public torchlet::detail::LossModule {
 /// input logits, target of the same shape.
 class BCEWithLogitsLoss : public torchlet::detail::LossModule {
  public:
+  /// weight, reduction, pos_weight.
   BCEWithLogitsLossOptions options;
+  /// nn.BCEWithLogitsLoss(weight, reduction, pos_weight).
   BCEWithLogitsLoss(BCEWithLogitsLossOptions options = {}) : options(std::move(options)) {}
+  /// input [*] logits, target [*] in [0, 1] -> scalar (or [*] with Reduction::none).
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::binary_cross_entropy_with_logits(input, target, options);
   }
 };
 
+/// Huber loss (nn.HuberLoss): quadratic below delta, linear above.
 class HuberLoss : public torchlet::detail::LossModule {
  public:
+  /// reduction, delta.
   HuberLossOptions options;
+  /// nn.HuberLoss(reduction, delta).
   HuberLoss(HuberLossOptions options = {}) : options(options) {}
+  /// input and target [*], same shape.
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::huber_loss(input, target, options.reduction, options.delta);
   }
 };
 
+/// Smooth L1 loss (nn.SmoothL1Loss): Huber loss divided by beta.
 class SmoothL1Loss : public torchlet::detail::LossModule {
  public:
+  /// reduction, beta.
   SmoothL1LossOptions options;
+  /// nn.SmoothL1Loss(reduction, beta).
   SmoothL1Loss(SmoothL1LossOptions options = {}) : options(options) {}
+  /// input and target [*], same shape.
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::smooth_l1_loss(input, target, options.reduction, options.beta);
   }

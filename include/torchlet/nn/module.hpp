@@ -31,7 +31,9 @@ class Module;
 class RemovableHandle {
  public:
   RemovableHandle() = default;
+  /// Wraps the function that unregisters the hook.
   explicit RemovableHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
+  /// Unregisters the hook; later calls do nothing.
   void remove() {
     if (remover_) std::exchange(remover_, nullptr)();
   }
@@ -42,21 +44,31 @@ class RemovableHandle {
 
 /// What a non-strict load_state_dict reports (PyTorch's _IncompatibleKeys).
 struct IncompatibleKeys {
+  ///@{
+  /// Keys the module expects but the state dict lacks / keys the state dict has but the module does not.
   std::vector<std::string> missing_keys, unexpected_keys;
+  ///@}
 };
 
 /// Thrown by load_state_dict; what() lists every offending key, as PyTorch's message does.
 class StateDictError : public std::runtime_error {
  public:
+  /// `msg` lists every offending key; the three lists hold them by kind.
   StateDictError(const std::string& msg, std::vector<std::string> missing, std::vector<std::string> unexpected,
                  std::vector<std::string> mismatched)
       : std::runtime_error(msg),
         missing_keys(std::move(missing)),
         unexpected_keys(std::move(unexpected)),
         size_mismatch_keys(std::move(mismatched)) {}
+  ///@{
+  /// The offending keys: missing, unexpected, and present with another shape.
   std::vector<std::string> missing_keys, unexpected_keys, size_mismatch_keys;
+  ///@}
 };
 
+/// Base class of all layers and models (torch.nn.Module): parameters, buffers and children
+/// registered by name, train()/eval(), state_dict(), hooks, and operator() calling the virtual
+/// forward. Not copyable or movable: it holds the addresses of its members.
 class Module {
  public:
   /// Forward pre-hook: may return a replacement input.
@@ -88,6 +100,8 @@ class Module {
     return out;
   }
 
+  /// Registers fn(module, input), run before forward; if it returns a Tensor (std::optional<Tensor>),
+  /// that replaces the input. Hooks run in registration order.
   template <class F>
   RemovableHandle register_forward_pre_hook(F&& fn) {
     ForwardPreHook h;
@@ -97,6 +111,8 @@ class Module {
       h = std::forward<F>(fn);
     return add_hook(pre_hooks_, std::move(h));
   }
+  /// Registers fn(module, input, output), run after forward; if it returns a Tensor
+  /// (std::optional<Tensor>), that replaces the output.
   template <class F>
   RemovableHandle register_forward_hook(F&& fn) {
     ForwardHook h;
@@ -118,18 +134,23 @@ class Module {
     collect(out, "", recurse, &Module::params_);
     return dedupe(std::move(out));
   }
+  /// The parameters (of the children too when recurse), each once, in registration order.
   std::vector<Tensor> parameters(bool recurse = true) const { return values(named_parameters(recurse)); }
+  /// (name, buffer) pairs, dotted names ("bn.running_mean") when recurse.
   std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const {
     std::vector<std::pair<std::string, Tensor>> out;
     collect(out, "", recurse, &Module::buffers_);
     return dedupe(std::move(out));
   }
+  /// The buffers (running statistics and the like), in registration order.
   std::vector<Tensor> buffers(bool recurse = true) const { return values(named_buffers(recurse)); }
+  /// (name, child) for the direct children, in registration order.
   std::vector<std::pair<std::string, Module*>> named_children() const {
     std::vector<std::pair<std::string, Module*>> out;
     for (auto& [n, m] : children_) out.emplace_back(n, m);
     return out;
   }
+  /// The direct children.
   std::vector<Module*> children() const {
     std::vector<Module*> out;
     for (auto& [n, m] : children_) out.push_back(m);
@@ -142,6 +163,7 @@ class Module {
       for (auto& e : m->named_modules(prefix.empty() ? n : prefix + "." + n)) out.push_back(std::move(e));
     return out;
   }
+  /// This module and all its descendants, depth first.
   std::vector<Module*> modules() {
     std::vector<Module*> out;
     for (auto& [n, m] : named_modules()) out.push_back(m);
@@ -178,12 +200,15 @@ class Module {
   }
 
   // ---- mode and gradients ---------------------------------------------------------
+  /// Sets training mode (Dropout drops, BatchNorm uses batch statistics) on this module and all descendants.
   virtual Module& train(bool on = true) {
     training_ = on;
     for (auto& [n, m] : children_) m->train(on);
     return *this;
   }
+  /// Evaluation mode: train(false).
   Module& eval() { return train(false); }
+  /// Whether the module is in training mode (PyTorch's module.training).
   bool is_training() const noexcept { return training_; }
   /// Clears parameter gradients (set_to_none, the default, drops them; else zeroes them).
   void zero_grad(bool set_to_none = true) {
@@ -194,6 +219,7 @@ class Module {
       else p.grad().zero_();
     }
   }
+  /// Sets requires_grad on every parameter (freezes the module with false).
   Module& requires_grad_(bool on = true) {
     for (auto& p : parameters()) p.requires_grad_(on);
     return *this;
@@ -266,6 +292,7 @@ class Module {
     m.print(os, 0);
     return os;
   }
+  /// The module printed as PyTorch prints it: "Linear(in_features=784, out_features=10, bias=True)".
   std::string repr() const {
     std::ostringstream os;
     print(os, 0);
@@ -425,6 +452,7 @@ class Module {
 class StatelessModule : public Module {
  public:
   StatelessModule() = default;
+  /// Moves a stateless layer (nothing to re-register).
   StatelessModule(StatelessModule&& o) noexcept : Module() { copy_state_from(o); }
 };
 

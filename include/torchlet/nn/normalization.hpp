@@ -10,17 +10,25 @@ namespace torchlet::nn {
 
 /// LayerNorm's arguments after normalized_shape, in PyTorch's order.
 struct LayerNormOptions {
-  double eps = 1e-5;
-  bool elementwise_affine = true;
+  double eps = 1e-5;  ///< Added to the variance.
+  bool elementwise_affine = true;  ///< Learnable weight and bias of normalized_shape.
 };
 
+/// nn.LayerNorm: x [*, normalized_shape] normalised over its last dims -> same shape.
 class LayerNorm : public Module {
  public:
+  /// The trailing dims normalised over.
   Shape normalized_shape;
+  /// Added to the variance.
   double eps;
+  /// Whether weight and bias exist.
   bool elementwise_affine;
+  ///@{
+  /// weight (init 1) and bias (init 0), each of normalized_shape; undefined without elementwise_affine.
   Tensor weight, bias;
+  ///@}
 
+  /// nn.LayerNorm(normalized_shape, eps, elementwise_affine).
   LayerNorm(Shape normalized_shape, LayerNormOptions options = {})
       : normalized_shape(std::move(normalized_shape)), eps(options.eps), elementwise_affine(options.elementwise_affine) {
     if (this->normalized_shape.empty())
@@ -32,8 +40,10 @@ class LayerNorm : public Module {
     }
     register_all();
   }
+  /// nn.LayerNorm(n): normalises over the last dim, of size n.
   LayerNorm(std::int64_t normalized_shape, LayerNormOptions options = {})
       : LayerNorm(Shape{normalized_shape}, options) {}
+  /// Moves the layer; its registrations are made again.
   LayerNorm(LayerNorm&& o)
       : normalized_shape(std::move(o.normalized_shape)), eps(o.eps), elementwise_affine(o.elementwise_affine),
         weight(std::move(o.weight)), bias(std::move(o.bias)) {
@@ -41,6 +51,7 @@ class LayerNorm : public Module {
     register_all();
   }
 
+  /// weight to 1, bias to 0.
   void reset_parameters() {
     if (!elementwise_affine) return;
     init::ones_(weight);

@@ -8,16 +8,22 @@ namespace torchlet::nn {
 
 /// MaxPool2d's arguments after kernel_size, in PyTorch's order.
 struct MaxPool2dOptions {
-  IntPair stride = 0;  // 0: kernel_size (PyTorch's stride=None)
-  IntPair padding = 0;
-  IntPair dilation = 1;
-  bool ceil_mode = false;
+  IntPair stride = 0;  ///< 0: kernel_size (PyTorch's stride=None)
+  IntPair padding = 0;  ///< Implicit negative-infinity padding on each side.
+  IntPair dilation = 1;  ///< Spacing between the window's elements.
+  bool ceil_mode = false;  ///< Round the output size up instead of down.
 };
 
+/// nn.MaxPool2d: the maximum of each window; x [N, C, H, W] or [C, H, W] -> [N, C, H_out, W_out].
 class MaxPool2d : public StatelessModule {
  public:
+  ///@{
+  /// The window, its step, the padding and the dilation.
   IntPair kernel_size, stride, padding, dilation;
+  ///@}
+  /// Round the output size up.
   bool ceil_mode;
+  /// nn.MaxPool2d(kernel_size, stride = kernel_size, padding, dilation, ceil_mode).
   explicit MaxPool2d(IntPair kernel_size, MaxPool2dOptions options = {})
       : kernel_size(kernel_size),
         stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
@@ -35,18 +41,27 @@ class MaxPool2d : public StatelessModule {
 
 /// AvgPool2d's arguments after kernel_size, in PyTorch's order (divisor_override 0 = none).
 struct AvgPool2dOptions {
-  IntPair stride = 0;  // 0: kernel_size (PyTorch's stride=None)
-  IntPair padding = 0;
-  bool ceil_mode = false;
-  bool count_include_pad = true;
-  std::int64_t divisor_override = 0;
+  IntPair stride = 0;  ///< 0: kernel_size (PyTorch's stride=None)
+  IntPair padding = 0;  ///< Implicit zero padding on each side.
+  bool ceil_mode = false;  ///< Round the output size up instead of down.
+  bool count_include_pad = true;  ///< Count the zero padding in the divisor.
+  std::int64_t divisor_override = 0;  ///< If not 0, the divisor instead of the window size.
 };
 
+/// nn.AvgPool2d: the mean of each window; x [N, C, H, W] or [C, H, W] -> [N, C, H_out, W_out].
 class AvgPool2d : public StatelessModule {
  public:
+  ///@{
+  /// The window, its step and the padding.
   IntPair kernel_size, stride, padding;
+  ///@}
+  ///@{
+  /// Round the output size up; count the padding in the divisor.
   bool ceil_mode, count_include_pad;
+  ///@}
+  /// If not 0, the divisor instead of the window size.
   std::int64_t divisor_override;
+  /// nn.AvgPool2d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad, divisor_override).
   explicit AvgPool2d(IntPair kernel_size, AvgPool2dOptions options = {})
       : kernel_size(kernel_size),
         stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
@@ -62,9 +77,12 @@ class AvgPool2d : public StatelessModule {
   }
 };
 
+/// nn.AdaptiveAvgPool2d: x [N, C, H, W] or [C, H, W] -> [N, C, out_h, out_w], windows chosen as PyTorch does.
 class AdaptiveAvgPool2d : public StatelessModule {
  public:
+  /// The output's height and width.
   IntPair output_size;
+  /// nn.AdaptiveAvgPool2d(output_size).
   explicit AdaptiveAvgPool2d(IntPair output_size) : output_size(output_size) {}
   Tensor forward(const Tensor& x) override { return functional::adaptive_avg_pool2d(x, output_size); }
   std::string extra_repr() const override { return "output_size=" + output_size.repr(); }

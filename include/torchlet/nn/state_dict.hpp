@@ -13,12 +13,16 @@
 
 namespace torchlet::nn {
 
+/// An ordered map name -> Tensor (PyTorch's OrderedDict state_dict): keys keep insertion order.
 class StateDict {
  public:
+  /// A (key, tensor) entry.
   using value_type = std::pair<std::string, Tensor>;
+  /// Iterates the entries in insertion order.
   using const_iterator = std::vector<value_type>::const_iterator;
 
   StateDict() = default;
+  /// {{"fc.weight", w}, {"fc.bias", b}}: entries in order (a repeated key keeps its first place, last value).
   StateDict(std::initializer_list<value_type> items) {
     for (auto& [k, v] : items) insert(k, v);
   }
@@ -44,6 +48,7 @@ class StateDict {
     if (it == index_.end()) throw std::out_of_range("StateDict: no key '" + key + "'");
     return items_[it->second].second;
   }
+  /// Whether the key is present.
   bool contains(const std::string& key) const { return index_.count(key) != 0; }
   /// Removes key; returns whether it was present (dict.pop).
   bool erase(const std::string& key) {
@@ -56,15 +61,20 @@ class StateDict {
       if (i > pos) --i;
     return true;
   }
+  /// The keys, in insertion order.
   std::vector<std::string> keys() const {
     std::vector<std::string> out;
     out.reserve(items_.size());
     for (auto& [k, v] : items_) out.push_back(k);
     return out;
   }
+  /// Number of entries.
   std::size_t size() const noexcept { return items_.size(); }
+  /// Whether there are no entries.
   bool empty() const noexcept { return items_.empty(); }
+  /// First entry (range-for yields const std::pair<std::string, Tensor>&).
   const_iterator begin() const noexcept { return items_.begin(); }
+  /// Past the last entry.
   const_iterator end() const noexcept { return items_.end(); }
 
  private:

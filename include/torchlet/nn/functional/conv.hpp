@@ -17,9 +17,15 @@ namespace torchlet::nn {
 /// A 2-D size given as one integer (both dims) or as {h, w}; remembers which form was
 /// used, as PyTorch's reprs do ("kernel_size=2" vs "kernel_size=(2, 2)").
 struct IntPair {
+  ///@{
+  /// Height and width.
   std::int64_t h = 0, w = 0;
+  ///@}
+  /// Given as one integer (true) or as a pair.
   bool scalar = true;
+  /// Both dims v (implicit, like Python's int-or-tuple arguments).
   IntPair(std::int64_t v) : h(v), w(v), scalar(true) {}  // NOLINT: implicit, as Python's int-or-tuple
+  /// {h, w}.
   IntPair(std::int64_t h, std::int64_t w) : h(h), w(w), scalar(false) {}
   /// "3" or "(3, 1)", as given.
   std::string repr() const { return scalar ? std::to_string(h) : tuple_repr(); }
@@ -29,6 +35,7 @@ struct IntPair {
     s.append(std::to_string(h)).append(", ").append(std::to_string(w)).push_back(')');
     return s;
   }
+  /// Equal sizes (however given).
   friend bool operator==(const IntPair& a, const IntPair& b) { return a.h == b.h && a.w == b.w; }
 };
 

@@ -25,33 +25,37 @@ enum class Reduction { none, mean, sum };
 
 /// Arguments of cross_entropy / CrossEntropyLoss after the target, in PyTorch's order.
 struct CrossEntropyLossOptions {
-  Tensor weight = {};  // [C], a rescaling weight per class
-  std::int64_t ignore_index = -100;
-  Reduction reduction = Reduction::mean;
-  double label_smoothing = 0.0;
+  Tensor weight = {};  ///< [C], a rescaling weight per class
+  std::int64_t ignore_index = -100;  ///< Targets equal to this class contribute nothing (and are not counted in the mean).
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  double label_smoothing = 0.0;  ///< Mixes the one-hot target with the uniform distribution by this amount.
 };
 /// Arguments of nll_loss / NLLLoss after the target.
 struct NLLLossOptions {
-  Tensor weight = {};
-  std::int64_t ignore_index = -100;
-  Reduction reduction = Reduction::mean;
+  Tensor weight = {};  ///< [C], a rescaling weight per class.
+  std::int64_t ignore_index = -100;  ///< Targets equal to this class contribute nothing.
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
 };
+/// Arguments of binary_cross_entropy / BCELoss after the target.
 struct BCELossOptions {
-  Tensor weight = {};  // broadcast to the input's shape
-  Reduction reduction = Reduction::mean;
+  Tensor weight = {};  ///< broadcast to the input's shape
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
 };
+/// Arguments of binary_cross_entropy_with_logits / BCEWithLogitsLoss after the target.
 struct BCEWithLogitsLossOptions {
-  Tensor weight = {};      // broadcast to the input's shape
-  Reduction reduction = Reduction::mean;
-  Tensor pos_weight = {};  // [C] (the last dim), weight of the positive examples
+  Tensor weight = {};      ///< broadcast to the input's shape
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  Tensor pos_weight = {};  ///< [C] (the last dim), weight of the positive examples
 };
+/// Arguments of huber_loss / HuberLoss after the target.
 struct HuberLossOptions {
-  Reduction reduction = Reduction::mean;
-  double delta = 1.0;
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  double delta = 1.0;  ///< Where the loss turns from quadratic to linear.
 };
+/// Arguments of smooth_l1_loss / SmoothL1Loss after the target.
 struct SmoothL1LossOptions {
-  Reduction reduction = Reduction::mean;
-  double beta = 1.0;
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  double beta = 1.0;  ///< Where the loss turns from quadratic to linear.
 };
 
 }  // namespace torchlet::nn
