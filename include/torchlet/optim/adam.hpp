@@ -20,33 +20,42 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.Adam's arguments.
 struct AdamOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  bool amsgrad = false;
-  bool maximize = false;
+  double lr = 1e-3;  ///< Learning rate.
+  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the running averages of the gradient and of its square.
+  double eps = 1e-8;  ///< Added to the denominator.
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
+  bool amsgrad = false;  ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
+  /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
+  /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const { torchlet::detail::adam_check(*this, op); }
 };
 
 /// Fields in the order of torch.optim.AdamW's arguments (Adam's, with weight_decay 1e-2).
 struct AdamWOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 1e-2;
-  bool amsgrad = false;
-  bool maximize = false;
+  double lr = 1e-3;  ///< Learning rate.
+  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the running averages of the gradient and of its square.
+  double eps = 1e-8;  ///< Added to the denominator.
+  double weight_decay = 1e-2;  ///< Decoupled weight decay: p -= lr * weight_decay * p.
+  bool amsgrad = false;  ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
+  /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
+  /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const { torchlet::detail::adam_check(*this, op); }
 };
 
+/// Adam's per-parameter state (PyTorch's state[p]).
 struct AdamState {
-  std::int64_t step = 0;
+  std::int64_t step = 0;  ///< Updates made so far.
+  ///@{
+  /// Running averages of the gradient and of its square, and their maximum (AMSGrad); each of the parameter's shape.
   Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
+  ///@}
+  /// The state under PyTorch's names ("step", "exp_avg", ...).
   std::map<std::string, Tensor> to_map() const {
     if (!exp_avg.defined()) return {};
     std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))},
@@ -55,6 +64,7 @@ struct AdamState {
     if (max_exp_avg_sq.defined()) m["max_exp_avg_sq"] = max_exp_avg_sq;
     return m;
   }
+  /// Reads back what to_map() wrote.
   static AdamState from_map(const std::map<std::string, Tensor>& m) {
     AdamState s;
     auto get = [&](const char* k) { auto it = m.find(k); return it == m.end() ? Tensor{} : it->second; };
@@ -133,9 +143,12 @@ void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, cons
 
 namespace torchlet::optim {
 
+/// torch.optim.Adam.
 class Adam : public OptimizerBase<AdamOptions, AdamState> {
  public:
+  /// optim::Adam opt(model.parameters(), {.lr = 1e-3});
   Adam(std::vector<Tensor> params, AdamOptions options = {}) : OptimizerBase("Adam", std::move(params), options) {}
+  /// Parameter groups, each with its own options or the defaults.
   Adam(std::vector<ParamGroup<AdamOptions>> groups, AdamOptions defaults = {})
       : OptimizerBase("Adam", std::move(groups), defaults) {}
   void step() override {
@@ -148,7 +161,9 @@ class Adam : public OptimizerBase<AdamOptions, AdamState> {
 /// Adam with decoupled weight decay (Loshchilov & Hutter).
 class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
  public:
+  /// optim::AdamW opt(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-2});
   AdamW(std::vector<Tensor> params, AdamWOptions options = {}) : OptimizerBase("AdamW", std::move(params), options) {}
+  /// Parameter groups, each with its own options or the defaults.
   AdamW(std::vector<ParamGroup<AdamWOptions>> groups, AdamWOptions defaults = {})
       : OptimizerBase("AdamW", std::move(groups), defaults) {}
   void step() override {

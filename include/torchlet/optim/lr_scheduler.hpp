@@ -42,12 +42,14 @@ class LRScheduler {
   /// The learning rates set by the last step(), one per group.
   const std::vector<double>& get_last_lr() const noexcept { return last_lr_; }
 
+  /// last_epoch, the step count, base_lrs and the last rates (keys as in PyTorch's state_dict).
   virtual SchedulerStateDict state_dict() const {
     SchedulerStateDict s{{"last_epoch", static_cast<double>(last_epoch)}, {"_step_count", static_cast<double>(step_count_)}};
     put_list(s, "base_lrs", base_lrs);
     put_list(s, "_last_lr", last_lr_);
     return s;
   }
+  /// Restores a state_dict(); throws std::invalid_argument if a key is missing.
   virtual void load_state_dict(const SchedulerStateDict& s) {
     last_epoch = static_cast<std::int64_t>(get(s, "last_epoch"));
     step_count_ = static_cast<std::int64_t>(get(s, "_step_count"));
@@ -61,6 +63,7 @@ class LRScheduler {
   std::vector<double> base_lrs;
 
  protected:
+  /// Records each group's current learning rate as its base rate.
   explicit LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
     for (std::size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs.push_back(optimizer.get_lr(g));
   }
@@ -71,40 +74,50 @@ class LRScheduler {
   }
   /// The learning rates of epoch last_epoch, from the current ones (chainable form).
   virtual std::vector<double> get_lr() = 0;
+  /// Each group's current learning rate.
   std::vector<double> current_lrs() const {
     std::vector<double> out;
     for (std::size_t g = 0; g < optimizer_.num_param_groups(); ++g) out.push_back(optimizer_.get_lr(g));
     return out;
   }
+  /// Stores a list in a flat state dict as key.size, key.0, key.1, ...
   static void put_list(SchedulerStateDict& s, const std::string& key, const std::vector<double>& v) {
     s[key + ".size"] = static_cast<double>(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) s[key + "." + std::to_string(i)] = v[i];
   }
+  /// The value of `key`; throws std::invalid_argument if it is missing.
   static double get(const SchedulerStateDict& s, const std::string& key) {
     auto it = s.find(key);
     if (it == s.end()) throw std::invalid_argument("lr_scheduler load_state_dict: missing key '" + key + "'");
     return it->second;
   }
+  /// A list stored by put_list.
   static std::vector<double> get_list(const SchedulerStateDict& s, const std::string& key) {
     std::vector<double> v(static_cast<std::size_t>(get(s, key + ".size")));
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = get(s, key + "." + std::to_string(i));
     return v;
   }
 
+  /// The optimizer whose learning rates this scheduler sets.
   Optimizer& optimizer_;
+  /// Number of step() calls (PyTorch's _step_count).
   std::int64_t step_count_ = 0;
+  /// The rates set by the last step().
   std::vector<double> last_lr_;
 };
 
 /// lr *= gamma every step_size epochs.
 class StepLR : public LRScheduler {
  public:
+  /// lr = base_lr * gamma^(epoch / step_size) (integer division).
   StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma = 0.1)
       : LRScheduler(optimizer), step_size(step_size), gamma(gamma) {
     if (step_size <= 0) throw std::invalid_argument("StepLR: step_size must be positive, got " + std::to_string(step_size));
     initial_step();
   }
+  /// Epochs between two decays.
   std::int64_t step_size;
+  /// Multiplicative factor of each decay.
   double gamma;
 
  protected:
@@ -119,12 +132,15 @@ class StepLR : public LRScheduler {
 /// lr *= gamma at each milestone epoch (a milestone listed twice multiplies twice).
 class MultiStepLR : public LRScheduler {
  public:
+  /// lr is multiplied by gamma at each of the milestones (epochs, increasing).
   MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma = 0.1)
       : LRScheduler(optimizer), milestones(std::move(milestones)), gamma(gamma) {
     std::sort(this->milestones.begin(), this->milestones.end());
     initial_step();
   }
+  /// Epochs at which the rate decays.
   std::vector<std::int64_t> milestones;
+  /// Multiplicative factor of each decay.
   double gamma;
 
  protected:
@@ -140,7 +156,9 @@ class MultiStepLR : public LRScheduler {
 /// lr *= gamma every epoch.
 class ExponentialLR : public LRScheduler {
  public:
+  /// lr = base_lr * gamma^epoch.
   ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer), gamma(gamma) { initial_step(); }
+  /// Multiplicative factor per epoch.
   double gamma;
 
  protected:
@@ -155,12 +173,15 @@ class ExponentialLR : public LRScheduler {
 /// Cosine annealing from base_lr to eta_min over T_max epochs (and back up after, as in PyTorch).
 class CosineAnnealingLR : public LRScheduler {
  public:
+  /// lr follows half a cosine from base_lr down to eta_min over T_max epochs.
   CosineAnnealingLR(Optimizer& optimizer, std::int64_t T_max, double eta_min = 0.0)
       : LRScheduler(optimizer), T_max(T_max), eta_min(eta_min) {
     if (T_max <= 0) throw std::invalid_argument("CosineAnnealingLR: T_max must be positive, got " + std::to_string(T_max));
     initial_step();
   }
+  /// Epochs of half a period.
   std::int64_t T_max;
+  /// The lowest rate.
   double eta_min;
 
  protected:
@@ -183,17 +204,17 @@ class CosineAnnealingLR : public LRScheduler {
 /// OneCycleLR's arguments after max_lr, in PyTorch's order. Give total_steps, or epochs
 /// and steps_per_epoch.
 struct OneCycleLROptions {
-  std::int64_t total_steps = 0;
-  std::int64_t epochs = 0;
-  std::int64_t steps_per_epoch = 0;
-  double pct_start = 0.3;
-  std::string anneal_strategy = "cos";  // or "linear"
-  bool cycle_momentum = true;
-  double base_momentum = 0.85;
-  double max_momentum = 0.95;
-  double div_factor = 25.0;
-  double final_div_factor = 1e4;
-  bool three_phase = false;
+  std::int64_t total_steps = 0;  ///< Steps in the cycle (or 0: epochs * steps_per_epoch).
+  std::int64_t epochs = 0;  ///< Epochs, when total_steps is 0.
+  std::int64_t steps_per_epoch = 0;  ///< Steps per epoch, when total_steps is 0.
+  double pct_start = 0.3;  ///< Fraction of the steps spent raising the rate.
+  std::string anneal_strategy = "cos";  ///< or "linear"
+  bool cycle_momentum = true;  ///< Move momentum (or beta1) opposite to the rate.
+  double base_momentum = 0.85;  ///< Momentum at the peak rate.
+  double max_momentum = 0.95;  ///< Momentum at the lowest rates.
+  double div_factor = 25.0;  ///< initial_lr = max_lr / div_factor.
+  double final_div_factor = 1e4;  ///< min_lr = initial_lr / final_div_factor.
+  bool three_phase = false;  ///< Three phases (up, back down to initial_lr, then to min_lr) instead of two.
 };
 
 /// The 1cycle policy, stepped once per batch: lr rises from max_lr / div_factor to max_lr
@@ -201,8 +222,10 @@ struct OneCycleLROptions {
 /// Adam's beta1) moves the other way between max_momentum and base_momentum.
 class OneCycleLR : public LRScheduler {
  public:
+  /// One max_lr for every group.
   OneCycleLR(Optimizer& optimizer, double max_lr, OneCycleLROptions options = {})
       : OneCycleLR(optimizer, std::vector<double>(optimizer.num_param_groups(), max_lr), std::move(options)) {}
+  /// One max_lr per group.
   OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, OneCycleLROptions options = {})
       : LRScheduler(optimizer), options(std::move(options)) {
     auto& o = this->options;
@@ -238,7 +261,9 @@ class OneCycleLR : public LRScheduler {
     }
     initial_step();
   }
+  /// The options given.
   OneCycleLROptions options;
+  /// Steps in the cycle (from the options).
   std::int64_t total_steps = 0;
 
  protected:
@@ -285,20 +310,21 @@ class OneCycleLR : public LRScheduler {
 
 /// ReduceLROnPlateau's arguments after the optimizer, in PyTorch's order.
 struct ReduceLROnPlateauOptions {
-  std::string mode = "min";  // or "max"
-  double factor = 0.1;
-  std::int64_t patience = 10;
-  double threshold = 1e-4;
-  std::string threshold_mode = "rel";  // or "abs"
-  std::int64_t cooldown = 0;
-  double min_lr = 0.0;
-  double eps = 1e-8;
+  std::string mode = "min";  ///< or "max"
+  double factor = 0.1;  ///< The rates are multiplied by this on a plateau.
+  std::int64_t patience = 10;  ///< Epochs without improvement tolerated before reducing.
+  double threshold = 1e-4;  ///< The least change that counts as an improvement.
+  std::string threshold_mode = "rel";  ///< or "abs"
+  std::int64_t cooldown = 0;  ///< Epochs to wait after a reduction before counting again.
+  double min_lr = 0.0;  ///< The rates never go below this.
+  double eps = 1e-8;  ///< Reductions smaller than this are skipped.
 };
 
 /// Multiplies the learning rates by `factor` once the metric passed to step() has not
 /// improved (by more than `threshold`) for more than `patience` epochs.
 class ReduceLROnPlateau {
  public:
+  /// ReduceLROnPlateau(optimizer, mode, factor, patience, ...), as in PyTorch.
   explicit ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options = {})
       : options(std::move(options)), optimizer_(optimizer) {
     const auto& o = this->options;
@@ -334,14 +360,17 @@ class ReduceLROnPlateau {
     last_lr_.clear();
     for (std::size_t g = 0; g < optimizer_.num_param_groups(); ++g) last_lr_.push_back(optimizer_.get_lr(g));
   }
+  /// The learning rates after the last step(), one per group.
   const std::vector<double>& get_last_lr() const noexcept { return last_lr_; }
 
+  /// best, num_bad_epochs, cooldown_counter, last_epoch and the last rates.
   SchedulerStateDict state_dict() const {
     return {{"best", best},
             {"num_bad_epochs", static_cast<double>(num_bad_epochs)},
             {"cooldown_counter", static_cast<double>(cooldown_counter)},
             {"last_epoch", static_cast<double>(last_epoch)}};
   }
+  /// Restores a state_dict(); throws std::invalid_argument if a key is missing.
   void load_state_dict(const SchedulerStateDict& s) {
     auto get = [&](const char* k) {
       auto it = s.find(k);
@@ -354,9 +383,14 @@ class ReduceLROnPlateau {
     last_epoch = static_cast<std::int64_t>(get("last_epoch"));
   }
 
+  /// The options given.
   ReduceLROnPlateauOptions options;
+  /// The best metric seen so far.
   double best;
+  ///@{
+  /// Epochs without improvement, epochs left to wait after a reduction, and step() calls.
   std::int64_t num_bad_epochs = 0, cooldown_counter = 0, last_epoch = 0;
+  ///@}
 
  private:
   double worse() const {

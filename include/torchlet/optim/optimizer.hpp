@@ -19,11 +19,14 @@ namespace torchlet::optim {
 /// parameter's index counted through the groups in order ({"step", "exp_avg", ...}),
 /// and each group's options and parameter indices.
 struct OptimizerStateDict {
+  /// One parameter group: its options and the indices of its parameters.
   struct Group {
-    std::map<std::string, double> options;  // booleans as 0 / 1; "betas.0", "betas.1" for tuples
-    std::vector<std::int64_t> params;
+    std::map<std::string, double> options;  ///< booleans as 0 / 1; "betas.0", "betas.1" for tuples
+    std::vector<std::int64_t> params;  ///< Indices of the group's parameters, counted through all groups.
   };
+  /// Per-parameter state by parameter index: name ("momentum_buffer", "exp_avg", ...) -> tensor.
   std::map<std::int64_t, std::map<std::string, Tensor>> state;
+  /// The groups, in order.
   std::vector<Group> param_groups;
 };
 
@@ -32,7 +35,9 @@ struct OptimizerStateDict {
 /// copy the defaults and change a field to override one.
 template <class Options>
 struct ParamGroup {
+  /// The group's parameters.
   std::vector<Tensor> params;
+  /// The group's options; nullopt: the optimizer's defaults.
   std::optional<Options> options = std::nullopt;
 };
 
@@ -54,6 +59,8 @@ struct OptionRef {
 
 namespace torchlet::optim {
 
+/// Base class of the optimizers (torch.optim.Optimizer): step(), zero_grad(), options by
+/// name, state_dict(). Hold any optimizer as std::unique_ptr<Optimizer> to choose one at run time.
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -80,16 +87,22 @@ class Optimizer {
     return out;
   }
 
+  /// Number of parameter groups.
   virtual std::size_t num_param_groups() const = 0;
+  /// The parameters of a group.
   virtual const std::vector<Tensor>& group_params(std::size_t group) const = 0;
   /// Whether the optimizer has an option of this name ("momentum", "betas.0", ...).
   virtual bool has_option(const std::string& name) const = 0;
   /// The option `name` of a group (param_groups[group][name]); throws std::out_of_range if absent.
   virtual double get_option(std::size_t group, const std::string& name) const = 0;
+  /// Sets the option `name` of a group (param_groups[group][name] = value); throws std::out_of_range if absent.
   virtual void set_option(std::size_t group, const std::string& name, double value) = 0;
+  /// The learning rate of a group.
   double get_lr(std::size_t group = 0) const { return get_option(group, "lr"); }
+  /// Sets the learning rate of a group (what the schedulers do).
   void set_lr(std::size_t group, double lr) { set_option(group, "lr", lr); }
 
+  /// Options and per-parameter state, as PyTorch's optimizer.state_dict().
   virtual OptimizerStateDict state_dict() const = 0;
   /// Restores options and state saved by state_dict(); the groups must have the same
   /// sizes and the state the parameters' shapes, else throws and changes nothing.
@@ -107,8 +120,11 @@ class Optimizer {
 template <class Options, class State>
 class OptimizerBase : public Optimizer {
  public:
+  /// A parameter group with its options.
   struct Group {
+    /// The group's parameters.
     std::vector<Tensor> params;
+    /// The group's options.
     Options options;
   };
   /// The groups, as in PyTorch: opt.param_groups[0].options.lr = 0.01.
@@ -137,24 +153,31 @@ class OptimizerBase : public Optimizer {
     state_.emplace_back(param_groups.back().params.size());
   }
 
+  /// "SGD", "Adam", ...
   std::string name() const override { return name_; }
+  /// Number of parameter groups.
   std::size_t num_param_groups() const override { return param_groups.size(); }
+  /// The parameters of group g.
   const std::vector<Tensor>& group_params(std::size_t g) const override { return group_at(g).params; }
+  /// Whether Options has a field of this name.
   bool has_option(const std::string& key) const override {
     Options o = defaults;
     for (auto& f : o.fields())
       if (key == f.name) return true;
     return false;
   }
+  /// The option `key` of group g; throws std::out_of_range if there is none.
   double get_option(std::size_t g, const std::string& key) const override {
     Options o = group_at(g).options;
     return field(o, key).get();
   }
+  /// Sets the option `key` of group g; throws std::out_of_range if there is none.
   void set_option(std::size_t g, const std::string& key, double value) override {
     group_at(g);
     field(param_groups[g].options, key).set(value);
   }
 
+  /// Options and per-parameter state, as PyTorch's optimizer.state_dict().
   OptimizerStateDict state_dict() const override {
     OptimizerStateDict out;
     std::int64_t index = 0;
@@ -177,6 +200,7 @@ class OptimizerBase : public Optimizer {
     return out;
   }
 
+  /// Restores a state_dict(); throws (changing nothing) if groups or shapes differ.
   void load_state_dict(const OptimizerStateDict& dict) override {
     if (dict.param_groups.size() != param_groups.size())
       throw std::invalid_argument(name() + "::load_state_dict: the state has " + std::to_string(dict.param_groups.size()) +
@@ -220,11 +244,13 @@ class OptimizerBase : public Optimizer {
   }
 
  protected:
+  /// One group of `params` with `options`.
   OptimizerBase(std::string name, std::vector<Tensor> params, Options options)
       : defaults(options), name_(std::move(name)) {
     defaults.check(name_);
     add_param_group({std::move(params), std::nullopt});
   }
+  /// Several groups; those without options take `options` (the defaults).
   OptimizerBase(std::string name, std::vector<ParamGroup<Options>> groups, Options options)
       : defaults(options), name_(std::move(name)) {
     defaults.check(name_);

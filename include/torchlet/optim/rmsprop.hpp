@@ -12,18 +12,20 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.RMSprop's arguments.
 struct RMSpropOptions {
-  double lr = 1e-2;
-  double alpha = 0.99;
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  double momentum = 0.0;
-  bool centered = false;
-  bool maximize = false;
+  double lr = 1e-2;  ///< Learning rate.
+  double alpha = 0.99;  ///< Smoothing constant of the running average of the squared gradient.
+  double eps = 1e-8;  ///< Added to the denominator.
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
+  double momentum = 0.0;  ///< Momentum factor.
+  bool centered = false;  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
+  bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
+  /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() {
     return {{"lr", &lr},       {"alpha", &alpha},   {"eps", &eps}, {"weight_decay", &weight_decay},
             {"momentum", &momentum}, {"centered", nullptr, &centered}, {"maximize", nullptr, &maximize}};
   }
+  /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const {
     if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
     if (!(eps >= 0)) throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(eps));
@@ -33,9 +35,14 @@ struct RMSpropOptions {
   }
 };
 
+/// RMSprop's per-parameter state (PyTorch's state[p]).
 struct RMSpropState {
-  std::int64_t step = 0;
+  std::int64_t step = 0;  ///< Updates made so far.
+  ///@{
+  /// Running averages of the squared gradient, the momentum buffer, the averaged gradient (centered); each of the parameter's shape.
   Tensor square_avg, momentum_buffer, grad_avg;
+  ///@}
+  /// The state under PyTorch's names ("step", "square_avg", ...).
   std::map<std::string, Tensor> to_map() const {
     if (!square_avg.defined()) return {};
     std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))}, {"square_avg", square_avg}};
@@ -43,6 +50,7 @@ struct RMSpropState {
     if (grad_avg.defined()) m["grad_avg"] = grad_avg;
     return m;
   }
+  /// Reads back what to_map() wrote.
   static RMSpropState from_map(const std::map<std::string, Tensor>& m) {
     RMSpropState s;
     auto get = [&](const char* k) { auto it = m.find(k); return it == m.end() ? Tensor{} : it->second; };
@@ -54,10 +62,13 @@ struct RMSpropState {
   }
 };
 
+/// torch.optim.RMSprop.
 class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
  public:
+  /// optim::RMSprop opt(model.parameters(), {.lr = 1e-2});
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {})
       : OptimizerBase("RMSprop", std::move(params), options) {}
+  /// Parameter groups, each with its own options or the defaults.
   RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups, RMSpropOptions defaults = {})
       : OptimizerBase("RMSprop", std::move(groups), defaults) {}
 

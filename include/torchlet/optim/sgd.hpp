@@ -11,17 +11,19 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.SGD's arguments.
 struct SGDOptions {
-  double lr = 1e-3;
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
-  bool maximize = false;
+  double lr = 1e-3;  ///< Learning rate.
+  double momentum = 0.0;  ///< Momentum factor.
+  double dampening = 0.0;  ///< Dampening of the momentum.
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
+  bool nesterov = false;  ///< Nesterov momentum (needs momentum > 0 and no dampening).
+  bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
+  /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() {
     return {{"lr", &lr},         {"momentum", &momentum},           {"dampening", &dampening},
             {"weight_decay", &weight_decay}, {"nesterov", nullptr, &nesterov}, {"maximize", nullptr, &maximize}};
   }
+  /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const {
     if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
     if (!(momentum >= 0)) throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
@@ -31,12 +33,15 @@ struct SGDOptions {
   }
 };
 
+/// SGD's per-parameter state (PyTorch's state[p]).
 struct SGDState {
-  Tensor momentum_buffer;
+  Tensor momentum_buffer;  ///< The momentum buffer, of the parameter's shape (undefined before the first step or without momentum).
+  /// The state under PyTorch's names ("momentum_buffer").
   std::map<std::string, Tensor> to_map() const {
     if (!momentum_buffer.defined()) return {};
     return {{"momentum_buffer", momentum_buffer}};
   }
+  /// Reads back what to_map() wrote.
   static SGDState from_map(const std::map<std::string, Tensor>& m) {
     SGDState s;
     if (auto it = m.find("momentum_buffer"); it != m.end()) s.momentum_buffer = it->second;
@@ -44,6 +49,7 @@ struct SGDState {
   }
 };
 
+/// torch.optim.SGD, with momentum, dampening, Nesterov, weight decay.
 class SGD : public OptimizerBase<SGDOptions, SGDState> {
  public:
   /// optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});

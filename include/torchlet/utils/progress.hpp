@@ -10,9 +10,11 @@
 
 namespace torchlet::utils {
 
+/// A range wrapper drawing a progress line on stderr as it is iterated (see utils::progress).
 template <class R>
 class Progress {
  public:
+  /// Wraps `range` of `total` items; draws only when `enabled`.
   Progress(R& range, std::size_t total, std::string desc, bool enabled)
       : range_(range), total_(total), desc_(std::move(desc)), enabled_(enabled) {}
   ~Progress() {
@@ -24,16 +26,22 @@ class Progress {
   /// Text shown after the bar, e.g. "loss=0.4123".
   void set_postfix(std::string s) { postfix_ = std::move(s); }
 
+  /// Iterates the wrapped range and redraws the line after each item.
   class iterator {
    public:
+    /// The wrapped range's iterator.
     using inner = decltype(std::begin(std::declval<R&>()));
+    /// Wraps the range's iterator it.
     iterator(Progress* p, inner it) : p_(p), it_(std::move(it)) {}
+    /// The wrapped range's element.
     decltype(auto) operator*() const { return *it_; }
+    /// Advances and redraws (at most every 100 ms).
     iterator& operator++() {
       ++it_;
       p_->tick();
       return *this;
     }
+    /// Compares with the wrapped range's end (or sentinel).
     template <class S>
     bool operator!=(const S& end) const { return it_ != end; }
 
@@ -41,11 +49,13 @@ class Progress {
     Progress* p_;
     inner it_;
   };
+  /// Starts counting and timing; begins the wrapped range.
   iterator begin() {
     start_ = last_ = std::chrono::steady_clock::now();
     count_ = 0;
     return iterator(this, std::begin(range_));
   }
+  /// The wrapped range's end.
   auto end() { return std::end(range_); }
 
  private:
