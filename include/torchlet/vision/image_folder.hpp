@@ -31,22 +31,28 @@
 
 namespace torchlet::vision {
 
+/// ImageFolder's arguments after root, in torchvision's order (plus the read mode).
 struct ImageFolderOptions {
   /// ByteTensor [C, H, W] -> Tensor; empty: ToTensor.
   ImageTransform transform = {};
-  std::function<std::int64_t(std::int64_t)> target_transform = {};
+  std::function<std::int64_t(std::int64_t)> target_transform = {};  ///< Applied to the class index; empty: none.
   /// Accepted file name endings, compared case-insensitively (torchvision's IMG_EXTENSIONS
   /// that stb decodes, plus .tga and .gif).
   std::vector<std::string> extensions = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tga", ".gif"};
-  ImageReadMode mode = ImageReadMode::RGB;
+  ImageReadMode mode = ImageReadMode::RGB;  ///< Channels the files are decoded to (RGB by default, as torchvision's loader).
   /// Reads one file; empty: read_image(path, mode).
   std::function<ByteTensor(const std::string&)> loader = {};
 };
 
+/// torchvision.datasets.ImageFolder: root/class_name/file_name as samples (image, class index),
+/// classes from the sorted folder names. Images are read and decoded in operator[].
 class ImageFolder {
  public:
+  /// One sample: (transform(image), class index).
   using sample_type = std::pair<Tensor, std::int64_t>;
 
+  /// Lists root's class folders and their image files (sorted as torchvision sorts them);
+  /// throws DatasetNotFoundError for a missing root, no class folder, or a class without images.
   explicit ImageFolder(const std::string& root, ImageFolderOptions options = {})
       : root_(root), options_(std::move(options)) {
     namespace fs = std::filesystem;
@@ -80,6 +86,7 @@ class ImageFolder {
     for (auto& s : samples) targets.push_back(s.second);
   }
 
+  /// Number of images.
   std::size_t size() const noexcept { return samples.size(); }
 
   /// Reads, decodes and transforms image i; throws std::out_of_range past the end and
@@ -102,6 +109,7 @@ class ImageFolder {
     for (std::size_t i = 0; i < classes_.size(); ++i) m.emplace(classes_[i], static_cast<std::int64_t>(i));
     return m;
   }
+  /// The root directory given.
   const std::string& root() const noexcept { return root_; }
 
   /// (path, class index) of every sample, in dataset order (dataset.samples / .imgs).

@@ -34,22 +34,31 @@ namespace torchlet::vision {
 
 /// Options of the MNIST-style datasets, in torchvision's argument order.
 struct MNISTOptions {
-  bool train = true;
+  bool train = true;  ///< The training split (train-*) or the test split (t10k-*).
   /// ByteTensor [H, W] -> Tensor; empty: ToTensor.
   ImageTransform transform = {};
-  std::function<std::int64_t(std::int64_t)> target_transform = {};
+  std::function<std::int64_t(std::int64_t)> target_transform = {};  ///< Applied to the label; empty: none.
 };
 
+/// torchvision.datasets.MNIST read from its IDX files (raw or .gz) in `root` (or root/MNIST/raw):
+/// sample i is (transform(data[i]), target_transform(targets[i])), a Tensor and a class index.
 class MNIST {
  public:
+  /// One sample: (image, class index).
   using sample_type = std::pair<Tensor, std::int64_t>;
+  /// A batch made by get_batch: images [B, C, H, W], labels [B].
   using batch_type = std::pair<Tensor, LongTensor>;
 
+  /// Loads the split `options.train` from root; throws DatasetNotFoundError naming the files it looked for.
   explicit MNIST(const std::string& root, MNISTOptions options = {}) : MNIST(root, std::move(options), "MNIST") {}
   virtual ~MNIST() = default;
+  /// Copies share the loaded data.
   MNIST(const MNIST&) = default;
+  /// Moves the dataset.
   MNIST(MNIST&&) = default;
+  /// Copies share the loaded data.
   MNIST& operator=(const MNIST&) = default;
+  /// Moves the dataset.
   MNIST& operator=(MNIST&&) = default;
 
   /// Number of samples (len(dataset)).
@@ -113,12 +122,14 @@ class MNIST {
         std::memcpy(images.data() + static_cast<std::int64_t>(k) * per, x.contiguous().data(), sizeof(float) * per);
     }
   }
+  /// The samples at `indices`, collated: images [B, C, H, W], labels [B] (what a DataLoader uses).
   batch_type get_batch(std::span<const std::size_t> indices) const {
     batch_type out;
     get_batch(indices, out.first, out.second);
     return out;
   }
 
+  /// Whether this is the training split.
   bool train() const noexcept { return options_.train; }
   /// Class names, as torchvision spells them.
   virtual const std::vector<std::string>& classes() const {
@@ -148,6 +159,7 @@ class MNIST {
   }
 
  protected:
+  /// Loads the split of `options` from root for a dataset named `name`.
   MNIST(const std::string& root, MNISTOptions options, std::string name)
       : options_(std::move(options)), name_(std::move(name)) {
     const auto [img_name, lbl_name] = file_names(options_.train);
@@ -155,13 +167,18 @@ class MNIST {
   }
   /// Explicit files (IDXDataset): images of rank `rank` (3: [N, H, W]; 0: 3 or 4).
   struct Files {
+    ///@{
+    /// Paths of the images and labels files.
     std::string images, labels;
+    ///@}
   };
+  /// Loads explicit files for a dataset named `name`.
   MNIST(const Files& files, MNISTOptions options, std::string name)
       : options_(std::move(options)), name_(std::move(name)) {
     load(files.images, files.labels, 0);
   }
 
+  /// "MNIST", "FashionMNIST", ...: used in messages and reprs.
   const std::string& dataset_name() const noexcept { return name_; }
 
  private:
@@ -274,6 +291,7 @@ class MNIST {
 /// Fashion-MNIST: the same file layout as MNIST, with clothing classes.
 class FashionMNIST : public MNIST {
  public:
+  /// Loads the split `options.train` from root (Debian: /usr/share/datasets/fashion-mnist).
   explicit FashionMNIST(const std::string& root, MNISTOptions options = {})
       : MNIST(root, std::move(options), "FashionMNIST") {}
   const std::vector<std::string>& classes() const override {
@@ -286,6 +304,7 @@ class FashionMNIST : public MNIST {
 /// Kuzushiji-MNIST: the same file layout, with cursive hiragana classes (romanised).
 class KMNIST : public MNIST {
  public:
+  /// Loads the split `options.train` from root.
   explicit KMNIST(const std::string& root, MNISTOptions options = {}) : MNIST(root, std::move(options), "KMNIST") {}
   const std::vector<std::string>& classes() const override {
     static const std::vector<std::string> names{"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"};
@@ -298,6 +317,7 @@ class KMNIST : public MNIST {
 /// K = largest label + 1.
 class IDXDataset : public MNIST {
  public:
+  /// Loads the two IDX files.
   IDXDataset(const std::string& images_file, const std::string& labels_file, MNISTOptions options = {})
       : MNIST(Files{images_file, labels_file}, std::move(options), "IDXDataset") {
     std::int64_t k = 0;

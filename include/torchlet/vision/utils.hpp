@@ -25,13 +25,13 @@ namespace torchlet::vision::utils {
 
 /// make_grid's arguments, in torchvision's order.
 struct MakeGridOptions {
-  std::int64_t nrow = 8;
-  std::int64_t padding = 2;
+  std::int64_t nrow = 8;  ///< Images per row.
+  std::int64_t padding = 2;  ///< Pixels between images and around the grid.
   /// Shift to [0, 1] by the min and max of the batch (or of value_range, or of each image).
   bool normalize = false;
-  std::optional<std::pair<double, double>> value_range = std::nullopt;
-  bool scale_each = false;
-  double pad_value = 0.0;
+  std::optional<std::pair<double, double>> value_range = std::nullopt;  ///< The (low, high) normalize maps to [0, 1]; nullopt: the batch's min and max.
+  bool scale_each = false;  ///< Normalise each image by its own min and max.
+  double pad_value = 0.0;  ///< Value of the padding pixels.
 };
 
 namespace detail {
@@ -164,9 +164,12 @@ inline std::uint16_t glyph(char c) {
 
 /// Where and how draw_text writes.
 struct TextOptions {
+  ///@{
+  /// Top-left corner, in pixels.
   std::int64_t x = 0, y = 0;          // top-left corner, in pixels
-  std::vector<double> color = {1.0};  // one value per channel, or one for all
-  std::int64_t scale = 1;             // each font pixel becomes scale x scale pixels
+  ///@}
+  std::vector<double> color = {1.0};  ///< one value per channel, or one for all
+  std::int64_t scale = 1;             ///< each font pixel becomes scale x scale pixels
 };
 
 /// Writes `text` into an image [C, H, W] or [H, W] in place with a 3 x 5 pixel font

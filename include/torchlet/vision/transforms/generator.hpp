@@ -61,6 +61,7 @@ inline Generator& current_generator() {
 /// `gen` must outlive the guard. Not copyable or movable (a scope guard).
 class GeneratorGuard {
  public:
+  /// Installs gen until the guard is destroyed.
   explicit GeneratorGuard(Generator& gen) noexcept : previous_(detail::installed_generator()) {
     detail::installed_generator() = &gen;
   }
