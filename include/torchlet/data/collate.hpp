@@ -42,7 +42,9 @@ class CollateError : public ShapeError {
   CollateError(std::string field, std::string problem)
       : ShapeError("default_collate: " + (field.empty() ? std::string() : "field " + field + ": ") + problem),
         field_(std::move(field)), problem_(std::move(problem)) {}
+  /// Where in the sample the problem is ("" for the sample itself, "[1]", "['image']", ...).
   const std::string& field() const noexcept { return field_; }
+  /// What went wrong.
   const std::string& problem() const noexcept { return problem_; }
 
  private:

@@ -100,9 +100,12 @@ inline std::string type_name(const std::type_info& t) {
 
 }  // namespace detail
 
+/// A type-erased collate_fn for DataLoaderOptions: any callable taking the batch's samples
+/// (see the accepted signatures above). Empty (false): default_collate.
 class CollateFn {
  public:
   CollateFn() = default;
+  /// Wraps a collate function; a callable of another signature is a compile error naming the accepted ones.
   template <class F>
     requires(!std::same_as<std::decay_t<F>, CollateFn>)
   CollateFn(F&& f) {
@@ -128,6 +131,7 @@ class CollateFn {
     }
   }
 
+  /// Whether a function is held.
   explicit operator bool() const noexcept { return fn_ != nullptr; }
 
   /// The callable as B(std::vector<S>&); throws std::invalid_argument naming both

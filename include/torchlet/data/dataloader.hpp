@@ -117,7 +117,9 @@ class BasicDataLoader {
   using Epoch = std::conditional_t<kMap || kIterable, detail::LoaderEpoch<Core, Batch>, NullEpoch>;
 
  public:
+  /// One sample of the dataset (what dataset[i] returns, without cv/ref).
   using sample_type = detail::loader_sample_t<dataset_type>;
+  /// One batch (default_collate's result unless a collate_fn says otherwise).
   using batch_type = Batch;
 
   /// Holds an lvalue dataset by reference and an rvalue one by value.
@@ -128,6 +130,7 @@ class BasicDataLoader {
   }
   BasicDataLoader(const BasicDataLoader&) = delete;
   BasicDataLoader& operator=(const BasicDataLoader&) = delete;
+  /// Moves the loader (its dataset, options and running epochs).
   BasicDataLoader(BasicDataLoader&&) noexcept = default;
   BasicDataLoader& operator=(BasicDataLoader&&) = delete;
   /// Stops and joins the workers of every epoch still running.
@@ -140,20 +143,26 @@ class BasicDataLoader {
   /// objects; the epoch (and its workers) ends with the last copy.
   class iterator {
    public:
+    ///@{
+    /// Iterator types (C++20 input iterator; also a legacy input iterator).
     using value_type = Batch;
     using reference = Batch&;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
     using iterator_category = std::input_iterator_tag;
+    ///@}
 
     iterator() = default;
     /// The current batch (loaded, or waited for, on first access).
     reference operator*() const { return checked().current(); }
+    /// Loads the next batch (or, with workers, takes the next one they prepared).
     iterator& operator++() {
       checked().advance();
       return *this;
     }
+    /// Loads the next batch.
     void operator++(int) { ++*this; }
+    /// True after the last batch of the epoch.
     friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.epoch_ || it.epoch_->at_end(); }
 
    private:
@@ -178,6 +187,7 @@ class BasicDataLoader {
       return iterator();
     }
   }
+  /// The end of an epoch.
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// len(loader): batches per epoch. Throws std::logic_error when it cannot be known (a
@@ -196,9 +206,11 @@ class BasicDataLoader {
     }
   }
 
+  /// The options given.
   const DataLoaderOptions& options() const noexcept { return options_; }
   /// loader.dataset
   dataset_type& dataset() noexcept { return core_->dataset; }
+  /// The dataset (held by reference for an lvalue, by value for an rvalue).
   const dataset_type& dataset() const noexcept { return core_->dataset; }
 
  private:

@@ -79,6 +79,7 @@ class AnySampler {
   /// One pass over the indices: next(i) stores the next index in i, false at the end.
   struct Cursor {
     virtual ~Cursor() = default;
+    /// Stores the next index in `index`; false at the end of the pass.
     virtual bool next(std::size_t& index) = 0;
   };
 
@@ -88,6 +89,7 @@ class AnySampler {
     requires(!std::same_as<std::remove_cvref_t<S>, AnySampler> && Sampler<std::remove_reference_t<S>>)
   AnySampler(S&& sampler) : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
 
+  /// Whether a sampler is held.
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   /// Starts a pass (calls the sampler's begin()).
   std::unique_ptr<Cursor> start() const { return checked().start(); }
@@ -97,16 +99,23 @@ class AnySampler {
   /// An input iterator over one pass, so an AnySampler is itself a Sampler.
   class iterator {
    public:
+    ///@{
+    /// Iterator types (C++20 input iterator).
     using value_type = std::size_t;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
+    ///@}
     iterator() = default;
+    /// The current index.
     std::size_t operator*() const { return value_; }
+    /// Moves to the next index.
     iterator& operator++() {
       done_ = !cursor_->next(value_);
       return *this;
     }
+    /// Moves to the next index.
     void operator++(int) { ++*this; }
+    /// True after the last index.
     friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.done_; }
 
    private:
@@ -116,7 +125,9 @@ class AnySampler {
     std::size_t value_ = 0;
     bool done_ = true;
   };
+  /// Starts a pass.
   iterator begin() const { return iterator(start()); }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
@@ -160,6 +171,7 @@ class AnyBatchSampler {
   /// One pass: next(batch) replaces batch's contents with the next list, false at the end.
   struct Cursor {
     virtual ~Cursor() = default;
+    /// Stores the next batch of indices in `batch`; false at the end of the pass.
     virtual bool next(std::vector<std::size_t>& batch) = 0;
   };
 
@@ -170,7 +182,9 @@ class AnyBatchSampler {
              BatchSamplerRange<std::remove_reference_t<S>>)
   AnyBatchSampler(S&& sampler) : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
 
+  /// Whether a batch sampler is held.
   explicit operator bool() const noexcept { return impl_ != nullptr; }
+  /// Starts a pass (calls the batch sampler's begin()).
   std::unique_ptr<Cursor> start() const { return checked().start(); }
   /// Number of batches per pass, or nullopt if the batch sampler has no size().
   std::optional<std::size_t> size() const { return checked().size(); }

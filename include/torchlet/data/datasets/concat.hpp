@@ -19,6 +19,7 @@
 
 namespace torchlet::data {
 
+/// torch.utils.data.ConcatDataset: the datasets one after the other; samples must have one type.
 template <class... Ds>
 class ConcatDataset {
   static_assert(sizeof...(Ds) > 0, "ConcatDataset: datasets should not be an empty list");
@@ -27,17 +28,21 @@ class ConcatDataset {
   using first_type = std::remove_reference_t<std::tuple_element_t<0, std::tuple<Ds...>>>;
 
  public:
+  /// The type of one sample (that of the first dataset).
   using sample_type = sample_t<first_type>;
   static_assert((std::is_same_v<sample_t<std::remove_reference_t<Ds>>, sample_type> && ...),
                 "ConcatDataset: all datasets must have the same sample type");
 
+  /// Holds lvalue datasets by reference and rvalues by value.
   explicit ConcatDataset(Ds&&... datasets) : datasets_(std::forward<Ds>(datasets)...) {
     std::size_t total = 0, k = 0;
     std::apply([&](const auto&... d) { ((cumulative_sizes_[k++] = total += static_cast<std::size_t>(d.size())), ...); },
                datasets_);
   }
 
+  /// The sum of the sizes.
   std::size_t size() const noexcept { return cumulative_sizes_.back(); }
+  /// Sample i of the concatenation; throws std::out_of_range past the end.
   sample_type operator[](std::size_t i) const {
     if (i >= size())
       throw std::out_of_range("ConcatDataset: index " + std::to_string(i) + " is out of range for a dataset of " +
@@ -48,6 +53,7 @@ class ConcatDataset {
   }
   /// End of each dataset in the concatenation (PyTorch's cumulative_sizes).
   const std::array<std::size_t, sizeof...(Ds)>& cumulative_sizes() const noexcept { return cumulative_sizes_; }
+  /// The datasets.
   const std::tuple<Ds...>& datasets() const noexcept { return datasets_; }
 
  private:

@@ -14,12 +14,14 @@
 
 namespace torchlet::data {
 
+/// torch.utils.data.Subset: the samples of a dataset at the given indices.
 template <class D>
 class Subset {
   static_assert(Dataset<std::remove_reference_t<D>>,
                 "Subset<D>: D must be a Dataset (size() and operator[](std::size_t))");
 
  public:
+  /// The wrapped dataset's type.
   using dataset_type = std::remove_reference_t<D>;
 
   /// Every index must be < dataset.size().
@@ -32,7 +34,9 @@ class Subset {
                                 " is out of range for a dataset of " + std::to_string(n) + " samples");
   }
 
+  /// Number of indices.
   std::size_t size() const noexcept { return indices_.size(); }
+  /// dataset[indices[i]]; throws std::out_of_range for i past the end.
   decltype(auto) operator[](std::size_t i) const {
     if (i >= indices_.size())
       throw std::out_of_range("Subset: index " + std::to_string(i) + " is out of range for a subset of " +
@@ -55,6 +59,7 @@ class Subset {
 
   /// subset.dataset and subset.indices in PyTorch.
   const dataset_type& dataset() const noexcept { return dataset_; }
+  /// The indices.
   const std::vector<std::size_t>& indices() const noexcept { return indices_; }
 
  private:

@@ -21,11 +21,14 @@
 
 namespace torchlet::data {
 
+/// torch.utils.data.TensorDataset: sample i is (t0[i], t1[i], ...), a tuple of tensors;
+/// all tensors share their size along dim 0.
 template <class... Ts>
 class TensorDataset {
   static_assert(sizeof...(Ts) > 0, "TensorDataset needs at least one tensor");
 
  public:
+  /// One sample: the i-th slice of each tensor.
   using sample_type = std::tuple<BasicTensor<Ts>...>;
 
   /// All tensors must have at least one dimension and the same size along dim 0.
@@ -72,6 +75,7 @@ class TensorDataset {
     return std::apply([&](const auto&... t) { return sample_type{gather(t, indices)...}; }, tensors_);
   }
 
+  /// The tensors.
   const std::tuple<BasicTensor<Ts>...>& tensors() const noexcept { return tensors_; }
 
  private:

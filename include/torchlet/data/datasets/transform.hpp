@@ -19,6 +19,8 @@
 
 namespace torchlet::data {
 
+/// What data::transform(dataset, fn) returns: a lazy view whose sample i is fn(dataset[i])
+/// (or, for an iterable dataset, whose items are fn(item)).
 template <class D, class F>
 class TransformDataset {
   using dataset_type = std::remove_reference_t<D>;
@@ -29,14 +31,17 @@ class TransformDataset {
                 "dataset (begin()/end())");
 
  public:
+  /// Holds an lvalue dataset by reference and an rvalue one by value.
   TransformDataset(D&& dataset, F fn) : dataset_(std::forward<D>(dataset)), fn_(std::move(fn)) {}
 
   // ---- map-style ----
+  /// The wrapped dataset's size (map-style datasets only).
   std::size_t size() const
     requires detail::has_size<held_type>
   {
     return static_cast<std::size_t>(dataset_.size());
   }
+  /// fn(dataset[i]) (map-style datasets only).
   decltype(auto) operator[](std::size_t i) const
     requires Dataset<dataset_type>
   {
@@ -44,20 +49,29 @@ class TransformDataset {
   }
 
   // ---- iterable ----
+  /// Iterates an iterable dataset, mapping each item through fn.
   template <class It>
   class iterator {
    public:
+    ///@{
+    /// Iterator types (C++20 input iterator).
     using value_type = std::remove_cvref_t<std::invoke_result_t<const F&, decltype(*std::declval<It&>())>>;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
+    ///@}
     iterator() = default;
+    /// Wraps the dataset's iterator.
     iterator(It it, const F* fn) : it_(std::move(it)), fn_(fn) {}
+    /// fn(*it).
     decltype(auto) operator*() const { return std::invoke(*fn_, *it_); }
+    /// Advances the wrapped iterator.
     iterator& operator++() {
       ++it_;
       return *this;
     }
+    /// Advances the wrapped iterator.
     void operator++(int) { ++*this; }
+    /// At the wrapped dataset's end.
     template <class S>
       requires(!std::same_as<S, iterator>)
     friend bool operator==(const iterator& a, const S& end) { return !(a.it_ != end); }
@@ -66,17 +80,20 @@ class TransformDataset {
     It it_{};
     const F* fn_ = nullptr;
   };
+  /// Starts iterating an iterable dataset.
   auto begin()
     requires IterableDataset<dataset_type>
   {
     return iterator<decltype(dataset_.begin())>(dataset_.begin(), &fn_);
   }
+  /// The wrapped dataset's end.
   auto end()
     requires IterableDataset<dataset_type>
   {
     return dataset_.end();
   }
 
+  /// The wrapped dataset.
   const dataset_type& dataset() const noexcept { return dataset_; }
 
  private:

@@ -18,6 +18,8 @@
 
 namespace torchlet::data {
 
+/// torch.utils.data.BatchSampler: groups a sampler's indices into lists of batch_size
+/// (the last one shorter unless drop_last).
 template <class S>
 class BatchSampler {
   static_assert(Sampler<std::remove_reference_t<S>>,
@@ -27,20 +29,27 @@ class BatchSampler {
   using inner_sentinel = decltype(std::declval<sampler_type&>().end());
 
  public:
+  /// Holds an lvalue sampler by reference and an rvalue one by value; batch_size > 0.
   BatchSampler(S&& sampler, std::size_t batch_size, bool drop_last)
       : sampler_(std::forward<S>(sampler)), batch_size_(batch_size), drop_last_(drop_last) {
     if (batch_size == 0)
       throw std::invalid_argument("BatchSampler: batch_size should be a positive integer value, but got batch_size=0");
   }
 
+  /// Yields one std::vector<std::size_t> of indices per batch.
   class iterator {
    public:
+    ///@{
+    /// Iterator types (C++20 input iterator).
     using value_type = std::vector<std::size_t>;
     using reference = const std::vector<std::size_t>&;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
+    ///@}
     iterator() = default;
+    /// The current batch of indices.
     reference operator*() const { return batch_; }
+    /// Gathers the next batch.
     iterator& operator++() {
       batch_.clear();
       while (batch_.size() < size_ && it_ != end_) {
@@ -50,7 +59,9 @@ class BatchSampler {
       done_ = batch_.empty() || (drop_last_ && batch_.size() < size_);
       return *this;
     }
+    /// Gathers the next batch.
     void operator++(int) { ++*this; }
+    /// True after the last batch.
     friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.done_; }
 
    private:
@@ -69,6 +80,7 @@ class BatchSampler {
 
   /// Starts a pass of the underlying sampler.
   iterator begin() { return iterator(sampler_.begin(), sampler_.end(), batch_size_, drop_last_); }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// Number of batches per pass; throws std::logic_error if the sampler's length is unknown.
@@ -77,8 +89,11 @@ class BatchSampler {
     if (!n) throw std::logic_error("BatchSampler: size(): the sampler has no size()");
     return drop_last_ ? *n / batch_size_ : (*n + batch_size_ - 1) / batch_size_;
   }
+  /// Indices per batch.
   std::size_t batch_size() const noexcept { return batch_size_; }
+  /// Whether a last, shorter batch is dropped.
   bool drop_last() const noexcept { return drop_last_; }
+  /// The wrapped sampler.
   sampler_type& sampler() noexcept { return sampler_; }
 
  private:

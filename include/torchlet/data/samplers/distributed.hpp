@@ -22,15 +22,18 @@ namespace torchlet::data {
 
 /// DistributedSampler's options, in PyTorch's argument order.
 struct DistributedSamplerOptions {
-  std::size_t num_replicas = 1;
-  std::size_t rank = 0;
-  bool shuffle = true;
-  std::uint64_t seed = 0;
-  bool drop_last = false;
+  std::size_t num_replicas = 1;  ///< Number of processes (replicas) the dataset is split between.
+  std::size_t rank = 0;  ///< This replica's rank, in [0, num_replicas).
+  bool shuffle = true;  ///< Shuffle (seeded with seed + epoch) before splitting.
+  std::uint64_t seed = 0;  ///< Base seed of the shuffle; the same on every replica.
+  bool drop_last = false;  ///< Drop the tail that does not divide evenly, instead of padding by repeating indices.
 };
 
+/// torch.utils.data.DistributedSampler: this rank's share of the indices (every num_replicas-th
+/// of the (shuffled, padded) list, starting at rank).
 class DistributedSampler {
  public:
+  /// For a dataset of n samples.
   DistributedSampler(std::size_t n, DistributedSamplerOptions options) : n_(n), o_(options) {
     if (o_.num_replicas == 0)
       throw std::invalid_argument("DistributedSampler: num_replicas should be a positive integer, but got 0");
@@ -43,6 +46,7 @@ class DistributedSampler {
     else
       num_samples_ = (n + r - 1) / r;  // ceil(n / r)
   }
+  /// For a dataset's size().
   template <class D>
     requires Dataset<const D>
   DistributedSampler(const D& dataset, DistributedSamplerOptions options)
@@ -50,6 +54,7 @@ class DistributedSampler {
 
   /// The epoch seeds this pass's shuffle (seed + epoch): call it at the start of each epoch.
   void set_epoch(std::uint64_t epoch) noexcept { epoch_ = epoch; }
+  /// The epoch set by set_epoch.
   std::uint64_t epoch() const noexcept { return epoch_; }
 
   /// This rank's indices for the current epoch.
@@ -72,10 +77,13 @@ class DistributedSampler {
     return mine;
   }
 
+  /// Starts a pass over this rank's indices.
   auto begin() const { return detail::PassIterator<State>(std::make_shared<State>(State{indices()})); }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
   /// Indices per pass on this rank (the same on every rank).
   std::size_t size() const noexcept { return num_samples_; }
+  /// The options given.
   const DistributedSamplerOptions& options() const noexcept { return o_; }
 
  private:

@@ -18,7 +18,7 @@ namespace torchlet::data {
 
 /// RandomSampler's options, in torch.utils.data.RandomSampler's argument order.
 struct RandomSamplerOptions {
-  bool replacement = false;
+  bool replacement = false;  ///< Draw with replacement (num_samples draws) instead of a permutation.
   /// Indices per pass; unset: n.
   std::optional<std::size_t> num_samples = std::nullopt;
   /// Seed of the sampler's own generator (PyTorch's `generator`), which then advances from
@@ -26,8 +26,11 @@ struct RandomSamplerOptions {
   std::optional<std::uint64_t> seed = std::nullopt;
 };
 
+/// torch.utils.data.RandomSampler: a new random permutation of 0 .. n - 1 each pass (or
+/// num_samples draws with replacement).
 class RandomSampler {
  public:
+  /// For n samples.
   explicit RandomSampler(std::size_t n, RandomSamplerOptions options = {})
       : n_(n), replacement_(options.replacement), num_samples_(options.num_samples.value_or(n)) {
     if (num_samples_ == 0)
@@ -38,6 +41,7 @@ class RandomSampler {
                                   " indices from an empty dataset");
     if (options.seed) gen_.emplace(*options.seed);
   }
+  /// For a dataset's size().
   template <class D>
     requires Dataset<const D>
   explicit RandomSampler(const D& dataset, RandomSamplerOptions options = {})
@@ -47,9 +51,11 @@ class RandomSampler {
   auto begin() {
     return detail::PassIterator<State>(std::make_shared<State>(n_, num_samples_, replacement_, detail::pass_seed(gen_)));
   }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
   /// len(sampler): num_samples.
   std::size_t size() const noexcept { return num_samples_; }
+  /// Whether indices are drawn with replacement.
   bool replacement() const noexcept { return replacement_; }
 
  private:

@@ -11,6 +11,7 @@
 
 namespace torchlet::data {
 
+/// torch.utils.data.SubsetRandomSampler: the given indices in a new random order each pass.
 class SubsetRandomSampler {
  public:
   /// `seed`: of the sampler's own generator (advancing from pass to pass); unset: each
@@ -20,9 +21,13 @@ class SubsetRandomSampler {
     if (seed) gen_.emplace(*seed);
   }
 
+  /// Starts a pass (a fresh shuffle).
   auto begin() { return detail::PassIterator<State>(std::make_shared<State>(indices_, detail::pass_seed(gen_))); }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
+  /// Number of indices.
   std::size_t size() const noexcept { return indices_->size(); }
+  /// The indices, in the order given.
   const std::vector<std::size_t>& indices() const noexcept { return *indices_; }
 
  private:

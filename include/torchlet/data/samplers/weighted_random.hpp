@@ -20,13 +20,16 @@
 
 namespace torchlet::data {
 
+/// WeightedRandomSampler's options after num_samples.
 struct WeightedRandomSamplerOptions {
-  bool replacement = true;
+  bool replacement = true;  ///< Draw with replacement (without: each index at most once).
   /// Seed of the sampler's own generator (advancing from pass to pass); unset: each
   /// pass draws its seed from torchlet's default generator.
   std::optional<std::uint64_t> seed = std::nullopt;
 };
 
+/// torch.utils.data.WeightedRandomSampler: num_samples indices drawn with probability
+/// proportional to their weights.
 class WeightedRandomSampler {
  public:
   /// weights: one non-negative, finite weight per sample (they need not sum to 1).
@@ -63,10 +66,13 @@ class WeightedRandomSampler {
   WeightedRandomSampler(const BasicTensor<T>& weights, std::size_t num_samples, WeightedRandomSamplerOptions options = {})
       : WeightedRandomSampler(as_vector(weights), num_samples, options) {}
 
+  /// Starts a pass (fresh draws).
   auto begin() {
     return detail::PassIterator<State>(std::make_shared<State>(*this, detail::pass_seed(gen_)));
   }
+  /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
+  /// num_samples.
   std::size_t size() const noexcept { return num_samples_; }
 
  private:
