@@ -59,16 +59,22 @@ constexpr const char* dtype_name() {
 template <class T>
 struct ValuesIndices;
 
+/// An n-dimensional, contiguous, row-major array of T with reverse-mode autograd
+/// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
+/// A handle: copies share the data; clone() copies it.
 template <class T>
 class BasicTensor {
   static_assert(std::is_arithmetic_v<T>, "BasicTensor<T> needs an arithmetic scalar type");
 
  public:
+  /// The element type T.
   using scalar_type = T;
+  /// The shared state a handle points to (shape, storage, autograd fields).
   using Impl = detail::TensorImpl<T>;
 
   /// An undefined tensor (`defined() == false`), like a default-constructed at::Tensor.
   BasicTensor() = default;
+  /// A handle on existing state (for the library's ops).
   explicit BasicTensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
   /// Uninitialised tensor of the given shape (torch.empty).
@@ -82,21 +88,31 @@ class BasicTensor {
   }
 
   // ---- metadata ----------------------------------------------------------------
+  /// False for a default-constructed handle (every other member then throws std::logic_error).
   bool defined() const noexcept { return impl_ != nullptr; }
+  /// The sizes of all dims (x.shape).
   const Shape& shape() const { return checked().shape; }
+  /// Same as shape() (x.size()).
   const Shape& sizes() const { return shape(); }
+  /// Number of dims.
   std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
+  /// Number of elements (the product of the sizes).
   std::int64_t numel() const { return checked().numel; }
   /// Size of dimension d; negative d counts from the end.
   std::int64_t size(std::int64_t d) const {
     return shape()[static_cast<std::size_t>(detail::wrap_dim("size", d, dim()))];
   }
+  /// Pointer to the first element (row-major, contiguous).
   T* data() const { return checked().data(); }
+  /// Same as data().
   T* data_ptr() const { return data(); }
+  /// The shared state.
   const std::shared_ptr<Impl>& impl() const noexcept { return impl_; }
+  /// Whether both handles point to the same tensor (Python's `is`).
   bool is_same(const BasicTensor& o) const noexcept { return impl_ == o.impl_; }
 
   // ---- autograd ----------------------------------------------------------------
+  /// Whether operations on this tensor are recorded for backward().
   bool requires_grad() const { return checked().requires_grad; }
   /// Marks a leaf as requiring grad (x.requires_grad_()).
   const BasicTensor& requires_grad_(bool on = true) const {
@@ -111,6 +127,7 @@ class BasicTensor {
     impl_->requires_grad = on;
     return *this;
   }
+  /// True for tensors not produced by a recorded op (inputs, parameters).
   bool is_leaf() const { return checked().grad_fn == nullptr; }
   /// The accumulated gradient of a leaf (undefined if none yet).
   BasicTensor grad() const { return BasicTensor(checked().grad); }
@@ -139,12 +156,15 @@ class BasicTensor {
                        " elements cannot be converted to Scalar (shape " + to_string(shape()) + ")");
     return *data();
   }
+  /// item() converted to U.
   template <class U>
   U item() const { return static_cast<U>(item()); }
+  /// A copy of the elements, in row-major order.
   std::vector<T> to_vector() const {
     const T* p = data();
     return std::vector<T>(p, p + numel());
   }
+  /// Same as to_vector() (flat, unlike PyTorch's nested lists).
   std::vector<T> tolist() const { return to_vector(); }
 
   // ---- declared here, defined with their op families ---------------------------
@@ -152,10 +172,13 @@ class BasicTensor {
   // squeeze/unsqueeze, narrow on dim 0 and operator[] share storage; transpose, permute
   // and narrow/slice on other dims copy (storage is always contiguous), so writing into
   // their result does not write into the source as it would in PyTorch.
+  /// A copy with its own storage (recorded: gradients flow back).
   BasicTensor clone() const;
   template <class U>
   BasicTensor<U> to() const;
+  /// The same elements in a new shape (one size may be -1); shares storage.
   BasicTensor reshape(Shape shape) const;
+  /// Same as reshape (storage is always contiguous, so a view is always possible).
   BasicTensor view(Shape shape) const;
   BasicTensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
   BasicTensor squeeze() const;
@@ -166,80 +189,142 @@ class BasicTensor {
   BasicTensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
   BasicTensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
   BasicTensor t() const;
+  /// Swaps two dims: [.., a, .., b, ..] -> [.., b, .., a, ..] (a copy).
   BasicTensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  /// Reorders the dims: result.size(i) = size(dims[i]) (a copy).
   BasicTensor permute(const Shape& dims) const;
+  /// This tensor (every tensor is contiguous).
   BasicTensor contiguous() const { return *this; }
+  /// Always true.
   bool is_contiguous() const { return true; }
+  /// The entries at `index` (int64 [k]) along dim: [.., n, ..] -> [.., k, ..].
   BasicTensor index_select(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  /// Pieces of split_size along dim (the last one smaller).
   std::vector<BasicTensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  /// Pieces of the given sizes along dim (they must add up to size(dim)).
   std::vector<BasicTensor> split(const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0) const;
+  /// `chunks` pieces of ceil(size(dim) / chunks) along dim (fewer if they run out).
   std::vector<BasicTensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
 
   // In place (a trailing underscore, as in PyTorch). On a leaf that requires grad they
   // throw while grad mode is on; on other tensors they are recorded on the tape.
+  /// Sets every element to value, in place.
   const BasicTensor& fill_(T value) const;
+  /// Sets every element to 0, in place.
   const BasicTensor& zero_() const { return fill_(T(0)); }
   const BasicTensor& copy_(const BasicTensor& src) const;
+  /// this += other (broadcast to this shape), in place.
   const BasicTensor& add_(const BasicTensor& other) const;
+  /// this -= other (broadcast to this shape), in place.
   const BasicTensor& sub_(const BasicTensor& other) const;
+  /// this *= other (broadcast to this shape), in place.
   const BasicTensor& mul_(const BasicTensor& other) const;
+  /// this /= other (broadcast to this shape), in place.
   const BasicTensor& div_(const BasicTensor& other) const;
+  /// this += other, in place.
   const BasicTensor& add_(T other) const;
+  /// this -= other, in place.
   const BasicTensor& sub_(T other) const;
+  /// this *= other, in place.
   const BasicTensor& mul_(T other) const;
+  /// this /= other, in place.
   const BasicTensor& div_(T other) const;
   const BasicTensor& relu_() const;
   const BasicTensor& clamp_(std::optional<T> min, std::optional<T> max = std::nullopt) const;
 
   // Reductions (reduction.hpp)
+  /// Sum of all elements: a 0-dim tensor (integer tensors sum to int64, as in PyTorch).
   auto sum() const;
+  /// Sum over dim: [.., n, ..] -> [.., ..] (or [.., 1, ..] with keepdim).
   BasicTensor sum(std::int64_t dim, bool keepdim = false) const;
+  /// Mean of all elements (0-dim).
   BasicTensor mean() const;
+  /// Mean over dim: [.., n, ..] -> [.., ..] (or [.., 1, ..] with keepdim).
   BasicTensor mean(std::int64_t dim, bool keepdim = false) const;
+  /// Largest element (0-dim).
   BasicTensor max() const;
+  /// Smallest element (0-dim).
   BasicTensor min() const;
+  /// Largest values over dim and their indices: [.., n, ..] -> [.., ..] each.
   ValuesIndices<T> max(std::int64_t dim, bool keepdim = false) const;
+  /// Smallest values over dim and their indices: [.., n, ..] -> [.., ..] each.
   ValuesIndices<T> min(std::int64_t dim, bool keepdim = false) const;
+  /// Index of the largest value over dim: [.., n, ..] -> [.., ..] int64.
   BasicTensor<std::int64_t> argmax(std::int64_t dim, bool keepdim = false) const;
+  /// Flat index of the largest element (0-dim int64).
   BasicTensor<std::int64_t> argmax() const;
+  /// Index of the smallest value over dim: [.., n, ..] -> [.., ..] int64.
   BasicTensor<std::int64_t> argmin(std::int64_t dim, bool keepdim = false) const;
+  /// Flat index of the smallest element (0-dim int64).
   BasicTensor<std::int64_t> argmin() const;
   // var/std over all elements take `unbiased` as a bool only (x.var(1) is over dim 1).
+  /// Unbiased variance of all elements (0-dim).
   BasicTensor var() const;
+  /// Variance of all elements, unbiased (n - 1) or not (n).
   template <std::same_as<bool> B>
   BasicTensor var(B unbiased) const;
+  /// Variance over dim: [.., n, ..] -> [.., ..].
   BasicTensor var(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  /// Unbiased standard deviation of all elements (0-dim).
   BasicTensor std() const;
+  /// Standard deviation of all elements, unbiased or not.
   template <std::same_as<bool> B>
   BasicTensor std(B unbiased) const;
+  /// Standard deviation over dim: [.., n, ..] -> [.., ..].
   BasicTensor std(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  /// log(sum(exp(x))) over dim, computed stably: [.., n, ..] -> [.., ..].
   BasicTensor logsumexp(std::int64_t dim, bool keepdim = false) const;
+  /// The p-norm of all elements (0-dim).
   BasicTensor norm(double p = 2.0) const;
+  /// The p-norm over dim: [.., n, ..] -> [.., ..].
   BasicTensor norm(double p, std::int64_t dim, bool keepdim = false) const;
+  /// Softmax over dim (each lane sums to 1); same shape.
   BasicTensor softmax(std::int64_t dim) const;
+  /// log(softmax(x, dim)), computed stably; same shape.
   BasicTensor log_softmax(std::int64_t dim) const;
 
   // Math (binary.hpp, unary.hpp, linalg.hpp)
+  /// this + other, broadcast.
   BasicTensor add(const BasicTensor& other) const;
+  /// this - other, broadcast.
   BasicTensor sub(const BasicTensor& other) const;
+  /// this * other (elementwise), broadcast.
   BasicTensor mul(const BasicTensor& other) const;
+  /// this / other, broadcast.
   BasicTensor div(const BasicTensor& other) const;
+  /// torch.matmul: [n, k] @ [k, m] -> [n, m], batched and 1-D forms as in PyTorch.
   BasicTensor matmul(const BasicTensor& other) const;
+  /// Matrix product [n, k] @ [k, m] -> [n, m].
   BasicTensor mm(const BasicTensor& other) const;
+  /// e^x, elementwise.
   BasicTensor exp() const;
+  /// Natural logarithm, elementwise.
   BasicTensor log() const;
+  /// log(1 + x), accurate near 0.
   BasicTensor log1p() const;
+  /// max(x, 0), elementwise.
   BasicTensor relu() const;
+  /// 1 / (1 + e^-x), elementwise.
   BasicTensor sigmoid() const;
+  /// Hyperbolic tangent, elementwise.
   BasicTensor tanh() const;
+  /// -x.
   BasicTensor neg() const;
+  /// |x|.
   BasicTensor abs() const;
+  /// Square root, elementwise.
   BasicTensor sqrt() const;
+  /// 1 / sqrt(x), elementwise.
   BasicTensor rsqrt() const;
+  /// Sine, elementwise.
   BasicTensor sin() const;
+  /// Cosine, elementwise.
   BasicTensor cos() const;
+  /// x * Phi(x) ("none") or its tanh approximation ("tanh"), elementwise.
   BasicTensor gelu(std::string_view approximate = "none") const;
+  /// x^exponent, elementwise.
   BasicTensor pow(T exponent) const;
+  /// Each element limited to [min, max] (either bound may be nullopt).
   BasicTensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
 
  private:

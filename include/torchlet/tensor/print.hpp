@@ -23,11 +23,11 @@ namespace torchlet {
 
 /// torch.set_printoptions' fields and defaults.
 struct PrintOptions {
-  int precision = 4;
-  std::int64_t threshold = 1000;
-  std::int64_t edgeitems = 3;
-  int linewidth = 80;
-  std::optional<bool> sci_mode;  // unset: chosen from the values
+  int precision = 4;  ///< Digits after the decimal point.
+  std::int64_t threshold = 1000;  ///< Tensors with more elements are summarised with "...".
+  std::int64_t edgeitems = 3;  ///< Entries shown at each end of a summarised dim.
+  int linewidth = 80;  ///< Characters per line before wrapping.
+  std::optional<bool> sci_mode;  ///< unset: chosen from the values
 };
 
 namespace detail {

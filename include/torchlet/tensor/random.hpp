@@ -10,14 +10,17 @@ namespace torchlet {
 /// splitmix64-seeded xoshiro256** generator. Copyable: a copy continues the same stream.
 class Generator {
  public:
+  /// A generator seeded with `seed`.
   explicit Generator(std::uint64_t seed = 67280421310721ULL) { manual_seed(seed); }
 
+  /// Restarts the stream from `seed` (torch.Generator.manual_seed).
   void manual_seed(std::uint64_t seed) {
     seed_ = seed;
     std::uint64_t z = seed;
     for (auto& s : s_) s = splitmix(z);
     has_spare_normal_ = false;
   }
+  /// The seed of the stream (torch.Generator.initial_seed).
   std::uint64_t initial_seed() const { return seed_; }
 
   /// Next raw 64-bit value.
@@ -32,8 +35,11 @@ class Generator {
     s_[3] = rotl(s_[3], 45);
     return result;
   }
+  /// The next 64 random bits (a UniformRandomBitGenerator, usable with the standard random distributions).
   std::uint64_t operator()() { return next(); }
+  /// Smallest value operator() returns.
   static constexpr std::uint64_t min() { return 0; }
+  /// Largest value operator() returns.
   static constexpr std::uint64_t max() { return UINT64_MAX; }
 
   /// Uniform double in [0, 1) with 53 random bits.

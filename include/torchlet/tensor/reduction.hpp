@@ -14,8 +14,8 @@ namespace torchlet {
 /// What max/min over a dim return (torch.return_types.max): auto [values, indices] = x.max(1).
 template <class T>
 struct ValuesIndices {
-  BasicTensor<T> values;
-  BasicTensor<std::int64_t> indices;
+  BasicTensor<T> values;  ///< The reduced values.
+  BasicTensor<std::int64_t> indices;  ///< Where they are along the reduced dim (int64).
 };
 
 namespace detail {
@@ -471,9 +471,11 @@ template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmax() const { re
 template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin(std::int64_t d, bool k) const { return torchlet::argmin(*this, d, k); }
 template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin() const { return torchlet::argmin(*this); }
 template <class T> BasicTensor<T> BasicTensor<T>::var() const { return torchlet::var(*this, true); }
+/// Variance of all elements, unbiased (n - 1) or not (n).
 template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::var(B u) const { return torchlet::var(*this, u); }
 template <class T> BasicTensor<T> BasicTensor<T>::var(std::int64_t d, bool u, bool k) const { return torchlet::var(*this, d, u, k); }
 template <class T> BasicTensor<T> BasicTensor<T>::std() const { return torchlet::std(*this, true); }
+/// Standard deviation of all elements, unbiased or not.
 template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::std(B u) const { return torchlet::std(*this, u); }
 template <class T> BasicTensor<T> BasicTensor<T>::std(std::int64_t d, bool u, bool k) const { return torchlet::std(*this, d, u, k); }
 template <class T> BasicTensor<T> BasicTensor<T>::logsumexp(std::int64_t d, bool k) const { return torchlet::logsumexp(*this, d, k); }
