@@ -24,11 +24,12 @@
 
 namespace torchlet::autograd {
 
+/// gradcheck's tolerances (torch.autograd.gradcheck's arguments).
 struct GradcheckOptions {
-  double eps = 1e-6;    // finite difference step
-  double atol = 1e-5;   // absolute tolerance
-  double rtol = 1e-3;   // relative tolerance
-  bool raise_exception = true;  // throw GradcheckError on a mismatch (else return false)
+  double eps = 1e-6;    ///< finite difference step
+  double atol = 1e-5;   ///< absolute tolerance
+  double rtol = 1e-3;   ///< relative tolerance
+  bool raise_exception = true;  ///< throw GradcheckError on a mismatch (else return false)
 };
 
 /// A gradient that differs from its finite-difference estimate.

@@ -32,10 +32,13 @@ struct NodeBase;
 /// The edges of a node: up to 3 inline (most ops), more on the heap (cat, stack).
 class Edges {
  public:
+  /// Pointer to the node receiving a gradient (null: none needed).
   using Edge = std::shared_ptr<NodeBase>;
+  /// Reserves room for n edges.
   void reserve(std::size_t n) {
     if (n > kInline) heap_.reserve(n);
   }
+  /// Appends an edge.
   void push_back(Edge e) {
     if (heap_.empty() && size_ < kInline) {
       inline_[size_++] = std::move(e);
@@ -46,9 +49,13 @@ class Edges {
     heap_.push_back(std::move(e));
     ++size_;
   }
+  /// Number of edges.
   std::size_t size() const noexcept { return size_; }
+  /// First edge.
   Edge* begin() noexcept { return heap_.empty() ? inline_ : heap_.data(); }
+  /// Past the last edge.
   Edge* end() noexcept { return begin() + size_; }
+  /// Edge i.
   Edge& operator[](std::size_t i) noexcept { return begin()[i]; }
 
  private:
@@ -62,16 +69,19 @@ class Edges {
 class NodeShape {
  public:
   NodeShape() = default;
+  /// Stores a shape.
   NodeShape& operator=(const Shape& s) {
     n_ = s.size();
     if (n_ <= kInline) std::copy(s.begin(), s.end(), dims_);
     else big_ = s;
     return *this;
   }
+  /// Whether the stored shape equals s.
   bool operator==(const Shape& s) const {
     if (s.size() != n_) return false;
     return n_ <= kInline ? std::equal(s.begin(), s.end(), dims_) : big_ == s;
   }
+  /// The stored shape.
   Shape shape() const { return n_ <= kInline ? Shape(dims_, dims_ + n_) : big_; }
 
  private:
@@ -83,6 +93,7 @@ class NodeShape {
 
 /// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
 struct NodeBase {
+  /// The op's backward name ("AddmmBackward0", ...), as PyTorch's grad_fn names it.
   const char* name = "";
   /// One edge per input of the op: the node that receives that input's gradient, or
   /// null when the input needs none.
@@ -109,6 +120,7 @@ struct NodeBase {
 
   /// Whether a gradient is pending during the current backward pass.
   virtual bool has_grad() const noexcept = 0;
+  /// Drops the pending gradient.
   virtual void clear_grad() noexcept = 0;
   /// Consumes the pending gradient: runs the backward function and delivers one
   /// gradient per edge. Without retain_graph the saved tensors are freed afterwards.
@@ -118,10 +130,12 @@ struct NodeBase {
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
 struct Node : NodeBase {
-  NodeShape out_shape;    // shape of the output: every incoming gradient has it
-  BasicTensor<T> grad;    // gradient accumulated during a backward pass
+  NodeShape out_shape;    ///< shape of the output: every incoming gradient has it
+  BasicTensor<T> grad;    ///< gradient accumulated during a backward pass
 
+  /// Whether a gradient is pending.
   bool has_grad() const noexcept override { return grad.defined(); }
+  /// Drops the pending gradient.
   void clear_grad() noexcept override { grad = BasicTensor<T>(); }
 
   /// Adds g (shape already checked) to the pending gradient. A handle nobody else holds
@@ -147,6 +161,8 @@ struct Node : NodeBase {
   /// Frees what the backward function saved.
   virtual void release() noexcept = 0;
 
+  /// Runs apply() on the pending gradient and delivers the results along the edges;
+  /// throws std::runtime_error when the graph was already freed.
   void run(bool retain_graph) override {
     if (released)
       throw std::runtime_error(std::string("backward: trying to backward through the graph a second time (") + name +
@@ -163,7 +179,7 @@ struct Node : NodeBase {
     }
   }
 
-  /// Hands gradient g of scalar type U to `target` (a Node<U>), checking its shape.
+  /// Hands gradient g of scalar type U to `target` (the node of scalar type U), checking its shape.
   template <class U>
   static void deliver(const char* from, NodeBase& target, BasicTensor<U> g) {
     auto& t = static_cast<Node<U>&>(target);
@@ -177,9 +193,11 @@ struct Node : NodeBase {
 /// A node running the backward closure given to detail::record.
 template <class T, class F>
 struct FunctionNode final : Node<T> {
+  /// Holds the backward closure f: grad_output -> one gradient per input.
   explicit FunctionNode(F f) : fn(std::move(f)) {}
   std::vector<BasicTensor<T>> apply(const BasicTensor<T>& g) override { return (*fn)(g); }
   void release() noexcept override { fn.reset(); }
+  /// The closure (reset when the graph is freed).
   std::optional<F> fn;
 };
 
@@ -188,6 +206,7 @@ struct FunctionNode final : Node<T> {
 /// for a leaf nobody holds any more is dropped).
 template <class T>
 struct AccumulateGrad final : Node<T> {
+  /// Accumulator of the leaf l (observed, not owned).
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& l) : leaf(l) {
     this->name = "AccumulateGrad";
     this->out_shape = l->shape;
@@ -219,6 +238,7 @@ struct AccumulateGrad final : Node<T> {
       detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
     }
   }
+  /// The leaf whose .grad() receives the gradients.
   std::weak_ptr<detail::TensorImpl<T>> leaf;
 };
 
