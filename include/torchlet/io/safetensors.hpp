@@ -105,24 +105,35 @@ BasicTensor<T> to_dtype(const AnyTensor& any) {
 
 /// One entry of a safetensors header.
 struct TensorInfo {
+  /// The tensor's name in the file.
   std::string name;
+  /// Its element type.
   Dtype dtype = Dtype::F32;
+  /// Its shape.
   Shape shape;
-  std::uint64_t begin = 0, end = 0;  // byte offsets into the data section
+  ///@{
+  /// [begin, end): byte offsets into the data section.
+  std::uint64_t begin = 0, end = 0;
+  ///@}
 };
 
 /// A validated header: entries sorted by offset, metadata, where the data starts.
 struct Header {
+  /// The entries, sorted by offset.
   std::vector<TensorInfo> tensors;
+  /// The __metadata__ strings.
   std::map<std::string, std::string> metadata;
-  std::uint64_t data_start = 0;  // 8 + N
+  std::uint64_t data_start = 0;  ///< 8 + N
 };
 
 /// The contents of a safetensors file, tensors in file order.
 struct SafetensorsFile {
+  /// (name, tensor) pairs in file order.
   std::vector<std::pair<std::string, AnyTensor>> tensors;
+  /// The __metadata__ strings.
   std::map<std::string, std::string> metadata;
 
+  /// Whether a tensor called `name` exists.
   bool contains(const std::string& name) const { return find(name) != nullptr; }
   /// The tensor called `name`; throws std::out_of_range naming it.
   const AnyTensor& at(const std::string& name) const {
@@ -134,6 +145,7 @@ struct SafetensorsFile {
   BasicTensor<T> get(const std::string& name) const {
     return to_dtype<T>(at(name));
   }
+  /// The tensor names, in file order.
   std::vector<std::string> keys() const {
     std::vector<std::string> out;
     for (auto& [k, v] : tensors) out.push_back(k);

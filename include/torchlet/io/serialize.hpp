@@ -43,7 +43,9 @@ namespace torchlet {
 
 /// Everything a training run needs to resume (PyTorch's usual checkpoint dict).
 struct Checkpoint {
+  /// The model's state_dict().
   nn::StateDict model;
+  /// The optimizer's state_dict(), if saved.
   std::optional<optim::OptimizerStateDict> optimizer = std::nullopt;
   /// A scheduler's state_dict() (optim::SchedulerStateDict); empty if none.
   std::map<std::string, double> scheduler = {};
