@@ -2,10 +2,11 @@
 """Runs the training-epoch benchmark on torchlet, libtorch and PyTorch, side by side.
 
     /usr/bin/python3 benchmarks/compare.py [--reps 3] [--threads 1,2] [--build-dir build-bench]
-        [--impls torchlet,torchlet-blas,torchlet-native,libtorch,pytorch] [--no-doc]
+        [--impls torchlet,torchlet-blas,torchlet-portable,libtorch,pytorch] [--no-doc]
 
 Builds what is needed (torchlet's bench_train_epoch in three builds: Eigen with the
-project's flags, Eigen on OpenBLAS (TORCHLET_USE_BLAS), Eigen with -march=native; the
+project's default flags (-O3 -march=native), Eigen on OpenBLAS (TORCHLET_USE_BLAS), Eigen for
+the x86-64 baseline ISA (TORCHLET_NATIVE=OFF: SSE2 kernels, a binary that runs anywhere); the
 libtorch reference, a CMake project of its own), measures the compile footprint of
 examples/mnist_linear.cpp and of the libtorch reference with /usr/bin/time -v, then runs
 every program ALTERNATELY --reps times for each thread count (1, then 2), every side pinned
@@ -39,7 +40,7 @@ MARKER = "<!-- end of generated part: notes below this line are kept by benchmar
 TORCHLET_BUILDS = {  # impl label -> (sub build dir or "" for the main one, extra CMake arguments)
     "torchlet": ("", []),
     "torchlet-blas": ("blas", ["-DTORCHLET_USE_BLAS=ON"]),
-    "torchlet-native": ("native", ["-DCMAKE_CXX_FLAGS=-march=native"]),
+    "torchlet-portable": ("portable", ["-DTORCHLET_NATIVE=OFF"]),
 }
 ALL_IMPLS = list(TORCHLET_BUILDS) + ["libtorch", "pytorch"]
 PYTHON = "/usr/bin/python3"
@@ -494,10 +495,11 @@ def report(a, meta, footprint, results, impls, threads_list):
            ", ".join(sorted({str(r["num_workers"]) for r in results})),
            "- `tensors`: the whole training set normalised once into one tensor [60000, 784]; every epoch a "
            "`randperm`, every batch gathered from it (`index_select` / `x[idx]`).",
-           "- Builds: `torchlet` = the project's default flags (`-O3`, no `-march`: Eigen's SSE2 kernels); "
-           "`torchlet-blas` = `-DTORCHLET_USE_BLAS=ON` (Eigen's products on the system BLAS, OpenBLAS here); "
-           "`torchlet-native` = `-DCMAKE_CXX_FLAGS=-march=native` (Eigen's AVX2/AVX-512 kernels). libtorch and "
-           "PyTorch are Debian's builds (OpenMP, OpenBLAS, oneDNN; runtime CPU dispatch).",
+           "- Builds: `torchlet` = the project's default flags (`-O3 -march=native`, `TORCHLET_NATIVE=ON`: Eigen's "
+           "AVX2/AVX-512 + FMA kernels); `torchlet-blas` = the same plus `-DTORCHLET_USE_BLAS=ON` (Eigen's products "
+           "on the system BLAS, OpenBLAS here); `torchlet-portable` = `-DTORCHLET_NATIVE=OFF` (the x86-64 baseline, "
+           "Eigen's SSE2 kernels: a binary that runs on any x86-64). libtorch and PyTorch are Debian's builds "
+           "(OpenMP, OpenBLAS, oneDNN; runtime CPU dispatch).",
            "- Threads pinned on every side: torchlet `--threads` (`torchlet::set_num_threads`), "
            "`torch.set_num_threads` / `at::set_num_threads`, and `OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`, "
            "`MKL_NUM_THREADS` in the environment.",

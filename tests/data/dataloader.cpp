@@ -238,6 +238,17 @@ TEST_CASE("contradictory options are rejected with PyTorch's messages") {
   CHECK_THROWS_AS(data::DataLoader(samples, {.num_workers = 1, .prefetch_factor = 0}), std::invalid_argument);
 }
 
+TEST_CASE("an empty dataset gives no batches in order and refuses to shuffle like PyTorch") {
+  auto none = make_samples(0);
+  data::DataLoader in_order(none, {.batch_size = 4});
+  CHECK(in_order.size() == 0);
+  CHECK(in_order.begin() == in_order.end());
+  // torch.utils.data.DataLoader([], shuffle=True) raises ValueError from RandomSampler.
+  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::DataLoader(none, {.shuffle = true}); }),
+                       "RandomSampler: num_samples should be a positive integer value, but got num_samples=0 "
+                       "(the dataset is empty)"));
+}
+
 TEST_CASE("a sampler index past the dataset is an error naming it") {
   auto samples = make_samples(5);
   std::vector<int> order{0, 5};

@@ -246,9 +246,10 @@ class BasicDataLoader {
         if (o.sampler && o.shuffle)
           throw std::invalid_argument("DataLoader: sampler option is mutually exclusive with shuffle");
         const auto n = static_cast<std::size_t>(core->dataset.size());
-        AnySampler sampler = o.sampler                 ? o.sampler
-                             : o.shuffle && n > 0      ? AnySampler(RandomSampler(n, {.seed = o.seed}))
-                                                       : AnySampler(SequentialSampler(n));
+        // shuffle on an empty dataset throws from RandomSampler, as PyTorch's does at construction.
+        AnySampler sampler = o.sampler   ? o.sampler
+                             : o.shuffle ? AnySampler(RandomSampler(n, {.seed = o.seed}))
+                                         : AnySampler(SequentialSampler(n));
         core->batches = AnyBatchSampler(BatchSampler<AnySampler>(std::move(sampler), o.batch_size, o.drop_last));
       }
     }
