@@ -197,7 +197,7 @@ def summarise(results, impls, threads_list):
                         continue
                     accs = [r["test_acc"] for r in rows]
                     s[(impl, variant, model, t)] = {
-                        "label": rows[0]["impl"], "n": len(rows), "epoch_s": med(rows, "epoch_s"),
+                        "label": impl, "n": len(rows), "epoch_s": med(rows, "epoch_s"),
                         "min_s": min(r["epoch_s"] for r in rows), "max_s": max(r["epoch_s"] for r in rows),
                         "samples_per_s": med(rows, "samples_per_s"), "gflops": med(rows, "gflops"),
                         "acc": statistics.mean(accs), "acc_lo": min(accs), "acc_hi": max(accs)}

@@ -203,14 +203,14 @@ int run(int argc, char** argv) {
   else
     r = model == "linear" ? run_tensors<LinearNet>(root, batch_size, epochs) : run_tensors<MLP>(root, batch_size, epochs);
 
-  // The build, in the name: Eigen's products on OpenBLAS (TORCHLET_USE_BLAS), and/or Eigen's
-  // own kernels compiled for this CPU (-march=native: AVX2 / AVX-512 instead of SSE2).
+  // The build, in the name (compare.py's labels): Eigen's products on OpenBLAS
+  // (TORCHLET_USE_BLAS), and "-portable" when not compiled for this CPU (TORCHLET_NATIVE=OFF).
   std::string impl = "torchlet";
 #if defined(EIGEN_USE_BLAS)
   impl += "-blas";
 #endif
-#if defined(__AVX2__)
-  impl += "-native";
+#if !TORCHLET_BENCH_NATIVE
+  impl += "-portable";
 #endif
   std::printf(
       "{\"impl\": \"%s\", \"variant\": \"%s\", \"model\": \"%s\", \"threads\": %d, \"batch_size\": %zu, "
