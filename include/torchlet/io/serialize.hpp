@@ -226,9 +226,9 @@ inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
   torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save_checkpoint");
 }
 
-/// Reads a checkpoint written by save_checkpoint (validated as a whole first).
-inline Checkpoint load_checkpoint(const std::string& path) {
-  const auto f = io::load_file(path);
+/// The checkpoint held in a parsed safetensors file (load_checkpoint without the file
+/// reading; `path` names it in errors). Throws FormatError.
+inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::string& path) {
   const auto kind = f.metadata.find("torchlet.kind");
   if (kind == f.metadata.end() || kind->second != "checkpoint")
     throw FormatError(path + ": not a checkpoint written by save_checkpoint (metadata 'torchlet.kind' is " +
@@ -248,5 +248,8 @@ inline Checkpoint load_checkpoint(const std::string& path) {
                         "' in a checkpoint (expected the prefixes model. and optimizer.)");
   return ck;
 }
+
+/// Reads a checkpoint written by save_checkpoint (validated as a whole first).
+inline Checkpoint load_checkpoint(const std::string& path) { return checkpoint_from(io::load_file(path), path); }
 
 }  // namespace torchlet

@@ -8,8 +8,9 @@
 //   encode_png / encode_jpeg        the same into memory
 // A file that cannot be read or decoded throws FormatError "<path>: <stb's reason>";
 // images whose decoded size would exceed detail::kMaxDecodedBytes are refused before
-// decoding. 16-bit PNGs are reduced to 8 bits; GRAY conversion uses stb's weights
-// (77 R + 150 G + 29 B) / 256.
+// decoding, and inputs that hit known bugs of Debian's stb_image 2.27 are refused (JPEG
+// Huffman tables, PNM headers) or repaired (empty PNG IDAT chunks) first. 16-bit
+// PNGs are reduced to 8 bits; GRAY conversion uses stb's weights (77 R + 150 G + 29 B) / 256.
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -37,8 +38,13 @@ struct StbFree {
 /// stb_image 2.27 (Debian 12's) writes past a Huffman table when a JPEG's DHT segment
 /// declares more than 256 codes (fixed upstream in 2.28). Walk the JPEG's segments as
 /// stb does and refuse such a file before stb sees it. Throws FormatError naming `name`.
+/// A JPEG is what stb takes for one: 0xFF, any number of 0xFF fill bytes, then SOI (0xD8).
 inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std::string& name) {
-  std::size_t pos = 2;  // after SOI
+  if (b.empty() || b[0] != 0xFF) return;
+  std::size_t pos = 1;
+  while (pos < b.size() && b[pos] == 0xFF) ++pos;
+  if (pos == b.size() || b[pos] != 0xD8) return;
+  ++pos;  // after SOI
   while (pos + 1 < b.size()) {
     if (b[pos] != 0xFF) {  // entropy-coded data or junk between segments
       ++pos;
@@ -70,14 +76,89 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
     pos += 2 + len;
   }
 }
+
+/// stb_image 2.27 mishandles PGM/PPM (P5/P6) files in three ways (all fixed or changed
+/// upstream later): it reads the header numbers into an int without an overflow check
+/// ("P5 5555555555 3 255": signed overflow, UB), it ignores a short read of the pixel data
+/// (a truncated file decodes to uninitialised memory), and it treats 16-bit samples (max
+/// value > 255) as little-endian and converts their channels as if they were 8-bit (reading
+/// past its buffer). Walk the header as stb does (whitespace and '#' comments between the
+/// numbers, one whitespace byte after the max value) and refuse numbers above 2^24 (stb
+/// refuses larger sizes anyway), 16-bit files, and files shorter than width x height x
+/// channels bytes of pixel data. Throws FormatError naming `name`.
+inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string& name) {
+  const std::string fail = name + ": cannot decode image: ";
+  std::size_t pos = 2;  // after "P5" / "P6"
+  auto eof = [&] { return pos >= b.size(); };
+  auto get = [&]() -> char { return eof() ? '\0' : static_cast<char>(b[pos++]); };
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+  char c = get();
+  std::uint64_t numbers[3] = {0, 0, 0};  // width, height, max value
+  const char* what[3] = {"width", "height", "maximum value"};
+  for (int i = 0; i < 3; ++i) {
+    for (;;) {  // stb's stbi__pnm_skip_whitespace
+      while (!eof() && space(c)) c = get();
+      if (eof() || c != '#') break;
+      while (!eof() && c != '\n' && c != '\r') c = get();
+    }
+    while (!eof() && c >= '0' && c <= '9') {
+      numbers[i] = numbers[i] * 10 + static_cast<std::uint64_t>(c - '0');
+      if (numbers[i] > (std::uint64_t{1} << 24))
+        throw FormatError(fail + "corrupt PNM header (the " + what[i] +
+                          " has too many digits; at most 16777216 is possible)");
+      c = get();
+    }
+  }
+  if (numbers[2] > 255)
+    throw FormatError(fail + "16-bit PGM/PPM (maximum value " + std::to_string(numbers[2]) +
+                      ") is not supported, only 8-bit (maximum value <= 255)");
+  const std::uint64_t need = numbers[0] * numbers[1] * (b[1] == '6' ? 3 : 1);
+  const std::uint64_t have = b.size() - std::min<std::size_t>(pos, b.size());
+  if (numbers[0] && numbers[1] && have < need)
+    throw FormatError(fail + "truncated PNM file (" + std::to_string(have) + " bytes of pixel data, " +
+                      std::to_string(numbers[0]) + " x " + std::to_string(numbers[1]) + " needs " +
+                      std::to_string(need) + ")");
+}
+
+/// stb_image 2.27 copies each PNG IDAT chunk into a buffer it allocates at the first
+/// non-empty one; an empty IDAT before that is a memcpy to a null pointer (UB). Empty IDAT
+/// chunks carry no data, so a copy of the file without them decodes to the same image.
+/// Returns that copy, or an empty vector if the file has no empty IDAT (or is not a
+/// well-formed chunk sequence up to it: stb then reports the corruption itself).
+inline std::vector<std::uint8_t> without_empty_png_idat(std::span<const std::uint8_t> b) {
+  std::vector<std::uint8_t> out;
+  std::size_t pos = 8, copied = 0;  // after the signature
+  while (pos + 12 <= b.size()) {
+    const std::uint32_t len = std::uint32_t{b[pos]} << 24 | std::uint32_t{b[pos + 1]} << 16 |
+                              std::uint32_t{b[pos + 2]} << 8 | std::uint32_t{b[pos + 3]};
+    if (len > b.size() - pos - 12) break;
+    const bool idat = b[pos + 4] == 'I' && b[pos + 5] == 'D' && b[pos + 6] == 'A' && b[pos + 7] == 'T';
+    if (idat && len == 0) {
+      out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied),
+                 b.begin() + static_cast<std::ptrdiff_t>(pos));
+      copied = pos + 12;
+    }
+    if (b[pos + 4] == 'I' && b[pos + 5] == 'E' && b[pos + 6] == 'N' && b[pos + 7] == 'D') break;
+    pos += 12 + len;
+  }
+  if (copied) out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied), b.end());
+  return out;
+}
 }  // namespace detail
 
 /// A small file may not decode to more than max(kMaxImageFloorBytes, kMaxImageRatio x its
 /// size): PNG's deflate expands at most ~1032:1 and JPEG ~800:1, so only a corrupt header
 /// asks for more (a 100-byte file claiming 30,000 x 30,000 pixels), and stb would allocate
 /// it before finding the data missing.
+/// Fuzz builds (the standard FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION macro) use 1 MiB and
+/// 256 so that the fuzzer spends its time on parsing, not on decoding large valid images.
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+inline constexpr std::uint64_t kMaxImageFloorBytes = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t kMaxImageRatio = 256;
+#else
 inline constexpr std::uint64_t kMaxImageFloorBytes = std::uint64_t{64} << 20;
 inline constexpr std::uint64_t kMaxImageRatio = 4096;
+#endif
 
 /// Decodes an image held in memory; `name` (a path) is used in error messages.
 inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
@@ -87,7 +168,14 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
   if (bytes.empty()) throw FormatError(name + ": cannot decode image: the file is empty");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
     throw FormatError(name + ": cannot decode image: files over 2 GB are not supported");
-  if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) detail::check_jpeg_huffman_tables(bytes, name);
+  detail::check_jpeg_huffman_tables(bytes, name);
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6'))
+    detail::check_pnm_header(bytes, name);
+  std::vector<std::uint8_t> fixed;
+  if (bytes.size() >= 8 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
+    fixed = detail::without_empty_png_idat(bytes);
+    if (!fixed.empty()) bytes = fixed;
+  }
   const auto* p = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, comp = 0;
