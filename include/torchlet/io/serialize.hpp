@@ -21,18 +21,21 @@
 //                    "param_groups": count, "param_groups.<g>.params": "0,1,2",
 //                    "param_groups.<g>.<option>": value ("lr", "momentum", "betas.0", ...)
 //   checkpoint file  the same under the prefixes "model." and "optimizer."; the scheduler's
-//                    state as metadata "scheduler.<key>"; the caller's metadata as it is
+//                    state as metadata "scheduler.<key>"; the generator state as the U8
+//                    tensor "rng_state" (if given); the caller's metadata as it is
 //                    (keys must not start with "model.", "optimizer.", "scheduler." or "torchlet.")
 //
 // Loading parses and validates the whole file first (a malformed file throws FormatError
 // naming it and changes nothing); tensors of other dtypes are converted to float, as
 // PyTorch's load_state_dict copies them. Saving is atomic (see detail::write_file_atomic).
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "torchlet/io/safetensors.hpp"
@@ -51,6 +54,10 @@ struct Checkpoint {
   std::map<std::string, double> scheduler = {};
   /// Anything else: epoch, step, notes.
   std::map<std::string, std::string> metadata = {};
+  /// A generator's state: torchlet::get_rng_state() (the default generator, which
+  /// initialisation, dropout and an unseeded DataLoader's shuffling draw from) or
+  /// gen.get_state(); empty if none. Stored as the U8 tensor "rng_state".
+  std::vector<std::uint8_t> rng_state = {};
 };
 
 namespace io::detail {
@@ -223,6 +230,11 @@ inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
   for (const auto& [k, t] : ck.model) tensors.emplace_back("model." + k, t);
   if (ck.optimizer) io::detail::put_optimizer(*ck.optimizer, "optimizer.", tensors, meta);
   for (const auto& [k, v] : ck.scheduler) meta["scheduler." + k] = io::detail::format_number(v);
+  if (!ck.rng_state.empty()) {
+    auto state = ByteTensor::empty({static_cast<std::int64_t>(ck.rng_state.size())});
+    std::copy(ck.rng_state.begin(), ck.rng_state.end(), state.data());
+    tensors.emplace_back("rng_state", state);
+  }
   torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save_checkpoint");
 }
 
@@ -242,10 +254,18 @@ inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::strin
     else if (!io::detail::starts_with(k, "optimizer.") && !io::detail::starts_with(k, "torchlet."))
       ck.metadata[k] = v;
   }
-  for (const auto& [name, t] : f.tensors)
-    if (!io::detail::starts_with(name, "model.") && !io::detail::starts_with(name, "optimizer."))
+  for (const auto& [name, t] : f.tensors) {
+    if (name == "rng_state") {
+      const auto* state = std::get_if<ByteTensor>(&t);
+      if (!state || state->dim() != 1)
+        throw FormatError(path + ": tensor 'rng_state' must be a 1-D U8 tensor, found shape " +
+                          to_string(io::shape_of(t)));
+      ck.rng_state.assign(state->data(), state->data() + state->numel());
+    } else if (!io::detail::starts_with(name, "model.") && !io::detail::starts_with(name, "optimizer.")) {
       throw FormatError(path + ": unexpected tensor '" + name +
-                        "' in a checkpoint (expected the prefixes model. and optimizer.)");
+                        "' in a checkpoint (expected the prefixes model. and optimizer., or rng_state)");
+    }
+  }
   return ck;
 }
 

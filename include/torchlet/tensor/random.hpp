@@ -1,9 +1,14 @@
 #pragma once
 // Generator: a seeded, portable pseudo-random source (same numbers on every platform).
 // The global generator is seeded with manual_seed(), like torch.manual_seed().
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace torchlet {
 
@@ -22,6 +27,36 @@ class Generator {
   }
   /// The seed of the stream (torch.Generator.initial_seed).
   std::uint64_t initial_seed() const { return seed_; }
+
+  /// Bytes of get_state(): the seed, the four state words and the cached normal (each
+  /// 8 bytes, little-endian), then 1 byte telling whether that normal is pending.
+  static constexpr std::size_t kStateBytes = 49;
+  /// The complete state (torch.Generator.get_state): set_state(get_state()) later makes the
+  /// generator continue with exactly the numbers it would have produced.
+  std::vector<std::uint8_t> get_state() const {
+    std::vector<std::uint8_t> out(kStateBytes);
+    const std::uint64_t words[6] = {seed_, s_[0], s_[1], s_[2], s_[3], std::bit_cast<std::uint64_t>(spare_normal_)};
+    for (std::size_t w = 0; w < 6; ++w)
+      for (std::size_t b = 0; b < 8; ++b) out[w * 8 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
+    out[48] = has_spare_normal_ ? 1 : 0;
+    return out;
+  }
+  /// Restores a state from get_state() (torch.Generator.set_state). Throws
+  /// std::invalid_argument for a buffer of the wrong size or an impossible state.
+  void set_state(std::span<const std::uint8_t> state) {
+    if (state.size() != kStateBytes)
+      throw std::invalid_argument("Generator::set_state: expected " + std::to_string(kStateBytes) +
+                                  " bytes (from get_state), got " + std::to_string(state.size()));
+    std::uint64_t words[6] = {};
+    for (std::size_t w = 0; w < 6; ++w)
+      for (std::size_t b = 0; b < 8; ++b) words[w] |= std::uint64_t{state[w * 8 + b]} << (8 * b);
+    if ((words[1] | words[2] | words[3] | words[4]) == 0 || state[48] > 1)
+      throw std::invalid_argument("Generator::set_state: not a generator state (all-zero state words or bad flag)");
+    seed_ = words[0];
+    for (std::size_t i = 0; i < 4; ++i) s_[i] = words[i + 1];
+    spare_normal_ = std::bit_cast<double>(words[5]);
+    has_spare_normal_ = state[48] == 1;
+  }
 
   /// Next raw 64-bit value.
   std::uint64_t next() {
@@ -89,5 +124,9 @@ inline Generator& default_generator() {
 }
 /// Seeds the default generator (torch.manual_seed).
 inline void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+/// The default generator's state (torch.get_rng_state), e.g. to put in a checkpoint.
+inline std::vector<std::uint8_t> get_rng_state() { return default_generator().get_state(); }
+/// Restores the default generator's state (torch.set_rng_state).
+inline void set_rng_state(std::span<const std::uint8_t> state) { default_generator().set_state(state); }
 
 }  // namespace torchlet

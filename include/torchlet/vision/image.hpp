@@ -36,15 +36,20 @@ struct StbFree {
 };
 
 /// stb_image 2.27 (Debian 12's) writes past a Huffman table when a JPEG's DHT segment
-/// declares more than 256 codes (fixed upstream in 2.28). Walk the JPEG's segments as
-/// stb does and refuse such a file before stb sees it. Throws FormatError naming `name`.
+/// declares more than 256 codes, and decodes a scan with a Huffman table no DHT segment
+/// defined - uninitialised memory, whose garbage offsets make it read far out of bounds
+/// (both fixed upstream in 2.28). Walk the JPEG's segments as stb does and refuse such a
+/// file before stb sees it. Throws FormatError naming `name`.
 /// A JPEG is what stb takes for one: 0xFF, any number of 0xFF fill bytes, then SOI (0xD8).
 inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std::string& name) {
   if (b.empty() || b[0] != 0xFF) return;
   std::size_t pos = 1;
   while (pos < b.size() && b[pos] == 0xFF) ++pos;
   if (pos == b.size() || b[pos] != 0xD8) return;
-  ++pos;  // after SOI
+  ++pos;                    // after SOI
+  bool defined[2][4] = {};  // [DC, AC][table id]: defined by a DHT segment so far
+  bool progressive = false;
+  auto at = [&](std::size_t i) -> std::uint8_t { return i < b.size() ? b[i] : 0; };  // stb reads 0 past the end
   while (pos + 1 < b.size()) {
     if (b[pos] != 0xFF) {  // entropy-coded data or junk between segments
       ++pos;
@@ -70,7 +75,23 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
         if (codes > 256)
           throw FormatError(name + ": cannot decode image: corrupt JPEG (a Huffman table declares " +
                             std::to_string(codes) + " codes, at most 256 are possible)");
+        const int tc = b[p] >> 4, th = b[p] & 15;
+        if (tc <= 1 && th <= 3) defined[tc][th] = true;  // stb refuses other ids itself
         p += 17 + codes;
+      }
+    } else if (m == 0xC0 || m == 0xC1 || m == 0xC2) {
+      progressive = m == 0xC2;
+    } else if (m == 0xDA) {  // SOS: Ns, Ns x (component, DC table << 4 | AC table), Ss, Se, Ah << 4 | Al
+      const std::size_t ns = at(pos + 4);
+      const std::uint8_t ss = at(pos + 5 + 2 * ns), ah = at(pos + 7 + 2 * ns) >> 4;
+      // Which tables stb's decoder uses: both in a sequential scan; in a progressive one
+      // the DC table in a first DC scan, the AC table in an AC scan.
+      const bool dc = !progressive || (ss == 0 && ah == 0), ac = !progressive || ss != 0;
+      for (std::size_t c = 0; c < ns && c < 4; ++c) {
+        const int hd = at(pos + 6 + 2 * c) >> 4, ha = at(pos + 6 + 2 * c) & 15;
+        if ((dc && hd <= 3 && !defined[0][hd]) || (ac && ha <= 3 && !defined[1][ha]))
+          throw FormatError(name + ": cannot decode image: corrupt JPEG (a scan uses a Huffman table that was never " +
+                            "defined)");
       }
     }
     pos += 2 + len;
