@@ -46,6 +46,25 @@ std::size_t find_chunk(const std::vector<std::uint8_t>& png, const std::string& 
 }
 }  // namespace
 
+// fuzz_image: stb_image 2.27 grew its IDAT buffer to a chunk's declared length before
+// reading it: a 100-byte PNG declaring a 1 GB chunk made it allocate 2 GB.
+TEST_CASE("a PNG chunk longer than the file is refused before anything is allocated") {
+  auto img = ByteTensor::empty({1, 2, 3});
+  for (std::int64_t i = 0; i < img.numel(); ++i) img.data()[i] = static_cast<std::uint8_t>(i);
+  auto png = vision::encode_png(img);
+  const auto at = static_cast<std::ptrdiff_t>(find_chunk(png, "IDAT"));
+  auto chunk = png_chunk("IDAT", {1, 2, 3});
+  chunk[0] = 0x40;  // declares 0x40000003 bytes
+  png.insert(png.begin() + at, chunk.begin(), chunk.end());
+  try {
+    (void)vision::decode_image(png, vision::ImageReadMode::UNCHANGED, "long.png");
+    FAIL("no exception");
+  } catch (const FormatError& e) {
+    CHECK(has(e.what(), "long.png"));
+    CHECK(has(e.what(), "chunk 'IDAT' at byte " + std::to_string(at) + " declares 1073741827 bytes"));
+  }
+}
+
 // fuzz_image: stb_image 2.27 parsed PNM header numbers into an int without an overflow check.
 TEST_CASE("a PNM header number too large for stb is refused with the file name") {
   for (const std::string text : {"P5 5555555555555 3\n255\n", "P6\n4 99999999999999999999\n255\n",

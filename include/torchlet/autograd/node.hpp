@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "torchlet/autograd/anomaly_mode.hpp"
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/fwd.hpp"
 #include "torchlet/tensor/shape.hpp"
@@ -170,6 +171,8 @@ struct Node : NodeBase {
     BasicTensor<T> g = std::move(grad);
     grad = BasicTensor<T>();
     auto in_grads = apply(g);
+    if (is_anomaly_enabled()) [[unlikely]]
+      torchlet::detail::anomaly_check_backward(name, g, in_grads);
     g = BasicTensor<T>();
     for (std::size_t i = 0; i < next.size() && i < in_grads.size(); ++i)
       if (next[i] && in_grads[i].defined()) deliver(name, *next[i], std::move(in_grads[i]));

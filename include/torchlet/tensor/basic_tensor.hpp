@@ -395,6 +395,8 @@ std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
 template <class T, class F>
 void record(const BasicTensor<T>& out, const char* name, std::initializer_list<const BasicTensor<T>*> inputs,
             F&& backward) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]]
+    anomaly_check_forward(out, name, inputs);
   auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.reserve(inputs.size());
@@ -406,6 +408,8 @@ void record(const BasicTensor<T>& out, const char* name, std::initializer_list<c
 /// The same for an op with any number of inputs (cat, stack).
 template <class T, class F>
 void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs, F&& backward) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]]
+    anomaly_check_forward(out, name, inputs);
   auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.reserve(inputs.size());
@@ -419,6 +423,8 @@ void record(const BasicTensor<T>& out, const char* name, const std::vector<Basic
 template <class T, class F>
 void rebase_history(const BasicTensor<T>& t, const char* name, std::shared_ptr<autograd::NodeBase> prev,
                     const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]]
+    anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
   auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.push_back(std::move(prev));

@@ -9,8 +9,9 @@
 // A file that cannot be read or decoded throws FormatError "<path>: <stb's reason>";
 // images whose decoded size would exceed detail::kMaxDecodedBytes are refused before
 // decoding, and inputs that hit known bugs of Debian's stb_image 2.27 are refused (JPEG
-// Huffman tables, PNM headers) or repaired (empty PNG IDAT chunks) first. 16-bit
-// PNGs are reduced to 8 bits; GRAY conversion uses stb's weights (77 R + 150 G + 29 B) / 256.
+// Huffman tables, PNM headers, PNG chunk lengths) or repaired (empty PNG IDAT chunks)
+// first. 16-bit PNGs are reduced to 8 bits; GRAY conversion uses stb's weights
+// (77 R + 150 G + 29 B) / 256.
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -141,25 +142,31 @@ inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string&
                       std::to_string(need) + ")");
 }
 
-/// stb_image 2.27 copies each PNG IDAT chunk into a buffer it allocates at the first
-/// non-empty one; an empty IDAT before that is a memcpy to a null pointer (UB). Empty IDAT
-/// chunks carry no data, so a copy of the file without them decodes to the same image.
-/// Returns that copy, or an empty vector if the file has no empty IDAT (or is not a
-/// well-formed chunk sequence up to it: stb then reports the corruption itself).
-inline std::vector<std::uint8_t> without_empty_png_idat(std::span<const std::uint8_t> b) {
+/// Two flaws of stb_image 2.27's PNG chunk reader: it grows its IDAT buffer to a chunk's
+/// declared length before reading the chunk, so a 100-byte file declaring a 1 GB chunk
+/// makes it allocate 2 GB; and it copies an empty IDAT chunk before the first non-empty
+/// one with memcpy to a null pointer (UB). Walk the chunks as stb does: a chunk longer
+/// than the rest of the file is refused (stb fails on it anyway, after allocating), and
+/// empty IDAT chunks, which carry no data, are dropped. Returns the file without them, or
+/// an empty vector if it has none. Throws FormatError naming `name`.
+inline std::vector<std::uint8_t> screen_png_chunks(std::span<const std::uint8_t> b, const std::string& name) {
   std::vector<std::uint8_t> out;
   std::size_t pos = 8, copied = 0;  // after the signature
   while (pos + 12 <= b.size()) {
     const std::uint32_t len = std::uint32_t{b[pos]} << 24 | std::uint32_t{b[pos + 1]} << 16 |
                               std::uint32_t{b[pos + 2]} << 8 | std::uint32_t{b[pos + 3]};
-    if (len > b.size() - pos - 12) break;
-    const bool idat = b[pos + 4] == 'I' && b[pos + 5] == 'D' && b[pos + 6] == 'A' && b[pos + 7] == 'T';
-    if (idat && len == 0) {
+    const std::string type(b.begin() + static_cast<std::ptrdiff_t>(pos + 4),
+                           b.begin() + static_cast<std::ptrdiff_t>(pos + 8));
+    if (len > b.size() - pos - 12)
+      throw FormatError(name + ": cannot decode image: truncated or corrupt PNG (chunk '" + type + "' at byte " +
+                        std::to_string(pos) + " declares " + std::to_string(len) + " bytes, the file has " +
+                        std::to_string(b.size() - pos - 12) + " more)");
+    if (type == "IDAT" && len == 0) {
       out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied),
                  b.begin() + static_cast<std::ptrdiff_t>(pos));
       copied = pos + 12;
     }
-    if (b[pos + 4] == 'I' && b[pos + 5] == 'E' && b[pos + 6] == 'N' && b[pos + 7] == 'D') break;
+    if (type == "IEND") break;
     pos += 12 + len;
   }
   if (copied) out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied), b.end());
@@ -193,8 +200,9 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6'))
     detail::check_pnm_header(bytes, name);
   std::vector<std::uint8_t> fixed;
-  if (bytes.size() >= 8 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
-    fixed = detail::without_empty_png_idat(bytes);
+  static constexpr std::uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() >= 8 && std::equal(kPngSignature, kPngSignature + 8, bytes.begin())) {
+    fixed = detail::screen_png_chunks(bytes, name);
     if (!fixed.empty()) bytes = fixed;
   }
   const auto* p = reinterpret_cast<const stbi_uc*>(bytes.data());
