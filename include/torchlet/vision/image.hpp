@@ -152,22 +152,23 @@ inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string&
 inline std::vector<std::uint8_t> screen_png_chunks(std::span<const std::uint8_t> b, const std::string& name) {
   std::vector<std::uint8_t> out;
   std::size_t pos = 8, copied = 0;  // after the signature
-  while (pos + 12 <= b.size()) {
+  // stb reads a chunk's length and type, its data, then its CRC (zeros past the end).
+  while (pos + 8 <= b.size()) {
     const std::uint32_t len = std::uint32_t{b[pos]} << 24 | std::uint32_t{b[pos + 1]} << 16 |
                               std::uint32_t{b[pos + 2]} << 8 | std::uint32_t{b[pos + 3]};
     const std::string type(b.begin() + static_cast<std::ptrdiff_t>(pos + 4),
                            b.begin() + static_cast<std::ptrdiff_t>(pos + 8));
-    if (len > b.size() - pos - 12)
+    if (len > b.size() - pos - 8)
       throw FormatError(name + ": cannot decode image: truncated or corrupt PNG (chunk '" + type + "' at byte " +
                         std::to_string(pos) + " declares " + std::to_string(len) + " bytes, the file has " +
-                        std::to_string(b.size() - pos - 12) + " more)");
+                        std::to_string(b.size() - pos - 8) + " more)");
     if (type == "IDAT" && len == 0) {
       out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied),
                  b.begin() + static_cast<std::ptrdiff_t>(pos));
-      copied = pos + 12;
+      copied = std::min(pos + 12, b.size());
     }
     if (type == "IEND") break;
-    pos += 12 + len;
+    pos += 12 + std::size_t{len};
   }
   if (copied) out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied), b.end());
   return out;
