@@ -1,7 +1,8 @@
 // Checkpoint interop with PyTorch, both ways, run live through /usr/bin/python3 + torch
 // (scripts/check_safetensors_interop.py, a safetensors reader/writer made of json +
 // torch.frombuffer). When Python or torch is missing the test reports "SKIPPED" and
-// passes (Catch2 v3: SKIP), so machines without PyTorch still pass the suite.
+// passes (Catch2 v3: SKIP), so machines without PyTorch still pass the suite - unless the
+// environment sets TORCHLET_REQUIRE_TORCH (as .ci/run does), then it fails.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -32,13 +33,19 @@ std::string script() { return std::string("'") + TORCHLET_SOURCE_DIR + "/scripts
 nn::Sequential mlp() { return nn::Sequential{nn::Linear{12, 16}, nn::ReLU{}, nn::Linear{16, 5}}; }
 }  // namespace
 
+// With TORCHLET_REQUIRE_TORCH set (CI sets it), a missing torch fails the test instead.
 #ifdef TORCHLET_CATCH2_V3
-#define TORCHLET_SKIP(msg) SKIP(msg)
+#define TORCHLET_SKIP(msg)                                \
+  do {                                                    \
+    if (std::getenv("TORCHLET_REQUIRE_TORCH")) FAIL(msg); \
+    SKIP(msg);                                            \
+  } while (0)
 #else
-#define TORCHLET_SKIP(msg)    \
-  do {                        \
-    WARN("SKIPPED: " << msg); \
-    return;                   \
+#define TORCHLET_SKIP(msg)                                \
+  do {                                                    \
+    if (std::getenv("TORCHLET_REQUIRE_TORCH")) FAIL(msg); \
+    WARN("SKIPPED: " << msg);                             \
+    return;                                               \
   } while (0)
 #endif
 
