@@ -23,6 +23,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/main.hpp"
 
 using namespace torchlet;
 namespace fs = std::filesystem;
@@ -158,16 +159,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const vision::DatasetNotFoundError& e) {
-    std::fprintf(stderr, "image_folder: %s\nPass the MNIST directory with --data DIR.\n", e.what());
-    return 1;
-  } catch (const examples::UsageError& e) {
-    std::fprintf(stderr, "image_folder: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "image_folder: %s\n", e.what());
-    return 1;
-  }
+  return examples::run_main("image_folder", "Pass the MNIST directory with --data DIR.", run, argc, argv);
 }

@@ -15,6 +15,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/main.hpp"
 #include "common/predictions.hpp"
 
 using namespace torchlet;
@@ -109,16 +110,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const vision::DatasetNotFoundError& e) {
-    std::fprintf(stderr, "mnist_mlp: %s\nPass the directory with --data DIR.\n", e.what());
-    return 1;
-  } catch (const examples::UsageError& e) {
-    std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
-    return 1;
-  }
+  return examples::run_main("mnist_mlp", "Pass the directory with --data DIR.", run, argc, argv);
 }

@@ -28,6 +28,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/main.hpp"
 
 using namespace torchlet;
 
@@ -142,16 +143,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const vision::DatasetNotFoundError& e) {
-    std::fprintf(stderr, "save_and_resume: %s\nPass the directory with --data DIR.\n", e.what());
-    return 1;
-  } catch (const examples::UsageError& e) {
-    std::fprintf(stderr, "save_and_resume: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "save_and_resume: %s\n", e.what());
-    return 1;
-  }
+  return examples::run_main("save_and_resume", "Pass the directory with --data DIR.", run, argc, argv);
 }
