@@ -96,20 +96,26 @@ for name, pad, input_grad in [("no padding", 0, False), ("padding=1", 1, False),
 
 int main(int argc, char** argv) {
   try {
-    examples::Args args("bench_conv2d", "Times Conv2d(1, 32, 3) forward + backward on [64, 1, 28, 28].");
-    args.add("reps", "50", "timed repetitions (after 5 warm-up runs)").add("pytorch", "1", "also time PyTorch (1) or not (0)");
+    examples::Args args("bench_conv2d",
+                        "Times Conv2d(1, 32, 3) forward + backward on [64, 1, 28, 28].");
+    args.add("reps", "50", "timed repetitions (after 5 warm-up runs)")
+        .add("pytorch", "1", "also time PyTorch (1) or not (0)");
     if (!args.parse(argc, argv)) return 0;
     const int reps = static_cast<int>(args.integer("reps", 1, 100000));
     std::printf("Conv2d(1, 32, 3) on x [64, 1, 28, 28], one thread; median ms of %d runs\n", reps);
     std::printf("%-34s %9s %12s %12s\n", "", "fwd (cpu)", "fwd+bwd (cpu)", "fwd+bwd (wall)");
-    for (const Case& c : {Case{"no padding", 0, false}, Case{"padding=1", 1, false}, Case{"padding=1, input grad", 1, true}}) {
+    for (const Case& c : {Case{"no padding", 0, false}, Case{"padding=1", 1, false},
+                          Case{"padding=1, input grad", 1, true}}) {
       const auto t = time_case(c, reps);
-      std::printf("torchlet  %-24s %9.3f %12.3f %12.3f\n", c.name, t.fwd_cpu, t.both_cpu, t.both_wall);
+      std::printf("torchlet  %-24s %9.3f %12.3f %12.3f\n", c.name, t.fwd_cpu, t.both_cpu,
+                  t.both_wall);
     }
     std::fflush(stdout);
     if (args.integer("pytorch", 0, 1)) {
-      const std::string cmd = "/usr/bin/python3 - " + std::to_string(reps) + " <<'EOF'\n" + kPyTorch + "\nEOF\n";
-      if (std::system(cmd.c_str()) != 0) std::printf("(PyTorch not available: /usr/bin/python3 with torch)\n");
+      const std::string cmd =
+          "/usr/bin/python3 - " + std::to_string(reps) + " <<'EOF'\n" + kPyTorch + "\nEOF\n";
+      if (std::system(cmd.c_str()) != 0)
+        std::printf("(PyTorch not available: /usr/bin/python3 with torch)\n");
     }
     return 0;
   } catch (const std::exception& e) {

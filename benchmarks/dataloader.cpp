@@ -19,8 +19,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <new>
 #include <string>
@@ -69,7 +69,11 @@ struct Figures {
 template <class B>
 std::size_t batch_bytes(const B& b) {
   std::size_t n = 0;
-  std::apply([&](const auto&... t) { ((n += static_cast<std::size_t>(t.numel()) * sizeof(*t.data())), ...); }, b);
+  std::apply(
+      [&](const auto&... t) {
+        ((n += static_cast<std::size_t>(t.numel()) * sizeof(*t.data())), ...);
+      },
+      b);
   return n;
 }
 
@@ -107,10 +111,13 @@ Figures run(Loader& loader, int epochs) {
 /// GB/s of batch data by the wall clock, and per second of CPU time (what an idle machine
 /// would show with 0 workers, since then one thread does all the work).
 void print_gbs(const char* what, std::size_t workers, const Figures& f) {
-  std::printf("  %s num_workers=%zu: %6.2f GB/s wall, %6.2f GB/s per CPU-second  (%.1f ms/epoch, %zu batches, %.1f "
-              "allocs/batch)\n",
-              what, workers, static_cast<double>(f.bytes) / f.seconds / 1e9, static_cast<double>(f.bytes) / f.cpu / 1e9,
-              f.seconds * 1e3, f.batches, static_cast<double>(f.allocs) / static_cast<double>(f.batches));
+  std::printf(
+      "  %s num_workers=%zu: %6.2f GB/s wall, %6.2f GB/s per CPU-second  (%.1f ms/epoch, %zu "
+      "batches, %.1f "
+      "allocs/batch)\n",
+      what, workers, static_cast<double>(f.bytes) / f.seconds / 1e9,
+      static_cast<double>(f.bytes) / f.cpu / 1e9, f.seconds * 1e3, f.batches,
+      static_cast<double>(f.allocs) / static_cast<double>(f.batches));
 }
 
 /// A dataset whose every sample costs `us` microseconds: sleeping or computing.
@@ -140,7 +147,8 @@ struct SlowDataset {
 int run_all(int argc, char** argv) {
   examples::Args args("bench_dataloader", "Throughput of data::DataLoader.");
   args.add("epochs", "5", "timed epochs per measurement (after one warm-up)")
-      .add("mnist", TORCHLET_SOURCE_DIR "/data/mnist", "directory of MNIST-format IDX files for part 3")
+      .add("mnist", TORCHLET_SOURCE_DIR "/data/mnist",
+           "directory of MNIST-format IDX files for part 3")
       .add("slow-us", "500", "microseconds per sample of the slow dataset");
   if (!args.parse(argc, argv)) return 0;
   const int epochs = static_cast<int>(args.integer("epochs", 1, 1000));
@@ -153,7 +161,8 @@ int run_all(int argc, char** argv) {
     auto x = randn({n, d});
     auto y = randint(0, 10, {n});
     data::TensorDataset ds(x, y);
-    auto per_sample = data::transform(ds, [](std::tuple<Tensor, LongTensor> s) { return s; });  // hides get_batch
+    auto per_sample =
+        data::transform(ds, [](std::tuple<Tensor, LongTensor> s) { return s; });  // hides get_batch
     std::printf("\n[1] TensorDataset 60000 x 784 float32 + int64 labels, batch 64, shuffle\n");
     for (std::size_t w : {0, 2}) {
       data::DataLoader fast(ds, {.batch_size = 64, .shuffle = true, .num_workers = w, .seed = 0});
@@ -161,7 +170,8 @@ int run_all(int argc, char** argv) {
       print_gbs("get_batch path, ", w, f);
     }
     for (std::size_t w : {0, 2}) {
-      data::DataLoader slow(per_sample, {.batch_size = 64, .shuffle = true, .num_workers = w, .seed = 0});
+      data::DataLoader slow(per_sample,
+                            {.batch_size = 64, .shuffle = true, .num_workers = w, .seed = 0});
       const auto f = run(slow, epochs);
       print_gbs("per-sample path,", w, f);
     }
@@ -170,8 +180,8 @@ int run_all(int argc, char** argv) {
   // 2. A slow dataset.
   for (bool spin : {false, true}) {
     SlowDataset ds{1024, std::chrono::microseconds(slow_us), spin};
-    std::printf("\n[2] %lld us per sample (%s), 1024 samples, batch 32\n", static_cast<long long>(slow_us),
-                spin ? "busy computing" : "sleeping");
+    std::printf("\n[2] %lld us per sample (%s), 1024 samples, batch 32\n",
+                static_cast<long long>(slow_us), spin ? "busy computing" : "sleeping");
     double base = 0;
     for (std::size_t w : {0, 1, 2}) {
       data::DataLoader loader(ds, {.batch_size = 32, .num_workers = w});
@@ -187,15 +197,20 @@ int run_all(int argc, char** argv) {
     auto tf = vision::transforms::Compose{vision::transforms::ToTensor{},
                                           vision::transforms::Normalize{{0.1307f}, {0.3081f}}};
     vision::MNIST train(args.str("mnist"), {.train = true, .transform = tf});
-    std::printf("\n[3] vision::MNIST (%zu samples from %s) + Compose{ToTensor, Normalize}, batch 64, shuffle\n",
-                train.size(), args.str("mnist").c_str());
+    std::printf(
+        "\n[3] vision::MNIST (%zu samples from %s) + Compose{ToTensor, Normalize}, batch 64, "
+        "shuffle\n",
+        train.size(), args.str("mnist").c_str());
     for (std::size_t w : {0, 1, 2}) {
-      data::DataLoader loader(train, {.batch_size = 64, .shuffle = true, .num_workers = w, .seed = 0});
+      data::DataLoader loader(train,
+                              {.batch_size = 64, .shuffle = true, .num_workers = w, .seed = 0});
       const auto f = run(loader, epochs);
-      std::printf("  num_workers=%zu: %8.0f samples/s  (%.1f ms/epoch, %.1f allocs/batch = %.2f per sample)\n", w,
-                  static_cast<double>(f.samples) / f.seconds, f.seconds * 1e3,
-                  static_cast<double>(f.allocs) / static_cast<double>(f.batches),
-                  static_cast<double>(f.allocs) / static_cast<double>(f.samples));
+      std::printf(
+          "  num_workers=%zu: %8.0f samples/s  (%.1f ms/epoch, %.1f allocs/batch = %.2f per "
+          "sample)\n",
+          w, static_cast<double>(f.samples) / f.seconds, f.seconds * 1e3,
+          static_cast<double>(f.allocs) / static_cast<double>(f.batches),
+          static_cast<double>(f.allocs) / static_cast<double>(f.samples));
     }
   } catch (const vision::DatasetNotFoundError& e) {
     std::printf("\n[3] skipped: %s\n", e.what());

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <Eigen/Core>
+
 #include <torchlet/parallel.hpp>
 #include <torchlet/tensor.hpp>
 
@@ -75,14 +76,19 @@ void bench_matmul(int reps) {
     // Eigen's kernels (the maps' alignment differs), rounded differently under FMA.
     const auto T = Eigen::Map<const RowMat>(c.data(), n, n);
     const double rel = static_cast<double>((T - C).cwiseAbs().maxCoeff() / C.cwiseAbs().maxCoeff());
-    if (rel > 1e-5) std::printf("  (results differ! max difference %.3g of the largest entry)\n", rel);
-    else if (rel > 0) std::printf("  (same values up to float rounding: max difference %.2g of the largest entry)\n", rel);
+    if (rel > 1e-5)
+      std::printf("  (results differ! max difference %.3g of the largest entry)\n", rel);
+    else if (rel > 0)
+      std::printf(
+          "  (same values up to float rounding: max difference %.2g of the largest entry)\n", rel);
   }
   const double flop = 2.0 * n * n * n;
   std::printf("matmul 1024x1024 float32\n");
-  std::printf("  Eigen GEMM (same buffers)   %8.2f ms  %7.1f GFLOP/s\n", t_eigen * 1e3, flop / t_eigen * 1e-9);
-  std::printf("  torchlet::matmul            %8.2f ms  %7.1f GFLOP/s  (%.1f%% of Eigen; target >= 90%%)\n",
-              t_torchlet * 1e3, flop / t_torchlet * 1e-9, 100.0 * t_eigen / t_torchlet);
+  std::printf("  Eigen GEMM (same buffers)   %8.2f ms  %7.1f GFLOP/s\n", t_eigen * 1e3,
+              flop / t_eigen * 1e-9);
+  std::printf(
+      "  torchlet::matmul            %8.2f ms  %7.1f GFLOP/s  (%.1f%% of Eigen; target >= 90%%)\n",
+      t_torchlet * 1e3, flop / t_torchlet * 1e-9, 100.0 * t_eigen / t_torchlet);
 #ifdef EIGEN_USE_BLAS
   std::printf("  (EIGEN_USE_BLAS: Eigen's products call the system BLAS)\n");
 #endif
@@ -129,20 +135,26 @@ void bench_elementwise(int reps) {
   const double gb = 4.0 * n * sizeof(float) * 1e-9;  // 3 reads + 1 write
   std::printf("relu(a * b + c), 10^7 float32\n");
   std::printf("  Eigen, into a fresh array   %8.2f ms  %6.1f GB/s\n", t_fresh * 1e3, gb / t_fresh);
-  std::printf("  Eigen, into a preallocated  %8.2f ms  %6.1f GB/s\n", t_prealloc * 1e3, gb / t_prealloc);
-  std::printf("  torchlet relu(a * b + c)    %8.2f ms  %6.1f GB/s  (%.2fx fresh Eigen, %.2fx preallocated; target <= 1.3x)\n",
-              t_torchlet * 1e3, gb / t_torchlet, t_torchlet / t_fresh, t_torchlet / t_prealloc);
-  std::printf("  torchlet relu(addcmul(c, a, b)) %5.2f ms  %6.1f GB/s  (%.2fx fresh Eigen, %.2fx preallocated)\n",
-              t_fused * 1e3, gb / t_fused, t_fused / t_fresh, t_fused / t_prealloc);
-  std::printf("  torchlet, named temporaries %8.2f ms  %6.1f GB/s  (%.2fx preallocated Eigen)\n", t_graph * 1e3,
-              gb / t_graph, t_graph / t_prealloc);
+  std::printf("  Eigen, into a preallocated  %8.2f ms  %6.1f GB/s\n", t_prealloc * 1e3,
+              gb / t_prealloc);
+  std::printf(
+      "  torchlet relu(a * b + c)    %8.2f ms  %6.1f GB/s  (%.2fx fresh Eigen, %.2fx preallocated; "
+      "target <= 1.3x)\n",
+      t_torchlet * 1e3, gb / t_torchlet, t_torchlet / t_fresh, t_torchlet / t_prealloc);
+  std::printf(
+      "  torchlet relu(addcmul(c, a, b)) %5.2f ms  %6.1f GB/s  (%.2fx fresh Eigen, %.2fx "
+      "preallocated)\n",
+      t_fused * 1e3, gb / t_fused, t_fused / t_fresh, t_fused / t_prealloc);
+  std::printf("  torchlet, named temporaries %8.2f ms  %6.1f GB/s  (%.2fx preallocated Eigen)\n",
+              t_graph * 1e3, gb / t_graph, t_graph / t_prealloc);
 }
 
 /// ns per iteration of f, best of reps runs of `iters` iterations.
 double ns_per(int reps, int iters, const std::function<void()>& f) {
-  return best_of(reps, [&] {
-           for (int i = 0; i < iters; ++i) f();
-         }) /
+  return best_of(reps,
+                 [&] {
+                   for (int i = 0; i < iters; ++i) f();
+                 }) /
          iters * 1e9;
 }
 
@@ -163,8 +175,9 @@ void bench_autograd(int reps, int iters) {
       {"sum(dim 1) [4,4]", [](const Tensor&, const Tensor& b) { return b.sum(1); }},
       {"reshape [4,4] -> [16]", [](const Tensor&, const Tensor& b) { return b.reshape({16}); }},
   };
-  std::printf("autograd overhead per op, small tensors (op with an input that requires grad minus\n"
-              "the same op under NoGradGuard; includes creating and freeing the node)\n");
+  std::printf(
+      "autograd overhead per op, small tensors (op with an input that requires grad minus\n"
+      "the same op under NoGradGuard; includes creating and freeing the node)\n");
   for (const auto& op : ops) {
     double plain;
     {
@@ -172,8 +185,9 @@ void bench_autograd(int reps, int iters) {
       plain = ns_per(reps, iters, [&] { g_sink = op.f(x, w).data()[0]; });
     }
     const double graph = ns_per(reps, iters, [&] { g_sink = op.f(xg, wg).data()[0]; });
-    std::printf("  %-24s no grad %7.1f ns   with graph %7.1f ns   overhead %6.1f ns  (target < 200)\n", op.name, plain,
-                graph, graph - plain);
+    std::printf(
+        "  %-24s no grad %7.1f ns   with graph %7.1f ns   overhead %6.1f ns  (target < 200)\n",
+        op.name, plain, graph, graph - plain);
   }
   // Backward through a chain of 100 small ops: time per node.
   const int chain = 100;
@@ -187,8 +201,9 @@ void bench_autograd(int reps, int iters) {
     wg.set_grad({});
     build().backward();
   });
-  std::printf("  chain of %d x (y * 0.5 + x).tanh() on [4,4]: forward %.0f ns/op, backward %.0f ns/op\n", chain,
-              fwd / (3 * chain + 1), (both - fwd) / (3 * chain + 1));
+  std::printf(
+      "  chain of %d x (y * 0.5 + x).tanh() on [4,4]: forward %.0f ns/op, backward %.0f ns/op\n",
+      chain, fwd / (3 * chain + 1), (both - fwd) / (3 * chain + 1));
 }
 
 }  // namespace
@@ -199,9 +214,10 @@ int main(int argc, char** argv) {
   // One thread everywhere, OpenBLAS's pool included (TORCHLET_USE_BLAS): the figures are CPU
   // time of this thread, which would not see work done by a BLAS worker thread.
   torchlet::set_num_threads(1);
-  std::printf("torchlet tensor benchmarks (%s, Eigen %d.%d.%d, SIMD: %s, %d thread(s) for Eigen)\n\n",
-              quick ? "quick" : "full", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
-              Eigen::SimdInstructionSetsInUse(), Eigen::nbThreads());
+  std::printf(
+      "torchlet tensor benchmarks (%s, Eigen %d.%d.%d, SIMD: %s, %d thread(s) for Eigen)\n\n",
+      quick ? "quick" : "full", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+      Eigen::SimdInstructionSetsInUse(), Eigen::nbThreads());
   bench_matmul(quick ? 2 : 10);
   std::printf("\n");
   bench_elementwise(reps);

@@ -80,17 +80,20 @@ std::pair<Tensor, LongTensor> preload(const vision::FashionMNIST& ds) {
   const auto n = ds.data.size(0);
   auto x = Tensor::empty({n, 784});
   detail::amap(x.data(), x.numel()) =
-      (detail::camap(ds.data.data(), ds.data.numel()).cast<float>() * (1.0f / 255.0f) - kMean) * (1.0f / kStd);
+      (detail::camap(ds.data.data(), ds.data.numel()).cast<float>() * (1.0f / 255.0f) - kMean) *
+      (1.0f / kStd);
   return {x, ds.targets};
 }
 
 // rows idx[pos, pos + b) of x [N, F] and y [N] -> ([b, F], [b]) (x[idx], y[idx] in PyTorch).
-std::pair<Tensor, LongTensor> gather(const Tensor& x, const LongTensor& y, const std::int64_t* idx, std::int64_t b) {
+std::pair<Tensor, LongTensor> gather(const Tensor& x, const LongTensor& y, const std::int64_t* idx,
+                                     std::int64_t b) {
   const auto f = x.size(1);
   auto xb = Tensor::empty({b, f});
   auto yb = LongTensor::empty({b});
   for (std::int64_t i = 0; i < b; ++i) {
-    std::memcpy(xb.data() + i * f, x.data() + idx[i] * f, sizeof(float) * static_cast<std::size_t>(f));
+    std::memcpy(xb.data() + i * f, x.data() + idx[i] * f,
+                sizeof(float) * static_cast<std::size_t>(f));
     yb.data()[i] = y.data()[idx[i]];
   }
   return {xb, yb};
@@ -101,8 +104,10 @@ struct Result {
 };
 
 template <class Net>
-Result run_dataloader(const std::string& root, std::size_t batch_size, std::size_t workers, int epochs) {
-  auto tf = vision::transforms::Compose{vision::transforms::ToTensor{}, vision::transforms::Normalize{{kMean}, {kStd}}};
+Result run_dataloader(const std::string& root, std::size_t batch_size, std::size_t workers,
+                      int epochs) {
+  auto tf = vision::transforms::Compose{vision::transforms::ToTensor{},
+                                        vision::transforms::Normalize{{kMean}, {kStd}}};
   vision::FashionMNIST train(root, {.train = true, .transform = tf});
   vision::FashionMNIST test(root, {.train = false, .transform = tf});
   data::DataLoaderOptions train_opts{.batch_size = batch_size, .shuffle = true};
@@ -124,7 +129,8 @@ Result run_dataloader(const std::string& root, std::size_t batch_size, std::size
   const auto start = std::chrono::steady_clock::now();
   for (int e = 0; e < epochs; ++e) epoch();
   Result r;
-  r.epoch_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / epochs;
+  r.epoch_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / epochs;
   r.samples = static_cast<double>(train.size());
 
   NoGradGuard no_grad;
@@ -162,7 +168,8 @@ Result run_tensors(const std::string& root, std::size_t batch_size, int epochs) 
   const auto start = std::chrono::steady_clock::now();
   for (int e = 0; e < epochs; ++e) epoch();
   Result r;
-  r.epoch_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / epochs;
+  r.epoch_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / epochs;
   r.samples = static_cast<double>(n);
 
   NoGradGuard no_grad;
@@ -172,19 +179,25 @@ Result run_tensors(const std::string& root, std::size_t batch_size, int epochs) 
 }
 
 int run(int argc, char** argv) {
-  examples::Args args("bench_train_epoch",
-                      "Times one epoch of Fashion-MNIST training (after a warm-up epoch); prints one JSON line.");
+  examples::Args args(
+      "bench_train_epoch",
+      "Times one epoch of Fashion-MNIST training (after a warm-up epoch); prints one JSON line.");
   args.add("model", "linear", "linear (784->10) or mlp (784-256-10, ReLU)")
-      .add("variant", "dataloader", "dataloader (FashionMNIST + transforms + DataLoader) or tensors (pre-loaded)")
+      .add("variant", "dataloader",
+           "dataloader (FashionMNIST + transforms + DataLoader) or tensors (pre-loaded)")
       .add("batch-size", "64", "samples per batch")
       .add("num-workers", "0", "DataLoader workers (dataloader variant)")
       .add("threads", "1", "torchlet::set_num_threads")
-      .add("data", "/usr/share/datasets/fashion-mnist", "directory holding the Fashion-MNIST IDX files (raw or .gz)")
+      .add("data", "/usr/share/datasets/fashion-mnist",
+           "directory holding the Fashion-MNIST IDX files (raw or .gz)")
       .add("seed", "0", "torchlet::manual_seed (initial weights, shuffling)")
-      .add("epochs", "1", "timed epochs after the warm-up one (their mean is reported; >1 for profiling)");
+      .add("epochs", "1",
+           "timed epochs after the warm-up one (their mean is reported; >1 for profiling)");
   if (!args.parse(argc, argv)) return 0;
-  const std::string model = args.str("model"), variant = args.str("variant"), root = args.str("data");
-  if (model != "linear" && model != "mlp") throw examples::UsageError("--model expects linear or mlp, got '" + model + "'");
+  const std::string model = args.str("model"), variant = args.str("variant"),
+                    root = args.str("data");
+  if (model != "linear" && model != "mlp")
+    throw examples::UsageError("--model expects linear or mlp, got '" + model + "'");
   if (variant != "dataloader" && variant != "tensors")
     throw examples::UsageError("--variant expects dataloader or tensors, got '" + variant + "'");
   const auto batch_size = static_cast<std::size_t>(args.integer("batch-size", 1, 1 << 20));
@@ -201,7 +214,8 @@ int run(int argc, char** argv) {
     r = model == "linear" ? run_dataloader<LinearNet>(root, batch_size, workers, epochs)
                           : run_dataloader<MLP>(root, batch_size, workers, epochs);
   else
-    r = model == "linear" ? run_tensors<LinearNet>(root, batch_size, epochs) : run_tensors<MLP>(root, batch_size, epochs);
+    r = model == "linear" ? run_tensors<LinearNet>(root, batch_size, epochs)
+                          : run_tensors<MLP>(root, batch_size, epochs);
 
   // The build, in the name (compare.py's labels): Eigen's products on OpenBLAS
   // (TORCHLET_USE_BLAS), and "-portable" when not compiled for this CPU (TORCHLET_NATIVE=OFF).
@@ -213,10 +227,12 @@ int run(int argc, char** argv) {
   impl += "-portable";
 #endif
   std::printf(
-      "{\"impl\": \"%s\", \"variant\": \"%s\", \"model\": \"%s\", \"threads\": %d, \"batch_size\": %zu, "
-      "\"num_workers\": %zu, \"epoch_s\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.3f, \"test_acc\": %.4f}\n",
-      impl.c_str(), variant.c_str(), model.c_str(), threads, batch_size, workers, r.epoch_s, r.samples / r.epoch_s,
-      r.samples * flops_per_sample(model) / r.epoch_s / 1e9, r.test_acc);
+      "{\"impl\": \"%s\", \"variant\": \"%s\", \"model\": \"%s\", \"threads\": %d, \"batch_size\": "
+      "%zu, "
+      "\"num_workers\": %zu, \"epoch_s\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.3f, "
+      "\"test_acc\": %.4f}\n",
+      impl.c_str(), variant.c_str(), model.c_str(), threads, batch_size, workers, r.epoch_s,
+      r.samples / r.epoch_s, r.samples * flops_per_sample(model) / r.epoch_s / 1e9, r.test_acc);
   return 0;
 }
 

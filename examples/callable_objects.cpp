@@ -31,11 +31,12 @@ int main() {
   // A class with operator(), a function and a lambda are all called alike...
   Doubler doubler;
   auto lambda = [](int x) { return 2 * x; };
-  std::cout << "doubler(21) = " << doubler(21) << ", twice(21) = " << twice(21) << ", lambda(21) = " << lambda(21)
-            << "\n";
+  std::cout << "doubler(21) = " << doubler(21) << ", twice(21) = " << twice(21)
+            << ", lambda(21) = " << lambda(21) << "\n";
   // ...and all fit the same slot, as Python's callables do.
-  for (const std::function<int(int)>& f : {std::function<int(int)>(doubler), std::function<int(int)>(twice),
-                                           std::function<int(int)>(lambda)})
+  for (const std::function<int(int)>& f :
+       {std::function<int(int)>(doubler), std::function<int(int)>(twice),
+        std::function<int(int)>(lambda)})
     std::cout << "std::invoke(f, 5) = " << std::invoke(f, 5) << "\n";
 
   // nn::Linear is a class; its objects are called: layer(x) (Python: nn.Linear(784, 10)(x)).
@@ -49,10 +50,12 @@ int main() {
   std::cout << model << "\n";
   // ...and does more than forward: here a hook observes every call, as in PyTorch.
   int calls = 0;
-  auto handle = model.register_forward_hook([&](nn::Module& m, const Tensor& in, const Tensor& out) {
-    ++calls;
-    std::cout << "hook: " << m.name() << " mapped " << to_string(in.shape()) << " to " << to_string(out.shape()) << "\n";
-  });
+  auto handle =
+      model.register_forward_hook([&](nn::Module& m, const Tensor& in, const Tensor& out) {
+        ++calls;
+        std::cout << "hook: " << m.name() << " mapped " << to_string(in.shape()) << " to "
+                  << to_string(out.shape()) << "\n";
+      });
   model(ones({2, 4}));
   handle.remove();
   model(ones({2, 4}));  // no hook any more

@@ -40,6 +40,7 @@ int main() {
   std::cout << "ds[3] = (" << x << ", " << y << ")\n";
 
   data::DataLoader loader(ds, {.batch_size = 4});
-  for (auto [xs, ys] : loader) std::cout << "batch: x " << to_string(xs.shape()) << ", y " << ys << "\n";
+  for (auto [xs, ys] : loader)
+    std::cout << "batch: x " << to_string(xs.shape()) << ", y " << ys << "\n";
   return std::size(ds) == 10 && y == 9 ? 0 : 1;
 }

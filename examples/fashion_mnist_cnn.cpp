@@ -23,11 +23,11 @@ using namespace torchlet;
 // x: [B, 1, 28, 28] -> logits [B, 10]
 struct LeNet : nn::Module {
   nn::Sequential features{
-      nn::Conv2d{1, 16, 3, {.padding = 1}}, nn::ReLU{}, nn::MaxPool2d{2},   // [B, 16, 14, 14]
+      nn::Conv2d{1, 16, 3, {.padding = 1}},  nn::ReLU{}, nn::MaxPool2d{2},  // [B, 16, 14, 14]
       nn::Conv2d{16, 32, 3, {.padding = 1}}, nn::ReLU{}, nn::MaxPool2d{2},  // [B, 32, 7, 7]
   };
-  nn::Sequential classifier{nn::Flatten{}, nn::Linear{32 * 7 * 7, 128}, nn::ReLU{}, nn::Dropout{0.25},
-                            nn::Linear{128, 10}};
+  nn::Sequential classifier{nn::Flatten{}, nn::Linear{32 * 7 * 7, 128}, nn::ReLU{},
+                            nn::Dropout{0.25}, nn::Linear{128, 10}};
   LeNet() {
     register_module("features", features);
     register_module("classifier", classifier);
@@ -59,7 +59,8 @@ double evaluate(nn::Module& model, Loader& loader) {
 
 int run(int argc, char** argv) {
   examples::Args args("fashion_mnist_cnn", "Trains a LeNet-style convnet on Fashion-MNIST.");
-  args.add("data", "/usr/share/datasets/fashion-mnist", "directory holding the Fashion-MNIST IDX files (raw or .gz)")
+  args.add("data", "/usr/share/datasets/fashion-mnist",
+           "directory holding the Fashion-MNIST IDX files (raw or .gz)")
       .add("epochs", "5", "number of passes over the training set")
       .add("batch-size", "64", "samples per batch")
       .add("lr", "1e-3", "Adam learning rate (halved every 2 epochs)")
@@ -83,7 +84,8 @@ int run(int argc, char** argv) {
   Head<vision::FashionMNIST> train{train_full, limit}, test{test_full, test_limit};
   data::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true, .seed = seed});
   data::DataLoader test_loader(test, {.batch_size = 500});
-  std::printf("train: %zu samples, test: %zu samples, from %s\n", train.size(), test.size(), root.c_str());
+  std::printf("train: %zu samples, test: %zu samples, from %s\n", train.size(), test.size(),
+              root.c_str());
 
   LeNet model;
   std::cout << model << "\n" << model.num_parameters() << " parameters\n";
@@ -95,7 +97,8 @@ int run(int argc, char** argv) {
     const std::clock_t cpu_start = std::clock();
     double loss_sum = 0.0;
     std::int64_t correct = 0, seen = 0, steps = 0;
-    auto bar = utils::progress(loader, "epoch " + std::to_string(epoch));  // silent unless stderr is a terminal
+    auto bar = utils::progress(
+        loader, "epoch " + std::to_string(epoch));  // silent unless stderr is a terminal
     for (auto [images, labels] : bar) {
       opt.zero_grad();
       auto logits = model(images);
@@ -108,27 +111,33 @@ int run(int argc, char** argv) {
       seen += labels.numel();
       bar.set_postfix("loss=" + std::to_string(loss_sum / static_cast<double>(steps)).substr(0, 6));
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // CPU time too: on a shared machine it is the figure that does not depend on the load.
     const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     total_secs += secs;
     total_cpu += cpu;
     schedule.step();
     test_acc = evaluate(model, test_loader);
-    std::printf("epoch %lld/%lld  loss %.4f  train acc %.4f  test acc %.4f  %.1f s/epoch (%.1f s cpu)  %.0f samples/s\n",
-                static_cast<long long>(epoch), static_cast<long long>(epochs), loss_sum / static_cast<double>(steps),
-                static_cast<double>(correct) / static_cast<double>(seen), test_acc, secs, cpu,
-                static_cast<double>(seen) / secs);
+    std::printf(
+        "epoch %lld/%lld  loss %.4f  train acc %.4f  test acc %.4f  %.1f s/epoch (%.1f s cpu)  "
+        "%.0f samples/s\n",
+        static_cast<long long>(epoch), static_cast<long long>(epochs),
+        loss_sum / static_cast<double>(steps),
+        static_cast<double>(correct) / static_cast<double>(seen), test_acc, secs, cpu,
+        static_cast<double>(seen) / secs);
     std::fflush(stdout);
   }
-  if (epochs == 0) test_acc = evaluate(model, test_loader);
+  if (epochs == 0)
+    test_acc = evaluate(model, test_loader);
   else
-    std::printf("mean time per epoch: %.1f s (%.1f s cpu)\n", total_secs / static_cast<double>(epochs),
-                total_cpu / static_cast<double>(epochs));
+    std::printf("mean time per epoch: %.1f s (%.1f s cpu)\n",
+                total_secs / static_cast<double>(epochs), total_cpu / static_cast<double>(epochs));
   std::printf("test accuracy: %.4f\n", test_acc);
   return 0;
 }
 
 int main(int argc, char** argv) {
-  return examples::run_main("fashion_mnist_cnn", "Pass the directory with --data DIR.", run, argc, argv);
+  return examples::run_main("fashion_mnist_cnn", "Pass the directory with --data DIR.", run, argc,
+                            argv);
 }

@@ -38,12 +38,15 @@ std::size_t write_split(const vision::MNIST& ds, const fs::path& root, std::int6
   std::vector<std::int64_t> written(10, 0);
   std::size_t total = 0;
   for (const auto& name : kDigitNames) fs::create_directories(root / name);
-  for (std::int64_t i = 0; i < ds.targets.numel() && total < static_cast<std::size_t>(10 * per_class); ++i) {
+  for (std::int64_t i = 0;
+       i < ds.targets.numel() && total < static_cast<std::size_t>(10 * per_class); ++i) {
     const std::int64_t digit = ds.targets.data()[i];
     if (written[static_cast<std::size_t>(digit)] >= per_class) continue;
     char file[32];
     std::snprintf(file, sizeof file, "%05lld.png", static_cast<long long>(i));
-    vision::write_png(ds.data[i], (root / kDigitNames[static_cast<std::size_t>(digit)] / file).string());  // [28, 28]
+    vision::write_png(
+        ds.data[i],
+        (root / kDigitNames[static_cast<std::size_t>(digit)] / file).string());  // [28, 28]
     ++written[static_cast<std::size_t>(digit)];
     ++total;
   }
@@ -75,9 +78,13 @@ struct TempDir {
 };
 
 int run(int argc, char** argv) {
-  examples::Args args("image_folder", "Writes MNIST digits as PNG class folders, then trains on them through ImageFolder.");
-  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist", "directory holding the MNIST IDX files the PNGs are made from")
-      .add("dir", "", "where to write the image folders (default: a temporary directory, removed at the end)")
+  examples::Args args(
+      "image_folder",
+      "Writes MNIST digits as PNG class folders, then trains on them through ImageFolder.");
+  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist",
+           "directory holding the MNIST IDX files the PNGs are made from")
+      .add("dir", "",
+           "where to write the image folders (default: a temporary directory, removed at the end)")
       .add("per-class", "60", "training images per class")
       .add("test-per-class", "20", "test images per class")
       .add("epochs", "8", "number of passes over the training folder")
@@ -103,34 +110,44 @@ int run(int argc, char** argv) {
   const vision::MNIST mnist_test(args.str("data"), {.train = false});
   const std::size_t n_train = write_split(mnist_train, out.path / "train", per_class);
   const std::size_t n_test = write_split(mnist_test, out.path / "test", test_per_class);
-  std::printf("wrote %zu training and %zu test PNGs under %s\n", n_train, n_test, out.path.string().c_str());
+  std::printf("wrote %zu training and %zu test PNGs under %s\n", n_train, n_test,
+              out.path.string().c_str());
 
   // 2. Read them back as torchvision would: ImageFolder(root, transform=...).
   //    The augmentation (RandomCrop with padding) runs on the ByteTensor [1, 28, 28] the
   //    file decodes to; ToTensor and Normalize make the Tensor [1, 28, 28] the model takes.
   namespace T = vision::transforms;
-  vision::ImageFolder train(
-      (out.path / "train").string(),
-      {.transform = T::Compose{T::RandomCrop(28, {2}), T::ToTensor{}, T::Normalize{{0.1307f}, {0.3081f}}},
+  vision::ImageFolder train((out.path / "train").string(),
+                            {.transform = T::Compose{T::RandomCrop(28, {2}), T::ToTensor{},
+                                                     T::Normalize{{0.1307f}, {0.3081f}}},
+                             .mode = vision::ImageReadMode::GRAY});
+  vision::ImageFolder test(
+      (out.path / "test").string(),
+      {.transform = T::Compose{T::ToTensor{}, T::Normalize{{0.1307f}, {0.3081f}}},
        .mode = vision::ImageReadMode::GRAY});
-  vision::ImageFolder test((out.path / "test").string(),
-                           {.transform = T::Compose{T::ToTensor{}, T::Normalize{{0.1307f}, {0.3081f}}},
-                            .mode = vision::ImageReadMode::GRAY});
   std::printf("classes (sorted folder names):");
-  for (const auto& [name, index] : train.class_to_idx()) std::printf(" %s=%lld", name.c_str(), static_cast<long long>(index));
+  for (const auto& [name, index] : train.class_to_idx())
+    std::printf(" %s=%lld", name.c_str(), static_cast<long long>(index));
   std::printf("\n");
   const auto [first_image, first_class] = train[0];
-  std::printf("train[0]: image %s, class %lld (%s) from %s\n", to_string(first_image.shape()).c_str(),
-              static_cast<long long>(first_class), train.classes()[static_cast<std::size_t>(first_class)].c_str(),
+  std::printf("train[0]: image %s, class %lld (%s) from %s\n",
+              to_string(first_image.shape()).c_str(), static_cast<long long>(first_class),
+              train.classes()[static_cast<std::size_t>(first_class)].c_str(),
               train.samples[0].first.c_str());
 
-  data::DataLoader loader(train, {.batch_size = 32, .shuffle = true, .num_workers = workers, .seed = seed});
+  data::DataLoader loader(
+      train, {.batch_size = 32, .shuffle = true, .num_workers = workers, .seed = seed});
   data::DataLoader test_loader(test, {.batch_size = 100, .num_workers = workers});
 
   // 3. A small CNN: [B, 1, 28, 28] -> [B, 8, 14, 14] -> [B, 16, 7, 7] -> logits [B, 10].
-  nn::Sequential model{nn::Conv2d{1, 8, 3, {.padding = 1}},  nn::ReLU{}, nn::MaxPool2d{2},
-                       nn::Conv2d{8, 16, 3, {.padding = 1}}, nn::ReLU{}, nn::MaxPool2d{2},
-                       nn::Flatten{},                        nn::Linear{16 * 7 * 7, 10}};
+  nn::Sequential model{nn::Conv2d{1, 8, 3, {.padding = 1}},
+                       nn::ReLU{},
+                       nn::MaxPool2d{2},
+                       nn::Conv2d{8, 16, 3, {.padding = 1}},
+                       nn::ReLU{},
+                       nn::MaxPool2d{2},
+                       nn::Flatten{},
+                       nn::Linear{16 * 7 * 7, 10}};
   optim::Adam opt(model.parameters(), {.lr = 3e-3});
   nn::CrossEntropyLoss criterion;
 
@@ -159,5 +176,6 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return examples::run_main("image_folder", "Pass the MNIST directory with --data DIR.", run, argc, argv);
+  return examples::run_main("image_folder", "Pass the MNIST directory with --data DIR.", run, argc,
+                            argv);
 }

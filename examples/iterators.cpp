@@ -32,7 +32,9 @@ class Countdown {
 };
 
 template <class L>
-concept Indexable = requires(L& l) { l[0]; };
+concept Indexable = requires(L& l) {
+  l[0];
+};
 
 int main() {
   // it = iter([1, 2, 3]); next(it); next(it); next(it); next(it) -> StopIteration

@@ -36,13 +36,16 @@ double evaluate(Net& model, Loader& loader) {
 }
 
 int run(int argc, char** argv) {
-  examples::Args args("mnist_linear", "Trains a linear classifier (784 -> 10) on MNIST-format IDX data.");
-  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist", "directory holding the MNIST IDX files (raw or .gz)")
+  examples::Args args("mnist_linear",
+                      "Trains a linear classifier (784 -> 10) on MNIST-format IDX data.");
+  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist",
+           "directory holding the MNIST IDX files (raw or .gz)")
       .add("epochs", "5", "number of passes over the training set")
       .add("batch-size", "64", "samples per batch")
       .add("lr", "0.01", "SGD learning rate")
       .add("seed", "0", "seed of the initial weights and the shuffling")
-      .add("predictions", "predictions.png", "picture of 32 test digits with predicted and true labels (empty: none)");
+      .add("predictions", "predictions.png",
+           "picture of 32 test digits with predicted and true labels (empty: none)");
   if (!args.parse(argc, argv)) return 0;
   const auto epochs = args.integer("epochs", 0, 100000);
   const auto batch_size = static_cast<std::size_t>(args.integer("batch-size", 1, 1 << 20));
@@ -57,7 +60,8 @@ int run(int argc, char** argv) {
   vision::MNIST test(root, {.train = false, .transform = tf});
   data::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true, .seed = seed});
   data::DataLoader test_loader(test, {.batch_size = 1000});
-  std::printf("train: %zu samples, test: %zu samples, from %s\n", train.size(), test.size(), root.c_str());
+  std::printf("train: %zu samples, test: %zu samples, from %s\n", train.size(), test.size(),
+              root.c_str());
 
   Net model;
   optim::SGD opt(model.parameters(), {.lr = lr});
@@ -79,20 +83,25 @@ int run(int argc, char** argv) {
       seen += labels.numel();
       bar.set_postfix("loss=" + std::to_string(loss_sum / static_cast<double>(steps)).substr(0, 6));
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     test_acc = evaluate(model, test_loader);
-    std::printf("epoch %lld/%lld  loss %.4f  train acc %.4f  test acc %.4f  %.2f s  %.0f samples/s\n",
-                static_cast<long long>(epoch), static_cast<long long>(epochs), loss_sum / static_cast<double>(steps),
-                static_cast<double>(correct) / static_cast<double>(seen), test_acc, secs,
-                static_cast<double>(seen) / secs);
+    std::printf(
+        "epoch %lld/%lld  loss %.4f  train acc %.4f  test acc %.4f  %.2f s  %.0f samples/s\n",
+        static_cast<long long>(epoch), static_cast<long long>(epochs),
+        loss_sum / static_cast<double>(steps),
+        static_cast<double>(correct) / static_cast<double>(seen), test_acc, secs,
+        static_cast<double>(seen) / secs);
     std::fflush(stdout);
   }
   if (epochs == 0) test_acc = evaluate(model, test_loader);
   if (const std::string path = args.str("predictions"); !path.empty()) {
     const auto [shown, right] = examples::save_predictions(model, test, path, 0.1307f, 0.3081f);
-    std::printf("wrote %s: %lld test digits labelled P<predicted> T<true>, %lld right (green), %lld wrong (red)\n",
-                path.c_str(), static_cast<long long>(shown), static_cast<long long>(right),
-                static_cast<long long>(shown - right));
+    std::printf(
+        "wrote %s: %lld test digits labelled P<predicted> T<true>, %lld right (green), %lld wrong "
+        "(red)\n",
+        path.c_str(), static_cast<long long>(shown), static_cast<long long>(right),
+        static_cast<long long>(shown - right));
   }
   std::printf("test accuracy: %.4f\n", test_acc);
   return 0;

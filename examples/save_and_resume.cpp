@@ -9,7 +9,8 @@
 //   ck = torch.load(path); model.load_state_dict(ck['model']); ...
 // is
 //   torchlet::save_checkpoint({.model = model.state_dict(), .optimizer = opt.state_dict(),
-//                              .scheduler = sched.state_dict(), .metadata = {{"epoch", "2"}}}, path);
+//                              .scheduler = sched.state_dict(), .metadata = {{"epoch", "2"}}},
+//                              path);
 //   auto ck = torchlet::load_checkpoint(path); model.load_state_dict(ck.model); ...
 //
 // The program trains an MLP on the bundled MNIST sample three times: straight through
@@ -45,7 +46,9 @@ struct Trainer {
   // (PyTorch's DistributedSampler.set_epoch does the same).
   template <class Dataset>
   double train_epoch(Dataset& train, std::uint64_t seed, std::int64_t epoch) {
-    data::DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = seed + static_cast<std::uint64_t>(epoch)});
+    data::DataLoader loader(
+        train,
+        {.batch_size = 64, .shuffle = true, .seed = seed + static_cast<std::uint64_t>(epoch)});
     double loss_sum = 0.0;
     std::int64_t steps = 0;
     auto bar = utils::progress(loader, "epoch " + std::to_string(epoch));
@@ -63,8 +66,11 @@ struct Trainer {
 };
 
 int run(int argc, char** argv) {
-  examples::Args args("save_and_resume", "Trains, saves a checkpoint, resumes it in fresh objects, compares the losses.");
-  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist", "directory holding the MNIST IDX files (raw or .gz)")
+  examples::Args args(
+      "save_and_resume",
+      "Trains, saves a checkpoint, resumes it in fresh objects, compares the losses.");
+  args.add("data", TORCHLET_SOURCE_DIR "/data/mnist",
+           "directory holding the MNIST IDX files (raw or .gz)")
       .add("epochs", "4", "epochs of the whole run")
       .add("stop-after", "2", "epochs trained before the checkpoint is written")
       .add("checkpoint", "checkpoint.safetensors", "the checkpoint file to write")
@@ -87,7 +93,8 @@ int run(int argc, char** argv) {
     for (std::int64_t e = 1; e <= epochs; ++e) {
       const double lr = t.opt.get_lr();
       straight.push_back(t.train_epoch(train, seed, e));
-      std::printf("straight  epoch %lld  lr %.4g  loss %.6f\n", static_cast<long long>(e), lr, straight.back());
+      std::printf("straight  epoch %lld  lr %.4g  loss %.6f\n", static_cast<long long>(e), lr,
+                  straight.back());
     }
   }
 
@@ -98,15 +105,18 @@ int run(int argc, char** argv) {
     for (std::int64_t e = 1; e <= stop_after; ++e) {
       const double lr = t.opt.get_lr();
       const double loss = t.train_epoch(train, seed, e);
-      std::printf("stopped   epoch %lld  lr %.4g  loss %.6f\n", static_cast<long long>(e), lr, loss);
+      std::printf("stopped   epoch %lld  lr %.4g  loss %.6f\n", static_cast<long long>(e), lr,
+                  loss);
     }
     torchlet::save_checkpoint({.model = t.model.state_dict(),
                                .optimizer = t.opt.state_dict(),
                                .scheduler = t.sched.state_dict(),
                                .metadata = {{"epoch", std::to_string(stop_after)}}},
                               path);
-    std::printf("saved %s (%ju bytes): model, optimizer (momentum buffers), scheduler, epoch %lld\n", path.c_str(),
-                static_cast<std::uintmax_t>(std::filesystem::file_size(path)), static_cast<long long>(stop_after));
+    std::printf(
+        "saved %s (%ju bytes): model, optimizer (momentum buffers), scheduler, epoch %lld\n",
+        path.c_str(), static_cast<std::uintmax_t>(std::filesystem::file_size(path)),
+        static_cast<long long>(stop_after));
   }
 
   // 3. A new process would start here: fresh objects, other initial weights, then the file.
@@ -124,8 +134,8 @@ int run(int argc, char** argv) {
     const double loss = resumed.train_epoch(train, seed, e);
     const double diff = std::abs(loss - straight[static_cast<std::size_t>(e - 1)]);
     max_diff = std::max(max_diff, diff);
-    std::printf("resumed   epoch %lld  lr %.4g  loss %.6f  (straight run: %.6f)\n", static_cast<long long>(e),
-                lr, loss, straight[static_cast<std::size_t>(e - 1)]);
+    std::printf("resumed   epoch %lld  lr %.4g  loss %.6f  (straight run: %.6f)\n",
+                static_cast<long long>(e), lr, loss, straight[static_cast<std::size_t>(e - 1)]);
   }
 
   // 4. For contrast: only the model's weights restored (a fresh optimizer and scheduler).
@@ -134,14 +144,17 @@ int run(int argc, char** argv) {
     Trainer weights_only;
     weights_only.model.load_state_dict(ck.model);
     const double loss = weights_only.train_epoch(train, seed, start);
-    std::printf("weights only, epoch %lld: loss %.6f (straight run: %.6f): without the optimizer's momentum and "
-                "the scheduler's step the run does not continue where it stopped\n",
-                static_cast<long long>(start), loss, straight[static_cast<std::size_t>(start - 1)]);
+    std::printf(
+        "weights only, epoch %lld: loss %.6f (straight run: %.6f): without the optimizer's "
+        "momentum and "
+        "the scheduler's step the run does not continue where it stopped\n",
+        static_cast<long long>(start), loss, straight[static_cast<std::size_t>(start - 1)]);
   }
   std::printf("largest |resumed - straight| loss difference: %.3g\n", max_diff);
   return max_diff <= 1e-5 ? 0 : 1;
 }
 
 int main(int argc, char** argv) {
-  return examples::run_main("save_and_resume", "Pass the directory with --data DIR.", run, argc, argv);
+  return examples::run_main("save_and_resume", "Pass the directory with --data DIR.", run, argc,
+                            argv);
 }

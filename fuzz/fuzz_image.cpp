@@ -16,8 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto mode = static_cast<vision::ImageReadMode>(size % 5);
   try {
     const auto img = vision::decode_image({data, size}, mode, "fuzz");
-    if (img.dim() != 3 || img.size(0) < 1 || img.size(0) > 4 || img.size(1) < 1 || img.size(2) < 1) std::abort();
-    if (mode != vision::ImageReadMode::UNCHANGED && img.size(0) != static_cast<std::int64_t>(mode)) std::abort();
+    if (img.dim() != 3 || img.size(0) < 1 || img.size(0) > 4 || img.size(1) < 1 || img.size(2) < 1)
+      std::abort();
+    if (mode != vision::ImageReadMode::UNCHANGED && img.size(0) != static_cast<std::int64_t>(mode))
+      std::abort();
     volatile std::uint8_t sink = img.data()[img.numel() - 1];
     (void)sink;
   } catch (const torchlet::FormatError&) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+
 #include <torchlet/io/serialize.hpp>
 
 namespace io = torchlet::io;
@@ -29,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     (void)io::detail::state_dict_of(f, "");
     const auto kind = f.metadata.find("torchlet.kind");
-    if (kind != f.metadata.end() && kind->second == "checkpoint") (void)torchlet::checkpoint_from(f, "fuzz");
+    if (kind != f.metadata.end() && kind->second == "checkpoint")
+      (void)torchlet::checkpoint_from(f, "fuzz");
     if (f.metadata.count("param_groups")) (void)io::detail::get_optimizer(f, "", "fuzz");
   } catch (const torchlet::FormatError&) {
   }

@@ -10,14 +10,14 @@
 // /255 (MNIST does that) then normalised (mean 0.2860, std 0.3530), SGD lr 0.05,
 // batch 64, shuffled every epoch, one warm-up epoch, one timed epoch, then the test
 // accuracy. Prints ONE JSON line.
-#include <torch/torch.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
 #include <string>
+
+#include <torch/torch.h>
 
 namespace {
 
@@ -92,7 +92,8 @@ Result run_dataloader(const std::string& root, int64_t batch_size, int64_t worke
 }
 
 // The whole split, normalised once: images [N, 784] and labels [N].
-std::pair<torch::Tensor, torch::Tensor> preload(const std::string& root, torch::data::datasets::MNIST::Mode mode) {
+std::pair<torch::Tensor, torch::Tensor> preload(const std::string& root,
+                                                torch::data::datasets::MNIST::Mode mode) {
   torch::data::datasets::MNIST ds(root, mode);
   return {((ds.images() - kMean) / kStd).reshape({-1, 784}), ds.targets()};
 }
@@ -133,43 +134,52 @@ int64_t to_int(const std::string& flag, const std::string& v, int64_t lo, int64_
   char* end = nullptr;
   const long long out = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0' || out < lo || out > hi)
-    throw std::invalid_argument("--" + flag + " expects an integer in [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "], got '" + v + "'");
+    throw std::invalid_argument("--" + flag + " expects an integer in [" + std::to_string(lo) +
+                                ", " + std::to_string(hi) + "], got '" + v + "'");
   return out;
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> a{{"model", "linear"}, {"variant", "dataloader"}, {"batch-size", "64"},
-                                       {"num-workers", "0"},  {"threads", "1"},         {"data", "."},
+  std::map<std::string, std::string> a{{"model", "linear"},  {"variant", "dataloader"},
+                                       {"batch-size", "64"}, {"num-workers", "0"},
+                                       {"threads", "1"},     {"data", "."},
                                        {"seed", "0"}};
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     if (k.rfind("--", 0) != 0 || !a.count(k.substr(2)) || i + 1 >= argc)
-      throw std::invalid_argument("bad argument '" + k + "' (options: --model --variant --batch-size "
+      throw std::invalid_argument("bad argument '" + k +
+                                  "' (options: --model --variant --batch-size "
                                   "--num-workers --threads --data --seed, each with a value)");
     a[k.substr(2)] = argv[++i];
   }
   const std::string model = a["model"], variant = a["variant"], root = a["data"];
-  if (model != "linear" && model != "mlp") throw std::invalid_argument("--model expects linear or mlp, got " + model);
+  if (model != "linear" && model != "mlp")
+    throw std::invalid_argument("--model expects linear or mlp, got " + model);
   if (variant != "dataloader" && variant != "tensors")
     throw std::invalid_argument("--variant expects dataloader or tensors, got " + variant);
   const int64_t batch_size = to_int("batch-size", a["batch-size"], 1, 1 << 20);
   const int64_t workers = to_int("num-workers", a["num-workers"], 0, 256);
   const int threads = static_cast<int>(to_int("threads", a["threads"], 1, 1024));
-  if (variant == "tensors" && workers != 0) throw std::invalid_argument("--num-workers applies to the dataloader variant only");
+  if (variant == "tensors" && workers != 0)
+    throw std::invalid_argument("--num-workers applies to the dataloader variant only");
 
   torch::set_num_threads(threads);
   torch::manual_seed(static_cast<uint64_t>(to_int("seed", a["seed"], 0, INT64_MAX)));
   Result r;
   if (variant == "dataloader")
-    r = model == "linear" ? run_dataloader<LinearNet>(root, batch_size, workers) : run_dataloader<MLP>(root, batch_size, workers);
+    r = model == "linear" ? run_dataloader<LinearNet>(root, batch_size, workers)
+                          : run_dataloader<MLP>(root, batch_size, workers);
   else
-    r = model == "linear" ? run_tensors<LinearNet>(root, batch_size) : run_tensors<MLP>(root, batch_size);
+    r = model == "linear" ? run_tensors<LinearNet>(root, batch_size)
+                          : run_tensors<MLP>(root, batch_size);
   std::printf(
-      "{\"impl\": \"libtorch\", \"variant\": \"%s\", \"model\": \"%s\", \"threads\": %d, \"batch_size\": %lld, "
-      "\"num_workers\": %lld, \"epoch_s\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.3f, \"test_acc\": %.4f}\n",
-      variant.c_str(), model.c_str(), threads, static_cast<long long>(batch_size), static_cast<long long>(workers),
-      r.epoch_s, r.samples / r.epoch_s, r.samples * flops_per_sample(model) / r.epoch_s / 1e9, r.test_acc);
+      "{\"impl\": \"libtorch\", \"variant\": \"%s\", \"model\": \"%s\", \"threads\": %d, "
+      "\"batch_size\": %lld, "
+      "\"num_workers\": %lld, \"epoch_s\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.3f, "
+      "\"test_acc\": %.4f}\n",
+      variant.c_str(), model.c_str(), threads, static_cast<long long>(batch_size),
+      static_cast<long long>(workers), r.epoch_s, r.samples / r.epoch_s,
+      r.samples * flops_per_sample(model) / r.epoch_s / 1e9, r.test_acc);
   return 0;
 }
 

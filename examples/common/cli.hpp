@@ -24,7 +24,8 @@ class Args {
     std::string help, value;
   };
 
-  explicit Args(std::string program, std::string summary) : program_(std::move(program)), summary_(std::move(summary)) {}
+  explicit Args(std::string program, std::string summary)
+      : program_(std::move(program)), summary_(std::move(summary)) {}
 
   /// Declares --name with a default value and a help line.
   Args& add(const std::string& name, std::string default_value, std::string help) {
@@ -71,8 +72,8 @@ class Args {
     if (ec != std::errc() || p != v.data() + v.size())
       throw UsageError("--" + name + " expects an integer, got '" + v + "'");
     if (out < lo || out > hi)
-      throw UsageError("--" + name + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                  "], got " + v);
+      throw UsageError("--" + name + " must be in [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "], got " + v);
     return out;
   }
 
@@ -84,8 +85,8 @@ class Args {
     if (v.empty() || end != v.c_str() + v.size() || errno == ERANGE || !(out == out))
       throw UsageError("--" + name + " expects a number, got '" + v + "'");
     if (out < lo || out > hi)
-      throw UsageError("--" + name + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                  "], got " + v);
+      throw UsageError("--" + name + " must be in [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "], got " + v);
     return out;
   }
 
@@ -93,7 +94,8 @@ class Args {
     std::string u = "usage: " + program_ + " [options]\n" + summary_ + "\n\noptions:\n";
     for (auto& n : order_) {
       const auto& f = flags_.at(n);
-      u += "  --" + n + std::string(n.size() < 14 ? 14 - n.size() : 1, ' ') + f.help + " (default: " + f.value + ")\n";
+      u += "  --" + n + std::string(n.size() < 14 ? 14 - n.size() : 1, ' ') + f.help +
+           " (default: " + f.value + ")\n";
     }
     return u + "  --help          show this message\n";
   }

@@ -45,7 +45,8 @@ inline int default_num_threads() noexcept {
   if (const char* env = std::getenv("OMP_NUM_THREADS")) {
     char* end = nullptr;
     const long v = std::strtol(env, &end, 10);
-    if (end != env && (*end == '\0' || *end == ',') && v > 0 && v < (1 << 20)) return static_cast<int>(v);
+    if (end != env && (*end == '\0' || *end == ',') && v > 0 && v < (1 << 20))
+      return static_cast<int>(v);
   }
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
@@ -56,7 +57,8 @@ inline int default_num_threads() noexcept {
 /// Throws std::invalid_argument if n < 1.
 inline void set_num_threads(int n) {
   if (n < 1)
-    throw std::invalid_argument("set_num_threads: expected a positive number of threads, got " + std::to_string(n));
+    throw std::invalid_argument("set_num_threads: expected a positive number of threads, got " +
+                                std::to_string(n));
   detail::num_threads_setting().store(n, std::memory_order_relaxed);
   Eigen::setNbThreads(n);
 #if defined(_OPENMP)

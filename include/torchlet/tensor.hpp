@@ -2,6 +2,7 @@
 // The tensor library: BasicTensor<T> with its creation, view, math and autograd ops.
 #include "torchlet/autograd/engine.hpp"
 #include "torchlet/autograd/grad_mode.hpp"
+#include "torchlet/autograd/gradcheck.hpp"
 #include "torchlet/autograd/node.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/creation.hpp"
@@ -14,4 +15,3 @@
 #include "torchlet/tensor/reduction.hpp"
 #include "torchlet/tensor/softmax.hpp"
 #include "torchlet/tensor/views.hpp"
-#include "torchlet/autograd/gradcheck.hpp"

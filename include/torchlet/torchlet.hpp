@@ -7,5 +7,5 @@
 #include "torchlet/optim.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
-#include "torchlet/vision.hpp"
 #include "torchlet/utils/progress.hpp"
+#include "torchlet/vision.hpp"

@@ -9,7 +9,8 @@ using namespace torchlet;
 
 namespace {
 // Central finite differences of a scalar function of x, in double precision.
-std::vector<double> numeric_grad(const std::function<double(const DoubleTensor&)>& f, const DoubleTensor& x) {
+std::vector<double> numeric_grad(const std::function<double(const DoubleTensor&)>& f,
+                                 const DoubleTensor& x) {
   std::vector<double> g(static_cast<std::size_t>(x.numel()));
   NoGradGuard ng;
   for (std::int64_t i = 0; i < x.numel(); ++i) {
@@ -30,7 +31,8 @@ void check_grad(const std::function<DoubleTensor(const DoubleTensor&)>& f, const
   auto num = numeric_grad([&](const DoubleTensor& v) { return f(v).item(); }, x.clone());
   auto ana = xg.grad().to_vector();
   REQUIRE(ana.size() == num.size());
-  for (std::size_t i = 0; i < num.size(); ++i) CHECK(ana[i] == Approx(num[i]).epsilon(1e-5).margin(1e-7));
+  for (std::size_t i = 0; i < num.size(); ++i)
+    CHECK(ana[i] == Approx(num[i]).epsilon(1e-5).margin(1e-7));
 }
 }  // namespace
 
@@ -42,7 +44,9 @@ TEST_CASE("gradients of elementwise ops match finite differences") {
   check_grad([&](const DoubleTensor& v) { return (v / (row * row + 1.0)).sum(); }, x);
   check_grad([&](const DoubleTensor& v) { return ((row * row + 1.0) / (v * v + 1.0)).sum(); }, x);
   check_grad([&](const DoubleTensor& v) { return (v.exp() - v.tanh() + v.sigmoid()).sum(); }, x);
-  check_grad([&](const DoubleTensor& v) { return ((v * v + 1.0).log() + (v * v + 1.0).sqrt()).mean(); }, x);
+  check_grad(
+      [&](const DoubleTensor& v) { return ((v * v + 1.0).log() + (v * v + 1.0).sqrt()).mean(); },
+      x);
   check_grad([&](const DoubleTensor& v) { return (v.relu() * 3.0 - v.abs()).sum(); }, x);
   check_grad([&](const DoubleTensor& v) { return v.sum(1).pow(2.0).sum(); }, x);
   check_grad([&](const DoubleTensor& v) { return (v.mean(0, true) * v).sum(); }, x);
@@ -56,7 +60,8 @@ TEST_CASE("gradients of matmul and views match finite differences") {
   auto b = randn<double>({5, 2});
   check_grad([&](const DoubleTensor& v) { return matmul(v, b).pow(2.0).sum(); }, a);
   check_grad([&](const DoubleTensor& v) { return matmul(a, v).pow(2.0).sum(); }, b);
-  check_grad([&](const DoubleTensor& v) { return (v.reshape({15}) * arange<double>(15.0)).sum(); }, a);
+  check_grad([&](const DoubleTensor& v) { return (v.reshape({15}) * arange<double>(15.0)).sum(); },
+             a);
   check_grad([&](const DoubleTensor& v) { return (v.t() * v.t()).sum(); }, a);
   check_grad([&](const DoubleTensor& v) { return v.narrow(1, 1, 3).pow(3.0).sum(); }, a);
   check_grad([&](const DoubleTensor& v) { return v[1].pow(3.0).sum(); }, a);
@@ -76,11 +81,14 @@ TEST_CASE("linear and cross_entropy backward match finite differences") {
     for (std::int64_t i = 0; i < p.numel(); ++i) {
       const float v = p.data()[i], h = 1e-2f;
       p.data()[i] = v + h;
-      const double up = nn::functional::cross_entropy(nn::functional::linear(xs, ws, bs), target).item();
+      const double up =
+          nn::functional::cross_entropy(nn::functional::linear(xs, ws, bs), target).item();
       p.data()[i] = v - h;
-      const double down = nn::functional::cross_entropy(nn::functional::linear(xs, ws, bs), target).item();
+      const double down =
+          nn::functional::cross_entropy(nn::functional::linear(xs, ws, bs), target).item();
       p.data()[i] = v;
-      CHECK(ana[static_cast<std::size_t>(i)] == Approx((up - down) / (2 * h)).epsilon(2e-3).margin(1e-4));
+      CHECK(ana[static_cast<std::size_t>(i)] ==
+            Approx((up - down) / (2 * h)).epsilon(2e-3).margin(1e-4));
     }
   }
 }

@@ -52,22 +52,35 @@ TEST_CASE("gradcheck itself catches a wrong gradient and rejects bad calls") {
   CHECK_THROWS_AS(gradcheck(wrong, {x}), autograd::GradcheckError);
   CHECK_FALSE(gradcheck(wrong, {x}, {.raise_exception = false}));
   CHECK(gradcheck([](const T& v) { return v * 2.0; }, {x}));
-  CHECK_THROWS_AS(gradcheck([](const T& v) { return v * 2.0; }, {x.detach()}), std::invalid_argument);
+  CHECK_THROWS_AS(gradcheck([](const T& v) { return v * 2.0; }, {x.detach()}),
+                  std::invalid_argument);
   CHECK_THROWS_AS(gradcheck([](const T& v) { return v * 2.0; }, {x * 1.0}), std::invalid_argument);
-  CHECK_THROWS_AS(gradcheck([](const T& a, const T& b) { return a * b; }, {x}), std::invalid_argument);
+  CHECK_THROWS_AS(gradcheck([](const T& a, const T& b) { return a * b; }, {x}),
+                  std::invalid_argument);
 }
 
 TEST_CASE("gradcheck binary arithmetic with broadcasting and scalars") {
-  auto a = leaf({2, 3}, 1), b = leaf({2, 3}, 2), row = leaf({3}, 3), col = leaf({2, 1}, 4), s = leaf({}, 5);
-  auto pos = leaf_in({2, 3}, 0.5, 2.0, 6), pos_row = leaf_in({3}, 0.5, 2.0, 7), pos_col = leaf_in({2, 1}, 0.5, 2.0, 8);
+  auto a = leaf({2, 3}, 1), b = leaf({2, 3}, 2), row = leaf({3}, 3), col = leaf({2, 1}, 4),
+       s = leaf({}, 5);
+  auto pos = leaf_in({2, 3}, 0.5, 2.0, 6), pos_row = leaf_in({3}, 0.5, 2.0, 7),
+       pos_col = leaf_in({2, 1}, 0.5, 2.0, 8);
   auto c3 = leaf({4, 1, 3}, 9);
-  for (auto [x, y] : {std::pair{a, b}, {a, row}, {row, a}, {a, col}, {col, row}, {a, s}, {s, a}, {c3, a}, {col, c3}}) {
+  for (auto [x, y] : {std::pair{a, b},
+                      {a, row},
+                      {row, a},
+                      {a, col},
+                      {col, row},
+                      {a, s},
+                      {s, a},
+                      {c3, a},
+                      {col, c3}}) {
     GRADCHECK([](const T& u, const T& v) { return u + v; }, {x, y});
     GRADCHECK([](const T& u, const T& v) { return u - v; }, {x, y});
     GRADCHECK([](const T& u, const T& v) { return u * v; }, {x, y});
     GRADCHECK([](const T& u, const T& v) { return add(u, v) * sub(u, v); }, {x, y});
   }
-  for (auto [x, y] : {std::pair{a, pos}, {a, pos_row}, {pos_row, pos}, {a, pos_col}, {pos_col, pos_row}}) {
+  for (auto [x, y] :
+       {std::pair{a, pos}, {a, pos_row}, {pos_row, pos}, {a, pos_col}, {pos_col, pos_row}}) {
     GRADCHECK([](const T& u, const T& v) { return u / v; }, {x, y});
     GRADCHECK([](const T& u, const T& v) { return div(u, v); }, {x, y});
   }
@@ -128,12 +141,14 @@ TEST_CASE("gradcheck where and comparisons as masks") {
 
 TEST_CASE("gradcheck matrix products") {
   auto a = leaf({3, 4}, 31), b = leaf({4, 2}, 32), v4 = leaf({4}, 33), v3 = leaf({3}, 34);
-  auto ba = leaf({2, 3, 4}, 35), bb = leaf({2, 4, 2}, 36), b1 = leaf({1, 4, 2}, 37), bias = leaf({2}, 38);
+  auto ba = leaf({2, 3, 4}, 35), bb = leaf({2, 4, 2}, 36), b1 = leaf({1, 4, 2}, 37),
+       bias = leaf({2}, 38);
   auto b4 = leaf({2, 1, 3, 4}, 39), b5 = leaf({3, 4, 2}, 40);
   GRADCHECK([](const T& x, const T& y) { return mm(x, y); }, {a, b});
   GRADCHECK([](const T& x, const T& y) { return x.mm(y); }, {a, b});
-  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {a, b});   // 2-D @ 2-D
-  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {v4, v4.detach().clone().requires_grad_()});  // dot
+  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {a, b});  // 2-D @ 2-D
+  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); },
+            {v4, v4.detach().clone().requires_grad_()});                    // dot
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {a, v4});  // 2-D @ 1-D
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {v3, a});  // 1-D @ 2-D
   GRADCHECK([](const T& x, const T& y) { return bmm(x, y); }, {ba, bb});
@@ -142,7 +157,8 @@ TEST_CASE("gradcheck matrix products") {
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {ba, b});   // 3-D @ 2-D
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {a, bb});   // 2-D @ 3-D
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {ba, v4});  // 3-D @ 1-D
-  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {v4, ba.detach().transpose(1, 2).contiguous().requires_grad_()});
+  GRADCHECK([](const T& x, const T& y) { return matmul(x, y); },
+            {v4, ba.detach().transpose(1, 2).contiguous().requires_grad_()});
   GRADCHECK([](const T& x, const T& y) { return matmul(x, y); }, {b4, b5});  // 4-D @ 3-D
   GRADCHECK([](const T& i, const T& x, const T& y) { return addmm(i, x, y); }, {bias, a, b});
   GRADCHECK([](const T& i, const T& x, const T& y) { return addmm(i, x, y, 0.5, -2.0); },
@@ -206,10 +222,30 @@ TEST_CASE("gradcheck shape and indexing ops") {
   GRADCHECK([](const T& a, const T& b) { return stack(std::vector<T>{a, b}, 0); }, {x, y});
   GRADCHECK([](const T& a, const T& b) { return stack(std::vector<T>{a, b}, 2); }, {x, y});
   GRADCHECK([](const T& a, const T& b) { return stack(std::vector<T>{a, b}, -1); }, {x, y});
-  GRADCHECK([](const T& v) { auto p = v.split(2, 2); return p[0] * p[1]; }, {x});
-  GRADCHECK([](const T& v) { auto p = v.split({1, 2}, 1); return p[1].sum(1) + p[0].squeeze(1); }, {x});
-  GRADCHECK([](const T& v) { auto p = v.chunk(2, 0); return p[0] - p[1]; }, {x});
-  GRADCHECK([](const T& v) { auto p = v.chunk(3, 1); return p[2] * 2.0 + p[0]; }, {x});
+  GRADCHECK(
+      [](const T& v) {
+        auto p = v.split(2, 2);
+        return p[0] * p[1];
+      },
+      {x});
+  GRADCHECK(
+      [](const T& v) {
+        auto p = v.split({1, 2}, 1);
+        return p[1].sum(1) + p[0].squeeze(1);
+      },
+      {x});
+  GRADCHECK(
+      [](const T& v) {
+        auto p = v.chunk(2, 0);
+        return p[0] - p[1];
+      },
+      {x});
+  GRADCHECK(
+      [](const T& v) {
+        auto p = v.chunk(3, 1);
+        return p[2] * 2.0 + p[0];
+      },
+      {x});
   GRADCHECK([&](const T& v) { return v.index_select(1, idx); }, {x});
   GRADCHECK([&](const T& v) { return v.index_select(2, idx); }, {x});
   GRADCHECK([&](const T& v) { return index_select(v, 0, tensor<std::int64_t>({1, 1})); }, {x});
@@ -228,21 +264,92 @@ TEST_CASE("gradcheck dtype conversions") {
   // Through float32: finite differences need a larger step and looser tolerances.
   GRADCHECK([](const T& v) { return (v.to<float>() * v.to<float>()).exp().to<double>(); }, {x},
             {.eps = 1e-3, .atol = 1e-3, .rtol = 1e-2});
-  GRADCHECK([](const T& v) { return (v.to<float>().tanh() * 3.0f).sum(); }, {x}, {.eps = 1e-3, .atol = 1e-3, .rtol = 1e-2});
+  GRADCHECK([](const T& v) { return (v.to<float>().tanh() * 3.0f).sum(); }, {x},
+            {.eps = 1e-3, .atol = 1e-3, .rtol = 1e-2});
 }
 
 TEST_CASE("gradcheck in-place ops on non-leaves") {
-  auto a = leaf({2, 3}, 81), b = leaf({3}, 82), pos = leaf_in({3}, 0.5, 2.0, 83), off = leaf_off_zero({2, 3}, 84);
-  GRADCHECK([](const T& u, const T& v) { auto t = u * 1.0; t += v; return t; }, {a, b});
-  GRADCHECK([](const T& u, const T& v) { auto t = u * 1.0; t -= v; return t * t; }, {a, b});
-  GRADCHECK([](const T& u, const T& v) { auto t = u.sin(); t *= v; return t; }, {a, b});
-  GRADCHECK([](const T& u, const T& v) { auto t = u + 0.0; t /= v; return t; }, {a, pos});
-  GRADCHECK([](const T& u, const T& v) { auto t = u.mul(v); t.add_(v).mul_(u); return t; }, {a, b});
-  GRADCHECK([](const T& u) { auto t = u * 2.0; t += 1.0; t *= 3.0; t -= 0.5; t /= 2.0; return t; }, {a});
-  GRADCHECK([](const T& u) { auto t = u * 1.0; t.relu_(); return t; }, {off});
-  GRADCHECK([](const T& u) { auto t = u * 1.0; t.clamp_(-0.05, 0.05); return t; }, {off});
-  GRADCHECK([](const T& u) { auto t = u * 1.0; t.fill_(2.0); return t * u; }, {a});
-  GRADCHECK([](const T& u, const T& v) { auto t = u * 1.0; t.copy_(v); return t * u; }, {a, b});
+  auto a = leaf({2, 3}, 81), b = leaf({3}, 82), pos = leaf_in({3}, 0.5, 2.0, 83),
+       off = leaf_off_zero({2, 3}, 84);
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u * 1.0;
+        t += v;
+        return t;
+      },
+      {a, b});
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u * 1.0;
+        t -= v;
+        return t * t;
+      },
+      {a, b});
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u.sin();
+        t *= v;
+        return t;
+      },
+      {a, b});
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u + 0.0;
+        t /= v;
+        return t;
+      },
+      {a, pos});
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u.mul(v);
+        t.add_(v).mul_(u);
+        return t;
+      },
+      {a, b});
+  GRADCHECK(
+      [](const T& u) {
+        auto t = u * 2.0;
+        t += 1.0;
+        t *= 3.0;
+        t -= 0.5;
+        t /= 2.0;
+        return t;
+      },
+      {a});
+  GRADCHECK(
+      [](const T& u) {
+        auto t = u * 1.0;
+        t.relu_();
+        return t;
+      },
+      {off});
+  GRADCHECK(
+      [](const T& u) {
+        auto t = u * 1.0;
+        t.clamp_(-0.05, 0.05);
+        return t;
+      },
+      {off});
+  GRADCHECK(
+      [](const T& u) {
+        auto t = u * 1.0;
+        t.fill_(2.0);
+        return t * u;
+      },
+      {a});
+  GRADCHECK(
+      [](const T& u, const T& v) {
+        auto t = u * 1.0;
+        t.copy_(v);
+        return t * u;
+      },
+      {a, b});
   // A buffer that does not require grad becomes part of the graph through an in-place op.
-  GRADCHECK([](const T& v) { auto buf = zeros<double>({2, 3}); buf += v; return buf; }, {b});
+  GRADCHECK(
+      [](const T& v) {
+        auto buf = zeros<double>({2, 3});
+        buf += v;
+        return buf;
+      },
+      {b});
 }

@@ -19,7 +19,8 @@ TEST_CASE("retain_graph allows a second backward and accumulates") {
   CHECK(x.grad().to_vector() == std::vector<float>{4, 8, 12});
   y.backward();
   CHECK(x.grad().to_vector() == std::vector<float>{6, 12, 18});
-  CHECK_THROWS_WITH(y.backward(), Catch::Contains("second time") && Catch::Contains("retain_graph"));
+  CHECK_THROWS_WITH(y.backward(),
+                    Catch::Contains("second time") && Catch::Contains("retain_graph"));
   // torchlet is stricter than PyTorch here: without retain_graph every node is released,
   // even one that saved nothing (PyTorch lets those run again).
   auto z = (x + 1.f).sum();
@@ -57,7 +58,8 @@ TEST_CASE("in-place ops on leaves that require grad are rejected as in PyTorch")
   auto w = tensor<float>({1.f, 2.f, 3.f});
   w.requires_grad_();
   CHECK_THROWS_WITH(w += 1.f, Catch::Contains("leaf Variable that requires grad"));
-  CHECK_THROWS_WITH(w.mul_(tensor<float>({2.f})), Catch::Contains("leaf Variable that requires grad"));
+  CHECK_THROWS_WITH(w.mul_(tensor<float>({2.f})),
+                    Catch::Contains("leaf Variable that requires grad"));
   CHECK_THROWS_WITH(w.fill_(0.f), Catch::Contains("leaf Variable that requires grad"));
   CHECK_THROWS_WITH(w.relu_(), Catch::Contains("leaf Variable that requires grad"));
   CHECK_THROWS_WITH(w.copy_(zeros({3})), Catch::Contains("leaf Variable that requires grad"));
@@ -197,7 +199,8 @@ TEST_CASE("10000 training steps do not grow memory") {
     auto h = (matmul(x, w1) + b1).relu();
     auto logits = addmm(b2, h, w2);
     auto logp = logits.log_softmax(1);
-    auto loss = -(logp * (arange<float>(4.f) == target.to<float>().unsqueeze(1)).to<float>()).sum() / 8.f;
+    auto loss =
+        -(logp * (arange<float>(4.f) == target.to<float>().unsqueeze(1)).to<float>()).sum() / 8.f;
     loss.backward();
     NoGradGuard ng;
     for (auto& p : params) p -= p.grad() * 0.1f;

@@ -90,14 +90,17 @@ TEST_CASE("numbers become 1-D tensors - integers LongTensor and floating Tensor"
   static_assert(std::is_same_v<data::collate_t<double>, Tensor>);
   static_assert(std::is_same_v<data::collate_t<float>, Tensor>);
   static_assert(std::is_same_v<data::collate_t<bool>, BoolTensor>);
-  CHECK(data::default_collate(std::vector<double>{0.5, 1.5}).to_vector() == std::vector<float>{0.5f, 1.5f});
-  CHECK(data::default_collate(std::vector<std::int64_t>{7, -1}).to_vector() == std::vector<std::int64_t>{7, -1});
+  CHECK(data::default_collate(std::vector<double>{0.5, 1.5}).to_vector() ==
+        std::vector<float>{0.5f, 1.5f});
+  CHECK(data::default_collate(std::vector<std::int64_t>{7, -1}).to_vector() ==
+        std::vector<std::int64_t>{7, -1});
 }
 
 TEST_CASE("pairs and tuples are collated field by field") {
   std::vector<std::pair<Tensor, std::int64_t>> s{{ones({2}), 1}, {zeros({2}), 2}};
   auto [x, y] = data::default_collate(s);
-  static_assert(std::is_same_v<data::collate_t<std::pair<Tensor, std::int64_t>>, std::pair<Tensor, LongTensor>>);
+  static_assert(std::is_same_v<data::collate_t<std::pair<Tensor, std::int64_t>>,
+                               std::pair<Tensor, LongTensor>>);
   CHECK(x.to_vector() == std::vector<float>{1, 1, 0, 0});
   CHECK(y.to_vector() == std::vector<std::int64_t>{1, 2});
 
@@ -116,7 +119,8 @@ TEST_CASE("pairs and tuples are collated field by field") {
 TEST_CASE("aggregates are collated field by field through structured bindings") {
   std::vector<Example> s{{ones({1, 2}), 3, "x"}, {zeros({1, 2}), 4, "y"}};
   auto [images, labels, names] = data::default_collate(s);
-  static_assert(std::is_same_v<data::collate_t<Example>, std::tuple<Tensor, LongTensor, std::vector<std::string>>>);
+  static_assert(std::is_same_v<data::collate_t<Example>,
+                               std::tuple<Tensor, LongTensor, std::vector<std::string>>>);
   CHECK(images.shape() == Shape{2, 1, 2});
   CHECK(labels.to_vector() == std::vector<std::int64_t>{3, 4});
   CHECK(names == std::vector<std::string>{"x", "y"});
@@ -130,8 +134,9 @@ TEST_CASE("aggregates are collated field by field through structured bindings") 
 
 TEST_CASE("strings become a vector of strings and maps are collated key by key") {
   static_assert(std::is_same_v<data::collate_t<std::string>, std::vector<std::string>>);
-  std::vector<std::map<std::string, std::pair<Tensor, int>>> s{{{"a", {ones({2}), 1}}, {"b", {zeros({3}), 2}}},
-                                                               {{"a", {ones({2}), 3}}, {"b", {zeros({3}), 4}}}};
+  std::vector<std::map<std::string, std::pair<Tensor, int>>> s{
+      {{"a", {ones({2}), 1}}, {"b", {zeros({3}), 2}}},
+      {{"a", {ones({2}), 3}}, {"b", {zeros({3}), 4}}}};
   auto m = data::default_collate(s);
   REQUIRE(m.size() == 2);
   CHECK(m["a"].first.shape() == Shape{2, 2});
@@ -151,7 +156,8 @@ TEST_CASE("samples of different shapes get an error naming both entries and shap
   std::vector<std::pair<Tensor, int>> s{{zeros({3}), 0}, {zeros({3}), 1}, {zeros({4}), 2}};
   const auto msg = test::error_of<data::CollateError>([&] { data::default_collate(s); });
   CHECK(msg ==
-        "default_collate: field [0]: stack expects each tensor to be equal size, but got [3] at entry 0 and [4] at entry 2");
+        "default_collate: field [0]: stack expects each tensor to be equal size, but got [3] at "
+        "entry 0 and [4] at entry 2");
   CHECK_THROWS_AS(data::default_collate(s), ShapeError);
 }
 
@@ -164,7 +170,8 @@ TEST_CASE("maps with other keys and lists of other lengths are rejected") {
                        "each element in list of batch should be of equal size"));
   CHECK_THROWS_AS(data::default_collate(std::vector<Tensor>{}), data::CollateError);
   std::vector<std::map<std::string, Tensor>> nested{{{"img", zeros({2})}}, {{"img", zeros({1})}}};
-  CHECK(test::contains(test::error_of<data::CollateError>([&] { data::default_collate(nested); }), "field ['img']"));
+  CHECK(test::contains(test::error_of<data::CollateError>([&] { data::default_collate(nested); }),
+                       "field ['img']"));
 }
 
 TEST_CASE("types default_collate does not know are not Collatable") {

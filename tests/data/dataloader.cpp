@@ -67,7 +67,9 @@ struct Batched {
 };
 
 template <class L>
-concept indexable = requires(L& l) { l[0]; };
+concept indexable = requires(L& l) {
+  l[0];
+};
 
 struct Padded {
   Tensor x;
@@ -78,10 +80,12 @@ struct Padded {
 TEST_CASE("the DataLoader is deduced from a braced designated initializer list") {
   auto samples = make_samples(10);
   data::DataLoader loader(samples, {.batch_size = 4, .shuffle = true, .num_workers = 0});
-  static_assert(std::is_same_v<decltype(loader), data::DataLoader<std::vector<Sample>&>>);  // by reference
+  static_assert(
+      std::is_same_v<decltype(loader), data::DataLoader<std::vector<Sample>&>>);  // by reference
   static_assert(std::is_same_v<decltype(loader)::batch_type, std::pair<Tensor, LongTensor>>);
   data::DataLoader owned(make_samples(3), {.batch_size = 2});
-  static_assert(std::is_same_v<decltype(owned), data::DataLoader<std::vector<Sample>>>);  // by value
+  static_assert(
+      std::is_same_v<decltype(owned), data::DataLoader<std::vector<Sample>>>);  // by value
   data::DataLoader plain(samples);
   CHECK(plain.size() == 10);  // batch_size 1
   // Every field, in PyTorch's argument order.
@@ -200,7 +204,9 @@ TEST_CASE("a sampler chooses the indices and order") {
   data::DataLoader loader(samples, {.batch_size = 2, .sampler = order});
   CHECK(loader.size() == 3);
   CHECK(test::epoch_labels(loader) == std::vector<std::vector<std::int64_t>>{{9, 7}, {5, 3}, {1}});
-  data::DataLoader weighted(samples, {.batch_size = 5, .sampler = data::WeightedRandomSampler({0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, 10, {.seed = 1})});
+  data::DataLoader weighted(samples, {.batch_size = 5,
+                                      .sampler = data::WeightedRandomSampler(
+                                          {0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, 10, {.seed = 1})});
   for (auto& batch : test::epoch_labels(weighted))
     for (auto y : batch) CHECK(y == 2);
 }
@@ -210,8 +216,10 @@ TEST_CASE("a batch sampler gives whole batches") {
   std::vector<std::vector<std::size_t>> lists{{0, 9}, {4}, {1, 2, 3}};
   data::DataLoader loader(samples, {.batch_sampler = lists});
   CHECK(loader.size() == 3);
-  CHECK(test::epoch_labels(loader) == std::vector<std::vector<std::int64_t>>{{0, 9}, {4}, {1, 2, 3}});
-  data::DataLoader from_sampler(samples, {.batch_sampler = data::BatchSampler(data::SequentialSampler(10), 4, true)});
+  CHECK(test::epoch_labels(loader) ==
+        std::vector<std::vector<std::int64_t>>{{0, 9}, {4}, {1, 2, 3}});
+  data::DataLoader from_sampler(
+      samples, {.batch_sampler = data::BatchSampler(data::SequentialSampler(10), 4, true)});
   CHECK(from_sampler.size() == 2);
 }
 
@@ -230,12 +238,17 @@ TEST_CASE("contradictory options are rejected with PyTorch's messages") {
   auto samples = make_samples(10);
   std::vector<int> order{1, 2};
   std::vector<std::vector<int>> lists{{1}};
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::DataLoader(samples, {.shuffle = true, .sampler = order}); }),
+  CHECK(test::contains(test::error_of<std::invalid_argument>(
+                           [&] { data::DataLoader(samples, {.shuffle = true, .sampler = order}); }),
                        "sampler option is mutually exclusive with shuffle"));
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::DataLoader(samples, {.batch_size = 2, .batch_sampler = lists}); }),
-                       "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"));
+  CHECK(test::contains(test::error_of<std::invalid_argument>([&] {
+                         data::DataLoader(samples, {.batch_size = 2, .batch_sampler = lists});
+                       }),
+                       "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                       "sampler, and drop_last"));
   CHECK_THROWS_AS(data::DataLoader(samples, {.batch_size = 0}), std::invalid_argument);
-  CHECK_THROWS_AS(data::DataLoader(samples, {.num_workers = 1, .prefetch_factor = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(data::DataLoader(samples, {.num_workers = 1, .prefetch_factor = 0}),
+                  std::invalid_argument);
 }
 
 TEST_CASE("an empty dataset gives no batches in order and refuses to shuffle like PyTorch") {
@@ -244,9 +257,10 @@ TEST_CASE("an empty dataset gives no batches in order and refuses to shuffle lik
   CHECK(in_order.size() == 0);
   CHECK(in_order.begin() == in_order.end());
   // torch.utils.data.DataLoader([], shuffle=True) raises ValueError from RandomSampler.
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::DataLoader(none, {.shuffle = true}); }),
-                       "RandomSampler: num_samples should be a positive integer value, but got num_samples=0 "
-                       "(the dataset is empty)"));
+  CHECK(test::contains(
+      test::error_of<std::invalid_argument>([&] { data::DataLoader(none, {.shuffle = true}); }),
+      "RandomSampler: num_samples should be a positive integer value, but got num_samples=0 "
+      "(the dataset is empty)"));
 }
 
 TEST_CASE("a sampler index past the dataset is an error naming it") {
@@ -254,7 +268,8 @@ TEST_CASE("a sampler index past the dataset is an error naming it") {
   std::vector<int> order{0, 5};
   data::DataLoader loader(samples, {.batch_size = 2, .sampler = order});
   const auto msg = test::error_of<data::DataLoaderError>([&] { *loader.begin(); });
-  CHECK(test::contains(msg, "the sampler gave index 5 for batch 0, out of range for a dataset of 5 samples"));
+  CHECK(test::contains(
+      msg, "the sampler gave index 5 for batch 0, out of range for a dataset of 5 samples"));
 }
 
 TEST_CASE("an exception while reading names the sample and batch and nests the original") {
@@ -283,25 +298,28 @@ TEST_CASE("samples of different shapes are named by their dataset indices") {
   std::vector<int> order{3, 1, 2};
   data::DataLoader loader(ds, {.batch_size = 3, .sampler = order});
   CHECK(test::error_of<data::CollateError>([&] { *loader.begin(); }) ==
-        "default_collate: stack expects each tensor to be equal size, but got [2] at entry 0 (dataset index 3) and [3] "
+        "default_collate: stack expects each tensor to be equal size, but got [2] at entry 0 "
+        "(dataset index 3) and [3] "
         "at entry 2 (dataset index 2)");
 }
 
 TEST_CASE("a custom collate_fn replaces default_collate") {
   auto samples = make_samples(6);
   int calls = 0;
-  data::DataLoader loader(samples, {.batch_size = 3, .collate_fn = [&calls](std::vector<Sample>& s) {
-                                      ++calls;
-                                      auto b = data::default_collate(s);
-                                      b.first = b.first * 10.0f;
-                                      return b;
-                                    }});
+  data::DataLoader loader(samples,
+                          {.batch_size = 3, .collate_fn = [&calls](std::vector<Sample>& s) {
+                             ++calls;
+                             auto b = data::default_collate(s);
+                             b.first = b.first * 10.0f;
+                             return b;
+                           }});
   auto [x, y] = *loader.begin();
   CHECK(calls == 1);
   CHECK(x.to_vector() == std::vector<float>{0, 0, 10, 10, 20, 20});
-  data::DataLoader by_span(samples, {.batch_size = 2, .collate_fn = [](std::span<const Sample> s) {
-                                       return std::pair{full({1}, static_cast<float>(s.size())), LongTensor::empty({0})};
-                                     }});
+  data::DataLoader by_span(
+      samples, {.batch_size = 2, .collate_fn = [](std::span<const Sample> s) {
+                  return std::pair{full({1}, static_cast<float>(s.size())), LongTensor::empty({0})};
+                }});
   CHECK((*by_span.begin()).first.item() == 2.0f);
 }
 
@@ -312,16 +330,19 @@ TEST_CASE("a collate_fn with another batch type names it through BasicDataLoader
     for (auto& [x, y] : s) p.lengths.push_back(y);
     return p;
   };
-  data::BasicDataLoader<std::vector<Sample>&, Padded> loader(samples, {.batch_size = 2, .collate_fn = pad});
+  data::BasicDataLoader<std::vector<Sample>&, Padded> loader(samples,
+                                                             {.batch_size = 2, .collate_fn = pad});
   std::vector<std::vector<std::int64_t>> lengths;
   for (const Padded& p : loader) lengths.push_back(p.lengths);
   CHECK(lengths == std::vector<std::vector<std::int64_t>>{{0, 1}, {2, 3}, {4}});
   // The deduced DataLoader has default_collate's batch type: the mismatch is reported.
-  const auto msg = test::error_of<std::invalid_argument>([&] { data::DataLoader(samples, {.collate_fn = pad}); });
+  const auto msg = test::error_of<std::invalid_argument>(
+      [&] { data::DataLoader(samples, {.collate_fn = pad}); });
   CHECK(test::contains(msg, "collate_fn takes samples of type"));
   CHECK(test::contains(msg, "BasicDataLoader<Dataset&, Batch>"));
-  CHECK_THROWS_AS(data::DataLoader(samples, {.collate_fn = [](std::vector<int>& v) { return v.size(); }}),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      data::DataLoader(samples, {.collate_fn = [](std::vector<int>& v) { return v.size(); }}),
+      std::invalid_argument);
   CHECK_THROWS_AS((data::BasicDataLoader<std::vector<Sample>&, Padded>(samples, {.batch_size = 2})),
                   std::invalid_argument);  // no collate_fn for a custom batch type
 }
@@ -336,9 +357,10 @@ TEST_CASE("a dataset offering get_batch is read by whole batches") {
   CHECK(ds.batch_calls == 3);
   CHECK(ds.item_calls == 0);
   // A collate_fn needs the samples: then operator[] is used.
-  data::DataLoader custom(ds, {.batch_size = 5, .collate_fn = [](std::vector<std::tuple<Tensor, LongTensor>>& s) {
-                                 return data::default_collate(s);
-                               }});
+  data::DataLoader custom(
+      ds, {.batch_size = 5, .collate_fn = [](std::vector<std::tuple<Tensor, LongTensor>>& s) {
+             return data::default_collate(s);
+           }});
   for (auto& b : custom) (void)b;
   CHECK(ds.item_calls == 10);
 }
@@ -381,8 +403,9 @@ TEST_CASE("an iterable dataset with a size has a length and no shuffling") {
   data::DataLoader loader(stream, {.batch_size = 3});
   CHECK(loader.size() == 3);
   CHECK(test::epoch_labels(loader).back() == std::vector<std::int64_t>{6});
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::DataLoader(stream, {.shuffle = true}); }),
-                       "an iterable dataset has no indices"));
+  CHECK(test::contains(
+      test::error_of<std::invalid_argument>([&] { data::DataLoader(stream, {.shuffle = true}); }),
+      "an iterable dataset has no indices"));
 }
 
 TEST_CASE("an error in a stream is raised at its batch and ends the stream") {

@@ -22,7 +22,9 @@ using test::CountingDataset;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 /// Waits until pred() or 10 s.
 template <class P>
@@ -94,7 +96,8 @@ TEST_CASE("the same seed gives the same batches whatever num_workers is") {
   std::vector<std::vector<std::int64_t>> ref_t, ref_c;
   for (std::size_t w : {0, 1, 2, 3}) {
     data::DataLoader lt(tds, {.batch_size = 10, .shuffle = true, .num_workers = w, .seed = 42});
-    data::DataLoader lc(cds, {.batch_size = 10, .shuffle = true, .num_workers = w, .drop_last = true, .seed = 42});
+    data::DataLoader lc(
+        cds, {.batch_size = 10, .shuffle = true, .num_workers = w, .drop_last = true, .seed = 42});
     std::vector<std::vector<std::int64_t>> et, ec;
     for (int epoch = 0; epoch < 2; ++epoch) {
       for (auto [bx, by] : lt) et.push_back(by.to_vector());
@@ -154,7 +157,8 @@ TEST_CASE("an exception in a worker is rethrown at its batch with the sample ind
     }
   }
   REQUIRE(error);
-  CHECK(std::string(error->what()) == "DataLoader: reading sample 13 of batch 3 failed in DataLoader worker 1: boom at 13");
+  CHECK(std::string(error->what()) ==
+        "DataLoader: reading sample 13 of batch 3 failed in DataLoader worker 1: boom at 13");
   CHECK(error->batch() == 3);
   CHECK(error->sample() == 13u);
   CHECK(error->worker() == 1u);
@@ -168,7 +172,8 @@ TEST_CASE("a collate error in a worker reaches the consumer") {
   auto it = loader.begin();
   CHECK((*it).shape() == Shape{2, 2});
   ++it;
-  CHECK(test::contains(test::error_of<data::CollateError>([&] { *it; }), "[3] at entry 0 (dataset index 2)"));
+  CHECK(test::contains(test::error_of<data::CollateError>([&] { *it; }),
+                       "[3] at entry 0 (dataset index 2)"));
 }
 
 TEST_CASE("breaking out of the loop joins the workers within a sample's time") {
@@ -275,7 +280,9 @@ TEST_CASE("an error in a stream read by a worker is raised at its batch and ends
     }
   }
   CHECK(good == 2);
-  CHECK(msg == "DataLoader: reading item 12 of the iterable dataset (batch 2) failed in DataLoader worker 0: bad record");
+  CHECK(msg ==
+        "DataLoader: reading item 12 of the iterable dataset (batch 2) failed in DataLoader worker "
+        "0: bad record");
 }
 
 TEST_CASE("two slow workers load close to twice as fast as none") {

@@ -93,11 +93,14 @@ TEST_CASE("TensorDataset gives rows of tensors sharing the first dimension") {
   CHECK(yi.dim() == 0);
   CHECK(yi.item() == 12);
   CHECK(xi.data() == x.data() + 6);  // a view, no copy
-  CHECK(test::contains(test::error_of<std::out_of_range>([&] { ds[4]; }), "index 4 is out of range for a dataset of 4"));
+  CHECK(test::contains(test::error_of<std::out_of_range>([&] { ds[4]; }),
+                       "index 4 is out of range for a dataset of 4"));
 }
 
 TEST_CASE("TensorDataset rejects tensors of different lengths naming both shapes") {
-  const auto msg = test::error_of<ShapeError>([] { data::TensorDataset(zeros({5, 2}), zeros({4})); });
+  const auto msg = test::error_of<ShapeError>([] {
+    data::TensorDataset(zeros({5, 2}), zeros({4}));
+  });
   CHECK(test::contains(msg, "size mismatch"));
   CHECK(test::contains(msg, "[4]"));
   CHECK(test::contains(msg, "[5, 2]"));
@@ -130,7 +133,10 @@ TEST_CASE("Subset maps its indices to the dataset and checks them") {
   base[4] = 99;  // held by reference
   CHECK(sub[0] == 99);
   CHECK_THROWS_AS(sub[3], std::out_of_range);
-  CHECK(test::contains(test::error_of<std::out_of_range>([&] { data::Subset(base, {1, 5}); }), "indices[1] = 5"));
+  CHECK(test::contains(test::error_of<std::out_of_range>([&] {
+                         data::Subset(base, {1, 5});
+                       }),
+                       "indices[1] = 5"));
 
   data::Subset owned(std::vector<int>{1, 2, 3}, {2});  // an rvalue is held by value
   static_assert(std::is_same_v<decltype(owned), data::Subset<std::vector<int>>>);
@@ -152,7 +158,8 @@ TEST_CASE("ConcatDataset reads its datasets one after the other") {
   CHECK(both.size() == 5);
   CHECK(both.cumulative_sizes() == std::array<std::size_t, 3>{3, 3, 5});
   for (std::size_t i = 0; i < 5; ++i) CHECK(both[i] == static_cast<int>(i));
-  CHECK(test::contains(test::error_of<std::out_of_range>([&] { both[5]; }), "index 5 is out of range"));
+  CHECK(test::contains(test::error_of<std::out_of_range>([&] { both[5]; }),
+                       "index 5 is out of range"));
 }
 
 TEST_CASE("ConcatDataset joins datasets of different types with one sample type") {
@@ -181,7 +188,9 @@ TEST_CASE("random_split by counts gives disjoint subsets covering the dataset") 
   CHECK(again[0].indices() == parts[0].indices());
   auto other = data::random_split(ds, {30, 15, 5}, 43);
   CHECK(other[0].indices() != parts[0].indices());
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::random_split(ds, {30, 15}, 1); }),
+  CHECK(test::contains(test::error_of<std::invalid_argument>([&] {
+                         data::random_split(ds, {30, 15}, 1);
+                       }),
                        "does not equal the length of the input dataset (50)"));
 }
 
@@ -196,7 +205,9 @@ TEST_CASE("random_split by fractions gives PyTorch's lengths") {
   }
   std::vector<int> ds(10);
   CHECK_THROWS_AS(data::random_split(ds, {0.5, 0.6}, 0), std::invalid_argument);
-  CHECK(test::contains(test::error_of<std::invalid_argument>([&] { data::random_split(ds, {1.5, -0.5}, 0); }),
+  CHECK(test::contains(test::error_of<std::invalid_argument>([&] {
+                         data::random_split(ds, {1.5, -0.5}, 0);
+                       }),
                        "fraction at index 0 is not between 0 and 1"));
 }
 

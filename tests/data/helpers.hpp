@@ -25,7 +25,9 @@ std::string error_of(F&& f) {
   return "";
 }
 
-inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 /// n samples (x = [i, i] as floats, y = i); counts operator[] calls (from any thread),
 /// optionally sleeps per sample and throws at one index.

@@ -97,10 +97,12 @@ TEST_CASE("RandomSampler with replacement draws num_samples uniform indices") {
 }
 
 TEST_CASE("RandomSampler rejects zero samples with PyTorch's message") {
-  CHECK(test::contains(test::error_of<std::invalid_argument>([] { data::RandomSampler(5, {.num_samples = 0}); }),
-                       "num_samples should be a positive integer value, but got num_samples=0"));
+  CHECK(test::contains(
+      test::error_of<std::invalid_argument>([] { data::RandomSampler(5, {.num_samples = 0}); }),
+      "num_samples should be a positive integer value, but got num_samples=0"));
   CHECK_THROWS_AS(data::RandomSampler(0), std::invalid_argument);
-  CHECK_THROWS_AS(data::RandomSampler(0, {.replacement = true, .num_samples = 3}), std::invalid_argument);
+  CHECK_THROWS_AS(data::RandomSampler(0, {.replacement = true, .num_samples = 3}),
+                  std::invalid_argument);
 }
 
 TEST_CASE("SubsetRandomSampler shuffles the given indices each pass") {
@@ -127,7 +129,8 @@ TEST_CASE("WeightedRandomSampler with replacement draws in proportion to the wei
 
 TEST_CASE("WeightedRandomSampler without replacement draws distinct indices weighted first") {
   std::vector<int> first(3);
-  data::WeightedRandomSampler s(tensor<float>({1.0f, 3.0f, 0.0f, 6.0f}), 3, {.replacement = false, .seed = 4});
+  data::WeightedRandomSampler s(tensor<float>({1.0f, 3.0f, 0.0f, 6.0f}), 3,
+                                {.replacement = false, .seed = 4});
   for (int k = 0; k < 20000; ++k) {
     const auto v = pass(s);
     REQUIRE(v.size() == 3);
@@ -142,9 +145,12 @@ TEST_CASE("WeightedRandomSampler without replacement draws distinct indices weig
 
 TEST_CASE("WeightedRandomSampler rejects bad weights") {
   CHECK_THROWS_AS(data::WeightedRandomSampler({0.0, 0.0}, 1), std::invalid_argument);
-  CHECK(test::contains(test::error_of<std::invalid_argument>([] { data::WeightedRandomSampler({1.0, -1.0}, 1); }),
+  CHECK(test::contains(test::error_of<std::invalid_argument>([] {
+                         data::WeightedRandomSampler({1.0, -1.0}, 1);
+                       }),
                        "weights[1]"));
-  CHECK_THROWS_AS(data::WeightedRandomSampler({1.0, 0.0}, 2, {.replacement = false}), std::invalid_argument);
+  CHECK_THROWS_AS(data::WeightedRandomSampler({1.0, 0.0}, 2, {.replacement = false}),
+                  std::invalid_argument);
   CHECK_THROWS_AS(data::WeightedRandomSampler({1.0}, 0), std::invalid_argument);
 }
 
@@ -173,8 +179,11 @@ TEST_CASE("BatchSampler holds an lvalue sampler by reference") {
 
 TEST_CASE("DistributedSampler without shuffle gives PyTorch's share to each rank") {
   for (const auto& c : fixtures::dist_cases) {
-    data::DistributedSampler s(c.n, {.num_replicas = c.replicas, .rank = c.rank, .shuffle = false, .drop_last = c.drop_last});
-    INFO("n = " << c.n << ", replicas = " << c.replicas << ", rank = " << c.rank << ", drop_last = " << c.drop_last);
+    data::DistributedSampler s(
+        c.n,
+        {.num_replicas = c.replicas, .rank = c.rank, .shuffle = false, .drop_last = c.drop_last});
+    INFO("n = " << c.n << ", replicas = " << c.replicas << ", rank = " << c.rank
+                << ", drop_last = " << c.drop_last);
     CHECK(pass(s) == c.indices);
     CHECK(s.size() == c.indices.size());
   }
@@ -183,7 +192,8 @@ TEST_CASE("DistributedSampler without shuffle gives PyTorch's share to each rank
 TEST_CASE("DistributedSampler shuffles the same way on every rank and anew with set_epoch") {
   const std::size_t n = 12, r = 3;
   std::vector<data::DistributedSampler> ranks;
-  for (std::size_t k = 0; k < r; ++k) ranks.emplace_back(n, data::DistributedSamplerOptions{.num_replicas = r, .rank = k, .seed = 7});
+  for (std::size_t k = 0; k < r; ++k)
+    ranks.emplace_back(n, data::DistributedSamplerOptions{.num_replicas = r, .rank = k, .seed = 7});
   auto all_ranks = [&] {
     std::vector<std::size_t> all;
     for (auto& s : ranks) {
@@ -203,7 +213,8 @@ TEST_CASE("DistributedSampler shuffles the same way on every rank and anew with 
 }
 
 TEST_CASE("DistributedSampler rejects a rank outside the world") {
-  CHECK(test::contains(test::error_of<std::invalid_argument>([] { data::DistributedSampler(10, {.num_replicas = 2, .rank = 2}); }),
+  CHECK(test::contains(test::error_of<std::invalid_argument>(
+                           [] { data::DistributedSampler(10, {.num_replicas = 2, .rank = 2}); }),
                        "invalid rank 2, rank should be in the interval [0, 1]"));
   CHECK_THROWS_AS(data::DistributedSampler(10, {.num_replicas = 0}), std::invalid_argument);
 }

@@ -3,9 +3,10 @@
 // torch.frombuffer). When Python or torch is missing the test reports "SKIPPED" and
 // passes (Catch2 v3: SKIP), so machines without PyTorch still pass the suite - unless the
 // environment sets TORCHLET_REQUIRE_TORCH (as .ci/run does), then it fails.
+#include <cstdlib>
+
 #include <sys/wait.h>
 
-#include <cstdlib>
 #include <torchlet/io.hpp>
 #include <torchlet/nn.hpp>
 #include <torchlet/optim.hpp>
@@ -29,7 +30,9 @@ bool have_torch() {
   static const bool ok = run(std::string(python()) + " -c \"import torch\" > /dev/null 2>&1") == 0;
   return ok;
 }
-std::string script() { return std::string("'") + TORCHLET_SOURCE_DIR + "/scripts/check_safetensors_interop.py'"; }
+std::string script() {
+  return std::string("'") + TORCHLET_SOURCE_DIR + "/scripts/check_safetensors_interop.py'";
+}
 nn::Sequential mlp() { return nn::Sequential{nn::Linear{12, 16}, nn::ReLU{}, nn::Linear{16, 5}}; }
 }  // namespace
 
@@ -66,8 +69,9 @@ TEST_CASE("a model trained in C++ and saved gives the same logits in PyTorch") {
   torchlet::save(model, dir / "model.safetensors");
   const auto x = randn({9, 12}, gen);
   io::save_file(std::map<std::string, Tensor>{{"x", x}}, dir / "x.safetensors");
-  const std::string cmd = std::string(python()) + " " + script() + " logits '" + (dir / "model.safetensors") + "' '" +
-                          (dir / "x.safetensors") + "' '" + (dir / "logits.safetensors") + "'";
+  const std::string cmd = std::string(python()) + " " + script() + " logits '" +
+                          (dir / "model.safetensors") + "' '" + (dir / "x.safetensors") + "' '" +
+                          (dir / "logits.safetensors") + "'";
   REQUIRE(run(cmd) == 0);
   NoGradGuard no_grad;
   const auto ours = model(x);

@@ -38,12 +38,14 @@ TEST_CASE("serialize and deserialize round-trip every dtype, shape and the metad
       {"empty", Tensor::empty({0, 4})},
       {"weird \"name\"\n", zeros({1})},
   };
-  const std::map<std::string, std::string> meta{{"format", "pt"}, {"note", "\"quoted\" \\ and \u00e9"}};
+  const std::map<std::string, std::string> meta{{"format", "pt"},
+                                                {"note", "\"quoted\" \\ and \u00e9"}};
   const auto bytes = io::serialize(tensors, meta);
   CHECK((8 + io::detail::read_le64(bytes.data())) % 8 == 0);  // data 8-byte aligned
   const auto f = io::deserialize(bytes, "mem");
   CHECK(f.metadata == meta);
-  REQUIRE(f.keys() == std::vector<std::string>{"w", "d", "l", "i", "b", "m", "scalar", "empty", "weird \"name\"\n"});
+  REQUIRE(f.keys() == std::vector<std::string>{"w", "d", "l", "i", "b", "m", "scalar", "empty",
+                                               "weird \"name\"\n"});
   CHECK(test::equal(std::get<Tensor>(f.at("w")), std::get<Tensor>(tensors[0].second)));
   CHECK(std::get<DoubleTensor>(f.at("d")).to_vector() == std::vector<double>{1e-300, 2.5});
   CHECK(std::get<LongTensor>(f.at("l")).to_vector() == std::vector<std::int64_t>{-1, INT64_MAX});
@@ -77,9 +79,11 @@ TEST_CASE("files written by the Python reference writer are read exactly") {
   CHECK(f.get<std::int64_t>("i8").to_vector() == std::vector<std::int64_t>{-128, 0, 5, 127});
   CHECK(f.get<std::int64_t>("i16").to_vector() == std::vector<std::int64_t>{-32768, 0, 5, 32767});
   CHECK(f.get<std::int64_t>("u8").to_vector() == std::vector<std::int64_t>{0, 1, 128, 255});
-  CHECK(std::get<BoolTensor>(f.at("bool")).to_vector() == std::vector<bool>{true, false, false, true});
+  CHECK(std::get<BoolTensor>(f.at("bool")).to_vector() ==
+        std::vector<bool>{true, false, false, true});
   CHECK(f.get<float>("f16_special").to_vector()[0] == std::numeric_limits<float>::infinity());
-  CHECK(f.get<float>("f16_special").to_vector()[1] == 5.960464477539063e-08f);  // smallest subnormal
+  CHECK(f.get<float>("f16_special").to_vector()[1] ==
+        5.960464477539063e-08f);  // smallest subnormal
   CHECK(std::get<Tensor>(f.at("matrix")).shape() == Shape{2, 3, 4});
   CHECK(std::get<Tensor>(f.at("matrix")).data()[23] == 23.0f);
 }
@@ -97,7 +101,8 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
       {"empty", {}, "too short for the 8-byte header length"},
       {"short", {1, 0, 0}, "too short"},
       {"header past the end", file_of(ok, data8, 1000), "goes past the end of the file"},
-      {"40 bytes asking for 100 GB", file_of(ok, data8, 100'000'000'000ULL), "exceeds the limit of 100000000 bytes"},
+      {"40 bytes asking for 100 GB", file_of(ok, data8, 100'000'000'000ULL),
+       "exceeds the limit of 100000000 bytes"},
       {"not an object", file_of("[1,2]", {}), "does not start with '{'"},
       {"bad json", file_of(R"({"a":{"dtype":"F32",)", {}), "invalid JSON"},
       {"duplicate key",
@@ -105,30 +110,40 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
            R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})",
            {}),
        "duplicate key"},
-      {"deep nesting", file_of("{\"__metadata__\":" + std::string(100, '[') + std::string(100, ']') + "}", {}),
+      {"deep nesting",
+       file_of("{\"__metadata__\":" + std::string(100, '[') + std::string(100, ']') + "}", {}),
        "nesting deeper"},
       {"unknown dtype", file_of(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", data8),
        "unknown dtype 'F33'"},
-      {"U64", file_of(R"({"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", data8), "dtype U64"},
+      {"U64", file_of(R"({"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", data8),
+       "dtype U64"},
       {"missing field", file_of(R"({"a":{"dtype":"F32","shape":[2]}})", data8), "needs the fields"},
-      {"unknown field", file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}})", data8),
+      {"unknown field",
+       file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}})", data8),
        "unknown field 'x'"},
       {"negative dim", file_of(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8),
        "non-negative integers"},
-      {"fractional dim", file_of(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8),
+      {"fractional dim",
+       file_of(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8),
        "non-negative integers"},
       {"shape overflow",
-       file_of(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})", data8),
+       file_of(
+           R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})",
+           data8),
        "too many elements"},
-      {"bytes disagree", file_of(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8),
+      {"bytes disagree",
+       file_of(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8),
        "need 16 bytes but data_offsets [0, 8] hold 8"},
-      {"offsets reversed", file_of(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8),
+      {"offsets reversed",
+       file_of(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8),
        "end before they begin"},
-      {"offsets past data", file_of(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8),
+      {"offsets past data",
+       file_of(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8),
        "go past the end of the data"},
       {"huge offsets",
-       file_of(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551616]}})",
-               data8),
+       file_of(
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551616]}})",
+           data8),
        "data_offsets must be"},
       {"overlap",
        file_of(
@@ -137,9 +152,11 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
        "overlaps tensor 'a'"},
       {"hole", file_of(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8),
        "bytes [0, 4) of the data belong to no tensor"},
-      {"trailing data", file_of(ok, std::vector<std::uint8_t>(12, 0)), "the data has 12 bytes but the tensors cover 8"},
+      {"trailing data", file_of(ok, std::vector<std::uint8_t>(12, 0)),
+       "the data has 12 bytes but the tensors cover 8"},
       {"metadata not strings", file_of(R"({"__metadata__":{"k":1}})", {}), "must be a string"},
-      {"truncated data", file_of(ok, std::vector<std::uint8_t>(4, 0)), "go past the end of the data (4 bytes)"},
+      {"truncated data", file_of(ok, std::vector<std::uint8_t>(4, 0)),
+       "go past the end of the data (4 bytes)"},
   };
   for (const auto& c : cases) {
     INFO(c.name);

@@ -77,7 +77,8 @@ TEST_CASE("save writes the state dict under PyTorch's keys and load restores it"
   CHECK(b.fc1.weight.data() == before);  // copied in place: optimizers keep their handles
   const auto sd = torchlet::load(dir / "net.safetensors");
   CHECK(sd.keys() == f.keys());
-  CHECK_THROWS_AS(torchlet::save(a, dir / "x.safetensors", {{"torchlet.kind", "x"}}), std::invalid_argument);
+  CHECK_THROWS_AS(torchlet::save(a, dir / "x.safetensors", {{"torchlet.kind", "x"}}),
+                  std::invalid_argument);
 }
 
 TEST_CASE("load is strict and leaves the model untouched on any error") {
@@ -119,10 +120,12 @@ TEST_CASE("load is strict and leaves the model untouched on any error") {
   const auto bytes = test::read_bytes(dir / "net.safetensors");
   Net c;
   const auto c_before = values(c);
-  for (std::size_t cut : {std::size_t{0}, std::size_t{7}, std::size_t{8}, std::size_t{50}, bytes.size() - 1}) {
+  for (std::size_t cut :
+       {std::size_t{0}, std::size_t{7}, std::size_t{8}, std::size_t{50}, bytes.size() - 1}) {
     INFO(cut);
-    test::write_bytes(dir / "cut.safetensors",
-                      std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut)));
+    test::write_bytes(
+        dir / "cut.safetensors",
+        std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut)));
     CHECK_THROWS_AS(torchlet::load(c, dir / "cut.safetensors"), FormatError);
     CHECK(values(c) == c_before);
   }
@@ -132,7 +135,8 @@ TEST_CASE("load is strict and leaves the model untouched on any error") {
 TEST_CASE("weights made in PyTorch load and give PyTorch's logits") {
   auto model = mlp();
   torchlet::load(model, test::fixture_path("io/pytorch_mlp.safetensors"));
-  const auto io_file = io::load_file(test::fixture_path("io/pytorch_mlp.safetensors.io.safetensors"));
+  const auto io_file =
+      io::load_file(test::fixture_path("io/pytorch_mlp.safetensors.io.safetensors"));
   NoGradGuard no_grad;
   const auto logits = model(io_file.get("x"));
   CHECK(test::max_abs_diff(logits, io_file.get("logits")) < 1e-5);
@@ -144,8 +148,10 @@ TEST_CASE("an optimizer's state saved in a second file resumes training exactly"
     INFO(kind);
     auto make = [&](nn::Module& m) -> std::unique_ptr<optim::Optimizer> {
       if (std::string(kind) == "SGD")
-        return std::make_unique<optim::SGD>(m.parameters(), optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
-      return std::make_unique<optim::Adam>(m.parameters(), optim::AdamOptions{.lr = 0.01, .betas = {0.8, 0.95}});
+        return std::make_unique<optim::SGD>(m.parameters(),
+                                            optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
+      return std::make_unique<optim::Adam>(m.parameters(),
+                                           optim::AdamOptions{.lr = 0.01, .betas = {0.8, 0.95}});
     };
     manual_seed(7);
     Net straight;
@@ -223,7 +229,8 @@ TEST_CASE("save_checkpoint keeps model, optimizer, scheduler and metadata in one
   train_steps(model, opt, 2, 9);
   train_steps(model2, opt2, 2, 9);
   CHECK(values(model2) == values(model));
-  CHECK_THROWS_AS(torchlet::load_checkpoint(test::fixture_path("io/pytorch_mlp.safetensors")), FormatError);
+  CHECK_THROWS_AS(torchlet::load_checkpoint(test::fixture_path("io/pytorch_mlp.safetensors")),
+                  FormatError);
   Checkpoint bad;
   bad.metadata = {{"model.x", "1"}};
   CHECK_THROWS_AS(torchlet::save_checkpoint(bad, dir / "bad.safetensors"), std::invalid_argument);

@@ -22,9 +22,12 @@ struct Entry {
 
 class File {
  public:
-  explicit File(const std::string& name) : path_(std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/nn/" + name) {
+  explicit File(const std::string& name)
+      : path_(std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/nn/" + name) {
     std::ifstream in(path_, std::ios::binary);
-    if (!in) throw std::runtime_error("fixture: cannot open " + path_ + " (run scripts/make_nn_fixtures.py)");
+    if (!in)
+      throw std::runtime_error("fixture: cannot open " + path_ +
+                               " (run scripts/make_nn_fixtures.py)");
     std::string line;
     std::getline(in, line);
     if (line != "TLFX1") throw std::runtime_error("fixture: " + path_ + " is not a TLFX1 file");
@@ -86,7 +89,8 @@ class File {
  private:
   const Entry& get(const std::string& name) const {
     auto it = entries_.find(name);
-    if (it == entries_.end()) throw std::runtime_error("fixture: " + path_ + " has no entry '" + name + "'");
+    if (it == entries_.end())
+      throw std::runtime_error("fixture: " + path_ + " has no entry '" + name + "'");
     return it->second;
   }
   std::string path_;
@@ -97,12 +101,15 @@ class File {
 /// description of the worst element. `floor` keeps values far below the tensor's scale
 /// (tails of gelu, 1 - tanh^2 near saturation) from demanding more than float32 gives:
 /// by default 0.1 of the largest |b|, so those get an absolute tolerance of rtol / 10 of it.
-inline std::string mismatch(const torchlet::Tensor& a, const torchlet::Tensor& b, double rtol = 1e-5,
-                            double floor = -1) {
-  if (!a.defined() || !b.defined()) return a.defined() == b.defined() ? "" : "one tensor is undefined";
-  if (a.shape() != b.shape()) return "shape " + torchlet::to_string(a.shape()) + " vs " + torchlet::to_string(b.shape());
+inline std::string mismatch(const torchlet::Tensor& a, const torchlet::Tensor& b,
+                            double rtol = 1e-5, double floor = -1) {
+  if (!a.defined() || !b.defined())
+    return a.defined() == b.defined() ? "" : "one tensor is undefined";
+  if (a.shape() != b.shape())
+    return "shape " + torchlet::to_string(a.shape()) + " vs " + torchlet::to_string(b.shape());
   double scale = 0;
-  for (std::int64_t i = 0; i < b.numel(); ++i) scale = std::max(scale, std::abs(double(b.data()[i])));
+  for (std::int64_t i = 0; i < b.numel(); ++i)
+    scale = std::max(scale, std::abs(double(b.data()[i])));
   if (floor < 0) floor = 0.1 * scale;
   double worst = 0;
   std::int64_t at = -1;
@@ -117,7 +124,8 @@ inline std::string mismatch(const torchlet::Tensor& a, const torchlet::Tensor& b
   if (worst <= rtol) return "";
   std::ostringstream os;
   os.precision(9);
-  os << "relative error " << worst << " at element " << at << ": " << a.data()[at] << " vs " << b.data()[at];
+  os << "relative error " << worst << " at element " << at << ": " << a.data()[at] << " vs "
+     << b.data()[at];
   return os.str();
 }
 

@@ -32,7 +32,8 @@ TEST_CASE("fans and gains follow PyTorch") {
   CHECK(f.fan_in == 16 * 15);
   CHECK(f.fan_out == 32 * 15);
   CHECK(init::calculate_fan_in_and_fan_out(empty({10, 784})).fan_in == 784);
-  CHECK_THROWS_WITH(init::calculate_fan_in_and_fan_out(empty({5})), Catch::Contains("fewer than 2 dimensions"));
+  CHECK_THROWS_WITH(init::calculate_fan_in_and_fan_out(empty({5})),
+                    Catch::Contains("fewer than 2 dimensions"));
   CHECK(init::calculate_gain("linear") == 1.0);
   CHECK(init::calculate_gain("conv2d") == 1.0);
   CHECK(init::calculate_gain("sigmoid") == 1.0);
@@ -41,7 +42,8 @@ TEST_CASE("fans and gains follow PyTorch") {
   CHECK(init::calculate_gain("leaky_relu") == Approx(std::sqrt(2.0 / (1 + 0.01 * 0.01))));
   CHECK(init::calculate_gain("leaky_relu", 0.2) == Approx(std::sqrt(2.0 / 1.04)));
   CHECK(init::calculate_gain("selu") == 0.75);
-  CHECK_THROWS_WITH(init::calculate_gain("swish"), Catch::Contains("unsupported nonlinearity 'swish'"));
+  CHECK_THROWS_WITH(init::calculate_gain("swish"),
+                    Catch::Contains("unsupported nonlinearity 'swish'"));
 }
 
 TEST_CASE("initializers draw from PyTorch's distributions") {
@@ -80,7 +82,8 @@ TEST_CASE("initializers draw from PyTorch's distributions") {
   CHECK(stats(conv).std == Approx(std::sqrt(2.0) / std::sqrt(64.0 * 9)).epsilon(0.02));
   init::kaiming_normal_(conv);  // a = 0, fan_in, leaky_relu -> gain sqrt(2)
   CHECK(stats(conv).std == Approx(std::sqrt(2.0) / std::sqrt(32.0 * 9)).epsilon(0.02));
-  CHECK_THROWS_WITH(init::kaiming_uniform_(conv, 0.0, "fan_avg"), Catch::Contains("mode fan_avg not supported"));
+  CHECK_THROWS_WITH(init::kaiming_uniform_(conv, 0.0, "fan_avg"),
+                    Catch::Contains("mode fan_avg not supported"));
 
   init::trunc_normal_(w, 0.0, 1.0, -0.5, 0.5);
   s = stats(w);

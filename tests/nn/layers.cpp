@@ -55,7 +55,8 @@ double stddev(const Tensor& t) {
 
 std::pair<float, float> range(const Tensor& t) {
   float lo = INFINITY, hi = -INFINITY;
-  for (std::int64_t i = 0; i < t.numel(); ++i) lo = std::min(lo, t.data()[i]), hi = std::max(hi, t.data()[i]);
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    lo = std::min(lo, t.data()[i]), hi = std::max(hi, t.data()[i]);
   return {lo, hi};
 }
 
@@ -66,13 +67,15 @@ TEST_CASE("Linear matches PyTorch") {
   check_case(a, "linear");
   nn::Linear b{5, 3, false};
   check_case(b, "linear3d");
-  CHECK_THROWS_WITH(a(ones({2, 4})), Catch::Contains("Linear(in_features=5): input has 4 features (shape [2, 4])"));
+  CHECK_THROWS_WITH(a(ones({2, 4})),
+                    Catch::Contains("Linear(in_features=5): input has 4 features (shape [2, 4])"));
 }
 
 TEST_CASE("Bilinear matches PyTorch") {
   const auto& f = layers();
   nn::Bilinear bil{3, 4, 2};
-  bil.load_state_dict({{"weight", f.tensor("bilinear/weight")}, {"bias", f.tensor("bilinear/bias")}});
+  bil.load_state_dict(
+      {{"weight", f.tensor("bilinear/weight")}, {"bias", f.tensor("bilinear/bias")}});
   Tensor x1 = f.tensor("bilinear/x1"), x2 = f.tensor("bilinear/x2");
   x1.requires_grad_();
   x2.requires_grad_();
@@ -84,17 +87,20 @@ TEST_CASE("Bilinear matches PyTorch") {
   CHECK(fixture::mismatch(bil.weight.grad(), f.tensor("bilinear/gweight")) == "");
   CHECK(fixture::mismatch(bil.bias.grad(), f.tensor("bilinear/gbias")) == "");
   CHECK(bil.repr() == "Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)");
-  CHECK_THROWS_WITH(bil(ones({5, 3}), ones({4, 4})), Catch::Contains("do not match weight [2, 3, 4]"));
+  CHECK_THROWS_WITH(bil(ones({5, 3}), ones({4, 4})),
+                    Catch::Contains("do not match weight [2, 3, 4]"));
 }
 
 TEST_CASE("Conv2d matches PyTorch for padding, stride, dilation and groups") {
   nn::Conv2d basic{1, 4, 3, {.padding = 1}};
   check_case(basic, "conv_basic");
-  nn::Conv2d grouped{3, 6, {3, 2}, {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 3}};
+  nn::Conv2d grouped{
+      3, 6, {3, 2}, {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 3}};
   check_case(grouped, "conv_grouped");
   nn::Conv2d one{4, 2, 1};
   check_case(one, "conv_1x1");
-  nn::Conv2d strided{2, 4, 3, {.stride = 2, .padding = 2, .dilation = 2, .groups = 2, .bias = false}};
+  nn::Conv2d strided{
+      2, 4, 3, {.stride = 2, .padding = 2, .dilation = 2, .groups = 2, .bias = false}};
   check_case(strided, "conv_strided");
   nn::Conv2d unbatched{2, 3, 2};
   check_case(unbatched, "conv_unbatched");
@@ -104,7 +110,9 @@ TEST_CASE("Conv2d matches PyTorch for padding, stride, dilation and groups") {
 
 TEST_CASE("Conv2d rejects bad shapes and options with clear messages") {
   nn::Conv2d conv{3, 8, 3};
-  CHECK_THROWS_WITH(conv(ones({2, 4, 8, 8})), Catch::Contains("Conv2d(in_channels=3): expected input [N, 3, H, W], got [2, 4, 8, 8]"));
+  CHECK_THROWS_WITH(
+      conv(ones({2, 4, 8, 8})),
+      Catch::Contains("Conv2d(in_channels=3): expected input [N, 3, H, W], got [2, 4, 8, 8]"));
   CHECK_THROWS_WITH(conv(ones({2, 3, 2, 8})), Catch::Contains("smaller than the dilated kernel"));
   CHECK_THROWS_AS(conv(ones({3, 8})), ShapeError);
   CHECK_THROWS_WITH((nn::Conv2d{3, 8, 3, {.groups = 2}}), Catch::Contains("divisible by groups"));
@@ -124,7 +132,8 @@ TEST_CASE("pooling layers match PyTorch") {
   check_case(a2, "avgpool_2");
   nn::AvgPool2d apad{3, {.stride = 2, .padding = 1}};
   check_case(apad, "avgpool_pad");
-  nn::AvgPool2d anopad{3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}};
+  nn::AvgPool2d anopad{3,
+                       {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}};
   check_case(anopad, "avgpool_nopad");
   nn::AvgPool2d adiv{{2, 3}, {.stride = {1, 2}, .divisor_override = 4}};
   check_case(adiv, "avgpool_divisor");
@@ -133,7 +142,8 @@ TEST_CASE("pooling layers match PyTorch") {
   nn::AdaptiveAvgPool2d ad32{{3, 2}};
   check_case(ad32, "adaptive_32");
   CHECK_THROWS_WITH(nn::MaxPool2d{2}(ones({1, 1, 1, 1})), Catch::Contains("too small"));
-  CHECK_THROWS_WITH((nn::MaxPool2d{2, {.padding = 2}}(ones({1, 1, 8, 8}))), Catch::Contains("pad should be at most half"));
+  CHECK_THROWS_WITH((nn::MaxPool2d{2, {.padding = 2}}(ones({1, 1, 8, 8}))),
+                    Catch::Contains("pad should be at most half"));
   CHECK_THROWS_AS(nn::AvgPool2d{2}(ones({8, 8})), ShapeError);
 }
 
@@ -148,7 +158,8 @@ TEST_CASE("BatchNorm matches PyTorch in train and eval mode and updates running 
   nn::BatchNorm2d bn2{3, {.eps = 1e-3, .momentum = 0.3}};
   check_case(bn2, "bn2d_train");
   CHECK_THROWS_WITH(bn2(ones({2, 4, 3, 3})), Catch::Contains("with C = 3, got [2, 4, 3, 3]"));
-  CHECK_THROWS_WITH(nn::BatchNorm1d{3}(ones({1, 3})), Catch::Contains("more than 1 value per channel"));
+  CHECK_THROWS_WITH(nn::BatchNorm1d{3}(ones({1, 3})),
+                    Catch::Contains("more than 1 value per channel"));
   CHECK_THROWS_AS(nn::BatchNorm2d{3}(ones({2, 3})), ShapeError);
 }
 
@@ -172,7 +183,8 @@ TEST_CASE("Embedding matches PyTorch and never trains its padding row") {
   out.backward(f.tensor("embedding/gout"));
   CHECK(fixture::mismatch(emb.weight.grad(), f.tensor("embedding/gweight")) == "");
   CHECK(sum(emb.weight.grad()[2].abs()).item() == 0.0f);
-  CHECK_THROWS_WITH(emb(torchlet::tensor<std::int64_t>({7})), Catch::Contains("index 7 is out of range for 7 embeddings"));
+  CHECK_THROWS_WITH(emb(torchlet::tensor<std::int64_t>({7})),
+                    Catch::Contains("index 7 is out of range for 7 embeddings"));
   CHECK_THROWS_WITH(emb(ones({2})), Catch::Contains("indices must be a LongTensor"));
   CHECK((nn::Embedding{5, 2, {.padding_idx = -1}}).padding_idx == 4);
 }
@@ -213,7 +225,8 @@ TEST_CASE("Dropout zeroes about p of the values in training and is the identity 
   }
   CHECK(std::abs(static_cast<double>(zeros_seen) / 1e4 - 0.3) < 0.02);
   y.backward(ones({100, 100}));
-  for (std::int64_t i = 0; i < y.numel(); ++i) CHECK(x.grad().data()[i] == y.data()[i]);  // grad = mask / (1 - p)
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    CHECK(x.grad().data()[i] == y.data()[i]);  // grad = mask / (1 - p)
   drop.eval();
   CHECK(drop(x).is_same(x));
   CHECK(sum(nn::functional::dropout(ones({10}), 1.0)).item() == 0.0f);
@@ -221,7 +234,8 @@ TEST_CASE("Dropout zeroes about p of the values in training and is the identity 
 }
 
 TEST_CASE("default inits follow PyTorch's rules") {
-  // Linear and Conv2d: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias likewise.
+  // Linear and Conv2d: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias
+  // likewise.
   manual_seed(0);
   nn::Linear fc{400, 300};
   const double bound = 1.0 / std::sqrt(400.0);

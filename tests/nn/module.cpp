@@ -117,20 +117,22 @@ TEST_CASE("operator<< prints PyTorch's repr") {
 TEST_CASE("parameters get PyTorch's dotted names") {
   Deep deep;
   CHECK(names_of(deep.named_parameters()) ==
-        std::vector<std::string>{"features.0.conv.weight", "features.0.conv.bias", "features.0.bn.weight",
-                                 "features.0.bn.bias", "heads.0.weight", "heads.0.bias", "heads.1.weight",
-                                 "norm.weight", "norm.bias", "emb.weight"});
-  CHECK(names_of(deep.named_buffers()) == std::vector<std::string>{"features.0.bn.running_mean",
-                                                                   "features.0.bn.running_var",
-                                                                   "features.0.bn.num_batches_tracked"});
+        std::vector<std::string>{"features.0.conv.weight", "features.0.conv.bias",
+                                 "features.0.bn.weight", "features.0.bn.bias", "heads.0.weight",
+                                 "heads.0.bias", "heads.1.weight", "norm.weight", "norm.bias",
+                                 "emb.weight"});
+  CHECK(names_of(deep.named_buffers()) ==
+        std::vector<std::string>{"features.0.bn.running_mean", "features.0.bn.running_var",
+                                 "features.0.bn.num_batches_tracked"});
   CHECK(deep.named_parameters(false).empty());
   CHECK(deep.children().size() == 4);
   std::vector<std::string> mods;
   for (auto& [n, m] : deep.named_modules()) mods.push_back(n + ":" + m->name());
-  CHECK(mods == std::vector<std::string>{":Deep", "features:Sequential", "features.0:Block", "features.0.conv:Conv2d",
-                                         "features.0.bn:BatchNorm2d", "features.0.act:ReLU", "features.1:MaxPool2d",
-                                         "features.2:Dropout", "heads:ModuleList", "heads.0:Linear", "heads.1:Linear",
-                                         "norm:LayerNorm", "emb:Embedding"});
+  CHECK(mods == std::vector<std::string>{":Deep", "features:Sequential", "features.0:Block",
+                                         "features.0.conv:Conv2d", "features.0.bn:BatchNorm2d",
+                                         "features.0.act:ReLU", "features.1:MaxPool2d",
+                                         "features.2:Dropout", "heads:ModuleList", "heads.0:Linear",
+                                         "heads.1:Linear", "norm:LayerNorm", "emb:Embedding"});
   CHECK(deep.num_parameters() == 6 * 25 + 6 + 6 + 6 + 4 * 2 + 2 + 2 + 10 + 10 + 30);
   CHECK(&deep.get_submodule("features.0.bn") == &deep.features.at<Block>(0).bn);
   CHECK(deep.get_parameter("heads.1.weight").is_same(deep.heads.at<nn::Linear>(1).weight));
@@ -147,7 +149,8 @@ TEST_CASE("shared parameters are listed once") {
       register_module("b", b);
     }
   } tied;
-  CHECK(names_of(tied.named_parameters()) == std::vector<std::string>{"a.weight", "a.bias", "b.bias"});
+  CHECK(names_of(tied.named_parameters()) ==
+        std::vector<std::string>{"a.weight", "a.bias", "b.bias"});
   CHECK(tied.state_dict().size() == 4);  // state_dict keeps both keys, as PyTorch's does
 }
 
@@ -155,11 +158,14 @@ TEST_CASE("state_dict has PyTorch's keys and order and round-trips") {
   Deep a, b;
   auto sd = a.state_dict();
   CHECK(sd.keys() == std::vector<std::string>{
-                         "features.0.conv.weight", "features.0.conv.bias", "features.0.bn.weight", "features.0.bn.bias",
-                         "features.0.bn.running_mean", "features.0.bn.running_var", "features.0.bn.num_batches_tracked",
-                         "heads.0.weight", "heads.0.bias", "heads.1.weight", "norm.weight", "norm.bias", "emb.weight"});
+                         "features.0.conv.weight", "features.0.conv.bias", "features.0.bn.weight",
+                         "features.0.bn.bias", "features.0.bn.running_mean",
+                         "features.0.bn.running_var", "features.0.bn.num_batches_tracked",
+                         "heads.0.weight", "heads.0.bias", "heads.1.weight", "norm.weight",
+                         "norm.bias", "emb.weight"});
   CHECK(!sd.at("heads.0.weight").requires_grad());
-  CHECK(sd.at("heads.0.weight").data() == a.heads.at<nn::Linear>(0).weight.data());  // shares storage
+  CHECK(sd.at("heads.0.weight").data() ==
+        a.heads.at<nn::Linear>(0).weight.data());  // shares storage
   const float* before = b.emb.weight.data();
   auto res = b.load_state_dict(sd);
   CHECK(res.missing_keys.empty());
@@ -185,8 +191,10 @@ TEST_CASE("a strict load names every bad key and changes nothing") {
     CHECK_THAT(msg, Catch::Contains("Error(s) in loading state_dict for TwoLayer"));
     CHECK_THAT(msg, Catch::Contains("Missing key(s) in state_dict: \"fc2.bias\""));
     CHECK_THAT(msg, Catch::Contains("Unexpected key(s) in state_dict: \"extra.weight\""));
-    CHECK_THAT(msg, Catch::Contains("size mismatch for fc1.weight: copying a param with shape torch.Size([3, 5]) "
-                                    "from checkpoint, the shape in current model is torch.Size([3, 4])"));
+    CHECK_THAT(msg,
+               Catch::Contains(
+                   "size mismatch for fc1.weight: copying a param with shape torch.Size([3, 5]) "
+                   "from checkpoint, the shape in current model is torch.Size([3, 4])"));
     CHECK(e.missing_keys == std::vector<std::string>{"fc2.bias"});
     CHECK(e.unexpected_keys == std::vector<std::string>{"extra.weight"});
     CHECK(e.size_mismatch_keys == std::vector<std::string>{"fc1.weight"});
@@ -210,10 +218,11 @@ TEST_CASE("hooks run around forward and can be removed") {
   auto h1 = m.fc1.register_forward_pre_hook([&](nn::Module& mod, const Tensor& x) {
     calls.push_back("pre " + mod.name() + " " + to_string(x.shape()));
   });
-  auto h2 = m.fc1.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& y) -> std::optional<Tensor> {
-    calls.push_back("post " + to_string(y.shape()));
-    return zeros_like(y);  // replaces the output
-  });
+  auto h2 = m.fc1.register_forward_hook(
+      [&](nn::Module&, const Tensor&, const Tensor& y) -> std::optional<Tensor> {
+        calls.push_back("post " + to_string(y.shape()));
+        return zeros_like(y);  // replaces the output
+      });
   auto y = m(ones({2, 4}));
   CHECK(calls == std::vector<std::string>{"pre Linear [2, 4]", "post [2, 3]"});
   // fc1's output was replaced by zeros, so the model returns fc2's bias.
@@ -265,7 +274,8 @@ TEST_CASE("Sequential is built from temporaries, indexed, iterated and extended"
   auto y = model(randn({5, 1, 28, 28}));
   CHECK(y.shape() == Shape{5, 10});
   // Parameters registered on construction (names "1.weight", ...) and after a move.
-  CHECK(names_of(model.named_parameters()) == std::vector<std::string>{"1.weight", "1.bias", "3.weight", "3.bias"});
+  CHECK(names_of(model.named_parameters()) ==
+        std::vector<std::string>{"1.weight", "1.bias", "3.weight", "3.bias"});
   nn::Sequential moved = std::move(model);
   CHECK(moved.num_parameters() == 784 * 256 + 256 + 2570);
   moved.push_back(nn::LogSoftmax{1}).push_back(std::make_shared<nn::Identity>());

@@ -17,7 +17,8 @@ Tensor normalize(const ByteTensor& images) {
   const auto n = images.size(0);
   auto x = Tensor::empty({n, 1, 28, 28});
   const float scale = 1.0f / 255.0f, mean = 0.1307f, inv_std = 1.0f / 0.3081f;
-  for (std::int64_t i = 0; i < x.numel(); ++i) x.data()[i] = (static_cast<float>(images.data()[i]) * scale - mean) * inv_std;
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    x.data()[i] = (static_cast<float>(images.data()[i]) * scale - mean) * inv_std;
   return x;
 }
 
@@ -40,7 +41,8 @@ void check_curve(const std::string& name, MakeOpt make_opt) {
   for (std::size_t step = 0; step < expected.size(); ++step) {
     const auto start = static_cast<std::int64_t>(step) * batch;
     opt.zero_grad();
-    auto loss = nn::functional::cross_entropy(model(x.narrow(0, start, batch)), y.narrow(0, start, batch));
+    auto loss =
+        nn::functional::cross_entropy(model(x.narrow(0, start, batch)), y.narrow(0, start, batch));
     loss.backward();
     opt.step();
     const double err = std::abs(loss.item() - expected[step]) / std::abs(expected[step]);
@@ -53,9 +55,12 @@ void check_curve(const std::string& name, MakeOpt make_opt) {
 }  // namespace
 
 TEST_CASE("an MLP trained with SGD and momentum follows PyTorch's loss curve step by step") {
-  check_curve("sgd", [](std::vector<Tensor> p) { return optim::SGD(std::move(p), {.lr = 0.01, .momentum = 0.9}); });
+  check_curve("sgd", [](std::vector<Tensor> p) {
+    return optim::SGD(std::move(p), {.lr = 0.01, .momentum = 0.9});
+  });
 }
 
 TEST_CASE("an MLP trained with Adam follows PyTorch's loss curve step by step") {
-  check_curve("adam", [](std::vector<Tensor> p) { return optim::Adam(std::move(p), {.lr = 1e-3}); });
+  check_curve("adam",
+              [](std::vector<Tensor> p) { return optim::Adam(std::move(p), {.lr = 1e-3}); });
 }

@@ -8,7 +8,8 @@ using tiny::Tiny;
 
 namespace {
 template <class MakeSched>
-void check_sched(const std::string& name, MakeSched make, optim::SGDOptions o = {.lr = 0.1, .momentum = 0.9}) {
+void check_sched(const std::string& name, MakeSched make,
+                 optim::SGDOptions o = {.lr = 0.1, .momentum = 0.9}) {
   Tiny m;
   optim::SGD opt(m.parameters(), o);
   auto sched = make(opt);
@@ -18,20 +19,29 @@ void check_sched(const std::string& name, MakeSched make, optim::SGDOptions o = 
 
 TEST_CASE("StepLR, MultiStepLR, ExponentialLR and CosineAnnealingLR match PyTorch") {
   check_sched("steplr", [](auto& o) { return std::make_unique<optim::StepLR>(o, 5, 0.5); });
-  check_sched("multisteplr", [](auto& o) { return std::make_unique<optim::MultiStepLR>(o, std::vector<std::int64_t>{3, 7, 7, 12}, 0.5); });
-  check_sched("exponentiallr", [](auto& o) { return std::make_unique<optim::ExponentialLR>(o, 0.9); });
-  check_sched("cosine", [](auto& o) { return std::make_unique<optim::CosineAnnealingLR>(o, 8, 0.01); });
+  check_sched("multisteplr", [](auto& o) {
+    return std::make_unique<optim::MultiStepLR>(o, std::vector<std::int64_t>{3, 7, 7, 12}, 0.5);
+  });
+  check_sched("exponentiallr",
+              [](auto& o) { return std::make_unique<optim::ExponentialLR>(o, 0.9); });
+  check_sched("cosine",
+              [](auto& o) { return std::make_unique<optim::CosineAnnealingLR>(o, 8, 0.01); });
 }
 
 TEST_CASE("OneCycleLR matches PyTorch, cycling SGD's momentum or Adam's beta1") {
-  check_sched("onecycle", [](auto& o) { return std::make_unique<optim::OneCycleLR>(o, 0.5, optim::OneCycleLROptions{.total_steps = 20}); });
+  check_sched("onecycle", [](auto& o) {
+    return std::make_unique<optim::OneCycleLR>(o, 0.5, optim::OneCycleLROptions{.total_steps = 20});
+  });
   Tiny m;
   optim::Adam opt(m.parameters(), {.lr = 1e-3});
-  optim::OneCycleLR sched(opt, 0.05, {.total_steps = 25, .anneal_strategy = "linear", .three_phase = true});
+  optim::OneCycleLR sched(opt, 0.05,
+                          {.total_steps = 25, .anneal_strategy = "linear", .three_phase = true});
   CHECK(sched.get_last_lr()[0] == Approx(0.05 / 25));
   tiny::check("onecycle_adam", m, tiny::run(m, opt, [&](int, optim::Optimizer&) { sched.step(); }));
   for (int i = 20; i < 25; ++i) sched.step();
-  CHECK_THROWS_WITH(sched.step(), Catch::Contains("tried to step 27 times; the specified number of total steps is 25"));
+  CHECK_THROWS_WITH(
+      sched.step(),
+      Catch::Contains("tried to step 27 times; the specified number of total steps is 25"));
   CHECK_THROWS_WITH(optim::OneCycleLR(opt, 0.1), Catch::Contains("total_steps"));
   optim::RMSprop rms(m.parameters());
   optim::OneCycleLR on_rms(rms, 0.1, {.epochs = 2, .steps_per_epoch = 5});
@@ -44,12 +54,20 @@ TEST_CASE("ReduceLROnPlateau matches PyTorch") {
   Tiny m;
   optim::SGD opt(m.parameters(), {.lr = 0.1, .momentum = 0.9});
   optim::ReduceLROnPlateau plateau(opt, {.factor = 0.5, .patience = 2, .cooldown = 1});
-  tiny::check("plateau", m, tiny::run(m, opt, [&](int i, optim::Optimizer&) { plateau.step(metrics[static_cast<std::size_t>(i)]); }));
+  tiny::check("plateau", m, tiny::run(m, opt, [&](int i, optim::Optimizer&) {
+                plateau.step(metrics[static_cast<std::size_t>(i)]);
+              }));
   Tiny m2;
   optim::SGD opt2(m2.parameters(), {.lr = 0.1, .momentum = 0.9});
-  optim::ReduceLROnPlateau up(opt2, {.mode = "max", .factor = 0.3, .patience = 1, .threshold = 0.05,
-                                     .threshold_mode = "abs", .min_lr = 0.02});
-  tiny::check("plateau_max", m2, tiny::run(m2, opt2, [&](int i, optim::Optimizer&) { up.step(metrics[static_cast<std::size_t>(i)]); }));
+  optim::ReduceLROnPlateau up(opt2, {.mode = "max",
+                                     .factor = 0.3,
+                                     .patience = 1,
+                                     .threshold = 0.05,
+                                     .threshold_mode = "abs",
+                                     .min_lr = 0.02});
+  tiny::check("plateau_max", m2, tiny::run(m2, opt2, [&](int i, optim::Optimizer&) {
+                up.step(metrics[static_cast<std::size_t>(i)]);
+              }));
   CHECK_THROWS_AS(optim::ReduceLROnPlateau(opt, {.factor = 1.5}), std::invalid_argument);
   CHECK_THROWS_AS(optim::ReduceLROnPlateau(opt, {.mode = "lowest"}), std::invalid_argument);
 }

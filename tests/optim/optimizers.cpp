@@ -17,10 +17,14 @@ void check_opt(const std::string& name, Options options) {
 
 TEST_CASE("SGD matches PyTorch with momentum, nesterov, dampening, weight decay and maximize") {
   check_opt<optim::SGD>("sgd", optim::SGDOptions{.lr = 0.1});
-  check_opt<optim::SGD>("sgd_momentum", optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-2});
-  check_opt<optim::SGD>("sgd_nesterov", optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
-  check_opt<optim::SGD>("sgd_dampening", optim::SGDOptions{.lr = 0.01, .momentum = 0.5, .dampening = 0.3,
-                                                           .weight_decay = 0.1, .maximize = true});
+  check_opt<optim::SGD>("sgd_momentum",
+                        optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-2});
+  check_opt<optim::SGD>("sgd_nesterov",
+                        optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
+  check_opt<optim::SGD>(
+      "sgd_dampening",
+      optim::SGDOptions{
+          .lr = 0.01, .momentum = 0.5, .dampening = 0.3, .weight_decay = 0.1, .maximize = true});
 }
 
 TEST_CASE("parameter groups keep their own options") {
@@ -37,24 +41,33 @@ TEST_CASE("parameter groups keep their own options") {
 
 TEST_CASE("Adam and AdamW match PyTorch, with amsgrad, weight decay and maximize") {
   check_opt<optim::Adam>("adam", optim::AdamOptions{.lr = 1e-2});
-  check_opt<optim::Adam>("adam_all", optim::AdamOptions{.lr = 1e-2, .betas = {0.8, 0.99}, .eps = 1e-6,
-                                                        .weight_decay = 0.1, .amsgrad = true});
+  check_opt<optim::Adam>(
+      "adam_all",
+      optim::AdamOptions{
+          .lr = 1e-2, .betas = {0.8, 0.99}, .eps = 1e-6, .weight_decay = 0.1, .amsgrad = true});
   check_opt<optim::Adam>("adam_maximize", optim::AdamOptions{.lr = 1e-3, .maximize = true});
   check_opt<optim::AdamW>("adamw", optim::AdamWOptions{.lr = 1e-2});
-  check_opt<optim::AdamW>("adamw_amsgrad", optim::AdamWOptions{.lr = 5e-3, .weight_decay = 0.5, .amsgrad = true});
+  check_opt<optim::AdamW>("adamw_amsgrad",
+                          optim::AdamWOptions{.lr = 5e-3, .weight_decay = 0.5, .amsgrad = true});
   CHECK(optim::AdamWOptions{}.weight_decay == 1e-2);
 }
 
 TEST_CASE("RMSprop matches PyTorch, centered and with momentum") {
   check_opt<optim::RMSprop>("rmsprop", optim::RMSpropOptions{.lr = 1e-2});
-  check_opt<optim::RMSprop>("rmsprop_all", optim::RMSpropOptions{.lr = 1e-3, .alpha = 0.9, .eps = 1e-6,
-                                                                 .weight_decay = 0.01, .momentum = 0.9, .centered = true});
-  check_opt<optim::RMSprop>("rmsprop_centered", optim::RMSpropOptions{.lr = 1e-3, .centered = true, .maximize = true});
+  check_opt<optim::RMSprop>("rmsprop_all", optim::RMSpropOptions{.lr = 1e-3,
+                                                                 .alpha = 0.9,
+                                                                 .eps = 1e-6,
+                                                                 .weight_decay = 0.01,
+                                                                 .momentum = 0.9,
+                                                                 .centered = true});
+  check_opt<optim::RMSprop>("rmsprop_centered",
+                            optim::RMSpropOptions{.lr = 1e-3, .centered = true, .maximize = true});
 }
 
 TEST_CASE("gradient clipping matches PyTorch") {
-  for (auto [name, clip] : {std::pair{"clip_norm", tiny::Clip::norm}, std::pair{"clip_norm_inf", tiny::Clip::norm_inf},
-                            std::pair{"clip_value", tiny::Clip::value}}) {
+  for (auto [name, clip] :
+       {std::pair{"clip_norm", tiny::Clip::norm}, std::pair{"clip_norm_inf", tiny::Clip::norm_inf},
+        std::pair{"clip_value", tiny::Clip::value}}) {
     Tiny m;
     optim::SGD opt(m.parameters(), {.lr = 0.1});
     tiny::check(name, m, tiny::run(m, opt, {}, clip));
@@ -69,8 +82,11 @@ TEST_CASE("gradient clipping matches PyTorch") {
 }
 
 TEST_CASE("state_dict resumes an optimizer exactly") {
-  auto train = [](optim::Optimizer& opt, Tiny& m, int steps) { tiny::run(m, opt, {}, tiny::Clip::none, steps); };
-  // Uninterrupted: 20 steps. Interrupted: 10 steps, save model + optimizer, load into fresh ones, 10 more.
+  auto train = [](optim::Optimizer& opt, Tiny& m, int steps) {
+    tiny::run(m, opt, {}, tiny::Clip::none, steps);
+  };
+  // Uninterrupted: 20 steps. Interrupted: 10 steps, save model + optimizer, load into fresh ones,
+  // 10 more.
   Tiny a;
   optim::Adam opt_a(a.parameters(), {.lr = 1e-2, .amsgrad = true});
   train(opt_a, a, 20);
@@ -102,7 +118,8 @@ TEST_CASE("state_dict resumes an optimizer exactly") {
   s.state.at(3)["momentum_buffer"] = zeros({7});
   CHECK_THROWS_AS(sgd.load_state_dict(s), ShapeError);
   optim::SGD other(d.fc1.parameters(), {.lr = 0.1});
-  CHECK_THROWS_WITH(other.load_state_dict(sgd.state_dict()), Catch::Contains("group 0 has 4 parameters in the state, 2"));
+  CHECK_THROWS_WITH(other.load_state_dict(sgd.state_dict()),
+                    Catch::Contains("group 0 has 4 parameters in the state, 2"));
 }
 
 TEST_CASE("zero_grad, options by name and bad arguments") {
@@ -122,9 +139,12 @@ TEST_CASE("zero_grad, options by name and bad arguments") {
   CHECK(opt.param_groups[0].options.centered);
   CHECK_THROWS_WITH(opt.get_option(0, "beta"), Catch::Contains("RMSprop has no option 'beta'"));
   CHECK_THROWS_AS(opt.get_lr(3), std::out_of_range);
-  CHECK_THROWS_WITH(optim::SGD(m.parameters(), {.lr = -1}), Catch::Contains("SGD: invalid learning rate"));
-  CHECK_THROWS_WITH(optim::Adam(m.parameters(), {.betas = {1.0, 0.9}}), Catch::Contains("invalid beta parameter at index 0"));
-  CHECK_THROWS_WITH(optim::SGD(m.parameters(), {.lr = 0.1, .nesterov = true}), Catch::Contains("nesterov"));
+  CHECK_THROWS_WITH(optim::SGD(m.parameters(), {.lr = -1}),
+                    Catch::Contains("SGD: invalid learning rate"));
+  CHECK_THROWS_WITH(optim::Adam(m.parameters(), {.betas = {1.0, 0.9}}),
+                    Catch::Contains("invalid beta parameter at index 0"));
+  CHECK_THROWS_WITH(optim::SGD(m.parameters(), {.lr = 0.1, .nesterov = true}),
+                    Catch::Contains("nesterov"));
   CHECK_THROWS_WITH(optim::SGD({{m.fc1.parameters()}, {m.fc1.parameters()}}),
                     Catch::Contains("more than one parameter group"));
   CHECK_THROWS_WITH(optim::SGD({m.fc1(ones({1, 3}))}), Catch::Contains("non-leaf"));

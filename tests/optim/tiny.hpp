@@ -41,7 +41,8 @@ struct Run {
 };
 
 /// Trains a fresh Tiny for `steps` steps; make_sched may return nullptr.
-inline Run run(Tiny& model, optim::Optimizer& opt, const std::function<void(int, optim::Optimizer&)>& after_step = {},
+inline Run run(Tiny& model, optim::Optimizer& opt,
+               const std::function<void(int, optim::Optimizer&)>& after_step = {},
                Clip clip = Clip::none, int steps = 20) {
   const Tensor x = file().tensor("data/x"), y = file().tensor("data/y");
   Run r;
@@ -49,16 +50,20 @@ inline Run run(Tiny& model, optim::Optimizer& opt, const std::function<void(int,
     opt.zero_grad();
     auto loss = nn::functional::mse_loss(model(x), y);
     loss.backward();
-    if (clip == Clip::norm) r.norms.push_back(nn::utils::clip_grad_norm_(model.parameters(), 0.5).item());
+    if (clip == Clip::norm)
+      r.norms.push_back(nn::utils::clip_grad_norm_(model.parameters(), 0.5).item());
     if (clip == Clip::norm_inf)
-      r.norms.push_back(nn::utils::clip_grad_norm_(model.parameters(), 0.05, std::numeric_limits<double>::infinity()).item());
+      r.norms.push_back(nn::utils::clip_grad_norm_(model.parameters(), 0.05,
+                                                   std::numeric_limits<double>::infinity())
+                            .item());
     if (clip == Clip::value) nn::utils::clip_grad_value_(model.parameters(), 0.1);
     opt.step();
     r.losses.push_back(loss.item());
     if (after_step) after_step(i, opt);
     r.lrs.push_back(opt.get_lr(0));
-    r.momentums.push_back(opt.has_option("betas.0") ? opt.get_option(0, "betas.0")
-                                                    : (opt.has_option("momentum") ? opt.get_option(0, "momentum") : 0.0));
+    r.momentums.push_back(opt.has_option("betas.0")
+                              ? opt.get_option(0, "betas.0")
+                              : (opt.has_option("momentum") ? opt.get_option(0, "momentum") : 0.0));
   }
   return r;
 }

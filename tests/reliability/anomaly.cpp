@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+
 #include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
@@ -54,7 +55,8 @@ TEST_CASE("detect_anomaly names the op whose backward produced NaN or Inf in an 
   auto x = leaf({0.0f, 1.0f, 4.0f});
   auto y = sqrt(x).sum();  // forward finite: sqrt(0) = 0; backward 1 / (2 sqrt(0)) = inf
   CHECK(anomaly_of([&] { y.backward(); }) ==
-        "detect_anomaly: backward of sqrt (SqrtBackward0) produced inf in its input 0 gradient (shape [3])");
+        "detect_anomaly: backward of sqrt (SqrtBackward0) produced inf in its input 0 gradient "
+        "(shape [3])");
   CHECK_FALSE(x.grad().defined());  // nothing reached the leaf
 }
 
@@ -63,7 +65,8 @@ TEST_CASE("detect_anomaly says when a NaN comes from outside the recorded graph"
   auto w = leaf({1.0f, 2.0f});
   const Tensor data = tensor({std::numeric_limits<float>::quiet_NaN(), 1.0f});
   const auto m = anomaly_of([&] { (void)(w * data); });
-  CHECK(m.find("detect_anomaly: forward of mul (MulBackward0) received nan in its input 1 (shape [2])") == 0);
+  CHECK(m.find("detect_anomaly: forward of mul (MulBackward0) received nan in its input 1 (shape "
+               "[2])") == 0);
 }
 
 TEST_CASE("detect_anomaly catches a training step whose loss turns NaN and names the op") {
@@ -75,7 +78,8 @@ TEST_CASE("detect_anomaly catches a training step whose loss turns NaN and names
   }
   autograd::detect_anomaly guard;
   const auto m = anomaly_of([&] { (void)log(fc(x)).mean(); });
-  CHECK(m == "detect_anomaly: forward of log (LogBackward0) produced nan in its output (shape [1, 1])");
+  CHECK(m ==
+        "detect_anomaly: forward of log (LogBackward0) produced nan in its output (shape [1, 1])");
 }
 
 TEST_CASE("the detect_anomaly guard restores the previous setting and nests") {

@@ -20,7 +20,9 @@ std::string message_of(F&& f) {
   FAIL("no exception thrown");
   return {};
 }
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("matmul with mismatched inner dimensions names both shapes") {
@@ -39,7 +41,8 @@ TEST_CASE("Linear given the wrong number of input features names the module and 
 TEST_CASE("cross_entropy with a target out of range names the target and the class count") {
   auto logits = zeros({4, 10});
   auto target = tensor<std::int64_t>({1, 2, 12, 3});
-  auto m = message_of<std::out_of_range>([&] { (void)nn::functional::cross_entropy(logits, target); });
+  auto m =
+      message_of<std::out_of_range>([&] { (void)nn::functional::cross_entropy(logits, target); });
   CHECK(has(m, "12"));
   CHECK(has(m, "10"));
   auto neg = tensor<std::int64_t>({-1, 0, 0, 0});
@@ -79,7 +82,8 @@ TEST_CASE("loading the state dict of another architecture names the keys and cha
 
 TEST_CASE("a DataLoader refuses batch_size 0") {
   std::vector<std::pair<Tensor, std::int64_t>> samples(4, {zeros({2}), 0});
-  auto m = message_of<std::invalid_argument>([&] { data::DataLoader loader(samples, {.batch_size = 0}); });
+  auto m = message_of<std::invalid_argument>(
+      [&] { data::DataLoader loader(samples, {.batch_size = 0}); });
   CHECK(has(m, "batch_size"));
 }
 

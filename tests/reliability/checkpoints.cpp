@@ -11,8 +11,9 @@
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <sys/wait.h>
 #define TORCHLET_TEST_FORK 1
 #endif
 
@@ -29,9 +30,9 @@ namespace {
 struct TempDir {
   fs::path path;
   explicit TempDir(const std::string& tag) {
-    path =
-        fs::temp_directory_path() / ("torchlet_" + tag + "_" + std::to_string(static_cast<long long>(::getpid())) +
-                                     "_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    path = fs::temp_directory_path() /
+           ("torchlet_" + tag + "_" + std::to_string(static_cast<long long>(::getpid())) + "_" +
+            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
     fs::create_directories(path);
   }
   ~TempDir() {
@@ -56,7 +57,8 @@ Checkpoint big_checkpoint(std::int64_t numel, float version) {
 TEST_CASE("a checkpoint write killed at random moments never destroys the previous checkpoint") {
   TempDir dir("killed_save");
   const std::string path = (dir.path / "ckpt.safetensors").string();
-  const std::int64_t numel = 4 << 20;  // 16 MB of float32: a save takes milliseconds, not microseconds
+  const std::int64_t numel =
+      4 << 20;  // 16 MB of float32: a save takes milliseconds, not microseconds
   save_checkpoint(big_checkpoint(numel, 0.0f), path);
 
   Generator timing(20261126);
@@ -140,11 +142,13 @@ struct Run {
   Net model;
   Opt opt;
   Sched sched;
-  data::DataLoader<data::TensorDataset<float, std::int64_t>&> loader{dataset, {.batch_size = 16, .shuffle = true}};
+  data::DataLoader<data::TensorDataset<float, std::int64_t>&> loader{
+      dataset, {.batch_size = 16, .shuffle = true}};
   int epoch = 0;
 
   template <class MakeOpt, class MakeSched>
-  Run(MakeOpt make_opt, MakeSched make_sched) : opt(make_opt(model.parameters())), sched(make_sched(opt)) {}
+  Run(MakeOpt make_opt, MakeSched make_sched)
+      : opt(make_opt(model.parameters())), sched(make_sched(opt)) {}
 
   /// Trains `epochs` epochs, appending each step's loss.
   void train(int epochs, std::vector<double>& losses) {
@@ -217,13 +221,17 @@ void check_resume(MakeOpt make_opt, MakeSched make_sched) {
 
 }  // namespace
 
-TEST_CASE("a run resumed from a checkpoint repeats the uninterrupted loss curve with SGD momentum and StepLR") {
+TEST_CASE(
+    "a run resumed from a checkpoint repeats the uninterrupted loss curve with SGD momentum and "
+    "StepLR") {
   check_resume<optim::SGD, optim::StepLR>(
       [](std::vector<Tensor> p) { return optim::SGD(std::move(p), {.lr = 0.1, .momentum = 0.9}); },
       [](optim::Optimizer& o) { return optim::StepLR(o, 2, 0.5); });
 }
 
-TEST_CASE("a run resumed from a checkpoint repeats the uninterrupted loss curve with Adam and CosineAnnealingLR") {
+TEST_CASE(
+    "a run resumed from a checkpoint repeats the uninterrupted loss curve with Adam and "
+    "CosineAnnealingLR") {
   check_resume<optim::Adam, optim::CosineAnnealingLR>(
       [](std::vector<Tensor> p) { return optim::Adam(std::move(p), {.lr = 0.01}); },
       [](optim::Optimizer& o) { return optim::CosineAnnealingLR(o, 5); });
@@ -242,18 +250,21 @@ TEST_CASE("Generator get_state and set_state continue the same stream, like torc
   CHECK(other.initial_seed() == 5);
   CHECK_THROWS_WITH(other.set_state(std::vector<std::uint8_t>(10)),
                     "Generator::set_state: expected 49 bytes (from get_state), got 10");
-  CHECK_THROWS_AS(other.set_state(std::vector<std::uint8_t>(Generator::kStateBytes)), std::invalid_argument);
+  CHECK_THROWS_AS(other.set_state(std::vector<std::uint8_t>(Generator::kStateBytes)),
+                  std::invalid_argument);
 }
 
 TEST_CASE("a checkpoint whose rng_state is not a 1-D U8 tensor is refused with the file name") {
   TempDir dir("bad_rng");
   const std::string path = (dir.path / "bad.safetensors").string();
-  std::vector<std::pair<std::string, io::AnyTensor>> tensors{{"model.w", zeros({2})}, {"rng_state", zeros({49})}};
+  std::vector<std::pair<std::string, io::AnyTensor>> tensors{{"model.w", zeros({2})},
+                                                             {"rng_state", zeros({49})}};
   io::save_file(tensors, path, {{"torchlet.kind", "checkpoint"}});
   try {
     (void)load_checkpoint(path);
     FAIL("no exception");
   } catch (const FormatError& e) {
-    CHECK(std::string(e.what()).find(path + ": tensor 'rng_state' must be a 1-D U8 tensor") != std::string::npos);
+    CHECK(std::string(e.what()).find(path + ": tensor 'rng_state' must be a 1-D U8 tensor") !=
+          std::string::npos);
   }
 }

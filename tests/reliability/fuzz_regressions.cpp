@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <torchlet/torchlet.hpp>
 #include <vector>
+
+#include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
 
@@ -15,10 +16,13 @@ using namespace torchlet;
 
 namespace {
 std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 // A PNG chunk: length, type, data, CRC-32 of type + data.
-std::vector<std::uint8_t> png_chunk(const std::string& type, const std::vector<std::uint8_t>& data) {
+std::vector<std::uint8_t> png_chunk(const std::string& type,
+                                    const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> c(12 + data.size());
   auto put32 = [&](std::size_t at, std::uint32_t v) {
     for (std::size_t k = 0; k < 4; ++k) c[at + k] = static_cast<std::uint8_t>(v >> (24 - 8 * k));
@@ -33,8 +37,8 @@ std::vector<std::uint8_t> png_chunk(const std::string& type, const std::vector<s
 std::size_t find_chunk(const std::vector<std::uint8_t>& png, const std::string& type) {
   std::size_t pos = 8;
   while (pos + 8 <= png.size()) {
-    const std::size_t len =
-        std::size_t{png[pos]} << 24 | std::size_t{png[pos + 1]} << 16 | std::size_t{png[pos + 2]} << 8 | png[pos + 3];
+    const std::size_t len = std::size_t{png[pos]} << 24 | std::size_t{png[pos + 1]} << 16 |
+                            std::size_t{png[pos + 2]} << 8 | png[pos + 3];
     if (std::string(png.begin() + static_cast<std::ptrdiff_t>(pos + 4),
                     png.begin() + static_cast<std::ptrdiff_t>(pos + 8)) == type)
       return pos;
@@ -60,17 +64,20 @@ TEST_CASE("a PNG chunk longer than the file is refused before anything is alloca
     FAIL("no exception");
   } catch (const FormatError& e) {
     CHECK(has(e.what(), "long.png"));
-    CHECK(has(e.what(), "chunk 'IDAT' at byte " + std::to_string(at) + " declares 1073741827 bytes"));
+    CHECK(
+        has(e.what(), "chunk 'IDAT' at byte " + std::to_string(at) + " declares 1073741827 bytes"));
   }
 }
 
 // fuzz_image: stb_image 2.27 parsed PNM header numbers into an int without an overflow check.
 TEST_CASE("a PNM header number too large for stb is refused with the file name") {
-  for (const std::string text : {"P5 5555555555555 3\n255\n", "P6\n4 99999999999999999999\n255\n",
-                                 "P5 4 3 # comment\n\n 70000000000\n", "P5\n#c\n16777217 1 255\n"}) {
+  for (const std::string text :
+       {"P5 5555555555555 3\n255\n", "P6\n4 99999999999999999999\n255\n",
+        "P5 4 3 # comment\n\n 70000000000\n", "P5\n#c\n16777217 1 255\n"}) {
     CAPTURE(text);
     try {
-      (void)vision::decode_image(bytes_of(text + std::string(16, 'x')), vision::ImageReadMode::UNCHANGED, "big.pgm");
+      (void)vision::decode_image(bytes_of(text + std::string(16, 'x')),
+                                 vision::ImageReadMode::UNCHANGED, "big.pgm");
       FAIL("no exception");
     } catch (const FormatError& e) {
       CHECK(has(e.what(), "big.pgm"));
@@ -78,7 +85,8 @@ TEST_CASE("a PNM header number too large for stb is refused with the file name")
     }
   }
   // Numbers up to stb's own limit still reach stb, which decodes a well-formed file.
-  const auto img = vision::decode_image(bytes_of("P5 # c\n2 1\n255\n\x07\x09"), vision::ImageReadMode::UNCHANGED);
+  const auto img = vision::decode_image(bytes_of("P5 # c\n2 1\n255\n\x07\x09"),
+                                        vision::ImageReadMode::UNCHANGED);
   REQUIRE(img.shape() == Shape{1, 1, 2});
   CHECK(img.data()[0] == 7);
   CHECK(img.data()[1] == 9);
@@ -101,20 +109,24 @@ TEST_CASE("a PNG with empty IDAT chunks decodes to the same image as without the
 
   // The fuzzer's input: an empty IDAT followed by a corrupt chunk.
   const std::vector<std::uint8_t> found = {
-      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-      0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x06, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x64, 0x60, 0xe7, 0x3b, 0x21, 0x2a, 0x2a, 0xca, 0x00, 0xc3,
-      0x2c, 0x21, 0x21, 0x21, 0x0c, 0x78, 0x05, 0x00, 0x8d, 0x4d, 0x05, 0x16, 0xc4, 0x31, 0xbe, 0xc0, 0xff, 0xff,
-      0x97, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
-  CHECK_THROWS_AS(vision::decode_image(found, vision::ImageReadMode::UNCHANGED, "found.png"), FormatError);
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+      0x44, 0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x06, 0x00, 0x00,
+      0x00, 0x3c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x78,
+      0x9c, 0x63, 0x64, 0x60, 0xe7, 0x3b, 0x21, 0x2a, 0x2a, 0xca, 0x00, 0xc3, 0x2c, 0x21,
+      0x21, 0x21, 0x0c, 0x78, 0x05, 0x00, 0x8d, 0x4d, 0x05, 0x16, 0xc4, 0x31, 0xbe, 0xc0,
+      0xff, 0xff, 0x97, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+  CHECK_THROWS_AS(vision::decode_image(found, vision::ImageReadMode::UNCHANGED, "found.png"),
+                  FormatError);
   // And one whose empty IDAT is cut short by the end of the file (stb reads the CRC as 0).
-  const std::vector<std::uint8_t> cut = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
-                                         0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
-                                         0x00, 0x03, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                         0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63};
-  CHECK_THROWS_AS(vision::decode_image(cut, vision::ImageReadMode::UNCHANGED, "cut.png"), FormatError);
+  const std::vector<std::uint8_t> cut = {
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+      0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63};
+  CHECK_THROWS_AS(vision::decode_image(cut, vision::ImageReadMode::UNCHANGED, "cut.png"),
+                  FormatError);
 }
 
 // fuzz_image: stb_image 2.27 converted the channels of a 16-bit PGM/PPM as if its samples
@@ -133,7 +145,8 @@ TEST_CASE("a 16-bit PNM is refused with the file name and the maximum value") {
   }
   // The fuzzer's input: a 16-bit 4 x 3 PGM read as RGB.
   const auto found = bytes_of(std::string("P5\n4 3\n256\n\x03\x1b\x00\x00\x00\x00\x00\xed", 19));
-  CHECK_THROWS_AS(vision::decode_image(found, vision::ImageReadMode::RGB, "found.pgm"), FormatError);
+  CHECK_THROWS_AS(vision::decode_image(found, vision::ImageReadMode::RGB, "found.pgm"),
+                  FormatError);
 }
 
 // Found while fixing the above: stb_image 2.27 ignores a short read of PNM pixel data and
@@ -143,12 +156,13 @@ TEST_CASE("a truncated PNM is refused instead of decoding to uninitialised pixel
   for (std::size_t data : {0, 1, 11}) {
     CAPTURE(data);
     try {
-      (void)vision::decode_image(bytes_of(header + std::string(data, '\x40')), vision::ImageReadMode::UNCHANGED,
-                                 "t.ppm");
+      (void)vision::decode_image(bytes_of(header + std::string(data, '\x40')),
+                                 vision::ImageReadMode::UNCHANGED, "t.ppm");
       FAIL("no exception");
     } catch (const FormatError& e) {
       CHECK(has(e.what(), "t.ppm"));
-      CHECK(has(e.what(), "truncated PNM file (" + std::to_string(data) + " bytes of pixel data, 2 x 2 needs 12)"));
+      CHECK(has(e.what(), "truncated PNM file (" + std::to_string(data) +
+                              " bytes of pixel data, 2 x 2 needs 12)"));
     }
   }
   const auto img = vision::decode_image(bytes_of(header + std::string(12, '\x40')));
@@ -163,8 +177,8 @@ TEST_CASE("a JPEG with fill bytes before SOI is screened for oversized Huffman t
   dht += std::string("\x00\x13\x00", 3) + std::string(16, '\x20');  // 16 x 32 = 512 codes
   for (const std::string start : {"\xFF\xD8", "\xFF\xFF\xD8", "\xFF\xFF\xFF\xFF\xD8"}) {
     try {
-      (void)vision::decode_image(bytes_of(start + dht + std::string(64, '\0')), vision::ImageReadMode::UNCHANGED,
-                                 "huff.jpg");
+      (void)vision::decode_image(bytes_of(start + dht + std::string(64, '\0')),
+                                 vision::ImageReadMode::UNCHANGED, "huff.jpg");
       FAIL("no exception");
     } catch (const FormatError& e) {
       CHECK(has(e.what(), "huff.jpg"));
@@ -208,7 +222,8 @@ TEST_CASE("a JPEG scan using an undefined Huffman table is refused") {
 // The screens above refuse only broken files: every valid seed of fuzz/corpus/image decodes.
 TEST_CASE("every valid image of the fuzz seed corpus decodes in every read mode") {
   int decoded = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(TORCHLET_SOURCE_DIR "/fuzz/corpus/image")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(TORCHLET_SOURCE_DIR "/fuzz/corpus/image")) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("regression-", 0) == 0) continue;  // inputs the fuzzer made
     CAPTURE(name);

@@ -66,11 +66,14 @@ TEST_CASE("10000 training steps free every autograd graph and keep memory flat")
   CHECK(graph.expired());
   CHECK(last_loss < first_loss);  // it did train
 
-  INFO("RSS after step 1,000: " << rss_1000 << " bytes, after step 10,000: " << rss_10000 << " bytes");
+  INFO("RSS after step 1,000: " << rss_1000 << " bytes, after step 10,000: " << rss_10000
+                                << " bytes");
 #if defined(__linux__) && !defined(TORCHLET_TEST_ASAN)
   REQUIRE(rss_1000 > 0);
   CHECK(rss_10000 - rss_1000 <= (1 << 20));
 #else
-  SUCCEED("RSS bound not checked here (not Linux, or AddressSanitizer's quarantine); LeakSanitizer checks leaks");
+  SUCCEED(
+      "RSS bound not checked here (not Linux, or AddressSanitizer's quarantine); LeakSanitizer "
+      "checks leaks");
 #endif
 }

@@ -90,7 +90,8 @@ TEST_CASE("matmul follows torch.matmul and names both shapes on mismatch") {
     (void)matmul(zeros({64, 784}), zeros({10, 784}));
     FAIL("no exception");
   } catch (const ShapeError& e) {
-    CHECK(std::string(e.what()) == "matmul: [64, 784] @ [10, 784] - inner dimensions differ (784 vs 10)");
+    CHECK(std::string(e.what()) ==
+          "matmul: [64, 784] @ [10, 784] - inner dimensions differ (784 vs 10)");
   }
 }
 

@@ -29,42 +29,86 @@ TEST_CASE("shape mismatches throw ShapeError naming the op and both shapes") {
   auto a = zeros({2, 3}), b = zeros({4, 2});
   CHECK(message_of<ShapeError>([&] { (void)(a + b); }) ==
         "add: shapes [2, 3] and [4, 2] cannot be broadcast (size 2 vs 4 at dimension 0)");
-  for (auto msg : {message_of<ShapeError>([&] { (void)(a - b); }), message_of<ShapeError>([&] { (void)(a * b); }),
-                   message_of<ShapeError>([&] { (void)(a / b); }), message_of<ShapeError>([&] { (void)(a == b); })}) {
+  for (auto msg : {message_of<ShapeError>([&] { (void)(a - b); }),
+                   message_of<ShapeError>([&] { (void)(a * b); }),
+                   message_of<ShapeError>([&] { (void)(a / b); }),
+                   message_of<ShapeError>([&] { (void)(a == b); })}) {
     CHECK_THAT(msg, Contains("[2, 3]") && Contains("[4, 2]"));
   }
-  CHECK(message_of<ShapeError>([] { (void)matmul(zeros({64, 784}), zeros({10, 784})); }) ==
-        "matmul: [64, 784] @ [10, 784] - inner dimensions differ (784 vs 10)");
-  CHECK_THAT(message_of<ShapeError>([] { (void)matmul(zeros({2, 3, 4}), zeros({3, 5, 2})); }),
+  CHECK(message_of<ShapeError>([] {
+          (void)matmul(zeros({64, 784}), zeros({10, 784}));
+        }) == "matmul: [64, 784] @ [10, 784] - inner dimensions differ (784 vs 10)");
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)matmul(zeros({2, 3, 4}), zeros({3, 5, 2}));
+             }),
              Contains("[2, 3, 4] @ [3, 5, 2]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)matmul(zeros({3}), zeros({4})); }), Contains("[3] @ [4]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)mm(zeros({3}), zeros({3, 4})); }), Contains("mm") && Contains("[3]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)bmm(zeros({2, 3, 4}), zeros({3, 4, 5})); }),
+  CHECK_THAT(message_of<ShapeError>([] { (void)matmul(zeros({3}), zeros({4})); }),
+             Contains("[3] @ [4]"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)mm(zeros({3}), zeros({3, 4}));
+             }),
+             Contains("mm") && Contains("[3]"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)bmm(zeros({2, 3, 4}), zeros({3, 4, 5}));
+             }),
              Contains("bmm") && Contains("[2, 3, 4] @ [3, 4, 5]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)addmm(zeros({3, 3}), zeros({2, 4}), zeros({4, 3})); }),
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)addmm(zeros({3, 3}), zeros({2, 4}), zeros({4, 3}));
+             }),
              Contains("addmm") && Contains("[3, 3]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)cat(std::vector<Tensor>{zeros({2, 3}), zeros({2, 4})}, 0); }),
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)cat(std::vector<Tensor>{zeros({2, 3}), zeros({2, 4})}, 0);
+             }),
              Contains("cat") && Contains("[2, 3]") && Contains("[2, 4]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)stack(std::vector<Tensor>{zeros({2, 3}), zeros({3, 2})}); }),
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)stack(std::vector<Tensor>{zeros({2, 3}), zeros({3, 2})});
+             }),
              Contains("stack") && Contains("[2, 3]") && Contains("[3, 2]"));
   CHECK_THAT(message_of<ShapeError>([] { (void)where(zeros({2}) > 0.f, zeros({3}), zeros({2})); }),
              Contains("where") && Contains("[3]"));
-  CHECK_THAT(message_of<ShapeError>([] { zeros({2}) += zeros({2, 2}); }), Contains("add_") && Contains("[2, 2]"));
-  CHECK_THAT(message_of<ShapeError>([] { zeros({2}).copy_(zeros({3})); }), Contains("copy_") && Contains("[3]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({2, 3}).view({4, -1}); }), Contains("view") && Contains("[2, 3]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({2, 3}).reshape({-1, -1}); }), Contains("only one dimension"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({3}).split(std::vector<std::int64_t>{1, 1}); }),
+  CHECK_THAT(message_of<ShapeError>([] {
+               zeros({2}) += zeros({2, 2});
+             }),
+             Contains("add_") && Contains("[2, 2]"));
+  CHECK_THAT(message_of<ShapeError>([] { zeros({2}).copy_(zeros({3})); }),
+             Contains("copy_") && Contains("[3]"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({2, 3}).view({4, -1});
+             }),
+             Contains("view") && Contains("[2, 3]"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({2, 3}).reshape({-1, -1});
+             }),
+             Contains("only one dimension"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({3}).split(std::vector<std::int64_t>{1, 1});
+             }),
              Contains("split") && Contains("[1, 1]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({2, 3}).permute({1, 0, 2}); }), Contains("permute"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({2, 3, 4}).t(); }), Contains("t: ") && Contains("3D"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)zeros({2, 3}).item(); }), Contains("item") && Contains("6 elements"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)from_vector(std::vector<float>{1, 2, 3}, {2, 2}); }),
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({2, 3}).permute({1, 0, 2});
+             }),
+             Contains("permute"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({2, 3, 4}).t();
+             }),
+             Contains("t: ") && Contains("3D"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)zeros({2, 3}).item();
+             }),
+             Contains("item") && Contains("6 elements"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)from_vector(std::vector<float>{1, 2, 3}, {2, 2});
+             }),
              Contains("from_vector") && Contains("[2, 2]"));
-  CHECK_THAT(message_of<ShapeError>([] { (void)to_eigen(zeros({2, 2, 2})); }), Contains("to_eigen"));
+  CHECK_THAT(message_of<ShapeError>([] {
+               (void)to_eigen(zeros({2, 2, 2}));
+             }),
+             Contains("to_eigen"));
   CHECK_THAT(message_of<ShapeError>([] { (void)zeros({-1, 2}); }), Contains("negative dimension"));
   auto x = zeros({2});
   x.requires_grad_();
-  CHECK_THAT(message_of<ShapeError>([&] { (x * 2.f).backward(ones({3})); }), Contains("[3]") && Contains("[2]"));
+  CHECK_THAT(message_of<ShapeError>([&] { (x * 2.f).backward(ones({3})); }),
+             Contains("[3]") && Contains("[2]"));
 }
 
 TEST_CASE("bad dims and indices throw std::out_of_range") {
@@ -88,9 +132,12 @@ TEST_CASE("bad dims and indices throw std::out_of_range") {
   CHECK_THROWS_AS(scalar_tensor(1.f)[0], std::out_of_range);
   CHECK_THAT(message_of<std::out_of_range>([&] { (void)t.select(1, 3); }),
              Contains("index 3 is out of bounds for dimension 1 with size 3"));
-  CHECK_THAT(message_of<std::out_of_range>([&] { (void)t.narrow(2, 2, 3); }), Contains("narrow") && Contains("[2, 3, 4]"));
+  CHECK_THAT(message_of<std::out_of_range>([&] { (void)t.narrow(2, 2, 3); }),
+             Contains("narrow") && Contains("[2, 3, 4]"));
   CHECK_THROWS_AS(t.narrow(0, -3, 1), std::out_of_range);
-  CHECK_THAT(message_of<std::out_of_range>([&] { (void)t.index_select(1, tensor<std::int64_t>({0, 3})); }),
+  CHECK_THAT(message_of<std::out_of_range>([&] {
+               (void)t.index_select(1, tensor<std::int64_t>({0, 3}));
+             }),
              Contains("index_select") && Contains("index 3"));
   CHECK_THROWS_AS(t.index_select(0, tensor<std::int64_t>({-1})), std::out_of_range);
 }
@@ -111,7 +158,7 @@ TEST_CASE("bad arguments throw std::invalid_argument") {
   CHECK_THROWS_AS(zeros({2, 0}).argmax(1), std::invalid_argument);
   CHECK_THROWS_AS(zeros({3}).norm(NAN), std::invalid_argument);
   CHECK_THROWS_AS(zeros({3}).backward(), std::invalid_argument);  // does not require grad
-  CHECK_THROWS_AS(Tensor().shape(), std::logic_error);           // an undefined tensor
+  CHECK_THROWS_AS(Tensor().shape(), std::logic_error);            // an undefined tensor
   CHECK_THROWS_AS(Tensor() + zeros({1}), std::logic_error);
 }
 

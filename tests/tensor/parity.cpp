@@ -59,9 +59,12 @@ std::vector<Fixture> load_fixtures() {
       continue;
     }
     auto& f = out.back();
-    if (tag == "input") f.inputs.push_back(read_tensor<float>(in));
-    else if (tag == "index") f.indices.push_back(read_tensor<std::int64_t>(in));
-    else if (tag == "mask") f.masks.push_back(read_tensor<bool>(in));
+    if (tag == "input")
+      f.inputs.push_back(read_tensor<float>(in));
+    else if (tag == "index")
+      f.indices.push_back(read_tensor<std::int64_t>(in));
+    else if (tag == "mask")
+      f.masks.push_back(read_tensor<bool>(in));
     else if (tag == "output" || tag == "output_index") {
       auto t = read_tensor<double>(in);
       (tag == "output" ? f.output : f.output_index) = t.to_vector();
@@ -71,8 +74,10 @@ std::vector<Fixture> load_fixtures() {
       f.grad_output = read_tensor<float>(in);
     } else if (tag == "grad") {
       std::string rest;
-      if (line == "grad none") f.grads.emplace_back(std::nullopt);
-      else f.grads.emplace_back(read_tensor<double>(in).to_vector());
+      if (line == "grad none")
+        f.grads.emplace_back(std::nullopt);
+      else
+        f.grads.emplace_back(read_tensor<double>(in).to_vector());
     } else if (tag != "end") {
       throw std::runtime_error("ops.txt: unknown tag " + tag);
     }
@@ -99,7 +104,8 @@ std::map<std::string, Fn> ops() {
   auto binary = [&](const char* name, std::function<Tensor(const Tensor&, const Tensor&)> f) {
     m[name] = [f](const Fixture& c) { return R(f(c.inputs[0], c.inputs[1])); };
   };
-  for (auto n : {"add", "add_row", "add_col", "add_3d"}) binary(n, [](auto& a, auto& b) { return a + b; });
+  for (auto n : {"add", "add_row", "add_col", "add_3d"})
+    binary(n, [](auto& a, auto& b) { return a + b; });
   unary("add_scalar", [](auto& a) { return a + 2.5; });
   unary("rsub_scalar", [](auto& a) { return 2.5 - a; });
   for (auto n : {"sub", "sub_broadcast"}) binary(n, [](auto& a, auto& b) { return a - b; });
@@ -109,8 +115,12 @@ std::map<std::string, Fn> ops() {
   unary("div_scalar", [](auto& a) { return a / 4.0; });
   unary("rdiv_scalar", [](auto& a) { return 2.0 / a; });
   unary("neg", [](auto& a) { return -a; });
-  m["addcmul"] = [](const Fixture& c) { return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2], 0.5f)); };
-  m["addcmul_broadcast"] = [](const Fixture& c) { return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2])); };
+  m["addcmul"] = [](const Fixture& c) {
+    return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2], 0.5f));
+  };
+  m["addcmul_broadcast"] = [](const Fixture& c) {
+    return R(addcmul(c.inputs[0], c.inputs[1], c.inputs[2]));
+  };
   unary("abs", [](auto& a) { return a.abs(); });
   unary("exp", [](auto& a) { return a.exp(); });
   unary("log", [](auto& a) { return a.log(); });
@@ -132,11 +142,14 @@ std::map<std::string, Fn> ops() {
   unary("clamp_max", [](auto& a) { return a.clamp(std::nullopt, 0.1f); });
   m["where"] = [](const Fixture& c) { return R(where(c.masks[0], c.inputs[0], c.inputs[1])); };
   binary("mm", [](auto& a, auto& b) { return mm(a, b); });
-  for (auto n : {"matmul_dot", "matmul_mv", "matmul_vm", "matmul_batch_broadcast", "matmul_3d_2d", "matmul_2d_3d"})
+  for (auto n : {"matmul_dot", "matmul_mv", "matmul_vm", "matmul_batch_broadcast", "matmul_3d_2d",
+                 "matmul_2d_3d"})
     binary(n, [](auto& a, auto& b) { return matmul(a, b); });
   binary("bmm", [](auto& a, auto& b) { return bmm(a, b); });
   m["addmm"] = [](const Fixture& c) { return R(addmm(c.inputs[0], c.inputs[1], c.inputs[2])); };
-  m["addmm_beta_alpha"] = [](const Fixture& c) { return R(addmm(c.inputs[0], c.inputs[1], c.inputs[2], 0.5f, -2.f)); };
+  m["addmm_beta_alpha"] = [](const Fixture& c) {
+    return R(addmm(c.inputs[0], c.inputs[1], c.inputs[2], 0.5f, -2.f));
+  };
   unary("sum", [](auto& a) { return a.sum(); });
   unary("sum_dim0", [](auto& a) { return a.sum(0); });
   unary("sum_dim1_keepdim", [](auto& a) { return a.sum(1, true); });
@@ -189,9 +202,13 @@ std::map<std::string, Fn> ops() {
   unary("narrow", [](auto& a) { return a.narrow(1, 1, 2); });
   unary("slice_step", [](auto& a) { return a.slice(1, 1, 7, 3); });
   unary("select", [](auto& a) { return a.select(1, -1); });
-  m["to_double"] = [](const Fixture& c) { return Result{{}, c.inputs[0].template to<double>() * 3.0, {}}; };
+  m["to_double"] = [](const Fixture& c) {
+    return Result{{}, c.inputs[0].template to<double>() * 3.0, {}};
+  };
   m["argmax_dim"] = [](const Fixture& c) { return Result{{}, {}, c.inputs[0].argmax(1)}; };
-  m["argmin_dim_keepdim"] = [](const Fixture& c) { return Result{{}, {}, c.inputs[0].argmin(0, true)}; };
+  m["argmin_dim_keepdim"] = [](const Fixture& c) {
+    return Result{{}, {}, c.inputs[0].argmin(0, true)};
+  };
   m["argmax_all"] = [](const Fixture& c) { return Result{{}, {}, c.inputs[0].argmax()}; };
   m["linspace"] = [](const Fixture&) { return R(linspace(-3.f, 10.f, 11)); };
   m["linspace_even"] = [](const Fixture&) { return R(linspace(0.f, 1.f, 8)); };
@@ -202,7 +219,8 @@ std::map<std::string, Fn> ops() {
 
 bool close(double got, double want) { return std::abs(got - want) <= 1e-5 * std::abs(want) + 1e-6; }
 
-void check_values(const std::string& what, const std::vector<double>& got, const std::vector<double>& want) {
+void check_values(const std::string& what, const std::vector<double>& got,
+                  const std::vector<double>& want) {
   INFO(what);
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -249,8 +267,10 @@ TEST_CASE("every op matches PyTorch's outputs and gradients") {
       check_values("indices", as_double(r.index), c.output_index);
     }
     if (c.grad_output.defined()) {
-      if (r.out_double.defined()) r.out_double.backward(c.grad_output.to<double>());
-      else r.out.backward(c.grad_output);
+      if (r.out_double.defined())
+        r.out_double.backward(c.grad_output.to<double>());
+      else
+        r.out.backward(c.grad_output);
       REQUIRE(c.grads.size() == c.inputs.size());
       for (std::size_t i = 0; i < c.inputs.size(); ++i) {
         INFO("gradient of input " << i);

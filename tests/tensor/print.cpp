@@ -60,9 +60,12 @@ TEST_CASE("tensors print exactly as PyTorch prints them") {
       want += (i ? "\n" : "") + line;
     }
     std::string got;
-    if (tag == "input") got = printed(read_tensor<float>(in), rg);
-    else if (tag == "input_double") got = printed(read_tensor<double>(in), rg);
-    else got = printed(read_tensor<std::int64_t>(in), rg);
+    if (tag == "input")
+      got = printed(read_tensor<float>(in), rg);
+    else if (tag == "input_double")
+      got = printed(read_tensor<double>(in), rg);
+    else
+      got = printed(read_tensor<std::int64_t>(in), rg);
     INFO("case " << name);
     CHECK(got == want);
     ++cases;
@@ -88,7 +91,8 @@ TEST_CASE("a result prints its grad_fn and print options apply") {
   CHECK(os.str() == "tensor([0.12, 1.50])");
   set_printoptions(saved);
   os.str("");
-  os << tensor<bool>({true, false}) << ' ' << BasicTensor<std::int32_t>(tensor<std::int32_t>({1, -2}));
+  os << tensor<bool>({true, false}) << ' '
+     << BasicTensor<std::int32_t>(tensor<std::int32_t>({1, -2}));
   CHECK(os.str() == "tensor([ True, False]) tensor([ 1, -2], dtype=torch.int32)");
   os.str("");
   os << Tensor();

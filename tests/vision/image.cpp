@@ -10,7 +10,9 @@ using namespace torchlet;
 using vision::ImageReadMode;
 
 namespace {
-std::string image_path(const std::string& name) { return test::fixture_path("vision/images/" + name); }
+std::string image_path(const std::string& name) {
+  return test::fixture_path("vision/images/" + name);
+}
 const io::SafetensorsFile& ref() { return test::fixture("vision/images.safetensors"); }
 bool mentions(const std::exception& e, const std::string& what) {
   return std::string(e.what()).find(what) != std::string::npos;
@@ -18,13 +20,15 @@ bool mentions(const std::exception& e, const std::string& what) {
 
 ByteTensor pattern(std::int64_t c, std::int64_t h, std::int64_t w) {
   auto t = ByteTensor::empty({c, h, w});
-  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<std::uint8_t>((i * 37 + i / 7) % 256);
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    t.data()[i] = static_cast<std::uint8_t>((i * 37 + i / 7) % 256);
   return t;
 }
 }  // namespace
 
 TEST_CASE("read_image decodes PNG, BMP, TGA, PNM and the first GIF frame to [C, H, W]") {
-  for (const char* name : {"rgba.png", "gray16.png", "rgb.bmp", "rgb.tga", "rgb.ppm", "gray.pgm", "two_frames.gif"}) {
+  for (const char* name :
+       {"rgba.png", "gray16.png", "rgb.bmp", "rgb.tga", "rgb.ppm", "gray.pgm", "two_frames.gif"}) {
     INFO(name);
     const auto img = vision::read_image(image_path(name));
     CHECK(test::equal(img, ref().get<std::uint8_t>(name)));
@@ -41,7 +45,9 @@ TEST_CASE("read_image converts channels as ImageReadMode asks") {
   REQUIRE(gray.shape() == Shape{1, 9, 11});
   // stb's luma: (77 R + 150 G + 29 B) >> 8
   const std::int64_t k = 13, plane = 99;
-  CHECK(gray.data()[k] == (77 * rgba.data()[k] + 150 * rgba.data()[plane + k] + 29 * rgba.data()[2 * plane + k]) >> 8);
+  CHECK(gray.data()[k] ==
+        (77 * rgba.data()[k] + 150 * rgba.data()[plane + k] + 29 * rgba.data()[2 * plane + k]) >>
+            8);
   const auto ga = vision::read_image(path, ImageReadMode::GRAY_ALPHA);
   CHECK(ga.shape() == Shape{2, 9, 11});
   CHECK(ga.data()[plane + k] == rgba.data()[3 * plane + k]);
@@ -53,8 +59,10 @@ TEST_CASE("read_image decodes torchvision's JPEG close to libjpeg") {
   const auto libjpeg = ref().get<std::uint8_t>("smooth.jpg");
   REQUIRE(img.shape() == Shape{3, 24, 32});
   double sum = 0;
-  for (std::int64_t i = 0; i < img.numel(); ++i) sum += std::abs(int(img.data()[i]) - int(libjpeg.data()[i]));
-  CHECK(sum / static_cast<double>(img.numel()) < 1.5);  // two decoders' IDCT and upsampling differ slightly
+  for (std::int64_t i = 0; i < img.numel(); ++i)
+    sum += std::abs(int(img.data()[i]) - int(libjpeg.data()[i]));
+  CHECK(sum / static_cast<double>(img.numel()) <
+        1.5);  // two decoders' IDCT and upsampling differ slightly
   CHECK(test::max_abs_diff(img, libjpeg) <= 8);
 }
 
@@ -66,7 +74,8 @@ TEST_CASE("write_png round-trips every channel count losslessly") {
     const auto path = dir.path() / (std::to_string(c) + "channels.png");
     vision::write_png(img, path.string());
     CHECK(test::equal(vision::read_image(path.string()), img));
-    for (int level : {0, 9}) CHECK(test::equal(vision::decode_image(vision::encode_png(img, level)), img));
+    for (int level : {0, 9})
+      CHECK(test::equal(vision::decode_image(vision::encode_png(img, level)), img));
   }
   vision::write_png(pattern(1, 4, 5)[0], dir / "hw.png");  // [H, W] is one channel
   CHECK(vision::read_image(dir / "hw.png").shape() == Shape{1, 4, 5});
@@ -90,7 +99,8 @@ TEST_CASE("write_jpeg writes a JPEG stb decodes back closely") {
   const auto back = vision::read_image(dir / "a.jpg");
   CHECK(test::max_abs_diff(back, img) <= 24);  // chroma subsampling blurs the colour edges
   double sum = 0;
-  for (std::int64_t i = 0; i < img.numel(); ++i) sum += std::abs(int(back.data()[i]) - int(img.data()[i]));
+  for (std::int64_t i = 0; i < img.numel(); ++i)
+    sum += std::abs(int(back.data()[i]) - int(img.data()[i]));
   CHECK(sum / static_cast<double>(img.numel()) < 3);
   CHECK_THROWS_AS(vision::write_jpeg(pattern(4, 4, 4), dir / "b.jpg"), ShapeError);
   CHECK_THROWS_AS(vision::encode_jpeg(img, 0), std::invalid_argument);
@@ -109,11 +119,13 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
   // 4 GB: refused by torchlet's limit before decoding).
   auto set_size = [](std::vector<std::uint8_t> b, std::uint32_t side, std::uint8_t color_type) {
     for (std::size_t at : {16u, 20u})
-      for (int k = 0; k < 4; ++k) b[at + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(side >> (24 - 8 * k));
+      for (int k = 0; k < 4; ++k)
+        b[at + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(side >> (24 - 8 * k));
     b[25] = color_type;
     return b;  // the IHDR CRC is now wrong, which stb does not check
   };
-  const auto huge = set_size(png, 1000000, 2), gray_1gb = set_size(png, 32768, 0), gray_256mb = set_size(png, 16384, 0);
+  const auto huge = set_size(png, 1000000, 2), gray_1gb = set_size(png, 32768, 0),
+             gray_256mb = set_size(png, 16384, 0);
   // A DHT segment declaring 16 x 255 codes: stb 2.27 would write past its table.
   auto bad_dht = jpg;
   for (std::size_t i = 0; i + 21 < bad_dht.size(); ++i)
@@ -131,14 +143,14 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
                           {"huge.png", huge},
                           {"bad_dht.jpg", bad_dht}};
   for (std::size_t cut : {8u, 30u, 60u})
-    cases.push_back(
-        {"cut.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut))});
+    cases.push_back({"cut.png", std::vector<std::uint8_t>(
+                                    png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut))});
   for (std::size_t cut : {2u, 100u, 400u})
-    cases.push_back(
-        {"cut.jpg", std::vector<std::uint8_t>(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(cut))});
+    cases.push_back({"cut.jpg", std::vector<std::uint8_t>(
+                                    jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(cut))});
   for (std::size_t cut : {6u, 13u, 800u})
-    cases.push_back(
-        {"cut.gif", std::vector<std::uint8_t>(gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut))});
+    cases.push_back({"cut.gif", std::vector<std::uint8_t>(
+                                    gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut))});
   cases.push_back({"cut.bmp", std::vector<std::uint8_t>(bmp.begin(), bmp.begin() + 60)});
   for (const auto& c : cases) {
     INFO(c.name << " (" << c.bytes.size() << " bytes)");

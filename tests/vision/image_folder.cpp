@@ -55,16 +55,17 @@ TEST_CASE("ImageFolder applies its options lazily") {
   make_tree(dir);
   using namespace vision::transforms;
   int loads = 0;
-  vision::ImageFolder ds(dir.path().string(),
-                         {.transform = Compose{CenterCrop(2), ToTensor{}, Normalize{{0.5f}, {0.5f}}},
-                          .target_transform = [](std::int64_t y) { return 10 * y; },
-                          .extensions = {".png"},
-                          .mode = vision::ImageReadMode::GRAY,
-                          .loader =
-                              [&loads](const std::string& p) {
-                                ++loads;
-                                return vision::read_image(p, vision::ImageReadMode::GRAY);
-                              }});
+  vision::ImageFolder ds(
+      dir.path().string(),
+      {.transform = Compose{CenterCrop(2), ToTensor{}, Normalize{{0.5f}, {0.5f}}},
+       .target_transform = [](std::int64_t y) { return 10 * y; },
+       .extensions = {".png"},
+       .mode = vision::ImageReadMode::GRAY,
+       .loader =
+           [&loads](const std::string& p) {
+             ++loads;
+             return vision::read_image(p, vision::ImageReadMode::GRAY);
+           }});
   CHECK(ds.size() == 7);  // .JPG is not in the list
   CHECK(loads == 0);      // nothing decoded by the constructor
   const auto [x, y] = ds[6];
@@ -76,8 +77,9 @@ TEST_CASE("ImageFolder applies its options lazily") {
 TEST_CASE("ImageFolder reports missing classes, empty classes and unreadable images") {
   test::TempDir dir;
   CHECK_THROWS_AS(vision::ImageFolder(dir / "nope"), vision::DatasetNotFoundError);
-  CHECK_THROWS_AS(vision::ImageFolder(dir.path().string()), vision::DatasetNotFoundError);  // no class folder
-  vision::write_png(solid(1), dir / "a.png");  // a file at the top is not a class
+  CHECK_THROWS_AS(vision::ImageFolder(dir.path().string()),
+                  vision::DatasetNotFoundError);  // no class folder
+  vision::write_png(solid(1), dir / "a.png");     // a file at the top is not a class
   std::filesystem::create_directories(dir / "cls");
   std::filesystem::create_directories(dir / "empty");
   vision::write_png(solid(1), dir / "cls/x.png");

@@ -1,6 +1,7 @@
 // IDX parsing (every corrupt case a FormatError naming the file) and the MNIST-style
 // datasets: torchvision's layout and classes, the per-pixel table fast path, get_batch.
 #include <numeric>
+
 #include <torchlet/vision/mnist.hpp>
 
 #include "catch.hpp"
@@ -57,16 +58,22 @@ TEST_CASE("every corrupt IDX file is a FormatError naming the file and the probl
       {"empty", {}, 0, "too short"},
       {"short magic", {0, 0, 8}, 0, "too short"},
       {"wrong magic", {0x50, 0x4B, 3, 4, 0, 0, 0, 0}, 0, "wrong magic number 0x504B0304"},
-      {"float data", {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0}, 0, "unsupported IDX data type 0x0D (float)"},
+      {"float data",
+       {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0},
+       0,
+       "unsupported IDX data type 0x0D (float)"},
       {"wrong rank", test::idx_bytes({24}, iota_bytes(24)), 3, "expected 3 dimensions"},
       {"zero dims", {0, 0, 8, 0}, 0, "zero dimensions"},
       {"truncated header", {0, 0, 8, 3, 0, 0, 0, 2, 0, 0}, 3, "truncated header"},
       {"truncated data", std::vector<std::uint8_t>(good.begin(), good.end() - 1), 3,
        "truncated: dimensions [2, 3, 4] need 24 bytes of data, found 23"},
       {"trailing garbage", with_trailing, 3, "1 unexpected trailing bytes"},
-      {"huge dims", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1, 2, 3, 4}), 3, "describe more than"},
-      {"huge dims with a zero", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0}, {}), 3, "describe more than"},
-      {"100 GB from 40 bytes", test::idx_bytes({100000, 1000, 1000}, std::vector<std::uint8_t>(24, 0)), 3,
+      {"huge dims", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1, 2, 3, 4}), 3,
+       "describe more than"},
+      {"huge dims with a zero", test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0}, {}), 3,
+       "describe more than"},
+      {"100 GB from 40 bytes",
+       test::idx_bytes({100000, 1000, 1000}, std::vector<std::uint8_t>(24, 0)), 3,
        "describe more than"},
       {"gzip bad crc", gz_bad_crc, 3, "CRC-32 mismatch"},
       {"gzip truncated", std::vector<std::uint8_t>(gz_bad_crc.begin(), gz_bad_crc.begin() + 20), 3,
@@ -126,7 +133,8 @@ TEST_CASE("the per-pixel table gives exactly what the transform gives") {
     CHECK(test::equal(a.first, tf(fast.data[static_cast<std::int64_t>(i)])));
   }
   // ConvertImageDtype keeps [H, W] images 2-D.
-  MNIST conv(TORCHLET_SOURCE_DIR "/data/mnist", {.train = false, .transform = ConvertImageDtype<float>{}});
+  MNIST conv(TORCHLET_SOURCE_DIR "/data/mnist",
+             {.train = false, .transform = ConvertImageDtype<float>{}});
   CHECK(conv.uses_pixel_table());
   CHECK(conv[5].first.shape() == Shape{28, 28});
 }
@@ -136,8 +144,9 @@ TEST_CASE("get_batch equals collating operator[] and reuses unshared buffers") {
   for (bool table : {true, false}) {
     INFO("table " << table);
     const auto tf = Compose{ToTensor{}, Normalize{{0.5f}, {0.25f}}};
-    vision::MNISTOptions opts{
-        .train = false, .transform = tf, .target_transform = [](std::int64_t y) { return y + 100; }};
+    vision::MNISTOptions opts{.train = false,
+                              .transform = tf,
+                              .target_transform = [](std::int64_t y) { return y + 100; }};
     if (!table) opts.transform = [tf](const ByteTensor& b) { return tf(b); };
     MNIST ds(TORCHLET_SOURCE_DIR "/data/mnist", opts);
     CHECK(ds.uses_pixel_table() == table);
@@ -190,7 +199,8 @@ TEST_CASE("MNIST-style datasets find torchvision's layout and validate their fil
     CHECK(mentions(e, "has 2 labels"));
     CHECK(mentions(e, "train-labels-idx1-ubyte"));
   }
-  test::write_bytes(dir / "FashionMNIST/raw/train-labels-idx1-ubyte", test::idx_bytes({3, 1}, {0, 9, 1}));
+  test::write_bytes(dir / "FashionMNIST/raw/train-labels-idx1-ubyte",
+                    test::idx_bytes({3, 1}, {0, 9, 1}));
   try {
     vision::FashionMNIST f(dir.path().string());
     FAIL("labels of rank 2 accepted");

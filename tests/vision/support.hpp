@@ -10,9 +10,10 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
+
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
-#include <vector>
 
 namespace test {
 
@@ -23,7 +24,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("torchlet_test_" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("torchlet_test_" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -42,7 +44,8 @@ class TempDir {
 inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   fs::create_directories(fs::path(path).parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 inline void write_text(const std::string& path, const std::string& text) {
   write_bytes(path, std::vector<std::uint8_t>(text.begin(), text.end()));

@@ -2,6 +2,7 @@
 // Compose passing rvalues, Normalize in place, and seeded random transforms.
 #include <set>
 #include <thread>
+
 #include <torchlet/data/dataloader.hpp>
 #include <torchlet/vision/transforms.hpp>
 
@@ -33,7 +34,8 @@ TEST_CASE("Resize matches torchvision's bilinear without antialias and nearest")
     const std::string tag = std::to_string(h) + "x" + std::to_string(w);
     INFO(tag);
     // float: within an ulp of PyTorch's kernel.
-    CHECK(test::max_abs_diff(Resize({h, w})(f32()), fx().get<float>("resize_bilinear_f32_" + tag)) < 2e-7);
+    CHECK(test::max_abs_diff(Resize({h, w})(f32()), fx().get<float>("resize_bilinear_f32_" + tag)) <
+          2e-7);
     // uint8: interpolated in float then rounded half to even, as torchvision does; an ulp
     // of difference can only flip a value that lands exactly on .5.
     const auto r8 = Resize({h, w})(u8());
@@ -61,8 +63,9 @@ TEST_CASE("Resize matches torchvision's bilinear without antialias and nearest")
 TEST_CASE("CenterCrop, Pad, flips and Grayscale match torchvision") {
   for (auto [h, w] : {std::pair{8, 8}, {13, 17}, {16, 20}, {5, 6}, {4, 17}}) {
     INFO(h << "x" << w);
-    CHECK(test::equal(CenterCrop({h, w})(u8()),
-                      fx().get<std::uint8_t>("center_crop_u8_" + std::to_string(h) + "x" + std::to_string(w))));
+    CHECK(test::equal(
+        CenterCrop({h, w})(u8()),
+        fx().get<std::uint8_t>("center_crop_u8_" + std::to_string(h) + "x" + std::to_string(w))));
   }
   CHECK(CenterCrop(4)(u8()).shape() == Shape{3, 4, 4});
   const std::pair<const char*, PaddingMode> modes[] = {{"constant", PaddingMode::constant},
@@ -85,11 +88,13 @@ TEST_CASE("CenterCrop, Pad, flips and Grayscale match torchvision") {
 }
 
 TEST_CASE("rotate matches torchvision's grid_sample rotation") {
-  const std::pair<const char*, double> angles[] = {{"30", 30.0}, {"m45", -45.0}, {"90", 90.0}, {"7p5", 7.5}};
+  const std::pair<const char*, double> angles[] = {
+      {"30", 30.0}, {"m45", -45.0}, {"90", 90.0}, {"7p5", 7.5}};
   for (auto [tag, angle] : angles) {
     INFO(tag);
     // Nearest: the same pixels except where a sample point falls on a rounding tie.
-    CHECK(mismatch(F::rotate(u8(), angle), fx().get<std::uint8_t>(std::string("rotate_nearest_u8_") + tag), 0) < 0.02);
+    CHECK(mismatch(F::rotate(u8(), angle),
+                   fx().get<std::uint8_t>(std::string("rotate_nearest_u8_") + tag), 0) < 0.02);
     CHECK(test::max_abs_diff(F::rotate(f32(), angle, InterpolationMode::BILINEAR),
                              fx().get<float>(std::string("rotate_bilinear_f32_") + tag)) < 1e-4);
   }
@@ -104,10 +109,13 @@ TEST_CASE("ToTensor, Normalize and ConvertImageDtype match torchvision to the bi
   CHECK(test::equal(Normalize{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}(f32()),
                     fx().get<float>("normalize_f32")));
   CHECK(test::equal(ConvertImageDtype<float>{}(u8()), fx().get<float>("convert_u8_to_f32")));
-  CHECK(test::equal(ConvertImageDtype<std::uint8_t>{}(f32()), fx().get<std::uint8_t>("convert_f32_to_u8")));
-  CHECK(test::equal(ConvertImageDtype<std::int64_t>{}(u8()), fx().get<std::int64_t>("convert_u8_to_i64")));
+  CHECK(test::equal(ConvertImageDtype<std::uint8_t>{}(f32()),
+                    fx().get<std::uint8_t>("convert_f32_to_u8")));
+  CHECK(test::equal(ConvertImageDtype<std::int64_t>{}(u8()),
+                    fx().get<std::int64_t>("convert_u8_to_i64")));
   // Out-of-range floats saturate instead of wrapping.
-  CHECK(ConvertImageDtype<std::uint8_t>{}(tensor<float>({-1.f, 2.f})).to_vector() == std::vector<std::uint8_t>{0, 255});
+  CHECK(ConvertImageDtype<std::uint8_t>{}(tensor<float>({-1.f, 2.f})).to_vector() ==
+        std::vector<std::uint8_t>{0, 255});
   const Normalize two_channels{{0.5f, 0.5f}, {0.5f, 0.5f}}, zero_std{{0.5f}, {0.f}};
   CHECK_THROWS_AS(two_channels(f32()), std::invalid_argument);
   CHECK_THROWS_AS(zero_std(f32()), std::invalid_argument);

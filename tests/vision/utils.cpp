@@ -1,4 +1,5 @@
-// make_grid and save_image against torchvision.utils (fixtures from scripts/make_io_vision_fixtures.py).
+// make_grid and save_image against torchvision.utils (fixtures from
+// scripts/make_io_vision_fixtures.py).
 #include <torchlet/vision/utils.hpp>
 
 #include "catch.hpp"
@@ -17,12 +18,16 @@ TEST_CASE("make_grid matches torchvision's layout, padding and normalisation") {
   CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 3, .padding = 1, .normalize = true}),
                            fx().get<float>("grid1_nrow3_pad1_norm")) < 1e-6);
   CHECK(test::max_abs_diff(
-            make_grid(b1, {.nrow = 2, .padding = 3, .normalize = true, .scale_each = true, .pad_value = 0.5}),
+            make_grid(
+                b1,
+                {.nrow = 2, .padding = 3, .normalize = true, .scale_each = true, .pad_value = 0.5}),
             fx().get<float>("grid1_nrow2_each_pv")) < 1e-6);
-  CHECK(test::max_abs_diff(make_grid(b1, {.nrow = 4, .normalize = true, .value_range = std::pair{-0.5, 1.5}}),
-                           fx().get<float>("grid1_range")) < 1e-6);
+  CHECK(test::max_abs_diff(
+            make_grid(b1, {.nrow = 4, .normalize = true, .value_range = std::pair{-0.5, 1.5}}),
+            fx().get<float>("grid1_range")) < 1e-6);
   CHECK(test::max_abs_diff(make_grid(b3, {.nrow = 3}), fx().get<float>("grid3_nrow3")) == 0);
-  CHECK(test::max_abs_diff(make_grid(b3.narrow(0, 0, 1), {.padding = 0}), fx().get<float>("grid3_single")) == 0);
+  CHECK(test::max_abs_diff(make_grid(b3.narrow(0, 0, 1), {.padding = 0}),
+                           fx().get<float>("grid3_single")) == 0);
   CHECK(make_grid(b1[0]).shape() == Shape{3, 6, 7});             // one [1, H, W] image: 3 channels
   CHECK(make_grid(b1[0][0]).shape() == Shape{3, 6, 7});          // [H, W]
   CHECK(b1.data()[0] == fx().get<float>("grid_in1").data()[0]);  // the input is not modified
@@ -35,9 +40,11 @@ TEST_CASE("save_image writes the bytes torchvision's save_image writes") {
   test::TempDir dir;
   const auto b3 = fx().get<float>("grid_in3");
   vision::utils::save_image(b3, dir / "grid.png", {.nrow = 2});
-  CHECK(test::equal(vision::read_image(dir / "grid.png"), fx().get<std::uint8_t>("save_image_bytes")));
+  CHECK(test::equal(vision::read_image(dir / "grid.png"),
+                    fx().get<std::uint8_t>("save_image_bytes")));
   vision::utils::save_image(b3, dir / "grid.JPG", {.nrow = 2});
-  CHECK(vision::read_image(dir / "grid.JPG").shape() == fx().get<std::uint8_t>("save_image_bytes").shape());
+  CHECK(vision::read_image(dir / "grid.JPG").shape() ==
+        fx().get<std::uint8_t>("save_image_bytes").shape());
   CHECK_THROWS_AS(vision::utils::save_image(b3, dir / "grid.webp"), std::invalid_argument);
 }
 

@@ -4,13 +4,15 @@
 //   {
 //     torchlet::autograd::detect_anomaly guard;   // on for this scope
 //     auto loss = model(x) ...;                  // a recorded op whose output has NaN/Inf throws
-//     loss.backward();                           // a backward giving an input a NaN/Inf gradient throws
+//     loss.backward();                           // a backward giving an input a NaN/Inf gradient
+//     throws
 //   }
 //   torchlet::autograd::set_detect_anomaly(true);  // or switched on and off by hand
 //
 // While it is on, autograd::AnomalyError names the op (PyTorch's name and its node's):
 //   "detect_anomaly: forward of log (LogBackward0) produced nan in its output (shape [3])"
-//   "detect_anomaly: backward of sqrt (SqrtBackward0) produced inf in its input 0 gradient (shape [3])"
+//   "detect_anomaly: backward of sqrt (SqrtBackward0) produced inf in its input 0 gradient (shape
+//   [3])"
 // and, when a non-finite value reaches a recorded op from outside the graph (input data,
 // a parameter, an op run under no_grad), "... received nan in its input 1 ...".
 // Checked are the ops that record a node (those on the autograd tape) and every backward
@@ -91,27 +93,31 @@ void anomaly_check_forward(const BasicTensor<T>& out, const char* node, const In
     // An input whose memory the op reused for its output (a temporary) tells nothing.
     const bool reused = t.defined() && t.numel() == out.numel() && t.data() == out.data();
     if (const char* b = reused ? nullptr : first_non_finite(t))
-      throw autograd::AnomalyError("detect_anomaly: forward of " + op + " received " + b + " in its input " +
-                                   std::to_string(i) + " (shape " + to_string(t.shape()) +
-                                   "), made where anomaly detection could not see it (input data, a parameter, "
-                                   "or an op not recorded on the autograd tape)");
+      throw autograd::AnomalyError(
+          "detect_anomaly: forward of " + op + " received " + b + " in its input " +
+          std::to_string(i) + " (shape " + to_string(t.shape()) +
+          "), made where anomaly detection could not see it (input data, a parameter, "
+          "or an op not recorded on the autograd tape)");
     ++i;
   }
-  throw autograd::AnomalyError("detect_anomaly: forward of " + op + " produced " + bad + " in its output (shape " +
-                               to_string(out.shape()) + ")");
+  throw autograd::AnomalyError("detect_anomaly: forward of " + op + " produced " + bad +
+                               " in its output (shape " + to_string(out.shape()) + ")");
 }
 
 /// Backward check of a node: its incoming gradient and the gradients it computed.
 template <class T, class Grads>
-void anomaly_check_backward(const char* node, const BasicTensor<T>& grad_output, const Grads& grad_inputs) {
+void anomaly_check_backward(const char* node, const BasicTensor<T>& grad_output,
+                            const Grads& grad_inputs) {
   const std::string op = anomaly_op_name(node) + " (" + node + ")";
   if (const char* b = first_non_finite(grad_output))
-    throw autograd::AnomalyError("detect_anomaly: the gradient flowing into the backward of " + op + " contains " + b +
-                                 " (shape " + to_string(grad_output.shape()) + ")");
+    throw autograd::AnomalyError("detect_anomaly: the gradient flowing into the backward of " + op +
+                                 " contains " + b + " (shape " + to_string(grad_output.shape()) +
+                                 ")");
   for (std::size_t i = 0; i < grad_inputs.size(); ++i)
     if (const char* b = first_non_finite(grad_inputs[i]))
-      throw autograd::AnomalyError("detect_anomaly: backward of " + op + " produced " + b + " in its input " +
-                                   std::to_string(i) + " gradient (shape " + to_string(grad_inputs[i].shape()) + ")");
+      throw autograd::AnomalyError("detect_anomaly: backward of " + op + " produced " + b +
+                                   " in its input " + std::to_string(i) + " gradient (shape " +
+                                   to_string(grad_inputs[i].shape()) + ")");
 }
 }  // namespace detail
 
@@ -131,7 +137,9 @@ inline void set_detect_anomaly(bool on) noexcept {
 class detect_anomaly {
  public:
   /// Sets anomaly detection to `mode` (on by default) until the guard is destroyed.
-  explicit detect_anomaly(bool mode = true) noexcept : previous_(is_anomaly_enabled()) { set_detect_anomaly(mode); }
+  explicit detect_anomaly(bool mode = true) noexcept : previous_(is_anomaly_enabled()) {
+    set_detect_anomaly(mode);
+  }
   ~detect_anomaly() { set_detect_anomaly(previous_); }
   detect_anomaly(const detect_anomaly&) = delete;
   detect_anomaly& operator=(const detect_anomaly&) = delete;

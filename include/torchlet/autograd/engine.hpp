@@ -40,17 +40,19 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
           "backward: element 0 of tensors does not require grad and does not have a grad_fn");
     if (!grad.defined()) {
       if (root.numel() != 1)
-        throw std::invalid_argument("backward: grad can be implicitly created only for scalar outputs (output shape " +
-                                    to_string(root.shape()) + "); pass a gradient");
+        throw std::invalid_argument(
+            "backward: grad can be implicitly created only for scalar outputs (output shape " +
+            to_string(root.shape()) + "); pass a gradient");
       grad = ones<T>(root.shape());
     } else if (grad.shape() != root.shape()) {
-      throw ShapeError("backward: gradient shape " + to_string(grad.shape()) + " does not match output shape " +
-                       to_string(root.shape()));
+      throw ShapeError("backward: gradient shape " + to_string(grad.shape()) +
+                       " does not match output shape " + to_string(root.shape()));
     } else {
       grad = grad.detach();
     }
     NoGradGuard no_grad;
-    std::shared_ptr<NodeBase> keep = detail::gradient_edge(root);  // grad_fn, or a leaf's accumulator
+    std::shared_ptr<NodeBase> keep =
+        detail::gradient_edge(root);  // grad_fn, or a leaf's accumulator
     const auto order = topological_order(keep.get());
     // Pending gradients live in the nodes; a failure must not leave them behind.
     struct Clear {

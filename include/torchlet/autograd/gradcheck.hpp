@@ -26,9 +26,9 @@ namespace torchlet::autograd {
 
 /// gradcheck's tolerances (torch.autograd.gradcheck's arguments).
 struct GradcheckOptions {
-  double eps = 1e-6;    ///< finite difference step
-  double atol = 1e-5;   ///< absolute tolerance
-  double rtol = 1e-3;   ///< relative tolerance
+  double eps = 1e-6;            ///< finite difference step
+  double atol = 1e-5;           ///< absolute tolerance
+  double rtol = 1e-3;           ///< relative tolerance
   bool raise_exception = true;  ///< throw GradcheckError on a mismatch (else return false)
 };
 
@@ -44,8 +44,8 @@ template <class F>
 auto gradcheck_call(F& f, const std::vector<DoubleTensor>& in) {
   const auto need = [&](std::size_t n) {
     if (in.size() != n)
-      throw std::invalid_argument("gradcheck: the function takes " + std::to_string(n) + " tensors, got " +
-                                  std::to_string(in.size()) + " inputs");
+      throw std::invalid_argument("gradcheck: the function takes " + std::to_string(n) +
+                                  " tensors, got " + std::to_string(in.size()) + " inputs");
   };
   if constexpr (std::is_invocable_v<F&, const std::vector<DoubleTensor>&>) {
     return f(in);
@@ -55,12 +55,13 @@ auto gradcheck_call(F& f, const std::vector<DoubleTensor>& in) {
   } else if constexpr (std::is_invocable_v<F&, const DoubleTensor&, const DoubleTensor&>) {
     need(2);
     return f(in[0], in[1]);
-  } else if constexpr (std::is_invocable_v<F&, const DoubleTensor&, const DoubleTensor&, const DoubleTensor&>) {
+  } else if constexpr (std::is_invocable_v<F&, const DoubleTensor&, const DoubleTensor&,
+                                           const DoubleTensor&>) {
     need(3);
     return f(in[0], in[1], in[2]);
   } else {
-    static_assert(std::is_invocable_v<F&, const DoubleTensor&, const DoubleTensor&, const DoubleTensor&,
-                                      const DoubleTensor&>,
+    static_assert(std::is_invocable_v<F&, const DoubleTensor&, const DoubleTensor&,
+                                      const DoubleTensor&, const DoubleTensor&>,
                   "gradcheck: f must take a std::vector<DoubleTensor> or 1 to 4 DoubleTensors");
     need(4);
     return f(in[0], in[1], in[2], in[3]);
@@ -70,7 +71,8 @@ auto gradcheck_call(F& f, const std::vector<DoubleTensor>& in) {
 template <class U>
 std::vector<double> flat_double(const BasicTensor<U>& t) {
   std::vector<double> v(static_cast<std::size_t>(t.numel()));
-  for (std::int64_t i = 0; i < t.numel(); ++i) v[static_cast<std::size_t>(i)] = static_cast<double>(t.data()[i]);
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<double>(t.data()[i]);
   return v;
 }
 
@@ -83,8 +85,9 @@ bool gradcheck(F&& f, const std::vector<DoubleTensor>& inputs, const GradcheckOp
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
     if (!inputs[i].is_leaf())
-      throw std::invalid_argument("gradcheck: input " + std::to_string(i) +
-                                  " requires grad but is not a leaf (pass detach().requires_grad_())");
+      throw std::invalid_argument(
+          "gradcheck: input " + std::to_string(i) +
+          " requires grad but is not a leaf (pass detach().requires_grad_())");
     checked.push_back(i);
   }
   if (checked.empty()) throw std::invalid_argument("gradcheck: no input requires grad");
@@ -93,7 +96,8 @@ bool gradcheck(F&& f, const std::vector<DoubleTensor>& inputs, const GradcheckOp
   auto out = detail::gradcheck_call(f, inputs);
   using U = typename decltype(out)::scalar_type;
   static_assert(std::is_floating_point_v<U>, "gradcheck: f must return a floating point tensor");
-  if (!out.requires_grad()) throw std::invalid_argument("gradcheck: the output of f does not require grad");
+  if (!out.requires_grad())
+    throw std::invalid_argument("gradcheck: the output of f does not require grad");
   const auto n_out = out.numel();
   std::vector<std::vector<std::vector<double>>> analytical(checked.size());
   for (std::int64_t j = 0; j < n_out; ++j) {
@@ -105,9 +109,12 @@ bool gradcheck(F&& f, const std::vector<DoubleTensor>& inputs, const GradcheckOp
       const auto& x = inputs[checked[c]];
       auto g = x.grad();
       if (g.defined() && g.shape() != x.shape())
-        throw GradcheckError("gradcheck: the gradient of input " + std::to_string(checked[c]) + " has shape " +
-                             to_string(g.shape()) + ", the input " + to_string(x.shape()));
-      analytical[c].push_back(g.defined() ? g.to_vector() : std::vector<double>(static_cast<std::size_t>(x.numel()), 0.0));
+        throw GradcheckError("gradcheck: the gradient of input " + std::to_string(checked[c]) +
+                             " has shape " + to_string(g.shape()) + ", the input " +
+                             to_string(x.shape()));
+      analytical[c].push_back(g.defined()
+                                  ? g.to_vector()
+                                  : std::vector<double>(static_cast<std::size_t>(x.numel()), 0.0));
     }
   }
   for (auto i : checked) inputs[i].set_grad({});
@@ -125,15 +132,16 @@ bool gradcheck(F&& f, const std::vector<DoubleTensor>& inputs, const GradcheckOp
       const auto down = detail::flat_double(detail::gradcheck_call(f, inputs));
       p[k] = v;
       for (std::int64_t j = 0; j < n_out; ++j) {
-        const double num = (up[static_cast<std::size_t>(j)] - down[static_cast<std::size_t>(j)]) / (2 * opts.eps);
+        const double num =
+            (up[static_cast<std::size_t>(j)] - down[static_cast<std::size_t>(j)]) / (2 * opts.eps);
         const double ana = analytical[c][static_cast<std::size_t>(j)][static_cast<std::size_t>(k)];
         if (std::abs(ana - num) <= opts.atol + opts.rtol * std::abs(num)) continue;
         if (!opts.raise_exception) return false;
         std::ostringstream msg;
-        msg << "gradcheck: Jacobian mismatch for output element " << j << " (output shape " << to_string(out.shape())
-            << ") with respect to element " << k << " of input " << checked[c] << " (shape " << to_string(x.shape())
-            << "): numerical " << num << ", analytical " << ana << " (atol " << opts.atol << ", rtol " << opts.rtol
-            << ")";
+        msg << "gradcheck: Jacobian mismatch for output element " << j << " (output shape "
+            << to_string(out.shape()) << ") with respect to element " << k << " of input "
+            << checked[c] << " (shape " << to_string(x.shape()) << "): numerical " << num
+            << ", analytical " << ana << " (atol " << opts.atol << ", rtol " << opts.rtol << ")";
         throw GradcheckError(msg.str());
       }
     }

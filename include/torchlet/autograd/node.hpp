@@ -73,8 +73,10 @@ class NodeShape {
   /// Stores a shape.
   NodeShape& operator=(const Shape& s) {
     n_ = s.size();
-    if (n_ <= kInline) std::copy(s.begin(), s.end(), dims_);
-    else big_ = s;
+    if (n_ <= kInline)
+      std::copy(s.begin(), s.end(), dims_);
+    else
+      big_ = s;
     return *this;
   }
   /// Whether the stored shape equals s.
@@ -131,8 +133,8 @@ struct NodeBase {
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
 struct Node : NodeBase {
-  NodeShape out_shape;    ///< shape of the output: every incoming gradient has it
-  BasicTensor<T> grad;    ///< gradient accumulated during a backward pass
+  NodeShape out_shape;  ///< shape of the output: every incoming gradient has it
+  BasicTensor<T> grad;  ///< gradient accumulated during a backward pass
 
   /// Whether a gradient is pending.
   bool has_grad() const noexcept override { return grad.defined(); }
@@ -166,8 +168,9 @@ struct Node : NodeBase {
   /// throws std::runtime_error when the graph was already freed.
   void run(bool retain_graph) override {
     if (released)
-      throw std::runtime_error(std::string("backward: trying to backward through the graph a second time (") + name +
-                               "): the saved tensors were freed; pass retain_graph = true to the first backward");
+      throw std::runtime_error(
+          std::string("backward: trying to backward through the graph a second time (") + name +
+          "): the saved tensors were freed; pass retain_graph = true to the first backward");
     BasicTensor<T> g = std::move(grad);
     grad = BasicTensor<T>();
     auto in_grads = apply(g);
@@ -188,7 +191,8 @@ struct Node : NodeBase {
     auto& t = static_cast<Node<U>&>(target);
     if (!(t.out_shape == g.shape()))
       throw std::logic_error(std::string("backward: ") + from + " produced a gradient of shape " +
-                             to_string(g.shape()) + " for an input of shape " + to_string(t.out_shape.shape()));
+                             to_string(g.shape()) + " for an input of shape " +
+                             to_string(t.out_shape.shape()));
     t.accumulate(std::move(g));
   }
 };
@@ -237,7 +241,8 @@ struct AccumulateGrad final : Node<T> {
       BasicTensor<T> acc(impl->grad);
       if (acc.shape() != g.shape())
         throw ShapeError("backward: the stored gradient of shape " + to_string(acc.shape()) +
-                         " does not match the gradient of shape " + to_string(g.shape()) + " for a leaf");
+                         " does not match the gradient of shape " + to_string(g.shape()) +
+                         " for a leaf");
       detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
     }
   }

@@ -40,8 +40,10 @@ class CollateError : public ShapeError {
  public:
   /// `field`: where in the sample ("" for the sample itself, "[1]", "['image']", ...).
   CollateError(std::string field, std::string problem)
-      : ShapeError("default_collate: " + (field.empty() ? std::string() : "field " + field + ": ") + problem),
-        field_(std::move(field)), problem_(std::move(problem)) {}
+      : ShapeError("default_collate: " + (field.empty() ? std::string() : "field " + field + ": ") +
+                   problem),
+        field_(std::move(field)),
+        problem_(std::move(problem)) {}
   /// Where in the sample the problem is ("" for the sample itself, "[1]", "['image']", ...).
   const std::string& field() const noexcept { return field_; }
   /// What went wrong.
@@ -88,8 +90,8 @@ decltype(auto) in_field(std::size_t i, F&& f) {
 template <class S>
 struct AnyField {
   template <class U>
-    requires(!std::same_as<std::remove_cvref_t<U>, S>)
-  operator U() const;  // declared only: used in unevaluated contexts
+  requires(!std::same_as<std::remove_cvref_t<U>, S>) operator U()
+      const;  // declared only: used in unevaluated contexts
 };
 
 template <class S, std::size_t... I>
@@ -131,7 +133,9 @@ constexpr auto tie_fields(S& s) {
 }
 
 template <class S>
-concept tuple_like = requires { std::tuple_size<S>::value; };
+concept tuple_like = requires {
+  std::tuple_size<S>::value;
+};
 
 template <class S>
 concept collatable_aggregate = std::is_aggregate_v<S> && !std::is_array_v<S> && !tuple_like<S> &&
@@ -148,7 +152,9 @@ template <class S>
 struct Collate {};
 
 template <class S>
-concept collatable = requires { typename Collate<S>::type; };
+concept collatable = requires {
+  typename Collate<S>::type;
+};
 
 template <class T>
 struct Collate<BasicTensor<T>> {
@@ -169,10 +175,11 @@ struct Collate<BasicTensor<T>> {
     for (std::size_t i = 0; i < n; ++i) {
       const BasicTensor<T>& t = at(i);
       if (i && (!t.defined() || t.shape() != shape))
-        throw CollateError("", "stack expects each tensor to be equal size, but got " + to_string(shape) + " at " +
-                                   ctx.entry(0) + " and " +
-                                   (t.defined() ? to_string(t.shape()) : std::string("an undefined tensor")) +
-                                   " at " + ctx.entry(i));
+        throw CollateError(
+            "", "stack expects each tensor to be equal size, but got " + to_string(shape) + " at " +
+                    ctx.entry(0) + " and " +
+                    (t.defined() ? to_string(t.shape()) : std::string("an undefined tensor")) +
+                    " at " + ctx.entry(i));
       if (per) std::memcpy(static_cast<void*>(dst + i * per), t.data(), sizeof(T) * per);
     }
     return out;
@@ -180,7 +187,7 @@ struct Collate<BasicTensor<T>> {
 };
 
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 struct Collate<T> {
   using E = std::conditional_t<std::is_same_v<T, bool>, bool,
                                std::conditional_t<std::is_integral_v<T>, std::int64_t, float>>;
@@ -218,7 +225,7 @@ std::string key_name(const K& k) {
 }
 
 template <class K, class V, class C, class A>
-  requires collatable<V>
+requires collatable<V>
 struct Collate<std::map<K, V, C, A>> {
   using type = std::map<K, typename Collate<V>::type, C>;
   template <class Get>
@@ -230,13 +237,16 @@ struct Collate<std::map<K, V, C, A>> {
       bool same = m.size() == first.size();
       for (auto a = m.begin(), b = first.begin(); same && a != m.end(); ++a, ++b)
         same = !C{}(a->first, b->first) && !C{}(b->first, a->first);
-      if (!same) throw CollateError("", ctx.entry(i) + " has keys " + keys(m) + " but " + ctx.entry(0) + " has keys " + keys(first));
+      if (!same)
+        throw CollateError("", ctx.entry(i) + " has keys " + keys(m) + " but " + ctx.entry(0) +
+                                   " has keys " + keys(first));
     }
     type out;
     for (const auto& kv : first) {
       const K& key = kv.first;
       out.emplace(key, in_field(key_name(key), [&] {
-                    return Collate<V>::run(n, [&](std::size_t i) -> const V& { return at(i).find(key)->second; }, ctx);
+                    return Collate<V>::run(
+                        n, [&](std::size_t i) -> const V& { return at(i).find(key)->second; }, ctx);
                   }));
     }
     return out;
@@ -249,7 +259,7 @@ struct Collate<std::map<K, V, C, A>> {
 };
 
 template <class V, class A>
-  requires collatable<V>
+requires collatable<V>
 struct Collate<std::vector<V, A>> {
   using type = std::vector<typename Collate<V>::type>;
   template <class Get>
@@ -258,14 +268,15 @@ struct Collate<std::vector<V, A>> {
     const std::size_t len = at(0).size();
     for (std::size_t i = 1; i < n; ++i)
       if (at(i).size() != len)
-        throw CollateError("", "each element in list of batch should be of equal size, but " + ctx.entry(0) + " has " +
-                                   std::to_string(len) + " elements and " + ctx.entry(i) + " has " +
-                                   std::to_string(at(i).size()));
+        throw CollateError("", "each element in list of batch should be of equal size, but " +
+                                   ctx.entry(0) + " has " + std::to_string(len) + " elements and " +
+                                   ctx.entry(i) + " has " + std::to_string(at(i).size()));
     type out;
     out.reserve(len);
     for (std::size_t p = 0; p < len; ++p)
       out.push_back(in_field(p, [&] {
-        return Collate<V>::run(n, [&](std::size_t i) -> const V& { return at(i)[p]; }, ctx);
+        return Collate<V>::run(
+            n, [&](std::size_t i) -> const V& { return at(i)[p]; }, ctx);
       }));
     return out;
   }
@@ -288,8 +299,8 @@ struct tuple_batch<std::array<T, N>, F, Fs...> {
 template <class S, class Seq = std::make_index_sequence<std::tuple_size_v<S>>>
 struct TupleCollate;
 template <class S, std::size_t... I>
-  requires(collatable<std::remove_cvref_t<std::tuple_element_t<I, S>>> && ...)
-struct TupleCollate<S, std::index_sequence<I...>> {
+requires(collatable<std::remove_cvref_t<std::tuple_element_t<I, S>>>&&...) struct TupleCollate<
+    S, std::index_sequence<I...>> {
   template <std::size_t J>
   using field = std::remove_cvref_t<std::tuple_element_t<J, S>>;
   using type = typename tuple_batch<S, typename Collate<field<I>>::type...>::type;
@@ -297,20 +308,21 @@ struct TupleCollate<S, std::index_sequence<I...>> {
   static type run(std::size_t n, const Get& at, const CollateContext& ctx) {
     using std::get;
     return type{in_field(I, [&] {
-      return Collate<field<I>>::run(n, [&](std::size_t i) -> const field<I>& { return get<I>(at(i)); }, ctx);
+      return Collate<field<I>>::run(
+          n, [&](std::size_t i) -> const field<I>& { return get<I>(at(i)); }, ctx);
     })...};
   }
 };
 
 template <class S>
-  requires tuple_like<S> && requires { typename TupleCollate<S>::type; }
+requires tuple_like<S> && requires { typename TupleCollate<S>::type; }
 struct Collate<S> : TupleCollate<S> {};
 
 template <class S, class Fields, class Seq = std::make_index_sequence<std::tuple_size_v<Fields>>>
 struct AggregateCollate;
 template <class S, class Fields, std::size_t... I>
-  requires(collatable<std::remove_cvref_t<std::tuple_element_t<I, Fields>>> && ...)
-struct AggregateCollate<S, Fields, std::index_sequence<I...>> {
+requires(collatable<std::remove_cvref_t<std::tuple_element_t<
+             I, Fields>>>&&...) struct AggregateCollate<S, Fields, std::index_sequence<I...>> {
   template <std::size_t J>
   using field = std::remove_cvref_t<std::tuple_element_t<J, Fields>>;
   using fields_batch = std::tuple<typename Collate<field<I>>::type...>;
@@ -326,13 +338,14 @@ struct AggregateCollate<S, Fields, std::index_sequence<I...>> {
     constexpr std::size_t N = sizeof...(I);
     return type{in_field(I, [&] {
       return Collate<field<I>>::run(
-          n, [&](std::size_t i) -> const field<I>& { return std::get<I>(tie_fields<N>(at(i))); }, ctx);
+          n, [&](std::size_t i) -> const field<I>& { return std::get<I>(tie_fields<N>(at(i))); },
+          ctx);
     })...};
   }
 };
 
 template <class S>
-  requires collatable_aggregate<S> && requires { typename AggregateCollate<S, fields_t<S>>::type; }
+requires collatable_aggregate<S> && requires { typename AggregateCollate<S, fields_t<S>>::type; }
 struct Collate<S> : AggregateCollate<S, fields_t<S>> {};
 
 /// Collates samples[0, n) (at(i) -> const S&) with errors naming `ctx`'s dataset indices.
@@ -355,13 +368,15 @@ using collate_t = typename detail::Collate<S>::type;
 template <Collatable S>
 collate_t<S> default_collate(std::span<const S> samples) {
   return detail::Collate<S>::run(
-      samples.size(), [&](std::size_t i) -> const S& { return samples[i]; }, detail::CollateContext{});
+      samples.size(), [&](std::size_t i) -> const S& { return samples[i]; },
+      detail::CollateContext{});
 }
 template <Collatable S, class A>
 collate_t<S> default_collate(const std::vector<S, A>& samples) {
   // decltype(auto): std::vector<bool> hands out bools by value
   return detail::Collate<S>::run(
-      samples.size(), [&](std::size_t i) -> decltype(auto) { return samples[i]; }, detail::CollateContext{});
+      samples.size(), [&](std::size_t i) -> decltype(auto) { return samples[i]; },
+      detail::CollateContext{});
 }
 
 }  // namespace torchlet::data

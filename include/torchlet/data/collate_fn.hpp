@@ -51,7 +51,7 @@ struct call_signature<R (C::*)(A) noexcept> : call_signature<R (*)(A)> {};
 template <class R, class C, class A>
 struct call_signature<R (C::*)(A) const noexcept> : call_signature<R (*)(A)> {};
 template <class F>
-  requires requires { &F::operator(); }
+requires requires { &F::operator(); }
 struct call_signature<F> : call_signature<decltype(&F::operator())> {};
 
 /// The sample type S of a collate_fn parameter of type A (see the list above).
@@ -105,15 +105,16 @@ inline std::string type_name(const std::type_info& t) {
 class CollateFn {
  public:
   CollateFn() = default;
-  /// Wraps a collate function; a callable of another signature is a compile error naming the accepted ones.
+  /// Wraps a collate function; a callable of another signature is a compile error naming the
+  /// accepted ones.
   template <class F>
-    requires(!std::same_as<std::decay_t<F>, CollateFn>)
-  CollateFn(F&& f) {
+  requires(!std::same_as<std::decay_t<F>, CollateFn>) CollateFn(F&& f) {
     using Fn = std::decay_t<F>;
-    static_assert(detail::collate_callable<Fn>,
-                  "collate_fn: give the callable one parameter of an explicit type - std::vector<Sample>&, "
-                  "const std::vector<Sample>&, std::vector<Sample> or std::span<const Sample> - not `auto`: "
-                  "the sample type is read from it");
+    static_assert(
+        detail::collate_callable<Fn>,
+        "collate_fn: give the callable one parameter of an explicit type - std::vector<Sample>&, "
+        "const std::vector<Sample>&, std::vector<Sample> or std::span<const Sample> - not `auto`: "
+        "the sample type is read from it");
     if constexpr (detail::collate_callable<Fn>) {
       using A = typename detail::call_signature<Fn>::arg;
       using S = typename detail::samples_param<A>::sample;
@@ -121,9 +122,13 @@ class CollateFn {
       using Erased = std::function<B(std::vector<S>&)>;
       Erased fn;
       if constexpr (requires { detail::samples_param<A>::rvalue; })
-        fn = [g = Fn(std::forward<F>(f))](std::vector<S>& samples) -> B { return std::invoke(g, std::move(samples)); };
+        fn = [g = Fn(std::forward<F>(f))](std::vector<S>& samples) -> B {
+          return std::invoke(g, std::move(samples));
+        };
       else
-        fn = [g = Fn(std::forward<F>(f))](std::vector<S>& samples) -> B { return std::invoke(g, samples); };
+        fn = [g = Fn(std::forward<F>(f))](std::vector<S>& samples) -> B {
+          return std::invoke(g, samples);
+        };
       fn_ = std::make_shared<const Erased>(std::move(fn));
       type_ = &typeid(Erased);
       sample_ = &typeid(S);
@@ -142,10 +147,12 @@ class CollateFn {
     if (!fn_) return {};
     if (*type_ != typeid(Erased))
       throw std::invalid_argument(
-          "DataLoader: collate_fn takes samples of type " + detail::type_name(*sample_) + " and returns " +
-          detail::type_name(*batch_) + ", but this loader's samples are " + detail::type_name(typeid(S)) +
-          " and its batches " + detail::type_name(typeid(B)) +
-          (*sample_ == typeid(S) ? " (for another batch type, name it: data::BasicDataLoader<Dataset&, Batch>)" : ""));
+          "DataLoader: collate_fn takes samples of type " + detail::type_name(*sample_) +
+          " and returns " + detail::type_name(*batch_) + ", but this loader's samples are " +
+          detail::type_name(typeid(S)) + " and its batches " + detail::type_name(typeid(B)) +
+          (*sample_ == typeid(S)
+               ? " (for another batch type, name it: data::BasicDataLoader<Dataset&, Batch>)"
+               : ""));
     return *static_cast<const Erased*>(fn_.get());
   }
 

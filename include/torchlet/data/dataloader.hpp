@@ -80,7 +80,8 @@ struct DataLoaderOptions {
 
 /// The DataLoader with its batch type spelled out, for a collate_fn that returns
 /// something other than default_collate's batch:
-///   data::BasicDataLoader<MyDataset&, PaddedBatch> loader(ds, {.batch_size = 8, .collate_fn = pad});
+///   data::BasicDataLoader<MyDataset&, PaddedBatch> loader(ds, {.batch_size = 8, .collate_fn =
+///   pad});
 /// (like std::basic_string and std::string). data::DataLoader<D> is
 /// BasicDataLoader<D, default_collate's batch>.
 template <class D, class Batch>
@@ -91,18 +92,23 @@ class BasicDataLoader {
   static constexpr bool kSize = detail::has_size<dataset_type>;
   static constexpr bool kSubscript = detail::has_subscript<dataset_type>;
   // One readable error for a type that is no dataset (the three conditions exclude each other).
-  static_assert(kMap || kIterable || kSize || kSubscript,
-                "DataLoader: the dataset type is not a data::Dataset - it has neither size() (Python's __len__) nor "
-                "operator[](std::size_t) (Python's __getitem__) - nor an iterable dataset with begin()/end() "
-                "(Python's __iter__)");
+  static_assert(
+      kMap || kIterable || kSize || kSubscript,
+      "DataLoader: the dataset type is not a data::Dataset - it has neither size() (Python's "
+      "__len__) nor "
+      "operator[](std::size_t) (Python's __getitem__) - nor an iterable dataset with begin()/end() "
+      "(Python's __iter__)");
   static_assert(kMap || kIterable || !kSize,
-                "DataLoader: the dataset type has size() but no operator[](std::size_t) (Python's __getitem__), so it "
+                "DataLoader: the dataset type has size() but no operator[](std::size_t) (Python's "
+                "__getitem__), so it "
                 "is not a data::Dataset; add `Sample operator[](std::size_t i) const`");
   static_assert(kMap || kIterable || !kSubscript,
-                "DataLoader: the dataset type has operator[] but no size() convertible to std::size_t (Python's "
+                "DataLoader: the dataset type has operator[] but no size() convertible to "
+                "std::size_t (Python's "
                 "__len__), so it is not a data::Dataset; add `std::size_t size() const`");
   static_assert(!(kMap || kIterable) || !detail::is_no_default_collate<Batch>,
-                "DataLoader: default_collate cannot batch this dataset's sample type (see collate.hpp for the "
+                "DataLoader: default_collate cannot batch this dataset's sample type (see "
+                "collate.hpp for the "
                 "types it knows); write a collate_fn and name the batch type it returns: "
                 "data::BasicDataLoader<Dataset&, Batch> loader(dataset, {.collate_fn = fn})");
 
@@ -124,8 +130,9 @@ class BasicDataLoader {
 
   /// Holds an lvalue dataset by reference and an rvalue one by value.
   template <class U>
-    requires std::constructible_from<D, U&&>
-  BasicDataLoader(U&& dataset, DataLoaderOptions options = {}) : options_(std::move(options)) {
+  requires std::constructible_from<D, U&&> BasicDataLoader(U&& dataset,
+                                                           DataLoaderOptions options = {})
+      : options_(std::move(options)) {
     if constexpr (kMap || kIterable) init(std::forward<U>(dataset));
   }
   BasicDataLoader(const BasicDataLoader&) = delete;
@@ -163,7 +170,9 @@ class BasicDataLoader {
     /// Loads the next batch.
     void operator++(int) { ++*this; }
     /// True after the last batch of the epoch.
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.epoch_ || it.epoch_->at_end(); }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) {
+      return !it.epoch_ || it.epoch_->at_end();
+    }
 
    private:
     friend class BasicDataLoader;
@@ -192,9 +201,7 @@ class BasicDataLoader {
 
   /// len(loader): batches per epoch. Throws std::logic_error when it cannot be known (a
   /// sampler or an iterable dataset without size()).
-  std::size_t size() const
-    requires(kMap || kSize)
-  {
+  std::size_t size() const requires(kMap || kSize) {
     if (!core_) throw std::logic_error("DataLoader: size() on a moved-from DataLoader");
     if constexpr (kMap) {
       const auto n = core_->batches.size();
@@ -218,7 +225,8 @@ class BasicDataLoader {
   void init(U&& dataset) {
     const auto& o = options_;
     if (o.num_workers > 0 && o.prefetch_factor == 0)
-      throw std::invalid_argument("DataLoader: prefetch_factor should be a positive integer when num_workers > 0, got 0");
+      throw std::invalid_argument(
+          "DataLoader: prefetch_factor should be a positive integer when num_workers > 0, got 0");
     auto core = std::make_shared<Core>(std::forward<U>(dataset));
     core->batch_size = o.batch_size;
     core->drop_last = o.drop_last;
@@ -227,30 +235,37 @@ class BasicDataLoader {
     if (o.seed) core->gen.emplace(*o.seed ^ 0x5DEECE66DULL);  // a stream apart from the shuffle's
     if (o.collate_fn) core->collate = o.collate_fn.template get<sample_type, Batch>();
     if (!Core::default_collatable && !core->collate)
-      throw std::invalid_argument("DataLoader: this loader's batch type is not default_collate's; give a collate_fn");
+      throw std::invalid_argument(
+          "DataLoader: this loader's batch type is not default_collate's; give a collate_fn");
     if constexpr (kIterable) {
       if (o.shuffle || o.sampler || o.batch_sampler)
         throw std::invalid_argument(
-            "DataLoader: an iterable dataset has no indices: expected unspecified shuffle, sampler and batch_sampler "
+            "DataLoader: an iterable dataset has no indices: expected unspecified shuffle, sampler "
+            "and batch_sampler "
             "options");
-      if (o.batch_size == 0) throw std::invalid_argument("DataLoader: batch_size should be a positive integer, got 0");
+      if (o.batch_size == 0)
+        throw std::invalid_argument("DataLoader: batch_size should be a positive integer, got 0");
     } else {
       if (o.batch_sampler) {
         if (o.batch_size != 1 || o.shuffle || o.sampler || o.drop_last)
           throw std::invalid_argument(
-              "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+              "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+              "sampler, and "
               "drop_last");
         core->batches = o.batch_sampler;
       } else {
-        if (o.batch_size == 0) throw std::invalid_argument("DataLoader: batch_size should be a positive integer, got 0");
+        if (o.batch_size == 0)
+          throw std::invalid_argument("DataLoader: batch_size should be a positive integer, got 0");
         if (o.sampler && o.shuffle)
-          throw std::invalid_argument("DataLoader: sampler option is mutually exclusive with shuffle");
+          throw std::invalid_argument(
+              "DataLoader: sampler option is mutually exclusive with shuffle");
         const auto n = static_cast<std::size_t>(core->dataset.size());
         // shuffle on an empty dataset throws from RandomSampler, as PyTorch's does at construction.
         AnySampler sampler = o.sampler   ? o.sampler
                              : o.shuffle ? AnySampler(RandomSampler(n, {.seed = o.seed}))
                                          : AnySampler(SequentialSampler(n));
-        core->batches = AnyBatchSampler(BatchSampler<AnySampler>(std::move(sampler), o.batch_size, o.drop_last));
+        core->batches = AnyBatchSampler(
+            BatchSampler<AnySampler>(std::move(sampler), o.batch_size, o.drop_last));
       }
     }
     core_ = std::move(core);

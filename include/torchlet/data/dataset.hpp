@@ -43,7 +43,9 @@ concept has_size = requires(D& d) {
   { d.size() } -> std::convertible_to<std::size_t>;
 };
 template <class D>
-concept has_subscript = requires(D& d, std::size_t i) { d[i]; };
+concept has_subscript = requires(D& d, std::size_t i) {
+  d[i];
+};
 /// begin()/end() usable by a plain loop: it != end, *it, ++it.
 template <class D>
 concept has_begin_end = requires(D& d) {
@@ -73,7 +75,8 @@ concept IterableDataset = !Dataset<D> && detail::has_begin_end<D>;
 
 /// The type of one sample of dataset D (what d[i] returns, without cv/ref).
 template <Dataset D>
-using sample_t = std::remove_cvref_t<decltype(detail::get_sample(std::declval<D&>(), std::size_t{}))>;
+using sample_t =
+    std::remove_cvref_t<decltype(detail::get_sample(std::declval<D&>(), std::size_t{}))>;
 
 /// The type of one item of an iterable dataset D (what *d.begin() gives, without cv/ref).
 template <IterableDataset D>

@@ -2,8 +2,9 @@
 // Samplers decide WHICH samples an epoch reads and in what order; datasets load them.
 //
 //   data::Sampler<S>            anything with begin()/end() over indices (integers >= 0):
-//                               the library's samplers (samplers/*.hpp), a std::vector<std::size_t>,
-//                               a class of your own. Each begin() is a new pass (a new shuffle).
+//                               the library's samplers (samplers/*.hpp), a
+//                               std::vector<std::size_t>, a class of your own. Each begin() is a
+//                               new pass (a new shuffle).
 //   data::BatchSamplerRange<S>  begin()/end() over lists of indices, one list per batch
 //                               (data::BatchSampler, a std::vector<std::vector<int>>, ...).
 //   data::AnySampler, data::AnyBatchSampler
@@ -39,7 +40,8 @@ concept index_range = requires(R& r) {
 template <class I>
 std::size_t to_index(const I& value, const char* who) {
   if constexpr (std::is_signed_v<I>) {
-    if (value < 0) throw std::out_of_range(std::string(who) + ": negative index " + std::to_string(value));
+    if (value < 0)
+      throw std::out_of_range(std::string(who) + ": negative index " + std::to_string(value));
   }
   return static_cast<std::size_t>(value);
 }
@@ -48,9 +50,13 @@ std::size_t to_index(const I& value, const char* who) {
 /// "unknown"), else nullopt.
 template <class R>
 std::optional<std::size_t> size_of(R& r) {
-  if constexpr (requires { { r.size() } -> std::same_as<std::optional<std::size_t>>; })
+  if constexpr (requires {
+                  { r.size() } -> std::same_as<std::optional<std::size_t>>;
+                })
     return r.size();
-  else if constexpr (requires { { r.size() } -> std::convertible_to<std::size_t>; })
+  else if constexpr (requires {
+                       { r.size() } -> std::convertible_to<std::size_t>;
+                     })
     return static_cast<std::size_t>(r.size());
   else
     return std::nullopt;
@@ -86,8 +92,9 @@ class AnySampler {
   AnySampler() = default;
   /// Holds an lvalue by reference and an rvalue by value.
   template <class S>
-    requires(!std::same_as<std::remove_cvref_t<S>, AnySampler> && Sampler<std::remove_reference_t<S>>)
-  AnySampler(S&& sampler) : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
+  requires(!std::same_as<std::remove_cvref_t<S>, AnySampler> && Sampler<std::remove_reference_t<S>>)
+      AnySampler(S&& sampler)
+      : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
 
   /// Whether a sampler is held.
   explicit operator bool() const noexcept { return impl_ != nullptr; }
@@ -178,9 +185,9 @@ class AnyBatchSampler {
   AnyBatchSampler() = default;
   /// Holds an lvalue by reference and an rvalue by value.
   template <class S>
-    requires(!std::same_as<std::remove_cvref_t<S>, AnyBatchSampler> &&
-             BatchSamplerRange<std::remove_reference_t<S>>)
-  AnyBatchSampler(S&& sampler) : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
+  requires(!std::same_as<std::remove_cvref_t<S>, AnyBatchSampler> &&
+           BatchSamplerRange<std::remove_reference_t<S>>) AnyBatchSampler(S&& sampler)
+      : impl_(std::make_shared<Model<S>>(std::forward<S>(sampler))) {}
 
   /// Whether a batch sampler is held.
   explicit operator bool() const noexcept { return impl_ != nullptr; }
@@ -208,7 +215,8 @@ class AnyBatchSampler {
           batch.clear();
           {
             auto&& list = *it;
-            for (auto i = list.begin(); i != list.end(); ++i) batch.push_back(detail::to_index(*i, "batch_sampler"));
+            for (auto i = list.begin(); i != list.end(); ++i)
+              batch.push_back(detail::to_index(*i, "batch_sampler"));
           }
           ++it;
           return true;

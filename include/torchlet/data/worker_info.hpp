@@ -14,9 +14,9 @@ namespace torchlet::data {
 
 /// What get_worker_info() returns inside a DataLoader worker thread.
 struct WorkerInfo {
-  std::size_t id = 0;  ///< This worker's index, in [0, num_workers).
+  std::size_t id = 0;           ///< This worker's index, in [0, num_workers).
   std::size_t num_workers = 0;  ///< Number of workers of the loader.
-  std::uint64_t seed = 0;  ///< This worker's seed (the seed of its transform generator).
+  std::uint64_t seed = 0;       ///< This worker's seed (the seed of its transform generator).
 };
 
 namespace detail {

@@ -16,8 +16,9 @@
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 #define TORCHLET_POSIX_FILES 1
 #endif
 
@@ -40,27 +41,33 @@ inline std::vector<std::uint8_t> read_file(const std::string& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status))
-    throw FormatError(path + ": cannot open file (" + (ec ? ec.message() : std::string("no such file")) + ")");
-  if (std::filesystem::is_directory(status)) throw FormatError(path + ": cannot open file (it is a directory)");
+    throw FormatError(path + ": cannot open file (" +
+                      (ec ? ec.message() : std::string("no such file")) + ")");
+  if (std::filesystem::is_directory(status))
+    throw FormatError(path + ": cannot open file (it is a directory)");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw FormatError(path + ": cannot open file (" + std::strerror(errno) + ")");
   const auto size = in.tellg();
   if (size < 0) throw FormatError(path + ": cannot determine the file size");
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(size));
   in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(buf.data()), size)) throw FormatError(path + ": read error");
+  if (size > 0 && !in.read(reinterpret_cast<char*>(buf.data()), size))
+    throw FormatError(path + ": read error");
   return buf;
 }
 
 /// Writes `bytes` to `path` (replacing it). `op` names the caller in error messages.
-inline void write_file(const std::string& path, std::span<const std::uint8_t> bytes, const char* op) {
+inline void write_file(const std::string& path, std::span<const std::uint8_t> bytes,
+                       const char* op) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw FormatError(std::string(op) + ": cannot write '" + path + "': it is a directory");
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out)
-    throw FormatError(std::string(op) + ": cannot open '" + path + "' for writing (" + std::strerror(errno) + ")");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    throw FormatError(std::string(op) + ": cannot open '" + path + "' for writing (" +
+                      std::strerror(errno) + ")");
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) throw FormatError(std::string(op) + ": write error on '" + path + "'");
 }
@@ -69,7 +76,8 @@ inline void write_file(const std::string& path, std::span<const std::uint8_t> by
 /// data goes to a temporary file in the same directory, is flushed to disk (fsync), and
 /// is renamed over `path` (atomic on POSIX); the directory is then fsync'd too.
 /// `op` names the caller in error messages ("save", "write_png"). Throws FormatError.
-inline void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes, const char* op) {
+inline void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
+                              const char* op) {
   namespace fs = std::filesystem;
   auto fail = [&](const std::string& why) {
     return FormatError(std::string(op) + ": cannot write '" + path + "': " + why);
@@ -82,14 +90,16 @@ inline void write_file_atomic(const std::string& path, std::span<const std::uint
   if (!fs::is_directory(dir, ec)) throw fail("directory '" + dir.string() + "' does not exist");
   // Unique in the directory: pid + address of a local + a counter.
   static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t tag = (reinterpret_cast<std::uintptr_t>(&ec) >> 4) ^ (++counter * 0x9E3779B97F4A7C15ULL);
+  const std::uint64_t tag =
+      (reinterpret_cast<std::uintptr_t>(&ec) >> 4) ^ (++counter * 0x9E3779B97F4A7C15ULL);
 #ifdef TORCHLET_POSIX_FILES
-  const std::string tmp =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(tag)))
-          .string();
+  const std::string tmp = (dir / ("." + target.filename().string() + ".tmp." +
+                                  std::to_string(::getpid()) + "." + std::to_string(tag)))
+                              .string();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)
-    throw fail(std::string("cannot create a temporary file in '") + dir.string() + "': " + std::strerror(errno));
+    throw fail(std::string("cannot create a temporary file in '") + dir.string() +
+               "': " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -123,7 +133,8 @@ inline void write_file_atomic(const std::string& path, std::span<const std::uint
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw fail("cannot create a temporary file in '" + dir.string() + "'");
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) {
       out.close();
@@ -140,7 +151,9 @@ inline void write_file_atomic(const std::string& path, std::span<const std::uint
 #endif
 }
 
-inline bool is_gzip(std::span<const std::uint8_t> b) { return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b; }
+inline bool is_gzip(std::span<const std::uint8_t> b) {
+  return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
 
 /// CRC-32 (IEEE 802.3, reflected, as gzip uses it).
 inline std::uint32_t crc32(const std::uint8_t* p, std::size_t n) {
@@ -162,7 +175,9 @@ inline std::uint32_t crc32(const std::uint8_t* p, std::size_t n) {
 /// trailer declares is checked against kMaxDecodedBytes and against what the compressed
 /// bytes could possibly expand to before anything is allocated.
 inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> b, const std::string& path) {
-  auto fail = [&](const std::string& why) { return FormatError(path + ": invalid gzip data: " + why); };
+  auto fail = [&](const std::string& why) {
+    return FormatError(path + ": invalid gzip data: " + why);
+  };
   if (b.size() < 18) throw fail("file is truncated (" + std::to_string(b.size()) + " bytes)");
   if (!is_gzip(b)) throw fail("wrong magic number");
   if (b[2] != 8) throw fail("unsupported compression method " + std::to_string(b[2]));
@@ -181,11 +196,14 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> b, const s
   if (flags & 0x02) pos += 2;  // FHCRC
   if (pos + 8 > b.size()) throw fail("truncated header");
   const std::size_t tail = b.size() - 4;
-  const std::uint32_t isize = b[tail] | (b[tail + 1] << 8) | (b[tail + 2] << 16) | (std::uint32_t{b[tail + 3]} << 24);
+  const std::uint32_t isize =
+      b[tail] | (b[tail + 1] << 8) | (b[tail + 2] << 16) | (std::uint32_t{b[tail + 3]} << 24);
   const std::size_t in_len = b.size() - pos;
-  if (isize > kMaxDecodedBytes) throw fail("declared size " + std::to_string(isize) + " bytes exceeds the limit");
+  if (isize > kMaxDecodedBytes)
+    throw fail("declared size " + std::to_string(isize) + " bytes exceeds the limit");
   if (isize > (in_len - 8) * kMaxDeflateRatio + 1024)
-    throw fail("declared size " + std::to_string(isize) + " bytes is more than " + std::to_string(in_len - 8) +
+    throw fail("declared size " + std::to_string(isize) + " bytes is more than " +
+               std::to_string(in_len - 8) +
                " compressed bytes can hold (corrupt or truncated file)");
   std::vector<std::uint8_t> out(isize);
   // The 8 trailer bytes are handed to the decoder too: stb's inflate refuses to decode
@@ -195,16 +213,18 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> b, const s
   // stb writes into a fixed buffer; a 0-byte buffer would be a null pointer, so give it one byte.
   char dummy = 0;
   char* dst = out.empty() ? &dummy : reinterpret_cast<char*>(out.data());
-  const int n =
-      stbi_zlib_decode_noheader_buffer(dst, out.empty() ? 1 : static_cast<int>(out.size()),
-                                       reinterpret_cast<const char*>(b.data() + pos), static_cast<int>(in_len));
+  const int n = stbi_zlib_decode_noheader_buffer(
+      dst, out.empty() ? 1 : static_cast<int>(out.size()),
+      reinterpret_cast<const char*>(b.data() + pos), static_cast<int>(in_len));
   if (n < 0) throw fail("corrupt or truncated deflate stream");
   if (static_cast<std::uint32_t>(n) != isize)
-    throw fail("decoded " + std::to_string(n) + " bytes but the trailer says " + std::to_string(isize));
+    throw fail("decoded " + std::to_string(n) + " bytes but the trailer says " +
+               std::to_string(isize));
   // CRC-32 check of the decoded data.
   const std::uint32_t crc = crc32(out.data(), out.size());
   const std::size_t c = b.size() - 8;
-  const std::uint32_t want = b[c] | (b[c + 1] << 8) | (b[c + 2] << 16) | (std::uint32_t{b[c + 3]} << 24);
+  const std::uint32_t want =
+      b[c] | (b[c + 1] << 8) | (b[c + 2] << 16) | (std::uint32_t{b[c + 3]} << 24);
   if (crc != want) throw fail("CRC-32 mismatch (corrupt data)");
   return out;
 }

@@ -74,7 +74,9 @@ class JsonParser {
     throw FormatError(ctx_ + ": invalid JSON at byte " + std::to_string(pos_) + ": " + why);
   }
   void skip_ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
   }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   void expect(char c) {

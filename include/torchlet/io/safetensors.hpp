@@ -177,7 +177,8 @@ inline void copy_le(void* dst, const std::uint8_t* src, std::size_t n, std::size
   if constexpr (std::endian::native == std::endian::big) {
     auto* d = static_cast<std::uint8_t*>(dst);
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t a = 0, b = size - 1; a < b; ++a, --b) std::swap(d[i * size + a], d[i * size + b]);
+      for (std::size_t a = 0, b = size - 1; a < b; ++a, --b)
+        std::swap(d[i * size + a], d[i * size + b]);
   }
 }
 
@@ -205,7 +206,8 @@ inline float half_to_float(std::uint16_t h) {
 }
 
 template <class T, class Raw>
-BasicTensor<T> widen(const Shape& shape, const std::uint8_t* src, std::int64_t n, T (*convert)(Raw)) {
+BasicTensor<T> widen(const Shape& shape, const std::uint8_t* src, std::int64_t n,
+                     T (*convert)(Raw)) {
   auto out = BasicTensor<T>::empty(shape);
   for (std::int64_t i = 0; i < n; ++i) {
     Raw r;
@@ -227,18 +229,22 @@ BasicTensor<T> exact(const Shape& shape, const std::uint8_t* src, std::int64_t n
 /// Parses and validates the header of a safetensors file held in `bytes` (see the file
 /// comment for the checks); `name` (the path) prefixes every error message.
 inline Header parse_header(std::span<const std::uint8_t> bytes, const std::string& name) {
-  auto fail = [&](const std::string& why) { return FormatError(name + ": invalid safetensors file: " + why); };
+  auto fail = [&](const std::string& why) {
+    return FormatError(name + ": invalid safetensors file: " + why);
+  };
   if (bytes.size() < 8)
-    throw fail("the file has " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
+    throw fail("the file has " + std::to_string(bytes.size()) +
+               " bytes, too short for the 8-byte header length");
   const std::uint64_t n = detail::read_le64(bytes.data());
   if (n > kMaxHeaderBytes)
-    throw fail("header length " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
-               " bytes");
+    throw fail("header length " + std::to_string(n) + " exceeds the limit of " +
+               std::to_string(kMaxHeaderBytes) + " bytes");
   if (n > bytes.size() - 8)
     throw fail("header length " + std::to_string(n) + " goes past the end of the file (" +
                std::to_string(bytes.size()) + " bytes)");
   if (n < 2 || bytes[8] != '{') throw fail("the header does not start with '{'");
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), static_cast<std::size_t>(n));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8),
+                              static_cast<std::size_t>(n));
   const detail::Json root = detail::parse_json(text, name + ": safetensors header");
   if (root.kind != detail::Json::Kind::object) throw fail("the header is not a JSON object");
 
@@ -255,13 +261,15 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
         const std::string& mk = v.keys[j];
         const detail::Json& mv = v.items[j];
         if (mv.kind != detail::Json::Kind::string)
-          throw fail("__metadata__ value of '" + mk + "' must be a string, found " + mv.kind_name());
+          throw fail("__metadata__ value of '" + mk + "' must be a string, found " +
+                     mv.kind_name());
         h.metadata.emplace(mk, mv.text);
       }
       continue;
     }
     const std::string where = "tensor '" + key + "'";
-    if (v.kind != detail::Json::Kind::object) throw fail(where + " must be an object, found " + v.kind_name());
+    if (v.kind != detail::Json::Kind::object)
+      throw fail(where + " must be an object, found " + v.kind_name());
     const detail::Json *dtype = nullptr, *shape = nullptr, *offsets = nullptr;
     for (std::size_t j = 0; j < v.items.size(); ++j) {
       const std::string& field = v.keys[j];
@@ -275,14 +283,16 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
       else
         throw fail(where + " has an unknown field '" + field + "'");
     }
-    if (!dtype || !shape || !offsets) throw fail(where + " needs the fields dtype, shape and data_offsets");
+    if (!dtype || !shape || !offsets)
+      throw fail(where + " needs the fields dtype, shape and data_offsets");
     TensorInfo info;
     info.name = key;
     if (dtype->kind != detail::Json::Kind::string) throw fail(where + ": dtype must be a string");
     const auto dt = parse_dtype(dtype->text);
     if (!dt) throw fail(where + ": unknown dtype '" + dtype->text + "'");
     info.dtype = *dt;
-    if (shape->kind != detail::Json::Kind::array) throw fail(where + ": shape must be an array of integers");
+    if (shape->kind != detail::Json::Kind::array)
+      throw fail(where + ": shape must be an array of integers");
     std::uint64_t numel = 1;
     bool overflow = false;
     for (const auto& d : shape->items) {
@@ -296,47 +306,55 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, const std::strin
         numel *= dim;
     }
     const bool empty = std::find(info.shape.begin(), info.shape.end(), 0) != info.shape.end();
-    if (overflow && !empty) throw fail(where + ": shape " + to_string(info.shape) + " has too many elements");
+    if (overflow && !empty)
+      throw fail(where + ": shape " + to_string(info.shape) + " has too many elements");
     if (empty) numel = 0;
     if (offsets->kind != detail::Json::Kind::array || offsets->items.size() != 2 ||
         !offsets->items[0].as_u64(info.begin) || !offsets->items[1].as_u64(info.end))
       throw fail(where + ": data_offsets must be [begin, end] with non-negative integers");
     if (info.begin > info.end)
-      throw fail(where + ": data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
-                 "] end before they begin");
+      throw fail(where + ": data_offsets [" + std::to_string(info.begin) + ", " +
+                 std::to_string(info.end) + "] end before they begin");
     if (info.end > data_size)
-      throw fail(where + ": data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
-                 "] go past the end of the data (" + std::to_string(data_size) + " bytes)");
+      throw fail(where + ": data_offsets [" + std::to_string(info.begin) + ", " +
+                 std::to_string(info.end) + "] go past the end of the data (" +
+                 std::to_string(data_size) + " bytes)");
     const std::size_t item = itemsize(info.dtype);
     if (numel > UINT64_MAX / item || numel * item != info.end - info.begin)
-      throw fail(where + ": dtype " + dtype_str(info.dtype) + " and shape " + to_string(info.shape) + " need " +
-                 (numel > UINT64_MAX / item ? std::string("more than 2^64") : std::to_string(numel * item)) +
-                 " bytes but data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
-                 "] hold " + std::to_string(info.end - info.begin));
+      throw fail(where + ": dtype " + dtype_str(info.dtype) + " and shape " +
+                 to_string(info.shape) + " need " +
+                 (numel > UINT64_MAX / item ? std::string("more than 2^64")
+                                            : std::to_string(numel * item)) +
+                 " bytes but data_offsets [" + std::to_string(info.begin) + ", " +
+                 std::to_string(info.end) + "] hold " + std::to_string(info.end - info.begin));
     h.tensors.push_back(std::move(info));
   }
-  std::stable_sort(h.tensors.begin(), h.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
-    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
-  });
+  std::stable_sort(h.tensors.begin(), h.tensors.end(),
+                   [](const TensorInfo& a, const TensorInfo& b) {
+                     return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+                   });
   std::uint64_t at = 0;
   const TensorInfo* prev = nullptr;
   for (const auto& t : h.tensors) {
     if (t.begin < at)
-      throw fail("tensor '" + t.name + "' (bytes [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
-                 ")) overlaps tensor '" + prev->name + "' (bytes [" + std::to_string(prev->begin) + ", " +
-                 std::to_string(prev->end) + "))");
+      throw fail("tensor '" + t.name + "' (bytes [" + std::to_string(t.begin) + ", " +
+                 std::to_string(t.end) + ")) overlaps tensor '" + prev->name + "' (bytes [" +
+                 std::to_string(prev->begin) + ", " + std::to_string(prev->end) + "))");
     if (t.begin > at)
-      throw fail("bytes [" + std::to_string(at) + ", " + std::to_string(t.begin) + ") of the data belong to no tensor");
+      throw fail("bytes [" + std::to_string(at) + ", " + std::to_string(t.begin) +
+                 ") of the data belong to no tensor");
     at = t.end;
     prev = &t;
   }
   if (at != data_size)
-    throw fail("the data has " + std::to_string(data_size) + " bytes but the tensors cover " + std::to_string(at));
+    throw fail("the data has " + std::to_string(data_size) + " bytes but the tensors cover " +
+               std::to_string(at));
   return h;
 }
 
 /// Reads the tensors of a safetensors file held in memory (all checks first).
-inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes, const std::string& name = "<memory>") {
+inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes,
+                                   const std::string& name = "<memory>") {
   Header h = parse_header(bytes, name);
   SafetensorsFile f;
   f.metadata = std::move(h.metadata);
@@ -372,7 +390,8 @@ inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes, const st
         break;
       case Dtype::BF16:
         v = detail::widen<float, std::uint16_t>(
-            t.shape, src, n, +[](std::uint16_t r) { return std::bit_cast<float>(std::uint32_t{r} << 16); });
+            t.shape, src, n,
+            +[](std::uint16_t r) { return std::bit_cast<float>(std::uint32_t{r} << 16); });
         break;
       case Dtype::I8:
         v = detail::widen<std::int32_t, std::int8_t>(
@@ -391,7 +410,8 @@ inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes, const st
             t.shape, src, n, +[](std::uint32_t r) { return std::int64_t{r}; });
         break;
       case Dtype::U64:
-        throw FormatError(name + ": tensor '" + t.name + "' has dtype U64, which torchlet does not support");
+        throw FormatError(name + ": tensor '" + t.name +
+                          "' has dtype U64, which torchlet does not support");
     }
     f.tensors.emplace_back(t.name, std::move(v));
   }
@@ -418,7 +438,12 @@ template <class T>
 Entry entry(const std::string& name, const BasicTensor<T>& t) {
   if (!t.defined()) throw std::invalid_argument("safetensors: tensor '" + name + "' is undefined");
   const BasicTensor<T> c = t.contiguous();
-  return {name, dtype_of<T>(), c.shape(), c.data(), static_cast<std::size_t>(c.numel()) * sizeof(T), AnyTensor(c)};
+  return {name,
+          dtype_of<T>(),
+          c.shape(),
+          c.data(),
+          static_cast<std::size_t>(c.numel()) * sizeof(T),
+          AnyTensor(c)};
 }
 inline Entry entry(const std::string& name, const AnyTensor& t) {
   return std::visit([&](const auto& x) { return entry(name, x); }, t);
@@ -429,13 +454,15 @@ inline Entry entry(const std::string& name, const AnyTensor& t) {
 /// vector of pairs; tensors of any torchlet dtype or AnyTensor - in the range's order.
 /// Names must be unique, non-empty and not "__metadata__".
 template <class Range>
-std::vector<std::uint8_t> serialize(const Range& tensors, const std::map<std::string, std::string>& metadata = {}) {
+std::vector<std::uint8_t> serialize(const Range& tensors,
+                                    const std::map<std::string, std::string>& metadata = {}) {
   std::vector<detail::Entry> entries;
   for (const auto& [name, t] : tensors) {
     if (name.empty() || name == "__metadata__")
       throw std::invalid_argument("safetensors: invalid tensor name '" + name + "'");
     for (auto& e : entries)
-      if (e.name == name) throw std::invalid_argument("safetensors: duplicate tensor name '" + name + "'");
+      if (e.name == name)
+        throw std::invalid_argument("safetensors: duplicate tensor name '" + name + "'");
     entries.push_back(detail::entry(name, t));
   }
   std::string header = "{";
@@ -474,7 +501,8 @@ std::vector<std::uint8_t> serialize(const Range& tensors, const std::map<std::st
   while ((8 + header.size()) % 8) header += ' ';  // the data starts 8-byte aligned
   std::vector<std::uint8_t> out(8 + header.size() + offset);
   const std::uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
   std::memcpy(out.data() + 8, header.data(), header.size());
   std::uint8_t* dst = out.data() + 8 + header.size();
   for (const auto& e : entries) {
@@ -488,7 +516,8 @@ std::vector<std::uint8_t> serialize(const Range& tensors, const std::map<std::st
 /// Writes (name, tensor) pairs as a safetensors file (safetensors.torch.save_file),
 /// atomically: a temporary file in the same directory, fsync'd, renamed over `path`.
 template <class Range>
-void save_file(const Range& tensors, const std::string& path, const std::map<std::string, std::string>& metadata = {}) {
+void save_file(const Range& tensors, const std::string& path,
+               const std::map<std::string, std::string>& metadata = {}) {
   const auto bytes = serialize(tensors, metadata);
   torchlet::detail::write_file_atomic(path, bytes, "save_file");
 }

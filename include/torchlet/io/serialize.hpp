@@ -11,7 +11,8 @@
 //   torchlet::save_checkpoint({.model = model.state_dict(), .optimizer = opt.state_dict(),
 //                              .scheduler = sched.state_dict(), .metadata = {{"epoch", "3"}}},
 //                             "ckpt.safetensors");
-//   auto ck = torchlet::load_checkpoint("ckpt.safetensors");  // then model.load_state_dict(ck.model) ...
+//   auto ck = torchlet::load_checkpoint("ckpt.safetensors");  // then
+//   model.load_state_dict(ck.model) ...
 //
 // Layout (every number written with 17 significant digits, so doubles round-trip):
 //   model file       tensors: the state_dict keys ("fc.weight", ...), F32;
@@ -74,14 +75,17 @@ inline double parse_number(const std::string& s, const std::string& key, const s
     throw FormatError(path + ": metadata '" + key + "' should be a number, found '" + s + "'");
   return v;
 }
-inline std::int64_t parse_index(const std::string& s, const std::string& what, const std::string& path) {
+inline std::int64_t parse_index(const std::string& s, const std::string& what,
+                                const std::string& path) {
   std::int64_t v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v < 0)
     throw FormatError(path + ": " + what + ": expected a non-negative integer, found '" + s + "'");
   return v;
 }
-inline bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+inline bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 /// The tensors of `f` whose names start with `prefix` (removed), as float tensors.
 inline nn::StateDict state_dict_of(const SafetensorsFile& f, const std::string& prefix) {
@@ -117,20 +121,24 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
   optim::OptimizerStateDict o;
   const auto count_it = f.metadata.find(prefix + "param_groups");
   if (count_it == f.metadata.end())
-    throw FormatError(path + ": no optimizer state in this file (metadata '" + prefix + "param_groups' is missing)");
+    throw FormatError(path + ": no optimizer state in this file (metadata '" + prefix +
+                      "param_groups' is missing)");
   const auto groups = parse_index(count_it->second, "metadata '" + prefix + "param_groups'", path);
-  if (groups > 100000) throw FormatError(path + ": implausible number of parameter groups " + count_it->second);
+  if (groups > 100000)
+    throw FormatError(path + ": implausible number of parameter groups " + count_it->second);
   o.param_groups.resize(static_cast<std::size_t>(groups));
   for (const auto& [key, value] : f.metadata) {
     const std::string gp = prefix + "param_groups.";
     if (!starts_with(key, gp)) continue;
     const auto rest = key.substr(gp.size());
     const auto dot = rest.find('.');
-    if (dot == std::string::npos) throw FormatError(path + ": malformed metadata key '" + key + "'");
-    const auto g = parse_index(rest.substr(0, dot), "group index in metadata key '" + key + "'", path);
+    if (dot == std::string::npos)
+      throw FormatError(path + ": malformed metadata key '" + key + "'");
+    const auto g =
+        parse_index(rest.substr(0, dot), "group index in metadata key '" + key + "'", path);
     if (g >= groups)
-      throw FormatError(path + ": metadata key '" + key + "' names group " + std::to_string(g) + " of " +
-                        std::to_string(groups));
+      throw FormatError(path + ": metadata key '" + key + "' names group " + std::to_string(g) +
+                        " of " + std::to_string(groups));
     auto& group = o.param_groups[static_cast<std::size_t>(g)];
     const auto option = rest.substr(dot + 1);
     if (option == "params") {
@@ -138,8 +146,8 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
       while (start < value.size()) {
         auto comma = value.find(',', start);
         if (comma == std::string::npos) comma = value.size();
-        group.params.push_back(
-            parse_index(value.substr(start, comma - start), "parameter index in '" + key + "'", path));
+        group.params.push_back(parse_index(value.substr(start, comma - start),
+                                           "parameter index in '" + key + "'", path));
         start = comma + 1;
       }
     } else {
@@ -159,12 +167,13 @@ inline optim::OptimizerStateDict get_optimizer(const SafetensorsFile& f, const s
   return o;
 }
 
-inline void check_user_metadata(const std::map<std::string, std::string>& metadata, const char* op) {
+inline void check_user_metadata(const std::map<std::string, std::string>& metadata,
+                                const char* op) {
   for (const auto& [k, v] : metadata)
     for (const char* reserved : {"model.", "optimizer.", "scheduler.", "torchlet.", "param_groups"})
       if (starts_with(k, reserved))
-        throw std::invalid_argument(std::string(op) + ": metadata key '" + k + "' uses the reserved prefix '" +
-                                    reserved + "'");
+        throw std::invalid_argument(std::string(op) + ": metadata key '" + k +
+                                    "' uses the reserved prefix '" + reserved + "'");
 }
 
 }  // namespace io::detail
@@ -186,7 +195,9 @@ inline void save(const nn::Module& model, const std::string& path,
 }
 
 /// Reads a state dict (every tensor of the file, converted to float), like torch.load.
-inline nn::StateDict load(const std::string& path) { return io::detail::state_dict_of(io::load_file(path), ""); }
+inline nn::StateDict load(const std::string& path) {
+  return io::detail::state_dict_of(io::load_file(path), "");
+}
 
 /// Loads a state dict file into `model` with load_state_dict's checks (strict: the keys
 /// must match exactly; shapes must always match). Nothing changes when anything is wrong:
@@ -197,14 +208,16 @@ inline nn::IncompatibleKeys load(nn::Module& model, const std::string& path, boo
   try {
     return model.load_state_dict(sd, strict);
   } catch (const nn::StateDictError& e) {
-    throw nn::StateDictError(path + ": " + e.what(), e.missing_keys, e.unexpected_keys, e.size_mismatch_keys);
+    throw nn::StateDictError(path + ": " + e.what(), e.missing_keys, e.unexpected_keys,
+                             e.size_mismatch_keys);
   }
 }
 
 /// Writes optimizer.state_dict() as a safetensors file (layout in the file comment).
 inline void save(const optim::Optimizer& optimizer, const std::string& path) {
   std::vector<std::pair<std::string, io::AnyTensor>> tensors;
-  std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"}, {"optimizer", optimizer.name()}};
+  std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"},
+                                          {"optimizer", optimizer.name()}};
   io::detail::put_optimizer(optimizer.state_dict(), "", tensors, meta);
   torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save");
 }
@@ -214,10 +227,11 @@ inline void save(const optim::Optimizer& optimizer, const std::string& path) {
 inline void load(optim::Optimizer& optimizer, const std::string& path) {
   const auto f = io::load_file(path);
   const auto it = f.metadata.find("optimizer");
-  if (it == f.metadata.end()) throw FormatError(path + ": not an optimizer state file (no 'optimizer' metadata)");
+  if (it == f.metadata.end())
+    throw FormatError(path + ": not an optimizer state file (no 'optimizer' metadata)");
   if (it->second != optimizer.name())
-    throw std::invalid_argument("load: " + path + " holds the state of a " + it->second + " optimizer, not of " +
-                                optimizer.name());
+    throw std::invalid_argument("load: " + path + " holds the state of a " + it->second +
+                                " optimizer, not of " + optimizer.name());
   optimizer.load_state_dict(io::detail::get_optimizer(f, "", path));
 }
 
@@ -243,11 +257,13 @@ inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
 inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::string& path) {
   const auto kind = f.metadata.find("torchlet.kind");
   if (kind == f.metadata.end() || kind->second != "checkpoint")
-    throw FormatError(path + ": not a checkpoint written by save_checkpoint (metadata 'torchlet.kind' is " +
-                      (kind == f.metadata.end() ? std::string("missing") : "'" + kind->second + "'") + ")");
+    throw FormatError(
+        path + ": not a checkpoint written by save_checkpoint (metadata 'torchlet.kind' is " +
+        (kind == f.metadata.end() ? std::string("missing") : "'" + kind->second + "'") + ")");
   Checkpoint ck;
   ck.model = io::detail::state_dict_of(f, "model.");
-  if (f.metadata.count("optimizer.param_groups")) ck.optimizer = io::detail::get_optimizer(f, "optimizer.", path);
+  if (f.metadata.count("optimizer.param_groups"))
+    ck.optimizer = io::detail::get_optimizer(f, "optimizer.", path);
   for (const auto& [k, v] : f.metadata) {
     if (io::detail::starts_with(k, "scheduler."))
       ck.scheduler[k.substr(10)] = io::detail::parse_number(v, k, path);
@@ -261,15 +277,19 @@ inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::strin
         throw FormatError(path + ": tensor 'rng_state' must be a 1-D U8 tensor, found shape " +
                           to_string(io::shape_of(t)));
       ck.rng_state.assign(state->data(), state->data() + state->numel());
-    } else if (!io::detail::starts_with(name, "model.") && !io::detail::starts_with(name, "optimizer.")) {
-      throw FormatError(path + ": unexpected tensor '" + name +
-                        "' in a checkpoint (expected the prefixes model. and optimizer., or rng_state)");
+    } else if (!io::detail::starts_with(name, "model.") &&
+               !io::detail::starts_with(name, "optimizer.")) {
+      throw FormatError(
+          path + ": unexpected tensor '" + name +
+          "' in a checkpoint (expected the prefixes model. and optimizer., or rng_state)");
     }
   }
   return ck;
 }
 
 /// Reads a checkpoint written by save_checkpoint (validated as a whole first).
-inline Checkpoint load_checkpoint(const std::string& path) { return checkpoint_from(io::load_file(path), path); }
+inline Checkpoint load_checkpoint(const std::string& path) {
+  return checkpoint_from(io::load_file(path), path);
+}
 
 }  // namespace torchlet

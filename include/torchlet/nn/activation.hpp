@@ -32,7 +32,8 @@ class GELU : public StatelessModule {
   /// approximate: "none" (exact, x * Phi(x)) or "tanh".
   explicit GELU(std::string approximate = "none") : approximate(std::move(approximate)) {
     if (this->approximate != "none" && this->approximate != "tanh")
-      throw std::invalid_argument("GELU: approximate must be 'none' or 'tanh', got '" + this->approximate + "'");
+      throw std::invalid_argument("GELU: approximate must be 'none' or 'tanh', got '" +
+                                  this->approximate + "'");
   }
   Tensor forward(const Tensor& x) override { return functional::gelu(x, approximate); }
   std::string extra_repr() const override { return "approximate='" + approximate + "'"; }

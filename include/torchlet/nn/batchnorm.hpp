@@ -16,8 +16,9 @@ namespace torchlet::nn {
 /// BatchNorm's arguments after num_features, in PyTorch's order.
 struct BatchNormOptions {
   double eps = 1e-5;  ///< Added to the variance for numerical stability.
-  std::optional<double> momentum = 0.1;  ///< Weight of the new batch in the running statistics; nullopt: a cumulative average.
-  bool affine = true;  ///< Learnable weight and bias.
+  std::optional<double> momentum =
+      0.1;  ///< Weight of the new batch in the running statistics; nullopt: a cumulative average.
+  bool affine = true;               ///< Learnable weight and bias.
   bool track_running_stats = true;  ///< Keep running_mean / running_var (used in eval mode).
 };
 
@@ -39,7 +40,8 @@ class BatchNormBase : public Module {
   Tensor weight, bias;
   ///@}
   ///@{
-  /// running_mean [C] (init 0), running_var [C] (init 1): buffers; undefined without track_running_stats.
+  /// running_mean [C] (init 0), running_var [C] (init 1): buffers; undefined without
+  /// track_running_stats.
   Tensor running_mean, running_var;
   ///@}
   /// Batches seen in training (a 0-dim tensor; float here, int64 in PyTorch).
@@ -74,13 +76,15 @@ class BatchNormBase : public Module {
     }
     const bool use_batch_stats = is_training() || !track_running_stats;
     const bool update = !is_training() || track_running_stats;
-    return functional::batch_norm(x, update ? running_mean : Tensor{}, update ? running_var : Tensor{}, weight, bias,
-                                  use_batch_stats, factor, eps);
+    return functional::batch_norm(x, update ? running_mean : Tensor{},
+                                  update ? running_var : Tensor{}, weight, bias, use_batch_stats,
+                                  factor, eps);
   }
 
   std::string extra_repr() const override {
     return std::to_string(num_features) + ", eps=" + torchlet::detail::nnfmt::py_float(eps) +
-           ", momentum=" + (momentum ? torchlet::detail::nnfmt::py_float(*momentum) : std::string("None")) +
+           ", momentum=" +
+           (momentum ? torchlet::detail::nnfmt::py_float(*momentum) : std::string("None")) +
            ", affine=" + torchlet::detail::nnfmt::py_bool(affine) +
            ", track_running_stats=" + torchlet::detail::nnfmt::py_bool(track_running_stats);
   }
@@ -88,10 +92,14 @@ class BatchNormBase : public Module {
  protected:
   /// num_features: C; options as in PyTorch's constructor.
   BatchNormBase(std::int64_t num_features, BatchNormOptions o)
-      : num_features(num_features), eps(o.eps), momentum(o.momentum), affine(o.affine),
+      : num_features(num_features),
+        eps(o.eps),
+        momentum(o.momentum),
+        affine(o.affine),
         track_running_stats(o.track_running_stats) {
     if (num_features <= 0)
-      throw std::invalid_argument("BatchNorm: num_features must be positive, got " + std::to_string(num_features));
+      throw std::invalid_argument("BatchNorm: num_features must be positive, got " +
+                                  std::to_string(num_features));
     if (affine) {
       weight = empty({num_features});
       bias = empty({num_features});
@@ -106,9 +114,15 @@ class BatchNormBase : public Module {
   }
   /// Moves the layer; its registrations are made again.
   BatchNormBase(BatchNormBase&& o)
-      : num_features(o.num_features), eps(o.eps), momentum(o.momentum), affine(o.affine),
-        track_running_stats(o.track_running_stats), weight(std::move(o.weight)), bias(std::move(o.bias)),
-        running_mean(std::move(o.running_mean)), running_var(std::move(o.running_var)),
+      : num_features(o.num_features),
+        eps(o.eps),
+        momentum(o.momentum),
+        affine(o.affine),
+        track_running_stats(o.track_running_stats),
+        weight(std::move(o.weight)),
+        bias(std::move(o.bias)),
+        running_mean(std::move(o.running_mean)),
+        running_var(std::move(o.running_var)),
         num_batches_tracked(std::move(o.num_batches_tracked)) {
     copy_state_from(o);
     register_all();
@@ -118,8 +132,9 @@ class BatchNormBase : public Module {
   /// Throws ShapeError naming `expected` unless x.size(1) == num_features.
   void check_channels(const Tensor& x, const char* expected) const {
     if (x.size(1) != num_features)
-      throw ShapeError(name() + "(num_features=" + std::to_string(num_features) + "): expected input " + expected +
-                       " with C = " + std::to_string(num_features) + ", got " + to_string(x.shape()));
+      throw ShapeError(
+          name() + "(num_features=" + std::to_string(num_features) + "): expected input " +
+          expected + " with C = " + std::to_string(num_features) + ", got " + to_string(x.shape()));
   }
 
  private:
@@ -136,7 +151,8 @@ class BatchNormBase : public Module {
 class BatchNorm1d : public BatchNormBase {
  public:
   /// num_features: C.
-  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNormBase(num_features, options) {}
+  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {})
+      : BatchNormBase(num_features, options) {}
   /// Moves the layer.
   BatchNorm1d(BatchNorm1d&&) = default;
 
@@ -144,7 +160,8 @@ class BatchNorm1d : public BatchNormBase {
   /// x must be [N, C] or [N, C, L].
   void check_input(const Tensor& x) const override {
     if (x.dim() != 2 && x.dim() != 3)
-      throw ShapeError(name() + ": expected 2D or 3D input [N, C] or [N, C, L], got " + to_string(x.shape()));
+      throw ShapeError(name() + ": expected 2D or 3D input [N, C] or [N, C, L], got " +
+                       to_string(x.shape()));
     check_channels(x, "[N, C] or [N, C, L]");
   }
 };
@@ -153,14 +170,16 @@ class BatchNorm1d : public BatchNormBase {
 class BatchNorm2d : public BatchNormBase {
  public:
   /// num_features: C.
-  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNormBase(num_features, options) {}
+  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {})
+      : BatchNormBase(num_features, options) {}
   /// Moves the layer.
   BatchNorm2d(BatchNorm2d&&) = default;
 
  protected:
   /// x must be [N, C, H, W].
   void check_input(const Tensor& x) const override {
-    if (x.dim() != 4) throw ShapeError(name() + ": expected 4D input [N, C, H, W], got " + to_string(x.shape()));
+    if (x.dim() != 4)
+      throw ShapeError(name() + ": expected 4D input [N, C, H, W], got " + to_string(x.shape()));
     check_channels(x, "[N, C, H, W]");
   }
 };

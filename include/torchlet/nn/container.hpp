@@ -25,14 +25,17 @@ template <class M>
 std::shared_ptr<nn::Module> hold_module(const char* container, M&& m) {
   using D = std::remove_cvref_t<M>;
   if constexpr (is_module_shared_ptr<D>::value) {
-    static_assert(std::is_base_of_v<nn::Module, typename D::element_type>,
-                  "nn containers hold nn::Module objects: the shared_ptr must point to a nn::Module");
+    static_assert(
+        std::is_base_of_v<nn::Module, typename D::element_type>,
+        "nn containers hold nn::Module objects: the shared_ptr must point to a nn::Module");
     if (!m) throw std::invalid_argument(std::string(container) + ": null module pointer");
     return m;
   } else {
-    static_assert(std::is_base_of_v<nn::Module, D>, "nn containers hold nn::Module objects or std::shared_ptr to them");
+    static_assert(std::is_base_of_v<nn::Module, D>,
+                  "nn containers hold nn::Module objects or std::shared_ptr to them");
     static_assert(!std::is_lvalue_reference_v<M>,
-                  "nn containers take a temporary, std::move(layer), or std::make_shared<M>(...) - modules are not copyable");
+                  "nn containers take a temporary, std::move(layer), or std::make_shared<M>(...) - "
+                  "modules are not copyable");
     static_assert(std::is_move_constructible_v<D>,
                   "this module type is not movable (user modules register member addresses): "
                   "pass std::make_shared<M>(...) instead");
@@ -53,19 +56,45 @@ class ModuleIterator {
   explicit ModuleIterator(base it) : it_(it) {}
   nn::Module& operator*() const { return **it_; }
   nn::Module* operator->() const { return it_->get(); }
-  ModuleIterator& operator++() { ++it_; return *this; }
-  ModuleIterator operator++(int) { auto c = *this; ++it_; return c; }
-  ModuleIterator& operator--() { --it_; return *this; }
-  ModuleIterator operator--(int) { auto c = *this; --it_; return c; }
-  ModuleIterator& operator+=(difference_type n) { it_ += n; return *this; }
-  ModuleIterator& operator-=(difference_type n) { it_ -= n; return *this; }
+  ModuleIterator& operator++() {
+    ++it_;
+    return *this;
+  }
+  ModuleIterator operator++(int) {
+    auto c = *this;
+    ++it_;
+    return c;
+  }
+  ModuleIterator& operator--() {
+    --it_;
+    return *this;
+  }
+  ModuleIterator operator--(int) {
+    auto c = *this;
+    --it_;
+    return c;
+  }
+  ModuleIterator& operator+=(difference_type n) {
+    it_ += n;
+    return *this;
+  }
+  ModuleIterator& operator-=(difference_type n) {
+    it_ -= n;
+    return *this;
+  }
   friend ModuleIterator operator+(ModuleIterator a, difference_type n) { return a += n; }
   friend ModuleIterator operator+(difference_type n, ModuleIterator a) { return a += n; }
   friend ModuleIterator operator-(ModuleIterator a, difference_type n) { return a -= n; }
-  friend difference_type operator-(const ModuleIterator& a, const ModuleIterator& b) { return a.it_ - b.it_; }
+  friend difference_type operator-(const ModuleIterator& a, const ModuleIterator& b) {
+    return a.it_ - b.it_;
+  }
   nn::Module& operator[](difference_type n) const { return *it_[n]; }
-  friend bool operator==(const ModuleIterator& a, const ModuleIterator& b) { return a.it_ == b.it_; }
-  friend auto operator<=>(const ModuleIterator& a, const ModuleIterator& b) { return a.it_ <=> b.it_; }
+  friend bool operator==(const ModuleIterator& a, const ModuleIterator& b) {
+    return a.it_ == b.it_;
+  }
+  friend auto operator<=>(const ModuleIterator& a, const ModuleIterator& b) {
+    return a.it_ <=> b.it_;
+  }
 
  private:
   base it_{};
@@ -99,7 +128,8 @@ class ModuleListBase : public nn::Module {
   ModuleListBase() = default;
   ModuleListBase(ModuleListBase&& o) : Module(), modules_(std::move(o.modules_)) {
     copy_state_from(o);
-    for (std::size_t i = 0; i < modules_.size(); ++i) register_module(std::to_string(i), modules_[i]);
+    for (std::size_t i = 0; i < modules_.size(); ++i)
+      register_module(std::to_string(i), modules_[i]);
   }
   void add(std::shared_ptr<nn::Module> m) {
     register_module(std::to_string(modules_.size()), m);
@@ -108,8 +138,8 @@ class ModuleListBase : public nn::Module {
   std::size_t index(std::int64_t i) const {
     const auto n = static_cast<std::int64_t>(modules_.size());
     if (i < -n || i >= n)
-      throw std::out_of_range(name() + ": index " + std::to_string(i) + " is out of range for " + std::to_string(n) +
-                              " modules");
+      throw std::out_of_range(name() + ": index " + std::to_string(i) + " is out of range for " +
+                              std::to_string(n) + " modules");
     return static_cast<std::size_t>(i < 0 ? i + n : i);
   }
 
@@ -130,8 +160,7 @@ class Sequential : public torchlet::detail::ModuleListBase {
   Sequential() = default;
   /// Sequential{nn::Linear{784, 256}, nn::ReLU{}, std::make_shared<Net>()}: children "0", "1", ...
   template <class... Ms>
-    requires torchlet::detail::NotSelf<Sequential, Ms...>
-  Sequential(Ms&&... modules) {
+  requires torchlet::detail::NotSelf<Sequential, Ms...> Sequential(Ms&&... modules) {
     (add(torchlet::detail::hold_module("Sequential", std::forward<Ms>(modules))), ...);
   }
   /// Moves the container and its children.
@@ -145,7 +174,9 @@ class Sequential : public torchlet::detail::ModuleListBase {
   }
   /// Same as push_back (PyTorch's append).
   template <class M>
-  Sequential& append(M&& m) { return push_back(std::forward<M>(m)); }
+  Sequential& append(M&& m) {
+    return push_back(std::forward<M>(m));
+  }
 
   Tensor forward(const Tensor& x) override {
     Tensor y = x;
@@ -161,8 +192,7 @@ class ModuleList : public torchlet::detail::ModuleListBase {
   ModuleList() = default;
   /// ModuleList{a, b, ...}: children "0", "1", ... (temporaries of library layers or shared_ptrs).
   template <class... Ms>
-    requires torchlet::detail::NotSelf<ModuleList, Ms...>
-  ModuleList(Ms&&... modules) {
+  requires torchlet::detail::NotSelf<ModuleList, Ms...> ModuleList(Ms&&... modules) {
     (add(torchlet::detail::hold_module("ModuleList", std::forward<Ms>(modules))), ...);
   }
   /// Moves the list and its modules.
@@ -176,7 +206,9 @@ class ModuleList : public torchlet::detail::ModuleListBase {
   }
   /// Same as push_back (PyTorch's append).
   template <class M>
-  ModuleList& append(M&& m) { return push_back(std::forward<M>(m)); }
+  ModuleList& append(M&& m) {
+    return push_back(std::forward<M>(m));
+  }
 
   Tensor forward(const Tensor&) override {
     throw std::logic_error("ModuleList: has no forward(); iterate over it and call its modules");

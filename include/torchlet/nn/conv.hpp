@@ -13,10 +13,11 @@ namespace torchlet::nn {
 
 /// Conv2d's arguments after kernel_size, in PyTorch's order.
 struct Conv2dOptions {
-  IntPair stride = 1;  ///< Step of the window.
-  IntPair padding = 0;  ///< Implicit zero padding on each side.
+  IntPair stride = 1;    ///< Step of the window.
+  IntPair padding = 0;   ///< Implicit zero padding on each side.
   IntPair dilation = 1;  ///< Spacing between the kernel's elements.
-  std::int64_t groups = 1;  ///< Channel groups: in and out channels are split into `groups` independent convolutions.
+  std::int64_t groups =
+      1;  ///< Channel groups: in and out channels are split into `groups` independent convolutions.
   bool bias = true;  ///< Add a learnable bias.
 };
 
@@ -39,7 +40,8 @@ class Conv2d : public Module {
   ///@}
 
   /// nn::Conv2d conv{1, 32, 3, {.padding = 1}}
-  Conv2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size, Conv2dOptions options = {})
+  Conv2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size,
+         Conv2dOptions options = {})
       : in_channels(in_channels),
         out_channels(out_channels),
         kernel_size(kernel_size),
@@ -49,16 +51,18 @@ class Conv2d : public Module {
         groups(options.groups) {
     if (in_channels <= 0 || out_channels <= 0)
       throw std::invalid_argument("Conv2d: in_channels and out_channels must be positive, got " +
-                                  std::to_string(in_channels) + " and " + std::to_string(out_channels));
+                                  std::to_string(in_channels) + " and " +
+                                  std::to_string(out_channels));
     if (groups <= 0 || in_channels % groups || out_channels % groups)
-      throw std::invalid_argument("Conv2d: in_channels (" + std::to_string(in_channels) + ") and out_channels (" +
-                                  std::to_string(out_channels) + ") must be divisible by groups (" +
-                                  std::to_string(groups) + ")");
+      throw std::invalid_argument("Conv2d: in_channels (" + std::to_string(in_channels) +
+                                  ") and out_channels (" + std::to_string(out_channels) +
+                                  ") must be divisible by groups (" + std::to_string(groups) + ")");
     if (kernel_size.h < 1 || kernel_size.w < 1 || stride.h < 1 || stride.w < 1 || dilation.h < 1 ||
         dilation.w < 1 || padding.h < 0 || padding.w < 0)
-      throw std::invalid_argument("Conv2d: kernel_size " + kernel_size.tuple_repr() + ", stride " + stride.tuple_repr() +
-                                  " and dilation " + dilation.tuple_repr() + " must be positive, padding " +
-                                  padding.tuple_repr() + " non-negative");
+      throw std::invalid_argument("Conv2d: kernel_size " + kernel_size.tuple_repr() + ", stride " +
+                                  stride.tuple_repr() + " and dilation " + dilation.tuple_repr() +
+                                  " must be positive, padding " + padding.tuple_repr() +
+                                  " non-negative");
     weight = empty({out_channels, in_channels / groups, kernel_size.h, kernel_size.w});
     if (options.bias) bias = empty({out_channels});
     reset_parameters();
@@ -79,7 +83,8 @@ class Conv2d : public Module {
     register_all();
   }
 
-  /// PyTorch's default: kaiming_uniform_(a = sqrt(5)) weights, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  /// PyTorch's default: kaiming_uniform_(a = sqrt(5)) weights, bias U(-1/sqrt(fan_in),
+  /// 1/sqrt(fan_in)).
   void reset_parameters() {
     init::kaiming_uniform_(weight, std::sqrt(5.0));
     if (bias.defined()) {
@@ -92,8 +97,9 @@ class Conv2d : public Module {
   /// x: [N, C_in, H, W] -> [N, C_out, H_out, W_out]
   Tensor forward(const Tensor& x) override {
     if ((x.dim() != 3 && x.dim() != 4) || x.size(-3) != in_channels)
-      throw ShapeError("Conv2d(in_channels=" + std::to_string(in_channels) + "): expected input [N, " +
-                       std::to_string(in_channels) + ", H, W], got " + to_string(x.shape()));
+      throw ShapeError("Conv2d(in_channels=" + std::to_string(in_channels) +
+                       "): expected input [N, " + std::to_string(in_channels) + ", H, W], got " +
+                       to_string(x.shape()));
     return functional::conv2d(x, weight, bias, stride, padding, dilation, groups);
   }
 

@@ -5,7 +5,8 @@
 
 namespace torchlet::nn {
 
-/// nn.Dropout: in training, zeroes each element with probability p and scales the rest by 1 / (1 - p); identity in eval.
+/// nn.Dropout: in training, zeroes each element with probability p and scales the rest by 1 / (1 -
+/// p); identity in eval.
 class Dropout : public StatelessModule {
  public:
   /// Probability of zeroing an element.
@@ -13,7 +14,8 @@ class Dropout : public StatelessModule {
   /// nn.Dropout(p), p in [0, 1].
   explicit Dropout(double p = 0.5) : p(p) {
     if (!(p >= 0.0 && p <= 1.0))
-      throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+      throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " +
+                                  std::to_string(p));
   }
   /// x [*] -> [*]
   Tensor forward(const Tensor& x) override { return functional::dropout(x, p, is_training()); }

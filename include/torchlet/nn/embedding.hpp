@@ -12,7 +12,8 @@ namespace torchlet::nn {
 
 /// Embedding's arguments after embedding_dim, in PyTorch's order (padding_idx may be negative).
 struct EmbeddingOptions {
-  std::optional<std::int64_t> padding_idx = std::nullopt;  ///< This index maps to a zero vector that gets no gradient.
+  std::optional<std::int64_t> padding_idx =
+      std::nullopt;  ///< This index maps to a zero vector that gets no gradient.
 };
 
 /// nn.Embedding: a lookup table; indices [*] (int64) -> [*, embedding_dim].
@@ -29,14 +30,18 @@ class Embedding : public Module {
 
   /// nn.Embedding(num_embeddings, embedding_dim, padding_idx).
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {})
-      : num_embeddings(num_embeddings), embedding_dim(embedding_dim), padding_idx(options.padding_idx) {
+      : num_embeddings(num_embeddings),
+        embedding_dim(embedding_dim),
+        padding_idx(options.padding_idx) {
     if (num_embeddings <= 0 || embedding_dim <= 0)
-      throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be positive, got " +
-                                  std::to_string(num_embeddings) + " and " + std::to_string(embedding_dim));
+      throw std::invalid_argument(
+          "Embedding: num_embeddings and embedding_dim must be positive, got " +
+          std::to_string(num_embeddings) + " and " + std::to_string(embedding_dim));
     if (padding_idx) {
       if (*padding_idx >= num_embeddings || *padding_idx < -num_embeddings)
         throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*padding_idx) +
-                                    " must be within num_embeddings " + std::to_string(num_embeddings));
+                                    " must be within num_embeddings " +
+                                    std::to_string(num_embeddings));
       if (*padding_idx < 0) *padding_idx += num_embeddings;
     }
     weight = empty({num_embeddings, embedding_dim});
@@ -45,7 +50,9 @@ class Embedding : public Module {
   }
   /// Moves the layer; its registrations are made again.
   Embedding(Embedding&& o)
-      : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim), padding_idx(o.padding_idx),
+      : num_embeddings(o.num_embeddings),
+        embedding_dim(o.embedding_dim),
+        padding_idx(o.padding_idx),
         weight(std::move(o.weight)) {
     copy_state_from(o);
     register_parameter("weight", weight);
@@ -65,11 +72,13 @@ class Embedding : public Module {
   /// indices [*] (int64, in [0, num_embeddings)) -> [*, embedding_dim].
   Tensor operator()(const LongTensor& indices) { return forward(indices); }
   /// The rows of weight at the indices: [*] -> [*, embedding_dim].
-  Tensor forward(const LongTensor& indices) { return functional::embedding(indices, weight, padding_idx); }
+  Tensor forward(const LongTensor& indices) {
+    return functional::embedding(indices, weight, padding_idx);
+  }
   Tensor forward(const Tensor& x) override {
     throw std::invalid_argument("Embedding: indices must be a LongTensor (int64), got a " +
-                                std::string(dtype_name<float>()) + " tensor of shape " + to_string(x.shape()) +
-                                "; convert with x.to<std::int64_t>()");
+                                std::string(dtype_name<float>()) + " tensor of shape " +
+                                to_string(x.shape()) + "; convert with x.to<std::int64_t>()");
   }
 
   std::string extra_repr() const override {

@@ -19,8 +19,11 @@ struct Fans {
 
 inline Fans calculate_fan_in_and_fan_out(const Tensor& t) {
   if (t.dim() < 2)
-    throw ShapeError("calculate_fan_in_and_fan_out: fan in and fan out can not be computed for tensor with fewer "
-                     "than 2 dimensions (shape " + to_string(t.shape()) + ")");
+    throw ShapeError(
+        "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for tensor with "
+        "fewer "
+        "than 2 dimensions (shape " +
+        to_string(t.shape()) + ")");
   std::int64_t rf = 1;
   for (std::int64_t d = 2; d < t.dim(); ++d) rf *= t.size(d);
   return {t.size(1) * rf, t.size(0) * rf};
@@ -28,7 +31,8 @@ inline Fans calculate_fan_in_and_fan_out(const Tensor& t) {
 
 /// Recommended gain for a nonlinearity (torch.nn.init.calculate_gain).
 inline double calculate_gain(const std::string& nonlinearity, double param = 0.01) {
-  if (nonlinearity == "linear" || nonlinearity == "sigmoid" || nonlinearity.rfind("conv", 0) == 0) return 1.0;
+  if (nonlinearity == "linear" || nonlinearity == "sigmoid" || nonlinearity.rfind("conv", 0) == 0)
+    return 1.0;
   if (nonlinearity == "tanh") return 5.0 / 3.0;
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1.0 + param * param));
@@ -36,13 +40,16 @@ inline double calculate_gain(const std::string& nonlinearity, double param = 0.0
   throw std::invalid_argument("calculate_gain: unsupported nonlinearity '" + nonlinearity + "'");
 }
 
-inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0, Generator& gen = default_generator()) {
+inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0,
+                              Generator& gen = default_generator()) {
   NoGradGuard g;
   float* p = t.data();
-  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(a + (b - a) * gen.uniform());
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    p[i] = static_cast<float>(a + (b - a) * gen.uniform());
   return t;
 }
-inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.0, Generator& gen = default_generator()) {
+inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.0,
+                             Generator& gen = default_generator()) {
   NoGradGuard g;
   float* p = t.data();
   for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(mean + std * gen.normal());
@@ -55,12 +62,14 @@ inline const Tensor& constant_(const Tensor& t, double v) {
 inline const Tensor& zeros_(const Tensor& t) { return constant_(t, 0.0); }
 inline const Tensor& ones_(const Tensor& t) { return constant_(t, 1.0); }
 
-inline const Tensor& xavier_uniform_(const Tensor& t, double gain = 1.0, Generator& gen = default_generator()) {
+inline const Tensor& xavier_uniform_(const Tensor& t, double gain = 1.0,
+                                     Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
   const double a = gain * std::sqrt(6.0 / static_cast<double>(f.fan_in + f.fan_out));
   return uniform_(t, -a, a, gen);
 }
-inline const Tensor& xavier_normal_(const Tensor& t, double gain = 1.0, Generator& gen = default_generator()) {
+inline const Tensor& xavier_normal_(const Tensor& t, double gain = 1.0,
+                                    Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
   return normal_(t, 0.0, gain * std::sqrt(2.0 / static_cast<double>(f.fan_in + f.fan_out)), gen);
 }
@@ -71,10 +80,12 @@ enum class FanMode { fan_in, fan_out };
 inline FanMode fan_mode(const std::string& mode) {
   if (mode == "fan_in") return FanMode::fan_in;
   if (mode == "fan_out") return FanMode::fan_out;
-  throw std::invalid_argument("kaiming init: mode " + mode + " not supported, please use fan_in or fan_out");
+  throw std::invalid_argument("kaiming init: mode " + mode +
+                              " not supported, please use fan_in or fan_out");
 }
 
-inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0, FanMode mode = FanMode::fan_in,
+inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0,
+                                      FanMode mode = FanMode::fan_in,
                                       const std::string& nonlinearity = "leaky_relu",
                                       Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
@@ -82,7 +93,8 @@ inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0, FanMode m
   const double bound = calculate_gain(nonlinearity, a) * std::sqrt(3.0 / fan);
   return uniform_(t, -bound, bound, gen);
 }
-inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0, FanMode mode = FanMode::fan_in,
+inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0,
+                                     FanMode mode = FanMode::fan_in,
                                      const std::string& nonlinearity = "leaky_relu",
                                      Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
@@ -91,19 +103,26 @@ inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0, FanMode mo
 }
 
 inline const Tensor& kaiming_uniform_(const Tensor& t, double a, const std::string& mode,
-                                      const std::string& nonlinearity = "leaky_relu", Generator& gen = default_generator()) {
+                                      const std::string& nonlinearity = "leaky_relu",
+                                      Generator& gen = default_generator()) {
   return kaiming_uniform_(t, a, fan_mode(mode), nonlinearity, gen);
 }
 inline const Tensor& kaiming_normal_(const Tensor& t, double a, const std::string& mode,
-                                     const std::string& nonlinearity = "leaky_relu", Generator& gen = default_generator()) {
+                                     const std::string& nonlinearity = "leaky_relu",
+                                     Generator& gen = default_generator()) {
   return kaiming_normal_(t, a, fan_mode(mode), nonlinearity, gen);
 }
 
-/// Normal(mean, std) redrawn until inside [a, b] (torch.nn.init.trunc_normal_; a and b are absolute bounds).
-inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0,
+/// Normal(mean, std) redrawn until inside [a, b] (torch.nn.init.trunc_normal_; a and b are absolute
+/// bounds).
+inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double std = 1.0,
+                                   double a = -2.0, double b = 2.0,
                                    Generator& gen = default_generator()) {
-  if (!(a < b)) throw std::invalid_argument("trunc_normal_: expected a < b, got a=" + std::to_string(a) + ", b=" + std::to_string(b));
-  if (!(std > 0)) throw std::invalid_argument("trunc_normal_: std must be positive, got " + std::to_string(std));
+  if (!(a < b))
+    throw std::invalid_argument("trunc_normal_: expected a < b, got a=" + std::to_string(a) +
+                                ", b=" + std::to_string(b));
+  if (!(std > 0))
+    throw std::invalid_argument("trunc_normal_: std must be positive, got " + std::to_string(std));
   NoGradGuard g;
   float* p = t.data();
   for (std::int64_t i = 0; i < t.numel(); ++i) {
@@ -118,10 +137,13 @@ inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double st
 
 /// The identity matrix in a 2-D tensor (torch.nn.init.eye_).
 inline const Tensor& eye_(const Tensor& t) {
-  if (t.dim() != 2) throw ShapeError("eye_: only tensors with 2 dimensions are supported, got " + to_string(t.shape()));
+  if (t.dim() != 2)
+    throw ShapeError("eye_: only tensors with 2 dimensions are supported, got " +
+                     to_string(t.shape()));
   NoGradGuard g;
   t.fill_(0.0f);
-  for (std::int64_t i = 0; i < std::min(t.size(0), t.size(1)); ++i) t.data()[i * t.size(1) + i] = 1.0f;
+  for (std::int64_t i = 0; i < std::min(t.size(0), t.size(1)); ++i)
+    t.data()[i * t.size(1) + i] = 1.0f;
   return t;
 }
 

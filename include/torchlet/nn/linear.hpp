@@ -28,12 +28,14 @@ class Linear : public Module {
   Tensor weight, bias;
   ///@}
 
-  /// Weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch.
+  /// Weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(in_features), 1/sqrt(in_features)), as
+  /// PyTorch.
   Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true)
       : in_features(in_features), out_features(out_features) {
     if (in_features < 0 || out_features < 0)
-      throw std::invalid_argument("Linear: in_features and out_features must be non-negative, got " +
-                                  std::to_string(in_features) + " and " + std::to_string(out_features));
+      throw std::invalid_argument(
+          "Linear: in_features and out_features must be non-negative, got " +
+          std::to_string(in_features) + " and " + std::to_string(out_features));
     weight = empty({out_features, in_features});
     if (bias) this->bias = empty({out_features});
     reset_parameters();
@@ -41,7 +43,10 @@ class Linear : public Module {
   }
   /// Moves keep working (Sequential{Linear{...}}): the registrations are made again.
   Linear(Linear&& o)
-      : in_features(o.in_features), out_features(o.out_features), weight(std::move(o.weight)), bias(std::move(o.bias)) {
+      : in_features(o.in_features),
+        out_features(o.out_features),
+        weight(std::move(o.weight)),
+        bias(std::move(o.bias)) {
     copy_state_from(o);
     register_all();
   }
@@ -54,7 +59,8 @@ class Linear : public Module {
       init::kaiming_uniform_(weight, std::sqrt(5.0));
     }
     if (bias.defined()) {
-      const double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
+      const double bound =
+          in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
       init::uniform_(bias, -bound, bound);
     }
   }
@@ -63,14 +69,15 @@ class Linear : public Module {
   Tensor forward(const Tensor& x) override {
     if (x.dim() < 1 || x.size(-1) != in_features)
       throw ShapeError("Linear(in_features=" + std::to_string(in_features) + "): input has " +
-                       (x.dim() ? std::to_string(x.size(-1)) : std::string("no")) + " features (shape " +
-                       to_string(x.shape()) + ")");
+                       (x.dim() ? std::to_string(x.size(-1)) : std::string("no")) +
+                       " features (shape " + to_string(x.shape()) + ")");
     return functional::linear(x, weight, bias);
   }
 
   std::string name() const override { return "Linear"; }
   std::string extra_repr() const override {
-    return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
+    return "in_features=" + std::to_string(in_features) +
+           ", out_features=" + std::to_string(out_features) +
            ", bias=" + (bias.defined() ? "True" : "False");
   }
 
@@ -81,8 +88,9 @@ class Linear : public Module {
   }
 };
 
-/// nn::Bilinear: y = x1^T A x2 + b. x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
-/// weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in PyTorch.
+/// nn::Bilinear: y = x1^T A x2 + b. x1 [*, in1_features], x2 [*, in2_features] -> [*,
+/// out_features]. weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in
+/// PyTorch.
 class Bilinear : public Module {
  public:
   ///@{
@@ -90,17 +98,21 @@ class Bilinear : public Module {
   std::int64_t in1_features, in2_features, out_features;
   ///@}
   ///@{
-  /// weight [out_features, in1_features, in2_features]; bias [out_features] (undefined without bias).
+  /// weight [out_features, in1_features, in2_features]; bias [out_features] (undefined without
+  /// bias).
   Tensor weight, bias;
   ///@}
 
   /// Weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as PyTorch.
-  Bilinear(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features, bool bias = true)
+  Bilinear(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features,
+           bool bias = true)
       : in1_features(in1_features), in2_features(in2_features), out_features(out_features) {
     if (in1_features <= 0 || in2_features <= 0 || out_features < 0)
-      throw std::invalid_argument("Bilinear: in1_features and in2_features must be positive and out_features "
-                                  "non-negative, got " + std::to_string(in1_features) + ", " +
-                                  std::to_string(in2_features) + ", " + std::to_string(out_features));
+      throw std::invalid_argument(
+          "Bilinear: in1_features and in2_features must be positive and out_features "
+          "non-negative, got " +
+          std::to_string(in1_features) + ", " + std::to_string(in2_features) + ", " +
+          std::to_string(out_features));
     weight = empty({out_features, in1_features, in2_features});
     if (bias) this->bias = empty({out_features});
     reset_parameters();
@@ -108,8 +120,11 @@ class Bilinear : public Module {
   }
   /// Moves the layer; its registrations are made again.
   Bilinear(Bilinear&& o)
-      : in1_features(o.in1_features), in2_features(o.in2_features), out_features(o.out_features),
-        weight(std::move(o.weight)), bias(std::move(o.bias)) {
+      : in1_features(o.in1_features),
+        in2_features(o.in2_features),
+        out_features(o.out_features),
+        weight(std::move(o.weight)),
+        bias(std::move(o.bias)) {
     copy_state_from(o);
     register_all();
   }
@@ -124,14 +139,19 @@ class Bilinear : public Module {
   using Module::operator();
   /// y = bilinear(x1, x2): x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
   Tensor operator()(const Tensor& x1, const Tensor& x2) { return forward(x1, x2); }
-  /// y[..., o] = x1 W[o] x2^T + b[o]; x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
-  Tensor forward(const Tensor& x1, const Tensor& x2) { return functional::bilinear(x1, x2, weight, bias); }
+  /// y[..., o] = x1 W[o] x2^T + b[o]; x1 [*, in1_features], x2 [*, in2_features] -> [*,
+  /// out_features].
+  Tensor forward(const Tensor& x1, const Tensor& x2) {
+    return functional::bilinear(x1, x2, weight, bias);
+  }
   Tensor forward(const Tensor&) override {
     throw std::invalid_argument("Bilinear: forward takes two inputs, bilinear(x1, x2)");
   }
   std::string extra_repr() const override {
-    return "in1_features=" + std::to_string(in1_features) + ", in2_features=" + std::to_string(in2_features) +
-           ", out_features=" + std::to_string(out_features) + ", bias=" + (bias.defined() ? "True" : "False");
+    return "in1_features=" + std::to_string(in1_features) +
+           ", in2_features=" + std::to_string(in2_features) +
+           ", out_features=" + std::to_string(out_features) +
+           ", bias=" + (bias.defined() ? "True" : "False");
   }
 
  private:

@@ -1,7 +1,7 @@
 #pragma once
 // Loss modules: callable objects holding their options and calling nn::functional's
-// losses, `nn::CrossEntropyLoss loss_fn{{.label_smoothing = 0.1}}; auto loss = loss_fn(logits, labels);`.
-// They are modules (print as PyTorch does) taking (input, target).
+// losses, `nn::CrossEntropyLoss loss_fn{{.label_smoothing = 0.1}}; auto loss = loss_fn(logits,
+// labels);`. They are modules (print as PyTorch does) taking (input, target).
 #include "torchlet/nn/functional/loss.hpp"
 #include "torchlet/nn/module.hpp"
 
@@ -26,7 +26,8 @@ class CrossEntropyLoss : public torchlet::detail::LossModule {
   CrossEntropyLossOptions options;
   /// nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing).
   CrossEntropyLoss(CrossEntropyLossOptions options = {}) : options(std::move(options)) {}
-  /// input [N, C] or [N, C, d1, ...] logits, target [N] or [N, d1, ...] class indices -> scalar (or per-element with Reduction::none).
+  /// input [N, C] or [N, C, d1, ...] logits, target [N] or [N, d1, ...] class indices -> scalar (or
+  /// per-element with Reduction::none).
   Tensor operator()(const Tensor& input, const LongTensor& target) const {
     return functional::cross_entropy(input, target, options);
   }
@@ -82,7 +83,8 @@ class BCELoss : public torchlet::detail::LossModule {
   BCELossOptions options;
   /// nn.BCELoss(weight, reduction).
   BCELoss(BCELossOptions options = {}) : options(std::move(options)) {}
-  /// input [*] probabilities in [0, 1], target [*] in [0, 1] -> scalar (or [*] with Reduction::none).
+  /// input [*] probabilities in [0, 1], target [*] in [0, 1] -> scalar (or [*] with
+  /// Reduction::none).
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::binary_cross_entropy(input, target, options);
   }

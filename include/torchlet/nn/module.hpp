@@ -45,7 +45,8 @@ class RemovableHandle {
 /// What a non-strict load_state_dict reports (PyTorch's _IncompatibleKeys).
 struct IncompatibleKeys {
   ///@{
-  /// Keys the module expects but the state dict lacks / keys the state dict has but the module does not.
+  /// Keys the module expects but the state dict lacks / keys the state dict has but the module does
+  /// not.
   std::vector<std::string> missing_keys, unexpected_keys;
   ///@}
 };
@@ -54,8 +55,8 @@ struct IncompatibleKeys {
 class StateDictError : public std::runtime_error {
  public:
   /// `msg` lists every offending key; the three lists hold them by kind.
-  StateDictError(const std::string& msg, std::vector<std::string> missing, std::vector<std::string> unexpected,
-                 std::vector<std::string> mismatched)
+  StateDictError(const std::string& msg, std::vector<std::string> missing,
+                 std::vector<std::string> unexpected, std::vector<std::string> mismatched)
       : std::runtime_error(msg),
         missing_keys(std::move(missing)),
         unexpected_keys(std::move(unexpected)),
@@ -74,7 +75,8 @@ class Module {
   /// Forward pre-hook: may return a replacement input.
   using ForwardPreHook = std::function<std::optional<Tensor>(Module&, const Tensor& input)>;
   /// Forward hook: may return a replacement output.
-  using ForwardHook = std::function<std::optional<Tensor>(Module&, const Tensor& input, const Tensor& output)>;
+  using ForwardHook =
+      std::function<std::optional<Tensor>(Module&, const Tensor& input, const Tensor& output)>;
 
   Module() = default;
   Module(const Module&) = delete;
@@ -85,7 +87,8 @@ class Module {
 
   /// The computation of this module. x: whatever the module documents.
   virtual Tensor forward(const Tensor& /*x*/) {
-    throw std::logic_error(name() + ": forward() is not implemented; override Tensor forward(const Tensor&)");
+    throw std::logic_error(
+        name() + ": forward() is not implemented; override Tensor forward(const Tensor&)");
   }
 
   /// Runs pre-hooks, forward(), then hooks (Module.__call__).
@@ -100,13 +103,16 @@ class Module {
     return out;
   }
 
-  /// Registers fn(module, input), run before forward; if it returns a Tensor (std::optional<Tensor>),
-  /// that replaces the input. Hooks run in registration order.
+  /// Registers fn(module, input), run before forward; if it returns a Tensor
+  /// (std::optional<Tensor>), that replaces the input. Hooks run in registration order.
   template <class F>
   RemovableHandle register_forward_pre_hook(F&& fn) {
     ForwardPreHook h;
     if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&>>)
-      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x) mutable -> std::optional<Tensor> { f(m, x); return std::nullopt; };
+      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x) mutable -> std::optional<Tensor> {
+        f(m, x);
+        return std::nullopt;
+      };
     else
       h = std::forward<F>(fn);
     return add_hook(pre_hooks_, std::move(h));
@@ -117,7 +123,8 @@ class Module {
   RemovableHandle register_forward_hook(F&& fn) {
     ForwardHook h;
     if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&, const Tensor&>>)
-      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x, const Tensor& y) mutable -> std::optional<Tensor> {
+      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x,
+                                    const Tensor& y) mutable -> std::optional<Tensor> {
         f(m, x, y);
         return std::nullopt;
       };
@@ -135,7 +142,9 @@ class Module {
     return dedupe(std::move(out));
   }
   /// The parameters (of the children too when recurse), each once, in registration order.
-  std::vector<Tensor> parameters(bool recurse = true) const { return values(named_parameters(recurse)); }
+  std::vector<Tensor> parameters(bool recurse = true) const {
+    return values(named_parameters(recurse));
+  }
   /// (name, buffer) pairs, dotted names ("bn.running_mean") when recurse.
   std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const {
     std::vector<std::pair<std::string, Tensor>> out;
@@ -160,7 +169,8 @@ class Module {
   std::vector<std::pair<std::string, Module*>> named_modules(const std::string& prefix = "") {
     std::vector<std::pair<std::string, Module*>> out{{prefix, this}};
     for (auto& [n, m] : children_)
-      for (auto& e : m->named_modules(prefix.empty() ? n : prefix + "." + n)) out.push_back(std::move(e));
+      for (auto& e : m->named_modules(prefix.empty() ? n : prefix + "." + n))
+        out.push_back(std::move(e));
     return out;
   }
   /// This module and all its descendants, depth first.
@@ -174,9 +184,11 @@ class Module {
     Module* m = this;
     std::string walked;
     for (const auto& part : split(target)) {
-      auto it = std::find_if(m->children_.begin(), m->children_.end(), [&](auto& e) { return e.first == part; });
+      auto it = std::find_if(m->children_.begin(), m->children_.end(),
+                             [&](auto& e) { return e.first == part; });
       if (it == m->children_.end())
-        throw std::out_of_range("get_submodule: " + m->name() + (walked.empty() ? "" : " ('" + walked + "')") +
+        throw std::out_of_range("get_submodule: " + m->name() +
+                                (walked.empty() ? "" : " ('" + walked + "')") +
                                 " has no submodule '" + part + "' (path '" + target + "')");
       walked += (walked.empty() ? "" : ".") + part;
       m = it->second;
@@ -190,7 +202,8 @@ class Module {
     const std::string leaf = dot == std::string::npos ? target : target.substr(dot + 1);
     for (auto& [n, t] : owner.params_)
       if (n == leaf) return *t;
-    throw std::out_of_range("get_parameter: " + owner.name() + " has no parameter '" + leaf + "' (path '" + target + "')");
+    throw std::out_of_range("get_parameter: " + owner.name() + " has no parameter '" + leaf +
+                            "' (path '" + target + "')");
   }
   /// Calls fn on every submodule (children first) then on this module; returns *this.
   Module& apply(const std::function<void(Module&)>& fn) {
@@ -200,7 +213,8 @@ class Module {
   }
 
   // ---- mode and gradients ---------------------------------------------------------
-  /// Sets training mode (Dropout drops, BatchNorm uses batch statistics) on this module and all descendants.
+  /// Sets training mode (Dropout drops, BatchNorm uses batch statistics) on this module and all
+  /// descendants.
   virtual Module& train(bool on = true) {
     training_ = on;
     for (auto& [n, m] : children_) m->train(on);
@@ -215,8 +229,10 @@ class Module {
     NoGradGuard no_grad;
     for (auto& p : parameters()) {
       if (!p.grad().defined()) continue;
-      if (set_to_none) p.set_grad({});
-      else p.grad().zero_();
+      if (set_to_none)
+        p.set_grad({});
+      else
+        p.grad().zero_();
     }
   }
   /// Sets requires_grad on every parameter (freezes the module with false).
@@ -261,15 +277,18 @@ class Module {
         mismatched.push_back(k);
         lines.push_back("size mismatch for " + k + ": copying a param with shape " +
                         (src.defined() ? torch_size(src.shape()) : std::string("None")) +
-                        " from checkpoint, the shape in current model is " + torch_size(t->shape()) + ".");
+                        " from checkpoint, the shape in current model is " +
+                        torch_size(t->shape()) + ".");
       }
     }
     for (auto& [k, v] : dict)
       if (!own.count(k)) unexpected.push_back(k);
     if (!mismatched.empty() || (strict && (!missing.empty() || !unexpected.empty()))) {
       std::string msg = "Error(s) in loading state_dict for " + name() + ":";
-      if (strict && !unexpected.empty()) msg += "\n\tUnexpected key(s) in state_dict: " + quoted(unexpected) + ". ";
-      if (strict && !missing.empty()) msg += "\n\tMissing key(s) in state_dict: " + quoted(missing) + ". ";
+      if (strict && !unexpected.empty())
+        msg += "\n\tUnexpected key(s) in state_dict: " + quoted(unexpected) + ". ";
+      if (strict && !missing.empty())
+        msg += "\n\tMissing key(s) in state_dict: " + quoted(missing) + ". ";
       for (auto& l : lines) msg += "\n\t" + l;
       throw StateDictError(msg, missing, unexpected, mismatched);
     }
@@ -277,7 +296,8 @@ class Module {
     for (auto& [k, t] : slots)
       if (dict.contains(k)) {
         const Tensor& src = dict.at(k);
-        if (!src.is_same(*t) && src.data() != t->data()) std::copy_n(src.data(), src.numel(), t->data());
+        if (!src.is_same(*t) && src.data() != t->data())
+          std::copy_n(src.data(), src.numel(), t->data());
       }
     return {missing, unexpected};
   }
@@ -285,14 +305,16 @@ class Module {
   // ---- printing ---------------------------------------------------------------------
   /// Class name shown by operator<<: the unqualified C++ class name ("Net", "Linear").
   virtual std::string name() const { return torchlet::detail::nnfmt::class_name(*this); }
-  /// The part inside the parentheses of the repr, e.g. "in_features=784, out_features=10, bias=True".
+  /// The part inside the parentheses of the repr, e.g. "in_features=784, out_features=10,
+  /// bias=True".
   virtual std::string extra_repr() const { return ""; }
   /// PyTorch's repr: "Net(\n  (fc): Linear(in_features=784, out_features=10, bias=True)\n)".
   friend std::ostream& operator<<(std::ostream& os, const Module& m) {
     m.print(os, 0);
     return os;
   }
-  /// The module printed as PyTorch prints it: "Linear(in_features=784, out_features=10, bias=True)".
+  /// The module printed as PyTorch prints it: "Linear(in_features=784, out_features=10,
+  /// bias=True)".
   std::string repr() const {
     std::ostringstream os;
     print(os, 0);
@@ -320,7 +342,8 @@ class Module {
   M& register_module(const std::string& name, M& m) {
     static_assert(std::is_base_of_v<Module, M>, "register_module: M must derive from nn::Module");
     check_name("register_module", name);
-    if (static_cast<Module*>(&m) == this) throw std::invalid_argument("register_module: a module cannot contain itself");
+    if (static_cast<Module*>(&m) == this)
+      throw std::invalid_argument("register_module: a module cannot contain itself");
     children_.emplace_back(name, &m);
     return m;
   }
@@ -366,21 +389,24 @@ class Module {
     // The handle holds a weak reference: removing after the module died is a no-op.
     return RemovableHandle([weak = std::weak_ptr(list), id] {
       if (auto l = weak.lock())
-        l->erase(std::remove_if(l->begin(), l->end(), [id](auto& e) { return e.first == id; }), l->end());
+        l->erase(std::remove_if(l->begin(), l->end(), [id](auto& e) { return e.first == id; }),
+                 l->end());
     });
   }
   void check_name(const char* op, const std::string& name) const {
     if (name.empty() || name.find('.') != std::string::npos)
-      throw std::invalid_argument(std::string(op) + ": name '" + name + "' must be non-empty and contain no '.'");
+      throw std::invalid_argument(std::string(op) + ": name '" + name +
+                                  "' must be non-empty and contain no '.'");
     auto taken = [&](const auto& v) {
       return std::any_of(v.begin(), v.end(), [&](auto& e) { return e.first == name; });
     };
     if (taken(params_) || taken(buffers_) || taken(children_))
-      throw std::invalid_argument(std::string(op) + ": attribute '" + name + "' is already registered");
+      throw std::invalid_argument(std::string(op) + ": attribute '" + name +
+                                  "' is already registered");
   }
   using Slots = std::vector<std::pair<std::string, Tensor*>>;
-  void collect(std::vector<std::pair<std::string, Tensor>>& out, const std::string& prefix, bool recurse,
-               Slots Module::*which) const {
+  void collect(std::vector<std::pair<std::string, Tensor>>& out, const std::string& prefix,
+               bool recurse, Slots Module::*which) const {
     for (auto& [n, t] : this->*which)
       if (t->defined()) out.emplace_back(prefix + n, *t);
     if (recurse)
@@ -392,13 +418,15 @@ class Module {
     for (auto& [n, t] : params_)
       if (t->defined()) out.emplace_back(prefix + n, t);
     for (auto& [n, t] : buffers_)
-      if (t->defined() && std::find(non_persistent_.begin(), non_persistent_.end(), n) == non_persistent_.end())
+      if (t->defined() &&
+          std::find(non_persistent_.begin(), non_persistent_.end(), n) == non_persistent_.end())
         out.emplace_back(prefix + n, t);
     for (auto& [n, m] : children_)
       for (auto& e : m->state_slots(prefix + n + ".")) out.push_back(std::move(e));
     return out;
   }
-  static std::vector<std::pair<std::string, Tensor>> dedupe(std::vector<std::pair<std::string, Tensor>> v) {
+  static std::vector<std::pair<std::string, Tensor>> dedupe(
+      std::vector<std::pair<std::string, Tensor>> v) {
     std::unordered_set<const void*> seen;
     std::vector<std::pair<std::string, Tensor>> out;
     out.reserve(v.size());
@@ -417,7 +445,8 @@ class Module {
     std::size_t start = 0;
     while (start <= path.size() && !path.empty()) {
       const auto dot = path.find('.', start);
-      parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      parts.push_back(
+          path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
       if (dot == std::string::npos) break;
       start = dot + 1;
     }
@@ -445,7 +474,6 @@ class Module {
       std::make_shared<std::vector<std::pair<int, ForwardHook>>>();
   int next_hook_id_ = 0;
 };
-
 
 /// Base of the layers that register nothing (activations, Flatten, Dropout, pools): they
 /// move freely, so `Sequential{nn::ReLU{}, ...}` works and their members move with them.

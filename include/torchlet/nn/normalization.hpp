@@ -10,7 +10,7 @@ namespace torchlet::nn {
 
 /// LayerNorm's arguments after normalized_shape, in PyTorch's order.
 struct LayerNormOptions {
-  double eps = 1e-5;  ///< Added to the variance.
+  double eps = 1e-5;               ///< Added to the variance.
   bool elementwise_affine = true;  ///< Learnable weight and bias of normalized_shape.
 };
 
@@ -24,13 +24,16 @@ class LayerNorm : public Module {
   /// Whether weight and bias exist.
   bool elementwise_affine;
   ///@{
-  /// weight (init 1) and bias (init 0), each of normalized_shape; undefined without elementwise_affine.
+  /// weight (init 1) and bias (init 0), each of normalized_shape; undefined without
+  /// elementwise_affine.
   Tensor weight, bias;
   ///@}
 
   /// nn.LayerNorm(normalized_shape, eps, elementwise_affine).
   LayerNorm(Shape normalized_shape, LayerNormOptions options = {})
-      : normalized_shape(std::move(normalized_shape)), eps(options.eps), elementwise_affine(options.elementwise_affine) {
+      : normalized_shape(std::move(normalized_shape)),
+        eps(options.eps),
+        elementwise_affine(options.elementwise_affine) {
     if (this->normalized_shape.empty())
       throw std::invalid_argument("LayerNorm: normalized_shape must have at least one dimension");
     detail::check_shape("LayerNorm", this->normalized_shape);
@@ -45,8 +48,11 @@ class LayerNorm : public Module {
       : LayerNorm(Shape{normalized_shape}, options) {}
   /// Moves the layer; its registrations are made again.
   LayerNorm(LayerNorm&& o)
-      : normalized_shape(std::move(o.normalized_shape)), eps(o.eps), elementwise_affine(o.elementwise_affine),
-        weight(std::move(o.weight)), bias(std::move(o.bias)) {
+      : normalized_shape(std::move(o.normalized_shape)),
+        eps(o.eps),
+        elementwise_affine(o.elementwise_affine),
+        weight(std::move(o.weight)),
+        bias(std::move(o.bias)) {
     copy_state_from(o);
     register_all();
   }
@@ -59,10 +65,13 @@ class LayerNorm : public Module {
   }
 
   /// x: [*, normalized_shape] -> same shape
-  Tensor forward(const Tensor& x) override { return functional::layer_norm(x, normalized_shape, weight, bias, eps); }
+  Tensor forward(const Tensor& x) override {
+    return functional::layer_norm(x, normalized_shape, weight, bias, eps);
+  }
 
   std::string extra_repr() const override {
-    return torchlet::detail::nnfmt::py_tuple(normalized_shape) + ", eps=" + torchlet::detail::nnfmt::py_float(eps) +
+    return torchlet::detail::nnfmt::py_tuple(normalized_shape) +
+           ", eps=" + torchlet::detail::nnfmt::py_float(eps) +
            ", elementwise_affine=" + torchlet::detail::nnfmt::py_bool(elementwise_affine);
   }
 

@@ -8,9 +8,9 @@ namespace torchlet::nn {
 
 /// MaxPool2d's arguments after kernel_size, in PyTorch's order.
 struct MaxPool2dOptions {
-  IntPair stride = 0;  ///< 0: kernel_size (PyTorch's stride=None)
-  IntPair padding = 0;  ///< Implicit negative-infinity padding on each side.
-  IntPair dilation = 1;  ///< Spacing between the window's elements.
+  IntPair stride = 0;      ///< 0: kernel_size (PyTorch's stride=None)
+  IntPair padding = 0;     ///< Implicit negative-infinity padding on each side.
+  IntPair dilation = 1;    ///< Spacing between the window's elements.
   bool ceil_mode = false;  ///< Round the output size up instead of down.
 };
 
@@ -34,17 +34,18 @@ class MaxPool2d : public StatelessModule {
     return functional::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
   }
   std::string extra_repr() const override {
-    return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() + ", padding=" + padding.repr() +
-           ", dilation=" + dilation.repr() + ", ceil_mode=" + torchlet::detail::nnfmt::py_bool(ceil_mode);
+    return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() +
+           ", padding=" + padding.repr() + ", dilation=" + dilation.repr() +
+           ", ceil_mode=" + torchlet::detail::nnfmt::py_bool(ceil_mode);
   }
 };
 
 /// AvgPool2d's arguments after kernel_size, in PyTorch's order (divisor_override 0 = none).
 struct AvgPool2dOptions {
-  IntPair stride = 0;  ///< 0: kernel_size (PyTorch's stride=None)
-  IntPair padding = 0;  ///< Implicit zero padding on each side.
-  bool ceil_mode = false;  ///< Round the output size up instead of down.
-  bool count_include_pad = true;  ///< Count the zero padding in the divisor.
+  IntPair stride = 0;                 ///< 0: kernel_size (PyTorch's stride=None)
+  IntPair padding = 0;                ///< Implicit zero padding on each side.
+  bool ceil_mode = false;             ///< Round the output size up instead of down.
+  bool count_include_pad = true;      ///< Count the zero padding in the divisor.
   std::int64_t divisor_override = 0;  ///< If not 0, the divisor instead of the window size.
 };
 
@@ -61,7 +62,8 @@ class AvgPool2d : public StatelessModule {
   ///@}
   /// If not 0, the divisor instead of the window size.
   std::int64_t divisor_override;
-  /// nn.AvgPool2d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad, divisor_override).
+  /// nn.AvgPool2d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad,
+  /// divisor_override).
   explicit AvgPool2d(IntPair kernel_size, AvgPool2dOptions options = {})
       : kernel_size(kernel_size),
         stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
@@ -70,21 +72,26 @@ class AvgPool2d : public StatelessModule {
         count_include_pad(options.count_include_pad),
         divisor_override(options.divisor_override) {}
   Tensor forward(const Tensor& x) override {
-    return functional::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+    return functional::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override);
   }
   std::string extra_repr() const override {
-    return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() + ", padding=" + padding.repr();
+    return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() +
+           ", padding=" + padding.repr();
   }
 };
 
-/// nn.AdaptiveAvgPool2d: x [N, C, H, W] or [C, H, W] -> [N, C, out_h, out_w], windows chosen as PyTorch does.
+/// nn.AdaptiveAvgPool2d: x [N, C, H, W] or [C, H, W] -> [N, C, out_h, out_w], windows chosen as
+/// PyTorch does.
 class AdaptiveAvgPool2d : public StatelessModule {
  public:
   /// The output's height and width.
   IntPair output_size;
   /// nn.AdaptiveAvgPool2d(output_size).
   explicit AdaptiveAvgPool2d(IntPair output_size) : output_size(output_size) {}
-  Tensor forward(const Tensor& x) override { return functional::adaptive_avg_pool2d(x, output_size); }
+  Tensor forward(const Tensor& x) override {
+    return functional::adaptive_avg_pool2d(x, output_size);
+  }
   std::string extra_repr() const override { return "output_size=" + output_size.repr(); }
 };
 

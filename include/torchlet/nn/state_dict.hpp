@@ -22,7 +22,8 @@ class StateDict {
   using const_iterator = std::vector<value_type>::const_iterator;
 
   StateDict() = default;
-  /// {{"fc.weight", w}, {"fc.bias", b}}: entries in order (a repeated key keeps its first place, last value).
+  /// {{"fc.weight", w}, {"fc.bias", b}}: entries in order (a repeated key keeps its first place,
+  /// last value).
   StateDict(std::initializer_list<value_type> items) {
     for (auto& [k, v] : items) insert(k, v);
   }
@@ -36,7 +37,8 @@ class StateDict {
     index_.emplace(key, items_.size());
     items_.emplace_back(key, std::move(value));
   }
-  /// sd["fc.weight"] = t inserts (or replaces); reading a missing key gives an undefined tensor slot.
+  /// sd["fc.weight"] = t inserts (or replaces); reading a missing key gives an undefined tensor
+  /// slot.
   Tensor& operator[](const std::string& key) {
     if (auto it = index_.find(key); it != index_.end()) return items_[it->second].second;
     insert(key, Tensor{});

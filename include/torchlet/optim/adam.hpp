@@ -1,8 +1,8 @@
 #pragma once
 // optim::Adam and optim::AdamW, PyTorch's update rules (float32, in PyTorch's order):
-//   d = (maximize ? -grad : grad) (+ weight_decay * p for Adam; AdamW first does p *= 1 - lr * weight_decay)
-//   m = beta1 * m + (1 - beta1) * d,  v = beta2 * v + (1 - beta2) * d^2,  (amsgrad: v_max = max(v_max, v))
-//   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//   d = (maximize ? -grad : grad) (+ weight_decay * p for Adam; AdamW first does p *= 1 - lr *
+//   weight_decay) m = beta1 * m + (1 - beta1) * d,  v = beta2 * v + (1 - beta2) * d^2,  (amsgrad:
+//   v_max = max(v_max, v)) p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 #include <cmath>
 #include <utility>
 
@@ -21,11 +21,12 @@ namespace torchlet::optim {
 /// Fields in the order of torch.optim.Adam's arguments.
 struct AdamOptions {
   double lr = 1e-3;  ///< Learning rate.
-  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the running averages of the gradient and of its square.
+  std::pair<double, double> betas = {
+      0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
   double eps = 1e-8;  ///< Added to the denominator.
   double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  bool amsgrad = false;  ///< Use the maximum of the past squared-gradient averages (AMSGrad).
-  bool maximize = false;  ///< Maximise the objective instead of minimising it.
+  bool amsgrad = false;       ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  bool maximize = false;      ///< Maximise the objective instead of minimising it.
 
   /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
@@ -36,11 +37,12 @@ struct AdamOptions {
 /// Fields in the order of torch.optim.AdamW's arguments (Adam's, with weight_decay 1e-2).
 struct AdamWOptions {
   double lr = 1e-3;  ///< Learning rate.
-  std::pair<double, double> betas = {0.9, 0.999};  ///< Decay rates of the running averages of the gradient and of its square.
+  std::pair<double, double> betas = {
+      0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
   double eps = 1e-8;  ///< Added to the denominator.
   double weight_decay = 1e-2;  ///< Decoupled weight decay: p -= lr * weight_decay * p.
-  bool amsgrad = false;  ///< Use the maximum of the past squared-gradient averages (AMSGrad).
-  bool maximize = false;  ///< Maximise the objective instead of minimising it.
+  bool amsgrad = false;        ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  bool maximize = false;       ///< Maximise the objective instead of minimising it.
 
   /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
@@ -52,7 +54,8 @@ struct AdamWOptions {
 struct AdamState {
   std::int64_t step = 0;  ///< Updates made so far.
   ///@{
-  /// Running averages of the gradient and of its square, and their maximum (AMSGrad); each of the parameter's shape.
+  /// Running averages of the gradient and of its square, and their maximum (AMSGrad); each of the
+  /// parameter's shape.
   Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
   ///@}
   /// The state under PyTorch's names ("step", "exp_avg", ...).
@@ -67,7 +70,10 @@ struct AdamState {
   /// Reads back what to_map() wrote.
   static AdamState from_map(const std::map<std::string, Tensor>& m) {
     AdamState s;
-    auto get = [&](const char* k) { auto it = m.find(k); return it == m.end() ? Tensor{} : it->second; };
+    auto get = [&](const char* k) {
+      auto it = m.find(k);
+      return it == m.end() ? Tensor{} : it->second;
+    };
     if (auto st = get("step"); st.defined()) s.step = static_cast<std::int64_t>(st.item());
     s.exp_avg = get("exp_avg");
     s.exp_avg_sq = get("exp_avg_sq");
@@ -82,23 +88,35 @@ namespace torchlet::detail {
 
 template <class O>
 std::vector<OptionRef> adam_fields(O& o) {
-  return {{"lr", &o.lr}, {"betas.0", &o.betas.first}, {"betas.1", &o.betas.second}, {"eps", &o.eps},
-          {"weight_decay", &o.weight_decay}, {"amsgrad", nullptr, &o.amsgrad}, {"maximize", nullptr, &o.maximize}};
+  return {{"lr", &o.lr},
+          {"betas.0", &o.betas.first},
+          {"betas.1", &o.betas.second},
+          {"eps", &o.eps},
+          {"weight_decay", &o.weight_decay},
+          {"amsgrad", nullptr, &o.amsgrad},
+          {"maximize", nullptr, &o.maximize}};
 }
 template <class O>
 void adam_check(const O& o, const std::string& op) {
-  if (!(o.lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(o.lr));
-  if (!(o.eps >= 0)) throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(o.eps));
+  if (!(o.lr >= 0))
+    throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(o.lr));
+  if (!(o.eps >= 0))
+    throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(o.eps));
   if (!(o.betas.first >= 0 && o.betas.first < 1))
-    throw std::invalid_argument(op + ": invalid beta parameter at index 0: " + std::to_string(o.betas.first));
+    throw std::invalid_argument(
+        op + ": invalid beta parameter at index 0: " + std::to_string(o.betas.first));
   if (!(o.betas.second >= 0 && o.betas.second < 1))
-    throw std::invalid_argument(op + ": invalid beta parameter at index 1: " + std::to_string(o.betas.second));
-  if (!(o.weight_decay >= 0)) throw std::invalid_argument(op + ": invalid weight_decay value " + std::to_string(o.weight_decay));
+    throw std::invalid_argument(
+        op + ": invalid beta parameter at index 1: " + std::to_string(o.betas.second));
+  if (!(o.weight_decay >= 0))
+    throw std::invalid_argument(op + ": invalid weight_decay value " +
+                                std::to_string(o.weight_decay));
 }
 
 /// One Adam(W) update of p; decoupled = AdamW's weight decay.
 template <class O>
-void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, const O& o, bool decoupled) {
+void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, const O& o,
+                 bool decoupled) {
   const float sign = o.maximize ? -1.0f : 1.0f;
   const double b1 = o.betas.first, b2 = o.betas.second;
   auto P = amap(p.data(), p.numel());
@@ -147,7 +165,8 @@ namespace torchlet::optim {
 class Adam : public OptimizerBase<AdamOptions, AdamState> {
  public:
   /// optim::Adam opt(model.parameters(), {.lr = 1e-3});
-  Adam(std::vector<Tensor> params, AdamOptions options = {}) : OptimizerBase("Adam", std::move(params), options) {}
+  Adam(std::vector<Tensor> params, AdamOptions options = {})
+      : OptimizerBase("Adam", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
   Adam(std::vector<ParamGroup<AdamOptions>> groups, AdamOptions defaults = {})
       : OptimizerBase("Adam", std::move(groups), defaults) {}
@@ -162,7 +181,8 @@ class Adam : public OptimizerBase<AdamOptions, AdamState> {
 class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
  public:
   /// optim::AdamW opt(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-2});
-  AdamW(std::vector<Tensor> params, AdamWOptions options = {}) : OptimizerBase("AdamW", std::move(params), options) {}
+  AdamW(std::vector<Tensor> params, AdamWOptions options = {})
+      : OptimizerBase("AdamW", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
   AdamW(std::vector<ParamGroup<AdamWOptions>> groups, AdamWOptions defaults = {})
       : OptimizerBase("AdamW", std::move(groups), defaults) {}

@@ -22,7 +22,8 @@ struct OptimizerStateDict {
   /// One parameter group: its options and the indices of its parameters.
   struct Group {
     std::map<std::string, double> options;  ///< booleans as 0 / 1; "betas.0", "betas.1" for tuples
-    std::vector<std::int64_t> params;  ///< Indices of the group's parameters, counted through all groups.
+    std::vector<std::int64_t>
+        params;  ///< Indices of the group's parameters, counted through all groups.
   };
   /// Per-parameter state by parameter index: name ("momentum_buffer", "exp_avg", ...) -> tensor.
   std::map<std::int64_t, std::map<std::string, Tensor>> state;
@@ -51,8 +52,10 @@ struct OptionRef {
   bool* flag = nullptr;
   double get() const { return real ? *real : (*flag ? 1.0 : 0.0); }
   void set(double v) const {
-    if (real) *real = v;
-    else *flag = v != 0.0;
+    if (real)
+      *real = v;
+    else
+      *flag = v != 0.0;
   }
 };
 }  // namespace torchlet::detail
@@ -75,8 +78,10 @@ class Optimizer {
     for (std::size_t g = 0; g < num_param_groups(); ++g)
       for (auto& p : group_params(g)) {
         if (!p.grad().defined()) continue;
-        if (set_to_none) p.set_grad({});
-        else p.grad().zero_();
+        if (set_to_none)
+          p.set_grad({});
+        else
+          p.grad().zero_();
       }
   }
   /// Every parameter, group after group.
@@ -95,7 +100,8 @@ class Optimizer {
   virtual bool has_option(const std::string& name) const = 0;
   /// The option `name` of a group (param_groups[group][name]); throws std::out_of_range if absent.
   virtual double get_option(std::size_t group, const std::string& name) const = 0;
-  /// Sets the option `name` of a group (param_groups[group][name] = value); throws std::out_of_range if absent.
+  /// Sets the option `name` of a group (param_groups[group][name] = value); throws
+  /// std::out_of_range if absent.
   virtual void set_option(std::size_t group, const std::string& name, double value) = 0;
   /// The learning rate of a group.
   double get_lr(std::size_t group = 0) const { return get_option(group, "lr"); }
@@ -140,14 +146,17 @@ class OptimizerBase : public Optimizer {
       const Tensor& p = g.params[i];
       if (!p.defined())
         throw std::invalid_argument(name_ + ": parameter " + std::to_string(i) + " of group " +
-                                    std::to_string(param_groups.size()) + " is an undefined tensor");
+                                    std::to_string(param_groups.size()) +
+                                    " is an undefined tensor");
       if (!p.is_leaf())
-        throw std::invalid_argument(name_ + ": can't optimize a non-leaf Tensor (parameter " + std::to_string(i) +
-                                    " of group " + std::to_string(param_groups.size()) + ")");
+        throw std::invalid_argument(name_ + ": can't optimize a non-leaf Tensor (parameter " +
+                                    std::to_string(i) + " of group " +
+                                    std::to_string(param_groups.size()) + ")");
       for (auto& other : param_groups)
         for (auto& q : other.params)
           if (q.is_same(p))
-            throw std::invalid_argument(name_ + ": some parameters appear in more than one parameter group");
+            throw std::invalid_argument(
+                name_ + ": some parameters appear in more than one parameter group");
     }
     param_groups.push_back(std::move(g));
     state_.emplace_back(param_groups.back().params.size());
@@ -158,7 +167,9 @@ class OptimizerBase : public Optimizer {
   /// Number of parameter groups.
   std::size_t num_param_groups() const override { return param_groups.size(); }
   /// The parameters of group g.
-  const std::vector<Tensor>& group_params(std::size_t g) const override { return group_at(g).params; }
+  const std::vector<Tensor>& group_params(std::size_t g) const override {
+    return group_at(g).params;
+  }
   /// Whether Options has a field of this name.
   bool has_option(const std::string& key) const override {
     Options o = defaults;
@@ -203,8 +214,9 @@ class OptimizerBase : public Optimizer {
   /// Restores a state_dict(); throws (changing nothing) if groups or shapes differ.
   void load_state_dict(const OptimizerStateDict& dict) override {
     if (dict.param_groups.size() != param_groups.size())
-      throw std::invalid_argument(name() + "::load_state_dict: the state has " + std::to_string(dict.param_groups.size()) +
-                                  " parameter groups, the optimizer " + std::to_string(param_groups.size()));
+      throw std::invalid_argument(
+          name() + "::load_state_dict: the state has " + std::to_string(dict.param_groups.size()) +
+          " parameter groups, the optimizer " + std::to_string(param_groups.size()));
     std::vector<Options> options;
     std::vector<std::vector<State>> state;
     std::int64_t index = 0;
@@ -212,15 +224,16 @@ class OptimizerBase : public Optimizer {
       const auto& saved = dict.param_groups[g];
       const auto& params = param_groups[g].params;
       if (saved.params.size() != params.size())
-        throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) + " has " +
-                                    std::to_string(saved.params.size()) + " parameters in the state, " +
-                                    std::to_string(params.size()) + " in the optimizer");
+        throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) +
+                                    " has " + std::to_string(saved.params.size()) +
+                                    " parameters in the state, " + std::to_string(params.size()) +
+                                    " in the optimizer");
       Options o = param_groups[g].options;
       for (auto& f : o.fields()) {
         auto it = saved.options.find(f.name);
         if (it == saved.options.end())
-          throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) + " lacks option '" +
-                                      f.name + "'");
+          throw std::invalid_argument(name() + "::load_state_dict: group " + std::to_string(g) +
+                                      " lacks option '" + f.name + "'");
         f.set(it->second);
       }
       o.check(name_);
@@ -232,8 +245,9 @@ class OptimizerBase : public Optimizer {
         std::map<std::string, Tensor> m;
         for (auto& [k, v] : it->second) {
           if (k != "step" && v.shape() != params[i].shape())
-            throw ShapeError(name() + "::load_state_dict: state '" + k + "' of parameter " + std::to_string(index) +
-                             " has shape " + to_string(v.shape()) + ", the parameter " + to_string(params[i].shape()));
+            throw ShapeError(name() + "::load_state_dict: state '" + k + "' of parameter " +
+                             std::to_string(index) + " has shape " + to_string(v.shape()) +
+                             ", the parameter " + to_string(params[i].shape()));
           m[k] = v.clone();
         }
         state.back()[i] = State::from_map(m);
@@ -277,8 +291,9 @@ class OptimizerBase : public Optimizer {
  private:
   const Group& group_at(std::size_t g) const {
     if (g >= param_groups.size())
-      throw std::out_of_range(name() + ": parameter group " + std::to_string(g) + " does not exist (" +
-                              std::to_string(param_groups.size()) + " groups)");
+      throw std::out_of_range(name() + ": parameter group " + std::to_string(g) +
+                              " does not exist (" + std::to_string(param_groups.size()) +
+                              " groups)");
     return param_groups[g];
   }
   torchlet::detail::OptionRef field(Options& o, const std::string& key) const {

@@ -12,26 +12,38 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.RMSprop's arguments.
 struct RMSpropOptions {
-  double lr = 1e-2;  ///< Learning rate.
+  double lr = 1e-2;     ///< Learning rate.
   double alpha = 0.99;  ///< Smoothing constant of the running average of the squared gradient.
-  double eps = 1e-8;  ///< Added to the denominator.
+  double eps = 1e-8;    ///< Added to the denominator.
   double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  double momentum = 0.0;  ///< Momentum factor.
-  bool centered = false;  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
+  double momentum = 0.0;      ///< Momentum factor.
+  bool centered =
+      false;  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
   bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
   /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() {
-    return {{"lr", &lr},       {"alpha", &alpha},   {"eps", &eps}, {"weight_decay", &weight_decay},
-            {"momentum", &momentum}, {"centered", nullptr, &centered}, {"maximize", nullptr, &maximize}};
+    return {{"lr", &lr},
+            {"alpha", &alpha},
+            {"eps", &eps},
+            {"weight_decay", &weight_decay},
+            {"momentum", &momentum},
+            {"centered", nullptr, &centered},
+            {"maximize", nullptr, &maximize}};
   }
   /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const {
-    if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
-    if (!(eps >= 0)) throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(eps));
-    if (!(momentum >= 0)) throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
-    if (!(weight_decay >= 0)) throw std::invalid_argument(op + ": invalid weight_decay value " + std::to_string(weight_decay));
-    if (!(alpha >= 0)) throw std::invalid_argument(op + ": invalid alpha value " + std::to_string(alpha));
+    if (!(lr >= 0))
+      throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
+    if (!(eps >= 0))
+      throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(eps));
+    if (!(momentum >= 0))
+      throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
+    if (!(weight_decay >= 0))
+      throw std::invalid_argument(op + ": invalid weight_decay value " +
+                                  std::to_string(weight_decay));
+    if (!(alpha >= 0))
+      throw std::invalid_argument(op + ": invalid alpha value " + std::to_string(alpha));
   }
 };
 
@@ -39,13 +51,15 @@ struct RMSpropOptions {
 struct RMSpropState {
   std::int64_t step = 0;  ///< Updates made so far.
   ///@{
-  /// Running averages of the squared gradient, the momentum buffer, the averaged gradient (centered); each of the parameter's shape.
+  /// Running averages of the squared gradient, the momentum buffer, the averaged gradient
+  /// (centered); each of the parameter's shape.
   Tensor square_avg, momentum_buffer, grad_avg;
   ///@}
   /// The state under PyTorch's names ("step", "square_avg", ...).
   std::map<std::string, Tensor> to_map() const {
     if (!square_avg.defined()) return {};
-    std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))}, {"square_avg", square_avg}};
+    std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))},
+                                    {"square_avg", square_avg}};
     if (momentum_buffer.defined()) m["momentum_buffer"] = momentum_buffer;
     if (grad_avg.defined()) m["grad_avg"] = grad_avg;
     return m;
@@ -53,7 +67,10 @@ struct RMSpropState {
   /// Reads back what to_map() wrote.
   static RMSpropState from_map(const std::map<std::string, Tensor>& m) {
     RMSpropState s;
-    auto get = [&](const char* k) { auto it = m.find(k); return it == m.end() ? Tensor{} : it->second; };
+    auto get = [&](const char* k) {
+      auto it = m.find(k);
+      return it == m.end() ? Tensor{} : it->second;
+    };
     if (auto st = get("step"); st.defined()) s.step = static_cast<std::int64_t>(st.item());
     s.square_avg = get("square_avg");
     s.momentum_buffer = get("momentum_buffer");
@@ -73,38 +90,41 @@ class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
       : OptimizerBase("RMSprop", std::move(groups), defaults) {}
 
   void step() override {
-    for_each_param([](const Tensor& p, const Tensor& grad, RMSpropState& st, const RMSpropOptions& o) {
-      namespace td = torchlet::detail;
-      const std::int64_t n = p.numel();
-      if (!st.square_avg.defined()) st.square_avg = zeros<float>(p.shape());
-      if (o.momentum > 0 && !st.momentum_buffer.defined()) st.momentum_buffer = zeros<float>(p.shape());
-      if (o.centered && !st.grad_avg.defined()) st.grad_avg = zeros<float>(p.shape());
-      ++st.step;
-      const float sign = o.maximize ? -1.0f : 1.0f, wd = static_cast<float>(o.weight_decay);
-      const auto alpha = static_cast<float>(o.alpha), c = static_cast<float>(1.0 - o.alpha);
-      const auto lr = static_cast<float>(o.lr), eps = static_cast<float>(o.eps), mom = static_cast<float>(o.momentum);
-      auto P = td::amap(p.data(), n);
-      const auto G = td::camap(grad.data(), n);
-      // d is materialized: p changes below while d is still needed.
-      Eigen::ArrayXf d = sign * G + wd * P;
-      auto S = td::amap(st.square_avg.data(), n);
-      S = S * alpha + (c * d) * d;
-      Eigen::ArrayXf avg;
-      if (o.centered) {
-        auto GA = td::amap(st.grad_avg.data(), n);
-        GA = GA * alpha + c * d;
-        avg = (S + (-1.0f * GA) * GA).sqrt() + eps;
-      } else {
-        avg = S.sqrt() + eps;
-      }
-      if (o.momentum > 0) {
-        auto B = td::amap(st.momentum_buffer.data(), n);
-        B = B * mom + d / avg;
-        P += (-lr) * B;
-      } else {
-        P += (-lr) * (d / avg);
-      }
-    });
+    for_each_param(
+        [](const Tensor& p, const Tensor& grad, RMSpropState& st, const RMSpropOptions& o) {
+          namespace td = torchlet::detail;
+          const std::int64_t n = p.numel();
+          if (!st.square_avg.defined()) st.square_avg = zeros<float>(p.shape());
+          if (o.momentum > 0 && !st.momentum_buffer.defined())
+            st.momentum_buffer = zeros<float>(p.shape());
+          if (o.centered && !st.grad_avg.defined()) st.grad_avg = zeros<float>(p.shape());
+          ++st.step;
+          const float sign = o.maximize ? -1.0f : 1.0f, wd = static_cast<float>(o.weight_decay);
+          const auto alpha = static_cast<float>(o.alpha), c = static_cast<float>(1.0 - o.alpha);
+          const auto lr = static_cast<float>(o.lr), eps = static_cast<float>(o.eps),
+                     mom = static_cast<float>(o.momentum);
+          auto P = td::amap(p.data(), n);
+          const auto G = td::camap(grad.data(), n);
+          // d is materialized: p changes below while d is still needed.
+          Eigen::ArrayXf d = sign * G + wd * P;
+          auto S = td::amap(st.square_avg.data(), n);
+          S = S * alpha + (c * d) * d;
+          Eigen::ArrayXf avg;
+          if (o.centered) {
+            auto GA = td::amap(st.grad_avg.data(), n);
+            GA = GA * alpha + c * d;
+            avg = (S + (-1.0f * GA) * GA).sqrt() + eps;
+          } else {
+            avg = S.sqrt() + eps;
+          }
+          if (o.momentum > 0) {
+            auto B = td::amap(st.momentum_buffer.data(), n);
+            B = B * mom + d / avg;
+            P += (-lr) * B;
+          } else {
+            P += (-lr) * (d / avg);
+          }
+        });
   }
 };
 

@@ -11,31 +11,41 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.SGD's arguments.
 struct SGDOptions {
-  double lr = 1e-3;  ///< Learning rate.
-  double momentum = 0.0;  ///< Momentum factor.
-  double dampening = 0.0;  ///< Dampening of the momentum.
+  double lr = 1e-3;           ///< Learning rate.
+  double momentum = 0.0;      ///< Momentum factor.
+  double dampening = 0.0;     ///< Dampening of the momentum.
   double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  bool nesterov = false;  ///< Nesterov momentum (needs momentum > 0 and no dampening).
-  bool maximize = false;  ///< Maximise the objective instead of minimising it.
+  bool nesterov = false;      ///< Nesterov momentum (needs momentum > 0 and no dampening).
+  bool maximize = false;      ///< Maximise the objective instead of minimising it.
 
   /// The options by name, for get_option / set_option and state_dict.
   std::vector<torchlet::detail::OptionRef> fields() {
-    return {{"lr", &lr},         {"momentum", &momentum},           {"dampening", &dampening},
-            {"weight_decay", &weight_decay}, {"nesterov", nullptr, &nesterov}, {"maximize", nullptr, &maximize}};
+    return {{"lr", &lr},
+            {"momentum", &momentum},
+            {"dampening", &dampening},
+            {"weight_decay", &weight_decay},
+            {"nesterov", nullptr, &nesterov},
+            {"maximize", nullptr, &maximize}};
   }
   /// Throws std::invalid_argument naming `op` for an invalid value.
   void check(const std::string& op) const {
-    if (!(lr >= 0)) throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
-    if (!(momentum >= 0)) throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
-    if (!(weight_decay >= 0)) throw std::invalid_argument(op + ": invalid weight_decay value " + std::to_string(weight_decay));
+    if (!(lr >= 0))
+      throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
+    if (!(momentum >= 0))
+      throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
+    if (!(weight_decay >= 0))
+      throw std::invalid_argument(op + ": invalid weight_decay value " +
+                                  std::to_string(weight_decay));
     if (nesterov && (momentum <= 0 || dampening != 0))
-      throw std::invalid_argument(op + ": nesterov momentum requires a momentum and zero dampening");
+      throw std::invalid_argument(op +
+                                  ": nesterov momentum requires a momentum and zero dampening");
   }
 };
 
 /// SGD's per-parameter state (PyTorch's state[p]).
 struct SGDState {
-  Tensor momentum_buffer;  ///< The momentum buffer, of the parameter's shape (undefined before the first step or without momentum).
+  Tensor momentum_buffer;  ///< The momentum buffer, of the parameter's shape (undefined before the
+                           ///< first step or without momentum).
   /// The state under PyTorch's names ("momentum_buffer").
   std::map<std::string, Tensor> to_map() const {
     if (!momentum_buffer.defined()) return {};
@@ -62,23 +72,30 @@ class SGD : public OptimizerBase<SGDOptions, SGDState> {
   void step() override {
     for_each_param([](const Tensor& p, const Tensor& grad, SGDState& st, const SGDOptions& o) {
       const auto lr = static_cast<float>(o.lr), mom = static_cast<float>(o.momentum),
-                 damp1 = static_cast<float>(1.0 - o.dampening), wd = static_cast<float>(o.weight_decay);
+                 damp1 = static_cast<float>(1.0 - o.dampening),
+                 wd = static_cast<float>(o.weight_decay);
       const float sign = o.maximize ? -1.0f : 1.0f;
       auto P = torchlet::detail::amap(p.data(), p.numel());
       const auto G = torchlet::detail::camap(grad.data(), grad.numel());
       if (mom == 0) {
-        if (wd == 0) P += (-lr) * (sign * G);
-        else P += (-lr) * (sign * G + wd * P);
+        if (wd == 0)
+          P += (-lr) * (sign * G);
+        else
+          P += (-lr) * (sign * G + wd * P);
         return;
       }
       auto& buf = st.momentum_buffer;
       const bool first = !buf.defined();
       if (first) buf = Tensor::empty(p.shape());
       auto B = torchlet::detail::amap(buf.data(), buf.numel());
-      if (first) B = sign * G + wd * P;
-      else B = B * mom + damp1 * (sign * G + wd * P);
-      if (o.nesterov) P += (-lr) * ((sign * G + wd * P) + mom * B);
-      else P += (-lr) * B;
+      if (first)
+        B = sign * G + wd * P;
+      else
+        B = B * mom + damp1 * (sign * G + wd * P);
+      if (o.nesterov)
+        P += (-lr) * ((sign * G + wd * P) + mom * B);
+      else
+        P += (-lr) * B;
     });
   }
 };

@@ -34,9 +34,10 @@ struct TensorImpl {
   /// 0: not a view; 1: shares another tensor's storage (reshape, view, narrow on dim 0,
   /// ...); 2: a view of a leaf that requires grad. In-place ops consult it.
   std::uint8_t view_kind = 0;
-  std::shared_ptr<TensorImpl<T>> grad;                 // accumulated gradient (leaves)
-  std::shared_ptr<autograd::Node<T>> grad_fn;          // producer (non-leaves)
-  std::shared_ptr<autograd::Node<T>> grad_accumulator; // AccumulateGrad node (leaves that require grad)
+  std::shared_ptr<TensorImpl<T>> grad;         // accumulated gradient (leaves)
+  std::shared_ptr<autograd::Node<T>> grad_fn;  // producer (non-leaves)
+  std::shared_ptr<autograd::Node<T>>
+      grad_accumulator;  // AccumulateGrad node (leaves that require grad)
   T* data() const noexcept { return storage ? storage->data() + offset : nullptr; }
 };
 
@@ -47,13 +48,20 @@ inline constexpr bool is_floating_v = std::is_floating_point_v<T>;
 /// Human-readable name of a scalar type, as PyTorch spells its dtypes.
 template <class T>
 constexpr const char* dtype_name() {
-  if constexpr (std::is_same_v<T, float>) return "torch.float32";
-  else if constexpr (std::is_same_v<T, double>) return "torch.float64";
-  else if constexpr (std::is_same_v<T, std::int64_t>) return "torch.int64";
-  else if constexpr (std::is_same_v<T, std::int32_t>) return "torch.int32";
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return "torch.uint8";
-  else if constexpr (std::is_same_v<T, bool>) return "torch.bool";
-  else return "unknown";
+  if constexpr (std::is_same_v<T, float>)
+    return "torch.float32";
+  else if constexpr (std::is_same_v<T, double>)
+    return "torch.float64";
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return "torch.int64";
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return "torch.int32";
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return "torch.uint8";
+  else if constexpr (std::is_same_v<T, bool>)
+    return "torch.bool";
+  else
+    return "unknown";
 }
 
 template <class T>
@@ -119,7 +127,8 @@ class BasicTensor {
     if constexpr (!detail::is_floating_v<T>) {
       if (on)
         throw std::invalid_argument(std::string("requires_grad_: only floating point tensors can "
-                                                "require gradients, got ") + dtype_name<T>());
+                                                "require gradients, got ") +
+                                    dtype_name<T>());
     }
     if (!is_leaf())
       throw std::invalid_argument(
@@ -153,12 +162,15 @@ class BasicTensor {
   T item() const {
     if (numel() != 1)
       throw ShapeError("item: a Tensor with " + std::to_string(numel()) +
-                       " elements cannot be converted to Scalar (shape " + to_string(shape()) + ")");
+                       " elements cannot be converted to Scalar (shape " + to_string(shape()) +
+                       ")");
     return *data();
   }
   /// item() converted to U.
   template <class U>
-  U item() const { return static_cast<U>(item()); }
+  U item() const {
+    return static_cast<U>(item());
+  }
   /// A copy of the elements, in row-major order.
   std::vector<T> to_vector() const {
     const T* p = data();
@@ -187,7 +199,8 @@ class BasicTensor {
   BasicTensor operator[](std::int64_t i) const;
   BasicTensor select(std::int64_t dim, std::int64_t index) const;
   BasicTensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
-  BasicTensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
+  BasicTensor slice(std::int64_t dim, std::int64_t start, std::int64_t end,
+                    std::int64_t step = 1) const;
   BasicTensor t() const;
   /// Swaps two dims: [.., a, .., b, ..] -> [.., b, .., a, ..] (a copy).
   BasicTensor transpose(std::int64_t dim0, std::int64_t dim1) const;
@@ -202,7 +215,8 @@ class BasicTensor {
   /// Pieces of split_size along dim (the last one smaller).
   std::vector<BasicTensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// Pieces of the given sizes along dim (they must add up to size(dim)).
-  std::vector<BasicTensor> split(const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0) const;
+  std::vector<BasicTensor> split(const std::vector<std::int64_t>& split_sizes,
+                                 std::int64_t dim = 0) const;
   /// `chunks` pieces of ceil(size(dim) / chunks) along dim (fewer if they run out).
   std::vector<BasicTensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
 
@@ -346,16 +360,19 @@ void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_
   if (!is_grad_enabled()) return;
   const auto& impl = *t.impl();
   if (impl.requires_grad && !impl.grad_fn)
-    throw std::invalid_argument(std::string(op) +
-                                ": a leaf Variable that requires grad is being used in an in-place operation "
-                                "(wrap it in NoGradGuard, or use the out-of-place form)");
+    throw std::invalid_argument(
+        std::string(op) +
+        ": a leaf Variable that requires grad is being used in an in-place operation "
+        "(wrap it in NoGradGuard, or use the out-of-place form)");
   if (impl.view_kind == 2)
-    throw std::invalid_argument(std::string(op) +
-                                ": a view of a leaf Variable that requires grad is being used in an in-place "
-                                "operation (wrap it in NoGradGuard, or use the out-of-place form)");
+    throw std::invalid_argument(
+        std::string(op) +
+        ": a view of a leaf Variable that requires grad is being used in an in-place "
+        "operation (wrap it in NoGradGuard, or use the out-of-place form)");
   if (impl.view_kind && (impl.requires_grad || other_requires_grad))
-    throw std::invalid_argument(std::string(op) + ": in-place operation on a view (shape " + to_string(impl.shape) +
-                                ") that takes part in an autograd graph is not supported; clone() it first");
+    throw std::invalid_argument(
+        std::string(op) + ": in-place operation on a view (shape " + to_string(impl.shape) +
+        ") that takes part in an autograd graph is not supported; clone() it first");
 }
 
 /// Marks `t`'s storage as modified in place (saved tensors detect it at backward).
@@ -386,18 +403,20 @@ std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
   if (!impl.requires_grad) return nullptr;
   if (impl.grad_fn) return impl.grad_fn;
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
-  if (!impl.grad_accumulator) impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
+  if (!impl.grad_accumulator)
+    impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
   return impl.grad_accumulator;
 }
 
 /// Records `out = op(inputs)` with its backward function, which maps the output's
 /// gradient to a std::vector with one gradient per input (undefined where not needed).
 template <class T, class F>
-void record(const BasicTensor<T>& out, const char* name, std::initializer_list<const BasicTensor<T>*> inputs,
-            F&& backward) {
+void record(const BasicTensor<T>& out, const char* name,
+            std::initializer_list<const BasicTensor<T>*> inputs, F&& backward) {
   if (autograd::is_anomaly_enabled()) [[unlikely]]
     anomaly_check_forward(out, name, inputs);
-  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.reserve(inputs.size());
   for (auto* t : inputs) node->next.push_back(gradient_edge(*t));
@@ -407,10 +426,12 @@ void record(const BasicTensor<T>& out, const char* name, std::initializer_list<c
 }
 /// The same for an op with any number of inputs (cat, stack).
 template <class T, class F>
-void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs, F&& backward) {
+void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs,
+            F&& backward) {
   if (autograd::is_anomaly_enabled()) [[unlikely]]
     anomaly_check_forward(out, name, inputs);
-  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.reserve(inputs.size());
   for (auto& t : inputs) node->next.push_back(gradient_edge(t));
@@ -421,11 +442,13 @@ void record(const BasicTensor<T>& out, const char* name, const std::vector<Basic
 
 /// Gives `t` a new grad_fn after an in-place op. prev: t's history before the op.
 template <class T, class F>
-void rebase_history(const BasicTensor<T>& t, const char* name, std::shared_ptr<autograd::NodeBase> prev,
+void rebase_history(const BasicTensor<T>& t, const char* name,
+                    std::shared_ptr<autograd::NodeBase> prev,
                     const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
   if (autograd::is_anomaly_enabled()) [[unlikely]]
     anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
-  auto node = std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->name = name;
   node->next.push_back(std::move(prev));
   if (other) node->next.push_back(gradient_edge(*other));
@@ -442,15 +465,18 @@ class SavedTensor {
  public:
   SavedTensor() = default;
   explicit SavedTensor(const BasicTensor<T>& t)
-      : storage_(t.impl()->storage), offset_(t.impl()->offset), version_(storage_ ? storage_->version() : 0) {}
+      : storage_(t.impl()->storage),
+        offset_(t.impl()->offset),
+        version_(storage_ ? storage_->version() : 0) {}
   bool defined() const noexcept { return storage_ != nullptr; }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
     if (storage_->version() != version_)
-      throw std::runtime_error(std::string("backward: one of the variables needed for gradient computation has "
-                                           "been modified by an inplace operation (saved by ") +
-                               op + ", version " + std::to_string(storage_->version()) + "; expected version " +
-                               std::to_string(version_) + ")");
+      throw std::runtime_error(
+          std::string("backward: one of the variables needed for gradient computation has "
+                      "been modified by an inplace operation (saved by ") +
+          op + ", version " + std::to_string(storage_->version()) + "; expected version " +
+          std::to_string(version_) + ")");
     return storage_->data() + offset_;
   }
   /// A tensor of `shape` on the saved data (checked as data()).
@@ -488,8 +514,8 @@ BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t ex
 template <class T>
 bool is_reusable(const BasicTensor<T>& t) {
   const auto& p = t.impl();
-  return p && p.use_count() == 1 && p->storage.use_count() == 1 && !p->requires_grad && p->offset == 0 &&
-         !p->view_kind;
+  return p && p.use_count() == 1 && p->storage.use_count() == 1 && !p->requires_grad &&
+         p->offset == 0 && !p->view_kind;
 }
 
 }  // namespace detail

@@ -22,13 +22,13 @@ BasicTensor<T> negated(const BasicTensor<T>& g) {
 
 /// Records a + b (sign = 1) or a - b (sign = -1): da = sum_to(g), db = sign * sum_to(g).
 template <class T>
-void record_add(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& a, const BasicTensor<T>& b,
-                bool subtract) {
+void record_add(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& a,
+                const BasicTensor<T>& b, bool subtract) {
   const bool ga = a.requires_grad(), gb = b.requires_grad();
   const bool bcast = a.shape() != out.shape() || b.shape() != out.shape();
   record(out, name, {&a, &b},
-         [ga, gb, subtract, as = bcast ? a.shape() : Shape{}, bs = bcast ? b.shape() : Shape{}, bcast](
-             const BasicTensor<T>& g) {
+         [ga, gb, subtract, as = bcast ? a.shape() : Shape{}, bs = bcast ? b.shape() : Shape{},
+          bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
            if (ga) da = bcast ? sum_to(g, as) : g;
            if (gb) {
@@ -45,8 +45,9 @@ void record_mul(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
   const bool ga = a.requires_grad(), gb = b.requires_grad();
   const bool bcast = a.shape() != out.shape() || b.shape() != out.shape();
   record(out, "MulBackward0", {&a, &b},
-         [sa = gb ? SavedTensor<T>(a) : SavedTensor<T>(), sb = ga ? SavedTensor<T>(b) : SavedTensor<T>(),
-          as = bcast ? a.shape() : Shape{}, bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
+         [sa = gb ? SavedTensor<T>(a) : SavedTensor<T>(),
+          sb = ga ? SavedTensor<T>(b) : SavedTensor<T>(), as = bcast ? a.shape() : Shape{},
+          bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
            if (!bcast) {
              const auto n = g.numel();
@@ -59,8 +60,10 @@ void record_mul(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
                db = grad_map(g, [&](const auto& gv) { return gv * camap(ap, n); });
              }
            } else {
-             if (sb.defined()) da = sum_to(broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times), as);
-             if (sa.defined()) db = sum_to(broadcast_apply("mul", g, sa.tensor("MulBackward0", as), times), bs);
+             if (sb.defined())
+               da = sum_to(broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times), as);
+             if (sa.defined())
+               db = sum_to(broadcast_apply("mul", g, sa.tensor("MulBackward0", as), times), bs);
            }
            return std::vector<BasicTensor<T>>{da, db};
          });
@@ -72,8 +75,9 @@ void record_div(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
   const bool gb = b.requires_grad();
   const bool bcast = a.shape() != out.shape() || b.shape() != out.shape();
   record(out, "DivBackward0", {&a, &b},
-         [ga = a.requires_grad(), sa = gb ? SavedTensor<T>(a) : SavedTensor<T>(), sb = SavedTensor<T>(b),
-          as = bcast ? a.shape() : Shape{}, bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
+         [ga = a.requires_grad(), sa = gb ? SavedTensor<T>(a) : SavedTensor<T>(),
+          sb = SavedTensor<T>(b), as = bcast ? a.shape() : Shape{},
+          bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
            if (!bcast) {
              const auto n = g.numel();
@@ -89,7 +93,9 @@ void record_div(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
              if (sa.defined()) {
                auto q = broadcast_apply("div", sa.tensor("DivBackward0", as), bt, divides);
                q = broadcast_apply("div", q, bt, divides);
-               db = sum_to(broadcast_apply("mul", g, q, [](const auto& x, const auto& y) { return -(x * y); }), bs);
+               db = sum_to(broadcast_apply("mul", g, q,
+                                           [](const auto& x, const auto& y) { return -(x * y); }),
+                           bs);
              }
            }
            return std::vector<BasicTensor<T>>{da, db};
@@ -99,12 +105,13 @@ void record_div(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
 /// Computes f(a, b) into the memory of a (a_lends) or b when that operand is a reusable
 /// temporary with the result's shape; returns false (nothing done) otherwise.
 template <class T, class F>
-bool try_reuse(const char* op, BasicTensor<T>& dst, const BasicTensor<T>& a, const BasicTensor<T>& b, F f,
-               bool a_lends) {
+bool try_reuse(const char* op, BasicTensor<T>& dst, const BasicTensor<T>& a,
+               const BasicTensor<T>& b, F f, bool a_lends) {
   const BasicTensor<T>& lender = a_lends ? a : b;
   if (!is_reusable(lender) || needs_graph<T>({&a, &b})) return false;
   const Shape& other = a_lends ? b.shape() : a.shape();
-  if (other != lender.shape() && broadcast_shapes(op, a.shape(), b.shape()) != lender.shape()) return false;
+  if (other != lender.shape() && broadcast_shapes(op, a.shape(), b.shape()) != lender.shape())
+    return false;
   broadcast_into(a, b, lender.shape(), lender.data(), f);
   dst = lender;
   return true;
@@ -140,28 +147,28 @@ BasicTensor<T> div(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 }
 
 // Operators; an rvalue operand may lend its memory to the result.
-#define TORCHLET_BINARY_OPERATOR(sym, fn, f)                                                        \
-  template <class T>                                                                                \
-  BasicTensor<T> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {                   \
-    return fn(a, b);                                                                                \
-  }                                                                                                 \
-  template <class T>                                                                                \
-  BasicTensor<T> operator sym(BasicTensor<T>&& a, const BasicTensor<T>& b) {                        \
-    BasicTensor<T> out;                                                                             \
-    if (detail::try_reuse(#fn, out, a, b, f, true)) return out;                                     \
-    return fn(static_cast<const BasicTensor<T>&>(a), b);                                            \
-  }                                                                                                 \
-  template <class T>                                                                                \
-  BasicTensor<T> operator sym(const BasicTensor<T>& a, BasicTensor<T>&& b) {                        \
-    BasicTensor<T> out;                                                                             \
-    if (detail::try_reuse(#fn, out, a, b, f, false)) return out;                                    \
-    return fn(a, static_cast<const BasicTensor<T>&>(b));                                            \
-  }                                                                                                 \
-  template <class T>                                                                                \
-  BasicTensor<T> operator sym(BasicTensor<T>&& a, BasicTensor<T>&& b) {                             \
-    BasicTensor<T> out;                                                                             \
+#define TORCHLET_BINARY_OPERATOR(sym, fn, f)                                                       \
+  template <class T>                                                                               \
+  BasicTensor<T> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {                  \
+    return fn(a, b);                                                                               \
+  }                                                                                                \
+  template <class T>                                                                               \
+  BasicTensor<T> operator sym(BasicTensor<T>&& a, const BasicTensor<T>& b) {                       \
+    BasicTensor<T> out;                                                                            \
+    if (detail::try_reuse(#fn, out, a, b, f, true)) return out;                                    \
+    return fn(static_cast<const BasicTensor<T>&>(a), b);                                           \
+  }                                                                                                \
+  template <class T>                                                                               \
+  BasicTensor<T> operator sym(const BasicTensor<T>& a, BasicTensor<T>&& b) {                       \
+    BasicTensor<T> out;                                                                            \
+    if (detail::try_reuse(#fn, out, a, b, f, false)) return out;                                   \
+    return fn(a, static_cast<const BasicTensor<T>&>(b));                                           \
+  }                                                                                                \
+  template <class T>                                                                               \
+  BasicTensor<T> operator sym(BasicTensor<T>&& a, BasicTensor<T>&& b) {                            \
+    BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, true) || detail::try_reuse(#fn, out, a, b, f, false)) \
-      return out;                                                                                   \
+      return out;                                                                                  \
     return fn(static_cast<const BasicTensor<T>&>(a), static_cast<const BasicTensor<T>&>(b));       \
   }
 TORCHLET_BINARY_OPERATOR(+, add, detail::plus)
@@ -226,36 +233,78 @@ BasicTensor<T> rdiv_scalar(T s, const BasicTensor<T>& x) {  // s / x: dx = -g * 
   if (needs_graph<T>({&x}))
     record(out, "MulBackward0", {&x}, [s, sx = SavedTensor<T>(x)](const BasicTensor<T>& g) {
       const auto X = camap(sx.data("MulBackward0"), g.numel());
-      return std::vector<BasicTensor<T>>{grad_map(g, [&](const auto& v) { return -v * s / (X * X); })};
+      return std::vector<BasicTensor<T>>{
+          grad_map(g, [&](const auto& v) { return -v * s / (X * X); })};
     });
   return out;
 }
 
 }  // namespace detail
 
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator+(const BasicTensor<T>& a, S s) { return detail::add_scalar(a, static_cast<T>(s), false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator+(BasicTensor<T>&& a, S s) { return detail::add_scalar(a, static_cast<T>(s), true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator+(S s, const BasicTensor<T>& a) { return detail::add_scalar(a, static_cast<T>(s), false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator+(S s, BasicTensor<T>&& a) { return detail::add_scalar(a, static_cast<T>(s), true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator-(const BasicTensor<T>& a, S s) {
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator+(const BasicTensor<T>& a, S s) {
+  return detail::add_scalar(a, static_cast<T>(s), false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator+(BasicTensor<T>&& a, S s) {
+  return detail::add_scalar(a, static_cast<T>(s), true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator+(S s, const BasicTensor<T>& a) {
+  return detail::add_scalar(a, static_cast<T>(s), false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator+(S s, BasicTensor<T>&& a) {
+  return detail::add_scalar(a, static_cast<T>(s), true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator-(const BasicTensor<T>& a, S s) {
   auto out = detail::scalar_map(a, false, [v = static_cast<T>(s)](const auto& x) { return x - v; });
   if (detail::needs_graph<T>({&a})) detail::record_affine(out, "SubBackward0", a, T(1));
   return out;
 }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator-(BasicTensor<T>&& a, S s) {
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator-(BasicTensor<T>&& a, S s) {
   auto out = detail::scalar_map(a, true, [v = static_cast<T>(s)](const auto& x) { return x - v; });
   if (detail::needs_graph<T>({&a})) detail::record_affine(out, "SubBackward0", a, T(1));
   return out;
 }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator-(S s, const BasicTensor<T>& a) { return detail::rsub_scalar(static_cast<T>(s), a, false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator-(S s, BasicTensor<T>&& a) { return detail::rsub_scalar(static_cast<T>(s), a, true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator*(const BasicTensor<T>& a, S s) { return detail::mul_scalar(a, static_cast<T>(s), false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator*(BasicTensor<T>&& a, S s) { return detail::mul_scalar(a, static_cast<T>(s), true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator*(S s, const BasicTensor<T>& a) { return detail::mul_scalar(a, static_cast<T>(s), false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator*(S s, BasicTensor<T>&& a) { return detail::mul_scalar(a, static_cast<T>(s), true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator/(const BasicTensor<T>& a, S s) { return detail::div_scalar(a, static_cast<T>(s), false); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator/(BasicTensor<T>&& a, S s) { return detail::div_scalar(a, static_cast<T>(s), true); }
-template <class T, detail::ScalarFor<T> S> BasicTensor<T> operator/(S s, const BasicTensor<T>& a) { return detail::rdiv_scalar(static_cast<T>(s), a); }
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator-(S s, const BasicTensor<T>& a) {
+  return detail::rsub_scalar(static_cast<T>(s), a, false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator-(S s, BasicTensor<T>&& a) {
+  return detail::rsub_scalar(static_cast<T>(s), a, true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator*(const BasicTensor<T>& a, S s) {
+  return detail::mul_scalar(a, static_cast<T>(s), false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator*(BasicTensor<T>&& a, S s) {
+  return detail::mul_scalar(a, static_cast<T>(s), true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator*(S s, const BasicTensor<T>& a) {
+  return detail::mul_scalar(a, static_cast<T>(s), false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator*(S s, BasicTensor<T>&& a) {
+  return detail::mul_scalar(a, static_cast<T>(s), true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator/(const BasicTensor<T>& a, S s) {
+  return detail::div_scalar(a, static_cast<T>(s), false);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator/(BasicTensor<T>&& a, S s) {
+  return detail::div_scalar(a, static_cast<T>(s), true);
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> operator/(S s, const BasicTensor<T>& a) {
+  return detail::rdiv_scalar(static_cast<T>(s), a);
+}
 
 // ---- in place -------------------------------------------------------------------
 // a op= b: b broadcasts to a's shape. Rejected on a leaf that requires grad (and views
@@ -273,8 +322,8 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
     const Shape os = broadcast_shapes(op, a.shape(), b.shape());
     if (os != a.shape())
       throw ShapeError(std::string(op) + ": output with shape " + to_string(a.shape()) +
-                       " doesn't match the broadcast shape " + to_string(os) + " (other has shape " +
-                       to_string(b.shape()) + ")");
+                       " doesn't match the broadcast shape " + to_string(os) +
+                       " (other has shape " + to_string(b.shape()) + ")");
   }
   const bool graph = needs_graph<T>({&a, &b});
   std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(a) : nullptr;
@@ -285,68 +334,84 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
     std::copy_n(a.data(), a.numel(), old_a.data());
   }
   switch (kind) {
-    case InplaceOp::add: broadcast_into(a, b, a.shape(), a.data(), plus); break;
-    case InplaceOp::sub: broadcast_into(a, b, a.shape(), a.data(), minus); break;
-    case InplaceOp::mul: broadcast_into(a, b, a.shape(), a.data(), times); break;
-    case InplaceOp::div: broadcast_into(a, b, a.shape(), a.data(), divides); break;
+    case InplaceOp::add:
+      broadcast_into(a, b, a.shape(), a.data(), plus);
+      break;
+    case InplaceOp::sub:
+      broadcast_into(a, b, a.shape(), a.data(), minus);
+      break;
+    case InplaceOp::mul:
+      broadcast_into(a, b, a.shape(), a.data(), times);
+      break;
+    case InplaceOp::div:
+      broadcast_into(a, b, a.shape(), a.data(), divides);
+      break;
   }
   bump_version(a);
   if constexpr (!is_floating_v<T>) {
     return a;
   } else {
-  if (!graph) return a;
-  const bool ga = prev != nullptr, gb = b.requires_grad();
-  const Shape bs = b.shape(), as = a.shape();
-  switch (kind) {
-    case InplaceOp::add:
-    case InplaceOp::sub:
-      rebase_history(a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
-                     [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<T>& g) {
-                       BasicTensor<T> db;
-                       if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
-                       return std::vector<BasicTensor<T>>{ga ? g : BasicTensor<T>(), db};
-                     });
-      break;
-    case InplaceOp::mul:
-      rebase_history(a, "MulBackward0", prev, &b,
-                     [ga, sb = SavedTensor<T>(b), old_a, as, bs](const BasicTensor<T>& g) {
-                       BasicTensor<T> da, db;
-                       if (ga) da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
-                       if (old_a.defined()) db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
-                       return std::vector<BasicTensor<T>>{da, db};
-                     });
-      break;
-    case InplaceOp::div:
-      // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b = -out/b.
-      rebase_history(a, "DivBackward0", prev, &b,
-                     [ga, gb, sb = SavedTensor<T>(b), so = gb ? SavedTensor<T>(a) : SavedTensor<T>(), as,
-                      bs](const BasicTensor<T>& g) {
-                       BasicTensor<T> da, db;
-                       const auto bt = sb.tensor("DivBackward0", bs);
-                       if (ga) da = broadcast_apply("div", g, bt, divides);
-                       if (gb) {
-                         auto q = broadcast_apply("div", so.tensor("DivBackward0", as), bt, divides);
-                         db = sum_to(broadcast_apply("mul", g, q, [](const auto& x, const auto& y) { return -(x * y); }),
-                                     bs);
-                       }
-                       return std::vector<BasicTensor<T>>{da, db};
-                     });
-      break;
-  }
-  return a;
+    if (!graph) return a;
+    const bool ga = prev != nullptr, gb = b.requires_grad();
+    const Shape bs = b.shape(), as = a.shape();
+    switch (kind) {
+      case InplaceOp::add:
+      case InplaceOp::sub:
+        rebase_history(a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
+                       [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<T>& g) {
+                         BasicTensor<T> db;
+                         if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
+                         return std::vector<BasicTensor<T>>{ga ? g : BasicTensor<T>(), db};
+                       });
+        break;
+      case InplaceOp::mul:
+        rebase_history(a, "MulBackward0", prev, &b,
+                       [ga, sb = SavedTensor<T>(b), old_a, as, bs](const BasicTensor<T>& g) {
+                         BasicTensor<T> da, db;
+                         if (ga)
+                           da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
+                         if (old_a.defined())
+                           db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
+                         return std::vector<BasicTensor<T>>{da, db};
+                       });
+        break;
+      case InplaceOp::div:
+        // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b = -out/b.
+        rebase_history(
+            a, "DivBackward0", prev, &b,
+            [ga, gb, sb = SavedTensor<T>(b), so = gb ? SavedTensor<T>(a) : SavedTensor<T>(), as,
+             bs](const BasicTensor<T>& g) {
+              BasicTensor<T> da, db;
+              const auto bt = sb.tensor("DivBackward0", bs);
+              if (ga) da = broadcast_apply("div", g, bt, divides);
+              if (gb) {
+                auto q = broadcast_apply("div", so.tensor("DivBackward0", as), bt, divides);
+                db = sum_to(broadcast_apply("mul", g, q,
+                                            [](const auto& x, const auto& y) { return -(x * y); }),
+                            bs);
+              }
+              return std::vector<BasicTensor<T>>{da, db};
+            });
+        break;
+    }
+    return a;
   }
 }
 
 /// a = a * s + c in place (scale s, shift c), recorded as `name` when a requires grad.
 template <class T>
-const BasicTensor<T>& inplace_affine(const char* op, const char* name, const BasicTensor<T>& a, T s, T c) {
+const BasicTensor<T>& inplace_affine(const char* op, const char* name, const BasicTensor<T>& a, T s,
+                                     T c) {
   check_inplace(op, a);
   const bool graph = needs_graph<T>({&a});
   auto prev = graph ? gradient_edge(a) : nullptr;
   auto m = amap(a.data(), a.numel());
-  if (s == T(1)) m += c;
-  else if (c == T(0)) m *= s;
-  else m = m * s + c;
+  if (s == T(1))
+    m += c;
+  else if (c == T(0))
+    m *= s;
+  else
+    m = m * s + c;
   bump_version(a);
   if constexpr (is_floating_v<T>) {
     if (graph)
@@ -360,14 +425,37 @@ const BasicTensor<T>& inplace_affine(const char* op, const char* name, const Bas
 
 }  // namespace detail
 
-template <class T> const BasicTensor<T>& operator+=(const BasicTensor<T>& a, const BasicTensor<T>& b) { return detail::inplace_binary("add_", detail::InplaceOp::add, a, b); }
-template <class T> const BasicTensor<T>& operator-=(const BasicTensor<T>& a, const BasicTensor<T>& b) { return detail::inplace_binary("sub_", detail::InplaceOp::sub, a, b); }
-template <class T> const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& b) { return detail::inplace_binary("mul_", detail::InplaceOp::mul, a, b); }
-template <class T> const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) { return detail::inplace_binary("div_", detail::InplaceOp::div, a, b); }
-template <class T, detail::ScalarFor<T> S> const BasicTensor<T>& operator+=(const BasicTensor<T>& a, S s) { return detail::inplace_affine("add_", "AddBackward0", a, T(1), static_cast<T>(s)); }
-template <class T, detail::ScalarFor<T> S> const BasicTensor<T>& operator-=(const BasicTensor<T>& a, S s) { return detail::inplace_affine("sub_", "SubBackward0", a, T(1), static_cast<T>(-static_cast<T>(s))); }
-template <class T, detail::ScalarFor<T> S> const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) { return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<T>(s), T(0)); }
-template <class T, detail::ScalarFor<T> S> const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
+template <class T>
+const BasicTensor<T>& operator+=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("add_", detail::InplaceOp::add, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator-=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("sub_", detail::InplaceOp::sub, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("mul_", detail::InplaceOp::mul, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("div_", detail::InplaceOp::div, a, b);
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator+=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("add_", "AddBackward0", a, T(1), static_cast<T>(s));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator-=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("sub_", "SubBackward0", a, T(1),
+                                static_cast<T>(-static_cast<T>(s)));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<T>(s), T(0));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
   if constexpr (std::is_floating_point_v<T>) {
     return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
   } else {
@@ -379,18 +467,54 @@ template <class T, detail::ScalarFor<T> S> const BasicTensor<T>& operator/=(cons
   }
 }
 
-template <class T> const BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& o) const { return *this += o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::sub_(const BasicTensor& o) const { return *this -= o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::mul_(const BasicTensor& o) const { return *this *= o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::div_(const BasicTensor& o) const { return *this /= o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::add_(T o) const { return *this += o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::sub_(T o) const { return *this -= o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::mul_(T o) const { return *this *= o; }
-template <class T> const BasicTensor<T>& BasicTensor<T>::div_(T o) const { return *this /= o; }
-template <class T> BasicTensor<T> BasicTensor<T>::add(const BasicTensor& o) const { return torchlet::add(*this, o); }
-template <class T> BasicTensor<T> BasicTensor<T>::sub(const BasicTensor& o) const { return torchlet::sub(*this, o); }
-template <class T> BasicTensor<T> BasicTensor<T>::mul(const BasicTensor& o) const { return torchlet::mul(*this, o); }
-template <class T> BasicTensor<T> BasicTensor<T>::div(const BasicTensor& o) const { return torchlet::div(*this, o); }
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& o) const {
+  return *this += o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::sub_(const BasicTensor& o) const {
+  return *this -= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::mul_(const BasicTensor& o) const {
+  return *this *= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::div_(const BasicTensor& o) const {
+  return *this /= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::add_(T o) const {
+  return *this += o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::sub_(T o) const {
+  return *this -= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::mul_(T o) const {
+  return *this *= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::div_(T o) const {
+  return *this /= o;
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::add(const BasicTensor& o) const {
+  return torchlet::add(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sub(const BasicTensor& o) const {
+  return torchlet::sub(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mul(const BasicTensor& o) const {
+  return torchlet::mul(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::div(const BasicTensor& o) const {
+  return torchlet::div(*this, o);
+}
 
 // ---- fused ------------------------------------------------------------------------
 
@@ -398,64 +522,72 @@ template <class T> BasicTensor<T> BasicTensor<T>::div(const BasicTensor& o) cons
 /// over memory when the shapes agree, where the composed form takes two.
 /// Gradients: d input = sum_to(g), d tensor1 = sum_to(g * value * tensor2), and alike.
 template <class T>
-BasicTensor<T> addcmul(const BasicTensor<T>& input, const BasicTensor<T>& tensor1, const BasicTensor<T>& tensor2,
-                       T value = T(1)) {
+BasicTensor<T> addcmul(const BasicTensor<T>& input, const BasicTensor<T>& tensor1,
+                       const BasicTensor<T>& tensor2, T value = T(1)) {
   BasicTensor<T> out;
   if (input.shape() == tensor1.shape() && input.shape() == tensor2.shape()) {
     out = BasicTensor<T>::empty(input.shape());
     const auto n = out.numel();
     if (value == T(1))
       detail::amap(out.data(), n) =
-          detail::camap(input.data(), n) + detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
+          detail::camap(input.data(), n) +
+          detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
     else
       detail::amap(out.data(), n) =
-          detail::camap(input.data(), n) + value * detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
+          detail::camap(input.data(), n) +
+          value * detail::camap(tensor1.data(), n) * detail::camap(tensor2.data(), n);
   } else {
     NoGradGuard no_grad;
     auto prod = detail::broadcast_apply("addcmul", tensor1, tensor2, detail::times);
-    out = detail::broadcast_apply("addcmul", input, prod, [value](const auto& x, const auto& y) { return x + value * y; });
+    out = detail::broadcast_apply("addcmul", input, prod,
+                                  [value](const auto& x, const auto& y) { return x + value * y; });
   }
   if (detail::needs_graph<T>({&input, &tensor1, &tensor2}))
-    detail::record(out, "AddcmulBackward0", {&input, &tensor1, &tensor2},
-                   [gi = input.requires_grad(), is = input.shape(), value,
-                    s1 = tensor2.requires_grad() ? detail::SavedTensor<T>(tensor1) : detail::SavedTensor<T>(),
-                    s2 = tensor1.requires_grad() ? detail::SavedTensor<T>(tensor2) : detail::SavedTensor<T>(),
-                    sh1 = tensor1.shape(), sh2 = tensor2.shape()](const BasicTensor<T>& g) {
-                     const auto scaled = [value](const auto& x, const auto& y) { return x * y * value; };
-                     BasicTensor<T> d0, d1, d2;
-                     if (gi) d0 = detail::sum_to(g, is);
-                     if (s2.defined())
-                       d1 = detail::sum_to(detail::broadcast_apply("addcmul", g, s2.tensor("AddcmulBackward0", sh2), scaled), sh1);
-                     if (s1.defined())
-                       d2 = detail::sum_to(detail::broadcast_apply("addcmul", g, s1.tensor("AddcmulBackward0", sh1), scaled), sh2);
-                     return std::vector<BasicTensor<T>>{d0, d1, d2};
-                   });
+    detail::record(
+        out, "AddcmulBackward0", {&input, &tensor1, &tensor2},
+        [gi = input.requires_grad(), is = input.shape(), value,
+         s1 = tensor2.requires_grad() ? detail::SavedTensor<T>(tensor1) : detail::SavedTensor<T>(),
+         s2 = tensor1.requires_grad() ? detail::SavedTensor<T>(tensor2) : detail::SavedTensor<T>(),
+         sh1 = tensor1.shape(), sh2 = tensor2.shape()](const BasicTensor<T>& g) {
+          const auto scaled = [value](const auto& x, const auto& y) { return x * y * value; };
+          BasicTensor<T> d0, d1, d2;
+          if (gi) d0 = detail::sum_to(g, is);
+          if (s2.defined())
+            d1 = detail::sum_to(
+                detail::broadcast_apply("addcmul", g, s2.tensor("AddcmulBackward0", sh2), scaled),
+                sh1);
+          if (s1.defined())
+            d2 = detail::sum_to(
+                detail::broadcast_apply("addcmul", g, s1.tensor("AddcmulBackward0", sh1), scaled),
+                sh2);
+          return std::vector<BasicTensor<T>>{d0, d1, d2};
+        });
   return out;
 }
 
 // ---- comparisons (no gradient) -> BoolTensor -----------------------------------
-#define TORCHLET_COMPARISON(name, sym)                                                          \
-  template <class T>                                                                            \
-  BasicTensor<bool> name(const BasicTensor<T>& a, const BasicTensor<T>& b) {                    \
-    return detail::broadcast_apply<T, bool>(#name, a, b, [](const auto& x, const auto& y) {    \
-      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>> &&                          \
-                    std::is_arithmetic_v<std::decay_t<decltype(y)>>)                            \
-        return x sym y;                                                                         \
-      else                                                                                      \
-        return (x sym y).template cast<bool>();                                                 \
-    });                                                                                         \
-  }                                                                                             \
-  template <class T>                                                                            \
-  BasicTensor<bool> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {            \
-    return name(a, b);                                                                          \
-  }                                                                                             \
-  template <class T, detail::ScalarFor<T> S>                                                    \
-  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                                \
-    return name(a, scalar_tensor<T>(static_cast<T>(s)));                                        \
-  }                                                                                             \
-  template <class T, detail::ScalarFor<T> S>                                                    \
-  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                                \
-    return name(scalar_tensor<T>(static_cast<T>(s)), a);                                        \
+#define TORCHLET_COMPARISON(name, sym)                                                      \
+  template <class T>                                                                        \
+  BasicTensor<bool> name(const BasicTensor<T>& a, const BasicTensor<T>& b) {                \
+    return detail::broadcast_apply<T, bool>(#name, a, b, [](const auto& x, const auto& y) { \
+      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>> &&                      \
+                    std::is_arithmetic_v<std::decay_t<decltype(y)>>)                        \
+        return x sym y;                                                                     \
+      else                                                                                  \
+        return (x sym y).template cast<bool>();                                             \
+    });                                                                                     \
+  }                                                                                         \
+  template <class T>                                                                        \
+  BasicTensor<bool> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {        \
+    return name(a, b);                                                                      \
+  }                                                                                         \
+  template <class T, detail::ScalarFor<T> S>                                                \
+  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
+    return name(a, scalar_tensor<T>(static_cast<T>(s)));                                    \
+  }                                                                                         \
+  template <class T, detail::ScalarFor<T> S>                                                \
+  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
+    return name(scalar_tensor<T>(static_cast<T>(s)), a);                                    \
   }
 TORCHLET_COMPARISON(eq, ==)
 TORCHLET_COMPARISON(ne, !=)
@@ -470,13 +602,16 @@ TORCHLET_COMPARISON(ge, >=)
 /// torch.where(condition, a, b): a where condition holds, else b; all three broadcast.
 /// Gradients: da = sum_to(where(c, g, 0)), db = sum_to(where(c, 0, g)).
 template <class T>
-BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a,
+                     const BasicTensor<T>& b) {
   Shape os;
   try {
-    os = detail::broadcast_shapes("where", detail::broadcast_shapes("where", condition.shape(), a.shape()), b.shape());
+    os = detail::broadcast_shapes(
+        "where", detail::broadcast_shapes("where", condition.shape(), a.shape()), b.shape());
   } catch (const ShapeError&) {
-    throw ShapeError("where: condition " + to_string(condition.shape()) + ", input " + to_string(a.shape()) +
-                     " and other " + to_string(b.shape()) + " cannot be broadcast to one shape");
+    throw ShapeError("where: condition " + to_string(condition.shape()) + ", input " +
+                     to_string(a.shape()) + " and other " + to_string(b.shape()) +
+                     " cannot be broadcast to one shape");
   }
   auto out = BasicTensor<T>::empty(os);
   const bool* cp = condition.data();
@@ -492,16 +627,17 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a
                                   });
   }
   if (detail::needs_graph<T>({&a, &b}))
-    detail::record(out, "WhereBackward0", {&a, &b},
-                   [ga = a.requires_grad(), gb = b.requires_grad(), sc = detail::SavedTensor<bool>(condition),
-                    cs = condition.shape(), as = a.shape(), bs = b.shape()](const BasicTensor<T>& g) {
-                     const auto c = sc.tensor("WhereBackward0", cs);
-                     const auto zero = scalar_tensor<T>(T(0));
-                     BasicTensor<T> da, db;
-                     if (ga) da = detail::sum_to(where(c, g, zero), as);
-                     if (gb) db = detail::sum_to(where(c, zero, g), bs);
-                     return std::vector<BasicTensor<T>>{da, db};
-                   });
+    detail::record(
+        out, "WhereBackward0", {&a, &b},
+        [ga = a.requires_grad(), gb = b.requires_grad(), sc = detail::SavedTensor<bool>(condition),
+         cs = condition.shape(), as = a.shape(), bs = b.shape()](const BasicTensor<T>& g) {
+          const auto c = sc.tensor("WhereBackward0", cs);
+          const auto zero = scalar_tensor<T>(T(0));
+          BasicTensor<T> da, db;
+          if (ga) da = detail::sum_to(where(c, g, zero), as);
+          if (gb) db = detail::sum_to(where(c, zero, g), bs);
+          return std::vector<BasicTensor<T>>{da, db};
+        });
   return out;
 }
 template <class T, detail::ScalarFor<T> S>
@@ -516,20 +652,21 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, S a, const BasicTensor<
 /// True if all |a - b| <= atol + rtol * |b| (torch.allclose); shapes must broadcast.
 /// NaNs compare unequal unless equal_nan.
 template <class T>
-bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e-5, double atol = 1e-8,
-              bool equal_nan = false) {
+bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e-5,
+              double atol = 1e-8, bool equal_nan = false) {
   const Shape os = detail::broadcast_shapes("allclose", a.shape(), b.shape());
   const T* ap = a.data();
   const T* bp = b.data();
   bool ok = true;
-  detail::for_each_broadcast<2>(os, {&a.shape(), &b.shape()}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
-    const double x = static_cast<double>(ap[o[0]]), y = static_cast<double>(bp[o[1]]);
-    if (std::isnan(x) || std::isnan(y)) {
-      ok &= equal_nan && std::isnan(x) && std::isnan(y);
-    } else if (x != y) {  // equal infinities are close
-      ok &= std::abs(x - y) <= atol + rtol * std::abs(y);
-    }
-  });
+  detail::for_each_broadcast<2>(
+      os, {&a.shape(), &b.shape()}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
+        const double x = static_cast<double>(ap[o[0]]), y = static_cast<double>(bp[o[1]]);
+        if (std::isnan(x) || std::isnan(y)) {
+          ok &= equal_nan && std::isnan(x) && std::isnan(y);
+        } else if (x != y) {  // equal infinities are close
+          ok &= std::abs(x - y) <= atol + rtol * std::abs(y);
+        }
+      });
   return ok;
 }
 

@@ -20,7 +20,8 @@ concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, T>;
 /// Calls visit(i, offsets...) for every element i of `out_shape`, with each operand's
 /// element offset under broadcasting (operand shapes given by `shapes`).
 template <std::size_t N, class V>
-void for_each_broadcast(const Shape& out_shape, const std::array<const Shape*, N>& shapes, V visit) {
+void for_each_broadcast(const Shape& out_shape, const std::array<const Shape*, N>& shapes,
+                        V visit) {
   const std::size_t nd = out_shape.size();
   const std::int64_t n = numel_of(out_shape);
   std::array<Shape, N> st;
@@ -53,7 +54,9 @@ BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
   if (gn == 0) return out;
   // Suffix case: shape's trailing elements match g's (e.g. [C] from [N, C]).
   if (gn % n == 0) {
-    Shape tail(g.shape().end() - static_cast<std::ptrdiff_t>(std::min(g.shape().size(), shape.size())), g.shape().end());
+    Shape tail(
+        g.shape().end() - static_cast<std::ptrdiff_t>(std::min(g.shape().size(), shape.size())),
+        g.shape().end());
     Shape s = shape;
     while (!s.empty() && s.front() == 1 && s.size() > tail.size()) s.erase(s.begin());
     if (s == tail && numel_of(s) == n) {
@@ -61,9 +64,9 @@ BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
       return out;
     }
   }
-  for_each_broadcast<1>(g.shape(), {&shape}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
-    op[o[0]] += gp[i];
-  });
+  for_each_broadcast<1>(
+      g.shape(), {&shape},
+      [&](std::int64_t i, const std::array<std::int64_t, 1>& o) { op[o[0]] += gp[i]; });
   return out;
 }
 
@@ -71,7 +74,8 @@ BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
 /// `out` may alias a or b when that operand already has shape `os`.
 /// f must accept Eigen arrays and scalars alike.
 template <class T, class R, class F>
-void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shape& os, R* out, F f) {
+void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shape& os, R* out,
+                    F f) {
   const std::int64_t n = numel_of(os);
   if (n == 0) return;
   const Shape& as = a.shape();
@@ -106,8 +110,10 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
       const auto sm = camap(small.data(), m);
       for (std::int64_t r = 0; r < n / m; ++r) {
         const auto bm = camap(big.data() + r * m, m);
-        if (big_first) amap(out + r * m, m) = f(bm, sm);
-        else amap(out + r * m, m) = f(sm, bm);
+        if (big_first)
+          amap(out + r * m, m) = f(bm, sm);
+        else
+          amap(out + r * m, m) = f(sm, bm);
       }
       return true;
     }
@@ -122,8 +128,10 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
       for (std::int64_t r = 0; r < m; ++r) {
         const auto bm = camap(big.data() + r * run, run);
         const T s = small.data()[r];
-        if (big_first) amap(out + r * run, run) = f(bm, s);
-        else amap(out + r * run, run) = f(s, bm);
+        if (big_first)
+          amap(out + r * run, run) = f(bm, s);
+        else
+          amap(out + r * run, run) = f(s, bm);
       }
       return true;
     }
@@ -140,7 +148,8 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
 
 /// A new tensor f(a, b) with broadcasting; throws ShapeError naming `op` and both shapes.
 template <class T, class R = T, class F>
-BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b, F f) {
+BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b,
+                               F f) {
   if (a.shape() == b.shape()) {
     auto out = BasicTensor<R>::empty(a.shape());
     broadcast_into(a, b, a.shape(), out.data(), f);

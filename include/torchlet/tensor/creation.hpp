@@ -87,13 +87,15 @@ BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows) {
   return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
 }
 template <class T>
-BasicTensor<T> tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
+BasicTensor<T> tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
   std::vector<T> v;
   Shape inner;
   for (auto& b : blocks) {
     auto t = tensor<T>(b);
     if (!inner.empty() && inner != t.shape())
-      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " + to_string(t.shape()) + ")");
+      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
+                       to_string(t.shape()) + ")");
     inner = t.shape();
     auto tv = t.to_vector();
     v.insert(v.end(), tv.begin(), tv.end());
@@ -129,7 +131,9 @@ BasicTensor<T> arange(T end) {
 /// PyTorch does: start + i * step for the first half, end - (steps - 1 - i) * step after.
 template <class T = float>
 BasicTensor<T> linspace(T start, T end, std::int64_t steps) {
-  if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative, got " + std::to_string(steps));
+  if (steps < 0)
+    throw std::invalid_argument("linspace: number of steps must be non-negative, got " +
+                                std::to_string(steps));
   auto t = BasicTensor<T>::empty({steps});
   T* p = t.data();
   if (steps == 1) p[0] = start;
@@ -158,16 +162,19 @@ template <class Derived>
 BasicTensor<typename Derived::Scalar> from_eigen(const Eigen::DenseBase<Derived>& m) {
   using T = typename Derived::Scalar;
   const auto r = static_cast<std::int64_t>(m.rows()), c = static_cast<std::int64_t>(m.cols());
-  auto t = Derived::IsVectorAtCompileTime ? BasicTensor<T>::empty({r * c}) : BasicTensor<T>::empty({r, c});
+  auto t = Derived::IsVectorAtCompileTime ? BasicTensor<T>::empty({r * c})
+                                          : BasicTensor<T>::empty({r, c});
   T* p = t.data();
   for (std::int64_t i = 0; i < r; ++i)
-    for (std::int64_t j = 0; j < c; ++j) p[i * c + j] = m.derived().coeff(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+    for (std::int64_t j = 0; j < c; ++j)
+      p[i * c + j] = m.derived().coeff(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
   return t;
 }
 
 /// A copy of a 1-D ([n] -> n x 1) or 2-D tensor as a (row-major) Eigen matrix.
 template <class T>
-Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(const BasicTensor<T>& t) {
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(
+    const BasicTensor<T>& t) {
   if (t.dim() != 1 && t.dim() != 2)
     throw ShapeError("to_eigen: expected a 1-D or 2-D tensor, got shape " + to_string(t.shape()));
   const auto r = t.size(0), c = t.dim() == 2 ? t.size(1) : 1;
@@ -194,7 +201,9 @@ BasicTensor<T> randn(const Shape& shape, Generator& gen = default_generator()) {
 template <class T = std::int64_t>
 BasicTensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape,
                        Generator& gen = default_generator()) {
-  if (high <= low) throw std::invalid_argument("randint: expected low < high, got " + std::to_string(low) + " >= " + std::to_string(high));
+  if (high <= low)
+    throw std::invalid_argument("randint: expected low < high, got " + std::to_string(low) +
+                                " >= " + std::to_string(high));
   auto t = BasicTensor<T>::empty(shape);
   const auto span = static_cast<std::uint64_t>(high - low);
   for (std::int64_t i = 0; i < t.numel(); ++i)

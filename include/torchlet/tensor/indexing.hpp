@@ -18,9 +18,12 @@ inline OuterInner outer_inner(const Shape& s, std::int64_t dim) {
   OuterInner r;
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(s.size()); ++i) {
     const auto d = s[static_cast<std::size_t>(i)];
-    if (i < dim) r.outer *= d;
-    else if (i > dim) r.inner *= d;
-    else r.n = d;
+    if (i < dim)
+      r.outer *= d;
+    else if (i > dim)
+      r.inner *= d;
+    else
+      r.n = d;
   }
   return r;
 }
@@ -28,8 +31,9 @@ inline OuterInner outer_inner(const Shape& s, std::int64_t dim) {
 /// Elements start, start + step, ... (len of them) of dim d, as a tensor of out_shape
 /// (the source's shape with size len at d, or with d removed for select).
 template <class T>
-BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_t d, std::int64_t start,
-                          std::int64_t len, std::int64_t step, Shape out_shape) {
+BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_t d,
+                          std::int64_t start, std::int64_t len, std::int64_t step,
+                          Shape out_shape) {
   const auto oi = outer_inner(x.shape(), d);
   BasicTensor<T> out;
   if (step == 1 && (oi.outer == 1 || len == 0)) {
@@ -40,7 +44,8 @@ BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_
     T* dst = out.data();
     for (std::int64_t o = 0; o < oi.outer; ++o)
       for (std::int64_t k = 0; k < len; ++k)
-        std::copy_n(src + (o * oi.n + start + k * step) * oi.inner, oi.inner, dst + (o * len + k) * oi.inner);
+        std::copy_n(src + (o * oi.n + start + k * step) * oi.inner, oi.inner,
+                    dst + (o * len + k) * oi.inner);
   }
   if (needs_graph<T>({&x}))
     record(out, name, {&x}, [in_shape = x.shape(), oi, start, len, step](const BasicTensor<T>& g) {
@@ -49,7 +54,8 @@ BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_
       T* dst = gi.data();
       for (std::int64_t o = 0; o < oi.outer; ++o)
         for (std::int64_t k = 0; k < len; ++k)
-          std::copy_n(src + (o * len + k) * oi.inner, oi.inner, dst + (o * oi.n + start + k * step) * oi.inner);
+          std::copy_n(src + (o * len + k) * oi.inner, oi.inner,
+                      dst + (o * oi.n + start + k * step) * oi.inner);
       return std::vector<BasicTensor<T>>{gi};
     });
   return out;
@@ -60,18 +66,21 @@ BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_
 /// x.narrow(dim, start, length): elements [start, start + length) of dim (start may be
 /// negative). Throws std::out_of_range if the range leaves the dim.
 template <class T>
-BasicTensor<T> BasicTensor<T>::narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
+BasicTensor<T> BasicTensor<T>::narrow(std::int64_t d, std::int64_t start,
+                                      std::int64_t length) const {
   if (dim() == 0) throw std::out_of_range("narrow: cannot be applied to a 0-dim tensor");
   d = detail::wrap_dim("narrow", d, dim());
   const auto sz = shape()[static_cast<std::size_t>(d)];
   if (start < -sz || start > sz)
-    throw std::out_of_range("narrow: start " + std::to_string(start) + " is out of range for dimension " +
-                            std::to_string(d) + " of size " + std::to_string(sz) + " (shape " + to_string(shape()) + ")");
+    throw std::out_of_range("narrow: start " + std::to_string(start) +
+                            " is out of range for dimension " + std::to_string(d) + " of size " +
+                            std::to_string(sz) + " (shape " + to_string(shape()) + ")");
   if (start < 0) start += sz;
   if (length < 0 || start + length > sz)
-    throw std::out_of_range("narrow: start " + std::to_string(start) + " + length " + std::to_string(length) +
-                            " exceeds dimension " + std::to_string(d) + " of size " + std::to_string(sz) +
-                            " (shape " + to_string(shape()) + ")");
+    throw std::out_of_range("narrow: start " + std::to_string(start) + " + length " +
+                            std::to_string(length) + " exceeds dimension " + std::to_string(d) +
+                            " of size " + std::to_string(sz) + " (shape " + to_string(shape()) +
+                            ")");
   Shape os = shape();
   os[static_cast<std::size_t>(d)] = length;
   return detail::take_along("SliceBackward0", *this, d, start, length, 1, std::move(os));
@@ -80,10 +89,12 @@ BasicTensor<T> BasicTensor<T>::narrow(std::int64_t d, std::int64_t start, std::i
 /// x.slice(dim, start, end, step) = x[..., start:end:step, ...] along dim, with Python's
 /// slice rules: negative start/end count from the end and out-of-range bounds clamp.
 template <class T>
-BasicTensor<T> BasicTensor<T>::slice(std::int64_t d, std::int64_t start, std::int64_t end, std::int64_t step) const {
+BasicTensor<T> BasicTensor<T>::slice(std::int64_t d, std::int64_t start, std::int64_t end,
+                                     std::int64_t step) const {
   if (dim() == 0) throw std::out_of_range("slice: cannot be applied to a 0-dim tensor");
   d = detail::wrap_dim("slice", d, dim());
-  if (step <= 0) throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step));
+  if (step <= 0)
+    throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step));
   const auto sz = shape()[static_cast<std::size_t>(d)];
   if (start < 0) start += sz;
   if (end < 0) end += sz;
@@ -102,8 +113,9 @@ BasicTensor<T> BasicTensor<T>::select(std::int64_t d, std::int64_t i) const {
   d = detail::wrap_dim("select", d, dim());
   const auto n = shape()[static_cast<std::size_t>(d)];
   if (i < -n || i >= n)
-    throw std::out_of_range("select: index " + std::to_string(i) + " is out of bounds for dimension " +
-                            std::to_string(d) + " with size " + std::to_string(n));
+    throw std::out_of_range("select: index " + std::to_string(i) +
+                            " is out of bounds for dimension " + std::to_string(d) + " with size " +
+                            std::to_string(n));
   if (i < 0) i += n;
   Shape os = shape();
   os.erase(os.begin() + d);
@@ -116,17 +128,19 @@ BasicTensor<T> BasicTensor<T>::operator[](std::int64_t i) const {
   if (dim() == 0) throw std::out_of_range("operator[]: invalid index of a 0-dim tensor");
   const auto n = shape()[0];
   if (i < -n || i >= n)
-    throw std::out_of_range("operator[]: index " + std::to_string(i) + " is out of bounds for dimension 0 with size " +
-                            std::to_string(n));
+    throw std::out_of_range("operator[]: index " + std::to_string(i) +
+                            " is out of bounds for dimension 0 with size " + std::to_string(n));
   return select(0, i);
 }
 
 /// x.index_select(dim, index): the entries of dim listed in `index` (int64, 0-D or 1-D,
 /// each in [0, size(dim))). The gradient adds back into the selected entries.
 template <class T>
-BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d, const BasicTensor<std::int64_t>& index) {
+BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
+                            const BasicTensor<std::int64_t>& index) {
   if (index.dim() > 1)
-    throw ShapeError("index_select: index must be 0-D or 1-D, got shape " + to_string(index.shape()));
+    throw ShapeError("index_select: index must be 0-D or 1-D, got shape " +
+                     to_string(index.shape()));
   const bool scalar_input = x.dim() == 0;
   d = detail::wrap_dim("index_select", d, x.dim());
   const Shape xs = scalar_input ? Shape{1} : x.shape();
@@ -135,8 +149,9 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d, const Basic
   const std::int64_t* ip = index.data();
   for (std::int64_t k = 0; k < m; ++k)
     if (ip[k] < 0 || ip[k] >= oi.n)
-      throw std::out_of_range("index_select: index " + std::to_string(ip[k]) + " is out of bounds for dimension " +
-                              std::to_string(d) + " with size " + std::to_string(oi.n) + " (shape " +
+      throw std::out_of_range("index_select: index " + std::to_string(ip[k]) +
+                              " is out of bounds for dimension " + std::to_string(d) +
+                              " with size " + std::to_string(oi.n) + " (shape " +
                               to_string(x.shape()) + ")");
   Shape os = xs;
   os[static_cast<std::size_t>(d)] = m;
@@ -149,20 +164,23 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d, const Basic
       std::copy_n(src + (o * oi.n + ip[k]) * oi.inner, oi.inner, dst + (o * m + k) * oi.inner);
   if (detail::needs_graph<T>({&x})) {
     std::vector<std::int64_t> idx(ip, ip + m);
-    detail::record(out, "IndexSelectBackward0", {&x}, [idx, oi, in_shape = x.shape()](const BasicTensor<T>& g) {
-      auto gi = zeros<T>(in_shape);
-      const auto m = static_cast<std::int64_t>(idx.size());
-      for (std::int64_t o = 0; o < oi.outer; ++o)
-        for (std::int64_t k = 0; k < m; ++k)
-          detail::amap(gi.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner) +=
-              detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    detail::record(
+        out, "IndexSelectBackward0", {&x},
+        [idx, oi, in_shape = x.shape()](const BasicTensor<T>& g) {
+          auto gi = zeros<T>(in_shape);
+          const auto m = static_cast<std::int64_t>(idx.size());
+          for (std::int64_t o = 0; o < oi.outer; ++o)
+            for (std::int64_t k = 0; k < m; ++k)
+              detail::amap(gi.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner,
+                           oi.inner) += detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
+          return std::vector<BasicTensor<T>>{gi};
+        });
   }
   return out;
 }
 template <class T>
-BasicTensor<T> BasicTensor<T>::index_select(std::int64_t d, const BasicTensor<std::int64_t>& index) const {
+BasicTensor<T> BasicTensor<T>::index_select(std::int64_t d,
+                                            const BasicTensor<std::int64_t>& index) const {
   return torchlet::index_select(*this, d, index);
 }
 

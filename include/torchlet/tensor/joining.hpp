@@ -14,7 +14,8 @@ template <class T>
 BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim = 0) {
   if (tensors.empty()) throw std::invalid_argument("cat: expected a non-empty list of tensors");
   const Shape& s0 = tensors[0].shape();
-  if (s0.empty()) throw ShapeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+  if (s0.empty())
+    throw ShapeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
   const auto nd = static_cast<std::int64_t>(s0.size());
   dim = detail::wrap_dim("cat", dim, nd);
   const auto d = static_cast<std::size_t>(dim);
@@ -25,8 +26,9 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
     bool ok = s.size() == s0.size();
     for (std::size_t k = 0; ok && k < s.size(); ++k) ok = k == d || s[k] == s0[k];
     if (!ok)
-      throw ShapeError("cat: sizes of tensors must match except in dimension " + std::to_string(dim) + ": tensor 0 has shape " +
-                       to_string(s0) + ", tensor " + std::to_string(i) + " has shape " + to_string(s));
+      throw ShapeError("cat: sizes of tensors must match except in dimension " +
+                       std::to_string(dim) + ": tensor 0 has shape " + to_string(s0) + ", tensor " +
+                       std::to_string(i) + " has shape " + to_string(s));
     os[d] += s[d];
   }
   auto out = BasicTensor<T>::empty(os);
@@ -52,7 +54,8 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
         s[d] = sizes[i];
         grads[i] = BasicTensor<T>::empty(s);
         for (std::int64_t o = 0; o < oi.outer; ++o)
-          std::copy_n(g.data() + (o * oi.n + at) * oi.inner, sizes[i] * oi.inner, grads[i].data() + o * sizes[i] * oi.inner);
+          std::copy_n(g.data() + (o * oi.n + at) * oi.inner, sizes[i] * oi.inner,
+                      grads[i].data() + o * sizes[i] * oi.inner);
         at += sizes[i];
       }
       return grads;
@@ -67,8 +70,9 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
   const Shape& s0 = tensors[0].shape();
   for (std::size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != s0)
-      throw ShapeError("stack: expects each tensor to be equal size, but got " + to_string(s0) + " at entry 0 and " +
-                       to_string(tensors[i].shape()) + " at entry " + std::to_string(i));
+      throw ShapeError("stack: expects each tensor to be equal size, but got " + to_string(s0) +
+                       " at entry 0 and " + to_string(tensors[i].shape()) + " at entry " +
+                       std::to_string(i));
   dim = detail::wrap_dim("stack", dim, static_cast<std::int64_t>(s0.size()) + 1);
   const auto n = static_cast<std::int64_t>(tensors.size());
   Shape os = s0;
@@ -98,19 +102,23 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
 
 /// Pieces of the given sizes along dim; the sizes must add up to size(dim).
 template <class T>
-std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, const std::vector<std::int64_t>& split_sizes,
+std::vector<BasicTensor<T>> split(const BasicTensor<T>& x,
+                                  const std::vector<std::int64_t>& split_sizes,
                                   std::int64_t dim = 0) {
   if (x.dim() == 0) throw std::out_of_range("split: cannot be applied to a 0-dim tensor");
   dim = detail::wrap_dim("split", dim, x.dim());
   const auto n = x.size(dim);
   std::int64_t total = 0;
   for (auto s : split_sizes) {
-    if (s < 0) throw std::invalid_argument("split: split sizes must be non-negative, got " + to_string(split_sizes));
+    if (s < 0)
+      throw std::invalid_argument("split: split sizes must be non-negative, got " +
+                                  to_string(split_sizes));
     total += s;
   }
   if (total != n)
-    throw ShapeError("split: split_sizes " + to_string(split_sizes) + " must sum exactly to " + std::to_string(n) +
-                     " (the size of dimension " + std::to_string(dim) + " of shape " + to_string(x.shape()) + ")");
+    throw ShapeError("split: split_sizes " + to_string(split_sizes) + " must sum exactly to " +
+                     std::to_string(n) + " (the size of dimension " + std::to_string(dim) +
+                     " of shape " + to_string(x.shape()) + ")");
   std::vector<BasicTensor<T>> out;
   out.reserve(split_sizes.size());
   std::int64_t at = 0;
@@ -125,13 +133,15 @@ std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, const std::vector<std
 
 /// Pieces of split_size along dim (the last one smaller if size(dim) is not a multiple).
 template <class T>
-std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, std::int64_t split_size, std::int64_t dim = 0) {
+std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, std::int64_t split_size,
+                                  std::int64_t dim = 0) {
   if (x.dim() == 0) throw std::out_of_range("split: cannot be applied to a 0-dim tensor");
   dim = detail::wrap_dim("split", dim, x.dim());
   const auto n = x.size(dim);
   if (split_size < 0 || (split_size == 0 && n != 0))
-    throw std::invalid_argument("split: split_size must be positive, got " + std::to_string(split_size) +
-                                " for a dimension of size " + std::to_string(n));
+    throw std::invalid_argument("split: split_size must be positive, got " +
+                                std::to_string(split_size) + " for a dimension of size " +
+                                std::to_string(n));
   std::vector<std::int64_t> sizes;
   if (n == 0) sizes.push_back(0);
   for (std::int64_t at = 0; at < n; at += split_size) sizes.push_back(std::min(split_size, n - at));
@@ -140,8 +150,11 @@ std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, std::int64_t split_si
 
 /// `chunks` pieces of ceil(size(dim) / chunks) along dim; fewer if they run out.
 template <class T>
-std::vector<BasicTensor<T>> chunk(const BasicTensor<T>& x, std::int64_t chunks, std::int64_t dim = 0) {
-  if (chunks <= 0) throw std::invalid_argument("chunk: number of chunks must be positive, got " + std::to_string(chunks));
+std::vector<BasicTensor<T>> chunk(const BasicTensor<T>& x, std::int64_t chunks,
+                                  std::int64_t dim = 0) {
+  if (chunks <= 0)
+    throw std::invalid_argument("chunk: number of chunks must be positive, got " +
+                                std::to_string(chunks));
   if (x.dim() == 0) throw std::out_of_range("chunk: cannot be applied to a 0-dim tensor");
   const auto n = x.size(dim);
   if (n == 0) return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), 0), dim);
@@ -153,7 +166,8 @@ std::vector<BasicTensor<T>> BasicTensor<T>::split(std::int64_t s, std::int64_t d
   return torchlet::split(*this, s, d);
 }
 template <class T>
-std::vector<BasicTensor<T>> BasicTensor<T>::split(const std::vector<std::int64_t>& s, std::int64_t d) const {
+std::vector<BasicTensor<T>> BasicTensor<T>::split(const std::vector<std::int64_t>& s,
+                                                  std::int64_t d) const {
   return torchlet::split(*this, s, d);
 }
 template <class T>

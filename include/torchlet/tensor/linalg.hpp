@@ -15,8 +15,8 @@ namespace detail {
 /// C = alpha * op(A) @ op(B) (+ C if accumulate); op = transpose where asked. A is
 /// [ar, ac] and B [br, bc] as stored (row-major).
 template <class T>
-void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std::int64_t br, std::int64_t bc,
-          bool tb, T* c, bool accumulate, T alpha = T(1)) {
+void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std::int64_t br,
+          std::int64_t bc, bool tb, T* c, bool accumulate, T alpha = T(1)) {
   const auto A = cmmap(a, ar, ac);
   const auto B = cmmap(b, br, bc);
   const std::int64_t n = ta ? ac : ar, m = tb ? br : bc;
@@ -27,22 +27,31 @@ void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std
     return;
   }
   if (!accumulate && alpha == T(1)) {
-    if (!ta && !tb) C.noalias() = A * B;
-    else if (ta && !tb) C.noalias() = A.transpose() * B;
-    else if (!ta && tb) C.noalias() = A * B.transpose();
-    else C.noalias() = A.transpose() * B.transpose();
+    if (!ta && !tb)
+      C.noalias() = A * B;
+    else if (ta && !tb)
+      C.noalias() = A.transpose() * B;
+    else if (!ta && tb)
+      C.noalias() = A * B.transpose();
+    else
+      C.noalias() = A.transpose() * B.transpose();
     return;
   }
   if (!accumulate) C.setZero();
-  if (!ta && !tb) C.noalias() += alpha * A * B;
-  else if (ta && !tb) C.noalias() += alpha * A.transpose() * B;
-  else if (!ta && tb) C.noalias() += alpha * A * B.transpose();
-  else C.noalias() += alpha * A.transpose() * B.transpose();
+  if (!ta && !tb)
+    C.noalias() += alpha * A * B;
+  else if (ta && !tb)
+    C.noalias() += alpha * A.transpose() * B;
+  else if (!ta && tb)
+    C.noalias() += alpha * A * B.transpose();
+  else
+    C.noalias() += alpha * A.transpose() * B.transpose();
 }
 
-inline std::string inner_mismatch(const Shape& a, const Shape& b, std::int64_t ka, std::int64_t kb) {
-  return "matmul: " + to_string(a) + " @ " + to_string(b) + " - inner dimensions differ (" + std::to_string(ka) +
-         " vs " + std::to_string(kb) + ")";
+inline std::string inner_mismatch(const Shape& a, const Shape& b, std::int64_t ka,
+                                  std::int64_t kb) {
+  return "matmul: " + to_string(a) + " @ " + to_string(b) + " - inner dimensions differ (" +
+         std::to_string(ka) + " vs " + std::to_string(kb) + ")";
 }
 
 /// [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]; both at least 2-D.
@@ -57,8 +66,8 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
   try {
     batch = broadcast_shapes("matmul", ba, bb);
   } catch (const ShapeError&) {
-    throw ShapeError("matmul: " + to_string(as) + " @ " + to_string(bs) + " - batch dimensions " + to_string(ba) +
-                     " and " + to_string(bb) + " cannot be broadcast");
+    throw ShapeError("matmul: " + to_string(as) + " @ " + to_string(bs) + " - batch dimensions " +
+                     to_string(ba) + " and " + to_string(bb) + " cannot be broadcast");
   }
   Shape os = batch;
   os.push_back(n);
@@ -72,26 +81,28 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
   });
   const auto nb = static_cast<std::int64_t>(ia.size());
   for (std::int64_t i = 0; i < nb; ++i)
-    gemm(a.data() + ia[static_cast<std::size_t>(i)] * n * k, n, k, false, b.data() + ib[static_cast<std::size_t>(i)] * k * m,
-         k, m, false, out.data() + i * n * m, false);
+    gemm(a.data() + ia[static_cast<std::size_t>(i)] * n * k, n, k, false,
+         b.data() + ib[static_cast<std::size_t>(i)] * k * m, k, m, false, out.data() + i * n * m,
+         false);
   if (needs_graph<T>({&a, &b}))
     record(out, name, {&a, &b},
            [name, sa = b.requires_grad() ? SavedTensor<T>(a) : SavedTensor<T>(),
-            sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, n, k, m](
-               const BasicTensor<T>& g) {
+            sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, n, k,
+            m](const BasicTensor<T>& g) {
              BasicTensor<T> da, db;
              if (sb.defined()) {  // dA[ia] += G @ B[ib]^T : [n, m] @ [m, k]
                da = zeros<T>(as);
                const T* bp = sb.data(name);
                for (std::size_t i = 0; i < ia.size(); ++i)
-                 gemm(g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false, bp + ib[i] * k * m, k, m, true,
-                      da.data() + ia[i] * n * k, true);
+                 gemm(g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
+                      bp + ib[i] * k * m, k, m, true, da.data() + ia[i] * n * k, true);
              }
              if (sa.defined()) {  // dB[ib] += A[ia]^T @ G : [k, n] @ [n, m]
                db = zeros<T>(bs);
                const T* ap = sa.data(name);
                for (std::size_t i = 0; i < ib.size(); ++i)
-                 gemm(ap + ia[i] * n * k, n, k, true, g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
+                 gemm(ap + ia[i] * n * k, n, k, true,
+                      g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
                       db.data() + ib[i] * k * m, true);
              }
              return std::vector<BasicTensor<T>>{da, db};
@@ -105,7 +116,8 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
 template <class T>
 BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (a.dim() != 2 || b.dim() != 2)
-    throw ShapeError("mm: expected 2-D tensors, got " + to_string(a.shape()) + " @ " + to_string(b.shape()));
+    throw ShapeError("mm: expected 2-D tensors, got " + to_string(a.shape()) + " @ " +
+                     to_string(b.shape()));
   const auto n = a.size(0), k = a.size(1), m = b.size(1);
   if (b.size(0) != k) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), k, b.size(0)));
   auto out = BasicTensor<T>::empty({n, m});
@@ -113,16 +125,18 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (detail::needs_graph<T>({&a, &b}))
     detail::record(out, "MmBackward0", {&a, &b},
                    [sa = b.requires_grad() ? detail::SavedTensor<T>(a) : detail::SavedTensor<T>(),
-                    sb = a.requires_grad() ? detail::SavedTensor<T>(b) : detail::SavedTensor<T>(), n, k,
-                    m](const BasicTensor<T>& g) {
+                    sb = a.requires_grad() ? detail::SavedTensor<T>(b) : detail::SavedTensor<T>(),
+                    n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> da, db;
                      if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
                        da = BasicTensor<T>::empty({n, k});
-                       detail::gemm(g.data(), n, m, false, sb.data("MmBackward0"), k, m, true, da.data(), false);
+                       detail::gemm(g.data(), n, m, false, sb.data("MmBackward0"), k, m, true,
+                                    da.data(), false);
                      }
                      if (sa.defined()) {  // dB = A^T @ G : [k, n] @ [n, m]
                        db = BasicTensor<T>::empty({k, m});
-                       detail::gemm(sa.data("MmBackward0"), n, k, true, g.data(), n, m, false, db.data(), false);
+                       detail::gemm(sa.data("MmBackward0"), n, k, true, g.data(), n, m, false,
+                                    db.data(), false);
                      }
                      return std::vector<BasicTensor<T>>{da, db};
                    });
@@ -143,32 +157,38 @@ template <class T>
 BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   const auto da = a.dim(), db = b.dim();
   if (da == 0 || db == 0)
-    throw ShapeError("matmul: both arguments need at least 1 dimension, got " + to_string(a.shape()) + " @ " +
-                     to_string(b.shape()));
+    throw ShapeError("matmul: both arguments need at least 1 dimension, got " +
+                     to_string(a.shape()) + " @ " + to_string(b.shape()));
   if (da == 1 && db == 1) {
-    if (a.size(0) != b.size(0)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(0)));
+    if (a.size(0) != b.size(0))
+      throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(0)));
     return mm(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
   }
   if (da == 2 && db == 2) return mm(a, b);
   if (da == 1 && db == 2) {
-    if (a.size(0) != b.size(0)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(0)));
+    if (a.size(0) != b.size(0))
+      throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(0)));
     return mm(a.unsqueeze(0), b).squeeze(0);
   }
   if (da == 2 && db == 1) {
-    if (a.size(1) != b.size(0)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(1), b.size(0)));
+    if (a.size(1) != b.size(0))
+      throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(1), b.size(0)));
     return mm(a, b.unsqueeze(1)).squeeze(1);
   }
   // Batched. A 1-D operand becomes a matrix ([k] -> [1, k] on the left, [k, 1] on the
   // right) and that dim is removed from the result.
   if (db == 1) {
-    if (a.size(-1) != b.size(0)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(-1), b.size(0)));
+    if (a.size(-1) != b.size(0))
+      throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(-1), b.size(0)));
     return matmul(a, b.unsqueeze(1)).squeeze(-1);
   }
   if (da == 1) {
-    if (a.size(0) != b.size(-2)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(-2)));
+    if (a.size(0) != b.size(-2))
+      throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(0), b.size(-2)));
     return matmul(a.unsqueeze(0), b).squeeze(-2);
   }
-  if (a.size(-1) != b.size(-2)) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(-1), b.size(-2)));
+  if (a.size(-1) != b.size(-2))
+    throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), a.size(-1), b.size(-2)));
   if (db == 2) {  // [*B, n, k] @ [k, m]: fold the batch into rows, one GEMM
     Shape os = a.shape();
     os.back() = b.size(1);
@@ -179,43 +199,54 @@ BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 
 /// beta * input + alpha * (m1 @ m2): m1 [n, k], m2 [k, m], input broadcastable to [n, m].
 template <class T>
-BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1, const BasicTensor<T>& m2, T beta = T(1),
-                     T alpha = T(1)) {
+BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
+                     const BasicTensor<T>& m2, T beta = T(1), T alpha = T(1)) {
   if (m1.dim() != 2 || m2.dim() != 2)
-    throw ShapeError("addmm: expected 2-D matrices, got " + to_string(m1.shape()) + " @ " + to_string(m2.shape()));
+    throw ShapeError("addmm: expected 2-D matrices, got " + to_string(m1.shape()) + " @ " +
+                     to_string(m2.shape()));
   const auto n = m1.size(0), k = m1.size(1), m = m2.size(1);
-  if (m2.size(0) != k) throw ShapeError(detail::inner_mismatch(m1.shape(), m2.shape(), k, m2.size(0)));
+  if (m2.size(0) != k)
+    throw ShapeError(detail::inner_mismatch(m1.shape(), m2.shape(), k, m2.size(0)));
   const Shape os{n, m};
   if (input.shape() != os && detail::broadcast_shapes("addmm", input.shape(), os) != os)
-    throw ShapeError("addmm: input of shape " + to_string(input.shape()) + " cannot be broadcast to the product's shape " +
-                     to_string(os));
+    throw ShapeError("addmm: input of shape " + to_string(input.shape()) +
+                     " cannot be broadcast to the product's shape " + to_string(os));
   auto out = BasicTensor<T>::empty(os);
   std::fill_n(out.data(), out.numel(), T(0));
   if (beta != T(0))  // beta = 0 ignores input (even NaN), as PyTorch
-    detail::broadcast_into(out, input, os, out.data(), [beta](const auto&, const auto& y) { return y * beta; });
+    detail::broadcast_into(out, input, os, out.data(),
+                           [beta](const auto&, const auto& y) { return y * beta; });
   detail::gemm(m1.data(), n, k, false, m2.data(), k, m, false, out.data(), true, alpha);
   if (detail::needs_graph<T>({&input, &m1, &m2}))
     detail::record(out, "AddmmBackward0", {&input, &m1, &m2},
                    [gi = input.requires_grad(), is = input.shape(), beta, alpha,
                     s1 = m2.requires_grad() ? detail::SavedTensor<T>(m1) : detail::SavedTensor<T>(),
-                    s2 = m1.requires_grad() ? detail::SavedTensor<T>(m2) : detail::SavedTensor<T>(), n, k,
-                    m](const BasicTensor<T>& g) {
+                    s2 = m1.requires_grad() ? detail::SavedTensor<T>(m2) : detail::SavedTensor<T>(),
+                    n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> dinput, d1, d2;
                      if (gi) dinput = detail::sum_to(beta == T(1) ? g : g * beta, is);
                      if (s2.defined()) {
                        d1 = BasicTensor<T>::empty({n, k});
-                       detail::gemm(g.data(), n, m, false, s2.data("AddmmBackward0"), k, m, true, d1.data(), false, alpha);
+                       detail::gemm(g.data(), n, m, false, s2.data("AddmmBackward0"), k, m, true,
+                                    d1.data(), false, alpha);
                      }
                      if (s1.defined()) {
                        d2 = BasicTensor<T>::empty({k, m});
-                       detail::gemm(s1.data("AddmmBackward0"), n, k, true, g.data(), n, m, false, d2.data(), false, alpha);
+                       detail::gemm(s1.data("AddmmBackward0"), n, k, true, g.data(), n, m, false,
+                                    d2.data(), false, alpha);
                      }
                      return std::vector<BasicTensor<T>>{dinput, d1, d2};
                    });
   return out;
 }
 
-template <class T> BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const { return torchlet::matmul(*this, o); }
-template <class T> BasicTensor<T> BasicTensor<T>::mm(const BasicTensor& o) const { return torchlet::mm(*this, o); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const {
+  return torchlet::matmul(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mm(const BasicTensor& o) const {
+  return torchlet::mm(*this, o);
+}
 
 }  // namespace torchlet

@@ -23,11 +23,11 @@ namespace torchlet {
 
 /// torch.set_printoptions' fields and defaults.
 struct PrintOptions {
-  int precision = 4;  ///< Digits after the decimal point.
+  int precision = 4;              ///< Digits after the decimal point.
   std::int64_t threshold = 1000;  ///< Tensors with more elements are summarised with "...".
-  std::int64_t edgeitems = 3;  ///< Entries shown at each end of a summarised dim.
-  int linewidth = 80;  ///< Characters per line before wrapping.
-  std::optional<bool> sci_mode;  ///< unset: chosen from the values
+  std::int64_t edgeitems = 3;     ///< Entries shown at each end of a summarised dim.
+  int linewidth = 80;             ///< Characters per line before wrapping.
+  std::optional<bool> sci_mode;   ///< unset: chosen from the values
 };
 
 namespace detail {
@@ -60,8 +60,9 @@ class PrintFormatter {
         for (T t : values) {
           const double v = static_cast<double>(t);
           if (!std::isfinite(v) || v == 0) continue;
-          const auto s = sci_mode_ ? printf_str("%.*e", po.precision, v)
-                                   : int_mode_ ? printf_str("%.*f", 0, v) + "." : printf_str("%.*f", po.precision, v);
+          const auto s = sci_mode_   ? printf_str("%.*e", po.precision, v)
+                         : int_mode_ ? printf_str("%.*f", 0, v) + "."
+                                     : printf_str("%.*f", po.precision, v);
           width_ = std::max(width_, static_cast<int>(s.size()));
         }
       }
@@ -72,7 +73,8 @@ class PrintFormatter {
   /// The value right-aligned to width().
   std::string format(T t) const {
     std::string s = raw(t);
-    if (static_cast<int>(s.size()) < width_) s.insert(0, static_cast<std::size_t>(width_) - s.size(), ' ');
+    if (static_cast<int>(s.size()) < width_)
+      s.insert(0, static_cast<std::size_t>(width_) - s.size(), ' ');
     return s;
   }
 
@@ -103,15 +105,18 @@ class PrintFormatter {
 
 /// The values PyTorch's formatter looks at when summarising (get_summarized_data).
 template <class T>
-void summarized_values(const T* p, const Shape& s, std::size_t d, bool summarize, std::vector<T>& out) {
+void summarized_values(const T* p, const Shape& s, std::size_t d, bool summarize,
+                       std::vector<T>& out) {
   const auto e = print_options().edgeitems;
   const std::int64_t n = s[d];
   std::int64_t inner = 1;
   for (std::size_t i = d + 1; i < s.size(); ++i) inner *= s[i];
   for (std::int64_t i = 0; i < n; ++i) {
     if (summarize && n > 2 * e && i == e) i = n - e;
-    if (d + 1 == s.size()) out.push_back(p[i]);
-    else summarized_values(p + i * inner, s, d + 1, summarize, out);
+    if (d + 1 == s.size())
+      out.push_back(p[i]);
+    else
+      summarized_values(p + i * inner, s, d + 1, summarize, out);
   }
 }
 
@@ -135,7 +140,10 @@ std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bo
     const auto per_line = std::max<std::int64_t>(1, (po.linewidth - indent) / element_length);
     std::string out = "[";
     for (std::size_t i = 0; i < parts.size(); ++i) {
-      if (i) out += static_cast<std::int64_t>(i) % per_line == 0 ? ",\n" + std::string(static_cast<std::size_t>(indent + 1), ' ') : ", ";
+      if (i)
+        out += static_cast<std::int64_t>(i) % per_line == 0
+                   ? ",\n" + std::string(static_cast<std::size_t>(indent + 1), ' ')
+                   : ", ";
       out += parts[i];
     }
     return out + "]";
@@ -149,7 +157,8 @@ std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bo
     }
     parts.push_back(tensor_str(p + i * inner, s, d + 1, indent + 1, summarize, f));
   }
-  const std::string sep = "," + std::string(s.size() - d - 1, '\n') + std::string(static_cast<std::size_t>(indent + 1), ' ');
+  const std::string sep = "," + std::string(s.size() - d - 1, '\n') +
+                          std::string(static_cast<std::size_t>(indent + 1), ' ');
   std::string out = "[";
   for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
   return out + "]";
@@ -167,11 +176,13 @@ std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
   const int indent = 7;  // strlen("tensor(")
   std::string body;
   std::vector<std::string> suffixes;
-  const bool default_dtype = std::is_same_v<T, float> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, bool>;
+  const bool default_dtype =
+      std::is_same_v<T, float> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, bool>;
   if (t.numel() == 0) {
     if (t.dim() != 1) {
       std::string size = "size=(";
-      for (std::int64_t i = 0; i < t.dim(); ++i) size += (i ? ", " : "") + std::to_string(t.size(i));
+      for (std::int64_t i = 0; i < t.dim(); ++i)
+        size += (i ? ", " : "") + std::to_string(t.size(i));
       suffixes.push_back(size + (t.dim() == 1 ? ",)" : ")"));
     }
     if (!std::is_same_v<T, float>) suffixes.push_back(std::string("dtype=") + dtype_name<T>());
@@ -180,17 +191,23 @@ std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
     if (!default_dtype) suffixes.push_back(std::string("dtype=") + dtype_name<T>());
     const bool summarize = t.numel() > detail::print_options().threshold;
     std::vector<T> values;
-    if (t.dim() == 0) values.push_back(*t.data());
-    else detail::summarized_values(t.data(), t.shape(), 0, summarize, values);
+    if (t.dim() == 0)
+      values.push_back(*t.data());
+    else
+      detail::summarized_values(t.data(), t.shape(), 0, summarize, values);
     const detail::PrintFormatter<T> f(values);
-    body = t.dim() == 0 ? f.format(*t.data()) : detail::tensor_str(t.data(), t.shape(), 0, indent, summarize, f);
+    body = t.dim() == 0 ? f.format(*t.data())
+                        : detail::tensor_str(t.data(), t.shape(), 0, indent, summarize, f);
   }
-  if (!t.is_leaf()) suffixes.push_back("grad_fn=<" + t.grad_fn_name() + ">");
-  else if (t.requires_grad()) suffixes.push_back("requires_grad=True");
+  if (!t.is_leaf())
+    suffixes.push_back("grad_fn=<" + t.grad_fn_name() + ">");
+  else if (t.requires_grad())
+    suffixes.push_back("requires_grad=True");
   // Suffixes go on the last line while it stays within the line width.
   std::string out = "tensor(" + body;
   const auto nl = out.rfind('\n');
-  std::int64_t last_len = static_cast<std::int64_t>(out.size()) - (nl == std::string::npos ? -1 : static_cast<std::int64_t>(nl)) + 1;
+  std::int64_t last_len = static_cast<std::int64_t>(out.size()) -
+                          (nl == std::string::npos ? -1 : static_cast<std::int64_t>(nl)) + 1;
   for (const auto& s : suffixes) {
     const auto len = static_cast<std::int64_t>(s.size());
     if (last_len + len + 2 > detail::print_options().linewidth) {

@@ -35,9 +35,11 @@ class Generator {
   /// generator continue with exactly the numbers it would have produced.
   std::vector<std::uint8_t> get_state() const {
     std::vector<std::uint8_t> out(kStateBytes);
-    const std::uint64_t words[6] = {seed_, s_[0], s_[1], s_[2], s_[3], std::bit_cast<std::uint64_t>(spare_normal_)};
+    const std::uint64_t words[6] = {seed_, s_[0], s_[1],
+                                    s_[2], s_[3], std::bit_cast<std::uint64_t>(spare_normal_)};
     for (std::size_t w = 0; w < 6; ++w)
-      for (std::size_t b = 0; b < 8; ++b) out[w * 8 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
+      for (std::size_t b = 0; b < 8; ++b)
+        out[w * 8 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
     out[48] = has_spare_normal_ ? 1 : 0;
     return out;
   }
@@ -51,7 +53,8 @@ class Generator {
     for (std::size_t w = 0; w < 6; ++w)
       for (std::size_t b = 0; b < 8; ++b) words[w] |= std::uint64_t{state[w * 8 + b]} << (8 * b);
     if ((words[1] | words[2] | words[3] | words[4]) == 0 || state[48] > 1)
-      throw std::invalid_argument("Generator::set_state: not a generator state (all-zero state words or bad flag)");
+      throw std::invalid_argument(
+          "Generator::set_state: not a generator state (all-zero state words or bad flag)");
     seed_ = words[0];
     for (std::size_t i = 0; i < 4; ++i) s_[i] = words[i + 1];
     spare_normal_ = std::bit_cast<double>(words[5]);
@@ -70,7 +73,8 @@ class Generator {
     s_[3] = rotl(s_[3], 45);
     return result;
   }
-  /// The next 64 random bits (a UniformRandomBitGenerator, usable with the standard random distributions).
+  /// The next 64 random bits (a UniformRandomBitGenerator, usable with the standard random
+  /// distributions).
   std::uint64_t operator()() { return next(); }
   /// Smallest value operator() returns.
   static constexpr std::uint64_t min() { return 0; }
@@ -127,6 +131,8 @@ inline void manual_seed(std::uint64_t seed) { default_generator().manual_seed(se
 /// The default generator's state (torch.get_rng_state), e.g. to put in a checkpoint.
 inline std::vector<std::uint8_t> get_rng_state() { return default_generator().get_state(); }
 /// Restores the default generator's state (torch.set_rng_state).
-inline void set_rng_state(std::span<const std::uint8_t> state) { default_generator().set_state(state); }
+inline void set_rng_state(std::span<const std::uint8_t> state) {
+  default_generator().set_state(state);
+}
 
 }  // namespace torchlet

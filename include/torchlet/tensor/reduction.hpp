@@ -14,7 +14,7 @@ namespace torchlet {
 /// What max/min over a dim return (torch.return_types.max): auto [values, indices] = x.max(1).
 template <class T>
 struct ValuesIndices {
-  BasicTensor<T> values;  ///< The reduced values.
+  BasicTensor<T> values;              ///< The reduced values.
   BasicTensor<std::int64_t> indices;  ///< Where they are along the reduced dim (int64).
 };
 
@@ -32,11 +32,16 @@ inline DimSplit split_dim(const char* op, const Shape& s, std::int64_t& dim, boo
   if (nd == 0) return r;
   for (std::int64_t i = 0; i < nd; ++i) {
     const auto d = s[static_cast<std::size_t>(i)];
-    if (i < dim) r.outer *= d;
-    else if (i > dim) r.inner *= d;
-    else r.n = d;
-    if (i != dim) r.reduced.push_back(d);
-    else if (keepdim) r.reduced.push_back(1);
+    if (i < dim)
+      r.outer *= d;
+    else if (i > dim)
+      r.inner *= d;
+    else
+      r.n = d;
+    if (i != dim)
+      r.reduced.push_back(d);
+    else if (keepdim)
+      r.reduced.push_back(1);
   }
   return r;
 }
@@ -54,14 +59,15 @@ void for_each_lane(const T* p, const DimSplit& sp, F f) {
     for (std::int64_t i = 0; i < sp.inner; ++i) {
       const T* base = p + o * sp.n * sp.inner + i;
       const std::int64_t stride = sp.inner;
-      f([base, stride](std::int64_t k) -> const T& { return base[k * stride]; }, o * sp.inner + i);
+      f([base, stride](std::int64_t k) -> const T& { return base[k * stride]; }, o* sp.inner + i);
     }
 }
 
 /// gi[o, k, i] = f(g[o, i], o * inner + i, k) for the input shape: the usual shape of a
 /// reduction's backward (g has the reduced shape, with or without keepdim).
 template <class T, class F>
-BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp, F f) {
+BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp,
+                            F f) {
   auto out = BasicTensor<T>::empty(in_shape);
   const T* gp = g.data();
   T* op = out.data();
@@ -76,13 +82,16 @@ BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, cons
 
 /// Broadcasts a reduced gradient g back over `dim`, times scale.
 template <class T>
-BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp, T scale) {
+BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp,
+                              T scale) {
   if (sp.inner == 1 && scale == T(1)) {  // rows: replicate each g value n times
     auto out = BasicTensor<T>::empty(in_shape);
-    for (std::int64_t o = 0; o < sp.outer; ++o) amap(out.data() + o * sp.n, sp.n).setConstant(g.data()[o]);
+    for (std::int64_t o = 0; o < sp.outer; ++o)
+      amap(out.data() + o * sp.n, sp.n).setConstant(g.data()[o]);
     return out;
   }
-  return expand_lanes(g, in_shape, sp, [scale](T gv, std::int64_t, std::int64_t) { return gv * scale; });
+  return expand_lanes(g, in_shape, sp,
+                      [scale](T gv, std::int64_t, std::int64_t) { return gv * scale; });
 }
 
 template <class T>
@@ -120,11 +129,13 @@ BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fal
   const T* p = x.data();
   T* o = out.data();
   if (sp.inner == 1) {
-    if (sp.outer * sp.n > 0) detail::amap(o, sp.outer) = detail::cmmap(p, sp.outer, sp.n).rowwise().sum().array();
+    if (sp.outer * sp.n > 0)
+      detail::amap(o, sp.outer) = detail::cmmap(p, sp.outer, sp.n).rowwise().sum().array();
   } else {
     for (std::int64_t a = 0; a < sp.outer; ++a)
       for (std::int64_t k = 0; k < sp.n; ++k)
-        detail::amap(o + a * sp.inner, sp.inner) += detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
+        detail::amap(o + a * sp.inner, sp.inner) +=
+            detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
   }
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
@@ -138,7 +149,8 @@ template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x) {
   static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
   const auto n = x.numel();
-  auto out = scalar_tensor<T>(n ? detail::camap(x.data(), n).sum() / static_cast<T>(n) : std::numeric_limits<T>::quiet_NaN());
+  auto out = scalar_tensor<T>(n ? detail::camap(x.data(), n).sum() / static_cast<T>(n)
+                                : std::numeric_limits<T>::quiet_NaN());
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "MeanBackward0", {&x}, [shape = x.shape(), n](const BasicTensor<T>& g) {
       return std::vector<BasicTensor<T>>{full<T>(shape, *g.data() / static_cast<T>(n))};
@@ -157,9 +169,10 @@ BasicTensor<T> mean(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fa
   const T scale = T(1) / static_cast<T>(sp.n);
   auto out = std::move(s) * scale;
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<T>& g) {
-      return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, scale)};
-    });
+    detail::record(
+        out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<T>& g) {
+          return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, scale)};
+        });
   return out;
 }
 
@@ -180,7 +193,8 @@ bool better(T v, T b) {
 template <class T, bool IsMax>
 BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<T>& x, const DimSplit& sp) {
   if (sp.n == 0)
-    throw std::invalid_argument(std::string(op) + ": cannot reduce over an empty dimension (shape " +
+    throw std::invalid_argument(std::string(op) +
+                                ": cannot reduce over an empty dimension (shape " +
                                 to_string(x.shape()) + ")");
   auto out = BasicTensor<std::int64_t>::empty(sp.reduced);
   std::int64_t* o = out.data();
@@ -197,15 +211,16 @@ BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<T>& x, c
 template <class T, bool IsMax>
 BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
   if (x.numel() == 0)
-    throw std::invalid_argument(std::string(op) +
-                                "(): expected a non-empty tensor; use the dim form for an empty dimension");
+    throw std::invalid_argument(
+        std::string(op) +
+        "(): expected a non-empty tensor; use the dim form for an empty dimension");
   const auto idx = arg_extreme<T, IsMax>(op, x, all_split(x.numel()));
   const T v = x.data()[*idx.data()];
   auto out = scalar_tensor<T>(v);
   if (needs_graph<T>({&x}))
     record(out, IsMax ? "MaxBackward1" : "MinBackward1", {&x},
-           [sx = SavedTensor<T>(x), shape = x.shape(), v, name = IsMax ? "MaxBackward1" : "MinBackward1"](
-               const BasicTensor<T>& g) {
+           [sx = SavedTensor<T>(x), shape = x.shape(), v,
+            name = IsMax ? "MaxBackward1" : "MinBackward1"](const BasicTensor<T>& g) {
              const auto n = numel_of(shape);
              const auto X = camap(sx.data(name), n);
              auto gi = BasicTensor<T>::empty(shape);
@@ -223,7 +238,8 @@ BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
 
 /// max/min over a dim: values and (first) indices; the gradient goes to the index.
 template <class T, bool IsMax>
-ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64_t dim, bool keepdim) {
+ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64_t dim,
+                             bool keepdim) {
   const auto sp = split_dim(op, x.shape(), dim, keepdim);
   auto idx = arg_extreme<T, IsMax>(op, x, sp);
   auto vals = BasicTensor<T>::empty(sp.reduced);
@@ -234,15 +250,22 @@ ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64
            [idx = idx.detach(), shape = x.shape(), sp](const BasicTensor<T>& g) {
              const std::int64_t* ip = idx.data();
              return std::vector<BasicTensor<T>>{expand_lanes(
-                 g, shape, sp, [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};
+                 g, shape, sp,
+                 [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};
            });
   return {vals, idx};
 }
 
 }  // namespace detail
 
-template <class T> BasicTensor<T> max(const BasicTensor<T>& x) { return detail::extreme<T, true>("max", x); }
-template <class T> BasicTensor<T> min(const BasicTensor<T>& x) { return detail::extreme<T, false>("min", x); }
+template <class T>
+BasicTensor<T> max(const BasicTensor<T>& x) {
+  return detail::extreme<T, true>("max", x);
+}
+template <class T>
+BasicTensor<T> min(const BasicTensor<T>& x) {
+  return detail::extreme<T, false>("min", x);
+}
 template <class T>
 ValuesIndices<T> max(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
   return detail::extreme_dim<T, true>("max", x, dim, keepdim);
@@ -283,8 +306,8 @@ namespace detail {
 /// Returns the variance (or its square root for std) in the reduced shape, and the
 /// per-lane means for the backward.
 template <class T>
-BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x, DimSplit sp, bool unbiased,
-                       bool take_sqrt) {
+BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x, DimSplit sp,
+                       bool unbiased, bool take_sqrt) {
   static_assert(std::is_floating_point_v<T>, "var/std: needs a floating point tensor");
   const T denom = static_cast<T>(sp.n - (unbiased ? 1 : 0));
   auto out = BasicTensor<T>::empty(sp.reduced);
@@ -296,15 +319,18 @@ BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x
     T ss = 0;
     for (std::int64_t k = 0; k < sp.n; ++k) ss += (lane(k) - m) * (lane(k) - m);
     means.data()[j] = m;
-    const T v = denom > 0 ? ss / denom : (ss > 0 ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::quiet_NaN());
+    const T v = denom > 0 ? ss / denom
+                          : (ss > 0 ? std::numeric_limits<T>::infinity()
+                                    : std::numeric_limits<T>::quiet_NaN());
     out.data()[j] = take_sqrt ? std::sqrt(v) : v;
   });
   (void)op;
   if (needs_graph<T>({&x}))
-    // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std = 0.
+    // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std =
+    // 0.
     record(out, name, {&x},
-           [name, sx = SavedTensor<T>(x), so = take_sqrt ? SavedTensor<T>(out) : SavedTensor<T>(), means, sp, denom,
-            shape = x.shape()](const BasicTensor<T>& g) {
+           [name, sx = SavedTensor<T>(x), so = take_sqrt ? SavedTensor<T>(out) : SavedTensor<T>(),
+            means, sp, denom, shape = x.shape()](const BasicTensor<T>& g) {
              const T* xp = sx.data(name);
              const T* sd = so.defined() ? so.data(name) : nullptr;
              const T* mp = means.data();
@@ -315,8 +341,10 @@ BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x
                  for (std::int64_t i = 0; i < sp.inner; ++i) {
                    const auto j = o * sp.inner + i, e = (o * sp.n + k) * sp.inner + i;
                    const T d = xp[e] - mp[j];
-                   if (sd) r[e] = sd[j] == T(0) ? T(0) : g.data()[j] * d / (denom * sd[j]);
-                   else r[e] = g.data()[j] * T(2) * d / denom;
+                   if (sd)
+                     r[e] = sd[j] == T(0) ? T(0) : g.data()[j] * d / (denom * sd[j]);
+                   else
+                     r[e] = g.data()[j] * T(2) * d / denom;
                  }
              return std::vector<BasicTensor<T>>{gi};
            });
@@ -336,8 +364,10 @@ BasicTensor<T> var(const BasicTensor<T>& x) {
   return torchlet::var(x, true);
 }
 template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true, bool keepdim = false) {
-  return detail::var_std("var", "VarBackward0", x, detail::split_dim("var", x.shape(), dim, keepdim), unbiased, false);
+BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
+                   bool keepdim = false) {
+  return detail::var_std("var", "VarBackward0", x,
+                         detail::split_dim("var", x.shape(), dim, keepdim), unbiased, false);
 }
 /// Standard deviation, sqrt(var); unbiased by default, as torch.std.
 template <class T, std::same_as<bool> B>
@@ -349,8 +379,10 @@ BasicTensor<T> std(const BasicTensor<T>& x) {
   return torchlet::std(x, true);
 }
 template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true, bool keepdim = false) {
-  return detail::var_std("std", "StdBackward0", x, detail::split_dim("std", x.shape(), dim, keepdim), unbiased, true);
+BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
+                   bool keepdim = false) {
+  return detail::var_std("std", "StdBackward0", x,
+                         detail::split_dim("std", x.shape(), dim, keepdim), unbiased, true);
 }
 
 // ---- logsumexp, norm -------------------------------------------------------------------
@@ -374,8 +406,8 @@ BasicTensor<T> logsumexp(const BasicTensor<T>& x, std::int64_t dim, bool keepdim
   });
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "LogsumexpBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp, shape = x.shape()](
-                       const BasicTensor<T>& g) {
+                   [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
+                    shape = x.shape()](const BasicTensor<T>& g) {
                      const T* xp = sx.data("LogsumexpBackward0");
                      const T* lp = so.data("LogsumexpBackward0");
                      return std::vector<BasicTensor<T>>{detail::expand_lanes(
@@ -400,7 +432,8 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
     T r = 0;
     if (inf || neg_inf) {
       r = inf ? T(0) : std::numeric_limits<T>::infinity();
-      for (std::int64_t k = 0; k < sp.n; ++k) r = inf ? std::max(r, std::abs(lane(k))) : std::min(r, std::abs(lane(k)));
+      for (std::int64_t k = 0; k < sp.n; ++k)
+        r = inf ? std::max(r, std::abs(lane(k))) : std::min(r, std::abs(lane(k)));
     } else if (p == 0) {
       for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) != T(0);
     } else if (p == 1) {
@@ -409,7 +442,8 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
       for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) * lane(k);
       r = std::sqrt(r);
     } else {
-      for (std::int64_t k = 0; k < sp.n; ++k) r += static_cast<T>(std::pow(std::abs(lane(k)), static_cast<T>(p)));
+      for (std::int64_t k = 0; k < sp.n; ++k)
+        r += static_cast<T>(std::pow(std::abs(lane(k)), static_cast<T>(p)));
       r = static_cast<T>(std::pow(r, static_cast<T>(1.0 / p)));
     }
     out.data()[j] = r;
@@ -420,7 +454,8 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
     if (inf || neg_inf) {
       ties = zeros<T>(sp.reduced);
       for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-        for (std::int64_t k = 0; k < sp.n; ++k) ties.data()[j] += std::abs(lane(k)) == out.data()[j];
+        for (std::int64_t k = 0; k < sp.n; ++k)
+          ties.data()[j] += std::abs(lane(k)) == out.data()[j];
       });
     }
     record(out, "NormBackward1", {&x},
@@ -428,18 +463,20 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
             shape = x.shape()](const BasicTensor<T>& g) {
              const T* xp = sx.data("NormBackward1");
              const T* np = so.data("NormBackward1");
-             return std::vector<BasicTensor<T>>{expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-               const auto o = j / sp.inner, i = j % sp.inner;
-               const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
-               const T sgn = static_cast<T>((v > 0) - (v < 0));
-               if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
-               if (p == 0) return T(0);
-               if (p == 1) return gv * sgn;
-               if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
-               if (p == 2) return gv * v / nv;
-               // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
-               return gv * sgn * static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
-             })};
+             return std::vector<BasicTensor<T>>{
+                 expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                   const auto o = j / sp.inner, i = j % sp.inner;
+                   const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
+                   const T sgn = static_cast<T>((v > 0) - (v < 0));
+                   if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
+                   if (p == 0) return T(0);
+                   if (p == 1) return gv * sgn;
+                   if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
+                   if (p == 2) return gv * v / nv;
+                   // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
+                   return gv * sgn *
+                          static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
+                 })};
            });
   }
   return out;
@@ -458,29 +495,94 @@ BasicTensor<T> norm(const BasicTensor<T>& x, double p, std::int64_t dim, bool ke
   return detail::norm_impl(x, p, detail::split_dim("norm", x.shape(), dim, keepdim));
 }
 
-template <class T> auto BasicTensor<T>::sum() const { return torchlet::sum(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::sum(std::int64_t d, bool k) const { return torchlet::sum(*this, d, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::mean() const { return torchlet::mean(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::mean(std::int64_t d, bool k) const { return torchlet::mean(*this, d, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::max() const { return torchlet::max(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::min() const { return torchlet::min(*this); }
-template <class T> ValuesIndices<T> BasicTensor<T>::max(std::int64_t d, bool k) const { return torchlet::max(*this, d, k); }
-template <class T> ValuesIndices<T> BasicTensor<T>::min(std::int64_t d, bool k) const { return torchlet::min(*this, d, k); }
-template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmax(std::int64_t d, bool k) const { return torchlet::argmax(*this, d, k); }
-template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmax() const { return torchlet::argmax(*this); }
-template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin(std::int64_t d, bool k) const { return torchlet::argmin(*this, d, k); }
-template <class T> BasicTensor<std::int64_t> BasicTensor<T>::argmin() const { return torchlet::argmin(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::var() const { return torchlet::var(*this, true); }
+template <class T>
+auto BasicTensor<T>::sum() const {
+  return torchlet::sum(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sum(std::int64_t d, bool k) const {
+  return torchlet::sum(*this, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean() const {
+  return torchlet::mean(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean(std::int64_t d, bool k) const {
+  return torchlet::mean(*this, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::max() const {
+  return torchlet::max(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::min() const {
+  return torchlet::min(*this);
+}
+template <class T>
+ValuesIndices<T> BasicTensor<T>::max(std::int64_t d, bool k) const {
+  return torchlet::max(*this, d, k);
+}
+template <class T>
+ValuesIndices<T> BasicTensor<T>::min(std::int64_t d, bool k) const {
+  return torchlet::min(*this, d, k);
+}
+template <class T>
+BasicTensor<std::int64_t> BasicTensor<T>::argmax(std::int64_t d, bool k) const {
+  return torchlet::argmax(*this, d, k);
+}
+template <class T>
+BasicTensor<std::int64_t> BasicTensor<T>::argmax() const {
+  return torchlet::argmax(*this);
+}
+template <class T>
+BasicTensor<std::int64_t> BasicTensor<T>::argmin(std::int64_t d, bool k) const {
+  return torchlet::argmin(*this, d, k);
+}
+template <class T>
+BasicTensor<std::int64_t> BasicTensor<T>::argmin() const {
+  return torchlet::argmin(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var() const {
+  return torchlet::var(*this, true);
+}
 /// Variance of all elements, unbiased (n - 1) or not (n).
-template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::var(B u) const { return torchlet::var(*this, u); }
-template <class T> BasicTensor<T> BasicTensor<T>::var(std::int64_t d, bool u, bool k) const { return torchlet::var(*this, d, u, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::std() const { return torchlet::std(*this, true); }
+template <class T>
+template <std::same_as<bool> B>
+BasicTensor<T> BasicTensor<T>::var(B u) const {
+  return torchlet::var(*this, u);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var(std::int64_t d, bool u, bool k) const {
+  return torchlet::var(*this, d, u, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std() const {
+  return torchlet::std(*this, true);
+}
 /// Standard deviation of all elements, unbiased or not.
-template <class T> template <std::same_as<bool> B> BasicTensor<T> BasicTensor<T>::std(B u) const { return torchlet::std(*this, u); }
-template <class T> BasicTensor<T> BasicTensor<T>::std(std::int64_t d, bool u, bool k) const { return torchlet::std(*this, d, u, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::logsumexp(std::int64_t d, bool k) const { return torchlet::logsumexp(*this, d, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::norm(double p) const { return torchlet::norm(*this, p); }
-template <class T> BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const { return torchlet::norm(*this, p, d, k); }
+template <class T>
+template <std::same_as<bool> B>
+BasicTensor<T> BasicTensor<T>::std(B u) const {
+  return torchlet::std(*this, u);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std(std::int64_t d, bool u, bool k) const {
+  return torchlet::std(*this, d, u, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::logsumexp(std::int64_t d, bool k) const {
+  return torchlet::logsumexp(*this, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::norm(double p) const {
+  return torchlet::norm(*this, p);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const {
+  return torchlet::norm(*this, p, d, k);
+}
 
 }  // namespace torchlet
 

@@ -34,8 +34,7 @@ inline std::int64_t numel_of(const Shape& s) {
 inline void check_shape(std::string_view op, const Shape& s) {
   std::int64_t n = 1;
   for (auto d : s) {
-    if (d < 0)
-      throw ShapeError(std::string(op) + ": negative dimension in shape " + to_string(s));
+    if (d < 0) throw ShapeError(std::string(op) + ": negative dimension in shape " + to_string(s));
     if (d != 0 && n > INT64_MAX / d)
       throw ShapeError(std::string(op) + ": shape " + to_string(s) + " has too many elements");
     n *= d;
@@ -46,9 +45,9 @@ inline void check_shape(std::string_view op, const Shape& s) {
 inline std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t ndim) {
   const std::int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
   if (dim < lo || dim > hi)
-    throw std::out_of_range(std::string(op) + ": dimension out of range (expected to be in range of [" +
-                            std::to_string(lo) + ", " + std::to_string(hi) + "], but got " +
-                            std::to_string(dim) + ")");
+    throw std::out_of_range(
+        std::string(op) + ": dimension out of range (expected to be in range of [" +
+        std::to_string(lo) + ", " + std::to_string(hi) + "], but got " + std::to_string(dim) + ")");
   return dim < 0 ? dim + (ndim == 0 ? 1 : ndim) : dim;
 }
 

@@ -16,7 +16,8 @@ void softmax_lanes(const BasicTensor<T>& x, const DimSplit& sp, T* out, bool log
       T* op = out + a * sp.n * sp.inner + i;
       T mx = -std::numeric_limits<T>::infinity();
       for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, xp[k * sp.inner]);
-      if (std::isinf(mx) && mx < 0) mx = 0;  // an all -inf lane gives NaN as in PyTorch, not -inf - -inf
+      if (std::isinf(mx) && mx < 0)
+        mx = 0;  // an all -inf lane gives NaN as in PyTorch, not -inf - -inf
       T s = 0;
       for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(xp[k * sp.inner] - mx);
       if (log_out) {
@@ -24,7 +25,8 @@ void softmax_lanes(const BasicTensor<T>& x, const DimSplit& sp, T* out, bool log
         for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = xp[k * sp.inner] - lse;
       } else {
         const T inv = T(1) / s;
-        for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = std::exp(xp[k * sp.inner] - mx) * inv;
+        for (std::int64_t k = 0; k < sp.n; ++k)
+          op[k * sp.inner] = std::exp(xp[k * sp.inner] - mx) * inv;
       }
     }
 }
@@ -39,21 +41,23 @@ BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
   auto out = BasicTensor<T>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), true);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "LogSoftmaxBackward0", {&x}, [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
-      auto gi = BasicTensor<T>::empty(g.shape());
-      const T* gp = g.data();
-      const T* yp = so.data("LogSoftmaxBackward0");
-      T* r = gi.data();
-      for (std::int64_t a = 0; a < sp.outer; ++a)
-        for (std::int64_t i = 0; i < sp.inner; ++i) {
-          const auto base = a * sp.n * sp.inner + i;
-          T s = 0;
-          for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-          for (std::int64_t k = 0; k < sp.n; ++k)
-            r[base + k * sp.inner] = gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
-        }
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    detail::record(out, "LogSoftmaxBackward0", {&x},
+                   [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
+                     auto gi = BasicTensor<T>::empty(g.shape());
+                     const T* gp = g.data();
+                     const T* yp = so.data("LogSoftmaxBackward0");
+                     T* r = gi.data();
+                     for (std::int64_t a = 0; a < sp.outer; ++a)
+                       for (std::int64_t i = 0; i < sp.inner; ++i) {
+                         const auto base = a * sp.n * sp.inner + i;
+                         T s = 0;
+                         for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
+                         for (std::int64_t k = 0; k < sp.n; ++k)
+                           r[base + k * sp.inner] =
+                               gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
+                       }
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
   return out;
 }
 
@@ -65,25 +69,34 @@ BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
   auto out = BasicTensor<T>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), false);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "SoftmaxBackward0", {&x}, [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
-      auto gi = BasicTensor<T>::empty(g.shape());
-      const T* gp = g.data();
-      const T* yp = so.data("SoftmaxBackward0");
-      T* r = gi.data();
-      for (std::int64_t a = 0; a < sp.outer; ++a)
-        for (std::int64_t i = 0; i < sp.inner; ++i) {
-          const auto base = a * sp.n * sp.inner + i;
-          T s = 0;
-          for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner] * yp[base + k * sp.inner];
-          for (std::int64_t k = 0; k < sp.n; ++k)
-            r[base + k * sp.inner] = yp[base + k * sp.inner] * (gp[base + k * sp.inner] - s);
-        }
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    detail::record(out, "SoftmaxBackward0", {&x},
+                   [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
+                     auto gi = BasicTensor<T>::empty(g.shape());
+                     const T* gp = g.data();
+                     const T* yp = so.data("SoftmaxBackward0");
+                     T* r = gi.data();
+                     for (std::int64_t a = 0; a < sp.outer; ++a)
+                       for (std::int64_t i = 0; i < sp.inner; ++i) {
+                         const auto base = a * sp.n * sp.inner + i;
+                         T s = 0;
+                         for (std::int64_t k = 0; k < sp.n; ++k)
+                           s += gp[base + k * sp.inner] * yp[base + k * sp.inner];
+                         for (std::int64_t k = 0; k < sp.n; ++k)
+                           r[base + k * sp.inner] =
+                               yp[base + k * sp.inner] * (gp[base + k * sp.inner] - s);
+                       }
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
   return out;
 }
 
-template <class T> BasicTensor<T> BasicTensor<T>::softmax(std::int64_t d) const { return torchlet::softmax(*this, d); }
-template <class T> BasicTensor<T> BasicTensor<T>::log_softmax(std::int64_t d) const { return torchlet::log_softmax(*this, d); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::softmax(std::int64_t d) const {
+  return torchlet::softmax(*this, d);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::log_softmax(std::int64_t d) const {
+  return torchlet::log_softmax(*this, d);
+}
 
 }  // namespace torchlet

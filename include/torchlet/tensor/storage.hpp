@@ -52,7 +52,8 @@ class BufferCache {
         evicted.push_back({p, bytes});
       } else {
         std::size_t drop = 0;
-        while (cached_ + bytes > limit_ && drop < entries_.size()) cached_ -= entries_[drop++].bytes;
+        while (cached_ + bytes > limit_ && drop < entries_.size())
+          cached_ -= entries_[drop++].bytes;
         evicted.assign(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
         entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
         entries_.push_back({p, bytes});
@@ -122,8 +123,10 @@ class Storage {
   ~Storage() {
     if (!raw_) return;
     const std::size_t bytes = raw_bytes();
-    if (bytes >= kCachedMinBytes) BufferCache::instance().give(raw_, bytes);
-    else ::operator delete(raw_);
+    if (bytes >= kCachedMinBytes)
+      BufferCache::instance().give(raw_, bytes);
+    else
+      ::operator delete(raw_);
   }
   T* data() noexcept { return data_; }
   const T* data() const noexcept { return data_; }
@@ -145,7 +148,9 @@ class Storage {
 
 /// Upper bound on the bytes of freed large buffers torchlet keeps for reuse (default
 /// 256 MiB; 0 disables the cache).
-inline void set_buffer_cache_limit(std::size_t bytes) { detail::BufferCache::instance().set_limit(bytes); }
+inline void set_buffer_cache_limit(std::size_t bytes) {
+  detail::BufferCache::instance().set_limit(bytes);
+}
 inline std::size_t buffer_cache_limit() { return detail::BufferCache::instance().limit(); }
 /// Bytes currently held by the cache.
 inline std::size_t buffer_cache_bytes() { return detail::BufferCache::instance().cached_bytes(); }

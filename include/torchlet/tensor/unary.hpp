@@ -22,11 +22,11 @@ BasicTensor<T> map_maybe_inplace(const BasicTensor<T>& x, bool tmp, F f) {
 /// Records y = op(x) whose gradient is g * d(x, y) computed from saved x and/or y.
 /// d receives Eigen arrays (x, y) of the saved data; an unused one may be ignored.
 template <class T, class D>
-void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& x, bool save_x, bool save_y,
-                  D d) {
+void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& x, bool save_x,
+                  bool save_y, D d) {
   record(out, name, {&x},
-         [name, sx = save_x ? SavedTensor<T>(x) : SavedTensor<T>(), sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(),
-          d](const BasicTensor<T>& g) {
+         [name, sx = save_x ? SavedTensor<T>(x) : SavedTensor<T>(),
+          sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(), d](const BasicTensor<T>& g) {
            const auto n = g.numel();
            const T* xp = sx.defined() ? sx.data(name) : nullptr;
            const T* yp = sy.defined() ? sy.data(name) : nullptr;
@@ -56,18 +56,18 @@ inline constexpr double kGeluTanhC = 0.044715;
 
 // Each op is defined once (taking `tmp`: whether x is a temporary that may lend its
 // memory) and exposed as two overloads, for lvalues and for rvalues.
-#define TORCHLET_UNARY(fn)                                                                     \
-  template <class T>                                                                           \
-  BasicTensor<T> fn(const BasicTensor<T>& x) {                                                 \
-    return detail::fn##_impl(x, false);                                                        \
-  }                                                                                            \
-  template <class T>                                                                           \
-  BasicTensor<T> fn(BasicTensor<T>&& x) {                                                      \
-    return detail::fn##_impl(x, true);                                                         \
-  }                                                                                            \
-  template <class T>                                                                           \
-  BasicTensor<T> BasicTensor<T>::fn() const {                                                  \
-    return detail::fn##_impl(*this, false);                                                    \
+#define TORCHLET_UNARY(fn)                     \
+  template <class T>                           \
+  BasicTensor<T> fn(const BasicTensor<T>& x) { \
+    return detail::fn##_impl(x, false);        \
+  }                                            \
+  template <class T>                           \
+  BasicTensor<T> fn(BasicTensor<T>&& x) {      \
+    return detail::fn##_impl(x, true);         \
+  }                                            \
+  template <class T>                           \
+  BasicTensor<T> BasicTensor<T>::fn() const {  \
+    return detail::fn##_impl(*this, false);    \
   }
 
 namespace detail {
@@ -76,7 +76,8 @@ template <class T>
 BasicTensor<T> neg_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return -a; });
   if (needs_graph<T>({&x}))
-    record(out, "NegBackward0", {&x}, [](const BasicTensor<T>& g) { return std::vector<BasicTensor<T>>{negated(g)}; });
+    record(out, "NegBackward0", {&x},
+           [](const BasicTensor<T>& g) { return std::vector<BasicTensor<T>>{negated(g)}; });
   return out;
 }
 
@@ -87,7 +88,8 @@ BasicTensor<T> abs_impl(const BasicTensor<T>& x, bool tmp) {
     auto out = graph ? unary_apply(x, [](const auto& a) { return a.abs(); })
                      : map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
     if (graph)  // d|x| = sign(x) (0 at 0, as PyTorch)
-      record_unary(out, "AbsBackward0", x, true, false, [](const auto& X, const auto&) { return X.sign(); });
+      record_unary(out, "AbsBackward0", x, true, false,
+                   [](const auto& X, const auto&) { return X.sign(); });
     return out;
   } else {
     return map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
@@ -106,7 +108,8 @@ template <class T>
 BasicTensor<T> log_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log(); });
   if (needs_graph<T>({&x}))  // d log = 1 / x
-    record_unary(out, "LogBackward0", x, true, false, [](const auto& X, const auto&) { return X.inverse(); });
+    record_unary(out, "LogBackward0", x, true, false,
+                 [](const auto& X, const auto&) { return X.inverse(); });
   return out;
 }
 
@@ -114,7 +117,8 @@ template <class T>
 BasicTensor<T> log1p_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log1p(); });
   if (needs_graph<T>({&x}))  // d log1p = 1 / (1 + x)
-    record_unary(out, "Log1PBackward0", x, true, false, [](const auto& X, const auto&) { return (X + T(1)).inverse(); });
+    record_unary(out, "Log1PBackward0", x, true, false,
+                 [](const auto& X, const auto&) { return (X + T(1)).inverse(); });
   return out;
 }
 
@@ -122,7 +126,8 @@ template <class T>
 BasicTensor<T> sqrt_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sqrt(); });
   if (needs_graph<T>({&x}))  // d sqrt = 1 / (2 y)
-    record_unary(out, "SqrtBackward0", x, false, true, [](const auto&, const auto& Y) { return (T(2) * Y).inverse(); });
+    record_unary(out, "SqrtBackward0", x, false, true,
+                 [](const auto&, const auto& Y) { return (T(2) * Y).inverse(); });
   return out;
 }
 
@@ -130,7 +135,8 @@ template <class T>
 BasicTensor<T> rsqrt_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.rsqrt(); });
   if (needs_graph<T>({&x}))  // d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
-    record_unary(out, "RsqrtBackward0", x, false, true, [](const auto&, const auto& Y) { return T(-0.5) * Y.cube(); });
+    record_unary(out, "RsqrtBackward0", x, false, true,
+                 [](const auto&, const auto& Y) { return T(-0.5) * Y.cube(); });
   return out;
 }
 
@@ -138,7 +144,8 @@ template <class T>
 BasicTensor<T> sin_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sin(); });
   if (needs_graph<T>({&x}))
-    record_unary(out, "SinBackward0", x, true, false, [](const auto& X, const auto&) { return X.cos(); });
+    record_unary(out, "SinBackward0", x, true, false,
+                 [](const auto& X, const auto&) { return X.cos(); });
   return out;
 }
 
@@ -146,7 +153,8 @@ template <class T>
 BasicTensor<T> cos_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.cos(); });
   if (needs_graph<T>({&x}))
-    record_unary(out, "CosBackward0", x, true, false, [](const auto& X, const auto&) { return -X.sin(); });
+    record_unary(out, "CosBackward0", x, true, false,
+                 [](const auto& X, const auto&) { return -X.sin(); });
   return out;
 }
 
@@ -154,7 +162,8 @@ template <class T>
 BasicTensor<T> tanh_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.tanh(); });
   if (needs_graph<T>({&x}))  // d tanh = 1 - y^2
-    record_unary(out, "TanhBackward0", x, false, true, [](const auto&, const auto& Y) { return T(1) - Y.square(); });
+    record_unary(out, "TanhBackward0", x, false, true,
+                 [](const auto&, const auto& Y) { return T(1) - Y.square(); });
   return out;
 }
 
@@ -162,7 +171,8 @@ template <class T>
 BasicTensor<T> sigmoid_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return T(1) / (T(1) + (-a).exp()); });
   if (needs_graph<T>({&x}))  // d sigmoid = y (1 - y)
-    record_unary(out, "SigmoidBackward0", x, false, true, [](const auto&, const auto& Y) { return Y * (T(1) - Y); });
+    record_unary(out, "SigmoidBackward0", x, false, true,
+                 [](const auto&, const auto& Y) { return Y * (T(1) - Y); });
   return out;
 }
 
@@ -191,30 +201,44 @@ TORCHLET_UNARY(sigmoid)
 TORCHLET_UNARY(relu)
 #undef TORCHLET_UNARY
 
-template <class T> BasicTensor<T> operator-(const BasicTensor<T>& x) { return neg(x); }
-template <class T> BasicTensor<T> operator-(BasicTensor<T>&& x) { return neg(std::move(x)); }
+template <class T>
+BasicTensor<T> operator-(const BasicTensor<T>& x) {
+  return neg(x);
+}
+template <class T>
+BasicTensor<T> operator-(BasicTensor<T>&& x) {
+  return neg(std::move(x));
+}
 
 /// x ** exponent. d/dx = exponent * x^(exponent - 1) (0 for exponent 0, as PyTorch).
 template <class T>
 BasicTensor<T> pow(const BasicTensor<T>& x, T exponent) {
   BasicTensor<T> out;
-  if (exponent == T(2)) out = detail::unary_apply(x, [](const auto& a) { return a.square(); });
-  else out = detail::unary_apply(x, [exponent](const auto& a) { return a.pow(exponent); });
+  if (exponent == T(2))
+    out = detail::unary_apply(x, [](const auto& a) { return a.square(); });
+  else
+    out = detail::unary_apply(x, [exponent](const auto& a) { return a.pow(exponent); });
   if (detail::needs_graph<T>({&x})) {
     if (exponent == T(0)) {
-      detail::record(out, "PowBackward0", {&x},
-                     [](const BasicTensor<T>& g) { return std::vector<BasicTensor<T>>{zeros_like(g)}; });
+      detail::record(out, "PowBackward0", {&x}, [](const BasicTensor<T>& g) {
+        return std::vector<BasicTensor<T>>{zeros_like(g)};
+      });
     } else {
       if (exponent == T(2))
-        detail::record_unary(out, "PowBackward0", x, true, false, [](const auto& X, const auto&) { return T(2) * X; });
-      else
         detail::record_unary(out, "PowBackward0", x, true, false,
-                             [exponent](const auto& X, const auto&) { return exponent * X.pow(exponent - T(1)); });
+                             [](const auto& X, const auto&) { return T(2) * X; });
+      else
+        detail::record_unary(
+            out, "PowBackward0", x, true, false,
+            [exponent](const auto& X, const auto&) { return exponent * X.pow(exponent - T(1)); });
     }
   }
   return out;
 }
-template <class T> BasicTensor<T> BasicTensor<T>::pow(T e) const { return torchlet::pow(*this, e); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::pow(T e) const {
+  return torchlet::pow(*this, e);
+}
 
 /// GELU. approximate = "none": x * Phi(x) with Phi the standard normal CDF (erf form);
 /// "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as torch.nn.functional.gelu.
@@ -223,50 +247,60 @@ BasicTensor<T> gelu(const BasicTensor<T>& x, std::string_view approximate = "non
   static_assert(std::is_floating_point_v<T>, "gelu: needs a floating point tensor");
   const bool tanh_form = approximate == "tanh";
   if (!tanh_form && approximate != "none")
-    throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + std::string(approximate) +
-                                "\"");
+    throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" +
+                                std::string(approximate) + "\"");
   auto out = BasicTensor<T>::empty(x.shape());
   const T* xp = x.data();
   T* yp = out.data();
   const T k = T(detail::kGeluTanhK), c = T(detail::kGeluTanhC);
   for (std::int64_t i = 0; i < x.numel(); ++i) {
     const T v = xp[i];
-    yp[i] = tanh_form ? T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v))) : v * detail::normal_cdf(v);
+    yp[i] = tanh_form ? T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v)))
+                      : v * detail::normal_cdf(v);
   }
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "GeluBackward0", {&x}, [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
-      auto gi = BasicTensor<T>::empty(g.shape());
-      const T* xv = sx.data("GeluBackward0");
-      const T* gp = g.data();
-      T* r = gi.data();
-      for (std::int64_t i = 0; i < g.numel(); ++i) {
-        const T v = xv[i];
-        T d;
-        if (tanh_form) {
-          const T t = std::tanh(k * (v + c * v * v * v));
-          d = T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
-        } else {
-          d = detail::normal_cdf(v) + v * detail::normal_pdf(v);
-        }
-        r[i] = gp[i] * d;
-      }
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    detail::record(out, "GeluBackward0", {&x},
+                   [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
+                     auto gi = BasicTensor<T>::empty(g.shape());
+                     const T* xv = sx.data("GeluBackward0");
+                     const T* gp = g.data();
+                     T* r = gi.data();
+                     for (std::int64_t i = 0; i < g.numel(); ++i) {
+                       const T v = xv[i];
+                       T d;
+                       if (tanh_form) {
+                         const T t = std::tanh(k * (v + c * v * v * v));
+                         d = T(0.5) * (T(1) + t) +
+                             T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+                       } else {
+                         d = detail::normal_cdf(v) + v * detail::normal_pdf(v);
+                       }
+                       r[i] = gp[i] * d;
+                     }
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
   return out;
 }
-template <class T> BasicTensor<T> BasicTensor<T>::gelu(std::string_view a) const { return torchlet::gelu(*this, a); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::gelu(std::string_view a) const {
+  return torchlet::gelu(*this, a);
+}
 
 /// Limits x to [min, max] (either bound may be omitted, not both); the gradient passes
 /// where min <= x <= max. If min > max every element becomes max, as in PyTorch.
 template <class T>
-BasicTensor<T> clamp(const BasicTensor<T>& x, std::optional<T> min, std::optional<T> max = std::nullopt) {
-  if (!min && !max) throw std::invalid_argument("clamp: at least one of 'min' or 'max' must be given");
-  const T lo = min ? *min : std::numeric_limits<T>::lowest(), hi = max ? *max : std::numeric_limits<T>::max();
+BasicTensor<T> clamp(const BasicTensor<T>& x, std::optional<T> min,
+                     std::optional<T> max = std::nullopt) {
+  if (!min && !max)
+    throw std::invalid_argument("clamp: at least one of 'min' or 'max' must be given");
+  const T lo = min ? *min : std::numeric_limits<T>::lowest(),
+          hi = max ? *max : std::numeric_limits<T>::max();
   auto out = detail::unary_apply(x, [lo, hi](const auto& a) { return a.max(lo).min(hi); });
   if (detail::needs_graph<T>({&x}))
-    detail::record_unary(out, "ClampBackward1", x, true, false, [lo, hi](const auto& X, const auto&) {
-      return ((X >= lo) && (X <= hi)).template cast<T>();
-    });
+    detail::record_unary(out, "ClampBackward1", x, true, false,
+                         [lo, hi](const auto& X, const auto&) {
+                           return ((X >= lo) && (X <= hi)).template cast<T>();
+                         });
   return out;
 }
 template <class T>
@@ -278,7 +312,8 @@ BasicTensor<T> BasicTensor<T>::clamp(std::optional<T> lo, std::optional<T> hi) c
 namespace detail {
 /// y = f(x) in place, recorded with derivative d(y) when x takes part in a graph.
 template <class T, class F, class D>
-const BasicTensor<T>& unary_inplace(const char* op, const char* name, const BasicTensor<T>& x, F f, D d) {
+const BasicTensor<T>& unary_inplace(const char* op, const char* name, const BasicTensor<T>& x, F f,
+                                    D d) {
   check_inplace(op, x);
   const bool graph = needs_graph<T>({&x});
   auto prev = graph ? gradient_edge(x) : nullptr;
@@ -287,12 +322,13 @@ const BasicTensor<T>& unary_inplace(const char* op, const char* name, const Basi
   bump_version(x);
   if constexpr (is_floating_v<T>) {
     if (graph)
-      rebase_history(x, name, prev, nullptr, [name, sy = SavedTensor<T>(x), d](const BasicTensor<T>& g) {
-        const auto Y = camap(sy.data(name), g.numel());
-        auto gi = BasicTensor<T>::empty(g.shape());
-        amap(gi.data(), g.numel()) = camap(g.data(), g.numel()) * d(Y);
-        return std::vector<BasicTensor<T>>{gi};
-      });
+      rebase_history(x, name, prev, nullptr,
+                     [name, sy = SavedTensor<T>(x), d](const BasicTensor<T>& g) {
+                       const auto Y = camap(sy.data(name), g.numel());
+                       auto gi = BasicTensor<T>::empty(g.shape());
+                       amap(gi.data(), g.numel()) = camap(g.data(), g.numel()) * d(Y);
+                       return std::vector<BasicTensor<T>>{gi};
+                     });
   }
   return x;
 }
@@ -301,8 +337,9 @@ const BasicTensor<T>& unary_inplace(const char* op, const char* name, const Basi
 /// relu in place (torch.relu_); the gradient is taken from the result, as PyTorch does.
 template <class T>
 const BasicTensor<T>& BasicTensor<T>::relu_() const {
-  return detail::unary_inplace("relu_", "ReluBackward0", *this, [](const auto& a) { return a.max(T(0)); },
-                               [](const auto& Y) { return (Y > T(0)).template cast<T>(); });
+  return detail::unary_inplace(
+      "relu_", "ReluBackward0", *this, [](const auto& a) { return a.max(T(0)); },
+      [](const auto& Y) { return (Y > T(0)).template cast<T>(); });
 }
 template <class T>
 const BasicTensor<T>& relu_(const BasicTensor<T>& x) {
@@ -312,21 +349,27 @@ const BasicTensor<T>& relu_(const BasicTensor<T>& x) {
 /// clamp in place; the gradient passes where min <= x <= max (x before clamping).
 template <class T>
 const BasicTensor<T>& BasicTensor<T>::clamp_(std::optional<T> min, std::optional<T> max) const {
-  if (!min && !max) throw std::invalid_argument("clamp_: at least one of 'min' or 'max' must be given");
-  const T lo = min ? *min : std::numeric_limits<T>::lowest(), hi = max ? *max : std::numeric_limits<T>::max();
+  if (!min && !max)
+    throw std::invalid_argument("clamp_: at least one of 'min' or 'max' must be given");
+  const T lo = min ? *min : std::numeric_limits<T>::lowest(),
+          hi = max ? *max : std::numeric_limits<T>::max();
   detail::check_inplace("clamp_", *this);
   const bool graph = detail::needs_graph<T>({this});
   BasicTensor<T> mask;  // 1 where the gradient passes
-  if (graph) mask = detail::unary_apply(*this, [lo, hi](const auto& a) { return ((a >= lo) && (a <= hi)).template cast<T>(); });
+  if (graph)
+    mask = detail::unary_apply(
+        *this, [lo, hi](const auto& a) { return ((a >= lo) && (a <= hi)).template cast<T>(); });
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   auto m = detail::amap(data(), numel());
   m = m.max(lo).min(hi);
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<T>) {
     if (graph)
-      detail::rebase_history(*this, "ClampBackward1", prev, nullptr, [mask](const BasicTensor<T>& g) {
-        return std::vector<BasicTensor<T>>{detail::broadcast_apply("clamp_", g, mask, detail::times)};
-      });
+      detail::rebase_history(*this, "ClampBackward1", prev, nullptr,
+                             [mask](const BasicTensor<T>& g) {
+                               return std::vector<BasicTensor<T>>{
+                                   detail::broadcast_apply("clamp_", g, mask, detail::times)};
+                             });
   }
   return *this;
 }

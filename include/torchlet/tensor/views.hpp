@@ -16,22 +16,27 @@ inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const 
   std::int64_t known = 1, infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (infer >= 0) throw ShapeError(std::string(op) + ": only one dimension can be inferred (shape " + to_string(shape) + ")");
+      if (infer >= 0)
+        throw ShapeError(std::string(op) + ": only one dimension can be inferred (shape " +
+                         to_string(shape) + ")");
       infer = static_cast<std::int64_t>(i);
     } else if (shape[i] < 0) {
-      throw ShapeError(std::string(op) + ": invalid shape dimension " + std::to_string(shape[i]) + " in " + to_string(shape));
+      throw ShapeError(std::string(op) + ": invalid shape dimension " + std::to_string(shape[i]) +
+                       " in " + to_string(shape));
     } else {
       known *= shape[i];
     }
   }
   if (infer >= 0) {
     if (known == 0 || numel % known != 0)
-      throw ShapeError(std::string(op) + ": shape " + to_string(shape) + " is invalid for input of size " +
-                       std::to_string(numel) + " (shape " + to_string(from) + ")");
+      throw ShapeError(std::string(op) + ": shape " + to_string(shape) +
+                       " is invalid for input of size " + std::to_string(numel) + " (shape " +
+                       to_string(from) + ")");
     shape[static_cast<std::size_t>(infer)] = numel / known;
   } else if (known != numel) {
-    throw ShapeError(std::string(op) + ": shape " + to_string(shape) + " is invalid for input of size " +
-                     std::to_string(numel) + " (shape " + to_string(from) + ")");
+    throw ShapeError(std::string(op) + ": shape " + to_string(shape) +
+                     " is invalid for input of size " + std::to_string(numel) + " (shape " +
+                     to_string(from) + ")");
   }
   return shape;
 }
@@ -73,8 +78,10 @@ void permute_copy(const T* x, const Shape& s, const Shape& p, T* out) {
   std::vector<std::int64_t> idx(outer_dims, 0);
   std::int64_t off = 0;
   for (std::int64_t i = 0; i < n; i += run) {
-    if (run > 1) std::copy_n(x + off, run, out + i);
-    else out[i] = x[off];
+    if (run > 1)
+      std::copy_n(x + off, run, out + i);
+    else
+      out[i] = x[off];
     for (std::size_t d = outer_dims; d-- > 0;) {
       off += st[d];
       if (++idx[d] < os[d]) break;
@@ -88,21 +95,24 @@ void permute_copy(const T* x, const Shape& s, const Shape& p, T* out) {
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::reshape(Shape s) const {
-  return detail::view_as_shape("ReshapeAliasBackward0", *this, detail::infer_shape("reshape", std::move(s), numel(), shape()));
+  return detail::view_as_shape("ReshapeAliasBackward0", *this,
+                               detail::infer_shape("reshape", std::move(s), numel(), shape()));
 }
 template <class T>
 BasicTensor<T> BasicTensor<T>::view(Shape s) const {
-  return detail::view_as_shape("ViewBackward0", *this, detail::infer_shape("view", std::move(s), numel(), shape()));
+  return detail::view_as_shape("ViewBackward0", *this,
+                               detail::infer_shape("view", std::move(s), numel(), shape()));
 }
 /// Merges dims start_dim..end_dim into one: [2, 3, 4].flatten(1) -> [2, 12].
 template <class T>
 BasicTensor<T> BasicTensor<T>::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
   const std::int64_t n = dim();
   if (n == 0) return reshape({1});
-  const auto s = detail::wrap_dim("flatten", start_dim, n), e = detail::wrap_dim("flatten", end_dim, n);
+  const auto s = detail::wrap_dim("flatten", start_dim, n),
+             e = detail::wrap_dim("flatten", end_dim, n);
   if (s > e)
-    throw std::invalid_argument("flatten: start_dim (" + std::to_string(start_dim) + ") cannot come after end_dim (" +
-                                std::to_string(end_dim) + ")");
+    throw std::invalid_argument("flatten: start_dim (" + std::to_string(start_dim) +
+                                ") cannot come after end_dim (" + std::to_string(end_dim) + ")");
   Shape out(shape().begin(), shape().begin() + s);
   std::int64_t m = 1;
   for (auto i = s; i <= e; ++i) m *= shape()[static_cast<std::size_t>(i)];
@@ -141,13 +151,15 @@ template <class T>
 BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
   const auto nd = x.dim();
   if (static_cast<std::int64_t>(dims.size()) != nd)
-    throw ShapeError("permute: number of dims don't match in permute (input " + to_string(x.shape()) + " has " +
-                     std::to_string(nd) + ", dims " + to_string(dims) + " has " + std::to_string(dims.size()) + ")");
+    throw ShapeError("permute: number of dims don't match in permute (input " +
+                     to_string(x.shape()) + " has " + std::to_string(nd) + ", dims " +
+                     to_string(dims) + " has " + std::to_string(dims.size()) + ")");
   Shape p(dims.size()), inv(dims.size());
   std::vector<bool> used(dims.size(), false);
   for (std::size_t i = 0; i < dims.size(); ++i) {
     p[i] = detail::wrap_dim("permute", dims[i], nd);
-    if (used[static_cast<std::size_t>(p[i])]) throw std::invalid_argument("permute: repeated dim in " + to_string(dims));
+    if (used[static_cast<std::size_t>(p[i])])
+      throw std::invalid_argument("permute: repeated dim in " + to_string(dims));
     used[static_cast<std::size_t>(p[i])] = true;
     inv[static_cast<std::size_t>(p[i])] = static_cast<std::int64_t>(i);
   }
@@ -156,11 +168,12 @@ BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
   auto out = BasicTensor<T>::empty(os);
   detail::permute_copy(x.data(), x.shape(), p, out.data());
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "PermuteBackward0", {&x}, [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
-      auto gi = BasicTensor<T>::empty(in_shape);
-      detail::permute_copy(g.data(), g.shape(), inv, gi.data());
-      return std::vector<BasicTensor<T>>{gi};
-    });
+    detail::record(out, "PermuteBackward0", {&x},
+                   [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
+                     auto gi = BasicTensor<T>::empty(in_shape);
+                     detail::permute_copy(g.data(), g.shape(), inv, gi.data());
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
   return out;
 }
 template <class T>
@@ -191,7 +204,9 @@ BasicTensor<T> BasicTensor<T>::transpose(std::int64_t d0, std::int64_t d1) const
 /// Transpose of a tensor with at most 2 dims (0-D and 1-D tensors are returned as is).
 template <class T>
 BasicTensor<T> BasicTensor<T>::t() const {
-  if (dim() > 2) throw ShapeError("t: expects a tensor with <= 2 dimensions, but self is " + std::to_string(dim()) + "D (shape " + to_string(shape()) + ")");
+  if (dim() > 2)
+    throw ShapeError("t: expects a tensor with <= 2 dimensions, but self is " +
+                     std::to_string(dim()) + "D (shape " + to_string(shape()) + ")");
   if (dim() < 2) return *this;
   return torchlet::transpose(*this, 0, 1);
 }
@@ -201,7 +216,8 @@ BasicTensor<T> BasicTensor<T>::clone() const {
   auto out = BasicTensor::empty(shape());
   if (numel()) std::memcpy(static_cast<void*>(out.data()), data(), sizeof(T) * numel());
   if (detail::needs_graph<T>({this}))
-    detail::record(out, "CloneBackward0", {this}, [](const BasicTensor& g) { return std::vector<BasicTensor>{g}; });
+    detail::record(out, "CloneBackward0", {this},
+                   [](const BasicTensor& g) { return std::vector<BasicTensor>{g}; });
   return out;
 }
 
@@ -259,8 +275,9 @@ const BasicTensor<T>& BasicTensor<T>::fill_(T value) const {
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<T>) {
     if (graph)  // the old values no longer matter: a zero gradient
-      detail::rebase_history(*this, "FillBackward0", prev, nullptr,
-                             [](const BasicTensor& g) { return std::vector<BasicTensor>{zeros_like(g)}; });
+      detail::rebase_history(*this, "FillBackward0", prev, nullptr, [](const BasicTensor& g) {
+        return std::vector<BasicTensor>{zeros_like(g)};
+      });
   }
   return *this;
 }
@@ -270,23 +287,25 @@ template <class T>
 const BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) const {
   detail::check_inplace("copy_", *this, src.requires_grad());
   if (src.shape() != shape() && detail::broadcast_shapes("copy_", shape(), src.shape()) != shape())
-    throw ShapeError("copy_: source shape " + to_string(src.shape()) + " cannot be broadcast to destination shape " +
-                     to_string(shape()));
+    throw ShapeError("copy_: source shape " + to_string(src.shape()) +
+                     " cannot be broadcast to destination shape " + to_string(shape()));
   const bool graph = detail::needs_graph<T>({this, &src});
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   if (src.shape() == shape()) {
     if (numel()) std::memmove(static_cast<void*>(data()), src.data(), sizeof(T) * numel());
   } else {
-    detail::broadcast_into(*this, src, shape(), data(), [](const auto&, const auto& y) { return y; });
+    detail::broadcast_into(*this, src, shape(), data(),
+                           [](const auto&, const auto& y) { return y; });
   }
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<T>) {
     if (graph)
-      detail::rebase_history(*this, "CopyBackwards", prev, &src,
-                             [ga = prev != nullptr, gs = src.requires_grad(), ss = src.shape()](const BasicTensor& g) {
-                               return std::vector<BasicTensor>{ga ? zeros_like(g) : BasicTensor(),
-                                                               gs ? detail::sum_to(g, ss) : BasicTensor()};
-                             });
+      detail::rebase_history(
+          *this, "CopyBackwards", prev, &src,
+          [ga = prev != nullptr, gs = src.requires_grad(), ss = src.shape()](const BasicTensor& g) {
+            return std::vector<BasicTensor>{ga ? zeros_like(g) : BasicTensor(),
+                                            gs ? detail::sum_to(g, ss) : BasicTensor()};
+          });
   }
   return *this;
 }

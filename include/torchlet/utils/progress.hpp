@@ -2,11 +2,12 @@
 // utils::progress(range): iterates a range and, when standard error is a terminal,
 // redraws a tqdm-style line: "  37/125 [######......]  29% 812.3 it/s ETA 0.1s loss=0.41".
 // When stderr is not a terminal it prints nothing, so logs stay clean.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <string>
-#include <unistd.h>
 
 namespace torchlet::utils {
 
@@ -43,7 +44,9 @@ class Progress {
     }
     /// Compares with the wrapped range's end (or sentinel).
     template <class S>
-    bool operator!=(const S& end) const { return it_ != end; }
+    bool operator!=(const S& end) const {
+      return it_ != end;
+    }
 
    private:
     Progress* p_;
@@ -67,14 +70,15 @@ class Progress {
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double rate = secs > 0 ? static_cast<double>(count_) / secs : 0.0;
-    const double eta = rate > 0 && total_ > count_ ? static_cast<double>(total_ - count_) / rate : 0.0;
+    const double eta =
+        rate > 0 && total_ > count_ ? static_cast<double>(total_ - count_) / rate : 0.0;
     constexpr int width = 20;
     const int filled = total_ ? static_cast<int>(width * count_ / total_) : 0;
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "\r\033[K%s%zu/%zu [%s] %3d%% %.1f it/s ETA %.1fs %s", desc_.empty() ? "" : (desc_ + " ").c_str(),
-                 count_, total_, bar.c_str(), total_ ? static_cast<int>(100 * count_ / total_) : 0, rate, eta,
-                 postfix_.c_str());
+    std::fprintf(stderr, "\r\033[K%s%zu/%zu [%s] %3d%% %.1f it/s ETA %.1fs %s",
+                 desc_.empty() ? "" : (desc_ + " ").c_str(), count_, total_, bar.c_str(),
+                 total_ ? static_cast<int>(100 * count_ / total_) : 0, rate, eta, postfix_.c_str());
     std::fflush(stderr);
     drawn_ = true;
   }
@@ -91,7 +95,8 @@ class Progress {
 /// Wraps a sized range (anything with size()) in a progress line on stderr.
 template <class R>
 Progress<R> progress(R& range, std::string desc = "") {
-  return Progress<R>(range, static_cast<std::size_t>(range.size()), std::move(desc), isatty(STDERR_FILENO) == 1);
+  return Progress<R>(range, static_cast<std::size_t>(range.size()), std::move(desc),
+                     isatty(STDERR_FILENO) == 1);
 }
 
 }  // namespace torchlet::utils

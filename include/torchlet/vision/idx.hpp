@@ -42,7 +42,8 @@ inline const char* idx_type_name(std::uint8_t type) {
 
 /// Parses an IDX buffer into a ByteTensor of the shape its header gives. `path` names
 /// the file in error messages. `ndim` is the number of dimensions expected (0 = any).
-inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& path, int ndim = 0) {
+inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& path,
+                            int ndim = 0) {
   if (b.size() < 4)
     throw FormatError(path + ": not an IDX file: " + std::to_string(b.size()) +
                       " bytes is too short for the 4-byte magic number");
@@ -55,18 +56,20 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
   if (b[2] != 0x08) {
     char type[8];
     std::snprintf(type, sizeof type, "0x%02X", b[2]);
-    throw FormatError(path + ": unsupported IDX data type " + type + " (" + detail::idx_type_name(b[2]) +
+    throw FormatError(path + ": unsupported IDX data type " + type + " (" +
+                      detail::idx_type_name(b[2]) +
                       "); only unsigned-byte data (0x08) is supported");
   }
   const int nd = b[3];
   if (ndim && nd != ndim)
-    throw FormatError(path + ": wrong rank: expected " + std::to_string(ndim) + " dimensions (magic 0x0000080" +
-                      std::to_string(ndim) + "), found " + std::to_string(nd));
+    throw FormatError(path + ": wrong rank: expected " + std::to_string(ndim) +
+                      " dimensions (magic 0x0000080" + std::to_string(ndim) + "), found " +
+                      std::to_string(nd));
   if (nd == 0) throw FormatError(path + ": IDX file with zero dimensions");
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(nd);
   if (b.size() < header)
-    throw FormatError(path + ": truncated header (" + std::to_string(b.size()) + " bytes, the " + std::to_string(nd) +
-                      " dimensions need " + std::to_string(header) + ")");
+    throw FormatError(path + ": truncated header (" + std::to_string(b.size()) + " bytes, the " +
+                      std::to_string(nd) + " dimensions need " + std::to_string(header) + ")");
   Shape shape;
   // The product of the non-zero dimensions is checked against the limit (a shape such as
   // [4294967295, 4294967295, 0] is corrupt even though it holds no element).
@@ -74,8 +77,8 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
   bool too_big = false, empty = false;
   for (int d = 0; d < nd; ++d) {
     const std::uint8_t* p = b.data() + 4 + 4 * d;
-    const std::uint64_t v =
-        (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) | p[3];
+    const std::uint64_t v = (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) |
+                            (std::uint64_t{p[2]} << 8) | p[3];
     shape.push_back(static_cast<std::int64_t>(v));
     if (v == 0) empty = true;
     // nonzero <= 2^31 and v < 2^32 before the product: it cannot overflow 64 bits.
@@ -87,11 +90,12 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
   const std::uint64_t total = empty ? 0 : nonzero;
   if (too_big)
     throw FormatError(path + ": dimensions " + to_string(shape) + " describe more than " +
-                      std::to_string(torchlet::detail::kMaxDecodedBytes) + " bytes of data (the file holds " +
-                      std::to_string(have) + "): corrupt header");
+                      std::to_string(torchlet::detail::kMaxDecodedBytes) +
+                      " bytes of data (the file holds " + std::to_string(have) +
+                      "): corrupt header");
   if (have < total)
-    throw FormatError(path + ": truncated: dimensions " + to_string(shape) + " need " + std::to_string(total) +
-                      " bytes of data, found " + std::to_string(have));
+    throw FormatError(path + ": truncated: dimensions " + to_string(shape) + " need " +
+                      std::to_string(total) + " bytes of data, found " + std::to_string(have));
   if (have > total)
     throw FormatError(path + ": " + std::to_string(have - total) +
                       " unexpected trailing bytes after the data of shape " + to_string(shape));

@@ -50,7 +50,9 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
   ++pos;                    // after SOI
   bool defined[2][4] = {};  // [DC, AC][table id]: defined by a DHT segment so far
   bool progressive = false;
-  auto at = [&](std::size_t i) -> std::uint8_t { return i < b.size() ? b[i] : 0; };  // stb reads 0 past the end
+  auto at = [&](std::size_t i) -> std::uint8_t {
+    return i < b.size() ? b[i] : 0;
+  };  // stb reads 0 past the end
   while (pos + 1 < b.size()) {
     if (b[pos] != 0xFF) {  // entropy-coded data or junk between segments
       ++pos;
@@ -61,7 +63,8 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
       ++pos;
       continue;
     }
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) {  // stuffed byte, TEM, RSTn, SOI, EOI: no length
+    if (m == 0x00 || m == 0x01 ||
+        (m >= 0xD0 && m <= 0xD9)) {  // stuffed byte, TEM, RSTn, SOI, EOI: no length
       pos += 2;
       continue;
     }
@@ -74,7 +77,8 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
         std::size_t codes = 0;
         for (std::size_t i = 1; i <= 16 && p + i < b.size(); ++i) codes += b[p + i];
         if (codes > 256)
-          throw FormatError(name + ": cannot decode image: corrupt JPEG (a Huffman table declares " +
+          throw FormatError(name +
+                            ": cannot decode image: corrupt JPEG (a Huffman table declares " +
                             std::to_string(codes) + " codes, at most 256 are possible)");
         const int tc = b[p] >> 4, th = b[p] & 15;
         if (tc <= 1 && th <= 3) defined[tc][th] = true;  // stb refuses other ids itself
@@ -82,7 +86,8 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
       }
     } else if (m == 0xC0 || m == 0xC1 || m == 0xC2) {
       progressive = m == 0xC2;
-    } else if (m == 0xDA) {  // SOS: Ns, Ns x (component, DC table << 4 | AC table), Ss, Se, Ah << 4 | Al
+    } else if (m ==
+               0xDA) {  // SOS: Ns, Ns x (component, DC table << 4 | AC table), Ss, Se, Ah << 4 | Al
       const std::size_t ns = at(pos + 4);
       const std::uint8_t ss = at(pos + 5 + 2 * ns), ah = at(pos + 7 + 2 * ns) >> 4;
       // Which tables stb's decoder uses: both in a sequential scan; in a progressive one
@@ -91,8 +96,10 @@ inline void check_jpeg_huffman_tables(std::span<const std::uint8_t> b, const std
       for (std::size_t c = 0; c < ns && c < 4; ++c) {
         const int hd = at(pos + 6 + 2 * c) >> 4, ha = at(pos + 6 + 2 * c) & 15;
         if ((dc && hd <= 3 && !defined[0][hd]) || (ac && ha <= 3 && !defined[1][ha]))
-          throw FormatError(name + ": cannot decode image: corrupt JPEG (a scan uses a Huffman table that was never " +
-                            "defined)");
+          throw FormatError(
+              name +
+              ": cannot decode image: corrupt JPEG (a scan uses a Huffman table that was never " +
+              "defined)");
       }
     }
     pos += 2 + len;
@@ -113,7 +120,9 @@ inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string&
   std::size_t pos = 2;  // after "P5" / "P6"
   auto eof = [&] { return pos >= b.size(); };
   auto get = [&]() -> char { return eof() ? '\0' : static_cast<char>(b[pos++]); };
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+  };
   char c = get();
   std::uint64_t numbers[3] = {0, 0, 0};  // width, height, max value
   const char* what[3] = {"width", "height", "maximum value"};
@@ -137,9 +146,9 @@ inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string&
   const std::uint64_t need = numbers[0] * numbers[1] * (b[1] == '6' ? 3 : 1);
   const std::uint64_t have = b.size() - std::min<std::size_t>(pos, b.size());
   if (numbers[0] && numbers[1] && have < need)
-    throw FormatError(fail + "truncated PNM file (" + std::to_string(have) + " bytes of pixel data, " +
-                      std::to_string(numbers[0]) + " x " + std::to_string(numbers[1]) + " needs " +
-                      std::to_string(need) + ")");
+    throw FormatError(fail + "truncated PNM file (" + std::to_string(have) +
+                      " bytes of pixel data, " + std::to_string(numbers[0]) + " x " +
+                      std::to_string(numbers[1]) + " needs " + std::to_string(need) + ")");
 }
 
 /// Two flaws of stb_image 2.27's PNG chunk reader: it grows its IDAT buffer to a chunk's
@@ -149,7 +158,8 @@ inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string&
 /// than the rest of the file is refused (stb fails on it anyway, after allocating), and
 /// empty IDAT chunks, which carry no data, are dropped. Returns the file without them, or
 /// an empty vector if it has none. Throws FormatError naming `name`.
-inline std::vector<std::uint8_t> screen_png_chunks(std::span<const std::uint8_t> b, const std::string& name) {
+inline std::vector<std::uint8_t> screen_png_chunks(std::span<const std::uint8_t> b,
+                                                   const std::string& name) {
   std::vector<std::uint8_t> out;
   std::size_t pos = 8, copied = 0;  // after the signature
   // stb reads a chunk's length and type, its data, then its CRC (zeros past the end).
@@ -159,9 +169,9 @@ inline std::vector<std::uint8_t> screen_png_chunks(std::span<const std::uint8_t>
     const std::string type(b.begin() + static_cast<std::ptrdiff_t>(pos + 4),
                            b.begin() + static_cast<std::ptrdiff_t>(pos + 8));
     if (len > b.size() - pos - 8)
-      throw FormatError(name + ": cannot decode image: truncated or corrupt PNG (chunk '" + type + "' at byte " +
-                        std::to_string(pos) + " declares " + std::to_string(len) + " bytes, the file has " +
-                        std::to_string(b.size() - pos - 8) + " more)");
+      throw FormatError(name + ": cannot decode image: truncated or corrupt PNG (chunk '" + type +
+                        "' at byte " + std::to_string(pos) + " declares " + std::to_string(len) +
+                        " bytes, the file has " + std::to_string(b.size() - pos - 8) + " more)");
     if (type == "IDAT" && len == 0) {
       out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied),
                  b.begin() + static_cast<std::ptrdiff_t>(pos));
@@ -190,10 +200,12 @@ inline constexpr std::uint64_t kMaxImageRatio = 4096;
 #endif
 
 /// Decodes an image held in memory; `name` (a path) is used in error messages.
-inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMode mode = ImageReadMode::UNCHANGED,
+inline ByteTensor decode_image(std::span<const std::uint8_t> bytes,
+                               ImageReadMode mode = ImageReadMode::UNCHANGED,
                                const std::string& name = "<memory>") {
   const int req = static_cast<int>(mode);
-  if (req < 0 || req > 4) throw std::invalid_argument("decode_image: invalid ImageReadMode " + std::to_string(req));
+  if (req < 0 || req > 4)
+    throw std::invalid_argument("decode_image: invalid ImageReadMode " + std::to_string(req));
   if (bytes.empty()) throw FormatError(name + ": cannot decode image: the file is empty");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
     throw FormatError(name + ": cannot decode image: files over 2 GB are not supported");
@@ -212,22 +224,27 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
   if (stbi_info_from_memory(p, len, &w, &h, &comp)) {
     const std::uint64_t c = static_cast<std::uint64_t>(req ? req : comp);
     const std::uint64_t need = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) * c;
-    const std::string what = name + ": cannot decode image: " + std::to_string(w) + " x " + std::to_string(h) + " x " +
-                             std::to_string(c) + " would need " + std::to_string(need) + " bytes, ";
+    const std::string what = name + ": cannot decode image: " + std::to_string(w) + " x " +
+                             std::to_string(h) + " x " + std::to_string(c) + " would need " +
+                             std::to_string(need) + " bytes, ";
     if (need > torchlet::detail::kMaxDecodedBytes)
-      throw FormatError(what + "more than the limit of " + std::to_string(torchlet::detail::kMaxDecodedBytes));
-    if (need > std::max(kMaxImageFloorBytes, kMaxImageRatio * static_cast<std::uint64_t>(bytes.size())))
+      throw FormatError(what + "more than the limit of " +
+                        std::to_string(torchlet::detail::kMaxDecodedBytes));
+    if (need >
+        std::max(kMaxImageFloorBytes, kMaxImageRatio * static_cast<std::uint64_t>(bytes.size())))
       throw FormatError(what + "implausible for a file of " + std::to_string(bytes.size()) +
                         " bytes (corrupt header?)");
   }
-  std::unique_ptr<stbi_uc, detail::StbFree> pixels(stbi_load_from_memory(p, len, &w, &h, &comp, req));
+  std::unique_ptr<stbi_uc, detail::StbFree> pixels(
+      stbi_load_from_memory(p, len, &w, &h, &comp, req));
   if (!pixels) {
     const char* why = stbi_failure_reason();
     throw FormatError(name + ": cannot decode image: " + (why ? why : "unknown error") +
                       " (supported: PNG, JPEG, BMP, TGA, GIF, PNM)");
   }
   const int c = req ? req : comp;
-  if (w <= 0 || h <= 0 || c < 1 || c > 4) throw FormatError(name + ": cannot decode image: invalid dimensions");
+  if (w <= 0 || h <= 0 || c < 1 || c > 4)
+    throw FormatError(name + ": cannot decode image: invalid dimensions");
   auto img = ByteTensor::empty({c, h, w});
   // stb gives interleaved H x W x C; torchvision's layout is planar C x H x W.
   const std::int64_t plane = static_cast<std::int64_t>(h) * w;
@@ -243,18 +260,21 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes, ImageReadMod
 }
 
 /// Reads an image file into a ByteTensor [C, H, W] (C per `mode`; UNCHANGED: the file's).
-inline ByteTensor read_image(const std::string& path, ImageReadMode mode = ImageReadMode::UNCHANGED) {
+inline ByteTensor read_image(const std::string& path,
+                             ImageReadMode mode = ImageReadMode::UNCHANGED) {
   const auto bytes = torchlet::detail::read_file(path);
   return decode_image(bytes, mode, path);
 }
 
 namespace detail {
 /// [C, H, W] or [H, W] ByteTensor -> interleaved H x W x C bytes, with the checks a writer needs.
-inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& img, int& c, int& h, int& w,
-                                            std::initializer_list<int> allowed) {
-  if (!img.defined()) throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
+inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& img, int& c, int& h,
+                                            int& w, std::initializer_list<int> allowed) {
+  if (!img.defined())
+    throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
   if (img.dim() != 2 && img.dim() != 3)
-    throw ShapeError(std::string(op) + ": expected an image [C, H, W] or [H, W], got shape " + to_string(img.shape()));
+    throw ShapeError(std::string(op) + ": expected an image [C, H, W] or [H, W], got shape " +
+                     to_string(img.shape()));
   const std::int64_t C = img.dim() == 3 ? img.size(0) : 1, H = img.size(-2), W = img.size(-1);
   bool ok = false;
   std::string list;
@@ -264,11 +284,12 @@ inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& im
     list += std::to_string(a);
   }
   if (!ok)
-    throw ShapeError(std::string(op) + ": expected " + list + " channels, got " + std::to_string(C) + " (shape " +
-                     to_string(img.shape()) + ")");
+    throw ShapeError(std::string(op) + ": expected " + list + " channels, got " +
+                     std::to_string(C) + " (shape " + to_string(img.shape()) + ")");
   if (H <= 0 || W <= 0 || H > (1 << 24) || W > (1 << 24) ||
       static_cast<std::uint64_t>(C * H * W) > torchlet::detail::kMaxDecodedBytes)
-    throw ShapeError(std::string(op) + ": cannot encode an image of shape " + to_string(img.shape()));
+    throw ShapeError(std::string(op) + ": cannot encode an image of shape " +
+                     to_string(img.shape()));
   c = static_cast<int>(C);
   h = static_cast<int>(H);
   w = static_cast<int>(W);
@@ -276,7 +297,8 @@ inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& im
   const std::uint8_t* src = img.contiguous().data();
   const std::int64_t plane = H * W;
   for (std::int64_t k = 0; k < plane; ++k)
-    for (std::int64_t ch = 0; ch < C; ++ch) out[static_cast<std::size_t>(k * C + ch)] = src[ch * plane + k];
+    for (std::int64_t ch = 0; ch < C; ++ch)
+      out[static_cast<std::size_t>(k * C + ch)] = src[ch * plane + k];
   return out;
 }
 inline void append_bytes(void* ctx, void* data, int size) {
@@ -308,19 +330,23 @@ inline std::vector<std::uint8_t> encode_png(const ByteTensor& img, int compressi
     stbi_write_png_compression_level = compression_level;
     ok = stbi_write_png_to_func(&detail::append_bytes, &out, w, h, c, pixels.data(), w * c);
   }
-  if (!ok) throw FormatError("encode_png: stb_image_write failed for an image of shape " + to_string(img.shape()));
+  if (!ok)
+    throw FormatError("encode_png: stb_image_write failed for an image of shape " +
+                      to_string(img.shape()));
   return out;
 }
 
 /// Encodes [C, H, W] (C = 1 or 3) or [H, W] as baseline JPEG bytes; quality 1..100.
 inline std::vector<std::uint8_t> encode_jpeg(const ByteTensor& img, int quality = 75) {
   if (quality < 1 || quality > 100)
-    throw std::invalid_argument("encode_jpeg: quality must be between 1 and 100, got " + std::to_string(quality));
+    throw std::invalid_argument("encode_jpeg: quality must be between 1 and 100, got " +
+                                std::to_string(quality));
   int c = 0, h = 0, w = 0;
   const auto pixels = detail::interleave("encode_jpeg", img, c, h, w, {1, 3});
   std::vector<std::uint8_t> out;
   if (!stbi_write_jpg_to_func(&detail::append_bytes, &out, w, h, c, pixels.data(), quality))
-    throw FormatError("encode_jpeg: stb_image_write failed for an image of shape " + to_string(img.shape()));
+    throw FormatError("encode_jpeg: stb_image_write failed for an image of shape " +
+                      to_string(img.shape()));
   return out;
 }
 

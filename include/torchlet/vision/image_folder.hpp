@@ -35,11 +35,14 @@ namespace torchlet::vision {
 struct ImageFolderOptions {
   /// ByteTensor [C, H, W] -> Tensor; empty: ToTensor.
   ImageTransform transform = {};
-  std::function<std::int64_t(std::int64_t)> target_transform = {};  ///< Applied to the class index; empty: none.
+  std::function<std::int64_t(std::int64_t)> target_transform =
+      {};  ///< Applied to the class index; empty: none.
   /// Accepted file name endings, compared case-insensitively (torchvision's IMG_EXTENSIONS
   /// that stb decodes, plus .tga and .gif).
-  std::vector<std::string> extensions = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tga", ".gif"};
-  ImageReadMode mode = ImageReadMode::RGB;  ///< Channels the files are decoded to (RGB by default, as torchvision's loader).
+  std::vector<std::string> extensions = {".jpg", ".jpeg", ".png", ".ppm",
+                                         ".bmp", ".pgm",  ".tga", ".gif"};
+  ImageReadMode mode = ImageReadMode::RGB;  ///< Channels the files are decoded to (RGB by default,
+                                            ///< as torchvision's loader).
   /// Reads one file; empty: read_image(path, mode).
   std::function<ByteTensor(const std::string&)> loader = {};
 };
@@ -57,12 +60,14 @@ class ImageFolder {
       : root_(root), options_(std::move(options)) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::is_directory(root, ec)) throw DatasetNotFoundError("ImageFolder: '" + root + "' is not a directory");
+    if (!fs::is_directory(root, ec))
+      throw DatasetNotFoundError("ImageFolder: '" + root + "' is not a directory");
     for (const auto& e : fs::directory_iterator(root, ec))
       if (e.is_directory()) classes_.push_back(e.path().filename().string());
     if (ec) throw DatasetNotFoundError("ImageFolder: cannot list '" + root + "': " + ec.message());
     std::sort(classes_.begin(), classes_.end());
-    if (classes_.empty()) throw DatasetNotFoundError("ImageFolder: couldn't find any class folder in '" + root + "'");
+    if (classes_.empty())
+      throw DatasetNotFoundError("ImageFolder: couldn't find any class folder in '" + root + "'");
     std::vector<std::string> empty;
     for (std::size_t c = 0; c < classes_.size(); ++c) {
       const auto before = samples.size();
@@ -79,8 +84,8 @@ class ImageFolder {
         if (!exts.empty()) exts += ", ";
         exts += x;
       }
-      throw DatasetNotFoundError("ImageFolder: found no valid file for the classes " + names + " in '" + root +
-                                 "'. Supported extensions are: " + exts);
+      throw DatasetNotFoundError("ImageFolder: found no valid file for the classes " + names +
+                                 " in '" + root + "'. Supported extensions are: " + exts);
     }
     targets.reserve(samples.size());
     for (auto& s : samples) targets.push_back(s.second);
@@ -93,10 +98,12 @@ class ImageFolder {
   /// FormatError (naming the file) for an unreadable image.
   sample_type operator[](std::size_t i) const {
     if (i >= samples.size())
-      throw std::out_of_range("ImageFolder: index " + std::to_string(i) + " is out of range for a dataset of " +
+      throw std::out_of_range("ImageFolder: index " + std::to_string(i) +
+                              " is out of range for a dataset of " +
                               std::to_string(samples.size()) + " samples");
     const auto& [path, target] = samples[i];
-    const ByteTensor img = options_.loader ? options_.loader(path) : read_image(path, options_.mode);
+    const ByteTensor img =
+        options_.loader ? options_.loader(path) : read_image(path, options_.mode);
     Tensor x = options_.transform ? options_.transform(img) : transforms::ToTensor{}(img);
     return {std::move(x), options_.target_transform ? options_.target_transform(target) : target};
   }
@@ -106,7 +113,8 @@ class ImageFolder {
   /// {class name: index}.
   std::map<std::string, std::int64_t> class_to_idx() const {
     std::map<std::string, std::int64_t> m;
-    for (std::size_t i = 0; i < classes_.size(); ++i) m.emplace(classes_[i], static_cast<std::int64_t>(i));
+    for (std::size_t i = 0; i < classes_.size(); ++i)
+      m.emplace(classes_[i], static_cast<std::int64_t>(i));
     return m;
   }
   /// The root directory given.
@@ -126,7 +134,8 @@ class ImageFolder {
       std::string e = ext;
       std::transform(e.begin(), e.end(), e.begin(),
                      [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0) return true;
+      if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0)
+        return true;
     }
     return false;
   }

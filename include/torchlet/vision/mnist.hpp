@@ -1,7 +1,8 @@
 #pragma once
 // MNIST-style datasets: the IDX files of a directory as a Dataset of (image, label).
-//   vision::MNIST, vision::FashionMNIST, vision::KMNIST(root, {.train, .transform, .target_transform})
-//   vision::IDXDataset(images_file, labels_file, {.transform, .target_transform})
+//   vision::MNIST, vision::FashionMNIST, vision::KMNIST(root, {.train, .transform,
+//   .target_transform}) vision::IDXDataset(images_file, labels_file, {.transform,
+//   .target_transform})
 // Sample i is (transform(data[i]), target_transform(targets[i])) with data[i] a
 // ByteTensor [H, W]; with no transform the image is ToTensor'd: Tensor [1, H, W] in [0, 1].
 //
@@ -37,7 +38,8 @@ struct MNISTOptions {
   bool train = true;  ///< The training split (train-*) or the test split (t10k-*).
   /// ByteTensor [H, W] -> Tensor; empty: ToTensor.
   ImageTransform transform = {};
-  std::function<std::int64_t(std::int64_t)> target_transform = {};  ///< Applied to the label; empty: none.
+  std::function<std::int64_t(std::int64_t)> target_transform =
+      {};  ///< Applied to the label; empty: none.
 };
 
 /// torchvision.datasets.MNIST read from its IDX files (raw or .gz) in `root` (or root/MNIST/raw):
@@ -49,8 +51,10 @@ class MNIST {
   /// A batch made by get_batch: images [B, C, H, W], labels [B].
   using batch_type = std::pair<Tensor, LongTensor>;
 
-  /// Loads the split `options.train` from root; throws DatasetNotFoundError naming the files it looked for.
-  explicit MNIST(const std::string& root, MNISTOptions options = {}) : MNIST(root, std::move(options), "MNIST") {}
+  /// Loads the split `options.train` from root; throws DatasetNotFoundError naming the files it
+  /// looked for.
+  explicit MNIST(const std::string& root, MNISTOptions options = {})
+      : MNIST(root, std::move(options), "MNIST") {}
   virtual ~MNIST() = default;
   /// Copies share the loaded data.
   MNIST(const MNIST&) = default;
@@ -62,7 +66,9 @@ class MNIST {
   MNIST& operator=(MNIST&&) = default;
 
   /// Number of samples (len(dataset)).
-  std::size_t size() const noexcept { return targets.defined() ? static_cast<std::size_t>(targets.numel()) : 0; }
+  std::size_t size() const noexcept {
+    return targets.defined() ? static_cast<std::size_t>(targets.numel()) : 0;
+  }
 
   /// (image, label) of sample i; throws std::out_of_range past the end.
   sample_type operator[](std::size_t i) const {
@@ -94,7 +100,8 @@ class MNIST {
       if (!reusable(images, s)) images = Tensor::empty(s);
       const auto per = plane();
       // Shuffled indices make every image a cold read: fetch the next ones while mapping this one.
-      for (std::size_t k = 0; k < indices.size() && k < kPrefetchAhead; ++k) prefetch_image(indices[k]);
+      for (std::size_t k = 0; k < indices.size() && k < kPrefetchAhead; ++k)
+        prefetch_image(indices[k]);
       for (std::size_t k = 0; k < indices.size(); ++k) {
         if (k + kPrefetchAhead < indices.size()) prefetch_image(indices[k + kPrefetchAhead]);
         map_pixels(indices[k], images.data() + static_cast<std::int64_t>(k) * per);
@@ -115,11 +122,13 @@ class MNIST {
     for (std::size_t k = 0; k < indices.size(); ++k) {
       const Tensor x = k == 0 ? first : (*this)[indices[k]].first;
       if (x.shape() != first.shape())
-        throw ShapeError(name_ + ".get_batch: sample " + std::to_string(indices[k]) + " has shape " +
-                         to_string(x.shape()) + " but sample " + std::to_string(indices[0]) + " has shape " +
-                         to_string(first.shape()) + " (samples in a batch must match)");
+        throw ShapeError(name_ + ".get_batch: sample " + std::to_string(indices[k]) +
+                         " has shape " + to_string(x.shape()) + " but sample " +
+                         std::to_string(indices[0]) + " has shape " + to_string(first.shape()) +
+                         " (samples in a batch must match)");
       if (per)
-        std::memcpy(images.data() + static_cast<std::int64_t>(k) * per, x.contiguous().data(), sizeof(float) * per);
+        std::memcpy(images.data() + static_cast<std::int64_t>(k) * per, x.contiguous().data(),
+                    sizeof(float) * per);
     }
   }
   /// The samples at `indices`, collated: images [B, C, H, W], labels [B] (what a DataLoader uses).
@@ -133,8 +142,9 @@ class MNIST {
   bool train() const noexcept { return options_.train; }
   /// Class names, as torchvision spells them.
   virtual const std::vector<std::string>& classes() const {
-    static const std::vector<std::string> names{"0 - zero", "1 - one", "2 - two",   "3 - three", "4 - four",
-                                                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"};
+    static const std::vector<std::string> names{"0 - zero",  "1 - one",  "2 - two", "3 - three",
+                                                "4 - four",  "5 - five", "6 - six", "7 - seven",
+                                                "8 - eight", "9 - nine"};
     return names;
   }
   /// {class name: index}.
@@ -185,20 +195,23 @@ class MNIST {
   void load(const std::string& img_path, const std::string& lbl_path, int rank) {
     data = read_idx(img_path, rank);
     if (data.dim() != 3 && data.dim() != 4)
-      throw FormatError(img_path + ": expected images [N, H, W] or [N, C, H, W], found dimensions " +
+      throw FormatError(img_path +
+                        ": expected images [N, H, W] or [N, C, H, W], found dimensions " +
                         to_string(data.shape()));
     const ByteTensor labels = read_idx(lbl_path, 1);
     if (data.size(0) != labels.size(0))
-      throw FormatError(name_ + ": " + img_path + " has " + std::to_string(data.size(0)) + " images but " + lbl_path +
-                        " has " + std::to_string(labels.size(0)) + " labels");
+      throw FormatError(name_ + ": " + img_path + " has " + std::to_string(data.size(0)) +
+                        " images but " + lbl_path + " has " + std::to_string(labels.size(0)) +
+                        " labels");
     targets = labels.to<std::int64_t>();
     build_table();
   }
 
   void check_index(std::size_t i) const {
     if (i >= size() || static_cast<std::int64_t>(i) >= data.size(0))
-      throw std::out_of_range(name_ + ": index " + std::to_string(i) + " is out of range for a dataset of " +
-                              std::to_string(size()) + " samples");
+      throw std::out_of_range(name_ + ": index " + std::to_string(i) +
+                              " is out of range for a dataset of " + std::to_string(size()) +
+                              " samples");
   }
   std::int64_t label(std::size_t i) const {
     const std::int64_t y = targets.data()[i];
@@ -228,8 +241,8 @@ class MNIST {
     for (std::int64_t k = 0; k < n; ++k) dst[k] = lut[src[k]];
   }
   static bool reusable(const auto& t, const Shape& s) {
-    return t.defined() && t.shape() == s && t.impl().use_count() == 1 && t.impl()->storage.use_count() == 1 &&
-           !t.requires_grad();
+    return t.defined() && t.shape() == s && t.impl().use_count() == 1 &&
+           t.impl()->storage.use_count() == 1 && !t.requires_grad();
   }
 
   /// Evaluates an elementwise transform on the 256 pixel values (as a [1, 256] image of
@@ -250,7 +263,8 @@ class MNIST {
       return;  // the transform does not accept this image: operator[] will report it
     }
     if (lut.numel() != 256 || lut.size(-1) != 256 || (lut.dim() != 2 && lut.dim() != 3)) return;
-    auto table = std::make_shared<std::vector<float>>(lut.contiguous().data(), lut.contiguous().data() + 256);
+    auto table = std::make_shared<std::vector<float>>(lut.contiguous().data(),
+                                                      lut.contiguous().data() + 256);
     table_rank_ = lut.dim();
     table_ = table;
     if (data.size(0) > 0) {
@@ -265,7 +279,8 @@ class MNIST {
 
   std::string find(const std::string& root, const std::string& file) const {
     namespace fs = std::filesystem;
-    const std::vector<fs::path> dirs{fs::path(root), fs::path(root) / name_ / "raw", fs::path(root) / "raw"};
+    const std::vector<fs::path> dirs{fs::path(root), fs::path(root) / name_ / "raw",
+                                     fs::path(root) / "raw"};
     for (const auto& d : dirs)
       for (const char* ext : {"", ".gz"}) {
         const auto p = d / (file + ext);
@@ -273,13 +288,15 @@ class MNIST {
         if (fs::is_regular_file(p, ec)) return p.string();
       }
     const auto [a, b] = file_names(options_.train);
-    throw DatasetNotFoundError(
-        name_ + ": cannot find '" + file + "' (or '" + file + ".gz') in '" + root + "'. The " +
-        (options_.train ? "training" : "test") + " split needs the IDX files " + a + " and " + b +
-        " (raw or gzip-compressed) in that directory, or in its " + name_ +
-        "/raw subdirectory. They are the files distributed on the MNIST page (http://yann.lecun.com/exdb/mnist/); "
-        "Fashion-MNIST uses the same names (Debian: apt-get install dataset-fashion-mnist, files in "
-        "/usr/share/datasets/fashion-mnist).");
+    throw DatasetNotFoundError(name_ + ": cannot find '" + file + "' (or '" + file + ".gz') in '" +
+                               root + "'. The " + (options_.train ? "training" : "test") +
+                               " split needs the IDX files " + a + " and " + b +
+                               " (raw or gzip-compressed) in that directory, or in its " + name_ +
+                               "/raw subdirectory. They are the files distributed on the MNIST "
+                               "page (http://yann.lecun.com/exdb/mnist/); "
+                               "Fashion-MNIST uses the same names (Debian: apt-get install "
+                               "dataset-fashion-mnist, files in "
+                               "/usr/share/datasets/fashion-mnist).");
   }
 
   MNISTOptions options_;
@@ -295,8 +312,9 @@ class FashionMNIST : public MNIST {
   explicit FashionMNIST(const std::string& root, MNISTOptions options = {})
       : MNIST(root, std::move(options), "FashionMNIST") {}
   const std::vector<std::string>& classes() const override {
-    static const std::vector<std::string> names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    static const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                "Bag",         "Ankle boot"};
     return names;
   }
 };
@@ -305,9 +323,11 @@ class FashionMNIST : public MNIST {
 class KMNIST : public MNIST {
  public:
   /// Loads the split `options.train` from root.
-  explicit KMNIST(const std::string& root, MNISTOptions options = {}) : MNIST(root, std::move(options), "KMNIST") {}
+  explicit KMNIST(const std::string& root, MNISTOptions options = {})
+      : MNIST(root, std::move(options), "KMNIST") {}
   const std::vector<std::string>& classes() const override {
-    static const std::vector<std::string> names{"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"};
+    static const std::vector<std::string> names{"o",  "ki", "su", "tsu", "na",
+                                                "ha", "ma", "ya", "re",  "wo"};
     return names;
   }
 };
@@ -318,7 +338,8 @@ class KMNIST : public MNIST {
 class IDXDataset : public MNIST {
  public:
   /// Loads the two IDX files.
-  IDXDataset(const std::string& images_file, const std::string& labels_file, MNISTOptions options = {})
+  IDXDataset(const std::string& images_file, const std::string& labels_file,
+             MNISTOptions options = {})
       : MNIST(Files{images_file, labels_file}, std::move(options), "IDXDataset") {
     std::int64_t k = 0;
     for (std::int64_t i = 0; i < targets.numel(); ++i) k = std::max(k, targets.data()[i] + 1);

@@ -103,8 +103,8 @@ struct Normalize {
   /// The same, reusing x's storage when nothing else shares it.
   template <class T>
   BasicTensor<T> operator()(BasicTensor<T>&& x) const {
-    const bool unshared =
-        x.defined() && x.impl().use_count() == 1 && x.impl()->storage.use_count() == 1 && !x.requires_grad();
+    const bool unshared = x.defined() && x.impl().use_count() == 1 &&
+                          x.impl()->storage.use_count() == 1 && !x.requires_grad();
     if (!inplace && !unshared) return functional::normalize(x, mean, std);
     functional::normalize_into(x, mean, std, x);
     return std::move(x);
@@ -159,19 +159,24 @@ struct Resize {
   InterpolationMode interpolation = InterpolationMode::BILINEAR;
   std::int64_t max_size = 0;  ///< 0: none
 
-  /// Resize(s): the smaller edge becomes s (aspect ratio kept, longer edge at most max_size if set).
-  Resize(std::int64_t size, InterpolationMode interpolation = InterpolationMode::BILINEAR, std::int64_t max_size = 0)
+  /// Resize(s): the smaller edge becomes s (aspect ratio kept, longer edge at most max_size if
+  /// set).
+  Resize(std::int64_t size, InterpolationMode interpolation = InterpolationMode::BILINEAR,
+         std::int64_t max_size = 0)
       : Resize(std::vector<std::int64_t>{size}, interpolation, max_size) {}
   /// Resize({h, w}) to exactly h x w, or Resize({s}) as Resize(s).
-  Resize(std::vector<std::int64_t> size, InterpolationMode interpolation = InterpolationMode::BILINEAR,
-         std::int64_t max_size = 0)
+  Resize(std::vector<std::int64_t> size,
+         InterpolationMode interpolation = InterpolationMode::BILINEAR, std::int64_t max_size = 0)
       : size(std::move(size)), interpolation(interpolation), max_size(max_size) {
     if (this->size.empty() || this->size.size() > 2)
-      throw std::invalid_argument("Resize: size must have 1 or 2 values, got " + std::to_string(this->size.size()));
+      throw std::invalid_argument("Resize: size must have 1 or 2 values, got " +
+                                  std::to_string(this->size.size()));
     for (auto s : this->size)
-      if (s <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(s));
+      if (s <= 0)
+        throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(s));
     if (max_size && this->size.size() == 2)
-      throw std::invalid_argument("Resize: max_size is only supported when size is a single value (the smaller edge)");
+      throw std::invalid_argument(
+          "Resize: max_size is only supported when size is a single value (the smaller edge)");
   }
   /// img [..., C, H, W] -> [..., C, H', W'], same dtype.
   template <class T>
@@ -181,10 +186,12 @@ struct Resize {
 };
 
 namespace detail {
-inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op, const std::vector<std::int64_t>& size) {
+inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op,
+                                                   const std::vector<std::int64_t>& size) {
   if (size.size() == 1) return {size[0], size[0]};
   if (size.size() == 2) return {size[0], size[1]};
-  throw std::invalid_argument(std::string(op) + ": size must have 1 or 2 values, got " + std::to_string(size.size()));
+  throw std::invalid_argument(std::string(op) + ": size must have 1 or 2 values, got " +
+                              std::to_string(size.size()));
 }
 }  // namespace detail
 
@@ -197,7 +204,9 @@ struct CenterCrop {
   /// A size x size crop.
   CenterCrop(std::int64_t size) : CenterCrop(std::vector<std::int64_t>{size}) {}
   /// {h, w} or {s}.
-  CenterCrop(const std::vector<std::int64_t>& size) { std::tie(height, width) = detail::hw_of("CenterCrop", size); }
+  CenterCrop(const std::vector<std::int64_t>& size) {
+    std::tie(height, width) = detail::hw_of("CenterCrop", size);
+  }
   /// img [..., C, H, W] -> [..., C, height, width], same dtype.
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
@@ -237,33 +246,42 @@ struct RandomCrop {
   PaddingMode padding_mode = PaddingMode::constant;
 
   /// A size x size crop at a random place, after optional padding (torchvision's argument order).
-  RandomCrop(std::int64_t size, std::vector<std::int64_t> padding = {}, bool pad_if_needed = false, double fill = 0,
-             PaddingMode padding_mode = PaddingMode::constant)
-      : RandomCrop(std::vector<std::int64_t>{size}, std::move(padding), pad_if_needed, fill, padding_mode) {}
-  /// An h x w crop ({h, w} or {s}) at a random place, after optional padding.
-  RandomCrop(const std::vector<std::int64_t>& size, std::vector<std::int64_t> padding = {}, bool pad_if_needed = false,
+  RandomCrop(std::int64_t size, std::vector<std::int64_t> padding = {}, bool pad_if_needed = false,
              double fill = 0, PaddingMode padding_mode = PaddingMode::constant)
-      : padding(std::move(padding)), pad_if_needed(pad_if_needed), fill(fill), padding_mode(padding_mode) {
+      : RandomCrop(std::vector<std::int64_t>{size}, std::move(padding), pad_if_needed, fill,
+                   padding_mode) {}
+  /// An h x w crop ({h, w} or {s}) at a random place, after optional padding.
+  RandomCrop(const std::vector<std::int64_t>& size, std::vector<std::int64_t> padding = {},
+             bool pad_if_needed = false, double fill = 0,
+             PaddingMode padding_mode = PaddingMode::constant)
+      : padding(std::move(padding)),
+        pad_if_needed(pad_if_needed),
+        fill(fill),
+        padding_mode(padding_mode) {
     std::tie(height, width) = detail::hw_of("RandomCrop", size);
     if (height <= 0 || width <= 0) throw std::invalid_argument("RandomCrop: size must be positive");
   }
   /// input [..., C, H, W] -> [..., C, height, width], same dtype.
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& input) const {
-    BasicTensor<T> img = padding.empty() ? input : functional::pad(input, padding, fill, padding_mode);
+    BasicTensor<T> img =
+        padding.empty() ? input : functional::pad(input, padding, fill, padding_mode);
     if (pad_if_needed && img.dim() >= 2 && img.size(-1) < width)
       img = functional::pad(img, {width - img.size(-1), 0}, fill, padding_mode);
     if (pad_if_needed && img.dim() >= 2 && img.size(-2) < height)
       img = functional::pad(img, {0, height - img.size(-2)}, fill, padding_mode);
     const auto p = transforms::detail::planes_of("RandomCrop", img);
     if (p.h < height || p.w < width)
-      throw std::invalid_argument("RandomCrop: required crop size (" + std::to_string(height) + ", " +
-                                  std::to_string(width) + ") is larger than the input image size (" +
-                                  std::to_string(p.h) + ", " + std::to_string(p.w) + ")");
+      throw std::invalid_argument("RandomCrop: required crop size (" + std::to_string(height) +
+                                  ", " + std::to_string(width) +
+                                  ") is larger than the input image size (" + std::to_string(p.h) +
+                                  ", " + std::to_string(p.w) + ")");
     if (p.h == height && p.w == width) return img;
     Generator& gen = current_generator();
-    const auto top = static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.h - height + 1)));
-    const auto left = static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.w - width + 1)));
+    const auto top =
+        static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.h - height + 1)));
+    const auto left =
+        static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.w - width + 1)));
     return functional::crop(img, top, left, height, width);
   }
 };
@@ -306,17 +324,22 @@ struct RandomRotation {
   double fill = 0;
 
   /// Angles uniform in [-degrees, degrees].
-  RandomRotation(double degrees, InterpolationMode interpolation = InterpolationMode::NEAREST, bool expand = false,
-                 std::vector<double> center = {}, double fill = 0)
-      : RandomRotation(std::vector<double>{-degrees, degrees}, interpolation, expand, std::move(center), fill) {
-    if (degrees < 0) throw std::invalid_argument("RandomRotation: if degrees is a single number, it must be positive");
+  RandomRotation(double degrees, InterpolationMode interpolation = InterpolationMode::NEAREST,
+                 bool expand = false, std::vector<double> center = {}, double fill = 0)
+      : RandomRotation(std::vector<double>{-degrees, degrees}, interpolation, expand,
+                       std::move(center), fill) {
+    if (degrees < 0)
+      throw std::invalid_argument(
+          "RandomRotation: if degrees is a single number, it must be positive");
   }
   /// Angles uniform in [degrees[0], degrees[1]].
-  RandomRotation(const std::vector<double>& degrees, InterpolationMode interpolation = InterpolationMode::NEAREST,
-                 bool expand = false, std::vector<double> center = {}, double fill = 0)
+  RandomRotation(const std::vector<double>& degrees,
+                 InterpolationMode interpolation = InterpolationMode::NEAREST, bool expand = false,
+                 std::vector<double> center = {}, double fill = 0)
       : interpolation(interpolation), expand(expand), center(std::move(center)), fill(fill) {
     if (degrees.size() != 2 || degrees[0] > degrees[1])
-      throw std::invalid_argument("RandomRotation: degrees must be a number or a pair {min, max} with min <= max");
+      throw std::invalid_argument(
+          "RandomRotation: degrees must be a number or a pair {min, max} with min <= max");
     min_degrees = degrees[0];
     max_degrees = degrees[1];
   }

@@ -25,13 +25,15 @@ namespace torchlet::vision::utils {
 
 /// make_grid's arguments, in torchvision's order.
 struct MakeGridOptions {
-  std::int64_t nrow = 8;  ///< Images per row.
+  std::int64_t nrow = 8;     ///< Images per row.
   std::int64_t padding = 2;  ///< Pixels between images and around the grid.
   /// Shift to [0, 1] by the min and max of the batch (or of value_range, or of each image).
   bool normalize = false;
-  std::optional<std::pair<double, double>> value_range = std::nullopt;  ///< The (low, high) normalize maps to [0, 1]; nullopt: the batch's min and max.
+  std::optional<std::pair<double, double>> value_range =
+      std::nullopt;  ///< The (low, high) normalize maps to [0, 1]; nullopt: the batch's min and
+                     ///< max.
   bool scale_each = false;  ///< Normalise each image by its own min and max.
-  double pad_value = 0.0;  ///< Value of the padding pixels.
+  double pad_value = 0.0;   ///< Value of the padding pixels.
 };
 
 namespace detail {
@@ -55,27 +57,32 @@ template <class T>
 BasicTensor<T> make_grid(const BasicTensor<T>& batch, const MakeGridOptions& o = {}) {
   if (!batch.defined()) throw std::invalid_argument("make_grid: the batch is an undefined tensor");
   if (batch.dim() < 2 || batch.dim() > 4)
-    throw ShapeError("make_grid: expected a batch [B, C, H, W], an image [C, H, W] or [H, W], got shape " +
-                     to_string(batch.shape()));
-  if (o.nrow <= 0) throw std::invalid_argument("make_grid: nrow must be positive, got " + std::to_string(o.nrow));
+    throw ShapeError(
+        "make_grid: expected a batch [B, C, H, W], an image [C, H, W] or [H, W], got shape " +
+        to_string(batch.shape()));
+  if (o.nrow <= 0)
+    throw std::invalid_argument("make_grid: nrow must be positive, got " + std::to_string(o.nrow));
   if (o.padding < 0)
-    throw std::invalid_argument("make_grid: padding must be non-negative, got " + std::to_string(o.padding));
+    throw std::invalid_argument("make_grid: padding must be non-negative, got " +
+                                std::to_string(o.padding));
   // To [B, C, H, W] with C = 3 when the input has one channel.
   Shape s = batch.shape();
   if (s.size() == 2) s.insert(s.begin(), 1);
   if (s.size() == 3) s.insert(s.begin(), 1);
   const std::int64_t B = s[0], C0 = s[1], H = s[2], W = s[3], C = C0 == 1 ? 3 : C0;
-  if (B == 0) throw ShapeError("make_grid: the batch is empty (shape " + to_string(batch.shape()) + ")");
+  if (B == 0)
+    throw ShapeError("make_grid: the batch is empty (shape " + to_string(batch.shape()) + ")");
   const std::int64_t plane = H * W;
   auto imgs = BasicTensor<T>::empty({B, C, H, W});
   const T* src = batch.contiguous().data();
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t c = 0; c < C; ++c)
-      std::copy_n(src + (b * C0 + (C0 == 1 ? 0 : c)) * plane, plane, imgs.data() + (b * C + c) * plane);
+      std::copy_n(src + (b * C0 + (C0 == 1 ? 0 : c)) * plane, plane,
+                  imgs.data() + (b * C + c) * plane);
   if (o.normalize) {
     if constexpr (!std::is_floating_point_v<T>) {
-      throw std::invalid_argument(std::string("make_grid: normalize needs a floating point batch, got ") +
-                                  dtype_name<T>());
+      throw std::invalid_argument(
+          std::string("make_grid: normalize needs a floating point batch, got ") + dtype_name<T>());
     } else {
       if (o.value_range && !(o.value_range->first < o.value_range->second))
         throw std::invalid_argument("make_grid: value_range must be (low, high) with low < high");
@@ -100,7 +107,8 @@ BasicTensor<T> make_grid(const BasicTensor<T>& batch, const MakeGridOptions& o =
     const std::int64_t y0 = (k / xmaps) * cell_h + o.padding, x0 = (k % xmaps) * cell_w + o.padding;
     for (std::int64_t c = 0; c < C; ++c)
       for (std::int64_t y = 0; y < H; ++y)
-        std::copy_n(imgs.data() + ((k * C + c) * H + y) * W, W, grid.data() + (c * GH + y0 + y) * GW + x0);
+        std::copy_n(imgs.data() + ((k * C + c) * H + y) * W, W,
+                    grid.data() + (c * GH + y0 + y) * GW + x0);
   }
   return grid;
 }
@@ -108,7 +116,8 @@ BasicTensor<T> make_grid(const BasicTensor<T>& batch, const MakeGridOptions& o =
 /// A float image [C, H, W] in [0, 1] -> ByteTensor: x * 255 + 0.5, clamped, truncated.
 template <class T>
 ByteTensor to_byte_image(const BasicTensor<T>& img) {
-  static_assert(std::is_floating_point_v<T>, "to_byte_image: expects a floating point image in [0, 1]");
+  static_assert(std::is_floating_point_v<T>,
+                "to_byte_image: expects a floating point image in [0, 1]");
   auto out = ByteTensor::empty(img.shape());
   const T* src = img.contiguous().data();
   for (std::int64_t i = 0; i < img.numel(); ++i) {
@@ -121,7 +130,8 @@ ByteTensor to_byte_image(const BasicTensor<T>& img) {
 /// Saves a batch (or one image) as a grid picture (torchvision.utils.save_image): PNG,
 /// or JPEG when the path ends in .jpg / .jpeg.
 template <class T>
-void save_image(const BasicTensor<T>& batch, const std::string& path, const MakeGridOptions& o = {}) {
+void save_image(const BasicTensor<T>& batch, const std::string& path,
+                const MakeGridOptions& o = {}) {
   const ByteTensor img = to_byte_image(make_grid(batch, o));
   std::string lower = path;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -132,12 +142,14 @@ void save_image(const BasicTensor<T>& batch, const std::string& path, const Make
   };
   if (ends(".jpg") || ends(".jpeg")) {
     if (img.size(0) != 1 && img.size(0) != 3)
-      throw ShapeError("save_image: JPEG needs 1 or 3 channels, the grid has " + std::to_string(img.size(0)));
+      throw ShapeError("save_image: JPEG needs 1 or 3 channels, the grid has " +
+                       std::to_string(img.size(0)));
     write_jpeg(img, path, 95);
   } else if (ends(".png")) {
     write_png(img, path);
   } else {
-    throw std::invalid_argument("save_image: cannot tell the format of '" + path + "' (use .png, .jpg or .jpeg)");
+    throw std::invalid_argument("save_image: cannot tell the format of '" + path +
+                                "' (use .png, .jpg or .jpeg)");
   }
 }
 
@@ -166,7 +178,7 @@ inline std::uint16_t glyph(char c) {
 struct TextOptions {
   ///@{
   /// Top-left corner, in pixels.
-  std::int64_t x = 0, y = 0;          // top-left corner, in pixels
+  std::int64_t x = 0, y = 0;  // top-left corner, in pixels
   ///@}
   std::vector<double> color = {1.0};  ///< one value per channel, or one for all
   std::int64_t scale = 1;             ///< each font pixel becomes scale x scale pixels
@@ -178,19 +190,23 @@ struct TextOptions {
 ///   auto grid = make_grid(images, {.nrow = 8, .padding = 10});
 ///   draw_text(grid, "P7 T3", {.x = 2 + k % 8 * 30, .y = 2 + k / 8 * 38, .color = {1, 0, 0}});
 template <class T>
-std::int64_t draw_text(const BasicTensor<T>& img, const std::string& text, const TextOptions& o = {}) {
+std::int64_t draw_text(const BasicTensor<T>& img, const std::string& text,
+                       const TextOptions& o = {}) {
   if (!img.defined() || (img.dim() != 2 && img.dim() != 3))
     throw ShapeError("draw_text: expected an image [C, H, W] or [H, W], got shape " +
                      (img.defined() ? to_string(img.shape()) : std::string("undefined")));
   if (o.scale < 1 || o.scale > 1024)
-    throw std::invalid_argument("draw_text: scale must be in [1, 1024], got " + std::to_string(o.scale));
+    throw std::invalid_argument("draw_text: scale must be in [1, 1024], got " +
+                                std::to_string(o.scale));
   const std::int64_t C = img.dim() == 3 ? img.size(0) : 1, H = img.size(-2), W = img.size(-1);
   if (o.color.empty() || (o.color.size() != 1 && static_cast<std::int64_t>(o.color.size()) != C))
-    throw std::invalid_argument("draw_text: " + std::to_string(o.color.size()) + " color values for an image with " +
-                                std::to_string(C) + " channels");
+    throw std::invalid_argument("draw_text: " + std::to_string(o.color.size()) +
+                                " color values for an image with " + std::to_string(C) +
+                                " channels");
   std::vector<T> color(static_cast<std::size_t>(C));
   for (std::int64_t c = 0; c < C; ++c)
-    color[static_cast<std::size_t>(c)] = static_cast<T>(o.color[o.color.size() == 1 ? 0 : static_cast<std::size_t>(c)]);
+    color[static_cast<std::size_t>(c)] =
+        static_cast<T>(o.color[o.color.size() == 1 ? 0 : static_cast<std::size_t>(c)]);
   T* data = img.data();
   std::int64_t pen = o.x;
   for (char ch : text) {
@@ -202,7 +218,8 @@ std::int64_t draw_text(const BasicTensor<T>& img, const std::string& text, const
           for (std::int64_t dx = 0; dx < o.scale; ++dx) {
             const std::int64_t px = pen + col * o.scale + dx, py = o.y + row * o.scale + dy;
             if (px < 0 || px >= W || py < 0 || py >= H) continue;
-            for (std::int64_t c = 0; c < C; ++c) data[(c * H + py) * W + px] = color[static_cast<std::size_t>(c)];
+            for (std::int64_t c = 0; c < C; ++c)
+              data[(c * H + py) * W + px] = color[static_cast<std::size_t>(c)];
           }
       }
     pen += 4 * o.scale;

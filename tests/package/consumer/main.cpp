@@ -25,5 +25,6 @@ int main() {
       opt.step();
     }
   }
-  auto [first_images, first_labels] = *data::DataLoader(test, {.batch_size = 8}).begin();  // next(iter(loader))
+  auto [first_images, first_labels] =
+      *data::DataLoader(test, {.batch_size = 8}).begin();  // next(iter(loader))
 }

@@ -23,8 +23,9 @@ namespace torchlet::data {
 template <class... Ds>
 class ConcatDataset {
   static_assert(sizeof...(Ds) > 0, "ConcatDataset: datasets should not be an empty list");
-  static_assert((Dataset<std::remove_reference_t<Ds>> && ...),
-                "ConcatDataset: every argument must be a Dataset (size() and operator[](std::size_t))");
+  static_assert(
+      (Dataset<std::remove_reference_t<Ds>> && ...),
+      "ConcatDataset: every argument must be a Dataset (size() and operator[](std::size_t))");
   using first_type = std::remove_reference_t<std::tuple_element_t<0, std::tuple<Ds...>>>;
 
  public:
@@ -36,8 +37,11 @@ class ConcatDataset {
   /// Holds lvalue datasets by reference and rvalues by value.
   explicit ConcatDataset(Ds&&... datasets) : datasets_(std::forward<Ds>(datasets)...) {
     std::size_t total = 0, k = 0;
-    std::apply([&](const auto&... d) { ((cumulative_sizes_[k++] = total += static_cast<std::size_t>(d.size())), ...); },
-               datasets_);
+    std::apply(
+        [&](const auto&... d) {
+          ((cumulative_sizes_[k++] = total += static_cast<std::size_t>(d.size())), ...);
+        },
+        datasets_);
   }
 
   /// The sum of the sizes.
@@ -45,14 +49,18 @@ class ConcatDataset {
   /// Sample i of the concatenation; throws std::out_of_range past the end.
   sample_type operator[](std::size_t i) const {
     if (i >= size())
-      throw std::out_of_range("ConcatDataset: index " + std::to_string(i) + " is out of range for a dataset of " +
-                              std::to_string(size()) + " samples");
+      throw std::out_of_range("ConcatDataset: index " + std::to_string(i) +
+                              " is out of range for a dataset of " + std::to_string(size()) +
+                              " samples");
     const auto k = static_cast<std::size_t>(
-        std::upper_bound(cumulative_sizes_.begin(), cumulative_sizes_.end(), i) - cumulative_sizes_.begin());
+        std::upper_bound(cumulative_sizes_.begin(), cumulative_sizes_.end(), i) -
+        cumulative_sizes_.begin());
     return get<0>(k, i - (k ? cumulative_sizes_[k - 1] : 0));
   }
   /// End of each dataset in the concatenation (PyTorch's cumulative_sizes).
-  const std::array<std::size_t, sizeof...(Ds)>& cumulative_sizes() const noexcept { return cumulative_sizes_; }
+  const std::array<std::size_t, sizeof...(Ds)>& cumulative_sizes() const noexcept {
+    return cumulative_sizes_;
+  }
   /// The datasets.
   const std::tuple<Ds...>& datasets() const noexcept { return datasets_; }
 

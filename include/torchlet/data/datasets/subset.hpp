@@ -30,8 +30,9 @@ class Subset {
     const auto n = static_cast<std::size_t>(dataset_.size());
     for (std::size_t k = 0; k < indices_.size(); ++k)
       if (indices_[k] >= n)
-        throw std::out_of_range("Subset: indices[" + std::to_string(k) + "] = " + std::to_string(indices_[k]) +
-                                " is out of range for a dataset of " + std::to_string(n) + " samples");
+        throw std::out_of_range(
+            "Subset: indices[" + std::to_string(k) + "] = " + std::to_string(indices_[k]) +
+            " is out of range for a dataset of " + std::to_string(n) + " samples");
   }
 
   /// Number of indices.
@@ -39,18 +40,22 @@ class Subset {
   /// dataset[indices[i]]; throws std::out_of_range for i past the end.
   decltype(auto) operator[](std::size_t i) const {
     if (i >= indices_.size())
-      throw std::out_of_range("Subset: index " + std::to_string(i) + " is out of range for a subset of " +
+      throw std::out_of_range("Subset: index " + std::to_string(i) +
+                              " is out of range for a subset of " +
                               std::to_string(indices_.size()) + " samples");
     return detail::get_sample(dataset_, indices_[i]);
   }
   /// The batched fast path, forwarded to the dataset's with the indices mapped.
-  auto get_batch(std::span<const std::size_t> indices) const
-    requires requires(const dataset_type& d) { d.get_batch(indices); }
+  auto get_batch(std::span<const std::size_t> indices) const requires
+      requires(const dataset_type& d) {
+    d.get_batch(indices);
+  }
   {
     std::vector<std::size_t> mapped(indices.size());
     for (std::size_t k = 0; k < indices.size(); ++k) {
       if (indices[k] >= indices_.size())
-        throw std::out_of_range("Subset: index " + std::to_string(indices[k]) + " is out of range for a subset of " +
+        throw std::out_of_range("Subset: index " + std::to_string(indices[k]) +
+                                " is out of range for a subset of " +
                                 std::to_string(indices_.size()) + " samples");
       mapped[k] = indices_[indices[k]];
     }

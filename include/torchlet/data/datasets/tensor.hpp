@@ -40,17 +40,21 @@ class TensorDataset {
         [&](const auto&... t) {
           (
               [&] {
-                if (!t.defined()) throw std::invalid_argument("TensorDataset: tensor " + std::to_string(k) + " is undefined");
+                if (!t.defined())
+                  throw std::invalid_argument("TensorDataset: tensor " + std::to_string(k) +
+                                              " is undefined");
                 if (t.dim() == 0)
-                  throw ShapeError("TensorDataset: tensor " + std::to_string(k) +
-                                   " is 0-dimensional; each tensor needs a first (sample) dimension");
+                  throw ShapeError(
+                      "TensorDataset: tensor " + std::to_string(k) +
+                      " is 0-dimensional; each tensor needs a first (sample) dimension");
                 if (n < 0) {
                   n = t.size(0);
                   first = t.shape();
                 } else if (t.size(0) != n) {
-                  throw ShapeError("TensorDataset: size mismatch between tensors: tensor " + std::to_string(k) + " has " +
-                                   std::to_string(t.size(0)) + " rows (shape " + to_string(t.shape()) +
-                                   ") but tensor 0 has " + std::to_string(n) + " (shape " + to_string(first) + ")");
+                  throw ShapeError("TensorDataset: size mismatch between tensors: tensor " +
+                                   std::to_string(k) + " has " + std::to_string(t.size(0)) +
+                                   " rows (shape " + to_string(t.shape()) + ") but tensor 0 has " +
+                                   std::to_string(n) + " (shape " + to_string(first) + ")");
                 }
                 ++k;
               }(),
@@ -66,13 +70,16 @@ class TensorDataset {
   /// Row i of every tensor (views sharing the tensors' storage).
   sample_type operator[](std::size_t i) const {
     check(i);
-    return std::apply([&](const auto&... t) { return sample_type{t[static_cast<std::int64_t>(i)]...}; }, tensors_);
+    return std::apply(
+        [&](const auto&... t) { return sample_type{t[static_cast<std::int64_t>(i)]...}; },
+        tensors_);
   }
 
   /// Rows `indices` of every tensor, stacked: tensor k [N, *S_k] -> [B, *S_k].
   sample_type get_batch(std::span<const std::size_t> indices) const {
     for (std::size_t i : indices) check(i);
-    return std::apply([&](const auto&... t) { return sample_type{gather(t, indices)...}; }, tensors_);
+    return std::apply([&](const auto&... t) { return sample_type{gather(t, indices)...}; },
+                      tensors_);
   }
 
   /// The tensors.
@@ -81,8 +88,9 @@ class TensorDataset {
  private:
   void check(std::size_t i) const {
     if (i >= size_)
-      throw std::out_of_range("TensorDataset: index " + std::to_string(i) + " is out of range for a dataset of " +
-                              std::to_string(size_) + " samples");
+      throw std::out_of_range("TensorDataset: index " + std::to_string(i) +
+                              " is out of range for a dataset of " + std::to_string(size_) +
+                              " samples");
   }
   template <class T>
   static BasicTensor<T> gather(const BasicTensor<T>& t, std::span<const std::size_t> indices) {

@@ -27,7 +27,8 @@ class TransformDataset {
   // What dataset_ is inside a const member function.
   using held_type = std::conditional_t<std::is_reference_v<D>, dataset_type, const dataset_type>;
   static_assert(Dataset<dataset_type> || IterableDataset<dataset_type>,
-                "data::transform: the first argument must be a Dataset (size() and operator[]) or an iterable "
+                "data::transform: the first argument must be a Dataset (size() and operator[]) or "
+                "an iterable "
                 "dataset (begin()/end())");
 
  public:
@@ -36,15 +37,11 @@ class TransformDataset {
 
   // ---- map-style ----
   /// The wrapped dataset's size (map-style datasets only).
-  std::size_t size() const
-    requires detail::has_size<held_type>
-  {
+  std::size_t size() const requires detail::has_size<held_type> {
     return static_cast<std::size_t>(dataset_.size());
   }
   /// fn(dataset[i]) (map-style datasets only).
-  decltype(auto) operator[](std::size_t i) const
-    requires Dataset<dataset_type>
-  {
+  decltype(auto) operator[](std::size_t i) const requires Dataset<dataset_type> {
     return std::invoke(fn_, detail::get_sample(dataset_, i));
   }
 
@@ -55,7 +52,8 @@ class TransformDataset {
    public:
     ///@{
     /// Iterator types (C++20 input iterator).
-    using value_type = std::remove_cvref_t<std::invoke_result_t<const F&, decltype(*std::declval<It&>())>>;
+    using value_type =
+        std::remove_cvref_t<std::invoke_result_t<const F&, decltype(*std::declval<It&>())>>;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
     ///@}
@@ -73,25 +71,20 @@ class TransformDataset {
     void operator++(int) { ++*this; }
     /// At the wrapped dataset's end.
     template <class S>
-      requires(!std::same_as<S, iterator>)
-    friend bool operator==(const iterator& a, const S& end) { return !(a.it_ != end); }
+    requires(!std::same_as<S, iterator>) friend bool operator==(const iterator& a, const S& end) {
+      return !(a.it_ != end);
+    }
 
    private:
     It it_{};
     const F* fn_ = nullptr;
   };
   /// Starts iterating an iterable dataset.
-  auto begin()
-    requires IterableDataset<dataset_type>
-  {
+  auto begin() requires IterableDataset<dataset_type> {
     return iterator<decltype(dataset_.begin())>(dataset_.begin(), &fn_);
   }
   /// The wrapped dataset's end.
-  auto end()
-    requires IterableDataset<dataset_type>
-  {
-    return dataset_.end();
-  }
+  auto end() requires IterableDataset<dataset_type> { return dataset_.end(); }
 
   /// The wrapped dataset.
   const dataset_type& dataset() const noexcept { return dataset_; }

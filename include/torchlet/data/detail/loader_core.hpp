@@ -74,7 +74,8 @@ auto default_batch() {
 }
 /// The batch type of a DataLoader over D when none is named: default_collate's.
 template <class D>
-using default_batch_t = typename decltype(default_batch<loader_sample_t<std::remove_reference_t<D>>>())::type;
+using default_batch_t =
+    typename decltype(default_batch<loader_sample_t<std::remove_reference_t<D>>>())::type;
 
 /// Thrown inside a worker when its epoch is being stopped.
 struct Cancelled {};
@@ -93,7 +94,8 @@ inline std::string what_of(std::exception_ptr e) {
 }
 inline std::string list_indices(std::span<const std::size_t> idx) {
   std::string s;
-  for (std::size_t k = 0; k < idx.size() && k < 8; ++k) s += (k ? ", " : "") + std::to_string(idx[k]);
+  for (std::size_t k = 0; k < idx.size() && k < 8; ++k)
+    s += (k ? ", " : "") + std::to_string(idx[k]);
   return s + (idx.size() > 8 ? ", ..." : "");
 }
 
@@ -104,7 +106,8 @@ struct LoaderCore {
   static constexpr bool iterable = IterableDataset<dataset_type>;
   static constexpr bool default_collatable = std::is_same_v<default_batch_t<D>, Batch>;
   /// The batched fast path: `Batch get_batch(std::span<const std::size_t>) const`.
-  static constexpr bool has_get_batch = requires(const dataset_type& d, std::span<const std::size_t> s) {
+  static constexpr bool has_get_batch =
+      requires(const dataset_type& d, std::span<const std::size_t> s) {
     { d.get_batch(s) } -> std::same_as<Batch>;
   };
 
@@ -128,7 +131,8 @@ struct LoaderCore {
     }
     if constexpr (default_collatable) {
       Batch b = Collate<sample_type>::run(
-          scratch.size(), [&](std::size_t i) -> const sample_type& { return scratch[i]; }, CollateContext{idx});
+          scratch.size(), [&](std::size_t i) -> const sample_type& { return scratch[i]; },
+          CollateContext{idx});
       scratch.clear();
       return b;
     } else {
@@ -137,12 +141,14 @@ struct LoaderCore {
   }
 
   /// Batch number `batch` of a map-style dataset of n samples, from its indices.
-  Batch fetch(std::span<const std::size_t> idx, std::vector<sample_type>& scratch, std::size_t batch, std::size_t n,
-              const std::atomic<bool>* stop, const WorkerInfo* worker) {
+  Batch fetch(std::span<const std::size_t> idx, std::vector<sample_type>& scratch,
+              std::size_t batch, std::size_t n, const std::atomic<bool>* stop,
+              const WorkerInfo* worker) {
     for (std::size_t i : idx)
       if (i >= n)
-        throw DataLoaderError("DataLoader: the sampler gave index " + std::to_string(i) + " for batch " +
-                                  std::to_string(batch) + ", out of range for a dataset of " + std::to_string(n) +
+        throw DataLoaderError("DataLoader: the sampler gave index " + std::to_string(i) +
+                                  " for batch " + std::to_string(batch) +
+                                  ", out of range for a dataset of " + std::to_string(n) +
                                   " samples",
                               batch, i, worker ? std::optional(worker->id) : std::nullopt);
     if constexpr (has_get_batch) {
@@ -150,10 +156,11 @@ struct LoaderCore {
         try {
           return std::as_const(dataset).get_batch(idx);
         } catch (...) {
-          std::throw_with_nested(DataLoaderError("DataLoader: get_batch failed for batch " + std::to_string(batch) +
-                                                     " (dataset indices " + list_indices(idx) + ")" +
-                                                     in_worker(worker) + ": " + what_of(std::current_exception()),
-                                                 batch, std::nullopt, worker ? std::optional(worker->id) : std::nullopt));
+          std::throw_with_nested(DataLoaderError(
+              "DataLoader: get_batch failed for batch " + std::to_string(batch) +
+                  " (dataset indices " + list_indices(idx) + ")" + in_worker(worker) + ": " +
+                  what_of(std::current_exception()),
+              batch, std::nullopt, worker ? std::optional(worker->id) : std::nullopt));
         }
       }
     }
@@ -163,10 +170,11 @@ struct LoaderCore {
       try {
         scratch.push_back(get_sample(dataset, i));
       } catch (...) {
-        std::throw_with_nested(DataLoaderError("DataLoader: reading sample " + std::to_string(i) + " of batch " +
-                                                   std::to_string(batch) + " failed" + in_worker(worker) + ": " +
-                                                   what_of(std::current_exception()),
-                                               batch, i, worker ? std::optional(worker->id) : std::nullopt));
+        std::throw_with_nested(
+            DataLoaderError("DataLoader: reading sample " + std::to_string(i) + " of batch " +
+                                std::to_string(batch) + " failed" + in_worker(worker) + ": " +
+                                what_of(std::current_exception()),
+                            batch, i, worker ? std::optional(worker->id) : std::nullopt));
       }
     }
     return collate_samples(scratch, idx);

@@ -75,7 +75,8 @@ class LoaderEpoch {
     if constexpr (!iterable) dispatch();
     try {
       threads_.reserve(workers_);
-      for (std::size_t w = 0; w < workers_; ++w) threads_.emplace_back([this, w] { worker_main(w); });
+      for (std::size_t w = 0; w < workers_; ++w)
+        threads_.emplace_back([this, w] { worker_main(w); });
     } catch (...) {
       stop();
       throw;
@@ -112,20 +113,24 @@ class LoaderEpoch {
   /// The current batch, loaded (or waited for) on first access; rethrows its error.
   Batch& current() {
     if (stopped_)
-      throw std::logic_error("DataLoader: this iterator's epoch was stopped (its DataLoader was destroyed)");
+      throw std::logic_error(
+          "DataLoader: this iterator's epoch was stopped (its DataLoader was destroyed)");
     if (current_) return *current_;
     if (workers_ == 0) {
       if constexpr (iterable) {
         load_stream_batch();
         if (error_) std::rethrow_exception(error_);
-        if (exhausted_) throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
+        if (exhausted_)
+          throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
       } else {
-        if (!has_indices_) throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
+        if (!has_indices_)
+          throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
         current_.emplace(core_->fetch(indices_, scratch_, pos_, n_, nullptr, nullptr));
       }
       return *current_;
     }
-    if (at_end()) throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
+    if (at_end())
+      throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
     Slot& s = wait_slot();
     if (s.error) std::rethrow_exception(s.error);
     current_.emplace(std::move(*s.batch));
@@ -202,10 +207,11 @@ class LoaderEpoch {
         ++items_;
         ++it;
       } catch (...) {
-        std::throw_with_nested(DataLoaderError("DataLoader: reading item " + std::to_string(item) +
-                                                   " of the iterable dataset (batch " + std::to_string(batch) +
-                                                   ") failed" + in_worker(w) + ": " + what_of(std::current_exception()),
-                                               batch, item, w ? std::optional(w->id) : std::nullopt));
+        std::throw_with_nested(DataLoaderError(
+            "DataLoader: reading item " + std::to_string(item) +
+                " of the iterable dataset (batch " + std::to_string(batch) + ") failed" +
+                in_worker(w) + ": " + what_of(std::current_exception()),
+            batch, item, w ? std::optional(w->id) : std::nullopt));
       }
     }
     return !(it != end);
@@ -299,7 +305,9 @@ class LoaderEpoch {
     for (std::size_t seq = w;; seq += workers_) {
       {
         std::unique_lock lk(mu_);
-        work_cv_.wait(lk, [&] { return stopping_ || end_seq_ <= seq || (turn_ == seq && seq < consumed_ + cap_); });
+        work_cv_.wait(lk, [&] {
+          return stopping_ || end_seq_ <= seq || (turn_ == seq && seq < consumed_ + cap_);
+        });
         if (stopping_ || end_seq_ <= seq) return;
       }
       // Our turn: nobody else touches the stream until turn_ moves on.
@@ -364,12 +372,12 @@ class LoaderEpoch {
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::atomic<bool> stop_flag_{false};
-  bool stopping_ = false;           // guarded by mu_
-  std::size_t dispatched_ = 0;      // map: batches whose indices are in the slots (written under mu_)
-  bool exhausted_map_ = false;      // map: the batch sampler is done (written under mu_)
-  std::size_t consumed_ = 0;        // iterable: batches the consumer released (guarded by mu_)
-  std::size_t turn_ = 0;            // iterable: the batch whose chunk is read next (guarded by mu_)
-  std::size_t end_seq_ = npos;      // iterable: the number of batches, once known (guarded by mu_)
+  bool stopping_ = false;       // guarded by mu_
+  std::size_t dispatched_ = 0;  // map: batches whose indices are in the slots (written under mu_)
+  bool exhausted_map_ = false;  // map: the batch sampler is done (written under mu_)
+  std::size_t consumed_ = 0;    // iterable: batches the consumer released (guarded by mu_)
+  std::size_t turn_ = 0;        // iterable: the batch whose chunk is read next (guarded by mu_)
+  std::size_t end_seq_ = npos;  // iterable: the number of batches, once known (guarded by mu_)
 };
 
 }  // namespace torchlet::data::detail

@@ -2,7 +2,8 @@
 // BatchSampler: groups the indices of a sampler into lists of batch_size
 // (torch.utils.data.BatchSampler); the last list is shorter, or dropped with drop_last.
 //
-//   for (const std::vector<std::size_t>& batch : data::BatchSampler(data::SequentialSampler(10), 3, false))
+//   for (const std::vector<std::size_t>& batch : data::BatchSampler(data::SequentialSampler(10), 3,
+//   false))
 //     -> [0, 1, 2] [3, 4, 5] [6, 7, 8] [9]
 //
 // Holds an lvalue sampler by reference and an rvalue one by value.
@@ -33,7 +34,8 @@ class BatchSampler {
   BatchSampler(S&& sampler, std::size_t batch_size, bool drop_last)
       : sampler_(std::forward<S>(sampler)), batch_size_(batch_size), drop_last_(drop_last) {
     if (batch_size == 0)
-      throw std::invalid_argument("BatchSampler: batch_size should be a positive integer value, but got batch_size=0");
+      throw std::invalid_argument(
+          "BatchSampler: batch_size should be a positive integer value, but got batch_size=0");
   }
 
   /// Yields one std::vector<std::size_t> of indices per batch.

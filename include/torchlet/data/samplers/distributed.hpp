@@ -23,10 +23,11 @@ namespace torchlet::data {
 /// DistributedSampler's options, in PyTorch's argument order.
 struct DistributedSamplerOptions {
   std::size_t num_replicas = 1;  ///< Number of processes (replicas) the dataset is split between.
-  std::size_t rank = 0;  ///< This replica's rank, in [0, num_replicas).
-  bool shuffle = true;  ///< Shuffle (seeded with seed + epoch) before splitting.
-  std::uint64_t seed = 0;  ///< Base seed of the shuffle; the same on every replica.
-  bool drop_last = false;  ///< Drop the tail that does not divide evenly, instead of padding by repeating indices.
+  std::size_t rank = 0;          ///< This replica's rank, in [0, num_replicas).
+  bool shuffle = true;           ///< Shuffle (seeded with seed + epoch) before splitting.
+  std::uint64_t seed = 0;        ///< Base seed of the shuffle; the same on every replica.
+  bool drop_last = false;  ///< Drop the tail that does not divide evenly, instead of padding by
+                           ///< repeating indices.
 };
 
 /// torch.utils.data.DistributedSampler: this rank's share of the indices (every num_replicas-th
@@ -36,10 +37,12 @@ class DistributedSampler {
   /// For a dataset of n samples.
   DistributedSampler(std::size_t n, DistributedSamplerOptions options) : n_(n), o_(options) {
     if (o_.num_replicas == 0)
-      throw std::invalid_argument("DistributedSampler: num_replicas should be a positive integer, but got 0");
+      throw std::invalid_argument(
+          "DistributedSampler: num_replicas should be a positive integer, but got 0");
     if (o_.rank >= o_.num_replicas)
       throw std::invalid_argument("DistributedSampler: invalid rank " + std::to_string(o_.rank) +
-                                  ", rank should be in the interval [0, " + std::to_string(o_.num_replicas - 1) + "]");
+                                  ", rank should be in the interval [0, " +
+                                  std::to_string(o_.num_replicas - 1) + "]");
     const std::size_t r = o_.num_replicas;
     if (o_.drop_last && n % r != 0)
       num_samples_ = n >= r ? (n - 1) / r : 0;  // PyTorch's ceil((n - r) / r), at least 0
@@ -48,8 +51,7 @@ class DistributedSampler {
   }
   /// For a dataset's size().
   template <class D>
-    requires Dataset<const D>
-  DistributedSampler(const D& dataset, DistributedSamplerOptions options)
+  requires Dataset<const D> DistributedSampler(const D& dataset, DistributedSamplerOptions options)
       : DistributedSampler(static_cast<std::size_t>(dataset.size()), options) {}
 
   /// The epoch seeds this pass's shuffle (seed + epoch): call it at the start of each epoch.
@@ -63,7 +65,8 @@ class DistributedSampler {
     for (std::size_t i = 0; i < n_; ++i) all[i] = i;
     if (o_.shuffle) {
       Generator g(o_.seed + epoch_);
-      for (std::size_t i = n_; i > 1; --i) std::swap(all[i - 1], all[static_cast<std::size_t>(g.randint(i))]);
+      for (std::size_t i = n_; i > 1; --i)
+        std::swap(all[i - 1], all[static_cast<std::size_t>(g.randint(i))]);
     }
     const std::size_t total = num_samples_ * o_.num_replicas;
     if (all.size() < total) {  // pad with the list's own head, cycling if needed
@@ -78,7 +81,9 @@ class DistributedSampler {
   }
 
   /// Starts a pass over this rank's indices.
-  auto begin() const { return detail::PassIterator<State>(std::make_shared<State>(State{indices()})); }
+  auto begin() const {
+    return detail::PassIterator<State>(std::make_shared<State>(State{indices()}));
+  }
   /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
   /// Indices per pass on this rank (the same on every rank).

@@ -18,7 +18,8 @@ namespace torchlet::data {
 
 /// RandomSampler's options, in torch.utils.data.RandomSampler's argument order.
 struct RandomSamplerOptions {
-  bool replacement = false;  ///< Draw with replacement (num_samples draws) instead of a permutation.
+  bool replacement =
+      false;  ///< Draw with replacement (num_samples draws) instead of a permutation.
   /// Indices per pass; unset: n.
   std::optional<std::size_t> num_samples = std::nullopt;
   /// Seed of the sampler's own generator (PyTorch's `generator`), which then advances from
@@ -34,22 +35,24 @@ class RandomSampler {
   explicit RandomSampler(std::size_t n, RandomSamplerOptions options = {})
       : n_(n), replacement_(options.replacement), num_samples_(options.num_samples.value_or(n)) {
     if (num_samples_ == 0)
-      throw std::invalid_argument("RandomSampler: num_samples should be a positive integer value, but got num_samples=0" +
-                                  std::string(n == 0 ? " (the dataset is empty)" : ""));
+      throw std::invalid_argument(
+          "RandomSampler: num_samples should be a positive integer value, but got num_samples=0" +
+          std::string(n == 0 ? " (the dataset is empty)" : ""));
     if (n == 0)
-      throw std::invalid_argument("RandomSampler: cannot draw num_samples=" + std::to_string(num_samples_) +
-                                  " indices from an empty dataset");
+      throw std::invalid_argument("RandomSampler: cannot draw num_samples=" +
+                                  std::to_string(num_samples_) + " indices from an empty dataset");
     if (options.seed) gen_.emplace(*options.seed);
   }
   /// For a dataset's size().
   template <class D>
-    requires Dataset<const D>
+  requires Dataset<const D>
   explicit RandomSampler(const D& dataset, RandomSamplerOptions options = {})
       : RandomSampler(static_cast<std::size_t>(dataset.size()), options) {}
 
   /// Starts a pass: a new random order.
   auto begin() {
-    return detail::PassIterator<State>(std::make_shared<State>(n_, num_samples_, replacement_, detail::pass_seed(gen_)));
+    return detail::PassIterator<State>(
+        std::make_shared<State>(n_, num_samples_, replacement_, detail::pass_seed(gen_)));
   }
   /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }

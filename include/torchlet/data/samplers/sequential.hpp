@@ -14,7 +14,7 @@ class SequentialSampler {
   explicit SequentialSampler(std::size_t n) : n_(n) {}
   /// Over every sample of `dataset` (its size now).
   template <class D>
-    requires Dataset<const D>
+  requires Dataset<const D>
   explicit SequentialSampler(const D& dataset) : n_(static_cast<std::size_t>(dataset.size())) {}
 
   /// A counting iterator.

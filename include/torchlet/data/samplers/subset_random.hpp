@@ -16,13 +16,16 @@ class SubsetRandomSampler {
  public:
   /// `seed`: of the sampler's own generator (advancing from pass to pass); unset: each
   /// pass draws its seed from torchlet's default generator.
-  explicit SubsetRandomSampler(std::vector<std::size_t> indices, std::optional<std::uint64_t> seed = std::nullopt)
+  explicit SubsetRandomSampler(std::vector<std::size_t> indices,
+                               std::optional<std::uint64_t> seed = std::nullopt)
       : indices_(std::make_shared<const std::vector<std::size_t>>(std::move(indices))) {
     if (seed) gen_.emplace(*seed);
   }
 
   /// Starts a pass (a fresh shuffle).
-  auto begin() { return detail::PassIterator<State>(std::make_shared<State>(indices_, detail::pass_seed(gen_))); }
+  auto begin() {
+    return detail::PassIterator<State>(std::make_shared<State>(indices_, detail::pass_seed(gen_)));
+  }
   /// The end of a pass.
   std::default_sentinel_t end() const noexcept { return {}; }
   /// Number of indices.

@@ -38,32 +38,37 @@ class WeightedRandomSampler {
       : replacement_(options.replacement), num_samples_(num_samples) {
     if (num_samples == 0)
       throw std::invalid_argument(
-          "WeightedRandomSampler: num_samples should be a positive integer value, but got num_samples=0");
+          "WeightedRandomSampler: num_samples should be a positive integer value, but got "
+          "num_samples=0");
     auto cdf = std::make_shared<std::vector<double>>(weights.size());
     double total = 0;
     std::size_t positive = 0;
     for (std::size_t i = 0; i < weights.size(); ++i) {
       const double w = weights[i];
       if (!std::isfinite(w) || w < 0)
-        throw std::invalid_argument("WeightedRandomSampler: weights must be finite and non-negative, but weights[" +
-                                    std::to_string(i) + "] = " + std::to_string(w));
+        throw std::invalid_argument(
+            "WeightedRandomSampler: weights must be finite and non-negative, but weights[" +
+            std::to_string(i) + "] = " + std::to_string(w));
       positive += w > 0;
       (*cdf)[i] = total += w;
     }
     if (!(total > 0))
-      throw std::invalid_argument("WeightedRandomSampler: invalid multinomial distribution (sum of weights <= 0, " +
-                                  std::to_string(weights.size()) + " weights)");
+      throw std::invalid_argument(
+          "WeightedRandomSampler: invalid multinomial distribution (sum of weights <= 0, " +
+          std::to_string(weights.size()) + " weights)");
     if (!replacement_ && num_samples > positive)
-      throw std::invalid_argument("WeightedRandomSampler: cannot draw num_samples=" + std::to_string(num_samples) +
-                                  " samples without replacement: only " + std::to_string(positive) +
-                                  " weights are positive");
+      throw std::invalid_argument(
+          "WeightedRandomSampler: cannot draw num_samples=" + std::to_string(num_samples) +
+          " samples without replacement: only " + std::to_string(positive) +
+          " weights are positive");
     weights_ = std::make_shared<const std::vector<double>>(std::move(weights));
     cdf_ = std::move(cdf);
     if (options.seed) gen_.emplace(*options.seed);
   }
   /// weights as a 1-D tensor of any arithmetic type.
   template <class T>
-  WeightedRandomSampler(const BasicTensor<T>& weights, std::size_t num_samples, WeightedRandomSamplerOptions options = {})
+  WeightedRandomSampler(const BasicTensor<T>& weights, std::size_t num_samples,
+                        WeightedRandomSamplerOptions options = {})
       : WeightedRandomSampler(as_vector(weights), num_samples, options) {}
 
   /// Starts a pass (fresh draws).
@@ -79,12 +84,14 @@ class WeightedRandomSampler {
   template <class T>
   static std::vector<double> as_vector(const BasicTensor<T>& w) {
     if (w.dim() != 1)
-      throw ShapeError("WeightedRandomSampler: weights should be a 1-D tensor, got shape " + to_string(w.shape()));
+      throw ShapeError("WeightedRandomSampler: weights should be a 1-D tensor, got shape " +
+                       to_string(w.shape()));
     return std::vector<double>(w.data(), w.data() + w.numel());
   }
 
   struct State {
-    State(const WeightedRandomSampler& s, std::uint64_t seed) : cdf(s.cdf_), total(s.num_samples_), gen(seed) {
+    State(const WeightedRandomSampler& s, std::uint64_t seed)
+        : cdf(s.cdf_), total(s.num_samples_), gen(seed) {
       if (s.replacement_) return;
       // Exponential race: index i finishes at time E_i / w_i with E_i ~ Exp(1); the order of
       // finishing is a sequential weighted draw without replacement.
@@ -98,7 +105,8 @@ class WeightedRandomSampler {
           while (u <= 0.0);
           keys.emplace_back(-std::log(u) / w[i], i);
         }
-      std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(total), keys.end());
+      std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(total),
+                        keys.end());
       order.resize(total);
       for (std::size_t i = 0; i < total; ++i) order[i] = keys[i].second;
     }

@@ -37,9 +37,13 @@ inline std::string py_float(double v) {
     if (exp10 < 0) {
       out = "0." + std::string(static_cast<std::size_t>(-exp10 - 1), '0') + digits;
     } else if (static_cast<int>(digits.size()) <= exp10 + 1) {
-      out = digits + std::string(static_cast<std::size_t>(exp10 + 1 - static_cast<int>(digits.size())), '0') + ".0";
+      out =
+          digits +
+          std::string(static_cast<std::size_t>(exp10 + 1 - static_cast<int>(digits.size())), '0') +
+          ".0";
     } else {
-      out = digits.substr(0, static_cast<std::size_t>(exp10 + 1)) + "." + digits.substr(static_cast<std::size_t>(exp10 + 1));
+      out = digits.substr(0, static_cast<std::size_t>(exp10 + 1)) + "." +
+            digits.substr(static_cast<std::size_t>(exp10 + 1));
     }
   } else {
     out = digits.substr(0, 1);
@@ -80,9 +84,12 @@ std::string class_name(const T& obj) {
   std::size_t cut = 0;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    if (c == '<' || c == '(') ++depth;
-    else if (c == '>' || c == ')') --depth;
-    else if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') cut = i + 2;
+    if (c == '<' || c == '(')
+      ++depth;
+    else if (c == '>' || c == ')')
+      --depth;
+    else if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':')
+      cut = i + 2;
   }
   return name.substr(cut);
 }

@@ -14,7 +14,9 @@ inline Tensor relu(const Tensor& x) { return torchlet::relu(x); }
 inline Tensor sigmoid(const Tensor& x) { return torchlet::sigmoid(x); }
 inline Tensor tanh(const Tensor& x) { return torchlet::tanh(x); }
 inline Tensor softmax(const Tensor& x, std::int64_t dim) { return torchlet::softmax(x, dim); }
-inline Tensor log_softmax(const Tensor& x, std::int64_t dim) { return torchlet::log_softmax(x, dim); }
+inline Tensor log_softmax(const Tensor& x, std::int64_t dim) {
+  return torchlet::log_softmax(x, dim);
+}
 
 /// max(0, x) + negative_slope * min(0, x)
 inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
@@ -36,7 +38,8 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
 /// GELU: x * Phi(x) (approximate = "none") or its tanh approximation (approximate = "tanh").
 inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
   if (approximate != "none" && approximate != "tanh")
-    throw std::invalid_argument("gelu: approximate must be 'none' or 'tanh', got '" + approximate + "'");
+    throw std::invalid_argument("gelu: approximate must be 'none' or 'tanh', got '" + approximate +
+                                "'");
   const bool use_tanh = approximate == "tanh";
   constexpr float kInvSqrt2 = 0.70710678118654752440f, kInvSqrt2Pi = 0.39894228040143267794f;
   constexpr float kBeta = 0.79788456080286535588f /* sqrt(2/pi) */, kKappa = 0.044715f;
@@ -50,29 +53,32 @@ inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
       op[i] = 0.5f * v * (1.0f + std::tanh(kBeta * (v + kKappa * v * v * v)));
     }
   } else {
-    for (std::int64_t i = 0; i < n; ++i) op[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
+    for (std::int64_t i = 0; i < n; ++i)
+      op[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
   }
   if (torchlet::detail::needs_graph<float>({&x}))
-    torchlet::detail::record(out, "GeluBackward", {&x}, [xd = x.detach(), use_tanh](const Tensor& g) {
-      auto gi = Tensor::empty(g.shape());
-      const float* xv = xd.data();
-      const float* gv = g.data();
-      float* d = gi.data();
-      for (std::int64_t i = 0; i < gi.numel(); ++i) {
-        const float v = xv[i];
-        float dy;
-        if (use_tanh) {
-          const float inner = kBeta * (v + kKappa * v * v * v);
-          const float t = std::tanh(inner);
-          const float dinner = kBeta * (1.0f + 3.0f * kKappa * v * v);
-          dy = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner;
-        } else {
-          dy = 0.5f * (1.0f + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
-        }
-        d[i] = gv[i] * dy;
-      }
-      return std::vector<Tensor>{gi};
-    });
+    torchlet::detail::record(out, "GeluBackward", {&x},
+                             [xd = x.detach(), use_tanh](const Tensor& g) {
+                               auto gi = Tensor::empty(g.shape());
+                               const float* xv = xd.data();
+                               const float* gv = g.data();
+                               float* d = gi.data();
+                               for (std::int64_t i = 0; i < gi.numel(); ++i) {
+                                 const float v = xv[i];
+                                 float dy;
+                                 if (use_tanh) {
+                                   const float inner = kBeta * (v + kKappa * v * v * v);
+                                   const float t = std::tanh(inner);
+                                   const float dinner = kBeta * (1.0f + 3.0f * kKappa * v * v);
+                                   dy = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner;
+                                 } else {
+                                   dy = 0.5f * (1.0f + std::erf(v * kInvSqrt2)) +
+                                        v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
+                                 }
+                                 d[i] = gv[i] * dy;
+                               }
+                               return std::vector<Tensor>{gi};
+                             });
   return out;
 }
 

@@ -3,7 +3,8 @@
 // bias [C_out] -> [N, C_out, H_out, W_out], with
 //   H_out = (H + 2 * padding_h - dilation_h * (kH - 1) - 1) / stride_h + 1   (same for W).
 // Computed as im2col + GEMM per sample and group: for sample n and group g,
-//   Y[n, g] [C_out/G, L] = W_g [C_out/G, K] @ cols[n, g] [K, L],  K = C_in/G * kH * kW, L = H_out * W_out.
+//   Y[n, g] [C_out/G, L] = W_g [C_out/G, K] @ cols[n, g] [K, L],  K = C_in/G * kH * kW, L = H_out *
+//   W_out.
 // Backward: dW_g += dY[n, g] @ cols[n, g]^T, dcols = W_g^T @ dY[n, g] scattered back by col2im.
 #include <algorithm>
 #include <cstring>
@@ -24,7 +25,8 @@ struct IntPair {
   /// Given as one integer (true) or as a pair.
   bool scalar = true;
   /// Both dims v (implicit, like Python's int-or-tuple arguments).
-  IntPair(std::int64_t v) : h(v), w(v), scalar(true) {}  // NOLINT: implicit, as Python's int-or-tuple
+  IntPair(std::int64_t v)
+      : h(v), w(v), scalar(true) {}  // NOLINT: implicit, as Python's int-or-tuple
   /// {h, w}.
   IntPair(std::int64_t h, std::int64_t w) : h(h), w(w), scalar(false) {}
   /// "3" or "(3, 1)", as given.
@@ -45,14 +47,14 @@ namespace torchlet::detail {
 
 /// Geometry of a 2-D sliding window over [N, C, H, W].
 struct Window2d {
-  std::int64_t n, c, h, w;      // input
+  std::int64_t n, c, h, w;  // input
   std::int64_t kh, kw, sh, sw, ph, pw, dh, dw;
-  std::int64_t oh, ow;          // output
+  std::int64_t oh, ow;  // output
 };
 
 /// Output extent of a sliding window (PyTorch's pooling_output_shape, with ceil_mode).
-inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p, std::int64_t d,
-                               bool ceil_mode) {
+inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                               std::int64_t d, bool ceil_mode) {
   const std::int64_t num = in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
   std::int64_t out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;  // floor division
   // With ceil_mode the last window must start inside the input or the left padding.
@@ -83,7 +85,8 @@ inline void im2col(const float* x, const Window2d& g, float* cols) {
           }
           const float* src = img + ih * g.w + off;
           std::fill_n(d, lo, 0.0f);
-          if (g.sw == 1) std::copy(src + lo, src + hi, d + lo);
+          if (g.sw == 1)
+            std::copy(src + lo, src + hi, d + lo);
           else
             for (std::int64_t ow = lo; ow < hi; ++ow) d[ow] = src[ow * g.sw];
           std::fill(d + hi, d + g.ow, 0.0f);
@@ -130,38 +133,49 @@ Tensor with_batch_dim(const char* op, const Tensor& x, F f) {
 
 namespace torchlet::nn::functional {
 
-inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntPair stride = 1,
-                     IntPair padding = 0, IntPair dilation = 1, std::int64_t groups = 1) {
+inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                     IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1,
+                     std::int64_t groups = 1) {
   if (weight.dim() != 4)
-    throw ShapeError("conv2d: weight must be 4-D [C_out, C_in / groups, kH, kW], got " + to_string(weight.shape()));
-  if (groups < 1) throw std::invalid_argument("conv2d: groups must be positive, got " + std::to_string(groups));
-  if (stride.h < 1 || stride.w < 1 || dilation.h < 1 || dilation.w < 1 || padding.h < 0 || padding.w < 0)
-    throw std::invalid_argument("conv2d: stride " + stride.tuple_repr() + " and dilation " + dilation.tuple_repr() +
-                                " must be positive and padding " + padding.tuple_repr() + " non-negative");
+    throw ShapeError("conv2d: weight must be 4-D [C_out, C_in / groups, kH, kW], got " +
+                     to_string(weight.shape()));
+  if (groups < 1)
+    throw std::invalid_argument("conv2d: groups must be positive, got " + std::to_string(groups));
+  if (stride.h < 1 || stride.w < 1 || dilation.h < 1 || dilation.w < 1 || padding.h < 0 ||
+      padding.w < 0)
+    throw std::invalid_argument("conv2d: stride " + stride.tuple_repr() + " and dilation " +
+                                dilation.tuple_repr() + " must be positive and padding " +
+                                padding.tuple_repr() + " non-negative");
   return torchlet::detail::with_batch_dim("conv2d", input, [&](const Tensor& x) {
-    const std::int64_t O = weight.size(0), Cg = weight.size(1), KH = weight.size(2), KW = weight.size(3);
+    const std::int64_t O = weight.size(0), Cg = weight.size(1), KH = weight.size(2),
+                       KW = weight.size(3);
     const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
     if (O % groups != 0)
-      throw ShapeError("conv2d: out_channels " + std::to_string(O) + " (weight " + to_string(weight.shape()) +
+      throw ShapeError("conv2d: out_channels " + std::to_string(O) + " (weight " +
+                       to_string(weight.shape()) +
                        ") is not divisible by groups=" + std::to_string(groups));
     if (C != Cg * groups)
       throw ShapeError("conv2d: input " + to_string(x.shape()) + " has " + std::to_string(C) +
-                       " channels, weight " + to_string(weight.shape()) + " with groups=" + std::to_string(groups) +
-                       " expects " + std::to_string(Cg * groups));
+                       " channels, weight " + to_string(weight.shape()) + " with groups=" +
+                       std::to_string(groups) + " expects " + std::to_string(Cg * groups));
     if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
-      throw ShapeError("conv2d: bias " + to_string(bias.shape()) + " does not match out_channels " + std::to_string(O));
-    torchlet::detail::Window2d g{N, C, H, W, KH, KW, stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, 0, 0};
+      throw ShapeError("conv2d: bias " + to_string(bias.shape()) + " does not match out_channels " +
+                       std::to_string(O));
+    torchlet::detail::Window2d g{
+        N, C, H, W, KH, KW, stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, 0, 0};
     g.oh = torchlet::detail::window_out(H, KH, g.sh, g.ph, g.dh, false);
     g.ow = torchlet::detail::window_out(W, KW, g.sw, g.pw, g.dw, false);
     if (g.oh <= 0 || g.ow <= 0)
-      throw ShapeError("conv2d: input " + to_string(x.shape()) + " (padded by " + padding.tuple_repr() +
-                       ") is smaller than the dilated kernel " + to_string(Shape{KH, KW}));
+      throw ShapeError("conv2d: input " + to_string(x.shape()) + " (padded by " +
+                       padding.tuple_repr() + ") is smaller than the dilated kernel " +
+                       to_string(Shape{KH, KW}));
     const std::int64_t L = g.oh * g.ow, K = C * KH * KW, Kg = Cg * KH * KW, Og = O / groups;
     // 1x1, stride 1, no padding: the image is its own column matrix.
     const bool direct = KH == 1 && KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
     Tensor cols = direct ? x.detach() : Tensor::empty({N, K, L});
     if (!direct)
-      for (std::int64_t n = 0; n < N; ++n) torchlet::detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
+      for (std::int64_t n = 0; n < N; ++n)
+        torchlet::detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
     auto y = Tensor::empty({N, O, g.oh, g.ow});
     const float* wp = weight.data();
     for (std::int64_t n = 0; n < N; ++n)
@@ -173,10 +187,12 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
           Y.colwise() += torchlet::detail::cmmap(bias.data() + gi * Og, Og, 1).col(0);
       }
     if (torchlet::detail::needs_graph<float>({&x, &weight, &bias})) {
-      const bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = bias.defined() && bias.requires_grad();
+      const bool gx = x.requires_grad(), gw = weight.requires_grad(),
+                 gb = bias.defined() && bias.requires_grad();
       torchlet::detail::record(
           y, "ConvolutionBackward", {&x, &weight, &bias},
-          [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L, direct](const Tensor& gy) {
+          [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L,
+           direct](const Tensor& gy) {
             const std::int64_t N = g.n;
             Tensor dx, dw, db;
             if (gw) {  // dW_g = sum_n dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
@@ -185,7 +201,8 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
                 for (std::int64_t gi = 0; gi < groups; ++gi)
                   torchlet::detail::mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
                       torchlet::detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                      torchlet::detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L).transpose();
+                      torchlet::detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L)
+                          .transpose();
             }
             if (gb) {  // db = sum over n and positions of dY
               db = zeros<float>({O});
@@ -202,7 +219,8 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
                   torchlet::detail::mmap(dst + gi * Kg * L, Kg, L).noalias() =
                       torchlet::detail::cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
                       torchlet::detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
-                if (!direct) torchlet::detail::col2im_add(dcols.data(), g, dx.data() + n * g.c * g.h * g.w);
+                if (!direct)
+                  torchlet::detail::col2im_add(dcols.data(), g, dx.data() + n * g.c * g.h * g.w);
               }
             }
             return std::vector<Tensor>{dx, dw, db};

@@ -6,9 +6,11 @@
 
 namespace torchlet::nn::functional {
 
-inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator()) {
+inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
+                      Generator& gen = default_generator()) {
   if (!(p >= 0.0 && p <= 1.0))
-    throw std::invalid_argument("dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+    throw std::invalid_argument("dropout: probability has to be between 0 and 1, but got " +
+                                std::to_string(p));
   if (!training || p == 0.0) return x;
   // mask holds 0 or 1 / (1 - p); p == 1 drops everything.
   auto mask = Tensor::empty(x.shape());
@@ -22,7 +24,8 @@ inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Gen
     torchlet::detail::record(out, "DropoutBackward", {&x}, [mask](const Tensor& g) {
       auto gi = Tensor::empty(g.shape());
       torchlet::detail::amap(gi.data(), gi.numel()) =
-          torchlet::detail::camap(g.data(), g.numel()) * torchlet::detail::camap(mask.data(), mask.numel());
+          torchlet::detail::camap(g.data(), g.numel()) *
+          torchlet::detail::camap(mask.data(), mask.numel());
       return std::vector<Tensor>{gi};
     });
   return out;

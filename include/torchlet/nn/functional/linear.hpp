@@ -7,13 +7,16 @@
 namespace torchlet::nn::functional {
 
 inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}) {
-  if (weight.dim() != 2) throw ShapeError("linear: weight must be 2-D [out, in], got " + to_string(weight.shape()));
+  if (weight.dim() != 2)
+    throw ShapeError("linear: weight must be 2-D [out, in], got " + to_string(weight.shape()));
   const auto out_f = weight.size(0), in_f = weight.size(1);
   if (x.dim() < 1 || x.size(-1) != in_f)
-    throw ShapeError("linear: input " + to_string(x.shape()) + " has " + (x.dim() ? std::to_string(x.size(-1)) : "no") +
-                     " features, weight " + to_string(weight.shape()) + " expects " + std::to_string(in_f));
+    throw ShapeError("linear: input " + to_string(x.shape()) + " has " +
+                     (x.dim() ? std::to_string(x.size(-1)) : "no") + " features, weight " +
+                     to_string(weight.shape()) + " expects " + std::to_string(in_f));
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != out_f))
-    throw ShapeError("linear: bias " + to_string(bias.shape()) + " does not match out_features " + std::to_string(out_f));
+    throw ShapeError("linear: bias " + to_string(bias.shape()) + " does not match out_features " +
+                     std::to_string(out_f));
   const auto rows = x.numel() / in_f;
   Shape os = x.shape();
   os.back() = out_f;
@@ -24,44 +27,50 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
   Y.noalias() = X * W.transpose();
   if (bias.defined()) Y.rowwise() += detail::cmmap(bias.data(), 1, out_f).row(0);
   if (detail::needs_graph<float>({&x, &weight, &bias})) {
-    const bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = bias.defined() && bias.requires_grad();
-    detail::record(y, "AddmmBackward", {&x, &weight, &bias},
-                   [xd = x.detach(), wd = weight.detach(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
-                     const auto G = detail::cmmap(g.data(), rows, out_f);
-                     Tensor dx, dw, db;
-                     if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
-                       dx = Tensor::empty(xd.shape());
-                       detail::mmap(dx.data(), rows, in_f).noalias() = G * detail::cmmap(wd.data(), out_f, in_f);
-                     }
-                     if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
-                       dw = Tensor::empty({out_f, in_f});
-                       detail::mmap(dw.data(), out_f, in_f).noalias() =
-                           G.transpose() * detail::cmmap(xd.data(), rows, in_f);
-                     }
-                     if (gb) {  // db = sum over rows of G
-                       db = Tensor::empty({out_f});
-                       detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
-                     }
-                     return std::vector<Tensor>{dx, dw, db};
-                   });
+    const bool gx = x.requires_grad(), gw = weight.requires_grad(),
+               gb = bias.defined() && bias.requires_grad();
+    detail::record(
+        y, "AddmmBackward", {&x, &weight, &bias},
+        [xd = x.detach(), wd = weight.detach(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
+          const auto G = detail::cmmap(g.data(), rows, out_f);
+          Tensor dx, dw, db;
+          if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
+            dx = Tensor::empty(xd.shape());
+            detail::mmap(dx.data(), rows, in_f).noalias() =
+                G * detail::cmmap(wd.data(), out_f, in_f);
+          }
+          if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
+            dw = Tensor::empty({out_f, in_f});
+            detail::mmap(dw.data(), out_f, in_f).noalias() =
+                G.transpose() * detail::cmmap(xd.data(), rows, in_f);
+          }
+          if (gb) {  // db = sum over rows of G
+            db = Tensor::empty({out_f});
+            detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
+          }
+          return std::vector<Tensor>{dx, dw, db};
+        });
   }
   return y;
 }
 
 /// bilinear(x1, x2, W, b): y[n, o] = x1[n] . W[o] . x2[n] + b[o]; x1 [*, in1], x2 [*, in2]
 /// (same leading dims), weight [out, in1, in2], bias [out] -> [*, out].
-inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias = {}) {
+inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
+                       const Tensor& bias = {}) {
   if (weight.dim() != 3)
-    throw ShapeError("bilinear: weight must be 3-D [out, in1, in2], got " + to_string(weight.shape()));
+    throw ShapeError("bilinear: weight must be 3-D [out, in1, in2], got " +
+                     to_string(weight.shape()));
   const auto O = weight.size(0), I1 = weight.size(1), I2 = weight.size(2);
   Shape lead1(x1.shape()), lead2(x2.shape());
   if (x1.dim() < 1 || x2.dim() < 1 || x1.size(-1) != I1 || x2.size(-1) != I2 ||
       Shape(lead1.begin(), lead1.end() - 1) != Shape(lead2.begin(), lead2.end() - 1))
     throw ShapeError("bilinear: inputs " + to_string(x1.shape()) + " and " + to_string(x2.shape()) +
-                     " do not match weight " + to_string(weight.shape()) + " (expected [*, " + std::to_string(I1) +
-                     "] and [*, " + std::to_string(I2) + "])");
+                     " do not match weight " + to_string(weight.shape()) + " (expected [*, " +
+                     std::to_string(I1) + "] and [*, " + std::to_string(I2) + "])");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
-    throw ShapeError("bilinear: bias " + to_string(bias.shape()) + " does not match out_features " + std::to_string(O));
+    throw ShapeError("bilinear: bias " + to_string(bias.shape()) + " does not match out_features " +
+                     std::to_string(O));
   const auto N = x1.numel() / std::max<std::int64_t>(I1, 1);
   Shape os(lead1.begin(), lead1.end() - 1);
   os.push_back(O);
@@ -78,38 +87,40 @@ inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
   if (detail::needs_graph<float>({&x1, &x2, &weight, &bias})) {
     const bool g1 = x1.requires_grad(), g2 = x2.requires_grad(), gw = weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    detail::record(y, "BilinearBackward", {&x1, &x2, &weight, &bias},
-                   [a = x1.detach(), b = x2.detach(), wd = weight.detach(), g1, g2, gw, gb, N, O, I1, I2](const Tensor& g) {
-                     Tensor d1, d2, dw, db;
-                     const auto G = detail::cmmap(g.data(), N, O);
-                     const auto A = detail::cmmap(a.data(), N, I1);
-                     const auto B = detail::cmmap(b.data(), N, I2);
-                     if (g1) d1 = zeros<float>(a.shape());
-                     if (g2) d2 = zeros<float>(b.shape());
-                     if (gw) dw = Tensor::empty(wd.shape());
-                     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> S;
-                     for (std::int64_t o = 0; o < O; ++o) {
-                       const auto W = detail::cmmap(wd.data() + o * I1 * I2, I1, I2);
-                       const auto go = G.col(o);
-                       if (g1) {  // dX1 += g[:, o] .* (X2 @ W_o^T)
-                         S.noalias() = B * W.transpose();
-                         detail::mmap(d1.data(), N, I1) += (S.array().colwise() * go.array()).matrix();
-                       }
-                       if (g2) {  // dX2 += g[:, o] .* (X1 @ W_o)
-                         S.noalias() = A * W;
-                         detail::mmap(d2.data(), N, I2) += (S.array().colwise() * go.array()).matrix();
-                       }
-                       if (gw) {  // dW_o = (X1 .* g[:, o])^T @ X2
-                         S = (A.array().colwise() * go.array()).matrix();
-                         detail::mmap(dw.data() + o * I1 * I2, I1, I2).noalias() = S.transpose() * B;
-                       }
-                     }
-                     if (gb) {
-                       db = Tensor::empty({O});
-                       detail::mmap(db.data(), 1, O).noalias() = G.colwise().sum();
-                     }
-                     return std::vector<Tensor>{d1, d2, dw, db};
-                   });
+    detail::record(
+        y, "BilinearBackward", {&x1, &x2, &weight, &bias},
+        [a = x1.detach(), b = x2.detach(), wd = weight.detach(), g1, g2, gw, gb, N, O, I1,
+         I2](const Tensor& g) {
+          Tensor d1, d2, dw, db;
+          const auto G = detail::cmmap(g.data(), N, O);
+          const auto A = detail::cmmap(a.data(), N, I1);
+          const auto B = detail::cmmap(b.data(), N, I2);
+          if (g1) d1 = zeros<float>(a.shape());
+          if (g2) d2 = zeros<float>(b.shape());
+          if (gw) dw = Tensor::empty(wd.shape());
+          Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> S;
+          for (std::int64_t o = 0; o < O; ++o) {
+            const auto W = detail::cmmap(wd.data() + o * I1 * I2, I1, I2);
+            const auto go = G.col(o);
+            if (g1) {  // dX1 += g[:, o] .* (X2 @ W_o^T)
+              S.noalias() = B * W.transpose();
+              detail::mmap(d1.data(), N, I1) += (S.array().colwise() * go.array()).matrix();
+            }
+            if (g2) {  // dX2 += g[:, o] .* (X1 @ W_o)
+              S.noalias() = A * W;
+              detail::mmap(d2.data(), N, I2) += (S.array().colwise() * go.array()).matrix();
+            }
+            if (gw) {  // dW_o = (X1 .* g[:, o])^T @ X2
+              S = (A.array().colwise() * go.array()).matrix();
+              detail::mmap(dw.data() + o * I1 * I2, I1, I2).noalias() = S.transpose() * B;
+            }
+          }
+          if (gb) {
+            db = Tensor::empty({O});
+            detail::mmap(db.data(), 1, O).noalias() = G.colwise().sum();
+          }
+          return std::vector<Tensor>{d1, d2, dw, db};
+        });
   }
   return y;
 }

@@ -26,36 +26,38 @@ enum class Reduction { none, mean, sum };
 /// Arguments of cross_entropy / CrossEntropyLoss after the target, in PyTorch's order.
 struct CrossEntropyLossOptions {
   Tensor weight = {};  ///< [C], a rescaling weight per class
-  std::int64_t ignore_index = -100;  ///< Targets equal to this class contribute nothing (and are not counted in the mean).
+  std::int64_t ignore_index =
+      -100;  ///< Targets equal to this class contribute nothing (and are not counted in the mean).
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
-  double label_smoothing = 0.0;  ///< Mixes the one-hot target with the uniform distribution by this amount.
+  double label_smoothing =
+      0.0;  ///< Mixes the one-hot target with the uniform distribution by this amount.
 };
 /// Arguments of nll_loss / NLLLoss after the target.
 struct NLLLossOptions {
-  Tensor weight = {};  ///< [C], a rescaling weight per class.
-  std::int64_t ignore_index = -100;  ///< Targets equal to this class contribute nothing.
+  Tensor weight = {};                     ///< [C], a rescaling weight per class.
+  std::int64_t ignore_index = -100;       ///< Targets equal to this class contribute nothing.
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
 };
 /// Arguments of binary_cross_entropy / BCELoss after the target.
 struct BCELossOptions {
-  Tensor weight = {};  ///< broadcast to the input's shape
+  Tensor weight = {};                     ///< broadcast to the input's shape
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
 };
 /// Arguments of binary_cross_entropy_with_logits / BCEWithLogitsLoss after the target.
 struct BCEWithLogitsLossOptions {
-  Tensor weight = {};      ///< broadcast to the input's shape
+  Tensor weight = {};                     ///< broadcast to the input's shape
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
-  Tensor pos_weight = {};  ///< [C] (the last dim), weight of the positive examples
+  Tensor pos_weight = {};                 ///< [C] (the last dim), weight of the positive examples
 };
 /// Arguments of huber_loss / HuberLoss after the target.
 struct HuberLossOptions {
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
-  double delta = 1.0;  ///< Where the loss turns from quadratic to linear.
+  double delta = 1.0;                     ///< Where the loss turns from quadratic to linear.
 };
 /// Arguments of smooth_l1_loss / SmoothL1Loss after the target.
 struct SmoothL1LossOptions {
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
-  double beta = 1.0;  ///< Where the loss turns from quadratic to linear.
+  double beta = 1.0;                      ///< Where the loss turns from quadratic to linear.
 };
 
 }  // namespace torchlet::nn
@@ -87,23 +89,28 @@ inline ClassLayout class_layout(const char* op, const Tensor& input) {
   return l;
 }
 
-inline void check_class_target(const char* op, const Tensor& input, const LongTensor& target, const ClassLayout& l,
-                               const Tensor& weight, std::int64_t ignore_index) {
+inline void check_class_target(const char* op, const Tensor& input, const LongTensor& target,
+                               const ClassLayout& l, const Tensor& weight,
+                               std::int64_t ignore_index) {
   if (target.shape() != l.target_shape)
-    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) + " does not match input " +
-                     to_string(input.shape()) + " (expected class indices of shape " + to_string(l.target_shape) + ")");
+    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) +
+                     " does not match input " + to_string(input.shape()) +
+                     " (expected class indices of shape " + to_string(l.target_shape) + ")");
   if (weight.defined() && (weight.dim() != 1 || weight.size(0) != l.c))
-    throw ShapeError(std::string(op) + ": weight " + to_string(weight.shape()) + " must have one value per class (" +
-                     std::to_string(l.c) + ")");
+    throw ShapeError(std::string(op) + ": weight " + to_string(weight.shape()) +
+                     " must have one value per class (" + std::to_string(l.c) + ")");
   const std::int64_t* t = target.data();
   for (std::int64_t i = 0; i < target.numel(); ++i)
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= l.c))
-      throw std::out_of_range(std::string(op) + ": target " + std::to_string(t[i]) + " is out of bounds for " +
-                              std::to_string(l.c) + " classes (at index " + std::to_string(i) + ")");
+      throw std::out_of_range(std::string(op) + ": target " + std::to_string(t[i]) +
+                              " is out of bounds for " + std::to_string(l.c) +
+                              " classes (at index " + std::to_string(i) + ")");
 }
 
-/// Shapes the per-element losses `per` (shape `shape`) by the reduction, dividing a mean by `denom`.
-inline Tensor reduce_loss(const std::vector<double>& per, const Shape& shape, nn::Reduction r, double denom) {
+/// Shapes the per-element losses `per` (shape `shape`) by the reduction, dividing a mean by
+/// `denom`.
+inline Tensor reduce_loss(const std::vector<double>& per, const Shape& shape, nn::Reduction r,
+                          double denom) {
   if (r == nn::Reduction::none) {
     auto out = Tensor::empty(shape);
     for (std::size_t i = 0; i < per.size(); ++i) out.data()[i] = static_cast<float>(per[i]);
@@ -122,16 +129,16 @@ inline float loss_grad_at(const Tensor& g, nn::Reduction r, double denom, std::i
 
 inline void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
   if (input.shape() != target.shape())
-    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) + " must have the same shape as input " +
-                     to_string(input.shape()));
+    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) +
+                     " must have the same shape as input " + to_string(input.shape()));
 }
 
 /// `w` broadcast to `shape` as a plain buffer (ones when undefined).
 inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& shape) {
   if (!w.defined()) return ones<float>(shape);
   if (broadcast_shapes(op, w.shape(), shape) != shape)
-    throw ShapeError(std::string(op) + ": weight " + to_string(w.shape()) + " does not broadcast to the input " +
-                     to_string(shape));
+    throw ShapeError(std::string(op) + ": weight " + to_string(w.shape()) +
+                     " does not broadcast to the input " + to_string(shape));
   NoGradGuard no_grad;
   return mul(ones<float>(shape), w.detach());
 }
@@ -139,8 +146,8 @@ inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& sha
 /// Shared body of the elementwise regression losses: per[i] = f(x[i] - y[i]),
 /// d per / d x = df(x - y), d per / d y = -df(x - y).
 template <class F, class DF>
-Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, const Tensor& target, nn::Reduction r,
-                      F f, DF df) {
+Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, const Tensor& target,
+                      nn::Reduction r, F f, DF df) {
   check_same_shape(op, input, target);
   const std::int64_t n = input.numel();
   std::vector<double> per(static_cast<std::size_t>(n));
@@ -150,17 +157,19 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
   auto loss = reduce_loss(per, input.shape(), r, static_cast<double>(n));
   if (needs_graph<float>({&input, &target})) {
     const bool gx = input.requires_grad(), gy = target.requires_grad();
-    record(loss, node, {&input, &target}, [xd = input.detach(), yd = target.detach(), r, n, gx, gy, df](const Tensor& g) {
-      auto d = Tensor::empty(xd.shape());
-      for (std::int64_t i = 0; i < n; ++i)
-        d.data()[i] = static_cast<float>(df(xd.data()[i] - yd.data()[i])) * loss_grad_at(g, r, static_cast<double>(n), i);
-      Tensor dy;
-      if (gy) {
-        dy = Tensor::empty(d.shape());
-        amap(dy.data(), n) = -camap(d.data(), n);
-      }
-      return std::vector<Tensor>{gx ? d : Tensor{}, dy};
-    });
+    record(loss, node, {&input, &target},
+           [xd = input.detach(), yd = target.detach(), r, n, gx, gy, df](const Tensor& g) {
+             auto d = Tensor::empty(xd.shape());
+             for (std::int64_t i = 0; i < n; ++i)
+               d.data()[i] = static_cast<float>(df(xd.data()[i] - yd.data()[i])) *
+                             loss_grad_at(g, r, static_cast<double>(n), i);
+             Tensor dy;
+             if (gy) {
+               dy = Tensor::empty(d.shape());
+               amap(dy.data(), n) = -camap(d.data(), n);
+             }
+             return std::vector<Tensor>{gx ? d : Tensor{}, dy};
+           });
   }
   return loss;
 }
@@ -170,14 +179,17 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
 namespace torchlet::nn::functional {
 
 /// input [N, C, d...] logits, target [N, d...] class indices -> loss (see the file comment).
-inline Tensor cross_entropy(const Tensor& input, const LongTensor& target, const CrossEntropyLossOptions& options = {}) {
+inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
+                            const CrossEntropyLossOptions& options = {}) {
   using torchlet::detail::ClassLayout;
   const ClassLayout l = torchlet::detail::class_layout("cross_entropy", input);
   const Tensor& weight = options.weight;
-  torchlet::detail::check_class_target("cross_entropy", input, target, l, weight, options.ignore_index);
+  torchlet::detail::check_class_target("cross_entropy", input, target, l, weight,
+                                       options.ignore_index);
   const double ls = options.label_smoothing;
   if (!(ls >= 0.0 && ls <= 1.0))
-    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " + std::to_string(ls));
+    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " +
+                                std::to_string(ls));
   const std::int64_t C = l.c, I = l.inner, positions = l.outer * I;
   const float* x = input.data();
   const std::int64_t* t = target.data();
@@ -227,7 +239,8 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target, const
           const float* pp = probs.data();
           float* d = dx.data();
           const std::int64_t* t = target.data();
-          const float a = static_cast<float>(1 - ls), b = static_cast<float>(ls / static_cast<double>(C));
+          const float a = static_cast<float>(1 - ls),
+                      b = static_cast<float>(ls / static_cast<double>(C));
           for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < I; ++i) {
               const std::int64_t base = o * C * I + i, pos = o * I + i;
@@ -255,47 +268,55 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target, const
 
 /// input [N, C, d...] logits, target [N, C, d...] class probabilities (PyTorch's soft-label
 /// form). A float target of another shape is an error: class indices must be a LongTensor.
-inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options = {}) {
+inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                            const CrossEntropyLossOptions& options = {}) {
   const auto l = torchlet::detail::class_layout("cross_entropy", input);
   if (target.shape() != input.shape())
-    throw ShapeError("cross_entropy: a float target holds class probabilities and must have the input's shape " +
-                     to_string(input.shape()) + ", got " + to_string(target.shape()) +
-                     "; class indices must be a LongTensor (int64) of shape " + to_string(l.target_shape));
+    throw ShapeError(
+        "cross_entropy: a float target holds class probabilities and must have the input's shape " +
+        to_string(input.shape()) + ", got " + to_string(target.shape()) +
+        "; class indices must be a LongTensor (int64) of shape " + to_string(l.target_shape));
   const Tensor& weight = options.weight;
   if (weight.defined() && (weight.dim() != 1 || weight.size(0) != l.c))
-    throw ShapeError("cross_entropy: weight " + to_string(weight.shape()) + " must have one value per class (" +
-                     std::to_string(l.c) + ")");
+    throw ShapeError("cross_entropy: weight " + to_string(weight.shape()) +
+                     " must have one value per class (" + std::to_string(l.c) + ")");
   const double ls = options.label_smoothing;
   if (!(ls >= 0.0 && ls <= 1.0))
-    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " + std::to_string(ls));
+    throw std::invalid_argument("cross_entropy: label_smoothing must be between 0.0 and 1.0, got " +
+                                std::to_string(ls));
   const std::int64_t C = l.c, I = l.inner, positions = l.outer * I;
   const float* x = input.data();
   const float* q0 = target.data();
   const float* w = weight.defined() ? weight.data() : nullptr;
   auto probs = Tensor::empty(input.shape());
   std::vector<double> per(static_cast<std::size_t>(positions));
-  auto q = [&](std::int64_t idx) { return static_cast<float>(q0[idx] * (1 - ls) + ls / static_cast<double>(C)); };
+  auto q = [&](std::int64_t idx) {
+    return static_cast<float>(q0[idx] * (1 - ls) + ls / static_cast<double>(C));
+  };
   for (std::int64_t o = 0; o < l.outer; ++o)
     for (std::int64_t i = 0; i < I; ++i) {
       const std::int64_t base = o * C * I + i;
       float mx = -std::numeric_limits<float>::infinity();
       for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, x[base + c * I]);
       float s = 0;
-      for (std::int64_t c = 0; c < C; ++c) s += (probs.data()[base + c * I] = std::exp(x[base + c * I] - mx));
+      for (std::int64_t c = 0; c < C; ++c)
+        s += (probs.data()[base + c * I] = std::exp(x[base + c * I] - mx));
       for (std::int64_t c = 0; c < C; ++c) probs.data()[base + c * I] /= s;
       const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
       double loss = 0;
-      for (std::int64_t c = 0; c < C; ++c) loss -= (w ? w[c] : 1.0) * q(base + c * I) * (x[base + c * I] - lse);
+      for (std::int64_t c = 0; c < C; ++c)
+        loss -= (w ? w[c] : 1.0) * q(base + c * I) * (x[base + c * I] - lse);
       per[static_cast<std::size_t>(o * I + i)] = loss;
     }
-  auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction, static_cast<double>(positions));
+  auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction,
+                                           static_cast<double>(positions));
   if (torchlet::detail::needs_graph<float>({&input})) {
     std::vector<float> qs(static_cast<std::size_t>(input.numel()));
     for (std::int64_t k = 0; k < input.numel(); ++k) qs[static_cast<std::size_t>(k)] = q(k);
     torchlet::detail::record(
         out, "CrossEntropyBackward", {&input},
-        [probs, qs = std::move(qs), wd = weight.defined() ? weight.detach() : Tensor{}, l, positions,
-         r = options.reduction](const Tensor& g) {
+        [probs, qs = std::move(qs), wd = weight.defined() ? weight.detach() : Tensor{}, l,
+         positions, r = options.reduction](const Tensor& g) {
           // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c
           const std::int64_t C = l.c, I = l.inner;
           const float* w = wd.defined() ? wd.data() : nullptr;
@@ -303,12 +324,16 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const Cro
           for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < I; ++i) {
               const std::int64_t base = o * C * I + i;
-              const float gi = torchlet::detail::loss_grad_at(g, r, static_cast<double>(positions), o * I + i);
+              const float gi =
+                  torchlet::detail::loss_grad_at(g, r, static_cast<double>(positions), o * I + i);
               float swq = 0;
-              for (std::int64_t c = 0; c < C; ++c) swq += (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(base + c * I)];
+              for (std::int64_t c = 0; c < C; ++c)
+                swq += (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(base + c * I)];
               for (std::int64_t c = 0; c < C; ++c) {
                 const auto k = base + c * I;
-                dx.data()[k] = (swq * probs.data()[k] - (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(k)]) * gi;
+                dx.data()[k] =
+                    (swq * probs.data()[k] - (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(k)]) *
+                    gi;
               }
             }
           return std::vector<Tensor>{dx};
@@ -319,12 +344,15 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const Cro
 
 template <class U>
 Tensor cross_entropy(const Tensor&, const BasicTensor<U>&, const CrossEntropyLossOptions& = {}) {
-  static_assert(sizeof(U) == 0, "cross_entropy: class indices must be a LongTensor (int64); convert with .to<std::int64_t>()");
+  static_assert(sizeof(U) == 0,
+                "cross_entropy: class indices must be a LongTensor (int64); convert with "
+                ".to<std::int64_t>()");
   return {};
 }
 
 /// input [N, C, d...] log-probabilities, target [N, d...] class indices: -w[t] * input[t].
-inline Tensor nll_loss(const Tensor& input, const LongTensor& target, const NLLLossOptions& options = {}) {
+inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
+                       const NLLLossOptions& options = {}) {
   const auto l = torchlet::detail::class_layout("nll_loss", input);
   const Tensor& weight = options.weight;
   torchlet::detail::check_class_target("nll_loss", input, target, l, weight, options.ignore_index);
@@ -342,47 +370,54 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target, const NLLL
     }
   auto out = torchlet::detail::reduce_loss(per, l.target_shape, options.reduction, denom);
   if (torchlet::detail::needs_graph<float>({&input}))
-    torchlet::detail::record(out, "NllLossBackward", {&input},
-                             [shape = input.shape(), target, wd = weight.defined() ? weight.detach() : Tensor{}, l,
-                              denom, r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
-                               auto dx = zeros<float>(shape);
-                               for (std::int64_t o = 0; o < l.outer; ++o)
-                                 for (std::int64_t i = 0; i < l.inner; ++i) {
-                                   const std::int64_t pos = o * l.inner + i, tc = target.data()[pos];
-                                   if (tc == ignore) continue;
-                                   const float wt = wd.defined() ? wd.data()[tc] : 1.0f;
-                                   dx.data()[o * l.c * l.inner + tc * l.inner + i] =
-                                       -wt * torchlet::detail::loss_grad_at(g, r, denom, pos);
-                                 }
-                               return std::vector<Tensor>{dx};
-                             });
+    torchlet::detail::record(
+        out, "NllLossBackward", {&input},
+        [shape = input.shape(), target, wd = weight.defined() ? weight.detach() : Tensor{}, l,
+         denom, r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
+          auto dx = zeros<float>(shape);
+          for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+              const std::int64_t pos = o * l.inner + i, tc = target.data()[pos];
+              if (tc == ignore) continue;
+              const float wt = wd.defined() ? wd.data()[tc] : 1.0f;
+              dx.data()[o * l.c * l.inner + tc * l.inner + i] =
+                  -wt * torchlet::detail::loss_grad_at(g, r, denom, pos);
+            }
+          return std::vector<Tensor>{dx};
+        });
   return out;
 }
 
 template <class U>
 Tensor nll_loss(const Tensor&, const BasicTensor<U>&, const NLLLossOptions& = {}) {
-  static_assert(sizeof(U) == 0, "nll_loss: class indices must be a LongTensor (int64); convert with .to<std::int64_t>()");
+  static_assert(
+      sizeof(U) == 0,
+      "nll_loss: class indices must be a LongTensor (int64); convert with .to<std::int64_t>()");
   return {};
 }
 
 /// (input - target)^2
-inline Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean) {
+inline Tensor mse_loss(const Tensor& input, const Tensor& target,
+                       Reduction reduction = Reduction::mean) {
   return torchlet::detail::pointwise_loss(
-      "mse_loss", "MseLossBackward", input, target, reduction, [](float d) { return double(d) * d; },
-      [](float d) { return 2.0f * d; });
+      "mse_loss", "MseLossBackward", input, target, reduction,
+      [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; });
 }
 
 /// |input - target|
-inline Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean) {
+inline Tensor l1_loss(const Tensor& input, const Tensor& target,
+                      Reduction reduction = Reduction::mean) {
   return torchlet::detail::pointwise_loss(
-      "l1_loss", "L1LossBackward", input, target, reduction, [](float d) { return std::abs(double(d)); },
+      "l1_loss", "L1LossBackward", input, target, reduction,
+      [](float d) { return std::abs(double(d)); },
       [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); });
 }
 
 /// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
-inline Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
-                         double delta = 1.0) {
-  if (!(delta > 0)) throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
+inline Tensor huber_loss(const Tensor& input, const Tensor& target,
+                         Reduction reduction = Reduction::mean, double delta = 1.0) {
+  if (!(delta > 0))
+    throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
   const auto dl = static_cast<float>(delta);
   return torchlet::detail::pointwise_loss(
       "huber_loss", "HuberLossBackward", input, target, reduction,
@@ -394,9 +429,11 @@ inline Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction re
 }
 
 /// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
-inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
-                             double beta = 1.0) {
-  if (beta < 0) throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " + std::to_string(beta));
+inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                             Reduction reduction = Reduction::mean, double beta = 1.0) {
+  if (beta < 0)
+    throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " +
+                                std::to_string(beta));
   if (beta == 0) return l1_loss(input, target, reduction);
   const auto b = static_cast<float>(beta);
   return torchlet::detail::pointwise_loss(
@@ -410,44 +447,52 @@ inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reductio
 
 template <class U>
 Tensor mse_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
-  static_assert(sizeof(U) == 0, "mse_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  static_assert(
+      sizeof(U) == 0,
+      "mse_loss: target must be a float Tensor like the input; convert with .to<float>()");
   return {};
 }
 template <class U>
 Tensor l1_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
-  static_assert(sizeof(U) == 0, "l1_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  static_assert(sizeof(U) == 0,
+                "l1_loss: target must be a float Tensor like the input; convert with .to<float>()");
   return {};
 }
 
 /// -w (t log(x) + (1 - t) log(1 - x)), logs clamped at -100; input probabilities in [0, 1].
-inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options = {}) {
+inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                                   const BCELossOptions& options = {}) {
   torchlet::detail::check_same_shape("binary_cross_entropy", input, target);
-  const Tensor w = torchlet::detail::broadcast_weight("binary_cross_entropy", options.weight, input.shape());
+  const Tensor w =
+      torchlet::detail::broadcast_weight("binary_cross_entropy", options.weight, input.shape());
   const std::int64_t n = input.numel();
   const float* x = input.data();
   const float* y = target.data();
   std::vector<double> per(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
     if (!(x[i] >= 0.0f && x[i] <= 1.0f))
-      throw std::domain_error("binary_cross_entropy: all elements of input should be between 0 and 1, got " +
-                              std::to_string(x[i]) + " at index " + std::to_string(i) +
-                              " (use binary_cross_entropy_with_logits for logits)");
+      throw std::domain_error(
+          "binary_cross_entropy: all elements of input should be between 0 and 1, got " +
+          std::to_string(x[i]) + " at index " + std::to_string(i) +
+          " (use binary_cross_entropy_with_logits for logits)");
     const float lx = std::max(std::log(x[i]), -100.0f), l1x = std::max(std::log1p(-x[i]), -100.0f);
     per[static_cast<std::size_t>(i)] = w.data()[i] * ((y[i] - 1.0f) * l1x - y[i] * lx);
   }
-  auto out = torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out =
+      torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
   if (torchlet::detail::needs_graph<float>({&input}))
-    torchlet::detail::record(out, "BinaryCrossEntropyBackward", {&input},
-                             [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
-                               // d/dx = w (x - t) / max(x (1 - x), 1e-12)
-                               auto dx = Tensor::empty(xd.shape());
-                               for (std::int64_t i = 0; i < n; ++i) {
-                                 const float x = xd.data()[i];
-                                 dx.data()[i] = w.data()[i] * (x - yd.data()[i]) / std::max((1.0f - x) * x, 1e-12f) *
-                                                torchlet::detail::loss_grad_at(g, r, static_cast<double>(n), i);
-                               }
-                               return std::vector<Tensor>{dx};
-                             });
+    torchlet::detail::record(
+        out, "BinaryCrossEntropyBackward", {&input},
+        [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
+          // d/dx = w (x - t) / max(x (1 - x), 1e-12)
+          auto dx = Tensor::empty(xd.shape());
+          for (std::int64_t i = 0; i < n; ++i) {
+            const float x = xd.data()[i];
+            dx.data()[i] = w.data()[i] * (x - yd.data()[i]) / std::max((1.0f - x) * x, 1e-12f) *
+                           torchlet::detail::loss_grad_at(g, r, static_cast<double>(n), i);
+          }
+          return std::vector<Tensor>{dx};
+        });
   return out;
 }
 
@@ -459,7 +504,8 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
   torchlet::detail::check_same_shape(op, input, target);
   const Tensor w = torchlet::detail::broadcast_weight(op, options.weight, input.shape());
   Tensor pw;
-  if (options.pos_weight.defined()) pw = torchlet::detail::broadcast_weight(op, options.pos_weight, input.shape());
+  if (options.pos_weight.defined())
+    pw = torchlet::detail::broadcast_weight(op, options.pos_weight, input.shape());
   const std::int64_t n = input.numel();
   const float* x = input.data();
   const float* y = target.data();
@@ -467,13 +513,16 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
   for (std::int64_t i = 0; i < n; ++i) {
     // (1 - t) x + (1 + (pw - 1) t) (log(1 + exp(-|x|)) + max(-x, 0))
     const float lw = pw.defined() ? (pw.data()[i] - 1.0f) * y[i] + 1.0f : 1.0f;
-    const float v = (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
+    const float v =
+        (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
     per[static_cast<std::size_t>(i)] = static_cast<double>(w.data()[i]) * v;
   }
-  auto out = torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out =
+      torchlet::detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
   if (torchlet::detail::needs_graph<float>({&input}))
     torchlet::detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
-                             [xd = input.detach(), yd = target.detach(), w, pw, n, r = options.reduction](const Tensor& g) {
+                             [xd = input.detach(), yd = target.detach(), w, pw, n,
+                              r = options.reduction](const Tensor& g) {
                                // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t)
                                auto dx = Tensor::empty(xd.shape());
                                for (std::int64_t i = 0; i < n; ++i) {
@@ -481,7 +530,8 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
                                  const float pt = pw.defined() ? pw.data()[i] * t : t;
                                  const float s = 1.0f / (1.0f + std::exp(-x));
                                  dx.data()[i] = w.data()[i] * ((pt + 1.0f - t) * s - pt) *
-                                                torchlet::detail::loss_grad_at(g, r, static_cast<double>(n), i);
+                                                torchlet::detail::loss_grad_at(
+                                                    g, r, static_cast<double>(n), i);
                                }
                                return std::vector<Tensor>{dx};
                              });

@@ -17,23 +17,28 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
                          const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                          double momentum = 0.1, double eps = 1e-5) {
   if (input.dim() < 2)
-    throw ShapeError("batch_norm: expected an input [N, C] or [N, C, *], got " + to_string(input.shape()));
-  const std::int64_t N = input.size(0), C = input.size(1), S = input.numel() / std::max<std::int64_t>(N * C, 1);
+    throw ShapeError("batch_norm: expected an input [N, C] or [N, C, *], got " +
+                     to_string(input.shape()));
+  const std::int64_t N = input.size(0), C = input.size(1),
+                     S = input.numel() / std::max<std::int64_t>(N * C, 1);
   const std::int64_t M = N * S;  // values per channel
   auto check_c = [&](const Tensor& t, const char* what) {
     if (t.defined() && (t.dim() != 1 || t.size(0) != C))
-      throw ShapeError(std::string("batch_norm: ") + what + " " + to_string(t.shape()) + " does not match the " +
-                       std::to_string(C) + " channels of input " + to_string(input.shape()));
+      throw ShapeError(std::string("batch_norm: ") + what + " " + to_string(t.shape()) +
+                       " does not match the " + std::to_string(C) + " channels of input " +
+                       to_string(input.shape()));
   };
   check_c(running_mean, "running_mean");
   check_c(running_var, "running_var");
   check_c(weight, "weight");
   check_c(bias, "bias");
   if (!training && (!running_mean.defined() || !running_var.defined()))
-    throw std::invalid_argument("batch_norm: running_mean and running_var are needed when training=false");
+    throw std::invalid_argument(
+        "batch_norm: running_mean and running_var are needed when training=false");
   if (training && M <= 1)
-    throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got input size " +
-                                to_string(input.shape()));
+    throw std::invalid_argument(
+        "batch_norm: expected more than 1 value per channel when training, got input size " +
+        to_string(input.shape()));
   const float* x = input.data();
   auto mean = Tensor::empty({C}), invstd = Tensor::empty({C});
   if (training) {
@@ -62,12 +67,14 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
   } else {
     for (std::int64_t c = 0; c < C; ++c) {
       mean.data()[c] = running_mean.data()[c];
-      invstd.data()[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var.data()[c]) + eps));
+      invstd.data()[c] =
+          static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var.data()[c]) + eps));
     }
   }
   auto y = Tensor::empty(input.shape());
   for (std::int64_t c = 0; c < C; ++c) {
-    const float w = weight.defined() ? weight.data()[c] : 1.0f, b = bias.defined() ? bias.data()[c] : 0.0f;
+    const float w = weight.defined() ? weight.data()[c] : 1.0f,
+                b = bias.defined() ? bias.data()[c] : 0.0f;
     const float a = invstd.data()[c] * w, shift = b - mean.data()[c] * a;  // y = x * a + shift
     for (std::int64_t n = 0; n < N; ++n) {
       const float* p = x + (n * C + c) * S;
@@ -80,8 +87,8 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
                gb = bias.defined() && bias.requires_grad();
     torchlet::detail::record(
         y, "NativeBatchNormBackward", {&input, &weight, &bias},
-        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, invstd, training, gx, gw, gb,
-         N, C, S, M](const Tensor& g) {
+        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, invstd,
+         training, gx, gw, gb, N, C, S, M](const Tensor& g) {
           Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
           Tensor dw = gw ? Tensor::empty({C}) : Tensor{};
           Tensor db = gb ? Tensor::empty({C}) : Tensor{};
@@ -100,14 +107,16 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
             if (gb) db.data()[c] = static_cast<float>(sg);
             if (!gx) continue;
             const float w = wd.defined() ? wd.data()[c] : 1.0f;
-            // training: dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: w * invstd * dy
+            // training: dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: w *
+            // invstd * dy
             const float mg = training ? static_cast<float>(sg / static_cast<double>(M)) : 0.0f;
             const float mgx = training ? static_cast<float>(sgx / static_cast<double>(M)) : 0.0f;
             for (std::int64_t n = 0; n < N; ++n) {
               const float* gp = g.data() + (n * C + c) * S;
               const float* xp = xd.data() + (n * C + c) * S;
               float* d = dx.data() + (n * C + c) * S;
-              for (std::int64_t i = 0; i < S; ++i) d[i] = w * is * (gp[i] - mg - (xp[i] - mu) * is * mgx);
+              for (std::int64_t i = 0; i < S; ++i)
+                d[i] = w * is * (gp[i] - mg - (xp[i] - mu) * is * mgx);
             }
           }
           return std::vector<Tensor>{dx, dw, db};
@@ -116,19 +125,21 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
   return y;
 }
 
-inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
-                         const Tensor& bias = {}, double eps = 1e-5) {
+inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
+                         const Tensor& weight = {}, const Tensor& bias = {}, double eps = 1e-5) {
   const auto nd = static_cast<std::int64_t>(normalized_shape.size());
   bool ok = nd >= 1 && input.dim() >= nd;
-  for (std::int64_t i = 0; ok && i < nd; ++i) ok = input.size(input.dim() - nd + i) == normalized_shape[static_cast<std::size_t>(i)];
+  for (std::int64_t i = 0; ok && i < nd; ++i)
+    ok = input.size(input.dim() - nd + i) == normalized_shape[static_cast<std::size_t>(i)];
   if (!ok)
-    throw ShapeError("layer_norm: input " + to_string(input.shape()) + " does not end with normalized_shape " +
-                     to_string(normalized_shape));
+    throw ShapeError("layer_norm: input " + to_string(input.shape()) +
+                     " does not end with normalized_shape " + to_string(normalized_shape));
   for (const Tensor* t : {&weight, &bias})
     if (t->defined() && t->shape() != normalized_shape)
-      throw ShapeError("layer_norm: weight/bias " + to_string(t->shape()) + " must have normalized_shape " +
-                       to_string(normalized_shape));
-  const std::int64_t M = torchlet::detail::numel_of(normalized_shape), R = M ? input.numel() / M : 0;
+      throw ShapeError("layer_norm: weight/bias " + to_string(t->shape()) +
+                       " must have normalized_shape " + to_string(normalized_shape));
+  const std::int64_t M = torchlet::detail::numel_of(normalized_shape),
+                     R = M ? input.numel() / M : 0;
   auto y = Tensor::empty(input.shape());
   auto mean = Tensor::empty({R}), rstd = Tensor::empty({R});
   const float* w = weight.defined() ? weight.data() : nullptr;
@@ -139,7 +150,8 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, con
     for (std::int64_t i = 0; i < M; ++i) s += p[i];
     const double mu = s / static_cast<double>(M);
     for (std::int64_t i = 0; i < M; ++i) v += (p[i] - mu) * (p[i] - mu);
-    const float m = static_cast<float>(mu), is = static_cast<float>(1.0 / std::sqrt(v / static_cast<double>(M) + eps));
+    const float m = static_cast<float>(mu),
+                is = static_cast<float>(1.0 / std::sqrt(v / static_cast<double>(M) + eps));
     mean.data()[r] = m;
     rstd.data()[r] = is;
     float* q = y.data() + r * M;
@@ -155,8 +167,8 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, con
                gb = bias.defined() && bias.requires_grad();
     torchlet::detail::record(
         y, "NativeLayerNormBackward", {&input, &weight, &bias},
-        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, rstd, gx, gw, gb, M, R,
-         ns = normalized_shape](const Tensor& g) {
+        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, rstd, gx,
+         gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
           Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
           Tensor dw = gw ? zeros<float>(ns) : Tensor{};
           Tensor db = gb ? zeros<float>(ns) : Tensor{};
@@ -175,7 +187,8 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, con
               if (gb) db.data()[i] += gp[i];
             }
             if (!gx) continue;
-            const float a = static_cast<float>(s1 / static_cast<double>(M)), c = static_cast<float>(s2 / static_cast<double>(M));
+            const float a = static_cast<float>(s1 / static_cast<double>(M)),
+                        c = static_cast<float>(s2 / static_cast<double>(M));
             float* d = dx.data() + r * M;
             for (std::int64_t i = 0; i < M; ++i) {
               const float xh = (xp[i] - m) * is;

@@ -39,7 +39,8 @@ struct Planes {
 
 template <class T>
 Planes planes_of(const char* op, const BasicTensor<T>& img) {
-  if (!img.defined()) throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
+  if (!img.defined())
+    throw std::invalid_argument(std::string(op) + ": the image is an undefined tensor");
   if (img.dim() < 2)
     throw ShapeError(std::string(op) + ": expected an image [H, W] or [..., C, H, W], got shape " +
                      to_string(img.shape()));
@@ -68,7 +69,8 @@ T from_compute(F v) {
     return static_cast<T>(v);
   } else {
     const F r = std::nearbyint(v);
-    const F lo = static_cast<F>(std::numeric_limits<T>::lowest()), hi = static_cast<F>(std::numeric_limits<T>::max());
+    const F lo = static_cast<F>(std::numeric_limits<T>::lowest()),
+            hi = static_cast<F>(std::numeric_limits<T>::max());
     if (!(r >= lo)) return std::numeric_limits<T>::lowest();  // also NaN
     if (r >= hi) return std::numeric_limits<T>::max();
     return static_cast<T>(r);
@@ -109,16 +111,17 @@ namespace functional {
 /// The crop of height x width at (top, left); parts outside the image are zero
 /// (torchvision's crop pads with 0 then).
 template <class T>
-BasicTensor<T> crop(const BasicTensor<T>& img, std::int64_t top, std::int64_t left, std::int64_t height,
-                    std::int64_t width) {
+BasicTensor<T> crop(const BasicTensor<T>& img, std::int64_t top, std::int64_t left,
+                    std::int64_t height, std::int64_t width) {
   const auto p = detail::planes_of("crop", img);
   if (height < 0 || width < 0)
-    throw std::invalid_argument("crop: height and width must be non-negative, got " + std::to_string(height) + " x " +
-                                std::to_string(width));
+    throw std::invalid_argument("crop: height and width must be non-negative, got " +
+                                std::to_string(height) + " x " + std::to_string(width));
   auto out = BasicTensor<T>::empty(p.with(height, width));
   const T* src = img.contiguous().data();
   T* dst = out.data();
-  const std::int64_t x0 = std::clamp<std::int64_t>(left, 0, p.w), x1 = std::clamp<std::int64_t>(left + width, 0, p.w);
+  const std::int64_t x0 = std::clamp<std::int64_t>(left, 0, p.w),
+                     x1 = std::clamp<std::int64_t>(left + width, 0, p.w);
   for (std::int64_t k = 0; k < p.planes; ++k)
     for (std::int64_t y = 0; y < height; ++y) {
       T* row = dst + (k * height + y) * width;
@@ -128,7 +131,8 @@ BasicTensor<T> crop(const BasicTensor<T>& img, std::int64_t top, std::int64_t le
         continue;
       }
       std::fill_n(row, x0 - left, T(0));
-      std::memcpy(row + (x0 - left), src + (k * p.h + sy) * p.w + x0, sizeof(T) * static_cast<std::size_t>(x1 - x0));
+      std::memcpy(row + (x0 - left), src + (k * p.h + sy) * p.w + x0,
+                  sizeof(T) * static_cast<std::size_t>(x1 - x0));
       std::fill_n(row + (x1 - left), left + width - x1, T(0));
     }
   return out;
@@ -137,8 +141,8 @@ BasicTensor<T> crop(const BasicTensor<T>& img, std::int64_t top, std::int64_t le
 /// Pads by {all}, {left/right, top/bottom} or {left, top, right, bottom} pixels.
 /// reflect and symmetric need the padding to be smaller than the image (as torch's).
 template <class T>
-BasicTensor<T> pad(const BasicTensor<T>& img, const std::vector<std::int64_t>& padding, double fill = 0,
-                   PaddingMode mode = PaddingMode::constant) {
+BasicTensor<T> pad(const BasicTensor<T>& img, const std::vector<std::int64_t>& padding,
+                   double fill = 0, PaddingMode mode = PaddingMode::constant) {
   const auto p = detail::planes_of("pad", img);
   std::int64_t l, t, r, b;
   if (padding.size() == 1)
@@ -148,20 +152,24 @@ BasicTensor<T> pad(const BasicTensor<T>& img, const std::vector<std::int64_t>& p
   else if (padding.size() == 4)
     l = padding[0], t = padding[1], r = padding[2], b = padding[3];
   else
-    throw std::invalid_argument("pad: padding must have 1, 2 or 4 values, got " + std::to_string(padding.size()));
-  if (l < 0 || t < 0 || r < 0 || b < 0) throw std::invalid_argument("pad: padding must be non-negative");
+    throw std::invalid_argument("pad: padding must have 1, 2 or 4 values, got " +
+                                std::to_string(padding.size()));
+  if (l < 0 || t < 0 || r < 0 || b < 0)
+    throw std::invalid_argument("pad: padding must be non-negative");
   if ((mode == PaddingMode::reflect || mode == PaddingMode::symmetric) &&
       (std::max(l, r) >= p.w + (mode == PaddingMode::symmetric) ||
        std::max(t, b) >= p.h + (mode == PaddingMode::symmetric)))
-    throw std::invalid_argument("pad: reflect/symmetric padding of " + std::to_string(std::max({l, t, r, b})) +
-                                " is too large for an image of " + std::to_string(p.h) + " x " + std::to_string(p.w));
+    throw std::invalid_argument(
+        "pad: reflect/symmetric padding of " + std::to_string(std::max({l, t, r, b})) +
+        " is too large for an image of " + std::to_string(p.h) + " x " + std::to_string(p.w));
   if (mode != PaddingMode::constant && (p.h == 0 || p.w == 0) && (l || t || r || b))
     throw std::invalid_argument("pad: cannot pad an empty image with mode edge/reflect/symmetric");
   const T f = detail::fill_value<T>("pad", fill);
   const std::int64_t oh = p.h + t + b, ow = p.w + l + r;
   auto out = BasicTensor<T>::empty(p.with(oh, ow));
   std::vector<std::int64_t> xs(static_cast<std::size_t>(ow));
-  for (std::int64_t x = 0; x < ow; ++x) xs[static_cast<std::size_t>(x)] = detail::pad_index(x - l, p.w, mode);
+  for (std::int64_t x = 0; x < ow; ++x)
+    xs[static_cast<std::size_t>(x)] = detail::pad_index(x - l, p.w, mode);
   const T* src = img.contiguous().data();
   T* dst = out.data();
   for (std::int64_t k = 0; k < p.planes; ++k)
@@ -212,42 +220,50 @@ template <class T>
 BasicTensor<T> center_crop(const BasicTensor<T>& img, std::int64_t height, std::int64_t width) {
   const auto p = detail::planes_of("center_crop", img);
   if (height <= 0 || width <= 0)
-    throw std::invalid_argument("center_crop: size must be positive, got " + std::to_string(height) + " x " +
-                                std::to_string(width));
+    throw std::invalid_argument("center_crop: size must be positive, got " +
+                                std::to_string(height) + " x " + std::to_string(width));
   if (width > p.w || height > p.h) {
-    const std::int64_t l = width > p.w ? (width - p.w) / 2 : 0, t = height > p.h ? (height - p.h) / 2 : 0;
-    const std::int64_t r = width > p.w ? (width - p.w + 1) / 2 : 0, b = height > p.h ? (height - p.h + 1) / 2 : 0;
+    const std::int64_t l = width > p.w ? (width - p.w) / 2 : 0,
+                       t = height > p.h ? (height - p.h) / 2 : 0;
+    const std::int64_t r = width > p.w ? (width - p.w + 1) / 2 : 0,
+                       b = height > p.h ? (height - p.h + 1) / 2 : 0;
     auto padded = pad(img, {l, t, r, b});
     if (padded.size(-2) == height && padded.size(-1) == width) return padded;
     return center_crop(padded, height, width);
   }
-  const auto top = static_cast<std::int64_t>(std::nearbyint(static_cast<double>(p.h - height) / 2.0));
-  const auto left = static_cast<std::int64_t>(std::nearbyint(static_cast<double>(p.w - width) / 2.0));
+  const auto top =
+      static_cast<std::int64_t>(std::nearbyint(static_cast<double>(p.h - height) / 2.0));
+  const auto left =
+      static_cast<std::int64_t>(std::nearbyint(static_cast<double>(p.w - width) / 2.0));
   return crop(img, top, left, height, width);
 }
 
 /// The output [height, width] torchvision's Resize computes: size {h, w} is used as it
 /// is; size {s} sets the smaller edge to s and keeps the aspect ratio (the longer edge
 /// truncated), then caps the longer edge at max_size if given.
-inline std::pair<std::int64_t, std::int64_t> resized_output_size(std::int64_t h, std::int64_t w,
-                                                                 const std::vector<std::int64_t>& size,
-                                                                 std::int64_t max_size = 0) {
+inline std::pair<std::int64_t, std::int64_t> resized_output_size(
+    std::int64_t h, std::int64_t w, const std::vector<std::int64_t>& size,
+    std::int64_t max_size = 0) {
   if (size.size() == 2) return {size[0], size[1]};
   if (size.size() != 1)
-    throw std::invalid_argument("resize: size must have 1 or 2 values, got " + std::to_string(size.size()));
-  if (h <= 0 || w <= 0) throw std::invalid_argument("resize: cannot keep the aspect ratio of an empty image");
+    throw std::invalid_argument("resize: size must have 1 or 2 values, got " +
+                                std::to_string(size.size()));
+  if (h <= 0 || w <= 0)
+    throw std::invalid_argument("resize: cannot keep the aspect ratio of an empty image");
   const std::int64_t shrt = std::min(h, w), lng = std::max(h, w);
   std::int64_t new_short = size[0];
-  auto new_long =
-      static_cast<std::int64_t>(static_cast<double>(new_short) * static_cast<double>(lng) / static_cast<double>(shrt));
+  auto new_long = static_cast<std::int64_t>(static_cast<double>(new_short) *
+                                            static_cast<double>(lng) / static_cast<double>(shrt));
   if (max_size > 0) {
     if (max_size <= new_short)
-      throw std::invalid_argument("resize: max_size = " + std::to_string(max_size) +
-                                  " must be strictly greater than the requested size for the smaller edge " +
-                                  std::to_string(new_short));
+      throw std::invalid_argument(
+          "resize: max_size = " + std::to_string(max_size) +
+          " must be strictly greater than the requested size for the smaller edge " +
+          std::to_string(new_short));
     if (new_long > max_size) {
-      new_short = static_cast<std::int64_t>(static_cast<double>(max_size) * static_cast<double>(new_short) /
-                                            static_cast<double>(new_long));
+      new_short =
+          static_cast<std::int64_t>(static_cast<double>(max_size) * static_cast<double>(new_short) /
+                                    static_cast<double>(new_long));
       new_long = max_size;
     }
   }
@@ -307,16 +323,18 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
                       InterpolationMode mode = InterpolationMode::BILINEAR) {
   const auto p = detail::planes_of("resize", img);
   if (height <= 0 || width <= 0)
-    throw std::invalid_argument("resize: output size must be positive, got " + std::to_string(height) + " x " +
-                                std::to_string(width));
+    throw std::invalid_argument("resize: output size must be positive, got " +
+                                std::to_string(height) + " x " + std::to_string(width));
   if (p.h == 0 || p.w == 0)
-    throw std::invalid_argument("resize: cannot resize an empty image of shape " + to_string(img.shape()));
+    throw std::invalid_argument("resize: cannot resize an empty image of shape " +
+                                to_string(img.shape()));
   using F = detail::compute_t<T>;
   auto out = BasicTensor<T>::empty(p.with(height, width));
   const T* src = img.contiguous().data();
   T* dst = out.data();
   if (mode == InterpolationMode::NEAREST) {
-    const auto ys = detail_resize::nearest_taps(p.h, height), xs = detail_resize::nearest_taps(p.w, width);
+    const auto ys = detail_resize::nearest_taps(p.h, height),
+               xs = detail_resize::nearest_taps(p.w, width);
     for (std::int64_t k = 0; k < p.planes; ++k)
       for (std::int64_t y = 0; y < height; ++y) {
         const T* srow = src + (k * p.h + ys[static_cast<std::size_t>(y)]) * p.w;
@@ -325,7 +343,8 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
       }
     return out;
   }
-  const auto ty = detail_resize::linear_taps(p.h, height), tx = detail_resize::linear_taps(p.w, width);
+  const auto ty = detail_resize::linear_taps(p.h, height),
+             tx = detail_resize::linear_taps(p.w, width);
   for (std::int64_t k = 0; k < p.planes; ++k)
     for (std::int64_t y = 0; y < height; ++y) {
       const auto yk = static_cast<std::size_t>(y);
@@ -337,12 +356,12 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
         const auto xk = static_cast<std::size_t>(x);
         const double ww0 = tx.w0[xk], ww1 = tx.w1[xk];
         // Width first, then height; each row's value rounded to the compute type.
-        const F top =
-            static_cast<F>(static_cast<double>(r0[tx.i0[xk]]) * ww0 + static_cast<double>(r0[tx.i1[xk]]) * ww1);
-        const F bottom =
-            static_cast<F>(static_cast<double>(r1[tx.i0[xk]]) * ww0 + static_cast<double>(r1[tx.i1[xk]]) * ww1);
-        row[x] =
-            detail::from_compute<T>(static_cast<F>(static_cast<double>(top) * hw0 + static_cast<double>(bottom) * hw1));
+        const F top = static_cast<F>(static_cast<double>(r0[tx.i0[xk]]) * ww0 +
+                                     static_cast<double>(r0[tx.i1[xk]]) * ww1);
+        const F bottom = static_cast<F>(static_cast<double>(r1[tx.i0[xk]]) * ww0 +
+                                        static_cast<double>(r1[tx.i1[xk]]) * ww1);
+        row[x] = detail::from_compute<T>(
+            static_cast<F>(static_cast<double>(top) * hw0 + static_cast<double>(bottom) * hw1));
       }
     }
   return out;
@@ -351,7 +370,8 @@ BasicTensor<T> resize(const BasicTensor<T>& img, std::int64_t height, std::int64
 /// torchvision's resize(img, size): size {h, w} or {smaller edge}.
 template <class T>
 BasicTensor<T> resize(const BasicTensor<T>& img, const std::vector<std::int64_t>& size,
-                      InterpolationMode mode = InterpolationMode::BILINEAR, std::int64_t max_size = 0) {
+                      InterpolationMode mode = InterpolationMode::BILINEAR,
+                      std::int64_t max_size = 0) {
   const auto p = detail::planes_of("resize", img);
   const auto [h, w] = resized_output_size(p.h, p.w, size, max_size);
   return resize(img, h, w, mode);
@@ -362,17 +382,21 @@ BasicTensor<T> resize(const BasicTensor<T>& img, const std::vector<std::int64_t>
 template <class T>
 BasicTensor<T> rgb_to_grayscale(const BasicTensor<T>& img, int num_output_channels = 1) {
   if (img.dim() < 3)
-    throw ShapeError("rgb_to_grayscale: expected an image [..., C, H, W] with at least 3 dimensions, got shape " +
-                     to_string(img.shape()));
+    throw ShapeError(
+        "rgb_to_grayscale: expected an image [..., C, H, W] with at least 3 dimensions, got "
+        "shape " +
+        to_string(img.shape()));
   const auto c = img.size(-3);
   if (c != 1 && c != 3)
-    throw ShapeError("rgb_to_grayscale: expected 1 or 3 channels, got " + std::to_string(c) + " (shape " +
-                     to_string(img.shape()) + ")");
+    throw ShapeError("rgb_to_grayscale: expected 1 or 3 channels, got " + std::to_string(c) +
+                     " (shape " + to_string(img.shape()) + ")");
   if (num_output_channels != 1 && num_output_channels != 3)
-    throw std::invalid_argument("rgb_to_grayscale: num_output_channels should be either 1 or 3, got " +
-                                std::to_string(num_output_channels));
+    throw std::invalid_argument(
+        "rgb_to_grayscale: num_output_channels should be either 1 or 3, got " +
+        std::to_string(num_output_channels));
   using F = detail::compute_t<T>;
-  const std::int64_t plane = img.size(-1) * img.size(-2), images = plane ? img.numel() / (plane * c) : 0;
+  const std::int64_t plane = img.size(-1) * img.size(-2),
+                     images = plane ? img.numel() / (plane * c) : 0;
   Shape s = img.shape();
   s[s.size() - 3] = num_output_channels;
   auto out = BasicTensor<T>::empty(s);
@@ -390,7 +414,8 @@ BasicTensor<T> rgb_to_grayscale(const BasicTensor<T>& img, int num_output_channe
         o[k] = static_cast<T>(l);  // truncation toward zero, like .to(uint8); l is in [0, 255]
       }
     }
-    for (int extra = 1; extra < num_output_channels; ++extra) std::copy_n(o, plane, o + extra * plane);
+    for (int extra = 1; extra < num_output_channels; ++extra)
+      std::copy_n(o, plane, o + extra * plane);
   }
   return out;
 }
@@ -400,11 +425,13 @@ BasicTensor<T> rgb_to_grayscale(const BasicTensor<T>& img, int num_output_channe
 /// sampled with grid_sample(align_corners=False); pixels from outside get `fill`.
 /// expand = true enlarges the output to hold the whole rotated image.
 template <class T>
-BasicTensor<T> rotate(const BasicTensor<T>& img, double angle, InterpolationMode mode = InterpolationMode::NEAREST,
-                      bool expand = false, std::vector<double> center = {}, double fill = 0) {
+BasicTensor<T> rotate(const BasicTensor<T>& img, double angle,
+                      InterpolationMode mode = InterpolationMode::NEAREST, bool expand = false,
+                      std::vector<double> center = {}, double fill = 0) {
   const auto p = detail::planes_of("rotate", img);
   if (!center.empty() && center.size() != 2)
-    throw std::invalid_argument("rotate: center must be {x, y}, got " + std::to_string(center.size()) + " values");
+    throw std::invalid_argument("rotate: center must be {x, y}, got " +
+                                std::to_string(center.size()) + " values");
   if (!std::isfinite(angle)) throw std::invalid_argument("rotate: angle must be finite");
   using F = detail::compute_t<T>;
   const F f = static_cast<F>(detail::fill_value<T>("rotate", fill));
@@ -418,7 +445,8 @@ BasicTensor<T> rotate(const BasicTensor<T>& img, double angle, InterpolationMode
   std::int64_t ow = p.w, oh = p.h;
   if (expand) {
     const double W = static_cast<double>(p.w), H = static_cast<double>(p.h);
-    const double pts[4][2] = {{-0.5 * W, -0.5 * H}, {-0.5 * W, 0.5 * H}, {0.5 * W, 0.5 * H}, {0.5 * W, -0.5 * H}};
+    const double pts[4][2] = {
+        {-0.5 * W, -0.5 * H}, {-0.5 * W, 0.5 * H}, {0.5 * W, 0.5 * H}, {0.5 * W, -0.5 * H}};
     double lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
     for (auto& q : pts)
       for (int a = 0; a < 2; ++a) {
@@ -439,14 +467,16 @@ BasicTensor<T> rotate(const BasicTensor<T>& img, double angle, InterpolationMode
   T* dst = out.data();
   const F m0 = static_cast<F>(m[0]), m1 = static_cast<F>(m[1]), m2 = static_cast<F>(m[2]);
   const F m3 = static_cast<F>(m[3]), m4 = static_cast<F>(m[4]), m5 = static_cast<F>(m[5]);
-  const F sw = static_cast<F>(0.5 * static_cast<double>(p.w)), sh = static_cast<F>(0.5 * static_cast<double>(p.h));
+  const F sw = static_cast<F>(0.5 * static_cast<double>(p.w)),
+          sh = static_cast<F>(0.5 * static_cast<double>(p.h));
   for (std::int64_t y = 0; y < oh; ++y)
     for (std::int64_t x = 0; x < ow; ++x) {
       const F bx = static_cast<F>(x) - static_cast<F>(ow) * F(0.5) + F(0.5);
       const F by = static_cast<F>(y) - static_cast<F>(oh) * F(0.5) + F(0.5);
       // normalised grid coordinates, then grid_sample's unnormalisation (align_corners=False)
       const F gx = (bx * m0 + by * m1 + m2) / sw, gy = (bx * m3 + by * m4 + m5) / sh;
-      const F px = ((gx + 1) * static_cast<F>(p.w) - 1) / 2, py = ((gy + 1) * static_cast<F>(p.h) - 1) / 2;
+      const F px = ((gx + 1) * static_cast<F>(p.w) - 1) / 2,
+              py = ((gy + 1) * static_cast<F>(p.h) - 1) / 2;
       for (std::int64_t k = 0; k < p.planes; ++k) {
         const T* plane = src + k * p.h * p.w;
         F v;
@@ -480,18 +510,23 @@ BasicTensor<T> rotate(const BasicTensor<T>& img, double angle, InterpolationMode
 /// (x - mean[c]) / std[c] per channel of a float image [..., C, H, W]; one mean/std
 /// applies to every channel. Writes into `out` (which may be `x` itself).
 template <class T>
-void normalize_into(const BasicTensor<T>& x, const std::vector<float>& mean, const std::vector<float>& std,
-                    const BasicTensor<T>& out) {
-  static_assert(std::is_floating_point_v<T>, "normalize: expects a floating point image (use ToTensor first)");
+void normalize_into(const BasicTensor<T>& x, const std::vector<float>& mean,
+                    const std::vector<float>& std, const BasicTensor<T>& out) {
+  static_assert(std::is_floating_point_v<T>,
+                "normalize: expects a floating point image (use ToTensor first)");
   if (x.dim() < 3)
-    throw ShapeError("Normalize: expected a tensor image [..., C, H, W], got shape " + to_string(x.shape()));
+    throw ShapeError("Normalize: expected a tensor image [..., C, H, W], got shape " +
+                     to_string(x.shape()));
   const auto c = x.size(-3);
-  if (mean.empty() || std.size() != mean.size() || (mean.size() != 1 && static_cast<std::int64_t>(mean.size()) != c))
+  if (mean.empty() || std.size() != mean.size() ||
+      (mean.size() != 1 && static_cast<std::int64_t>(mean.size()) != c))
     throw std::invalid_argument("Normalize: " + std::to_string(mean.size()) + " means and " +
-                                std::to_string(std.size()) + " stds for an image with " + std::to_string(c) +
-                                " channels (shape " + to_string(x.shape()) + ")");
+                                std::to_string(std.size()) + " stds for an image with " +
+                                std::to_string(c) + " channels (shape " + to_string(x.shape()) +
+                                ")");
   for (float s : std)
-    if (s == 0) throw std::invalid_argument("Normalize: std evaluated to zero, leading to division by zero");
+    if (s == 0)
+      throw std::invalid_argument("Normalize: std evaluated to zero, leading to division by zero");
   const auto plane = x.size(-1) * x.size(-2);
   if (plane == 0 || c == 0) return;
   const auto images = x.numel() / (plane * c);
@@ -503,12 +538,14 @@ void normalize_into(const BasicTensor<T>& x, const std::vector<float>& mean, con
       const T m = static_cast<T>(mean[ch]), s = static_cast<T>(std[ch]);
       const auto off = (i * c + k) * plane;
       // Division, not multiplication by 1/std: the same rounding as torchvision's sub_().div_().
-      torchlet::detail::amap(dst + off, plane) = (torchlet::detail::camap(src + off, plane) - m) / s;
+      torchlet::detail::amap(dst + off, plane) =
+          (torchlet::detail::camap(src + off, plane) - m) / s;
     }
 }
 
 template <class T>
-BasicTensor<T> normalize(const BasicTensor<T>& x, const std::vector<float>& mean, const std::vector<float>& std) {
+BasicTensor<T> normalize(const BasicTensor<T>& x, const std::vector<float>& mean,
+                         const std::vector<float>& std) {
   auto out = BasicTensor<T>::empty(x.shape());
   normalize_into(x, mean, std, out);
   return out;
@@ -518,7 +555,8 @@ BasicTensor<T> normalize(const BasicTensor<T>& x, const std::vector<float>& mean
 inline Tensor to_tensor(const ByteTensor& img) {
   if (!img.defined()) throw std::invalid_argument("ToTensor: the image is an undefined tensor");
   if (img.dim() != 2 && img.dim() != 3)
-    throw ShapeError("ToTensor: expected an image [H, W] or [C, H, W], got shape " + to_string(img.shape()));
+    throw ShapeError("ToTensor: expected an image [H, W] or [C, H, W], got shape " +
+                     to_string(img.shape()));
   Shape s = img.shape();
   if (s.size() == 2) s.insert(s.begin(), 1);
   auto out = Tensor::empty(s);
@@ -532,8 +570,9 @@ inline Tensor to_tensor(const ByteTensor& img) {
 /// outside [0, 1] saturate instead of wrapping), integers to integers by powers of two.
 template <class To, class From>
 BasicTensor<To> convert_image_dtype(const BasicTensor<From>& img) {
-  static_assert(std::is_arithmetic_v<To> && !std::is_same_v<To, bool> && !std::is_same_v<From, bool>,
-                "convert_image_dtype: bool images are not supported");
+  static_assert(
+      std::is_arithmetic_v<To> && !std::is_same_v<To, bool> && !std::is_same_v<From, bool>,
+      "convert_image_dtype: bool images are not supported");
   if constexpr (std::is_same_v<To, From>) {
     return img;
   } else {
@@ -546,9 +585,11 @@ BasicTensor<To> convert_image_dtype(const BasicTensor<From>& img) {
     } else if constexpr (std::is_floating_point_v<From>) {
       if constexpr ((std::is_same_v<From, float> && sizeof(To) >= 4) ||
                     (std::is_same_v<From, double> && sizeof(To) >= 8))
-        static_assert(sizeof(To) == 0,
-                      "convert_image_dtype: this float -> integer conversion cannot be performed safely");
-      const From scale = static_cast<From>(static_cast<double>(std::numeric_limits<To>::max()) + 1.0 - 1e-3);
+        static_assert(
+            sizeof(To) == 0,
+            "convert_image_dtype: this float -> integer conversion cannot be performed safely");
+      const From scale =
+          static_cast<From>(static_cast<double>(std::numeric_limits<To>::max()) + 1.0 - 1e-3);
       const From hi = static_cast<From>(std::numeric_limits<To>::max());
       for (std::int64_t i = 0; i < n; ++i) {
         const From v = src[i] * scale;
@@ -569,7 +610,8 @@ BasicTensor<To> convert_image_dtype(const BasicTensor<From>& img) {
         }
       } else {
         constexpr auto factor = static_cast<To>((out_max + 1) / (in_max + 1));
-        for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(static_cast<To>(src[i]) * factor);
+        for (std::int64_t i = 0; i < n; ++i)
+          dst[i] = static_cast<To>(static_cast<To>(src[i]) * factor);
       }
     }
     return out;
