@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cf=clang-format-14
 command -v "$cf" >/dev/null || { echo "check_format: $cf not found (apt-get install clang-format-14)"; exit 2; }
-mapfile -t files < <(git ls-files '*.hpp' '*.cpp' '*.h')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.hpp' '*.cpp' '*.h')
 if [[ "${1:-}" == "--fix" ]]; then
   "$cf" -i "${files[@]}"
   exit 0

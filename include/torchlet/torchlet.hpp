@@ -8,4 +8,5 @@
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
 #include "torchlet/utils/progress.hpp"
+#include "torchlet/version.hpp"
 #include "torchlet/vision.hpp"

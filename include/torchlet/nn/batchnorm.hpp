@@ -113,6 +113,8 @@ class BatchNormBase : public Module {
     register_all();
   }
   /// Moves the layer; its registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   BatchNormBase(BatchNormBase&& o)
       : num_features(o.num_features),
         eps(o.eps),

@@ -39,7 +39,7 @@ std::shared_ptr<nn::Module> hold_module(const char* container, M&& m) {
     static_assert(std::is_move_constructible_v<D>,
                   "this module type is not movable (user modules register member addresses): "
                   "pass std::make_shared<M>(...) instead");
-    return std::make_shared<D>(std::move(m));
+    return std::make_shared<D>(std::forward<M>(m));
   }
 }
 
@@ -126,6 +126,8 @@ class ModuleListBase : public nn::Module {
 
  protected:
   ModuleListBase() = default;
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   ModuleListBase(ModuleListBase&& o) : Module(), modules_(std::move(o.modules_)) {
     copy_state_from(o);
     for (std::size_t i = 0; i < modules_.size(); ++i)

@@ -69,6 +69,8 @@ class Conv2d : public Module {
     register_all();
   }
   /// Moves the layer; its registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   Conv2d(Conv2d&& o)
       : in_channels(o.in_channels),
         out_channels(o.out_channels),

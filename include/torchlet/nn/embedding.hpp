@@ -49,6 +49,8 @@ class Embedding : public Module {
     register_parameter("weight", weight);
   }
   /// Moves the layer; its registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   Embedding(Embedding&& o)
       : num_embeddings(o.num_embeddings),
         embedding_dim(o.embedding_dim),

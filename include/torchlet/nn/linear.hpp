@@ -42,6 +42,8 @@ class Linear : public Module {
     register_all();
   }
   /// Moves keep working (Sequential{Linear{...}}): the registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   Linear(Linear&& o)
       : in_features(o.in_features),
         out_features(o.out_features),
@@ -119,6 +121,8 @@ class Bilinear : public Module {
     register_all();
   }
   /// Moves the layer; its registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   Bilinear(Bilinear&& o)
       : in1_features(o.in1_features),
         in2_features(o.in2_features),

@@ -47,6 +47,8 @@ class LayerNorm : public Module {
   LayerNorm(std::int64_t normalized_shape, LayerNormOptions options = {})
       : LayerNorm(Shape{normalized_shape}, options) {}
   /// Moves the layer; its registrations are made again.
+  // Not noexcept: registering the members again allocates.
+  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
   LayerNorm(LayerNorm&& o)
       : normalized_shape(std::move(o.normalized_shape)),
         eps(o.eps),

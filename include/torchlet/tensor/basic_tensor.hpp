@@ -498,6 +498,7 @@ class SavedTensor {
 
 /// A new tensor sharing `base`'s storage with another shape / offset.
 template <class T>
+// NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the new view
 BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t extra_offset = 0) {
   auto impl = std::make_shared<TensorImpl<T>>();
   const auto& b = *base.impl();

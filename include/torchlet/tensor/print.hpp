@@ -131,7 +131,7 @@ std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bo
   if (d + 1 == s.size()) {  // a vector: elements wrapped to the line width
     for (std::int64_t i = 0; i < n; ++i) {
       if (cut && i == e) {
-        parts.push_back(" ...");
+        parts.emplace_back(" ...");
         i = n - e;
       }
       parts.push_back(f.format(p[i]));
@@ -152,7 +152,7 @@ std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bo
   for (std::size_t i = d + 1; i < s.size(); ++i) inner *= s[i];
   for (std::int64_t i = 0; i < n; ++i) {
     if (cut && i == e) {
-      parts.push_back("...");
+      parts.emplace_back("...");
       i = n - e;
     }
     parts.push_back(tensor_str(p + i * inner, s, d + 1, indent + 1, summarize, f));
@@ -202,7 +202,7 @@ std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
   if (!t.is_leaf())
     suffixes.push_back("grad_fn=<" + t.grad_fn_name() + ">");
   else if (t.requires_grad())
-    suffixes.push_back("requires_grad=True");
+    suffixes.emplace_back("requires_grad=True");
   // Suffixes go on the last line while it stays within the line width.
   std::string out = "tensor(" + body;
   const auto nl = out.rfind('\n');

@@ -115,8 +115,9 @@ class Storage {
     const std::size_t bytes = raw_bytes();
     if (bytes >= kCachedMinBytes) raw_ = BufferCache::instance().take(bytes);
     if (!raw_) raw_ = ::operator new(bytes);
-    const auto addr = reinterpret_cast<std::uintptr_t>(raw_);
-    data_ = reinterpret_cast<T*>((addr + kAlignment - 1) & ~std::uintptr_t(kAlignment - 1));
+    const auto misalign = reinterpret_cast<std::uintptr_t>(raw_) % kAlignment;
+    data_ = reinterpret_cast<T*>(static_cast<char*>(raw_) +
+                                 (misalign ? kAlignment - misalign : std::size_t{0}));
   }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

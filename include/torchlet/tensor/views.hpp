@@ -94,11 +94,13 @@ void permute_copy(const T* x, const Shape& s, const Shape& p, T* out) {
 }  // namespace detail
 
 template <class T>
+// NOLINTNEXTLINE(performance-unnecessary-value-param): moved into infer_shape below
 BasicTensor<T> BasicTensor<T>::reshape(Shape s) const {
   return detail::view_as_shape("ReshapeAliasBackward0", *this,
                                detail::infer_shape("reshape", std::move(s), numel(), shape()));
 }
 template <class T>
+// NOLINTNEXTLINE(performance-unnecessary-value-param): moved into infer_shape below
 BasicTensor<T> BasicTensor<T>::view(Shape s) const {
   return detail::view_as_shape("ViewBackward0", *this,
                                detail::infer_shape("view", std::move(s), numel(), shape()));

@@ -76,7 +76,7 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
   std::uint64_t nonzero = 1;
   bool too_big = false, empty = false;
   for (int d = 0; d < nd; ++d) {
-    const std::uint8_t* p = b.data() + 4 + 4 * d;
+    const std::uint8_t* p = b.data() + 4 + 4 * static_cast<std::ptrdiff_t>(d);
     const std::uint64_t v = (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) |
                             (std::uint64_t{p[2]} << 8) | p[3];
     shape.push_back(static_cast<std::int64_t>(v));

@@ -66,7 +66,7 @@ class MNIST {
   MNIST& operator=(MNIST&&) = default;
 
   /// Number of samples (len(dataset)).
-  std::size_t size() const noexcept {
+  std::size_t size() const {
     return targets.defined() ? static_cast<std::size_t>(targets.numel()) : 0;
   }
 

@@ -83,7 +83,7 @@ struct Cancelled {};
 inline std::string in_worker(const WorkerInfo* w) {
   return w ? " in DataLoader worker " + std::to_string(w->id) : std::string();
 }
-inline std::string what_of(std::exception_ptr e) {
+inline std::string what_of(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& x) {

@@ -42,8 +42,8 @@ inline std::string py_float(double v) {
           std::string(static_cast<std::size_t>(exp10 + 1 - static_cast<int>(digits.size())), '0') +
           ".0";
     } else {
-      out = digits.substr(0, static_cast<std::size_t>(exp10 + 1)) + "." +
-            digits.substr(static_cast<std::size_t>(exp10 + 1));
+      out = digits.substr(0, static_cast<std::size_t>(exp10) + 1) + "." +
+            digits.substr(static_cast<std::size_t>(exp10) + 1);
     }
   } else {
     out = digits.substr(0, 1);

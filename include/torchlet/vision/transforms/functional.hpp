@@ -449,7 +449,7 @@ BasicTensor<T> rotate(const BasicTensor<T>& img, double angle,
         {-0.5 * W, -0.5 * H}, {-0.5 * W, 0.5 * H}, {0.5 * W, 0.5 * H}, {0.5 * W, -0.5 * H}};
     double lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
     for (auto& q : pts)
-      for (int a = 0; a < 2; ++a) {
+      for (std::size_t a = 0; a < 2; ++a) {
         const float v = static_cast<float>(q[0] * m[3 * a] + q[1] * m[3 * a + 1] + m[3 * a + 2]);
         lo[a] = std::min(lo[a], static_cast<double>(v));
         hi[a] = std::max(hi[a], static_cast<double>(v));
