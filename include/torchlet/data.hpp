@@ -15,6 +15,6 @@
 #include "torchlet/data/datasets/subset.hpp"
 #include "torchlet/data/datasets/tensor.hpp"
 #include "torchlet/data/datasets/transform.hpp"
-#include "torchlet/data/sampler.hpp"
+#include "torchlet/data/errors.hpp"
 #include "torchlet/data/samplers.hpp"
 #include "torchlet/data/worker_info.hpp"

@@ -188,6 +188,32 @@ TEST_CASE("with no workers nothing is read before a batch is dereferenced") {
   CHECK(ds.reads == 8);
 }
 
+TEST_CASE("++ on an exhausted iterator throws, as next() raises StopIteration again") {
+  // Map-style and iterable datasets, without and with workers: each of the four epochs.
+  CountingDataset ds(6);
+  int reads = 0;
+  Stream s{6, &reads};
+  for (std::size_t workers : {0, 2}) {
+    CAPTURE(workers);
+    data::DataLoader map_loader(ds, {.batch_size = 4, .num_workers = workers});
+    data::DataLoader stream_loader(s, {.batch_size = 4, .num_workers = workers});
+    auto check = [](auto& loader) {
+      auto it = loader.begin();
+      ++it;
+      ++it;
+      REQUIRE(it == loader.end());
+      const auto msg = test::error_of<std::out_of_range>([&] { ++it; });
+      CHECK(test::contains(msg, "++ on an iterator at the end of the epoch"));
+      CHECK(test::contains(msg, "StopIteration"));
+      CHECK_THROWS_AS(++it, std::out_of_range);  // again
+      CHECK(test::contains(test::error_of([&] { *it; }), "dereferencing an iterator at the end"));
+      CHECK(it == loader.end());
+    };
+    check(map_loader);
+    check(stream_loader);
+  }
+}
+
 TEST_CASE("leaving the loop early reads exactly the batches consumed") {
   CountingDataset ds(100);
   data::DataLoader loader(ds, {.batch_size = 10, .shuffle = true});

@@ -45,7 +45,8 @@
 #include "torchlet/data/dataset.hpp"
 #include "torchlet/data/detail/loader_core.hpp"
 #include "torchlet/data/detail/loader_epoch.hpp"
-#include "torchlet/data/sampler.hpp"
+#include "torchlet/data/errors.hpp"
+#include "torchlet/data/samplers/any_sampler.hpp"
 #include "torchlet/data/samplers/batch.hpp"
 #include "torchlet/data/samplers/random.hpp"
 #include "torchlet/data/samplers/sequential.hpp"
@@ -113,14 +114,7 @@ class BasicDataLoader {
                 "data::BasicDataLoader<Dataset&, Batch> loader(dataset, {.collate_fn = fn})");
 
   using Core = detail::LoaderCore<D, Batch>;
-  // For a type that is no dataset, a stub, so that the static_assert stays the only error.
-  struct NullEpoch {
-    Batch& current() { throw std::logic_error("DataLoader: not a dataset"); }
-    void advance() {}
-    bool at_end() { return true; }
-    void stop() {}
-  };
-  using Epoch = std::conditional_t<kMap || kIterable, detail::LoaderEpoch<Core, Batch>, NullEpoch>;
+  using Epoch = detail::LoaderEpoch<Batch>;
 
  public:
   /// One sample of the dataset (what dataset[i] returns, without cv/ref).
@@ -162,7 +156,8 @@ class BasicDataLoader {
     iterator() = default;
     /// The current batch (loaded, or waited for, on first access).
     reference operator*() const { return checked().current(); }
-    /// Loads the next batch (or, with workers, takes the next one they prepared).
+    /// Loads the next batch (or, with workers, takes the next one they prepared). At the
+    /// end of the epoch it throws std::out_of_range, as next() raises StopIteration again.
     iterator& operator++() {
       checked().advance();
       return *this;
@@ -189,7 +184,7 @@ class BasicDataLoader {
     if constexpr (kMap || kIterable) {
       if (!core_) throw std::logic_error("DataLoader: begin() on a moved-from DataLoader");
       std::erase_if(epochs_, [](const std::weak_ptr<Epoch>& e) { return e.expired(); });
-      auto e = std::make_shared<Epoch>(core_);
+      auto e = detail::make_epoch<Core, Batch>(core_);
       epochs_.push_back(e);
       return iterator(std::move(e));
     } else {

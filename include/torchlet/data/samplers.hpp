@@ -1,7 +1,8 @@
 #pragma once
 // The samplers of torch.utils.data, one per file under samplers/, and the Sampler concepts.
-#include "torchlet/data/sampler.hpp"
+#include "torchlet/data/samplers/any_sampler.hpp"
 #include "torchlet/data/samplers/batch.hpp"
+#include "torchlet/data/samplers/concepts.hpp"
 #include "torchlet/data/samplers/distributed.hpp"
 #include "torchlet/data/samplers/random.hpp"
 #include "torchlet/data/samplers/sequential.hpp"

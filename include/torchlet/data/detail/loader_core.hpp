@@ -15,29 +15,12 @@
 
 #include "torchlet/data/collate.hpp"
 #include "torchlet/data/dataset.hpp"
-#include "torchlet/data/sampler.hpp"
+#include "torchlet/data/errors.hpp"
+#include "torchlet/data/samplers/any_sampler.hpp"
 #include "torchlet/data/worker_info.hpp"
 #include "torchlet/tensor/random.hpp"
 
 namespace torchlet::data {
-
-/// An error raised while a DataLoader read a batch: which batch (its number in the
-/// epoch), which sample (dataset index, or item number for an iterable dataset) and, if
-/// it happened in a worker thread, which worker. The original exception is nested:
-/// std::rethrow_if_nested(e) rethrows it.
-class DataLoaderError : public std::runtime_error {
- public:
-  DataLoaderError(const std::string& what, std::size_t batch, std::optional<std::size_t> sample,
-                  std::optional<std::size_t> worker)
-      : std::runtime_error(what), batch_(batch), sample_(sample), worker_(worker) {}
-  std::size_t batch() const noexcept { return batch_; }
-  std::optional<std::size_t> sample() const noexcept { return sample_; }
-  std::optional<std::size_t> worker() const noexcept { return worker_; }
-
- private:
-  std::size_t batch_;
-  std::optional<std::size_t> sample_, worker_;
-};
 
 namespace detail {
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "torchlet/data/sampler.hpp"
+#include "torchlet/data/samplers/concepts.hpp"
 
 namespace torchlet::data {
 

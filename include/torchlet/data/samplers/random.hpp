@@ -12,6 +12,7 @@
 
 #include "torchlet/data/dataset.hpp"
 #include "torchlet/data/detail/pass_iterator.hpp"
+#include "torchlet/data/detail/random_order.hpp"
 #include "torchlet/tensor/random.hpp"
 
 namespace torchlet::data {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "torchlet/data/detail/pass_iterator.hpp"
+#include "torchlet/data/detail/random_order.hpp"
 
 namespace torchlet::data {
 

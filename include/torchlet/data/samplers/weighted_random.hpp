@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "torchlet/data/detail/pass_iterator.hpp"
+#include "torchlet/data/detail/random_order.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::data {

@@ -1,0 +1,163 @@
+#pragma once
+// LoaderEpoch<Batch>: one pass of a DataLoader, what its iterator points to (the interface
+// the four kinds of epoch implement, see loader_epoch.hpp), and WorkerRing<Batch>: the slots,
+// threads and synchronisation the two kinds with worker threads share.
+//
+// Synchronisation (N workers): one mutex guards the counters and each slot's `ready`
+// flag; a slot's contents are written by one side before it flips `ready` under the
+// mutex and read by the other side after it saw the flip, so each slot is handed over,
+// never shared. stop() (iterator or DataLoader destroyed) raises `stopping`, wakes
+// everyone and joins; a worker also polls an atomic flag between samples, so a stop never
+// waits for more than one sample.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "torchlet/data/worker_info.hpp"
+
+namespace torchlet::data::detail {
+
+template <class Batch>
+class LoaderEpoch {
+ public:
+  virtual ~LoaderEpoch() = default;
+  LoaderEpoch() = default;
+  LoaderEpoch(const LoaderEpoch&) = delete;
+  LoaderEpoch& operator=(const LoaderEpoch&) = delete;
+
+  /// True once every batch of the epoch has been passed (or the epoch was stopped).
+  bool at_end() { return stopped_ || ended(); }
+  /// The current batch, loaded (or waited for) on first access; rethrows its error.
+  Batch& current() {
+    if (stopped_)
+      throw std::logic_error(
+          "DataLoader: this iterator's epoch was stopped (its DataLoader was destroyed)");
+    if (!current_) load_current();
+    return *current_;
+  }
+  /// Moves to the next batch (without reading the current one if it was not accessed).
+  /// At the end it throws, as Python's next() raises StopIteration again.
+  void advance() {
+    if (at_end())
+      throw std::out_of_range(
+          "DataLoader: ++ on an iterator at the end of the epoch (Python's next() raises "
+          "StopIteration); compare it with end() first");
+    current_.reset();
+    next();
+  }
+  /// Stops the workers, if any, and joins them (idempotent); the epoch is then at its end.
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    stop_workers();
+  }
+
+ protected:
+  /// Whether the batches are all passed (not called once stopped).
+  virtual bool ended() = 0;
+  /// Fills current_ with the current batch, or throws (its error, or "at the end").
+  virtual void load_current() = 0;
+  /// Moves to the next batch (pos_ included); the current one is not at the end.
+  virtual void next() = 0;
+  virtual void stop_workers() {}
+
+  [[noreturn]] static void throw_at_end() {
+    throw std::logic_error("DataLoader: dereferencing an iterator at the end of the epoch");
+  }
+
+  std::size_t pos_ = 0;  // number of the current batch
+  std::optional<Batch> current_;
+  bool stopped_ = false;
+};
+
+/// The ring of C = num_workers * prefetch_factor slots through which worker threads hand
+/// batches to the consumer; batch k goes through slot k % C.
+template <class Batch>
+struct WorkerRing {
+  struct Slot {
+    std::vector<std::size_t> indices;  // map-style: written by the consumer before dispatch
+    std::optional<Batch> batch;
+    std::exception_ptr error;
+    bool ready = false;  // guarded by mu
+  };
+
+  WorkerRing(std::size_t workers, std::size_t prefetch_factor, std::uint64_t base_seed)
+      : workers(workers), cap(workers * prefetch_factor), slots(cap), infos(workers) {
+    for (std::size_t w = 0; w < workers; ++w) infos[w] = WorkerInfo{w, workers, base_seed + w};
+  }
+  WorkerRing(const WorkerRing&) = delete;
+  WorkerRing& operator=(const WorkerRing&) = delete;
+  ~WorkerRing() { stop(); }
+
+  /// Starts the threads, each running body(w) with get_worker_info() set.
+  template <class F>
+  void start(F body) {
+    try {
+      threads.reserve(workers);
+      for (std::size_t w = 0; w < workers; ++w)
+        threads.emplace_back([this, w, body] {
+          current_worker_info() = &infos[w];
+          body(w);
+          current_worker_info() = nullptr;
+        });
+    } catch (...) {
+      stop();
+      throw;
+    }
+  }
+  /// Consumer: waits until slot `pos % cap` holds batch `pos`.
+  Slot& wait_slot(std::size_t pos) {
+    Slot& s = slots[pos % cap];
+    std::unique_lock lk(mu);
+    done_cv.wait(lk, [&] { return s.ready || stopping; });
+    if (!s.ready) throw std::logic_error("DataLoader: the epoch was stopped");
+    return s;
+  }
+  /// Worker: hands a filled slot to the consumer.
+  void publish(Slot& s) {
+    {
+      std::lock_guard lk(mu);
+      s.ready = true;
+    }
+    done_cv.notify_all();
+  }
+  /// Consumer: empties slot `pos % cap` after its batch was taken.
+  void release(std::size_t pos) {
+    Slot& s = wait_slot(pos);  // a worker may still be filling it
+    s.batch.reset();
+    s.error = nullptr;
+    std::lock_guard lk(mu);
+    s.ready = false;
+  }
+  /// Raises `stopping`, wakes everyone and joins the threads (idempotent).
+  void stop() {
+    if (threads.empty()) return;
+    {
+      std::lock_guard lk(mu);
+      stopping = true;
+    }
+    stop_flag.store(true, std::memory_order_relaxed);
+    work_cv.notify_all();
+    done_cv.notify_all();
+    for (auto& t : threads) t.join();
+    threads.clear();
+  }
+
+  const std::size_t workers, cap;
+  std::vector<Slot> slots;
+  std::vector<WorkerInfo> infos;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::condition_variable work_cv, done_cv;
+  std::atomic<bool> stop_flag{false};
+  bool stopping = false;  // guarded by mu
+};
+
+}  // namespace torchlet::data::detail
