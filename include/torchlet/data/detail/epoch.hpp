@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "torchlet/data/worker_info.hpp"
@@ -119,6 +120,13 @@ struct WorkerRing {
     done_cv.wait(lk, [&] { return s.ready || stopping; });
     if (!s.ready) throw std::logic_error("DataLoader: the epoch was stopped");
     return s;
+  }
+  /// Consumer: moves batch `pos` out of its slot into `out`, or rethrows its error.
+  void take(std::size_t pos, std::optional<Batch>& out) {
+    Slot& s = wait_slot(pos);
+    if (s.error) std::rethrow_exception(s.error);
+    out.emplace(std::move(*s.batch));
+    s.batch.reset();
   }
   /// Worker: hands a filled slot to the consumer.
   void publish(Slot& s) {

@@ -67,10 +67,7 @@ class MapWorkerEpoch final : public LoaderEpoch<Batch> {
   bool ended() override { return exhausted_ && this->pos_ >= dispatched_; }
   void load_current() override {
     if (this->at_end()) this->throw_at_end();
-    Slot& s = ring_.wait_slot(this->pos_);
-    if (s.error) std::rethrow_exception(s.error);
-    this->current_.emplace(std::move(*s.batch));
-    s.batch.reset();
+    ring_.take(this->pos_, this->current_);
   }
   void next() override {
     ring_.release(this->pos_++);
