@@ -8,6 +8,7 @@
 #include "torchlet/nn/embedding.hpp"
 #include "torchlet/nn/flatten.hpp"
 #include "torchlet/nn/functional.hpp"
+#include "torchlet/nn/hooks.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/linear.hpp"
 #include "torchlet/nn/loss.hpp"
@@ -15,4 +16,5 @@
 #include "torchlet/nn/normalization.hpp"
 #include "torchlet/nn/pooling.hpp"
 #include "torchlet/nn/state_dict.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 #include "torchlet/nn/utils/clip_grad.hpp"

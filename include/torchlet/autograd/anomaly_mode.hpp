@@ -26,6 +26,7 @@
 #include <string>
 #include <type_traits>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/fwd.hpp"
 #include "torchlet/tensor/shape.hpp"
 
@@ -125,11 +126,11 @@ namespace autograd {
 
 /// Whether anomaly detection is on (torch.is_anomaly_enabled).
 inline bool is_anomaly_enabled() noexcept {
-  return torchlet::detail::anomaly_mode_flag.load(std::memory_order_relaxed);
+  return detail::anomaly_mode_flag.load(std::memory_order_relaxed);
 }
 /// Switches anomaly detection on or off (torch.autograd.set_detect_anomaly).
 inline void set_detect_anomaly(bool on) noexcept {
-  torchlet::detail::anomaly_mode_flag.store(on, std::memory_order_relaxed);
+  detail::anomaly_mode_flag.store(on, std::memory_order_relaxed);
 }
 
 /// Turns anomaly detection on (or `mode`) for its lifetime and restores the previous

@@ -18,6 +18,7 @@
 
 #include "torchlet/autograd/anomaly_mode.hpp"
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/fwd.hpp"
 #include "torchlet/tensor/shape.hpp"
 
@@ -175,7 +176,7 @@ struct Node : NodeBase {
     grad = BasicTensor<T>();
     auto in_grads = apply(g);
     if (is_anomaly_enabled()) [[unlikely]]
-      torchlet::detail::anomaly_check_backward(name, g, in_grads);
+      detail::anomaly_check_backward(name, g, in_grads);
     g = BasicTensor<T>();
     for (std::size_t i = 0; i < next.size() && i < in_grads.size(); ++i)
       if (next[i] && in_grads[i].defined()) deliver(name, *next[i], std::move(in_grads[i]));

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "torchlet/detail/file.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/io/json.hpp"
 #include "torchlet/tensor.hpp"
 
@@ -420,7 +421,7 @@ inline SafetensorsFile deserialize(std::span<const std::uint8_t> bytes,
 
 /// Reads a safetensors file (safetensors.torch.load_file).
 inline SafetensorsFile load_file(const std::string& path) {
-  const auto bytes = torchlet::detail::read_file(path);
+  const auto bytes = detail::read_file(path);
   return deserialize(bytes, path);
 }
 
@@ -519,7 +520,7 @@ template <class Range>
 void save_file(const Range& tensors, const std::string& path,
                const std::map<std::string, std::string>& metadata = {}) {
   const auto bytes = serialize(tensors, metadata);
-  torchlet::detail::write_file_atomic(path, bytes, "save_file");
+  detail::write_file_atomic(path, bytes, "save_file");
 }
 
 }  // namespace torchlet::io

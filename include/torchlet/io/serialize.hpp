@@ -39,6 +39,7 @@
 #include <variant>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/io/safetensors.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/optim/optimizer.hpp"
@@ -185,7 +186,7 @@ inline void save(const nn::StateDict& state_dict, const std::string& path,
   auto meta = metadata;
   meta.emplace("format", "pt");
   meta["torchlet.kind"] = "model";
-  torchlet::detail::write_file_atomic(path, io::serialize(state_dict, meta), "save");
+  detail::write_file_atomic(path, io::serialize(state_dict, meta), "save");
 }
 
 /// Writes model.state_dict() (parameters and persistent buffers, PyTorch's keys).
@@ -219,7 +220,7 @@ inline void save(const optim::Optimizer& optimizer, const std::string& path) {
   std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"},
                                           {"optimizer", optimizer.name()}};
   io::detail::put_optimizer(optimizer.state_dict(), "", tensors, meta);
-  torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save");
+  detail::write_file_atomic(path, io::serialize(tensors, meta), "save");
 }
 
 /// Restores an optimizer saved by save(optimizer, path); the file must hold the state of
@@ -249,7 +250,7 @@ inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
     std::copy(ck.rng_state.begin(), ck.rng_state.end(), state.data());
     tensors.emplace_back("rng_state", state);
   }
-  torchlet::detail::write_file_atomic(path, io::serialize(tensors, meta), "save_checkpoint");
+  detail::write_file_atomic(path, io::serialize(tensors, meta), "save_checkpoint");
 }
 
 /// The checkpoint held in a parsed safetensors file (load_checkpoint without the file

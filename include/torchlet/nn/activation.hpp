@@ -1,7 +1,9 @@
 #pragma once
 // Activation layers: x [*] -> [*] (Softmax / LogSoftmax along `dim`).
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/activation.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 
@@ -20,7 +22,7 @@ class LeakyReLU : public StatelessModule {
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
   Tensor forward(const Tensor& x) override { return functional::leaky_relu(x, negative_slope); }
   std::string extra_repr() const override {
-    return "negative_slope=" + torchlet::detail::nnfmt::py_float(negative_slope);
+    return "negative_slope=" + detail::nnfmt::py_float(negative_slope);
   }
 };
 

@@ -7,6 +7,7 @@
 // weight [C] = 1, bias [C] = 0, running_mean [C] = 0, running_var [C] = 1.
 #include <optional>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/module.hpp"
@@ -82,11 +83,10 @@ class BatchNormBase : public Module {
   }
 
   std::string extra_repr() const override {
-    return std::to_string(num_features) + ", eps=" + torchlet::detail::nnfmt::py_float(eps) +
-           ", momentum=" +
-           (momentum ? torchlet::detail::nnfmt::py_float(*momentum) : std::string("None")) +
-           ", affine=" + torchlet::detail::nnfmt::py_bool(affine) +
-           ", track_running_stats=" + torchlet::detail::nnfmt::py_bool(track_running_stats);
+    return std::to_string(num_features) + ", eps=" + detail::nnfmt::py_float(eps) +
+           ", momentum=" + (momentum ? detail::nnfmt::py_float(*momentum) : std::string("None")) +
+           ", affine=" + detail::nnfmt::py_bool(affine) +
+           ", track_running_stats=" + detail::nnfmt::py_bool(track_running_stats);
   }
 
  protected:

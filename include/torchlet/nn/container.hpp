@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/module.hpp"
 
 namespace torchlet::detail {
@@ -157,13 +158,13 @@ namespace torchlet::nn {
 
 /// Runs its modules in order: forward(x) = m_{n-1}(...m_1(m_0(x))). Each child is called
 /// through operator(), so its hooks run.
-class Sequential : public torchlet::detail::ModuleListBase {
+class Sequential : public detail::ModuleListBase {
  public:
   Sequential() = default;
   /// Sequential{nn::Linear{784, 256}, nn::ReLU{}, std::make_shared<Net>()}: children "0", "1", ...
   template <class... Ms>
-  requires torchlet::detail::NotSelf<Sequential, Ms...> Sequential(Ms&&... modules) {
-    (add(torchlet::detail::hold_module("Sequential", std::forward<Ms>(modules))), ...);
+  requires detail::NotSelf<Sequential, Ms...> Sequential(Ms&&... modules) {
+    (add(detail::hold_module("Sequential", std::forward<Ms>(modules))), ...);
   }
   /// Moves the container and its children.
   Sequential(Sequential&& o) = default;
@@ -171,7 +172,7 @@ class Sequential : public torchlet::detail::ModuleListBase {
   /// Appends a module (a temporary library layer or a shared_ptr).
   template <class M>
   Sequential& push_back(M&& m) {
-    add(torchlet::detail::hold_module("Sequential", std::forward<M>(m)));
+    add(detail::hold_module("Sequential", std::forward<M>(m)));
     return *this;
   }
   /// Same as push_back (PyTorch's append).
@@ -189,13 +190,13 @@ class Sequential : public torchlet::detail::ModuleListBase {
 
 /// Holds modules in a list, registered as children "0", "1", ...; it has no forward:
 /// the owner decides how to call them.
-class ModuleList : public torchlet::detail::ModuleListBase {
+class ModuleList : public detail::ModuleListBase {
  public:
   ModuleList() = default;
   /// ModuleList{a, b, ...}: children "0", "1", ... (temporaries of library layers or shared_ptrs).
   template <class... Ms>
-  requires torchlet::detail::NotSelf<ModuleList, Ms...> ModuleList(Ms&&... modules) {
-    (add(torchlet::detail::hold_module("ModuleList", std::forward<Ms>(modules))), ...);
+  requires detail::NotSelf<ModuleList, Ms...> ModuleList(Ms&&... modules) {
+    (add(detail::hold_module("ModuleList", std::forward<Ms>(modules))), ...);
   }
   /// Moves the list and its modules.
   ModuleList(ModuleList&& o) = default;
@@ -203,7 +204,7 @@ class ModuleList : public torchlet::detail::ModuleListBase {
   /// Appends a module (a temporary library layer or a shared_ptr).
   template <class M>
   ModuleList& push_back(M&& m) {
-    add(torchlet::detail::hold_module("ModuleList", std::forward<M>(m)));
+    add(detail::hold_module("ModuleList", std::forward<M>(m)));
     return *this;
   }
   /// Same as push_back (PyTorch's append).

@@ -1,7 +1,9 @@
 #pragma once
 // nn::Dropout: zeroes elements with probability p in training mode, identity in eval.
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/dropout.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 
@@ -20,7 +22,7 @@ class Dropout : public StatelessModule {
   /// x [*] -> [*]
   Tensor forward(const Tensor& x) override { return functional::dropout(x, p, is_training()); }
   std::string extra_repr() const override {
-    return "p=" + torchlet::detail::nnfmt::py_float(p) + ", inplace=False";
+    return "p=" + detail::nnfmt::py_float(p) + ", inplace=False";
   }
 };
 

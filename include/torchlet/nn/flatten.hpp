@@ -1,6 +1,7 @@
 #pragma once
 // nn::Flatten: x [N, d1, d2, ...] -> [N, d1 * d2 * ...] (dims start_dim..end_dim merged; a view).
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 

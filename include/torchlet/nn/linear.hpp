@@ -7,6 +7,7 @@
 #include "torchlet/nn/functional/linear.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 

@@ -4,23 +4,22 @@
 // labels);`. They are modules (print as PyTorch does) taking (input, target).
 #include "torchlet/nn/functional/loss.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
-namespace torchlet::detail {
+namespace torchlet::nn {
 
-/// Base of the loss modules: forward(x) alone is an error (a loss takes input and target).
-class LossModule : public nn::StatelessModule {
+/// Base of the loss modules (PyTorch's nn.modules.loss._Loss): a loss is called with
+/// (input, target); forward(x) alone is an error.
+class LossModule : public StatelessModule {
  public:
+  /// Throws: a loss takes input and target (call the loss itself).
   Tensor forward(const Tensor&) override {
     throw std::logic_error(name() + ": a loss is called with (input, target)");
   }
 };
 
-}  // namespace torchlet::detail
-
-namespace torchlet::nn {
-
 /// input [N, C, d...] logits, target [N, d...] class indices (or class probabilities like input).
-class CrossEntropyLoss : public torchlet::detail::LossModule {
+class CrossEntropyLoss : public LossModule {
  public:
   /// ignore_index, reduction, label_smoothing, weight.
   CrossEntropyLossOptions options;
@@ -38,7 +37,7 @@ class CrossEntropyLoss : public torchlet::detail::LossModule {
 };
 
 /// input [N, C, d...] log-probabilities, target [N, d...] class indices.
-class NLLLoss : public torchlet::detail::LossModule {
+class NLLLoss : public LossModule {
  public:
   /// ignore_index, reduction, weight.
   NLLLossOptions options;
@@ -51,7 +50,7 @@ class NLLLoss : public torchlet::detail::LossModule {
 };
 
 /// Mean squared error (nn.MSELoss): input and target of the same shape.
-class MSELoss : public torchlet::detail::LossModule {
+class MSELoss : public LossModule {
  public:
   /// none, mean or sum.
   Reduction reduction;
@@ -64,7 +63,7 @@ class MSELoss : public torchlet::detail::LossModule {
 };
 
 /// Mean absolute error (nn.L1Loss): input and target of the same shape.
-class L1Loss : public torchlet::detail::LossModule {
+class L1Loss : public LossModule {
  public:
   /// none, mean or sum.
   Reduction reduction;
@@ -77,7 +76,7 @@ class L1Loss : public torchlet::detail::LossModule {
 };
 
 /// input probabilities in [0, 1], target of the same shape.
-class BCELoss : public torchlet::detail::LossModule {
+class BCELoss : public LossModule {
  public:
   /// weight, reduction.
   BCELossOptions options;
@@ -91,7 +90,7 @@ class BCELoss : public torchlet::detail::LossModule {
 };
 
 /// input logits, target of the same shape.
-class BCEWithLogitsLoss : public torchlet::detail::LossModule {
+class BCEWithLogitsLoss : public LossModule {
  public:
   /// weight, reduction, pos_weight.
   BCEWithLogitsLossOptions options;
@@ -104,7 +103,7 @@ class BCEWithLogitsLoss : public torchlet::detail::LossModule {
 };
 
 /// Huber loss (nn.HuberLoss): quadratic below delta, linear above.
-class HuberLoss : public torchlet::detail::LossModule {
+class HuberLoss : public LossModule {
  public:
   /// reduction, delta.
   HuberLossOptions options;
@@ -117,7 +116,7 @@ class HuberLoss : public torchlet::detail::LossModule {
 };
 
 /// Smooth L1 loss (nn.SmoothL1Loss): Huber loss divided by beta.
-class SmoothL1Loss : public torchlet::detail::LossModule {
+class SmoothL1Loss : public LossModule {
  public:
   /// reduction, beta.
   SmoothL1LossOptions options;

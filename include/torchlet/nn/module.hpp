@@ -19,53 +19,15 @@
 #include <utility>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/detail/format.hpp"
+#include "torchlet/nn/hooks.hpp"
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn {
 
 class Module;
-
-/// Returned by register_*_hook; remove() unregisters the hook (idempotent).
-class RemovableHandle {
- public:
-  RemovableHandle() = default;
-  /// Wraps the function that unregisters the hook.
-  explicit RemovableHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
-  /// Unregisters the hook; later calls do nothing.
-  void remove() {
-    if (remover_) std::exchange(remover_, nullptr)();
-  }
-
- private:
-  std::function<void()> remover_;
-};
-
-/// What a non-strict load_state_dict reports (PyTorch's _IncompatibleKeys).
-struct IncompatibleKeys {
-  ///@{
-  /// Keys the module expects but the state dict lacks / keys the state dict has but the module does
-  /// not.
-  std::vector<std::string> missing_keys, unexpected_keys;
-  ///@}
-};
-
-/// Thrown by load_state_dict; what() lists every offending key, as PyTorch's message does.
-class StateDictError : public std::runtime_error {
- public:
-  /// `msg` lists every offending key; the three lists hold them by kind.
-  StateDictError(const std::string& msg, std::vector<std::string> missing,
-                 std::vector<std::string> unexpected, std::vector<std::string> mismatched)
-      : std::runtime_error(msg),
-        missing_keys(std::move(missing)),
-        unexpected_keys(std::move(unexpected)),
-        size_mismatch_keys(std::move(mismatched)) {}
-  ///@{
-  /// The offending keys: missing, unexpected, and present with another shape.
-  std::vector<std::string> missing_keys, unexpected_keys, size_mismatch_keys;
-  ///@}
-};
 
 /// Base class of all layers and models (torch.nn.Module): parameters, buffers and children
 /// registered by name, train()/eval(), state_dict(), hooks, and operator() calling the virtual
@@ -304,7 +266,7 @@ class Module {
 
   // ---- printing ---------------------------------------------------------------------
   /// Class name shown by operator<<: the unqualified C++ class name ("Net", "Linear").
-  virtual std::string name() const { return torchlet::detail::nnfmt::class_name(*this); }
+  virtual std::string name() const { return detail::nnfmt::class_name(*this); }
   /// The part inside the parentheses of the repr, e.g. "in_features=784, out_features=10,
   /// bias=True".
   virtual std::string extra_repr() const { return ""; }
@@ -473,15 +435,6 @@ class Module {
   std::shared_ptr<std::vector<std::pair<int, ForwardHook>>> hooks_ =
       std::make_shared<std::vector<std::pair<int, ForwardHook>>>();
   int next_hook_id_ = 0;
-};
-
-/// Base of the layers that register nothing (activations, Flatten, Dropout, pools): they
-/// move freely, so `Sequential{nn::ReLU{}, ...}` works and their members move with them.
-class StatelessModule : public Module {
- public:
-  StatelessModule() = default;
-  /// Moves a stateless layer (nothing to re-register).
-  StatelessModule(StatelessModule&& o) noexcept : Module() { copy_state_from(o); }
 };
 
 }  // namespace torchlet::nn

@@ -2,6 +2,7 @@
 // nn::LayerNorm: x [*, normalized_shape] normalized over its last dims,
 // y = (x - mean) / sqrt(var + eps) * weight + bias; weight = 1 and bias = 0 of shape
 // normalized_shape (when elementwise_affine).
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/module.hpp"
@@ -72,9 +73,8 @@ class LayerNorm : public Module {
   }
 
   std::string extra_repr() const override {
-    return torchlet::detail::nnfmt::py_tuple(normalized_shape) +
-           ", eps=" + torchlet::detail::nnfmt::py_float(eps) +
-           ", elementwise_affine=" + torchlet::detail::nnfmt::py_bool(elementwise_affine);
+    return detail::nnfmt::py_tuple(normalized_shape) + ", eps=" + detail::nnfmt::py_float(eps) +
+           ", elementwise_affine=" + detail::nnfmt::py_bool(elementwise_affine);
   }
 
  private:

@@ -1,8 +1,10 @@
 #pragma once
 // Pooling layers over x [N, C, H, W] (or [C, H, W]) -> [N, C, H_out, W_out]; see
 // functional/pooling.hpp for the output sizes.
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
 #include "torchlet/nn/module.hpp"
+#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 
@@ -36,7 +38,7 @@ class MaxPool2d : public StatelessModule {
   std::string extra_repr() const override {
     return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() +
            ", padding=" + padding.repr() + ", dilation=" + dilation.repr() +
-           ", ceil_mode=" + torchlet::detail::nnfmt::py_bool(ceil_mode);
+           ", ceil_mode=" + detail::nnfmt::py_bool(ceil_mode);
   }
 };
 

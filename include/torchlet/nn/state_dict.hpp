@@ -84,4 +84,29 @@ class StateDict {
   std::unordered_map<std::string, std::size_t> index_;
 };
 
+/// What a non-strict load_state_dict reports (PyTorch's _IncompatibleKeys).
+struct IncompatibleKeys {
+  ///@{
+  /// Keys the module expects but the state dict lacks / keys the state dict has but the module does
+  /// not.
+  std::vector<std::string> missing_keys, unexpected_keys;
+  ///@}
+};
+
+/// Thrown by load_state_dict; what() lists every offending key, as PyTorch's message does.
+class StateDictError : public std::runtime_error {
+ public:
+  /// `msg` lists every offending key; the three lists hold them by kind.
+  StateDictError(const std::string& msg, std::vector<std::string> missing,
+                 std::vector<std::string> unexpected, std::vector<std::string> mismatched)
+      : std::runtime_error(msg),
+        missing_keys(std::move(missing)),
+        unexpected_keys(std::move(unexpected)),
+        size_mismatch_keys(std::move(mismatched)) {}
+  ///@{
+  /// The offending keys: missing, unexpected, and present with another shape.
+  std::vector<std::string> missing_keys, unexpected_keys, size_mismatch_keys;
+  ///@}
+};
+
 }  // namespace torchlet::nn

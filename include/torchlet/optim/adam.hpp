@@ -1,54 +1,49 @@
 #pragma once
 // optim::Adam and optim::AdamW, PyTorch's update rules (float32, in PyTorch's order):
-//   d = (maximize ? -grad : grad) (+ weight_decay * p for Adam; AdamW first does p *= 1 - lr *
-//   weight_decay) m = beta1 * m + (1 - beta1) * d,  v = beta2 * v + (1 - beta2) * d^2,  (amsgrad:
-//   v_max = max(v_max, v)) p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//   d = maximize ? -grad : grad
+//   Adam: d += weight_decay * p;  AdamW: p *= 1 - lr * weight_decay
+//   m = beta1 * m + (1 - beta1) * d,  v = beta2 * v + (1 - beta2) * d^2
+//   amsgrad: v_max = max(v_max, v), used for v below
+//   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 #include <cmath>
 #include <utility>
 
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/optim/optimizer.hpp"
-
-namespace torchlet::detail {
-template <class O>
-std::vector<OptionRef> adam_fields(O& o);
-template <class O>
-void adam_check(const O& o, const std::string& op);
-}  // namespace torchlet::detail
 
 namespace torchlet::optim {
 
-/// Fields in the order of torch.optim.Adam's arguments.
-struct AdamOptions {
+/// Fields in the order of torch.optim.Adam's / AdamW's arguments: AdamOptions and
+/// AdamWOptions, which differ only in weight_decay's default (0 and 1e-2) and meaning.
+template <double DefaultWeightDecay>
+struct BasicAdamOptions {
   double lr = 1e-3;  ///< Learning rate.
   std::pair<double, double> betas = {
       0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
   double eps = 1e-8;  ///< Added to the denominator.
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  bool amsgrad = false;       ///< Use the maximum of the past squared-gradient averages (AMSGrad).
-  bool maximize = false;      ///< Maximise the objective instead of minimising it.
+  /// Adam: L2 penalty added to the gradient; AdamW: decoupled decay, p -= lr * weight_decay * p.
+  double weight_decay = DefaultWeightDecay;
+  bool amsgrad = false;   ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
-  /// The options by name, for get_option / set_option and state_dict.
-  std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
-  /// Throws std::invalid_argument naming `op` for an invalid value.
-  void check(const std::string& op) const { torchlet::detail::adam_check(*this, op); }
+  /// Every option once, with PyTorch's name and valid range (fields.hpp).
+  std::vector<OptionField> fields() {
+    return {
+        option("lr", lr, OptionRange::nonnegative, "invalid learning rate"),
+        option("betas.0", betas.first, OptionRange::unit, "invalid beta parameter at index 0:"),
+        option("betas.1", betas.second, OptionRange::unit, "invalid beta parameter at index 1:"),
+        option("eps", eps, OptionRange::nonnegative, "invalid epsilon value"),
+        option("weight_decay", weight_decay, OptionRange::nonnegative,
+               "invalid weight_decay value"),
+        option("amsgrad", amsgrad),
+        option("maximize", maximize)};
+  }
 };
-
-/// Fields in the order of torch.optim.AdamW's arguments (Adam's, with weight_decay 1e-2).
-struct AdamWOptions {
-  double lr = 1e-3;  ///< Learning rate.
-  std::pair<double, double> betas = {
-      0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
-  double eps = 1e-8;  ///< Added to the denominator.
-  double weight_decay = 1e-2;  ///< Decoupled weight decay: p -= lr * weight_decay * p.
-  bool amsgrad = false;        ///< Use the maximum of the past squared-gradient averages (AMSGrad).
-  bool maximize = false;       ///< Maximise the objective instead of minimising it.
-
-  /// The options by name, for get_option / set_option and state_dict.
-  std::vector<torchlet::detail::OptionRef> fields() { return torchlet::detail::adam_fields(*this); }
-  /// Throws std::invalid_argument naming `op` for an invalid value.
-  void check(const std::string& op) const { torchlet::detail::adam_check(*this, op); }
-};
+/// torch.optim.Adam's options.
+using AdamOptions = BasicAdamOptions<0.0>;
+/// torch.optim.AdamW's options (weight_decay 1e-2 by default).
+using AdamWOptions = BasicAdamOptions<1e-2>;
 
 /// Adam's per-parameter state (PyTorch's state[p]).
 struct AdamState {
@@ -58,60 +53,16 @@ struct AdamState {
   /// parameter's shape.
   Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
   ///@}
-  /// The state under PyTorch's names ("step", "exp_avg", ...).
-  std::map<std::string, Tensor> to_map() const {
-    if (!exp_avg.defined()) return {};
-    std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))},
-                                    {"exp_avg", exp_avg},
-                                    {"exp_avg_sq", exp_avg_sq}};
-    if (max_exp_avg_sq.defined()) m["max_exp_avg_sq"] = max_exp_avg_sq;
-    return m;
-  }
-  /// Reads back what to_map() wrote.
-  static AdamState from_map(const std::map<std::string, Tensor>& m) {
-    AdamState s;
-    auto get = [&](const char* k) {
-      auto it = m.find(k);
-      return it == m.end() ? Tensor{} : it->second;
-    };
-    if (auto st = get("step"); st.defined()) s.step = static_cast<std::int64_t>(st.item());
-    s.exp_avg = get("exp_avg");
-    s.exp_avg_sq = get("exp_avg_sq");
-    s.max_exp_avg_sq = get("max_exp_avg_sq");
-    return s;
+  /// The state under PyTorch's names (fields.hpp).
+  std::vector<StateField> fields() {
+    return {state_entry("step", step), state_entry("exp_avg", exp_avg),
+            state_entry("exp_avg_sq", exp_avg_sq), state_entry("max_exp_avg_sq", max_exp_avg_sq)};
   }
 };
 
 }  // namespace torchlet::optim
 
 namespace torchlet::detail {
-
-template <class O>
-std::vector<OptionRef> adam_fields(O& o) {
-  return {{"lr", &o.lr},
-          {"betas.0", &o.betas.first},
-          {"betas.1", &o.betas.second},
-          {"eps", &o.eps},
-          {"weight_decay", &o.weight_decay},
-          {"amsgrad", nullptr, &o.amsgrad},
-          {"maximize", nullptr, &o.maximize}};
-}
-template <class O>
-void adam_check(const O& o, const std::string& op) {
-  if (!(o.lr >= 0))
-    throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(o.lr));
-  if (!(o.eps >= 0))
-    throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(o.eps));
-  if (!(o.betas.first >= 0 && o.betas.first < 1))
-    throw std::invalid_argument(
-        op + ": invalid beta parameter at index 0: " + std::to_string(o.betas.first));
-  if (!(o.betas.second >= 0 && o.betas.second < 1))
-    throw std::invalid_argument(
-        op + ": invalid beta parameter at index 1: " + std::to_string(o.betas.second));
-  if (!(o.weight_decay >= 0))
-    throw std::invalid_argument(op + ": invalid weight_decay value " +
-                                std::to_string(o.weight_decay));
-}
 
 /// One Adam(W) update of p; decoupled = AdamW's weight decay.
 template <class O>
@@ -172,7 +123,7 @@ class Adam : public OptimizerBase<AdamOptions, AdamState> {
       : OptimizerBase("Adam", std::move(groups), defaults) {}
   void step() override {
     for_each_param([](const Tensor& p, const Tensor& g, AdamState& st, const AdamOptions& o) {
-      torchlet::detail::adam_update(p, g, st, o, false);
+      detail::adam_update(p, g, st, o, false);
     });
   }
 };
@@ -188,7 +139,7 @@ class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
       : OptimizerBase("AdamW", std::move(groups), defaults) {}
   void step() override {
     for_each_param([](const Tensor& p, const Tensor& g, AdamState& st, const AdamWOptions& o) {
-      torchlet::detail::adam_update(p, g, st, o, true);
+      detail::adam_update(p, g, st, o, true);
     });
   }
 };

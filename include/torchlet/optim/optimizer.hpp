@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
+#include "torchlet/optim/fields.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::optim {
@@ -43,22 +45,6 @@ struct ParamGroup {
 };
 
 }  // namespace torchlet::optim
-
-namespace torchlet::detail {
-/// A named option field of an optimizer's options, for reading and writing options by name.
-struct OptionRef {
-  const char* name;
-  double* real = nullptr;
-  bool* flag = nullptr;
-  double get() const { return real ? *real : (*flag ? 1.0 : 0.0); }
-  void set(double v) const {
-    if (real)
-      *real = v;
-    else
-      *flag = v != 0.0;
-  }
-};
-}  // namespace torchlet::detail
 
 namespace torchlet::optim {
 
@@ -120,9 +106,8 @@ class Optimizer {
   Optimizer() = default;
 };
 
-/// Groups and state for an algorithm with options `Options` (an aggregate with a
-/// `fields()` member listing its named options and `check(op)` validating them) and
-/// per-parameter `State` (with `to_map()` / `from_map()` for state_dict).
+/// Groups and state for an algorithm with options `Options` and per-parameter `State`,
+/// aggregates that each list their fields once in a `fields()` member (see fields.hpp).
 template <class Options, class State>
 class OptimizerBase : public Optimizer {
  public:
@@ -141,7 +126,7 @@ class OptimizerBase : public Optimizer {
   /// Adds a group (PyTorch's add_param_group); its parameters must not be in another group.
   void add_param_group(ParamGroup<Options> group) {
     Group g{std::move(group.params), group.options.value_or(defaults)};
-    g.options.check(name_);
+    detail::check_options(g.options, name_);
     for (std::size_t i = 0; i < g.params.size(); ++i) {
       const Tensor& p = g.params[i];
       if (!p.defined())
@@ -199,7 +184,7 @@ class OptimizerBase : public Optimizer {
       for (std::size_t i = 0; i < param_groups[g].params.size(); ++i, ++index) {
         grp.params.push_back(index);
         if (g < state_.size() && i < state_[g].size()) {
-          auto m = state_[g][i].to_map();
+          auto m = detail::state_to_map(state_[g][i]);
           if (!m.empty()) {
             for (auto& [k, v] : m) v = v.clone();
             out.state[index] = std::move(m);
@@ -236,7 +221,7 @@ class OptimizerBase : public Optimizer {
                                       " lacks option '" + f.name + "'");
         f.set(it->second);
       }
-      o.check(name_);
+      detail::check_options(o, name_);
       options.push_back(o);
       state.emplace_back(params.size());
       for (std::size_t i = 0; i < params.size(); ++i, ++index) {
@@ -250,7 +235,7 @@ class OptimizerBase : public Optimizer {
                              ", the parameter " + to_string(params[i].shape()));
           m[k] = v.clone();
         }
-        state.back()[i] = State::from_map(m);
+        state.back()[i] = detail::state_from_map<State>(m);
       }
     }
     for (std::size_t g = 0; g < param_groups.size(); ++g) param_groups[g].options = options[g];
@@ -261,13 +246,13 @@ class OptimizerBase : public Optimizer {
   /// One group of `params` with `options`.
   OptimizerBase(std::string name, std::vector<Tensor> params, Options options)
       : defaults(options), name_(std::move(name)) {
-    defaults.check(name_);
+    detail::check_options(defaults, name_);
     add_param_group({std::move(params), std::nullopt});
   }
   /// Several groups; those without options take `options` (the defaults).
   OptimizerBase(std::string name, std::vector<ParamGroup<Options>> groups, Options options)
       : defaults(options), name_(std::move(name)) {
-    defaults.check(name_);
+    detail::check_options(defaults, name_);
     for (auto& g : groups) add_param_group(std::move(g));
   }
 
@@ -296,7 +281,7 @@ class OptimizerBase : public Optimizer {
                               " groups)");
     return param_groups[g];
   }
-  torchlet::detail::OptionRef field(Options& o, const std::string& key) const {
+  OptionField field(Options& o, const std::string& key) const {
     for (auto& f : o.fields())
       if (key == f.name) return f;
     throw std::out_of_range(name() + " has no option '" + key + "'");

@@ -6,6 +6,7 @@
 //   avg = sqrt(s) + eps                                                      (otherwise)
 //   momentum > 0: b = momentum * b + d / avg, p -= lr * b;  else p -= lr * d / avg
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/optim/optimizer.hpp"
 
 namespace torchlet::optim {
@@ -21,29 +22,16 @@ struct RMSpropOptions {
       false;  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
   bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
-  /// The options by name, for get_option / set_option and state_dict.
-  std::vector<torchlet::detail::OptionRef> fields() {
-    return {{"lr", &lr},
-            {"alpha", &alpha},
-            {"eps", &eps},
-            {"weight_decay", &weight_decay},
-            {"momentum", &momentum},
-            {"centered", nullptr, &centered},
-            {"maximize", nullptr, &maximize}};
-  }
-  /// Throws std::invalid_argument naming `op` for an invalid value.
-  void check(const std::string& op) const {
-    if (!(lr >= 0))
-      throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
-    if (!(eps >= 0))
-      throw std::invalid_argument(op + ": invalid epsilon value " + std::to_string(eps));
-    if (!(momentum >= 0))
-      throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
-    if (!(weight_decay >= 0))
-      throw std::invalid_argument(op + ": invalid weight_decay value " +
-                                  std::to_string(weight_decay));
-    if (!(alpha >= 0))
-      throw std::invalid_argument(op + ": invalid alpha value " + std::to_string(alpha));
+  /// Every option once, with PyTorch's name and valid range (fields.hpp).
+  std::vector<OptionField> fields() {
+    return {option("lr", lr, OptionRange::nonnegative, "invalid learning rate"),
+            option("alpha", alpha, OptionRange::nonnegative, "invalid alpha value"),
+            option("eps", eps, OptionRange::nonnegative, "invalid epsilon value"),
+            option("weight_decay", weight_decay, OptionRange::nonnegative,
+                   "invalid weight_decay value"),
+            option("momentum", momentum, OptionRange::nonnegative, "invalid momentum value"),
+            option("centered", centered),
+            option("maximize", maximize)};
   }
 };
 
@@ -55,27 +43,10 @@ struct RMSpropState {
   /// (centered); each of the parameter's shape.
   Tensor square_avg, momentum_buffer, grad_avg;
   ///@}
-  /// The state under PyTorch's names ("step", "square_avg", ...).
-  std::map<std::string, Tensor> to_map() const {
-    if (!square_avg.defined()) return {};
-    std::map<std::string, Tensor> m{{"step", scalar_tensor<float>(static_cast<float>(step))},
-                                    {"square_avg", square_avg}};
-    if (momentum_buffer.defined()) m["momentum_buffer"] = momentum_buffer;
-    if (grad_avg.defined()) m["grad_avg"] = grad_avg;
-    return m;
-  }
-  /// Reads back what to_map() wrote.
-  static RMSpropState from_map(const std::map<std::string, Tensor>& m) {
-    RMSpropState s;
-    auto get = [&](const char* k) {
-      auto it = m.find(k);
-      return it == m.end() ? Tensor{} : it->second;
-    };
-    if (auto st = get("step"); st.defined()) s.step = static_cast<std::int64_t>(st.item());
-    s.square_avg = get("square_avg");
-    s.momentum_buffer = get("momentum_buffer");
-    s.grad_avg = get("grad_avg");
-    return s;
+  /// The state under PyTorch's names (fields.hpp).
+  std::vector<StateField> fields() {
+    return {state_entry("step", step), state_entry("square_avg", square_avg),
+            state_entry("momentum_buffer", momentum_buffer), state_entry("grad_avg", grad_avg)};
   }
 };
 

@@ -5,6 +5,7 @@
 //   d = nesterov ? d + momentum * b : b       (when momentum != 0)
 //   p -= lr * d
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/optim/optimizer.hpp"
 
 namespace torchlet::optim {
@@ -18,24 +19,18 @@ struct SGDOptions {
   bool nesterov = false;      ///< Nesterov momentum (needs momentum > 0 and no dampening).
   bool maximize = false;      ///< Maximise the objective instead of minimising it.
 
-  /// The options by name, for get_option / set_option and state_dict.
-  std::vector<torchlet::detail::OptionRef> fields() {
-    return {{"lr", &lr},
-            {"momentum", &momentum},
-            {"dampening", &dampening},
-            {"weight_decay", &weight_decay},
-            {"nesterov", nullptr, &nesterov},
-            {"maximize", nullptr, &maximize}};
+  /// Every option once, with PyTorch's name and valid range (fields.hpp).
+  std::vector<OptionField> fields() {
+    return {option("lr", lr, OptionRange::nonnegative, "invalid learning rate"),
+            option("momentum", momentum, OptionRange::nonnegative, "invalid momentum value"),
+            option("dampening", dampening),
+            option("weight_decay", weight_decay, OptionRange::nonnegative,
+                   "invalid weight_decay value"),
+            option("nesterov", nesterov),
+            option("maximize", maximize)};
   }
-  /// Throws std::invalid_argument naming `op` for an invalid value.
-  void check(const std::string& op) const {
-    if (!(lr >= 0))
-      throw std::invalid_argument(op + ": invalid learning rate " + std::to_string(lr));
-    if (!(momentum >= 0))
-      throw std::invalid_argument(op + ": invalid momentum value " + std::to_string(momentum));
-    if (!(weight_decay >= 0))
-      throw std::invalid_argument(op + ": invalid weight_decay value " +
-                                  std::to_string(weight_decay));
+  /// The rule that spans fields: Nesterov needs a momentum and no dampening.
+  void check_more(const std::string& op) const {
     if (nesterov && (momentum <= 0 || dampening != 0))
       throw std::invalid_argument(op +
                                   ": nesterov momentum requires a momentum and zero dampening");
@@ -46,17 +41,8 @@ struct SGDOptions {
 struct SGDState {
   Tensor momentum_buffer;  ///< The momentum buffer, of the parameter's shape (undefined before the
                            ///< first step or without momentum).
-  /// The state under PyTorch's names ("momentum_buffer").
-  std::map<std::string, Tensor> to_map() const {
-    if (!momentum_buffer.defined()) return {};
-    return {{"momentum_buffer", momentum_buffer}};
-  }
-  /// Reads back what to_map() wrote.
-  static SGDState from_map(const std::map<std::string, Tensor>& m) {
-    SGDState s;
-    if (auto it = m.find("momentum_buffer"); it != m.end()) s.momentum_buffer = it->second;
-    return s;
-  }
+  /// The state under PyTorch's names (fields.hpp).
+  std::vector<StateField> fields() { return {state_entry("momentum_buffer", momentum_buffer)}; }
 };
 
 /// torch.optim.SGD, with momentum, dampening, Nesterov, weight decay.
@@ -75,8 +61,8 @@ class SGD : public OptimizerBase<SGDOptions, SGDState> {
                  damp1 = static_cast<float>(1.0 - o.dampening),
                  wd = static_cast<float>(o.weight_decay);
       const float sign = o.maximize ? -1.0f : 1.0f;
-      auto P = torchlet::detail::amap(p.data(), p.numel());
-      const auto G = torchlet::detail::camap(grad.data(), grad.numel());
+      auto P = detail::amap(p.data(), p.numel());
+      const auto G = detail::camap(grad.data(), grad.numel());
       if (mom == 0) {
         if (wd == 0)
           P += (-lr) * (sign * G);
@@ -87,7 +73,7 @@ class SGD : public OptimizerBase<SGDOptions, SGDState> {
       auto& buf = st.momentum_buffer;
       const bool first = !buf.defined();
       if (first) buf = Tensor::empty(p.shape());
-      auto B = torchlet::detail::amap(buf.data(), buf.numel());
+      auto B = detail::amap(buf.data(), buf.numel());
       if (first)
         B = sign * G + wd * P;
       else

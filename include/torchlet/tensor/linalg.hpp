@@ -6,7 +6,10 @@
 //           batched [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]
 //   addmm:  beta * input + alpha * (m1 @ m2), input broadcast to [n, m]
 #include "torchlet/detail/eigen.hpp"
-#include "torchlet/tensor/elementwise.hpp"
+#include "torchlet/tensor/binary.hpp"
+#include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/inplace.hpp"
+#include "torchlet/tensor/unary.hpp"
 #include "torchlet/tensor/views.hpp"
 
 namespace torchlet {

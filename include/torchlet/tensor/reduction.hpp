@@ -7,7 +7,10 @@
 #include <limits>
 
 #include "torchlet/detail/eigen.hpp"
-#include "torchlet/tensor/elementwise.hpp"
+#include "torchlet/tensor/binary.hpp"
+#include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/inplace.hpp"
+#include "torchlet/tensor/unary.hpp"
 
 namespace torchlet {
 
@@ -585,5 +588,3 @@ BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const {
 }
 
 }  // namespace torchlet
-
-#include "torchlet/tensor/softmax.hpp"

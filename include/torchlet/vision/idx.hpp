@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "torchlet/detail/file.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::vision {
@@ -84,15 +85,14 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
     // nonzero <= 2^31 and v < 2^32 before the product: it cannot overflow 64 bits.
     else if (!too_big)
       nonzero *= v;
-    if (nonzero > torchlet::detail::kMaxDecodedBytes) too_big = true;
+    if (nonzero > detail::kMaxDecodedBytes) too_big = true;
   }
   const std::uint64_t have = b.size() - header;
   const std::uint64_t total = empty ? 0 : nonzero;
   if (too_big)
     throw FormatError(path + ": dimensions " + to_string(shape) + " describe more than " +
-                      std::to_string(torchlet::detail::kMaxDecodedBytes) +
-                      " bytes of data (the file holds " + std::to_string(have) +
-                      "): corrupt header");
+                      std::to_string(detail::kMaxDecodedBytes) + " bytes of data (the file holds " +
+                      std::to_string(have) + "): corrupt header");
   if (have < total)
     throw FormatError(path + ": truncated: dimensions " + to_string(shape) + " need " +
                       std::to_string(total) + " bytes of data, found " + std::to_string(have));
@@ -106,8 +106,8 @@ inline ByteTensor parse_idx(std::span<const std::uint8_t> b, const std::string& 
 
 /// Reads an IDX file, gunzipping it first if it is gzip-compressed.
 inline ByteTensor read_idx(const std::string& path, int ndim = 0) {
-  auto raw = torchlet::detail::read_file(path);
-  if (torchlet::detail::is_gzip(raw)) raw = torchlet::detail::gunzip(raw, path);
+  auto raw = detail::read_file(path);
+  if (detail::is_gzip(raw)) raw = detail::gunzip(raw, path);
   return parse_idx(raw, path, ndim);
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "torchlet/detail/file.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/detail/stb_image.hpp"
 #include "torchlet/detail/stb_image_write.hpp"
 #include "torchlet/tensor.hpp"
@@ -227,9 +228,9 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes,
     const std::string what = name + ": cannot decode image: " + std::to_string(w) + " x " +
                              std::to_string(h) + " x " + std::to_string(c) + " would need " +
                              std::to_string(need) + " bytes, ";
-    if (need > torchlet::detail::kMaxDecodedBytes)
+    if (need > detail::kMaxDecodedBytes)
       throw FormatError(what + "more than the limit of " +
-                        std::to_string(torchlet::detail::kMaxDecodedBytes));
+                        std::to_string(detail::kMaxDecodedBytes));
     if (need >
         std::max(kMaxImageFloorBytes, kMaxImageRatio * static_cast<std::uint64_t>(bytes.size())))
       throw FormatError(what + "implausible for a file of " + std::to_string(bytes.size()) +
@@ -262,7 +263,7 @@ inline ByteTensor decode_image(std::span<const std::uint8_t> bytes,
 /// Reads an image file into a ByteTensor [C, H, W] (C per `mode`; UNCHANGED: the file's).
 inline ByteTensor read_image(const std::string& path,
                              ImageReadMode mode = ImageReadMode::UNCHANGED) {
-  const auto bytes = torchlet::detail::read_file(path);
+  const auto bytes = detail::read_file(path);
   return decode_image(bytes, mode, path);
 }
 
@@ -287,7 +288,7 @@ inline std::vector<std::uint8_t> interleave(const char* op, const ByteTensor& im
     throw ShapeError(std::string(op) + ": expected " + list + " channels, got " +
                      std::to_string(C) + " (shape " + to_string(img.shape()) + ")");
   if (H <= 0 || W <= 0 || H > (1 << 24) || W > (1 << 24) ||
-      static_cast<std::uint64_t>(C * H * W) > torchlet::detail::kMaxDecodedBytes)
+      static_cast<std::uint64_t>(C * H * W) > detail::kMaxDecodedBytes)
     throw ShapeError(std::string(op) + ": cannot encode an image of shape " +
                      to_string(img.shape()));
   c = static_cast<int>(C);
@@ -353,13 +354,13 @@ inline std::vector<std::uint8_t> encode_jpeg(const ByteTensor& img, int quality 
 /// Writes a PNG file (torchvision.io.write_png).
 inline void write_png(const ByteTensor& img, const std::string& path, int compression_level = 6) {
   const auto bytes = encode_png(img, compression_level);
-  torchlet::detail::write_file(path, bytes, "write_png");
+  detail::write_file(path, bytes, "write_png");
 }
 
 /// Writes a JPEG file (torchvision.io.write_jpeg).
 inline void write_jpeg(const ByteTensor& img, const std::string& path, int quality = 75) {
   const auto bytes = encode_jpeg(img, quality);
-  torchlet::detail::write_file(path, bytes, "write_jpeg");
+  detail::write_file(path, bytes, "write_jpeg");
 }
 
 }  // namespace torchlet::vision

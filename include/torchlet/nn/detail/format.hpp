@@ -13,7 +13,7 @@
 #define TORCHLET_HAS_CXXABI 1
 #endif
 
-namespace torchlet::detail::nnfmt {
+namespace torchlet::nn::detail::nnfmt {
 
 /// Python's repr(float): shortest round-trip digits, fixed notation for exponents in
 /// [-4, 16), else scientific with a two-digit exponent ("1e-05", "0.1", "1.0", "1e+16").
@@ -94,4 +94,4 @@ std::string class_name(const T& obj) {
   return name.substr(cut);
 }
 
-}  // namespace torchlet::detail::nnfmt
+}  // namespace torchlet::nn::detail::nnfmt

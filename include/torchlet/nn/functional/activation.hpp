@@ -6,6 +6,7 @@
 #include <string>
 
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -22,14 +23,14 @@ inline Tensor log_softmax(const Tensor& x, std::int64_t dim) {
 inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   const auto s = static_cast<float>(negative_slope);
   auto out = Tensor::empty(x.shape());
-  const auto X = torchlet::detail::camap(x.data(), x.numel());
-  torchlet::detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
-  if (torchlet::detail::needs_graph<float>({&x}))
-    torchlet::detail::record(out, "LeakyReluBackward", {&x}, [xd = x.detach(), s](const Tensor& g) {
+  const auto X = detail::camap(x.data(), x.numel());
+  detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
+  if (detail::needs_graph<float>({&x}))
+    detail::record(out, "LeakyReluBackward", {&x}, [xd = x.detach(), s](const Tensor& g) {
       auto gi = Tensor::empty(g.shape());
-      const auto G = torchlet::detail::camap(g.data(), g.numel());
-      torchlet::detail::amap(gi.data(), gi.numel()) =
-          (torchlet::detail::camap(xd.data(), xd.numel()) > 0.0f).select(G, G * s);
+      const auto G = detail::camap(g.data(), g.numel());
+      detail::amap(gi.data(), gi.numel()) =
+          (detail::camap(xd.data(), xd.numel()) > 0.0f).select(G, G * s);
       return std::vector<Tensor>{gi};
     });
   return out;
@@ -56,29 +57,27 @@ inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
     for (std::int64_t i = 0; i < n; ++i)
       op[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
   }
-  if (torchlet::detail::needs_graph<float>({&x}))
-    torchlet::detail::record(out, "GeluBackward", {&x},
-                             [xd = x.detach(), use_tanh](const Tensor& g) {
-                               auto gi = Tensor::empty(g.shape());
-                               const float* xv = xd.data();
-                               const float* gv = g.data();
-                               float* d = gi.data();
-                               for (std::int64_t i = 0; i < gi.numel(); ++i) {
-                                 const float v = xv[i];
-                                 float dy;
-                                 if (use_tanh) {
-                                   const float inner = kBeta * (v + kKappa * v * v * v);
-                                   const float t = std::tanh(inner);
-                                   const float dinner = kBeta * (1.0f + 3.0f * kKappa * v * v);
-                                   dy = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner;
-                                 } else {
-                                   dy = 0.5f * (1.0f + std::erf(v * kInvSqrt2)) +
-                                        v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
-                                 }
-                                 d[i] = gv[i] * dy;
-                               }
-                               return std::vector<Tensor>{gi};
-                             });
+  if (detail::needs_graph<float>({&x}))
+    detail::record(out, "GeluBackward", {&x}, [xd = x.detach(), use_tanh](const Tensor& g) {
+      auto gi = Tensor::empty(g.shape());
+      const float* xv = xd.data();
+      const float* gv = g.data();
+      float* d = gi.data();
+      for (std::int64_t i = 0; i < gi.numel(); ++i) {
+        const float v = xv[i];
+        float dy;
+        if (use_tanh) {
+          const float inner = kBeta * (v + kKappa * v * v * v);
+          const float t = std::tanh(inner);
+          const float dinner = kBeta * (1.0f + 3.0f * kKappa * v * v);
+          dy = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner;
+        } else {
+          dy = 0.5f * (1.0f + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
+        }
+        d[i] = gv[i] * dy;
+      }
+      return std::vector<Tensor>{gi};
+    });
   return out;
 }
 

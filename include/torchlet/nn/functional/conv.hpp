@@ -11,6 +11,7 @@
 #include <string>
 
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn {
@@ -62,6 +63,20 @@ inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, 
   return out;
 }
 
+/// For kernel column kj: the input column offset off = kj * dw - pw and the output
+/// columns [lo, hi) whose input column ow * sw + off lies inside [0, w).
+struct ValidColumns {
+  std::int64_t off, lo, hi;
+};
+inline ValidColumns valid_columns(const Window2d& g, std::int64_t kj) {
+  const std::int64_t off = kj * g.dw - g.pw;
+  std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+  std::int64_t hi = g.w - off > 0 ? (g.w - off + g.sw - 1) / g.sw : 0;
+  lo = std::min(lo, g.ow);
+  hi = std::clamp(hi, lo, g.ow);
+  return {off, lo, hi};
+}
+
 /// cols [C*kH*kW, L] of one image x [C, H, W] (zeros where the window is in the padding).
 inline void im2col(const float* x, const Window2d& g, float* cols) {
   const std::int64_t L = g.oh * g.ow;
@@ -70,12 +85,7 @@ inline void im2col(const float* x, const Window2d& g, float* cols) {
       for (std::int64_t kj = 0; kj < g.kw; ++kj) {
         float* row = cols + ((c * g.kh + ki) * g.kw + kj) * L;
         const float* img = x + c * g.h * g.w;
-        // valid ow range: 0 <= ow * sw - pw + kj * dw < w
-        const std::int64_t off = kj * g.dw - g.pw;
-        std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-        std::int64_t hi = g.w - off > 0 ? (g.w - off + g.sw - 1) / g.sw : 0;
-        lo = std::min(lo, g.ow);
-        hi = std::clamp(hi, lo, g.ow);
+        const auto [off, lo, hi] = valid_columns(g, kj);
         for (std::int64_t oh = 0; oh < g.oh; ++oh) {
           float* d = row + oh * g.ow;
           const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
@@ -102,11 +112,7 @@ inline void col2im_add(const float* dcols, const Window2d& g, float* dx) {
       for (std::int64_t kj = 0; kj < g.kw; ++kj) {
         const float* row = dcols + ((c * g.kh + ki) * g.kw + kj) * L;
         float* img = dx + c * g.h * g.w;
-        const std::int64_t off = kj * g.dw - g.pw;
-        std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-        std::int64_t hi = g.w - off > 0 ? (g.w - off + g.sw - 1) / g.sw : 0;
-        lo = std::min(lo, g.ow);
-        hi = std::clamp(hi, lo, g.ow);
+        const auto [off, lo, hi] = valid_columns(g, kj);
         for (std::int64_t oh = 0; oh < g.oh; ++oh) {
           const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
           if (ih < 0 || ih >= g.h) continue;
@@ -146,7 +152,7 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
     throw std::invalid_argument("conv2d: stride " + stride.tuple_repr() + " and dilation " +
                                 dilation.tuple_repr() + " must be positive and padding " +
                                 padding.tuple_repr() + " non-negative");
-  return torchlet::detail::with_batch_dim("conv2d", input, [&](const Tensor& x) {
+  return detail::with_batch_dim("conv2d", input, [&](const Tensor& x) {
     const std::int64_t O = weight.size(0), Cg = weight.size(1), KH = weight.size(2),
                        KW = weight.size(3);
     const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
@@ -161,10 +167,10 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
     if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
       throw ShapeError("conv2d: bias " + to_string(bias.shape()) + " does not match out_channels " +
                        std::to_string(O));
-    torchlet::detail::Window2d g{
-        N, C, H, W, KH, KW, stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, 0, 0};
-    g.oh = torchlet::detail::window_out(H, KH, g.sh, g.ph, g.dh, false);
-    g.ow = torchlet::detail::window_out(W, KW, g.sw, g.pw, g.dw, false);
+    detail::Window2d g{N,        C,         H,         W,          KH,         KW, stride.h,
+                       stride.w, padding.h, padding.w, dilation.h, dilation.w, 0,  0};
+    g.oh = detail::window_out(H, KH, g.sh, g.ph, g.dh, false);
+    g.ow = detail::window_out(W, KW, g.sw, g.pw, g.dw, false);
     if (g.oh <= 0 || g.ow <= 0)
       throw ShapeError("conv2d: input " + to_string(x.shape()) + " (padded by " +
                        padding.tuple_repr() + ") is smaller than the dilated kernel " +
@@ -175,21 +181,20 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
     Tensor cols = direct ? x.detach() : Tensor::empty({N, K, L});
     if (!direct)
       for (std::int64_t n = 0; n < N; ++n)
-        torchlet::detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
+        detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
     auto y = Tensor::empty({N, O, g.oh, g.ow});
     const float* wp = weight.data();
     for (std::int64_t n = 0; n < N; ++n)
       for (std::int64_t gi = 0; gi < groups; ++gi) {
-        auto Y = torchlet::detail::mmap(y.data() + (n * O + gi * Og) * L, Og, L);
-        Y.noalias() = torchlet::detail::cmmap(wp + gi * Og * Kg, Og, Kg) *
-                      torchlet::detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L);
-        if (bias.defined())
-          Y.colwise() += torchlet::detail::cmmap(bias.data() + gi * Og, Og, 1).col(0);
+        auto Y = detail::mmap(y.data() + (n * O + gi * Og) * L, Og, L);
+        Y.noalias() = detail::cmmap(wp + gi * Og * Kg, Og, Kg) *
+                      detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L);
+        if (bias.defined()) Y.colwise() += detail::cmmap(bias.data() + gi * Og, Og, 1).col(0);
       }
-    if (torchlet::detail::needs_graph<float>({&x, &weight, &bias})) {
+    if (detail::needs_graph<float>({&x, &weight, &bias})) {
       const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                  gb = bias.defined() && bias.requires_grad();
-      torchlet::detail::record(
+      detail::record(
           y, "ConvolutionBackward", {&x, &weight, &bias},
           [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L,
            direct](const Tensor& gy) {
@@ -199,16 +204,15 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
               dw = zeros<float>(wd.shape());
               for (std::int64_t n = 0; n < N; ++n)
                 for (std::int64_t gi = 0; gi < groups; ++gi)
-                  torchlet::detail::mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
-                      torchlet::detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                      torchlet::detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L)
-                          .transpose();
+                  detail::mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
+                      detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
+                      detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L).transpose();
             }
             if (gb) {  // db = sum over n and positions of dY
               db = zeros<float>({O});
-              auto DB = torchlet::detail::amap(db.data(), O);
+              auto DB = detail::amap(db.data(), O);
               for (std::int64_t n = 0; n < N; ++n)
-                DB += torchlet::detail::cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
+                DB += detail::cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
             }
             if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
               dx = zeros<float>({N, g.c, g.h, g.w});
@@ -216,11 +220,10 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
               for (std::int64_t n = 0; n < N; ++n) {
                 float* dst = direct ? dx.data() + n * K * L : dcols.data();
                 for (std::int64_t gi = 0; gi < groups; ++gi)
-                  torchlet::detail::mmap(dst + gi * Kg * L, Kg, L).noalias() =
-                      torchlet::detail::cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
-                      torchlet::detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
-                if (!direct)
-                  torchlet::detail::col2im_add(dcols.data(), g, dx.data() + n * g.c * g.h * g.w);
+                  detail::mmap(dst + gi * Kg * L, Kg, L).noalias() =
+                      detail::cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
+                      detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
+                if (!direct) detail::col2im_add(dcols.data(), g, dx.data() + n * g.c * g.h * g.w);
               }
             }
             return std::vector<Tensor>{dx, dw, db};

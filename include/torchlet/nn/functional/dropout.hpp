@@ -2,6 +2,7 @@
 // dropout(x, p, training): in training, zeroes each element with probability p and
 // scales the rest by 1 / (1 - p); the identity otherwise. x [*] -> [*].
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -18,14 +19,13 @@ inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
   float* m = mask.data();
   for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() < p ? 0.0f : scale;
   auto out = Tensor::empty(x.shape());
-  torchlet::detail::amap(out.data(), out.numel()) =
-      torchlet::detail::camap(x.data(), x.numel()) * torchlet::detail::camap(m, mask.numel());
-  if (torchlet::detail::needs_graph<float>({&x}))
-    torchlet::detail::record(out, "DropoutBackward", {&x}, [mask](const Tensor& g) {
+  detail::amap(out.data(), out.numel()) =
+      detail::camap(x.data(), x.numel()) * detail::camap(m, mask.numel());
+  if (detail::needs_graph<float>({&x}))
+    detail::record(out, "DropoutBackward", {&x}, [mask](const Tensor& g) {
       auto gi = Tensor::empty(g.shape());
-      torchlet::detail::amap(gi.data(), gi.numel()) =
-          torchlet::detail::camap(g.data(), g.numel()) *
-          torchlet::detail::camap(mask.data(), mask.numel());
+      detail::amap(gi.data(), gi.numel()) =
+          detail::camap(g.data(), g.numel()) * detail::camap(mask.data(), mask.numel());
       return std::vector<Tensor>{gi};
     });
   return out;

@@ -4,6 +4,7 @@
 // (if given) is always zero.
 #include <optional>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -32,18 +33,18 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
   auto y = Tensor::empty(os);
   for (std::int64_t i = 0; i < n; ++i)
     std::copy_n(weight.data() + ix[i] * dim, dim, y.data() + i * dim);
-  if (torchlet::detail::needs_graph<float>({&weight}))
-    torchlet::detail::record(y, "EmbeddingBackward", {&weight},
-                             [idx = input.clone(), num, dim, n, padding_idx](const Tensor& g) {
-                               auto dw = zeros<float>({num, dim});
-                               const std::int64_t* ix = idx.data();
-                               for (std::int64_t i = 0; i < n; ++i) {
-                                 if (padding_idx && ix[i] == *padding_idx) continue;
-                                 torchlet::detail::amap(dw.data() + ix[i] * dim, dim) +=
-                                     torchlet::detail::camap(g.data() + i * dim, dim);
-                               }
-                               return std::vector<Tensor>{dw};
-                             });
+  if (detail::needs_graph<float>({&weight}))
+    detail::record(y, "EmbeddingBackward", {&weight},
+                   [idx = input.clone(), num, dim, n, padding_idx](const Tensor& g) {
+                     auto dw = zeros<float>({num, dim});
+                     const std::int64_t* ix = idx.data();
+                     for (std::int64_t i = 0; i < n; ++i) {
+                       if (padding_idx && ix[i] == *padding_idx) continue;
+                       detail::amap(dw.data() + ix[i] * dim, dim) +=
+                           detail::camap(g.data() + i * dim, dim);
+                     }
+                     return std::vector<Tensor>{dw};
+                   });
   return y;
 }
 

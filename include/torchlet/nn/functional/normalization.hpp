@@ -9,6 +9,7 @@
 #include <cmath>
 #include <optional>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -82,10 +83,10 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
       for (std::int64_t i = 0; i < S; ++i) q[i] = p[i] * a + shift;
     }
   }
-  if (torchlet::detail::needs_graph<float>({&input, &weight, &bias})) {
+  if (detail::needs_graph<float>({&input, &weight, &bias})) {
     const bool gx = input.requires_grad(), gw = weight.defined() && weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    torchlet::detail::record(
+    detail::record(
         y, "NativeBatchNormBackward", {&input, &weight, &bias},
         [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, invstd,
          training, gx, gw, gb, N, C, S, M](const Tensor& g) {
@@ -138,8 +139,7 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
     if (t->defined() && t->shape() != normalized_shape)
       throw ShapeError("layer_norm: weight/bias " + to_string(t->shape()) +
                        " must have normalized_shape " + to_string(normalized_shape));
-  const std::int64_t M = torchlet::detail::numel_of(normalized_shape),
-                     R = M ? input.numel() / M : 0;
+  const std::int64_t M = detail::numel_of(normalized_shape), R = M ? input.numel() / M : 0;
   auto y = Tensor::empty(input.shape());
   auto mean = Tensor::empty({R}), rstd = Tensor::empty({R});
   const float* w = weight.defined() ? weight.data() : nullptr;
@@ -162,42 +162,41 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
       q[i] = t;
     }
   }
-  if (torchlet::detail::needs_graph<float>({&input, &weight, &bias})) {
+  if (detail::needs_graph<float>({&input, &weight, &bias})) {
     const bool gx = input.requires_grad(), gw = weight.defined() && weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    torchlet::detail::record(
-        y, "NativeLayerNormBackward", {&input, &weight, &bias},
-        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, rstd, gx,
-         gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
-          Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
-          Tensor dw = gw ? zeros<float>(ns) : Tensor{};
-          Tensor db = gb ? zeros<float>(ns) : Tensor{};
-          const float* w = wd.defined() ? wd.data() : nullptr;
-          for (std::int64_t r = 0; r < R; ++r) {
-            const float* gp = g.data() + r * M;
-            const float* xp = xd.data() + r * M;
-            const float m = mean.data()[r], is = rstd.data()[r];
-            double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat) with dxhat = dy * w
-            for (std::int64_t i = 0; i < M; ++i) {
-              const float xh = (xp[i] - m) * is;
-              const float dxh = w ? gp[i] * w[i] : gp[i];
-              s1 += dxh;
-              s2 += dxh * xh;
-              if (gw) dw.data()[i] += gp[i] * xh;
-              if (gb) db.data()[i] += gp[i];
-            }
-            if (!gx) continue;
-            const float a = static_cast<float>(s1 / static_cast<double>(M)),
-                        c = static_cast<float>(s2 / static_cast<double>(M));
-            float* d = dx.data() + r * M;
-            for (std::int64_t i = 0; i < M; ++i) {
-              const float xh = (xp[i] - m) * is;
-              const float dxh = w ? gp[i] * w[i] : gp[i];
-              d[i] = is * (dxh - a - xh * c);
-            }
-          }
-          return std::vector<Tensor>{dx, dw, db};
-        });
+    detail::record(y, "NativeLayerNormBackward", {&input, &weight, &bias},
+                   [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean,
+                    rstd, gx, gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
+                     Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
+                     Tensor dw = gw ? zeros<float>(ns) : Tensor{};
+                     Tensor db = gb ? zeros<float>(ns) : Tensor{};
+                     const float* w = wd.defined() ? wd.data() : nullptr;
+                     for (std::int64_t r = 0; r < R; ++r) {
+                       const float* gp = g.data() + r * M;
+                       const float* xp = xd.data() + r * M;
+                       const float m = mean.data()[r], is = rstd.data()[r];
+                       double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat) with dxhat = dy * w
+                       for (std::int64_t i = 0; i < M; ++i) {
+                         const float xh = (xp[i] - m) * is;
+                         const float dxh = w ? gp[i] * w[i] : gp[i];
+                         s1 += dxh;
+                         s2 += dxh * xh;
+                         if (gw) dw.data()[i] += gp[i] * xh;
+                         if (gb) db.data()[i] += gp[i];
+                       }
+                       if (!gx) continue;
+                       const float a = static_cast<float>(s1 / static_cast<double>(M)),
+                                   c = static_cast<float>(s2 / static_cast<double>(M));
+                       float* d = dx.data() + r * M;
+                       for (std::int64_t i = 0; i < M; ++i) {
+                         const float xh = (xp[i] - m) * is;
+                         const float dxh = w ? gp[i] * w[i] : gp[i];
+                         d[i] = is * (dxh - a - xh * c);
+                       }
+                     }
+                     return std::vector<Tensor>{dx, dw, db};
+                   });
   }
   return y;
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/conv.hpp"
 
 namespace torchlet::detail {
@@ -41,10 +42,10 @@ namespace torchlet::nn::functional {
 /// means stride = kernel_size, PyTorch's stride=None.
 inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false) {
-  return torchlet::detail::with_batch_dim("max_pool2d", input, [&](const Tensor& x) {
-    const auto g = torchlet::detail::pool_window(
-        "max_pool2d", x, kernel_size, stride.h == 0 && stride.w == 0 ? kernel_size : stride,
-        padding, dilation, ceil_mode);
+  return detail::with_batch_dim("max_pool2d", input, [&](const Tensor& x) {
+    const auto g = detail::pool_window("max_pool2d", x, kernel_size,
+                                       stride.h == 0 && stride.w == 0 ? kernel_size : stride,
+                                       padding, dilation, ceil_mode);
     const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
     auto y = Tensor::empty({g.n, g.c, g.oh, g.ow});
     auto idx = LongTensor::empty({planes * L});  // flat index in the input plane
@@ -94,18 +95,18 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
           ix[oh * g.ow + ow] = bi;
         }
     }
-    if (torchlet::detail::needs_graph<float>({&x}))
-      torchlet::detail::record(y, "MaxPool2DWithIndicesBackward", {&x},
-                               [idx, g, planes, L](const Tensor& gy) {
-                                 auto dx = zeros<float>({g.n, g.c, g.h, g.w});
-                                 for (std::int64_t pl = 0; pl < planes; ++pl) {
-                                   float* d = dx.data() + pl * g.h * g.w;
-                                   const float* s = gy.data() + pl * L;
-                                   const std::int64_t* ix = idx.data() + pl * L;
-                                   for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
-                                 }
-                                 return std::vector<Tensor>{dx};
-                               });
+    if (detail::needs_graph<float>({&x}))
+      detail::record(y, "MaxPool2DWithIndicesBackward", {&x},
+                     [idx, g, planes, L](const Tensor& gy) {
+                       auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+                       for (std::int64_t pl = 0; pl < planes; ++pl) {
+                         float* d = dx.data() + pl * g.h * g.w;
+                         const float* s = gy.data() + pl * L;
+                         const std::int64_t* ix = idx.data() + pl * L;
+                         for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
+                       }
+                       return std::vector<Tensor>{dx};
+                     });
     return y;
   });
 }
@@ -115,10 +116,10 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
 inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                          std::int64_t divisor_override = 0) {
-  return torchlet::detail::with_batch_dim("avg_pool2d", input, [&](const Tensor& x) {
-    const auto g = torchlet::detail::pool_window(
-        "avg_pool2d", x, kernel_size, stride.h == 0 && stride.w == 0 ? kernel_size : stride,
-        padding, 1, ceil_mode);
+  return detail::with_batch_dim("avg_pool2d", input, [&](const Tensor& x) {
+    const auto g = detail::pool_window("avg_pool2d", x, kernel_size,
+                                       stride.h == 0 && stride.w == 0 ? kernel_size : stride,
+                                       padding, 1, ceil_mode);
     const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
     // Per output position: the clipped window and its divisor (the same for every plane).
     struct Cell {
@@ -153,30 +154,29 @@ inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
         out[i] = s * c.scale;
       }
     }
-    if (torchlet::detail::needs_graph<float>({&x}))
-      torchlet::detail::record(y, "AvgPool2DBackward", {&x},
-                               [cells = std::move(cells), g, planes, L](const Tensor& gy) {
-                                 auto dx = zeros<float>({g.n, g.c, g.h, g.w});
-                                 for (std::int64_t pl = 0; pl < planes; ++pl) {
-                                   float* d = dx.data() + pl * g.h * g.w;
-                                   const float* s = gy.data() + pl * L;
-                                   for (std::int64_t i = 0; i < L; ++i) {
-                                     const auto& c = cells[static_cast<std::size_t>(i)];
-                                     const float v = s[i] * c.scale;
-                                     for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
-                                       for (std::int64_t iw = c.w0; iw < c.w1; ++iw)
-                                         d[ih * g.w + iw] += v;
-                                   }
-                                 }
-                                 return std::vector<Tensor>{dx};
-                               });
+    if (detail::needs_graph<float>({&x}))
+      detail::record(y, "AvgPool2DBackward", {&x},
+                     [cells = std::move(cells), g, planes, L](const Tensor& gy) {
+                       auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+                       for (std::int64_t pl = 0; pl < planes; ++pl) {
+                         float* d = dx.data() + pl * g.h * g.w;
+                         const float* s = gy.data() + pl * L;
+                         for (std::int64_t i = 0; i < L; ++i) {
+                           const auto& c = cells[static_cast<std::size_t>(i)];
+                           const float v = s[i] * c.scale;
+                           for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
+                             for (std::int64_t iw = c.w0; iw < c.w1; ++iw) d[ih * g.w + iw] += v;
+                         }
+                       }
+                       return std::vector<Tensor>{dx};
+                     });
     return y;
   });
 }
 
 /// Averages into a fixed output size (oh, ow), whatever the input size.
 inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
-  return torchlet::detail::with_batch_dim("adaptive_avg_pool2d", input, [&](const Tensor& x) {
+  return detail::with_batch_dim("adaptive_avg_pool2d", input, [&](const Tensor& x) {
     const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
     const std::int64_t OH = output_size.h, OW = output_size.w;
     if (OH < 1 || OW < 1)
@@ -203,8 +203,8 @@ inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
           y.data()[pl * L + oh * OW + ow] = s / static_cast<float>((h1 - h0) * (w1 - w0));
         }
     }
-    if (torchlet::detail::needs_graph<float>({&x}))
-      torchlet::detail::record(y, "AdaptiveAvgPool2DBackward", {&x}, [=](const Tensor& gy) {
+    if (detail::needs_graph<float>({&x}))
+      detail::record(y, "AdaptiveAvgPool2DBackward", {&x}, [=](const Tensor& gy) {
         auto dx = zeros<float>({N, C, H, W});
         for (std::int64_t pl = 0; pl < planes; ++pl) {
           float* d = dx.data() + pl * H * W;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::utils {
@@ -49,7 +50,7 @@ inline Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_
         " for gradients from `parameters` is non-finite, so it cannot be clipped");
   const float coef = std::min(static_cast<float>(max_norm) / (total_norm + 1e-6f), 1.0f);
   NoGradGuard no_grad;
-  for (auto& g : grads) torchlet::detail::amap(g.data(), g.numel()) *= coef;
+  for (auto& g : grads) detail::amap(g.data(), g.numel()) *= coef;
   return scalar_tensor<float>(total_norm);
 }
 
@@ -67,7 +68,7 @@ inline void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_
   NoGradGuard no_grad;
   for (auto& p : parameters)
     if (p.defined() && p.grad().defined()) {
-      auto g = torchlet::detail::amap(p.grad().data(), p.grad().numel());
+      auto g = detail::amap(p.grad().data(), p.grad().numel());
       g = g.max(-c).min(c);
     }
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::vision::transforms {
@@ -538,8 +539,7 @@ void normalize_into(const BasicTensor<T>& x, const std::vector<float>& mean,
       const T m = static_cast<T>(mean[ch]), s = static_cast<T>(std[ch]);
       const auto off = (i * c + k) * plane;
       // Division, not multiplication by 1/std: the same rounding as torchvision's sub_().div_().
-      torchlet::detail::amap(dst + off, plane) =
-          (torchlet::detail::camap(src + off, plane) - m) / s;
+      detail::amap(dst + off, plane) = (detail::camap(src + off, plane) - m) / s;
     }
 }
 
@@ -560,8 +560,8 @@ inline Tensor to_tensor(const ByteTensor& img) {
   Shape s = img.shape();
   if (s.size() == 2) s.insert(s.begin(), 1);
   auto out = Tensor::empty(s);
-  torchlet::detail::amap(out.data(), out.numel()) =
-      torchlet::detail::camap(img.contiguous().data(), img.numel()).template cast<float>() / 255.0f;
+  detail::amap(out.data(), out.numel()) =
+      detail::camap(img.contiguous().data(), img.numel()).template cast<float>() / 255.0f;
   return out;
 }
 

@@ -1,0 +1,39 @@
+#pragma once
+// How a loss reduces its per-element values (nn::Reduction), and the two helpers every
+// fused loss uses for it: the reduced result and the upstream gradient of element i.
+#include <cstdint>
+#include <vector>
+
+#include "torchlet/detail/namespaces.hpp"
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::nn {
+
+/// How a loss reduces its per-element values (PyTorch's reduction='none'|'mean'|'sum').
+enum class Reduction { none, mean, sum };
+
+}  // namespace torchlet::nn
+
+namespace torchlet::detail {
+
+/// Shapes the per-element losses `per` (shape `shape`) by the reduction, dividing a mean by
+/// `denom`.
+inline Tensor reduce_loss(const std::vector<double>& per, const Shape& shape, nn::Reduction r,
+                          double denom) {
+  if (r == nn::Reduction::none) {
+    auto out = Tensor::empty(shape);
+    for (std::size_t i = 0; i < per.size(); ++i) out.data()[i] = static_cast<float>(per[i]);
+    return out;
+  }
+  double s = 0;
+  for (double v : per) s += v;
+  return scalar_tensor<float>(static_cast<float>(r == nn::Reduction::sum ? s : s / denom));
+}
+
+/// The upstream gradient for element i: g[i] (none), g / denom (mean) or g (sum).
+inline float loss_grad_at(const Tensor& g, nn::Reduction r, double denom, std::int64_t i) {
+  if (r == nn::Reduction::none) return g.data()[i];
+  return r == nn::Reduction::mean ? static_cast<float>(g.data()[0] / denom) : g.data()[0];
+}
+
+}  // namespace torchlet::detail

@@ -1,0 +1,233 @@
+#pragma once
+// Regression and binary losses, input and target of the same shape [*], each one fused
+// graph node with its backward: mse_loss, l1_loss, huber_loss, smooth_l1_loss,
+// binary_cross_entropy, binary_cross_entropy_with_logits. reduction: Reduction::mean (the
+// default), Reduction::sum, or Reduction::none (the per-element losses). Per-element work
+// is accumulated in double where PyTorch sums.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
+#include "torchlet/nn/functional/loss_reduction.hpp"
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::nn {
+
+/// Arguments of binary_cross_entropy / BCELoss after the target.
+struct BCELossOptions {
+  Tensor weight = {};                     ///< broadcast to the input's shape
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+};
+/// Arguments of binary_cross_entropy_with_logits / BCEWithLogitsLoss after the target.
+struct BCEWithLogitsLossOptions {
+  Tensor weight = {};                     ///< broadcast to the input's shape
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  Tensor pos_weight = {};                 ///< [C] (the last dim), weight of the positive examples
+};
+/// Arguments of huber_loss / HuberLoss after the target.
+struct HuberLossOptions {
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  double delta = 1.0;                     ///< Where the loss turns from quadratic to linear.
+};
+/// Arguments of smooth_l1_loss / SmoothL1Loss after the target.
+struct SmoothL1LossOptions {
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+  double beta = 1.0;                      ///< Where the loss turns from quadratic to linear.
+};
+
+}  // namespace torchlet::nn
+
+namespace torchlet::detail {
+
+inline void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
+  if (input.shape() != target.shape())
+    throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) +
+                     " must have the same shape as input " + to_string(input.shape()));
+}
+
+/// `w` broadcast to `shape` as a plain buffer (ones when undefined).
+inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& shape) {
+  if (!w.defined()) return ones<float>(shape);
+  if (broadcast_shapes(op, w.shape(), shape) != shape)
+    throw ShapeError(std::string(op) + ": weight " + to_string(w.shape()) +
+                     " does not broadcast to the input " + to_string(shape));
+  NoGradGuard no_grad;
+  return mul(ones<float>(shape), w.detach());
+}
+
+/// Shared body of the elementwise regression losses: per[i] = f(x[i] - y[i]),
+/// d per / d x = df(x - y), d per / d y = -df(x - y).
+template <class F, class DF>
+Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, const Tensor& target,
+                      nn::Reduction r, F f, DF df) {
+  check_same_shape(op, input, target);
+  const std::int64_t n = input.numel();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  const float* x = input.data();
+  const float* y = target.data();
+  for (std::int64_t i = 0; i < n; ++i) per[static_cast<std::size_t>(i)] = f(x[i] - y[i]);
+  auto loss = reduce_loss(per, input.shape(), r, static_cast<double>(n));
+  if (needs_graph<float>({&input, &target})) {
+    const bool gx = input.requires_grad(), gy = target.requires_grad();
+    record(loss, node, {&input, &target},
+           [xd = input.detach(), yd = target.detach(), r, n, gx, gy, df](const Tensor& g) {
+             auto d = Tensor::empty(xd.shape());
+             for (std::int64_t i = 0; i < n; ++i)
+               d.data()[i] = static_cast<float>(df(xd.data()[i] - yd.data()[i])) *
+                             loss_grad_at(g, r, static_cast<double>(n), i);
+             Tensor dy;
+             if (gy) {
+               dy = Tensor::empty(d.shape());
+               amap(dy.data(), n) = -camap(d.data(), n);
+             }
+             return std::vector<Tensor>{gx ? d : Tensor{}, dy};
+           });
+  }
+  return loss;
+}
+
+}  // namespace torchlet::detail
+
+namespace torchlet::nn::functional {
+
+/// (input - target)^2
+inline Tensor mse_loss(const Tensor& input, const Tensor& target,
+                       Reduction reduction = Reduction::mean) {
+  return detail::pointwise_loss(
+      "mse_loss", "MseLossBackward", input, target, reduction,
+      [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; });
+}
+
+/// |input - target|
+inline Tensor l1_loss(const Tensor& input, const Tensor& target,
+                      Reduction reduction = Reduction::mean) {
+  return detail::pointwise_loss(
+      "l1_loss", "L1LossBackward", input, target, reduction,
+      [](float d) { return std::abs(double(d)); },
+      [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); });
+}
+
+/// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
+inline Tensor huber_loss(const Tensor& input, const Tensor& target,
+                         Reduction reduction = Reduction::mean, double delta = 1.0) {
+  if (!(delta > 0))
+    throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
+  const auto dl = static_cast<float>(delta);
+  return detail::pointwise_loss(
+      "huber_loss", "HuberLossBackward", input, target, reduction,
+      [dl](float d) {
+        const float z = std::abs(d);
+        return static_cast<double>(z < dl ? 0.5f * z * z : dl * (z - 0.5f * dl));
+      },
+      [dl](float d) { return d < -dl ? -dl : (d > dl ? dl : d); });
+}
+
+/// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
+inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                             Reduction reduction = Reduction::mean, double beta = 1.0) {
+  if (beta < 0)
+    throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " +
+                                std::to_string(beta));
+  if (beta == 0) return l1_loss(input, target, reduction);
+  const auto b = static_cast<float>(beta);
+  return detail::pointwise_loss(
+      "smooth_l1_loss", "SmoothL1LossBackward", input, target, reduction,
+      [b](float d) {
+        const float z = std::abs(d);
+        return static_cast<double>(z < b ? 0.5f * z * z / b : z - 0.5f * b);
+      },
+      [b](float d) { return d <= -b ? -1.0f : (d >= b ? 1.0f : d / b); });
+}
+
+template <class U>
+Tensor mse_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+  static_assert(
+      sizeof(U) == 0,
+      "mse_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  return {};
+}
+template <class U>
+Tensor l1_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+  static_assert(sizeof(U) == 0,
+                "l1_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  return {};
+}
+
+/// -w (t log(x) + (1 - t) log(1 - x)), logs clamped at -100; input probabilities in [0, 1].
+inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                                   const BCELossOptions& options = {}) {
+  detail::check_same_shape("binary_cross_entropy", input, target);
+  const Tensor w = detail::broadcast_weight("binary_cross_entropy", options.weight, input.shape());
+  const std::int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!(x[i] >= 0.0f && x[i] <= 1.0f))
+      throw std::domain_error(
+          "binary_cross_entropy: all elements of input should be between 0 and 1, got " +
+          std::to_string(x[i]) + " at index " + std::to_string(i) +
+          " (use binary_cross_entropy_with_logits for logits)");
+    const float lx = std::max(std::log(x[i]), -100.0f), l1x = std::max(std::log1p(-x[i]), -100.0f);
+    per[static_cast<std::size_t>(i)] = w.data()[i] * ((y[i] - 1.0f) * l1x - y[i] * lx);
+  }
+  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  if (detail::needs_graph<float>({&input}))
+    detail::record(
+        out, "BinaryCrossEntropyBackward", {&input},
+        [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
+          // d/dx = w (x - t) / max(x (1 - x), 1e-12)
+          auto dx = Tensor::empty(xd.shape());
+          for (std::int64_t i = 0; i < n; ++i) {
+            const float x = xd.data()[i];
+            dx.data()[i] = w.data()[i] * (x - yd.data()[i]) / std::max((1.0f - x) * x, 1e-12f) *
+                           detail::loss_grad_at(g, r, static_cast<double>(n), i);
+          }
+          return std::vector<Tensor>{dx};
+        });
+  return out;
+}
+
+/// binary_cross_entropy(sigmoid(input), target), computed stably from the logits;
+/// pos_weight [C] (the input's last dim) weights the positive term.
+inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                               const BCEWithLogitsLossOptions& options = {}) {
+  const char* op = "binary_cross_entropy_with_logits";
+  detail::check_same_shape(op, input, target);
+  const Tensor w = detail::broadcast_weight(op, options.weight, input.shape());
+  Tensor pw;
+  if (options.pos_weight.defined())
+    pw = detail::broadcast_weight(op, options.pos_weight, input.shape());
+  const std::int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> per(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    // (1 - t) x + (1 + (pw - 1) t) (log(1 + exp(-|x|)) + max(-x, 0))
+    const float lw = pw.defined() ? (pw.data()[i] - 1.0f) * y[i] + 1.0f : 1.0f;
+    const float v =
+        (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
+    per[static_cast<std::size_t>(i)] = static_cast<double>(w.data()[i]) * v;
+  }
+  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  if (detail::needs_graph<float>({&input}))
+    detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
+                   [xd = input.detach(), yd = target.detach(), w, pw, n,
+                    r = options.reduction](const Tensor& g) {
+                     // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t)
+                     auto dx = Tensor::empty(xd.shape());
+                     for (std::int64_t i = 0; i < n; ++i) {
+                       const float x = xd.data()[i], t = yd.data()[i];
+                       const float pt = pw.defined() ? pw.data()[i] * t : t;
+                       const float s = 1.0f / (1.0f + std::exp(-x));
+                       dx.data()[i] = w.data()[i] * ((pt + 1.0f - t) * s - pt) *
+                                      detail::loss_grad_at(g, r, static_cast<double>(n), i);
+                     }
+                     return std::vector<Tensor>{dx};
+                   });
+  return out;
+}
+
+}  // namespace torchlet::nn::functional

@@ -1,0 +1,113 @@
+#pragma once
+// Comparisons (eq, ne, lt, le, gt, ge and their operators -> BoolTensor, no gradient),
+// where(condition, a, b) and allclose, all broadcasting.
+#include "torchlet/tensor/binary.hpp"
+
+namespace torchlet {
+
+// ---- comparisons (no gradient) -> BoolTensor -----------------------------------
+#define TORCHLET_COMPARISON(name, sym)                                                      \
+  template <class T>                                                                        \
+  BasicTensor<bool> name(const BasicTensor<T>& a, const BasicTensor<T>& b) {                \
+    return detail::broadcast_apply<T, bool>(#name, a, b, [](const auto& x, const auto& y) { \
+      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>> &&                      \
+                    std::is_arithmetic_v<std::decay_t<decltype(y)>>)                        \
+        return x sym y;                                                                     \
+      else                                                                                  \
+        return (x sym y).template cast<bool>();                                             \
+    });                                                                                     \
+  }                                                                                         \
+  template <class T>                                                                        \
+  BasicTensor<bool> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {        \
+    return name(a, b);                                                                      \
+  }                                                                                         \
+  template <class T, detail::ScalarFor<T> S>                                                \
+  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
+    return name(a, scalar_tensor<T>(static_cast<T>(s)));                                    \
+  }                                                                                         \
+  template <class T, detail::ScalarFor<T> S>                                                \
+  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
+    return name(scalar_tensor<T>(static_cast<T>(s)), a);                                    \
+  }
+TORCHLET_COMPARISON(eq, ==)
+TORCHLET_COMPARISON(ne, !=)
+TORCHLET_COMPARISON(lt, <)
+TORCHLET_COMPARISON(le, <=)
+TORCHLET_COMPARISON(gt, >)
+TORCHLET_COMPARISON(ge, >=)
+#undef TORCHLET_COMPARISON
+
+// ---- where --------------------------------------------------------------------
+
+/// torch.where(condition, a, b): a where condition holds, else b; all three broadcast.
+/// Gradients: da = sum_to(where(c, g, 0)), db = sum_to(where(c, 0, g)).
+template <class T>
+BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a,
+                     const BasicTensor<T>& b) {
+  Shape os;
+  try {
+    os = detail::broadcast_shapes(
+        "where", detail::broadcast_shapes("where", condition.shape(), a.shape()), b.shape());
+  } catch (const ShapeError&) {
+    throw ShapeError("where: condition " + to_string(condition.shape()) + ", input " +
+                     to_string(a.shape()) + " and other " + to_string(b.shape()) +
+                     " cannot be broadcast to one shape");
+  }
+  auto out = BasicTensor<T>::empty(os);
+  const bool* cp = condition.data();
+  const T* ap = a.data();
+  const T* bp = b.data();
+  T* op = out.data();
+  if (condition.shape() == os && a.shape() == os && b.shape() == os) {
+    for (std::int64_t i = 0; i < out.numel(); ++i) op[i] = cp[i] ? ap[i] : bp[i];
+  } else {
+    detail::for_each_broadcast<3>(os, {&condition.shape(), &a.shape(), &b.shape()},
+                                  [&](std::int64_t i, const std::array<std::int64_t, 3>& o) {
+                                    op[i] = cp[o[0]] ? ap[o[1]] : bp[o[2]];
+                                  });
+  }
+  if (detail::needs_graph<T>({&a, &b}))
+    detail::record(
+        out, "WhereBackward0", {&a, &b},
+        [ga = a.requires_grad(), gb = b.requires_grad(), sc = detail::SavedTensor<bool>(condition),
+         cs = condition.shape(), as = a.shape(), bs = b.shape()](const BasicTensor<T>& g) {
+          const auto c = sc.tensor("WhereBackward0", cs);
+          const auto zero = scalar_tensor<T>(T(0));
+          BasicTensor<T> da, db;
+          if (ga) da = detail::sum_to(where(c, g, zero), as);
+          if (gb) db = detail::sum_to(where(c, zero, g), bs);
+          return std::vector<BasicTensor<T>>{da, db};
+        });
+  return out;
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a, S b) {
+  return where(condition, a, scalar_tensor<T>(static_cast<T>(b)));
+}
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> where(const BasicTensor<bool>& condition, S a, const BasicTensor<T>& b) {
+  return where(condition, scalar_tensor<T>(static_cast<T>(a)), b);
+}
+
+/// True if all |a - b| <= atol + rtol * |b| (torch.allclose); shapes must broadcast.
+/// NaNs compare unequal unless equal_nan.
+template <class T>
+bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e-5,
+              double atol = 1e-8, bool equal_nan = false) {
+  const Shape os = detail::broadcast_shapes("allclose", a.shape(), b.shape());
+  const T* ap = a.data();
+  const T* bp = b.data();
+  bool ok = true;
+  detail::for_each_broadcast<2>(
+      os, {&a.shape(), &b.shape()}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
+        const double x = static_cast<double>(ap[o[0]]), y = static_cast<double>(bp[o[1]]);
+        if (std::isnan(x) || std::isnan(y)) {
+          ok &= equal_nan && std::isnan(x) && std::isnan(y);
+        } else if (x != y) {  // equal infinities are close
+          ok &= std::abs(x - y) <= atol + rtol * std::abs(y);
+        }
+      });
+  return ok;
+}
+
+}  // namespace torchlet

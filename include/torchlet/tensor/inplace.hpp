@@ -1,0 +1,201 @@
+#pragma once
+// In-place arithmetic: a += b, a -= s, a.mul_(b), ... (b broadcasts to a's shape), with
+// PyTorch's rules for autograd (see below).
+#include "torchlet/tensor/binary.hpp"
+
+namespace torchlet {
+
+// ---- in place -------------------------------------------------------------------
+// a op= b: b broadcasts to a's shape. Rejected on a leaf that requires grad (and views
+// of one) while grad mode is on; otherwise recorded: `a` gets a new grad_fn whose first
+// edge continues a's previous history, as PyTorch rebases it.
+namespace detail {
+
+enum class InplaceOp { add, sub, mul, div };
+
+template <class T>
+const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const BasicTensor<T>& a,
+                                     const BasicTensor<T>& b) {
+  check_inplace(op, a, b.requires_grad());
+  if (b.shape() != a.shape()) {
+    const Shape os = broadcast_shapes(op, a.shape(), b.shape());
+    if (os != a.shape())
+      throw ShapeError(std::string(op) + ": output with shape " + to_string(a.shape()) +
+                       " doesn't match the broadcast shape " + to_string(os) +
+                       " (other has shape " + to_string(b.shape()) + ")");
+  }
+  const bool graph = needs_graph<T>({&a, &b});
+  std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(a) : nullptr;
+  // mul_ needs a's old values for b's gradient.
+  BasicTensor<T> old_a;
+  if (graph && kind == InplaceOp::mul && b.requires_grad()) {
+    old_a = BasicTensor<T>::empty(a.shape());
+    std::copy_n(a.data(), a.numel(), old_a.data());
+  }
+  switch (kind) {
+    case InplaceOp::add:
+      broadcast_into(a, b, a.shape(), a.data(), plus);
+      break;
+    case InplaceOp::sub:
+      broadcast_into(a, b, a.shape(), a.data(), minus);
+      break;
+    case InplaceOp::mul:
+      broadcast_into(a, b, a.shape(), a.data(), times);
+      break;
+    case InplaceOp::div:
+      broadcast_into(a, b, a.shape(), a.data(), divides);
+      break;
+  }
+  bump_version(a);
+  if constexpr (!is_floating_v<T>) {
+    return a;
+  } else {
+    if (!graph) return a;
+    const bool ga = prev != nullptr, gb = b.requires_grad();
+    const Shape bs = b.shape(), as = a.shape();
+    switch (kind) {
+      case InplaceOp::add:
+      case InplaceOp::sub:
+        rebase_history(a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
+                       [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<T>& g) {
+                         BasicTensor<T> db;
+                         if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
+                         return std::vector<BasicTensor<T>>{ga ? g : BasicTensor<T>(), db};
+                       });
+        break;
+      case InplaceOp::mul:
+        rebase_history(a, "MulBackward0", prev, &b,
+                       [ga, sb = SavedTensor<T>(b), old_a, as, bs](const BasicTensor<T>& g) {
+                         BasicTensor<T> da, db;
+                         if (ga)
+                           da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
+                         if (old_a.defined())
+                           db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
+                         return std::vector<BasicTensor<T>>{da, db};
+                       });
+        break;
+      case InplaceOp::div:
+        // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b = -out/b.
+        rebase_history(
+            a, "DivBackward0", prev, &b,
+            [ga, gb, sb = SavedTensor<T>(b), so = gb ? SavedTensor<T>(a) : SavedTensor<T>(), as,
+             bs](const BasicTensor<T>& g) {
+              BasicTensor<T> da, db;
+              const auto bt = sb.tensor("DivBackward0", bs);
+              if (ga) da = broadcast_apply("div", g, bt, divides);
+              if (gb) {
+                auto q = broadcast_apply("div", so.tensor("DivBackward0", as), bt, divides);
+                db = sum_to(broadcast_apply("mul", g, q,
+                                            [](const auto& x, const auto& y) { return -(x * y); }),
+                            bs);
+              }
+              return std::vector<BasicTensor<T>>{da, db};
+            });
+        break;
+    }
+    return a;
+  }
+}
+
+/// a = a * s + c in place (scale s, shift c), recorded as `name` when a requires grad.
+template <class T>
+const BasicTensor<T>& inplace_affine(const char* op, const char* name, const BasicTensor<T>& a, T s,
+                                     T c) {
+  check_inplace(op, a);
+  const bool graph = needs_graph<T>({&a});
+  auto prev = graph ? gradient_edge(a) : nullptr;
+  auto m = amap(a.data(), a.numel());
+  if (s == T(1))
+    m += c;
+  else if (c == T(0))
+    m *= s;
+  else
+    m = m * s + c;
+  bump_version(a);
+  if constexpr (is_floating_v<T>) {
+    if (graph)
+      rebase_history(a, name, prev, nullptr, [s](const BasicTensor<T>& g) {
+        if (s == T(1)) return std::vector<BasicTensor<T>>{g};
+        return std::vector<BasicTensor<T>>{grad_map(g, [s](const auto& v) { return v * s; })};
+      });
+  }
+  return a;
+}
+
+}  // namespace detail
+
+template <class T>
+const BasicTensor<T>& operator+=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("add_", detail::InplaceOp::add, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator-=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("sub_", detail::InplaceOp::sub, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("mul_", detail::InplaceOp::mul, a, b);
+}
+template <class T>
+const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return detail::inplace_binary("div_", detail::InplaceOp::div, a, b);
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator+=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("add_", "AddBackward0", a, T(1), static_cast<T>(s));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator-=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("sub_", "SubBackward0", a, T(1),
+                                static_cast<T>(-static_cast<T>(s)));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) {
+  return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<T>(s), T(0));
+}
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
+  } else {
+    detail::check_inplace("div_", a);
+    auto m = detail::amap(a.data(), a.numel());
+    m /= static_cast<T>(s);
+    detail::bump_version(a);
+    return a;
+  }
+}
+
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& o) const {
+  return *this += o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::sub_(const BasicTensor& o) const {
+  return *this -= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::mul_(const BasicTensor& o) const {
+  return *this *= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::div_(const BasicTensor& o) const {
+  return *this /= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::add_(T o) const {
+  return *this += o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::sub_(T o) const {
+  return *this -= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::mul_(T o) const {
+  return *this *= o;
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::div_(T o) const {
+  return *this /= o;
+}
+}  // namespace torchlet
