@@ -1,9 +1,11 @@
 // Printing: operator<< reproduces str(tensor) of PyTorch character for character,
-// including scientific notation, line wrapping and summarisation of large tensors
-// (tests/fixtures/tensor/print.txt, written by scripts/make_tensor_fixtures.py).
+// including scientific notation, line wrapping and summarisation of large tensors (the
+// tensors in tests/fixtures/tensor/print.safetensors, PyTorch's printed text in
+// print.txt, both written by scripts/make_tensor_fixtures.py).
 #include <fstream>
 #include <sstream>
 
+#include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
 
 #include "catch.hpp"
@@ -11,21 +13,6 @@
 using namespace torchlet;
 
 namespace {
-
-template <class T>
-BasicTensor<T> read_tensor(std::istringstream& in) {
-  std::int64_t nd;
-  in >> nd;
-  Shape s(static_cast<std::size_t>(nd));
-  for (auto& d : s) in >> d;
-  std::vector<T> v(static_cast<std::size_t>(detail::numel_of(s)));
-  for (auto& x : v) {
-    std::string tok;
-    in >> tok;
-    x = static_cast<T>(std::stod(tok));  // handles nan and inf
-  }
-  return from_vector(v, s);
-}
 
 template <class T>
 std::string printed(BasicTensor<T> t, bool requires_grad) {
@@ -38,6 +25,8 @@ std::string printed(BasicTensor<T> t, bool requires_grad) {
 }  // namespace
 
 TEST_CASE("tensors print exactly as PyTorch prints them") {
+  const auto tensors =
+      io::load_file(TORCHLET_SOURCE_DIR "/tests/fixtures/tensor/print.safetensors");
   std::ifstream file(TORCHLET_SOURCE_DIR "/tests/fixtures/tensor/print.txt");
   REQUIRE(file);
   std::string line;
@@ -45,10 +34,6 @@ TEST_CASE("tensors print exactly as PyTorch prints them") {
   while (std::getline(file, line)) {
     if (line.rfind("case ", 0) != 0) continue;
     const std::string name = line.substr(5);
-    std::getline(file, line);
-    std::istringstream in(line);
-    std::string tag;
-    in >> tag;
     std::string rg_line, repr_line;
     std::getline(file, rg_line);
     std::getline(file, repr_line);
@@ -59,18 +44,15 @@ TEST_CASE("tensors print exactly as PyTorch prints them") {
       std::getline(file, line);
       want += (i ? "\n" : "") + line;
     }
-    std::string got;
-    if (tag == "input")
-      got = printed(read_tensor<float>(in), rg);
-    else if (tag == "input_double")
-      got = printed(read_tensor<double>(in), rg);
-    else
-      got = printed(read_tensor<std::int64_t>(in), rg);
     INFO("case " << name);
+    REQUIRE(tensors.contains(name));
+    const std::string got =
+        std::visit([&](const auto& t) { return printed(t.clone(), rg); }, tensors.at(name));
     CHECK(got == want);
     ++cases;
   }
   CHECK(cases >= 19);
+  CHECK(static_cast<std::size_t>(cases) == tensors.tensors.size());
 }
 
 TEST_CASE("a result prints its grad_fn and print options apply") {
