@@ -3,14 +3,18 @@
 
 Run with Debian's PyTorch:  /usr/bin/python3 scripts/make_nn_fixtures.py
 Outputs (committed) in tests/fixtures/nn/:
-  reprs.txt        print(model) of the modules built in tests/nn/module.cpp
-  layers.bin       per layer: inputs, parameters, output, upstream grad, input/param grads
-  losses.bin       per loss: input, target, loss, input grad
-  optim.bin        parameters after 20 steps of every optimizer / scheduler configuration
-  mlp_epoch.bin    initial MLP weights and PyTorch's per-step loss over one epoch
+  reprs.txt                print(model) of the modules built in tests/nn/module.cpp
+                           (golden text: PyTorch's printed output, no numbers to read)
+  layers.safetensors       per layer: inputs, parameters, output, upstream grad,
+                           input/param grads
+  losses.safetensors       per loss: input, target, loss, input grad
+  optim.safetensors        parameters after 20 steps of every optimizer / scheduler
+                           configuration
+  mlp_epoch.safetensors    initial MLP weights and PyTorch's per-step loss over one epoch
 
-.bin format ("TLFX1"): the line b"TLFX1\\n", then for each tensor a header line
-"<name> <f32|f64|i64> <ndim> <d0> ... <dn-1>\\n" followed by its raw little-endian data.
+The .safetensors files hold tensors named "<case>/<what>" (e.g. "conv_basic/weight",
+"conv_basic/gx") as float32, float64 or int64 (int32 and bool values are stored as int64);
+tests/nn/fixture.hpp reads them with torchlet::io::load_file.
 """
 import gzip
 import math
@@ -22,6 +26,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_safetensors_interop import write_safetensors  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "fixtures", "nn")
@@ -38,25 +45,15 @@ class Fixture:
         if isinstance(t, torch.Tensor):
             t = t.detach().cpu().numpy()
         a = np.array(t, order="C", copy=True)  # (ascontiguousarray would make 0-dim arrays 1-dim)
-        if a.dtype == np.float32:
-            kind = "f32"
-        elif a.dtype == np.float64:
-            kind = "f64"
-        elif a.dtype in (np.int64, np.int32, np.bool_):
+        if a.dtype in (np.int32, np.bool_):
             a = a.astype(np.int64)
-            kind = "i64"
-        else:
+        elif a.dtype not in (np.float32, np.float64, np.int64):
             raise TypeError(f"{name}: dtype {a.dtype}")
-        self.items[name] = (kind, a)
+        self.items[name] = torch.from_numpy(a)
 
     def write(self, filename):
         path = os.path.join(OUT, filename)
-        with open(path, "wb") as f:
-            f.write(b"TLFX1\n")
-            for name, (kind, a) in self.items.items():
-                dims = " ".join(str(d) for d in a.shape)
-                f.write(f"{name} {kind} {a.ndim}{' ' if a.ndim else ''}{dims}\n".encode())
-                f.write(a.astype(a.dtype.newbyteorder("<")).tobytes())
+        write_safetensors(path, self.items, {"made_by": "scripts/make_nn_fixtures.py with torch " + torch.__version__})
         print(f"wrote {path} ({len(self.items)} tensors, {os.path.getsize(path)} bytes)")
 
 
@@ -206,7 +203,7 @@ def make_layers():
     run_case(fx, "softmax", nn.Softmax(dim=1), x)
     run_case(fx, "log_softmax", nn.LogSoftmax(dim=0), x)
     run_case(fx, "flatten", nn.Flatten(), torch.randn(2, 3, 2, 2))
-    fx.write("layers.bin")
+    fx.write("layers.safetensors")
 
 
 # --------------------------------------------------------------------------- losses
@@ -282,7 +279,7 @@ def make_losses():
     loss_case(fx, "bce_logits_none", lambda p, q: F.binary_cross_entropy_with_logits(p, q, pos_weight=pw,
                                                                                    reduction="none"),
               logits, torch.rand(4, 3), pos_weight=pw)
-    fx.write("losses.bin")
+    fx.write("losses.safetensors")
 
 
 
@@ -384,7 +381,7 @@ def make_optim():
     run("clip_norm", lambda m: O.SGD(m.parameters(), lr=0.1), clip="norm")
     run("clip_norm_inf", lambda m: O.SGD(m.parameters(), lr=0.1), clip="norm_inf")
     run("clip_value", lambda m: O.SGD(m.parameters(), lr=0.1), clip="value")
-    fx.write("optim.bin")
+    fx.write("optim.safetensors")
 
 
 
@@ -437,7 +434,7 @@ def make_mlp_epoch():
             losses.append(loss.item())
         fx.add(f"{name}/losses", np.array(losses, dtype=np.float64))
         print(f"mlp {name}: {len(losses)} steps, loss {losses[0]:.4f} -> {losses[-1]:.4f}")
-    fx.write("mlp_epoch.bin")
+    fx.write("mlp_epoch.safetensors")
 
 
 if __name__ == "__main__":

@@ -4,31 +4,24 @@
 Run with Debian's PyTorch:  /usr/bin/python3 scripts/make_tensor_fixtures.py
 It writes, under tests/fixtures/tensor/:
 
-  ops.txt    inputs, outputs and gradients of every op (read by tests/tensor/parity.cpp)
-  print.txt  how torch prints tensors (read by tests/tensor/print.cpp)
+  ops.safetensors    inputs, outputs and gradients of every op (tests/tensor/parity.cpp)
+  print.safetensors  the tensors tests/tensor/print.cpp prints (tensor "<case>", its dtype)
+  print.txt          how torch prints each of them (golden text, read by print.cpp)
 
-Both are plain text, one record per line, fields separated by single spaces. Lines
-starting with '#' are comments.
+ops.safetensors holds, for case <name> (the name selects the same computation in
+parity.cpp), tensors named "<name>/<what>":
+  input<i>       the i-th float32 input (requires grad), i = 0, 1, ... in argument order
+  index<i>       the i-th int64 input (indices)
+  mask<i>        the i-th bool input
+  output         the result, in its dtype (float32, or float64 for to_double)
+  output_index   an int64 result (e.g. the indices of max over a dim)
+  grad_output    the gradient fed to backward (output.backward(grad_output))
+  grad<i>        the gradient of input<i>; absent if that input receives none
+Values are stored exactly as PyTorch computed them. __metadata__: "cases" (the case names,
+comma-separated, in order) and "made_by".
 
-ops.txt
-  case <name>          starts a case; <name> selects the same computation in parity.cpp
-  <tag> <ndim> <d_0> ... <d_ndim-1> <v_0> ... <v_numel-1>
-                       a tensor (values row-major), where <tag> is one of
-      input            a float32 input that requires grad (in argument order)
-      index            an int64 input (indices)
-      mask             a bool input (values 0 / 1)
-      output           the float result (a float64 result is stored the same way)
-      output_index     an int64 result (e.g. the indices of max over a dim)
-      grad_output      the gradient fed to backward (output.backward(grad_output))
-      grad             the gradient of each input, in input order
-  grad none            the input receives no gradient
-  end                  closes the case
-  Float values are printed with 9 significant digits (float32 round trip).
-
-print.txt
+print.txt: per case the lines
   case <name>
-  <tag> <ndim> <dims...> <values...>   the tensor: tag input (float32), input_double
-                                       (float64, 17 digits) or input_long (int64)
   requires_grad <0|1>
   repr <n>             followed by the n lines of str(tensor) exactly as torch prints it
   end
@@ -39,18 +32,11 @@ import sys
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_safetensors_interop import write_safetensors  # noqa: E402
+
 torch.manual_seed(0)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tensor")
-
-
-def fmt_tensor(tag, t, digits=9):
-    t = t.detach()
-    dims = [str(d) for d in t.shape]
-    if t.dtype in (torch.int64, torch.bool):
-        vals = [str(int(v)) for v in t.flatten().tolist()]
-    else:
-        vals = [f"{v:.{digits}g}" for v in t.double().flatten().tolist()]
-    return " ".join([tag, str(t.dim())] + dims + vals)
 
 
 def randn(*shape):
@@ -193,8 +179,7 @@ case("arange", [], lambda: torch.arange(-1.0, 2.0, 0.3))
 
 
 def write_ops(path):
-    lines = ["# torchlet tensor parity fixtures: written by scripts/make_tensor_fixtures.py with torch "
-             + torch.__version__ + " (format described in that script)."]
+    tensors = {}
     for name, inputs, fn in CASES:
         args = []
         for t in inputs:
@@ -203,25 +188,27 @@ def write_ops(path):
             args.append(t)
         result = fn(*args)
         out, out_index = (result if isinstance(result, tuple) else (result, None))
-        lines.append("case " + name)
+        count = {}
         for t in args:
             tag = {torch.float32: "input", torch.int64: "index", torch.bool: "mask"}[t.dtype]
-            lines.append(fmt_tensor(tag, t))
+            tensors[f"{name}/{tag}{count.get(tag, 0)}"] = t.detach()
+            count[tag] = count.get(tag, 0) + 1
         if out is not None:
-            lines.append(fmt_tensor("output", out))
+            tensors[f"{name}/output"] = out.detach()
         if out_index is not None:
-            lines.append(fmt_tensor("output_index", out_index))
+            tensors[f"{name}/output_index"] = out_index
         if out is not None and out.requires_grad:
             w = torch.randn(out.shape, dtype=out.dtype)
             out.backward(w)
-            lines.append(fmt_tensor("grad_output", w))
-            for t in args:
-                if t.dtype == torch.float32:
-                    lines.append("grad none" if t.grad is None else fmt_tensor("grad", t.grad))
-        lines.append("end")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print(f"wrote {len(CASES)} cases to {os.path.relpath(path)}")
+            tensors[f"{name}/grad_output"] = w
+            floats = [t for t in args if t.dtype == torch.float32]
+            for i, t in enumerate(floats):
+                if t.grad is not None:
+                    tensors[f"{name}/grad{i}"] = t.grad
+    meta = {"cases": ",".join(name for name, _, _ in CASES),
+            "made_by": "scripts/make_tensor_fixtures.py with torch " + torch.__version__}
+    write_safetensors(path, tensors, meta)
+    print(f"wrote {len(CASES)} cases ({len(tensors)} tensors) to {os.path.relpath(path)}")
 
 
 # ---- printing ------------------------------------------------------------------------------
@@ -248,21 +235,24 @@ PRINTS = [
 ]
 
 
-def write_prints(path):
-    lines = ["# How torch " + torch.__version__ + " prints tensors: written by scripts/make_tensor_fixtures.py."]
+def write_prints(tensor_path, text_path):
+    lines = ["# How torch " + torch.__version__ + " prints the tensors of print.safetensors:"
+             " written by scripts/make_tensor_fixtures.py."]
+    tensors = {}
     for name, t, rg in PRINTS:
+        tensors[name] = t
         if rg:
             t = t.clone().requires_grad_()
-        tag = {torch.float32: "input", torch.float64: "input_double", torch.int64: "input_long"}[t.dtype]
         text = str(t).split("\n")
-        lines += ["case " + name, fmt_tensor(tag, t, 17 if t.dtype == torch.float64 else 9),
-                  f"requires_grad {int(rg)}", f"repr {len(text)}"] + text + ["end"]
-    with open(path, "w") as f:
+        lines += ["case " + name, f"requires_grad {int(rg)}", f"repr {len(text)}"] + text + ["end"]
+    write_safetensors(tensor_path, tensors, {"made_by": "scripts/make_tensor_fixtures.py with torch "
+                                                        + torch.__version__})
+    with open(text_path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"wrote {len(PRINTS)} cases to {os.path.relpath(path)}")
+    print(f"wrote {len(PRINTS)} cases to {os.path.relpath(tensor_path)} and {os.path.relpath(text_path)}")
 
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    write_ops(os.path.join(OUT, "ops.txt"))
-    write_prints(os.path.join(OUT, "print.txt"))
+    write_ops(os.path.join(OUT, "ops.safetensors"))
+    write_prints(os.path.join(OUT, "print.safetensors"), os.path.join(OUT, "print.txt"))

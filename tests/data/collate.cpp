@@ -9,8 +9,8 @@
 #include <torchlet/data.hpp>
 
 #include "catch.hpp"
+#include "fixtures.hpp"
 #include "helpers.hpp"
-#include "pytorch_fixtures.hpp"
 
 using namespace torchlet;
 
@@ -68,7 +68,7 @@ TEST_CASE("default_collate gives PyTorch's dtypes and shapes") {
     auto b = data::default_collate(std::vector<ByteTensor>(2, zeros<std::uint8_t>({28, 28})));
     got["uint8 tensor [28, 28] x2"] = {dtype_of(b), b.shape()};
   }
-  for (const auto& c : fixtures::collate_cases) {
+  for (const auto& c : fixtures::collate_cases()) {
     INFO(c.what);
     REQUIRE(got.count(c.what));
     CHECK(got[c.what].first == c.dtype);

@@ -13,8 +13,8 @@
 #include <torchlet/tensor.hpp>
 
 #include "catch.hpp"
+#include "fixtures.hpp"
 #include "helpers.hpp"
-#include "pytorch_fixtures.hpp"
 
 using namespace torchlet;
 using test::CountingDataset;
@@ -124,7 +124,7 @@ TEST_CASE("the DataLoader is an input range without operator[]") {
 }
 
 TEST_CASE("len(loader) and the batches match PyTorch's") {
-  for (const auto& c : fixtures::batch_cases) {
+  for (const auto& c : fixtures::batch_cases()) {
     std::vector<std::int64_t> ds(c.n);
     std::iota(ds.begin(), ds.end(), 0);
     data::DataLoader loader(ds, {.batch_size = c.batch_size, .drop_last = c.drop_last});

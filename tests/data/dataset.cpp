@@ -10,8 +10,8 @@
 #include <torchlet/tensor.hpp>
 
 #include "catch.hpp"
+#include "fixtures.hpp"
 #include "helpers.hpp"
-#include "pytorch_fixtures.hpp"
 
 using namespace torchlet;
 
@@ -195,7 +195,7 @@ TEST_CASE("random_split by counts gives disjoint subsets covering the dataset") 
 }
 
 TEST_CASE("random_split by fractions gives PyTorch's lengths") {
-  for (const auto& c : fixtures::split_cases) {
+  for (const auto& c : fixtures::split_cases()) {
     std::vector<int> ds(c.n);
     auto parts = data::random_split(ds, c.fractions, 0);
     std::vector<std::size_t> lengths;

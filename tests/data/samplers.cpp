@@ -9,8 +9,8 @@
 #include <torchlet/data.hpp>
 
 #include "catch.hpp"
+#include "fixtures.hpp"
 #include "helpers.hpp"
-#include "pytorch_fixtures.hpp"
 
 using namespace torchlet;
 
@@ -155,7 +155,7 @@ TEST_CASE("WeightedRandomSampler rejects bad weights") {
 }
 
 TEST_CASE("BatchSampler gives PyTorch's batches and length") {
-  for (const auto& c : fixtures::batch_cases) {
+  for (const auto& c : fixtures::batch_cases()) {
     data::BatchSampler b(data::SequentialSampler(c.n), c.batch_size, c.drop_last);
     static_assert(data::BatchSamplerRange<decltype(b)>);
     std::vector<std::vector<std::size_t>> got;
@@ -178,7 +178,7 @@ TEST_CASE("BatchSampler holds an lvalue sampler by reference") {
 }
 
 TEST_CASE("DistributedSampler without shuffle gives PyTorch's share to each rank") {
-  for (const auto& c : fixtures::dist_cases) {
+  for (const auto& c : fixtures::dist_cases()) {
     data::DistributedSampler s(
         c.n,
         {.num_replicas = c.replicas, .rank = c.rank, .shuffle = false, .drop_last = c.drop_last});

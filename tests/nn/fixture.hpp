@@ -1,100 +1,55 @@
 #pragma once
 // Test helpers: reads the PyTorch reference files written by scripts/make_nn_fixtures.py
-// (format "TLFX1": a header line per tensor, "<name> <f32|f64|i64> <ndim> <dims...>",
-// followed by its raw little-endian data) and compares tensors with a relative tolerance.
+// (tests/fixtures/nn/*.safetensors, tensors named "<case>/<what>", read with
+// torchlet::io::load_file) and compares tensors with a relative tolerance.
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
+#include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
 
 namespace fixture {
 
-struct Entry {
-  std::string kind;
-  torchlet::Shape shape;
-  std::string bytes;
-};
-
 class File {
  public:
+  /// tests/fixtures/nn/<name>, e.g. "layers.safetensors".
   explicit File(const std::string& name)
-      : path_(std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/nn/" + name) {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in)
-      throw std::runtime_error("fixture: cannot open " + path_ +
-                               " (run scripts/make_nn_fixtures.py)");
-    std::string line;
-    std::getline(in, line);
-    if (line != "TLFX1") throw std::runtime_error("fixture: " + path_ + " is not a TLFX1 file");
-    while (std::getline(in, line)) {
-      std::istringstream h(line);
-      std::string name;
-      Entry e;
-      int nd = 0;
-      h >> name >> e.kind >> nd;
-      std::int64_t n = 1;
-      for (int i = 0; i < nd; ++i) {
-        std::int64_t d = 0;
-        h >> d;
-        e.shape.push_back(d);
-        n *= d;
-      }
-      const std::size_t width = e.kind == "f32" ? 4 : 8;
-      e.bytes.resize(static_cast<std::size_t>(n) * width);
-      in.read(e.bytes.data(), static_cast<std::streamsize>(e.bytes.size()));
-      if (!in) throw std::runtime_error("fixture: " + path_ + " is truncated at " + name);
-      entries_[name] = std::move(e);
-    }
-  }
-  bool has(const std::string& name) const { return entries_.count(name) != 0; }
+      : path_(std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/nn/" + name),
+        file_(torchlet::io::load_file(path_)) {}
+  bool has(const std::string& name) const { return file_.contains(name); }
+  /// A float32 or float64 entry as a new float32 tensor (a copy: the caller may make it
+  /// require grad without touching the file's tensors).
   torchlet::Tensor tensor(const std::string& name) const {
-    const auto& e = get(name);
-    auto t = torchlet::Tensor::empty(e.shape);
-    if (e.kind == "f32") {
-      std::memcpy(t.data(), e.bytes.data(), e.bytes.size());
-    } else if (e.kind == "f64") {
-      const auto* d = reinterpret_cast<const double*>(e.bytes.data());
-      for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<float>(d[i]);
-    } else {
+    const auto& t = get(name);
+    if (!std::holds_alternative<torchlet::Tensor>(t) &&
+        !std::holds_alternative<torchlet::DoubleTensor>(t))
       throw std::runtime_error("fixture: " + name + " is not a float tensor");
-    }
-    return t;
+    return torchlet::io::to_dtype<float>(t).clone();
   }
+  /// An int64 entry (a copy).
   torchlet::LongTensor longs(const std::string& name) const {
-    const auto& e = get(name);
-    if (e.kind != "i64") throw std::runtime_error("fixture: " + name + " is not an int64 tensor");
-    auto t = torchlet::LongTensor::empty(e.shape);
-    std::memcpy(t.data(), e.bytes.data(), e.bytes.size());
-    return t;
+    const auto& t = get(name);
+    if (!std::holds_alternative<torchlet::LongTensor>(t))
+      throw std::runtime_error("fixture: " + name + " is not an int64 tensor");
+    return std::get<torchlet::LongTensor>(t).clone();
   }
+  /// A float entry's values (float64 ones exactly).
   std::vector<double> doubles(const std::string& name) const {
-    const auto& e = get(name);
-    std::vector<double> out;
-    if (e.kind == "f64") {
-      out.resize(e.bytes.size() / 8);
-      std::memcpy(out.data(), e.bytes.data(), e.bytes.size());
-    } else {
-      auto t = tensor(name);
-      out.assign(t.data(), t.data() + t.numel());
-    }
-    return out;
+    return torchlet::io::to_dtype<double>(get(name)).to_vector();
   }
   double scalar(const std::string& name) const { return doubles(name).at(0); }
 
  private:
-  const Entry& get(const std::string& name) const {
-    auto it = entries_.find(name);
-    if (it == entries_.end())
+  const torchlet::io::AnyTensor& get(const std::string& name) const {
+    if (!file_.contains(name))
       throw std::runtime_error("fixture: " + path_ + " has no entry '" + name + "'");
-    return it->second;
+    return file_.at(name);
   }
   std::string path_;
-  std::map<std::string, Entry> entries_;
+  torchlet::io::SafetensorsFile file_;
 };
 
 /// "" if |a - b| <= rtol * max(|b|, floor) elementwise and the shapes agree, else a

@@ -1,8 +1,9 @@
-// Every layer against PyTorch (tests/fixtures/nn/layers.bin, scripts/make_nn_fixtures.py):
-// with PyTorch's parameters loaded through load_state_dict, the output, the input
-// gradient and every parameter gradient (for loss = sum(out * gout)) match to 1e-5
-// relative, and so do the buffers after the step (BatchNorm's running statistics).
-// Then: shape errors, default inits, train/eval behaviour.
+// Every layer against PyTorch (tests/fixtures/nn/layers.safetensors, written by
+// scripts/make_nn_fixtures.py), one test case per fixture case ("<case> matches PyTorch"):
+// with PyTorch's parameters loaded through load_state_dict, the output, the input gradient
+// and every parameter gradient (for loss = sum(out * gout)) match to 1e-5 relative, and so
+// do the buffers after the step (BatchNorm's running statistics). Then: shape errors,
+// default inits, train/eval behaviour.
 #include <cmath>
 
 #include <torchlet/nn.hpp>
@@ -15,7 +16,7 @@ using namespace torchlet;
 namespace {
 
 const fixture::File& layers() {
-  static const fixture::File f("layers.bin");
+  static const fixture::File f("layers.safetensors");
   return f;
 }
 
@@ -62,16 +63,25 @@ std::pair<float, float> range(const Tensor& t) {
 
 }  // namespace
 
-TEST_CASE("Linear matches PyTorch") {
+/// LAYER("case", Type{args}): the test case "case matches PyTorch", which builds the layer
+/// and checks it against fixture case `case` (check_case).
+#define LAYER(name, ...)                           \
+  TEST_CASE(name " matches PyTorch", "[parity]") { \
+    auto layer = __VA_ARGS__;                      \
+    check_case(layer, name);                       \
+  }                                                \
+  static_assert(true)
+
+LAYER("linear", nn::Linear{5, 3});
+LAYER("linear3d", nn::Linear{5, 3, false});
+
+TEST_CASE("Linear rejects a wrong number of features") {
   nn::Linear a{5, 3};
-  check_case(a, "linear");
-  nn::Linear b{5, 3, false};
-  check_case(b, "linear3d");
   CHECK_THROWS_WITH(a(ones({2, 4})),
                     Catch::Contains("Linear(in_features=5): input has 4 features (shape [2, 4])"));
 }
 
-TEST_CASE("Bilinear matches PyTorch") {
+TEST_CASE("bilinear matches PyTorch", "[parity]") {
   const auto& f = layers();
   nn::Bilinear bil{3, 4, 2};
   bil.load_state_dict(
@@ -91,22 +101,15 @@ TEST_CASE("Bilinear matches PyTorch") {
                     Catch::Contains("do not match weight [2, 3, 4]"));
 }
 
-TEST_CASE("Conv2d matches PyTorch for padding, stride, dilation and groups") {
-  nn::Conv2d basic{1, 4, 3, {.padding = 1}};
-  check_case(basic, "conv_basic");
-  nn::Conv2d grouped{
-      3, 6, {3, 2}, {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 3}};
-  check_case(grouped, "conv_grouped");
-  nn::Conv2d one{4, 2, 1};
-  check_case(one, "conv_1x1");
-  nn::Conv2d strided{
-      2, 4, 3, {.stride = 2, .padding = 2, .dilation = 2, .groups = 2, .bias = false}};
-  check_case(strided, "conv_strided");
-  nn::Conv2d unbatched{2, 3, 2};
-  check_case(unbatched, "conv_unbatched");
-  nn::Conv2d lenet{6, 16, 5};
-  check_case(lenet, "conv_lenet");
-}
+LAYER("conv_basic", nn::Conv2d{1, 4, 3, {.padding = 1}});
+LAYER("conv_grouped",
+      nn::Conv2d{
+          3, 6, {3, 2}, {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 3}});
+LAYER("conv_1x1", nn::Conv2d{4, 2, 1});
+LAYER("conv_strided",
+      nn::Conv2d{2, 4, 3, {.stride = 2, .padding = 2, .dilation = 2, .groups = 2, .bias = false}});
+LAYER("conv_unbatched", nn::Conv2d{2, 3, 2});
+LAYER("conv_lenet", nn::Conv2d{6, 16, 5});
 
 TEST_CASE("Conv2d rejects bad shapes and options with clear messages") {
   nn::Conv2d conv{3, 8, 3};
@@ -121,57 +124,53 @@ TEST_CASE("Conv2d rejects bad shapes and options with clear messages") {
                     Catch::Contains("not divisible by groups=3"));
 }
 
-TEST_CASE("pooling layers match PyTorch") {
-  nn::MaxPool2d m2{2};
-  check_case(m2, "maxpool_2");
-  nn::MaxPool2d mceil{3, {.stride = 2, .padding = 1, .ceil_mode = true}};
-  check_case(mceil, "maxpool_ceil");
-  nn::MaxPool2d mdil{{3, 2}, {.stride = {1, 2}, .dilation = {2, 1}}};
-  check_case(mdil, "maxpool_dilated");
-  nn::AvgPool2d a2{2};
-  check_case(a2, "avgpool_2");
-  nn::AvgPool2d apad{3, {.stride = 2, .padding = 1}};
-  check_case(apad, "avgpool_pad");
-  nn::AvgPool2d anopad{3,
-                       {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}};
-  check_case(anopad, "avgpool_nopad");
-  nn::AvgPool2d adiv{{2, 3}, {.stride = {1, 2}, .divisor_override = 4}};
-  check_case(adiv, "avgpool_divisor");
-  nn::AdaptiveAvgPool2d ad1{1};
-  check_case(ad1, "adaptive_1");
-  nn::AdaptiveAvgPool2d ad32{{3, 2}};
-  check_case(ad32, "adaptive_32");
+LAYER("maxpool_2", nn::MaxPool2d{2});
+LAYER("maxpool_ceil", nn::MaxPool2d{3, {.stride = 2, .padding = 1, .ceil_mode = true}});
+LAYER("maxpool_dilated", nn::MaxPool2d{{3, 2}, {.stride = {1, 2}, .dilation = {2, 1}}});
+LAYER("avgpool_2", nn::AvgPool2d{2});
+LAYER("avgpool_pad", nn::AvgPool2d{3, {.stride = 2, .padding = 1}});
+LAYER("avgpool_nopad",
+      nn::AvgPool2d{3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}});
+LAYER("avgpool_divisor", nn::AvgPool2d{{2, 3}, {.stride = {1, 2}, .divisor_override = 4}});
+LAYER("adaptive_1", nn::AdaptiveAvgPool2d{1});
+LAYER("adaptive_32", nn::AdaptiveAvgPool2d{{3, 2}});
+
+TEST_CASE("pooling layers reject bad shapes") {
   CHECK_THROWS_WITH(nn::MaxPool2d{2}(ones({1, 1, 1, 1})), Catch::Contains("too small"));
   CHECK_THROWS_WITH((nn::MaxPool2d{2, {.padding = 2}}(ones({1, 1, 8, 8}))),
                     Catch::Contains("pad should be at most half"));
   CHECK_THROWS_AS(nn::AvgPool2d{2}(ones({8, 8})), ShapeError);
 }
 
-TEST_CASE("BatchNorm matches PyTorch in train and eval mode and updates running stats") {
+// bn1d_eval is the module of bn1d_train after its training step, in eval mode: it
+// normalizes with the running statistics, which do not change.
+TEST_CASE("bn1d_train and bn1d_eval match PyTorch", "[parity]") {
   nn::BatchNorm1d bn{4};
   check_case(bn, "bn1d_train");
   CHECK(bn.num_batches_tracked.item() == 1.0f);
   bn.eval();
-  check_case(bn, "bn1d_eval");  // normalizes with the running statistics; they do not change
-  nn::BatchNorm1d cumulative{3, {.momentum = std::nullopt, .affine = false}};
-  check_case(cumulative, "bn1d_3d");
+  check_case(bn, "bn1d_eval");
+}
+LAYER("bn1d_3d", nn::BatchNorm1d{3, {.momentum = std::nullopt, .affine = false}});
+LAYER("bn2d_train", nn::BatchNorm2d{3, {.eps = 1e-3, .momentum = 0.3}});
+
+TEST_CASE("BatchNorm rejects bad shapes") {
   nn::BatchNorm2d bn2{3, {.eps = 1e-3, .momentum = 0.3}};
-  check_case(bn2, "bn2d_train");
   CHECK_THROWS_WITH(bn2(ones({2, 4, 3, 3})), Catch::Contains("with C = 3, got [2, 4, 3, 3]"));
   CHECK_THROWS_WITH(nn::BatchNorm1d{3}(ones({1, 3})),
                     Catch::Contains("more than 1 value per channel"));
   CHECK_THROWS_AS(nn::BatchNorm2d{3}(ones({2, 3})), ShapeError);
 }
 
-TEST_CASE("LayerNorm matches PyTorch") {
+LAYER("layernorm", nn::LayerNorm{6});
+LAYER("layernorm_2d", nn::LayerNorm{{3, 4}, {.eps = 1e-6, .elementwise_affine = false}});
+
+TEST_CASE("LayerNorm rejects a wrong trailing shape") {
   nn::LayerNorm ln{6};
-  check_case(ln, "layernorm");
-  nn::LayerNorm ln2{{3, 4}, {.eps = 1e-6, .elementwise_affine = false}};
-  check_case(ln2, "layernorm_2d");
   CHECK_THROWS_WITH(ln(ones({2, 5})), Catch::Contains("does not end with normalized_shape [6]"));
 }
 
-TEST_CASE("Embedding matches PyTorch and never trains its padding row") {
+TEST_CASE("embedding matches PyTorch and never trains its padding row", "[parity]") {
   const auto& f = layers();
   nn::Embedding emb{7, 4, {.padding_idx = 2}};
   CHECK(emb.padding_idx == 2);
@@ -189,25 +188,17 @@ TEST_CASE("Embedding matches PyTorch and never trains its padding row") {
   CHECK((nn::Embedding{5, 2, {.padding_idx = -1}}).padding_idx == 4);
 }
 
-TEST_CASE("activations match PyTorch") {
-  nn::ReLU relu;
-  check_case(relu, "relu");
-  nn::LeakyReLU leaky{0.2};
-  check_case(leaky, "leaky_relu");
-  nn::GELU gelu;
-  check_case(gelu, "gelu");
-  nn::GELU gelu_tanh{"tanh"};
-  check_case(gelu_tanh, "gelu_tanh");
-  nn::Sigmoid sig;
-  check_case(sig, "sigmoid");
-  nn::Tanh tanh_;
-  check_case(tanh_, "tanh");
-  nn::Softmax sm{1};
-  check_case(sm, "softmax");
-  nn::LogSoftmax lsm{0};
-  check_case(lsm, "log_softmax");
-  nn::Flatten flat;
-  check_case(flat, "flatten");
+LAYER("relu", nn::ReLU{});
+LAYER("leaky_relu", nn::LeakyReLU{0.2});
+LAYER("gelu", nn::GELU{});
+LAYER("gelu_tanh", nn::GELU{"tanh"});
+LAYER("sigmoid", nn::Sigmoid{});
+LAYER("tanh", nn::Tanh{});
+LAYER("softmax", nn::Softmax{1});
+LAYER("log_softmax", nn::LogSoftmax{0});
+LAYER("flatten", nn::Flatten{});
+
+TEST_CASE("GELU rejects an unknown approximation") {
   CHECK_THROWS_AS(nn::GELU{"fast"}, std::invalid_argument);
 }
 

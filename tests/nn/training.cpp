@@ -1,8 +1,8 @@
 // Training-curve parity with PyTorch: the MLP 784-256-10 (Flatten, Linear, ReLU, Linear),
-// started from PyTorch's initial weights (tests/fixtures/nn/mlp_epoch.bin), trained for one
-// epoch on the bundled MNIST sample's 8,000 training images in file order (125 batches of
-// 64) with cross_entropy: every step's loss matches PyTorch's within 1e-4 relative, for SGD
-// with momentum and for Adam.
+// started from PyTorch's initial weights (tests/fixtures/nn/mlp_epoch.safetensors),
+// trained for one epoch on the bundled MNIST sample's 8,000 training images in file order
+// (125 batches of 64) with cross_entropy: every step's loss matches PyTorch's within 1e-4
+// relative, for SGD with momentum and for Adam.
 #include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
@@ -24,7 +24,7 @@ Tensor normalize(const ByteTensor& images) {
 
 template <class MakeOpt>
 void check_curve(const std::string& name, MakeOpt make_opt) {
-  const fixture::File f("mlp_epoch.bin");
+  const fixture::File f("mlp_epoch.safetensors");
   vision::MNIST train(TORCHLET_SOURCE_DIR "/data/mnist", {.train = true});
   const Tensor x = normalize(train.data);
   const LongTensor y = train.targets;

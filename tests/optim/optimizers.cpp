@@ -1,6 +1,7 @@
-// SGD, Adam, AdamW and RMSprop against PyTorch: 20 steps on tests/optim/tiny.hpp's
-// problem give the same losses and parameters to 1e-5 (tests/fixtures/nn/optim.bin).
-// Then parameter groups, zero_grad, options by name, state_dict round trips and errors.
+// SGD, Adam, AdamW and RMSprop against PyTorch, one test case per fixture case ("<case>
+// matches PyTorch"): 20 steps on tests/optim/tiny.hpp's problem give the same losses and
+// parameters to 1e-5 (tests/fixtures/nn/optim.safetensors). Then parameter groups,
+// zero_grad, options by name, state_dict round trips and errors.
 #include "optim/tiny.hpp"
 
 using namespace torchlet;
@@ -15,19 +16,23 @@ void check_opt(const std::string& name, Options options) {
 }
 }  // namespace
 
-TEST_CASE("SGD matches PyTorch with momentum, nesterov, dampening, weight decay and maximize") {
-  check_opt<optim::SGD>("sgd", optim::SGDOptions{.lr = 0.1});
-  check_opt<optim::SGD>("sgd_momentum",
-                        optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-2});
-  check_opt<optim::SGD>("sgd_nesterov",
-                        optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
-  check_opt<optim::SGD>(
-      "sgd_dampening",
-      optim::SGDOptions{
-          .lr = 0.01, .momentum = 0.5, .dampening = 0.3, .weight_decay = 0.1, .maximize = true});
-}
+/// OPTIMIZER("case", Opt, options): the test case "case matches PyTorch" (check_opt).
+#define OPTIMIZER(name, Opt, ...)                                                       \
+  TEST_CASE(name " matches PyTorch", "[parity]") { check_opt<Opt>(name, __VA_ARGS__); } \
+  static_assert(true)
 
-TEST_CASE("parameter groups keep their own options") {
+// SGD with momentum, nesterov, dampening, weight decay and maximize
+OPTIMIZER("sgd", optim::SGD, optim::SGDOptions{.lr = 0.1});
+OPTIMIZER("sgd_momentum", optim::SGD,
+          optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-2});
+OPTIMIZER("sgd_nesterov", optim::SGD,
+          optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
+OPTIMIZER(
+    "sgd_dampening", optim::SGD,
+    optim::SGDOptions{
+        .lr = 0.01, .momentum = 0.5, .dampening = 0.3, .weight_decay = 0.1, .maximize = true});
+
+TEST_CASE("sgd_groups matches PyTorch: parameter groups keep their own options", "[parity]") {
   Tiny m;
   const optim::SGDOptions defaults{.lr = 0.01, .momentum = 0.9};
   auto first = defaults;
@@ -39,39 +44,46 @@ TEST_CASE("parameter groups keep their own options") {
   tiny::check("sgd_groups", m, tiny::run(m, opt));
 }
 
-TEST_CASE("Adam and AdamW match PyTorch, with amsgrad, weight decay and maximize") {
-  check_opt<optim::Adam>("adam", optim::AdamOptions{.lr = 1e-2});
-  check_opt<optim::Adam>(
-      "adam_all",
-      optim::AdamOptions{
-          .lr = 1e-2, .betas = {0.8, 0.99}, .eps = 1e-6, .weight_decay = 0.1, .amsgrad = true});
-  check_opt<optim::Adam>("adam_maximize", optim::AdamOptions{.lr = 1e-3, .maximize = true});
-  check_opt<optim::AdamW>("adamw", optim::AdamWOptions{.lr = 1e-2});
-  check_opt<optim::AdamW>("adamw_amsgrad",
-                          optim::AdamWOptions{.lr = 5e-3, .weight_decay = 0.5, .amsgrad = true});
+// Adam and AdamW, with amsgrad, weight decay and maximize
+OPTIMIZER("adam", optim::Adam, optim::AdamOptions{.lr = 1e-2});
+OPTIMIZER("adam_all", optim::Adam,
+          optim::AdamOptions{
+              .lr = 1e-2, .betas = {0.8, 0.99}, .eps = 1e-6, .weight_decay = 0.1, .amsgrad = true});
+OPTIMIZER("adam_maximize", optim::Adam, optim::AdamOptions{.lr = 1e-3, .maximize = true});
+OPTIMIZER("adamw", optim::AdamW, optim::AdamWOptions{.lr = 1e-2});
+OPTIMIZER("adamw_amsgrad", optim::AdamW,
+          optim::AdamWOptions{.lr = 5e-3, .weight_decay = 0.5, .amsgrad = true});
+
+TEST_CASE("AdamW's default weight decay is PyTorch's") {
   CHECK(optim::AdamWOptions{}.weight_decay == 1e-2);
 }
 
-TEST_CASE("RMSprop matches PyTorch, centered and with momentum") {
-  check_opt<optim::RMSprop>("rmsprop", optim::RMSpropOptions{.lr = 1e-2});
-  check_opt<optim::RMSprop>("rmsprop_all", optim::RMSpropOptions{.lr = 1e-3,
-                                                                 .alpha = 0.9,
-                                                                 .eps = 1e-6,
-                                                                 .weight_decay = 0.01,
-                                                                 .momentum = 0.9,
-                                                                 .centered = true});
-  check_opt<optim::RMSprop>("rmsprop_centered",
-                            optim::RMSpropOptions{.lr = 1e-3, .centered = true, .maximize = true});
-}
+// RMSprop, centered and with momentum
+OPTIMIZER("rmsprop", optim::RMSprop, optim::RMSpropOptions{.lr = 1e-2});
+OPTIMIZER("rmsprop_all", optim::RMSprop,
+          optim::RMSpropOptions{.lr = 1e-3,
+                                .alpha = 0.9,
+                                .eps = 1e-6,
+                                .weight_decay = 0.01,
+                                .momentum = 0.9,
+                                .centered = true});
+OPTIMIZER("rmsprop_centered", optim::RMSprop,
+          optim::RMSpropOptions{.lr = 1e-3, .centered = true, .maximize = true});
 
-TEST_CASE("gradient clipping matches PyTorch") {
-  for (auto [name, clip] :
-       {std::pair{"clip_norm", tiny::Clip::norm}, std::pair{"clip_norm_inf", tiny::Clip::norm_inf},
-        std::pair{"clip_value", tiny::Clip::value}}) {
-    Tiny m;
-    optim::SGD opt(m.parameters(), {.lr = 0.1});
-    tiny::check(name, m, tiny::run(m, opt, {}, clip));
-  }
+/// CLIPPING("case", clip): SGD with gradient clipping, the test case "case matches PyTorch".
+#define CLIPPING(name, clip)                           \
+  TEST_CASE(name " matches PyTorch", "[parity]") {     \
+    Tiny m;                                            \
+    optim::SGD opt(m.parameters(), {.lr = 0.1});       \
+    tiny::check(name, m, tiny::run(m, opt, {}, clip)); \
+  }                                                    \
+  static_assert(true)
+
+CLIPPING("clip_norm", tiny::Clip::norm);
+CLIPPING("clip_norm_inf", tiny::Clip::norm_inf);
+CLIPPING("clip_value", tiny::Clip::value);
+
+TEST_CASE("clip_grad_norm_ scales the gradients and can refuse non-finite norms") {
   auto p = torchlet::tensor<float>({3.f, 4.f});
   p.requires_grad_();
   p.set_grad(torchlet::tensor<float>({3.f, 4.f}));

@@ -1,7 +1,7 @@
 #pragma once
-// The problem of tests/fixtures/nn/optim.bin: Linear(3, 4) -> Tanh -> Linear(4, 2) with an
-// MSE loss on a fixed batch, started from PyTorch's weights; run() trains it for 20 steps
-// with a given optimizer (and scheduler / clipping) and compares with PyTorch's run.
+// The problem of tests/fixtures/nn/optim.safetensors: Linear(3, 4) -> Tanh -> Linear(4, 2)
+// with an MSE loss on a fixed batch, started from PyTorch's weights; run() trains it for 20
+// steps with a given optimizer (and scheduler / clipping) and compares with PyTorch's run.
 #include <functional>
 #include <memory>
 
@@ -16,7 +16,7 @@ namespace tiny {
 using namespace torchlet;
 
 inline const fixture::File& file() {
-  static const fixture::File f("optim.bin");
+  static const fixture::File f("optim.safetensors");
   return f;
 }
 
