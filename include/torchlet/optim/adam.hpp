@@ -14,16 +14,26 @@
 
 namespace torchlet::optim {
 
+namespace detail {
+/// The defaults that tell AdamOptions and AdamWOptions apart.
+struct AdamDefaults {
+  static constexpr double weight_decay = 0.0;
+};
+struct AdamWDefaults {
+  static constexpr double weight_decay = 1e-2;
+};
+}  // namespace detail
+
 /// Fields in the order of torch.optim.Adam's / AdamW's arguments: AdamOptions and
 /// AdamWOptions, which differ only in weight_decay's default (0 and 1e-2) and meaning.
-template <double DefaultWeightDecay>
+template <class Defaults>
 struct BasicAdamOptions {
   double lr = 1e-3;  ///< Learning rate.
   std::pair<double, double> betas = {
       0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
   double eps = 1e-8;  ///< Added to the denominator.
   /// Adam: L2 penalty added to the gradient; AdamW: decoupled decay, p -= lr * weight_decay * p.
-  double weight_decay = DefaultWeightDecay;
+  double weight_decay = Defaults::weight_decay;
   bool amsgrad = false;   ///< Use the maximum of the past squared-gradient averages (AMSGrad).
   bool maximize = false;  ///< Maximise the objective instead of minimising it.
 
@@ -41,9 +51,9 @@ struct BasicAdamOptions {
   }
 };
 /// torch.optim.Adam's options.
-using AdamOptions = BasicAdamOptions<0.0>;
+using AdamOptions = BasicAdamOptions<detail::AdamDefaults>;
 /// torch.optim.AdamW's options (weight_decay 1e-2 by default).
-using AdamWOptions = BasicAdamOptions<1e-2>;
+using AdamWOptions = BasicAdamOptions<detail::AdamWDefaults>;
 
 /// Adam's per-parameter state (PyTorch's state[p]).
 struct AdamState {
