@@ -26,6 +26,10 @@
 //                    tensor "rng_state" (if given); the caller's metadata as it is
 //                    (keys must not start with "model.", "optimizer.", "scheduler." or "torchlet.")
 //
+// A path ending in .pt or .pth selects PyTorch's own format instead (io/pt.hpp): save and
+// load of state dicts, models and optimizers then write and read what torch.save and
+// torch.load do, in PyTorch's layout (optimizer: {"state": ..., "param_groups": [...]}).
+//
 // Loading parses and validates the whole file first (a malformed file throws FormatError
 // naming it and changes nothing); tensors of other dtypes are converted to float, as
 // PyTorch's load_state_dict copies them. Saving is atomic (see detail::write_file_atomic).
@@ -39,6 +43,7 @@
 #include <variant>
 #include <vector>
 
+#include "torchlet/io/pt.hpp"
 #include "torchlet/io/safetensors.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/optim/optimizer.hpp"
@@ -85,6 +90,12 @@ inline std::int64_t parse_index(const std::string& s, const std::string& what,
 }
 inline bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
+}
+/// Whether `path` names a PyTorch checkpoint (.pt / .pth): save and load then use
+/// PyTorch's torch.save format (io/pt.hpp) instead of safetensors.
+inline bool is_pt_path(const std::string& path) {
+  const auto ext = std::filesystem::path(path).extension().string();
+  return ext == ".pt" || ext == ".pth";
 }
 
 /// The tensors of `f` whose names start with `prefix` (removed), as float tensors.
@@ -182,6 +193,14 @@ inline void check_user_metadata(const std::map<std::string, std::string>& metada
 inline void save(const nn::StateDict& state_dict, const std::string& path,
                  const std::map<std::string, std::string>& metadata = {}) {
   io::detail::check_user_metadata(metadata, "save");
+  if (io::detail::is_pt_path(path)) {
+    if (!metadata.empty())
+      throw std::invalid_argument("save: '" + path +
+                                  "' is a PyTorch .pt file, which holds no metadata strings "
+                                  "(save a dict with io::save_pt(io::PtValue) instead)");
+    io::save_pt(state_dict, path);
+    return;
+  }
   auto meta = metadata;
   meta.emplace("format", "pt");
   meta["torchlet.kind"] = "model";
@@ -196,6 +215,7 @@ inline void save(const nn::Module& model, const std::string& path,
 
 /// Reads a state dict (every tensor of the file, converted to float), like torch.load.
 inline nn::StateDict load(const std::string& path) {
+  if (io::detail::is_pt_path(path)) return io::load_pt(path);
   return io::detail::state_dict_of(io::load_file(path), "");
 }
 
@@ -215,6 +235,10 @@ inline nn::IncompatibleKeys load(nn::Module& model, const std::string& path, boo
 
 /// Writes optimizer.state_dict() as a safetensors file (layout in the file comment).
 inline void save(const optim::Optimizer& optimizer, const std::string& path) {
+  if (io::detail::is_pt_path(path)) {
+    io::save_pt(io::to_pt_value(optimizer.state_dict()), path);
+    return;
+  }
   std::vector<std::pair<std::string, io::AnyTensor>> tensors;
   std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"},
                                           {"optimizer", optimizer.name()}};
@@ -225,6 +249,10 @@ inline void save(const optim::Optimizer& optimizer, const std::string& path) {
 /// Restores an optimizer saved by save(optimizer, path); the file must hold the state of
 /// the same algorithm (its name), with the same groups and parameter shapes.
 inline void load(optim::Optimizer& optimizer, const std::string& path) {
+  if (io::detail::is_pt_path(path)) {  // PyTorch's files do not name the algorithm
+    optimizer.load_state_dict(io::optimizer_state_from_pt(io::load_pt_value(path), path));
+    return;
+  }
   const auto f = io::load_file(path);
   const auto it = f.metadata.find("optimizer");
   if (it == f.metadata.end())
