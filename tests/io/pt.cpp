@@ -43,8 +43,7 @@ std::string tensor_pickle(const std::string& numel, const std::string& offset,
   return "\x80\x02}(X\x01\x00\x00\x00w"s +
          "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\n"s +
          std::string("X\x01\x00\x00\x00", 5) + "0" + std::string("X\x03\x00\x00\x00", 5) + "cpu" +
-         numel + "tQ" + offset + size + stride + "\x89" + "ccollections\nOrderedDict\n)Rt" +
-         "Ru.";
+         numel + "tQ" + offset + size + stride + "\x89" + "ccollections\nOrderedDict\n)Rt" + "Ru.";
 }
 }  // namespace
 
@@ -74,8 +73,7 @@ TEST_CASE("views of one storage: transposed, offset, strided and repeated tensor
   for (const char* name : {"views.pt", "deflated.pt"}) {
     INFO(name);
     const auto sd = io::load_pt(pt_fixture(name));
-    CHECK(values<float>(sd.at("t")) ==
-          std::vector<double>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11});
+    CHECK(values<float>(sd.at("t")) == std::vector<double>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11});
     CHECK(io::shape_of(sd.at("t")) == Shape{4, 3});
     CHECK(values<float>(sd.at("row")) == std::vector<double>{4, 5, 6, 7});
     CHECK(values<float>(sd.at("same")).size() == 12);
@@ -97,8 +95,7 @@ TEST_CASE("a nested checkpoint dict and PyTorch optimizer state_dicts") {
   const auto sd = io::tensor_dict_of(ck.at("model"), "checkpoint.pt");
   CHECK(sd.keys() == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
   CHECK_THROWS_WITH(io::load_pt(pt_fixture("checkpoint.pt")),
-                    Catch::Contains("checkpoint.pt") &&
-                        Catch::Contains("load_pt_value"));
+                    Catch::Contains("checkpoint.pt") && Catch::Contains("load_pt_value"));
 
   // SGD with momentum: PyTorch's state restores a torchlet optimizer, and back.
   auto model = nn::Sequential{nn::Linear{3, 4}, nn::ReLU{}, nn::Linear{4, 2}};
@@ -211,8 +208,9 @@ TEST_CASE("pytorch/examples' mnist CNN trained in PyTorch gives PyTorch's accura
   net.load_state_dict(io::load_pt(pt_fixture("mnist_cnn.pt")));
   const auto expected = io::load_pt_value(pt_fixture("mnist_cnn_expected.pt"));
   using namespace vision::transforms;
-  vision::MNIST test_set(TORCHLET_SOURCE_DIR "/data/mnist",
-                         {.train = false, .transform = Compose{ToTensor{}, Normalize{{0.1307f}, {0.3081f}}}});
+  vision::MNIST test_set(
+      TORCHLET_SOURCE_DIR "/data/mnist",
+      {.train = false, .transform = Compose{ToTensor{}, Normalize{{0.1307f}, {0.3081f}}}});
   NoGradGuard no_grad;
   std::int64_t correct = 0;
   Tensor first;
@@ -257,11 +255,13 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
       {"forbidden global",
        archive(bytes(std::string("\x80\x02") + "cos\nsystem\nX\x02\x00\x00\x00lsR.")),
        "forbidden global 'os.system'"},
-      {"forbidden builtins", archive(bytes("\x80\x02" "cbuiltins\neval\n.")),
+      {"forbidden builtins",
+       archive(bytes("\x80\x02"
+                     "cbuiltins\neval\n.")),
        "forbidden global 'builtins.eval'"},
       {"unknown opcode", archive(bytes("\x80\x02(lp0\n.")), "unsupported opcode"},
-      {"storage shorter than its tensor",
-       archive(bytes(ok), {{"x/data/0", std::string(40, '\0')}}), "holds 40 bytes"},
+      {"storage shorter than its tensor", archive(bytes(ok), {{"x/data/0", std::string(40, '\0')}}),
+       "holds 40 bytes"},
       {"view past its storage",
        archive(bytes(tensor_pickle("K\x0c"s, "K\x01"s, "K\x03K\x04\x86"s, "K\x04K\x01\x86"s)),
                {{"x/data/0", std::string(48, '\0')}}),
@@ -279,10 +279,17 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
       {"missing storage", archive(bytes(ok)), "has no entry 'x/data/0'"},
       {"memo key never stored", archive(bytes("\x80\x02h\x05.")), "memo key 5"},
       {"stack underflow", archive(bytes("\x80\x02t.")), "no MARK"},
-      {"truncated string", archive(bytes("\x80\x02X\xff\x00\x00\x00" "ab"s)),
+      {"truncated string",
+       archive(bytes("\x80\x02X\xff\x00\x00\x00"
+                     "ab"s)),
        "more bytes"},
-      {"self-containing list", archive(bytes("\x80\x02]q\x00h\x00" "a."s)), "cannot contain itself"},
-      {"cycle through a frozen list", archive(bytes("\x80\x02]q\x00]q\x01h\x00" "aa."s)),
+      {"self-containing list",
+       archive(bytes("\x80\x02]q\x00h\x00"
+                     "a."s)),
+       "cannot contain itself"},
+      {"cycle through a frozen list",
+       archive(bytes("\x80\x02]q\x00]q\x01h\x00"
+                     "aa."s)),
        "already inside another"},
       {"no data.pkl",
        [] {
@@ -298,8 +305,8 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
     INFO(c.what);
     const std::string path = dir / (std::string(c.what) + ".pt");
     test::write_bytes(path, c.bytes);
-    CHECK_THROWS_WITH(torchlet::load(model, path), Catch::Contains(path) &&
-                                                       Catch::Contains(c.message));
+    CHECK_THROWS_WITH(torchlet::load(model, path),
+                      Catch::Contains(path) && Catch::Contains(c.message));
   }
   CHECK(test::max_abs_diff(model.weight, before) == 0);  // untouched
   // Deep nesting is bounded.
@@ -307,6 +314,5 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
   for (int i = 0; i < 100; ++i) deep += "]";
   for (int i = 0; i < 99; ++i) deep += "a";
   test::write_bytes(dir / "deep.pt", archive(bytes(deep + ".")));
-  CHECK_THROWS_WITH(io::load_pt_value(dir / "deep.pt"),
-                    Catch::Contains("nest deeper than 64"));
+  CHECK_THROWS_WITH(io::load_pt_value(dir / "deep.pt"), Catch::Contains("nest deeper than 64"));
 }

@@ -36,15 +36,15 @@ struct PObj {
   /// What it is. Global: a whitelisted "module.name"; Ext: something a hook built.
   enum class Kind { None, Bool, Int, Float, Str, Bytes, List, Tuple, Dict, Tensor, Global, Ext };
   Kind kind = Kind::None;
-  std::int64_t i = 0;                       // Bool, Int
-  double f = 0;                             // Float
-  std::string s;                            // Str, Bytes, Global
+  std::int64_t i = 0;                        // Bool, Int
+  double f = 0;                              // Float
+  std::string s;                             // Str, Bytes, Global
   std::vector<std::shared_ptr<PObj>> items;  // List, Tuple; Dict: k0, v0, k1, v1, ...
-  bool ordered = false;                     // Dict: an OrderedDict
-  AnyTensor tensor;                         // Tensor
-  std::shared_ptr<const void> ext;          // Ext (e.g. a storage)
-  bool frozen = false;  // inside another container: may no longer change
-  int depth = 0;        // containers nested inside, this one included
+  bool ordered = false;                      // Dict: an OrderedDict
+  AnyTensor tensor;                          // Tensor
+  std::shared_ptr<const void> ext;           // Ext (e.g. a storage)
+  bool frozen = false;                       // inside another container: may no longer change
+  int depth = 0;                             // containers nested inside, this one included
 };
 using PRef = std::shared_ptr<PObj>;
 

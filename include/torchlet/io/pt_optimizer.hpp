@@ -124,7 +124,8 @@ inline optim::OptimizerStateDict optimizer_state_from_pt(const PtValue& v,
       if (key == "params") {
         if (!x.is<PtValue::List>()) throw fail("'params' is not a list");
         for (const auto& p : x.get<PtValue::List>()) {
-          if (!p.is<std::int64_t>()) throw fail("'params' holds a " + std::string(p.kind_name(p.v)));
+          if (!p.is<std::int64_t>())
+            throw fail("'params' holds a " + std::string(p.kind_name(p.v)));
           group.params.push_back(p.get<std::int64_t>());
         }
       } else if (x.is<PtValue::Tuple>() || x.is<PtValue::List>()) {

@@ -54,18 +54,28 @@ T pt_element(const PtStorage& s, std::uint64_t i) {
     return r;
   };
   switch (s.dtype) {
-    case Dtype::F32: return static_cast<T>(raw(float{}));
-    case Dtype::F64: return static_cast<T>(raw(double{}));
-    case Dtype::F16: return static_cast<T>(half_to_float(raw(std::uint16_t{})));
+    case Dtype::F32:
+      return static_cast<T>(raw(float{}));
+    case Dtype::F64:
+      return static_cast<T>(raw(double{}));
+    case Dtype::F16:
+      return static_cast<T>(half_to_float(raw(std::uint16_t{})));
     case Dtype::BF16:
       return static_cast<T>(std::bit_cast<float>(std::uint32_t{raw(std::uint16_t{})} << 16));
-    case Dtype::I64: return static_cast<T>(raw(std::int64_t{}));
-    case Dtype::I32: return static_cast<T>(raw(std::int32_t{}));
-    case Dtype::I16: return static_cast<T>(raw(std::int16_t{}));
-    case Dtype::I8: return static_cast<T>(raw(std::int8_t{}));
-    case Dtype::U8: return static_cast<T>(p[0]);
-    case Dtype::BOOL: return static_cast<T>(p[0] != 0);
-    default: return T{};
+    case Dtype::I64:
+      return static_cast<T>(raw(std::int64_t{}));
+    case Dtype::I32:
+      return static_cast<T>(raw(std::int32_t{}));
+    case Dtype::I16:
+      return static_cast<T>(raw(std::int16_t{}));
+    case Dtype::I8:
+      return static_cast<T>(raw(std::int8_t{}));
+    case Dtype::U8:
+      return static_cast<T>(p[0]);
+    case Dtype::BOOL:
+      return static_cast<T>(p[0] != 0);
+    default:
+      return T{};
   }
 }
 
@@ -123,8 +133,9 @@ class PtLoader {
     if (pid.kind != K::Tuple || pid.items.size() != 5 || pid.items[0]->kind != K::Str ||
         pid.items[0]->s != "storage" || pid.items[1]->kind != K::Global ||
         pid.items[2]->kind != K::Str)
-      throw fail("expected a persistent id ('storage', torch.<T>Storage, key, location, "
-                 "numel)");
+      throw fail(
+          "expected a persistent id ('storage', torch.<T>Storage, key, location, "
+          "numel)");
     const std::string& type = pid.items[1]->s;
     const PtStorageType* st = nullptr;
     for (const auto& s : kPtStorageTypes)
@@ -223,14 +234,20 @@ class PtLoader {
   static AnyTensor make(const PtStorage& s, std::uint64_t offset, const Shape& sizes,
                         const Shape& strides) {
     switch (s.dtype) {
-      case Dtype::F64: return pt_gather<double>(s, offset, sizes, strides);
-      case Dtype::I64: return pt_gather<std::int64_t>(s, offset, sizes, strides);
+      case Dtype::F64:
+        return pt_gather<double>(s, offset, sizes, strides);
+      case Dtype::I64:
+        return pt_gather<std::int64_t>(s, offset, sizes, strides);
       case Dtype::I32:
       case Dtype::I16:
-      case Dtype::I8: return pt_gather<std::int32_t>(s, offset, sizes, strides);
-      case Dtype::U8: return pt_gather<std::uint8_t>(s, offset, sizes, strides);
-      case Dtype::BOOL: return pt_gather<bool>(s, offset, sizes, strides);
-      default: return pt_gather<float>(s, offset, sizes, strides);
+      case Dtype::I8:
+        return pt_gather<std::int32_t>(s, offset, sizes, strides);
+      case Dtype::U8:
+        return pt_gather<std::uint8_t>(s, offset, sizes, strides);
+      case Dtype::BOOL:
+        return pt_gather<bool>(s, offset, sizes, strides);
+      default:
+        return pt_gather<float>(s, offset, sizes, strides);
     }
   }
 
@@ -245,14 +262,20 @@ class PtLoader {
 inline PtValue pt_value_of(const PObj& o) {
   using K = PObj::Kind;
   switch (o.kind) {
-    case K::None: return {};
-    case K::Bool: return PtValue(o.i != 0);
-    case K::Int: return PtValue(o.i);
-    case K::Float: return PtValue(o.f);
+    case K::None:
+      return {};
+    case K::Bool:
+      return PtValue(o.i != 0);
+    case K::Int:
+      return PtValue(o.i);
+    case K::Float:
+      return PtValue(o.f);
     case K::Str:
     case K::Bytes:
-    case K::Global: return PtValue(o.s);
-    case K::Tensor: return PtValue(o.tensor);
+    case K::Global:
+      return PtValue(o.s);
+    case K::Tensor:
+      return PtValue(o.tensor);
     case K::List:
     case K::Tuple: {
       std::vector<PtValue> items;
@@ -280,7 +303,8 @@ inline PtValue pt_value_of(const PObj& o) {
       }
       return PtValue(std::move(d));
     }
-    case K::Ext: break;
+    case K::Ext:
+      break;
   }
   throw FormatError("a storage outside any tensor");
 }
@@ -295,8 +319,9 @@ inline PtValue deserialize_pt(std::span<const std::uint8_t> bytes, const std::st
                       "archive), which torchlet does not read: re-save it with PyTorch >= 1.6 "
                       "(torch.save(torch.load(path), path))");
   if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
-    throw FormatError(name + ": not a PyTorch checkpoint: expected a zip archive (bytes 'PK'), "
-                             "found other bytes");
+    throw FormatError(name +
+                      ": not a PyTorch checkpoint: expected a zip archive (bytes 'PK'), "
+                      "found other bytes");
   const ZipReader zip(bytes, name);
   if (zip.entries().empty()) throw FormatError(name + ": the zip archive is empty");
   const std::string& first = zip.entries().front().name;

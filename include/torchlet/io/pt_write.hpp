@@ -35,11 +35,16 @@ class PtSaver {
     std::visit(
         [&](const auto& x) {
           using X = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<X, std::monostate>) w_.none();
-          else if constexpr (std::is_same_v<X, bool>) w_.boolean(x);
-          else if constexpr (std::is_same_v<X, std::int64_t>) w_.integer(x);
-          else if constexpr (std::is_same_v<X, double>) w_.real(x);
-          else if constexpr (std::is_same_v<X, std::string>) w_.str(x);
+          if constexpr (std::is_same_v<X, std::monostate>)
+            w_.none();
+          else if constexpr (std::is_same_v<X, bool>)
+            w_.boolean(x);
+          else if constexpr (std::is_same_v<X, std::int64_t>)
+            w_.integer(x);
+          else if constexpr (std::is_same_v<X, double>)
+            w_.real(x);
+          else if constexpr (std::is_same_v<X, std::string>)
+            w_.str(x);
           else if constexpr (std::is_same_v<X, AnyTensor>)
             std::visit([&](const auto& t) { tensor(t); }, x);
           else if constexpr (std::is_same_v<X, PtValue::List>) {
@@ -53,8 +58,10 @@ class PtSaver {
             for (const auto& it : x.items) emit(it);
             w_.code('t');
           } else {
-            if (x.ordered) ordered_dict();
-            else w_.code('}');
+            if (x.ordered)
+              ordered_dict();
+            else
+              w_.code('}');
             if (!x.size()) return;
             w_.code('(');
             for (std::size_t i = 0; i < x.size(); ++i) {

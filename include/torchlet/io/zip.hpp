@@ -106,9 +106,9 @@ class ZipReader {
   }
   void need(std::uint64_t at, std::uint64_t n, const char* what) const {
     if (at > bytes_.size() || n > bytes_.size() - at)
-      throw fail(std::string(what) + " at offset " + std::to_string(at) + " (" +
-                 std::to_string(n) + " bytes) goes past the end of the file (" +
-                 std::to_string(bytes_.size()) + " bytes)");
+      throw fail(std::string(what) + " at offset " + std::to_string(at) + " (" + std::to_string(n) +
+                 " bytes) goes past the end of the file (" + std::to_string(bytes_.size()) +
+                 " bytes)");
   }
 
   void parse() {
@@ -195,8 +195,7 @@ class ZipReader {
       if (e.method == 0 && e.size != e.compressed_size)
         throw fail("stored entry '" + e.name + "' declares " + std::to_string(e.size) +
                    " bytes but occupies " + std::to_string(e.compressed_size));
-      if (e.method == 8 &&
-          e.size > e.compressed_size * torchlet::detail::kMaxDeflateRatio + 1024)
+      if (e.method == 8 && e.size > e.compressed_size * torchlet::detail::kMaxDeflateRatio + 1024)
         throw fail("entry '" + e.name + "' declares " + std::to_string(e.size) +
                    " bytes, more than its " + std::to_string(e.compressed_size) +
                    " compressed bytes can hold");
@@ -225,10 +224,10 @@ class ZipWriter {
     if (local + 30 + name.size() + 4 + pad + data.size() > 0xFFFFFFFFu)
       throw std::invalid_argument("zip: archives over 4 GiB are not supported");
     put(0x04034b50, 4);
-    put(20, 2);  // version needed
-    put(0, 2);   // flags
-    put(0, 2);   // stored
-    put(0, 2);   // time
+    put(20, 2);    // version needed
+    put(0, 2);     // flags
+    put(0, 2);     // stored
+    put(0, 2);     // time
     put(0x21, 2);  // date: 1980-01-01
     put(crc, 4);
     put(data.size(), 4);
