@@ -18,7 +18,8 @@ Writes, under tests/fixtures/io/pt/:
                    8,000 training images with torch.manual_seed(1)
   mnist_cnn_expected.pt  {"correct": correct predictions on the 2,000 test images,
                    "logits": the outputs of the first 16 test images}
-And copies the small ones into fuzz/corpus/pt/.
+And copies the small ones into fuzz/corpus/pt/, with the data.pkl of views.pt and
+checkpoint.pt as bare pickle seeds (views.pkl, checkpoint.pkl: fuzz_pt's pickle mode).
 
 Usage from the repository root:
     /usr/bin/python3 scripts/make_pt_fixtures.py
@@ -131,8 +132,15 @@ def main():
                         "loss": 0.25, "name": "run", "flags": [True, None], "shape": (2, 3)},
                        p("checkpoint.pt"))
     mnist()
+    seeds()
+
+
+def seeds():
     for name in ["dtypes.pt", "views.pt", "checkpoint.pt", "adam.pt", "deflated.pt", "legacy.pt"]:
         shutil.copy(p(name), os.path.join(SEEDS, name))
+    for name in ["views", "checkpoint"]:
+        with zipfile.ZipFile(p(name + ".pt")) as z, open(os.path.join(SEEDS, name + ".pkl"), "wb") as f:
+            f.write(z.read(name + "/data.pkl"))
 
 
 if __name__ == "__main__":

@@ -275,7 +275,17 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
        archive(bytes(tensor_pickle("K\x0c"s, "K\x00"s, "J\xff\xff\xff\x7fJ\xff\xff\xff\x7f\x86"s,
                                    "K\x00K\x00\x86"s)),
                {{"x/data/0", std::string(48, '\0')}}),
-       "more than 2147483648 bytes"},
+       "16 per byte of its storages"},
+      {"billion laughs", archive(bytes([] {
+         std::string p = "\x80\x02]q\x00"s;  // list 0; then 60 times: a list of 8 of the last
+         for (int i = 0; i < 60; ++i) {
+           p += "](";
+           for (int k = 0; k < 8; ++k) p += "h"s + static_cast<char>(i);
+           p += "eq"s + static_cast<char>(i + 1);
+         }
+         return p + ".";
+       }())),
+       "too many values"},
       {"missing storage", archive(bytes(ok)), "has no entry 'x/data/0'"},
       {"memo key never stored", archive(bytes("\x80\x02h\x05.")), "memo key 5"},
       {"stack underflow", archive(bytes("\x80\x02t.")), "no MARK"},

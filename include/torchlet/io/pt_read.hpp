@@ -159,6 +159,7 @@ class PtLoader {
         throw fail("the storages of this file would take more than " +
                    std::to_string(torchlet::detail::kMaxDecodedBytes) + " bytes");
       produced_ += e->size;
+      storage_bytes_ += e->size;
       s->bytes = zip_.read(*e);
       if (big_endian_)
         for (std::size_t i = 0; i + item <= s->bytes.size(); i += item)
@@ -218,6 +219,13 @@ class PtLoader {
       throw fail("tensor of sizes " + to_string(sizes) + ", strides " + to_string(strides) +
                  " and offset " + std::to_string(offset) + " reaches element " +
                  std::to_string(last) + " of a storage of " + std::to_string(s.numel));
+    // No more elements than the storages justify (views overlap little; a huge stride-0
+    // view of a tiny storage is refused).
+    const std::uint64_t allowed = 16 * storage_bytes_ + 65536;
+    if (numel > allowed - std::min(allowed, elements_))
+      throw fail("the tensors of this file would hold more than " + std::to_string(allowed) +
+                 " elements (16 per byte of its storages, plus 65536)");
+    elements_ += numel;
     const std::uint64_t bytes = numel * (s.dtype == Dtype::F64 || s.dtype == Dtype::I64 ? 8 : 4);
     if (bytes > torchlet::detail::kMaxDecodedBytes - produced_)
       throw fail("the tensors of this file would take more than " +
@@ -256,10 +264,14 @@ class PtLoader {
   bool big_endian_;
   std::map<std::string, std::shared_ptr<PtStorage>> storages_;
   std::map<std::pair<const PtStorage*, std::string>, AnyTensor> views_;
-  std::uint64_t produced_ = 0;
+  std::uint64_t produced_ = 0, storage_bytes_ = 0, elements_ = 0;
 };
 
-inline PtValue pt_value_of(const PObj& o) {
+/// `o` as a PtValue; `budget` bounds the nodes made (a memoized object used many times
+/// would otherwise expand exponentially).
+inline PtValue pt_value_of(const PObj& o, std::uint64_t& budget) {
+  if (budget == 0) throw FormatError("the object expands to too many values (shared objects)");
+  --budget;
   using K = PObj::Kind;
   switch (o.kind) {
     case K::None:
@@ -279,7 +291,7 @@ inline PtValue pt_value_of(const PObj& o) {
     case K::List:
     case K::Tuple: {
       std::vector<PtValue> items;
-      for (const auto& it : o.items) items.push_back(pt_value_of(*it));
+      for (const auto& it : o.items) items.push_back(pt_value_of(*it, budget));
       if (o.kind == K::List) return PtValue(std::move(items));
       return PtValue(PtValue::Tuple{std::move(items)});
     }
@@ -288,7 +300,7 @@ inline PtValue pt_value_of(const PObj& o) {
       d.ordered = o.ordered;
       std::map<std::string, std::size_t> seen;  // string keys: a repeated key replaces
       for (std::size_t i = 0; i + 1 < o.items.size(); i += 2) {
-        PtValue k = pt_value_of(*o.items[i]), v = pt_value_of(*o.items[i + 1]);
+        PtValue k = pt_value_of(*o.items[i], budget), v = pt_value_of(*o.items[i + 1], budget);
         if (k.is<std::string>()) {
           const auto [it, fresh] = seen.emplace(k.get<std::string>(), d.keys.size());
           if (!fresh) {
@@ -344,7 +356,8 @@ inline PtValue deserialize_pt(std::span<const std::uint8_t> bytes, const std::st
   const auto pickle = zip.read(*pkl);
   const auto root = unpickle(pickle, name + " (" + pkl->name + ")", loader.hooks());
   try {
-    return detail::pt_value_of(*root);
+    std::uint64_t budget = 16 * static_cast<std::uint64_t>(pickle.size()) + 65536;
+    return detail::pt_value_of(*root, budget);
   } catch (const FormatError& e) {
     throw FormatError(name + ": " + e.what());
   }
