@@ -111,6 +111,30 @@ TEST_CASE("a nested checkpoint dict and PyTorch optimizer state_dicts") {
   CHECK(test::max_abs_diff(again.state.at(3).at("momentum_buffer"),
                            o.state.at(3).at("momentum_buffer")) == 0);
 
+  // The same file as a torchlet::Checkpoint, and a Checkpoint round trip through .pt.
+  const auto c = torchlet::load_checkpoint(pt_fixture("checkpoint.pt"));
+  CHECK(c.model.keys() == sd.keys());
+  REQUIRE(c.optimizer);
+  CHECK(c.optimizer->param_groups.at(0).options.at("momentum") == Approx(0.9));
+  CHECK(c.metadata.at("epoch") == "3");
+  CHECK(c.metadata.at("loss") == "0.25");
+  CHECK(c.metadata.at("name") == "run");
+  test::TempDir ckdir;
+  Checkpoint mine{.model = model.state_dict(),
+                  .optimizer = sgd.state_dict(),
+                  .scheduler = {{"last_epoch", 4}},
+                  .metadata = {{"note", "x"}},
+                  .rng_state = {1, 2, 3}};
+  torchlet::save_checkpoint(mine, ckdir / "ck.pt");
+  const auto r = torchlet::load_checkpoint(ckdir / "ck.pt");
+  CHECK(r.model.keys() == mine.model.keys());
+  CHECK(r.optimizer->state.size() == mine.optimizer->state.size());
+  CHECK(r.scheduler.at("last_epoch") == 4);
+  CHECK(r.metadata.at("note") == "x");
+  CHECK(r.rng_state == std::vector<std::uint8_t>{1, 2, 3});
+  CHECK_THROWS_WITH(torchlet::load_checkpoint(pt_fixture("adam.pt")),
+                    Catch::Contains("adam.pt") && Catch::Contains("'model'"));
+
   // Adam: the betas tuple and the step tensors.
   test::TempDir dir;
   optim::Adam adam(model.parameters());

@@ -380,7 +380,7 @@ class PickleWriter {
     op('X', s.size(), 4);
     out_.insert(out_.end(), s.begin(), s.end());
   }
-  /// GLOBAL module\nname\n.
+  /// GLOBAL: the module and the name, each ended by a newline.
   void global(const std::string& module, const std::string& name) {
     out_.push_back('c');
     for (const auto* p : {&module, &name}) {

@@ -263,9 +263,87 @@ inline void load(optim::Optimizer& optimizer, const std::string& path) {
   optimizer.load_state_dict(io::detail::get_optimizer(f, "", path));
 }
 
-/// Writes a whole checkpoint to one file (prefixes in the file comment).
+namespace io {
+
+/// A Checkpoint as PyTorch's usual checkpoint dict: {"model": state_dict, "optimizer":
+/// optimizer state_dict (if any), "scheduler": {key: float} (if any), "rng_state": uint8
+/// tensor (if any), then each metadata entry as a string}.
+inline PtValue to_pt_value(const Checkpoint& ck) {
+  PtValue::Dict d;
+  d.insert("model", to_pt_value(ck.model));
+  if (ck.optimizer) d.insert("optimizer", to_pt_value(*ck.optimizer));
+  if (!ck.scheduler.empty()) {
+    PtValue::Dict sched;
+    for (const auto& [k, v] : ck.scheduler) sched.insert(k, v);
+    d.insert("scheduler", std::move(sched));
+  }
+  if (!ck.rng_state.empty()) {
+    auto state = ByteTensor::empty({static_cast<std::int64_t>(ck.rng_state.size())});
+    std::copy(ck.rng_state.begin(), ck.rng_state.end(), state.data());
+    d.insert("rng_state", state);
+  }
+  for (const auto& [k, v] : ck.metadata) d.insert(k, v);
+  return d;
+}
+
+/// A Checkpoint from a PyTorch checkpoint dict: "model" (required; "state_dict" is taken
+/// too), "optimizer", "scheduler" (a dict of numbers; others skipped), "rng_state"; every
+/// other str, int, float or bool entry becomes metadata text ("epoch" -> "3"), other
+/// entries are skipped. Throws FormatError naming `path`.
+inline Checkpoint checkpoint_from_pt(const PtValue& v, const std::string& path) {
+  if (!v.is<PtValue::Dict>() || !(v.contains("model") || v.contains("state_dict")))
+    throw FormatError(path +
+                      ": expected a checkpoint dict with a 'model' (or 'state_dict') "
+                      "entry, found a " +
+                      std::string(PtValue::kind_name(v.v)) +
+                      (v.is<PtValue::Dict>() ? " without one" : ""));
+  Checkpoint ck;
+  const auto& d = v.get<PtValue::Dict>();
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (!d.keys[i].is<std::string>()) continue;
+    const auto& k = d.keys[i].get<std::string>();
+    const auto& x = d.values[i];
+    if (k == "model" || k == "state_dict") {
+      ck.model = tensor_dict_of(x, path);
+    } else if (k == "optimizer") {
+      ck.optimizer = optimizer_state_from_pt(x, path);
+    } else if (k == "scheduler" && x.is<PtValue::Dict>()) {
+      const auto& sd = x.get<PtValue::Dict>();
+      for (std::size_t j = 0; j < sd.size(); ++j) {
+        if (!sd.keys[j].is<std::string>()) continue;
+        const auto& sv = sd.values[j];
+        if (sv.is<double>() || sv.is<std::int64_t>() || sv.is<bool>())
+          ck.scheduler[sd.keys[j].get<std::string>()] =
+              sv.is<double>()         ? sv.get<double>()
+              : sv.is<std::int64_t>() ? static_cast<double>(sv.get<std::int64_t>())
+                                      : (sv.get<bool>() ? 1.0 : 0.0);
+      }
+    } else if (k == "rng_state" && x.is<AnyTensor>()) {
+      const auto state = to_dtype<std::uint8_t>(x.get<AnyTensor>());
+      ck.rng_state.assign(state.data(), state.data() + state.numel());
+    } else if (x.is<std::string>()) {
+      ck.metadata[k] = x.get<std::string>();
+    } else if (x.is<std::int64_t>()) {
+      ck.metadata[k] = std::to_string(x.get<std::int64_t>());
+    } else if (x.is<double>()) {
+      ck.metadata[k] = detail::format_number(x.get<double>());
+    } else if (x.is<bool>()) {
+      ck.metadata[k] = x.get<bool>() ? "True" : "False";
+    }
+  }
+  return ck;
+}
+
+}  // namespace io
+
+/// Writes a whole checkpoint to one file (prefixes in the file comment; a .pt / .pth path:
+/// PyTorch's checkpoint dict, see io::to_pt_value(const Checkpoint&)).
 inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
   io::detail::check_user_metadata(ck.metadata, "save_checkpoint");
+  if (io::detail::is_pt_path(path)) {
+    io::save_pt(io::to_pt_value(ck), path);
+    return;
+  }
   std::vector<std::pair<std::string, io::AnyTensor>> tensors;
   auto meta = ck.metadata;
   meta["torchlet.kind"] = "checkpoint";
@@ -315,8 +393,10 @@ inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::strin
   return ck;
 }
 
-/// Reads a checkpoint written by save_checkpoint (validated as a whole first).
+/// Reads a checkpoint written by save_checkpoint (validated as a whole first); a .pt / .pth
+/// path reads PyTorch's checkpoint dict (io::checkpoint_from_pt).
 inline Checkpoint load_checkpoint(const std::string& path) {
+  if (io::detail::is_pt_path(path)) return io::checkpoint_from_pt(io::load_pt_value(path), path);
   return checkpoint_from(io::load_file(path), path);
 }
 
