@@ -201,10 +201,10 @@ TEST_CASE("round trips: every dtype, shared storages, nested values, by extensio
   // torchlet::save / load pick the format by extension.
   manual_seed(3);
   auto model = nn::Sequential{nn::Linear{5, 3}, nn::ReLU{}, nn::Linear{3, 2}};
-  torchlet::save(model, dir / "model.pth");
+  io::save(model, dir / "model.pth");
   CHECK(io::load_pt(dir / "model.pth").keys() == model.state_dict().keys());
   auto other = nn::Sequential{nn::Linear{5, 3}, nn::ReLU{}, nn::Linear{3, 2}};
-  torchlet::load(other, dir / "model.pth");
+  io::load(other, dir / "model.pth");  // torchlet::load, also under io::
   CHECK(test::max_abs_diff(other.state_dict().at("2.weight"), model.state_dict().at("2.weight")) ==
         0);
   CHECK_THROWS_AS(torchlet::save(model, dir / "m.pt", {{"k", "v"}}), std::invalid_argument);

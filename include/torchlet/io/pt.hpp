@@ -21,7 +21,8 @@
 // each tensor comes out contiguous, in the file's dtype: float32 -> Tensor, float64 ->
 // DoubleTensor, int64 -> LongTensor, int32 -> IntTensor, uint8 -> ByteTensor, bool ->
 // BoolTensor; widened: float16 / bfloat16 -> Tensor, int8 / int16 -> IntTensor. Other
-// dtypes (complex, quantized) are refused. Legacy files (PyTorch < 1.6) and TorchScript
+// dtypes (complex, quantized) are refused. Storages saved from a GPU load to the CPU (as
+// torch.load(map_location="cpu")). Legacy files (PyTorch < 1.6) and TorchScript
 // archives are refused with an error naming the format.
 //
 // Writing emits what torch.save does (protocol 2, OrderedDict state_dicts, a storage per

@@ -400,4 +400,12 @@ inline Checkpoint load_checkpoint(const std::string& path) {
   return checkpoint_from(io::load_file(path), path);
 }
 
+namespace io {
+/// torchlet::save under io:: too (io::save(model, "model.pt")): the format follows the
+/// extension (.pt / .pth: PyTorch's, anything else: safetensors).
+using torchlet::save;
+/// torchlet::load under io:: too (io::load(model, "model.pt")), by extension like io::save.
+using torchlet::load;
+}  // namespace io
+
 }  // namespace torchlet
