@@ -283,7 +283,8 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
        archive(bytes("\x80\x02"
                      "cbuiltins\neval\n.")),
        "forbidden global 'builtins.eval'"},
-      {"unknown opcode", archive(bytes("\x80\x02(lp0\n.")), "unsupported opcode"},
+      {"unknown opcode", archive(bytes("\x80\x02(lp0\n.")),
+       "unsupported opcode (torch.save never emits it) (opcode 0x6c 'l' at offset 3)"},
       {"storage shorter than its tensor", archive(bytes(ok), {{"x/data/0", std::string(40, '\0')}}),
        "holds 40 bytes"},
       {"view past its storage",

@@ -15,6 +15,7 @@
 //     already inside another can no longer change (so no cycle can be built).
 // Errors are FormatError "<path>: pickle: <what>, at offset <n>" naming the opcode or global.
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -82,8 +83,11 @@ inline detail::PRef unpickle(std::span<const std::uint8_t> bytes, const std::str
   std::size_t pos = 0, op_at = 0;
   unsigned char op = 0;
   auto fail = [&](const std::string& why) {
-    char code[8];
-    std::snprintf(code, sizeof code, "0x%02x", op);
+    char code[16];
+    if (op >= 0x21 && op < 0x7f)
+      std::snprintf(code, sizeof code, "0x%02x '%c'", op, op);
+    else
+      std::snprintf(code, sizeof code, "0x%02x", op);
     return FormatError(path + ": pickle: " + why + " (opcode " + code + " at offset " +
                        std::to_string(op_at) + ")");
   };
