@@ -26,6 +26,10 @@
 //                    tensor "rng_state" (if given); the caller's metadata as it is
 //                    (keys must not start with "model.", "optimizer.", "scheduler." or "torchlet.")
 //
+// A path ending in .pt or .pth selects PyTorch's own format instead (io/pt.hpp): save and
+// load of state dicts, models and optimizers then write and read what torch.save and
+// torch.load do, in PyTorch's layout (optimizer: {"state": ..., "param_groups": [...]}).
+//
 // Loading parses and validates the whole file first (a malformed file throws FormatError
 // naming it and changes nothing); tensors of other dtypes are converted to float, as
 // PyTorch's load_state_dict copies them. Saving is atomic (see detail::write_file_atomic).
@@ -40,6 +44,7 @@
 #include <vector>
 
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/io/pt.hpp"
 #include "torchlet/io/safetensors.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/optim/optimizer.hpp"
@@ -86,6 +91,12 @@ inline std::int64_t parse_index(const std::string& s, const std::string& what,
 }
 inline bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
+}
+/// Whether `path` names a PyTorch checkpoint (.pt / .pth): save and load then use
+/// PyTorch's torch.save format (io/pt.hpp) instead of safetensors.
+inline bool is_pt_path(const std::string& path) {
+  const auto ext = std::filesystem::path(path).extension().string();
+  return ext == ".pt" || ext == ".pth";
 }
 
 /// The tensors of `f` whose names start with `prefix` (removed), as float tensors.
@@ -183,6 +194,14 @@ inline void check_user_metadata(const std::map<std::string, std::string>& metada
 inline void save(const nn::StateDict& state_dict, const std::string& path,
                  const std::map<std::string, std::string>& metadata = {}) {
   io::detail::check_user_metadata(metadata, "save");
+  if (io::detail::is_pt_path(path)) {
+    if (!metadata.empty())
+      throw std::invalid_argument("save: '" + path +
+                                  "' is a PyTorch .pt file, which holds no metadata strings "
+                                  "(save a dict with io::save_pt(io::PtValue) instead)");
+    io::save_pt(state_dict, path);
+    return;
+  }
   auto meta = metadata;
   meta.emplace("format", "pt");
   meta["torchlet.kind"] = "model";
@@ -197,6 +216,7 @@ inline void save(const nn::Module& model, const std::string& path,
 
 /// Reads a state dict (every tensor of the file, converted to float), like torch.load.
 inline nn::StateDict load(const std::string& path) {
+  if (io::detail::is_pt_path(path)) return io::load_pt(path);
   return io::detail::state_dict_of(io::load_file(path), "");
 }
 
@@ -216,6 +236,10 @@ inline nn::IncompatibleKeys load(nn::Module& model, const std::string& path, boo
 
 /// Writes optimizer.state_dict() as a safetensors file (layout in the file comment).
 inline void save(const optim::Optimizer& optimizer, const std::string& path) {
+  if (io::detail::is_pt_path(path)) {
+    io::save_pt(io::to_pt_value(optimizer.state_dict()), path);
+    return;
+  }
   std::vector<std::pair<std::string, io::AnyTensor>> tensors;
   std::map<std::string, std::string> meta{{"torchlet.kind", "optimizer"},
                                           {"optimizer", optimizer.name()}};
@@ -226,6 +250,10 @@ inline void save(const optim::Optimizer& optimizer, const std::string& path) {
 /// Restores an optimizer saved by save(optimizer, path); the file must hold the state of
 /// the same algorithm (its name), with the same groups and parameter shapes.
 inline void load(optim::Optimizer& optimizer, const std::string& path) {
+  if (io::detail::is_pt_path(path)) {  // PyTorch's files do not name the algorithm
+    optimizer.load_state_dict(io::optimizer_state_from_pt(io::load_pt_value(path), path));
+    return;
+  }
   const auto f = io::load_file(path);
   const auto it = f.metadata.find("optimizer");
   if (it == f.metadata.end())
@@ -236,9 +264,87 @@ inline void load(optim::Optimizer& optimizer, const std::string& path) {
   optimizer.load_state_dict(io::detail::get_optimizer(f, "", path));
 }
 
-/// Writes a whole checkpoint to one file (prefixes in the file comment).
+namespace io {
+
+/// A Checkpoint as PyTorch's usual checkpoint dict: {"model": state_dict, "optimizer":
+/// optimizer state_dict (if any), "scheduler": {key: float} (if any), "rng_state": uint8
+/// tensor (if any), then each metadata entry as a string}.
+inline PtValue to_pt_value(const Checkpoint& ck) {
+  PtValue::Dict d;
+  d.insert("model", to_pt_value(ck.model));
+  if (ck.optimizer) d.insert("optimizer", to_pt_value(*ck.optimizer));
+  if (!ck.scheduler.empty()) {
+    PtValue::Dict sched;
+    for (const auto& [k, v] : ck.scheduler) sched.insert(k, v);
+    d.insert("scheduler", std::move(sched));
+  }
+  if (!ck.rng_state.empty()) {
+    auto state = ByteTensor::empty({static_cast<std::int64_t>(ck.rng_state.size())});
+    std::copy(ck.rng_state.begin(), ck.rng_state.end(), state.data());
+    d.insert("rng_state", state);
+  }
+  for (const auto& [k, v] : ck.metadata) d.insert(k, v);
+  return d;
+}
+
+/// A Checkpoint from a PyTorch checkpoint dict: "model" (required; "state_dict" is taken
+/// too), "optimizer", "scheduler" (a dict of numbers; others skipped), "rng_state"; every
+/// other str, int, float or bool entry becomes metadata text ("epoch" -> "3"), other
+/// entries are skipped. Throws FormatError naming `path`.
+inline Checkpoint checkpoint_from_pt(const PtValue& v, const std::string& path) {
+  if (!v.is<PtValue::Dict>() || !(v.contains("model") || v.contains("state_dict")))
+    throw FormatError(path +
+                      ": expected a checkpoint dict with a 'model' (or 'state_dict') "
+                      "entry, found a " +
+                      std::string(PtValue::kind_name(v.v)) +
+                      (v.is<PtValue::Dict>() ? " without one" : ""));
+  Checkpoint ck;
+  const auto& d = v.get<PtValue::Dict>();
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (!d.keys[i].is<std::string>()) continue;
+    const auto& k = d.keys[i].get<std::string>();
+    const auto& x = d.values[i];
+    if (k == "model" || k == "state_dict") {
+      ck.model = tensor_dict_of(x, path);
+    } else if (k == "optimizer") {
+      ck.optimizer = optimizer_state_from_pt(x, path);
+    } else if (k == "scheduler" && x.is<PtValue::Dict>()) {
+      const auto& sd = x.get<PtValue::Dict>();
+      for (std::size_t j = 0; j < sd.size(); ++j) {
+        if (!sd.keys[j].is<std::string>()) continue;
+        const auto& sv = sd.values[j];
+        if (sv.is<double>() || sv.is<std::int64_t>() || sv.is<bool>())
+          ck.scheduler[sd.keys[j].get<std::string>()] =
+              sv.is<double>()         ? sv.get<double>()
+              : sv.is<std::int64_t>() ? static_cast<double>(sv.get<std::int64_t>())
+                                      : (sv.get<bool>() ? 1.0 : 0.0);
+      }
+    } else if (k == "rng_state" && x.is<AnyTensor>()) {
+      const auto state = to_dtype<std::uint8_t>(x.get<AnyTensor>());
+      ck.rng_state.assign(state.data(), state.data() + state.numel());
+    } else if (x.is<std::string>()) {
+      ck.metadata[k] = x.get<std::string>();
+    } else if (x.is<std::int64_t>()) {
+      ck.metadata[k] = std::to_string(x.get<std::int64_t>());
+    } else if (x.is<double>()) {
+      ck.metadata[k] = detail::format_number(x.get<double>());
+    } else if (x.is<bool>()) {
+      ck.metadata[k] = x.get<bool>() ? "True" : "False";
+    }
+  }
+  return ck;
+}
+
+}  // namespace io
+
+/// Writes a whole checkpoint to one file (prefixes in the file comment; a .pt / .pth path:
+/// PyTorch's checkpoint dict, see io::to_pt_value(const Checkpoint&)).
 inline void save_checkpoint(const Checkpoint& ck, const std::string& path) {
   io::detail::check_user_metadata(ck.metadata, "save_checkpoint");
+  if (io::detail::is_pt_path(path)) {
+    io::save_pt(io::to_pt_value(ck), path);
+    return;
+  }
   std::vector<std::pair<std::string, io::AnyTensor>> tensors;
   auto meta = ck.metadata;
   meta["torchlet.kind"] = "checkpoint";
@@ -288,9 +394,19 @@ inline Checkpoint checkpoint_from(const io::SafetensorsFile& f, const std::strin
   return ck;
 }
 
-/// Reads a checkpoint written by save_checkpoint (validated as a whole first).
+/// Reads a checkpoint written by save_checkpoint (validated as a whole first); a .pt / .pth
+/// path reads PyTorch's checkpoint dict (io::checkpoint_from_pt).
 inline Checkpoint load_checkpoint(const std::string& path) {
+  if (io::detail::is_pt_path(path)) return io::checkpoint_from_pt(io::load_pt_value(path), path);
   return checkpoint_from(io::load_file(path), path);
 }
+
+namespace io {
+/// torchlet::save under io:: too (io::save(model, "model.pt")): the format follows the
+/// extension (.pt / .pth: PyTorch's, anything else: safetensors).
+using torchlet::save;
+/// torchlet::load under io:: too (io::load(model, "model.pt")), by extension like io::save.
+using torchlet::load;
+}  // namespace io
 
 }  // namespace torchlet
