@@ -22,25 +22,14 @@
 #include "torchlet/nn/detail/format.hpp"
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/utils/hooks.hpp"
 
 namespace torchlet::nn {
 
 class Module;
 
 /// Returned by register_*_hook; remove() unregisters the hook (idempotent).
-class RemovableHandle {
- public:
-  RemovableHandle() = default;
-  /// Wraps the function that unregisters the hook.
-  explicit RemovableHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
-  /// Unregisters the hook; later calls do nothing.
-  void remove() {
-    if (remover_) std::exchange(remover_, nullptr)();
-  }
-
- private:
-  std::function<void()> remover_;
-};
+using RemovableHandle = utils::hooks::RemovableHandle;
 
 /// What a non-strict load_state_dict reports (PyTorch's _IncompatibleKeys).
 struct IncompatibleKeys {
