@@ -45,7 +45,10 @@ T expected(dist::ReduceOp op, std::int64_t i) {
     }
     return op == ReduceOp::SUM || op == ReduceOp::MAX ? any : all;
   } else {
-    double acc = op == ReduceOp::PRODUCT ? 1.0 : op == ReduceOp::MIN ? 1e300 : op == ReduceOp::MAX ? -1e300 : 0.0;
+    double acc = op == ReduceOp::PRODUCT ? 1.0
+                 : op == ReduceOp::MIN   ? 1e300
+                 : op == ReduceOp::MAX   ? -1e300
+                                         : 0.0;
     for (int r = 0; r < world(); ++r) {
       const double v = static_cast<double>(value<T>(r, i));
       if (op == ReduceOp::SUM || op == ReduceOp::AVG) acc += v;
@@ -92,8 +95,8 @@ TEST_CASE("the process group: rank, world size, initialized") {
   CHECK_THROWS_AS(dist::all_reduce(Tensor()), std::invalid_argument);
 }
 
-TEMPLATE_TEST_CASE("all_reduce, every op, sync and async, on views and empty tensors", "",
-                   float, double, std::int64_t, std::int32_t, std::uint8_t, bool) {
+TEMPLATE_TEST_CASE("all_reduce, every op, sync and async, on views and empty tensors", "", float,
+                   double, std::int64_t, std::int32_t, std::uint8_t, bool) {
   using T = TestType;
   for (auto op : ops_for<T>())
     for (bool async_op : {false, true}) {
@@ -148,7 +151,8 @@ TEMPLATE_TEST_CASE("all_gather, all_gather_into_tensor, gather, scatter", "", fl
     std::vector<BasicTensor<T>> list;
     for (int r = 0; r < W; ++r) list.push_back(BasicTensor<T>::empty({2, 2}));
     dist::all_gather(list, mine, {.async_op = async_op}).wait();
-    for (int r = 0; r < W; ++r) check_values<T>(list[r], [&](std::int64_t i) { return value<T>(r, i); });
+    for (int r = 0; r < W; ++r)
+      check_values<T>(list[r], [&](std::int64_t i) { return value<T>(r, i); });
 
     auto out = BasicTensor<T>::empty({W * 2, 2});
     dist::all_gather_into_tensor(out, mine, {.async_op = async_op}).wait();

@@ -63,7 +63,8 @@ void check_close(const Tensor& a, const Tensor& b) {
   REQUIRE(a.defined());
   REQUIRE(b.defined());
   REQUIRE(a.shape() == b.shape());
-  for (std::int64_t i = 0; i < a.numel(); ++i) CHECK(a.data()[i] == Approx(b.data()[i]).margin(1e-6));
+  for (std::int64_t i = 0; i < a.numel(); ++i)
+    CHECK(a.data()[i] == Approx(b.data()[i]).margin(1e-6));
 }
 
 }  // namespace
@@ -130,8 +131,9 @@ struct Branchy : nn::Module {
 };
 }  // namespace
 
-TEST_CASE("find_unused_parameters: a parameter used on some ranks is averaged, one used nowhere "
-          "keeps no gradient") {
+TEST_CASE(
+    "find_unused_parameters: a parameter used on some ranks is averaged, one used nowhere "
+    "keeps no gradient") {
   manual_seed(3);
   Branchy net;
   DistributedDataParallel ddp(net, {.bucket_cap_mb = 0.00001, .find_unused_parameters = true});
@@ -156,8 +158,8 @@ TEST_CASE("without find_unused_parameters, an unused parameter is reported at th
   auto x = Tensor::empty({2, 3});
   x.fill_(1.0f);
   ddp(x).sum().backward();
-  CHECK_THROWS_WITH(ddp(x), Catch::Contains("fc_never.weight") &&
-                                Catch::Contains("find_unused_parameters"));
+  CHECK_THROWS_WITH(
+      ddp(x), Catch::Contains("fc_never.weight") && Catch::Contains("find_unused_parameters"));
 }
 
 TEST_CASE("broadcast_buffers: every forward uses rank 0's BatchNorm statistics") {
@@ -196,7 +198,7 @@ TEST_CASE("checkpoints: rank 0 writes, every rank loads the same weights") {
 
 TEST_CASE("models that differ between ranks are refused, naming the ranks") {
   nn::Linear small{3, rank() == 0 ? 2 : 3};
-  CHECK_THROWS_WITH(DistributedDataParallel(small),
-                    Catch::Contains("DistributedDataParallel on rank") &&
-                        Catch::Contains("same model"));
+  CHECK_THROWS_WITH(
+      DistributedDataParallel(small),
+      Catch::Contains("DistributedDataParallel on rank") && Catch::Contains("same model"));
 }

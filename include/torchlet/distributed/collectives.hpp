@@ -108,7 +108,8 @@ Work all_reduce(const BasicTensor<T>& tensor, ReduceOp op = ReduceOp::SUM,
   const int n = count_of(tensor.numel(), what);
   T* p = tensor.data();
   std::function<void(const MPI_Status&)> finish;
-  if (op == ReduceOp::AVG) finish = [p, n, size = g.size()](const MPI_Status&) { divide(p, n, size); };
+  if (op == ReduceOp::AVG)
+    finish = [p, n, size = g.size()](const MPI_Status&) { divide(p, n, size); };
   return launch(
       Coll::all_reduce, g, tensor, -1, options.async_op,
       [&](MPI_Request& r) {
@@ -127,7 +128,9 @@ Work broadcast(const BasicTensor<T>& tensor, int src, const CollectiveOptions& o
   const int n = count_of(tensor.numel(), describe(Coll::broadcast, g, tensor));
   return launch(
       Coll::broadcast, g, tensor, src, options.async_op,
-      [&](MPI_Request& r) { return MPI_Ibcast(tensor.data(), n, mpi_type<T>(), root, g.comm(), &r); },
+      [&](MPI_Request& r) {
+        return MPI_Ibcast(tensor.data(), n, mpi_type<T>(), root, g.comm(), &r);
+      },
       nullptr, tensor.impl());
 }
 
@@ -170,8 +173,8 @@ Work all_gather(const std::vector<BasicTensor<T>>& tensor_list, const BasicTenso
   const int n = count_of(tensor.numel(), what);
   count_of(tensor.numel() * g.size(), what);
   auto buf = BasicTensor<T>::empty({static_cast<std::int64_t>(tensor.numel() * g.size())});
-  auto keep = std::make_shared<std::pair<BasicTensor<T>, std::vector<BasicTensor<T>>>>(
-      tensor, tensor_list);
+  auto keep =
+      std::make_shared<std::pair<BasicTensor<T>, std::vector<BasicTensor<T>>>>(tensor, tensor_list);
   return launch(
       Coll::all_gather, g, tensor, -1, options.async_op,
       [&](MPI_Request& r) {
@@ -290,9 +293,10 @@ Work gather(const BasicTensor<T>& tensor, const std::vector<BasicTensor<T>>& gat
     throw std::invalid_argument(what + ": gather_list must be empty on a rank other than dst");
   const int n = count_of(tensor.numel(), what);
   count_of(tensor.numel() * g.size(), what);
-  auto buf = BasicTensor<T>::empty({is_root ? static_cast<std::int64_t>(tensor.numel() * g.size()) : 0});
-  auto keep = std::make_shared<std::pair<BasicTensor<T>, std::vector<BasicTensor<T>>>>(
-      tensor, gather_list);
+  auto buf =
+      BasicTensor<T>::empty({is_root ? static_cast<std::int64_t>(tensor.numel() * g.size()) : 0});
+  auto keep =
+      std::make_shared<std::pair<BasicTensor<T>, std::vector<BasicTensor<T>>>>(tensor, gather_list);
   return launch(
       Coll::gather, g, tensor, dst, options.async_op,
       [&](MPI_Request& r) {
@@ -323,11 +327,11 @@ Work scatter(const BasicTensor<T>& tensor, const std::vector<BasicTensor<T>>& sc
     throw std::invalid_argument(what + ": scatter_list must be empty on a rank other than src");
   const int n = count_of(tensor.numel(), what);
   count_of(tensor.numel() * g.size(), what);
-  auto buf = BasicTensor<T>::empty({is_root ? static_cast<std::int64_t>(tensor.numel() * g.size()) : 0});
+  auto buf =
+      BasicTensor<T>::empty({is_root ? static_cast<std::int64_t>(tensor.numel() * g.size()) : 0});
   for (std::size_t i = 0; i < scatter_list.size(); ++i)
     std::copy_n(scatter_list[i].data(), n, buf.data() + i * static_cast<std::size_t>(n));
-  auto keep = std::make_shared<std::pair<BasicTensor<T>, BasicTensor<T>>>(
-      tensor, buf);
+  auto keep = std::make_shared<std::pair<BasicTensor<T>, BasicTensor<T>>>(tensor, buf);
   return launch(
       Coll::scatter, g, tensor, src, options.async_op,
       [&](MPI_Request& r) {

@@ -117,8 +117,8 @@ inline DebugLevel debug_level_from_env() {
   if (s == "OFF") return DebugLevel::OFF;
   if (s == "INFO") return DebugLevel::INFO;
   if (s == "DETAIL") return DebugLevel::DETAIL;
-  throw std::invalid_argument("TORCHLET_DISTRIBUTED_DEBUG must be OFF, INFO or DETAIL, got '" +
-                              s + "'");
+  throw std::invalid_argument("TORCHLET_DISTRIBUTED_DEBUG must be OFF, INFO or DETAIL, got '" + s +
+                              "'");
 }
 
 }  // namespace detail

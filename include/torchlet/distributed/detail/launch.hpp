@@ -146,8 +146,8 @@ void handshake(Coll op, const ProcessGroup& group, const BasicTensor<T>& t, std:
   for (int r = 1; r < group.size() && same; ++r)
     same = std::equal(all.begin(), all.begin() + kLen, all.begin() + r * kLen);
   if (same) return;
-  std::string msg = std::string(coll_name(op)) +
-                    ": the ranks' calls differ (TORCHLET_DISTRIBUTED_DEBUG=DETAIL):";
+  std::string msg =
+      std::string(coll_name(op)) + ": the ranks' calls differ (TORCHLET_DISTRIBUTED_DEBUG=DETAIL):";
   for (int r = 0; r < group.size(); ++r) {
     const std::int64_t* d = all.data() + r * kLen;
     const Shape shape(d + 5, d + 5 + std::clamp<std::int64_t>(d[3], 0, kDims));
