@@ -50,11 +50,11 @@ TEST_CASE("DDP with W ranks x batch 32 matches one process with batch 32 W after
   vision::MNIST train(TORCHLET_SOURCE_DIR "/data/mnist", {.train = true, .transform = tf});
   std::vector<data::DistributedSampler> samplers;
   for (int q = 0; q < W; ++q)
-    samplers.emplace_back(train, data::DistributedSamplerOptions{
-                                     .num_replicas = static_cast<std::size_t>(W),
-                                     .rank = static_cast<std::size_t>(q),
-                                     .shuffle = true,
-                                     .seed = 5});
+    samplers.emplace_back(
+        train, data::DistributedSamplerOptions{.num_replicas = static_cast<std::size_t>(W),
+                                               .rank = static_cast<std::size_t>(q),
+                                               .shuffle = true,
+                                               .seed = 5});
 
   auto model = make_mlp();
   nn::parallel::DistributedDataParallel ddp(model);
