@@ -97,8 +97,8 @@ int run(int argc, char** argv) {
     if (rank == 0) {
       std::printf("epoch %lld/%lld  loss %.4f  train acc %.4f  (%d ranks)  %.2f s\n",
                   static_cast<long long>(epoch), static_cast<long long>(epochs),
-                  totals.data()[0] / totals.data()[1], totals.data()[2] / totals.data()[3],
-                  world, secs);
+                  totals.data()[0] / totals.data()[1], totals.data()[2] / totals.data()[3], world,
+                  secs);
       std::fflush(stdout);
     }
   }
