@@ -1,7 +1,9 @@
 # torchlet::distributed: the torchlet target plus MPI, for programs that include
-# <torchlet/distributed.hpp>. The core target never links MPI. Here MPI is looked for only
-# when TORCHLET_BUILD_DISTRIBUTED is on (the default for a top-level build); without it the
-# distributed tests and examples are skipped and everything else builds as before.
+# <torchlet/distributed.hpp>. The core target never links MPI. MPI is looked for only when
+# TORCHLET_BUILD_DISTRIBUTED is on: the default for a top-level build (without MPI the
+# distributed tests, mnist_ddp and bench_ddp are skipped, everything else builds as before);
+# a project that adds torchlet with add_subdirectory sets it ON to use torchlet::distributed.
+# Installed, the target is loaded by find_package(torchlet COMPONENTS distributed).
 # TORCHLET_REQUIRE_MPI=1 in the environment (.ci/run) turns a missing MPI into an error.
 add_library(torchlet_distributed INTERFACE)
 add_library(torchlet::distributed ALIAS torchlet_distributed)
