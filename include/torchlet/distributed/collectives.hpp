@@ -124,7 +124,7 @@ Work broadcast(const BasicTensor<T>& tensor, int src, const CollectiveOptions& o
   using namespace detail;
   check_defined(tensor, Coll::broadcast);
   const ProcessGroup g = group_of(options, Coll::broadcast);
-  const int root = g.group_rank(src);
+  const int root = root_rank(Coll::broadcast, g, src, tensor);
   const int n = count_of(tensor.numel(), describe(Coll::broadcast, g, tensor));
   return launch(
       Coll::broadcast, g, tensor, src, options.async_op,
@@ -142,7 +142,7 @@ Work reduce(const BasicTensor<T>& tensor, int dst, ReduceOp op = ReduceOp::SUM,
   using namespace detail;
   check_defined(tensor, Coll::reduce);
   const ProcessGroup g = group_of(options, Coll::reduce);
-  const int root = g.group_rank(dst);
+  const int root = root_rank(Coll::reduce, g, dst, tensor);
   const std::string what = describe(Coll::reduce, g, tensor);
   const MPI_Op mop = mpi_op<T>(op, what);
   const int n = count_of(tensor.numel(), what);
@@ -284,7 +284,7 @@ Work gather(const BasicTensor<T>& tensor, const std::vector<BasicTensor<T>>& gat
   using namespace detail;
   check_defined(tensor, Coll::gather);
   const ProcessGroup g = group_of(options, Coll::gather);
-  const int root = g.group_rank(dst);
+  const int root = root_rank(Coll::gather, g, dst, tensor);
   const std::string what = describe(Coll::gather, g, tensor);
   const bool is_root = g.rank() == root;
   if (is_root)
@@ -318,7 +318,7 @@ Work scatter(const BasicTensor<T>& tensor, const std::vector<BasicTensor<T>>& sc
   using namespace detail;
   check_defined(tensor, Coll::scatter);
   const ProcessGroup g = group_of(options, Coll::scatter);
-  const int root = g.group_rank(src);
+  const int root = root_rank(Coll::scatter, g, src, tensor);
   const std::string what = describe(Coll::scatter, g, tensor);
   const bool is_root = g.rank() == root;
   if (is_root)

@@ -100,6 +100,19 @@ std::string describe(Coll op, const ProcessGroup& group, const BasicTensor<T>& t
   return s;
 }
 
+/// The group rank of `global` (a rank of the default group, as PyTorch's src / dst); throws
+/// std::invalid_argument naming the call when it is not a member of the group.
+template <class T>
+int root_rank(Coll op, const ProcessGroup& group, int global, const BasicTensor<T>& t) {
+  const auto& ranks = group.ranks();
+  auto it = std::find(ranks.begin(), ranks.end(), global);
+  if (it == ranks.end())
+    throw std::invalid_argument(describe(op, group, t) + ": rank " + std::to_string(global) +
+                                " is not part of the process group (" +
+                                std::to_string(ranks.size()) + " ranks)");
+  return static_cast<int>(it - ranks.begin());
+}
+
 /// MPI counts are int: throws naming the call when n does not fit.
 inline int count_of(std::int64_t n, const std::string& what) {
   if (n < 0 || n > INT_MAX)
