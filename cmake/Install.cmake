@@ -3,6 +3,9 @@ include(CMakePackageConfigHelpers)
 install(TARGETS torchlet EXPORT torchletTargets)
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT torchletTargets NAMESPACE torchlet:: DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/torchlet)
+# torchlet::distributed in a file of its own, loaded only for COMPONENTS distributed.
+install(TARGETS torchlet_distributed EXPORT torchletDistributedTargets)
+install(EXPORT torchletDistributedTargets NAMESPACE torchlet:: DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/torchlet)
 configure_package_config_file(cmake/torchletConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/torchletConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/torchlet)
 # Header-only: any architecture.

@@ -3,9 +3,9 @@
 # cannot claim a gap that was closed. Each `code span` of the section that is a name
 # (`topk`, `torch.autograd.grad`, `nn.LSTM`, `x.stride()`) is turned into the spelling
 # torchlet would use (the prefixes torch., nn., F., optim. dropped, x. read as tensor.,
-# `.` -> `::`): the name N is present when the headers, comments removed, declare or call
-# it (`N(`, `N{`, `struct N`, `class N`, `using N`); for a qualified name Q::N only the headers of folder
-# Q/ (and Q.hpp) count. Spans that are not names (`x[mask]`, `.to("cuda")`) are skipped.
+# `.` -> `::`): the name N is present when the headers (comments and strings removed)
+# declare or call it (`N(`, `N{`, `struct N`, `class N`, `using N`); for a qualified name
+# Q::N only the headers of folder Q/ (and Q.hpp) count. Spans that are not names (`x[mask]`, `.to("cuda")`) are skipped.
 # Run as: cmake -DSOURCE_DIR=<repo> -P check_no_twin_names.cmake
 file(GLOB_RECURSE headers ${SOURCE_DIR}/include/torchlet/*.hpp)
 
@@ -30,6 +30,7 @@ foreach(h IN LISTS headers)
   file(READ ${h} text)
   string(REPLACE ";" " " text "${text}")
   string(REGEX REPLACE "//[^\n]*" "" text "${text}")
+  string(REGEX REPLACE "\"[^\"\n]*\"" "\"\"" text "${text}")  # string literals
   string(APPEND all " ${text} ")
   file(RELATIVE_PATH rel ${SOURCE_DIR}/include/torchlet ${h})
   string(REGEX REPLACE "[/.].*" "" folder "${rel}")

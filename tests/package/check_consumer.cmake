@@ -1,5 +1,6 @@
 # Builds tests/package/consumer against torchlet in MODE (package | subdirectory) in a
 # scratch directory WORK, then runs it from SOURCE (it reads data/mnist from there).
+# CONSUMER: the project under tests/package (default consumer; distributed_consumer needs MPI).
 file(REMOVE_RECURSE ${WORK})
 set(gen_args -DCMAKE_BUILD_TYPE=Release)
 if(MODE STREQUAL "package")
@@ -17,7 +18,10 @@ if(MODE STREQUAL "package")
 else()
   list(APPEND gen_args -DTORCHLET_MODE=subdirectory -DTORCHLET_SOURCE=${SOURCE})
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE}/tests/package/consumer -B ${WORK}/consumer-build ${gen_args}
+if(NOT CONSUMER)
+  set(CONSUMER consumer)
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE}/tests/package/${CONSUMER} -B ${WORK}/consumer-build ${gen_args}
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring the consumer (${MODE}) failed")

@@ -70,6 +70,28 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
 }  // namespace autograd
 
 template <class T>
+utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook(
+    std::function<void(const BasicTensor&)> fn) const {
+  if (!is_leaf() || !requires_grad())
+    throw std::invalid_argument(
+        "register_post_accumulate_grad_hook: only a leaf tensor that requires grad (a "
+        "parameter) accumulates gradients; this tensor " +
+        std::string(is_leaf() ? "does not require grad" : "is not a leaf"));
+  if (!fn) throw std::invalid_argument("register_post_accumulate_grad_hook: empty function");
+  auto node = std::static_pointer_cast<autograd::AccumulateGrad<T>>(detail::gradient_edge(*this));
+  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
+  const int id = node->next_hook_id++;
+  node->post_hooks.emplace_back(
+      id, std::make_shared<std::function<void(const BasicTensor&)>>(std::move(fn)));
+  return utils::hooks::RemovableHandle([weak = std::weak_ptr(node), id] {
+    if (auto n = weak.lock()) {
+      std::lock_guard<std::mutex> guard(autograd::accumulator_mutex());
+      std::erase_if(n->post_hooks, [id](const auto& h) { return h.first == id; });
+    }
+  });
+}
+
+template <class T>
 void BasicTensor<T>::backward(const BasicTensor& gradient, bool retain_graph) const {
   autograd::run_backward(*this, gradient, retain_graph);
 }

@@ -8,6 +8,7 @@
 // Edges point at nodes, not tensors, so an in-place op on a non-leaf can give that tensor
 // a new grad_fn without re-routing the gradients of ops that consumed it before.
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -246,9 +247,18 @@ struct AccumulateGrad final : Node<T> {
                          " for a leaf");
       detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
     }
+    if (!post_hooks.empty()) {
+      const BasicTensor<T> param(impl);
+      for (auto& [id, hook] : std::vector(post_hooks)) (*hook)(param);
+    }
   }
   /// The leaf whose .grad() receives the gradients.
   std::weak_ptr<detail::TensorImpl<T>> leaf;
+  /// Hooks run after each accumulation (register_post_accumulate_grad_hook), with their ids.
+  std::vector<std::pair<int, std::shared_ptr<std::function<void(const BasicTensor<T>&)>>>>
+      post_hooks;
+  /// The id the next registered hook gets.
+  int next_hook_id = 0;
 };
 
 /// Serialises the creation of a leaf's AccumulateGrad node between threads.

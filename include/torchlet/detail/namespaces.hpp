@@ -10,6 +10,9 @@ using namespace torchlet::detail;
 namespace torchlet::data::detail {
 using namespace torchlet::detail;
 }
+namespace torchlet::distributed::detail {
+using namespace torchlet::detail;
+}
 namespace torchlet::io::detail {
 using namespace torchlet::detail;
 }

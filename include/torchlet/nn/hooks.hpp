@@ -1,23 +1,11 @@
 #pragma once
-// nn::RemovableHandle: what register_*_hook returns (torch.utils.hooks.RemovableHandle).
-#include <functional>
-#include <utility>
+// nn::RemovableHandle: what register_*_hook returns (torch.utils.hooks.RemovableHandle),
+// the same type tensors' hooks return (utils/hooks.hpp).
+#include "torchlet/utils/hooks.hpp"
 
 namespace torchlet::nn {
 
 /// Returned by register_*_hook; remove() unregisters the hook (idempotent).
-class RemovableHandle {
- public:
-  RemovableHandle() = default;
-  /// Wraps the function that unregisters the hook.
-  explicit RemovableHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
-  /// Unregisters the hook; later calls do nothing.
-  void remove() {
-    if (remover_) std::exchange(remover_, nullptr)();
-  }
-
- private:
-  std::function<void()> remover_;
-};
+using RemovableHandle = torchlet::utils::hooks::RemovableHandle;
 
 }  // namespace torchlet::nn

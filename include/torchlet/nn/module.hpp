@@ -24,6 +24,7 @@
 #include "torchlet/nn/hooks.hpp"
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/utils/hooks.hpp"
 
 namespace torchlet::nn {
 

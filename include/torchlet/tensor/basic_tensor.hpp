@@ -4,6 +4,7 @@
 // (reshape, view, flatten, operator[]) share the storage of their base.
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "torchlet/fwd.hpp"
 #include "torchlet/tensor/shape.hpp"
 #include "torchlet/tensor/storage.hpp"
+#include "torchlet/utils/hooks.hpp"
 
 namespace torchlet {
 
@@ -147,6 +149,13 @@ class BasicTensor {
   /// Reverse-mode differentiation from this tensor. `gradient` may be omitted for a
   /// one-element tensor. Defined in autograd/engine.hpp.
   void backward(const BasicTensor& gradient = {}, bool retain_graph = false) const;
+  /// Registers fn(tensor), called during backward right after a gradient has been
+  /// accumulated into this leaf's grad() (Tensor.register_post_accumulate_grad_hook); hooks
+  /// run in registration order, once per backward pass that reaches the leaf. Throws
+  /// std::invalid_argument unless this is a leaf that requires grad. Defined in
+  /// autograd/engine.hpp.
+  utils::hooks::RemovableHandle register_post_accumulate_grad_hook(
+      std::function<void(const BasicTensor&)> fn) const;
   /// A new handle on the same data, cut from the graph.
   BasicTensor detach() const {
     auto impl = std::make_shared<Impl>();
