@@ -13,6 +13,7 @@ namespace torchlet::data {
 /// std::rethrow_if_nested(e) rethrows it.
 class DataLoaderError : public std::runtime_error {
  public:
+  /// The message, the batch's number, the failing sample (if known) and worker (if any).
   DataLoaderError(const std::string& what, std::size_t batch, std::optional<std::size_t> sample,
                   std::optional<std::size_t> worker)
       : std::runtime_error(what), batch_(batch), sample_(sample), worker_(worker) {}
