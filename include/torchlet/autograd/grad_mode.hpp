@@ -1,10 +1,15 @@
 #pragma once
-// Global (per-thread) switch for recording autograd graphs, like torch.no_grad().
+// Per-thread switches for recording autograd graphs: NoGradGuard (torch.no_grad()) and
+// InferenceMode (torch.inference_mode()).
 
 namespace torchlet {
 namespace detail {
 inline bool& grad_mode_flag() {
   thread_local bool enabled = true;
+  return enabled;
+}
+inline bool& inference_mode_flag() {
+  thread_local bool enabled = false;
   return enabled;
 }
 }  // namespace detail
@@ -24,6 +29,35 @@ class NoGradGuard {
 
  private:
   bool prev_;
+};
+
+/// Whether an InferenceMode guard is active on this thread (torch.is_inference_mode_enabled()).
+inline bool is_inference_mode_enabled() { return detail::inference_mode_flag(); }
+
+/// RAII guard for running a model only to get its outputs (`with torch.inference_mode():`,
+/// libtorch's `c10::InferenceMode`): in its scope no graph is recorded (as under NoGradGuard)
+/// and in-place ops do not bump the version counters that autograd uses to detect changes
+/// of saved tensors, so an op costs what its kernel costs. Tensors made in the scope are
+/// ordinary tensors afterwards (PyTorch marks them "inference tensors" and refuses them in
+/// autograd later; torchlet does not track that). `InferenceMode guard(false)` turns the mode
+/// off in a nested scope. The mode is per thread, like the grad mode.
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true)
+      : prev_grad_(is_grad_enabled()), prev_inference_(is_inference_mode_enabled()) {
+    detail::inference_mode_flag() = enabled;
+    if (enabled) set_grad_enabled(false);
+  }
+  ~InferenceMode() {
+    detail::inference_mode_flag() = prev_inference_;
+    set_grad_enabled(prev_grad_);
+  }
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+
+ private:
+  bool prev_grad_;
+  bool prev_inference_;
 };
 
 }  // namespace torchlet

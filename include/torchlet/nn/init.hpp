@@ -44,6 +44,7 @@ inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0,
                               Generator& gen = default_generator()) {
   NoGradGuard g;
   float* p = t.data();
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i)
     p[i] = static_cast<float>(a + (b - a) * gen.uniform());
   return t;
@@ -52,6 +53,7 @@ inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.
                              Generator& gen = default_generator()) {
   NoGradGuard g;
   float* p = t.data();
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(mean + std * gen.normal());
   return t;
 }
@@ -125,6 +127,7 @@ inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double st
     throw std::invalid_argument("trunc_normal_: std must be positive, got " + std::to_string(std));
   NoGradGuard g;
   float* p = t.data();
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i) {
     double v;
     int tries = 0;

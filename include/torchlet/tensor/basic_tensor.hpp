@@ -387,7 +387,7 @@ void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_
 /// Marks `t`'s storage as modified in place (saved tensors detect it at backward).
 template <class T>
 void bump_version(const BasicTensor<T>& t) {
-  if (t.impl()->storage) t.impl()->storage->bump_version();
+  if (t.impl()->storage && !is_inference_mode_enabled()) t.impl()->storage->bump_version();
 }
 
 /// True when an op on these inputs must be recorded on the tape.

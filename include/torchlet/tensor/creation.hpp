@@ -187,6 +187,7 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(
 template <class T = float>
 BasicTensor<T> rand(const Shape& shape, Generator& gen = default_generator()) {
   auto t = BasicTensor<T>::empty(shape);
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.uniform());
   return t;
 }
@@ -194,6 +195,7 @@ BasicTensor<T> rand(const Shape& shape, Generator& gen = default_generator()) {
 template <class T = float>
 BasicTensor<T> randn(const Shape& shape, Generator& gen = default_generator()) {
   auto t = BasicTensor<T>::empty(shape);
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.normal());
   return t;
 }
@@ -206,6 +208,7 @@ BasicTensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape,
                                 " >= " + std::to_string(high));
   auto t = BasicTensor<T>::empty(shape);
   const auto span = static_cast<std::uint64_t>(high - low);
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i)
     t.data()[i] = static_cast<T>(low + static_cast<std::int64_t>(gen.randint(span)));
   return t;

@@ -1,9 +1,11 @@
 #pragma once
 // Generator: a seeded, portable pseudo-random source (same numbers on every platform).
 // The global generator is seeded with manual_seed(), like torch.manual_seed().
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -13,10 +15,28 @@
 namespace torchlet {
 
 /// splitmix64-seeded xoshiro256** generator. Copyable: a copy continues the same stream.
+///
+/// Thread safety, as PyTorch's CPU generator: each library op that draws numbers (rand,
+/// randn, dropout, the nn::init functions, the samplers) holds mutex() while it draws, so
+/// threads sharing a generator (e.g. default_generator()) never race; which thread gets
+/// which numbers then depends on scheduling. For reproducible draws per thread, give each
+/// thread its own Generator. Code calling next()/uniform()/normal() directly on a shared
+/// generator locks mutex() itself.
 class Generator {
  public:
   /// A generator seeded with `seed`.
   explicit Generator(std::uint64_t seed = 67280421310721ULL) { manual_seed(seed); }
+  /// A copy continues the same stream (the mutex is not copied).
+  Generator(const Generator& other) { copy_state(other); }
+  /// Takes over `other`'s stream position.
+  Generator& operator=(const Generator& other) {
+    if (this != &other) copy_state(other);
+    return *this;
+  }
+  ~Generator() = default;
+
+  /// The lock an op holds while it draws from this generator (torch.Generator's mutex).
+  std::mutex& mutex() const noexcept { return mutex_; }
 
   /// Restarts the stream from `seed` (torch.Generator.manual_seed).
   void manual_seed(std::uint64_t seed) {
@@ -115,10 +135,18 @@ class Generator {
     r = (r ^ (r >> 27)) * 0x94D049BB133111EBULL;
     return r ^ (r >> 31);
   }
+  void copy_state(const Generator& o) {
+    seed_ = o.seed_;
+    std::copy(std::begin(o.s_), std::end(o.s_), std::begin(s_));
+    spare_normal_ = o.spare_normal_;
+    has_spare_normal_ = o.has_spare_normal_;
+  }
+
   std::uint64_t seed_ = 0;
   std::uint64_t s_[4]{};
   double spare_normal_ = 0;
   bool has_spare_normal_ = false;
+  mutable std::mutex mutex_;
 };
 
 /// The process-wide default generator (torch.default_generator).
@@ -126,12 +154,27 @@ inline Generator& default_generator() {
   static Generator gen;
   return gen;
 }
+namespace detail {
+/// One 64-bit draw from `gen` under its lock (for seeding a pass, a worker, a split).
+inline std::uint64_t locked_next(Generator& gen) {
+  const std::lock_guard lock(gen.mutex());
+  return gen.next();
+}
+}  // namespace detail
+
 /// Seeds the default generator (torch.manual_seed).
-inline void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+inline void manual_seed(std::uint64_t seed) {
+  const std::lock_guard lock(default_generator().mutex());
+  default_generator().manual_seed(seed);
+}
 /// The default generator's state (torch.get_rng_state), e.g. to put in a checkpoint.
-inline std::vector<std::uint8_t> get_rng_state() { return default_generator().get_state(); }
+inline std::vector<std::uint8_t> get_rng_state() {
+  const std::lock_guard lock(default_generator().mutex());
+  return default_generator().get_state();
+}
 /// Restores the default generator's state (torch.set_rng_state).
 inline void set_rng_state(std::span<const std::uint8_t> state) {
+  const std::lock_guard lock(default_generator().mutex());
   default_generator().set_state(state);
 }
 

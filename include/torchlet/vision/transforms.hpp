@@ -278,6 +278,7 @@ struct RandomCrop {
                                   ", " + std::to_string(p.w) + ")");
     if (p.h == height && p.w == width) return img;
     Generator& gen = current_generator();
+    const std::unique_lock lock(gen.mutex());
     const auto top =
         static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(p.h - height + 1)));
     const auto left =
@@ -293,7 +294,7 @@ struct RandomHorizontalFlip {
   /// img [..., C, H, W] -> the same shape, maybe mirrored.
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
-    return current_generator().uniform() < p ? functional::hflip(img) : img;
+    return draw_uniform() < p ? functional::hflip(img) : img;
   }
 };
 
@@ -304,7 +305,7 @@ struct RandomVerticalFlip {
   /// img [..., C, H, W] -> the same shape, maybe flipped.
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
-    return current_generator().uniform() < p ? functional::vflip(img) : img;
+    return draw_uniform() < p ? functional::vflip(img) : img;
   }
 };
 
@@ -346,7 +347,7 @@ struct RandomRotation {
   /// img [..., C, H, W] -> rotated, same shape (larger with expand), same dtype.
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
-    const double angle = min_degrees + (max_degrees - min_degrees) * current_generator().uniform();
+    const double angle = min_degrees + (max_degrees - min_degrees) * draw_uniform();
     return functional::rotate(img, angle, interpolation, expand, center, fill);
   }
 };

@@ -77,7 +77,7 @@ requires std::is_arithmetic_v<N> std::vector<Subset<D&>> random_split(
   const auto counts = detail::split_lengths(n, lengths);
   std::vector<std::size_t> perm(n);
   for (std::size_t i = 0; i < n; ++i) perm[i] = i;
-  Generator g(seed ? *seed : default_generator().next());
+  Generator g(seed ? *seed : detail::locked_next(default_generator()));
   for (std::size_t i = n; i > 1; --i)
     std::swap(perm[i - 1], perm[static_cast<std::size_t>(g.randint(i))]);
   std::vector<Subset<D&>> parts;

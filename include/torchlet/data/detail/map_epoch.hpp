@@ -55,7 +55,7 @@ class MapWorkerEpoch final : public LoaderEpoch<Batch> {
         n_(static_cast<std::size_t>(core_->dataset.size())),
         cursor_(core_->batches.start()),
         ring_(core_->num_workers, core_->prefetch_factor,
-              core_->gen ? core_->gen->next() : default_generator().next()) {
+              core_->gen ? core_->gen->next() : detail::locked_next(default_generator())) {
     dispatch();
     ring_.start([this](std::size_t w) { work(w); });
   }

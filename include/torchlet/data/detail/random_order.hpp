@@ -34,7 +34,7 @@ class LazyPermutation {
 /// was given a seed (so passes differ but replay), else from torchlet's default
 /// generator (so torch.manual_seed-style seeding applies), as PyTorch's samplers do.
 inline std::uint64_t pass_seed(std::optional<Generator>& own) {
-  return own ? own->next() : default_generator().next();
+  return own ? own->next() : detail::locked_next(default_generator());
 }
 
 }  // namespace torchlet::data::detail

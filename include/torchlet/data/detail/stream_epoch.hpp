@@ -137,7 +137,7 @@ class StreamWorkerEpoch final : public LoaderEpoch<Batch> {
       : core_(std::move(core)),
         stream_(*core_),
         ring_(core_->num_workers, core_->prefetch_factor,
-              core_->gen ? core_->gen->next() : default_generator().next()) {
+              core_->gen ? core_->gen->next() : detail::locked_next(default_generator())) {
     ring_.start([this](std::size_t w) { work(w); });
   }
   ~StreamWorkerEpoch() override { this->stop(); }

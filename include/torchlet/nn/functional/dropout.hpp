@@ -17,6 +17,7 @@ inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
   auto mask = Tensor::empty(x.shape());
   const float scale = p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - p));
   float* m = mask.data();
+  const std::unique_lock lock(gen.mutex());
   for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() < p ? 0.0f : scale;
   auto out = Tensor::empty(x.shape());
   detail::amap(out.data(), out.numel()) =

@@ -57,6 +57,13 @@ inline Generator& current_generator() {
   return default_generator();
 }
 
+/// One uniform [0, 1) draw from current_generator(), under the generator's lock.
+inline double draw_uniform() {
+  Generator& gen = current_generator();
+  const std::lock_guard lock(gen.mutex());
+  return gen.uniform();
+}
+
 /// Installs `gen` as this thread's transform generator until the guard is destroyed.
 /// `gen` must outlive the guard. Not copyable or movable (a scope guard).
 class GeneratorGuard {
