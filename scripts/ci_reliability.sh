@@ -3,7 +3,8 @@
 #   1. the tests of TORCHLET_ASAN_SUITES (default: every suite of tests/, not the examples,
 #      docs and package tests) under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
-#   2. the DataLoader tests (tests/data, worker threads) under ThreadSanitizer: preset tsan
+#   2. the DataLoader tests (tests/data, worker threads) and the inference stress test
+#      (tests/inference: 8 threads on one model) under ThreadSanitizer: preset tsan
 #   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus,
 #      failing on any crash, sanitizer report, leak, out-of-memory or timeout: preset fuzz
 # Needs g++, clang and libclang-rt-14-dev. Prints each step's wall time and each fuzzer's
@@ -17,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TORCHLET_FUZZ_SECONDS:=60}"
-: "${TORCHLET_ASAN_SUITES:=tensor autograd nn optim data vision io reliability}"
+: "${TORCHLET_ASAN_SUITES:=tensor autograd nn optim data vision io reliability inference}"
 start_all=$(date +%s)
 step_start=
 step() {
@@ -40,10 +41,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -R "$asan_regex"
 
-step "DataLoader tests under ThreadSanitizer"
+step "DataLoader and inference tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
-cmake --build build-tsan -j2 --target tests_data
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^data/"
+cmake --build build-tsan -j2 --target tests_data tests_inference
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data|inference)/"
 
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"
 cmake --preset fuzz >/dev/null

@@ -12,6 +12,7 @@
 
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/detail/workspace.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn {
@@ -178,20 +179,29 @@ inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bi
     const std::int64_t L = g.oh * g.ow, K = C * KH * KW, Kg = Cg * KH * KW, Og = O / groups;
     // 1x1, stride 1, no padding: the image is its own column matrix.
     const bool direct = KH == 1 && KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    Tensor cols = direct ? x.detach() : Tensor::empty({N, K, L});
-    if (!direct)
+    // Recording: the columns of the whole batch are saved for backward. Otherwise (no_grad,
+    // inference) one sample's columns at a time in a reused per-thread workspace.
+    const bool recording = detail::needs_graph<float>({&x, &weight, &bias});
+    Tensor cols = direct ? x.detach() : recording ? Tensor::empty({N, K, L}) : Tensor{};
+    float* workspace = direct || recording
+                           ? nullptr
+                           : detail::thread_workspace<float>(static_cast<std::size_t>(K * L));
+    if (recording && !direct)
       for (std::int64_t n = 0; n < N; ++n)
         detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
     auto y = Tensor::empty({N, O, g.oh, g.ow});
     const float* wp = weight.data();
-    for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t n = 0; n < N; ++n) {
+      const float* cn = workspace ? workspace : cols.data() + n * K * L;
+      if (workspace) detail::im2col(x.data() + n * C * H * W, g, workspace);
       for (std::int64_t gi = 0; gi < groups; ++gi) {
         auto Y = detail::mmap(y.data() + (n * O + gi * Og) * L, Og, L);
-        Y.noalias() = detail::cmmap(wp + gi * Og * Kg, Og, Kg) *
-                      detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L);
+        Y.noalias() =
+            detail::cmmap(wp + gi * Og * Kg, Og, Kg) * detail::cmmap(cn + gi * Kg * L, Kg, L);
         if (bias.defined()) Y.colwise() += detail::cmmap(bias.data() + gi * Og, Og, 1).col(0);
       }
-    if (detail::needs_graph<float>({&x, &weight, &bias})) {
+    }
+    if (recording) {
       const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                  gb = bias.defined() && bias.requires_grad();
       detail::record(

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/detail/workspace.hpp"
 #include "torchlet/nn/functional/conv.hpp"
 
 namespace torchlet::detail {
@@ -48,7 +49,12 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
                                        padding, dilation, ceil_mode);
     const std::int64_t planes = g.n * g.c, L = g.oh * g.ow;
     auto y = Tensor::empty({g.n, g.c, g.oh, g.ow});
-    auto idx = LongTensor::empty({planes * L});  // flat index in the input plane
+    // Flat index in the input plane of each maximum: kept for backward when recording,
+    // else written to a reused per-thread scratch plane.
+    const bool recording = detail::needs_graph<float>({&x});
+    auto idx = recording ? LongTensor::empty({planes * L}) : LongTensor{};
+    std::int64_t* scratch =
+        recording ? nullptr : detail::thread_workspace<std::int64_t>(static_cast<std::size_t>(L));
     const float* xp = x.data();
     // The common 2x2 / stride 2 window without padding: no bounds to check.
     const bool two_by_two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 &&
@@ -57,7 +63,7 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
     for (std::int64_t pl = 0; pl < planes; ++pl) {
       const float* plane = xp + pl * g.h * g.w;
       float* out = y.data() + pl * L;
-      std::int64_t* ix = idx.data() + pl * L;
+      std::int64_t* ix = recording ? idx.data() + pl * L : scratch;
       if (two_by_two) {
         for (std::int64_t oh = 0; oh < g.oh; ++oh)
           for (std::int64_t ow = 0; ow < g.ow; ++ow) {
@@ -95,7 +101,7 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
           ix[oh * g.ow + ow] = bi;
         }
     }
-    if (detail::needs_graph<float>({&x}))
+    if (recording)
       detail::record(y, "MaxPool2DWithIndicesBackward", {&x},
                      [idx, g, planes, L](const Tensor& gy) {
                        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
