@@ -188,3 +188,33 @@ TEST_CASE("threads training their own models draw from the shared default genera
   for (auto& th : threads) th.join();
   CHECK(nonzero.load() > 0);
 }
+
+TEST_CASE("conv2d and max_pool2d without a graph (per-thread workspaces) match the recorded path") {
+  // Without recording, conv2d builds one sample's columns at a time in a reused per-thread
+  // buffer and max_pool2d keeps no indices; the outputs must equal the recording path's.
+  struct Case {
+    std::int64_t c, o, k, stride, pad, dil, groups;
+  };
+  for (const Case cs : {Case{3, 4, 3, 1, 0, 1, 1}, Case{4, 6, 3, 2, 1, 1, 2},
+                        Case{2, 2, 5, 1, 2, 2, 1}, Case{4, 8, 1, 1, 0, 1, 4}}) {
+    Generator gen(static_cast<std::uint64_t>(cs.k * 100 + cs.groups));
+    const auto x = randn<float>({3, cs.c, 11, 9}, gen).requires_grad_();
+    const auto w = randn<float>({cs.o, cs.c / cs.groups, cs.k, cs.k}, gen).requires_grad_();
+    const auto b = randn<float>({cs.o}, gen).requires_grad_();
+    const auto recorded =
+        F::max_pool2d(F::conv2d(x, w, b, cs.stride, cs.pad, cs.dil, cs.groups), 2);
+    REQUIRE(recorded.requires_grad());
+    Tensor plain;
+    {
+      InferenceMode inference;
+      plain = F::max_pool2d(F::conv2d(x, w, b, cs.stride, cs.pad, cs.dil, cs.groups), 2);
+      // A second, smaller call reuses the (larger) workspace.
+      const auto one = F::conv2d(x.narrow(0, 1, 1), w, b, cs.stride, cs.pad, cs.dil, cs.groups);
+      NoGradGuard no_grad;
+      const auto again = F::conv2d(x, w, b, cs.stride, cs.pad, cs.dil, cs.groups);
+      CHECK(bitwise_equal(one, again.narrow(0, 1, 1).contiguous()));
+    }
+    CHECK_FALSE(plain.requires_grad());
+    CHECK(bitwise_equal(plain, recorded.detach()));
+  }
+}
