@@ -43,6 +43,7 @@ inline bool is_inference_mode_enabled() { return detail::inference_mode_flag(); 
 /// off in a nested scope. The mode is per thread, like the grad mode.
 class InferenceMode {
  public:
+  /// Enters inference mode (or, with `false`, leaves it until the guard ends).
   explicit InferenceMode(bool enabled = true)
       : prev_grad_(is_grad_enabled()), prev_inference_(is_inference_mode_enabled()) {
     detail::inference_mode_flag() = enabled;
