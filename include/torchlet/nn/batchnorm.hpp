@@ -65,6 +65,7 @@ class BatchNormBase : public Module {
     }
   }
 
+  /// x [N, C, ...] normalised per channel -> same shape (batch statistics in training).
   Tensor forward(const Tensor& x) override {
     check_input(x);
     double factor = momentum.value_or(0.0);

@@ -14,6 +14,7 @@ namespace torchlet::nn {
 /// nn::Identity: forward(x) = x (a placeholder that keeps a model's structure).
 class Identity : public StatelessModule {
  public:
+  /// x itself.
   Tensor forward(const Tensor& x) override { return x; }
 };
 

@@ -56,20 +56,33 @@ struct RegistrySlot {
   }
 };
 
+/// The parameter type of a member function pointer or function pointer taking one argument.
+template <class P>
+struct single_param;
+template <class R, class A>
+struct single_param<R (*)(A)> {
+  using type = A;
+};
+template <class R, class C, class A>
+struct single_param<R (C::*)(A)> {
+  using type = A;
+};
+template <class R, class C, class A>
+struct single_param<R (C::*)(A) const> {
+  using type = A;
+};
 /// The parameter type of a callable taking one argument (a lambda, std::function, function
-/// pointer): what Module::apply casts each module to.
+/// pointer): what ModuleBase::apply casts each module to.
 template <class F>
-struct first_arg : first_arg<decltype(&F::operator())> {};
+struct first_arg {
+  using type = typename single_param<decltype(&F::operator())>::type;
+};
 template <class R, class A>
 struct first_arg<R (*)(A)> {
   using type = A;
 };
-template <class R, class C, class A>
-struct first_arg<R (C::*)(A)> {
-  using type = A;
-};
-template <class R, class C, class A>
-struct first_arg<R (C::*)(A) const> {
+template <class R, class A>
+struct first_arg<R(A)> {
   using type = A;
 };
 
@@ -708,6 +721,7 @@ class ModuleFor : public ModuleBase, public detail::ForwardSlot<ModuleFor<Sigs..
                                    typename detail::first_signature<Sigs...>::type>::Hook;
 
   ModuleFor() = default;
+  /// Moves the module, its registrations and its hooks.
   ModuleFor(ModuleFor&&) noexcept = default;
 
   /// Registers fn(module, inputs...), run before forward for every signature it can be called
