@@ -433,3 +433,20 @@ TEST_CASE("moves keep registrations, values and hooks, for any module") {
   static_assert(std::is_nothrow_move_constructible_v<Siamese>);
   static_assert(!std::is_copy_constructible_v<nn::Linear>);
 }
+
+namespace {
+/// A move-only input: hooks observe it (it cannot be copied, so they cannot replace it).
+struct Consumer : nn::ModuleFor<Tensor(std::unique_ptr<Tensor>)> {
+  Tensor forward(std::unique_ptr<Tensor> t) override { return *t * 2.0f; }
+};
+}  // namespace
+
+TEST_CASE("a move-only input is forwarded, and observed by hooks") {
+  Consumer c;
+  int seen = 0;
+  c.register_forward_pre_hook([&](nn::ModuleBase&, const std::unique_ptr<Tensor>& t) {
+    seen = static_cast<int>(t->numel());
+  });
+  CHECK(c(std::make_unique<Tensor>(ones({3}))).data()[0] == 2.0f);
+  CHECK(seen == 3);
+}

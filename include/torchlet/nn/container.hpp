@@ -48,16 +48,18 @@ std::shared_ptr<E> hold_module(const char* container, M&& m) {
   using D = std::remove_cvref_t<M>;
   if constexpr (is_module_shared_ptr<D>::value) {
     static_assert(std::is_base_of_v<E, typename D::element_type>,
-                  "this nn container holds another kind of module: the shared_ptr must point to "
-                  "one (see the container's element type)");
+                  "this nn container holds modules of its element type: nn::ModuleList and "
+                  "nn::ModuleDict hold one-tensor nn::Modules, ModuleListOf<nn::ModuleBase> and "
+                  "ModuleDictOf<nn::ModuleBase> hold any module");
     if (!m) throw std::invalid_argument(std::string(container) + ": null module pointer");
     return m;
   } else {
     static_assert(std::is_base_of_v<nn::ModuleBase, D>,
                   "nn containers hold nn modules or std::shared_ptr to them");
     static_assert(std::is_base_of_v<E, D>,
-                  "this nn container holds another kind of module (see the container's element "
-                  "type)");
+                  "this nn container holds modules of its element type: nn::ModuleList and "
+                  "nn::ModuleDict hold one-tensor nn::Modules, ModuleListOf<nn::ModuleBase> and "
+                  "ModuleDictOf<nn::ModuleBase> hold any module");
     static_assert(!std::is_lvalue_reference_v<M>,
                   "nn containers take a temporary, std::move(layer), or std::make_shared<M>(...) - "
                   "modules are not copyable");
@@ -195,7 +197,10 @@ class Sequential : public torchlet::detail::ModuleListBase<Module, Module> {
                   "(classes deriving from nn::Module); this module's forward has another "
                   "signature: call it in your own module's forward, or hold it in a "
                   "ModuleListOf<nn::ModuleBase>");
-    return torchlet::detail::hold_module<Module>("Sequential", std::forward<M>(m));
+    if constexpr (CanAppendToSequential<M>)  // (one error message, not two)
+      return torchlet::detail::hold_module<Module>("Sequential", std::forward<M>(m));
+    else
+      return nullptr;
   }
   static std::shared_ptr<Module> borrow(const std::string& name, ModuleBase* m) {
     auto* p = dynamic_cast<Module*>(m);

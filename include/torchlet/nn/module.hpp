@@ -599,7 +599,7 @@ class ForwardSlot<Self, R(A...)> {
     } else {
       if (pre_)
         for (auto& [id, h] : std::vector(*pre_)) h(self, a...);
-      R out = forward(static_cast<A>(a)...);
+      R out = forward(std::forward<A>(a)...);
       run_hooks(self, out, a...);
       return out;
     }
