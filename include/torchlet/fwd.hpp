@@ -13,8 +13,11 @@ using ByteTensor = BasicTensor<std::uint8_t>;
 using BoolTensor = BasicTensor<bool>;
 
 namespace nn {
-class Module;
-}
+class ModuleBase;
+template <class... Sigs>
+class ModuleFor;
+using Module = ModuleFor<Tensor(const Tensor&)>;
+}  // namespace nn
 namespace data {
 template <class D>
 class DataLoader;

@@ -184,7 +184,9 @@ TEST_CASE("embedding matches PyTorch and never trains its padding row", "[parity
   CHECK(sum(emb.weight.grad()[2].abs()).item() == 0.0f);
   CHECK_THROWS_WITH(emb(torchlet::tensor<std::int64_t>({7})),
                     Catch::Contains("index 7 is out of range for 7 embeddings"));
-  CHECK_THROWS_WITH(emb(ones({2})), Catch::Contains("indices must be a LongTensor"));
+  // Float indices do not compile: Embedding's forward takes a LongTensor.
+  static_assert(!std::is_invocable_v<nn::Embedding&, const Tensor&>);
+  static_assert(std::is_invocable_r_v<Tensor, nn::Embedding&, const LongTensor&>);
   CHECK((nn::Embedding{5, 2, {.padding_idx = -1}}).padding_idx == 4);
 }
 

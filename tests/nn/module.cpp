@@ -32,7 +32,8 @@ struct Block : nn::Module {
   Tensor forward(const Tensor& x) override { return act(bn(conv(x))); }
 };
 
-struct Deep : nn::Module {
+// No forward: a module that only holds others derives from nn::ModuleBase.
+struct Deep : nn::ModuleBase {
   nn::Sequential features{std::make_shared<Block>(), nn::MaxPool2d{2}, nn::Dropout{0.25}};
   nn::ModuleList heads{nn::Linear{4, 2}, nn::Linear{2, 1, false}};
   nn::LayerNorm norm{10};
@@ -141,7 +142,7 @@ TEST_CASE("parameters get PyTorch's dotted names") {
 }
 
 TEST_CASE("shared parameters are listed once") {
-  struct Tied : nn::Module {
+  struct Tied : nn::ModuleBase {
     nn::Linear a{3, 3}, b{3, 3};
     Tied() {
       b.weight = a.weight;  // tie before registering
@@ -243,8 +244,15 @@ TEST_CASE("train, eval, apply, requires_grad_ and zero_grad reach every submodul
   deep.train();
   CHECK(deep.features[1].is_training());
   int count = 0;
-  deep.apply([&](nn::Module&) { ++count; });
+  deep.apply([&](nn::ModuleBase&) { ++count; });
   CHECK(count == 13);
+  // apply with a typed function visits the modules of that type only (Embedding and the
+  // containers without forward are not one-tensor nn::Modules).
+  int modules = 0, linears = 0;
+  deep.apply([&](nn::Module&) { ++modules; });
+  deep.apply([&](nn::Linear& l) { linears += static_cast<int>(l.in_features); });
+  CHECK(modules == 10);
+  CHECK(linears == 4 + 2);
   deep.requires_grad_(false);
   for (auto& p : deep.parameters()) CHECK(!p.requires_grad());
   CHECK(deep.num_parameters(true) == 0);
@@ -306,7 +314,8 @@ TEST_CASE("ModuleList holds modules for a parent to call") {
   CHECK(s.layers.size() == 3);
   CHECK(names_of(s.named_parameters()).back() == "layers.2.bias");
   CHECK(s(ones({2, 4})).shape() == Shape{2, 4});
-  CHECK_THROWS_AS(s.layers(ones({1, 4})), std::logic_error);
+  // A ModuleList has no forward: calling it does not compile.
+  static_assert(!std::is_invocable_v<nn::ModuleList&, const Tensor&>);
 }
 
 TEST_CASE("moving a library layer keeps its registrations and hooks") {

@@ -209,7 +209,7 @@ inline void save(const nn::StateDict& state_dict, const std::string& path,
 }
 
 /// Writes model.state_dict() (parameters and persistent buffers, PyTorch's keys).
-inline void save(const nn::Module& model, const std::string& path,
+inline void save(const nn::ModuleBase& model, const std::string& path,
                  const std::map<std::string, std::string>& metadata = {}) {
   save(model.state_dict(), path, metadata);
 }
@@ -224,7 +224,8 @@ inline nn::StateDict load(const std::string& path) {
 /// must match exactly; shapes must always match). Nothing changes when anything is wrong:
 /// FormatError for a malformed file, nn::StateDictError (its message prefixed with the
 /// path) for keys or shapes that do not fit.
-inline nn::IncompatibleKeys load(nn::Module& model, const std::string& path, bool strict = true) {
+inline nn::IncompatibleKeys load(nn::ModuleBase& model, const std::string& path,
+                                 bool strict = true) {
   const nn::StateDict sd = load(path);
   try {
     return model.load_state_dict(sd, strict);

@@ -10,6 +10,7 @@ namespace torchlet::nn {
 /// nn.ReLU: max(x, 0), any shape.
 class ReLU : public StatelessModule {
  public:
+  /// max(x, 0), elementwise; same shape.
   Tensor forward(const Tensor& x) override { return functional::relu(x); }
 };
 
@@ -20,6 +21,7 @@ class LeakyReLU : public StatelessModule {
   double negative_slope;
   /// nn.LeakyReLU(negative_slope).
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  /// x where x > 0, else negative_slope * x; same shape.
   Tensor forward(const Tensor& x) override { return functional::leaky_relu(x, negative_slope); }
   std::string extra_repr() const override {
     return "negative_slope=" + detail::nnfmt::py_float(negative_slope);
@@ -37,6 +39,7 @@ class GELU : public StatelessModule {
       throw std::invalid_argument("GELU: approximate must be 'none' or 'tanh', got '" +
                                   this->approximate + "'");
   }
+  /// x * Phi(x) (or the tanh approximation); same shape.
   Tensor forward(const Tensor& x) override { return functional::gelu(x, approximate); }
   std::string extra_repr() const override { return "approximate='" + approximate + "'"; }
 };
@@ -44,12 +47,14 @@ class GELU : public StatelessModule {
 /// nn.Sigmoid: 1 / (1 + exp(-x)), any shape.
 class Sigmoid : public StatelessModule {
  public:
+  /// 1 / (1 + exp(-x)), elementwise; same shape.
   Tensor forward(const Tensor& x) override { return functional::sigmoid(x); }
 };
 
 /// nn.Tanh, any shape.
 class Tanh : public StatelessModule {
  public:
+  /// tanh(x), elementwise; same shape.
   Tensor forward(const Tensor& x) override { return functional::tanh(x); }
 };
 
@@ -60,6 +65,7 @@ class Softmax : public StatelessModule {
   std::int64_t dim;
   /// nn.Softmax(dim).
   explicit Softmax(std::int64_t dim) : dim(dim) {}
+  /// softmax over dim; same shape.
   Tensor forward(const Tensor& x) override { return functional::softmax(x, dim); }
   std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
 };
@@ -71,6 +77,7 @@ class LogSoftmax : public StatelessModule {
   std::int64_t dim;
   /// nn.LogSoftmax(dim).
   explicit LogSoftmax(std::int64_t dim) : dim(dim) {}
+  /// log(softmax(x)) over dim; same shape.
   Tensor forward(const Tensor& x) override { return functional::log_softmax(x, dim); }
   std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
 };

@@ -65,6 +65,7 @@ class BatchNormBase : public Module {
     }
   }
 
+  /// x [N, C, ...] normalised per channel -> same shape (batch statistics in training).
   Tensor forward(const Tensor& x) override {
     check_input(x);
     double factor = momentum.value_or(0.0);
@@ -110,23 +111,6 @@ class BatchNormBase : public Module {
       num_batches_tracked = zeros<float>({});
     }
     reset_parameters();
-    register_all();
-  }
-  /// Moves the layer; its registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  BatchNormBase(BatchNormBase&& o)
-      : num_features(o.num_features),
-        eps(o.eps),
-        momentum(o.momentum),
-        affine(o.affine),
-        track_running_stats(o.track_running_stats),
-        weight(std::move(o.weight)),
-        bias(std::move(o.bias)),
-        running_mean(std::move(o.running_mean)),
-        running_var(std::move(o.running_var)),
-        num_batches_tracked(std::move(o.num_batches_tracked)) {
-    copy_state_from(o);
     register_all();
   }
   /// Throws ShapeError unless x has the dims this variant takes and C channels.

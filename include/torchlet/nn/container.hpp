@@ -1,11 +1,16 @@
 #pragma once
-// Containers: nn::Sequential (a chain of modules run in order) and nn::ModuleList (an
-// indexable list of modules with no forward of its own). Children are named "0",
-// "1", ... as in PyTorch.
+// Containers, as in torch/nn/modules/container.py: nn::Sequential (a chain of one-tensor
+// modules run in order), nn::ModuleList and nn::ModuleDict (modules indexed by position or
+// by name, with no forward of their own), nn::ParameterList and nn::ParameterDict.
+// Children are named "0", "1", ... (or by their keys) as in PyTorch, so state_dict keys match.
 //
-// Both are built from temporaries of library layers, which move into the container
-// (`nn::Sequential model{nn::Flatten{}, nn::Linear{784, 256}, nn::ReLU{}}`), or from
-// std::shared_ptr<M> for any module, which is how user modules (not movable) go in.
+// Modules go in as temporaries, which move into the container
+// (`nn::Sequential model{nn::Flatten{}, nn::Linear{784, 256}, nn::ReLU{}}`), or as
+// std::shared_ptr<M>, shared with the caller. A Sequential holds nn::Module (one tensor in,
+// one out) only: anything else is a compile error saying so. ModuleList and ModuleDict hold
+// nn::Module too, typed so that `list[i](x)` compiles; ModuleListOf<M> / ModuleDictOf<M> hold
+// another kind (ModuleListOf<nn::ModuleBase> holds any module).
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <type_traits>
@@ -21,42 +26,64 @@ struct is_module_shared_ptr : std::false_type {};
 template <class T>
 struct is_module_shared_ptr<std::shared_ptr<T>> : std::true_type {};
 
-/// A module argument turned into shared ownership: shared_ptrs are kept, temporaries moved.
+/// The module type behind a container argument: M for an M or a std::shared_ptr<M>.
 template <class M>
-std::shared_ptr<nn::Module> hold_module(const char* container, M&& m) {
+struct module_arg {
+  using type = std::remove_cvref_t<M>;
+};
+template <class M>
+struct module_arg<std::shared_ptr<M>> {
+  using type = M;
+};
+template <class M>
+using module_arg_t = typename module_arg<std::remove_cvref_t<M>>::type;
+
+/// A module, or a std::shared_ptr to one: what containers take.
+template <class M>
+concept ModuleArgument = std::is_base_of_v<nn::ModuleBase, module_arg_t<M>>;
+
+/// A module argument turned into shared ownership: shared_ptrs are kept, temporaries moved.
+template <class E, class M>
+std::shared_ptr<E> hold_module(const char* container, M&& m) {
   using D = std::remove_cvref_t<M>;
   if constexpr (is_module_shared_ptr<D>::value) {
-    static_assert(
-        std::is_base_of_v<nn::Module, typename D::element_type>,
-        "nn containers hold nn::Module objects: the shared_ptr must point to a nn::Module");
+    static_assert(std::is_base_of_v<E, typename D::element_type>,
+                  "this nn container holds modules of its element type: nn::ModuleList and "
+                  "nn::ModuleDict hold one-tensor nn::Modules, ModuleListOf<nn::ModuleBase> and "
+                  "ModuleDictOf<nn::ModuleBase> hold any module");
     if (!m) throw std::invalid_argument(std::string(container) + ": null module pointer");
     return m;
   } else {
-    static_assert(std::is_base_of_v<nn::Module, D>,
-                  "nn containers hold nn::Module objects or std::shared_ptr to them");
+    static_assert(std::is_base_of_v<nn::ModuleBase, D>,
+                  "nn containers hold nn modules or std::shared_ptr to them");
+    static_assert(std::is_base_of_v<E, D>,
+                  "this nn container holds modules of its element type: nn::ModuleList and "
+                  "nn::ModuleDict hold one-tensor nn::Modules, ModuleListOf<nn::ModuleBase> and "
+                  "ModuleDictOf<nn::ModuleBase> hold any module");
     static_assert(!std::is_lvalue_reference_v<M>,
                   "nn containers take a temporary, std::move(layer), or std::make_shared<M>(...) - "
                   "modules are not copyable");
     static_assert(std::is_move_constructible_v<D>,
-                  "this module type is not movable (user modules register member addresses): "
-                  "pass std::make_shared<M>(...) instead");
+                  "this module type is not movable (a member is not movable): pass "
+                  "std::make_shared<M>(...) instead");
     return std::make_shared<D>(std::forward<M>(m));
   }
 }
 
-/// Range-for over a list of shared_ptr<nn::Module> that yields nn::Module&.
+/// Range-for over a list of shared_ptr<E> that yields E&.
+template <class E>
 class ModuleIterator {
  public:
-  using base = std::vector<std::shared_ptr<nn::Module>>::const_iterator;
+  using base = typename std::vector<std::shared_ptr<E>>::const_iterator;
   using iterator_category = std::random_access_iterator_tag;
-  using value_type = nn::Module;
+  using value_type = E;
   using difference_type = std::ptrdiff_t;
-  using pointer = nn::Module*;
-  using reference = nn::Module&;
+  using pointer = E*;
+  using reference = E&;
   ModuleIterator() = default;
   explicit ModuleIterator(base it) : it_(it) {}
-  nn::Module& operator*() const { return **it_; }
-  nn::Module* operator->() const { return it_->get(); }
+  E& operator*() const { return **it_; }
+  E* operator->() const { return it_->get(); }
   ModuleIterator& operator++() {
     ++it_;
     return *this;
@@ -89,7 +116,7 @@ class ModuleIterator {
   friend difference_type operator-(const ModuleIterator& a, const ModuleIterator& b) {
     return a.it_ - b.it_;
   }
-  nn::Module& operator[](difference_type n) const { return *it_[n]; }
+  E& operator[](difference_type n) const { return *it_[n]; }
   friend bool operator==(const ModuleIterator& a, const ModuleIterator& b) {
     return a.it_ == b.it_;
   }
@@ -101,52 +128,51 @@ class ModuleIterator {
   base it_{};
 };
 
-/// The list behind Sequential and ModuleList: owns the children, names them "0", "1", ...
-class ModuleListBase : public nn::Module {
+/// The list behind Sequential and ModuleList: owns (or shares) its E children, in order.
+template <class E, class Base>
+class ModuleListBase : public Base {
  public:
-  using iterator = ModuleIterator;
+  using iterator = ModuleIterator<E>;  ///< yields E&
 
+  /// Number of modules.
   std::size_t size() const noexcept { return modules_.size(); }
+  /// Whether there are no modules.
   bool empty() const noexcept { return modules_.empty(); }
+  /// The first module.
   iterator begin() const { return iterator(modules_.begin()); }
+  /// Past the last module.
   iterator end() const { return iterator(modules_.end()); }
 
   /// The i-th module (negative i counts from the end, as in Python).
-  nn::Module& operator[](std::int64_t i) const { return *modules_[index(i)]; }
+  E& operator[](std::int64_t i) const { return *modules_[index(i)]; }
   /// The i-th module as its concrete type: seq.at<nn::Linear>(1).weight. Throws on a wrong type.
   template <class M>
   M& at(std::int64_t i) const {
     auto* p = dynamic_cast<M*>(modules_[index(i)].get());
     if (!p)
-      throw std::invalid_argument(name() + "::at: module " + std::to_string(i) + " is a " +
+      throw std::invalid_argument(this->name() + "::at: module " + std::to_string(i) + " is a " +
                                   modules_[index(i)]->name() + ", not the requested type");
     return *p;
   }
   /// Shared ownership of the i-th module.
-  std::shared_ptr<nn::Module> ptr(std::int64_t i) const { return modules_[index(i)]; }
+  std::shared_ptr<E> ptr(std::int64_t i) const { return modules_[index(i)]; }
 
  protected:
   ModuleListBase() = default;
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  ModuleListBase(ModuleListBase&& o) : Module(), modules_(std::move(o.modules_)) {
-    copy_state_from(o);
-    for (std::size_t i = 0; i < modules_.size(); ++i)
-      register_module(std::to_string(i), modules_[i]);
-  }
-  void add(std::shared_ptr<nn::Module> m) {
-    register_module(std::to_string(modules_.size()), m);
+  void add(std::shared_ptr<E> m) { add(std::to_string(modules_.size()), std::move(m)); }
+  void add(const std::string& name, std::shared_ptr<E> m) {
+    Base::register_module(name, std::shared_ptr<nn::ModuleBase>(m, m.get()));
     modules_.push_back(std::move(m));
   }
   std::size_t index(std::int64_t i) const {
     const auto n = static_cast<std::int64_t>(modules_.size());
     if (i < -n || i >= n)
-      throw std::out_of_range(name() + ": index " + std::to_string(i) + " is out of range for " +
-                              std::to_string(n) + " modules");
+      throw std::out_of_range(this->name() + ": index " + std::to_string(i) +
+                              " is out of range for " + std::to_string(n) + " modules");
     return static_cast<std::size_t>(i < 0 ? i + n : i);
   }
 
-  std::vector<std::shared_ptr<nn::Module>> modules_;
+  std::vector<std::shared_ptr<E>> modules_;
 };
 
 template <class Self, class... Ms>
@@ -156,23 +182,62 @@ concept NotSelf = !(sizeof...(Ms) == 1 && (std::is_same_v<std::remove_cvref_t<Ms
 
 namespace torchlet::nn {
 
+/// Whether M (a module type, or std::shared_ptr to one) can go into a nn::Sequential: its
+/// forward takes one Tensor and returns one (it derives from nn::Module).
+template <class M>
+concept CanAppendToSequential = std::is_base_of_v<Module, torchlet::detail::module_arg_t<M>>;
+
 /// Runs its modules in order: forward(x) = m_{n-1}(...m_1(m_0(x))). Each child is called
-/// through operator(), so its hooks run.
-class Sequential : public detail::ModuleListBase {
+/// through operator(), so its hooks run. Holds nn::Module (one tensor in, one out) only.
+class Sequential : public torchlet::detail::ModuleListBase<Module, Module> {
+  template <class M>
+  static std::shared_ptr<Module> hold(M&& m) {
+    static_assert(CanAppendToSequential<M>,
+                  "nn::Sequential chains modules whose forward takes one Tensor and returns one "
+                  "(classes deriving from nn::Module); this module's forward has another "
+                  "signature: call it in your own module's forward, or hold it in a "
+                  "ModuleListOf<nn::ModuleBase>");
+    if constexpr (CanAppendToSequential<M>)  // (one error message, not two)
+      return torchlet::detail::hold_module<Module>("Sequential", std::forward<M>(m));
+    else
+      return nullptr;
+  }
+  static std::shared_ptr<Module> borrow(const std::string& name, ModuleBase* m) {
+    auto* p = dynamic_cast<Module*>(m);
+    if (!p)
+      throw std::invalid_argument(
+          "Sequential: child '" + name + "' is a " + (m ? m->name() : std::string("null")) +
+          ", whose forward does not take one tensor (it is not an nn::Module)");
+    // Shared, not owned: the module stays where it is (its owner must outlive the Sequential).
+    return {std::shared_ptr<Module>(), p};
+  }
+
  public:
   Sequential() = default;
   /// Sequential{nn::Linear{784, 256}, nn::ReLU{}, std::make_shared<Net>()}: children "0", "1", ...
   template <class... Ms>
-  requires detail::NotSelf<Sequential, Ms...> Sequential(Ms&&... modules) {
-    (add(detail::hold_module("Sequential", std::forward<Ms>(modules))), ...);
+  requires(torchlet::detail::NotSelf<Sequential, Ms...> &&
+           (torchlet::detail::ModuleArgument<Ms> && ...)) Sequential(Ms&&... modules) {
+    (add(hold(std::forward<Ms>(modules))), ...);
+  }
+  /// nn.Sequential(*model.children()): existing modules, shared (not copied, not owned: their
+  /// owner must outlive the Sequential), named "0", "1", ... Throws std::invalid_argument
+  /// naming a child that is not a one-tensor nn::Module.
+  explicit Sequential(const std::vector<ModuleBase*>& children) {
+    for (auto* m : children) add(borrow(std::to_string(modules_.size()), m));
+  }
+  /// nn.Sequential(OrderedDict(model.named_children())): existing modules under their names,
+  /// shared as above.
+  explicit Sequential(const std::vector<std::pair<std::string, ModuleBase*>>& named_children) {
+    for (auto& [n, m] : named_children) add(n, borrow(n, m));
   }
   /// Moves the container and its children.
-  Sequential(Sequential&& o) = default;
+  Sequential(Sequential&& o) noexcept = default;
 
-  /// Appends a module (a temporary library layer or a shared_ptr).
+  /// Appends a module (a temporary, or a shared_ptr).
   template <class M>
   Sequential& push_back(M&& m) {
-    add(detail::hold_module("Sequential", std::forward<M>(m)));
+    add(hold(std::forward<M>(m)));
     return *this;
   }
   /// Same as push_back (PyTorch's append).
@@ -180,7 +245,28 @@ class Sequential : public detail::ModuleListBase {
   Sequential& append(M&& m) {
     return push_back(std::forward<M>(m));
   }
+  /// Appends a module under a name (PyTorch's Sequential.add_module); returns it (the
+  /// shared_ptr given, or a reference to the module moved in).
+  template <class M>
+  std::shared_ptr<M> add_module(const std::string& name, std::shared_ptr<M> m) {
+    add(name, hold(m));
+    return m;
+  }
+  /// add_module of a temporary, which the Sequential then owns.
+  template <class M>
+  requires(!std::is_lvalue_reference_v<M>) std::remove_cvref_t<M>
+  &add_module(const std::string& name, M&& m) {
+    auto p = hold(std::forward<M>(m));
+    add(name, p);
+    return static_cast<std::remove_cvref_t<M>&>(*p);
+  }
+  /// register_module is add_module in a Sequential (the module joins the chain).
+  template <class M>
+  decltype(auto) register_module(const std::string& name, M&& m) {
+    return add_module(name, std::forward<M>(m));
+  }
 
+  /// x through every module in order.
   Tensor forward(const Tensor& x) override {
     Tensor y = x;
     for (auto& m : modules_) y = (*m)(y);
@@ -188,34 +274,240 @@ class Sequential : public detail::ModuleListBase {
   }
 };
 
-/// Holds modules in a list, registered as children "0", "1", ...; it has no forward:
-/// the owner decides how to call them.
-class ModuleList : public detail::ModuleListBase {
+/// Holds modules of type E (and derived) in a list, registered as children "0", "1", ...; it
+/// has no forward: the owner decides how to call them (`for (auto& layer : layers) x =
+/// layer(x);`). nn::ModuleList is ModuleListOf<nn::Module>; ModuleListOf<nn::ModuleBase>
+/// holds any module, ModuleListOf<MyLayer> a list of one layer type.
+template <class E>
+class ModuleListOf : public torchlet::detail::ModuleListBase<E, ModuleBase> {
+  static_assert(std::is_base_of_v<ModuleBase, E>, "ModuleListOf<E>: E must be a module type");
+
  public:
-  ModuleList() = default;
-  /// ModuleList{a, b, ...}: children "0", "1", ... (temporaries of library layers or shared_ptrs).
+  ModuleListOf() = default;
+  /// ModuleList{a, b, ...}: children "0", "1", ... (temporaries or shared_ptrs).
   template <class... Ms>
-  requires detail::NotSelf<ModuleList, Ms...> ModuleList(Ms&&... modules) {
-    (add(detail::hold_module("ModuleList", std::forward<Ms>(modules))), ...);
+  requires(torchlet::detail::NotSelf<ModuleListOf, Ms...> &&
+           (torchlet::detail::ModuleArgument<Ms> && ...)) ModuleListOf(Ms&&... modules) {
+    (this->add(torchlet::detail::hold_module<E>("ModuleList", std::forward<Ms>(modules))), ...);
   }
   /// Moves the list and its modules.
-  ModuleList(ModuleList&& o) = default;
+  ModuleListOf(ModuleListOf&& o) noexcept = default;
 
-  /// Appends a module (a temporary library layer or a shared_ptr).
+  /// Appends a module (a temporary or a shared_ptr).
   template <class M>
-  ModuleList& push_back(M&& m) {
-    add(detail::hold_module("ModuleList", std::forward<M>(m)));
+  ModuleListOf& push_back(M&& m) {
+    this->add(torchlet::detail::hold_module<E>("ModuleList", std::forward<M>(m)));
     return *this;
   }
   /// Same as push_back (PyTorch's append).
   template <class M>
-  ModuleList& append(M&& m) {
+  ModuleListOf& append(M&& m) {
     return push_back(std::forward<M>(m));
   }
+  /// "ModuleList", as PyTorch prints it.
+  std::string name() const override { return "ModuleList"; }
+};
 
-  Tensor forward(const Tensor&) override {
-    throw std::logic_error("ModuleList: has no forward(); iterate over it and call its modules");
+/// A list of one-tensor modules (torch.nn.ModuleList): `for (auto& l : layers) x = l(x);`.
+using ModuleList = ModuleListOf<Module>;
+
+/// Modules of type E by name, in insertion order (torch.nn.ModuleDict); the keys are the
+/// children's names, so state_dict keys are "key.weight". No forward. nn::ModuleDict is
+/// ModuleDictOf<nn::Module>; ModuleDictOf<nn::ModuleBase> holds any module.
+template <class E>
+class ModuleDictOf : public ModuleBase {
+  static_assert(std::is_base_of_v<ModuleBase, E>, "ModuleDictOf<E>: E must be a module type");
+
+ public:
+  /// A (key, module) entry.
+  using value_type = std::pair<std::string, std::shared_ptr<E>>;
+
+  ModuleDictOf() = default;
+  /// ModuleDict{{"conv", std::make_shared<nn::Conv2d>(1, 2, 3)}, {"act",
+  /// std::make_shared<nn::ReLU>()}}: entries in the order given.
+  ModuleDictOf(std::initializer_list<value_type> items) {
+    for (auto& [k, m] : items) insert(k, m);
   }
+  /// Moves the dict and its modules.
+  ModuleDictOf(ModuleDictOf&& o) noexcept = default;
+
+  /// dict[key] = module: adds the entry at the end, or replaces the module of an existing key
+  /// in place; m is a temporary or a shared_ptr. Returns the module.
+  template <class M>
+  E& insert(const std::string& key, M&& m) {
+    auto p = torchlet::detail::hold_module<E>("ModuleDict", std::forward<M>(m));
+    for (auto& [k, v] : items_)
+      if (k == key) {
+        replace_module(key, std::shared_ptr<ModuleBase>(p, p.get()));
+        v = std::move(p);
+        return *v;
+      }
+    ModuleBase::register_module(key, std::shared_ptr<ModuleBase>(p, p.get()));
+    items_.emplace_back(key, std::move(p));
+    return *items_.back().second;
+  }
+  /// The module under key; throws std::out_of_range naming the key.
+  E& operator[](const std::string& key) const { return *find(key); }
+  /// The module under key as its concrete type; throws on a missing key or another type.
+  template <class M>
+  M& at(const std::string& key) const {
+    auto* p = dynamic_cast<M*>(find(key).get());
+    if (!p)
+      throw std::invalid_argument("ModuleDict::at: '" + key + "' is a " + find(key)->name() +
+                                  ", not the requested type");
+    return *p;
+  }
+  /// Whether key is present (`key in dict`).
+  bool contains(const std::string& key) const {
+    return std::any_of(items_.begin(), items_.end(), [&](auto& e) { return e.first == key; });
+  }
+  /// The keys, in insertion order.
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (auto& [k, v] : items_) out.push_back(k);
+    return out;
+  }
+  /// Number of entries.
+  std::size_t size() const noexcept { return items_.size(); }
+  /// Whether there are no entries.
+  bool empty() const noexcept { return items_.empty(); }
+  /// The first (key, module) entry (dict.items()).
+  typename std::vector<value_type>::const_iterator begin() const noexcept { return items_.begin(); }
+  /// Past the last entry.
+  typename std::vector<value_type>::const_iterator end() const noexcept { return items_.end(); }
+  /// "ModuleDict", as PyTorch prints it.
+  std::string name() const override { return "ModuleDict"; }
+
+ private:
+  const std::shared_ptr<E>& find(const std::string& key) const {
+    for (auto& [k, v] : items_)
+      if (k == key) return v;
+    throw std::out_of_range("ModuleDict: no key '" + key + "'");
+  }
+  std::vector<value_type> items_;
+};
+
+/// One-tensor modules by name (torch.nn.ModuleDict): `dict["conv"](x)`.
+using ModuleDict = ModuleDictOf<Module>;
+
+namespace detail {
+/// PyTorch's "Parameter containing: [torch.float32 of size 3x4]" (the tensor's shape).
+inline std::string parameter_size(const Tensor& t) {
+  std::string s;
+  for (std::size_t i = 0; i < t.shape().size(); ++i)
+    s += (i ? "x" : "") + std::to_string(t.shape()[i]);
+  return s;
+}
+}  // namespace detail
+
+/// Parameters in a list (torch.nn.ParameterList), registered as "0", "1", ... so a parent's
+/// state_dict holds "name.0", "name.1". Each tensor requires grad once added.
+class ParameterList : public ModuleBase {
+ public:
+  ParameterList() = default;
+  /// ParameterList{randn({3, 4}), zeros({5})}: parameters "0", "1".
+  ParameterList(std::initializer_list<Tensor> params) {
+    for (const auto& p : params) append(p);
+  }
+  /// Moves the list and its parameters.
+  ParameterList(ParameterList&& o) noexcept = default;
+
+  /// Adds a parameter at the end (it shares t's storage); returns the list.
+  ParameterList& append(Tensor t) {
+    items_.push_back(&register_parameter(std::to_string(items_.size()), std::move(t)));
+    return *this;
+  }
+  /// The i-th parameter (negative i counts from the end); assigning to it replaces it.
+  Tensor& operator[](std::int64_t i) const {
+    const auto n = static_cast<std::int64_t>(items_.size());
+    if (i < -n || i >= n)
+      throw std::out_of_range("ParameterList: index " + std::to_string(i) +
+                              " is out of range for " + std::to_string(n) + " parameters");
+    return *items_[static_cast<std::size_t>(i < 0 ? i + n : i)];
+  }
+  /// Number of parameters.
+  std::size_t size() const noexcept { return items_.size(); }
+  /// Whether there are none.
+  bool empty() const noexcept { return items_.empty(); }
+  /// The parameters in order (a copy of the handles: they share storage with the list).
+  std::vector<Tensor> values() const {
+    std::vector<Tensor> out;
+    for (auto* p : items_) out.push_back(*p);
+    return out;
+  }
+  /// "ParameterList", as PyTorch prints it.
+  std::string name() const override { return "ParameterList"; }
+  /// One line per parameter, "(0): Parameter containing: [torch.float32 of size 3x4]".
+  std::string extra_repr() const override {
+    std::string out;
+    for (std::size_t i = 0; i < items_.size(); ++i)
+      out += (i ? "\n" : "") + std::string("  (") + std::to_string(i) +
+             "): Parameter containing: [torch.float32 of size " +
+             detail::parameter_size(*items_[i]) + "]";
+    return out;
+  }
+
+ private:
+  std::vector<Tensor*> items_;  // owned by the registry (heap: stable across moves)
+};
+
+/// Parameters by name, in insertion order (torch.nn.ParameterDict built from an OrderedDict);
+/// the keys are the state_dict names, "name.key" in a parent.
+class ParameterDict : public ModuleBase {
+ public:
+  ParameterDict() = default;
+  /// ParameterDict{{"w", randn({3})}, {"b", zeros({3})}}: entries in the order given.
+  ParameterDict(std::initializer_list<std::pair<std::string, Tensor>> params) {
+    for (const auto& [k, t] : params) insert(k, t);
+  }
+  /// Moves the dict and its parameters.
+  ParameterDict(ParameterDict&& o) noexcept = default;
+
+  /// dict[key] = t: adds a parameter at the end, or replaces the value of an existing key in
+  /// place. Returns the parameter.
+  Tensor& insert(const std::string& key, Tensor t) {
+    for (auto& [k, p] : items_)
+      if (k == key) {
+        if (!t.requires_grad()) t.requires_grad_(true);
+        return *p = std::move(t);
+      }
+    items_.emplace_back(key, &register_parameter(key, std::move(t)));
+    return *items_.back().second;
+  }
+  /// The parameter under key; throws std::out_of_range naming the key.
+  Tensor& operator[](const std::string& key) const {
+    for (auto& [k, p] : items_)
+      if (k == key) return *p;
+    throw std::out_of_range("ParameterDict: no key '" + key + "'");
+  }
+  /// Whether key is present.
+  bool contains(const std::string& key) const {
+    return std::any_of(items_.begin(), items_.end(), [&](auto& e) { return e.first == key; });
+  }
+  /// The keys, in insertion order.
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (auto& [k, p] : items_) out.push_back(k);
+    return out;
+  }
+  /// Number of entries.
+  std::size_t size() const noexcept { return items_.size(); }
+  /// Whether there are none.
+  bool empty() const noexcept { return items_.empty(); }
+  /// "ParameterDict", as PyTorch prints it.
+  std::string name() const override { return "ParameterDict"; }
+  /// One line per entry, "(key): Parameter containing: [torch.FloatTensor of size 2]".
+  std::string extra_repr() const override {
+    std::string out;
+    for (std::size_t i = 0; i < items_.size(); ++i)
+      out += (i ? "\n" : "") + std::string("  (") + items_[i].first +
+             "): Parameter containing: [torch.FloatTensor of size " +
+             detail::parameter_size(*items_[i].second) + "]";
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, Tensor*>> items_;  // owned by the registry
 };
 
 }  // namespace torchlet::nn

@@ -68,22 +68,6 @@ class Conv2d : public Module {
     reset_parameters();
     register_all();
   }
-  /// Moves the layer; its registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  Conv2d(Conv2d&& o)
-      : in_channels(o.in_channels),
-        out_channels(o.out_channels),
-        kernel_size(o.kernel_size),
-        stride(o.stride),
-        padding(o.padding),
-        dilation(o.dilation),
-        groups(o.groups),
-        weight(std::move(o.weight)),
-        bias(std::move(o.bias)) {
-    copy_state_from(o);
-    register_all();
-  }
 
   /// PyTorch's default: kaiming_uniform_(a = sqrt(5)) weights, bias U(-1/sqrt(fan_in),
   /// 1/sqrt(fan_in)).

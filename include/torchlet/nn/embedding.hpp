@@ -17,7 +17,7 @@ struct EmbeddingOptions {
 };
 
 /// nn.Embedding: a lookup table; indices [*] (int64) -> [*, embedding_dim].
-class Embedding : public Module {
+class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
  public:
   ///@{
   /// Rows of the table, and their size.
@@ -48,17 +48,6 @@ class Embedding : public Module {
     reset_parameters();
     register_parameter("weight", weight);
   }
-  /// Moves the layer; its registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  Embedding(Embedding&& o)
-      : num_embeddings(o.num_embeddings),
-        embedding_dim(o.embedding_dim),
-        padding_idx(o.padding_idx),
-        weight(std::move(o.weight)) {
-    copy_state_from(o);
-    register_parameter("weight", weight);
-  }
 
   /// weight ~ N(0, 1), the padding row zeroed.
   void reset_parameters() {
@@ -69,18 +58,10 @@ class Embedding : public Module {
     }
   }
 
-  /// indices [*] -> [*, embedding_dim]. (Forward hooks run only for calls with a Tensor.)
-  using Module::operator();
-  /// indices [*] (int64, in [0, num_embeddings)) -> [*, embedding_dim].
-  Tensor operator()(const LongTensor& indices) { return forward(indices); }
-  /// The rows of weight at the indices: [*] -> [*, embedding_dim].
-  Tensor forward(const LongTensor& indices) {
+  /// The rows of weight at the indices: [*] (int64, in [0, num_embeddings)) -> [*,
+  /// embedding_dim]. Called as embedding(indices), with the hooks.
+  Tensor forward(const LongTensor& indices) override {
     return functional::embedding(indices, weight, padding_idx);
-  }
-  Tensor forward(const Tensor& x) override {
-    throw std::invalid_argument("Embedding: indices must be a LongTensor (int64), got a " +
-                                std::string(dtype_name<float>()) + " tensor of shape " +
-                                to_string(x.shape()) + "; convert with x.to<std::int64_t>()");
   }
 
   std::string extra_repr() const override {

@@ -15,6 +15,7 @@ class Flatten : public StatelessModule {
   /// nn.Flatten(start_dim = 1, end_dim = -1).
   explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1)
       : start_dim(start_dim), end_dim(end_dim) {}
+  /// x with dims start_dim..end_dim merged into one.
   Tensor forward(const Tensor& x) override { return x.flatten(start_dim, end_dim); }
   std::string extra_repr() const override {
     return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);

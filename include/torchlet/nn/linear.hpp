@@ -14,6 +14,7 @@ namespace torchlet::nn {
 /// nn::Identity: forward(x) = x (a placeholder that keeps a model's structure).
 class Identity : public StatelessModule {
  public:
+  /// x itself.
   Tensor forward(const Tensor& x) override { return x; }
 };
 
@@ -40,17 +41,6 @@ class Linear : public Module {
     weight = empty({out_features, in_features});
     if (bias) this->bias = empty({out_features});
     reset_parameters();
-    register_all();
-  }
-  /// Moves keep working (Sequential{Linear{...}}): the registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  Linear(Linear&& o)
-      : in_features(o.in_features),
-        out_features(o.out_features),
-        weight(std::move(o.weight)),
-        bias(std::move(o.bias)) {
-    copy_state_from(o);
     register_all();
   }
 
@@ -94,7 +84,7 @@ class Linear : public Module {
 /// nn::Bilinear: y = x1^T A x2 + b. x1 [*, in1_features], x2 [*, in2_features] -> [*,
 /// out_features]. weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in
 /// PyTorch.
-class Bilinear : public Module {
+class Bilinear : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
  public:
   ///@{
   /// Sizes of the last dims of x1 and x2, and of the output.
@@ -121,18 +111,6 @@ class Bilinear : public Module {
     reset_parameters();
     register_all();
   }
-  /// Moves the layer; its registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  Bilinear(Bilinear&& o)
-      : in1_features(o.in1_features),
-        in2_features(o.in2_features),
-        out_features(o.out_features),
-        weight(std::move(o.weight)),
-        bias(std::move(o.bias)) {
-    copy_state_from(o);
-    register_all();
-  }
   /// Draws new weights and bias with PyTorch's default initialisation.
   void reset_parameters() {
     const double bound = 1.0 / std::sqrt(static_cast<double>(in1_features));
@@ -140,17 +118,10 @@ class Bilinear : public Module {
     if (bias.defined()) init::uniform_(bias, -bound, bound);
   }
 
-  /// bilinear(x1, x2). (A module call takes two inputs here, so forward hooks do not run.)
-  using Module::operator();
-  /// y = bilinear(x1, x2): x1 [*, in1_features], x2 [*, in2_features] -> [*, out_features].
-  Tensor operator()(const Tensor& x1, const Tensor& x2) { return forward(x1, x2); }
   /// y[..., o] = x1 W[o] x2^T + b[o]; x1 [*, in1_features], x2 [*, in2_features] -> [*,
-  /// out_features].
-  Tensor forward(const Tensor& x1, const Tensor& x2) {
+  /// out_features]. Called as bilinear(x1, x2), with the hooks.
+  Tensor forward(const Tensor& x1, const Tensor& x2) override {
     return functional::bilinear(x1, x2, weight, bias);
-  }
-  Tensor forward(const Tensor&) override {
-    throw std::invalid_argument("Bilinear: forward takes two inputs, bilinear(x1, x2)");
   }
   std::string extra_repr() const override {
     return "in1_features=" + std::to_string(in1_features) +

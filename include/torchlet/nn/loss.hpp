@@ -1,25 +1,20 @@
 #pragma once
-// Loss modules: callable objects holding their options and calling nn::functional's
-// losses, `nn::CrossEntropyLoss loss_fn{{.label_smoothing = 0.1}}; auto loss = loss_fn(logits,
-// labels);`. They are modules (print as PyTorch does) taking (input, target).
+// Loss modules: modules holding their options and calling nn::functional's losses,
+// `nn::CrossEntropyLoss loss_fn{{.label_smoothing = 0.1}}; auto loss = loss_fn(logits,
+// labels);`. Each is a nn::ModuleFor<Tensor(input, target)>: called with (input, target)
+// through operator(), hooks included; a call with one tensor does not compile.
 #include "torchlet/nn/functional/loss.hpp"
 #include "torchlet/nn/module.hpp"
-#include "torchlet/nn/stateless_module.hpp"
 
 namespace torchlet::nn {
 
-/// Base of the loss modules (PyTorch's nn.modules.loss._Loss): a loss is called with
-/// (input, target); forward(x) alone is an error.
-class LossModule : public StatelessModule {
- public:
-  /// Throws: a loss takes input and target (call the loss itself).
-  Tensor forward(const Tensor&) override {
-    throw std::logic_error(name() + ": a loss is called with (input, target)");
-  }
-};
+/// Base of the losses taking (input, target) tensors of the same shape (PyTorch's
+/// nn.modules.loss._Loss): forward(input, target), called as loss(input, target).
+class LossModule : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {};
 
 /// input [N, C, d...] logits, target [N, d...] class indices (or class probabilities like input).
-class CrossEntropyLoss : public LossModule {
+class CrossEntropyLoss : public ModuleFor<Tensor(const Tensor&, const LongTensor&),
+                                          Tensor(const Tensor&, const Tensor&)> {
  public:
   /// ignore_index, reduction, label_smoothing, weight.
   CrossEntropyLossOptions options;
@@ -27,24 +22,24 @@ class CrossEntropyLoss : public LossModule {
   CrossEntropyLoss(CrossEntropyLossOptions options = {}) : options(std::move(options)) {}
   /// input [N, C] or [N, C, d1, ...] logits, target [N] or [N, d1, ...] class indices -> scalar (or
   /// per-element with Reduction::none).
-  Tensor operator()(const Tensor& input, const LongTensor& target) const {
+  Tensor forward(const Tensor& input, const LongTensor& target) override {
     return functional::cross_entropy(input, target, options);
   }
   /// input [N, C, ...] logits, target the same shape holding class probabilities.
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::cross_entropy(input, target, options);
   }
 };
 
 /// input [N, C, d...] log-probabilities, target [N, d...] class indices.
-class NLLLoss : public LossModule {
+class NLLLoss : public ModuleFor<Tensor(const Tensor&, const LongTensor&)> {
  public:
   /// ignore_index, reduction, weight.
   NLLLossOptions options;
   /// nn.NLLLoss(weight, ignore_index, reduction).
   NLLLoss(NLLLossOptions options = {}) : options(std::move(options)) {}
   /// input [N, C] or [N, C, d1, ...] log-probabilities, target [N] or [N, d1, ...] class indices.
-  Tensor operator()(const Tensor& input, const LongTensor& target) const {
+  Tensor forward(const Tensor& input, const LongTensor& target) override {
     return functional::nll_loss(input, target, options);
   }
 };
@@ -57,7 +52,7 @@ class MSELoss : public LossModule {
   /// nn.MSELoss(reduction).
   MSELoss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
   /// (input - target)^2, reduced; input and target [*], same shape.
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::mse_loss(input, target, reduction);
   }
 };
@@ -70,7 +65,7 @@ class L1Loss : public LossModule {
   /// nn.L1Loss(reduction).
   L1Loss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
   /// |input - target|, reduced; input and target [*], same shape.
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::l1_loss(input, target, reduction);
   }
 };
@@ -84,7 +79,7 @@ class BCELoss : public LossModule {
   BCELoss(BCELossOptions options = {}) : options(std::move(options)) {}
   /// input [*] probabilities in [0, 1], target [*] in [0, 1] -> scalar (or [*] with
   /// Reduction::none).
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::binary_cross_entropy(input, target, options);
   }
 };
@@ -97,7 +92,7 @@ class BCEWithLogitsLoss : public LossModule {
   /// nn.BCEWithLogitsLoss(weight, reduction, pos_weight).
   BCEWithLogitsLoss(BCEWithLogitsLossOptions options = {}) : options(std::move(options)) {}
   /// input [*] logits, target [*] in [0, 1] -> scalar (or [*] with Reduction::none).
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::binary_cross_entropy_with_logits(input, target, options);
   }
 };
@@ -110,7 +105,7 @@ class HuberLoss : public LossModule {
   /// nn.HuberLoss(reduction, delta).
   HuberLoss(HuberLossOptions options = {}) : options(options) {}
   /// input and target [*], same shape.
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::huber_loss(input, target, options.reduction, options.delta);
   }
 };
@@ -123,7 +118,7 @@ class SmoothL1Loss : public LossModule {
   /// nn.SmoothL1Loss(reduction, beta).
   SmoothL1Loss(SmoothL1LossOptions options = {}) : options(options) {}
   /// input and target [*], same shape.
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
+  Tensor forward(const Tensor& input, const Tensor& target) override {
     return functional::smooth_l1_loss(input, target, options.reduction, options.beta);
   }
 };

@@ -1,20 +1,29 @@
 #pragma once
-// nn::Module: the base of every layer and model. A module holds its layers and
-// parameters as plain members and registers them once by name; `model(x)` runs the
-// forward pre-hooks, the virtual forward(), then the forward hooks (as PyTorch's
-// Module.__call__ does).
+// nn::ModuleBase, nn::ModuleFor<Sig...> and nn::Module: the base of every layer and model.
 //
-// Registration stores the address of a member, so a module is neither copyable nor
-// movable by default (a copy would point into the original). Library layers that are
-// safe to move (Linear, Conv2d, ...) define their own move constructor that registers
-// again; a user module goes into a container through a std::shared_ptr.
+// nn::ModuleBase holds what every module has whatever its forward looks like: parameters,
+// buffers and children registered by name, train()/eval(), state_dict(), printing.
+// nn::ModuleFor<R(A...), ...> adds one pure virtual `R forward(A...)` per signature and an
+// `R operator()(A...)` that runs the forward pre-hooks, forward() and the forward hooks (as
+// PyTorch's Module.__call__ does), so `bilinear(x1, x2)`, `loss(input, target)` or a VAE
+// returning three tensors are checked by the compiler. nn::Module is
+// nn::ModuleFor<Tensor(const Tensor&)>, the one-tensor module that Sequential chains:
+// `struct Net : nn::Module { Tensor forward(const Tensor& x) override; };`.
+//
+// Registration stores a member as its offset from the module, so moving a module (the
+// compiler-generated move of any class whose members move) keeps every registration:
+// the moved registry names the moved members. Copies are deleted (they would share the
+// parameters' storage silently).
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -28,80 +37,85 @@
 
 namespace torchlet::nn {
 
-class Module;
+class ModuleBase;
 
-/// Base class of all layers and models (torch.nn.Module): parameters, buffers and children
-/// registered by name, train()/eval(), state_dict(), hooks, and operator() calling the virtual
-/// forward. Not copyable or movable: it holds the addresses of its members.
-class Module {
+namespace detail {
+
+/// One registry entry: a member (offset from its module) or an object the registry owns.
+template <class T>
+struct RegistrySlot {
+  std::string name;
+  std::ptrdiff_t offset = 0;
+  std::shared_ptr<T> owned;
+  bool persistent = true;
+  T* get(const ModuleBase* self) const {
+    if (owned) return owned.get();
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the member's address, rebuilt from its offset
+    return reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(self) +
+                                static_cast<std::uintptr_t>(offset));
+  }
+};
+
+/// The parameter type of a member function pointer or function pointer taking one argument.
+template <class P>
+struct single_param;
+template <class R, class A>
+struct single_param<R (*)(A)> {
+  using type = A;
+};
+template <class R, class C, class A>
+struct single_param<R (C::*)(A)> {
+  using type = A;
+};
+template <class R, class C, class A>
+struct single_param<R (C::*)(A) const> {
+  using type = A;
+};
+/// The parameter type of a callable taking one argument (a lambda, std::function, function
+/// pointer): what ModuleBase::apply casts each module to.
+template <class F>
+struct first_arg {
+  using type = typename single_param<decltype(&F::operator())>::type;
+};
+template <class R, class A>
+struct first_arg<R (*)(A)> {
+  using type = A;
+};
+template <class R, class A>
+struct first_arg<R(A)> {
+  using type = A;
+};
+
+}  // namespace detail
+
+/// Base class of all layers and models (torch.nn.Module without its forward): parameters,
+/// buffers and children registered by name, train()/eval(), state_dict(), printing. A module
+/// with a forward derives from nn::Module (one tensor in, one out) or nn::ModuleFor<Sig...>
+/// (any signature); a module that only holds others (ModuleList, ModuleDict) derives from
+/// ModuleBase directly and has no call operator. Not copyable; movable, registrations included.
+class ModuleBase {
  public:
-  /// Forward pre-hook: may return a replacement input.
-  using ForwardPreHook = std::function<std::optional<Tensor>(Module&, const Tensor& input)>;
-  /// Forward hook: may return a replacement output.
-  using ForwardHook =
-      std::function<std::optional<Tensor>(Module&, const Tensor& input, const Tensor& output)>;
-
-  Module() = default;
-  Module(const Module&) = delete;
-  Module& operator=(const Module&) = delete;
-  Module(Module&&) = delete;
-  Module& operator=(Module&&) = delete;
-  virtual ~Module() = default;
-
-  /// The computation of this module. x: whatever the module documents.
-  virtual Tensor forward(const Tensor& /*x*/) {
-    throw std::logic_error(
-        name() + ": forward() is not implemented; override Tensor forward(const Tensor&)");
-  }
-
-  /// Runs pre-hooks, forward(), then hooks (Module.__call__).
-  Tensor operator()(const Tensor& x) {
-    if (pre_hooks_->empty() && hooks_->empty()) return forward(x);
-    Tensor in = x;
-    for (auto& [id, h] : std::vector(*pre_hooks_))
-      if (auto r = h(*this, in)) in = *r;
-    Tensor out = forward(in);
-    for (auto& [id, h] : std::vector(*hooks_))
-      if (auto r = h(*this, in, out)) out = *r;
-    return out;
-  }
-
-  /// Registers fn(module, input), run before forward; if it returns a Tensor
-  /// (std::optional<Tensor>), that replaces the input. Hooks run in registration order.
-  template <class F>
-  RemovableHandle register_forward_pre_hook(F&& fn) {
-    ForwardPreHook h;
-    if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&>>)
-      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x) mutable -> std::optional<Tensor> {
-        f(m, x);
-        return std::nullopt;
-      };
-    else
-      h = std::forward<F>(fn);
-    return add_hook(pre_hooks_, std::move(h));
-  }
-  /// Registers fn(module, input, output), run after forward; if it returns a Tensor
-  /// (std::optional<Tensor>), that replaces the output.
-  template <class F>
-  RemovableHandle register_forward_hook(F&& fn) {
-    ForwardHook h;
-    if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&, const Tensor&>>)
-      h = [f = std::forward<F>(fn)](Module& m, const Tensor& x,
-                                    const Tensor& y) mutable -> std::optional<Tensor> {
-        f(m, x, y);
-        return std::nullopt;
-      };
-    else
-      h = std::forward<F>(fn);
-    return add_hook(hooks_, std::move(h));
-  }
+  ModuleBase() = default;
+  ModuleBase(const ModuleBase&) = delete;
+  ModuleBase& operator=(const ModuleBase&) = delete;
+  /// Moves the registry: members are stored as offsets from the module, so the moved entries
+  /// name the moved members; owned children and tensors move with it. The moved-from module
+  /// registers nothing.
+  ModuleBase(ModuleBase&& o) noexcept
+      : training_(o.training_),
+        params_(std::move(o.params_)),
+        buffers_(std::move(o.buffers_)),
+        children_(std::move(o.children_)),
+        next_hook_id_(o.next_hook_id_) {}
+  ModuleBase& operator=(ModuleBase&&) = delete;
+  virtual ~ModuleBase() = default;
 
   // ---- traversal (PyTorch's dotted names: "fc1.weight", "layers.0.bias") ----------
   /// Parameters of this module and (recurse) its descendants; a tensor registered twice
   /// (shared weights) is listed once, under its first name.
   std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const {
     std::vector<std::pair<std::string, Tensor>> out;
-    collect(out, "", recurse, &Module::params_);
+    collect(out, "", recurse, &ModuleBase::params_);
     return dedupe(std::move(out));
   }
   /// The parameters (of the children too when recurse), each once, in registration order.
@@ -111,80 +125,106 @@ class Module {
   /// (name, buffer) pairs, dotted names ("bn.running_mean") when recurse.
   std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const {
     std::vector<std::pair<std::string, Tensor>> out;
-    collect(out, "", recurse, &Module::buffers_);
+    collect(out, "", recurse, &ModuleBase::buffers_);
     return dedupe(std::move(out));
   }
   /// The buffers (running statistics and the like), in registration order.
   std::vector<Tensor> buffers(bool recurse = true) const { return values(named_buffers(recurse)); }
   /// (name, child) for the direct children, in registration order.
-  std::vector<std::pair<std::string, Module*>> named_children() const {
-    std::vector<std::pair<std::string, Module*>> out;
-    for (auto& [n, m] : children_) out.emplace_back(n, m);
+  std::vector<std::pair<std::string, ModuleBase*>> named_children() const {
+    std::vector<std::pair<std::string, ModuleBase*>> out;
+    for (auto& c : children_) out.emplace_back(c.name, c.get(this));
     return out;
   }
   /// The direct children.
-  std::vector<Module*> children() const {
-    std::vector<Module*> out;
-    for (auto& [n, m] : children_) out.push_back(m);
+  std::vector<ModuleBase*> children() const {
+    std::vector<ModuleBase*> out;
+    for (auto& c : children_) out.push_back(c.get(this));
     return out;
   }
   /// This module first (name = prefix, "" by default), then every descendant, depth first.
-  std::vector<std::pair<std::string, Module*>> named_modules(const std::string& prefix = "") {
-    std::vector<std::pair<std::string, Module*>> out{{prefix, this}};
-    for (auto& [n, m] : children_)
-      for (auto& e : m->named_modules(prefix.empty() ? n : prefix + "." + n))
+  std::vector<std::pair<std::string, ModuleBase*>> named_modules(const std::string& prefix = "") {
+    std::vector<std::pair<std::string, ModuleBase*>> out{{prefix, this}};
+    for (auto& c : children_)
+      for (auto& e : c.get(this)->named_modules(prefix.empty() ? c.name : prefix + "." + c.name))
         out.push_back(std::move(e));
     return out;
   }
   /// This module and all its descendants, depth first.
-  std::vector<Module*> modules() {
-    std::vector<Module*> out;
+  std::vector<ModuleBase*> modules() {
+    std::vector<ModuleBase*> out;
     for (auto& [n, m] : named_modules()) out.push_back(m);
     return out;
   }
   /// The descendant at a dotted path ("features.0"); "" is this module. Throws naming the path.
-  Module& get_submodule(const std::string& target) {
-    Module* m = this;
+  ModuleBase& get_submodule(const std::string& target) {
+    ModuleBase* m = this;
     std::string walked;
     for (const auto& part : split(target)) {
       auto it = std::find_if(m->children_.begin(), m->children_.end(),
-                             [&](auto& e) { return e.first == part; });
+                             [&](auto& e) { return e.name == part; });
       if (it == m->children_.end())
         throw std::out_of_range("get_submodule: " + m->name() +
                                 (walked.empty() ? "" : " ('" + walked + "')") +
                                 " has no submodule '" + part + "' (path '" + target + "')");
       walked += (walked.empty() ? "" : ".") + part;
-      m = it->second;
+      m = it->get(m);
     }
     return *m;
+  }
+  /// The descendant at a dotted path as its concrete type: get_submodule<nn::Linear>("fc").
+  /// Throws std::invalid_argument naming the path and the module found when it is another type.
+  template <class M>
+  M& get_submodule(const std::string& target) {
+    ModuleBase& m = get_submodule(target);
+    auto* p = dynamic_cast<M*>(&m);
+    if (!p)
+      throw std::invalid_argument("get_submodule: '" + target + "' is a " + m.name() +
+                                  ", not the requested type");
+    return *p;
   }
   /// The parameter at a dotted path ("fc1.weight").
   Tensor get_parameter(const std::string& target) {
     const auto dot = target.rfind('.');
-    Module& owner = dot == std::string::npos ? *this : get_submodule(target.substr(0, dot));
+    ModuleBase& owner = dot == std::string::npos ? *this : get_submodule(target.substr(0, dot));
     const std::string leaf = dot == std::string::npos ? target : target.substr(dot + 1);
-    for (auto& [n, t] : owner.params_)
-      if (n == leaf) return *t;
+    for (auto& p : owner.params_)
+      if (p.name == leaf) return *p.get(&owner);
     throw std::out_of_range("get_parameter: " + owner.name() + " has no parameter '" + leaf +
                             "' (path '" + target + "')");
   }
-  /// Calls fn on every submodule (children first) then on this module; returns *this.
-  Module& apply(const std::function<void(Module&)>& fn) {
-    for (auto& [n, m] : children_) m->apply(fn);
-    fn(*this);
+  /// Calls fn on every submodule (children first) then on this module; returns *this. fn
+  /// takes nn::ModuleBase& (every module) or a reference to one module type, e.g.
+  /// `[](nn::Linear& l) { ... }`, and is then called on the modules of that type only.
+  template <class F>
+  ModuleBase& apply(F&& fn) {
+    if constexpr (std::is_invocable_v<F&, ModuleBase&>) {
+      apply_all(fn);
+    } else {
+      using Arg = typename detail::first_arg<std::remove_cvref_t<F>>::type;
+      static_assert(std::is_lvalue_reference_v<Arg>,
+                    "apply: fn takes nn::ModuleBase& or a reference to a module type");
+      using M = std::remove_reference_t<Arg>;
+      static_assert(std::is_base_of_v<ModuleBase, std::remove_cv_t<M>>,
+                    "apply: fn takes nn::ModuleBase& or a reference to a module type");
+      auto typed = [&](ModuleBase& m) {
+        if (auto* p = dynamic_cast<M*>(&m)) fn(*p);
+      };
+      apply_all(typed);
+    }
     return *this;
   }
 
   // ---- mode and gradients ---------------------------------------------------------
   /// Sets training mode (Dropout drops, BatchNorm uses batch statistics) on this module and all
   /// descendants.
-  virtual Module& train(bool on = true) {
+  virtual ModuleBase& train(bool on = true) {
     training_ = on;
-    for (auto& [n, m] : children_) m->train(on);
+    for (auto& c : children_) c.get(this)->train(on);
     return *this;
   }
   /// Evaluation mode: train(false).
-  Module& eval() { return train(false); }
+  ModuleBase& eval() { return train(false); }
   /// Whether the module is in training mode (PyTorch's module.training).
   bool is_training() const noexcept { return training_; }
   /// Clears parameter gradients (set_to_none, the default, drops them; else zeroes them).
@@ -199,7 +239,7 @@ class Module {
     }
   }
   /// Sets requires_grad on every parameter (freezes the module with false).
-  Module& requires_grad_(bool on = true) {
+  ModuleBase& requires_grad_(bool on = true) {
     for (auto& p : parameters()) p.requires_grad_(on);
     return *this;
   }
@@ -267,12 +307,12 @@ class Module {
 
   // ---- printing ---------------------------------------------------------------------
   /// Class name shown by operator<<: the unqualified C++ class name ("Net", "Linear").
-  virtual std::string name() const { return detail::nnfmt::class_name(*this); }
+  virtual std::string name() const { return nn::detail::nnfmt::class_name(*this); }
   /// The part inside the parentheses of the repr, e.g. "in_features=784, out_features=10,
   /// bias=True".
   virtual std::string extra_repr() const { return ""; }
   /// PyTorch's repr: "Net(\n  (fc): Linear(in_features=784, out_features=10, bias=True)\n)".
-  friend std::ostream& operator<<(std::ostream& os, const Module& m) {
+  friend std::ostream& operator<<(std::ostream& os, const ModuleBase& m) {
     m.print(os, 0);
     return os;
   }
@@ -284,46 +324,99 @@ class Module {
     return os.str();
   }
 
+  // ---- registration of owned objects (callable from outside, as in PyTorch) ----------
+  /// Registers a parameter the module owns (PyTorch's `m.register_parameter("w",
+  /// nn.Parameter(t))`); returns it. Requires grad unless told otherwise.
+  Tensor& register_parameter(const std::string& name, Tensor&& t, bool requires_grad = true) {
+    check_name("register_parameter", name);
+    if (t.defined() && requires_grad && !t.requires_grad()) t.requires_grad_(true);
+    params_.push_back({name, 0, std::make_shared<Tensor>(std::move(t)), true});
+    return *params_.back().owned;
+  }
+  /// Registers a buffer the module owns; returns it. persistent = false keeps it out of
+  /// state_dict (as PyTorch's register_buffer(..., persistent=False)).
+  Tensor& register_buffer(const std::string& name, Tensor&& t, bool persistent = true) {
+    check_name("register_buffer", name);
+    buffers_.push_back({name, 0, std::make_shared<Tensor>(std::move(t)), persistent});
+    return *buffers_.back().owned;
+  }
+  /// Registers a child held through a shared pointer (shared with the caller); returns it.
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    static_assert(std::is_base_of_v<ModuleBase, M>,
+                  "register_module: M must derive from nn::ModuleBase (nn::Module, ...)");
+    if (!m) throw std::invalid_argument("register_module: '" + name + "' is null");
+    add_child(name, 0, m);
+    return m;
+  }
+  /// Registers a child made from a temporary, `m.register_module("fc", nn::Linear{4, 2})`,
+  /// which the module then owns; returns a reference to it.
+  template <class M>
+  requires(!std::is_lvalue_reference_v<M> &&
+           std::is_base_of_v<ModuleBase, std::remove_cvref_t<M>>) std::remove_cvref_t<M>
+  &register_module(const std::string& name, M&& m) {
+    return *register_module(name, std::make_shared<std::remove_cvref_t<M>>(std::forward<M>(m)));
+  }
+  /// PyTorch's add_module, register_module's other name: a child shared through a pointer;
+  /// returns it.
+  template <class M>
+  std::shared_ptr<M> add_module(const std::string& name, std::shared_ptr<M> m) {
+    return register_module(name, std::move(m));
+  }
+  /// add_module of a temporary, which the module then owns; returns a reference to it.
+  template <class M>
+  requires(!std::is_lvalue_reference_v<M> &&
+           std::is_base_of_v<ModuleBase, std::remove_cvref_t<M>>) std::remove_cvref_t<M>
+  &add_module(const std::string& name, M&& m) { return register_module(name, std::forward<M>(m)); }
+
  protected:
-  /// Registers a member tensor as a parameter (requires grad unless told otherwise).
-  /// An undefined tensor (bias=false) is allowed and is skipped by parameters().
+  /// Registers a member tensor as a parameter (requires grad unless told otherwise); returns
+  /// it. An undefined tensor (bias=false) is allowed and is skipped by parameters(). `t` must
+  /// be a member of this module (its registration is its offset in the module, which moves
+  /// with it); register a tensor that lives elsewhere by value, register_parameter(name,
+  /// std::move(t)).
   Tensor& register_parameter(const std::string& name, Tensor& t, bool requires_grad = true) {
     check_name("register_parameter", name);
     if (t.defined() && requires_grad && !t.requires_grad()) t.requires_grad_(true);
-    params_.emplace_back(name, &t);
+    params_.push_back({name, offset_of(&t), nullptr, true});
     return t;
   }
-  /// Registers a member tensor as a buffer (never trained; saved in state_dict when persistent).
+  /// Registers a member tensor as a buffer (never trained; saved in state_dict when
+  /// persistent); returns it. Like register_parameter, `t` must be a member.
   Tensor& register_buffer(const std::string& name, Tensor& t, bool persistent = true) {
     check_name("register_buffer", name);
-    buffers_.emplace_back(name, &t);
-    if (!persistent) non_persistent_.push_back(name);
+    buffers_.push_back({name, offset_of(&t), nullptr, persistent});
     return t;
   }
-  /// Registers a member module as a child.
+  /// Registers a member module as a child; returns it. `m` must be a member of this module
+  /// (or outlive it in place, for a module that is never moved); a module held elsewhere is
+  /// registered through a std::shared_ptr.
   template <class M>
   M& register_module(const std::string& name, M& m) {
-    static_assert(std::is_base_of_v<Module, M>, "register_module: M must derive from nn::Module");
-    check_name("register_module", name);
-    if (static_cast<Module*>(&m) == this)
+    static_assert(std::is_base_of_v<ModuleBase, M>,
+                  "register_module: M must derive from nn::ModuleBase (nn::Module, ...)");
+    if (static_cast<ModuleBase*>(&m) == this)
       throw std::invalid_argument("register_module: a module cannot contain itself");
-    children_.emplace_back(name, &m);
+    add_child(name, offset_of(static_cast<ModuleBase*>(&m)), nullptr);
     return m;
   }
-  /// Registers a child the module owns through a shared pointer (e.g. in containers).
+  /// add_module of a member module: register_module(name, m); returns it.
   template <class M>
-  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
-    if (!m) throw std::invalid_argument("register_module: '" + name + "' is null");
-    register_module(name, *m);
-    owned_.push_back(m);
-    return m;
+  M& add_module(const std::string& name, M& m) {
+    return register_module(name, m);
   }
-  /// For move constructors of library layers: copies mode and hooks (not registrations).
-  void copy_state_from(const Module& o) {
-    training_ = o.training_;
-    *pre_hooks_ = *o.pre_hooks_;
-    *hooks_ = *o.hooks_;
+  /// Replaces the child registered as `name` by `m` (in place, keeping its position); false when
+  /// there is no such child. For containers (ModuleDict's `dict[key] = m`).
+  bool replace_module(const std::string& name, std::shared_ptr<ModuleBase> m) {
+    for (auto& c : children_)
+      if (c.name == name) {
+        c.owned = std::move(m);
+        return true;
+      }
+    return false;
   }
+  /// A new id for a hook (handles remove hooks by id).
+  int new_hook_id() noexcept { return next_hook_id_++; }
   /// Prints "Name(extra)" or "Name(\n  extra\n  (child): ...\n)" (PyTorch's __repr__).
   virtual void print(std::ostream& os, int indent) const {
     os << name() << '(';
@@ -337,55 +430,59 @@ class Module {
     }
     const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
     for (auto& l : extra_lines) os << '\n' << pad << l;
-    for (auto& [n, m] : children_) {
-      os << '\n' << pad << '(' << n << "): ";
-      m->print(os, indent + 2);
+    for (auto& c : children_) {
+      os << '\n' << pad << '(' << c.name << "): ";
+      c.get(this)->print(os, indent + 2);
     }
     os << '\n' << std::string(static_cast<std::size_t>(indent), ' ') << ')';
   }
 
  private:
-  template <class H>
-  RemovableHandle add_hook(const std::shared_ptr<std::vector<std::pair<int, H>>>& list, H h) {
-    const int id = next_hook_id_++;
-    list->emplace_back(id, std::move(h));
-    // The handle holds a weak reference: removing after the module died is a no-op.
-    return RemovableHandle([weak = std::weak_ptr(list), id] {
-      if (auto l = weak.lock())
-        l->erase(std::remove_if(l->begin(), l->end(), [id](auto& e) { return e.first == id; }),
-                 l->end());
-    });
+  using TensorSlots = std::vector<detail::RegistrySlot<Tensor>>;
+
+  std::ptrdiff_t offset_of(const void* p) const {
+    return static_cast<std::ptrdiff_t>(reinterpret_cast<std::uintptr_t>(p) -
+                                       reinterpret_cast<std::uintptr_t>(this));
+  }
+  void add_child(const std::string& name, std::ptrdiff_t offset, std::shared_ptr<ModuleBase> m) {
+    check_name("register_module", name);
+    if (m && m.get() == this)
+      throw std::invalid_argument("register_module: a module cannot contain itself");
+    children_.push_back({name, offset, std::move(m), true});
+  }
+  template <class F>
+  void apply_all(F& fn) {
+    for (auto& c : children_) c.get(this)->apply_all(fn);
+    fn(*this);
   }
   void check_name(const char* op, const std::string& name) const {
     if (name.empty() || name.find('.') != std::string::npos)
       throw std::invalid_argument(std::string(op) + ": name '" + name +
                                   "' must be non-empty and contain no '.'");
     auto taken = [&](const auto& v) {
-      return std::any_of(v.begin(), v.end(), [&](auto& e) { return e.first == name; });
+      return std::any_of(v.begin(), v.end(), [&](auto& e) { return e.name == name; });
     };
     if (taken(params_) || taken(buffers_) || taken(children_))
       throw std::invalid_argument(std::string(op) + ": attribute '" + name +
                                   "' is already registered");
   }
-  using Slots = std::vector<std::pair<std::string, Tensor*>>;
   void collect(std::vector<std::pair<std::string, Tensor>>& out, const std::string& prefix,
-               bool recurse, Slots Module::*which) const {
-    for (auto& [n, t] : this->*which)
-      if (t->defined()) out.emplace_back(prefix + n, *t);
+               bool recurse, TensorSlots ModuleBase::*which) const {
+    for (auto& s : this->*which)
+      if (const Tensor* t = s.get(this); t->defined()) out.emplace_back(prefix + s.name, *t);
     if (recurse)
-      for (auto& [n, m] : children_) m->collect(out, prefix + n + ".", true, which);
+      for (auto& c : children_) c.get(this)->collect(out, prefix + c.name + ".", true, which);
   }
   /// (key, member) of every state_dict entry, in PyTorch's order.
   std::vector<std::pair<std::string, Tensor*>> state_slots(const std::string& prefix = "") const {
     std::vector<std::pair<std::string, Tensor*>> out;
-    for (auto& [n, t] : params_)
-      if (t->defined()) out.emplace_back(prefix + n, t);
-    for (auto& [n, t] : buffers_)
-      if (t->defined() &&
-          std::find(non_persistent_.begin(), non_persistent_.end(), n) == non_persistent_.end())
-        out.emplace_back(prefix + n, t);
-    for (auto& [n, m] : children_)
-      for (auto& e : m->state_slots(prefix + n + ".")) out.push_back(std::move(e));
+    for (auto& s : params_)
+      if (Tensor* t = s.get(this); t->defined()) out.emplace_back(prefix + s.name, t);
+    for (auto& s : buffers_)
+      if (Tensor* t = s.get(this); t->defined() && s.persistent)
+        out.emplace_back(prefix + s.name, t);
+    for (auto& c : children_)
+      for (auto& e : c.get(this)->state_slots(prefix + c.name + ".")) out.push_back(std::move(e));
     return out;
   }
   static std::vector<std::pair<std::string, Tensor>> dedupe(
@@ -427,15 +524,240 @@ class Module {
   }
 
   bool training_ = true;
-  Slots params_, buffers_;
-  std::vector<std::string> non_persistent_;
-  std::vector<std::pair<std::string, Module*>> children_;
-  std::vector<std::shared_ptr<Module>> owned_;
-  std::shared_ptr<std::vector<std::pair<int, ForwardPreHook>>> pre_hooks_ =
-      std::make_shared<std::vector<std::pair<int, ForwardPreHook>>>();
-  std::shared_ptr<std::vector<std::pair<int, ForwardHook>>> hooks_ =
-      std::make_shared<std::vector<std::pair<int, ForwardHook>>>();
+  TensorSlots params_, buffers_;
+  std::vector<detail::RegistrySlot<ModuleBase>> children_;
   int next_hook_id_ = 0;
 };
+
+namespace detail {
+
+/// What a pre-hook returns to replace the inputs: std::optional<input> for one input,
+/// std::optional<std::tuple<inputs...>> for several.
+template <class... D>
+struct pre_hook_result {
+  using type = std::optional<std::tuple<D...>>;
+};
+template <class D>
+struct pre_hook_result<D> {
+  using type = std::optional<D>;
+};
+
+template <class Self, class Sig>
+class ForwardSlot;
+
+/// One forward signature of ModuleFor: the pure virtual forward, the call operator that runs
+/// the hooks around it, and the hooks registered for this signature.
+template <class Self, class R, class... A>
+class ForwardSlot<Self, R(A...)> {
+  static_assert(!std::is_void_v<R> && !std::is_reference_v<R>,
+                "nn::ModuleFor<R(A...)>: forward returns a value (a Tensor, a std::tuple, a "
+                "struct), not void or a reference");
+
+ public:
+  /// Pre-hook: fn(module, inputs...) returning std::nullopt or replacement inputs.
+  using PreHook = std::function<typename pre_hook_result<std::remove_cvref_t<A>...>::type(
+      Self&, const std::remove_cvref_t<A>&...)>;
+  /// Hook: fn(module, inputs..., output) returning std::nullopt or a replacement output.
+  using Hook = std::function<std::optional<R>(Self&, const std::remove_cvref_t<A>&..., const R&)>;
+  /// Whether hooks may replace the inputs: every input is copyable and none is a non-const
+  /// lvalue reference (an output argument).
+  static constexpr bool kReplaceableInputs =
+      (std::is_copy_constructible_v<std::remove_cvref_t<A>> && ...) &&
+      !((std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>) || ...);
+
+  ForwardSlot() = default;
+  ForwardSlot(const ForwardSlot&) = delete;
+  ForwardSlot& operator=(const ForwardSlot&) = delete;
+  ForwardSlot(ForwardSlot&&) noexcept = default;
+  ForwardSlot& operator=(ForwardSlot&&) = delete;
+  virtual ~ForwardSlot() = default;
+
+  /// The computation of the module for these inputs.
+  virtual R forward(A... a) = 0;
+
+  /// Runs the forward pre-hooks, forward(), then the forward hooks (Module.__call__).
+  R operator()(A... a) {
+    if ((!pre_ || pre_->empty()) && (!post_ || post_->empty()))
+      return forward(std::forward<A>(a)...);
+    Self& self = static_cast<Self&>(*this);
+    if constexpr (kReplaceableInputs) {
+      std::tuple<std::remove_cvref_t<A>...> in(a...);
+      if (pre_)
+        for (auto& entry : std::vector(*pre_)) {
+          auto& h = entry.second;
+          auto r = std::apply([&](const auto&... x) { return h(self, x...); }, in);
+          if (r) {
+            if constexpr (sizeof...(A) == 1)
+              std::get<0>(in) = std::move(*r);
+            else
+              in = std::move(*r);
+          }
+        }
+      R out = std::apply([&](auto&... x) { return forward(static_cast<A>(x)...); }, in);
+      std::apply([&](const auto&... x) { run_hooks(self, out, x...); }, in);
+      return out;
+    } else {
+      if (pre_)
+        for (auto& [id, h] : std::vector(*pre_)) h(self, a...);
+      R out = forward(std::forward<A>(a)...);
+      run_hooks(self, out, a...);
+      return out;
+    }
+  }
+
+  /// Adds fn to this signature's pre-hooks when fn(module, inputs...) is a valid call.
+  template <class F>
+  void add_pre_hook(F& fn, int id, std::vector<std::function<void()>>& removers) {
+    if constexpr (std::is_invocable_v<F&, Self&, const std::remove_cvref_t<A>&...>) {
+      using Res = std::invoke_result_t<F&, Self&, const std::remove_cvref_t<A>&...>;
+      PreHook h;
+      if constexpr (std::is_void_v<Res>) {
+        h = [f = fn](Self& m, const std::remove_cvref_t<A>&... x) mutable ->
+            typename pre_hook_result<std::remove_cvref_t<A>...>::type {
+              f(m, x...);
+              return std::nullopt;
+            };
+      } else {
+        static_assert(kReplaceableInputs,
+                      "register_forward_pre_hook: this forward's inputs cannot be replaced (an "
+                      "input is not copyable or is an output argument); the hook must return "
+                      "void");
+        static_assert(
+            std::is_convertible_v<Res, typename pre_hook_result<std::remove_cvref_t<A>...>::type>,
+            "register_forward_pre_hook: a hook returns void (it observes), or std::optional of "
+            "the input (std::optional<std::tuple<inputs...>> for several) to replace them");
+        h = fn;
+      }
+      removers.push_back(add(pre_, id, std::move(h)));
+    }
+  }
+  /// Adds fn to this signature's hooks when fn(module, inputs..., output) is a valid call.
+  template <class F>
+  void add_hook(F& fn, int id, std::vector<std::function<void()>>& removers) {
+    if constexpr (std::is_invocable_v<F&, Self&, const std::remove_cvref_t<A>&..., const R&>) {
+      using Res = std::invoke_result_t<F&, Self&, const std::remove_cvref_t<A>&..., const R&>;
+      Hook h;
+      if constexpr (std::is_void_v<Res>) {
+        h = [f = fn](Self& m, const std::remove_cvref_t<A>&... x,
+                     const R& y) mutable -> std::optional<R> {
+          f(m, x..., y);
+          return std::nullopt;
+        };
+      } else {
+        static_assert(std::is_convertible_v<Res, std::optional<R>> && std::is_move_assignable_v<R>,
+                      "register_forward_hook: a hook returns void (it observes), or "
+                      "std::optional of the output to replace it");
+        h = fn;
+      }
+      removers.push_back(add(post_, id, std::move(h)));
+    }
+  }
+  /// Whether fn(module, inputs...) is a valid pre-hook call for this signature.
+  template <class F>
+  static constexpr bool accepts_pre_hook =
+      std::is_invocable_v<F&, Self&, const std::remove_cvref_t<A>&...>;
+  /// Whether fn(module, inputs..., output) is a valid hook call for this signature.
+  template <class F>
+  static constexpr bool accepts_hook =
+      std::is_invocable_v<F&, Self&, const std::remove_cvref_t<A>&..., const R&>;
+
+ private:
+  template <class... X>
+  void run_hooks(Self& self, R& out, const X&... x) {
+    if (!post_) return;
+    for (auto& [id, h] : std::vector(*post_))
+      if (auto r = h(self, x..., out)) {
+        if constexpr (std::is_move_assignable_v<R>) out = std::move(*r);
+      }
+  }
+  template <class H>
+  static std::function<void()> add(std::shared_ptr<std::vector<std::pair<int, H>>>& list, int id,
+                                   H h) {
+    if (!list) list = std::make_shared<std::vector<std::pair<int, H>>>();
+    list->emplace_back(id, std::move(h));
+    // A weak reference: removing after the module died is a no-op.
+    return [weak = std::weak_ptr(list), id] {
+      if (auto l = weak.lock())
+        l->erase(std::remove_if(l->begin(), l->end(), [id](auto& e) { return e.first == id; }),
+                 l->end());
+    };
+  }
+
+  std::shared_ptr<std::vector<std::pair<int, PreHook>>> pre_;
+  std::shared_ptr<std::vector<std::pair<int, Hook>>> post_;
+};
+
+template <class Sig, class... Sigs>
+struct first_signature {
+  using type = Sig;
+};
+
+}  // namespace detail
+
+/// A module whose forward has the given signatures, checked at compile time:
+/// `struct Siamese : nn::ModuleFor<Tensor(const Tensor&, const Tensor&)> { Tensor
+/// forward(const Tensor& a, const Tensor& b) override; };` is called as `net(a, b)`, with its
+/// hooks. Each signature R(A...) declares `virtual R forward(A...) = 0` and `R operator()(A...)`
+/// (pre-hooks, forward, hooks); several signatures are overloads (`loss(input, LongTensor)` and
+/// `loss(input, Tensor)`). R may be a std::tuple or a struct, for structured bindings.
+template <class... Sigs>
+class ModuleFor : public ModuleBase, public detail::ForwardSlot<ModuleFor<Sigs...>, Sigs>... {
+  static_assert(sizeof...(Sigs) >= 1,
+                "nn::ModuleFor needs a forward signature, e.g. ModuleFor<Tensor(const Tensor&)>; "
+                "a module without forward derives from nn::ModuleBase");
+
+ public:
+  using detail::ForwardSlot<ModuleFor, Sigs>::operator()...;
+  using detail::ForwardSlot<ModuleFor, Sigs>::forward...;
+  /// The pre-hook type of the first signature (std::function<std::optional<Tensor>(Module&,
+  /// const Tensor&)> for nn::Module).
+  using ForwardPreHook =
+      typename detail::ForwardSlot<ModuleFor,
+                                   typename detail::first_signature<Sigs...>::type>::PreHook;
+  /// The hook type of the first signature (std::function<std::optional<Tensor>(Module&, const
+  /// Tensor&, const Tensor&)> for nn::Module).
+  using ForwardHook =
+      typename detail::ForwardSlot<ModuleFor,
+                                   typename detail::first_signature<Sigs...>::type>::Hook;
+
+  ModuleFor() = default;
+  /// Moves the module, its registrations and its hooks.
+  ModuleFor(ModuleFor&&) noexcept = default;
+
+  /// Registers fn(module, inputs...), run before forward for every signature it can be called
+  /// with; returning void observes, returning a std::optional holding inputs (a std::tuple of
+  /// them for several) replaces them. Hooks run in registration order.
+  template <class F>
+  RemovableHandle register_forward_pre_hook(F&& fn) {
+    static_assert((detail::ForwardSlot<ModuleFor, Sigs>::template accepts_pre_hook<F> || ...),
+                  "register_forward_pre_hook: the hook must be callable as fn(module, const "
+                  "inputs&...) for one of this module's forward signatures");
+    std::vector<std::function<void()>> removers;
+    const int id = new_hook_id();
+    (detail::ForwardSlot<ModuleFor, Sigs>::add_pre_hook(fn, id, removers), ...);
+    return RemovableHandle([removers = std::move(removers)] {
+      for (auto& r : removers) r();
+    });
+  }
+  /// Registers fn(module, inputs..., output), run after forward for every signature it can be
+  /// called with; returning void observes, returning a std::optional holding an output
+  /// replaces it.
+  template <class F>
+  RemovableHandle register_forward_hook(F&& fn) {
+    static_assert((detail::ForwardSlot<ModuleFor, Sigs>::template accepts_hook<F> || ...),
+                  "register_forward_hook: the hook must be callable as fn(module, const "
+                  "inputs&..., const output&) for one of this module's forward signatures");
+    std::vector<std::function<void()>> removers;
+    const int id = new_hook_id();
+    (detail::ForwardSlot<ModuleFor, Sigs>::add_hook(fn, id, removers), ...);
+    return RemovableHandle([removers = std::move(removers)] {
+      for (auto& r : removers) r();
+    });
+  }
+};
+
+/// The one-tensor module: `struct Net : nn::Module { Tensor forward(const Tensor& x) override;
+/// };`, called as `net(x)`; the modules nn::Sequential chains.
+using Module = ModuleFor<Tensor(const Tensor&)>;
 
 }  // namespace torchlet::nn

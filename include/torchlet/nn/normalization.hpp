@@ -47,18 +47,6 @@ class LayerNorm : public Module {
   /// nn.LayerNorm(n): normalises over the last dim, of size n.
   LayerNorm(std::int64_t normalized_shape, LayerNormOptions options = {})
       : LayerNorm(Shape{normalized_shape}, options) {}
-  /// Moves the layer; its registrations are made again.
-  // Not noexcept: registering the members again allocates.
-  // NOLINTNEXTLINE(bugprone-exception-escape,performance-noexcept-move-constructor)
-  LayerNorm(LayerNorm&& o)
-      : normalized_shape(std::move(o.normalized_shape)),
-        eps(o.eps),
-        elementwise_affine(o.elementwise_affine),
-        weight(std::move(o.weight)),
-        bias(std::move(o.bias)) {
-    copy_state_from(o);
-    register_all();
-  }
 
   /// weight to 1, bias to 0.
   void reset_parameters() {

@@ -32,6 +32,7 @@ class MaxPool2d : public StatelessModule {
         padding(options.padding),
         dilation(options.dilation),
         ceil_mode(options.ceil_mode) {}
+  /// x [N, C, H, W] -> [N, C, H_out, W_out], the max of each window.
   Tensor forward(const Tensor& x) override {
     return functional::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
   }
@@ -73,6 +74,7 @@ class AvgPool2d : public StatelessModule {
         ceil_mode(options.ceil_mode),
         count_include_pad(options.count_include_pad),
         divisor_override(options.divisor_override) {}
+  /// x [N, C, H, W] -> [N, C, H_out, W_out], the mean of each window.
   Tensor forward(const Tensor& x) override {
     return functional::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                   divisor_override);
@@ -91,6 +93,7 @@ class AdaptiveAvgPool2d : public StatelessModule {
   IntPair output_size;
   /// nn.AdaptiveAvgPool2d(output_size).
   explicit AdaptiveAvgPool2d(IntPair output_size) : output_size(output_size) {}
+  /// x [N, C, H, W] -> [N, C, output_size], means over adaptive windows.
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_avg_pool2d(x, output_size);
   }

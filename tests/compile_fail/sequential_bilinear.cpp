@@ -1,0 +1,10 @@
+// Must not compile: nn::Bilinear's forward takes two tensors, so it cannot be chained in a
+// nn::Sequential. The test "compile_fail: ..." expects the static_assert's message.
+#include <torchlet/nn.hpp>
+
+using namespace torchlet;
+
+int main() {
+  nn::Sequential seq{nn::Linear{4, 4}, nn::Bilinear{4, 4, 2}};
+  return static_cast<int>(seq.size());
+}
