@@ -5,7 +5,9 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,9 +20,24 @@ namespace torchlet::distributed {
 
 namespace detail {
 
-/// One pending MPI request, what to do once it completes, and what it is (for messages).
+/// A wait that exceeded the group's timeout: says which operation and aborts the whole job.
+[[noreturn]] inline void abort_on_timeout(const std::string& what,
+                                          std::chrono::milliseconds timeout) noexcept {
+  std::fprintf(stderr,
+               "torchlet.distributed: %s timed out after %lld ms (another rank failed, exited or "
+               "skipped this collective); aborting the job\n",
+               what.c_str(), static_cast<long long>(timeout.count()));
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();
+}
+
+/// One pending operation (an MPI request, or a shared-memory all-reduce driven by `poll`),
+/// what to do once it completes, and what it is (for messages).
 struct WorkState {
   MPI_Request request = MPI_REQUEST_NULL;
+  /// Instead of a request: advances the operation, true once it has completed.
+  std::function<bool()> poll;
   MPI_Status status{};
   std::function<void(const MPI_Status&)> finish;  ///< runs once, after completion
   std::shared_ptr<void> keep_alive;               ///< buffers the request reads or writes
@@ -34,7 +51,15 @@ struct WorkState {
   ~WorkState() {
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (!finalized && request != MPI_REQUEST_NULL) MPI_Wait(&request, MPI_STATUS_IGNORE);
+    if (finalized) return;
+    if (request != MPI_REQUEST_NULL) MPI_Wait(&request, MPI_STATUS_IGNORE);
+    if (poll && !finished) {
+      try {
+        wait();
+      } catch (...) {
+        // a destructor must not throw
+      }
+    }
   }
   /// Runs `finish` once the request is done (exceptions propagate to the caller).
   void complete() {
@@ -46,7 +71,9 @@ struct WorkState {
   /// Tests the request once (drives MPI's progress); true when done and finished.
   bool test() {
     if (finished) return true;
-    if (request != MPI_REQUEST_NULL) {
+    if (poll) {
+      if (!poll()) return false;
+    } else if (request != MPI_REQUEST_NULL) {
       int done = 0;
       const int rc = MPI_Test(&request, &done, &status);
       if (rc != MPI_SUCCESS) fail(rc);
@@ -67,14 +94,7 @@ struct WorkState {
     while (!test()) {
       if ((++spins & 0xff) != 0) continue;
       std::this_thread::yield();
-      if (std::chrono::steady_clock::now() - start > timeout) {
-        std::fprintf(stderr,
-                     "torchlet.distributed: %s timed out after %lld ms (another rank failed, "
-                     "exited or skipped this collective); aborting the job\n",
-                     what.c_str(), static_cast<long long>(timeout.count()));
-        std::fflush(stderr);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-      }
+      if (std::chrono::steady_clock::now() - start > timeout) abort_on_timeout(what, timeout);
     }
   }
 };
