@@ -356,7 +356,10 @@ class ShmEngine : public ShmEngineBase {
 
   /// Frees every window (collective; destroy_process_group).
   void release() noexcept override {
-    for (auto& r : all_) r->release();
+    for (auto& r : all_) {
+      r->release();
+      r->last.reset();  // the operation holds the region: break the cycle
+    }
     all_.clear();
     ring_.clear();
   }
