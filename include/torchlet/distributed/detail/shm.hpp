@@ -53,11 +53,11 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
 /// The combining operation of a shared-memory all-reduce (AVG is kSum plus a division).
 enum class ShmCombine { kSum, kProd, kMin, kMax };
 
-/// One rank's counters at the start of its part of a region, each on its own cache line.
+/// One rank's counters at the start of its part of a region, each on its own cache line
+/// (`claimed` and `reduced` are about slice `rank` of an operation, whoever reduces it).
 struct ShmControl {
   alignas(64) std::atomic<std::uint64_t> arrived{0};  ///< last op whose input this rank wrote
-  alignas(64) std::atomic<std::uint64_t> claimed{
-      0};  ///< last op whose slice (this rank's) a rank claimed
+  alignas(64) std::atomic<std::uint64_t> claimed{0};  ///< last op whose slice is claimed
   alignas(64) std::atomic<std::uint64_t> reduced{0};  ///< last op whose slice is reduced
   alignas(64) std::atomic<std::uint64_t> copied{0};   ///< last op whose result this rank read
 };
