@@ -32,6 +32,27 @@ namespace detail {
   std::abort();
 }
 
+/// How a rank waits for the others: it spins (the others are usually microseconds away, and
+/// giving up the core costs a scheduler time slice when another process wants it), and after
+/// 100 us of spinning it yields the core now and then, so that ranks sharing a core (more
+/// ranks than cores) take turns. Past the timeout, aborts the job naming `what`.
+class Backoff {
+ public:
+  /// Starts the clock.
+  Backoff() : start_(std::chrono::steady_clock::now()) {}
+  /// Called once per unsuccessful check.
+  void pause(const std::string& what, std::chrono::milliseconds timeout) {
+    if ((++spins_ & 0x3f) != 0) return;
+    const auto waited = std::chrono::steady_clock::now() - start_;
+    if (waited > std::chrono::microseconds(100)) std::this_thread::yield();
+    if (waited > timeout) abort_on_timeout(what, timeout);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::uint32_t spins_ = 0;
+};
+
 /// One pending operation (an MPI request, or a shared-memory all-reduce driven by `poll`),
 /// what to do once it completes, and what it is (for messages).
 struct WorkState {
@@ -89,13 +110,8 @@ struct WorkState {
   /// Waits for completion; past the timeout, aborts the job with a message naming the op.
   void wait() {
     if (finished) return;
-    const auto start = std::chrono::steady_clock::now();
-    std::uint32_t spins = 0;
-    while (!test()) {
-      if ((++spins & 0xff) != 0) continue;
-      std::this_thread::yield();
-      if (std::chrono::steady_clock::now() - start > timeout) abort_on_timeout(what, timeout);
-    }
+    Backoff backoff;
+    while (!test()) backoff.pause(what, timeout);
   }
 };
 

@@ -67,16 +67,12 @@ inline constexpr std::size_t kShmMaxBytes = std::size_t{64} << 20;
 /// Regions in the ring of plain all_reduce calls.
 inline constexpr std::size_t kRingSlots = 4;
 
-/// Spins until `done()` (yielding now and then); past `timeout` aborts the job, naming `what`.
+/// Spins until `done()` (Backoff: yielding after a while); past `timeout` aborts the job,
+/// naming `what`.
 template <class Done>
 void spin_until(Done&& done, const std::string& what, std::chrono::milliseconds timeout) {
-  std::uint32_t spins = 0;
-  const auto start = std::chrono::steady_clock::now();
-  while (!done()) {
-    if ((++spins & 0xff) != 0) continue;
-    std::this_thread::yield();
-    if (std::chrono::steady_clock::now() - start > timeout) abort_on_timeout(what, timeout);
-  }
+  Backoff backoff;
+  while (!done()) backoff.pause(what, timeout);
 }
 
 class ShmOp;
