@@ -10,6 +10,7 @@
 // zero. On bool tensors SUM and MAX are a logical or, PRODUCT and MIN a logical and; AVG throws.
 #include <mpi.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "torchlet/distributed/detail/launch.hpp"
+#include "torchlet/distributed/detail/shm.hpp"
 #include "torchlet/distributed/process_group.hpp"
 #include "torchlet/distributed/work.hpp"
 #include "torchlet/tensor.hpp"
@@ -93,6 +95,42 @@ inline ProcessGroup group_of(const CollectiveOptions& o, Coll op) {
   return group_or_world(o.group ? &*o.group : nullptr, op);
 }
 
+/// The shared-memory kernel's combine for ReduceOp on T (after mpi_op validated it).
+template <class T>
+ShmCombine shm_combine(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::SUM:
+    case ReduceOp::AVG:
+      return ShmCombine::kSum;
+    case ReduceOp::PRODUCT:
+      return ShmCombine::kProd;
+    case ReduceOp::MIN:
+      return ShmCombine::kMin;
+    case ReduceOp::MAX:
+      break;
+  }
+  return ShmCombine::kMax;
+}
+
+/// all_reduce through the group's shared memory (detail/shm.hpp) when its ranks share a host
+/// and the tensor fits; an empty Work pointer otherwise (then MPI does it). Every rank takes
+/// the same decision: it depends only on the group, the size and earlier calls.
+template <class T>
+std::optional<Work> all_reduce_shm(const BasicTensor<T>& tensor, ReduceOp op, const ProcessGroup& g,
+                                   bool async_op, const std::string& what) {
+  ShmEngine* shm = ShmEngine::of(g);
+  const auto n = static_cast<std::size_t>(tensor.numel());
+  if (!shm || !ShmEngine::fits(n * sizeof(T))) return std::nullopt;
+  handshake(Coll::all_reduce, g, tensor, -1, what);
+  if (n == 0) return Work();
+  auto region = shm->ring_region(n * sizeof(T));
+  const std::uint64_t seq = region->acquire(what, g.timeout());
+  std::memcpy(region->mine(), tensor.data(), n * sizeof(T));
+  return shm_start<T>(region, seq, n, shm_combine<T>(op), op == ReduceOp::AVG,
+                      {ShmSegment{0, n, tensor.data()}}, async_op, what, g.timeout(),
+                      tensor.impl());
+}
+
 }  // namespace detail
 
 /// Reduces `tensor` over the group in place: afterwards every rank holds the result
@@ -106,6 +144,7 @@ Work all_reduce(const BasicTensor<T>& tensor, ReduceOp op = ReduceOp::SUM,
   const std::string what = describe(Coll::all_reduce, g, tensor);
   const MPI_Op mop = mpi_op<T>(op, what);
   const int n = count_of(tensor.numel(), what);
+  if (auto w = all_reduce_shm(tensor, op, g, options.async_op, what)) return std::move(*w);
   T* p = tensor.data();
   std::function<void(const MPI_Status&)> finish;
   if (op == ReduceOp::AVG)

@@ -52,27 +52,79 @@ struct InitOptions {
 
 namespace detail {
 
+/// What a group's shared-memory fast path (detail/shm.hpp) looks like from here: its windows
+/// are freed by release(), a collective call made by destroy_process_group only.
+struct ShmEngineBase {
+  ShmEngineBase() = default;
+  ShmEngineBase(const ShmEngineBase&) = delete;
+  ShmEngineBase& operator=(const ShmEngineBase&) = delete;
+  virtual ~ShmEngineBase() = default;
+  /// Frees the shared windows and communicators (collective over the group).
+  virtual void release() noexcept = 0;
+};
+
 /// The state a ProcessGroup handle shares: its communicator and the global ranks of its members.
 struct GroupState {
   MPI_Comm comm = MPI_COMM_NULL;  ///< MPI_COMM_NULL on a process outside the group
   std::vector<int> ranks;         ///< member i's rank in the default group
   std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+  /// The members as one shared-memory node (MPI_Comm_split_type), when they all share a host
+  /// and TORCHLET_DISTRIBUTED_SHM is not 0 on any of them; MPI_COMM_NULL otherwise.
+  MPI_Comm node = MPI_COMM_NULL;
+  /// The shared-memory all-reduce over `node`, made on first use (detail/shm.hpp).
+  std::shared_ptr<ShmEngineBase> shm;
   GroupState() = default;
   GroupState(const GroupState&) = delete;
   GroupState& operator=(const GroupState&) = delete;
   ~GroupState() {
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (!finalized && comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+    if (finalized) return;
+    if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+    if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
   }
 };
+
+/// Whether TORCHLET_DISTRIBUTED_SHM leaves the shared-memory all-reduce on (default: on).
+inline bool shm_enabled_by_env() {
+  const char* v = std::getenv("TORCHLET_DISTRIBUTED_SHM");
+  if (!v || !*v) return true;
+  const std::string s(v);
+  if (s == "0" || s == "OFF" || s == "off" || s == "false") return false;
+  if (s == "1" || s == "ON" || s == "on" || s == "true") return true;
+  throw std::invalid_argument("TORCHLET_DISTRIBUTED_SHM must be 1 or 0, got '" + s + "'");
+}
+
+/// Sets state.node when every member of the group runs on this host (collective over the
+/// group; part of making it, so every member does it at the same point).
+inline void probe_shared_memory(GroupState& state, bool enabled) {
+  int size = 1, rank = 0;
+  MPI_Comm_size(state.comm, &size);
+  MPI_Comm_rank(state.comm, &rank);
+  if (size < 2) return;
+  MPI_Comm node = MPI_COMM_NULL;
+  int rc = MPI_Comm_split_type(state.comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  int node_size = 0;
+  if (rc == MPI_SUCCESS) MPI_Comm_size(node, &node_size);
+  int ok = enabled && rc == MPI_SUCCESS && node_size == size ? 1 : 0;
+  rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, state.comm);
+  if (rc != MPI_SUCCESS || !ok) {
+    if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+    return;
+  }
+  MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
+  state.node = node;
+}
 
 /// The process-wide state of torch.distributed.
 struct Globals {
   std::shared_ptr<GroupState> world;  ///< the default group (null when not initialized)
   bool we_initialized_mpi = false;    ///< MPI_Finalize on destroy_process_group
   DebugLevel debug = DebugLevel::OFF;
+  bool shm = true;  ///< TORCHLET_DISTRIBUTED_SHM, read by init_process_group
   std::terminate_handler previous_terminate = nullptr;
+  /// Every group's shared-memory engine, in creation order (released by destroy_process_group).
+  std::vector<std::shared_ptr<ShmEngineBase>> shm_engines;
 };
 inline Globals& globals() {
   static Globals g;
@@ -155,6 +207,8 @@ class ProcessGroup {
   MPI_Comm comm() const noexcept { return s_ ? s_->comm : MPI_COMM_NULL; }
   /// How long a collective may wait before the job is aborted.
   std::chrono::milliseconds timeout() const noexcept { return s_->timeout; }
+  /// The state the handles share (for the library's internals).
+  detail::GroupState& state() const noexcept { return *s_; }
   /// Whether both handles are the same group.
   bool operator==(const ProcessGroup& o) const noexcept { return s_ == o.s_; }
 
@@ -190,6 +244,7 @@ inline void init_process_group(const InitOptions& options = {}) {
   if (options.timeout.count() <= 0)
     throw std::invalid_argument("init_process_group: timeout must be positive");
   const DebugLevel debug = detail::debug_level_from_env();
+  const bool shm = detail::shm_enabled_by_env();
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
@@ -220,8 +275,10 @@ inline void init_process_group(const InitOptions& options = {}) {
   state->ranks.resize(static_cast<std::size_t>(size));
   for (int i = 0; i < size; ++i) state->ranks[static_cast<std::size_t>(i)] = i;
   state->timeout = options.timeout;
+  detail::probe_shared_memory(*state, shm);
   g.world = std::move(state);
   g.debug = debug;
+  g.shm = shm;
   g.previous_terminate = std::set_terminate(detail::terminate_job);
 }
 
@@ -267,9 +324,12 @@ inline ProcessGroup new_group(std::vector<int> ranks = {}) {
   if (rc != MPI_SUCCESS)
     throw DistBackendError("new_group failed on rank " + std::to_string(world.rank()) + ": " +
                            detail::mpi_error_string(rc));
-  if (state->comm != MPI_COMM_NULL) MPI_Comm_set_errhandler(state->comm, MPI_ERRORS_RETURN);
   state->ranks = std::move(ranks);
   state->timeout = world.timeout();
+  if (state->comm != MPI_COMM_NULL) {
+    MPI_Comm_set_errhandler(state->comm, MPI_ERRORS_RETURN);
+    detail::probe_shared_memory(*state, detail::globals().shm);
+  }
   return ProcessGroup(std::move(state));
 }
 
@@ -281,6 +341,8 @@ inline void destroy_process_group() {
   if (!g.world)
     throw std::logic_error("destroy_process_group: the default process group is not initialized");
   std::set_terminate(g.previous_terminate);
+  for (auto& e : g.shm_engines) e->release();  // collective, in the order they were made
+  g.shm_engines.clear();
   g.world.reset();
   if (g.we_initialized_mpi) {
     MPI_Finalize();

@@ -5,7 +5,9 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,9 +20,45 @@ namespace torchlet::distributed {
 
 namespace detail {
 
-/// One pending MPI request, what to do once it completes, and what it is (for messages).
+/// A wait that exceeded the group's timeout: says which operation and aborts the whole job.
+[[noreturn]] inline void abort_on_timeout(const std::string& what,
+                                          std::chrono::milliseconds timeout) noexcept {
+  std::fprintf(stderr,
+               "torchlet.distributed: %s timed out after %lld ms (another rank failed, exited or "
+               "skipped this collective); aborting the job\n",
+               what.c_str(), static_cast<long long>(timeout.count()));
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();
+}
+
+/// How a rank waits for the others: it spins (the others are usually microseconds away, and
+/// giving up the core costs a scheduler time slice when another process wants it), and after
+/// 100 us of spinning it yields the core now and then, so that ranks sharing a core (more
+/// ranks than cores) take turns. Past the timeout, aborts the job naming `what`.
+class Backoff {
+ public:
+  /// Starts the clock.
+  Backoff() : start_(std::chrono::steady_clock::now()) {}
+  /// Called once per unsuccessful check.
+  void pause(const std::string& what, std::chrono::milliseconds timeout) {
+    if ((++spins_ & 0x3f) != 0) return;
+    const auto waited = std::chrono::steady_clock::now() - start_;
+    if (waited > std::chrono::microseconds(100)) std::this_thread::yield();
+    if (waited > timeout) abort_on_timeout(what, timeout);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::uint32_t spins_ = 0;
+};
+
+/// One pending operation (an MPI request, or a shared-memory all-reduce driven by `poll`),
+/// what to do once it completes, and what it is (for messages).
 struct WorkState {
   MPI_Request request = MPI_REQUEST_NULL;
+  /// Instead of a request: advances the operation, true once it has completed.
+  std::function<bool()> poll;
   MPI_Status status{};
   std::function<void(const MPI_Status&)> finish;  ///< runs once, after completion
   std::shared_ptr<void> keep_alive;               ///< buffers the request reads or writes
@@ -34,7 +72,15 @@ struct WorkState {
   ~WorkState() {
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (!finalized && request != MPI_REQUEST_NULL) MPI_Wait(&request, MPI_STATUS_IGNORE);
+    if (finalized) return;
+    if (request != MPI_REQUEST_NULL) MPI_Wait(&request, MPI_STATUS_IGNORE);
+    if (poll && !finished) {
+      try {
+        wait();
+      } catch (...) {
+        // a destructor must not throw
+      }
+    }
   }
   /// Runs `finish` once the request is done (exceptions propagate to the caller).
   void complete() {
@@ -46,7 +92,9 @@ struct WorkState {
   /// Tests the request once (drives MPI's progress); true when done and finished.
   bool test() {
     if (finished) return true;
-    if (request != MPI_REQUEST_NULL) {
+    if (poll) {
+      if (!poll()) return false;
+    } else if (request != MPI_REQUEST_NULL) {
       int done = 0;
       const int rc = MPI_Test(&request, &done, &status);
       if (rc != MPI_SUCCESS) fail(rc);
@@ -62,20 +110,8 @@ struct WorkState {
   /// Waits for completion; past the timeout, aborts the job with a message naming the op.
   void wait() {
     if (finished) return;
-    const auto start = std::chrono::steady_clock::now();
-    std::uint32_t spins = 0;
-    while (!test()) {
-      if ((++spins & 0xff) != 0) continue;
-      std::this_thread::yield();
-      if (std::chrono::steady_clock::now() - start > timeout) {
-        std::fprintf(stderr,
-                     "torchlet.distributed: %s timed out after %lld ms (another rank failed, "
-                     "exited or skipped this collective); aborting the job\n",
-                     what.c_str(), static_cast<long long>(timeout.count()));
-        std::fflush(stderr);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-      }
-    }
+    Backoff backoff;
+    while (!test()) backoff.pause(what, timeout);
   }
 };
 

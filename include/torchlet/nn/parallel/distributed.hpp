@@ -12,10 +12,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "torchlet/detail/namespaces.hpp"
@@ -150,10 +153,18 @@ class DistributedDataParallel : public Module {
  private:
   struct Bucket {
     std::vector<std::size_t> params;    // indices into params_
-    std::vector<std::int64_t> offsets;  // of each parameter in flat
-    Tensor flat;                        // the bucket's gradients, averaged in place
-    std::size_t pending = 0;            // gradients not ready yet in this backward
+    std::vector<std::int64_t> offsets;  // of each parameter in the bucket
+    std::int64_t numel = 0;
+    Tensor flat;  // the bucket's gradients, averaged in place (without shared memory)
+    // With shared memory: this rank's part of the bucket's region holds the gradients.
+    std::shared_ptr<distributed::detail::ShmRegion> region;
+    std::uint64_t seq = 0;    // the region's operation of this backward (0: not acquired yet)
+    std::string what;         // "all_reduce on rank 0 (tensor [N] torch.float32)"
+    std::size_t pending = 0;  // gradients not ready yet in this backward
     distributed::Work work;
+    float* data() const {
+      return region ? std::launder(reinterpret_cast<float*>(region->mine())) : flat.data();
+    }
   };
 
   // Every rank must have the same parameter shapes (PyTorch's
@@ -226,8 +237,18 @@ class DistributedDataParallel : public Module {
       bucket.params.push_back(k);
       bytes += b;
     }
-    for (auto& bucket : buckets_)
-      bucket.flat = Tensor::empty({bucket.offsets.back() + params_[bucket.params.back()].numel()});
+    // Buckets in shared memory when the group's ranks share a host (collective: every rank
+    // builds the same buckets); otherwise private tensors all-reduced through MPI.
+    auto* shm = distributed::detail::ShmEngine::of(group_);
+    for (auto& bucket : buckets_) {
+      bucket.numel = bucket.offsets.back() + params_[bucket.params.back()].numel();
+      bucket.what = distributed::detail::describe(distributed::detail::Coll::all_reduce, group_,
+                                                  Tensor::empty({bucket.numel}));
+      if (shm)
+        bucket.region = shm->make_region(static_cast<std::size_t>(bucket.numel) * sizeof(float));
+      else
+        bucket.flat = Tensor::empty({bucket.numel});
+    }
   }
 
   // find_unused_parameters: parameters whose gradient accumulator the output's graph does
@@ -267,7 +288,9 @@ class DistributedDataParallel : public Module {
   void mark_ready(std::size_t k) {
     auto [b, s] = slot_[k];
     Bucket& bucket = buckets_[b];
-    float* dst = bucket.flat.data() + bucket.offsets[s];
+    if (bucket.region && bucket.seq == 0)  // wait until every rank read the last result
+      bucket.seq = bucket.region->acquire(bucket.what, group_.timeout());
+    float* dst = bucket.data() + bucket.offsets[s];
     const Tensor g = params_[k].grad();
     if (g.defined())
       std::copy_n(g.data(), g.numel(), dst);
@@ -277,10 +300,31 @@ class DistributedDataParallel : public Module {
     --bucket.pending;
     while (next_bucket_ < buckets_.size() && buckets_[next_bucket_].pending == 0) {
       Bucket& next = buckets_[next_bucket_++];
-      next.work = distributed::all_reduce(next.flat, distributed::ReduceOp::AVG,
-                                          {.group = group_, .async_op = true});
+      next.work = next.region ? start_shm(next)
+                              : distributed::all_reduce(next.flat, distributed::ReduceOp::AVG,
+                                                        {.group = group_, .async_op = true});
       ++stats_.all_reduces;
     }
+  }
+
+  // The bucket's all-reduce in shared memory. Without find_unused_parameters every parameter
+  // of the bucket has its gradient, and the averages go straight into grad(); otherwise into
+  // the bucket, from where finish_backward copies them.
+  distributed::Work start_shm(Bucket& bucket) {
+    namespace dd = distributed::detail;
+    if (distributed::get_debug_level() == distributed::DebugLevel::DETAIL)
+      dd::handshake(dd::Coll::all_reduce, group_, Tensor::empty({bucket.numel}), -1, bucket.what);
+    std::vector<dd::ShmSegment> out;
+    if (!options_.find_unused_parameters)
+      for (std::size_t s = 0; s < bucket.params.size(); ++s) {
+        const Tensor g = params_[bucket.params[s]].grad();
+        out.push_back({static_cast<std::size_t>(bucket.offsets[s]),
+                       static_cast<std::size_t>(g.numel()), g.data()});
+      }
+    const std::uint64_t seq = std::exchange(bucket.seq, 0);
+    return dd::shm_start<float>(bucket.region, seq, static_cast<std::size_t>(bucket.numel),
+                                dd::ShmCombine::kSum, true, std::move(out), true, bucket.what,
+                                group_.timeout(), nullptr);
   }
 
   void finish_backward() {
@@ -297,7 +341,8 @@ class DistributedDataParallel : public Module {
     for (std::size_t k = 0; k < params_.size(); ++k) {
       if (!used[k]) continue;  // no rank used it: grad() stays as it was
       auto [b, s] = slot_[k];
-      const float* src = buckets_[b].flat.data() + buckets_[b].offsets[s];
+      if (buckets_[b].region && !options_.find_unused_parameters) continue;  // already there
+      const float* src = buckets_[b].data() + buckets_[b].offsets[s];
       Tensor g = params_[k].grad();
       if (!g.defined()) {
         g = Tensor::empty(params_[k].shape());
