@@ -17,7 +17,7 @@
 # suite's programs build in parallel through the tests_<suite> targets of tests/CMakeLists.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${TORCHLET_FUZZ_SECONDS:=60}"
+: "${TORCHLET_FUZZ_SECONDS:=30}"
 : "${TORCHLET_ASAN_SUITES:=tensor autograd nn optim data vision io reliability inference}"
 start_all=$(date +%s)
 step_start=
