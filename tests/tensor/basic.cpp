@@ -145,3 +145,14 @@ TEST_CASE("a seeded generator is reproducible") {
   std::sort(p.begin(), p.end());
   for (int i = 0; i < 10; ++i) CHECK(p[static_cast<std::size_t>(i)] == i);
 }
+
+TEST_CASE("cat and stack take a braced list, as torch.cat([a, b])") {
+  auto a = tensor<float>({1.f, 2.f});
+  auto b = tensor<float>({3.f, 4.f});
+  CHECK(cat({a, b}).to_vector() == std::vector<float>{1.f, 2.f, 3.f, 4.f});
+  auto s = stack({a, b}, 1);
+  CHECK(s.shape() == Shape{2, 2});
+  CHECK(s.to_vector() == std::vector<float>{1.f, 3.f, 2.f, 4.f});
+  CHECK(cat({a.view({1, 2}), b.view({1, 2})}, 1).to_vector() ==
+        std::vector<float>{1.f, 2.f, 3.f, 4.f});
+}
