@@ -72,14 +72,26 @@ inline const char* mode_name(RNNMode m) {
 template <class T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// A [rows, cols] row-major matrix in a tensor buffer: large buffers come from the storage
+/// cache (tensor/storage.hpp), so the big per-call matrices cost no fresh pages once warm.
+template <class T>
+struct RNNBuffer {
+  BasicTensor<T> storage;
+  MatrixMap<T> m{nullptr, 0, 0};
+  void resize(std::int64_t rows, std::int64_t cols) {
+    storage = BasicTensor<T>::empty({rows * cols});
+    new (&m) MatrixMap<T>(storage.data(), rows, cols);  // Eigen's way to re-point a Map
+  }
+};
+
 /// What the backward of one rnn_layer call needs beyond its checked inputs.
 template <class T>
 struct RNNTape {
-  RowMatrix<T> gates;  // [N, G*H] activated gates (RNN: the new hidden state)
-  RowMatrix<T> hprev;  // [N, P] hidden state before each step
-  RowMatrix<T> cprev;  // [N, H] LSTM: cell state before each step
-  RowMatrix<T> tanhc;  // [N, H] LSTM: tanh of the new cell state
-  RowMatrix<T> r;      // [N, H] LSTM with projection: o * tanh(c') before W_hr; GRU: W_hn h + b_hn
+  RNNBuffer<T> gates;  // [N, G*H] activated gates (RNN: the new hidden state)
+  RNNBuffer<T> hprev;  // [N, P] hidden state before each step
+  RNNBuffer<T> cprev;  // [N, H] LSTM: cell state before each step
+  RNNBuffer<T> tanhc;  // [N, H] LSTM: tanh of the new cell state
+  RNNBuffer<T> r;      // [N, H] LSTM with projection: o * tanh(c') before W_hr; GRU: W_hn h + b_hn
 };
 
 inline std::string shape_str(const Shape& s) { return to_string(s); }
@@ -171,8 +183,8 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
   if (is_lstm) torchlet::detail::mmap(cptr, B, H) = torchlet::detail::cmmap(c0.data(), B, H);
 
   auto tape = std::make_shared<detail::RNNTape<T>>();
-  Mat& gates = tape->gates;
-  gates.resize(N, GH);
+  tape->gates.resize(N, GH);
+  auto& gates = tape->gates.m;
   tape->hprev.resize(N, P);
   if (is_lstm) {
     tape->cprev.resize(N, H);
@@ -184,15 +196,14 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
   torchlet::detail::gemm(input.data(), N, I, false, w.w_ih.data(), GH, I, true, gates.data(),
                          false);
   if (w.b_ih.defined()) gates.rowwise() += torchlet::detail::cmmap(w.b_ih.data(), 1, GH).row(0);
-  Mat hw(B, GH), rbuf;
-  if (proj) rbuf.resize(B, H);
+  Mat hw(B, GH);
   const auto sig = [](const auto& a) { return (T(1) + (-a).exp()).inverse(); };
   for (std::int64_t s = 0; s < L; ++s) {
     const auto t = reverse ? L - 1 - s : s;
     const auto b = batch_sizes[t], r0 = offset[t];
-    tape->hprev.middleRows(r0, b) = h.topRows(b);
+    tape->hprev.m.middleRows(r0, b) = h.topRows(b);
     // hw = h @ W_hh^T + b_hh : [b, P] @ [P, G*H]
-    torchlet::detail::gemm(tape->hprev.data() + r0 * P, b, P, false, w.w_hh.data(), GH, P, true,
+    torchlet::detail::gemm(tape->hprev.m.data() + r0 * P, b, P, false, w.w_hh.data(), GH, P, true,
                            hw.data(), false);
     auto hwb = hw.topRows(b);
     if (w.b_hh.defined()) hwb.rowwise() += torchlet::detail::cmmap(w.b_hh.data(), 1, GH).row(0);
@@ -200,17 +211,17 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
     if (is_lstm) {
       g += hwb;
       auto c = torchlet::detail::mmap(cptr, B, H).topRows(b);
-      tape->cprev.middleRows(r0, b) = c;
+      tape->cprev.m.middleRows(r0, b) = c;
       g.leftCols(2 * H) = sig(g.leftCols(2 * H).array()).matrix();
       g.middleCols(2 * H, H) = g.middleCols(2 * H, H).array().tanh().matrix();
       g.rightCols(H) = sig(g.rightCols(H).array()).matrix();
       c = (g.middleCols(H, H).array() * c.array() +
            g.leftCols(H).array() * g.middleCols(2 * H, H).array())
               .matrix();
-      auto tc = tape->tanhc.middleRows(r0, b);
+      auto tc = tape->tanhc.m.middleRows(r0, b);
       tc = c.array().tanh().matrix();
       if (proj) {
-        auto rr = tape->r.middleRows(r0, b);
+        auto rr = tape->r.m.middleRows(r0, b);
         rr = (g.rightCols(H).array() * tc.array()).matrix();
         // h = r @ W_hr^T : [b, H] @ [H, P]
         torchlet::detail::gemm(rr.data(), b, H, false, w.w_hr.data(), P, H, true,
@@ -220,7 +231,7 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
       }
     } else if (is_gru) {
       g.leftCols(2 * H) = sig((g.leftCols(2 * H) + hwb.leftCols(2 * H)).array()).matrix();
-      auto hn = tape->r.middleRows(r0, b);
+      auto hn = tape->r.m.middleRows(r0, b);
       hn = hwb.rightCols(H);
       g.rightCols(H) =
           (g.rightCols(H).array() + g.leftCols(H).array() * hn.array()).tanh().matrix();
@@ -251,19 +262,22 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
         result, name, {&input, &h0, &c0, &w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh, &w.w_hr},
         [=, sx = gwi ? S(input) : S(), swi = gx ? S(w.w_ih) : S(), swh = S(w.w_hh),
          swr = proj ? S(w.w_hr) : S()](const BasicTensor<T>& grad) {
-          const Mat& gt = tape->gates;
+          const auto& gt = tape->gates.m;
           const T* whh = swh.data(name);
           const T* whr = proj ? swr.data(name) : nullptr;
           const auto go = torchlet::detail::cmmap(grad.data(), N, P);
           Mat dh = torchlet::detail::cmmap(grad.data() + N * P, B, P);
           Mat dc;
           if (is_lstm) dc = torchlet::detail::cmmap(grad.data() + N * P + B * P, B, H);
-          Mat dg(N, GH), dgh, dhp, dr;
-          if (is_gru) dgh.resize(N, GH);
+          detail::RNNBuffer<T> dgb, dghb, dhpb;
+          dgb.resize(N, GH);
+          if (is_gru) dghb.resize(N, GH);
+          Mat dr;
           if (proj) {
-            dhp.resize(N, P);
+            dhpb.resize(N, P);
             dr.resize(B, H);
           }
+          auto &dg = dgb.m, &dgh = dghb.m, &dhp = dhpb.m;
           for (std::int64_t s = L - 1; s >= 0; --s) {
             const auto t = reverse ? L - 1 - s : s;
             const auto b = batch_sizes[t], r0 = offset[t];
@@ -280,12 +294,12 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
               const auto drv = proj ? dr.topRows(b).array() : dh.topRows(b).array();
               const auto gi = gg.leftCols(H).array(), gf = gg.middleCols(H, H).array();
               const auto gc = gg.middleCols(2 * H, H).array(), gov = gg.rightCols(H).array();
-              const auto tc = tape->tanhc.middleRows(r0, b).array();
+              const auto tc = tape->tanhc.m.middleRows(r0, b).array();
               auto dcb = dc.topRows(b).array();
               dcb += drv * gov * (T(1) - tc.square());
               d.leftCols(H) = (dcb * gc * gi * (T(1) - gi)).matrix();
               d.middleCols(H, H) =
-                  (dcb * tape->cprev.middleRows(r0, b).array() * gf * (T(1) - gf)).matrix();
+                  (dcb * tape->cprev.m.middleRows(r0, b).array() * gf * (T(1) - gf)).matrix();
               d.middleCols(2 * H, H) = (dcb * gi * (T(1) - gc.square())).matrix();
               d.rightCols(H) = (drv * tc * gov * (T(1) - gov)).matrix();
               dcb *= gf;
@@ -295,12 +309,12 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
             } else if (is_gru) {
               const auto gr = gg.leftCols(H).array(), gz = gg.middleCols(H, H).array();
               const auto gn = gg.rightCols(H).array();
-              const auto hp = tape->hprev.middleRows(r0, b).array();
+              const auto hp = tape->hprev.m.middleRows(r0, b).array();
               const auto dhb = dh.topRows(b).array();
               d.rightCols(H) = (dhb * (T(1) - gz) * (T(1) - gn.square())).matrix();
               d.middleCols(H, H) = (dhb * (hp - gn) * gz * (T(1) - gz)).matrix();
               d.leftCols(H) =
-                  (d.rightCols(H).array() * tape->r.middleRows(r0, b).array() * gr * (T(1) - gr))
+                  (d.rightCols(H).array() * tape->r.m.middleRows(r0, b).array() * gr * (T(1) - gr))
                       .matrix();
               auto dhh = dgh.middleRows(r0, b);
               dhh.leftCols(2 * H) = d.leftCols(2 * H);
@@ -318,7 +332,7 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
                                      dh.data(), false);
             }
           }
-          const Mat& dhh = is_gru ? dgh : dg;
+          const auto& dhh = is_gru ? dgh : dg;
           BasicTensor<T> dx, dh0, dc0, dwi, dwh, dbi, dbh, dwr;
           if (gx) {  // dX = dG @ W_ih : [N, G*H] @ [G*H, I]
             dx = BasicTensor<T>::empty({N, I});
@@ -336,7 +350,7 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
           }
           if (gwh) {  // dW_hh = dG_hh^T @ H_prev : [G*H, N] @ [N, P]
             dwh = BasicTensor<T>::empty({GH, P});
-            torchlet::detail::gemm(dhh.data(), N, GH, true, tape->hprev.data(), N, P, false,
+            torchlet::detail::gemm(dhh.data(), N, GH, true, tape->hprev.m.data(), N, P, false,
                                    dwh.data(), false);
           }
           if (gbh) {
@@ -345,8 +359,8 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
           }
           if (gwr) {  // dW_hr = dH^T @ R : [P, N] @ [N, H]
             dwr = BasicTensor<T>::empty({P, H});
-            torchlet::detail::gemm(dhp.data(), N, P, true, tape->r.data(), N, H, false, dwr.data(),
-                                   false);
+            torchlet::detail::gemm(dhp.data(), N, P, true, tape->r.m.data(), N, H, false,
+                                   dwr.data(), false);
           }
           if (gh0) {
             dh0 = BasicTensor<T>::empty({B, P});
