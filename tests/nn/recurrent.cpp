@@ -423,6 +423,13 @@ TEST_CASE("recurrent layers: errors name the layer, the expectation and the shap
   CHECK_THROWS_WITH(
       lstm(randn<float>({2, 5, 3}), {zeros<float>({1, 2, 4}), zeros<float>({1, 2, 5})}),
       Catch::Contains("Expected hidden[1] size (1, 2, 4)"));
+  CHECK_THROWS_WITH(lstm(randn<float>({2, 0, 3})),
+                    Catch::Contains("Expected sequence length to be larger than 0"));
+  {
+    auto [empty_out, empty_state] = lstm(randn<float>({0, 5, 3}));  // an empty batch
+    CHECK(empty_out.shape() == Shape{0, 5, 4});
+    CHECK(std::get<0>(empty_state).shape() == Shape{1, 0, 4});
+  }
   CHECK_THROWS_WITH(lstm(randn<float>({2, 2, 5, 3})),
                     Catch::Contains("Expected input to be 2-D or 3-D"));
   CHECK_THROWS_WITH(lstm(randn<float>({5, 3}), {zeros<float>({1, 2, 4}), zeros<float>({1, 2, 4})}),

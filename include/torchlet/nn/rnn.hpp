@@ -248,6 +248,14 @@ class RNNBase : public ModuleFor<Sigs...> {
       throw ShapeError(kind() + ": input.size(-1) must be equal to input_size. Expected " +
                        std::to_string(input_size) + ", got " + std::to_string(seq.size(2)) +
                        " (input " + to_string(x.shape()) + ")");
+    if (L == 0)
+      throw ShapeError(kind() + ": Expected sequence length to be larger than 0 in RNN (input " +
+                       to_string(x.shape()) + ")");
+    if (B == 0) {  // an empty batch: empty outputs, the (empty) states unchanged
+      const Shape os =
+          batch_first ? Shape{0, L, dirs() * real_hidden()} : Shape{L, 0, dirs() * real_hidden()};
+      return {zeros<float>(os), h0, c0};
+    }
     auto [out, hn, cn] =
         run(seq.reshape({L * B, input_size}), std::vector<std::int64_t>(L, B), h0, c0);
     out = out.view({L, B, dirs() * real_hidden()});
