@@ -26,3 +26,9 @@ add_test(NAME "examples: vae learns and writes its reconstruction and sample gri
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
 add_test(NAME "examples: vae explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:vae> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# mnist_rnn: an LSTM reading the digits row by row; 5 epochs on the bundled data must reach 0.92.
+add_test(NAME "examples: mnist_rnn reaches 0.92 in 5 epochs on the bundled data"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_rnn> -DMIN_ACCURACY=0.92
+          "-DARGS=--epochs;5" -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist_rnn explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_rnn> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)

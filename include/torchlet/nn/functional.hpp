@@ -8,3 +8,4 @@
 #include "torchlet/nn/functional/loss.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
+#include "torchlet/nn/functional/recurrent.hpp"
