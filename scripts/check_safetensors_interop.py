@@ -18,6 +18,14 @@ As a program (run by tests/io/interop.cpp when /usr/bin/python3 can import torch
       Makes the same MLP in PyTorch (torch.manual_seed(1234)) and writes its state_dict
       to MODEL.safetensors, and an input "x" [7, 12] with PyTorch's "logits" for it to
       MODEL.safetensors.io.safetensors, for torchlet to load and compare.
+
+  check_safetensors_interop.py lstm_lm MODEL.safetensors
+      Trains a small LSTM language model in PyTorch (Embedding(40, 16), a 2-layer
+      batch_first LSTM 16 -> 24 with dropout, Linear(24, 40); keys "embed.*", "lstm.*",
+      "head.*"; 30 Adam steps on a repeating token pattern, torch.manual_seed(99)) and writes
+      its state_dict to MODEL.safetensors, and tokens "x" [3, 11] (int64) with the logits
+      [3, 11, 40] and final states "h_n", "c_n" of the eval-mode model to
+      MODEL.safetensors.io.safetensors.
 """
 
 import json
@@ -81,6 +89,39 @@ def mlp():
     return torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 5))
 
 
+class LstmLM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(40, 16)
+        self.lstm = torch.nn.LSTM(16, 24, num_layers=2, batch_first=True, dropout=0.2)
+        self.head = torch.nn.Linear(24, 40)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(self.embed(x))
+        return self.head(out), h, c
+
+
+def lstm_lm(path):
+    torch.manual_seed(99)
+    model = LstmLM()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    seq = torch.arange(200) * 7 % 40  # a pattern the model can learn
+    for _ in range(30):
+        starts = torch.randint(0, 180, (8,))
+        batch = torch.stack([seq[s:s + 13] for s in starts])
+        logits, _, _ = model(batch[:, :-1])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 40), batch[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    x = torch.randint(0, 40, (3, 11))
+    with torch.no_grad():
+        logits, h, c = model(x)
+    write_safetensors(path, model.state_dict(), {"format": "pt", "made_by": "torch " + torch.__version__})
+    write_safetensors(path + ".io.safetensors", {"x": x, "logits": logits, "h_n": h, "c_n": c})
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "logits":
         state, _ = read_safetensors(argv[2])
@@ -99,6 +140,9 @@ def main(argv):
             logits = model(x)
         write_safetensors(argv[2], model.state_dict(), {"format": "pt", "made_by": "torch " + torch.__version__})
         write_safetensors(argv[2] + ".io.safetensors", {"x": x, "logits": logits})
+        return 0
+    if len(argv) == 3 and argv[1] == "lstm_lm":
+        lstm_lm(argv[2])
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -91,3 +91,40 @@ TEST_CASE("weights made in PyTorch now load in C++ and give PyTorch's logits") {
   CHECK(test::max_abs_diff(model(f.get("x")), f.get("logits")) < 1e-5);
   CHECK(io::load_file(path).metadata.at("format") == "pt");
 }
+
+namespace {
+/// The C++ twin of scripts/check_safetensors_interop.py's LstmLM (same attribute names, so the
+/// same state_dict keys).
+struct LstmLM : nn::ModuleFor<std::tuple<Tensor, nn::LSTMState>(const LongTensor&)> {
+  nn::Embedding embed{40, 16};
+  nn::LSTM lstm{16, 24, {.num_layers = 2, .batch_first = true, .dropout = 0.2}};
+  nn::Linear head{24, 40};
+  LstmLM() {
+    register_module("embed", embed);
+    register_module("lstm", lstm);
+    register_module("head", head);
+  }
+  std::tuple<Tensor, nn::LSTMState> forward(const LongTensor& x) override {
+    auto [out, state] = lstm(embed(x));
+    return {head(out), state};
+  }
+};
+}  // namespace
+
+TEST_CASE("a PyTorch-trained LSTM language model loads and gives PyTorch's logits and states") {
+  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  test::TempDir dir;
+  const std::string path = dir / "lm.safetensors";
+  REQUIRE(run(std::string(python()) + " " + script() + " lstm_lm '" + path + "'") == 0);
+  LstmLM model;
+  torchlet::load(model, path);  // strict: every key of PyTorch's state_dict, and only those
+  model.eval();
+  const auto f = io::load_file(path + ".io.safetensors");
+  NoGradGuard no_grad;
+  auto [logits, state] = model(f.get<std::int64_t>("x"));
+  auto [h, c] = state;
+  CHECK(logits.shape() == Shape{3, 11, 40});
+  CHECK(test::max_abs_diff(logits, f.get("logits")) < 1e-5);
+  CHECK(test::max_abs_diff(h, f.get("h_n")) < 1e-5);
+  CHECK(test::max_abs_diff(c, f.get("c_n")) < 1e-5);
+}
