@@ -1,6 +1,7 @@
 #pragma once
 // torchlet::nn: modules, layers, functional forms, init and losses.
 #include "torchlet/nn/activation.hpp"
+#include "torchlet/nn/attention.hpp"
 #include "torchlet/nn/batchnorm.hpp"
 #include "torchlet/nn/container.hpp"
 #include "torchlet/nn/conv.hpp"
@@ -17,4 +18,5 @@
 #include "torchlet/nn/pooling.hpp"
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/nn/stateless_module.hpp"
+#include "torchlet/nn/transformer.hpp"
 #include "torchlet/nn/utils/clip_grad.hpp"
