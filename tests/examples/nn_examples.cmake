@@ -17,3 +17,9 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
             "-DARGS=--epochs;1;--limit;3200;--test-limit;1000" -DMIN_ACCURACY=0.6
             -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
 endif()
+# mnist_transformer: the full default run (10 epochs, about 20 s) must reach 0.90.
+add_test(NAME "examples: mnist_transformer reaches 0.90 on the bundled data"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -DMIN_ACCURACY=0.90
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist_transformer explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
