@@ -19,4 +19,5 @@
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/nn/stateless_module.hpp"
 #include "torchlet/nn/transformer.hpp"
+#include "torchlet/nn/transformer_layer.hpp"
 #include "torchlet/nn/utils/clip_grad.hpp"

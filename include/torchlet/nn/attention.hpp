@@ -5,7 +5,7 @@
 #include <memory>
 #include <tuple>
 
-#include "torchlet/nn/functional/attention.hpp"
+#include "torchlet/nn/functional/multi_head_attention.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/nn/linear.hpp"
 #include "torchlet/nn/module.hpp"

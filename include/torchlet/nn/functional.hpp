@@ -7,5 +7,6 @@
 #include "torchlet/nn/functional/embedding.hpp"
 #include "torchlet/nn/functional/linear.hpp"
 #include "torchlet/nn/functional/loss.hpp"
+#include "torchlet/nn/functional/multi_head_attention.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
