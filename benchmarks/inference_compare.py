@@ -34,6 +34,17 @@ def run_json(cmd):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
+def blas_library():
+    """The BLAS behind libblas.so.3, which Debian's libtorch and PyTorch call for their GEMMs:
+    Debian's reference BLAS (package libblas3) is 10-25x slower than OpenBLAS on these
+    products and would make the references look slow for a reason no user would meet."""
+    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
+        path = os.path.join(d, "libblas.so.3")
+        if os.path.exists(path):
+            return os.path.realpath(path)
+    return "not found"
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
@@ -48,7 +59,16 @@ def main():
     p.add_argument("--clients", default="2")
     p.add_argument("--doc", default=None, help="write the table into this markdown file")
     p.add_argument("--no-build", action="store_true")
+    p.add_argument("--allow-reference-blas", action="store_true",
+                   help="run even when libtorch/PyTorch would use the reference BLAS")
     a = p.parse_args()
+    blas = blas_library()
+    if "/blas/" in blas and not a.allow_reference_blas:
+        sys.exit("inference_compare: libblas.so.3 is the reference BLAS (%s): libtorch and PyTorch would run "
+                 "their GEMMs 10-25x slower than with an optimised BLAS. Install one (apt-get install "
+                 "libopenblas0) or pass --allow-reference-blas." % blas)
+    # One intra-op thread on every side: OpenBLAS's own pool too.
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
     tl_dir, lt_dir = a.build_dir, os.path.join(a.build_dir, "libtorch")
     if not a.no_build:
         sh(["cmake", "-S", ROOT, "-B", tl_dir, "-DCMAKE_BUILD_TYPE=Release", "-DTORCHLET_BUILD_BENCHMARKS=ON",
@@ -105,8 +125,8 @@ def main():
                 model.upper(), limit, mode, r, "met" if r <= limit else "missed"))
     text = "\n".join(
         ["Command: `/usr/bin/python3 benchmarks/inference_compare.py --rounds %d --seconds %s --clients %s` "
-         "(medians of %d rounds; load average %s before, %s after)." % (
-             a.rounds, a.seconds, a.clients, a.rounds, load_before, load_after), ""] + lines + [""] + targets)
+         "(medians of %d rounds; load average %s before, %s after; libtorch and PyTorch on %s, "
+         "OPENBLAS_NUM_THREADS=1)." % (a.rounds, a.seconds, a.clients, a.rounds, load_before, load_after, blas), ""] + lines + [""] + targets)
     print(text)
     if a.doc:
         with open(a.doc) as f:

@@ -5,7 +5,8 @@
 #      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
 #   2. the DataLoader tests (tests/data, worker threads) and the inference stress test
 #      (tests/inference: 8 threads on one model) under ThreadSanitizer: preset tsan
-#   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus,
+#   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus (two
+#      at a time),
 #      failing on any crash, sanitizer report, leak, out-of-memory or timeout: preset fuzz
 # Needs g++, clang and libclang-rt-14-dev. Prints each step's wall time and each fuzzer's
 # executions and coverage.
@@ -49,20 +50,32 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(d
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-found=0
+# Two fuzzers at a time (one per core), then each one's verdict in order.
+fuzzers=()
 for fuzzer in build-fuzz/fuzz/fuzz_*; do
   [ -x "$fuzzer" ] || continue
   name=$(basename "$fuzzer")
   name=${name#fuzz_}
+  fuzzers+=("$name")
   work=build-fuzz/ci/$name
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/artifacts"
   cp fuzz/corpus/"$name"/* "$work/corpus/" 2>/dev/null || true
-  status=0
-  "$fuzzer" -max_total_time="$TORCHLET_FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1 || status=$?
+  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
+  (
+    status=0
+    "$fuzzer" -max_total_time="$TORCHLET_FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+      -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1 || status=$?
+    echo "$status" >"$work/status"
+  ) &
+done
+wait
+found=0
+for name in "${fuzzers[@]}"; do
+  work=build-fuzz/ci/$name
+  status=$(cat "$work/status" 2>/dev/null || echo "?")
   last=$(grep -E '^#[0-9]+' "$work/log" | tail -n 1 | sed -E 's/^#([0-9]+)[[:space:]]+[A-Z]+[[:space:]]+(cov: [0-9]+ ft: [0-9]+).*/\1 executions, \2/')
-  if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
+  if [ "$status" != 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
     echo "fuzz_$name: FAILED (exit status $status) after ${last:-?}"
     grep -E '^(==[0-9]+==|SUMMARY|.*runtime error)' "$work/log" | head -n 20 || tail -n 30 "$work/log"
     ls -l "$work/artifacts"
@@ -71,6 +84,7 @@ for fuzzer in build-fuzz/fuzz/fuzz_*; do
     echo "fuzz_$name: clean, $last"
   fi
 done
+((${#fuzzers[@]})) || { echo "reliability: no fuzz target was built"; exit 1; }
 [ "$found" -eq 0 ] || { echo "reliability: a fuzzer found a problem (inputs in build-fuzz/ci/*/artifacts)"; exit 1; }
 
 step "done"

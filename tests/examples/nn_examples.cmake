@@ -17,6 +17,21 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
             "-DARGS=--epochs;1;--limit;3200;--test-limit;1000" -DMIN_ACCURACY=0.6
             -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
 endif()
+# vae: two epochs on the bundled data; the test loss per image (BCE + KL) falls below 185
+# (PyTorch-style VAE: ~168 after 2 epochs, ~122 after the default 10) and both grids exist.
+add_test(NAME "examples: vae learns and writes its reconstruction and sample grids"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:vae>
+          "-DARGS=--epochs;2;--out;${CMAKE_CURRENT_BINARY_DIR}/vae" -DMAX_LOSS=185
+          "-DEXPECT_FILES=${CMAKE_CURRENT_BINARY_DIR}/vae/reconstruction_2.png;${CMAKE_CURRENT_BINARY_DIR}/vae/sample_2.png"
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
+add_test(NAME "examples: vae explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:vae> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# mnist_rnn: an LSTM reading the digits row by row; 5 epochs on the bundled data must reach 0.92.
+add_test(NAME "examples: mnist_rnn reaches 0.92 in 5 epochs on the bundled data"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_rnn> -DMIN_ACCURACY=0.92
+          "-DARGS=--epochs;5" -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist_rnn explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_rnn> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
 # mnist_transformer: the full default run (10 epochs, about 20 s) must reach 0.90.
 add_test(NAME "examples: mnist_transformer reaches 0.90 on the bundled data"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -DMIN_ACCURACY=0.90

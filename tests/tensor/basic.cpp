@@ -1,4 +1,6 @@
 // BasicTensor: creation, shapes, views sharing storage, broadcasting arithmetic, errors.
+#include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <torchlet/tensor.hpp>
@@ -144,4 +146,52 @@ TEST_CASE("a seeded generator is reproducible") {
   auto p = randperm(10, g).to_vector();
   std::sort(p.begin(), p.end());
   for (int i = 0; i < 10; ++i) CHECK(p[static_cast<std::size_t>(i)] == i);
+}
+
+TEST_CASE("cat and stack take a braced list, as torch.cat([a, b])") {
+  auto a = tensor<float>({1.f, 2.f});
+  auto b = tensor<float>({3.f, 4.f});
+  CHECK(cat({a, b}).to_vector() == std::vector<float>{1.f, 2.f, 3.f, 4.f});
+  auto s = stack({a, b}, 1);
+  CHECK(s.shape() == Shape{2, 2});
+  CHECK(s.to_vector() == std::vector<float>{1.f, 3.f, 2.f, 4.f});
+  CHECK(cat({a.view({1, 2}), b.view({1, 2})}, 1).to_vector() ==
+        std::vector<float>{1.f, 2.f, 3.f, 4.f});
+}
+
+TEST_CASE("multinomial draws categories in proportion to the weights, as torch.multinomial") {
+  Generator gen(11);
+  const auto w = tensor<float>({1.f, 0.f, 3.f, 6.f});  // not normalised
+  const std::int64_t n = 20000;
+  auto draws = multinomial(w, n, /*replacement=*/true, gen);
+  REQUIRE(draws.shape() == Shape{n});
+  std::vector<std::int64_t> count(4, 0);
+  for (auto c : draws.to_vector()) ++count[static_cast<std::size_t>(c)];
+  CHECK(count[1] == 0);  // a zero weight is never drawn
+  CHECK(static_cast<double>(count[0]) / n == Approx(0.1).margin(0.01));
+  CHECK(static_cast<double>(count[2]) / n == Approx(0.3).margin(0.015));
+  CHECK(static_cast<double>(count[3]) / n == Approx(0.6).margin(0.015));
+
+  // Without replacement: distinct categories per row; all positive ones when asked for all.
+  auto rows = tensor<double>({0.5, 0.2, 0.3, 0.0, 0.1, 0.9}).view({2, 3});
+  auto picks = multinomial(rows, 2, false, gen);
+  REQUIRE(picks.shape() == Shape{2, 2});
+  const auto p = picks.to_vector();
+  CHECK(p[0] != p[1]);
+  CHECK(std::set<std::int64_t>{p[2], p[3]} == std::set<std::int64_t>{1, 2});
+  auto all = multinomial(tensor<float>({1.f, 2.f, 3.f}), 3, false, gen).to_vector();
+  std::sort(all.begin(), all.end());
+  CHECK(all == std::vector<std::int64_t>{0, 1, 2});
+
+  // Seeded: the same generator state gives the same draws.
+  Generator g1(5), g2(5);
+  CHECK(multinomial(w, 50, true, g1).to_vector() == multinomial(w, 50, true, g2).to_vector());
+
+  CHECK_THROWS_WITH(multinomial(tensor<float>({1.f, -1.f}), 1),
+                    Catch::Contains("multinomial: probs must be finite and non-negative"));
+  CHECK_THROWS_WITH(multinomial(tensor<float>({0.f, 0.f}), 1), Catch::Contains("sums to 0"));
+  CHECK_THROWS_WITH(multinomial(tensor<float>({1.f, 0.f, 0.f}), 2),
+                    Catch::Contains("too few to draw 2 without replacement"));
+  CHECK_THROWS_WITH(multinomial(tensor<float>({1.f, 1.f}), 3), Catch::Contains("cannot draw 3"));
+  CHECK_THROWS_AS(multinomial(zeros({2, 2, 2}), 1), ShapeError);
 }

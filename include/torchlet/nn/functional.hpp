@@ -10,3 +10,4 @@
 #include "torchlet/nn/functional/multi_head_attention.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
+#include "torchlet/nn/functional/recurrent.hpp"

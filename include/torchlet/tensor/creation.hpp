@@ -232,9 +232,77 @@ inline BasicTensor<std::int64_t> randperm(std::int64_t n, Generator& gen = defau
   auto t = BasicTensor<std::int64_t>::empty({n});
   auto* p = t.data();
   for (std::int64_t i = 0; i < n; ++i) p[i] = i;
+  const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = n - 1; i > 0; --i)
     std::swap(p[i], p[static_cast<std::int64_t>(gen.randint(static_cast<std::uint64_t>(i) + 1))]);
   return t;
+}
+
+/// Draws num_samples category indices from each row of `probs` (torch.multinomial): `probs`
+/// is [C] or [N, C] of non-negative, finite weights (not necessarily summing to 1) with a
+/// positive sum per row; returns [num_samples] or [N, num_samples] (int64). With replacement
+/// every draw sees the whole row; without, a drawn category's weight leaves the row, so a row
+/// needs at least num_samples categories of positive weight. Holds the generator's lock.
+template <class T>
+BasicTensor<std::int64_t> multinomial(const BasicTensor<T>& probs, std::int64_t num_samples,
+                                      bool replacement = false,
+                                      Generator& gen = default_generator()) {
+  static_assert(std::is_floating_point_v<T>, "multinomial: probs must be a floating tensor");
+  if (probs.dim() != 1 && probs.dim() != 2)
+    throw ShapeError("multinomial: probs must be 1-D [C] or 2-D [N, C], got " +
+                     to_string(probs.shape()));
+  const std::int64_t rows = probs.dim() == 2 ? probs.size(0) : 1, cats = probs.size(-1);
+  if (num_samples <= 0)
+    throw std::invalid_argument("multinomial: num_samples must be positive, got " +
+                                std::to_string(num_samples));
+  if (!replacement && num_samples > cats)
+    throw std::invalid_argument("multinomial: cannot draw " + std::to_string(num_samples) +
+                                " samples without replacement from " + std::to_string(cats) +
+                                " categories");
+  auto out = BasicTensor<std::int64_t>::empty(probs.dim() == 2 ? Shape{rows, num_samples}
+                                                               : Shape{num_samples});
+  const auto src = probs.contiguous();
+  std::vector<double> cum(static_cast<std::size_t>(cats));
+  std::vector<double> w(static_cast<std::size_t>(cats));
+  const std::lock_guard lock(gen.mutex());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* row = src.data() + r * cats;
+    std::int64_t positive = 0;
+    for (std::int64_t c = 0; c < cats; ++c) {
+      const double v = static_cast<double>(row[c]);
+      if (!std::isfinite(v) || v < 0)
+        throw std::invalid_argument("multinomial: probs must be finite and non-negative, row " +
+                                    std::to_string(r) + " has " + std::to_string(v) +
+                                    " at category " + std::to_string(c));
+      w[static_cast<std::size_t>(c)] = v;
+      positive += v > 0;
+    }
+    if (positive == 0)
+      throw std::invalid_argument("multinomial: row " + std::to_string(r) +
+                                  " of probs sums to 0 (expected a positive sum)");
+    if (!replacement && positive < num_samples)
+      throw std::invalid_argument("multinomial: row " + std::to_string(r) + " has " +
+                                  std::to_string(positive) +
+                                  " categories of positive weight, too few to draw " +
+                                  std::to_string(num_samples) + " without replacement");
+    std::int64_t* dst = out.data() + r * num_samples;
+    for (std::int64_t k = 0; k < num_samples; ++k) {
+      // Inverse CDF: the first category whose cumulative weight exceeds u * total.
+      double total = 0;
+      for (std::int64_t c = 0; c < cats; ++c)
+        cum[static_cast<std::size_t>(c)] = total += w[static_cast<std::size_t>(c)];
+      const double u = gen.uniform() * total;
+      auto it = std::upper_bound(cum.begin(), cum.end(), u);
+      auto c = static_cast<std::int64_t>(it - cum.begin());
+      // Rounding may land past the end or on a zero-weight category: take the last positive
+      // one at or before it.
+      c = std::min(c, cats - 1);
+      while (w[static_cast<std::size_t>(c)] <= 0) --c;
+      dst[k] = c;
+      if (!replacement) w[static_cast<std::size_t>(c)] = 0;
+    }
+  }
+  return out;
 }
 
 }  // namespace torchlet

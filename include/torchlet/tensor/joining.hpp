@@ -3,6 +3,7 @@
 //   cat([A0.., n_i, ..B], dim)  -> [A.., sum n_i, ..B]
 //   stack(N x [*S], dim)        -> [*S with N inserted at dim]
 //   split / chunk               -> pieces along dim (views for dim 0, copies otherwise)
+#include <initializer_list>
 #include <vector>
 
 #include "torchlet/tensor/indexing.hpp"
@@ -98,6 +99,19 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
       return grads;
     });
   return out;
+}
+
+/// cat({a, b}, dim): the braced list of `torch.cat([a, b])` (a std::vector cannot be deduced
+/// from it).
+template <class T>
+BasicTensor<T> cat(std::initializer_list<BasicTensor<T>> tensors, std::int64_t dim = 0) {
+  return cat(std::vector<BasicTensor<T>>(tensors), dim);
+}
+
+/// stack({a, b}, dim): the braced list of `torch.stack([a, b])`.
+template <class T>
+BasicTensor<T> stack(std::initializer_list<BasicTensor<T>> tensors, std::int64_t dim = 0) {
+  return stack(std::vector<BasicTensor<T>>(tensors), dim);
 }
 
 /// Pieces of the given sizes along dim; the sizes must add up to size(dim).
