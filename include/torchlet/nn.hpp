@@ -1,6 +1,7 @@
 #pragma once
 // torchlet::nn: modules, layers, functional forms, init and losses.
 #include "torchlet/nn/activation.hpp"
+#include "torchlet/nn/attention.hpp"
 #include "torchlet/nn/batchnorm.hpp"
 #include "torchlet/nn/container.hpp"
 #include "torchlet/nn/conv.hpp"
@@ -19,5 +20,7 @@
 #include "torchlet/nn/rnn_cell.hpp"
 #include "torchlet/nn/state_dict.hpp"
 #include "torchlet/nn/stateless_module.hpp"
+#include "torchlet/nn/transformer.hpp"
+#include "torchlet/nn/transformer_layer.hpp"
 #include "torchlet/nn/utils/clip_grad.hpp"
 #include "torchlet/nn/utils/rnn.hpp"

@@ -52,3 +52,9 @@ add_test(NAME "examples: time_sequence_prediction learns the sine waves and plot
           "-DARGS=--steps;20;--future;200;--plot-every;20;--out;${CMAKE_CURRENT_BINARY_DIR}/time_sequence"
           -DMAX_LOSS=0.05 "-DEXPECT_FILES=${CMAKE_CURRENT_BINARY_DIR}/time_sequence/predict20.png"
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
+# mnist_transformer: the full default run (10 epochs, about 20 s) must reach 0.90.
+add_test(NAME "examples: mnist_transformer reaches 0.90 on the bundled data"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -DMIN_ACCURACY=0.90
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist_transformer explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
