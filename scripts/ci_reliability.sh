@@ -3,7 +3,7 @@
 #   1. the tests of TORCHLET_ASAN_SUITES (default: every suite of tests/, not the examples,
 #      docs and package tests) under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
-#   2. the DataLoader tests (tests/data, worker threads) and the inference stress test
+#   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp) and the inference stress test
 #      (tests/inference: 8 threads on one model) under ThreadSanitizer: preset tsan
 #   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus (two
 #      at a time),
@@ -44,8 +44,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
 
 step "DataLoader and inference tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
-cmake --build build-tsan -j2 --target tests_data tests_inference
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data|inference)/"
+# The test programs that start threads (the other data tests are single-threaded: ASan's).
+cmake --build build-tsan -j2 --target test_data_dataloader test_data_dataloader_workers test_inference_threads
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|inference/)"
 
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"
 cmake --preset fuzz >/dev/null
