@@ -16,6 +16,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/evaluate.hpp"
 #include "common/main.hpp"
 
 using namespace torchlet;
@@ -43,19 +44,6 @@ struct Head {
   std::size_t size() const { return n == 0 ? dataset.size() : std::min(n, dataset.size()); }
   auto operator[](std::size_t i) const { return dataset[i]; }
 };
-
-template <class Loader>
-double evaluate(nn::Module& model, Loader& loader) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::int64_t correct = 0, seen = 0;
-  for (auto [images, labels] : loader) {
-    correct += (model(images).argmax(1) == labels).sum().item();
-    seen += labels.numel();
-  }
-  model.train();
-  return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
-}
 
 int run(int argc, char** argv) {
   examples::Args args("fashion_mnist_cnn", "Trains a LeNet-style convnet on Fashion-MNIST.");
@@ -118,7 +106,7 @@ int run(int argc, char** argv) {
     total_secs += secs;
     total_cpu += cpu;
     schedule.step();
-    test_acc = evaluate(model, test_loader);
+    test_acc = examples::evaluate(model, test_loader);
     std::printf(
         "epoch %lld/%lld  loss %.4f  train acc %.4f  test acc %.4f  %.1f s/epoch (%.1f s cpu)  "
         "%.0f samples/s\n",
@@ -129,7 +117,7 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (epochs == 0)
-    test_acc = evaluate(model, test_loader);
+    test_acc = examples::evaluate(model, test_loader);
   else
     std::printf("mean time per epoch: %.1f s (%.1f s cpu)\n",
                 total_secs / static_cast<double>(epochs), total_cpu / static_cast<double>(epochs));

@@ -23,6 +23,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/evaluate.hpp"
 #include "common/main.hpp"
 
 using namespace torchlet;
@@ -51,20 +52,6 @@ std::size_t write_split(const vision::MNIST& ds, const fs::path& root, std::int6
     ++total;
   }
   return total;
-}
-
-// Fraction of the loader's samples the model classifies correctly.
-template <class Loader>
-double evaluate(nn::Module& model, Loader& loader) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::int64_t correct = 0, seen = 0;
-  for (auto [images, labels] : loader) {
-    correct += (model(images).argmax(1) == labels).sum().item();
-    seen += labels.numel();
-  }
-  model.train();
-  return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
 }
 
 // Removes the directory it owns when the program ends, also after an exception.
@@ -165,12 +152,12 @@ int run(int argc, char** argv) {
       ++steps;
       bar.set_postfix("loss=" + std::to_string(loss_sum / static_cast<double>(steps)).substr(0, 6));
     }
-    test_acc = evaluate(model, test_loader);
+    test_acc = examples::evaluate(model, test_loader);
     std::printf("epoch %lld/%lld  loss %.4f  test acc %.4f\n", static_cast<long long>(epoch),
                 static_cast<long long>(epochs), loss_sum / static_cast<double>(steps), test_acc);
     std::fflush(stdout);
   }
-  if (epochs == 0) test_acc = evaluate(model, test_loader);
+  if (epochs == 0) test_acc = examples::evaluate(model, test_loader);
   std::printf("test accuracy: %.4f\n", test_acc);
   return 0;
 }

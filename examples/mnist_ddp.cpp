@@ -17,24 +17,11 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/evaluate.hpp"
 #include "common/main.hpp"
 
 using namespace torchlet;
 namespace dist = torchlet::distributed;
-
-// Fraction of the loader's samples the model classifies correctly.
-template <class Loader>
-double evaluate(nn::Module& model, Loader& loader) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::int64_t correct = 0, seen = 0;
-  for (auto [images, labels] : loader) {
-    correct += (model(images).argmax(1) == labels).sum().item();
-    seen += labels.numel();
-  }
-  model.train();
-  return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
-}
 
 int run(int argc, char** argv) {
   examples::Args args("mnist_ddp", "Trains an MLP on MNIST with DistributedDataParallel (MPI).");
@@ -108,7 +95,7 @@ int run(int argc, char** argv) {
       save(model, path);
       std::printf("saved %s\n", path.c_str());
     }
-    std::printf("test accuracy: %.4f\n", evaluate(model, test_loader));
+    std::printf("test accuracy: %.4f\n", examples::evaluate(model, test_loader));
     std::fflush(stdout);
   }
   dist::destroy_process_group();

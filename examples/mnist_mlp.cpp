@@ -15,24 +15,11 @@
 #include <torchlet/torchlet.hpp>
 
 #include "common/cli.hpp"
+#include "common/evaluate.hpp"
 #include "common/main.hpp"
 #include "common/predictions.hpp"
 
 using namespace torchlet;
-
-// Fraction of the loader's samples the model classifies correctly.
-template <class Loader>
-double evaluate(nn::Module& model, Loader& loader) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::int64_t correct = 0, seen = 0;
-  for (auto [images, labels] : loader) {
-    correct += (model(images).argmax(1) == labels).sum().item();
-    seen += labels.numel();
-  }
-  model.train();
-  return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
-}
 
 int run(int argc, char** argv) {
   examples::Args args("mnist_mlp", "Trains an MLP (784 -> 256 -> 10) on MNIST-format IDX data.");
@@ -99,14 +86,14 @@ int run(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double lr_used = schedule.get_last_lr()[0];
     schedule.step();
-    test_acc = evaluate(model, test_loader);
+    test_acc = examples::evaluate(model, test_loader);
     std::printf("epoch %lld/%lld  lr %.4g  loss %.4f  train acc %.4f  test acc %.4f  %.2f s\n",
                 static_cast<long long>(epoch), static_cast<long long>(epochs), lr_used,
                 loss_sum / static_cast<double>(steps),
                 static_cast<double>(correct) / static_cast<double>(seen), test_acc, secs);
     std::fflush(stdout);
   }
-  if (epochs == 0) test_acc = evaluate(model, test_loader);
+  if (epochs == 0) test_acc = examples::evaluate(model, test_loader);
   if (const std::string path = args.str("predictions"); !path.empty()) {
     const auto [shown, right] = examples::save_predictions(model, test, path, 0.1307f, 0.3081f);
     std::printf(

@@ -311,27 +311,15 @@ class RNNBase : public ModuleFor<Sigs...> {
   std::vector<Tensor*> weights_;
 };
 
-}  // namespace detail
-
-/// nn::RNN: an Elman RNN, h_t = tanh (or relu)(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), stacked
-/// and optionally bidirectional. x [L, B, I] ([B, L, I] with batch_first, [L, I] unbatched),
-/// h0 [D * num_layers, B, H] -> (output [L, B, D * H], h_n [D * num_layers, B, H]);
-/// `auto [out, h_n] = rnn(x);`. A PackedSequence in gives a PackedSequence out.
-class RNN : public detail::RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
-                                   std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&),
-                                   std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                       const utils::rnn::PackedSequence&),
-                                   std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                       const utils::rnn::PackedSequence&, const Tensor&)> {
+/// The layers whose state is one tensor (RNN, GRU): their four forwards, shared.
+class SingleStateRNN : public RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
+                                      std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&),
+                                      std::tuple<utils::rnn::PackedSequence, Tensor>(
+                                          const utils::rnn::PackedSequence&),
+                                      std::tuple<utils::rnn::PackedSequence, Tensor>(
+                                          const utils::rnn::PackedSequence&, const Tensor&)> {
  public:
-  /// Parameters weight_ih_l{k}[_reverse] [H, I or D * H], weight_hh_l{k} [H, H], bias_ih_l{k},
-  /// bias_hh_l{k} [H], all U(-1/sqrt(H), 1/sqrt(H)).
-  RNN(std::int64_t input_size, std::int64_t hidden_size, const RNNOptions& options = {})
-      : RNNBase(mode_of(options.nonlinearity), input_size, hidden_size, options.num_layers,
-                options.bias, options.batch_first, options.dropout, options.bidirectional, 0),
-        nonlinearity(options.nonlinearity) {}
-
-  std::string nonlinearity;  ///< "tanh" or "relu"
+  using RNNBase::RNNBase;
 
   /// (output, h_n) from zero initial states.
   std::tuple<Tensor, Tensor> forward(const Tensor& x) override { return forward(x, Tensor()); }
@@ -351,6 +339,25 @@ class RNN : public detail::RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
     auto [out, hn, cn] = run_packed(x, h0, Tensor());
     return {out, hn};
   }
+};
+
+}  // namespace detail
+
+/// nn::RNN: an Elman RNN, h_t = tanh (or relu)(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), stacked
+/// and optionally bidirectional. x [L, B, I] ([B, L, I] with batch_first, [L, I] unbatched),
+/// h0 [D * num_layers, B, H] -> (output [L, B, D * H], h_n [D * num_layers, B, H]);
+/// `auto [out, h_n] = rnn(x);`. A PackedSequence in gives a PackedSequence out.
+class RNN : public detail::SingleStateRNN {
+ public:
+  /// Parameters weight_ih_l{k}[_reverse] [H, I or D * H], weight_hh_l{k} [H, H], bias_ih_l{k},
+  /// bias_hh_l{k} [H], all U(-1/sqrt(H), 1/sqrt(H)).
+  RNN(std::int64_t input_size, std::int64_t hidden_size, const RNNOptions& options = {})
+      : SingleStateRNN(mode_of(options.nonlinearity), input_size, hidden_size, options.num_layers,
+                       options.bias, options.batch_first, options.dropout, options.bidirectional,
+                       0),
+        nonlinearity(options.nonlinearity) {}
+
+  std::string nonlinearity;  ///< "tanh" or "relu"
 
  private:
   static functional::RNNMode mode_of(const std::string& nonlinearity) {
@@ -406,37 +413,14 @@ class LSTM : public detail::RNNBase<std::tuple<Tensor, LSTMState>(const Tensor&)
 /// nn::GRU: gated recurrent unit, gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
 /// h_t = (1 - z) n + z h_{t-1}. x [L, B, I] ([B, L, I] with batch_first, [L, I] unbatched), h0
 /// [D * num_layers, B, H] -> (output [L, B, D * H], h_n); `auto [out, h_n] = gru(x, h0);`.
-class GRU : public detail::RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
-                                   std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&),
-                                   std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                       const utils::rnn::PackedSequence&),
-                                   std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                       const utils::rnn::PackedSequence&, const Tensor&)> {
+class GRU : public detail::SingleStateRNN {
  public:
   /// Parameters weight_ih_l{k}[_reverse] [3H, I or D * H], weight_hh_l{k} [3H, H], bias_ih_l{k},
   /// bias_hh_l{k} [3H], all U(-1/sqrt(H), 1/sqrt(H)).
   GRU(std::int64_t input_size, std::int64_t hidden_size, const GRUOptions& options = {})
-      : RNNBase(functional::RNNMode::gru, input_size, hidden_size, options.num_layers, options.bias,
-                options.batch_first, options.dropout, options.bidirectional, 0) {}
-
-  /// (output, h_n) from zero initial states.
-  std::tuple<Tensor, Tensor> forward(const Tensor& x) override { return forward(x, Tensor()); }
-  /// (output, h_n) from h0 [D * num_layers, B, H] ([D * num_layers, H] unbatched).
-  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0) override {
-    auto [out, hn, cn] = run_padded(x, h0, Tensor());
-    return {out, hn};
-  }
-  /// (packed output, h_n) from zero initial states.
-  std::tuple<utils::rnn::PackedSequence, Tensor> forward(
-      const utils::rnn::PackedSequence& x) override {
-    return forward(x, Tensor());
-  }
-  /// (packed output, h_n) from h0 [D * num_layers, B, H] (original batch order).
-  std::tuple<utils::rnn::PackedSequence, Tensor> forward(const utils::rnn::PackedSequence& x,
-                                                         const Tensor& h0) override {
-    auto [out, hn, cn] = run_packed(x, h0, Tensor());
-    return {out, hn};
-  }
+      : SingleStateRNN(functional::RNNMode::gru, input_size, hidden_size, options.num_layers,
+                       options.bias, options.batch_first, options.dropout, options.bidirectional,
+                       0) {}
 };
 
 }  // namespace torchlet::nn
