@@ -28,26 +28,26 @@ struct AdamWDefaults {
 /// AdamWOptions, which differ only in weight_decay's default (0 and 1e-2) and meaning.
 template <class Defaults>
 struct BasicAdamOptions {
-  double lr = 1e-3;  ///< Learning rate.
-  std::pair<double, double> betas = {
-      0.9, 0.999};    ///< Decay rates of the running averages of the gradient and of its square.
-  double eps = 1e-8;  ///< Added to the denominator.
+  Option<double> lr = Default{1e-3};  ///< Learning rate.
+  Option<std::pair<double, double>> betas = Default{std::pair{
+      0.9, 0.999}};  ///< Decay rates of the running averages of the gradient and of its square.
+  Option<double> eps = Default{1e-8};  ///< Added to the denominator.
   /// Adam: L2 penalty added to the gradient; AdamW: decoupled decay, p -= lr * weight_decay * p.
-  double weight_decay = Defaults::weight_decay;
-  bool amsgrad = false;   ///< Use the maximum of the past squared-gradient averages (AMSGrad).
-  bool maximize = false;  ///< Maximise the objective instead of minimising it.
+  Option<double> weight_decay = Default{Defaults::weight_decay};
+  Option<bool> amsgrad =
+      Default{false};  ///< Use the maximum of the past squared-gradient averages (AMSGrad).
+  Option<bool> maximize = Default{false};  ///< Maximise the objective instead of minimising it.
 
   /// Every option once, with PyTorch's name and valid range (fields.hpp).
   std::vector<OptionField> fields() {
-    return {
-        option("lr", lr, OptionRange::nonnegative, "invalid learning rate"),
-        option("betas.0", betas.first, OptionRange::unit, "invalid beta parameter at index 0:"),
-        option("betas.1", betas.second, OptionRange::unit, "invalid beta parameter at index 1:"),
-        option("eps", eps, OptionRange::nonnegative, "invalid epsilon value"),
-        option("weight_decay", weight_decay, OptionRange::nonnegative,
-               "invalid weight_decay value"),
-        option("amsgrad", amsgrad),
-        option("maximize", maximize)};
+    return {option("lr", lr, OptionRange::nonnegative, "invalid learning rate"),
+            option("betas.0", betas, 0, OptionRange::unit, "invalid beta parameter at index 0:"),
+            option("betas.1", betas, 1, OptionRange::unit, "invalid beta parameter at index 1:"),
+            option("eps", eps, OptionRange::nonnegative, "invalid epsilon value"),
+            option("weight_decay", weight_decay, OptionRange::nonnegative,
+                   "invalid weight_decay value"),
+            option("amsgrad", amsgrad),
+            option("maximize", maximize)};
   }
 };
 /// torch.optim.Adam's options.
@@ -79,7 +79,7 @@ template <class O>
 void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, const O& o,
                  bool decoupled) {
   const float sign = o.maximize ? -1.0f : 1.0f;
-  const double b1 = o.betas.first, b2 = o.betas.second;
+  const double b1 = o.betas->first, b2 = o.betas->second;
   auto P = amap(p.data(), p.numel());
   const auto G = camap(grad.data(), grad.numel());
   if (!st.exp_avg.defined()) {
@@ -125,6 +125,7 @@ namespace torchlet::optim {
 /// torch.optim.Adam.
 class Adam : public OptimizerBase<AdamOptions, AdamState> {
  public:
+  using Optimizer::step;
   /// optim::Adam opt(model.parameters(), {.lr = 1e-3});
   Adam(std::vector<Tensor> params, AdamOptions options = {})
       : OptimizerBase("Adam", std::move(params), options) {}
@@ -141,6 +142,7 @@ class Adam : public OptimizerBase<AdamOptions, AdamState> {
 /// Adam with decoupled weight decay (Loshchilov & Hutter).
 class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
  public:
+  using Optimizer::step;
   /// optim::AdamW opt(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-2});
   AdamW(std::vector<Tensor> params, AdamWOptions options = {})
       : OptimizerBase("AdamW", std::move(params), options) {}

@@ -6,6 +6,7 @@
 // Parameters are handles sharing storage with the model's, so step() updates the model
 // in place. optim::OptimizerBase<Options, State> implements the groups and the state
 // bookkeeping for an algorithm's Options struct and per-parameter State.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,13 +35,14 @@ struct OptimizerStateDict {
 };
 
 /// A group of parameters trained with their own options (PyTorch's {'params': ..., 'lr': ...}).
-/// Without options a group takes the optimizer's defaults; given options replace them whole:
-/// copy the defaults and change a field to override one.
+/// As in Python, the group's options override the optimizer's defaults only where they were
+/// given: `{params, SGDOptions{.momentum = 0.5}}` takes lr and the rest from the defaults
+/// (the option fields are Option<T>, which remember whether they were given).
 template <class Options>
 struct ParamGroup {
   /// The group's parameters.
   std::vector<Tensor> params;
-  /// The group's options; nullopt: the optimizer's defaults.
+  /// The group's options (the fields given override the defaults); nullopt: the defaults.
   std::optional<Options> options = std::nullopt;
 };
 
@@ -58,6 +60,26 @@ class Optimizer {
 
   /// Applies one update from the parameters' current gradients.
   virtual void step() = 0;
+  /// step(closure) as in PyTorch: calls the closure (which clears the gradients, computes the
+  /// loss and runs backward; graph recording on), updates, and returns the closure's loss.
+  /// LBFGS calls it several times. A class derived from an optimizer that declares step()
+  /// brings this overload back with `using Optimizer::step;`.
+  virtual Tensor step(const std::function<Tensor()>& closure) {
+    Tensor loss;
+    {
+      const bool prev = is_grad_enabled();
+      set_grad_enabled(true);
+      try {
+        loss = closure();
+      } catch (...) {
+        set_grad_enabled(prev);
+        throw;
+      }
+      set_grad_enabled(prev);
+    }
+    step();
+    return loss;
+  }
   /// Clears gradients: drops them (set_to_none, PyTorch's default) or zeroes them.
   void zero_grad(bool set_to_none = true) {
     NoGradGuard no_grad;
@@ -124,8 +146,15 @@ class OptimizerBase : public Optimizer {
   Options defaults;
 
   /// Adds a group (PyTorch's add_param_group); its parameters must not be in another group.
+  /// The options the group was not given are the optimizer's defaults.
   void add_param_group(ParamGroup<Options> group) {
-    Group g{std::move(group.params), group.options.value_or(defaults)};
+    Group g{std::move(group.params), defaults};
+    if (group.options) {
+      auto given = group.options->fields();
+      auto merged = g.options.fields();
+      for (std::size_t i = 0; i < given.size(); ++i)
+        if (given[i].is_given()) merged[i].set(given[i].get());
+    }
     detail::check_options(g.options, name_);
     for (std::size_t i = 0; i < g.params.size(); ++i) {
       const Tensor& p = g.params[i];

@@ -13,14 +13,15 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.RMSprop's arguments.
 struct RMSpropOptions {
-  double lr = 1e-2;     ///< Learning rate.
-  double alpha = 0.99;  ///< Smoothing constant of the running average of the squared gradient.
-  double eps = 1e-8;    ///< Added to the denominator.
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  double momentum = 0.0;      ///< Momentum factor.
-  bool centered =
-      false;  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
-  bool maximize = false;  ///< Maximise the objective instead of minimising it.
+  Option<double> lr = Default{1e-2};  ///< Learning rate.
+  Option<double> alpha =
+      Default{0.99};  ///< Smoothing constant of the running average of the squared gradient.
+  Option<double> eps = Default{1e-8};          ///< Added to the denominator.
+  Option<double> weight_decay = Default{0.0};  ///< L2 penalty added to the gradient.
+  Option<double> momentum = Default{0.0};      ///< Momentum factor.
+  Option<bool> centered = Default{
+      false};  ///< Normalise by the variance estimate (subtracting the averaged gradient's square).
+  Option<bool> maximize = Default{false};  ///< Maximise the objective instead of minimising it.
 
   /// Every option once, with PyTorch's name and valid range (fields.hpp).
   std::vector<OptionField> fields() {
@@ -53,6 +54,7 @@ struct RMSpropState {
 /// torch.optim.RMSprop.
 class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
  public:
+  using Optimizer::step;
   /// optim::RMSprop opt(model.parameters(), {.lr = 1e-2});
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {})
       : OptimizerBase("RMSprop", std::move(params), options) {}

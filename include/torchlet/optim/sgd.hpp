@@ -12,12 +12,13 @@ namespace torchlet::optim {
 
 /// Fields in the order of torch.optim.SGD's arguments.
 struct SGDOptions {
-  double lr = 1e-3;           ///< Learning rate.
-  double momentum = 0.0;      ///< Momentum factor.
-  double dampening = 0.0;     ///< Dampening of the momentum.
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
-  bool nesterov = false;      ///< Nesterov momentum (needs momentum > 0 and no dampening).
-  bool maximize = false;      ///< Maximise the objective instead of minimising it.
+  Option<double> lr = Default{1e-3};           ///< Learning rate.
+  Option<double> momentum = Default{0.0};      ///< Momentum factor.
+  Option<double> dampening = Default{0.0};     ///< Dampening of the momentum.
+  Option<double> weight_decay = Default{0.0};  ///< L2 penalty added to the gradient.
+  Option<bool> nesterov =
+      Default{false};  ///< Nesterov momentum (needs momentum > 0 and no dampening).
+  Option<bool> maximize = Default{false};  ///< Maximise the objective instead of minimising it.
 
   /// Every option once, with PyTorch's name and valid range (fields.hpp).
   std::vector<OptionField> fields() {
@@ -48,6 +49,7 @@ struct SGDState {
 /// torch.optim.SGD, with momentum, dampening, Nesterov, weight decay.
 class SGD : public OptimizerBase<SGDOptions, SGDState> {
  public:
+  using Optimizer::step;
   /// optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
   SGD(std::vector<Tensor> params, SGDOptions options = {})
       : OptimizerBase("SGD", std::move(params), options) {}

