@@ -150,3 +150,68 @@ TEST_CASE("sgd_closure matches PyTorch: step(closure) returns the closure's loss
   CHECK(loss.item() == Approx(extra().doubles("sgd_closure/losses")[0]).epsilon(1e-6));
   CHECK(is_grad_enabled());
 }
+
+// Adadelta, Adagrad, Adamax, NAdam, RAdam, ASGD, Rprop: defaults and every option.
+OPTIMIZER("adadelta", optim::Adadelta, optim::AdadeltaOptions{});
+OPTIMIZER("adadelta_all", optim::Adadelta,
+          optim::AdadeltaOptions{
+              .lr = 0.5, .rho = 0.8, .eps = 1e-5, .weight_decay = 0.1, .maximize = true});
+OPTIMIZER("adagrad", optim::Adagrad, optim::AdagradOptions{.lr = 0.1});
+OPTIMIZER("adagrad_all", optim::Adagrad,
+          optim::AdagradOptions{.lr = 0.1,
+                                .lr_decay = 0.01,
+                                .weight_decay = 0.05,
+                                .initial_accumulator_value = 0.1,
+                                .eps = 1e-8,
+                                .maximize = true});
+OPTIMIZER("adamax", optim::Adamax, optim::AdamaxOptions{.lr = 0.01});
+OPTIMIZER(
+    "adamax_all", optim::Adamax,
+    optim::AdamaxOptions{
+        .lr = 0.01, .betas = {0.8, 0.99}, .eps = 1e-6, .weight_decay = 0.1, .maximize = true});
+OPTIMIZER("nadam", optim::NAdam, optim::NAdamOptions{.lr = 0.01});
+OPTIMIZER("nadam_all", optim::NAdam,
+          optim::NAdamOptions{.lr = 0.01,
+                              .betas = {0.8, 0.99},
+                              .eps = 1e-6,
+                              .weight_decay = 0.1,
+                              .momentum_decay = 0.01});
+OPTIMIZER("radam", optim::RAdam, optim::RAdamOptions{.lr = 0.01});
+OPTIMIZER("radam_all", optim::RAdam,
+          optim::RAdamOptions{.lr = 0.01, .betas = {0.8, 0.9}, .eps = 1e-6, .weight_decay = 0.1});
+OPTIMIZER("asgd", optim::ASGD, optim::ASGDOptions{.lr = 0.05});
+OPTIMIZER(
+    "asgd_all", optim::ASGD,
+    optim::ASGDOptions{
+        .lr = 0.05, .lambd = 1e-2, .alpha = 0.5, .t0 = 5, .weight_decay = 0.1, .maximize = true});
+OPTIMIZER("rprop", optim::Rprop, optim::RpropOptions{.lr = 0.01});
+OPTIMIZER("rprop_all", optim::Rprop,
+          optim::RpropOptions{
+              .lr = 0.02, .etas = {0.3, 1.5}, .step_sizes = {1e-3, 0.05}, .maximize = true});
+
+TEST_CASE("the new optimizers' defaults, state names and argument checks are PyTorch's") {
+  CHECK(optim::AdadeltaOptions{}.lr == 1.0);
+  CHECK(optim::AdagradOptions{}.eps == 1e-10);
+  CHECK(optim::AdamaxOptions{}.lr == 2e-3);
+  CHECK(optim::NAdamOptions{}.momentum_decay == 4e-3);
+  CHECK(optim::ASGDOptions{}.t0 == 1e6);
+  CHECK(optim::RpropOptions{}.step_sizes->second == 50.0);
+  Net m;
+  optim::NAdam nadam(m.parameters());
+  train(m, nadam, false, 2);
+  const auto s = nadam.state_dict();
+  CHECK(s.state.at(0).at("mu_product").dim() == 0);
+  CHECK(s.state.at(0).count("exp_avg_sq") == 1);
+  optim::ASGD asgd(m.parameters());
+  train(m, asgd, false, 1);
+  CHECK(asgd.state_dict().state.at(1).count("ax") == 1);
+  CHECK(asgd.state_dict().state.at(1).at("eta").item() == Approx(0.01).epsilon(1e-3));
+  CHECK_THROWS_WITH(optim::Rprop(m.parameters(), {.etas = {1.5, 1.2}}),
+                    Catch::Contains("Rprop: invalid eta values"));
+  CHECK_THROWS_WITH(optim::Adadelta(m.parameters(), {.rho = 1.5}),
+                    Catch::Contains("Adadelta: invalid rho value"));
+  CHECK_THROWS_WITH(optim::Adagrad(m.parameters(), {.lr_decay = -1}),
+                    Catch::Contains("Adagrad: invalid lr_decay value"));
+  CHECK_THROWS_WITH(optim::Adamax(m.parameters(), {.betas = {0.9, 1.0}}),
+                    Catch::Contains("Adamax: invalid beta parameter at index 1"));
+}

@@ -148,11 +148,12 @@ inline OptionField option(const char* name, Option<std::pair<double, double>>& v
           invalid, &value.given_ref()};
 }
 
-/// One named entry of an optimizer's per-parameter State: a step count or a tensor.
+/// One named entry of an optimizer's per-parameter State: a step count, a scalar or a tensor.
 struct StateField {
   const char* name;               ///< PyTorch's key in state[p] ("step", "exp_avg")
   std::int64_t* count = nullptr;  ///< the field, if a step count (saved as a float scalar)
   Tensor* tensor = nullptr;       ///< the field, if a tensor of the parameter's shape
+  double* real = nullptr;  ///< the field, if a scalar (NAdam's mu_product; saved as a float scalar)
 };
 /// A step count of the state.
 inline StateField state_entry(const char* name, std::int64_t& count) {
@@ -160,6 +161,10 @@ inline StateField state_entry(const char* name, std::int64_t& count) {
 }
 /// A tensor of the state (left out of state_dict while undefined).
 inline StateField state_entry(const char* name, Tensor& tensor) { return {name, nullptr, &tensor}; }
+/// A scalar of the state (a float 0-dim tensor in state_dict, as PyTorch's).
+inline StateField state_entry(const char* name, double& value) {
+  return {name, nullptr, nullptr, &value};
+}
 
 }  // namespace torchlet::optim
 
@@ -191,6 +196,8 @@ std::map<std::string, Tensor> state_to_map(const State& state) {
   for (const StateField& f : fields) {
     if (f.count)
       m[f.name] = scalar_tensor<float>(static_cast<float>(*f.count));
+    else if (f.real)
+      m[f.name] = scalar_tensor<float>(static_cast<float>(*f.real));
     else if (f.tensor->defined())
       m[f.name] = *f.tensor;
   }
@@ -206,6 +213,8 @@ State state_from_map(const std::map<std::string, Tensor>& m) {
     if (it == m.end()) continue;
     if (f.count)
       *f.count = static_cast<std::int64_t>(it->second.item());
+    else if (f.real)
+      *f.real = static_cast<double>(it->second.item());
     else
       *f.tensor = it->second;
   }

@@ -258,7 +258,7 @@ class OptimizerBase : public Optimizer {
         if (it == dict.state.end()) continue;
         std::map<std::string, Tensor> m;
         for (auto& [k, v] : it->second) {
-          if (k != "step" && v.shape() != params[i].shape())
+          if (!scalar_state(k) && v.shape() != params[i].shape())
             throw ShapeError(name() + "::load_state_dict: state '" + k + "' of parameter " +
                              std::to_string(index) + " has shape " + to_string(v.shape()) +
                              ", the parameter " + to_string(params[i].shape()));
@@ -309,6 +309,12 @@ class OptimizerBase : public Optimizer {
                               " does not exist (" + std::to_string(param_groups.size()) +
                               " groups)");
     return param_groups[g];
+  }
+  static bool scalar_state(const std::string& key) {
+    State s;
+    for (const StateField& f : s.fields())
+      if (key == f.name) return f.tensor == nullptr;
+    return false;
   }
   OptionField field(Options& o, const std::string& key) const {
     for (auto& f : o.fields())
