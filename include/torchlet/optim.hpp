@@ -6,6 +6,7 @@
 #include "torchlet/optim/adagrad.hpp"
 #include "torchlet/optim/adamax.hpp"
 #include "torchlet/optim/asgd.hpp"
+#include "torchlet/optim/lbfgs.hpp"
 #include "torchlet/optim/lr_scheduler.hpp"
 #include "torchlet/optim/nadam.hpp"
 #include "torchlet/optim/optimizer.hpp"
