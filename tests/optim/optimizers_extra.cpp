@@ -281,3 +281,157 @@ TEST_CASE("LBFGS takes a closure, one group, and PyTorch's max_eval default") {
   optim::LBFGS other(m.parameters());
   CHECK_THROWS_AS(other.load_state_dict(bad), ShapeError);
 }
+
+// ---------------------------------------------------------------- schedulers
+namespace {
+
+/// SGD over two groups (lr 0.1 and 0.05, momentum 0.9) with the scheduler `make` returns
+/// (a function stepping it, owning it); each group's lr and momentum after each of 50 steps
+/// against PyTorch's to 1e-12.
+void check_sched(const std::string& name,
+                 const std::function<std::function<void()>(optim::SGD&)>& make) {
+  INFO("case " << name);
+  const Tensor w0 = torchlet::zeros({2}).requires_grad_(),
+               w1 = torchlet::zeros({3}).requires_grad_();
+  optim::SGD opt({{{w0}}, {{w1}, optim::SGDOptions{.lr = 0.05}}}, {.lr = 0.1, .momentum = 0.9});
+  auto step = make(opt);
+  const auto lrs = extra().doubles(name + "/lrs"), moms = extra().doubles(name + "/momentums");
+  REQUIRE(lrs.size() == 100);
+  for (std::size_t i = 0; i < 50; ++i) {
+    opt.step();
+    step();
+    for (std::size_t g = 0; g < 2; ++g) {
+      INFO("step " << i << ", group " << g);
+      CHECK(opt.get_lr(g) == Approx(lrs[2 * i + g]).epsilon(1e-12).margin(1e-15));
+      CHECK(opt.get_option(g, "momentum") == Approx(moms[2 * i + g]).epsilon(1e-12).margin(1e-15));
+    }
+  }
+}
+
+/// A scheduler held by a shared_ptr, stepped by the returned function.
+template <class S, class... A>
+std::function<void()> own(A&&... args) {
+  auto s = std::make_shared<S>(std::forward<A>(args)...);
+  return [s] { s->step(); };
+}
+
+}  // namespace
+
+/// SCHEDULER("case", make): the test case "case matches PyTorch" (check_sched).
+#define SCHEDULER(name, ...)                                                         \
+  TEST_CASE(name " matches PyTorch", "[parity]") { check_sched(name, __VA_ARGS__); } \
+  static_assert(true)
+
+SCHEDULER("lambdalr", [](optim::SGD& o) {
+  return own<optim::LambdaLR>(
+      o, std::vector<optim::LambdaLR::Lambda>{
+             [](std::int64_t e) { return std::pow(0.95, static_cast<double>(e)); },
+             [](std::int64_t e) { return 1.0 / static_cast<double>(e + 1); }});
+});
+SCHEDULER("multiplicativelr", [](optim::SGD& o) {
+  return own<optim::MultiplicativeLR>(o, [](std::int64_t e) { return e % 3 != 0 ? 0.9 : 1.05; });
+});
+SCHEDULER("constantlr", [](optim::SGD& o) { return own<optim::ConstantLR>(o, 0.5, 4); });
+SCHEDULER("linearlr", [](optim::SGD& o) { return own<optim::LinearLR>(o, 0.25, 0.9, 10); });
+SCHEDULER("polynomiallr", [](optim::SGD& o) { return own<optim::PolynomialLR>(o, 20, 2.0); });
+SCHEDULER("cyclic_triangular", [](optim::SGD& o) {
+  return own<optim::CyclicLR>(o, 0.01, 0.1, optim::CyclicLROptions{.step_size_up = 5});
+});
+SCHEDULER("cyclic_triangular2", [](optim::SGD& o) {
+  return own<optim::CyclicLR>(
+      o, std::vector<double>{0.01, 0.02}, std::vector<double>{0.1, 0.05},
+      optim::CyclicLROptions{
+          .step_size_up = 4, .step_size_down = 6, .mode = "triangular2", .cycle_momentum = false});
+});
+SCHEDULER("cyclic_exp_range", [](optim::SGD& o) {
+  return own<optim::CyclicLR>(o, 0.01, 0.1,
+                              optim::CyclicLROptions{.step_size_up = 3,
+                                                     .mode = "exp_range",
+                                                     .gamma = 0.95,
+                                                     .base_momentum = 0.7,
+                                                     .max_momentum = 0.95});
+});
+SCHEDULER("cosine_warm",
+          [](optim::SGD& o) { return own<optim::CosineAnnealingWarmRestarts>(o, 7, 2, 0.001); });
+SCHEDULER("cosine_warm1",
+          [](optim::SGD& o) { return own<optim::CosineAnnealingWarmRestarts>(o, 6); });
+SCHEDULER("sequential", [](optim::SGD& o) {
+  auto warm = std::make_shared<optim::ConstantLR>(o, 0.1, 3);
+  auto decay = std::make_shared<optim::ExponentialLR>(o, 0.9);
+  auto seq = std::make_shared<optim::SequentialLR>(
+      o, std::vector<std::reference_wrapper<optim::LRScheduler>>{*warm, *decay},
+      std::vector<std::int64_t>{5});
+  return std::function<void()>([warm, decay, seq] { seq->step(); });
+});
+SCHEDULER("chained", [](optim::SGD& o) {
+  auto warm = std::make_shared<optim::ConstantLR>(o, 0.1, 4);
+  auto decay = std::make_shared<optim::ExponentialLR>(o, 0.9);
+  auto chain = std::make_shared<optim::ChainedScheduler>(
+      std::vector<std::reference_wrapper<optim::LRScheduler>>{*warm, *decay});
+  return std::function<void()>([warm, decay, chain] { chain->step(); });
+});
+
+TEST_CASE("the new schedulers resume from their state_dict and check their arguments") {
+  auto make_opt = [](const Tensor& w) { return optim::SGD({w}, {.lr = 0.1, .momentum = 0.9}); };
+  const Tensor w = torchlet::zeros({2}).requires_grad_();
+  {
+    auto a_opt = make_opt(w);
+    optim::CosineAnnealingWarmRestarts a(a_opt, 3, 2);
+    for (int i = 0; i < 5; ++i) a.step();
+    const auto saved = a.state_dict();
+    auto b_opt = make_opt(w);
+    optim::CosineAnnealingWarmRestarts b(b_opt, 3, 2);
+    b.load_state_dict(saved);
+    for (int i = 0; i < 6; ++i) {
+      a.step();
+      b.step();
+      CHECK(b.get_last_lr()[0] == Approx(a.get_last_lr()[0]).epsilon(1e-15));
+    }
+    // A fractional epoch as PyTorch's step(epoch + i / iters): T_0 = 3, T_mult = 2 puts
+    // epoch 4.5 at T_cur 1.5 of a period of 6.
+    a.step(4.5);
+    CHECK(a.T_cur == Approx(1.5));
+    CHECK(a.T_i == 6);
+    CHECK(a.get_last_lr()[0] == Approx(0.05 * (1 + std::cos(3.14159265358979323846 / 4))));
+  }
+  {
+    auto a_opt = make_opt(w);
+    optim::LinearLR warm(a_opt, 0.5, 1.0, 4);
+    optim::ExponentialLR decay(a_opt, 0.9);
+    optim::SequentialLR seq(a_opt, {warm, decay}, {4});
+    for (int i = 0; i < 6; ++i) seq.step();
+    const auto saved = seq.state_dict();
+    CHECK(saved.at("last_epoch") == 6);
+    CHECK(saved.count("_schedulers.1.last_epoch") == 1);
+    std::vector<double> expected;
+    for (int i = 0; i < 3; ++i) {
+      seq.step();
+      expected.push_back(seq.get_last_lr()[0]);
+    }
+    auto b_opt = make_opt(w);
+    optim::LinearLR warm_b(b_opt, 0.5, 1.0, 4);
+    optim::ExponentialLR decay_b(b_opt, 0.9);
+    optim::SequentialLR seq_b(b_opt, {warm_b, decay_b}, {4});
+    seq_b.load_state_dict(saved);
+    b_opt.set_lr(0, saved.at("_schedulers.1._last_lr.0"));
+    for (double e : expected) {
+      seq_b.step();
+      CHECK(seq_b.get_last_lr()[0] == Approx(e).epsilon(1e-15));
+    }
+    CHECK_THROWS_WITH(optim::SequentialLR(a_opt, {warm, decay}, {2, 4}),
+                      Catch::Contains("one more than the number of milestone points"));
+    auto other = make_opt(w);
+    CHECK_THROWS_WITH(optim::SequentialLR(other, {warm, decay}, {4}),
+                      Catch::Contains("same optimizer"));
+  }
+  auto o = make_opt(w);
+  CHECK_THROWS_WITH(optim::ConstantLR(o, 1.5), Catch::Contains("ConstantLR"));
+  CHECK_THROWS_WITH(optim::LinearLR(o, 0.0), Catch::Contains("LinearLR"));
+  CHECK_THROWS_WITH(optim::CyclicLR(o, 0.1, 1.0, {.mode = "square"}),
+                    Catch::Contains("mode square is invalid"));
+  optim::Adam adam({w});
+  CHECK_THROWS_WITH(optim::CyclicLR(adam, 0.1, 1.0), Catch::Contains("support momentum"));
+  CHECK_THROWS_WITH(optim::LambdaLR(o, std::vector<optim::LambdaLR::Lambda>{}),
+                    Catch::Contains("expected 1 lr_lambdas"));
+  CHECK_THROWS_WITH(optim::CosineAnnealingWarmRestarts(o, 0), Catch::Contains("T_0"));
+}

@@ -124,6 +124,10 @@ class Optimizer {
   /// "SGD", "Adam", ...
   virtual std::string name() const = 0;
 
+  /// Each group's learning rate when the first scheduler was made on this optimizer
+  /// (PyTorch's param_groups[g]['initial_lr']): the base_lrs of every scheduler after it.
+  std::vector<double> initial_lrs;
+
  protected:
   Optimizer() = default;
 };
