@@ -435,3 +435,43 @@ TEST_CASE("the new schedulers resume from their state_dict and check their argum
                     Catch::Contains("expected 1 lr_lambdas"));
   CHECK_THROWS_WITH(optim::CosineAnnealingWarmRestarts(o, 0), Catch::Contains("T_0"));
 }
+
+// ---------------------------------------------------------------- clip_grad fixes
+TEST_CASE("clip_grad_norm_ matches PyTorch for the norm orders inf, 0, -1, -2, -inf, 3",
+          "[parity]") {
+  const std::vector<std::pair<std::string, double>> cases = {
+      {"inf", INFINITY}, {"zero", 0.0},          {"neg_one", -1.0},
+      {"neg_two", -2.0}, {"neg_inf", -INFINITY}, {"three", 3.0}};
+  for (const auto& [name, norm_type] : cases) {
+    INFO("norm_type " << name);
+    const Tensor p0 = torchlet::zeros({3, 4}).requires_grad_(),
+                 p1 = torchlet::zeros({5}).requires_grad_();
+    p0.set_grad(extra().tensor("clip/g0"));
+    p1.set_grad(extra().tensor("clip/g1"));
+    const double norm = nn::utils::clip_grad_norm_({p0, p1}, 0.5, norm_type).item();
+    CHECK(norm == Approx(extra().scalar("clip/" + name + "/norm")).epsilon(1e-5));
+    CHECK(fixture::mismatch(p0.grad(), extra().tensor("clip/" + name + "/g0")) == "");
+    CHECK(fixture::mismatch(p1.grad(), extra().tensor("clip/" + name + "/g1")) == "");
+  }
+}
+
+TEST_CASE("clip_grad_norm_ propagates NaN, refuses it on request, and takes empty lists") {
+  for (double norm_type : {double(INFINITY), 2.0}) {
+    INFO("norm_type " << norm_type);
+    const Tensor p = torchlet::zeros({3, 4}).requires_grad_();
+    Tensor g = extra().tensor("clip/g0");
+    g.data()[5] = NAN;
+    p.set_grad(g.clone());
+    // PyTorch: nan (std::max(acc, nan) used to drop it and return the max of the rest).
+    CHECK(std::isnan(nn::utils::clip_grad_norm_(p, 0.5, norm_type).item()));
+    CHECK(std::isnan(p.grad().data()[0]));
+    p.set_grad(g.clone());
+    CHECK_THROWS_WITH(nn::utils::clip_grad_norm_(p, 0.5, norm_type, true),
+                      Catch::Contains("non-finite"));
+  }
+  CHECK(nn::utils::clip_grad_norm_(std::vector<Tensor>{}, 1.0).item() == 0.0f);
+  CHECK(nn::utils::clip_grad_norm_(std::vector<Tensor>{}, 1.0, 0.0).item() == 0.0f);
+  CHECK_NOTHROW(nn::utils::clip_grad_value_(std::vector<Tensor>{}, 1.0));
+  const Tensor no_grad = torchlet::zeros({2}).requires_grad_();
+  CHECK(nn::utils::clip_grad_norm_(no_grad, 1.0, -1.0).item() == 0.0f);
+}
