@@ -1,6 +1,7 @@
 #pragma once
 // torchlet::nn: modules, layers, functional forms, init and losses.
 #include "torchlet/nn/activation.hpp"
+#include "torchlet/nn/activation_extra.hpp"
 #include "torchlet/nn/attention.hpp"
 #include "torchlet/nn/batchnorm.hpp"
 #include "torchlet/nn/container.hpp"

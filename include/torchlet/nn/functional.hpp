@@ -1,6 +1,7 @@
 #pragma once
 // nn::functional: stateless forms of the layers and losses.
 #include "torchlet/nn/functional/activation.hpp"
+#include "torchlet/nn/functional/activation_extra.hpp"
 #include "torchlet/nn/functional/attention.hpp"
 #include "torchlet/nn/functional/conv.hpp"
 #include "torchlet/nn/functional/dropout.hpp"

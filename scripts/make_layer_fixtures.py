@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference values of tests/nn/layers_extra.cpp (issue 15's layers:
+activations, pooling, normalization, init gains, embedding).
+
+Run with Debian's PyTorch 1.13 from the repository root:
+    /usr/bin/python3 scripts/make_layer_fixtures.py
+Output (committed): tests/fixtures/nn/layers_extra.safetensors, holding per case
+    <case>/x            the input (float32, or int64 indices)
+    <case>/<param>      every state_dict entry before the step, under its state_dict key
+    <case>/out          the output
+    <case>/gout         a random upstream gradient; the step is loss = sum(out * gout)
+    <case>/gx           the input's gradient
+    <case>/g<param>     every parameter's gradient
+    <case>/after/<buf>  every buffer after the step (running statistics)
+and, in the file's __metadata__, "repr/<name>": repr(module) of the modules the test builds
+with the same arguments, and "gain/<nonlinearity>[/<param>]": nn.init.calculate_gain.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_safetensors_interop import write_safetensors  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "tests", "fixtures", "nn", "layers_extra.safetensors")
+torch.set_num_threads(1)
+
+items = {}
+meta = {}
+
+
+def add(name, t):
+    if name in items:
+        raise KeyError(name)
+    if isinstance(t, torch.Tensor):
+        t = t.detach().cpu().numpy()
+    a = np.array(t, order="C", copy=True)
+    if a.dtype in (np.int32, np.bool_):
+        a = a.astype(np.int64)
+    elif a.dtype not in (np.float32, np.float64, np.int64):
+        raise TypeError(f"{name}: dtype {a.dtype}")
+    items[name] = torch.from_numpy(a)
+
+
+def run_case(name, module, x, fn=None):
+    """Records module(x) (or fn(module, x)) and the gradients of loss = sum(out * gout)."""
+    for k, v in module.state_dict().items():
+        add(f"{name}/{k}", v.float() if v.dtype != torch.float32 else v)
+    if x.dtype.is_floating_point:
+        x = x.clone().requires_grad_(True)
+    add(f"{name}/x", x)
+    # In-place modules write into their input: run them on a non-leaf copy.
+    out = (fn or (lambda m, v: m(v)))(module, x * 1 if x.dtype.is_floating_point else x)
+    if isinstance(out, tuple):
+        out = out[0]
+    gout = torch.randn_like(out)
+    add(f"{name}/out", out)
+    add(f"{name}/gout", gout)
+    (out * gout).sum().backward()
+    if x.dtype.is_floating_point:
+        add(f"{name}/gx", x.grad)
+    for k, p in module.named_parameters():
+        add(f"{name}/g{k}", p.grad)
+    for k, b in module.named_buffers():
+        add(f"{name}/after/{k}", b.float())
+    return out
+
+
+def repr_of(name, module):
+    meta[f"repr/{name}"] = repr(module)
+
+
+# --------------------------------------------------------------------------- activations
+def make_activations():
+    torch.manual_seed(1)
+    x = torch.randn(3, 4, 5) * 3
+    cases = {
+        "elu": nn.ELU(),
+        "elu_alpha": nn.ELU(0.5, inplace=True),
+        "selu": nn.SELU(),
+        "celu": nn.CELU(2.0),
+        "silu": nn.SiLU(),
+        "mish": nn.Mish(),
+        "softplus": nn.Softplus(),
+        "softplus_beta": nn.Softplus(beta=2, threshold=3),
+        "softsign": nn.Softsign(),
+        "softshrink": nn.Softshrink(),
+        "hardshrink": nn.Hardshrink(1.0),
+        "tanhshrink": nn.Tanhshrink(),
+        "hardtanh": nn.Hardtanh(),
+        "hardtanh_range": nn.Hardtanh(-2.0, 3.0, inplace=True),
+        "relu6": nn.ReLU6(),
+        "hardswish": nn.Hardswish(),
+        "hardsigmoid": nn.Hardsigmoid(),
+        "logsigmoid": nn.LogSigmoid(),
+        "rrelu_eval": nn.RReLU(0.1, 0.3).eval(),
+        "threshold": nn.Threshold(0.5, -2.0),
+        "softmin": nn.Softmin(1),
+        "softmax2d": nn.Softmax2d(),
+        "glu": nn.GLU(),
+        "glu_dim1": nn.GLU(1),
+    }
+    for name, m in cases.items():
+        xin = torch.randn(3, 4, 6) * 3 if name == "glu" else x
+        run_case(name, m, xin)
+        repr_of(name, m)
+    prelu = nn.PReLU()
+    run_case("prelu", prelu, x)
+    prelu4 = nn.PReLU(4, 0.1)
+    with torch.no_grad():
+        prelu4.weight.uniform_(-0.5, 0.5)
+    run_case("prelu_channels", prelu4, x)
+    repr_of("prelu_channels", prelu4)
+    for name, m in {"elu_inplace": nn.ELU(inplace=True), "selu_inplace": nn.SELU(True),
+                    "silu_inplace": nn.SiLU(True), "relu6_inplace": nn.ReLU6(True),
+                    "hardswish_inplace": nn.Hardswish(True), "rrelu": nn.RReLU(),
+                    "threshold_inplace": nn.Threshold(0.1, 20.0, True),
+                    "softplus_default": nn.Softplus(), "celu_default": nn.CELU()}.items():
+        repr_of(name, m)
+
+
+make_activations()
+write_safetensors(OUT, items, dict(meta, made_by="scripts/make_layer_fixtures.py with torch " + torch.__version__))
+print(f"wrote {OUT} ({len(items)} tensors, {os.path.getsize(OUT)} bytes)")
