@@ -124,6 +124,60 @@ def make_activations():
         repr_of(name, m)
 
 
+# --------------------------------------------------------------------------- pooling
+def make_pooling():
+    torch.manual_seed(2)
+    cases = [
+        ("maxpool1d", nn.MaxPool1d(3), torch.randn(2, 3, 10)),
+        ("maxpool1d_opts", nn.MaxPool1d(3, stride=2, padding=1, dilation=2, ceil_mode=True), torch.randn(2, 2, 11)),
+        ("maxpool1d_unbatched", nn.MaxPool1d(2), torch.randn(3, 7)),
+        ("maxpool3d", nn.MaxPool3d(2), torch.randn(2, 2, 4, 5, 4)),
+        ("maxpool3d_opts", nn.MaxPool3d((2, 3, 1), stride=(1, 2, 1), padding=(1, 1, 0), ceil_mode=True),
+         torch.randn(1, 2, 4, 5, 3)),
+        ("avgpool1d", nn.AvgPool1d(3), torch.randn(2, 3, 10)),
+        ("avgpool1d_opts", nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+         torch.randn(2, 2, 8)),
+        ("avgpool3d", nn.AvgPool3d(2), torch.randn(2, 2, 4, 5, 4)),
+        ("avgpool3d_opts", nn.AvgPool3d((2, 3, 2), stride=1, padding=1, ceil_mode=True, count_include_pad=False),
+         torch.randn(1, 2, 3, 4, 3)),
+        ("avgpool3d_divisor", nn.AvgPool3d(2, stride=(1, 2, 1), divisor_override=5), torch.randn(1, 2, 3, 4, 3)),
+        ("adaptive_max1d", nn.AdaptiveMaxPool1d(3), torch.randn(2, 3, 10)),
+        ("adaptive_max2d", nn.AdaptiveMaxPool2d((3, 2)), torch.randn(2, 2, 7, 5)),
+        ("adaptive_avg1d", nn.AdaptiveAvgPool1d(4), torch.randn(2, 3, 10)),
+        ("adaptive_avg3d", nn.AdaptiveAvgPool3d((2, 3, 1)), torch.randn(2, 2, 5, 7, 3)),
+        ("lppool2d", nn.LPPool2d(2, 3), torch.randn(2, 2, 7, 6)),
+        ("lppool2d_opts", nn.LPPool2d(1.5, (2, 3), stride=1, ceil_mode=True), torch.rand(1, 2, 5, 6) + 0.1),
+    ]
+    for name, m, x in cases:
+        run_case(name, m, x)
+        repr_of(name, m)
+    # return_indices: the indices of every max pool
+    for name, m, x in [
+        ("maxpool1d_idx", nn.MaxPool1d(3, stride=2, padding=1, return_indices=True), torch.randn(2, 3, 10)),
+        ("maxpool2d_idx", nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True, return_indices=True),
+         torch.randn(2, 2, 8, 7)),
+        ("maxpool3d_idx", nn.MaxPool3d(2, return_indices=True), torch.randn(1, 2, 4, 5, 4)),
+        ("adaptive_max1d_idx", nn.AdaptiveMaxPool1d(4, return_indices=True), torch.randn(2, 3, 10)),
+        ("adaptive_max2d_idx", nn.AdaptiveMaxPool2d((3, 2), return_indices=True), torch.randn(2, 2, 7, 5)),
+    ]:
+        run_case(name, m, x)
+        add(f"{name}/indices", m(x)[1])
+        repr_of(name, m)
+    # max_unpool2d of a max_pool2d's output
+    pool = nn.MaxPool2d(2, stride=2, return_indices=True)
+    y, idx = pool(torch.randn(2, 3, 6, 8))
+    unpool = nn.MaxUnpool2d(2)
+    x = y.detach().clone().requires_grad_(True)
+    out = unpool(x, idx)
+    gout = torch.randn_like(out)
+    (out * gout).sum().backward()
+    for k, v in [("x", x), ("indices", idx), ("out", out), ("gout", gout), ("gx", x.grad)]:
+        add(f"maxunpool2d/{k}", v)
+    repr_of("maxunpool2d", unpool)
+    repr_of("maxunpool2d_opts", nn.MaxUnpool2d((3, 2), stride=1, padding=1))
+
+
 make_activations()
+make_pooling()
 write_safetensors(OUT, items, dict(meta, made_by="scripts/make_layer_fixtures.py with torch " + torch.__version__))
 print(f"wrote {OUT} ({len(items)} tensors, {os.path.getsize(OUT)} bytes)")

@@ -17,6 +17,7 @@
 #include "torchlet/nn/module.hpp"
 #include "torchlet/nn/normalization.hpp"
 #include "torchlet/nn/pooling.hpp"
+#include "torchlet/nn/pooling_extra.hpp"
 #include "torchlet/nn/rnn.hpp"
 #include "torchlet/nn/rnn_cell.hpp"
 #include "torchlet/nn/state_dict.hpp"

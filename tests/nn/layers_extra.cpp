@@ -241,3 +241,140 @@ TEST_CASE("activations reject bad arguments and shapes with clear messages") {
                     Catch::Contains("expected input of 3 or 4 dims"));
   CHECK_THROWS_AS(nn::Softmin{3}(ones({2, 3})), std::out_of_range);
 }
+
+// ---------------------------------------------------------------------------- pooling
+LAYER("maxpool1d", nn::MaxPool1d{3});
+LAYER("maxpool1d_opts",
+      nn::MaxPool1d{3, {.stride = 2, .padding = 1, .dilation = 2, .ceil_mode = true}});
+LAYER("maxpool1d_unbatched", nn::MaxPool1d{2});
+LAYER("maxpool3d", nn::MaxPool3d{2});
+LAYER("maxpool3d_opts",
+      nn::MaxPool3d{{2, 3, 1}, {.stride = {1, 2, 1}, .padding = {1, 1, 0}, .ceil_mode = true}});
+LAYER("avgpool1d", nn::AvgPool1d{3});
+LAYER("avgpool1d_opts",
+      nn::AvgPool1d{3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}});
+LAYER("avgpool3d", nn::AvgPool3d{2});
+LAYER("avgpool3d_opts",
+      nn::AvgPool3d{{2, 3, 2},
+                    {.stride = 1, .padding = 1, .ceil_mode = true, .count_include_pad = false}});
+LAYER("avgpool3d_divisor", nn::AvgPool3d{2, {.stride = {1, 2, 1}, .divisor_override = 5}});
+LAYER("adaptive_max1d", nn::AdaptiveMaxPool1d{3});
+LAYER("adaptive_max2d", nn::AdaptiveMaxPool2d{{3, 2}});
+LAYER("adaptive_avg1d", nn::AdaptiveAvgPool1d{4});
+LAYER("adaptive_avg3d", nn::AdaptiveAvgPool3d{{2, 3, 1}});
+LAYER("lppool2d", nn::LPPool2d(2, 3));
+LAYER("lppool2d_opts", nn::LPPool2d(1.5, {2, 3}, {.stride = 1, .ceil_mode = true}));
+
+namespace {
+/// Case `name` of a max pool with return_indices: output, indices (exactly), gradients, repr.
+template <class Pool>
+void check_with_indices(nn::WithIndices<Pool>& m, const std::string& name) {
+  const auto& f = fx();
+  INFO("case " << name);
+  Tensor x = f.tensor(name + "/x");
+  x.requires_grad_();
+  auto [out, idx] = m(x);
+  CHECK(fixture::mismatch(out, f.tensor(name + "/out")) == "");
+  CHECK(idx.to_vector() == f.longs(name + "/indices").to_vector());
+  CHECK(idx.shape() == out.shape());
+  out.backward(f.tensor(name + "/gout"));
+  CHECK(fixture::mismatch(x.grad(), f.tensor(name + "/gx")) == "");
+  CHECK(m.repr() == py_repr(name));
+}
+}  // namespace
+
+TEST_CASE("max pools with return_indices match PyTorch", "[parity]") {
+  nn::WithIndices<nn::MaxPool1d> p1{3, nn::MaxPool1dOptions{.stride = 2, .padding = 1}};
+  check_with_indices(p1, "maxpool1d_idx");
+  nn::WithIndices<nn::MaxPool2d> p2{
+      3, nn::MaxPool2dOptions{.stride = 2, .padding = 1, .ceil_mode = true}};
+  check_with_indices(p2, "maxpool2d_idx");
+  nn::WithIndices<nn::MaxPool3d> p3{2};
+  check_with_indices(p3, "maxpool3d_idx");
+  nn::WithIndices<nn::AdaptiveMaxPool1d> a1{4};
+  check_with_indices(a1, "adaptive_max1d_idx");
+  nn::WithIndices<nn::AdaptiveMaxPool2d> a2{nn::IntPair{3, 2}};
+  check_with_indices(a2, "adaptive_max2d_idx");
+}
+
+TEST_CASE("maxunpool2d matches PyTorch", "[parity]") {
+  const auto& f = fx();
+  nn::MaxUnpool2d unpool{2};
+  Tensor x = f.tensor("maxunpool2d/x");
+  x.requires_grad_();
+  auto out = unpool(x, f.longs("maxunpool2d/indices"));
+  CHECK(fixture::mismatch(out, f.tensor("maxunpool2d/out")) == "");
+  out.backward(f.tensor("maxunpool2d/gout"));
+  CHECK(fixture::mismatch(x.grad(), f.tensor("maxunpool2d/gx")) == "");
+  CHECK(unpool.repr() == py_repr("maxunpool2d"));
+  CHECK((nn::MaxUnpool2d{{3, 2}, {.stride = 1, .padding = 1}}).repr() ==
+        py_repr("maxunpool2d_opts"));
+  // The round trip: pool, unpool: the maxima back in place, zeros elsewhere.
+  nn::WithIndices<nn::MaxPool2d> pool{2};
+  auto img = tensor<float>({1, 5, 2, 0, 3, 4, 8, 7}).reshape({1, 1, 2, 4});
+  auto [y, idx] = pool(img);
+  CHECK(unpool(y, idx).to_vector() == std::vector<float>{0, 5, 0, 0, 0, 0, 8, 0});
+  auto bad = idx.clone();
+  bad.data()[0] = 8;
+  CHECK_THROWS_WITH(unpool(y, bad), Catch::Contains("max_unpool2d: found an invalid max index"));
+}
+
+TEST_CASE("gradcheck the pooling functions in float64") {
+  // Distinct values, so no finite-difference step changes which element is the maximum.
+  const auto spread = [](Shape s, std::uint64_t seed) {
+    auto t = leaf(s, seed);
+    for (std::int64_t i = 0; i < t.numel(); ++i)
+      t.data()[i] = std::sin(double(i) * 1.7 + double(seed)) * (1 + 0.01 * double(i));
+    return t;
+  };
+  GRADCHECK([](const D& v) { return F::max_pool1d(v, 3, 2, 1, 2, true); }, {spread({2, 2, 9}, 1)});
+  GRADCHECK([](const D& v) { return std::get<0>(F::max_pool2d_with_indices(v, 3, 2, 1)); },
+            {spread({1, 2, 6, 5}, 2)});
+  GRADCHECK(
+      [](const D& v) {
+        return F::max_pool3d(v, {2, 2, 1}, {1, 2, 1});
+      },
+      {spread({1, 2, 3, 4, 2}, 3)});
+  GRADCHECK([](const D& v) { return F::avg_pool1d(v, 3, 2, 1, true, false); },
+            {leaf({2, 2, 8}, 4)});
+  GRADCHECK(
+      [](const D& v) {
+        return F::avg_pool3d(v, {2, 3, 2}, 1, 1, true, false);
+      },
+      {leaf({1, 1, 3, 4, 3}, 5)});
+  GRADCHECK([](const D& v) { return F::avg_pool3d(v, 2, 1, 0, false, true, 5); },
+            {leaf({1, 1, 3, 3, 3}, 6)});
+  GRADCHECK([](const D& v) { return F::adaptive_max_pool1d(v, 3); }, {spread({2, 2, 7}, 7)});
+  GRADCHECK(
+      [](const D& v) {
+        return F::adaptive_max_pool2d(v, {3, 2});
+      },
+      {spread({1, 2, 5, 5}, 8)});
+  GRADCHECK([](const D& v) { return F::adaptive_avg_pool1d(v, 4); }, {leaf({2, 2, 7}, 9)});
+  GRADCHECK(
+      [](const D& v) {
+        return F::adaptive_avg_pool3d(v, {2, 3, 1});
+      },
+      {leaf({1, 2, 3, 5, 2}, 10)});
+  GRADCHECK([](const D& v) { return F::lp_pool2d(v, 2.0, 2); }, {leaf({1, 2, 4, 4}, 11)});
+  auto [y, idx] = F::max_pool2d_with_indices(spread({1, 2, 4, 4}, 12).detach(), 2);
+  GRADCHECK([idx = idx](const D& v) { return F::max_unpool2d(v, idx, 2); },
+            {leaf({1, 2, 2, 2}, 13)});
+}
+
+TEST_CASE("pooling layers reject bad shapes and options with clear messages") {
+  CHECK_THROWS_WITH(nn::MaxPool1d{3}(ones({2, 3, 4, 5})),
+                    Catch::Contains("max_pool1d: expected a 2-D or 3-D input [C, L] or [N, C, L], "
+                                    "got [2, 3, 4, 5]"));
+  CHECK_THROWS_AS(nn::MaxPool3d{2}(ones({2, 3})), ShapeError);
+  CHECK_THROWS_WITH(nn::MaxPool1d{5}(ones({1, 2, 3})), Catch::Contains("too small"));
+  CHECK_THROWS_WITH((nn::AvgPool1d{2, {.padding = 2}}(ones({1, 1, 8}))),
+                    Catch::Contains("pad should be at most half"));
+  CHECK_THROWS_WITH(nn::AdaptiveAvgPool1d{0}(ones({1, 1, 8})),
+                    Catch::Contains("output_size must be positive"));
+  CHECK_THROWS_WITH(nn::LPPool2d(-1, 2)(ones({1, 1, 4, 4})),
+                    Catch::Contains("norm_type must be positive"));
+  nn::MaxUnpool2d unpool{2};
+  CHECK_THROWS_WITH(unpool(ones({1, 1, 2, 2}), zeros<std::int64_t>({1, 1, 2, 3})),
+                    Catch::Contains("must have the shape of the input"));
+}

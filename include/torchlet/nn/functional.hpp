@@ -11,4 +11,5 @@
 #include "torchlet/nn/functional/multi_head_attention.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
+#include "torchlet/nn/functional/pooling_nd.hpp"
 #include "torchlet/nn/functional/recurrent.hpp"
