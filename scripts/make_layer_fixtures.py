@@ -177,7 +177,95 @@ def make_pooling():
     repr_of("maxunpool2d_opts", nn.MaxUnpool2d((3, 2), stride=1, padding=1))
 
 
+# --------------------------------------------------------------------------- normalization
+class RMSNorm(nn.Module):
+    """torch.nn.RMSNorm of PyTorch 2.4 (not in 1.13), from its documented formula in plain torch
+    ops: y = x / sqrt(mean(x^2 over the normalized dims) + eps) * weight, eps=None meaning
+    torch.finfo(x.dtype).eps."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+        super().__init__()
+        self.normalized_shape = tuple(normalized_shape) if isinstance(normalized_shape, (list, tuple)) \
+            else (normalized_shape,)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = nn.Parameter(torch.ones(self.normalized_shape)) if elementwise_affine else None
+
+    def forward(self, x):
+        dims = tuple(range(-len(self.normalized_shape), 0))
+        eps = self.eps if self.eps is not None else torch.finfo(x.dtype).eps
+        y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps)
+        return y * self.weight if self.weight is not None else y
+
+    def extra_repr(self):  # PyTorch 2.4's
+        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}".format(**self.__dict__)
+
+
+def randomize_affine(m):
+    with torch.no_grad():
+        for k, p in m.named_parameters():
+            p.uniform_(0.5, 1.5) if k == "weight" else p.uniform_(-0.5, 0.5)
+    return m
+
+
+def make_normalization():
+    torch.manual_seed(3)
+    cases = [
+        ("groupnorm", randomize_affine(nn.GroupNorm(2, 6)), torch.randn(3, 6, 4, 3) * 2 + 1),
+        ("groupnorm_noaffine", nn.GroupNorm(3, 6, eps=1e-3, affine=False), torch.randn(2, 6, 5)),
+        ("groupnorm_2d", randomize_affine(nn.GroupNorm(1, 4)), torch.randn(5, 4)),
+        ("instancenorm1d", nn.InstanceNorm1d(4), torch.randn(3, 4, 7) * 3),
+        ("instancenorm1d_unbatched", nn.InstanceNorm1d(4), torch.randn(4, 7)),
+        ("instancenorm2d_affine", randomize_affine(nn.InstanceNorm2d(3, eps=1e-3, momentum=0.2, affine=True,
+                                                                     track_running_stats=True)),
+         torch.randn(2, 3, 4, 5) * 2 - 1),
+        ("batchnorm3d", randomize_affine(nn.BatchNorm3d(3)), torch.randn(2, 3, 3, 4, 2) * 2 + 1),
+        ("lrn", nn.LocalResponseNorm(3), torch.randn(2, 6, 4, 3) * 3),
+        ("lrn_opts", nn.LocalResponseNorm(2, alpha=0.01, beta=0.5, k=2.0), torch.randn(2, 5, 7) * 3),
+        ("rmsnorm", randomize_affine(RMSNorm(6)), torch.randn(3, 4, 6)),
+        ("rmsnorm_2d", RMSNorm([3, 4], eps=1e-6, elementwise_affine=False), torch.randn(5, 3, 4)),
+    ]
+    for name, m, x in cases:
+        run_case(name, m, x)
+        repr_of(name, m)
+    # The instance norm with running statistics, in eval mode after its training step.
+    m = cases[5][1]
+    m.eval()
+    run_case("instancenorm2d_eval", m, torch.randn(2, 3, 4, 5))
+    repr_of("batchnorm3d_opts", nn.BatchNorm3d(4, eps=1e-3, momentum=None, affine=False))
+    # F.normalize
+    for name, p, dim, x in [("normalize", 2.0, 1, torch.randn(3, 5, 2)), ("normalize_p1", 1.0, -1, torch.randn(4, 6)),
+                            ("normalize_p3", 3.0, 0, torch.randn(5, 3))]:
+        x = x.requires_grad_(True)
+        out = F.normalize(x, p=p, dim=dim)
+        gout = torch.randn_like(out)
+        (out * gout).sum().backward()
+        for k, v in [("x", x), ("out", out), ("gout", gout), ("gx", x.grad)]:
+            add(f"{name}/{k}", v)
+
+
+# --------------------------------------------------------------------------- dropout (reprs only:
+# the tests check the masks' statistics, not PyTorch's random stream)
+def make_dropout():
+    for name, m in {"dropout1d": nn.Dropout1d(), "dropout2d": nn.Dropout2d(0.2), "dropout3d": nn.Dropout3d(0.3, True),
+                    "alpha_dropout": nn.AlphaDropout(), "feature_alpha_dropout": nn.FeatureAlphaDropout(0.1, True)}.items():
+        repr_of(name, m)
+
+
+# --------------------------------------------------------------------------- init
+def make_init():
+    import torch.nn.init as init
+    for n in ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+              "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+        meta[f"gain/{n}"] = repr(float(init.calculate_gain(n)))
+    for param in [0.2, 0.0, 1.0]:
+        meta[f"gain/leaky_relu/{param}"] = repr(float(init.calculate_gain("leaky_relu", param)))
+
+
 make_activations()
 make_pooling()
+make_normalization()
+make_dropout()
+make_init()
 write_safetensors(OUT, items, dict(meta, made_by="scripts/make_layer_fixtures.py with torch " + torch.__version__))
 print(f"wrote {OUT} ({len(items)} tensors, {os.path.getsize(OUT)} bytes)")

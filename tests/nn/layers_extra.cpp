@@ -378,3 +378,264 @@ TEST_CASE("pooling layers reject bad shapes and options with clear messages") {
   CHECK_THROWS_WITH(unpool(ones({1, 1, 2, 2}), zeros<std::int64_t>({1, 1, 2, 3})),
                     Catch::Contains("must have the shape of the input"));
 }
+
+// ---------------------------------------------------------------------------- normalization
+LAYER("groupnorm", nn::GroupNorm(2, 6));
+LAYER("groupnorm_noaffine", nn::GroupNorm(3, 6, {.eps = 1e-3, .affine = false}));
+LAYER("groupnorm_2d", nn::GroupNorm(1, 4));
+LAYER("instancenorm1d", nn::InstanceNorm1d{4});
+LAYER("instancenorm1d_unbatched", nn::InstanceNorm1d{4});
+LAYER("batchnorm3d", nn::BatchNorm3d{3});
+LAYER("lrn", nn::LocalResponseNorm{3});
+LAYER("lrn_opts", nn::LocalResponseNorm(2, {.alpha = 0.01, .beta = 0.5, .k = 2.0}));
+LAYER("rmsnorm", nn::RMSNorm{6});
+LAYER("rmsnorm_2d", nn::RMSNorm({3, 4}, {.eps = 1e-6, .elementwise_affine = false}));
+
+// instancenorm2d_eval is the layer of instancenorm2d_affine after its training step, in eval
+// mode: it normalizes with the running statistics it tracked.
+TEST_CASE("instancenorm2d_affine and instancenorm2d_eval match PyTorch", "[parity]") {
+  nn::InstanceNorm2d layer{
+      3, {.eps = 1e-3, .momentum = 0.2, .affine = true, .track_running_stats = true}};
+  CHECK(layer.weight.to_vector() == std::vector<float>{1, 1, 1});
+  check_case(layer, "instancenorm2d_affine");
+  CHECK(layer.repr() == py_repr("instancenorm2d_affine"));
+  layer.eval();
+  check_case(layer, "instancenorm2d_eval");
+  CHECK(nn::InstanceNorm1d{4}.named_parameters().empty());
+  CHECK(nn::InstanceNorm1d{4}.named_buffers().empty());
+  CHECK((nn::BatchNorm3d{4, {.eps = 1e-3, .momentum = std::nullopt, .affine = false}}).repr() ==
+        py_repr("batchnorm3d_opts"));
+}
+
+TEST_CASE("normalize matches PyTorch", "[parity]") {
+  const auto& f = fx();
+  for (auto [name, p, dim] : {std::tuple{"normalize", 2.0, 1}, std::tuple{"normalize_p1", 1.0, -1},
+                              std::tuple{"normalize_p3", 3.0, 0}}) {
+    INFO(name);
+    const std::string n = name;
+    Tensor x = f.tensor(n + "/x");
+    x.requires_grad_();
+    auto out = F::normalize(x, p, dim);
+    CHECK(fixture::mismatch(out, f.tensor(n + "/out")) == "");
+    out.backward(f.tensor(n + "/gout"));
+    CHECK(fixture::mismatch(x.grad(), f.tensor(n + "/gx")) == "");
+  }
+  // A zero lane stays zero (divided by eps), with a finite gradient.
+  auto z = zeros<float>({2, 3});
+  z.requires_grad_();
+  auto y = F::normalize(z);
+  CHECK(y.to_vector() == std::vector<float>(6, 0.0f));
+  y.sum().backward();
+  CHECK(std::isfinite(z.grad().data()[0]));
+}
+
+TEST_CASE("gradcheck the normalization functions in float64") {
+  GRADCHECK([](const D& v, const D& w, const D& b) { return F::group_norm(v, 2, w, b); },
+            {leaf({2, 4, 3}, 1), leaf({4}, 2), leaf({4}, 3)});
+  GRADCHECK([](const D& v) { return F::group_norm(v, 3, D{}, D{}, 1e-3); }, {leaf({2, 6, 2}, 4)});
+  GRADCHECK(
+      [](const D& v, const D& w, const D& b) { return F::instance_norm(v, D{}, D{}, w, b, true); },
+      {leaf({2, 3, 4}, 5), leaf({3}, 6), leaf({3}, 7)});
+  auto rm = leaf({3}, 8).detach(), rv = (leaf({3}, 9).detach().abs() + 0.5);
+  GRADCHECK(
+      [&](const D& v, const D& w, const D& b) { return F::instance_norm(v, rm, rv, w, b, false); },
+      {leaf({2, 3, 2, 2}, 10), leaf({3}, 11), leaf({3}, 12)});
+  GRADCHECK([](const D& v) { return F::local_response_norm(v, 3, 0.1, 0.75, 1.0); },
+            {leaf({2, 5, 3}, 13)});
+  GRADCHECK([](const D& v) { return F::local_response_norm(v, 2, 0.05, 0.5, 2.0); },
+            {leaf({1, 4, 2, 2}, 14)});
+  GRADCHECK([](const D& v) { return F::normalize(v); }, {leaf({3, 4}, 15)});
+  GRADCHECK([](const D& v) { return F::normalize(v, 3.0, 0); }, {leaf({3, 4}, 16)});
+  GRADCHECK([](const D& v) { return F::normalize(v, 1.0, -1); }, {leaf_off({3, 4}, 17, {0.0})});
+  GRADCHECK([](const D& v, const D& w) { return F::rms_norm(v, {4}, w); },
+            {leaf({3, 4}, 18), leaf({4}, 19)});
+  GRADCHECK([](const D& v) { return F::rms_norm(v, {2, 3}, D{}, 1e-6); }, {leaf({2, 2, 3}, 20)});
+}
+
+TEST_CASE("normalization layers reject bad shapes and options with clear messages") {
+  CHECK_THROWS_WITH(nn::GroupNorm(4, 6), Catch::Contains("must be divisible by num_groups (4)"));
+  CHECK_THROWS_WITH(nn::GroupNorm(2, 6)(ones({2, 4, 3})),
+                    Catch::Contains("GroupNorm(num_channels=6): expected input [N, 6, *], got "
+                                    "[2, 4, 3]"));
+  CHECK_THROWS_WITH(nn::InstanceNorm1d{4}(ones({2, 3, 5})),
+                    Catch::Contains("with C = 4, got [2, 3, 5]"));
+  CHECK_THROWS_AS(nn::InstanceNorm2d{4}(ones({2, 4})), ShapeError);
+  CHECK_THROWS_WITH(nn::InstanceNorm1d{4}(ones({2, 4, 1})),
+                    Catch::Contains("expected more than 1 spatial element"));
+  CHECK_THROWS_WITH(nn::BatchNorm3d{3}(ones({2, 3, 4, 4})),
+                    Catch::Contains("expected 5D input [N, C, D, H, W]"));
+  CHECK_THROWS_WITH(nn::LocalResponseNorm{2}(ones({2, 3})),
+                    Catch::Contains("expected 3D or higher dimensional input"));
+  CHECK_THROWS_WITH(
+      nn::RMSNorm{4}(ones({2, 5})),
+      Catch::Contains("rms_norm: input [2, 5] does not end with normalized_shape [4]"));
+  CHECK_THROWS_AS(F::normalize(ones({2, 3}), 2.0, 2), std::out_of_range);
+}
+
+// ---------------------------------------------------------------------------- dropout
+TEST_CASE("Dropout1d/2d/3d zero whole channels, scale the rest, and are the identity in eval") {
+  Generator g(7);
+  nn::Dropout2d drop{0.2};
+  drop.generator = &g;
+  CHECK(drop.repr() == py_repr("dropout2d"));
+  auto x = ones({50, 40, 3, 2});
+  x.requires_grad_();
+  auto y = drop(x);
+  std::int64_t dropped = 0;
+  for (std::int64_t ch = 0; ch < 50 * 40; ++ch) {
+    const float first = y.data()[ch * 6];
+    CHECK((first == 0.0f || std::abs(first - 1.25f) < 1e-6f));
+    for (std::int64_t i = 1; i < 6; ++i) CHECK(y.data()[ch * 6 + i] == first);  // the whole channel
+    dropped += first == 0.0f;
+  }
+  CHECK(double(dropped) / 2000.0 == Approx(0.2).margin(0.03));
+  y.backward(ones({50, 40, 3, 2}));
+  CHECK(x.grad().to_vector() == y.to_vector());  // grad = mask / (1 - p)
+  drop.eval();
+  CHECK(drop(x).is_same(x));
+  // Unbatched inputs: the channels are dim 0.
+  nn::Dropout1d d1;
+  CHECK(d1.repr() == py_repr("dropout1d"));
+  auto u = d1(ones({400, 5}));
+  for (std::int64_t c = 0; c < 400; ++c)
+    for (std::int64_t i = 1; i < 5; ++i) CHECK(u.data()[c * 5 + i] == u.data()[c * 5]);
+  nn::Dropout3d d3{0.3, true};
+  CHECK(d3.repr() == py_repr("dropout3d"));
+  auto v = ones({2, 300, 2, 2, 2}) * 1.0f;
+  auto w = d3(v);
+  CHECK(w.is_same(v));  // in place
+  double kept = 0;
+  for (std::int64_t i = 0; i < w.numel(); ++i) kept += w.data()[i] != 0.0f;
+  CHECK(kept / double(w.numel()) == Approx(0.7).margin(0.05));
+  CHECK(sum(F::dropout2d(ones({2, 3, 4, 4}), 1.0)).item() == 0.0f);
+  CHECK_THROWS_WITH(
+      F::dropout2d(ones({2, 3}), 0.5),
+      Catch::Contains("dropout2d: expected input [C, H, W] or [N, C, H, W], got [2, 3]"));
+  CHECK_THROWS_WITH(nn::Dropout1d(1.5), Catch::Contains("between 0 and 1, but got 1.5"));
+}
+
+TEST_CASE("AlphaDropout keeps a standard normal input's mean and variance") {
+  Generator g(9);
+  nn::AlphaDropout drop{0.2};
+  drop.generator = &g;
+  CHECK(nn::AlphaDropout{}.repr() == py_repr("alpha_dropout"));
+  auto x = randn<float>({200000}, g);
+  auto y = drop(x);
+  double s = 0, s2 = 0;
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    s += y.data()[i], s2 += double(y.data()[i]) * y.data()[i];
+  const double mean = s / 200000.0, var = s2 / 200000.0 - mean * mean;
+  CHECK(std::abs(mean) < 0.01);
+  CHECK(var == Approx(1.0).margin(0.02));
+  // Dropped elements all take SELU's saturation value a * alpha' * (p - 1).
+  constexpr double kAlpha = 1.7580993408473766;
+  const double a = 1.0 / std::sqrt((kAlpha * kAlpha * 0.2 + 1) * 0.8);
+  std::int64_t at_floor = 0;
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    at_floor += std::abs(y.data()[i] - a * kAlpha * (0.2 - 1)) < 1e-6;
+  CHECK(double(at_floor) / 200000.0 == Approx(0.2).margin(0.01));
+  drop.eval();
+  CHECK(drop(x).is_same(x));
+  // FeatureAlphaDropout: one draw per channel.
+  nn::FeatureAlphaDropout fd{0.1, true};
+  CHECK(fd.repr() == py_repr("feature_alpha_dropout"));
+  auto z = F::feature_alpha_dropout(zeros<float>({20, 30, 4}), 0.5, true);
+  for (std::int64_t c = 0; c < 600; ++c)
+    for (std::int64_t i = 1; i < 4; ++i) CHECK(z.data()[c * 4 + i] == z.data()[c * 4]);
+  // The gradient is the scale of the kept elements (a fixed stream makes it deterministic).
+  GRADCHECK(
+      [](const D& v) {
+        Generator gen(3);
+        return F::alpha_dropout(v, 0.3, true, false, gen);
+      },
+      {leaf({3, 4}, 1)});
+  GRADCHECK(
+      [](const D& v) {
+        Generator gen(4);
+        return F::dropout1d(v, 0.4, true, false, gen);
+      },
+      {leaf({3, 4, 2}, 2)});
+}
+
+// ---------------------------------------------------------------------------- init
+TEST_CASE("calculate_gain matches PyTorch for every nonlinearity it knows", "[parity]") {
+  for (const char* n :
+       {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+        "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"}) {
+    INFO(n);
+    CHECK(nn::init::calculate_gain(n) ==
+          Approx(std::stod(metadata().at("gain/" + std::string(n)))).epsilon(1e-15));
+  }
+  for (const char* param : {"0.2", "0.0", "1.0"}) {
+    INFO(param);
+    CHECK(nn::init::calculate_gain("leaky_relu", std::stod(param)) ==
+          Approx(std::stod(metadata().at("gain/leaky_relu/" + std::string(param)))).epsilon(1e-15));
+  }
+  CHECK_THROWS_WITH(nn::init::calculate_gain("convolution"),
+                    Catch::Contains("unsupported nonlinearity 'convolution'"));
+}
+
+TEST_CASE("orthogonal_ gives orthonormal rows or columns, times gain") {
+  Generator g(1);
+  for (auto [shape, gain] :
+       {std::pair{Shape{4, 7}, 1.0}, std::pair{Shape{9, 3}, 2.0}, std::pair{Shape{6, 2, 3}, 0.5}}) {
+    auto w = empty(shape);
+    nn::init::orthogonal_(w, gain, g);
+    const auto rows = w.size(0), cols = w.numel() / rows;
+    const bool wide = rows <= cols;
+    const auto k = wide ? rows : cols;
+    for (std::int64_t i = 0; i < k; ++i)
+      for (std::int64_t j = 0; j < k; ++j) {
+        double dot = 0;
+        for (std::int64_t t = 0; t < (wide ? cols : rows); ++t) {
+          const double a = wide ? w.data()[i * cols + t] : w.data()[t * cols + i];
+          const double b = wide ? w.data()[j * cols + t] : w.data()[t * cols + j];
+          dot += a * b;
+        }
+        CHECK(dot == Approx(i == j ? gain * gain : 0.0).margin(1e-5));
+      }
+  }
+  CHECK_THROWS_AS(nn::init::orthogonal_(empty({3})), ShapeError);
+}
+
+TEST_CASE("sparse_ zeroes ceil(sparsity * rows) elements of every column") {
+  Generator g(2);
+  auto w = empty({10, 6});
+  nn::init::sparse_(w, 0.25, 0.5, g);
+  for (std::int64_t c = 0; c < 6; ++c) {
+    std::int64_t zeros_seen = 0;
+    for (std::int64_t r = 0; r < 10; ++r) zeros_seen += w.data()[r * 6 + c] == 0.0f;
+    CHECK(zeros_seen == 3);
+  }
+  CHECK_THROWS_WITH(nn::init::sparse_(empty({2, 3, 4}), 0.1),
+                    Catch::Contains("only tensors with 2 dimensions"));
+}
+
+TEST_CASE("dirac_ makes a convolution that copies its input channels") {
+  auto w = empty({4, 4, 3, 3});
+  nn::init::dirac_(w);
+  auto x = randn<float>({2, 4, 5, 5});
+  CHECK(fixture::mismatch(F::conv2d(x, w, {}, 1, 1), x) == "");
+  // groups = 2: in each group of 3 outputs, the first 2 copy the 2 input channels.
+  auto wg = empty({6, 2, 3});
+  nn::init::dirac_(wg, 2);
+  CHECK(sum(wg).item() == 4.0f);  // min(out / groups, in) = 2 per group
+  CHECK(wg.data()[(0 * 2 + 0) * 3 + 1] == 1.0f);
+  CHECK(wg.data()[(3 * 2 + 0) * 3 + 1] == 1.0f);
+  CHECK(wg.data()[(4 * 2 + 1) * 3 + 1] == 1.0f);
+  CHECK_THROWS_WITH(nn::init::dirac_(empty({3, 3})), Catch::Contains("3, 4, or 5 dimensions"));
+  CHECK_THROWS_WITH(nn::init::dirac_(empty({3, 3, 3}), 2), Catch::Contains("divisible by groups"));
+}
+
+TEST_CASE("trunc_normal_ and eye_ keep their bounds and shape") {
+  Generator g(3);
+  auto w = empty({100, 50});
+  nn::init::trunc_normal_(w, 1.0, 2.0, -0.5, 1.5, g);
+  float lo = INFINITY, hi = -INFINITY;
+  for (std::int64_t i = 0; i < w.numel(); ++i)
+    lo = std::min(lo, w.data()[i]), hi = std::max(hi, w.data()[i]);
+  CHECK((lo >= -0.5f && hi <= 1.5f && lo < -0.45f && hi > 1.45f));
+  auto e = empty({2, 3});
+  nn::init::eye_(e);
+  CHECK(e.to_vector() == std::vector<float>{1, 0, 0, 0, 1, 0});
+}
