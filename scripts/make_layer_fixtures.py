@@ -262,10 +262,58 @@ def make_init():
         meta[f"gain/leaky_relu/{param}"] = repr(float(init.calculate_gain("leaky_relu", param)))
 
 
+# --------------------------------------------------------------------------- embedding
+def make_embedding():
+    torch.manual_seed(4)
+
+    def record(name, module, call, inputs, psw=None):
+        add(f"{name}/weight", module.weight)
+        for k, v in inputs.items():
+            add(f"{name}/{k}", v)
+        if psw is not None:
+            psw = psw.clone().requires_grad_(True)
+            add(f"{name}/per_sample_weights", psw)
+        out = call(psw)
+        gout = torch.randn_like(out)
+        (out * gout).sum().backward()
+        add(f"{name}/out", out)
+        add(f"{name}/gout", gout)
+        add(f"{name}/gweight", module.weight.grad)
+        add(f"{name}/after/weight", module.weight)  # renormalised in place by max_norm
+        if psw is not None:
+            add(f"{name}/gper_sample_weights", psw.grad)
+        repr_of(name, module)
+
+    idx = torch.tensor([[1, 2, 4, 4], [4, 3, 9, 1]])
+    e = nn.Embedding(10, 4, max_norm=1.0)
+    record("embedding_maxnorm", e, lambda _: e(idx), {"x": idx})
+    e = nn.Embedding(10, 4, padding_idx=3, max_norm=1.5, norm_type=1.0, scale_grad_by_freq=True)
+    record("embedding_maxnorm_p1", e, lambda _: e(idx), {"x": idx})
+    repr_of("embedding_pretrained", nn.Embedding.from_pretrained(torch.randn(4, 2), padding_idx=1, max_norm=2.0))
+
+    flat = torch.tensor([1, 2, 4, 5, 4, 3, 2, 9, 0])
+    offsets = torch.tensor([0, 2, 2, 5])  # bag 1 is empty
+    b = nn.EmbeddingBag(10, 3, mode="sum")
+    record("bag_sum", b, lambda w: b(flat, offsets, per_sample_weights=w), {"x": flat, "offsets": offsets},
+           psw=torch.rand(9) + 0.5)
+    b = nn.EmbeddingBag(10, 3, padding_idx=2)
+    rows = torch.tensor([[1, 2, 4], [2, 2, 2], [4, 3, 9], [0, 9, 2]])
+    record("bag_mean_2d", b, lambda _: b(rows), {"x": rows})
+    b = nn.EmbeddingBag(10, 3, mode="max", include_last_offset=True)
+    last = torch.tensor([0, 3, 4, 9])
+    record("bag_max", b, lambda _: b(flat, last), {"x": flat, "offsets": last})
+    # (no scale_grad_by_freq here: PyTorch 1.13's CPU kernel divides each gradient by the count of
+    # another index (the one at the same position of the sorted input); torchlet divides by the
+    # index's own count, as the documentation says and as nn.Embedding does)
+    b = nn.EmbeddingBag(10, 3, max_norm=1.0, norm_type=3.0, mode="sum")
+    record("bag_sum_maxnorm", b, lambda _: b(flat, offsets), {"x": flat, "offsets": offsets})
+
+
 make_activations()
 make_pooling()
 make_normalization()
 make_dropout()
 make_init()
+make_embedding()
 write_safetensors(OUT, items, dict(meta, made_by="scripts/make_layer_fixtures.py with torch " + torch.__version__))
 print(f"wrote {OUT} ({len(items)} tensors, {os.path.getsize(OUT)} bytes)")

@@ -9,6 +9,7 @@
 #include "torchlet/nn/dropout.hpp"
 #include "torchlet/nn/dropout_extra.hpp"
 #include "torchlet/nn/embedding.hpp"
+#include "torchlet/nn/embedding_bag.hpp"
 #include "torchlet/nn/flatten.hpp"
 #include "torchlet/nn/functional.hpp"
 #include "torchlet/nn/hooks.hpp"

@@ -7,6 +7,7 @@
 #include "torchlet/nn/functional/dropout.hpp"
 #include "torchlet/nn/functional/dropout_extra.hpp"
 #include "torchlet/nn/functional/embedding.hpp"
+#include "torchlet/nn/functional/embedding_bag.hpp"
 #include "torchlet/nn/functional/linear.hpp"
 #include "torchlet/nn/functional/loss.hpp"
 #include "torchlet/nn/functional/multi_head_attention.hpp"
