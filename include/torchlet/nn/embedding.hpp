@@ -14,6 +14,19 @@ namespace torchlet::nn {
 struct EmbeddingOptions {
   std::optional<std::int64_t> padding_idx =
       std::nullopt;  ///< This index maps to a zero vector that gets no gradient.
+  std::optional<double> max_norm = std::nullopt;  ///< Looked-up rows are renormalised to it.
+  double norm_type = 2.0;                         ///< The p of max_norm's p-norm.
+  bool scale_grad_by_freq = false;  ///< Divide gradients by the index's count in the batch.
+};
+
+/// Embedding::from_pretrained's arguments after the table, in PyTorch's order.
+struct EmbeddingFromPretrainedOptions {
+  bool freeze = true;  ///< The table does not require grad.
+  std::optional<std::int64_t> padding_idx =
+      std::nullopt;  ///< This index's row gets no gradient (it is not zeroed).
+  std::optional<double> max_norm = std::nullopt;  ///< Looked-up rows are renormalised to it.
+  double norm_type = 2.0;                         ///< The p of max_norm's p-norm.
+  bool scale_grad_by_freq = false;  ///< Divide gradients by the index's count in the batch.
 };
 
 /// nn.Embedding: a lookup table; indices [*] (int64) -> [*, embedding_dim].
@@ -25,6 +38,12 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
   ///@}
   /// The row kept at zero, if any.
   std::optional<std::int64_t> padding_idx;
+  /// Rows looked up are renormalised (in place) to at most this norm_type-norm.
+  std::optional<double> max_norm;
+  /// The p of max_norm.
+  double norm_type;
+  /// Divide each row's gradient by its index's count in the batch.
+  bool scale_grad_by_freq;
   /// weight [num_embeddings, embedding_dim], init N(0, 1) (the padding row 0).
   Tensor weight;
 
@@ -32,7 +51,10 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {})
       : num_embeddings(num_embeddings),
         embedding_dim(embedding_dim),
-        padding_idx(options.padding_idx) {
+        padding_idx(options.padding_idx),
+        max_norm(options.max_norm),
+        norm_type(options.norm_type),
+        scale_grad_by_freq(options.scale_grad_by_freq) {
     if (num_embeddings <= 0 || embedding_dim <= 0)
       throw std::invalid_argument(
           "Embedding: num_embeddings and embedding_dim must be positive, got " +
@@ -61,12 +83,33 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
   /// The rows of weight at the indices: [*] (int64, in [0, num_embeddings)) -> [*,
   /// embedding_dim]. Called as embedding(indices), with the hooks.
   Tensor forward(const LongTensor& indices) override {
-    return functional::embedding(indices, weight, padding_idx);
+    return functional::embedding(indices, weight, padding_idx, max_norm, norm_type,
+                                 scale_grad_by_freq);
+  }
+
+  /// nn.Embedding.from_pretrained: a layer whose table is `embeddings` [num_embeddings,
+  /// embedding_dim] (shared, not copied), trainable unless freeze.
+  static Embedding from_pretrained(const Tensor& embeddings,
+                                   EmbeddingFromPretrainedOptions options = {}) {
+    if (embeddings.dim() != 2)
+      throw ShapeError(
+          "Embedding.from_pretrained: embeddings must be 2-D [num_embeddings, "
+          "embedding_dim], got " +
+          to_string(embeddings.shape()));
+    Embedding e(
+        embeddings.size(0), embeddings.size(1),
+        {options.padding_idx, options.max_norm, options.norm_type, options.scale_grad_by_freq});
+    e.weight = embeddings.detach();
+    e.weight.requires_grad_(!options.freeze);
+    return e;
   }
 
   std::string extra_repr() const override {
     std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
     if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
+    if (max_norm) s += ", max_norm=" + detail::nnfmt::py_float(*max_norm);
+    if (norm_type != 2.0) s += ", norm_type=" + detail::nnfmt::py_float(norm_type);
+    if (scale_grad_by_freq) s += ", scale_grad_by_freq=True";
     return s;
   }
 };

@@ -3,6 +3,7 @@
 // functional/pooling.hpp for the output sizes.
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/pooling.hpp"
+#include "torchlet/nn/functional/pooling_nd.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/nn/stateless_module.hpp"
 
@@ -35,6 +36,12 @@ class MaxPool2d : public StatelessModule {
   /// x [N, C, H, W] -> [N, C, H_out, W_out], the max of each window.
   Tensor forward(const Tensor& x) override {
     return functional::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
+  }
+  /// (output, indices flat in each H x W plane): what return_indices=True returns (see
+  /// nn::WithIndices).
+  std::tuple<Tensor, LongTensor> forward_with_indices(const Tensor& x) {
+    return functional::max_pool2d_with_indices(x, kernel_size, stride, padding, dilation,
+                                               ceil_mode);
   }
   std::string extra_repr() const override {
     return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() +

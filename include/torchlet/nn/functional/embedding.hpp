@@ -1,16 +1,56 @@
 #pragma once
 // embedding: indices [*] (int64) and weight [num_embeddings, embedding_dim] -> [*, embedding_dim],
 // row i of the output being weight[indices[i]]. The gradient of the row padding_idx
-// (if given) is always zero.
+// (if given) is always zero. With max_norm, the looked-up rows whose norm_type-norm exceeds
+// max_norm are first scaled in place (weight is modified, as in PyTorch) to norm max_norm;
+// scale_grad_by_freq divides each row's gradient by its index's count in the input.
+#include <algorithm>
+#include <cmath>
 #include <optional>
+#include <vector>
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
+namespace detail {
 
+/// torch.embedding_renorm_: each row of weight named in `indices` whose norm_type-norm exceeds
+/// max_norm is scaled in place by max_norm / (norm + 1e-7), without recording a gradient.
+template <class T>
+void embedding_renorm_(const BasicTensor<T>& weight, const LongTensor& indices, double max_norm,
+                       double norm_type) {
+  const std::int64_t dim = weight.shape()[1];
+  std::vector<std::int64_t> rows(indices.data(), indices.data() + indices.numel());
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  bool changed = false;
+  for (const std::int64_t r : rows) {
+    T* row = weight.data() + r * dim;
+    double norm = 0;
+    if (std::isinf(norm_type)) {
+      for (std::int64_t j = 0; j < dim; ++j) norm = std::max(norm, std::abs(double(row[j])));
+    } else {
+      for (std::int64_t j = 0; j < dim; ++j) norm += std::pow(std::abs(double(row[j])), norm_type);
+      norm = std::pow(norm, 1.0 / norm_type);
+    }
+    if (norm > max_norm) {
+      const double scale = max_norm / (norm + 1e-7);
+      for (std::int64_t j = 0; j < dim; ++j) row[j] = static_cast<T>(row[j] * scale);
+      changed = true;
+    }
+  }
+  if (changed) torchlet::detail::bump_version(weight);
+}
+
+}  // namespace detail
+
+/// F.embedding: the rows of weight [num_embeddings, embedding_dim] at input [*] -> [*,
+/// embedding_dim] (see the top of this file for padding_idx, max_norm, scale_grad_by_freq).
 inline Tensor embedding(const LongTensor& input, const Tensor& weight,
-                        std::optional<std::int64_t> padding_idx = std::nullopt) {
+                        std::optional<std::int64_t> padding_idx = std::nullopt,
+                        std::optional<double> max_norm = std::nullopt, double norm_type = 2.0,
+                        bool scale_grad_by_freq = false) {
   if (weight.dim() != 2)
     throw ShapeError("embedding: weight must be 2-D [num_embeddings, embedding_dim], got " +
                      to_string(weight.shape()));
@@ -28,23 +68,32 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
                               " is out of range for " + std::to_string(num) +
                               " embeddings (at position " + std::to_string(i) + " of indices " +
                               to_string(input.shape()) + ")");
+  if (max_norm) detail::embedding_renorm_(weight, input, *max_norm, norm_type);
   Shape os = input.shape();
   os.push_back(dim);
   auto y = Tensor::empty(os);
   for (std::int64_t i = 0; i < n; ++i)
     std::copy_n(weight.data() + ix[i] * dim, dim, y.data() + i * dim);
   if (detail::needs_graph<float>({&weight}))
-    detail::record(y, "EmbeddingBackward", {&weight},
-                   [idx = input.clone(), num, dim, n, padding_idx](const Tensor& g) {
-                     auto dw = zeros<float>({num, dim});
-                     const std::int64_t* ix = idx.data();
-                     for (std::int64_t i = 0; i < n; ++i) {
-                       if (padding_idx && ix[i] == *padding_idx) continue;
-                       detail::amap(dw.data() + ix[i] * dim, dim) +=
-                           detail::camap(g.data() + i * dim, dim);
-                     }
-                     return std::vector<Tensor>{dw};
-                   });
+    detail::record(
+        y, "EmbeddingBackward", {&weight},
+        [idx = input.clone(), num, dim, n, padding_idx, scale_grad_by_freq](const Tensor& g) {
+          auto dw = zeros<float>({num, dim});
+          const std::int64_t* ix = idx.data();
+          std::vector<float> freq;  // 1 / count of each index, when scaling
+          if (scale_grad_by_freq) {
+            freq.assign(static_cast<std::size_t>(num), 0.0f);
+            for (std::int64_t i = 0; i < n; ++i) freq[static_cast<std::size_t>(ix[i])] += 1;
+          }
+          for (std::int64_t i = 0; i < n; ++i) {
+            if (padding_idx && ix[i] == *padding_idx) continue;
+            const float scale =
+                scale_grad_by_freq ? 1.0f / freq[static_cast<std::size_t>(ix[i])] : 1.0f;
+            detail::amap(dw.data() + ix[i] * dim, dim) +=
+                detail::camap(g.data() + i * dim, dim) * scale;
+          }
+          return std::vector<Tensor>{dw};
+        });
   return y;
 }
 
