@@ -5,6 +5,7 @@
 #include "torchlet/nn/batchnorm.hpp"
 #include "torchlet/nn/container.hpp"
 #include "torchlet/nn/conv.hpp"
+#include "torchlet/nn/conv_transpose.hpp"
 #include "torchlet/nn/dropout.hpp"
 #include "torchlet/nn/embedding.hpp"
 #include "torchlet/nn/flatten.hpp"

@@ -1,0 +1,332 @@
+// The convolution / resampling family against PyTorch (tests/fixtures/nn/conv_family.safetensors,
+// written by scripts/make_conv_fixtures.py), one test case per fixture case ("<case> matches
+// PyTorch"): with PyTorch's parameters loaded, the state_dict keys, the repr, the output, the
+// input gradient and every parameter gradient (loss = sum(out * gout)). Then gradcheck of every
+// functional kernel in float64, and the errors.
+#include <functional>
+#include <set>
+
+#include <torchlet/autograd/gradcheck.hpp>
+#include <torchlet/nn.hpp>
+
+#include "catch.hpp"
+#include "nn/fixture.hpp"
+
+using namespace torchlet;
+namespace F = torchlet::nn::functional;
+
+namespace {
+
+const std::string kPath =
+    std::string(TORCHLET_SOURCE_DIR) + "/tests/fixtures/nn/conv_family.safetensors";
+
+const fixture::File& fx() {
+  static const fixture::File f("conv_family.safetensors");
+  return f;
+}
+const io::SafetensorsFile& raw() {
+  static const io::SafetensorsFile f = io::load_file(kPath);
+  return f;
+}
+std::string meta(const std::string& key) {
+  const auto it = raw().metadata.find(key);
+  if (it == raw().metadata.end()) throw std::runtime_error("fixture: no metadata " + key);
+  return it->second;
+}
+
+/// The cases tested here, to compare with the fixture's list.
+std::set<std::string>& tested() {
+  static std::set<std::string> s;
+  return s;
+}
+bool note(const std::string& name) { return tested().insert(name).second; }
+
+std::string keys_of(const nn::ModuleBase& m) {
+  std::string s;
+  for (auto& [k, v] : m.state_dict()) s += (s.empty() ? "" : ",") + k;
+  return s;
+}
+
+/// Checks module m against fixture case `name`: keys, repr, output and all gradients. `call`
+/// runs it on the input (default: m(x)).
+template <class M>
+void check_module(M& m, const std::string& name,
+                  std::function<Tensor(M&, const Tensor&)> call = nullptr) {
+  const auto& f = fx();
+  INFO("case " << name);
+  CHECK(keys_of(m) == meta(name + "/keys"));
+  CHECK(m.repr() == meta(name + "/repr"));
+  nn::StateDict sd;
+  for (auto& [k, v] : m.state_dict()) sd.insert(k, f.tensor(name + "/" + k));
+  m.load_state_dict(sd);
+  Tensor x = f.tensor(name + "/x");
+  x.requires_grad_();
+  Tensor out = call ? call(m, x) : m(x);
+  CHECK(fixture::mismatch(out, f.tensor(name + "/out"), 2e-5) == "");
+  out.backward(f.tensor(name + "/gout"));
+  CHECK(fixture::mismatch(x.grad(), f.tensor(name + "/gx"), 2e-5) == "");
+  for (auto& [k, p] : m.named_parameters()) {
+    INFO("gradient of " << k);
+    CHECK(fixture::mismatch(p.grad(), f.tensor(name + "/g" + k), 2e-5) == "");
+  }
+}
+
+/// Checks F.<op>(x) against functional fixture case `name`.
+void check_functional(const std::string& name, const std::function<Tensor(const Tensor&)>& fn) {
+  const auto& f = fx();
+  INFO("case " << name);
+  Tensor x = f.tensor(name + "/x");
+  x.requires_grad_();
+  Tensor out = fn(x);
+  CHECK(fixture::mismatch(out, f.tensor(name + "/out"), 2e-5) == "");
+  out.backward(f.tensor(name + "/gout"));
+  CHECK(fixture::mismatch(x.grad(), f.tensor(name + "/gx"), 2e-5) == "");
+}
+
+std::set<std::string> words(const std::string& s) {
+  std::set<std::string> out;
+  std::istringstream is(s);
+  for (std::string w; is >> w;) out.insert(w);
+  return out;
+}
+
+using autograd::gradcheck;
+/// A float64 leaf with fixed random values.
+DoubleTensor leaf(Shape s, std::uint64_t seed) {
+  Generator g(seed);
+  return randn<double>(std::move(s), g).requires_grad_();
+}
+
+}  // namespace
+
+#define CONV_CAT2(a, b) a##b
+#define CONV_CAT(a, b) CONV_CAT2(a, b)
+/// MODULE("case", Type{args}): "case matches PyTorch" checks the module against the fixture.
+#define MODULE(name, ...)                          \
+  TEST_CASE(name " matches PyTorch", "[parity]") { \
+    auto m = __VA_ARGS__;                          \
+    check_module(m, name);                         \
+  }                                                \
+  [[maybe_unused]] static const bool CONV_CAT(registered_, __LINE__) = note(name)
+#define FUNCTIONAL(name, ...)                                                             \
+  TEST_CASE(name " matches PyTorch", "[parity]") { check_functional(name, __VA_ARGS__); } \
+  [[maybe_unused]] static const bool CONV_CAT(registered_, __LINE__) = note(name)
+
+// ------------------------------------------------------------------ Conv1d, Conv2d, Conv3d
+MODULE("conv1d_basic", nn::Conv1d{2, 4, 3});
+MODULE("conv1d_options",
+       nn::Conv1d{4, 6, 3, {.stride = 2, .padding = 2, .dilation = 2, .groups = 2}});
+MODULE("conv1d_unbatched", nn::Conv1d{3, 2, 2, {.bias = false}});
+MODULE("conv1d_same", nn::Conv1d{2, 3, 4, {.padding = "same", .dilation = 1}});
+MODULE("conv1d_valid", nn::Conv1d{2, 3, 3, {.padding = "valid"}});
+MODULE("conv1d_reflect", nn::Conv1d{2, 3, 3, {.padding = 2, .padding_mode = "reflect"}});
+MODULE("conv1d_replicate",
+       nn::Conv1d{2, 3, 3, {.stride = 2, .padding = 2, .padding_mode = "replicate"}});
+MODULE("conv1d_circular", nn::Conv1d{2, 3, 3, {.padding = 1, .padding_mode = "circular"}});
+MODULE("conv2d_same_even", nn::Conv2d{2, 3, {4, 3}, {.padding = "same", .dilation = {1, 2}}});
+MODULE("conv2d_valid", nn::Conv2d{2, 3, 3, {.padding = "valid", .bias = false}});
+MODULE("conv2d_reflect",
+       nn::Conv2d{2, 4, 3, {.padding = {1, 2}, .groups = 2, .padding_mode = "reflect"}});
+MODULE("conv2d_replicate",
+       nn::Conv2d{2, 3, 3, {.stride = 2, .padding = 2, .padding_mode = "replicate"}});
+MODULE("conv2d_circular", nn::Conv2d{2, 3, 3, {.padding = 1, .padding_mode = "circular"}});
+MODULE("conv2d_same_reflect", nn::Conv2d{2, 3, 4, {.padding = "same", .padding_mode = "reflect"}});
+MODULE("conv3d_basic", nn::Conv3d{2, 3, 2});
+MODULE("conv3d_options",
+       nn::Conv3d{4,
+                  4,
+                  {3, 2, 3},
+                  {.stride = {2, 1, 2}, .padding = {1, 0, 2}, .dilation = {1, 2, 1}, .groups = 2}});
+MODULE("conv3d_same_circular",
+       nn::Conv3d{2, 2, 3, {.padding = "same", .padding_mode = "circular"}});
+MODULE("conv3d_unbatched", nn::Conv3d{2, 3, 2, {.padding = 1, .bias = false}});
+
+// ------------------------------------------------------------------ ConvTranspose1d/2d/3d
+MODULE("convt1d_basic", nn::ConvTranspose1d{2, 3, 3});
+MODULE("convt1d_options",
+       nn::ConvTranspose1d{
+           4, 6, 3, {.stride = 3, .padding = 1, .output_padding = 2, .groups = 2, .dilation = 2}});
+MODULE("convt1d_unbatched", nn::ConvTranspose1d{3, 2, 4, {.stride = 2, .bias = false}});
+MODULE("convt2d_basic", nn::ConvTranspose2d{3, 2, 3});
+MODULE("convt2d_dcgan", nn::ConvTranspose2d{4, 2, 4, {.stride = 2, .padding = 1, .bias = false}});
+MODULE("convt2d_options", nn::ConvTranspose2d{4,
+                                              6,
+                                              {3, 2},
+                                              {.stride = {2, 3},
+                                               .padding = {1, 0},
+                                               .output_padding = {1, 2},
+                                               .groups = 2,
+                                               .dilation = {2, 1}}});
+MODULE("convt2d_dilation_outpad",
+       nn::ConvTranspose2d{2, 2, 2, {.output_padding = 1, .dilation = 2}});
+MODULE("convt2d_unbatched", nn::ConvTranspose2d{2, 3, 2, {.stride = 2}});
+MODULE("convt3d_basic",
+       nn::ConvTranspose3d{
+           2,
+           4,
+           {2, 3, 2},
+           {.stride = {1, 2, 2}, .padding = {0, 1, 0}, .output_padding = {0, 1, 1}, .groups = 2}});
+
+TEST_CASE("convt2d_output_size matches PyTorch", "[parity]") {
+  nn::ConvTranspose2d m{2, 3, 3, {.stride = 2, .padding = 1}};
+  check_module<nn::ConvTranspose2d>(m, "convt2d_output_size", [](auto& mod, const Tensor& x) {
+    return mod.forward(x, {8, 8});
+  });
+  CHECK(m.forward(ones({1, 2, 4, 4}), {7, 7}).shape() == Shape{1, 3, 7, 7});
+  CHECK(m.forward(ones({1, 2, 4, 4}), {1, 3, 8, 7}).shape() == Shape{1, 3, 8, 7});
+  CHECK_THROWS_WITH(m.forward(ones({1, 2, 4, 4}), {9, 8}),
+                    Catch::Contains("valid sizes range from 7 to 8"));
+  CHECK_THROWS_WITH(m.forward(ones({1, 2, 4, 4}), {8}),
+                    Catch::Contains("output_size must have 2 or 4 elements"));
+}
+[[maybe_unused]] static const bool registered_output_size = note("convt2d_output_size");
+
+// ------------------------------------------------------------------ F.pad
+FUNCTIONAL("pad_constant", [](const Tensor& x) {
+  return F::pad(x, {1, 2, 0, 1}, "constant", 0.5);
+});
+FUNCTIONAL("pad_constant_crop", [](const Tensor& x) { return F::pad(x, {-1, 2, 1, -2}); });
+FUNCTIONAL("pad_reflect1d", [](const Tensor& x) { return F::pad(x, {2, 3}, "reflect"); });
+FUNCTIONAL("pad_reflect2d", [](const Tensor& x) { return F::pad(x, {1, 2, 2, 0}, "reflect"); });
+FUNCTIONAL("pad_replicate2d", [](const Tensor& x) { return F::pad(x, {3, 1, 0, 2}, "replicate"); });
+FUNCTIONAL("pad_replicate3d", [](const Tensor& x) {
+  return F::pad(x, {1, 1, 2, 0, 0, 1}, "replicate");
+});
+FUNCTIONAL("pad_circular2d", [](const Tensor& x) { return F::pad(x, {2, 1, 1, 3}, "circular"); });
+FUNCTIONAL("pad_reflect3d", [](const Tensor& x) {
+  return F::pad(x, {1, 0, 0, 1, 1, 1}, "reflect");
+});
+
+TEST_CASE("every conv_family fixture case has a test case and every test case a fixture") {
+  std::set<std::string> fixture_cases = words(meta("cases"));
+  for (auto& w : words(meta("functional"))) fixture_cases.insert(w);
+  CHECK(fixture_cases == tested());
+}
+
+// ------------------------------------------------------------------ gradcheck (float64)
+TEST_CASE("gradcheck conv1d, conv2d, conv3d (strides, padding, dilation, groups, same)") {
+  auto b = leaf({4}, 3);
+  CHECK(gradcheck([](const DoubleTensor& x, const DoubleTensor& w,
+                     const DoubleTensor& bb) { return F::conv1d(x, w, bb, 2, 1, 2, 2); },
+                  {leaf({2, 4, 7}, 1), leaf({4, 2, 3}, 2), b}));
+  CHECK(gradcheck([](const DoubleTensor& x,
+                     const DoubleTensor& w) { return F::conv1d(x, w, {}, 1, "same", 1, 1); },
+                  {leaf({1, 2, 5}, 4), leaf({3, 2, 4}, 5)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x, const DoubleTensor& w, const DoubleTensor& bb) {
+        return F::conv2d(x, w, bb, {2, 1}, {1, 0}, {1, 2}, 2);
+      },
+      {leaf({2, 4, 5, 6}, 6), leaf({4, 2, 3, 2}, 7), leaf({4}, 8)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x, const DoubleTensor& w) {
+        return F::conv2d(x, w, {}, 1, "same", {2, 1}, 1);
+      },
+      {leaf({1, 2, 4, 5}, 9), leaf({2, 2, 2, 3}, 10)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x, const DoubleTensor& w, const DoubleTensor& bb) {
+        return F::conv3d(x, w, bb, {1, 2, 1}, {1, 0, 1}, 1, 2);
+      },
+      {leaf({1, 2, 3, 4, 3}, 11), leaf({2, 1, 2, 2, 2}, 12), leaf({2}, 13)}));
+}
+
+TEST_CASE("gradcheck conv_transpose1d, conv_transpose2d, conv_transpose3d") {
+  CHECK(gradcheck([](const DoubleTensor& x, const DoubleTensor& w,
+                     const DoubleTensor& b) { return F::conv_transpose1d(x, w, b, 3, 1, 2, 2, 2); },
+                  {leaf({2, 4, 3}, 21), leaf({4, 1, 3}, 22), leaf({2}, 23)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x, const DoubleTensor& w, const DoubleTensor& b) {
+        return F::conv_transpose2d(x, w, b, {2, 1}, {1, 0}, {1, 0}, 2, {1, 2});
+      },
+      {leaf({1, 4, 3, 3}, 24), leaf({4, 2, 3, 2}, 25), leaf({4}, 26)}));
+  CHECK(gradcheck([](const DoubleTensor& x,
+                     const DoubleTensor& w) { return F::conv_transpose3d(x, w, {}, 2, 1, 1); },
+                  {leaf({1, 2, 2, 2, 2}, 27), leaf({2, 2, 2, 2, 2}, 28)}));
+}
+
+TEST_CASE("gradcheck pad in every mode") {
+  for (const char* mode : {"constant", "reflect", "replicate", "circular"}) {
+    INFO("mode " << mode);
+    CHECK(gradcheck(
+        [&](const DoubleTensor& x) {
+          return F::pad(x, {2, 1, 1, 2}, mode, 0.3);
+        },
+        {leaf({1, 2, 3, 4}, 31)}));
+  }
+  CHECK(gradcheck([](const DoubleTensor& x) { return F::pad(x, {-1, 1}); }, {leaf({2, 4}, 32)}));
+}
+
+// ------------------------------------------------------------------ errors
+TEST_CASE("convs reject bad shapes and options with clear messages") {
+  nn::Conv1d c1{3, 4, 3};
+  CHECK_THROWS_WITH(
+      c1(ones({2, 2, 8})),
+      Catch::Contains("Conv1d(in_channels=3): expected input [N, 3, L], got [2, 2, 8]"));
+  nn::Conv3d c3{2, 4, 3};
+  CHECK_THROWS_WITH(c3(ones({2, 3, 8, 8, 8})),
+                    Catch::Contains("Conv3d(in_channels=2): expected input [N, 2, D, H, W]"));
+  CHECK_THROWS_WITH(c3(ones({1, 2, 2, 8, 8})), Catch::Contains("smaller than the dilated kernel"));
+  CHECK_THROWS_WITH((nn::Conv2d{3, 8, 3, {.padding = "full"}}),
+                    Catch::Contains("Invalid padding string 'full'"));
+  CHECK_THROWS_WITH((nn::Conv2d{3, 8, 3, {.stride = 2, .padding = "same"}}),
+                    Catch::Contains("padding='same' is not supported for strided convolutions"));
+  CHECK_THROWS_WITH((nn::Conv1d{3, 8, 3, {.padding_mode = "mirror"}}),
+                    Catch::Contains("but got padding_mode='mirror'"));
+  CHECK_THROWS_WITH((nn::Conv3d{3, 8, 3, {.groups = 2}}), Catch::Contains("divisible by groups"));
+  CHECK_THROWS_WITH(F::conv1d(ones({1, 4, 5}), ones({2, 3, 3})),
+                    Catch::Contains("conv1d: input [1, 4, 5] has 4 channels, weight [2, 3, 3]"));
+  CHECK_THROWS_WITH(F::conv2d(ones({1, 2, 5, 5}), ones({2, 2, 3, 3}), {}, 2, "same"),
+                    Catch::Contains("conv2d: padding='same' is not supported for strided"));
+  CHECK_THROWS_WITH(F::conv3d(ones({2, 5, 5}), ones({2, 2, 3, 3, 3})),
+                    Catch::Contains("conv3d: expected a 4-D [C, D, H, W] or 5-D"));
+  CHECK_THROWS_WITH(F::conv1d(ones({1, 2, 5}), ones({2, 2, 3, 3})),
+                    Catch::Contains("conv1d: weight must be 3-D"));
+  nn::Conv1d reflect{2, 2, 3, {.padding = 4, .padding_mode = "reflect"}};
+  CHECK_THROWS_WITH(reflect(ones({1, 2, 4})),
+                    Catch::Contains("pad: reflect padding (4, 4) of dim 2 must be smaller than "
+                                    "its size 4"));
+}
+
+TEST_CASE("transposed convs reject bad shapes and options with clear messages") {
+  CHECK_THROWS_WITH((nn::ConvTranspose2d{3, 8, 3, {.stride = 2, .output_padding = 2}}),
+                    Catch::Contains("ConvTranspose2d: output_padding (2, 2) must be non-negative "
+                                    "and smaller than either stride (2, 2) or dilation (1, 1)"));
+  CHECK_THROWS_WITH((nn::ConvTranspose1d{3, 8, 3, {.padding_mode = "reflect"}}),
+                    Catch::Contains("only padding_mode 'zeros' is supported"));
+  CHECK_THROWS_WITH((nn::ConvTranspose3d{3, 8, 3, {.groups = 2}}),
+                    Catch::Contains("divisible by groups"));
+  nn::ConvTranspose2d t{4, 2, 3};
+  CHECK_THROWS_WITH(t(ones({1, 3, 5, 5})),
+                    Catch::Contains("ConvTranspose2d(in_channels=4): expected input [N, 4, H, W], "
+                                    "got [1, 3, 5, 5]"));
+  CHECK_THROWS_WITH(F::conv_transpose2d(ones({1, 3, 2, 2}), ones({4, 2, 3, 3})),
+                    Catch::Contains("conv_transpose2d: input [1, 3, 2, 2] has 3 channels"));
+  CHECK_THROWS_WITH(F::conv_transpose1d(ones({1, 2, 2}), ones({2, 2, 3}), {}, 1, 0, 1),
+                    Catch::Contains("output_padding (1,) must be"));
+  CHECK_THROWS_WITH(F::conv_transpose1d(ones({1, 2, 1}), ones({2, 2, 1}), {}, 1, 1),
+                    Catch::Contains("gives an empty output"));
+}
+
+TEST_CASE("pad rejects bad modes and sizes with clear messages") {
+  CHECK_THROWS_WITH(F::pad(ones({1, 2, 3}), {1, 1}, "mirror"),
+                    Catch::Contains("pad: mode must be 'constant', 'reflect'"));
+  CHECK_THROWS_WITH(F::pad(ones({1, 2, 3}), {1}),
+                    Catch::Contains("pad: the pad list (1) must have an even length"));
+  CHECK_THROWS_WITH(F::pad(ones({1, 2, 3}), {3, 0}, "reflect"),
+                    Catch::Contains("pad: reflect padding (3, 0) of dim 2 must be smaller than its "
+                                    "size 3 (input [1, 2, 3])"));
+  CHECK_THROWS_WITH(F::pad(ones({1, 2, 3}), {4, 0}, "circular"),
+                    Catch::Contains("must be at most its size 3"));
+  CHECK_THROWS_WITH(F::pad(ones({3}), {1, 1}, "replicate"),
+                    Catch::Contains("needs an input with at least 2 dims"));
+  CHECK_THROWS_WITH(F::pad(ones({2, 3}), {-2, -2}), Catch::Contains("negative size"));
+}
+
+TEST_CASE("conv defaults: PyTorch's init bounds and shapes") {
+  nn::ConvTranspose2d t{8, 4, 3, {.groups = 2}};
+  CHECK(t.weight.shape() == Shape{8, 2, 3, 3});
+  const float bound = 1.0f / std::sqrt(2.0f * 9.0f);  // fan_in = C_out / groups * k * k
+  for (std::int64_t i = 0; i < t.bias.numel(); ++i) CHECK(std::abs(t.bias.data()[i]) <= bound);
+  nn::Conv3d c{2, 4, {1, 2, 3}};
+  CHECK(c.weight.shape() == Shape{4, 2, 1, 2, 3});
+  CHECK(c(ones({2, 4, 5, 6})).shape() == Shape{4, 4, 4, 4});  // unbatched [C, D, H, W]
+}
