@@ -65,6 +65,19 @@ MODULES = {
     "convt2d_output_size": (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), (2, 2, 4, 4), {"output_size": [8, 8]}),
     # ConvTranspose3d
     "convt3d_basic": (lambda: nn.ConvTranspose3d(2, 4, (2, 3, 2), stride=(1, 2, 2), padding=(0, 1, 0), output_padding=(0, 1, 1), groups=2), (2, 2, 2, 3, 3), {}),
+    # padding layers, Unflatten
+    "zeropad2d": (lambda: nn.ZeroPad2d((1, 1, 2, 0)), (2, 2, 3, 4), {}),
+    "constantpad1d": (lambda: nn.ConstantPad1d(2, 3.5), (2, 3, 4), {}),
+    "constantpad2d": (lambda: nn.ConstantPad2d((1, 0, 2, 1), -1.0), (2, 3, 4), {}),
+    "constantpad3d": (lambda: nn.ConstantPad3d(1, 0.0), (1, 2, 2, 3), {}),
+    "reflectionpad1d": (lambda: nn.ReflectionPad1d((1, 2)), (2, 3, 4), {}),
+    "reflectionpad2d": (lambda: nn.ReflectionPad2d(2), (1, 2, 3, 4), {}),
+    "reflectionpad3d": (lambda: nn.ReflectionPad3d(1), (1, 2, 2, 3, 3), {}),
+    "replicationpad1d": (lambda: nn.ReplicationPad1d(2), (3, 4), {}),
+    "replicationpad2d": (lambda: nn.ReplicationPad2d((1, 2, 3, 0)), (2, 2, 3, 3), {}),
+    "replicationpad3d": (lambda: nn.ReplicationPad3d((1, 0, 2, 1, 0, 1)), (1, 1, 2, 2, 3), {}),
+    "unflatten": (lambda: nn.Unflatten(1, (2, 5)), (3, 10, 2), {}),
+    "unflatten_infer": (lambda: nn.Unflatten(-1, (2, -1)), (3, 8), {}),
 }
 
 # name: (function, input shape)

@@ -16,6 +16,7 @@
 #include "torchlet/nn/loss.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/nn/normalization.hpp"
+#include "torchlet/nn/padding.hpp"
 #include "torchlet/nn/pooling.hpp"
 #include "torchlet/nn/rnn.hpp"
 #include "torchlet/nn/rnn_cell.hpp"

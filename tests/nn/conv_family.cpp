@@ -181,6 +181,38 @@ TEST_CASE("convt2d_output_size matches PyTorch", "[parity]") {
 }
 [[maybe_unused]] static const bool registered_output_size = note("convt2d_output_size");
 
+// ------------------------------------------------------------------ padding layers, Unflatten
+MODULE("zeropad2d", nn::ZeroPad2d{{1, 1, 2, 0}});
+MODULE("constantpad1d", nn::ConstantPad1d{2, 3.5});
+MODULE("constantpad2d", nn::ConstantPad2d{{1, 0, 2, 1}, -1.0});
+MODULE("constantpad3d", nn::ConstantPad3d{1, 0.0});
+MODULE("reflectionpad1d", nn::ReflectionPad1d{{1, 2}});
+MODULE("reflectionpad2d", nn::ReflectionPad2d{2});
+MODULE("reflectionpad3d", nn::ReflectionPad3d{1});
+MODULE("replicationpad1d", nn::ReplicationPad1d{2});
+MODULE("replicationpad2d", nn::ReplicationPad2d{{1, 2, 3, 0}});
+MODULE("replicationpad3d", nn::ReplicationPad3d{{1, 0, 2, 1, 0, 1}});
+MODULE("unflatten", nn::Unflatten{1, {2, 5}});
+MODULE("unflatten_infer", nn::Unflatten{-1, {2, -1}});
+
+TEST_CASE("padding layers and Unflatten reject bad arguments with clear messages") {
+  CHECK_THROWS_WITH(nn::ReflectionPad2d({1, 2, 3}),
+                    Catch::Contains("ReflectionPad2d: padding must be an integer or a tuple of 4 "
+                                    "sizes, got (1, 2, 3)"));
+  nn::ReflectionPad2d r{3};
+  CHECK_THROWS_WITH(r(ones({1, 1, 3, 5})), Catch::Contains("must be smaller than its size 3"));
+  CHECK_THROWS_WITH(r(ones({5, 5})),
+                    Catch::Contains("ReflectionPad2d: expected a 3-D or 4-D input, got [5, 5]"));
+  nn::Unflatten u{1, {2, 4}};
+  CHECK_THROWS_WITH(u(ones({3, 10})),
+                    Catch::Contains("Unflatten(dim=1, unflattened_size=(2, 4)): the sizes "
+                                    "multiply to 8, not to the size 10 of dim 1"));
+  nn::Unflatten v{0, {3, -1}};
+  CHECK_THROWS_WITH(v(ones({10})), Catch::Contains("cannot infer the -1 from 10"));
+  nn::Sequential seq{nn::ZeroPad2d{1}, nn::Identity{}, nn::Unflatten{0, {1, -1}}};
+  CHECK(seq(ones({2, 3, 3})).shape() == Shape{1, 2, 5, 5});
+}
+
 // ------------------------------------------------------------------ F.pad
 FUNCTIONAL("pad_constant", [](const Tensor& x) {
   return F::pad(x, {1, 2, 0, 1}, "constant", 0.5);
