@@ -78,6 +78,16 @@ MODULES = {
     "replicationpad3d": (lambda: nn.ReplicationPad3d((1, 0, 2, 1, 0, 1)), (1, 1, 2, 2, 3), {}),
     "unflatten": (lambda: nn.Unflatten(1, (2, 5)), (3, 10, 2), {}),
     "unflatten_infer": (lambda: nn.Unflatten(-1, (2, -1)), (3, 8), {}),
+    # PixelShuffle, PixelUnshuffle, Unfold, Fold
+    "pixelshuffle": (lambda: nn.PixelShuffle(2), (2, 8, 3, 2), {}),
+    "pixelshuffle_5d": (lambda: nn.PixelShuffle(3), (2, 1, 9, 2, 2), {}),
+    "pixelunshuffle": (lambda: nn.PixelUnshuffle(2), (2, 1, 4, 6), {}),
+    "unfold": (lambda: nn.Unfold(2), (2, 3, 4, 5), {}),
+    "unfold_options": (lambda: nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=2), (2, 2, 5, 6), {}),
+    "unfold_unbatched": (lambda: nn.Unfold(3, padding=1), (2, 3, 3), {}),
+    "fold": (lambda: nn.Fold((4, 5), 2), (2, 12, 12), {}),
+    "fold_options": (lambda: nn.Fold(6, (2, 3), padding=1, stride=(1, 2), dilation=(2, 1)), (2, 12, 18), {}),
+    "fold_unbatched": (lambda: nn.Fold((3, 3), 2, stride=1), (8, 4), {}),
 }
 
 # name: (function, input shape)

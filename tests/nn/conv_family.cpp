@@ -213,6 +213,49 @@ TEST_CASE("padding layers and Unflatten reject bad arguments with clear messages
   CHECK(seq(ones({2, 3, 3})).shape() == Shape{1, 2, 5, 5});
 }
 
+// ------------------------------------------------------------------ PixelShuffle, Fold, Unfold
+MODULE("pixelshuffle", nn::PixelShuffle{2});
+MODULE("pixelshuffle_5d", nn::PixelShuffle{3});
+MODULE("pixelunshuffle", nn::PixelUnshuffle{2});
+MODULE("unfold", nn::Unfold{2});
+MODULE("unfold_options", nn::Unfold{{2, 3}, {.dilation = {1, 2}, .padding = 1, .stride = 2}});
+MODULE("unfold_unbatched", nn::Unfold{3, {.padding = 1}});
+MODULE("fold", nn::Fold{{4, 5}, 2});
+MODULE("fold_options", nn::Fold{6, {2, 3}, {.dilation = {2, 1}, .padding = 1, .stride = {1, 2}}});
+MODULE("fold_unbatched", nn::Fold{{3, 3}, 2, {.stride = 1}});
+
+TEST_CASE("gradcheck pixel_shuffle, pixel_unshuffle, unfold, fold") {
+  CHECK(gradcheck([](const DoubleTensor& x) { return F::pixel_shuffle(x, 2); },
+                  {leaf({1, 4, 2, 3}, 41)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return F::pixel_unshuffle(x, 2); },
+                  {leaf({1, 1, 4, 2}, 42)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x) {
+        return F::unfold(x, {2, 3}, {1, 2}, 1, 2);
+      },
+      {leaf({1, 2, 4, 5}, 43)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x) {
+        return F::fold(x, {3, 4}, 2, 1, 0, 1);
+      },
+      {leaf({1, 8, 6}, 44)}));
+}
+
+TEST_CASE("PixelShuffle, Fold and Unfold reject bad shapes with clear messages") {
+  CHECK_THROWS_WITH(nn::PixelShuffle{2}(ones({1, 6, 2, 2})),
+                    Catch::Contains("pixel_shuffle: expected an input [*, C * 4, H, W]"));
+  CHECK_THROWS_WITH(nn::PixelUnshuffle{2}(ones({1, 1, 3, 2})),
+                    Catch::Contains("H and W divisible by downscale_factor 2, got [1, 1, 3, 2]"));
+  CHECK_THROWS_WITH(nn::Unfold{2}(ones({4, 4})),
+                    Catch::Contains("unfold: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input"));
+  CHECK_THROWS_WITH(nn::Unfold{5}(ones({1, 1, 4, 4})),
+                    Catch::Contains("smaller than the dilated kernel"));
+  CHECK_THROWS_WITH(nn::Fold({4, 5}, 2)(ones({1, 12, 11})),
+                    Catch::Contains("fold: input [1, 12, 11] has 11 blocks"));
+  CHECK_THROWS_WITH(nn::Fold({4, 5}, 2)(ones({1, 10, 12})),
+                    Catch::Contains("must be divisible by the product of kernel_size (2, 2)"));
+}
+
 // ------------------------------------------------------------------ F.pad
 FUNCTIONAL("pad_constant", [](const Tensor& x) {
   return F::pad(x, {1, 2, 0, 1}, "constant", 0.5);
