@@ -88,6 +88,13 @@ MODULES = {
     "fold": (lambda: nn.Fold((4, 5), 2), (2, 12, 12), {}),
     "fold_options": (lambda: nn.Fold(6, (2, 3), padding=1, stride=(1, 2), dilation=(2, 1)), (2, 12, 18), {}),
     "fold_unbatched": (lambda: nn.Fold((3, 3), 2, stride=1), (8, 4), {}),
+    # Upsample
+    "upsample_nearest": (lambda: nn.Upsample(scale_factor=2), (2, 2, 3, 4), {}),
+    "upsample_bilinear": (lambda: nn.Upsample(size=(5, 7), mode="bilinear"), (2, 2, 3, 4), {}),
+    "upsample_bicubic_ac": (lambda: nn.Upsample(scale_factor=(1.5, 2.0), mode="bicubic", align_corners=True), (1, 2, 4, 3), {}),
+    "upsample_linear": (lambda: nn.Upsample(size=5, mode="linear"), (2, 3, 4), {}),
+    "upsamplingnearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=3), (1, 2, 2, 3), {}),
+    "upsamplingbilinear2d": (lambda: nn.UpsamplingBilinear2d(size=5), (1, 2, 3, 4), {}),
 }
 
 # name: (function, input shape)
@@ -100,6 +107,19 @@ FUNCTIONAL = {
     "pad_replicate3d": (lambda x: F.pad(x, (1, 1, 2, 0, 0, 1), mode="replicate"), (1, 2, 2, 3, 3)),
     "pad_circular2d": (lambda x: F.pad(x, (2, 1, 1, 3), mode="circular"), (1, 2, 3, 4)),
     "pad_reflect3d": (lambda x: F.pad(x, (1, 0, 0, 1, 1, 1), mode="reflect"), (1, 1, 3, 3, 4)),
+    "interp_nearest_size": (lambda x: F.interpolate(x, size=(5, 3)), (2, 2, 3, 4)),
+    "interp_nearest_scale": (lambda x: F.interpolate(x, scale_factor=1.7), (1, 2, 5, 3)),
+    "interp_nearest_1d": (lambda x: F.interpolate(x, size=7), (2, 2, 3)),
+    "interp_nearest_3d": (lambda x: F.interpolate(x, scale_factor=(1, 2, 0.5)), (1, 1, 2, 3, 4)),
+    "interp_linear": (lambda x: F.interpolate(x, scale_factor=2.5, mode="linear"), (2, 2, 3)),
+    "interp_linear_ac": (lambda x: F.interpolate(x, size=6, mode="linear", align_corners=True), (2, 2, 4)),
+    "interp_bilinear": (lambda x: F.interpolate(x, scale_factor=(1.5, 0.75), mode="bilinear"), (2, 2, 4, 5)),
+    "interp_bilinear_ac": (lambda x: F.interpolate(x, size=(6, 3), mode="bilinear", align_corners=True), (1, 2, 4, 5)),
+    "interp_bilinear_recompute": (lambda x: F.interpolate(x, scale_factor=1.3, mode="bilinear", recompute_scale_factor=True), (1, 1, 4, 5)),
+    "interp_bicubic": (lambda x: F.interpolate(x, size=(7, 5), mode="bicubic"), (2, 2, 4, 3)),
+    "interp_bicubic_ac": (lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=True), (1, 2, 3, 4)),
+    "interp_bicubic_down": (lambda x: F.interpolate(x, size=(3, 2), mode="bicubic"), (1, 1, 6, 5)),
+    "interp_trilinear": (lambda x: F.interpolate(x, size=(3, 4, 2), mode="trilinear"), (1, 2, 2, 3, 3)),
 }
 
 items = {}

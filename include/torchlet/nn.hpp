@@ -26,5 +26,6 @@
 #include "torchlet/nn/stateless_module.hpp"
 #include "torchlet/nn/transformer.hpp"
 #include "torchlet/nn/transformer_layer.hpp"
+#include "torchlet/nn/upsampling.hpp"
 #include "torchlet/nn/utils/clip_grad.hpp"
 #include "torchlet/nn/utils/rnn.hpp"

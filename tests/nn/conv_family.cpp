@@ -256,6 +256,89 @@ TEST_CASE("PixelShuffle, Fold and Unfold reject bad shapes with clear messages")
                     Catch::Contains("must be divisible by the product of kernel_size (2, 2)"));
 }
 
+// ------------------------------------------------------------------ Upsample, interpolate
+MODULE("upsample_nearest", nn::Upsample{{.scale_factor = {2}}});
+MODULE("upsample_bilinear", nn::Upsample{{.size = {5, 7}, .mode = "bilinear"}});
+MODULE("upsample_bicubic_ac",
+       nn::Upsample{{.scale_factor = {1.5, 2.0}, .mode = "bicubic", .align_corners = true}});
+MODULE("upsample_linear", nn::Upsample{{.size = {5}, .mode = "linear"}});
+MODULE("upsamplingnearest2d", nn::UpsamplingNearest2d{{.scale_factor = {3}}});
+MODULE("upsamplingbilinear2d", nn::UpsamplingBilinear2d{{.size = {5}}});
+
+FUNCTIONAL("interp_nearest_size", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {5, 3}});
+});
+FUNCTIONAL("interp_nearest_scale",
+           [](const Tensor& x) { return F::interpolate(x, {.scale_factor = {1.7}}); });
+FUNCTIONAL("interp_nearest_1d", [](const Tensor& x) { return F::interpolate(x, {.size = {7}}); });
+FUNCTIONAL("interp_nearest_3d", [](const Tensor& x) {
+  return F::interpolate(x, {.scale_factor = {1, 2, 0.5}});
+});
+FUNCTIONAL("interp_linear", [](const Tensor& x) {
+  return F::interpolate(x, {.scale_factor = {2.5}, .mode = "linear"});
+});
+FUNCTIONAL("interp_linear_ac", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {6}, .mode = "linear", .align_corners = true});
+});
+FUNCTIONAL("interp_bilinear", [](const Tensor& x) {
+  return F::interpolate(x, {.scale_factor = {1.5, 0.75}, .mode = "bilinear"});
+});
+FUNCTIONAL("interp_bilinear_ac", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {6, 3}, .mode = "bilinear", .align_corners = true});
+});
+FUNCTIONAL("interp_bilinear_recompute", [](const Tensor& x) {
+  return F::interpolate(
+      x, {.scale_factor = {1.3}, .mode = "bilinear", .recompute_scale_factor = true});
+});
+FUNCTIONAL("interp_bicubic", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {7, 5}, .mode = "bicubic"});
+});
+FUNCTIONAL("interp_bicubic_ac", [](const Tensor& x) {
+  return F::interpolate(x, {.scale_factor = {2}, .mode = "bicubic", .align_corners = true});
+});
+FUNCTIONAL("interp_bicubic_down", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {3, 2}, .mode = "bicubic"});
+});
+FUNCTIONAL("interp_trilinear", [](const Tensor& x) {
+  return F::interpolate(x, {.size = {3, 4, 2}, .mode = "trilinear"});
+});
+
+TEST_CASE("gradcheck interpolate in every mode") {
+  for (const char* mode : {"nearest", "bilinear", "bicubic"}) {
+    INFO("mode " << mode);
+    CHECK(gradcheck(
+        [&](const DoubleTensor& x) {
+          return F::interpolate(x, {.scale_factor = {1.5}, .mode = mode});
+        },
+        {leaf({1, 2, 3, 4}, 51)}));
+  }
+  CHECK(gradcheck(
+      [](const DoubleTensor& x) {
+        return F::interpolate(x, {.size = {4, 5}, .mode = "bicubic", .align_corners = true});
+      },
+      {leaf({1, 1, 3, 3}, 52)}));
+  CHECK(gradcheck(
+      [](const DoubleTensor& x) {
+        return F::interpolate(x, {.size = {5}, .mode = "linear", .align_corners = true});
+      },
+      {leaf({2, 1, 3}, 53)}));
+}
+
+TEST_CASE("interpolate and Upsample reject bad arguments with clear messages") {
+  CHECK_THROWS_WITH(F::interpolate(ones({1, 1, 4}), {.size = {3, 3}, .mode = "bilinear"}),
+                    Catch::Contains("got 3D input, but bilinear mode needs 4D input"));
+  CHECK_THROWS_WITH(F::interpolate(ones({1, 1, 4, 4}), {.size = {3}, .align_corners = true}),
+                    Catch::Contains("align_corners option can only be set with the interpolating"));
+  CHECK_THROWS_WITH(F::interpolate(ones({1, 1, 4, 4}), {.size = {3}, .scale_factor = {2}}),
+                    Catch::Contains("give exactly one of size and scale_factor"));
+  CHECK_THROWS_WITH(F::interpolate(ones({1, 1, 4, 4}), {.size = {3, 3, 3}}),
+                    Catch::Contains("size must have 1 or 2 entries"));
+  CHECK_THROWS_WITH(F::interpolate(ones({1, 1, 4, 4}), {.size = {3}, .mode = "area"}),
+                    Catch::Contains("mode must be 'nearest'"));
+  CHECK_THROWS_WITH(nn::Upsample({.mode = "bilinear"}),
+                    Catch::Contains("Upsample: give exactly one of size and scale_factor"));
+}
+
 // ------------------------------------------------------------------ F.pad
 FUNCTIONAL("pad_constant", [](const Tensor& x) {
   return F::pad(x, {1, 2, 0, 1}, "constant", 0.5);
