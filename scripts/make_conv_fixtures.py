@@ -97,6 +97,21 @@ MODULES = {
     "upsamplingbilinear2d": (lambda: nn.UpsamplingBilinear2d(size=5), (1, 2, 3, 4), {}),
 }
 
+# grid_sample cases: name: (input shape, grid shape, mode, padding_mode, align_corners); the
+# grid is 1.3 * randn, so some points fall outside [-1, 1]. Tensors: x, grid, out, gout, gx,
+# ggrid. affine_grid cases: name: (size, align_corners); tensors theta, out, gout, gtheta.
+GRID_SAMPLE = {
+    "grid_bilinear_zeros": ((2, 2, 4, 5), (2, 3, 4, 2), "bilinear", "zeros", False),
+    "grid_bilinear_border_ac": ((1, 3, 5, 4), (1, 4, 3, 2), "bilinear", "border", True),
+    "grid_bilinear_zeros_ac": ((1, 2, 3, 3), (1, 5, 2, 2), "bilinear", "zeros", True),
+    "grid_nearest_zeros": ((2, 2, 4, 5), (2, 3, 4, 2), "nearest", "zeros", False),
+    "grid_nearest_border_ac": ((1, 2, 4, 4), (1, 3, 3, 2), "nearest", "border", True),
+}
+AFFINE_GRID = {
+    "affine_grid": ((2, 3, 4, 5), False),
+    "affine_grid_ac": ((1, 1, 3, 2), True),
+}
+
 # name: (function, input shape)
 FUNCTIONAL = {
     "pad_constant": (lambda x: F.pad(x, (1, 2, 0, 1), value=0.5), (2, 3, 4)),
@@ -124,7 +139,8 @@ FUNCTIONAL = {
 
 items = {}
 meta = {"made_by": "scripts/make_conv_fixtures.py with torch " + torch.__version__,
-        "cases": " ".join(MODULES), "functional": " ".join(FUNCTIONAL)}
+        "cases": " ".join(MODULES), "functional": " ".join(FUNCTIONAL),
+        "grid": " ".join(list(GRID_SAMPLE) + list(AFFINE_GRID))}
 
 
 def add(name, t):
@@ -168,7 +184,38 @@ def functional_case(name, fn, shape):
     add(f"{name}/gx", x.grad)
 
 
+def grid_sample_case(name, xshape, gshape, mode, padding_mode, align_corners):
+    seed(name)
+    x = torch.randn(*xshape, requires_grad=True)
+    grid = (1.3 * torch.randn(*gshape)).requires_grad_()
+    add(f"{name}/x", x)
+    add(f"{name}/grid", grid)
+    out = F.grid_sample(x, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    gout = torch.randn_like(out)
+    add(f"{name}/out", out)
+    add(f"{name}/gout", gout)
+    (out * gout).sum().backward()
+    add(f"{name}/gx", x.grad)
+    add(f"{name}/ggrid", grid.grad)
+
+
+def affine_grid_case(name, size, align_corners):
+    seed(name)
+    theta = torch.randn(size[0], 2, 3, requires_grad=True)
+    add(f"{name}/theta", theta)
+    out = F.affine_grid(theta, list(size), align_corners=align_corners)
+    gout = torch.randn_like(out)
+    add(f"{name}/out", out)
+    add(f"{name}/gout", gout)
+    (out * gout).sum().backward()
+    add(f"{name}/gtheta", theta.grad)
+
+
 def main():
+    for name, args in GRID_SAMPLE.items():
+        grid_sample_case(name, *args)
+    for name, args in AFFINE_GRID.items():
+        affine_grid_case(name, *args)
     for name, (make, shape, kwargs) in MODULES.items():
         module_case(name, make, shape, kwargs)
     for name, (fn, shape) in FUNCTIONAL.items():

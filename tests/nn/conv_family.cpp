@@ -339,6 +339,86 @@ TEST_CASE("interpolate and Upsample reject bad arguments with clear messages") {
                     Catch::Contains("Upsample: give exactly one of size and scale_factor"));
 }
 
+// ------------------------------------------------------------------ grid_sample, affine_grid
+/// GRID_SAMPLE("case", options): F.grid_sample on the case's x and grid, all gradients.
+#define GRID_SAMPLE(name, ...)                                                  \
+  TEST_CASE(name " matches PyTorch", "[parity]") {                              \
+    const auto& f = fx();                                                       \
+    Tensor x = f.tensor(name "/x"), grid = f.tensor(name "/grid");              \
+    x.requires_grad_();                                                         \
+    grid.requires_grad_();                                                      \
+    auto out = F::grid_sample(x, grid, __VA_ARGS__);                            \
+    CHECK(fixture::mismatch(out, f.tensor(name "/out"), 2e-5) == "");           \
+    out.backward(f.tensor(name "/gout"));                                       \
+    CHECK(fixture::mismatch(x.grad(), f.tensor(name "/gx"), 2e-5) == "");       \
+    CHECK(fixture::mismatch(grid.grad(), f.tensor(name "/ggrid"), 2e-5) == ""); \
+  }                                                                             \
+  [[maybe_unused]] static const bool CONV_CAT(registered_, __LINE__) = note(name)
+
+GRID_SAMPLE("grid_bilinear_zeros", {});
+GRID_SAMPLE("grid_bilinear_border_ac", {.padding_mode = "border", .align_corners = true});
+GRID_SAMPLE("grid_bilinear_zeros_ac", {.align_corners = true});
+GRID_SAMPLE("grid_nearest_zeros", {.mode = "nearest"});
+GRID_SAMPLE("grid_nearest_border_ac",
+            {.mode = "nearest", .padding_mode = "border", .align_corners = true});
+
+/// AFFINE_GRID("case", size, align_corners)
+#define AFFINE_GRID(name, size, align)                                            \
+  TEST_CASE(name " matches PyTorch", "[parity]") {                                \
+    const auto& f = fx();                                                         \
+    Tensor theta = f.tensor(name "/theta");                                       \
+    theta.requires_grad_();                                                       \
+    auto out = F::affine_grid(theta, size, align);                                \
+    CHECK(fixture::mismatch(out, f.tensor(name "/out"), 2e-5) == "");             \
+    out.backward(f.tensor(name "/gout"));                                         \
+    CHECK(fixture::mismatch(theta.grad(), f.tensor(name "/gtheta"), 2e-5) == ""); \
+  }                                                                               \
+  [[maybe_unused]] static const bool CONV_CAT(registered_, __LINE__) = note(name)
+
+AFFINE_GRID("affine_grid", (std::vector<std::int64_t>{2, 3, 4, 5}), false);
+AFFINE_GRID("affine_grid_ac", (std::vector<std::int64_t>{1, 1, 3, 2}), true);
+
+TEST_CASE("gradcheck affine_grid and grid_sample") {
+  CHECK(gradcheck(
+      [](const DoubleTensor& t) {
+        return F::affine_grid(t, {2, 1, 3, 4});
+      },
+      {leaf({2, 2, 3}, 61)}));
+  // Grid points kept off the pixel lattice, where bilinear sampling is smooth.
+  Generator gen(62);
+  const auto grid = (rand<double>({1, 3, 2, 2}, gen) * 2.4 - 1.2).detach();
+  for (bool align : {false, true})
+    for (const char* padding : {"zeros", "border"}) {
+      INFO("align_corners " << align << ", padding_mode " << padding);
+      CHECK(gradcheck(
+          [&](const DoubleTensor& x, const DoubleTensor& g) {
+            return F::grid_sample(x, g, {.padding_mode = padding, .align_corners = align});
+          },
+          {leaf({1, 2, 3, 4}, 63), grid.clone().requires_grad_()}));
+    }
+  CHECK(gradcheck(
+      [](const DoubleTensor& x) {
+        auto grid = tensor<double>({0.3, -0.45, 0.9, 0.1, -0.7, 0.55}).reshape({1, 1, 3, 2});
+        return F::grid_sample(x, grid, {.mode = "nearest"});
+      },
+      {leaf({1, 2, 3, 4}, 64)}));
+}
+
+TEST_CASE("grid_sample and affine_grid reject bad arguments with clear messages") {
+  CHECK_THROWS_WITH(F::grid_sample(ones({1, 1, 3, 3}), ones({1, 2, 2, 3})),
+                    Catch::Contains("grid_sample: expected input [N, C, H_in, W_in] and grid "
+                                    "[N, H, W, 2], got [1, 1, 3, 3] and [1, 2, 2, 3]"));
+  CHECK_THROWS_WITH(F::grid_sample(ones({1, 1, 3, 3}), ones({1, 2, 2, 2}), {.mode = "bicubic"}),
+                    Catch::Contains("mode must be 'bilinear' or 'nearest'"));
+  CHECK_THROWS_WITH(
+      F::grid_sample(ones({1, 1, 3, 3}), ones({1, 2, 2, 2}), {.padding_mode = "reflection"}),
+      Catch::Contains("padding_mode must be 'zeros' or 'border'"));
+  CHECK_THROWS_WITH(F::affine_grid(ones({2, 2, 3}), {1, 1, 4, 4}),
+                    Catch::Contains("affine_grid: expected theta [1, 2, 3]"));
+  CHECK_THROWS_WITH(F::affine_grid(ones({1, 3, 4}), {1, 1, 2, 4, 4}),
+                    Catch::Contains("size must be {N, C, H, W}"));
+}
+
 // ------------------------------------------------------------------ F.pad
 FUNCTIONAL("pad_constant", [](const Tensor& x) {
   return F::pad(x, {1, 2, 0, 1}, "constant", 0.5);
@@ -358,6 +438,7 @@ FUNCTIONAL("pad_reflect3d", [](const Tensor& x) {
 TEST_CASE("every conv_family fixture case has a test case and every test case a fixture") {
   std::set<std::string> fixture_cases = words(meta("cases"));
   for (auto& w : words(meta("functional"))) fixture_cases.insert(w);
+  for (auto& w : words(meta("grid"))) fixture_cases.insert(w);
   CHECK(fixture_cases == tested());
 }
 

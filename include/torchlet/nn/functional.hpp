@@ -7,6 +7,7 @@
 #include "torchlet/nn/functional/dropout.hpp"
 #include "torchlet/nn/functional/embedding.hpp"
 #include "torchlet/nn/functional/fold.hpp"
+#include "torchlet/nn/functional/grid_sample.hpp"
 #include "torchlet/nn/functional/interpolate.hpp"
 #include "torchlet/nn/functional/linear.hpp"
 #include "torchlet/nn/functional/loss.hpp"
