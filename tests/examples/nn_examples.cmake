@@ -58,3 +58,13 @@ add_test(NAME "examples: mnist_transformer reaches 0.90 on the bundled data"
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
 add_test(NAME "examples: mnist_transformer explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist_transformer> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# dcgan: two epochs on the bundled data (about 9 s); the discriminator's mean loss of the last
+# epoch must be below chance (2 ln 2 = 1.39; about 0.6 after two epochs) and the grid of
+# generated digits must be written.
+add_test(NAME "examples: dcgan trains and writes a grid of generated digits"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:dcgan>
+          "-DARGS=--epochs;2;--out;${CMAKE_CURRENT_BINARY_DIR}/dcgan" -DLABEL=Loss_D -DMAX_LOSS=1.2
+          "-DEXPECT_FILES=${CMAKE_CURRENT_BINARY_DIR}/dcgan/fake_samples_epoch_1.png;${CMAKE_CURRENT_BINARY_DIR}/dcgan/real_samples.png"
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
+add_test(NAME "examples: dcgan explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:dcgan> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)

@@ -1,18 +1,21 @@
 #pragma once
-// conv2d: x [N, C_in, H, W] (or unbatched [C_in, H, W]), weight [C_out, C_in / groups, kH, kW],
-// bias [C_out] -> [N, C_out, H_out, W_out], with
-//   H_out = (H + 2 * padding_h - dilation_h * (kH - 1) - 1) / stride_h + 1   (same for W).
-// Computed as im2col + GEMM per sample and group: for sample n and group g,
-//   Y[n, g] [C_out/G, L] = W_g [C_out/G, K] @ cols[n, g] [K, L],  K = C_in/G * kH * kW, L = H_out *
-//   W_out.
-// Backward: dW_g += dY[n, g] @ cols[n, g]^T, dcols = W_g^T @ dY[n, g] scattered back by col2im.
-#include <algorithm>
-#include <cstring>
+// The convolutions of torch.nn.functional, over 1, 2 or 3 spatial dims (S = L, H W or D H W):
+//   conv{1,2,3}d: x [N, C_in, *S] (or unbatched [C_in, *S]), weight [C_out, C_in / groups, *k],
+//     bias [C_out] -> [N, C_out, *S_out], S_out = (S + 2 * padding - dilation * (k - 1) - 1) /
+//     stride + 1; padding may be "same" (stride 1: S_out = S) or "valid" (no padding).
+//   conv_transpose{1,2,3}d: x [N, C_in, *S], weight [C_in, C_out / groups, *k] -> [N, C_out,
+//     *S_out], S_out = (S - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+// All share the kernels of conv_kernel.hpp (im2col + GEMM over 5-D views), templated on the
+// element type (float32, and float64 for gradcheck).
+#include <array>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "torchlet/detail/eigen.hpp"
 #include "torchlet/detail/namespaces.hpp"
-#include "torchlet/detail/workspace.hpp"
+#include "torchlet/nn/functional/conv_kernel.hpp"
+#include "torchlet/nn/functional/padding.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn {
@@ -43,204 +46,375 @@ struct IntPair {
   friend bool operator==(const IntPair& a, const IntPair& b) { return a.h == b.h && a.w == b.w; }
 };
 
+/// A 3-D size given as one integer (all dims) or as {d, h, w}; remembers which form was used.
+struct IntTriple {
+  ///@{
+  /// Depth, height and width.
+  std::int64_t d = 0, h = 0, w = 0;
+  ///@}
+  /// Given as one integer (true) or as a triple.
+  bool scalar = true;
+  /// All dims v (implicit, like Python's int-or-tuple arguments).
+  IntTriple(std::int64_t v) : d(v), h(v), w(v), scalar(true) {}  // NOLINT: implicit, as Python
+  /// {d, h, w}.
+  IntTriple(std::int64_t d, std::int64_t h, std::int64_t w) : d(d), h(h), w(w), scalar(false) {}
+  /// Always "(d, h, w)".
+  std::string tuple_repr() const {
+    std::string s(1, '(');
+    s.append(std::to_string(d)).append(", ").append(std::to_string(h)).append(", ");
+    s.append(std::to_string(w)).push_back(')');
+    return s;
+  }
+  /// Equal sizes (however given).
+  friend bool operator==(const IntTriple& a, const IntTriple& b) {
+    return a.d == b.d && a.h == b.h && a.w == b.w;
+  }
+};
+
+/// A convolution's padding: explicit sizes (one integer or a tuple, as Size), or PyTorch's
+/// strings "same" (output as large as the input; stride 1 only) and "valid" (no padding).
+/// Size is std::int64_t for 1-D convs, IntPair for 2-D, IntTriple for 3-D.
+template <class Size>
+struct ConvPadding {
+  /// Which padding PyTorch's argument named.
+  enum class Kind {
+    sizes,  ///< the explicit sizes in `size`
+    same,   ///< padding="same"
+    valid   ///< padding="valid"
+  };
+  /// The padding on each side when kind is sizes (else 0).
+  Size size = Size(0);
+  /// Sizes, "same" or "valid".
+  Kind kind = Kind::sizes;
+  /// The same padding on both sides of every dim (implicit, as Python's int argument).
+  ConvPadding(std::int64_t v) : size(v) {}  // NOLINT: implicit, as Python's int-or-tuple
+  /// Per-dim padding (implicit: IntPair / IntTriple arguments convert).
+  ConvPadding(const Size& s)  // NOLINT: implicit, as Python's int-or-tuple
+      requires(!std::is_same_v<Size, std::int64_t>)
+      : size(s) {}
+  /// {h, w} for 2-D convs.
+  ConvPadding(std::int64_t h, std::int64_t w) requires std::is_same_v<Size, IntPair> : size(h, w) {}
+  /// {d, h, w} for 3-D convs.
+  ConvPadding(std::int64_t d, std::int64_t h,
+              std::int64_t w) requires std::is_same_v<Size, IntTriple> : size(d, h, w) {}
+  /// padding = "same" or "valid" (anything else throws std::invalid_argument).
+  template <std::size_t N>
+  ConvPadding(const char (&s)[N])  // NOLINT: implicit, as Python's str argument
+      : ConvPadding(std::string_view(s)) {}
+  /// A padding string held in a std::string: "same" or "valid".
+  ConvPadding(const std::string& s)  // NOLINT: implicit, as Python's str argument
+      : ConvPadding(std::string_view(s)) {}
+  /// "same" or "valid" (anything else throws std::invalid_argument).
+  explicit ConvPadding(std::string_view s) : size(0) {
+    if (s == "same")
+      kind = Kind::same;
+    else if (s == "valid")
+      kind = Kind::valid;
+    else
+      throw std::invalid_argument("Invalid padding string '" + std::string(s) +
+                                  "', should be one of 'valid', 'same' or an integer size");
+  }
+  /// True for padding="same" or "valid".
+  bool is_string() const { return kind != Kind::sizes; }
+  /// PyTorch's repr: "same", "valid", or the sizes as a tuple.
+  std::string repr() const;
+  /// Equal paddings.
+  friend bool operator==(const ConvPadding& a, const ConvPadding& b) {
+    return a.kind == b.kind && a.size == b.size;
+  }
+};
+
+/// Padding of conv1d / Conv1d: an integer, "same" or "valid".
+using Padding1d = ConvPadding<std::int64_t>;
+/// Padding of conv2d / Conv2d: an integer, {h, w}, "same" or "valid".
+using Padding2d = ConvPadding<IntPair>;
+/// Padding of conv3d / Conv3d: an integer, {d, h, w}, "same" or "valid".
+using Padding3d = ConvPadding<IntTriple>;
+
 }  // namespace torchlet::nn
 
 namespace torchlet::detail {
 
-/// Geometry of a 2-D sliding window over [N, C, H, W].
-struct Window2d {
-  std::int64_t n, c, h, w;  // input
-  std::int64_t kh, kw, sh, sw, ph, pw, dh, dw;
-  std::int64_t oh, ow;  // output
-};
+/// A conv argument as (D, H, W), unused leading dims filled with `fill`.
+inline Dims3 to_dims3(std::int64_t v, std::int64_t fill) { return {fill, fill, v}; }
+/// A conv argument as (D, H, W), unused leading dims filled with `fill`.
+inline Dims3 to_dims3(const nn::IntPair& v, std::int64_t fill) { return {fill, v.h, v.w}; }
+/// A conv argument as (D, H, W).
+inline Dims3 to_dims3(const nn::IntTriple& v, std::int64_t) { return {v.d, v.h, v.w}; }
 
-/// Output extent of a sliding window (PyTorch's pooling_output_shape, with ceil_mode).
-inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
-                               std::int64_t d, bool ceil_mode) {
-  const std::int64_t num = in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
-  std::int64_t out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;  // floor division
-  // With ceil_mode the last window must start inside the input or the left padding.
-  if (ceil_mode && (out - 1) * s >= in + p) --out;
+/// Python's tuple repr of the last `dims` entries: "(3,)", "(3, 3)".
+inline std::string conv_tuple(const Dims3& v, int dims) {
+  std::string s = "(";
+  for (int i = 3 - dims; i < 3; ++i)
+    s += (i > 3 - dims ? ", " : "") + std::to_string(v[static_cast<std::size_t>(i)]);
+  return s + (dims == 1 ? ",)" : ")");
+}
+/// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
+inline std::string size_tuple(std::int64_t v) { return conv_tuple(to_dims3(v, 0), 1); }
+/// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
+inline std::string size_tuple(const nn::IntPair& v) { return v.tuple_repr(); }
+/// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
+inline std::string size_tuple(const nn::IntTriple& v) { return v.tuple_repr(); }
+
+/// How a conv pads: explicit (D, H, W) sizes, or "same" / "valid".
+struct ConvPaddingSpec {
+  bool same = false;  ///< padding="same" ("valid" is sizes of zero)
+  Dims3 size{};       ///< explicit padding per side
+};
+/// The spec of a ConvPadding.
+template <class Size>
+ConvPaddingSpec padding_spec(const nn::ConvPadding<Size>& p) {
+  return {p.kind == nn::ConvPadding<Size>::Kind::same, to_dims3(p.size, 0)};
+}
+
+/// Checks what every conv and transposed conv needs; returns the batched (D+2)-dim input.
+template <class T>
+BasicTensor<T> conv_common_checks(const std::string& op, int D, const BasicTensor<T>& input,
+                                  const BasicTensor<T>& weight, const Dims3& stride,
+                                  const Dims3& padding, const Dims3& dilation,
+                                  std::int64_t groups) {
+  static const char* const spatial[] = {"L", "H, W", "D, H, W"};
+  static const char* const kernel[] = {"kL", "kH, kW", "kD, kH, kW"};
+  if (weight.dim() != D + 2)
+    throw ShapeError(op + ": weight must be " + std::to_string(D + 2) + "-D [out, in, " +
+                     kernel[D - 1] + "], got " + to_string(weight.shape()));
+  if (groups < 1)
+    throw std::invalid_argument(op + ": groups must be positive, got " + std::to_string(groups));
+  for (int i = 3 - D; i < 3; ++i)
+    if (stride[i] < 1 || dilation[i] < 1 || padding[i] < 0)
+      throw std::invalid_argument(op + ": stride " + conv_tuple(stride, D) + " and dilation " +
+                                  conv_tuple(dilation, D) + " must be positive and padding " +
+                                  conv_tuple(padding, D) + " non-negative");
+  if (input.dim() == D + 2) return input;
+  if (input.dim() == D + 1) return input.unsqueeze(0);
+  throw ShapeError(op + ": expected a " + std::to_string(D + 1) + "-D [C, " + spatial[D - 1] +
+                   "] or " + std::to_string(D + 2) + "-D [N, C, " + spatial[D - 1] +
+                   "] input, got " + to_string(input.shape()));
+}
+
+/// x [N, C, *S] as [N, C, D, H, W] (S has `dims` entries).
+template <class T>
+BasicTensor<T> as_5d(const BasicTensor<T>& x, int dims) {
+  Shape s = x.shape();
+  s.insert(s.begin() + 2, static_cast<std::size_t>(3 - dims), 1);
+  return x.reshape(s);
+}
+
+/// conv{1,2,3}d over `D` spatial dims (see conv.hpp's header comment).
+template <class T>
+BasicTensor<T> conv_nd(const std::string& op, int D, const BasicTensor<T>& input,
+                       const BasicTensor<T>& weight, const BasicTensor<T>& bias, Dims3 stride,
+                       ConvPaddingSpec padding, Dims3 dilation, std::int64_t groups) {
+  BasicTensor<T> x =
+      conv_common_checks(op, D, input, weight, stride, padding.size, dilation, groups);
+  const std::int64_t O = weight.size(0), Cg = weight.size(1), C = x.size(1);
+  if (O % groups != 0)
+    throw ShapeError(op + ": out_channels " + std::to_string(O) + " (weight " +
+                     to_string(weight.shape()) +
+                     ") is not divisible by groups=" + std::to_string(groups));
+  if (C != Cg * groups)
+    throw ShapeError(op + ": input " + to_string(x.shape()) + " has " + std::to_string(C) +
+                     " channels, weight " + to_string(weight.shape()) + " with groups=" +
+                     std::to_string(groups) + " expects " + std::to_string(Cg * groups));
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
+    throw ShapeError(op + ": bias " + to_string(bias.shape()) + " does not match out_channels " +
+                     std::to_string(O));
+  auto w5 = as_5d(weight, D);
+  Dims3 k{w5.size(2), w5.size(3), w5.size(4)}, left = padding.size;
+  if (padding.same) {
+    if (stride != Dims3{1, 1, 1})
+      throw std::invalid_argument(op + ": padding='same' is not supported for strided " +
+                                  "convolutions (stride " + conv_tuple(stride, D) + ")");
+    // Total padding dilation * (k - 1); an odd total puts the extra element after (PyTorch).
+    std::vector<std::int64_t> extra;  // F.pad's list, last dim first
+    extra.reserve(6);
+    bool asymmetric = false;
+    for (int i = 2; i >= 3 - D; --i) {
+      const std::int64_t total = dilation[i] * (k[i] - 1);
+      left[i] = total / 2;
+      extra.push_back(0);
+      extra.push_back(total - 2 * left[i]);
+      asymmetric = asymmetric || total % 2 != 0;
+    }
+    if (asymmetric) x = nn::functional::pad(x, extra);
+  }
+  auto x5 = as_5d(x, D);
+  ConvGeometry g{x5.size(0), C, {x5.size(2), x5.size(3), x5.size(4)}, k, stride, left,
+                 dilation,   {}};
+  for (int i = 0; i < 3; ++i)
+    g.out[i] = window_out(g.in[i], k[i], stride[i], left[i], dilation[i], false);
+  if (g.out[0] <= 0 || g.out[1] <= 0 || g.out[2] <= 0) {
+    Dims3 dk;
+    for (int i = 0; i < 3; ++i) dk[i] = dilation[i] * (k[i] - 1) + 1;
+    throw ShapeError(op + ": input " + to_string(x.shape()) + " (padded by " + conv_tuple(left, D) +
+                     ") is smaller than the dilated kernel " + conv_tuple(dk, D));
+  }
+  auto y = conv_forward(x5, w5, bias, g, groups);
+  Shape ys{g.n, O};
+  for (int i = 3 - D; i < 3; ++i) ys.push_back(g.out[i]);
+  y = y.reshape(ys);
+  return input.dim() == D + 2 ? y : y.squeeze(0);
+}
+
+/// The spatial output size of a transposed conv along one dim.
+inline std::int64_t transposed_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                                   std::int64_t d, std::int64_t op) {
+  return (in - 1) * s - 2 * p + d * (k - 1) + op + 1;
+}
+
+/// conv_transpose{1,2,3}d over `D` spatial dims (see conv.hpp's header comment).
+template <class T>
+BasicTensor<T> conv_transpose_nd(const std::string& op, int D, const BasicTensor<T>& input,
+                                 const BasicTensor<T>& weight, const BasicTensor<T>& bias,
+                                 Dims3 stride, Dims3 padding, Dims3 output_padding,
+                                 std::int64_t groups, Dims3 dilation) {
+  BasicTensor<T> x = conv_common_checks(op, D, input, weight, stride, padding, dilation, groups);
+  const std::int64_t CI = weight.size(0), CO = weight.size(1) * groups, C = x.size(1);
+  if (CI % groups != 0)
+    throw ShapeError(op + ": in_channels " + std::to_string(CI) + " (weight " +
+                     to_string(weight.shape()) +
+                     ") is not divisible by groups=" + std::to_string(groups));
+  if (C != CI)
+    throw ShapeError(op + ": input " + to_string(x.shape()) + " has " + std::to_string(C) +
+                     " channels, weight " + to_string(weight.shape()) + " expects " +
+                     std::to_string(CI));
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != CO))
+    throw ShapeError(op + ": bias " + to_string(bias.shape()) + " does not match out_channels " +
+                     std::to_string(CO));
+  for (int i = 3 - D; i < 3; ++i)
+    if (output_padding[i] < 0 ||
+        (output_padding[i] >= stride[i] && output_padding[i] >= dilation[i]))
+      throw std::invalid_argument(op + ": output_padding " + conv_tuple(output_padding, D) +
+                                  " must be non-negative and smaller than either stride " +
+                                  conv_tuple(stride, D) + " or dilation " +
+                                  conv_tuple(dilation, D));
+  auto x5 = as_5d(x, D), w5 = as_5d(weight, D);
+  ConvGeometry g{x5.size(0), CO,      {},       {w5.size(2), w5.size(3), w5.size(4)},
+                 stride,     padding, dilation, {x5.size(2), x5.size(3), x5.size(4)}};
+  for (int i = 0; i < 3; ++i)
+    g.in[i] =
+        transposed_out(g.out[i], g.k[i], stride[i], padding[i], dilation[i], output_padding[i]);
+  if (g.in[0] <= 0 || g.in[1] <= 0 || g.in[2] <= 0)
+    throw ShapeError(op + ": input " + to_string(x.shape()) + " with padding " +
+                     conv_tuple(padding, D) + " gives an empty output " + conv_tuple(g.in, D));
+  auto y = conv_transpose_forward(x5, w5, bias, g, groups);
+  Shape ys{g.n, CO};
+  for (int i = 3 - D; i < 3; ++i) ys.push_back(g.in[i]);
+  y = y.reshape(ys);
+  return input.dim() == D + 2 ? y : y.squeeze(0);
+}
+
+/// The output_padding that makes a transposed conv's output `output_size` (its last `D`
+/// entries), as PyTorch's ConvTranspose forward(input, output_size) chooses it.
+inline Dims3 output_padding_for(const std::string& op, int D, const Shape& input,
+                                const std::vector<std::int64_t>& output_size, Dims3 k, Dims3 stride,
+                                Dims3 padding, Dims3 dilation) {
+  const auto n = static_cast<std::int64_t>(output_size.size());
+  const auto in_dims = static_cast<std::int64_t>(input.size());
+  if (n != D && n != D + 2)
+    throw std::invalid_argument(op + ": output_size must have " + std::to_string(D) + " or " +
+                                std::to_string(D + 2) + " elements, got " + std::to_string(n));
+  if (in_dims < D)
+    throw ShapeError(op + ": input " + to_string(input) + " has fewer than " + std::to_string(D) +
+                     " dims");
+  Dims3 out{0, 0, 0};
+  for (int i = 3 - D; i < 3; ++i) {
+    const std::int64_t in = input[static_cast<std::size_t>(in_dims - 3 + i)];
+    const std::int64_t want = output_size[static_cast<std::size_t>(n - 3 + i)];
+    const std::int64_t lo = transposed_out(in, k[i], stride[i], padding[i], dilation[i], 0);
+    const std::int64_t hi = lo + stride[i] - 1;
+    if (want < lo || want > hi)
+      throw std::invalid_argument(
+          op + ": requested an output size of " + std::to_string(want) + " for spatial dim " +
+          std::to_string(i - 3 + D) + ", but valid sizes range from " + std::to_string(lo) +
+          " to " + std::to_string(hi) + " (for an input of " + to_string(input) + ")");
+    out[i] = want - lo;
+  }
   return out;
-}
-
-/// For kernel column kj: the input column offset off = kj * dw - pw and the output
-/// columns [lo, hi) whose input column ow * sw + off lies inside [0, w).
-struct ValidColumns {
-  std::int64_t off, lo, hi;
-};
-inline ValidColumns valid_columns(const Window2d& g, std::int64_t kj) {
-  const std::int64_t off = kj * g.dw - g.pw;
-  std::int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-  std::int64_t hi = g.w - off > 0 ? (g.w - off + g.sw - 1) / g.sw : 0;
-  lo = std::min(lo, g.ow);
-  hi = std::clamp(hi, lo, g.ow);
-  return {off, lo, hi};
-}
-
-/// cols [C*kH*kW, L] of one image x [C, H, W] (zeros where the window is in the padding).
-inline void im2col(const float* x, const Window2d& g, float* cols) {
-  const std::int64_t L = g.oh * g.ow;
-  for (std::int64_t c = 0; c < g.c; ++c)
-    for (std::int64_t ki = 0; ki < g.kh; ++ki)
-      for (std::int64_t kj = 0; kj < g.kw; ++kj) {
-        float* row = cols + ((c * g.kh + ki) * g.kw + kj) * L;
-        const float* img = x + c * g.h * g.w;
-        const auto [off, lo, hi] = valid_columns(g, kj);
-        for (std::int64_t oh = 0; oh < g.oh; ++oh) {
-          float* d = row + oh * g.ow;
-          const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-          if (ih < 0 || ih >= g.h) {
-            std::fill_n(d, g.ow, 0.0f);
-            continue;
-          }
-          const float* src = img + ih * g.w + off;
-          std::fill_n(d, lo, 0.0f);
-          if (g.sw == 1)
-            std::copy(src + lo, src + hi, d + lo);
-          else
-            for (std::int64_t ow = lo; ow < hi; ++ow) d[ow] = src[ow * g.sw];
-          std::fill(d + hi, d + g.ow, 0.0f);
-        }
-      }
-}
-
-/// dx [C, H, W] += col2im(dcols [C*kH*kW, L]) (the adjoint of im2col).
-inline void col2im_add(const float* dcols, const Window2d& g, float* dx) {
-  const std::int64_t L = g.oh * g.ow;
-  for (std::int64_t c = 0; c < g.c; ++c)
-    for (std::int64_t ki = 0; ki < g.kh; ++ki)
-      for (std::int64_t kj = 0; kj < g.kw; ++kj) {
-        const float* row = dcols + ((c * g.kh + ki) * g.kw + kj) * L;
-        float* img = dx + c * g.h * g.w;
-        const auto [off, lo, hi] = valid_columns(g, kj);
-        for (std::int64_t oh = 0; oh < g.oh; ++oh) {
-          const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-          if (ih < 0 || ih >= g.h) continue;
-          const float* s = row + oh * g.ow;
-          float* dst = img + ih * g.w + off;
-          if (g.sw == 1)
-            for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow] += s[ow];
-          else
-            for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += s[ow];
-        }
-      }
-}
-
-/// Runs f on a 4-D version of x: unbatched [C, H, W] inputs get a batch of one.
-template <class F>
-Tensor with_batch_dim(const char* op, const Tensor& x, F f) {
-  if (x.dim() == 4) return f(x);
-  if (x.dim() == 3) return f(x.unsqueeze(0)).squeeze(0);
-  throw ShapeError(std::string(op) + ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got " +
-                   to_string(x.shape()));
 }
 
 }  // namespace torchlet::detail
 
+namespace torchlet::nn {
+template <class Size>
+std::string ConvPadding<Size>::repr() const {
+  if (kind == Kind::same) return "same";
+  if (kind == Kind::valid) return "valid";
+  return detail::size_tuple(size);
+}
+}  // namespace torchlet::nn
+
 namespace torchlet::nn::functional {
 
-inline Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
-                     IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1,
-                     std::int64_t groups = 1) {
-  if (weight.dim() != 4)
-    throw ShapeError("conv2d: weight must be 4-D [C_out, C_in / groups, kH, kW], got " +
-                     to_string(weight.shape()));
-  if (groups < 1)
-    throw std::invalid_argument("conv2d: groups must be positive, got " + std::to_string(groups));
-  if (stride.h < 1 || stride.w < 1 || dilation.h < 1 || dilation.w < 1 || padding.h < 0 ||
-      padding.w < 0)
-    throw std::invalid_argument("conv2d: stride " + stride.tuple_repr() + " and dilation " +
-                                dilation.tuple_repr() + " must be positive and padding " +
-                                padding.tuple_repr() + " non-negative");
-  return detail::with_batch_dim("conv2d", input, [&](const Tensor& x) {
-    const std::int64_t O = weight.size(0), Cg = weight.size(1), KH = weight.size(2),
-                       KW = weight.size(3);
-    const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-    if (O % groups != 0)
-      throw ShapeError("conv2d: out_channels " + std::to_string(O) + " (weight " +
-                       to_string(weight.shape()) +
-                       ") is not divisible by groups=" + std::to_string(groups));
-    if (C != Cg * groups)
-      throw ShapeError("conv2d: input " + to_string(x.shape()) + " has " + std::to_string(C) +
-                       " channels, weight " + to_string(weight.shape()) + " with groups=" +
-                       std::to_string(groups) + " expects " + std::to_string(Cg * groups));
-    if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
-      throw ShapeError("conv2d: bias " + to_string(bias.shape()) + " does not match out_channels " +
-                       std::to_string(O));
-    detail::Window2d g{N,        C,         H,         W,          KH,         KW, stride.h,
-                       stride.w, padding.h, padding.w, dilation.h, dilation.w, 0,  0};
-    g.oh = detail::window_out(H, KH, g.sh, g.ph, g.dh, false);
-    g.ow = detail::window_out(W, KW, g.sw, g.pw, g.dw, false);
-    if (g.oh <= 0 || g.ow <= 0)
-      throw ShapeError("conv2d: input " + to_string(x.shape()) + " (padded by " +
-                       padding.tuple_repr() + ") is smaller than the dilated kernel " +
-                       to_string(Shape{KH, KW}));
-    const std::int64_t L = g.oh * g.ow, K = C * KH * KW, Kg = Cg * KH * KW, Og = O / groups;
-    // 1x1, stride 1, no padding: the image is its own column matrix.
-    const bool direct = KH == 1 && KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    // Recording: the columns of the whole batch are saved for backward. Otherwise (no_grad,
-    // inference) one sample's columns at a time in a reused per-thread workspace.
-    const bool recording = detail::needs_graph<float>({&x, &weight, &bias});
-    Tensor cols = direct ? x.detach() : recording ? Tensor::empty({N, K, L}) : Tensor{};
-    float* workspace = direct || recording
-                           ? nullptr
-                           : detail::thread_workspace<float>(static_cast<std::size_t>(K * L));
-    if (recording && !direct)
-      for (std::int64_t n = 0; n < N; ++n)
-        detail::im2col(x.data() + n * C * H * W, g, cols.data() + n * K * L);
-    auto y = Tensor::empty({N, O, g.oh, g.ow});
-    const float* wp = weight.data();
-    for (std::int64_t n = 0; n < N; ++n) {
-      const float* cn = workspace ? workspace : cols.data() + n * K * L;
-      if (workspace) detail::im2col(x.data() + n * C * H * W, g, workspace);
-      for (std::int64_t gi = 0; gi < groups; ++gi) {
-        auto Y = detail::mmap(y.data() + (n * O + gi * Og) * L, Og, L);
-        Y.noalias() =
-            detail::cmmap(wp + gi * Og * Kg, Og, Kg) * detail::cmmap(cn + gi * Kg * L, Kg, L);
-        if (bias.defined()) Y.colwise() += detail::cmmap(bias.data() + gi * Og, Og, 1).col(0);
-      }
-    }
-    if (recording) {
-      const bool gx = x.requires_grad(), gw = weight.requires_grad(),
-                 gb = bias.defined() && bias.requires_grad();
-      detail::record(
-          y, "ConvolutionBackward", {&x, &weight, &bias},
-          [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L,
-           direct](const Tensor& gy) {
-            const std::int64_t N = g.n;
-            Tensor dx, dw, db;
-            if (gw) {  // dW_g = sum_n dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
-              dw = zeros<float>(wd.shape());
-              for (std::int64_t n = 0; n < N; ++n)
-                for (std::int64_t gi = 0; gi < groups; ++gi)
-                  detail::mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
-                      detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                      detail::cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L).transpose();
-            }
-            if (gb) {  // db = sum over n and positions of dY
-              db = zeros<float>({O});
-              auto DB = detail::amap(db.data(), O);
-              for (std::int64_t n = 0; n < N; ++n)
-                DB += detail::cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
-            }
-            if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
-              dx = zeros<float>({N, g.c, g.h, g.w});
-              Tensor dcols = Tensor::empty({K, L});
-              for (std::int64_t n = 0; n < N; ++n) {
-                float* dst = direct ? dx.data() + n * K * L : dcols.data();
-                for (std::int64_t gi = 0; gi < groups; ++gi)
-                  detail::mmap(dst + gi * Kg * L, Kg, L).noalias() =
-                      detail::cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
-                      detail::cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
-                if (!direct) detail::col2im_add(dcols.data(), g, dx.data() + n * g.c * g.h * g.w);
-              }
-            }
-            return std::vector<Tensor>{dx, dw, db};
-          });
-    }
-    return y;
-  });
+/// F.conv1d: x [N, C_in, L] (or [C_in, L]), weight [C_out, C_in / groups, kL], bias [C_out]
+/// -> [N, C_out, L_out].
+template <class T>
+BasicTensor<T> conv1d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                      const BasicTensor<T>& bias = {}, std::int64_t stride = 1,
+                      Padding1d padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1) {
+  return detail::conv_nd("conv1d", 1, input, weight, bias, detail::to_dims3(stride, 1),
+                         detail::padding_spec(padding), detail::to_dims3(dilation, 1), groups);
+}
+
+/// F.conv2d: x [N, C_in, H, W] (or [C_in, H, W]), weight [C_out, C_in / groups, kH, kW], bias
+/// [C_out] -> [N, C_out, H_out, W_out].
+template <class T>
+BasicTensor<T> conv2d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                      const BasicTensor<T>& bias = {}, IntPair stride = 1, Padding2d padding = 0,
+                      IntPair dilation = 1, std::int64_t groups = 1) {
+  return detail::conv_nd("conv2d", 2, input, weight, bias, detail::to_dims3(stride, 1),
+                         detail::padding_spec(padding), detail::to_dims3(dilation, 1), groups);
+}
+
+/// F.conv3d: x [N, C_in, D, H, W] (or [C_in, D, H, W]), weight [C_out, C_in / groups, kD, kH,
+/// kW], bias [C_out] -> [N, C_out, D_out, H_out, W_out].
+template <class T>
+BasicTensor<T> conv3d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                      const BasicTensor<T>& bias = {}, IntTriple stride = 1, Padding3d padding = 0,
+                      IntTriple dilation = 1, std::int64_t groups = 1) {
+  return detail::conv_nd("conv3d", 3, input, weight, bias, detail::to_dims3(stride, 1),
+                         detail::padding_spec(padding), detail::to_dims3(dilation, 1), groups);
+}
+
+/// F.conv_transpose1d: x [N, C_in, L] (or [C_in, L]), weight [C_in, C_out / groups, kL], bias
+/// [C_out] -> [N, C_out, L_out], L_out = (L - 1) * stride - 2 * padding + dilation * (kL - 1) +
+/// output_padding + 1.
+template <class T>
+BasicTensor<T> conv_transpose1d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                                const BasicTensor<T>& bias = {}, std::int64_t stride = 1,
+                                std::int64_t padding = 0, std::int64_t output_padding = 0,
+                                std::int64_t groups = 1, std::int64_t dilation = 1) {
+  return detail::conv_transpose_nd("conv_transpose1d", 1, input, weight, bias,
+                                   detail::to_dims3(stride, 1), detail::to_dims3(padding, 0),
+                                   detail::to_dims3(output_padding, 0), groups,
+                                   detail::to_dims3(dilation, 1));
+}
+
+/// F.conv_transpose2d: x [N, C_in, H, W] (or [C_in, H, W]), weight [C_in, C_out / groups, kH,
+/// kW], bias [C_out] -> [N, C_out, H_out, W_out], H_out = (H - 1) * stride - 2 * padding +
+/// dilation * (kH - 1) + output_padding + 1 (same for W).
+template <class T>
+BasicTensor<T> conv_transpose2d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                                const BasicTensor<T>& bias = {}, IntPair stride = 1,
+                                IntPair padding = 0, IntPair output_padding = 0,
+                                std::int64_t groups = 1, IntPair dilation = 1) {
+  return detail::conv_transpose_nd("conv_transpose2d", 2, input, weight, bias,
+                                   detail::to_dims3(stride, 1), detail::to_dims3(padding, 0),
+                                   detail::to_dims3(output_padding, 0), groups,
+                                   detail::to_dims3(dilation, 1));
+}
+
+/// F.conv_transpose3d: x [N, C_in, D, H, W] (or [C_in, D, H, W]), weight [C_in, C_out / groups,
+/// kD, kH, kW], bias [C_out] -> [N, C_out, D_out, H_out, W_out] (sizes as conv_transpose2d's).
+template <class T>
+BasicTensor<T> conv_transpose3d(const BasicTensor<T>& input, const BasicTensor<T>& weight,
+                                const BasicTensor<T>& bias = {}, IntTriple stride = 1,
+                                IntTriple padding = 0, IntTriple output_padding = 0,
+                                std::int64_t groups = 1, IntTriple dilation = 1) {
+  return detail::conv_transpose_nd("conv_transpose3d", 3, input, weight, bias,
+                                   detail::to_dims3(stride, 1), detail::to_dims3(padding, 0),
+                                   detail::to_dims3(output_padding, 0), groups,
+                                   detail::to_dims3(dilation, 1));
 }
 
 }  // namespace torchlet::nn::functional

@@ -1,0 +1,273 @@
+#pragma once
+// The convolution kernels every conv and transposed conv shares (internals, namespace detail).
+// All work on 5-D tensors: conv1d and conv2d see [N, C, 1, 1, L] and [N, C, 1, H, W].
+//
+// conv_forward: x [N, C_in, D, H, W], weight [C_out, C_in / G, kD, kH, kW] -> y [N, C_out, oD,
+// oH, oW], as im2col + GEMM per sample and group g:
+//   Y[n, g] [C_out/G, L] = W_g [C_out/G, K] @ cols[n, g] [K, L],  K = C_in/G * kD * kH * kW,
+//   L = oD * oH * oW.
+// Backward: dW_g += dY[n, g] @ cols[n, g]^T, dcols = W_g^T @ dY[n, g] scattered back by col2im.
+//
+// conv_transpose_forward is that input gradient as a forward: x [N, C_in, iD, iH, iW], weight
+// [C_in, C_out / G, kD, kH, kW] -> y [N, C_out, oD, oH, oW] = col2im(W_g^T @ x[n, g]), where the
+// window geometry is the one of the conv that maps y's shape to x's. Its backward is a conv:
+// dx[n, g] = W_g @ im2col(dY)[n, g], dW_g += x[n, g] @ im2col(dY)[n, g]^T.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/namespaces.hpp"
+#include "torchlet/detail/workspace.hpp"
+#include "torchlet/tensor.hpp"
+
+namespace torchlet::detail {
+
+/// Geometry of a 2-D sliding window over [N, C, H, W] (the pools).
+struct Window2d {
+  std::int64_t n, c, h, w;  // input
+  std::int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  std::int64_t oh, ow;  // output
+};
+
+/// Output extent of a sliding window (PyTorch's pooling_output_shape, with ceil_mode).
+inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                               std::int64_t d, bool ceil_mode) {
+  const std::int64_t num = in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+  std::int64_t out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;  // floor division
+  // With ceil_mode the last window must start inside the input or the left padding.
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+/// Runs f on a 4-D version of x: unbatched [C, H, W] inputs get a batch of one.
+template <class F>
+Tensor with_batch_dim(const char* op, const Tensor& x, F f) {
+  if (x.dim() == 4) return f(x);
+  if (x.dim() == 3) return f(x.unsqueeze(0)).squeeze(0);
+  throw ShapeError(std::string(op) + ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got " +
+                   to_string(x.shape()));
+}
+
+/// Sizes over the three spatial dims (D, H, W); 1-D and 2-D convs have leading ones.
+using Dims3 = std::array<std::int64_t, 3>;
+
+/// Geometry of a convolution over [N, C, D, H, W] (the image side: a conv's input, a
+/// transposed conv's output) whose windows give `out` positions (the columns' side).
+struct ConvGeometry {
+  std::int64_t n = 0, c = 0;  ///< batch, channels of the image side
+  Dims3 in{}, k{}, s{}, p{}, d{}, out{};
+  std::int64_t image() const { return in[0] * in[1] * in[2]; }
+  std::int64_t kernel() const { return k[0] * k[1] * k[2]; }
+  std::int64_t positions() const { return out[0] * out[1] * out[2]; }
+};
+
+/// For kernel column kj: the input column offset off = kj * dw - pw and the output columns
+/// [lo, hi) whose input column ow * sw + off lies inside [0, w).
+struct ColumnRange {
+  std::int64_t off, lo, hi;
+};
+inline ColumnRange column_range(const ConvGeometry& g, std::int64_t kj) {
+  const std::int64_t w = g.in[2], sw = g.s[2], ow = g.out[2];
+  const std::int64_t off = kj * g.d[2] - g.p[2];
+  std::int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  std::int64_t hi = w - off > 0 ? (w - off + sw - 1) / sw : 0;
+  lo = std::min(lo, ow);
+  hi = std::clamp(hi, lo, ow);
+  return {off, lo, hi};
+}
+
+/// Walks every (row, output position) of the column matrix [C * kD * kH * kW, L] of one image
+/// [C, D, H, W]: f(offset of the output row in cols, whether the image row exists (not in the
+/// padding), offset of the window's first element in that image row, its ColumnRange).
+template <class F>
+void for_each_column_row(const ConvGeometry& g, F f) {
+  const std::int64_t L = g.positions(), OHW = g.out[1] * g.out[2];
+  const std::int64_t H = g.in[1], W = g.in[2];
+  std::int64_t row = 0;
+  for (std::int64_t c = 0; c < g.c; ++c)
+    for (std::int64_t ka = 0; ka < g.k[0]; ++ka)
+      for (std::int64_t ki = 0; ki < g.k[1]; ++ki)
+        for (std::int64_t kj = 0; kj < g.k[2]; ++kj, ++row) {
+          const ColumnRange r = column_range(g, kj);
+          for (std::int64_t od = 0; od < g.out[0]; ++od) {
+            const std::int64_t id = od * g.s[0] - g.p[0] + ka * g.d[0];
+            for (std::int64_t oh = 0; oh < g.out[1]; ++oh) {
+              const std::int64_t ih = oh * g.s[1] - g.p[1] + ki * g.d[1];
+              const std::int64_t col = row * L + od * OHW + oh * g.out[2];
+              const bool inside = id >= 0 && id < g.in[0] && ih >= 0 && ih < H;
+              f(col, inside, ((c * g.in[0] + id) * H + ih) * W + r.off, r);
+            }
+          }
+        }
+}
+
+/// cols [C*kD*kH*kW, L] of one image x [C, D, H, W] (zeros where the window is in the padding).
+template <class T>
+void im2col(const T* x, const ConvGeometry& g, T* cols) {
+  const std::int64_t OW = g.out[2], sw = g.s[2];
+  for_each_column_row(g,
+                      [&](std::int64_t col, bool inside, std::int64_t src, const ColumnRange& r) {
+                        T* d = cols + col;
+                        if (!inside) {
+                          std::fill_n(d, OW, T(0));
+                          return;
+                        }
+                        const T* s = x + src;
+                        std::fill_n(d, r.lo, T(0));
+                        if (sw == 1)
+                          std::copy(s + r.lo, s + r.hi, d + r.lo);
+                        else
+                          for (std::int64_t o = r.lo; o < r.hi; ++o) d[o] = s[o * sw];
+                        std::fill(d + r.hi, d + OW, T(0));
+                      });
+}
+
+/// dx [C, D, H, W] += col2im(dcols [C*kD*kH*kW, L]) (the adjoint of im2col).
+template <class T>
+void col2im_add(const T* dcols, const ConvGeometry& g, T* dx) {
+  const std::int64_t sw = g.s[2];
+  for_each_column_row(g,
+                      [&](std::int64_t col, bool inside, std::int64_t dst, const ColumnRange& r) {
+                        if (!inside) return;
+                        const T* s = dcols + col;
+                        T* d = dx + dst;
+                        if (sw == 1)
+                          for (std::int64_t o = r.lo; o < r.hi; ++o) d[o] += s[o];
+                        else
+                          for (std::int64_t o = r.lo; o < r.hi; ++o) d[o * sw] += s[o];
+                      });
+}
+
+/// y [N, C_out, oD, oH, oW] = conv(x [N, C_in, D, H, W], weight [C_out, C_in/G, kD, kH, kW]) +
+/// bias, with g.out already computed and every shape checked by the caller.
+template <class T>
+BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                            const BasicTensor<T>& bias, const ConvGeometry& g,
+                            std::int64_t groups) {
+  const std::int64_t N = g.n, C = g.c, O = weight.size(0), L = g.positions();
+  const std::int64_t K = C * g.kernel(), Kg = K / groups, Og = O / groups, IMG = C * g.image();
+  // 1x1, stride 1, no padding: the image is its own column matrix.
+  const bool direct = g.kernel() == 1 && g.s == Dims3{1, 1, 1} && g.p == Dims3{0, 0, 0};
+  // Recording: the columns of the whole batch are saved for backward. Otherwise (no_grad,
+  // inference) one sample's columns at a time in a reused per-thread workspace.
+  const bool recording = needs_graph<T>({&x, &weight, &bias});
+  BasicTensor<T> cols = direct      ? x.detach()
+                        : recording ? BasicTensor<T>::empty({N, K, L})
+                                    : BasicTensor<T>{};
+  T* workspace =
+      direct || recording ? nullptr : thread_workspace<T>(static_cast<std::size_t>(K * L));
+  if (recording && !direct)
+    for (std::int64_t n = 0; n < N; ++n) im2col(x.data() + n * IMG, g, cols.data() + n * K * L);
+  auto y = BasicTensor<T>::empty({N, O, g.out[0], g.out[1], g.out[2]});
+  const T* wp = weight.data();
+  for (std::int64_t n = 0; n < N; ++n) {
+    const T* cn = workspace ? workspace : cols.data() + n * K * L;
+    if (workspace) im2col(x.data() + n * IMG, g, workspace);
+    for (std::int64_t gi = 0; gi < groups; ++gi) {
+      auto Y = mmap(y.data() + (n * O + gi * Og) * L, Og, L);
+      Y.noalias() = cmmap(wp + gi * Og * Kg, Og, Kg) * cmmap(cn + gi * Kg * L, Kg, L);
+      if (bias.defined()) Y.colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
+    }
+  }
+  if (!recording) return y;
+  const bool gx = x.requires_grad(), gw = weight.requires_grad(),
+             gb = bias.defined() && bias.requires_grad();
+  record(y, "ConvolutionBackward", {&x, &weight, &bias},
+         [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L, IMG,
+          direct](const BasicTensor<T>& gy) {
+           const std::int64_t N = g.n;
+           BasicTensor<T> dx, dw, db;
+           if (gw) {  // dW_g = sum_n dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
+             dw = zeros<T>(wd.shape());
+             for (std::int64_t n = 0; n < N; ++n)
+               for (std::int64_t gi = 0; gi < groups; ++gi)
+                 mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
+                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
+                     cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L).transpose();
+           }
+           if (gb) {  // db = sum over n and positions of dY
+             db = zeros<T>({O});
+             auto DB = amap(db.data(), O);
+             for (std::int64_t n = 0; n < N; ++n)
+               DB += cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
+           }
+           if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
+             dx = zeros<T>({N, g.c, g.in[0], g.in[1], g.in[2]});
+             auto dcols = BasicTensor<T>::empty({K, L});
+             for (std::int64_t n = 0; n < N; ++n) {
+               T* dst = direct ? dx.data() + n * K * L : dcols.data();
+               for (std::int64_t gi = 0; gi < groups; ++gi)
+                 mmap(dst + gi * Kg * L, Kg, L).noalias() =
+                     cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
+                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
+               if (!direct) col2im_add(dcols.data(), g, dx.data() + n * IMG);
+             }
+           }
+           return std::vector<BasicTensor<T>>{dx, dw, db};
+         });
+  return y;
+}
+
+/// y [N, C_out, oD, oH, oW] = conv_transpose(x [N, C_in, iD, iH, iW], weight [C_in, C_out/G,
+/// kD, kH, kW]) + bias. g is the geometry of the conv from y to x: g.c = C_out, g.in = y's
+/// spatial size, g.out = x's; shapes checked by the caller.
+template <class T>
+BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                                      const BasicTensor<T>& bias, const ConvGeometry& g,
+                                      std::int64_t groups) {
+  const std::int64_t N = g.n, CI = x.size(1), CO = g.c, L = g.positions();
+  const std::int64_t Cig = CI / groups, Og = CO / groups, Kg = Og * g.kernel(), K = CO * g.kernel();
+  const std::int64_t IMG = CO * g.image();
+  auto y = zeros<T>({N, CO, g.in[0], g.in[1], g.in[2]});
+  {
+    T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
+    for (std::int64_t n = 0; n < N; ++n) {
+      for (std::int64_t gi = 0; gi < groups; ++gi)  // cols_g [Kg, L] = W_g^T [Kg, Cig] @ x_g
+        mmap(cols + gi * Kg * L, Kg, L).noalias() =
+            cmmap(weight.data() + gi * Cig * Kg, Cig, Kg).transpose() *
+            cmmap(x.data() + (n * CI + gi * Cig) * L, Cig, L);
+      col2im_add(cols, g, y.data() + n * IMG);
+    }
+  }
+  if (bias.defined())
+    for (std::int64_t n = 0; n < N; ++n)
+      mmap(y.data() + n * IMG, CO, g.image()).colwise() += cmmap(bias.data(), CO, 1).col(0);
+  if (!needs_graph<T>({&x, &weight, &bias})) return y;
+  const bool gx = x.requires_grad(), gw = weight.requires_grad(),
+             gb = bias.defined() && bias.requires_grad();
+  record(y, "ConvolutionBackward", {&x, &weight, &bias},
+         [xd = x.detach(), wd = weight.detach(), g, groups, gx, gw, gb, CI, Cig, Kg, K, L,
+          IMG](const BasicTensor<T>& gy) {
+           const std::int64_t N = g.n, CO = g.c;
+           BasicTensor<T> dx, dw, db;
+           if (gx) dx = zeros<T>(xd.shape());
+           if (gw) dw = zeros<T>(wd.shape());
+           if (gx || gw) {
+             auto cols = BasicTensor<T>::empty({K, L});
+             for (std::int64_t n = 0; n < N; ++n) {
+               im2col(gy.data() + n * IMG, g, cols.data());
+               for (std::int64_t gi = 0; gi < groups; ++gi) {
+                 const auto C = cmmap(cols.data() + gi * Kg * L, Kg, L);
+                 if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
+                   mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
+                       cmmap(wd.data() + gi * Cig * Kg, Cig, Kg) * C;
+                 if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
+                   mmap(dw.data() + gi * Cig * Kg, Cig, Kg).noalias() +=
+                       cmmap(xd.data() + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
+               }
+             }
+           }
+           if (gb) {
+             db = zeros<T>({CO});
+             auto DB = amap(db.data(), CO);
+             for (std::int64_t n = 0; n < N; ++n)
+               DB += cmmap(gy.data() + n * IMG, CO, g.image()).rowwise().sum().array();
+           }
+           return std::vector<BasicTensor<T>>{dx, dw, db};
+         });
+  return y;
+}
+
+}  // namespace torchlet::detail
