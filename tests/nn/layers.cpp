@@ -9,6 +9,7 @@
 #include <torchlet/nn.hpp>
 
 #include "catch.hpp"
+#include "nn/check_case.hpp"
 #include "nn/fixture.hpp"
 
 using namespace torchlet;
@@ -20,27 +21,8 @@ const fixture::File& layers() {
   return f;
 }
 
-/// Loads case `name`'s parameters into m, runs it on the case's input and compares.
 void check_case(nn::Module& m, const std::string& name) {
-  const auto& f = layers();
-  INFO("case " << name);
-  nn::StateDict sd;
-  for (auto& [k, v] : m.state_dict()) sd.insert(k, f.tensor(name + "/" + k));
-  m.load_state_dict(sd);
-  Tensor x = f.tensor(name + "/x");
-  x.requires_grad_();
-  auto out = m(x);
-  CHECK(fixture::mismatch(out, f.tensor(name + "/out")) == "");
-  out.backward(f.tensor(name + "/gout"));
-  CHECK(fixture::mismatch(x.grad(), f.tensor(name + "/gx")) == "");
-  for (auto& [k, p] : m.named_parameters()) {
-    INFO("gradient of " << k);
-    CHECK(fixture::mismatch(p.grad(), f.tensor(name + "/g" + k)) == "");
-  }
-  for (auto& [k, b] : m.named_buffers()) {
-    INFO("buffer " << k);
-    CHECK(fixture::mismatch(b, f.tensor(name + "/after/" + k)) == "");
-  }
+  fixture::check_module_case(layers(), m, name, /*through_copy=*/false);
 }
 
 /// Sample standard deviation of a tensor's values.

@@ -11,6 +11,7 @@
 #include <torchlet/nn.hpp>
 
 #include "catch.hpp"
+#include "nn/check_case.hpp"
 #include "nn/fixture.hpp"
 
 using namespace torchlet;
@@ -39,28 +40,8 @@ std::string py_repr(const std::string& name) {
   return it->second;
 }
 
-/// Loads case `name`'s parameters into m, runs it on the case's input (through x * 1, so
-/// in-place layers write into a non-leaf) and compares output and gradients.
 void check_case(nn::Module& m, const std::string& name) {
-  const auto& f = fx();
-  INFO("case " << name);
-  nn::StateDict sd;
-  for (auto& [k, v] : m.state_dict()) sd.insert(k, f.tensor(name + "/" + k));
-  m.load_state_dict(sd);
-  Tensor x = f.tensor(name + "/x");
-  x.requires_grad_();
-  auto out = m(x * 1.0f);
-  CHECK(fixture::mismatch(out, f.tensor(name + "/out")) == "");
-  out.backward(f.tensor(name + "/gout"));
-  CHECK(fixture::mismatch(x.grad(), f.tensor(name + "/gx")) == "");
-  for (auto& [k, p] : m.named_parameters()) {
-    INFO("gradient of " << k);
-    CHECK(fixture::mismatch(p.grad(), f.tensor(name + "/g" + k)) == "");
-  }
-  for (auto& [k, b] : m.named_buffers()) {
-    INFO("buffer " << k);
-    CHECK(fixture::mismatch(b, f.tensor(name + "/after/" + k)) == "");
-  }
+  fixture::check_module_case(fx(), m, name, /*through_copy=*/true);
 }
 
 D leaf(Shape s, std::uint64_t seed, double scale = 1.0) {
