@@ -7,6 +7,7 @@
 #include "torchlet/nn/container.hpp"
 #include "torchlet/nn/conv.hpp"
 #include "torchlet/nn/conv_transpose.hpp"
+#include "torchlet/nn/distance.hpp"
 #include "torchlet/nn/dropout.hpp"
 #include "torchlet/nn/dropout_extra.hpp"
 #include "torchlet/nn/embedding.hpp"

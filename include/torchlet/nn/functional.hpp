@@ -5,6 +5,7 @@
 #include "torchlet/nn/functional/attention.hpp"
 #include "torchlet/nn/functional/conv.hpp"
 #include "torchlet/nn/functional/conv_kernel.hpp"
+#include "torchlet/nn/functional/distance.hpp"
 #include "torchlet/nn/functional/dropout.hpp"
 #include "torchlet/nn/functional/dropout_extra.hpp"
 #include "torchlet/nn/functional/embedding.hpp"
