@@ -105,11 +105,13 @@ zt[1, 3] = 0
 case("kl_div_none_zeros", lambda x, t: F.kl_div(x, t, reduction="none"), dict(x=logp(2, 5), t=zt))
 counts = torch.randint(0, 5, (3, 4)).float()
 case("poisson", lambda x, t: F.poisson_nll_loss(x, t), dict(x=r(3, 4), t=counts))
+# With full=True the target takes no gradient here: PyTorch's is NaN where a count is 0
+# (log(0) in Stirling's masked term); torchlet's is finite there.
 case("poisson_rate_full_sum",
-     lambda x, t: nn.PoissonNLLLoss(log_input=False, full=True, reduction="sum")(x, t),
-     dict(x=torch.rand(3, 4) * 3 + 0.1, t=counts))
-case("poisson_full_none", lambda x, t: F.poisson_nll_loss(x, t, full=True, reduction="none", eps=1e-4),
-     dict(x=r(3, 4), t=counts))
+     lambda x: nn.PoissonNLLLoss(log_input=False, full=True, reduction="sum")(x, counts),
+     dict(x=torch.rand(3, 4) * 3 + 0.1), t=counts)
+case("poisson_full_none", lambda x: F.poisson_nll_loss(x, counts, full=True, reduction="none", eps=1e-4),
+     dict(x=r(3, 4)), t=counts)
 case("gaussian", lambda x, t, v: F.gaussian_nll_loss(x, t, v),
      dict(x=r(4, 3), t=r(4, 3), v=torch.rand(4, 3) + 0.1))
 case("gaussian_hetero_full", lambda x, t, v: nn.GaussianNLLLoss(full=True)(x, t, v),
@@ -167,6 +169,27 @@ case("triplet_distance_cosine_swap_sum",
          distance_function=lambda u, v: 1.0 - F.cosine_similarity(u, v), margin=0.5, swap=True,
          reduction="sum")(a, p, n),
      dict(a=r(4, 5), p=r(4, 5), n=r(4, 5)))
+
+# ------------------------------------------------------------------------------------ ctc_loss
+# The differentiable input is the logits before log_softmax: PyTorch's CPU kernel returns
+# the gradient to log_probs plus exp(log_probs), which log_softmax's backward cancels.
+CT = torch.tensor([[1, 2, 2, 3], [3, 1, 0, 0], [2, 2, 1, 0]])  # padded, repeats included
+case("ctc", lambda x: F.ctc_loss(x.log_softmax(2), CT, CIL, CTL), dict(x=r(7, 3, 5)),
+     targets=CT, input_lengths=(CIL := torch.tensor([7, 6, 5])),
+     target_lengths=(CTL := torch.tensor([4, 2, 3])))
+CT1 = torch.tensor([0, 1, 1, 2, 3, 0])  # concatenated: [0, 1, 1], [2], [3, 0]
+case("ctc_concat_blank4_sum",
+     lambda x: nn.CTCLoss(blank=4, reduction="sum")(x.log_softmax(2), CT1, CIL1, CTL1),
+     dict(x=r(6, 3, 5)), targets=CT1, input_lengths=(CIL1 := torch.tensor([6, 4, 5])),
+     target_lengths=(CTL1 := torch.tensor([3, 1, 2])))
+CT2 = torch.tensor([[1, 1, 1, 2], [2, 3, 0, 0]])  # sample 0 needs 7 steps and gets 4: inf
+case("ctc_zero_infinity_none",
+     lambda x: F.ctc_loss(x.log_softmax(2), CT2, CIL2, CTL2, reduction="none", zero_infinity=True),
+     dict(x=r(5, 2, 4)), targets=CT2, input_lengths=(CIL2 := torch.tensor([4, 5])),
+     target_lengths=(CTL2 := torch.tensor([4, 2])))
+case("ctc_empty_target", lambda x: F.ctc_loss(x.log_softmax(2), CT3, CIL3, CTL3),
+     dict(x=r(4, 2, 3)), targets=(CT3 := torch.tensor([[1, 2], [0, 0]])),
+     input_lengths=(CIL3 := torch.tensor([4, 3])), target_lengths=(CTL3 := torch.tensor([2, 0])))
 
 for m in [nn.CosineSimilarity(), nn.PairwiseDistance(), nn.KLDivLoss(), nn.PoissonNLLLoss(),
           nn.GaussianNLLLoss(), nn.MarginRankingLoss(), nn.HingeEmbeddingLoss(),

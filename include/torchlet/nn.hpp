@@ -20,6 +20,7 @@
 #include "torchlet/nn/init_extra.hpp"
 #include "torchlet/nn/linear.hpp"
 #include "torchlet/nn/loss.hpp"
+#include "torchlet/nn/loss_extra.hpp"
 #include "torchlet/nn/module.hpp"
 #include "torchlet/nn/normalization.hpp"
 #include "torchlet/nn/normalization_extra.hpp"

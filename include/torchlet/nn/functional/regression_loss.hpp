@@ -79,7 +79,7 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
   const float* x = input.data();
   const float* y = target.data();
   for (std::int64_t i = 0; i < n; ++i) per[static_cast<std::size_t>(i)] = f(x[i] - y[i]);
-  auto loss = reduce_loss(per, input.shape(), r, static_cast<double>(n));
+  auto loss = reduce_loss(op, per, input.shape(), r, static_cast<double>(n));
   if (needs_graph<float>({&input, &target})) {
     const bool gx = input.requires_grad(), gy = target.requires_grad();
     record(loss, node, {&input, &target},
@@ -219,7 +219,8 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
     const float lx = std::max(std::log(x[i]), -100.0f), l1x = std::max(std::log1p(-x[i]), -100.0f);
     per[static_cast<std::size_t>(i)] = w.data()[i] * ((y[i] - 1.0f) * l1x - y[i] * lx);
   }
-  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out = detail::reduce_loss("binary_cross_entropy", per, input.shape(), options.reduction,
+                                 static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(
         out, "BinaryCrossEntropyBackward", {&input},
@@ -257,7 +258,7 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
         (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
     per[static_cast<std::size_t>(i)] = static_cast<double>(w.data()[i]) * v;
   }
-  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out = detail::reduce_loss(op, per, input.shape(), options.reduction, static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
                    [xd = input.detach(), yd = target.detach(), w, pw, n,
