@@ -191,6 +191,11 @@ case("ctc_empty_target", lambda x: F.ctc_loss(x.log_softmax(2), CT3, CIL3, CTL3)
      dict(x=r(4, 2, 3)), targets=(CT3 := torch.tensor([[1, 2], [0, 0]])),
      input_lengths=(CIL3 := torch.tensor([4, 3])), target_lengths=(CTL3 := torch.tensor([2, 0])))
 
+case("ctc_unbatched_none",
+     lambda x: F.ctc_loss(x.log_softmax(1), CT4, CIL4, CTL4, reduction="none"), dict(x=r(5, 4)),
+     targets=(CT4 := torch.tensor([1, 2, 1])), input_lengths=(CIL4 := torch.tensor(5)),
+     target_lengths=(CTL4 := torch.tensor(3)))
+
 for m in [nn.CosineSimilarity(), nn.PairwiseDistance(), nn.KLDivLoss(), nn.PoissonNLLLoss(),
           nn.GaussianNLLLoss(), nn.MarginRankingLoss(), nn.HingeEmbeddingLoss(),
           nn.CosineEmbeddingLoss(), nn.SoftMarginLoss(), nn.MultiLabelSoftMarginLoss(),

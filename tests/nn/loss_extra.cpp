@@ -356,6 +356,11 @@ CASE("ctc_empty_target",
      F::ctc_loss(in["x"].log_softmax(2), L("ctc_empty_target/targets"),
                  L("ctc_empty_target/input_lengths"), L("ctc_empty_target/target_lengths")));
 
+CASE("ctc_unbatched_none",
+     F::ctc_loss(in["x"].log_softmax(1), L("ctc_unbatched_none/targets"),
+                 L("ctc_unbatched_none/input_lengths"), L("ctc_unbatched_none/target_lengths"),
+                 {.reduction = Reduction::none}));
+
 TEST_CASE("gradcheck ctc_loss in float64, on log_probs directly and through log_softmax") {
   const auto targets = tensor<std::int64_t>({{1, 2, 2}, {3, 1, 0}});
   const auto il = tensor<std::int64_t>({6, 5}), tl = tensor<std::int64_t>({3, 2});
@@ -394,8 +399,12 @@ TEST_CASE("ctc_loss: infinite losses, CTCLoss's repr and the errors") {
   CHECK_THROWS_WITH(F::ctc_loss(x, tensor<std::int64_t>({{1, 2}, {2, 1}}),
                                 tensor<std::int64_t>({5, 4}), tensor<std::int64_t>({2, 2})),
                     Catch::Contains("ctc_loss: input_lengths[0] = 5 must be in [0, 4]"));
-  CHECK_THROWS_WITH(F::ctc_loss(randn({4, 3}), tensor<std::int64_t>({1}), two, two),
-                    Catch::Contains("ctc_loss: expected log_probs [T, N, C], got [4, 3]"));
+  CHECK_THROWS_WITH(
+      F::ctc_loss(randn({4, 3}), tensor<std::int64_t>({1}), two, two),
+      Catch::Contains("ctc_loss: unbatched log_probs [4, 3] take 1-D targets and one input "
+                      "and target length"));
+  CHECK_THROWS_WITH(F::ctc_loss(randn({4}), tensor<std::int64_t>({1}), two, two),
+                    Catch::Contains("ctc_loss: expected log_probs [T, N, C] (or [T, C]), got [4]"));
   CHECK_THROWS_WITH(F::ctc_loss(x, tensor<std::int64_t>({{1, 2}, {2, 1}}), two, two, {.blank = 3}),
                     Catch::Contains("ctc_loss: blank 3 must be a class in [0, 3)"));
 }

@@ -2,7 +2,8 @@
 // ctc_loss (torch.nn.functional.ctc_loss, PyTorch 1.13): the connectionist temporal
 // classification loss, one fused node templated on the element type.
 //   log_probs [T, N, C] (log_softmax over C), targets [N, S] padded or 1-D concatenated
-//   (sum of target_lengths), input_lengths [N], target_lengths [N] (int64).
+//   (sum of target_lengths), input_lengths [N], target_lengths [N] (int64); or one unbatched
+//   sample: log_probs [T, C], targets [S], 0-dim lengths.
 // Per sample b, with the target l of length L extended to l' = (blank, l1, blank, ...,
 // lL, blank) of 2L + 1 symbols, the forward variables in log space
 //   alpha[0][0] = lp[0][blank], alpha[0][1] = lp[0][l1],
@@ -58,7 +59,8 @@ CTCLayout ctc_layout(const BasicTensor<T>& log_probs, const LongTensor& targets,
                      std::int64_t blank) {
   const std::string op = "ctc_loss";
   if (log_probs.dim() != 3)
-    throw ShapeError(op + ": expected log_probs [T, N, C], got " + to_string(log_probs.shape()));
+    throw ShapeError(op + ": expected log_probs [T, N, C] (or [T, C]), got " +
+                     to_string(log_probs.shape()));
   CTCLayout l;
   l.T = log_probs.size(0);
   l.N = log_probs.size(1);
@@ -223,6 +225,17 @@ template <class T>
 BasicTensor<T> ctc_loss(const BasicTensor<T>& log_probs, const LongTensor& targets,
                         const LongTensor& input_lengths, const LongTensor& target_lengths,
                         const CTCLossOptions& options = {}) {
+  if (log_probs.dim() == 2) {  // one unbatched sample: [T, C], targets [S], 0-dim lengths
+    if (targets.dim() != 1 || input_lengths.numel() != 1 || target_lengths.numel() != 1)
+      throw ShapeError("ctc_loss: unbatched log_probs " + to_string(log_probs.shape()) +
+                       " take 1-D targets and one input and target length, got targets " +
+                       to_string(targets.shape()) + ", input_lengths " +
+                       to_string(input_lengths.shape()) + ", target_lengths " +
+                       to_string(target_lengths.shape()));
+    auto out = ctc_loss(log_probs.unsqueeze(1), targets.unsqueeze(0), input_lengths.reshape({1}),
+                        target_lengths.reshape({1}), options);
+    return options.reduction == Reduction::none ? out.reshape({}) : out;
+  }
   const auto l =
       detail::ctc_layout(log_probs, targets, input_lengths, target_lengths, options.blank);
   const auto nll = detail::ctc_nll(log_probs, targets, l, options.blank, options.zero_infinity);
