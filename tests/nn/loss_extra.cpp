@@ -5,6 +5,7 @@
 // gradcheck of every functional form in float64, and the errors.
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/nn.hpp>
@@ -37,6 +38,17 @@ std::string meta(const std::string& key) {
   if (it == metadata().end()) throw std::runtime_error("fixture: no metadata " + key);
   return it->second;
 }
+
+/// The fixture cases that have a test case (filled as the test cases are registered).
+std::set<std::string>& tested() {
+  static std::set<std::string> names;
+  return names;
+}
+
+/// Registers `name` in tested() at static initialisation.
+struct Tested {
+  explicit Tested(const char* name) { tested().insert(name); }
+};
 
 /// The differentiable inputs of case `name`, by name, each a leaf requiring grad.
 using Inputs = std::map<std::string, Tensor>;
@@ -76,12 +88,15 @@ D leaf(Shape s, std::uint64_t seed, double scale = 1.0) {
 
 #define GRADCHECK(...) CHECK_NOTHROW(autograd::gradcheck(__VA_ARGS__))
 
-/// CASE("case", expression of `in`): "case matches PyTorch".
+#define TORCHLET_CAT2(a, b) a##b
+#define TORCHLET_CAT(a, b) TORCHLET_CAT2(a, b)
+
+/// CASE("case", expression of `in`): "case matches PyTorch", registered in tested().
 #define CASE(name, ...)                                                  \
   TEST_CASE(name " matches PyTorch", "[parity]") {                       \
     check_case(name, [&](Inputs& in) -> Tensor { return __VA_ARGS__; }); \
   }                                                                      \
-  static_assert(true)
+  static const Tested TORCHLET_CAT(tested_case_, __LINE__) { name }
 
 // ------------------------------------------------------------------------------- distances
 CASE("cos_sim", F::cosine_similarity(in["x1"], in["x2"]));
@@ -184,6 +199,7 @@ CASE("triplet_p1_swap_none",
                                                                               in["n"]));
 CASE("triplet_distance", F::triplet_margin_with_distance_loss(in["a"], in["p"], in["n"]));
 
+static const Tested tested_triplet_distance_cosine{"triplet_distance_cosine_swap_sum"};
 TEST_CASE("triplet_distance_cosine_swap_sum matches PyTorch", "[parity]") {
   // Any callable as the distance: here a lambda over cosine_similarity.
   nn::TripletMarginWithDistanceLoss loss_fn{
@@ -407,4 +423,12 @@ TEST_CASE("ctc_loss: infinite losses, CTCLoss's repr and the errors") {
                     Catch::Contains("ctc_loss: expected log_probs [T, N, C] (or [T, C]), got [4]"));
   CHECK_THROWS_WITH(F::ctc_loss(x, tensor<std::int64_t>({{1, 2}, {2, 1}}), two, two, {.blank = 3}),
                     Catch::Contains("ctc_loss: blank 3 must be a class in [0, 3)"));
+}
+
+TEST_CASE("every fixture case has a test case and every test case a fixture") {
+  std::set<std::string> cases;
+  for (const auto& [key, value] : metadata())
+    if (key.rfind("grads/", 0) == 0) cases.insert(key.substr(6));
+  CHECK(cases == tested());
+  CHECK_FALSE(cases.empty());
 }
