@@ -68,3 +68,10 @@ add_test(NAME "examples: dcgan trains and writes a grid of generated digits"
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
 add_test(NAME "examples: dcgan explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:dcgan> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# mnist: pytorch/examples' mnist (Adadelta, StepLR); one epoch on the first 1,600 bundled digits
+# (about 5 s of CPU) must beat chance (0.1) by far: about 0.80.
+add_test(NAME "examples: mnist (Adadelta) learns in one epoch on 1,600 digits"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist> "-DARGS=--epochs;1;--limit;1600"
+          -DMIN_ACCURACY=0.6 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
