@@ -104,9 +104,13 @@ BasicTensor<T> pick_last(const BasicTensor<T>& x, const BasicTensor<std::int64_t
 template <class T, class V = T>
 class Distribution {
  public:
+  /// A copy shares the parameters' tensors (handles), as a Python reference does.
   Distribution(const Distribution&) = default;
+  /// Takes over the parameters' tensors.
   Distribution(Distribution&&) noexcept = default;
+  /// A copy shares the parameters' tensors (handles), as a Python reference does.
   Distribution& operator=(const Distribution&) = default;
+  /// Takes over the parameters' tensors.
   Distribution& operator=(Distribution&&) noexcept = default;
   virtual ~Distribution() = default;
 
