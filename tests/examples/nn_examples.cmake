@@ -76,9 +76,12 @@ add_test(NAME "examples: mnist (Adadelta) learns in one epoch on 1,600 digits"
 add_test(NAME "examples: mnist explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
 # actor_critic: pytorch/examples' actor-critic (Categorical policy, smooth L1 critic, Adam 3e-2)
-# on the CartPole written in the example, seed 543: solves it (running reward > 475, CartPole-v1's
-# threshold) in about 310 episodes and 2 s (seeds 1-5: 1.4-3.8 s); at most 1,000 episodes.
-add_test(NAME "examples: actor_critic solves its CartPole (running reward > 475)"
-  COMMAND actor_critic --max-episodes 1000 --log-interval 50)
-set_tests_properties("examples: actor_critic solves its CartPole (running reward > 475)" PROPERTIES
-  PASS_REGULAR_EXPRESSION "Solved! Running reward is now 4[7-9][0-9]" TIMEOUT 60)
+# on the CartPole written in the example, seed 543, must raise its running reward above 150
+# (from 10; an episode that balances to the end scores 500) within 1,000 episodes: seed 543
+# takes 128 episodes (under 1 s), seeds 1-12 take 26-703. (The full run, to CartPole-v1's 475:
+# 310 episodes, 2 s, for seed 543; seeds 1-10: 9 of 10 within 1,300 episodes, so the test
+# does not rely on it: a different floating-point rounding is a different trajectory.)
+add_test(NAME "examples: actor_critic raises its CartPole running reward above 150"
+  COMMAND actor_critic --reward-threshold 150 --max-episodes 1000 --log-interval 50)
+set_tests_properties("examples: actor_critic raises its CartPole running reward above 150"
+  PROPERTIES PASS_REGULAR_EXPRESSION "Solved! Running reward is now" TIMEOUT 60)
