@@ -270,6 +270,12 @@ TEST_CASE("the distributions validate their arguments and values as PyTorch's va
   CHECK_THROWS_WITH(Normal(0.f, 1.f).log_prob(full<float>({2}, std::nanf(""))),
                     Contains("Normal: expected value"));
   CHECK_NOTHROW(Normal(zeros<float>({2}), tensor<float>({1.f, 0.f}), false));
+  Distribution<float>::set_default_validate_args(false);
+  CHECK_NOTHROW(Normal(0.f, -1.f));
+  CHECK_FALSE(Bernoulli(tensor<float>({2.f})).validate_args());
+  Distribution<float>::set_default_validate_args(true);
+  CHECK_THROWS_AS(Normal(0.f, -1.f), std::invalid_argument);
+  CHECK(Normal(zeros<float>({3}), 1.f * ones<float>({1})).extended_shape({4, 2}) == Shape{4, 2, 3});
 
   CHECK_THROWS_WITH(Bernoulli(tensor<float>({0.5f, 1.5f})),
                     Contains("Bernoulli: expected parameter probs") && Contains("found 1.5"));
