@@ -193,7 +193,7 @@ TEST_CASE("Categorical samples each class at its probability") {
   CHECK(dist.sample({50}, g1).to_vector() == dist.sample({50}, g2).to_vector());
 }
 
-TEST_CASE("Normal samples have its mean and standard deviation; rsample carries gradients") {
+TEST_CASE("Normal samples have its mean and standard deviation, and rsample carries gradients") {
   auto loc = tensor<float>({-1.f, 2.f}).requires_grad_();
   auto scale = tensor<float>({0.5f, 3.f}).requires_grad_();
   const Normal dist(loc, scale);
