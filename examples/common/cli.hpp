@@ -1,6 +1,7 @@
 #pragma once
 // A small command-line parser shared by the examples: --name VALUE or --name=VALUE,
-// --help. Bad input gets one line naming the flag and what was expected (exit 2).
+// switches (--name alone, as argparse's store_true), --help. Bad input gets one line naming the
+// flag and what was expected (exit 2).
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@ class Args {
  public:
   struct Flag {
     std::string help, value;
+    bool is_switch = false;
   };
 
   explicit Args(std::string program, std::string summary)
@@ -31,6 +33,13 @@ class Args {
   Args& add(const std::string& name, std::string default_value, std::string help) {
     order_.push_back(name);
     flags_[name] = {std::move(help), std::move(default_value)};
+    return *this;
+  }
+
+  /// Declares a switch --name (off unless given; --name=0/1 also works).
+  Args& add_switch(const std::string& name, std::string help) {
+    order_.push_back(name);
+    flags_[name] = {std::move(help), "0", true};
     return *this;
   }
 
@@ -54,7 +63,9 @@ class Args {
       }
       auto it = flags_.find(name);
       if (it == flags_.end()) throw UsageError("unknown option '--" + name + "' (see --help)");
-      if (!has_value) {
+      if (!has_value && it->second.is_switch) {
+        value = "1";
+      } else if (!has_value) {
         if (i + 1 >= argc) throw UsageError("option '--" + name + "' expects a value");
         value = argv[++i];
       }
@@ -64,6 +75,14 @@ class Args {
   }
 
   std::string str(const std::string& name) const { return flags_.at(name).value; }
+
+  /// Whether the switch --name was given.
+  bool on(const std::string& name) const {
+    const std::string& v = flags_.at(name).value;
+    if (v == "1" || v == "true") return true;
+    if (v == "0" || v == "false") return false;
+    throw UsageError("--" + name + " is a switch (0 or 1), got '" + v + "'");
+  }
 
   long long integer(const std::string& name, long long lo, long long hi) const {
     const std::string& v = flags_.at(name).value;
@@ -95,7 +114,7 @@ class Args {
     for (auto& n : order_) {
       const auto& f = flags_.at(n);
       u += "  --" + n + std::string(n.size() < 14 ? 14 - n.size() : 1, ' ') + f.help +
-           " (default: " + f.value + ")\n";
+           (f.is_switch ? "\n" : " (default: " + f.value + ")\n");
     }
     return u + "  --help          show this message\n";
   }

@@ -1,6 +1,7 @@
 #pragma once
 // torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
 #include "torchlet/data.hpp"
+#include "torchlet/distributions.hpp"
 #include "torchlet/errors.hpp"
 #include "torchlet/io.hpp"
 #include "torchlet/nn.hpp"

@@ -68,3 +68,20 @@ add_test(NAME "examples: dcgan trains and writes a grid of generated digits"
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_loss.cmake)
 add_test(NAME "examples: dcgan explains a missing data directory"
   COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:dcgan> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# mnist: pytorch/examples' mnist (Adadelta, StepLR); one epoch on the first 1,600 bundled digits
+# (about 5 s of CPU) must beat chance (0.1) by far: about 0.80.
+add_test(NAME "examples: mnist (Adadelta) learns in one epoch on 1,600 digits"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist> "-DARGS=--epochs;1;--limit;1600"
+          -DMIN_ACCURACY=0.6 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_accuracy.cmake)
+add_test(NAME "examples: mnist explains a missing data directory"
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mnist> -P ${CMAKE_CURRENT_SOURCE_DIR}/check_missing_data.cmake)
+# actor_critic: pytorch/examples' actor-critic (Categorical policy, smooth L1 critic, Adam 3e-2)
+# on the CartPole written in the example, seed 543, must raise its running reward above 150
+# (from 10; an episode that balances to the end scores 500) within 1,000 episodes: seed 543
+# takes 128 episodes (under 1 s), seeds 1-12 take 26-703. (The full run, to CartPole-v1's 475:
+# 310 episodes, 2 s, for seed 543; seeds 1-10: 9 of 10 within 1,300 episodes, so the test
+# does not rely on it: a different floating-point rounding is a different trajectory.)
+add_test(NAME "examples: actor_critic raises its CartPole running reward above 150"
+  COMMAND actor_critic --reward-threshold 150 --max-episodes 1000 --log-interval 50)
+set_tests_properties("examples: actor_critic raises its CartPole running reward above 150"
+  PROPERTIES PASS_REGULAR_EXPRESSION "Solved! Running reward is now" TIMEOUT 60)
