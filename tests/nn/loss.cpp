@@ -79,12 +79,12 @@ LOSS("nll_none", F::nll_loss(x, L("nll_none/target"),
 LOSS("nll_sum", nn::NLLLoss{{.reduction = Reduction::sum}}(x, L("nll_sum/target")));
 
 // regression losses, every reduction
-LOSS("mse_mean", nn::MSELoss{Reduction::mean}(x, T("mse_mean/target")));
-LOSS("mse_sum", nn::MSELoss{Reduction::sum}(x, T("mse_sum/target")));
-LOSS("mse_none", nn::MSELoss{Reduction::none}(x, T("mse_none/target")));
-LOSS("l1_mean", nn::L1Loss{Reduction::mean}(x, T("l1_mean/target")));
-LOSS("l1_sum", nn::L1Loss{Reduction::sum}(x, T("l1_sum/target")));
-LOSS("l1_none", nn::L1Loss{Reduction::none}(x, T("l1_none/target")));
+LOSS("mse_mean", nn::MSELoss{{.reduction = Reduction::mean}}(x, T("mse_mean/target")));
+LOSS("mse_sum", nn::MSELoss{{.reduction = Reduction::sum}}(x, T("mse_sum/target")));
+LOSS("mse_none", nn::MSELoss{{.reduction = Reduction::none}}(x, T("mse_none/target")));
+LOSS("l1_mean", nn::L1Loss{{.reduction = Reduction::mean}}(x, T("l1_mean/target")));
+LOSS("l1_sum", nn::L1Loss{{.reduction = Reduction::sum}}(x, T("l1_sum/target")));
+LOSS("l1_none", nn::L1Loss{{.reduction = Reduction::none}}(x, T("l1_none/target")));
 LOSS("huber_mean",
      nn::HuberLoss{{.reduction = Reduction::mean, .delta = 0.5}}(x, T("huber_mean/target")));
 LOSS("huber_sum",
@@ -99,12 +99,39 @@ LOSS("smooth_l1_none",
      nn::SmoothL1Loss{{.reduction = Reduction::none, .beta = 0.5}}(x, T("smooth_l1_none/target")));
 LOSS("huber_default", F::huber_loss(x, T("huber_default/target")));
 LOSS("smooth_l1_default", F::smooth_l1_loss(x, T("smooth_l1_default/target")));
-LOSS("smooth_l1_beta0", F::smooth_l1_loss(x, T("smooth_l1_beta0/target"), Reduction::mean, 0.0));
+LOSS("smooth_l1_beta0", F::smooth_l1_loss(x, T("smooth_l1_beta0/target"), {.beta = 0.0}));
+
+TEST_CASE("every loss takes its keyword arguments as one options struct last (issue 15)") {
+  // The functional forms take the struct the modules hold, beta and delta included.
+  check_loss("smooth_l1_sum", [](const Tensor& x) {
+    return F::smooth_l1_loss(x, T("smooth_l1_sum/target"),
+                             {.reduction = Reduction::sum, .beta = 0.5});
+  });
+  check_loss("huber_none", [](const Tensor& x) {
+    return F::huber_loss(x, T("huber_none/target"), {.reduction = Reduction::none, .delta = 0.5});
+  });
+  check_loss("mse_sum", [](const Tensor& x) {
+    return F::mse_loss(x, T("mse_sum/target"), {.reduction = Reduction::sum});
+  });
+  check_loss("l1_none", [](const Tensor& x) {
+    return F::l1_loss(x, T("l1_none/target"), {.reduction = Reduction::none});
+  });
+  check_loss("nll_sum", [](const Tensor& x) {
+    return F::nll_loss(x, L("nll_sum/target"), {.reduction = Reduction::sum});
+  });
+  nn::MSELoss mse{{.reduction = Reduction::sum}};
+  CHECK(mse.options.reduction == Reduction::sum);
+  CHECK(nn::L1Loss{}.options.reduction == Reduction::mean);
+  CHECK_THROWS_WITH(F::smooth_l1_loss(randn({2}), randn({2}), {.beta = -1.0}),
+                    Catch::Contains("smooth_l1_loss: beta must be non-negative, got -1"));
+  CHECK_THROWS_WITH(F::huber_loss(randn({2}), randn({2}), {.delta = 0.0}),
+                    Catch::Contains("huber_loss: delta must be positive"));
+}
 
 TEST_CASE("regression losses pass a gradient to a target that requires it") {
   auto a = tensor<float>({1.f, 2.f, 3.f}), b = tensor<float>({0.f, 2.f, 5.f});
   b.requires_grad_();
-  nn::functional::mse_loss(a, b, Reduction::sum).backward();
+  nn::functional::mse_loss(a, b, {.reduction = Reduction::sum}).backward();
   CHECK(b.grad().to_vector() == std::vector<float>{-2.f, 0.f, 4.f});  // -2 (a - b)
 }
 

@@ -47,26 +47,26 @@ class NLLLoss : public ModuleFor<Tensor(const Tensor&, const LongTensor&)> {
 /// Mean squared error (nn.MSELoss): input and target of the same shape.
 class MSELoss : public LossModule {
  public:
-  /// none, mean or sum.
-  Reduction reduction;
-  /// nn.MSELoss(reduction).
-  MSELoss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
+  /// reduction.
+  MSELossOptions options;
+  /// nn.MSELoss(reduction): `nn::MSELoss{{.reduction = Reduction::sum}}`.
+  MSELoss(MSELossOptions options = {}) : options(options) {}
   /// (input - target)^2, reduced; input and target [*], same shape.
   Tensor forward(const Tensor& input, const Tensor& target) override {
-    return functional::mse_loss(input, target, reduction);
+    return functional::mse_loss(input, target, options);
   }
 };
 
 /// Mean absolute error (nn.L1Loss): input and target of the same shape.
 class L1Loss : public LossModule {
  public:
-  /// none, mean or sum.
-  Reduction reduction;
-  /// nn.L1Loss(reduction).
-  L1Loss(Reduction reduction = Reduction::mean) : reduction(reduction) {}
+  /// reduction.
+  L1LossOptions options;
+  /// nn.L1Loss(reduction): `nn::L1Loss{{.reduction = Reduction::sum}}`.
+  L1Loss(L1LossOptions options = {}) : options(options) {}
   /// |input - target|, reduced; input and target [*], same shape.
   Tensor forward(const Tensor& input, const Tensor& target) override {
-    return functional::l1_loss(input, target, reduction);
+    return functional::l1_loss(input, target, options);
   }
 };
 
@@ -106,7 +106,7 @@ class HuberLoss : public LossModule {
   HuberLoss(HuberLossOptions options = {}) : options(options) {}
   /// input and target [*], same shape.
   Tensor forward(const Tensor& input, const Tensor& target) override {
-    return functional::huber_loss(input, target, options.reduction, options.delta);
+    return functional::huber_loss(input, target, options);
   }
 };
 
@@ -119,7 +119,7 @@ class SmoothL1Loss : public LossModule {
   SmoothL1Loss(SmoothL1LossOptions options = {}) : options(options) {}
   /// input and target [*], same shape.
   Tensor forward(const Tensor& input, const Tensor& target) override {
-    return functional::smooth_l1_loss(input, target, options.reduction, options.beta);
+    return functional::smooth_l1_loss(input, target, options);
   }
 };
 

@@ -132,7 +132,7 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
       }
       per[static_cast<std::size_t>(pos)] = loss;
     }
-  auto out = detail::reduce_loss(per, l.target_shape, options.reduction, denom);
+  auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input})) {
     detail::record(
         out, "NllLossBackward", {&input},
@@ -214,8 +214,8 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
         loss -= (w ? w[c] : 1.0) * q(base + c * I) * (x[base + c * I] - lse);
       per[static_cast<std::size_t>(o * I + i)] = loss;
     }
-  auto out =
-      detail::reduce_loss(per, l.target_shape, options.reduction, static_cast<double>(positions));
+  auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction,
+                                 static_cast<double>(positions));
   if (detail::needs_graph<float>({&input})) {
     std::vector<float> qs(static_cast<std::size_t>(input.numel()));
     for (std::int64_t k = 0; k < input.numel(); ++k) qs[static_cast<std::size_t>(k)] = q(k);
@@ -273,7 +273,7 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
       denom += wt;
       per[static_cast<std::size_t>(pos)] = -wt * input.data()[o * C * I + tc * I + i];
     }
-  auto out = detail::reduce_loss(per, l.target_shape, options.reduction, denom);
+  auto out = detail::reduce_loss("nll_loss", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input}))
     detail::record(
         out, "NllLossBackward", {&input},

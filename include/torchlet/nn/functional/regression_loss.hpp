@@ -1,10 +1,13 @@
 #pragma once
 // Regression and binary losses, input and target of the same shape [*], each one fused
 // graph node with its backward: mse_loss, l1_loss, huber_loss, smooth_l1_loss,
-// binary_cross_entropy, binary_cross_entropy_with_logits. reduction: Reduction::mean (the
+// binary_cross_entropy, binary_cross_entropy_with_logits. Every loss takes its keyword
+// arguments as one options struct last, as PyTorch's keywords: `mse_loss(a, b, {.reduction =
+// Reduction::sum})`, `smooth_l1_loss(a, b, {.beta = 0.5})`. reduction: Reduction::mean (the
 // default), Reduction::sum, or Reduction::none (the per-element losses). Per-element work
 // is accumulated in double where PyTorch sums.
 #include <cmath>
+#include <concepts>
 #include <limits>
 #include <vector>
 
@@ -25,6 +28,14 @@ struct BCEWithLogitsLossOptions {
   Tensor weight = {};                     ///< broadcast to the input's shape
   Reduction reduction = Reduction::mean;  ///< none, mean or sum.
   Tensor pos_weight = {};                 ///< [C] (the last dim), weight of the positive examples
+};
+/// Arguments of mse_loss / MSELoss after the target.
+struct MSELossOptions {
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
+};
+/// Arguments of l1_loss / L1Loss after the target.
+struct L1LossOptions {
+  Reduction reduction = Reduction::mean;  ///< none, mean or sum.
 };
 /// Arguments of huber_loss / HuberLoss after the target.
 struct HuberLossOptions {
@@ -68,7 +79,7 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
   const float* x = input.data();
   const float* y = target.data();
   for (std::int64_t i = 0; i < n; ++i) per[static_cast<std::size_t>(i)] = f(x[i] - y[i]);
-  auto loss = reduce_loss(per, input.shape(), r, static_cast<double>(n));
+  auto loss = reduce_loss(op, per, input.shape(), r, static_cast<double>(n));
   if (needs_graph<float>({&input, &target})) {
     const bool gx = input.requires_grad(), gy = target.requires_grad();
     record(loss, node, {&input, &target},
@@ -92,31 +103,32 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
 
 namespace torchlet::nn::functional {
 
-/// (input - target)^2
+/// (input - target)^2; input and target [*], same shape.
 inline Tensor mse_loss(const Tensor& input, const Tensor& target,
-                       Reduction reduction = Reduction::mean) {
+                       const MSELossOptions& options = {}) {
   return detail::pointwise_loss(
-      "mse_loss", "MseLossBackward", input, target, reduction,
+      "mse_loss", "MseLossBackward", input, target, options.reduction,
       [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; });
 }
 
-/// |input - target|
+/// |input - target|; input and target [*], same shape.
 inline Tensor l1_loss(const Tensor& input, const Tensor& target,
-                      Reduction reduction = Reduction::mean) {
+                      const L1LossOptions& options = {}) {
   return detail::pointwise_loss(
-      "l1_loss", "L1LossBackward", input, target, reduction,
+      "l1_loss", "L1LossBackward", input, target, options.reduction,
       [](float d) { return std::abs(double(d)); },
       [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); });
 }
 
 /// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
 inline Tensor huber_loss(const Tensor& input, const Tensor& target,
-                         Reduction reduction = Reduction::mean, double delta = 1.0) {
+                         const HuberLossOptions& options = {}) {
+  const double delta = options.delta;
   if (!(delta > 0))
     throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
   const auto dl = static_cast<float>(delta);
   return detail::pointwise_loss(
-      "huber_loss", "HuberLossBackward", input, target, reduction,
+      "huber_loss", "HuberLossBackward", input, target, options.reduction,
       [dl](float d) {
         const float z = std::abs(d);
         return static_cast<double>(z < dl ? 0.5f * z * z : dl * (z - 0.5f * dl));
@@ -126,14 +138,15 @@ inline Tensor huber_loss(const Tensor& input, const Tensor& target,
 
 /// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
 inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
-                             Reduction reduction = Reduction::mean, double beta = 1.0) {
-  if (beta < 0)
+                             const SmoothL1LossOptions& options = {}) {
+  const double beta = options.beta;
+  if (!(beta >= 0))
     throw std::invalid_argument("smooth_l1_loss: beta must be non-negative, got " +
                                 std::to_string(beta));
-  if (beta == 0) return l1_loss(input, target, reduction);
+  if (beta == 0) return l1_loss(input, target, {.reduction = options.reduction});
   const auto b = static_cast<float>(beta);
   return detail::pointwise_loss(
-      "smooth_l1_loss", "SmoothL1LossBackward", input, target, reduction,
+      "smooth_l1_loss", "SmoothL1LossBackward", input, target, options.reduction,
       [b](float d) {
         const float z = std::abs(d);
         return static_cast<double>(z < b ? 0.5f * z * z / b : z - 0.5f * b);
@@ -142,16 +155,49 @@ inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
 }
 
 template <class U>
-Tensor mse_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+Tensor mse_loss(const Tensor&, const BasicTensor<U>&, const MSELossOptions& = {}) {
   static_assert(
       sizeof(U) == 0,
       "mse_loss: target must be a float Tensor like the input; convert with .to<float>()");
   return {};
 }
 template <class U>
-Tensor l1_loss(const Tensor&, const BasicTensor<U>&, Reduction = Reduction::mean) {
+Tensor l1_loss(const Tensor&, const BasicTensor<U>&, const L1LossOptions& = {}) {
   static_assert(sizeof(U) == 0,
                 "l1_loss: target must be a float Tensor like the input; convert with .to<float>()");
+  return {};
+}
+
+/// The positional form of the reduction (`mse_loss(a, b, Reduction::sum)`) is a compile error
+/// that names the one argument style: `mse_loss(a, b, {.reduction = Reduction::sum})`.
+template <class R>
+requires std::same_as<R, Reduction> Tensor mse_loss(const Tensor&, const Tensor&, R) {
+  static_assert(sizeof(R) == 0,
+                "mse_loss: pass the reduction as an option: mse_loss(a, b, {.reduction = ...})");
+  return {};
+}
+/// See mse_loss(const Tensor&, const Tensor&, R): `l1_loss(a, b, {.reduction = ...})`.
+template <class R>
+requires std::same_as<R, Reduction> Tensor l1_loss(const Tensor&, const Tensor&, R) {
+  static_assert(sizeof(R) == 0,
+                "l1_loss: pass the reduction as an option: l1_loss(a, b, {.reduction = ...})");
+  return {};
+}
+/// See mse_loss(const Tensor&, const Tensor&, R): `huber_loss(a, b, {.reduction, .delta})`.
+template <class R, class... More>
+requires std::same_as<R, Reduction> Tensor huber_loss(const Tensor&, const Tensor&, R, More...) {
+  static_assert(sizeof(R) == 0,
+                "huber_loss: pass the options as a struct: huber_loss(a, b, {.reduction = ..., "
+                ".delta = ...})");
+  return {};
+}
+/// See mse_loss(const Tensor&, const Tensor&, R): `smooth_l1_loss(a, b, {.reduction, .beta})`.
+template <class R, class... More>
+requires std::same_as<R, Reduction> Tensor smooth_l1_loss(const Tensor&, const Tensor&, R,
+                                                          More...) {
+  static_assert(sizeof(R) == 0,
+                "smooth_l1_loss: pass the options as a struct: smooth_l1_loss(a, b, {.reduction = "
+                "..., .beta = ...})");
   return {};
 }
 
@@ -173,7 +219,8 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
     const float lx = std::max(std::log(x[i]), -100.0f), l1x = std::max(std::log1p(-x[i]), -100.0f);
     per[static_cast<std::size_t>(i)] = w.data()[i] * ((y[i] - 1.0f) * l1x - y[i] * lx);
   }
-  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out = detail::reduce_loss("binary_cross_entropy", per, input.shape(), options.reduction,
+                                 static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(
         out, "BinaryCrossEntropyBackward", {&input},
@@ -211,7 +258,7 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
         (1.0f - y[i]) * x[i] + lw * (std::log1p(std::exp(-std::abs(x[i]))) + std::max(-x[i], 0.0f));
     per[static_cast<std::size_t>(i)] = static_cast<double>(w.data()[i]) * v;
   }
-  auto out = detail::reduce_loss(per, input.shape(), options.reduction, static_cast<double>(n));
+  auto out = detail::reduce_loss(op, per, input.shape(), options.reduction, static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
                    [xd = input.detach(), yd = target.detach(), w, pw, n,
