@@ -31,6 +31,7 @@
 // (const if it has one), get_batch and collate_fn are called from several threads at once.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -72,7 +73,15 @@ struct DataLoaderOptions {
   CollateFn collate_fn = {};
   /// Drop the last batch if it is smaller than batch_size.
   bool drop_last = false;
-  /// Batches loaded ahead per worker (num_workers * prefetch_factor in all).
+  /// Seconds the iterating thread waits for a worker's batch before it throws
+  /// std::runtime_error("DataLoader timed out after <timeout> seconds (waiting for batch k)");
+  /// 0 waits forever. Only with num_workers > 0, as in PyTorch.
+  double timeout = 0;
+  /// Called once in each worker thread with its id (0 .. num_workers - 1), before it loads
+  /// anything (get_worker_info() is already set). If it throws, iterating throws
+  /// std::runtime_error naming the worker and the error.
+  std::function<void(std::size_t)> worker_init_fn = {};
+  /// Batches loaded ahead per worker (num_workers * prefetch_factor in all, as in PyTorch).
   std::size_t prefetch_factor = 2;
   /// Seed of the loader's shuffling and of the workers' seeds (PyTorch's `generator`);
   /// unset: drawn from torchlet's default generator (manual_seed) each epoch.
@@ -222,7 +231,12 @@ class BasicDataLoader {
     if (o.num_workers > 0 && o.prefetch_factor == 0)
       throw std::invalid_argument(
           "DataLoader: prefetch_factor should be a positive integer when num_workers > 0, got 0");
+    if (!(o.timeout >= 0))
+      throw std::invalid_argument("DataLoader: timeout option should be non-negative, got " +
+                                  detail::seconds_repr(o.timeout));
     auto core = std::make_shared<Core>(std::forward<U>(dataset));
+    core->timeout = o.timeout;
+    core->worker_init_fn = o.worker_init_fn;
     core->batch_size = o.batch_size;
     core->drop_last = o.drop_last;
     core->num_workers = o.num_workers;

@@ -10,13 +10,16 @@
 // everyone and joins; a worker also polls an atomic flag between samples, so a stop never
 // waits for more than one sample.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -24,6 +27,14 @@
 #include "torchlet/data/worker_info.hpp"
 
 namespace torchlet::data::detail {
+
+/// 0.1 -> "0.1", 2 -> "2" (a number of seconds as Python prints it).
+inline std::string seconds_repr(double t) {
+  std::string s = std::to_string(t);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
 
 template <class Batch>
 class LoaderEpoch {
@@ -97,7 +108,9 @@ struct WorkerRing {
   WorkerRing& operator=(const WorkerRing&) = delete;
   ~WorkerRing() { stop(); }
 
-  /// Starts the threads, each running body(w) with get_worker_info() set.
+  /// Starts the threads, each running init(w) (worker_init_fn, if any) then body(w) with
+  /// get_worker_info() set. A worker whose init throws loads nothing; the consumer's next
+  /// wait throws its error.
   template <class F>
   void start(F body) {
     try {
@@ -105,7 +118,7 @@ struct WorkerRing {
       for (std::size_t w = 0; w < workers; ++w)
         threads.emplace_back([this, w, body] {
           current_worker_info() = &infos[w];
-          body(w);
+          if (run_init(w)) body(w);
           current_worker_info() = nullptr;
         });
     } catch (...) {
@@ -113,11 +126,25 @@ struct WorkerRing {
       throw;
     }
   }
+  /// Consumer: waits on done_cv until pred() holds, at most `timeout` seconds (if positive)
+  /// while waiting for batch `pos`; throws a worker_init_fn's error or the timeout.
+  template <class P>
+  void wait_done(std::unique_lock<std::mutex>& lk, std::size_t pos, P pred) {
+    const auto ok = [&] { return pred() || stopping || !init_error.empty(); };
+    if (timeout > 0) {
+      if (!done_cv.wait_for(lk, std::chrono::duration<double>(timeout), ok))
+        throw std::runtime_error("DataLoader timed out after " + detail::seconds_repr(timeout) +
+                                 " seconds (waiting for batch " + std::to_string(pos) + ")");
+    } else {
+      done_cv.wait(lk, ok);
+    }
+    if (!init_error.empty() && !pred()) throw std::runtime_error(init_error);
+  }
   /// Consumer: waits until slot `pos % cap` holds batch `pos`.
   Slot& wait_slot(std::size_t pos) {
     Slot& s = slots[pos % cap];
     std::unique_lock lk(mu);
-    done_cv.wait(lk, [&] { return s.ready || stopping; });
+    wait_done(lk, pos, [&] { return s.ready; });
     if (!s.ready) throw std::logic_error("DataLoader: the epoch was stopped");
     return s;
   }
@@ -158,7 +185,31 @@ struct WorkerRing {
     threads.clear();
   }
 
+  /// Worker w: runs init(w); false (the error kept for the consumer) if it threw.
+  bool run_init(std::size_t w) {
+    if (!init) return true;
+    std::string what;
+    try {
+      init(w);
+      return true;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception not derived from std::exception";
+    }
+    {
+      std::lock_guard lk(mu);
+      if (init_error.empty())
+        init_error =
+            "DataLoader: worker_init_fn raised in worker " + std::to_string(w) + ": " + what;
+    }
+    done_cv.notify_all();
+    return false;
+  }
   const std::size_t workers, cap;
+  std::function<void(std::size_t)> init;  ///< worker_init_fn (set before start)
+  double timeout = 0;                     ///< seconds the consumer waits for a batch; 0: forever
+  std::string init_error;                 ///< the first worker_init_fn error (guarded by mu)
   std::vector<Slot> slots;
   std::vector<WorkerInfo> infos;
   std::vector<std::thread> threads;

@@ -101,6 +101,8 @@ struct LoaderCore {
   std::size_t batch_size = 1;
   bool drop_last = false;
   std::size_t num_workers = 0, prefetch_factor = 2;
+  double timeout = 0;                                       // seconds; 0: wait forever
+  std::function<void(std::size_t)> worker_init_fn;          // run first in each worker
   AnyBatchSampler batches;                                  // map-style datasets
   std::function<Batch(std::vector<sample_type>&)> collate;  // empty: default_collate
   std::optional<Generator> gen;                             // seeded if options.seed was given
