@@ -18,7 +18,11 @@
 // when it reaches that batch, as a DataLoaderError naming the batch, the sample and the
 // worker (the original nested inside). Leaving the loop (break), destroying the iterator
 // or destroying the DataLoader stops and joins the workers (within one sample's time).
-// The same `seed` gives the same batches whatever num_workers is.
+// The same `seed` gives the same batches whatever num_workers is. `timeout` (seconds) bounds
+// the wait for a worker's batch: a stuck dataset raises "DataLoader timed out after 0.5
+// seconds (waiting for batch 3)". `worker_init_fn(id)` runs once in each worker before it
+// loads anything. Workers are started by each begin() and joined at the epoch's end
+// (PyTorch's persistent_workers=False; persistent workers are not implemented).
 //
 // There is no operator[], on purpose, as in PyTorch: a DataLoader is an iterable, not a
 // sequence. Which samples form "batch 3" is only decided when an epoch starts (a new
