@@ -111,6 +111,54 @@ TEST_CASE("DataLoader prefetch_factor: num_workers * prefetch_factor batches ahe
   (void)*it;
 }
 
+/// An iterable dataset of n numbers whose element `slow_at` takes 400 ms.
+struct SlowStream {
+  int n;
+  int slow_at;
+  struct iterator {
+    const SlowStream* s;
+    int i;
+    std::int64_t operator*() const {
+      if (i == s->slow_at) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return i;
+    }
+    iterator& operator++() {
+      ++i;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return i != o.i; }
+  };
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, n}; }
+};
+
+TEST_CASE("DataLoader timeout and worker_init_fn over an iterable dataset") {
+  data::DataLoader loader(SlowStream{8, 5}, {.batch_size = 2, .num_workers = 1, .timeout = 0.1});
+  std::vector<std::int64_t> seen;
+  const auto msg = test::error_of<std::runtime_error>([&] {
+    for (auto& b : loader)
+      for (auto v : b.to_vector()) seen.push_back(v);
+  });
+  CHECK(seen == std::vector<std::int64_t>{0, 1, 2, 3});
+  CHECK(msg == "DataLoader timed out after 0.1 seconds (waiting for batch 2)");
+  std::atomic<int> inits{0};
+  data::DataLoader ok(SlowStream{6, -1}, {.batch_size = 2,
+                                          .num_workers = 2,
+                                          .timeout = 0.2,
+                                          .worker_init_fn = [&](std::size_t) { ++inits; }});
+  std::size_t batches = 0;
+  for (auto& b : ok) batches += b.numel() > 0 ? 1 : 0;
+  CHECK(batches == 3);
+  CHECK(inits.load() == 2);
+  data::DataLoader bad(SlowStream{6, -1},
+                       {.batch_size = 2, .num_workers = 2, .worker_init_fn = [](std::size_t id) {
+                          if (id == 0) throw std::runtime_error("init failed");
+                        }});
+  CHECK(test::error_of<std::runtime_error>([&] {
+          for (auto& b : bad) (void)b;
+        }) == "DataLoader: worker_init_fn raised in worker 0: init failed");
+}
+
 TEST_CASE("DataLoader option validation as PyTorch's") {
   CountingDataset ds(4);
   CHECK(test::error_of<std::invalid_argument>([&] {
