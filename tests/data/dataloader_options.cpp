@@ -159,6 +159,49 @@ TEST_CASE("DataLoader timeout and worker_init_fn over an iterable dataset") {
         }) == "DataLoader: worker_init_fn raised in worker 0: init failed");
 }
 
+TEST_CASE("DataLoader persistent_workers: a second epoch reuses the same worker threads") {
+  struct ThreadIds {
+    std::size_t size() const { return 8; }
+    mutable std::mutex mu;
+    mutable std::set<std::thread::id> ids;
+    std::pair<Tensor, std::int64_t> operator[](std::size_t i) const {
+      std::lock_guard lk(mu);
+      ids.insert(std::this_thread::get_id());
+      return {full({1}, static_cast<float>(i)), static_cast<std::int64_t>(i)};
+    }
+  };
+  for (bool persistent : {false, true}) {
+    ThreadIds ds;
+    std::atomic<int> inits{0};
+    data::DataLoader loader(ds, {.batch_size = 2,
+                                 .num_workers = 2,
+                                 .worker_init_fn = [&](std::size_t) { ++inits; },
+                                 .persistent_workers = persistent});
+    const auto first = test::epoch_labels(loader);
+    const auto after_one = ds.ids;
+    const auto second = test::epoch_labels(loader);
+    CAPTURE(persistent);
+    CHECK(first == second);
+    CHECK(after_one.size() == 2);
+    // The same two threads (without persistent workers the ids of joined threads may be
+    // reused: there the count of worker_init_fn calls tells the new threads).
+    if (persistent) CHECK(ds.ids == after_one);
+    CHECK(inits.load() == (persistent ? 2 : 4));
+  }
+}
+
+TEST_CASE("DataLoader persistent_workers: begin() while an epoch runs stops that epoch") {
+  CountingDataset ds(20);
+  data::DataLoader loader(ds, {.batch_size = 2, .num_workers = 2, .persistent_workers = true});
+  auto a = loader.begin();
+  (void)*a;
+  auto b = loader.begin();  // Python's iter(loader) again: the first iterator is reset
+  CHECK(a == std::default_sentinel);
+  std::size_t n = 0;
+  for (; b != loader.end(); ++b) ++n;
+  CHECK(n == 10);
+}
+
 TEST_CASE("DataLoader option validation as PyTorch's") {
   CountingDataset ds(4);
   CHECK(test::error_of<std::invalid_argument>([&] {
@@ -167,6 +210,9 @@ TEST_CASE("DataLoader option validation as PyTorch's") {
   CHECK(test::error_of<std::invalid_argument>([&] {
           data::DataLoader l(ds, {.num_workers = 1, .prefetch_factor = 0});
         }).find("prefetch_factor should be a positive integer") != std::string::npos);
+  CHECK(test::error_of<std::invalid_argument>([&] {
+          data::DataLoader l(ds, {.persistent_workers = true});
+        }) == "DataLoader: persistent_workers option needs num_workers > 0");
   // timeout with 0 workers is accepted and ignored (PyTorch's single-process loading).
   data::DataLoader l(ds, {.batch_size = 2, .timeout = 0.1});
   CHECK(test::epoch_labels(l).size() == 2);

@@ -22,7 +22,7 @@
 // the wait for a worker's batch: a stuck dataset raises "DataLoader timed out after 0.5
 // seconds (waiting for batch 3)". `worker_init_fn(id)` runs once in each worker before it
 // loads anything. Workers are started by each begin() and joined at the epoch's end
-// (PyTorch's persistent_workers=False; persistent workers are not implemented).
+// unless persistent_workers keeps them for the next begin().
 //
 // There is no operator[], on purpose, as in PyTorch: a DataLoader is an iterable, not a
 // sequence. Which samples form "batch 3" is only decided when an epoch starts (a new
@@ -85,6 +85,10 @@ struct DataLoaderOptions {
   /// anything (get_worker_info() is already set). If it throws, iterating throws
   /// std::runtime_error naming the worker and the error.
   std::function<void(std::size_t)> worker_init_fn = {};
+  /// Keep the worker threads between epochs: begin() hands the same threads the new
+  /// epoch's work (worker_init_fn runs once per thread), and stops an epoch still running
+  /// (as Python's iter(loader) resets the loader's iterator). Needs num_workers > 0.
+  bool persistent_workers = false;
   /// Batches loaded ahead per worker (num_workers * prefetch_factor in all, as in PyTorch).
   std::size_t prefetch_factor = 2;
   /// Seed of the loader's shuffling and of the workers' seeds (PyTorch's `generator`);
@@ -197,6 +201,12 @@ class BasicDataLoader {
     if constexpr (kMap || kIterable) {
       if (!core_) throw std::logic_error("DataLoader: begin() on a moved-from DataLoader");
       std::erase_if(epochs_, [](const std::weak_ptr<Epoch>& e) { return e.expired(); });
+      if (options_.persistent_workers) {
+        for (auto& w : epochs_)  // one epoch at a time on the same threads
+          if (auto e = w.lock()) e->stop();
+        if (!core_->persistent)
+          core_->persistent = std::make_shared<detail::PersistentWorkers>(core_->num_workers);
+      }
       auto e = detail::make_epoch<Core, Batch>(core_);
       epochs_.push_back(e);
       return iterator(std::move(e));
@@ -238,6 +248,8 @@ class BasicDataLoader {
     if (!(o.timeout >= 0))
       throw std::invalid_argument("DataLoader: timeout option should be non-negative, got " +
                                   detail::seconds_repr(o.timeout));
+    if (o.persistent_workers && o.num_workers == 0)
+      throw std::invalid_argument("DataLoader: persistent_workers option needs num_workers > 0");
     auto core = std::make_shared<Core>(std::forward<U>(dataset));
     core->timeout = o.timeout;
     core->worker_init_fn = o.worker_init_fn;

@@ -140,6 +140,7 @@ class StreamWorkerEpoch final : public LoaderEpoch<Batch> {
               core_->gen ? core_->gen->next() : detail::locked_next(default_generator())) {
     ring_.init = core_->worker_init_fn;
     ring_.timeout = core_->timeout;
+    ring_.pool = core_->persistent.get();
     ring_.start([this](std::size_t w) { work(w); });
   }
   ~StreamWorkerEpoch() override { this->stop(); }
