@@ -18,7 +18,11 @@
 // when it reaches that batch, as a DataLoaderError naming the batch, the sample and the
 // worker (the original nested inside). Leaving the loop (break), destroying the iterator
 // or destroying the DataLoader stops and joins the workers (within one sample's time).
-// The same `seed` gives the same batches whatever num_workers is.
+// The same `seed` gives the same batches whatever num_workers is. `timeout` (seconds) bounds
+// the wait for a worker's batch: a stuck dataset raises "DataLoader timed out after 0.5
+// seconds (waiting for batch 3)". `worker_init_fn(id)` runs once in each worker before it
+// loads anything. Workers are started by each begin() and joined at the epoch's end
+// unless persistent_workers keeps them for the next begin().
 //
 // There is no operator[], on purpose, as in PyTorch: a DataLoader is an iterable, not a
 // sequence. Which samples form "batch 3" is only decided when an epoch starts (a new
@@ -31,6 +35,7 @@
 // (const if it has one), get_batch and collate_fn are called from several threads at once.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -72,7 +77,19 @@ struct DataLoaderOptions {
   CollateFn collate_fn = {};
   /// Drop the last batch if it is smaller than batch_size.
   bool drop_last = false;
-  /// Batches loaded ahead per worker (num_workers * prefetch_factor in all).
+  /// Seconds the iterating thread waits for a worker's batch before it throws
+  /// std::runtime_error("DataLoader timed out after <timeout> seconds (waiting for batch k)");
+  /// 0 waits forever. Only with num_workers > 0, as in PyTorch.
+  double timeout = 0;
+  /// Called once in each worker thread with its id (0 .. num_workers - 1), before it loads
+  /// anything (get_worker_info() is already set). If it throws, iterating throws
+  /// std::runtime_error naming the worker and the error.
+  std::function<void(std::size_t)> worker_init_fn = {};
+  /// Keep the worker threads between epochs: begin() hands the same threads the new
+  /// epoch's work (worker_init_fn runs once per thread), and stops an epoch still running
+  /// (as Python's iter(loader) resets the loader's iterator). Needs num_workers > 0.
+  bool persistent_workers = false;
+  /// Batches loaded ahead per worker (num_workers * prefetch_factor in all, as in PyTorch).
   std::size_t prefetch_factor = 2;
   /// Seed of the loader's shuffling and of the workers' seeds (PyTorch's `generator`);
   /// unset: drawn from torchlet's default generator (manual_seed) each epoch.
@@ -184,6 +201,12 @@ class BasicDataLoader {
     if constexpr (kMap || kIterable) {
       if (!core_) throw std::logic_error("DataLoader: begin() on a moved-from DataLoader");
       std::erase_if(epochs_, [](const std::weak_ptr<Epoch>& e) { return e.expired(); });
+      if (options_.persistent_workers) {
+        for (auto& w : epochs_)  // one epoch at a time on the same threads
+          if (auto e = w.lock()) e->stop();
+        if (!core_->persistent)
+          core_->persistent = std::make_shared<detail::PersistentWorkers>(core_->num_workers);
+      }
       auto e = detail::make_epoch<Core, Batch>(core_);
       epochs_.push_back(e);
       return iterator(std::move(e));
@@ -222,7 +245,14 @@ class BasicDataLoader {
     if (o.num_workers > 0 && o.prefetch_factor == 0)
       throw std::invalid_argument(
           "DataLoader: prefetch_factor should be a positive integer when num_workers > 0, got 0");
+    if (!(o.timeout >= 0))
+      throw std::invalid_argument("DataLoader: timeout option should be non-negative, got " +
+                                  detail::seconds_repr(o.timeout));
+    if (o.persistent_workers && o.num_workers == 0)
+      throw std::invalid_argument("DataLoader: persistent_workers option needs num_workers > 0");
     auto core = std::make_shared<Core>(std::forward<U>(dataset));
+    core->timeout = o.timeout;
+    core->worker_init_fn = o.worker_init_fn;
     core->batch_size = o.batch_size;
     core->drop_last = o.drop_last;
     core->num_workers = o.num_workers;

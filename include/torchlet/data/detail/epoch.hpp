@@ -10,13 +10,16 @@
 // everyone and joins; a worker also polls an atomic flag between samples, so a stop never
 // waits for more than one sample.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -24,6 +27,87 @@
 #include "torchlet/data/worker_info.hpp"
 
 namespace torchlet::data::detail {
+
+/// 0.1 -> "0.1", 2 -> "2" (a number of seconds as Python prints it).
+inline std::string seconds_repr(double t) {
+  std::string s = std::to_string(t);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+/// The threads of a DataLoader with persistent_workers: thread w runs the jobs given to it
+/// (one epoch's work of worker w), one at a time, until the loader goes; so a second epoch
+/// reuses the first one's threads, and worker_init_fn runs once per thread.
+class PersistentWorkers {
+ public:
+  /// What worker_init_fn gave in thread w (read and written by thread w only).
+  struct InitState {
+    bool done = false;  ///< worker_init_fn ran
+    std::string error;  ///< its error message, empty if it returned
+  };
+  explicit PersistentWorkers(std::size_t n) : jobs_(n), busy_(n, 0), init_(n) {
+    threads_.reserve(n);
+    try {
+      for (std::size_t w = 0; w < n; ++w) threads_.emplace_back([this, w] { loop(w); });
+    } catch (...) {
+      shutdown();
+      throw;
+    }
+  }
+  PersistentWorkers(const PersistentWorkers&) = delete;
+  PersistentWorkers& operator=(const PersistentWorkers&) = delete;
+  ~PersistentWorkers() { shutdown(); }
+  /// Gives thread w its next job (it must be idle: see wait).
+  void run(std::size_t w, std::function<void()> job) {
+    {
+      std::lock_guard lk(mu_);
+      jobs_[w] = std::move(job);
+      busy_[w] = 1;
+    }
+    cv_.notify_all();
+  }
+  /// Waits until thread w finished its job.
+  void wait(std::size_t w) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !busy_[w]; });
+  }
+  /// Thread w's worker_init_fn state (for thread w only).
+  InitState& init_state(std::size_t w) { return init_[w]; }
+
+ private:
+  void loop(std::size_t w) {
+    std::unique_lock lk(mu_);
+    for (;;) {
+      cv_.wait(lk, [&] { return quit_ || jobs_[w] != nullptr; });
+      if (!jobs_[w]) return;
+      auto job = std::move(jobs_[w]);
+      jobs_[w] = nullptr;
+      lk.unlock();
+      job();
+      lk.lock();
+      busy_[w] = 0;
+      cv_.notify_all();
+    }
+  }
+  void shutdown() {
+    {
+      std::lock_guard lk(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::function<void()>> jobs_;  // guarded by mu_
+  std::vector<char> busy_;                   // guarded by mu_
+  std::vector<InitState> init_;
+  bool quit_ = false;  // guarded by mu_
+  std::vector<std::thread> threads_;
+};
 
 template <class Batch>
 class LoaderEpoch {
@@ -97,27 +181,48 @@ struct WorkerRing {
   WorkerRing& operator=(const WorkerRing&) = delete;
   ~WorkerRing() { stop(); }
 
-  /// Starts the threads, each running body(w) with get_worker_info() set.
+  /// Starts the threads, each running init(w) (worker_init_fn, if any) then body(w) with
+  /// get_worker_info() set. A worker whose init throws loads nothing; the consumer's next
+  /// wait throws its error.
   template <class F>
   void start(F body) {
+    const auto job = [this, body](std::size_t w) {
+      current_worker_info() = &infos[w];
+      if (run_init(w)) body(w);
+      current_worker_info() = nullptr;
+    };
+    if (pool) {
+      for (std::size_t w = 0; w < workers; ++w) pool->run(w, [job, w] { job(w); });
+      pooled = true;
+      return;
+    }
     try {
       threads.reserve(workers);
-      for (std::size_t w = 0; w < workers; ++w)
-        threads.emplace_back([this, w, body] {
-          current_worker_info() = &infos[w];
-          body(w);
-          current_worker_info() = nullptr;
-        });
+      for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([job, w] { job(w); });
     } catch (...) {
       stop();
       throw;
     }
   }
+  /// Consumer: waits on done_cv until pred() holds, at most `timeout` seconds (if positive)
+  /// while waiting for batch `pos`; throws a worker_init_fn's error or the timeout.
+  template <class P>
+  void wait_done(std::unique_lock<std::mutex>& lk, std::size_t pos, P pred) {
+    const auto ok = [&] { return pred() || stopping || !init_error.empty(); };
+    if (timeout > 0) {
+      if (!done_cv.wait_for(lk, std::chrono::duration<double>(timeout), ok))
+        throw std::runtime_error("DataLoader timed out after " + detail::seconds_repr(timeout) +
+                                 " seconds (waiting for batch " + std::to_string(pos) + ")");
+    } else {
+      done_cv.wait(lk, ok);
+    }
+    if (!init_error.empty() && !pred()) throw std::runtime_error(init_error);
+  }
   /// Consumer: waits until slot `pos % cap` holds batch `pos`.
   Slot& wait_slot(std::size_t pos) {
     Slot& s = slots[pos % cap];
     std::unique_lock lk(mu);
-    done_cv.wait(lk, [&] { return s.ready || stopping; });
+    wait_done(lk, pos, [&] { return s.ready; });
     if (!s.ready) throw std::logic_error("DataLoader: the epoch was stopped");
     return s;
   }
@@ -146,7 +251,7 @@ struct WorkerRing {
   }
   /// Raises `stopping`, wakes everyone and joins the threads (idempotent).
   void stop() {
-    if (threads.empty()) return;
+    if (threads.empty() && !pooled) return;
     {
       std::lock_guard lk(mu);
       stopping = true;
@@ -156,9 +261,52 @@ struct WorkerRing {
     done_cv.notify_all();
     for (auto& t : threads) t.join();
     threads.clear();
+    if (pooled)
+      for (std::size_t w = 0; w < workers; ++w) pool->wait(w);
+    pooled = false;
+  }
+
+  /// Worker w: runs init(w) (with persistent workers, only in the thread's first epoch);
+  /// false (the error kept for the consumer) if it threw.
+  bool run_init(std::size_t w) {
+    if (!init) return true;
+    std::string what;
+    if (pool) {
+      auto& st = pool->init_state(w);
+      if (!st.done) st.error = call_init(w);
+      st.done = true;
+      what = st.error;
+    } else {
+      what = call_init(w);
+    }
+    if (what.empty()) return true;
+    {
+      std::lock_guard lk(mu);
+      if (init_error.empty()) init_error = what;
+    }
+    done_cv.notify_all();
+    return false;
+  }
+  /// init(w); "" or its error as the consumer reports it.
+  std::string call_init(std::size_t w) {
+    std::string what;
+    try {
+      init(w);
+      return "";
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception not derived from std::exception";
+    }
+    return "DataLoader: worker_init_fn raised in worker " + std::to_string(w) + ": " + what;
   }
 
   const std::size_t workers, cap;
+  std::function<void(std::size_t)> init;  ///< worker_init_fn (set before start)
+  double timeout = 0;                     ///< seconds the consumer waits for a batch; 0: forever
+  std::string init_error;                 ///< the first worker_init_fn error (guarded by mu)
+  PersistentWorkers* pool = nullptr;      ///< persistent_workers' threads (set before start)
+  bool pooled = false;                    ///< start() gave the pool this epoch's jobs
   std::vector<Slot> slots;
   std::vector<WorkerInfo> infos;
   std::vector<std::thread> threads;

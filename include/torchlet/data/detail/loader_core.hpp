@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 
 #include "torchlet/data/collate.hpp"
 #include "torchlet/data/dataset.hpp"
+#include "torchlet/data/detail/epoch.hpp"
 #include "torchlet/data/errors.hpp"
 #include "torchlet/data/samplers/any_sampler.hpp"
 #include "torchlet/data/worker_info.hpp"
@@ -101,6 +103,9 @@ struct LoaderCore {
   std::size_t batch_size = 1;
   bool drop_last = false;
   std::size_t num_workers = 0, prefetch_factor = 2;
+  double timeout = 0;                                       // seconds; 0: wait forever
+  std::function<void(std::size_t)> worker_init_fn;          // run first in each worker
+  std::shared_ptr<PersistentWorkers> persistent;            // persistent_workers' threads
   AnyBatchSampler batches;                                  // map-style datasets
   std::function<Batch(std::vector<sample_type>&)> collate;  // empty: default_collate
   std::optional<Generator> gen;                             // seeded if options.seed was given

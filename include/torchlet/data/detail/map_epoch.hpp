@@ -56,6 +56,9 @@ class MapWorkerEpoch final : public LoaderEpoch<Batch> {
         cursor_(core_->batches.start()),
         ring_(core_->num_workers, core_->prefetch_factor,
               core_->gen ? core_->gen->next() : detail::locked_next(default_generator())) {
+    ring_.init = core_->worker_init_fn;
+    ring_.timeout = core_->timeout;
+    ring_.pool = core_->persistent.get();
     dispatch();
     ring_.start([this](std::size_t w) { work(w); });
   }

@@ -138,6 +138,9 @@ class StreamWorkerEpoch final : public LoaderEpoch<Batch> {
         stream_(*core_),
         ring_(core_->num_workers, core_->prefetch_factor,
               core_->gen ? core_->gen->next() : detail::locked_next(default_generator())) {
+    ring_.init = core_->worker_init_fn;
+    ring_.timeout = core_->timeout;
+    ring_.pool = core_->persistent.get();
     ring_.start([this](std::size_t w) { work(w); });
   }
   ~StreamWorkerEpoch() override { this->stop(); }
@@ -147,8 +150,7 @@ class StreamWorkerEpoch final : public LoaderEpoch<Batch> {
 
   bool ended() override {
     std::unique_lock lk(ring_.mu);
-    ring_.done_cv.wait(
-        lk, [&] { return ring_.stopping || turn_ > this->pos_ || end_seq_ <= this->pos_; });
+    ring_.wait_done(lk, this->pos_, [&] { return turn_ > this->pos_ || end_seq_ <= this->pos_; });
     return ring_.stopping || end_seq_ <= this->pos_;
   }
   void load_current() override {

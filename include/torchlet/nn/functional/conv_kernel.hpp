@@ -142,6 +142,12 @@ void col2im_add(const T* dcols, const ConvGeometry& g, T* dx) {
 
 /// y [N, C_out, oD, oH, oW] = conv(x [N, C_in, D, H, W], weight [C_out, C_in/G, kD, kH, kW]) +
 /// bias, with g.out already computed and every shape checked by the caller.
+///
+/// Memory: the batch is processed one sample at a time, its columns [K, L] built in the calling
+/// thread's workspace (slot 0, reused across calls), so the scratch is one sample's columns
+/// whatever the batch size. Backward saves the input (only when the weight needs a gradient)
+/// and rebuilds each sample's columns in the workspace; the input gradient's columns use slot
+/// 1. Nothing is saved when no input requires grad or under NoGradGuard.
 template <class T>
 BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                             const BasicTensor<T>& bias, const ConvGeometry& g,
@@ -150,59 +156,58 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
   const std::int64_t K = C * g.kernel(), Kg = K / groups, Og = O / groups, IMG = C * g.image();
   // 1x1, stride 1, no padding: the image is its own column matrix.
   const bool direct = g.kernel() == 1 && g.s == Dims3{1, 1, 1} && g.p == Dims3{0, 0, 0};
-  // Recording: the columns of the whole batch are saved for backward. Otherwise (no_grad,
-  // inference) one sample's columns at a time in a reused per-thread workspace.
-  const bool recording = needs_graph<T>({&x, &weight, &bias});
-  BasicTensor<T> cols = direct      ? x.detach()
-                        : recording ? BasicTensor<T>::empty({N, K, L})
-                                    : BasicTensor<T>{};
-  T* workspace =
-      direct || recording ? nullptr : thread_workspace<T>(static_cast<std::size_t>(K * L));
-  if (recording && !direct)
-    for (std::int64_t n = 0; n < N; ++n) im2col(x.data() + n * IMG, g, cols.data() + n * K * L);
+  T* workspace = direct ? nullptr : thread_workspace<T>(static_cast<std::size_t>(K * L));
   auto y = BasicTensor<T>::empty({N, O, g.out[0], g.out[1], g.out[2]});
   const T* wp = weight.data();
   for (std::int64_t n = 0; n < N; ++n) {
-    const T* cn = workspace ? workspace : cols.data() + n * K * L;
-    if (workspace) im2col(x.data() + n * IMG, g, workspace);
+    const T* cn = direct ? x.data() + n * IMG : workspace;
+    if (!direct) im2col(x.data() + n * IMG, g, workspace);
     for (std::int64_t gi = 0; gi < groups; ++gi) {
       auto Y = mmap(y.data() + (n * O + gi * Og) * L, Og, L);
       Y.noalias() = cmmap(wp + gi * Og * Kg, Og, Kg) * cmmap(cn + gi * Kg * L, Kg, L);
       if (bias.defined()) Y.colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
     }
   }
-  if (!recording) return y;
+  if (!needs_graph<T>({&x, &weight, &bias})) return y;
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
+  // The input only when dW needs it (its columns are rebuilt per sample in backward); the
+  // weight only when dx needs it.
   record(y, "ConvolutionBackward", {&x, &weight, &bias},
-         [cols, wd = weight.detach(), g, groups, gx, gw, gb, O, Og, K, Kg, L, IMG,
-          direct](const BasicTensor<T>& gy) {
+         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{},
+          wd = gx ? weight.detach() : BasicTensor<T>{}, wshape = weight.shape(), g, groups, gx, gw,
+          gb, O, Og, K, Kg, L, IMG, direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
-           if (gw) {  // dW_g = sum_n dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
-             dw = zeros<T>(wd.shape());
-             for (std::int64_t n = 0; n < N; ++n)
-               for (std::int64_t gi = 0; gi < groups; ++gi)
-                 mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
-                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                     cmmap(cols.data() + n * K * L + gi * Kg * L, Kg, L).transpose();
-           }
            if (gb) {  // db = sum over n and positions of dY
              db = zeros<T>({O});
              auto DB = amap(db.data(), O);
              for (std::int64_t n = 0; n < N; ++n)
                DB += cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
            }
-           if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
-             dx = zeros<T>({N, g.c, g.in[0], g.in[1], g.in[2]});
-             auto dcols = BasicTensor<T>::empty({K, L});
-             for (std::int64_t n = 0; n < N; ++n) {
-               T* dst = direct ? dx.data() + n * K * L : dcols.data();
+           if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
+           const T* xp = gw ? sx.data("ConvolutionBackward") : nullptr;
+           if (gw) dw = zeros<T>(wshape);
+           if (gx) dx = zeros<T>({N, g.c, g.in[0], g.in[1], g.in[2]});
+           T* cols = gw && !direct ? thread_workspace<T>(static_cast<std::size_t>(K * L)) : nullptr;
+           T* dcols =
+               gx && !direct ? thread_workspace<T, 1>(static_cast<std::size_t>(K * L)) : nullptr;
+           for (std::int64_t n = 0; n < N; ++n) {
+             if (gw) {  // dW_g += dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
+               const T* cn = direct ? xp + n * IMG : cols;
+               if (!direct) im2col(xp + n * IMG, g, cols);
+               for (std::int64_t gi = 0; gi < groups; ++gi)
+                 mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
+                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
+                     cmmap(cn + gi * Kg * L, Kg, L).transpose();
+             }
+             if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
+               T* dst = direct ? dx.data() + n * IMG : dcols;
                for (std::int64_t gi = 0; gi < groups; ++gi)
                  mmap(dst + gi * Kg * L, Kg, L).noalias() =
                      cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
                      cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
-               if (!direct) col2im_add(dcols.data(), g, dx.data() + n * IMG);
+               if (!direct) col2im_add(dcols, g, dx.data() + n * IMG);
              }
            }
            return std::vector<BasicTensor<T>>{dx, dw, db};
@@ -245,11 +250,11 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
            if (gx) dx = zeros<T>(xd.shape());
            if (gw) dw = zeros<T>(wd.shape());
            if (gx || gw) {
-             auto cols = BasicTensor<T>::empty({K, L});
+             T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
              for (std::int64_t n = 0; n < N; ++n) {
-               im2col(gy.data() + n * IMG, g, cols.data());
+               im2col(gy.data() + n * IMG, g, cols);
                for (std::int64_t gi = 0; gi < groups; ++gi) {
-                 const auto C = cmmap(cols.data() + gi * Kg * L, Kg, L);
+                 const auto C = cmmap(cols + gi * Kg * L, Kg, L);
                  if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
                    mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
                        cmmap(wd.data() + gi * Cig * Kg, Cig, Kg) * C;
