@@ -9,6 +9,7 @@
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/creation.hpp"
 #include "torchlet/tensor/indexing.hpp"
+#include "torchlet/tensor/indexing_ops.hpp"
 #include "torchlet/tensor/inplace.hpp"
 #include "torchlet/tensor/joining.hpp"
 #include "torchlet/tensor/linalg.hpp"

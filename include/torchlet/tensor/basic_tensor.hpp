@@ -221,6 +221,29 @@ class BasicTensor {
   bool is_contiguous() const { return true; }
   /// The entries at `index` (int64 [k]) along dim: [.., n, ..] -> [.., k, ..].
   BasicTensor index_select(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  // Index-driven reads and writes (tensor/indexing_ops.hpp).
+  /// x.gather(dim, index): see torchlet::gather.
+  BasicTensor gather(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  /// x.scatter(dim, index, src): see torchlet::scatter.
+  BasicTensor scatter(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                      const BasicTensor& src) const;
+  /// x.scatter_(dim, index, src): see torchlet::scatter_.
+  const BasicTensor& scatter_(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                              const BasicTensor& src) const;
+  /// x.scatter_add(dim, index, src): see torchlet::scatter_add.
+  BasicTensor scatter_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                          const BasicTensor& src) const;
+  /// x.scatter_add_(dim, index, src): see torchlet::scatter_add_.
+  const BasicTensor& scatter_add_(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                  const BasicTensor& src) const;
+  /// x.index_add(dim, index, src, alpha): see torchlet::index_add.
+  BasicTensor index_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                        const BasicTensor& src, T alpha = T(1)) const;
+  /// x.index_copy(dim, index, src): see torchlet::index_copy.
+  BasicTensor index_copy(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                         const BasicTensor& src) const;
+  /// x.masked_fill(mask, value): see torchlet::masked_fill.
+  BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
   /// Pieces of split_size along dim (the last one smaller).
   std::vector<BasicTensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// Pieces of the given sizes along dim (they must add up to size(dim)).

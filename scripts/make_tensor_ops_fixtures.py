@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Writes the PyTorch fixtures of torchlet's extra tensor ops (tests/tensor/ops_extra.cpp).
+
+Run with Debian's PyTorch:  /usr/bin/python3 scripts/make_tensor_ops_fixtures.py
+It writes tests/fixtures/tensor/ops_extra.safetensors holding, for case <name> (the name
+selects the same computation in ops_extra.cpp), tensors named "<name>/<what>":
+  input<i>       the i-th float32 input (requires grad), in argument order
+  index<i>       the i-th int64 input
+  mask<i>        the i-th bool input
+  output         the result (float32, or int64 for integer results)
+  output_index   a second, int64 result (e.g. topk's indices)
+  grad_output    the gradient fed to backward (float results only)
+  grad<i>        the gradient of input<i>; absent if that input receives none
+__metadata__: "cases" (the case names, comma-separated, in order) and "made_by".
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_safetensors_interop import write_safetensors  # noqa: E402
+
+torch.manual_seed(0)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tensor",
+                   "ops_extra.safetensors")
+
+CASES = []  # (name, fn, inputs, indices, masks)
+
+
+def case(name, fn, inputs, indices=(), masks=()):
+    CASES.append((name, fn, list(inputs), list(indices), list(masks)))
+
+
+def randn(*shape):
+    return torch.randn(*shape, dtype=torch.float32)
+
+
+def long(values):
+    return torch.tensor(values, dtype=torch.int64)
+
+
+def rows_perm(rows, n, k):
+    """[rows, k]: each row k distinct values of [0, n) (so scatter writes each place once)."""
+    return torch.stack([torch.randperm(n)[:k] for _ in range(rows)])
+
+
+# ---- item 1: where, masked_fill, gather, scatter, index_add, index_copy, one_hot ----
+case("where_broadcast", lambda a, b, c: torch.where(c, a, b), [randn(1, 4), randn(3, 4)],
+     masks=[torch.rand(3, 1) > 0.5])
+case("masked_fill_scalar", lambda x, m: x.masked_fill(m, 2.5), [randn(3, 4)],
+     masks=[torch.tensor([True, False, True, False])])
+case("masked_fill_tensor", lambda x, v, m: x.masked_fill(m, v), [randn(3, 4), randn(())],
+     masks=[torch.rand(3, 4) > 0.5])
+case("gather_dim1", lambda x, i: torch.gather(x, 1, i), [randn(3, 5)],
+     [torch.randint(0, 5, (3, 4))])
+case("gather_dim0", lambda x, i: torch.gather(x, 0, i), [randn(4, 3, 2)],
+     [torch.randint(0, 4, (6, 2, 2))])
+case("scatter_src", lambda x, s, i: torch.scatter(x, 1, i, s), [randn(3, 5), randn(3, 2)],
+     [rows_perm(3, 5, 2)])
+case("scatter_value", lambda x, i: torch.scatter(x, 1, i, -1.5), [randn(3, 5)],
+     [rows_perm(3, 5, 3)])
+case("scatter_add", lambda x, s, i: torch.scatter_add(x, 0, i, s), [randn(4, 3), randn(6, 3)],
+     [torch.randint(0, 4, (6, 3))])
+case("index_add", lambda x, s, i: torch.index_add(x, 0, i, s, alpha=2.0),
+     [randn(5, 3), randn(4, 3)], [long([0, 2, 2, 4])])
+case("index_add_dim1", lambda x, s, i: torch.index_add(x, 1, i, s),
+     [randn(2, 5, 3), randn(2, 3, 3)], [long([4, 0, 1])])
+case("index_copy", lambda x, s, i: torch.index_copy(x, 0, i, s), [randn(5, 3), randn(3, 3)],
+     [long([4, 1, 0])])
+case("one_hot", lambda i: torch.nn.functional.one_hot(i, 5), [], [torch.randint(0, 5, (2, 3))])
+case("one_hot_infer", lambda i: torch.nn.functional.one_hot(i), [], [long([0, 3, 1])])
+
+
+def main():
+    tensors = {}
+    names = []
+    for name, fn, inputs, indices, masks in CASES:
+        names.append(name)
+        xs = [t.clone().requires_grad_() for t in inputs]
+        for i, t in enumerate(inputs):
+            tensors[f"{name}/input{i}"] = t
+        for i, t in enumerate(indices):
+            tensors[f"{name}/index{i}"] = t
+        for i, t in enumerate(masks):
+            tensors[f"{name}/mask{i}"] = t
+        out = fn(*xs, *indices, *masks)
+        second = None
+        if isinstance(out, tuple):
+            out, second = out
+        tensors[f"{name}/output"] = out.detach()
+        if second is not None:
+            tensors[f"{name}/output_index"] = second
+        if out.is_floating_point() and out.requires_grad:
+            go = torch.randn_like(out)
+            tensors[f"{name}/grad_output"] = go
+            out.backward(go)
+            for i, x in enumerate(xs):
+                if x.grad is not None:
+                    tensors[f"{name}/grad{i}"] = x.grad
+    write_safetensors(OUT, tensors, {"cases": ",".join(names),
+                                     "made_by": "scripts/make_tensor_ops_fixtures.py with torch "
+                                     + torch.__version__})
+    print(f"wrote {len(names)} cases ({len(tensors)} tensors) to {os.path.relpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()
