@@ -9,6 +9,7 @@ selects the same computation in ops_extra.cpp), tensors named "<name>/<what>":
   mask<i>        the i-th bool input
   output         the result (float32, or int64 for integer results)
   output_index   a second, int64 result (e.g. topk's indices)
+  output_inverse, output_counts   unique's inverse indices and counts
   grad_output    the gradient fed to backward (float results only)
   grad<i>        the gradient of input<i>; absent if that input receives none
 __metadata__: "cases" (the case names, comma-separated, in order) and "made_by".
@@ -72,6 +73,49 @@ case("one_hot", lambda i: torch.nn.functional.one_hot(i, 5), [], [torch.randint(
 case("one_hot_infer", lambda i: torch.nn.functional.one_hot(i), [], [long([0, 3, 1])])
 
 
+# ---- item 2: sort, argsort, topk, kthvalue, cumsum, cumprod, prod, maximum, minimum ----
+case("sort_dim1", lambda x: torch.sort(x, dim=1, stable=True), [randn(3, 5)])
+case("sort_desc_dim0", lambda x: torch.sort(x, dim=0, descending=True, stable=True), [randn(4, 3)])
+case("argsort", lambda x: torch.argsort(x, -1, descending=True), [randn(3, 4)])
+case("topk_largest", lambda x: torch.topk(x, 3, 1), [randn(2, 6)])
+case("topk_smallest_dim0", lambda x: torch.topk(x, 2, 0, largest=False), [randn(5, 3)])
+case("kthvalue", lambda x: torch.kthvalue(x, 2, 1), [randn(3, 5)])
+case("kthvalue_keepdim", lambda x: torch.kthvalue(x, 3, 0, keepdim=True), [randn(4, 2)])
+case("cumsum", lambda x: torch.cumsum(x, 1), [randn(3, 4)])
+case("cumprod", lambda x: torch.cumprod(x, 0), [randn(4, 3)])
+case("cumprod_zero", lambda x: torch.cumprod(x, 1), [torch.tensor([[1.5, 0.0, 2.0, -1.0],
+                                                                   [0.0, 0.0, 3.0, 0.5]])])
+case("prod_all", lambda x: torch.prod(x), [randn(2, 3)])
+case("prod_dim", lambda x: torch.prod(x, 1), [randn(3, 4)])
+case("prod_dim_zero_keepdim", lambda x: torch.prod(x, 0, keepdim=True),
+     [torch.tensor([[0.0, 2.0, 0.0], [3.0, -1.0, 0.0]])])
+case("maximum", lambda a, b: torch.maximum(a, b),
+     [torch.tensor([[1.0, 2.0, -1.0]]), torch.tensor([[1.0], [0.5]])])
+case("minimum", lambda a, b: torch.minimum(a, b), [randn(3, 4), randn(4)])
+
+
+# ---- item 3: tril/triu, diag/diag_embed, flip, roll, repeat, tile, repeat_interleave,
+# nonzero, unique ----
+case("tril", lambda x: torch.tril(x), [randn(2, 3, 4)])
+case("triu_diag1", lambda x: torch.triu(x, 1), [randn(4, 3)])
+case("tril_diag_neg1", lambda x: x.tril(-1), [randn(3, 5)])
+case("diag_1d_offset", lambda x: torch.diag(x, 1), [randn(3)])
+case("diag_1d_neg", lambda x: torch.diag(x, -2), [randn(2)])
+case("diag_2d", lambda x: torch.diag(x), [randn(3, 4)])
+case("diag_2d_offset", lambda x: torch.diag(x, -1), [randn(4, 3)])
+case("diag_embed", lambda x: torch.diag_embed(x, 1), [randn(2, 3)])
+case("flip", lambda x: torch.flip(x, [0, 2]), [randn(2, 3, 4)])
+case("roll_dims", lambda x: torch.roll(x, (1, -2), (0, 1)), [randn(3, 4)])
+case("roll_flat", lambda x: torch.roll(x, 5), [randn(2, 3)])
+case("repeat", lambda x: x.repeat(2, 1, 3), [randn(2, 2)])
+case("tile", lambda x: torch.tile(x, (2,)), [randn(2, 3)])
+case("repeat_interleave_dim", lambda x: torch.repeat_interleave(x, 2, dim=1), [randn(2, 3)])
+case("repeat_interleave_flat", lambda x: torch.repeat_interleave(x, 3), [randn(2, 2)])
+case("nonzero", lambda x: torch.nonzero(x), [], [], [torch.rand(3, 4) > 0.5])
+case("unique", lambda i: torch.unique(i, sorted=True, return_inverse=True, return_counts=True),
+     [], [torch.randint(0, 5, (3, 4))])
+
+
 def main():
     tensors = {}
     names = []
@@ -86,6 +130,10 @@ def main():
             tensors[f"{name}/mask{i}"] = t
         out = fn(*xs, *indices, *masks)
         second = None
+        if isinstance(out, tuple) and len(out) == 3:  # unique: values, inverse, counts
+            tensors[f"{name}/output_inverse"] = out[1]
+            tensors[f"{name}/output_counts"] = out[2]
+            out = out[0]
         if isinstance(out, tuple):
             out, second = out
         tensors[f"{name}/output"] = out.detach()

@@ -92,6 +92,20 @@ void check_long_case(const std::string& name, const std::function<LongTensor(con
   CHECK(out.to_vector() == want.to_vector());
 }
 
+/// check_case for an op giving values and indices: the indices must equal PyTorch's.
+void check_vi_case(const std::string& name,
+                   const std::function<ValuesIndices<float>(const Fixture&)>& f) {
+  LongTensor indices;
+  check_case(name, [&](const Fixture& c) {
+    auto r = f(c);
+    indices = r.indices;
+    return r.values;
+  });
+  const auto& want = std::get<LongTensor>(fixtures().at(name + "/output_index"));
+  CHECK(indices.shape() == want.shape());
+  CHECK(indices.to_vector() == want.to_vector());
+}
+
 DoubleTensor leaf(Shape s, std::uint64_t seed) {
   Generator g(seed);
   return randn<double>(s, g).requires_grad_();
@@ -237,6 +251,150 @@ TEST_CASE("indexing ops reject bad input naming the op, the expectation and what
   auto leafx = randn<float>({3, 4}).requires_grad_();
   CHECK_THROWS_WITH(leafx.scatter_(1, zeros<std::int64_t>({3, 1}), randn<float>({3, 1})),
                     Contains("scatter_: a leaf Variable that requires grad"));
+}
+
+// ---- item 2: sort, argsort, topk, kthvalue, cumsum, cumprod, prod, maximum, minimum ----
+
+TEST_CASE("sort (ascending, descending, any dim) and argsort match PyTorch") {
+  check_vi_case("sort_dim1", [](const Fixture& c) { return c.inputs[0].sort(1); });
+  check_vi_case("sort_desc_dim0", [](const Fixture& c) { return sort(c.inputs[0], 0, true); });
+  check_long_case("argsort", [](const Fixture& c) { return c.inputs[0].argsort(-1, true); });
+}
+
+TEST_CASE("sort is stable and puts NaN last, as PyTorch's stable sort") {
+  const auto x = tensor<float>({2.f, NAN, 1.f, 2.f, 1.f});
+  const auto r = sort(x);
+  CHECK(r.indices.to_vector() == std::vector<std::int64_t>{2, 4, 0, 3, 1});
+  CHECK(std::isnan(r.values.to_vector()[4]));
+  CHECK(sort(x, 0, true).indices.to_vector() == std::vector<std::int64_t>{1, 0, 3, 2, 4});
+}
+
+TEST_CASE("topk (largest and smallest) and kthvalue (keepdim or not) match PyTorch") {
+  check_vi_case("topk_largest", [](const Fixture& c) { return c.inputs[0].topk(3, 1); });
+  check_vi_case("topk_smallest_dim0",
+                [](const Fixture& c) { return topk(c.inputs[0], 2, 0, false); });
+  check_vi_case("kthvalue", [](const Fixture& c) { return c.inputs[0].kthvalue(2, 1); });
+  check_vi_case("kthvalue_keepdim",
+                [](const Fixture& c) { return kthvalue(c.inputs[0], 3, 0, true); });
+}
+
+TEST_CASE("cumsum, cumprod (with zeros) and prod (all, dim, with zeros) match PyTorch") {
+  check_case("cumsum", [](const Fixture& c) { return c.inputs[0].cumsum(1); });
+  check_case("cumprod", [](const Fixture& c) { return cumprod(c.inputs[0], 0); });
+  check_case("cumprod_zero", [](const Fixture& c) { return c.inputs[0].cumprod(1); });
+  check_case("prod_all", [](const Fixture& c) { return c.inputs[0].prod(); });
+  check_case("prod_dim", [](const Fixture& c) { return prod(c.inputs[0], 1); });
+  check_case("prod_dim_zero_keepdim", [](const Fixture& c) { return c.inputs[0].prod(0, true); });
+}
+
+TEST_CASE("maximum and minimum broadcast and split ties' gradient as PyTorch") {
+  check_case("maximum", [](const Fixture& c) { return c.inputs[0].maximum(c.inputs[1]); });
+  check_case("minimum", [](const Fixture& c) { return minimum(c.inputs[0], c.inputs[1]); });
+}
+
+TEST_CASE("sort, topk, kthvalue, cumsum, cumprod, prod, maximum and minimum pass gradcheck") {
+  using autograd::gradcheck;
+  CHECK(
+      gradcheck([](const DoubleTensor& x) { return sort(x, 0, true).values; }, {leaf({4, 3}, 21)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return topk(x, 2, -1).values; }, {leaf({3, 5}, 22)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return kthvalue(x, 2, 0).values; },
+                  {leaf({4, 3}, 23)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return cumsum(x, 0); }, {leaf({3, 2, 2}, 24)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return cumprod(x, 1); }, {leaf({2, 4, 2}, 25)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return prod(x); }, {leaf({2, 3}, 26)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return prod(x, -1, true); }, {leaf({3, 4}, 27)}));
+  auto zero_in = tensor<double>({{0.0, 2.0, 0.5}, {1.5, 0.0, 0.0}}).requires_grad_();
+  CHECK(gradcheck([](const DoubleTensor& x) { return cumprod(x, 1); }, {zero_in}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return prod(x, 1); }, {zero_in}));
+  CHECK(gradcheck([](const DoubleTensor& a, const DoubleTensor& b) { return maximum(a, b); },
+                  {leaf({2, 3}, 28), leaf({3}, 29)}));
+  CHECK(gradcheck([](const DoubleTensor& a, const DoubleTensor& b) { return minimum(a, b); },
+                  {leaf({2, 1}, 30), leaf({2, 3}, 31)}));
+}
+
+TEST_CASE("sorting, scan and extremum ops reject bad input naming the op and the values") {
+  const auto x = randn<float>({3, 4});
+  CHECK_THROWS_WITH(topk(x, 5, 1), Contains("topk: k must be in [0, 4]") &&
+                                       Contains("shape [3, 4]") && Contains("got 5"));
+  CHECK_THROWS_WITH(kthvalue(x, 0, 0),
+                    Contains("kthvalue: k must be in [1, 3]") && Contains("got 0"));
+  CHECK_THROWS_WITH(sort(x, 2), Contains("sort: dimension out of range") && Contains("got 2"));
+  CHECK_THROWS_WITH(x.topk(1, -3), Contains("topk: dimension out of range"));
+  CHECK_THROWS_WITH(cumsum(x, -3), Contains("cumsum"));
+  CHECK_THROWS_WITH(prod(x, 5), Contains("prod"));
+  CHECK_THROWS_WITH(maximum(x, randn<float>({3})),
+                    Contains("maximum") && Contains("[3, 4]") && Contains("[3]"));
+}
+
+// ---- item 3: tril/triu, diag/diag_embed, flip, roll, repeat, tile, repeat_interleave,
+// nonzero, unique ----
+
+TEST_CASE("tril and triu (batched, with a diagonal) match PyTorch") {
+  check_case("tril", [](const Fixture& c) { return tril(c.inputs[0]); });
+  check_case("triu_diag1", [](const Fixture& c) { return c.inputs[0].triu(1); });
+  check_case("tril_diag_neg1", [](const Fixture& c) { return c.inputs[0].tril(-1); });
+}
+
+TEST_CASE("diag (1-D to 2-D and back, with offsets) and diag_embed match PyTorch") {
+  check_case("diag_1d_offset", [](const Fixture& c) { return diag(c.inputs[0], 1); });
+  check_case("diag_1d_neg", [](const Fixture& c) { return diag(c.inputs[0], -2); });
+  check_case("diag_2d", [](const Fixture& c) { return diag(c.inputs[0]); });
+  check_case("diag_2d_offset", [](const Fixture& c) { return diag(c.inputs[0], -1); });
+  check_case("diag_embed", [](const Fixture& c) { return diag_embed(c.inputs[0], 1); });
+}
+
+TEST_CASE("flip, roll, repeat, tile and repeat_interleave match PyTorch") {
+  check_case("flip", [](const Fixture& c) { return c.inputs[0].flip({0, 2}); });
+  check_case("roll_dims", [](const Fixture& c) { return roll(c.inputs[0], {1, -2}, {0, 1}); });
+  check_case("roll_flat", [](const Fixture& c) { return c.inputs[0].roll({5}); });
+  check_case("repeat", [](const Fixture& c) { return c.inputs[0].repeat({2, 1, 3}); });
+  check_case("tile", [](const Fixture& c) { return tile(c.inputs[0], {2}); });
+  check_case("repeat_interleave_dim",
+             [](const Fixture& c) { return c.inputs[0].repeat_interleave(2, 1); });
+  check_case("repeat_interleave_flat",
+             [](const Fixture& c) { return repeat_interleave(c.inputs[0], 3); });
+}
+
+TEST_CASE("nonzero and unique (inverse, counts) match PyTorch") {
+  check_long_case("nonzero", [](const Fixture& c) { return c.masks[0].nonzero(); });
+  Fixture c("unique");
+  const auto r = unique(c.indices[0], true, true, true);
+  CHECK(r.values.to_vector() == std::get<LongTensor>(c.at("output")).to_vector());
+  CHECK(r.inverse.shape() == c.indices[0].shape());
+  CHECK(r.inverse.to_vector() == std::get<LongTensor>(c.at("output_inverse")).to_vector());
+  CHECK(r.counts.to_vector() == std::get<LongTensor>(c.at("output_counts")).to_vector());
+  const auto f = unique(tensor<float>({2.f, NAN, -1.f, 2.f}), true, false, true);
+  CHECK(f.values.numel() == 3);
+  CHECK(f.counts.to_vector() == std::vector<std::int64_t>{1, 2, 1});
+  CHECK_FALSE(f.inverse.defined());
+}
+
+TEST_CASE("tril, diag, diag_embed, flip, roll, repeat and repeat_interleave pass gradcheck") {
+  using autograd::gradcheck;
+  CHECK(gradcheck([](const DoubleTensor& x) { return triu(x, -1); }, {leaf({2, 3, 3}, 41)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return diag(x, 1); }, {leaf({3, 4}, 42)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return diag(x, -1); }, {leaf({3}, 43)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return diag_embed(x); }, {leaf({2, 2}, 44)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return flip(x, {-1}); }, {leaf({2, 3}, 45)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return roll(x, {2}, {1}); }, {leaf({2, 3}, 46)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return repeat(x, {2, 2}); }, {leaf({3}, 47)}));
+  CHECK(gradcheck([](const DoubleTensor& x) { return repeat_interleave(x, 2, 0); },
+                  {leaf({2, 2}, 48)}));
+}
+
+TEST_CASE("rearranging ops reject bad input naming the op, the expectation and the input") {
+  const auto x = randn<float>({3, 4});
+  CHECK_THROWS_WITH(tril(randn<float>({3})),
+                    Contains("tril: input must have at least 2 dims, got shape [3]"));
+  CHECK_THROWS_WITH(diag(randn<float>({2, 2, 2})),
+                    Contains("diag: input must be 1-D or 2-D, got shape [2, 2, 2]"));
+  CHECK_THROWS_WITH(x.flip({0, -2}), Contains("flip: dim 0 appears more than once"));
+  CHECK_THROWS_WITH(roll(x, {1, 2}, {0}),
+                    Contains("roll: shifts and dims must have the same length, got 2 and 1"));
+  CHECK_THROWS_WITH(x.repeat({2}), Contains("repeat: the number of repeats (1) can not be "
+                                            "smaller than the number of dims of the input (2"));
+  CHECK_THROWS_WITH(repeat_interleave(x, -1),
+                    Contains("repeat_interleave: repeats must be non-negative, got -1"));
 }
 
 }  // namespace TORCHLET_TEST_FILE
