@@ -116,6 +116,30 @@ case("unique", lambda i: torch.unique(i, sorted=True, return_inverse=True, retur
      [], [torch.randint(0, 5, (3, 4))])
 
 
+# ---- item 4: elementwise math ----
+case("nan_to_num", lambda x: torch.nan_to_num(x, 0.5, 100.0),
+     [torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), -2.0])])
+case("sign", lambda x: torch.sign(x), [torch.tensor([-1.5, 0.0, 2.0, 0.25])])
+case("trunc", lambda x: torch.trunc(x), [randn(2, 3) * 3])
+case("frac", lambda x: torch.frac(x), [randn(2, 3) * 3])
+case("fmod", lambda a, b: torch.fmod(a, b), [randn(2, 3) * 4, torch.tensor([1.5, -2.0, 0.7])])
+case("remainder", lambda a, b: torch.remainder(a, b),
+     [randn(2, 3) * 4, torch.tensor([1.5, -2.0, 0.7])])
+case("fmod_scalar", lambda a: torch.fmod(a, -1.25), [randn(4) * 4])
+case("remainder_scalar", lambda a: torch.remainder(a, 1.25), [randn(4) * 4])
+case("atan2", lambda a, b: torch.atan2(a, b), [randn(2, 3), randn(3)])
+case("erf", lambda x: torch.erf(x), [randn(5)])
+case("erfinv", lambda x: torch.erfinv(x), [torch.rand(6) * 1.9 - 0.95])
+case("lerp_tensor", lambda a, b, w: torch.lerp(a, b, w), [randn(2, 3), randn(3), torch.rand(2, 1)])
+case("lerp_scalar", lambda a, b: torch.lerp(a, b, 0.3), [randn(2, 3), randn(2, 3)])
+case("clamp_tensor", lambda x, lo, hi: torch.clamp(x, lo, hi),
+     [randn(3, 4), torch.full((4,), -0.5) + 0.1 * randn(4), torch.full((3, 1), 0.5)])
+
+case("median_all", lambda x: torch.median(x), [randn(2, 3)])
+case("median_dim", lambda x: torch.median(x, 1), [randn(3, 4)])
+case("median_keepdim", lambda x: torch.median(x, 0, keepdim=True), [randn(5, 2)])
+
+
 def main():
     tensors = {}
     names = []

@@ -397,4 +397,106 @@ TEST_CASE("rearranging ops reject bad input naming the op, the expectation and t
                     Contains("repeat_interleave: repeats must be non-negative, got -1"));
 }
 
+// ---- item 4: elementwise math ----
+
+TEST_CASE("nan_to_num, sign, trunc, frac, erf and erfinv match PyTorch") {
+  check_case("nan_to_num", [](const Fixture& c) { return nan_to_num(c.inputs[0], 0.5f, 100.f); });
+  check_case("sign", [](const Fixture& c) { return sign(c.inputs[0]); });
+  check_case("trunc", [](const Fixture& c) { return trunc(c.inputs[0]); });
+  check_case("frac", [](const Fixture& c) { return frac(c.inputs[0]); });
+  check_case("erf", [](const Fixture& c) { return erf(c.inputs[0]); });
+  check_case("erfinv", [](const Fixture& c) { return erfinv(c.inputs[0]); });
+}
+
+TEST_CASE(
+    "fmod, remainder (tensor and number), atan2, lerp and clamp with tensor bounds "
+    "match PyTorch") {
+  check_case("fmod", [](const Fixture& c) { return fmod(c.inputs[0], c.inputs[1]); });
+  check_case("remainder", [](const Fixture& c) { return remainder(c.inputs[0], c.inputs[1]); });
+  check_case("fmod_scalar", [](const Fixture& c) { return fmod(c.inputs[0], -1.25); });
+  check_case("remainder_scalar", [](const Fixture& c) { return remainder(c.inputs[0], 1.25); });
+  check_case("atan2", [](const Fixture& c) { return atan2(c.inputs[0], c.inputs[1]); });
+  check_case("lerp_tensor",
+             [](const Fixture& c) { return lerp(c.inputs[0], c.inputs[1], c.inputs[2]); });
+  check_case("lerp_scalar", [](const Fixture& c) { return lerp(c.inputs[0], c.inputs[1], 0.3); });
+  check_case("clamp_tensor",
+             [](const Fixture& c) { return clamp(c.inputs[0], c.inputs[1], c.inputs[2]); });
+}
+
+TEST_CASE("isfinite, isnan, isinf, isclose and allclose in the tensor's own dtype") {
+  const auto x = tensor<float>({1.f, NAN, INFINITY, -INFINITY});
+  CHECK(isfinite(x).to_vector() == std::vector<bool>{true, false, false, false});
+  CHECK(isnan(x).to_vector() == std::vector<bool>{false, true, false, false});
+  CHECK(isinf(x).to_vector() == std::vector<bool>{false, false, true, true});
+  // issue 13's example: PyTorch says True (computed in float32)
+  CHECK(allclose(tensor<float>({0.1f}), tensor<float>({0.f}), 1.1, 0.1));
+  CHECK(isclose(tensor<float>({0.1f}), tensor<float>({0.f}), 1.1, 0.1).item());
+  CHECK_FALSE(allclose(tensor<double>({0.1}), tensor<double>({0.0}), 0.0, 0.0999));
+  CHECK(isclose(x, x).to_vector() == std::vector<bool>{true, false, true, true});
+  CHECK(isclose(x, x, 1e-5, 1e-8, true).to_vector() == std::vector<bool>{true, true, true, true});
+  // as torch.isclose: 1.000005 is close to 1, 1.00001 is not
+  CHECK_FALSE(isclose(tensor<float>({1.f}), tensor<float>({1.00001f})).item());
+  CHECK(isclose(tensor<float>({{1.f}, {2.f}}), tensor<float>({1.f, 1.000005f, 3.f})).to_vector() ==
+        std::vector<bool>{true, true, false, false, false, false});
+  CHECK_THROWS_WITH(isclose(x, x, -1.0), Contains("isclose: rtol and atol must be non-negative"));
+  CHECK_THROWS_WITH(clamp(x, Tensor(), Tensor()),
+                    Contains("clamp: at least one of min and max must be given"));
+  CHECK_THROWS_WITH(atan2(randn<float>({2}), randn<float>({3})), Contains("atan2"));
+}
+
+TEST_CASE("fmod, remainder, atan2, erf, erfinv, lerp, frac and tensor clamp pass gradcheck") {
+  using autograd::gradcheck;
+  using D = const DoubleTensor&;
+  auto away = [](Shape s, std::uint64_t seed, double lo, double hi) {
+    Generator g(seed);
+    auto t = rand<double>(s, g) * (hi - lo) + lo;
+    return t.detach().requires_grad_();
+  };
+  CHECK(gradcheck([](D a, D b) { return fmod(a, b); },
+                  {away({2, 3}, 51, 0.1, 0.9), away({3}, 52, 1.1, 1.9)}));
+  CHECK(gradcheck([](D a, D b) { return remainder(a, b); },
+                  {away({2, 3}, 53, 2.1, 2.9), away({3}, 54, -1.9, -1.1)}));
+  CHECK(gradcheck([](D a, D b) { return atan2(a, b); }, {leaf({2, 3}, 55), leaf({3}, 56)}));
+  CHECK(gradcheck([](D x) { return erf(x); }, {leaf({4}, 57)}));
+  CHECK(gradcheck([](D x) { return erfinv(x); }, {away({4}, 58, -0.9, 0.9)}));
+  CHECK(gradcheck([](D x) { return frac(x); }, {away({4}, 59, 0.1, 0.9)}));
+  CHECK(gradcheck([](D a, D b, D w) { return lerp(a, b, w); },
+                  {leaf({2, 3}, 60), leaf({3}, 61), leaf({2, 1}, 62)}));
+  CHECK(gradcheck([](D x, D lo, D hi) { return clamp(x, lo, hi); },
+                  {leaf({3, 4}, 63), away({4}, 64, -0.6, -0.4), away({3, 1}, 65, 0.4, 0.6)}));
+}
+
+TEST_CASE("median (all, along a dim, keepdim) matches PyTorch, gradients included") {
+  check_case("median_all", [](const Fixture& c) { return median(c.inputs[0]); });
+  check_vi_case("median_dim", [](const Fixture& c) { return median(c.inputs[0], 1); });
+  check_vi_case("median_keepdim", [](const Fixture& c) { return median(c.inputs[0], 0, true); });
+  CHECK(autograd::gradcheck([](const DoubleTensor& x) { return median(x, 0).values; },
+                            {leaf({4, 3}, 71)}));
+  CHECK_THROWS_WITH(median(zeros<float>({0})), Contains("median: the input has no elements"));
+}
+
+TEST_CASE("all and any over all elements and along a dim") {
+  const auto x = tensor<float>({{1.f, 0.f, 2.f}, {3.f, 4.f, 5.f}});
+  CHECK(all(x, 1).to_vector() == std::vector<bool>{false, true});
+  CHECK(any(x, 0).to_vector() == std::vector<bool>{true, true, true});
+  CHECK(any(x == 0.f, 1, true).shape() == Shape{2, 1});
+  CHECK_FALSE(all(x).item());
+  CHECK(any(x).item());
+  CHECK(all(zeros<float>({0})).item());
+  CHECK_THROWS_WITH(all(x, 2), Contains("all: dimension out of range"));
+}
+
+TEST_CASE("bernoulli draws from the library's Generator with frequency p") {
+  const auto p = full<double>({4000}, 0.3);
+  Generator g1(7), g2(7);
+  const auto a = bernoulli(p, g1), b = bernoulli(p, g2);
+  CHECK(a.to_vector() == b.to_vector());
+  const double mean = a.mean().item();
+  CHECK(mean > 0.27);
+  CHECK(mean < 0.33);
+  CHECK(bernoulli(tensor<float>({0.f, 1.f}), g1).to_vector() == std::vector<float>{0.f, 1.f});
+  CHECK_THROWS_WITH(bernoulli(tensor<float>({1.5f}), g1),
+                    Contains("bernoulli: p must be in [0, 1], got 1.5"));
+}
+
 }  // namespace TORCHLET_TEST_FILE
