@@ -221,6 +221,69 @@ class BasicTensor {
   bool is_contiguous() const { return true; }
   /// The entries at `index` (int64 [k]) along dim: [.., n, ..] -> [.., k, ..].
   BasicTensor index_select(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  // Index-driven reads and writes (tensor/indexing_ops.hpp).
+  /// x.gather(dim, index): see torchlet::gather.
+  BasicTensor gather(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
+  /// x.scatter(dim, index, src): see torchlet::scatter.
+  BasicTensor scatter(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                      const BasicTensor& src) const;
+  /// x.scatter_(dim, index, src): see torchlet::scatter_.
+  const BasicTensor& scatter_(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                              const BasicTensor& src) const;
+  /// x.scatter_add(dim, index, src): see torchlet::scatter_add.
+  BasicTensor scatter_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                          const BasicTensor& src) const;
+  /// x.scatter_add_(dim, index, src): see torchlet::scatter_add_.
+  const BasicTensor& scatter_add_(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                  const BasicTensor& src) const;
+  /// x.index_add(dim, index, src, alpha): see torchlet::index_add.
+  BasicTensor index_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                        const BasicTensor& src, T alpha = T(1)) const;
+  /// x.index_copy(dim, index, src): see torchlet::index_copy.
+  BasicTensor index_copy(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                         const BasicTensor& src) const;
+  /// x.masked_fill(mask, value): see torchlet::masked_fill.
+  BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
+  // Sorting, scans and products, elementwise extrema (tensor/sorting.hpp, scan.hpp,
+  // elementwise_extra.hpp).
+  /// x.sort(dim, descending): see torchlet::sort.
+  ValuesIndices<T> sort(std::int64_t dim = -1, bool descending = false) const;
+  /// x.argsort(dim, descending): see torchlet::argsort.
+  BasicTensor<std::int64_t> argsort(std::int64_t dim = -1, bool descending = false) const;
+  /// x.topk(k, dim, largest, sorted): see torchlet::topk.
+  ValuesIndices<T> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true,
+                        bool sorted = true) const;
+  /// x.kthvalue(k, dim, keepdim): see torchlet::kthvalue.
+  ValuesIndices<T> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
+  /// x.cumsum(dim): see torchlet::cumsum.
+  BasicTensor cumsum(std::int64_t dim) const;
+  /// x.cumprod(dim): see torchlet::cumprod.
+  BasicTensor cumprod(std::int64_t dim) const;
+  /// x.prod(): the product of all elements (0-D).
+  BasicTensor prod() const;
+  /// x.prod(dim, keepdim): the product along dim.
+  BasicTensor prod(std::int64_t dim, bool keepdim = false) const;
+  /// x.maximum(other): see torchlet::maximum.
+  BasicTensor maximum(const BasicTensor& other) const;
+  /// x.minimum(other): see torchlet::minimum.
+  BasicTensor minimum(const BasicTensor& other) const;
+  // Rearranging copies (tensor/rearrange.hpp).
+  /// x.tril(diagonal): see torchlet::tril.
+  BasicTensor tril(std::int64_t diagonal = 0) const;
+  /// x.triu(diagonal): see torchlet::triu.
+  BasicTensor triu(std::int64_t diagonal = 0) const;
+  /// x.flip(dims): see torchlet::flip.
+  BasicTensor flip(const std::vector<std::int64_t>& dims) const;
+  /// x.roll(shifts, dims): see torchlet::roll.
+  BasicTensor roll(const std::vector<std::int64_t>& shifts,
+                   const std::vector<std::int64_t>& dims = {}) const;
+  /// x.repeat(repeats): see torchlet::repeat.
+  BasicTensor repeat(const std::vector<std::int64_t>& repeats) const;
+  /// x.repeat_interleave(repeats, dim): see torchlet::repeat_interleave.
+  BasicTensor repeat_interleave(std::int64_t repeats,
+                                std::optional<std::int64_t> dim = std::nullopt) const;
+  /// x.nonzero(): see torchlet::nonzero.
+  BasicTensor<std::int64_t> nonzero() const;
   /// Pieces of split_size along dim (the last one smaller).
   std::vector<BasicTensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// Pieces of the given sizes along dim (they must add up to size(dim)).

@@ -89,7 +89,24 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, S a, const BasicTensor<
   return where(condition, scalar_tensor<T>(static_cast<T>(a)), b);
 }
 
-/// True if all |a - b| <= atol + rtol * |b| (torch.allclose); shapes must broadcast.
+namespace detail {
+/// |x - y| <= atol + rtol * |y| computed in T (PyTorch's isclose), equal values (equal
+/// infinities too) close, NaN close to NaN only with equal_nan.
+template <class T>
+bool close_in_dtype(T x, T y, double rtol, double atol, bool equal_nan) {
+  if (x == y) return true;
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(x) || std::isnan(y)) return equal_nan && std::isnan(x) && std::isnan(y);
+    if (std::isinf(x) || std::isinf(y)) return false;
+  }
+  const T d = x > y ? T(x - y) : T(y - x);
+  const T ay = y < T(0) ? T(-y) : y;
+  return d <= T(static_cast<T>(atol) + static_cast<T>(rtol) * ay);
+}
+}  // namespace detail
+
+/// True if all |a - b| <= atol + rtol * |b| (torch.allclose), computed in T as PyTorch does
+/// (so allclose of float 0.1 and 0 with rtol 1.1, atol 0.1 is true); shapes must broadcast.
 /// NaNs compare unequal unless equal_nan.
 template <class T>
 bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e-5,
@@ -100,12 +117,7 @@ bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e
   bool ok = true;
   detail::for_each_broadcast<2>(
       os, {&a.shape(), &b.shape()}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
-        const double x = static_cast<double>(ap[o[0]]), y = static_cast<double>(bp[o[1]]);
-        if (std::isnan(x) || std::isnan(y)) {
-          ok &= equal_nan && std::isnan(x) && std::isnan(y);
-        } else if (x != y) {  // equal infinities are close
-          ok &= std::abs(x - y) <= atol + rtol * std::abs(y);
-        }
+        ok = ok && detail::close_in_dtype(ap[o[0]], bp[o[1]], rtol, atol, equal_nan);
       });
   return ok;
 }

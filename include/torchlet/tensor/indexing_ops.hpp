@@ -1,0 +1,463 @@
+#pragma once
+// Index-driven reads and writes: gather, scatter / scatter_add (and in place), index_add,
+// index_copy (and in place), masked_fill and one_hot, with PyTorch's gradients.
+// gather/scatter: index has the input's number of dims; along `dim` it holds positions,
+// elsewhere its size may not exceed the input's (nor src's).
+#include <string>
+
+#include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/indexing.hpp"
+
+namespace torchlet {
+namespace detail {
+
+/// Checks gather/scatter's index against the input (and src, if given) and its values.
+inline void check_gather_index(const char* op, const Shape& xs, std::int64_t dim,
+                               const BasicTensor<std::int64_t>& index, const Shape* src) {
+  const auto nd = static_cast<std::int64_t>(xs.size());
+  if (index.dim() != std::max<std::int64_t>(nd, 1) && !(nd == 0 && index.dim() == 0))
+    throw ShapeError(std::string(op) + ": index must have as many dims as the input (" +
+                     std::to_string(nd) + "), got index shape " + to_string(index.shape()));
+  for (std::int64_t d = 0; d < index.dim() && nd > 0; ++d) {
+    const auto k = static_cast<std::size_t>(d);
+    if (d != dim && index.shape()[k] > xs[k])
+      throw ShapeError(std::string(op) + ": index size " + std::to_string(index.shape()[k]) +
+                       " exceeds the input's size " + std::to_string(xs[k]) + " at dim " +
+                       std::to_string(d) + " (index " + to_string(index.shape()) + ", input " +
+                       to_string(xs) + ")");
+    if (src && index.shape()[k] > (*src)[k])
+      throw ShapeError(std::string(op) + ": index size " + std::to_string(index.shape()[k]) +
+                       " exceeds src's size " + std::to_string((*src)[k]) + " at dim " +
+                       std::to_string(d) + " (index " + to_string(index.shape()) + ", src " +
+                       to_string(*src) + ")");
+  }
+  const std::int64_t n = nd == 0 ? 1 : xs[static_cast<std::size_t>(dim)];
+  const std::int64_t* ip = index.data();
+  for (std::int64_t i = 0; i < index.numel(); ++i)
+    if (ip[i] < 0 || ip[i] >= n)
+      throw std::out_of_range(std::string(op) + ": index " + std::to_string(ip[i]) +
+                              " is out of bounds for dimension " + std::to_string(dim) +
+                              " with size " + std::to_string(n) + " (input shape " + to_string(xs) +
+                              ")");
+}
+
+/// Calls f(p, x_off, s_off) for every element p of `index` (row-major): x_off is the
+/// element of a tensor of shape xs at index's coordinates with dim replaced by index[p];
+/// s_off the element of a tensor of shape ss at index's own coordinates.
+template <class F>
+void for_each_gather(const Shape& xs, const Shape& ss, std::int64_t dim,
+                     const BasicTensor<std::int64_t>& index, F f) {
+  const auto nd = static_cast<std::int64_t>(index.shape().size());
+  const std::int64_t* ip = index.data();
+  if (nd == 0) {
+    if (index.numel() == 1) f(std::int64_t{0}, std::int64_t{0}, std::int64_t{0});
+    return;
+  }
+  const Shape xst = contiguous_strides(xs), sst = contiguous_strides(ss);
+  const auto& is = index.shape();
+  const auto dd = static_cast<std::size_t>(dim);
+  std::vector<std::int64_t> c(static_cast<std::size_t>(nd), 0);
+  std::int64_t xo = 0, so = 0;  // offsets of the coordinates c (without dim in xo)
+  for (std::int64_t p = 0; p < index.numel(); ++p) {
+    f(p, xo + ip[p] * xst[dd], so);
+    for (std::int64_t d = nd - 1; d >= 0; --d) {
+      const auto k = static_cast<std::size_t>(d);
+      ++c[k];
+      if (d != dim) xo += xst[k];
+      so += sst[k];
+      if (c[k] < is[k]) break;
+      if (d != dim) xo -= xst[k] * c[k];
+      so -= sst[k] * c[k];
+      c[k] = 0;
+    }
+  }
+}
+
+/// The gradient of a gather: zeros of shape xs with g added at the gathered places.
+template <class T>
+BasicTensor<T> gather_backward(const BasicTensor<T>& g, const Shape& xs, std::int64_t dim,
+                               const BasicTensor<std::int64_t>& index) {
+  auto gi = zeros<T>(xs);
+  T* dst = gi.data();
+  const T* src = g.data();
+  for_each_gather(xs, g.shape(), dim, index,
+                  [&](std::int64_t, std::int64_t xo, std::int64_t so) { dst[xo] += src[so]; });
+  return gi;
+}
+
+enum class ScatterKind { copy, add };
+
+/// out (shape of x, holding x's values) gets src's values written or added at index.
+template <class T>
+void scatter_into(T* out, const Shape& xs, std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                  const T* src, const Shape& ss, ScatterKind kind) {
+  if (kind == ScatterKind::copy)
+    for_each_gather(xs, ss, dim, index,
+                    [&](std::int64_t, std::int64_t xo, std::int64_t so) { out[xo] = src[so]; });
+  else
+    for_each_gather(xs, ss, dim, index,
+                    [&](std::int64_t, std::int64_t xo, std::int64_t so) { out[xo] += src[so]; });
+}
+
+/// The backward of scatter / scatter_add: (dx, dsrc) for the output gradient g.
+template <class T>
+std::vector<BasicTensor<T>> scatter_backward(const BasicTensor<T>& g, bool gx, bool gs,
+                                             const Shape& ss, std::int64_t dim,
+                                             const BasicTensor<std::int64_t>& index,
+                                             ScatterKind kind) {
+  BasicTensor<T> dx, ds;
+  if (gx) {
+    dx = g.clone().detach();
+    if (kind == ScatterKind::copy) {
+      T* p = dx.data();
+      for_each_gather(g.shape(), ss, dim, index,
+                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = T(0); });
+    }
+  }
+  if (gs) {
+    ds = zeros<T>(ss);
+    T* p = ds.data();
+    const T* q = g.data();
+    for_each_gather(g.shape(), ss, dim, index,
+                    [&](std::int64_t, std::int64_t xo, std::int64_t so) { p[so] = q[xo]; });
+  }
+  return {dx, ds};
+}
+
+/// scatter / scatter_add into a copy of x (inplace = false) or into x itself.
+template <class T>
+BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<T>& x,
+                            std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                            const BasicTensor<T>& src, ScatterKind kind, bool inplace) {
+  dim = wrap_dim(op, dim, std::max<std::int64_t>(x.dim(), 1));
+  if (src.dim() != index.dim())
+    throw ShapeError(std::string(op) + ": src must have as many dims as index (" +
+                     std::to_string(index.dim()) + "), got src shape " + to_string(src.shape()));
+  check_gather_index(op, x.shape(), dim, index, &src.shape());
+  if (inplace) check_inplace(op, x, src.requires_grad());
+  const bool graph = needs_graph<T>({&x, &src});
+  std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
+  BasicTensor<T> out = inplace ? x : x.detach().clone();
+  scatter_into(out.data(), x.shape(), dim, index, src.data(), src.shape(), kind);
+  if (inplace) bump_version(x);
+  if (!graph) return out;
+  const bool gs = src.requires_grad();
+  auto bw = [gs, ss = src.shape(), dim, kind, si = SavedTensor<std::int64_t>(index),
+             is = index.shape(), name](const BasicTensor<T>& g, bool gx) {
+    return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
+  };
+  if (inplace) {
+    rebase_history(out, name, prev, &src,
+                   [bw, gx = prev != nullptr](const BasicTensor<T>& g) { return bw(g, gx); });
+  } else {
+    record(out, name, {&x, &src},
+           [bw, gx = x.requires_grad()](const BasicTensor<T>& g) { return bw(g, gx); });
+  }
+  return out;
+}
+
+/// index_add / index_copy of src's slices along dim into x's slices index[k] (1-D index).
+template <class T>
+BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTensor<T>& x,
+                                std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                const BasicTensor<T>& src, T alpha, ScatterKind kind,
+                                bool inplace) {
+  if (index.dim() > 1)
+    throw ShapeError(std::string(op) + ": index must be 0-D or 1-D, got shape " +
+                     to_string(index.shape()));
+  const Shape xs = x.dim() == 0 ? Shape{1} : x.shape();
+  dim = wrap_dim(op, dim, static_cast<std::int64_t>(xs.size()));
+  const auto oi = outer_inner(xs, dim);
+  const std::int64_t m = index.numel();
+  Shape want = xs;
+  want[static_cast<std::size_t>(dim)] = m;
+  const Shape ss = src.dim() == 0 ? Shape{1} : src.shape();
+  if (ss != want)
+    throw ShapeError(std::string(op) + ": src must have shape " + to_string(want) + " (input " +
+                     to_string(x.shape()) + " with dim " + std::to_string(dim) +
+                     " of the index's length " + std::to_string(m) + "), got " +
+                     to_string(src.shape()));
+  const std::int64_t* ip = index.data();
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(m));
+  for (std::int64_t k = 0; k < m; ++k) {
+    if (ip[k] < 0 || ip[k] >= oi.n)
+      throw std::out_of_range(std::string(op) + ": index " + std::to_string(ip[k]) +
+                              " is out of bounds for dimension " + std::to_string(dim) +
+                              " with size " + std::to_string(oi.n) + " (input shape " +
+                              to_string(x.shape()) + ")");
+    idx[static_cast<std::size_t>(k)] = ip[k];
+  }
+  if (inplace) check_inplace(op, x, src.requires_grad());
+  const bool graph = needs_graph<T>({&x, &src});
+  std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
+  BasicTensor<T> out = inplace ? x : x.detach().clone();
+  T* dst = out.data();
+  const T* sp = src.data();
+  for (std::int64_t o = 0; o < oi.outer; ++o)
+    for (std::int64_t k = 0; k < m; ++k) {
+      auto d = amap(dst + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner);
+      auto s = camap(sp + (o * m + k) * oi.inner, oi.inner);
+      if (kind == ScatterKind::copy)
+        d = s;
+      else if (alpha == T(1))
+        d += s;
+      else
+        d += s * alpha;
+    }
+  if (inplace) bump_version(x);
+  if (!graph) return out;
+  auto bw = [gs = src.requires_grad(), idx, oi, m, alpha, kind, src_shape = src.shape()](
+                const BasicTensor<T>& g, bool gx) {
+    BasicTensor<T> dx, ds;
+    if (gx) {
+      dx = g.clone().detach();
+      if (kind == ScatterKind::copy)
+        for (std::int64_t o = 0; o < oi.outer; ++o)
+          for (std::int64_t k = 0; k < m; ++k)
+            amap(dx.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner)
+                .setZero();
+    }
+    if (gs) {
+      ds = BasicTensor<T>::empty(src_shape);
+      for (std::int64_t o = 0; o < oi.outer; ++o)
+        for (std::int64_t k = 0; k < m; ++k) {
+          auto s =
+              camap(g.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner);
+          auto d = amap(ds.data() + (o * m + k) * oi.inner, oi.inner);
+          if (kind == ScatterKind::add && alpha != T(1))
+            d = s * alpha;
+          else
+            d = s;
+        }
+    }
+    return std::vector<BasicTensor<T>>{dx, ds};
+  };
+  if (inplace) {
+    rebase_history(out, name, prev, &src,
+                   [bw, gx = prev != nullptr](const BasicTensor<T>& g) { return bw(g, gx); });
+  } else {
+    record(out, name, {&x, &src},
+           [bw, gx = x.requires_grad()](const BasicTensor<T>& g) { return bw(g, gx); });
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// torch.gather(x, dim, index): out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (and
+/// likewise for any dim); the result has index's shape. index: int64, as many dims as x,
+/// each size at most x's except along dim. The gradient adds g back at the gathered places.
+template <class T>
+BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
+                      const BasicTensor<std::int64_t>& index) {
+  dim = detail::wrap_dim("gather", dim, std::max<std::int64_t>(x.dim(), 1));
+  detail::check_gather_index("gather", x.shape(), dim, index, nullptr);
+  auto out = BasicTensor<T>::empty(index.shape());
+  T* op = out.data();
+  const T* xp = x.data();
+  detail::for_each_gather(x.shape(), index.shape(), dim, index,
+                          [&](std::int64_t p, std::int64_t xo, std::int64_t) { op[p] = xp[xo]; });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "GatherBackward0", {&x},
+                   [xs = x.shape(), dim, si = detail::SavedTensor<std::int64_t>(index),
+                    is = index.shape()](const BasicTensor<T>& g) {
+                     return std::vector<BasicTensor<T>>{
+                         detail::gather_backward(g, xs, dim, si.tensor("GatherBackward0", is))};
+                   });
+  return out;
+}
+
+/// torch.scatter(x, dim, index, src): a copy of x with out[i][index[i][j][k]][k] =
+/// src[i][j][k] for dim = 1 (likewise for any dim), over index's extent. Where index repeats
+/// a place the last write wins (PyTorch leaves the order unspecified). Gradients: x's is g
+/// with the written places zeroed, src's is g gathered at index.
+template <class T>
+BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
+                       const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+  return detail::scatter_impl("scatter", "ScatterBackward0", x, dim, index, src,
+                              detail::ScatterKind::copy, false);
+}
+/// torch.scatter(x, dim, index, value): a copy of x with `value` at the places index names.
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
+                       const BasicTensor<std::int64_t>& index, S value) {
+  return detail::scatter_impl("scatter", "ScatterBackward1", x, dim, index,
+                              full<T>(index.shape(), static_cast<T>(value)),
+                              detail::ScatterKind::copy, false);
+}
+/// x.scatter_(dim, index, src): scatter into x itself (PyTorch's in-place rules for
+/// autograd: not on a leaf that requires grad).
+template <class T>
+const BasicTensor<T>& scatter_(const BasicTensor<T>& x, std::int64_t dim,
+                               const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+  detail::scatter_impl("scatter_", "ScatterBackward0", x, dim, index, src,
+                       detail::ScatterKind::copy, true);
+  return x;
+}
+/// x.scatter_(dim, index, value): writes `value` into x at the places index names.
+template <class T, detail::ScalarFor<T> S>
+const BasicTensor<T>& scatter_(const BasicTensor<T>& x, std::int64_t dim,
+                               const BasicTensor<std::int64_t>& index, S value) {
+  detail::scatter_impl("scatter_", "ScatterBackward1", x, dim, index,
+                       full<T>(index.shape(), static_cast<T>(value)), detail::ScatterKind::copy,
+                       true);
+  return x;
+}
+/// torch.scatter_add(x, dim, index, src): a copy of x with src's values added at the places
+/// index names (repeats accumulate). Gradients: x's is g, src's is g gathered at index.
+template <class T>
+BasicTensor<T> scatter_add(const BasicTensor<T>& x, std::int64_t dim,
+                           const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+  return detail::scatter_impl("scatter_add", "ScatterAddBackward0", x, dim, index, src,
+                              detail::ScatterKind::add, false);
+}
+/// x.scatter_add_(dim, index, src): scatter_add into x itself.
+template <class T>
+const BasicTensor<T>& scatter_add_(const BasicTensor<T>& x, std::int64_t dim,
+                                   const BasicTensor<std::int64_t>& index,
+                                   const BasicTensor<T>& src) {
+  detail::scatter_impl("scatter_add_", "ScatterAddBackward0", x, dim, index, src,
+                       detail::ScatterKind::add, true);
+  return x;
+}
+
+/// torch.index_add(x, dim, index, src, alpha): a copy of x with alpha * src's slice k (along
+/// dim) added to x's slice index[k]; index is 1-D int64 and src is x's shape with index's
+/// length at dim. Gradients: x's is g, src's is alpha * g.index_select(dim, index).
+template <class T>
+BasicTensor<T> index_add(const BasicTensor<T>& x, std::int64_t dim,
+                         const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src,
+                         T alpha = T(1)) {
+  return detail::index_write_impl("index_add", "IndexAddBackward0", x, dim, index, src, alpha,
+                                  detail::ScatterKind::add, false);
+}
+/// x.index_add_(dim, index, src, alpha): index_add into x itself.
+template <class T>
+const BasicTensor<T>& index_add_(const BasicTensor<T>& x, std::int64_t dim,
+                                 const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src,
+                                 T alpha = T(1)) {
+  detail::index_write_impl("index_add_", "IndexAddBackward0", x, dim, index, src, alpha,
+                           detail::ScatterKind::add, true);
+  return x;
+}
+/// torch.index_copy(x, dim, index, src): a copy of x with src's slice k (along dim) copied
+/// into x's slice index[k]. Gradients: x's is g with those slices zeroed, src's is
+/// g.index_select(dim, index).
+template <class T>
+BasicTensor<T> index_copy(const BasicTensor<T>& x, std::int64_t dim,
+                          const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+  return detail::index_write_impl("index_copy", "IndexCopyBackward0", x, dim, index, src, T(1),
+                                  detail::ScatterKind::copy, false);
+}
+/// x.index_copy_(dim, index, src): index_copy into x itself.
+template <class T>
+const BasicTensor<T>& index_copy_(const BasicTensor<T>& x, std::int64_t dim,
+                                  const BasicTensor<std::int64_t>& index,
+                                  const BasicTensor<T>& src) {
+  detail::index_write_impl("index_copy_", "IndexCopyBackward0", x, dim, index, src, T(1),
+                           detail::ScatterKind::copy, true);
+  return x;
+}
+
+/// torch.masked_fill(x, mask, value): x with `value` where mask holds; mask broadcasts to
+/// x's shape (the result keeps x's shape). value may be a scalar or a 0-D tensor (which
+/// then receives the sum of the gradient at the filled places).
+template <class T>
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
+                           const BasicTensor<T>& value) {
+  if (value.dim() != 0)
+    throw ShapeError("masked_fill: value must be a 0-D tensor, got shape " +
+                     to_string(value.shape()));
+  Shape os;
+  try {
+    os = detail::broadcast_shapes("masked_fill", x.shape(), mask.shape());
+  } catch (const ShapeError&) {
+    os = {};
+  }
+  if (os != x.shape() || (x.dim() == 0 && mask.dim() != 0))
+    throw ShapeError("masked_fill: mask of shape " + to_string(mask.shape()) +
+                     " does not broadcast to the input's shape " + to_string(x.shape()));
+  return where(mask, value, x);
+}
+/// torch.masked_fill(x, mask, value) with a scalar value.
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mask, S value) {
+  return masked_fill(x, mask, scalar_tensor<T>(static_cast<T>(value)));
+}
+
+/// torch.nn.functional.one_hot(labels, num_classes): int64 labels [*] -> [*, num_classes]
+/// int64 with a 1 at each label. num_classes = -1 takes max(labels) + 1.
+inline BasicTensor<std::int64_t> one_hot(const BasicTensor<std::int64_t>& labels,
+                                         std::int64_t num_classes = -1) {
+  const std::int64_t* lp = labels.data();
+  const std::int64_t n = labels.numel();
+  for (std::int64_t i = 0; i < n; ++i)
+    if (lp[i] < 0)
+      throw std::invalid_argument("one_hot: class values must be non-negative, got " +
+                                  std::to_string(lp[i]) + " at position " + std::to_string(i));
+  if (num_classes == -1) {
+    if (n == 0)
+      throw std::invalid_argument(
+          "one_hot: cannot infer num_classes from an empty tensor (pass num_classes)");
+    num_classes = *std::max_element(lp, lp + n) + 1;
+  }
+  if (num_classes < 1)
+    throw std::invalid_argument("one_hot: num_classes must be positive or -1, got " +
+                                std::to_string(num_classes));
+  for (std::int64_t i = 0; i < n; ++i)
+    if (lp[i] < 0 || lp[i] >= num_classes)
+      throw std::invalid_argument("one_hot: class values must be in [0, " +
+                                  std::to_string(num_classes) + "), got " + std::to_string(lp[i]) +
+                                  " at position " + std::to_string(i));
+  Shape os = labels.shape();
+  os.push_back(num_classes);
+  auto out = zeros<std::int64_t>(os);
+  for (std::int64_t i = 0; i < n; ++i) out.data()[i * num_classes + lp[i]] = 1;
+  return out;
+}
+
+// ---- methods ----------------------------------------------------------------------
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::gather(std::int64_t dim,
+                                      const BasicTensor<std::int64_t>& index) const {
+  return torchlet::gather(*this, dim, index);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::scatter(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                       const BasicTensor& src) const {
+  return torchlet::scatter(*this, dim, index, src);
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::scatter_(std::int64_t dim,
+                                               const BasicTensor<std::int64_t>& index,
+                                               const BasicTensor& src) const {
+  return torchlet::scatter_(*this, dim, index, src);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::scatter_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                           const BasicTensor& src) const {
+  return torchlet::scatter_add(*this, dim, index, src);
+}
+template <class T>
+const BasicTensor<T>& BasicTensor<T>::scatter_add_(std::int64_t dim,
+                                                   const BasicTensor<std::int64_t>& index,
+                                                   const BasicTensor& src) const {
+  return torchlet::scatter_add_(*this, dim, index, src);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::index_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                         const BasicTensor& src, T alpha) const {
+  return torchlet::index_add(*this, dim, index, src, alpha);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::index_copy(std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                          const BasicTensor& src) const {
+  return torchlet::index_copy(*this, dim, index, src);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::masked_fill(const BasicTensor<bool>& mask, T value) const {
+  return torchlet::masked_fill(*this, mask, value);
+}
+
+}  // namespace torchlet

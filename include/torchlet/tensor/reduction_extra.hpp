@@ -1,0 +1,87 @@
+#pragma once
+// More reductions: median (all, or along a dim with its index), all/any along a dim, and
+// bernoulli draws.
+#include <string>
+
+#include "torchlet/tensor/creation.hpp"
+#include "torchlet/tensor/sorting.hpp"
+
+namespace torchlet {
+
+/// torch.median(x): the lower median of all elements (the ((n - 1) / 2)-th smallest, 0-D),
+/// NaN if x holds one. The gradient goes to the element chosen.
+template <class T>
+BasicTensor<T> median(const BasicTensor<T>& x) {
+  if (x.numel() == 0) throw std::invalid_argument("median: the input has no elements");
+  const auto flat = x.reshape({-1});
+  return kthvalue(flat, (flat.numel() - 1) / 2 + 1, 0).values;
+}
+
+/// torch.median(x, dim, keepdim): the lower median along dim and its int64 position.
+template <class T>
+ValuesIndices<T> median(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  const std::int64_t n = x.dim() == 0 ? 1 : x.size(detail::wrap_dim("median", dim, x.dim()));
+  if (n == 0) throw std::invalid_argument("median: dim " + std::to_string(dim) + " is empty");
+  return kthvalue(x, (n - 1) / 2 + 1, dim, keepdim);
+}
+
+namespace detail {
+template <class T>
+BasicTensor<bool> all_any(const char* op, const BasicTensor<T>& x, std::int64_t dim, bool keepdim,
+                          bool is_all) {
+  const auto sp = split_dim(op, x.shape(), dim, keepdim);
+  auto out = BasicTensor<bool>::empty(sp.reduced);
+  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    bool r = is_all;
+    for (std::int64_t k = 0; k < sp.n; ++k)
+      if ((lane(k) != T(0)) != is_all) {
+        r = !is_all;
+        break;
+      }
+    out.data()[j] = r;
+  });
+  return out;
+}
+}  // namespace detail
+
+/// torch.all(x, dim, keepdim): true where every element along dim is non-zero.
+template <class T>
+BasicTensor<bool> all(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::all_any("all", x, dim, keepdim, true);
+}
+/// torch.any(x, dim, keepdim): true where some element along dim is non-zero.
+template <class T>
+BasicTensor<bool> any(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::all_any("any", x, dim, keepdim, false);
+}
+
+/// torch.all(x): a 0-D BoolTensor, true if every element is non-zero.
+template <class T>
+BasicTensor<bool> all(const BasicTensor<T>& x) {
+  return detail::all_any("all", x.reshape({-1}), 0, false, true);
+}
+/// torch.any(x): a 0-D BoolTensor, true if some element is non-zero.
+template <class T>
+BasicTensor<bool> any(const BasicTensor<T>& x) {
+  return detail::all_any("any", x.reshape({-1}), 0, false, false);
+}
+
+/// torch.bernoulli(p, gen): 1 with probability p (elementwise, each in [0, 1]) else 0, in
+/// p's dtype, drawn from `gen`. No gradient.
+template <class T>
+BasicTensor<T> bernoulli(const BasicTensor<T>& p, Generator& gen = default_generator()) {
+  static_assert(std::is_floating_point_v<T>, "bernoulli: p must be a floating tensor");
+  auto out = BasicTensor<T>::empty(p.shape());
+  const T* pp = p.data();
+  for (std::int64_t i = 0; i < p.numel(); ++i)
+    if (!(pp[i] >= T(0) && pp[i] <= T(1)))
+      throw std::invalid_argument("bernoulli: p must be in [0, 1], got " +
+                                  std::to_string(static_cast<double>(pp[i])) + " at element " +
+                                  std::to_string(i));
+  const std::lock_guard lock(gen.mutex());
+  for (std::int64_t i = 0; i < p.numel(); ++i)
+    out.data()[i] = gen.uniform() < static_cast<double>(pp[i]) ? T(1) : T(0);
+  return out;
+}
+
+}  // namespace torchlet

@@ -1,0 +1,180 @@
+#pragma once
+// Products and running (scan) ops along a dim: cumsum, cumprod, prod (all or one dim).
+// Each lane of a dim is walked with the stride of the dims after it (outer_inner).
+// The product gradients are exact when inputs contain zeros (prefix/suffix products,
+// never a division).
+#include <string>
+
+#include "torchlet/tensor/indexing.hpp"
+#include "torchlet/tensor/reduction.hpp"
+
+namespace torchlet {
+namespace detail {
+
+/// Calls f(lane, stride) for every lane of shape s along dim (lane: offset of its first
+/// element, stride: the distance between its elements).
+template <class F>
+void for_each_dim_lane(const OuterInner& oi, F f) {
+  for (std::int64_t o = 0; o < oi.outer; ++o)
+    for (std::int64_t in = 0; in < oi.inner; ++in) f(o * oi.n * oi.inner + in, oi.inner);
+}
+
+/// x's shape seen as (outer, n, inner) along dim (a 0-D tensor as [1]).
+inline OuterInner scan_split(const char* op, const Shape& s, std::int64_t& dim) {
+  const Shape xs = s.empty() ? Shape{1} : s;
+  dim = wrap_dim(op, dim, static_cast<std::int64_t>(xs.size()));
+  return outer_inner(xs, dim);
+}
+
+/// dx of a product over each lane of x: g(lane) * prod_{k != i} x_k, where g(lane) is
+/// g_at(lane) (the output gradient of the lane's product).
+template <class T, class G>
+void prod_lane_grad(const T* x, T* dx, std::int64_t n, std::int64_t stride, G g) {
+  // prefix then suffix products, never dividing (exact with zeros)
+  T acc = T(1);
+  for (std::int64_t i = 0; i < n; ++i) {
+    dx[i * stride] = acc;
+    acc *= x[i * stride];
+  }
+  acc = T(1);
+  for (std::int64_t i = n - 1; i >= 0; --i) {
+    dx[i * stride] *= acc * g;
+    acc *= x[i * stride];
+  }
+}
+
+}  // namespace detail
+
+/// torch.cumsum(x, dim): running sums along dim (out_i = x_0 + ... + x_i). The gradient is
+/// the running sum of g from the end.
+template <class T>
+BasicTensor<T> cumsum(const BasicTensor<T>& x, std::int64_t dim) {
+  const auto oi = detail::scan_split("cumsum", x.shape(), dim);
+  auto out = BasicTensor<T>::empty(x.shape());
+  const T* xp = x.data();
+  T* op = out.data();
+  detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+    T acc = T(0);
+    for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc += xp[l + i * st];
+  });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "CumsumBackward0", {&x}, [oi](const BasicTensor<T>& g) {
+      auto gi = BasicTensor<T>::empty(g.shape());
+      const T* gp = g.data();
+      T* dp = gi.data();
+      detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+        T acc = T(0);
+        for (std::int64_t i = oi.n - 1; i >= 0; --i) dp[l + i * st] = acc += gp[l + i * st];
+      });
+      return std::vector<BasicTensor<T>>{gi};
+    });
+  return out;
+}
+
+/// torch.cumprod(x, dim): running products along dim (out_i = x_0 * ... * x_i). The
+/// gradient dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k is exact with zeros.
+template <class T>
+BasicTensor<T> cumprod(const BasicTensor<T>& x, std::int64_t dim) {
+  const auto oi = detail::scan_split("cumprod", x.shape(), dim);
+  auto out = BasicTensor<T>::empty(x.shape());
+  const T* xp = x.data();
+  T* op = out.data();
+  detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+    T acc = T(1);
+    for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc *= xp[l + i * st];
+  });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "CumprodBackward0", {&x},
+                   [oi, sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
+                     const T* xp = sx.data("CumprodBackward0");
+                     auto gi = BasicTensor<T>::empty(xs);
+                     const T* gp = g.data();
+                     T* dp = gi.data();
+                     // dx_i = P_{i-1} * S_i with P the prefix products and
+                     // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
+                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+                       T s = T(0);
+                       for (std::int64_t i = oi.n - 1; i >= 0; --i) {
+                         s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : T(0));
+                         dp[l + i * st] = s;
+                       }
+                       T p = T(1);
+                       for (std::int64_t i = 0; i < oi.n; ++i) {
+                         dp[l + i * st] *= p;
+                         p *= xp[l + i * st];
+                       }
+                     });
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
+  return out;
+}
+
+/// torch.prod(x): the product of all elements (0-D). The gradient is exact with zeros.
+template <class T>
+BasicTensor<T> prod(const BasicTensor<T>& x) {
+  T acc = T(1);
+  for (std::int64_t i = 0; i < x.numel(); ++i) acc *= x.data()[i];
+  auto out = scalar_tensor<T>(acc);
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "ProdBackward0", {&x},
+                   [sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
+                     auto gi = BasicTensor<T>::empty(xs);
+                     detail::prod_lane_grad(sx.data("ProdBackward0"), gi.data(), gi.numel(),
+                                            std::int64_t{1}, g.item());
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
+  return out;
+}
+
+/// torch.prod(x, dim, keepdim): the product along dim.
+template <class T>
+BasicTensor<T> prod(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  const auto oi = detail::scan_split("prod", x.shape(), dim);
+  Shape os = x.shape();
+  if (!os.empty()) {
+    if (keepdim)
+      os[static_cast<std::size_t>(dim)] = 1;
+    else
+      os.erase(os.begin() + dim);
+  }
+  auto out = BasicTensor<T>::empty(os);
+  const T* xp = x.data();
+  T* op = out.data();
+  std::int64_t r = 0;
+  detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+    T acc = T(1);
+    for (std::int64_t i = 0; i < oi.n; ++i) acc *= xp[l + i * st];
+    op[r++] = acc;
+  });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(out, "ProdBackward1", {&x},
+                   [oi, sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
+                     const T* xp = sx.data("ProdBackward1");
+                     auto gi = BasicTensor<T>::empty(xs);
+                     std::int64_t r = 0;
+                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+                       detail::prod_lane_grad(xp + l, gi.data() + l, oi.n, st, g.data()[r++]);
+                     });
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
+  return out;
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::cumsum(std::int64_t d) const {
+  return torchlet::cumsum(*this, d);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::cumprod(std::int64_t d) const {
+  return torchlet::cumprod(*this, d);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::prod() const {
+  return torchlet::prod(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::prod(std::int64_t d, bool k) const {
+  return torchlet::prod(*this, d, k);
+}
+
+}  // namespace torchlet
