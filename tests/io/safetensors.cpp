@@ -10,10 +10,6 @@ using namespace torchlet;
 using io::AnyTensor;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 /// A file from a header text and a data section.
 std::vector<std::uint8_t> file_of(const std::string& header, const std::vector<std::uint8_t>& data,
                                   std::uint64_t n = 0) {
@@ -168,7 +164,7 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
     } catch (const FormatError& e) {
       INFO(e.what());
       CHECK(std::string(e.what()).rfind(path, 0) == 0);
-      CHECK(mentions(e, c.message));
+      CHECK(test::mentions(e, c.message));
     }
   }
   // The minimal valid files.

@@ -439,7 +439,7 @@ TEST_CASE("Transformer layers reject bad arguments with clear messages") {
                     Catch::Contains("the shape of the attn_mask is [5, 5], but should be [4, 4]"));
 }
 
-TEST_CASE("every fixture case has a test case") {
+TEST_CASE("every attention fixture case has a test case") {
   const std::set<std::string> tested = {"sdpa_plain",
                                         "sdpa_4d",
                                         "sdpa_bool_mask",

@@ -264,7 +264,7 @@ TEST_CASE("gru_cell_unbatched matches PyTorch") {
   check_case("gru_cell_unbatched", m);
 }
 
-TEST_CASE("every fixture case has a test case") {
+TEST_CASE("every recurrent fixture case has a test case") {
   std::istringstream cases(fixtures().metadata.at("cases"));
   const std::set<std::string> tested{"rnn_tanh",
                                      "rnn_relu",
