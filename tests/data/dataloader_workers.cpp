@@ -17,6 +17,9 @@
 #include "catch.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using test::CountingDataset;
 using Clock = std::chrono::steady_clock;
@@ -298,3 +301,5 @@ TEST_CASE("two slow workers load close to twice as fast as none") {
   INFO("0 workers: " << t0 << " s, 2 workers: " << t2 << " s");
   CHECK(t2 < 0.75 * t0);  // sleeping samples overlap; 2x in the benchmark, loosely here
 }
+
+}  // namespace TORCHLET_TEST_FILE

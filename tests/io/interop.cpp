@@ -14,6 +14,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -115,3 +118,5 @@ TEST_CASE("a PyTorch-trained LSTM language model loads and gives PyTorch's logit
   CHECK(test::max_abs_diff(h, f.get("h_n")) < 1e-5);
   CHECK(test::max_abs_diff(c, f.get("c_n")) < 1e-5);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -15,12 +15,15 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
 std::string script(const std::string& cmd, const std::string& dir) {
-  return std::string(test::python()) + " '" + TORCHLET_SOURCE_DIR + "/scripts/check_pt_interop.py' " +
-         cmd + " '" + dir + "'";
+  return std::string(test::python()) + " '" + TORCHLET_SOURCE_DIR +
+         "/scripts/check_pt_interop.py' " + cmd + " '" + dir + "'";
 }
 /// Max |model(x) - logits| with x and logits from <dir>/<name>_io.pt.
 double logits_diff(nn::Module& model, const test::TempDir& dir, const std::string& name) {
@@ -91,3 +94,5 @@ TEST_CASE("torch.save files load with PyTorch's logits and go back for weights_o
 
   CHECK(test::run(script("check", dir.path().string())) == 0);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -6,6 +6,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using io::AnyTensor;
 
@@ -191,3 +194,5 @@ TEST_CASE("save_file replaces the file atomically and leaves no temporary behind
   for (auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
   CHECK(files == 1);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -8,6 +8,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -231,3 +234,5 @@ TEST_CASE("save_checkpoint keeps model, optimizer, scheduler and metadata in one
   bad.metadata = {{"model.x", "1"}};
   CHECK_THROWS_AS(torchlet::save_checkpoint(bad, dir / "bad.safetensors"), std::invalid_argument);
 }
+
+}  // namespace TORCHLET_TEST_FILE

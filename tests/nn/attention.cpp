@@ -17,6 +17,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using nn::functional::AttentionMask;
 
@@ -478,3 +481,5 @@ TEST_CASE("every attention fixture case has a test case") {
   for (auto& k : raw().keys()) cases.insert(k.substr(0, k.find('/')));
   CHECK(cases == tested);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -10,6 +10,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -326,3 +329,5 @@ TEST_CASE("moving a library layer keeps its registrations and hooks") {
   bn2(randn({4, 3, 2, 2}));
   CHECK(bn2.num_batches_tracked.item() == 1.0f);
 }
+
+}  // namespace TORCHLET_TEST_FILE

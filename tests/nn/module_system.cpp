@@ -11,6 +11,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -444,3 +447,5 @@ TEST_CASE("a move-only input is forwarded, and observed by hooks") {
   CHECK(c(std::make_unique<Tensor>(ones({3}))).data()[0] == 2.0f);
   CHECK(seen == 3);
 }
+
+}  // namespace TORCHLET_TEST_FILE

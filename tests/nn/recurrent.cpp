@@ -13,6 +13,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
 using D = DoubleTensor;
@@ -483,3 +486,5 @@ TEST_CASE("recurrent layers: errors name the layer, the expectation and the shap
                    F::RNNWeights<double>{randn<double>({2, 3}), randn<double>({2, 2}), {}, {}, {}}),
       Catch::Contains("non-increasing"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

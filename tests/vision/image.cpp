@@ -6,6 +6,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using vision::ImageReadMode;
 
@@ -183,7 +186,8 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     (void)vision::read_image(dir / "gray_256mb.png");
     FAIL("256 MB image from a tiny file accepted");
   } catch (const FormatError& e) {
-    CHECK(test::mentions(e, "16384 x 16384 x 1 would need 268435456 bytes, implausible for a file of"));
+    CHECK(test::mentions(
+        e, "16384 x 16384 x 1 would need 268435456 bytes, implausible for a file of"));
   }
   try {
     (void)vision::read_image(dir / "bad_dht.jpg");
@@ -198,3 +202,5 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     CHECK(test::mentions(e, "unknown image type"));  // stb's reason
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

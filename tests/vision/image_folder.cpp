@@ -5,6 +5,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -98,3 +101,5 @@ TEST_CASE("ImageFolder reports missing classes, empty classes and unreadable ima
     CHECK(test::mentions(e, dir / "cls/y.png"));
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -7,6 +7,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using vision::MNIST;
 
@@ -224,3 +227,5 @@ TEST_CASE("FashionMNIST reads Debian's dataset-fashion-mnist when it is installe
   CHECK(train.classes()[9] == "Ankle boot");
   CHECK(train.targets.data()[0] == 9);  // the first training image is an ankle boot
 }
+
+}  // namespace TORCHLET_TEST_FILE
