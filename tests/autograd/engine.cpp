@@ -5,6 +5,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -149,3 +152,5 @@ TEST_CASE("a graph is freed when its output is dropped") {
   }
   CHECK(inner.expired());
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -6,6 +6,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using autograd::gradcheck;
 using T = DoubleTensor;
@@ -353,3 +356,5 @@ TEST_CASE("gradcheck in-place ops on non-leaves") {
       },
       {b});
 }
+
+}  // namespace TORCHLET_TEST_FILE

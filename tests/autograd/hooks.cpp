@@ -4,6 +4,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 TEST_CASE("post-accumulate-grad hooks see the accumulated gradient, once per backward") {
@@ -57,3 +60,5 @@ TEST_CASE("post-accumulate-grad hooks: errors") {
       [](const Tensor&) { throw std::runtime_error("hook failed"); });
   CHECK_THROWS_WITH((leaf * 2.0f).sum().backward(), "hook failed");
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -7,6 +7,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 TEST_CASE("retain_graph allows a second backward and accumulates") {
@@ -216,3 +219,5 @@ TEST_CASE("10000 training steps do not grow memory") {
   INFO("heap in use before " << before << " bytes, after " << after);
   if (before != 0) CHECK(after <= before + 64 * 1024);  // mallinfo2 reads 0 under sanitizers
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -12,6 +12,9 @@
 #include "fixtures.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -181,3 +184,5 @@ TEST_CASE("types default_collate does not know are not Collatable") {
   static_assert(!data::Collatable<std::vector<Opaque>>);
   static_assert(data::Collatable<std::map<std::string, std::vector<std::tuple<Tensor, bool>>>>);
 }
+
+}  // namespace TORCHLET_TEST_FILE

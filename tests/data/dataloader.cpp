@@ -16,6 +16,9 @@
 #include "fixtures.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using test::CountingDataset;
 
@@ -479,3 +482,5 @@ TEST_CASE("a moved loader keeps working and an iterator may outlive its loader s
   CHECK(orphan == std::default_sentinel);
   CHECK_THROWS_AS(*orphan, std::logic_error);
 }
+
+}  // namespace TORCHLET_TEST_FILE

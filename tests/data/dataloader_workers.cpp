@@ -17,6 +17,9 @@
 #include "catch.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using test::CountingDataset;
 using Clock = std::chrono::steady_clock;
@@ -55,11 +58,11 @@ struct WhoReads {
   }
 };
 
-struct Stream {
+struct IndexStream {
   int n;
   std::optional<int> throw_at = std::nullopt;
   struct iterator {
-    const Stream* s;
+    const IndexStream* s;
     int i;
     std::int64_t operator*() const {
       if (s->throw_at && i == *s->throw_at) throw std::runtime_error("bad record");
@@ -242,7 +245,7 @@ TEST_CASE("a dataset with get_batch is loaded by workers through it") {
 }
 
 TEST_CASE("workers read an iterable dataset in order") {
-  Stream s{23};
+  IndexStream s{23};
   for (std::size_t w : {1, 2, 3}) {
     data::DataLoader loader(s, {.batch_size = 5, .num_workers = w, .prefetch_factor = 1});
     std::vector<std::int64_t> got;
@@ -259,7 +262,7 @@ TEST_CASE("workers read an iterable dataset in order") {
     batches = 0;
     for (auto& b : dropping) batches += b.numel() == 5;
     CHECK(batches == 4);
-    data::DataLoader exact(Stream{20}, {.batch_size = 5, .num_workers = w});
+    data::DataLoader exact(IndexStream{20}, {.batch_size = 5, .num_workers = w});
     batches = 0;
     for (auto& b : exact) batches += b.numel() == 5;
     CHECK(batches == 4);
@@ -267,7 +270,7 @@ TEST_CASE("workers read an iterable dataset in order") {
 }
 
 TEST_CASE("an error in a stream read by a worker is raised at its batch and ends the epoch") {
-  Stream s{30, 12};
+  IndexStream s{30, 12};
   data::DataLoader loader(s, {.batch_size = 5, .num_workers = 2});
   int good = 0;
   std::string msg;
@@ -298,3 +301,5 @@ TEST_CASE("two slow workers load close to twice as fast as none") {
   INFO("0 workers: " << t0 << " s, 2 workers: " << t2 << " s");
   CHECK(t2 < 0.75 * t0);  // sleeping samples overlap; 2x in the benchmark, loosely here
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -13,6 +13,9 @@
 #include "fixtures.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -245,3 +248,5 @@ TEST_CASE("data::transform maps an iterable dataset item by item") {
   for (auto it = squares.begin(); it != squares.end(); ++it) got.push_back(*it);
   CHECK(got == std::vector<int>{0, 1, 4, 9});
 }
+
+}  // namespace TORCHLET_TEST_FILE

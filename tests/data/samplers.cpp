@@ -12,6 +12,9 @@
 #include "fixtures.hpp"
 #include "helpers.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -254,3 +257,5 @@ TEST_CASE("a list of index lists works as a batch sampler") {
   CHECK(got == std::vector<std::vector<std::size_t>>{{3, 1}, {0}, {2, 2, 2}});
   CHECK(*b.size() == 3);
 }
+
+}  // namespace TORCHLET_TEST_FILE

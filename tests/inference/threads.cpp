@@ -18,6 +18,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = nn::functional;
 
@@ -232,3 +235,5 @@ TEST_CASE("conv2d and max_pool2d without a graph (per-thread workspaces) match t
     CHECK(bitwise_equal(plain, recorded.detach()));
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -14,22 +14,12 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
-const char* python() {
-  const char* env = std::getenv("TORCHLET_PYTHON");
-  return env && *env ? env : "/usr/bin/python3";
-}
-int run(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-/// True when python can import torch; otherwise reports the skip.
-bool have_torch() {
-  static const bool ok = run(std::string(python()) + " -c \"import torch\" > /dev/null 2>&1") == 0;
-  return ok;
-}
 std::string script() {
   return std::string("'") + TORCHLET_SOURCE_DIR + "/scripts/check_safetensors_interop.py'";
 }
@@ -53,7 +43,7 @@ nn::Sequential mlp() { return nn::Sequential{nn::Linear{12, 16}, nn::ReLU{}, nn:
 #endif
 
 TEST_CASE("a model trained in C++ and saved gives the same logits in PyTorch") {
-  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  if (!test::have_torch()) TORCHLET_SKIP(test::python() << " cannot import torch");
   test::TempDir dir;
   manual_seed(5);
   auto model = mlp();
@@ -69,10 +59,10 @@ TEST_CASE("a model trained in C++ and saved gives the same logits in PyTorch") {
   torchlet::save(model, dir / "model.safetensors");
   const auto x = randn({9, 12}, gen);
   io::save_file(std::map<std::string, Tensor>{{"x", x}}, dir / "x.safetensors");
-  const std::string cmd = std::string(python()) + " " + script() + " logits '" +
+  const std::string cmd = std::string(test::python()) + " " + script() + " logits '" +
                           (dir / "model.safetensors") + "' '" + (dir / "x.safetensors") + "' '" +
                           (dir / "logits.safetensors") + "'";
-  REQUIRE(run(cmd) == 0);
+  REQUIRE(test::run(cmd) == 0);
   NoGradGuard no_grad;
   const auto ours = model(x);
   const auto theirs = io::load_file(dir / "logits.safetensors").get("logits");
@@ -80,10 +70,10 @@ TEST_CASE("a model trained in C++ and saved gives the same logits in PyTorch") {
 }
 
 TEST_CASE("weights made in PyTorch now load in C++ and give PyTorch's logits") {
-  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  if (!test::have_torch()) TORCHLET_SKIP(test::python() << " cannot import torch");
   test::TempDir dir;
   const std::string path = dir / "pt.safetensors";
-  REQUIRE(run(std::string(python()) + " " + script() + " make '" + path + "'") == 0);
+  REQUIRE(test::run(std::string(test::python()) + " " + script() + " make '" + path + "'") == 0);
   auto model = mlp();
   torchlet::load(model, path);
   const auto f = io::load_file(path + ".io.safetensors");
@@ -112,10 +102,10 @@ struct LstmLM : nn::ModuleFor<std::tuple<Tensor, nn::LSTMState>(const LongTensor
 }  // namespace
 
 TEST_CASE("a PyTorch-trained LSTM language model loads and gives PyTorch's logits and states") {
-  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  if (!test::have_torch()) TORCHLET_SKIP(test::python() << " cannot import torch");
   test::TempDir dir;
   const std::string path = dir / "lm.safetensors";
-  REQUIRE(run(std::string(python()) + " " + script() + " lstm_lm '" + path + "'") == 0);
+  REQUIRE(test::run(std::string(test::python()) + " " + script() + " lstm_lm '" + path + "'") == 0);
   LstmLM model;
   torchlet::load(model, path);  // strict: every key of PyTorch's state_dict, and only those
   model.eval();
@@ -128,3 +118,5 @@ TEST_CASE("a PyTorch-trained LSTM language model loads and gives PyTorch's logit
   CHECK(test::max_abs_diff(h, f.get("h_n")) < 1e-5);
   CHECK(test::max_abs_diff(c, f.get("c_n")) < 1e-5);
 }
+
+}  // namespace TORCHLET_TEST_FILE

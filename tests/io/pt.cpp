@@ -11,6 +11,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using io::PtValue;
 using namespace std::string_literals;
@@ -351,3 +354,5 @@ TEST_CASE("every bad .pt file is refused with a message naming the file and the 
   test::write_bytes(dir / "deep.pt", archive(bytes(deep + ".")));
   CHECK_THROWS_WITH(io::load_pt_value(dir / "deep.pt"), Catch::Contains("nest deeper than 64"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -15,24 +15,15 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
-const char* python() {
-  const char* env = std::getenv("TORCHLET_PYTHON");
-  return env && *env ? env : "/usr/bin/python3";
-}
-int run(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-bool have_torch() {
-  static const bool ok = run(std::string(python()) + " -c \"import torch\" > /dev/null 2>&1") == 0;
-  return ok;
-}
 std::string script(const std::string& cmd, const std::string& dir) {
-  return std::string(python()) + " '" + TORCHLET_SOURCE_DIR + "/scripts/check_pt_interop.py' " +
-         cmd + " '" + dir + "'";
+  return std::string(test::python()) + " '" + TORCHLET_SOURCE_DIR +
+         "/scripts/check_pt_interop.py' " + cmd + " '" + dir + "'";
 }
 /// Max |model(x) - logits| with x and logits from <dir>/<name>_io.pt.
 double logits_diff(nn::Module& model, const test::TempDir& dir, const std::string& name) {
@@ -58,9 +49,9 @@ double logits_diff(nn::Module& model, const test::TempDir& dir, const std::strin
 #endif
 
 TEST_CASE("torch.save files load with PyTorch's logits and go back for weights_only loads") {
-  if (!have_torch()) TORCHLET_SKIP(python() << " cannot import torch");
+  if (!test::have_torch()) TORCHLET_SKIP(test::python() << " cannot import torch");
   test::TempDir dir;
-  REQUIRE(run(script("make", dir.path().string())) == 0);
+  REQUIRE(test::run(script("make", dir.path().string())) == 0);
 
   nn::Linear linear(6, 3);
   linear.load_state_dict(io::load_pt(dir / "linear.pt"));
@@ -101,5 +92,7 @@ TEST_CASE("torch.save files load with PyTorch's logits and go back for weights_o
   torchlet::save(model, dir / "train_model.back.pt");
   torchlet::save(sgd, dir / "train_opt.back.pt");
 
-  CHECK(run(script("check", dir.path().string())) == 0);
+  CHECK(test::run(script("check", dir.path().string())) == 0);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -6,14 +6,13 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using io::AnyTensor;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 /// A file from a header text and a data section.
 std::vector<std::uint8_t> file_of(const std::string& header, const std::vector<std::uint8_t>& data,
                                   std::uint64_t n = 0) {
@@ -168,7 +167,7 @@ TEST_CASE("every malformed safetensors file is a FormatError naming the file and
     } catch (const FormatError& e) {
       INFO(e.what());
       CHECK(std::string(e.what()).rfind(path, 0) == 0);
-      CHECK(mentions(e, c.message));
+      CHECK(test::mentions(e, c.message));
     }
   }
   // The minimal valid files.
@@ -195,3 +194,5 @@ TEST_CASE("save_file replaces the file atomically and leaves no temporary behind
   for (auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
   CHECK(files == 1);
 }
+
+}  // namespace TORCHLET_TEST_FILE

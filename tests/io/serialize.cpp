@@ -8,13 +8,12 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 struct Net : nn::Module {
   nn::Linear fc1{12, 16}, fc2{16, 5};
   Net() {
@@ -92,8 +91,8 @@ TEST_CASE("load is strict and leaves the model untouched on any error") {
     torchlet::load(w, dir / "net.safetensors");
     FAIL("wrong architecture accepted");
   } catch (const nn::StateDictError& e) {
-    CHECK(mentions(e, dir / "net.safetensors"));
-    CHECK(mentions(e, "size mismatch for fc1.weight"));
+    CHECK(test::mentions(e, dir / "net.safetensors"));
+    CHECK(test::mentions(e, "size mismatch for fc1.weight"));
     CHECK(e.size_mismatch_keys == std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight"});
   }
   CHECK(values(w) == wider_before);
@@ -108,8 +107,8 @@ TEST_CASE("load is strict and leaves the model untouched on any error") {
     torchlet::load(b, dir / "partial.safetensors");
     FAIL("missing key accepted");
   } catch (const nn::StateDictError& e) {
-    CHECK(mentions(e, "Missing key(s) in state_dict: \"fc2.bias\""));
-    CHECK(mentions(e, "Unexpected key(s) in state_dict: \"extra\""));
+    CHECK(test::mentions(e, "Missing key(s) in state_dict: \"fc2.bias\""));
+    CHECK(test::mentions(e, "Unexpected key(s) in state_dict: \"extra\""));
   }
   CHECK(values(b) == b_before);
   const auto keys = torchlet::load(b, dir / "partial.safetensors", /*strict=*/false);
@@ -235,3 +234,5 @@ TEST_CASE("save_checkpoint keeps model, optimizer, scheduler and metadata in one
   bad.metadata = {{"model.x", "1"}};
   CHECK_THROWS_AS(torchlet::save_checkpoint(bad, dir / "bad.safetensors"), std::invalid_argument);
 }
+
+}  // namespace TORCHLET_TEST_FILE

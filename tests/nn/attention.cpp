@@ -17,6 +17,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using nn::functional::AttentionMask;
 
@@ -439,7 +442,7 @@ TEST_CASE("Transformer layers reject bad arguments with clear messages") {
                     Catch::Contains("the shape of the attn_mask is [5, 5], but should be [4, 4]"));
 }
 
-TEST_CASE("every fixture case has a test case") {
+TEST_CASE("every attention fixture case has a test case") {
   const std::set<std::string> tested = {"sdpa_plain",
                                         "sdpa_4d",
                                         "sdpa_bool_mask",
@@ -478,3 +481,5 @@ TEST_CASE("every fixture case has a test case") {
   for (auto& k : raw().keys()) cases.insert(k.substr(0, k.find('/')));
   CHECK(cases == tested);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -12,6 +12,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
 
@@ -569,3 +572,5 @@ TEST_CASE("conv defaults: PyTorch's init bounds and shapes") {
   CHECK(c.weight.shape() == Shape{4, 2, 1, 2, 3});
   CHECK(c(ones({2, 4, 5, 6})).shape() == Shape{4, 4, 4, 4});  // unbatched [C, D, H, W]
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -15,6 +15,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using namespace torchlet::distributions;
 using D = DoubleTensor;
@@ -293,3 +296,5 @@ TEST_CASE("Categorical of probs with a zero: log_prob -inf-free logits, finite e
   CHECK(std::isfinite(c.log_prob(tensor<std::int64_t>({0})).data()[0]));
   CHECK(std::isnan(c.mean().item()));
 }
+
+}  // namespace TORCHLET_TEST_FILE

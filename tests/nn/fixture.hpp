@@ -6,12 +6,22 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
 
 namespace fixture {
+
+/// The names of named_parameters() / named_buffers() / state_dict() entries, in order.
+inline std::vector<std::string> names_of(
+    const std::vector<std::pair<std::string, torchlet::Tensor>>& v) {
+  std::vector<std::string> out;
+  for (const auto& [n, t] : v) out.push_back(n);
+  return out;
+}
 
 class File {
  public:

@@ -6,6 +6,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace init = nn::init;
 
@@ -106,3 +109,5 @@ TEST_CASE("a seeded generator makes initialization reproducible") {
   nn::Linear l2{4, 4};
   CHECK(l1.weight.to_vector() == l2.weight.to_vector());
 }
+
+}  // namespace TORCHLET_TEST_FILE

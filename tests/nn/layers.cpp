@@ -12,6 +12,9 @@
 #include "nn/check_case.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -237,3 +240,5 @@ TEST_CASE("default inits follow PyTorch's rules") {
   nn::LayerNorm ln{3};
   CHECK(ln.weight.to_vector() == std::vector<float>{1, 1, 1});
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -14,6 +14,9 @@
 #include "nn/check_case.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
 using D = DoubleTensor;
@@ -748,3 +751,5 @@ TEST_CASE("embedding bags reject bad inputs with clear messages") {
   CHECK_THROWS_WITH((nn::EmbeddingBag{5, 2, {.mode = "median"}}),
                     Catch::Contains("mode must be 'sum', 'mean' or 'max', got 'median'"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -7,6 +7,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using nn::Reduction;
 
@@ -186,3 +189,5 @@ TEST_CASE("wrong targets give clear errors") {
   auto unbatched = F::cross_entropy(logits[3], full<std::int64_t>({}, 1));
   CHECK(unbatched.item() == Approx(only_last.item()));
 }
+
+}  // namespace TORCHLET_TEST_FILE

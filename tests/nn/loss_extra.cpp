@@ -13,6 +13,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
 using D = DoubleTensor;
@@ -432,3 +435,5 @@ TEST_CASE("every fixture case has a test case and every test case a fixture") {
   CHECK(cases == tested());
   CHECK_FALSE(cases.empty());
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -10,6 +10,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -76,12 +79,6 @@ std::map<std::string, std::string> pytorch_reprs() {
   return out;
 }
 
-std::vector<std::string> names_of(const std::vector<std::pair<std::string, Tensor>>& v) {
-  std::vector<std::string> out;
-  for (auto& [n, t] : v) out.push_back(n);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("operator<< prints PyTorch's repr") {
@@ -117,12 +114,12 @@ TEST_CASE("operator<< prints PyTorch's repr") {
 
 TEST_CASE("parameters get PyTorch's dotted names") {
   Deep deep;
-  CHECK(names_of(deep.named_parameters()) ==
+  CHECK(fixture::names_of(deep.named_parameters()) ==
         std::vector<std::string>{"features.0.conv.weight", "features.0.conv.bias",
                                  "features.0.bn.weight", "features.0.bn.bias", "heads.0.weight",
                                  "heads.0.bias", "heads.1.weight", "norm.weight", "norm.bias",
                                  "emb.weight"});
-  CHECK(names_of(deep.named_buffers()) ==
+  CHECK(fixture::names_of(deep.named_buffers()) ==
         std::vector<std::string>{"features.0.bn.running_mean", "features.0.bn.running_var",
                                  "features.0.bn.num_batches_tracked"});
   CHECK(deep.named_parameters(false).empty());
@@ -150,7 +147,7 @@ TEST_CASE("shared parameters are listed once") {
       register_module("b", b);
     }
   } tied;
-  CHECK(names_of(tied.named_parameters()) ==
+  CHECK(fixture::names_of(tied.named_parameters()) ==
         std::vector<std::string>{"a.weight", "a.bias", "b.bias"});
   CHECK(tied.state_dict().size() == 4);  // state_dict keeps both keys, as PyTorch's does
 }
@@ -282,7 +279,7 @@ TEST_CASE("Sequential is built from temporaries, indexed, iterated and extended"
   auto y = model(randn({5, 1, 28, 28}));
   CHECK(y.shape() == Shape{5, 10});
   // Parameters registered on construction (names "1.weight", ...) and after a move.
-  CHECK(names_of(model.named_parameters()) ==
+  CHECK(fixture::names_of(model.named_parameters()) ==
         std::vector<std::string>{"1.weight", "1.bias", "3.weight", "3.bias"});
   nn::Sequential moved = std::move(model);
   CHECK(moved.num_parameters() == 784 * 256 + 256 + 2570);
@@ -312,7 +309,7 @@ TEST_CASE("ModuleList holds modules for a parent to call") {
     }
   } s;
   CHECK(s.layers.size() == 3);
-  CHECK(names_of(s.named_parameters()).back() == "layers.2.bias");
+  CHECK(fixture::names_of(s.named_parameters()).back() == "layers.2.bias");
   CHECK(s(ones({2, 4})).shape() == Shape{2, 4});
   // A ModuleList has no forward: calling it does not compile.
   static_assert(!std::is_invocable_v<nn::ModuleList&, const Tensor&>);
@@ -323,7 +320,7 @@ TEST_CASE("moving a library layer keeps its registrations and hooks") {
   int calls = 0;
   a.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { ++calls; });
   nn::Linear b = std::move(a);
-  CHECK(names_of(b.named_parameters()) == std::vector<std::string>{"weight", "bias"});
+  CHECK(fixture::names_of(b.named_parameters()) == std::vector<std::string>{"weight", "bias"});
   b(ones({1, 3}));
   CHECK(calls == 1);
   nn::BatchNorm2d bn{3};
@@ -332,3 +329,5 @@ TEST_CASE("moving a library layer keeps its registrations and hooks") {
   bn2(randn({4, 3, 2, 2}));
   CHECK(bn2.num_batches_tracked.item() == 1.0f);
 }
+
+}  // namespace TORCHLET_TEST_FILE

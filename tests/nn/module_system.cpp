@@ -11,6 +11,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -61,24 +64,18 @@ struct Scaler : nn::ModuleFor<Tensor(const Tensor&, const ScaleOptions&)> {
 };
 
 /// A user module that moves by the compiler's move constructor.
-struct Net : nn::Module {
+struct MovableNet : nn::Module {
   nn::Linear fc{4, 2};
   Tensor scale = ones({2});
   Tensor tmp = zeros({1});
   Tensor& extra;
-  Net() : extra(register_parameter("extra", zeros({3}))) {
+  MovableNet() : extra(register_parameter("extra", zeros({3}))) {
     register_module("fc", fc);
     register_parameter("scale", scale);
     register_buffer("tmp", tmp, /*persistent=*/false);
   }
   Tensor forward(const Tensor& x) override { return fc(x) * scale; }
 };
-
-std::vector<std::string> names_of(const std::vector<std::pair<std::string, Tensor>>& v) {
-  std::vector<std::string> out;
-  for (auto& [n, t] : v) out.push_back(n);
-  return out;
-}
 
 }  // namespace
 
@@ -221,7 +218,7 @@ TEST_CASE("loss modules are called with (input, target) through operator()") {
 
 TEST_CASE("Sequential takes one-tensor modules only, checked at compile time") {
   static_assert(nn::CanAppendToSequential<nn::Linear>);
-  static_assert(nn::CanAppendToSequential<std::shared_ptr<Net>>);
+  static_assert(nn::CanAppendToSequential<std::shared_ptr<MovableNet>>);
   static_assert(nn::CanAppendToSequential<nn::Sequential>);
   static_assert(!nn::CanAppendToSequential<nn::Bilinear>);
   static_assert(!nn::CanAppendToSequential<std::shared_ptr<nn::Bilinear>>);
@@ -233,7 +230,7 @@ TEST_CASE("Sequential takes one-tensor modules only, checked at compile time") {
   // ModuleList holds one-tensor modules; ModuleListOf<nn::ModuleBase> holds any.
   nn::ModuleListOf<nn::ModuleBase> any{nn::Bilinear{2, 2, 1}, nn::Linear{2, 2}, nn::MSELoss{}};
   CHECK(any.at<nn::Bilinear>(0)(ones({1, 2}), ones({1, 2})).shape() == Shape{1, 1});
-  CHECK(names_of(any.named_parameters()) ==
+  CHECK(fixture::names_of(any.named_parameters()) ==
         std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias"});
   nn::ModuleListOf<nn::Bilinear> bils{nn::Bilinear{2, 3, 1}, nn::Bilinear{2, 3, 4}};
   CHECK(bils[1](ones({1, 2}), ones({1, 3})).shape() == Shape{1, 4});
@@ -250,7 +247,7 @@ TEST_CASE("add_module and register_module return the module") {
   CHECK(&holder.get_submodule<nn::Linear>("fc") == &fc);
   CHECK_THROWS_WITH(holder.get_submodule<nn::Conv2d>("fc"),
                     Catch::Contains("'fc' is a Linear, not the requested type"));
-  CHECK(names_of(holder.named_parameters()) ==
+  CHECK(fixture::names_of(holder.named_parameters()) ==
         std::vector<std::string>{"w", "fc.weight", "fc.bias"});
   CHECK_THROWS_WITH(holder.add_module("fc", nn::ReLU{}),
                     Catch::Contains("'fc' is already registered"));
@@ -259,8 +256,8 @@ TEST_CASE("add_module and register_module return the module") {
 }
 
 TEST_CASE("non-persistent buffers are not in state_dict") {
-  Net net;
-  CHECK(names_of(net.named_buffers()) == std::vector<std::string>{"tmp"});
+  MovableNet net;
+  CHECK(fixture::names_of(net.named_buffers()) == std::vector<std::string>{"tmp"});
   auto sd = net.state_dict();
   CHECK(sd.keys() == std::vector<std::string>{"extra", "scale", "fc.weight", "fc.bias"});
   // Loading does not ask for it either.
@@ -379,13 +376,13 @@ TEST_CASE("a Sequential built from existing children shares them") {
 }
 
 TEST_CASE("moves keep registrations, values and hooks, for any module") {
-  Net a;
+  MovableNet a;
   const float* w = a.fc.weight.data();
   int calls = 0;
   a.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { ++calls; });
   a.fc.register_forward_pre_hook([&](nn::Module&, const Tensor&) { ++calls; });
-  Net b = std::move(a);
-  CHECK(names_of(b.named_parameters()) ==
+  MovableNet b = std::move(a);
+  CHECK(fixture::names_of(b.named_parameters()) ==
         std::vector<std::string>{"extra", "scale", "fc.weight", "fc.bias"});
   CHECK(b.get_parameter("fc.weight").data() == w);  // the moved member, not a copy
   CHECK(&b.get_submodule("fc") == &b.fc);
@@ -403,7 +400,7 @@ TEST_CASE("moves keep registrations, values and hooks, for any module") {
   CHECK(b.get_parameter("extra").data() == b.extra.data());
 
   // A user module goes into a container by value.
-  nn::Sequential seq{Net{}, nn::ReLU{}};
+  nn::Sequential seq{MovableNet{}, nn::ReLU{}};
   CHECK(seq.state_dict().keys() ==
         std::vector<std::string>{"0.extra", "0.scale", "0.fc.weight", "0.fc.bias"});
   CHECK(seq(ones({3, 4})).shape() == Shape{3, 2});
@@ -422,7 +419,7 @@ TEST_CASE("moves keep registrations, values and hooks, for any module") {
   nn::Embedding emb{5, 2, {.padding_idx = 1}};
   nn::Embedding emb2 = std::move(emb);
   CHECK(emb2.padding_idx == 1);
-  CHECK(names_of(emb2.named_parameters()) == std::vector<std::string>{"weight"});
+  CHECK(fixture::names_of(emb2.named_parameters()) == std::vector<std::string>{"weight"});
   nn::ModuleDict md{{"fc", std::make_shared<nn::Linear>(2, 2)}};
   nn::ModuleDict md2 = std::move(md);
   CHECK(md2.state_dict().keys() == std::vector<std::string>{"fc.weight", "fc.bias"});
@@ -450,3 +447,5 @@ TEST_CASE("a move-only input is forwarded, and observed by hooks") {
   CHECK(c(std::make_unique<Tensor>(ones({3}))).data()[0] == 2.0f);
   CHECK(seen == 3);
 }
+
+}  // namespace TORCHLET_TEST_FILE

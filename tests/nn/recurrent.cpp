@@ -13,6 +13,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
 using D = DoubleTensor;
@@ -264,7 +267,7 @@ TEST_CASE("gru_cell_unbatched matches PyTorch") {
   check_case("gru_cell_unbatched", m);
 }
 
-TEST_CASE("every fixture case has a test case") {
+TEST_CASE("every recurrent fixture case has a test case") {
   std::istringstream cases(fixtures().metadata.at("cases"));
   const std::set<std::string> tested{"rnn_tanh",
                                      "rnn_relu",
@@ -483,3 +486,5 @@ TEST_CASE("recurrent layers: errors name the layer, the expectation and the shap
                    F::RNNWeights<double>{randn<double>({2, 3}), randn<double>({2, 2}), {}, {}, {}}),
       Catch::Contains("non-increasing"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

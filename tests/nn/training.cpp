@@ -8,6 +8,9 @@
 #include "catch.hpp"
 #include "nn/fixture.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -64,3 +67,5 @@ TEST_CASE("an MLP trained with Adam follows PyTorch's loss curve step by step") 
   check_curve("adam",
               [](std::vector<Tensor> p) { return optim::Adam(std::move(p), {.lr = 1e-3}); });
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -4,6 +4,9 @@
 // (tests/fixtures/nn/optim.safetensors). Then state_dict and bad arguments.
 #include "optim/tiny.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using tiny::Tiny;
 
@@ -108,3 +111,5 @@ TEST_CASE("a scheduler's state_dict resumes its schedule") {
   CHECK_THROWS_AS(optim::StepLR(opt, 0), std::invalid_argument);
   CHECK_THROWS_AS(b.load_state_dict({}), std::invalid_argument);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -4,6 +4,9 @@
 // zero_grad, options by name, state_dict round trips and errors.
 #include "optim/tiny.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using tiny::Tiny;
 
@@ -167,3 +170,5 @@ TEST_CASE("zero_grad, options by name and bad arguments") {
   std::unique_ptr<optim::Optimizer> any = std::make_unique<optim::AdamW>(m.parameters());
   CHECK(any->get_option(0, "weight_decay") == 1e-2);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -9,6 +9,9 @@
 
 #include "optim/tiny.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -475,3 +478,5 @@ TEST_CASE("clip_grad_norm_ propagates NaN, refuses it on request, and takes empt
   const Tensor no_grad = torchlet::zeros({2}).requires_grad_();
   CHECK(nn::utils::clip_grad_norm_(no_grad, 1.0, -1.0).item() == 0.0f);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -9,6 +9,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -110,3 +113,5 @@ TEST_CASE("anomaly detection leaves ops outside the autograd tape alone") {
   NoGradGuard no_grad;
   CHECK(std::isnan(log(leaf({-1.0f})).item()));
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -5,8 +5,13 @@
 #include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
+#include "reliability/text.hpp"
+
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
 
 using namespace torchlet;
+using test::has;
 
 namespace {
 // The message of the exception `f` throws (fails the test if it throws none).
@@ -19,9 +24,6 @@ std::string message_of(F&& f) {
   }
   FAIL("no exception thrown");
   return {};
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 }  // namespace
 
@@ -114,3 +116,5 @@ TEST_CASE("log_softmax and cross_entropy stay finite for logits of plus or minus
   loss.backward();
   for (float g : logits.grad().to_vector()) CHECK(std::isfinite(g));
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -21,6 +21,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace fs = std::filesystem;
 
@@ -268,3 +271,5 @@ TEST_CASE("a checkpoint whose rng_state is not a 1-D U8 tensor is refused with t
           std::string::npos);
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -11,14 +11,16 @@
 #include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
+#include "reliability/text.hpp"
+
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
 
 using namespace torchlet;
+using test::has;
 
 namespace {
 std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 // A PNG chunk: length, type, data, CRC-32 of type + data.
 std::vector<std::uint8_t> png_chunk(const std::string& type,
@@ -238,3 +240,5 @@ TEST_CASE("every valid image of the fuzz seed corpus decodes in every read mode"
   }
   CHECK(decoded >= 16);
 }
+
+}  // namespace TORCHLET_TEST_FILE

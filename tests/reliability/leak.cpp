@@ -15,6 +15,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -77,3 +80,5 @@ TEST_CASE("10000 training steps free every autograd graph and keep memory flat")
       "checks leaks");
 #endif
 }
+
+}  // namespace TORCHLET_TEST_FILE

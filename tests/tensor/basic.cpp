@@ -7,6 +7,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 TEST_CASE("tensors are created with the right shape and values") {
@@ -195,3 +198,5 @@ TEST_CASE("multinomial draws categories in proportion to the weights, as torch.m
   CHECK_THROWS_WITH(multinomial(tensor<float>({1.f, 1.f}), 3), Catch::Contains("cannot draw 3"));
   CHECK_THROWS_AS(multinomial(zeros({2, 2, 2}), 1), ShapeError);
 }
+
+}  // namespace TORCHLET_TEST_FILE

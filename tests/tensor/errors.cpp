@@ -5,6 +5,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using Catch::Contains;
 
@@ -183,3 +186,5 @@ TEST_CASE("empty tensors go through every op without undefined behaviour") {
   CHECK(linspace(0.f, 1.f, 0).numel() == 0);
   CHECK(eye(0).numel() == 0);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -13,6 +13,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -304,3 +307,5 @@ TEST_CASE("every fixture case has a test case and every test case a fixture") {
     if (std::find(cases.begin(), cases.end(), name) == cases.end())
       FAIL_CHECK("no fixture case " << name << " in ops.safetensors");
 }
+
+}  // namespace TORCHLET_TEST_FILE

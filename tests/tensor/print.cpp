@@ -13,6 +13,9 @@
 
 #include "catch.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
@@ -139,3 +142,5 @@ TEST_CASE("a result prints its grad_fn and print options apply") {
   os << Tensor();
   CHECK(os.str() == "[ undefined tensor ]");
 }
+
+}  // namespace TORCHLET_TEST_FILE

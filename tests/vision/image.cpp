@@ -6,6 +6,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using vision::ImageReadMode;
 
@@ -14,10 +17,6 @@ std::string image_path(const std::string& name) {
   return test::fixture_path("vision/images/" + name);
 }
 const io::SafetensorsFile& ref() { return test::fixture("vision/images.safetensors"); }
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 ByteTensor pattern(std::int64_t c, std::int64_t h, std::int64_t w) {
   auto t = ByteTensor::empty({c, h, w});
   for (std::int64_t i = 0; i < t.numel(); ++i)
@@ -164,7 +163,7 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     } catch (const FormatError& e) {
       INFO(e.what());
       CHECK(std::string(e.what()).rfind(path, 0) == 0);
-      CHECK((mentions(e, "cannot decode image") || mentions(e, "empty")));
+      CHECK((test::mentions(e, "cannot decode image") || test::mentions(e, "empty")));
     }
   }
   CHECK_THROWS_AS(vision::read_image(dir / "missing.png"), FormatError);
@@ -172,14 +171,14 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     (void)vision::read_image(dir / "huge.png");
     FAIL("huge image accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "too large"));
+    CHECK(test::mentions(e, "too large"));
   }
   test::write_bytes(dir / "gray_1gb.png", gray_1gb);
   try {
     (void)vision::read_image(dir / "gray_1gb.png", ImageReadMode::RGB_ALPHA);
     FAIL("4 GB image accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "32768 x 32768 x 4 would need 4294967296 bytes, more than the limit"));
+    CHECK(test::mentions(e, "32768 x 32768 x 4 would need 4294967296 bytes, more than the limit"));
   }
   // 256 MB from a file of a few hundred bytes: implausible, refused before stb allocates it.
   test::write_bytes(dir / "gray_256mb.png", gray_256mb);
@@ -187,18 +186,21 @@ TEST_CASE("corrupt and truncated images throw with the path and stb's reason") {
     (void)vision::read_image(dir / "gray_256mb.png");
     FAIL("256 MB image from a tiny file accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "16384 x 16384 x 1 would need 268435456 bytes, implausible for a file of"));
+    CHECK(test::mentions(
+        e, "16384 x 16384 x 1 would need 268435456 bytes, implausible for a file of"));
   }
   try {
     (void)vision::read_image(dir / "bad_dht.jpg");
     FAIL("corrupt Huffman table accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "Huffman table declares 4080 codes"));
+    CHECK(test::mentions(e, "Huffman table declares 4080 codes"));
   }
   try {
     (void)vision::read_image(dir / "text.png");
     FAIL("text accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "unknown image type"));  // stb's reason
+    CHECK(test::mentions(e, "unknown image type"));  // stb's reason
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

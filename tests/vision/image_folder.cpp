@@ -5,14 +5,13 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 
 namespace {
 ByteTensor solid(std::uint8_t v, std::int64_t c = 3) { return full<std::uint8_t>({c, 4, 6}, v); }
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 /// root/cat/1.png, root/dog/{A.JPG, Z.png, b.png, z.png, notes.txt, sub/a.png,
 /// sub-x/c.png, sub/deeper/d.png}: pixel value = position in torchvision's order.
 void make_tree(const test::TempDir& dir) {
@@ -87,8 +86,8 @@ TEST_CASE("ImageFolder reports missing classes, empty classes and unreadable ima
     vision::ImageFolder ds(dir.path().string());
     FAIL("empty class accepted");
   } catch (const vision::DatasetNotFoundError& e) {
-    CHECK(mentions(e, "found no valid file for the classes empty"));
-    CHECK(mentions(e, ".png"));
+    CHECK(test::mentions(e, "found no valid file for the classes empty"));
+    CHECK(test::mentions(e, ".png"));
   }
   std::filesystem::remove(dir / "empty");
   test::write_text(dir / "cls/y.png", "not a png");
@@ -99,6 +98,8 @@ TEST_CASE("ImageFolder reports missing classes, empty classes and unreadable ima
     (void)ds[1];
     FAIL("corrupt image decoded");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, dir / "cls/y.png"));
+    CHECK(test::mentions(e, dir / "cls/y.png"));
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -7,14 +7,13 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using vision::MNIST;
 
 namespace {
-bool mentions(const std::exception& e, const std::string& what) {
-  return std::string(e.what()).find(what) != std::string::npos;
-}
-
 std::vector<std::uint8_t> iota_bytes(std::size_t n) {
   std::vector<std::uint8_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 7 % 256);
@@ -90,7 +89,7 @@ TEST_CASE("every corrupt IDX file is a FormatError naming the file and the probl
     } catch (const FormatError& e) {
       INFO(e.what());
       CHECK(std::string(e.what()).rfind(path, 0) == 0);
-      CHECK(mentions(e, c.message));
+      CHECK(test::mentions(e, c.message));
     }
   }
   CHECK_THROWS_AS(vision::read_idx(dir / "missing"), FormatError);
@@ -195,9 +194,9 @@ TEST_CASE("MNIST-style datasets find torchvision's layout and validate their fil
     vision::FashionMNIST f(dir.path().string());
     FAIL("count mismatch accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "has 3 images but"));
-    CHECK(mentions(e, "has 2 labels"));
-    CHECK(mentions(e, "train-labels-idx1-ubyte"));
+    CHECK(test::mentions(e, "has 3 images but"));
+    CHECK(test::mentions(e, "has 2 labels"));
+    CHECK(test::mentions(e, "train-labels-idx1-ubyte"));
   }
   test::write_bytes(dir / "FashionMNIST/raw/train-labels-idx1-ubyte",
                     test::idx_bytes({3, 1}, {0, 9, 1}));
@@ -205,7 +204,7 @@ TEST_CASE("MNIST-style datasets find torchvision's layout and validate their fil
     vision::FashionMNIST f(dir.path().string());
     FAIL("labels of rank 2 accepted");
   } catch (const FormatError& e) {
-    CHECK(mentions(e, "expected 1 dimensions"));
+    CHECK(test::mentions(e, "expected 1 dimensions"));
   }
 
   test::write_bytes(dir / "any/img", test::idx_bytes({2, 3, 2, 2}, iota_bytes(24)));
@@ -228,3 +227,5 @@ TEST_CASE("FashionMNIST reads Debian's dataset-fashion-mnist when it is installe
   CHECK(train.classes()[9] == "Ankle boot");
   CHECK(train.targets.data()[0] == 9);  // the first training image is an ankle boot
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -5,12 +5,16 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
 
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
@@ -112,6 +116,27 @@ inline std::vector<std::uint8_t> idx_bytes(const std::vector<std::uint32_t>& dim
     for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(d >> s));
   out.insert(out.end(), data.begin(), data.end());
   return out;
+}
+
+/// True when the exception's message contains `what`.
+inline bool mentions(const std::exception& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
+
+/// The Python that runs the interop scripts: $TORCHLET_PYTHON, else /usr/bin/python3.
+inline const char* python() {
+  const char* env = std::getenv("TORCHLET_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
+/// Runs a shell command; its exit status, or -1 when it did not exit normally.
+inline int run(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+/// True when python() can import torch.
+inline bool have_torch() {
+  static const bool ok = run(std::string(python()) + " -c \"import torch\" > /dev/null 2>&1") == 0;
+  return ok;
 }
 
 }  // namespace test

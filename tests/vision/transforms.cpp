@@ -9,6 +9,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using namespace torchlet::vision::transforms;
 namespace F = torchlet::vision::transforms::functional;
@@ -234,3 +237,5 @@ TEST_CASE("in DataLoader workers random transforms draw from the worker's seeded
   // Different samples of a batch got different crops.
   CHECK_FALSE(test::equal(a[0][0], a[0][1]));
 }
+
+}  // namespace TORCHLET_TEST_FILE

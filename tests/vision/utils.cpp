@@ -5,6 +5,9 @@
 #include "catch.hpp"
 #include "vision/support.hpp"
 
+// A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 using vision::utils::make_grid;
 
@@ -68,3 +71,5 @@ TEST_CASE("draw_text writes labels with a 3 x 5 font, clipped to the image") {
   CHECK_THROWS_AS(vision::utils::draw_text(gray, "x", {.color = {1, 1}}), std::invalid_argument);
   CHECK_THROWS_AS(vision::utils::draw_text(zeros({2}), "x"), ShapeError);
 }
+
+}  // namespace TORCHLET_TEST_FILE
