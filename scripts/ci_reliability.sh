@@ -3,8 +3,9 @@
 #   1. the tests of TORCHLET_ASAN_SUITES (default: every suite of tests/, not the examples,
 #      docs and package tests) under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
-#   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp) and the inference stress test
-#      (tests/inference: 8 threads on one model) under ThreadSanitizer: preset tsan
+#   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp), the per-thread conv
+#      workspace test (tests/nn/conv_memory.cpp) and the inference stress test (tests/inference:
+#      8 threads on one model) under ThreadSanitizer: preset tsan
 #   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus (two
 #      at a time),
 #      failing on any crash, sanitizer report, leak, out-of-memory or timeout: preset fuzz
@@ -42,11 +43,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -R "$asan_regex"
 
-step "DataLoader and inference tests under ThreadSanitizer"
+step "DataLoader, conv workspace and inference tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
 # The test programs that start threads (the other data tests are single-threaded: ASan's).
-cmake --build build-tsan -j2 --target test_data_dataloader test_data_dataloader_workers test_inference_threads
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|inference/)"
+cmake --build build-tsan -j2 --target test_data_dataloader test_data_dataloader_workers \
+  test_data_dataloader_options test_nn_conv_memory test_inference_threads
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|nn/conv_memory|inference/)"
 
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"
 cmake --preset fuzz >/dev/null

@@ -19,9 +19,6 @@
 using namespace torchlet;
 using test::CountingDataset;
 
-#ifndef TORCHLET_TEST_FILE
-#define TORCHLET_TEST_FILE test_file
-#endif
 namespace TORCHLET_TEST_FILE {
 
 TEST_CASE("DataLoader timeout: a dataset slower than the timeout raises naming the batch") {

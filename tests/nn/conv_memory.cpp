@@ -8,13 +8,10 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace F = torchlet::nn::functional;
-
-#ifndef TORCHLET_TEST_FILE
-#define TORCHLET_TEST_FILE test_file
-#endif
-namespace TORCHLET_TEST_FILE {
 
 /// Runs f on a new thread (a fresh thread_workspace) and returns what it returns.
 template <class Fn>

@@ -11,9 +11,6 @@
 
 #include "catch.hpp"
 
-#ifndef TORCHLET_TEST_FILE
-#define TORCHLET_TEST_FILE test_file
-#endif
 namespace TORCHLET_TEST_FILE {
 
 using namespace torchlet;
