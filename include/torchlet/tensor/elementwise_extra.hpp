@@ -1,8 +1,11 @@
 #pragma once
 // Elementwise ops beyond the arithmetic: maximum, minimum (broadcasting).
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <type_traits>
 
-#include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/math_extra.hpp"
 
 namespace torchlet {
 namespace detail {
@@ -12,42 +15,20 @@ namespace detail {
 template <class T>
 BasicTensor<T> extremum(const char* op, const char* name, const BasicTensor<T>& a,
                         const BasicTensor<T>& b, bool is_max) {
-  const Shape os = broadcast_shapes(op, a.shape(), b.shape());
-  auto out = BasicTensor<T>::empty(os);
-  const T* ap = a.data();
-  const T* bp = b.data();
-  T* dst = out.data();
-  for_each_broadcast<2>(os, {&a.shape(), &b.shape()},
-                        [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                          const T x = ap[o[0]], y = bp[o[1]];
-                          if constexpr (std::is_floating_point_v<T>) {
-                            if (std::isnan(x) || std::isnan(y)) {
-                              dst[i] = std::isnan(x) ? x : y;  // NaN propagates
-                              return;
-                            }
-                          }
-                          dst[i] = is_max ? std::max(x, y) : std::min(x, y);
-                        });
-  if (needs_graph<T>({&a, &b}))
-    record(out, name, {&a, &b},
-           [ga = a.requires_grad(), gb = b.requires_grad(), sa = SavedTensor<T>(a),
-            sb = SavedTensor<T>(b), as = a.shape(), bs = b.shape(), os, is_max,
-            name](const BasicTensor<T>& g) {
-             const T* ap = sa.data(name);
-             const T* bp = sb.data(name);
-             auto da = BasicTensor<T>::empty(os), db = BasicTensor<T>::empty(os);
-             const T* gp = g.data();
-             for_each_broadcast<2>(
-                 os, {&as, &bs}, [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                   const T x = ap[o[0]], y = bp[o[1]];
-                   const T wa = x == y ? T(0.5) : (is_max ? x > y : x < y) ? T(1) : T(0);
-                   da.data()[i] = gp[i] * wa;
-                   db.data()[i] = gp[i] * (T(1) - wa);
-                 });
-             return std::vector<BasicTensor<T>>{ga ? sum_to(da, as) : BasicTensor<T>(),
-                                                gb ? sum_to(db, bs) : BasicTensor<T>()};
-           });
-  return out;
+  // The share of the gradient that goes to a (b gets the rest).
+  auto share_a = [is_max](T x, T y) {
+    return x == y ? T(0.5) : (is_max ? x > y : x < y) ? T(1) : T(0);
+  };
+  return binary_op(
+      op, name, a, b,
+      [is_max](T x, T y) {
+        if constexpr (std::is_floating_point_v<T>) {
+          if (std::isnan(x) || std::isnan(y)) return std::isnan(x) ? x : y;  // NaN propagates
+        }
+        return is_max ? std::max(x, y) : std::min(x, y);
+      },
+      [share_a](T x, T y, T g) { return g * share_a(x, y); },
+      [share_a](T x, T y, T g) { return g * (T(1) - share_a(x, y)); });
 }
 
 }  // namespace detail
