@@ -11,6 +11,7 @@
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <poll.h>
 #include <unistd.h>
 
 #include <sys/wait.h>
@@ -62,23 +63,42 @@ TEST_CASE("a checkpoint write killed at random moments never destroys the previo
   const std::string path = (dir.path / "ckpt.safetensors").string();
   const std::int64_t numel =
       4 << 20;  // 16 MB of float32: a save takes milliseconds, not microseconds
+  // How long one save takes here and now (a loaded machine is slower): the kills land
+  // within two saves' time after the child's first completed save, so most hit a write.
+  const auto t0 = std::chrono::steady_clock::now();
   save_checkpoint(big_checkpoint(numel, 0.0f), path);
+  const auto one_save =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
 
   Generator timing(20261126);
   int kills = 0, torn_temporaries = 0;
   std::string versions;  // the version found after each kill
   for (int round = 0; round < 20 && (kills < 6 || torn_temporaries == 0); ++round) {
+    int done[2];  // the child writes a byte here after each completed save
+    REQUIRE(::pipe(done) == 0);
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {  // saves new versions in a loop until killed
+      ::close(done[0]);
       try {
-        for (int v = 1;; ++v) save_checkpoint(big_checkpoint(numel, static_cast<float>(v)), path);
+        for (int v = 1;; ++v) {
+          save_checkpoint(big_checkpoint(numel, static_cast<float>(v)), path);
+          [[maybe_unused]] const auto n = ::write(done[1], "s", 1);
+        }
       } catch (...) {
         ::_exit(3);
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + timing.randint(180)));
+    ::close(done[1]);
+    // Wait (up to a minute, whatever the load) until the child has saved once, so the kill
+    // lands while it is writing, not while it is still starting.
+    pollfd first{done[0], POLLIN, 0};
+    REQUIRE(::poll(&first, 1, 60'000) == 1);
+    std::this_thread::sleep_for(std::chrono::microseconds(
+        timing.randint(static_cast<std::uint64_t>(2 * std::max<std::int64_t>(one_save, 1000)))));
     ::kill(child, SIGKILL);
+    ::close(done[0]);
     int status = 0;
     ::waitpid(child, &status, 0);
     REQUIRE(WIFSIGNALED(status));  // killed, not exited with an error
