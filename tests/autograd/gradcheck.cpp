@@ -358,3 +358,6 @@ TEST_CASE("gradcheck in-place ops on non-leaves") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef GRADCHECK

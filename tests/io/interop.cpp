@@ -120,3 +120,6 @@ TEST_CASE("a PyTorch-trained LSTM language model loads and gives PyTorch's logit
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef TORCHLET_SKIP

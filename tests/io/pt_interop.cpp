@@ -96,3 +96,6 @@ TEST_CASE("torch.save files load with PyTorch's logits and go back for weights_o
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef TORCHLET_SKIP

@@ -483,3 +483,6 @@ TEST_CASE("every attention fixture case has a test case") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef SDPA

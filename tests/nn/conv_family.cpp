@@ -574,3 +574,11 @@ TEST_CASE("conv defaults: PyTorch's init bounds and shapes") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef CONV_CAT2
+#undef CONV_CAT
+#undef MODULE
+#undef FUNCTIONAL
+#undef GRID_SAMPLE
+#undef AFFINE_GRID

@@ -242,3 +242,6 @@ TEST_CASE("default inits follow PyTorch's rules") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef LAYER

@@ -753,3 +753,7 @@ TEST_CASE("embedding bags reject bad inputs with clear messages") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef GRADCHECK
+#undef LAYER

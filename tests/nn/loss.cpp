@@ -191,3 +191,6 @@ TEST_CASE("wrong targets give clear errors") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef LOSS

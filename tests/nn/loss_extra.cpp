@@ -437,3 +437,9 @@ TEST_CASE("every fixture case has a test case and every test case a fixture") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef GRADCHECK
+#undef TORCHLET_CAT2
+#undef TORCHLET_CAT
+#undef CASE

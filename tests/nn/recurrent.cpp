@@ -488,3 +488,6 @@ TEST_CASE("recurrent layers: errors name the layer, the expectation and the shap
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef CHECK_CLOSE

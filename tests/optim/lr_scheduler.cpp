@@ -113,3 +113,6 @@ TEST_CASE("a scheduler's state_dict resumes its schedule") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef SCHEDULER

@@ -172,3 +172,7 @@ TEST_CASE("zero_grad, options by name and bad arguments") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef OPTIMIZER
+#undef CLIPPING

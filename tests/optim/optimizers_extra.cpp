@@ -480,3 +480,7 @@ TEST_CASE("clip_grad_norm_ propagates NaN, refuses it on request, and takes empt
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef OPTIMIZER
+#undef SCHEDULER

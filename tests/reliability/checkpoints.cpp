@@ -293,3 +293,6 @@ TEST_CASE("a checkpoint whose rng_state is not a 1-D U8 tensor is refused with t
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef TORCHLET_TEST_FORK

@@ -82,3 +82,6 @@ TEST_CASE("10000 training steps free every autograd graph and keep memory flat")
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef TORCHLET_TEST_ASAN

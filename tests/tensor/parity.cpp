@@ -309,3 +309,8 @@ TEST_CASE("every fixture case has a test case and every test case a fixture") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef PARITY_CAT2
+#undef PARITY_CAT
+#undef OP

@@ -144,3 +144,8 @@ TEST_CASE("a result prints its grad_fn and print options apply") {
 }
 
 }  // namespace TORCHLET_TEST_FILE
+
+// The file's macros end here (the unity build compiles the next file after it).
+#undef PRINT_CAT2
+#undef PRINT_CAT
+#undef PRINTS
