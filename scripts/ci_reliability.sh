@@ -4,8 +4,9 @@
 #      docs and package tests) under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
 #   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp), the per-thread conv
-#      workspace test (tests/nn/conv_memory.cpp) and the inference stress test (tests/inference:
-#      8 threads on one model) under ThreadSanitizer: preset tsan
+#      workspace test (tests/nn/conv_memory.cpp), the inference stress test (tests/inference:
+#      8 threads on one model) and the intra-op pool's tests (tests/parallel) under
+#      ThreadSanitizer: preset tsan
 #   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus (two
 #      at a time),
 #      failing on any crash, sanitizer report, leak, out-of-memory or timeout: preset fuzz
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TORCHLET_FUZZ_SECONDS:=30}"
-all_suites="tensor autograd nn optim data vision io reliability inference"
+all_suites="tensor autograd nn optim data vision io reliability inference parallel"
 : "${TORCHLET_ASAN_SUITES:=$all_suites}"
 start_all=$(date +%s)
 step_start=
@@ -50,8 +51,8 @@ step "DataLoader, conv workspace and inference tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
 # The test programs that start threads (the other data tests are single-threaded: ASan's).
 cmake --build build-tsan -j2 --target test_data_dataloader test_data_dataloader_workers \
-  test_data_dataloader_options test_nn_conv_memory test_inference_threads
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|nn/conv_memory|inference/)"
+  test_data_dataloader_options test_nn_conv_memory test_inference_threads test_parallel_thread_pool
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|nn/conv_memory|inference/|parallel/)"
 
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"
 cmake --preset fuzz >/dev/null

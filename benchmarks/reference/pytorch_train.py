@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """One epoch of Fashion-MNIST training, timed: PyTorch's side of docs/benchmarks.md.
 
-    /usr/bin/python3 benchmarks/reference/pytorch_train.py [--model linear|mlp]
+    /usr/bin/python3 benchmarks/reference/pytorch_train.py [--model linear|mlp|cnn]
         [--variant dataloader|tensors] [--batch-size 64] [--num-workers 0] [--threads 1]
-        [--data DIR] [--seed 0]
+        [--data DIR] [--seed 0] [--warmup-batches 0]
 
 The same job as benchmarks/train_epoch.cpp (see there): pixels /255 then normalised
-(mean 0.2860, std 0.3530), SGD lr 0.05, batch 64, shuffled every epoch, one warm-up epoch,
-one timed epoch, then the test accuracy. Prints ONE JSON line.
+(mean 0.2860, std 0.3530), batch 64, shuffled every epoch; linear and mlp with SGD lr 0.05 on
+cross_entropy, cnn (pytorch/examples' mnist Net) with Adadelta lr 1.0 on nll_loss; one warm-up
+epoch (or --warmup-batches batches), one timed epoch, then the test accuracy (test batch 1000).
+Prints ONE JSON line.
 
 DIR is a directory holding the Fashion-MNIST IDX files, raw or .gz (default: Debian's
 /usr/share/datasets/fashion-mnist). torchvision wants root/FashionMNIST/raw/<raw files>:
@@ -76,27 +78,58 @@ class MLP(nn.Module):
 
 def flops_per_sample(model: str) -> float:
     """Matrix-product FLOPs per training sample (formula in benchmarks/train_epoch.cpp)."""
+    if model == "cnn":  # see benchmarks/train_epoch.cpp
+        return 2.0 * (2.0 * 32 * 26 * 26 * 9 + 3.0 * 64 * 24 * 24 * 288 + 3.0 * 9216 * 128 + 3.0 * 128 * 10)
     return 4.0 * 784 * 10 if model == "linear" else 4.0 * 784 * 256 + 6.0 * 256 * 10
 
 
-def run_dataloader(root, model, opt, batch_size, workers):
+class CNN(nn.Module):
+    """pytorch/examples' mnist Net."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):  # x: [B, 1, 28, 28] or [B, 784] -> log-probabilities [B, 10]
+        x = F.relu(self.conv1(x.reshape(-1, 1, 28, 28)))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.fc1(torch.flatten(self.dropout1(x), 1)))
+        return F.log_softmax(self.fc2(self.dropout2(x)), dim=1)
+
+
+def loss_fn(model, images, labels):
+    if isinstance(model, CNN):
+        return F.nll_loss(model(images), labels)
+    return F.cross_entropy(model(images), labels)
+
+
+def run_dataloader(root, model, opt, batch_size, workers, warmup):
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     train = torchvision.datasets.FashionMNIST(root, train=True, transform=tf, download=False)
     test = torchvision.datasets.FashionMNIST(root, train=False, transform=tf, download=False)
     loader = torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True, num_workers=workers)
     test_loader = torch.utils.data.DataLoader(test, batch_size=1000)
 
-    def epoch():
-        for images, labels in loader:
+    def epoch(limit):
+        for i, (images, labels) in enumerate(loader):
+            if limit and i == limit:
+                break
             opt.zero_grad()
-            loss = F.cross_entropy(model(images), labels)
+            loss = loss_fn(model, images, labels)
             loss.backward()
             opt.step()
 
-    epoch()  # warm-up
+    epoch(warmup)  # warm-up
+    model.train()
     start = time.perf_counter()
-    epoch()
+    epoch(0)
     secs = time.perf_counter() - start
+    model.eval()
     correct = seen = 0
     with torch.no_grad():
         for images, labels in test_loader:
@@ -111,33 +144,37 @@ def preload(root, train):
     return x, ds.targets
 
 
-def run_tensors(root, model, opt, batch_size):
+def run_tensors(root, model, opt, batch_size, warmup):
     x, y = preload(root, True)
     xt, yt = preload(root, False)
     n = x.size(0)
 
-    def epoch():
+    def epoch(limit):
         perm = torch.randperm(n)
-        for pos in range(0, n, batch_size):
+        end = min(n, limit * batch_size) if limit else n
+        for pos in range(0, end, batch_size):
             idx = perm[pos:pos + batch_size]
             images, labels = x[idx], y[idx]
             opt.zero_grad()
-            loss = F.cross_entropy(model(images), labels)
+            loss = loss_fn(model, images, labels)
             loss.backward()
             opt.step()
 
-    epoch()  # warm-up
+    epoch(warmup)  # warm-up
     start = time.perf_counter()
-    epoch()
+    epoch(0)
     secs = time.perf_counter() - start
+    model.eval()
+    correct = 0
     with torch.no_grad():
-        acc = (model(xt).argmax(1) == yt).float().mean().item()
-    return n, secs, acc
+        for pos in range(0, xt.size(0), 1000):  # test batch 1000
+            correct += (model(xt[pos:pos + 1000]).argmax(1) == yt[pos:pos + 1000]).sum().item()
+    return n, secs, correct / xt.size(0)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", choices=["linear", "mlp"], default="linear")
+    p.add_argument("--model", choices=["linear", "mlp", "cnn"], default="linear")
     p.add_argument("--variant", choices=["dataloader", "tensors"], default="dataloader")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--num-workers", type=int, default=0)
@@ -146,6 +183,7 @@ def main():
     p.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
                                                    "torchlet-bench"))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--warmup-batches", type=int, default=0, help="batches of the warm-up epoch (0: all)")
     a = p.parse_args()
     if a.batch_size < 1 or a.threads < 1 or a.num_workers < 0:
         p.error("--batch-size and --threads must be positive, --num-workers non-negative")
@@ -155,12 +193,15 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     root = prepare_root(a.data, a.cache)
-    model = LinearNet() if a.model == "linear" else MLP()
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    if a.variant == "dataloader":
-        n, secs, acc = run_dataloader(root, model, opt, a.batch_size, a.num_workers)
+    model = {"linear": LinearNet, "mlp": MLP, "cnn": CNN}[a.model]()
+    if a.model == "cnn":
+        opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
     else:
-        n, secs, acc = run_tensors(root, model, opt, a.batch_size)
+        opt = torch.optim.SGD(model.parameters(), lr=LR)
+    if a.variant == "dataloader":
+        n, secs, acc = run_dataloader(root, model, opt, a.batch_size, a.num_workers, a.warmup_batches)
+    else:
+        n, secs, acc = run_tensors(root, model, opt, a.batch_size, a.warmup_batches)
     print(json.dumps({"impl": "pytorch", "variant": a.variant, "model": a.model, "threads": a.threads,
                       "batch_size": a.batch_size, "num_workers": a.num_workers, "epoch_s": round(secs, 4),
                       "samples_per_s": round(n / secs, 1), "gflops": round(n * flops_per_sample(a.model) / secs / 1e9, 3),

@@ -58,6 +58,10 @@ std::vector<double> naive_conv(const std::vector<float>& x, const std::vector<fl
 
 TEST_CASE("conv2d's im2col workspace holds one sample's columns whatever the batch size") {
   // K = 4 * 3 * 3 = 36 rows, L = 10 * 10 = 100 positions: 3600 elements per sample.
+  // One intra-op thread, so that the calling thread runs every sample (with more, each pool
+  // thread holds one sample's columns in its own workspace).
+  const int threads = get_num_threads();
+  set_num_threads(1);
   for (std::int64_t batch : {1, 64}) {
     const auto caps = on_new_thread([batch] {
       manual_seed(0);
@@ -74,6 +78,7 @@ TEST_CASE("conv2d's im2col workspace holds one sample's columns whatever the bat
     CHECK(caps[1] == 3600);  // backward rebuilt them in the same buffer
     CHECK(caps[2] == 3600);  // the input gradient's columns
   }
+  set_num_threads(threads);
 }
 
 TEST_CASE("a recorded conv2d saves its input, not the batch's columns") {

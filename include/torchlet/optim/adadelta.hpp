@@ -74,14 +74,22 @@ class Adadelta : public OptimizerBase<AdadeltaOptions, AdadeltaState> {
           const float sign = o.maximize ? -1.0f : 1.0f, wd = static_cast<float>(o.weight_decay);
           const auto rho = static_cast<float>(o.rho), c = static_cast<float>(1.0 - o.rho),
                      eps = static_cast<float>(o.eps), lr = static_cast<float>(o.lr);
-          auto P = td::amap(p.data(), n);
-          const Eigen::ArrayXf d = sign * td::camap(grad.data(), n) + wd * P;
-          auto S = td::amap(st.square_avg.data(), n);
-          auto U = td::amap(st.acc_delta.data(), n);
-          S = S * rho + (c * d) * d;
-          const Eigen::ArrayXf delta = (U + eps).sqrt() / (S + eps).sqrt() * d;
-          U = U * rho + (c * delta) * delta;
-          P += (-lr) * delta;
+          float* pp = p.data();
+          const float* gp = grad.data();
+          float* sp = st.square_avg.data();
+          float* up = st.acc_delta.data();
+          // Chunks on the intra-op threads (elementwise: same bits for any count).
+          td::parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
+            const std::int64_t m = i1 - i0;
+            auto P = td::amap(pp + i0, m);
+            const Eigen::ArrayXf d = sign * td::camap(gp + i0, m) + wd * P;
+            auto S = td::amap(sp + i0, m);
+            auto U = td::amap(up + i0, m);
+            S = S * rho + (c * d) * d;
+            const Eigen::ArrayXf delta = (U + eps).sqrt() / (S + eps).sqrt() * d;
+            U = U * rho + (c * delta) * delta;
+            P += (-lr) * delta;
+          });
         });
   }
 };

@@ -80,8 +80,6 @@ void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, cons
                  bool decoupled) {
   const float sign = o.maximize ? -1.0f : 1.0f;
   const double b1 = o.betas->first, b2 = o.betas->second;
-  auto P = amap(p.data(), p.numel());
-  const auto G = camap(grad.data(), grad.numel());
   if (!st.exp_avg.defined()) {
     st.exp_avg = zeros<float>(p.shape());
     st.exp_avg_sq = zeros<float>(p.shape());
@@ -89,33 +87,43 @@ void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, cons
   if (o.amsgrad && !st.max_exp_avg_sq.defined()) st.max_exp_avg_sq = zeros<float>(p.shape());
   ++st.step;
   float wd = static_cast<float>(o.weight_decay);
-  if (decoupled) {
-    P *= static_cast<float>(1.0 - o.lr * o.weight_decay);
-    wd = 0.0f;
-  }
-  auto M = amap(st.exp_avg.data(), p.numel());
-  auto V = amap(st.exp_avg_sq.data(), p.numel());
+  const auto decay = static_cast<float>(1.0 - o.lr * o.weight_decay);
+  if (decoupled) wd = 0.0f;
   const auto fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
   const auto c1 = static_cast<float>(1.0 - b1), c2 = static_cast<float>(1.0 - b2);
-  if (wd != 0) {
-    M = M * fb1 + c1 * (sign * G + wd * P);
-    V = V * fb2 + (c2 * (sign * G + wd * P)) * (sign * G + wd * P);
-  } else {
-    M = M * fb1 + c1 * (sign * G);
-    V = V * fb2 + (c2 * (sign * G)) * (sign * G);
-  }
   const double t = static_cast<double>(st.step);
   const double bias_correction1 = 1.0 - std::pow(b1, t), bias_correction2 = 1.0 - std::pow(b2, t);
   const auto step_size = static_cast<float>(o.lr / bias_correction1);
   const auto bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
   const auto eps = static_cast<float>(o.eps);
-  if (o.amsgrad) {
-    auto Vmax = amap(st.max_exp_avg_sq.data(), p.numel());
-    Vmax = Vmax.max(V);
-    P += (-step_size) * (M / (Vmax.sqrt() / bc2_sqrt + eps));
-  } else {
-    P += (-step_size) * (M / (V.sqrt() / bc2_sqrt + eps));
-  }
+  float* pp = p.data();
+  const float* gp = grad.data();
+  float* mp = st.exp_avg.data();
+  float* vp = st.exp_avg_sq.data();
+  float* vmaxp = o.amsgrad ? st.max_exp_avg_sq.data() : nullptr;
+  // Chunks on the intra-op threads (elementwise: the same bits for any thread count).
+  parallel_elementwise(p.numel(), [&](std::int64_t i0, std::int64_t i1) {
+    const std::int64_t n = i1 - i0;
+    auto P = amap(pp + i0, n);
+    const auto G = camap(gp + i0, n);
+    if (decoupled) P *= decay;
+    auto M = amap(mp + i0, n);
+    auto V = amap(vp + i0, n);
+    if (wd != 0) {
+      M = M * fb1 + c1 * (sign * G + wd * P);
+      V = V * fb2 + (c2 * (sign * G + wd * P)) * (sign * G + wd * P);
+    } else {
+      M = M * fb1 + c1 * (sign * G);
+      V = V * fb2 + (c2 * (sign * G)) * (sign * G);
+    }
+    if (vmaxp) {
+      auto Vmax = amap(vmaxp + i0, n);
+      Vmax = Vmax.max(V);
+      P += (-step_size) * (M / (Vmax.sqrt() / bc2_sqrt + eps));
+    } else {
+      P += (-step_size) * (M / (V.sqrt() / bc2_sqrt + eps));
+    }
+  });
 }
 
 }  // namespace torchlet::detail

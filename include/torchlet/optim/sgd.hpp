@@ -63,27 +63,33 @@ class SGD : public OptimizerBase<SGDOptions, SGDState> {
                  damp1 = static_cast<float>(1.0 - o.dampening),
                  wd = static_cast<float>(o.weight_decay);
       const float sign = o.maximize ? -1.0f : 1.0f;
-      auto P = detail::amap(p.data(), p.numel());
-      const auto G = detail::camap(grad.data(), grad.numel());
-      if (mom == 0) {
-        if (wd == 0)
-          P += (-lr) * (sign * G);
+      const bool first = mom != 0 && !st.momentum_buffer.defined();
+      if (first) st.momentum_buffer = Tensor::empty(p.shape());
+      float* pp = p.data();
+      const float* gp = grad.data();
+      float* bp = mom != 0 ? st.momentum_buffer.data() : nullptr;
+      // Chunks of the parameter on the intra-op threads (elementwise: same bits for any count).
+      detail::parallel_elementwise(p.numel(), [&](std::int64_t i0, std::int64_t i1) {
+        const std::int64_t n = i1 - i0;
+        auto P = detail::amap(pp + i0, n);
+        const auto G = detail::camap(gp + i0, n);
+        if (mom == 0) {
+          if (wd == 0)
+            P += (-lr) * (sign * G);
+          else
+            P += (-lr) * (sign * G + wd * P);
+          return;
+        }
+        auto B = detail::amap(bp + i0, n);
+        if (first)
+          B = sign * G + wd * P;
         else
-          P += (-lr) * (sign * G + wd * P);
-        return;
-      }
-      auto& buf = st.momentum_buffer;
-      const bool first = !buf.defined();
-      if (first) buf = Tensor::empty(p.shape());
-      auto B = detail::amap(buf.data(), buf.numel());
-      if (first)
-        B = sign * G + wd * P;
-      else
-        B = B * mom + damp1 * (sign * G + wd * P);
-      if (o.nesterov)
-        P += (-lr) * ((sign * G + wd * P) + mom * B);
-      else
-        P += (-lr) * B;
+          B = B * mom + damp1 * (sign * G + wd * P);
+        if (o.nesterov)
+          P += (-lr) * ((sign * G + wd * P) + mom * B);
+        else
+          P += (-lr) * B;
+      });
     });
   }
 };

@@ -51,15 +51,8 @@ void record_mul(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
           bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
            if (!bcast) {
-             const auto n = g.numel();
-             if (sb.defined()) {
-               const T* bp = sb.data("MulBackward0");
-               da = grad_map(g, [&](const auto& gv) { return gv * camap(bp, n); });
-             }
-             if (sa.defined()) {
-               const T* ap = sa.data("MulBackward0");
-               db = grad_map(g, [&](const auto& gv) { return gv * camap(ap, n); });
-             }
+             if (sb.defined()) da = grad_map_with(g, sb.data("MulBackward0"), times);
+             if (sa.defined()) db = grad_map_with(g, sa.data("MulBackward0"), times);
            } else {
              if (sb.defined())
                da = sum_to(broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times), as);
@@ -185,8 +178,11 @@ namespace detail {
 template <class T, class F>
 BasicTensor<T> scalar_map(const BasicTensor<T>& x, bool x_is_temporary, F f) {
   if (x_is_temporary && is_reusable(x)) {
-    auto m = amap(x.data(), x.numel());
-    m = f(m);
+    T* p = x.data();
+    parallel_elementwise(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
+      auto m = amap(p + i0, i1 - i0);
+      m = f(m);
+    });
     return x;
   }
   return unary_apply(x, f);

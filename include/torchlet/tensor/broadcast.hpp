@@ -8,6 +8,7 @@
 #include <concepts>
 
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/parallel.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/creation.hpp"
 
@@ -16,6 +17,38 @@ namespace detail {
 
 template <class S, class T>
 concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, T>;
+
+/// Elements below which an elementwise kernel runs on one thread (PyTorch's GRAIN_SIZE).
+inline constexpr std::int64_t kElementwiseGrain = 32768;
+/// Elementwise chunks start at multiples of this many elements (256 bytes of floats). Every
+/// chunk then starts as aligned as the whole (64-byte aligned) buffer, so Eigen's packet and
+/// scalar code paths cover the same elements as without the split: transcendental ops, whose
+/// packet and scalar versions round differently, give the same bits for any thread count.
+inline constexpr std::int64_t kElementwiseAlign = 64;
+
+/// Calls f(i0, i1) on chunks covering [0, n) on the intra-op threads (one call below
+/// kElementwiseGrain). f must only write elements [i0, i1) of its outputs.
+template <class F>
+void parallel_elementwise(std::int64_t n, const F& f) {
+  if (n <= kElementwiseGrain) {
+    if (n > 0) f(std::int64_t(0), n);
+    return;
+  }
+  const std::int64_t units = (n + kElementwiseAlign - 1) / kElementwiseAlign;
+  parallel_for(0, units, kElementwiseGrain / kElementwiseAlign,
+               [&](std::int64_t u0, std::int64_t u1) {
+                 f(u0 * kElementwiseAlign, std::min(n, u1 * kElementwiseAlign));
+               });
+}
+
+/// Calls f(r0, r1) on chunks of the rows [0, rows) of a kernel that costs `per_row` element
+/// operations per row, on the intra-op threads when the whole is above kElementwiseGrain.
+template <class F>
+void parallel_rows(std::int64_t rows, std::int64_t per_row, const F& f) {
+  parallel_for(0, rows,
+               std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(per_row, 1)),
+               f);
+}
 
 /// Calls visit(i, offsets...) for every element i of `out_shape`, with each operand's
 /// element offset under broadcasting (operand shapes given by `shapes`).
@@ -80,16 +113,26 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
   if (n == 0) return;
   const Shape& as = a.shape();
   const Shape& bs = b.shape();
+  const T* ap = a.data();
+  const T* bp = b.data();
   if (as == bs) {
-    amap(out, n) = f(camap(a.data(), n), camap(b.data(), n));
+    parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
+      amap(out + i0, i1 - i0) = f(camap(ap + i0, i1 - i0), camap(bp + i0, i1 - i0));
+    });
     return;
   }
   if (b.numel() == 1 && a.numel() == n) {
-    amap(out, n) = f(camap(a.data(), n), *b.data());
+    const T bs0 = *bp;
+    parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
+      amap(out + i0, i1 - i0) = f(camap(ap + i0, i1 - i0), bs0);
+    });
     return;
   }
   if (a.numel() == 1 && b.numel() == n) {
-    amap(out, n) = f(*a.data(), camap(b.data(), n));
+    const T as0 = *ap;
+    parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
+      amap(out + i0, i1 - i0) = f(as0, camap(bp + i0, i1 - i0));
+    });
     return;
   }
   // Block cases: the smaller operand repeats as a contiguous block (suffix broadcast,
@@ -108,13 +151,15 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
     for (std::size_t d = k; d < os.size(); ++d) tailn *= os[d];
     if (suffix && tailn == m) {
       const auto sm = camap(small.data(), m);
-      for (std::int64_t r = 0; r < n / m; ++r) {
-        const auto bm = camap(big.data() + r * m, m);
-        if (big_first)
-          amap(out + r * m, m) = f(bm, sm);
-        else
-          amap(out + r * m, m) = f(sm, bm);
-      }
+      parallel_rows(n / m, m, [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          const auto bm = camap(big.data() + r * m, m);
+          if (big_first)
+            amap(out + r * m, m) = f(bm, sm);
+          else
+            amap(out + r * m, m) = f(sm, bm);
+        }
+      });
       return true;
     }
     // prefix: small's shape is os with trailing dims set to 1
@@ -125,22 +170,22 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
     bool prefix = true;
     for (std::size_t d = 0; d < j; ++d) prefix &= (sst[d] * run == cst[d] || os[d] == 1);
     if (prefix && run * m == n) {
-      for (std::int64_t r = 0; r < m; ++r) {
-        const auto bm = camap(big.data() + r * run, run);
-        const T s = small.data()[r];
-        if (big_first)
-          amap(out + r * run, run) = f(bm, s);
-        else
-          amap(out + r * run, run) = f(s, bm);
-      }
+      parallel_rows(m, run, [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          const auto bm = camap(big.data() + r * run, run);
+          const T s = small.data()[r];
+          if (big_first)
+            amap(out + r * run, run) = f(bm, s);
+          else
+            amap(out + r * run, run) = f(s, bm);
+        }
+      });
       return true;
     }
     return false;
   };
   if (try_blocks(a, b, true) || try_blocks(b, a, false)) return;
   // General strided loop (element i of out is written after a and b at i are read).
-  const T* ap = a.data();
-  const T* bp = b.data();
   for_each_broadcast<2>(os, {&as, &bs}, [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
     out[i] = static_cast<R>(f(ap[o[0]], bp[o[1]]));
   });
@@ -165,7 +210,24 @@ BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const Ba
 template <class T, class F>
 BasicTensor<T> unary_apply(const BasicTensor<T>& x, F f) {
   auto out = BasicTensor<T>::empty(x.shape());
-  amap(out.data(), out.numel()) = f(camap(x.data(), x.numel()));
+  T* o = out.data();
+  const T* xp = x.data();
+  parallel_elementwise(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
+    amap(o + i0, i1 - i0) = f(camap(xp + i0, i1 - i0));
+  });
+  return out;
+}
+
+/// f(g, o) elementwise, o a saved operand of g's numel: f receives Eigen arrays of the same
+/// chunk of both, on the intra-op threads.
+template <class T, class F>
+BasicTensor<T> grad_map_with(const BasicTensor<T>& g, const T* o, F f) {
+  auto out = BasicTensor<T>::empty(g.shape());
+  T* op = out.data();
+  const T* gp = g.data();
+  parallel_elementwise(g.numel(), [&](std::int64_t i0, std::int64_t i1) {
+    amap(op + i0, i1 - i0) = f(camap(gp + i0, i1 - i0), camap(o + i0, i1 - i0));
+  });
   return out;
 }
 

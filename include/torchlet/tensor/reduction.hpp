@@ -100,6 +100,17 @@ BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, co
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
 
+/// Sum of n floating-point elements: Eigen's vectorised sum of each chunk of
+/// kElementwiseGrain elements (on the intra-op threads), the chunks' sums added in order, so
+/// the result is the same bits for any thread count (parallel.hpp's parallel_reduce).
+template <class T>
+T sum_all(const T* p, std::int64_t n) {
+  return parallel_reduce(
+      std::int64_t(0), n, kElementwiseGrain, T(0),
+      [p](std::int64_t b, std::int64_t e, T acc) { return acc + camap(p + b, e - b).sum(); },
+      [](T a, T b) { return a + b; });
+}
+
 }  // namespace detail
 
 // ---- sum, mean ---------------------------------------------------------------------
@@ -110,7 +121,7 @@ BasicTensor<detail::acc_t<T>> sum(const BasicTensor<T>& x) {
   using A = detail::acc_t<T>;
   A s = 0;
   if constexpr (std::is_floating_point_v<T>) {
-    s = detail::camap(x.data(), x.numel()).sum();
+    s = detail::sum_all(x.data(), x.numel());
   } else {
     const T* p = x.data();
     for (std::int64_t i = 0; i < x.numel(); ++i) s += static_cast<A>(p[i]);
@@ -131,14 +142,20 @@ BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fal
   auto out = zeros<T>(sp.reduced);
   const T* p = x.data();
   T* o = out.data();
+  // Rows of the output on the intra-op threads (each output element summed by one thread).
   if (sp.inner == 1) {
     if (sp.outer * sp.n > 0)
-      detail::amap(o, sp.outer) = detail::cmmap(p, sp.outer, sp.n).rowwise().sum().array();
+      detail::parallel_rows(sp.outer, sp.n, [&](std::int64_t a0, std::int64_t a1) {
+        detail::amap(o + a0, a1 - a0) =
+            detail::cmmap(p + a0 * sp.n, a1 - a0, sp.n).rowwise().sum().array();
+      });
   } else {
-    for (std::int64_t a = 0; a < sp.outer; ++a)
-      for (std::int64_t k = 0; k < sp.n; ++k)
-        detail::amap(o + a * sp.inner, sp.inner) +=
-            detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
+    detail::parallel_rows(sp.outer, sp.n * sp.inner, [&](std::int64_t a0, std::int64_t a1) {
+      for (std::int64_t a = a0; a < a1; ++a)
+        for (std::int64_t k = 0; k < sp.n; ++k)
+          detail::amap(o + a * sp.inner, sp.inner) +=
+              detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
+    });
   }
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
@@ -152,7 +169,7 @@ template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x) {
   static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
   const auto n = x.numel();
-  auto out = scalar_tensor<T>(n ? detail::camap(x.data(), n).sum() / static_cast<T>(n)
+  auto out = scalar_tensor<T>(n ? detail::sum_all(x.data(), n) / static_cast<T>(n)
                                 : std::numeric_limits<T>::quiet_NaN());
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "MeanBackward0", {&x}, [shape = x.shape(), n](const BasicTensor<T>& g) {

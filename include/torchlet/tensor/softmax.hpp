@@ -10,25 +10,27 @@ namespace detail {
 template <class T>
 void softmax_lanes(const BasicTensor<T>& x, const DimSplit& sp, T* out, bool log_out) {
   const T* p = x.data();
-  for (std::int64_t a = 0; a < sp.outer; ++a)
-    for (std::int64_t i = 0; i < sp.inner; ++i) {
-      const T* xp = p + a * sp.n * sp.inner + i;
-      T* op = out + a * sp.n * sp.inner + i;
-      T mx = -std::numeric_limits<T>::infinity();
-      for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, xp[k * sp.inner]);
-      if (std::isinf(mx) && mx < 0)
-        mx = 0;  // an all -inf lane gives NaN as in PyTorch, not -inf - -inf
-      T s = 0;
-      for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(xp[k * sp.inner] - mx);
-      if (log_out) {
-        const T lse = mx + std::log(s);
-        for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = xp[k * sp.inner] - lse;
-      } else {
-        const T inv = T(1) / s;
-        for (std::int64_t k = 0; k < sp.n; ++k)
-          op[k * sp.inner] = std::exp(xp[k * sp.inner] - mx) * inv;
+  parallel_rows(sp.outer, sp.n * sp.inner * 8, [&](std::int64_t a0, std::int64_t a1) {
+    for (std::int64_t a = a0; a < a1; ++a)
+      for (std::int64_t i = 0; i < sp.inner; ++i) {
+        const T* xp = p + a * sp.n * sp.inner + i;
+        T* op = out + a * sp.n * sp.inner + i;
+        T mx = -std::numeric_limits<T>::infinity();
+        for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, xp[k * sp.inner]);
+        if (std::isinf(mx) && mx < 0)
+          mx = 0;  // an all -inf lane gives NaN as in PyTorch, not -inf - -inf
+        T s = 0;
+        for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(xp[k * sp.inner] - mx);
+        if (log_out) {
+          const T lse = mx + std::log(s);
+          for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = xp[k * sp.inner] - lse;
+        } else {
+          const T inv = T(1) / s;
+          for (std::int64_t k = 0; k < sp.n; ++k)
+            op[k * sp.inner] = std::exp(xp[k * sp.inner] - mx) * inv;
+        }
       }
-    }
+  });
 }
 
 }  // namespace detail
@@ -47,15 +49,18 @@ BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
                      const T* gp = g.data();
                      const T* yp = so.data("LogSoftmaxBackward0");
                      T* r = gi.data();
-                     for (std::int64_t a = 0; a < sp.outer; ++a)
-                       for (std::int64_t i = 0; i < sp.inner; ++i) {
-                         const auto base = a * sp.n * sp.inner + i;
-                         T s = 0;
-                         for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-                         for (std::int64_t k = 0; k < sp.n; ++k)
-                           r[base + k * sp.inner] =
-                               gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
-                       }
+                     detail::parallel_rows(
+                         sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
+                           for (std::int64_t a = a0; a < a1; ++a)
+                             for (std::int64_t i = 0; i < sp.inner; ++i) {
+                               const auto base = a * sp.n * sp.inner + i;
+                               T s = 0;
+                               for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
+                               for (std::int64_t k = 0; k < sp.n; ++k)
+                                 r[base + k * sp.inner] = gp[base + k * sp.inner] -
+                                                          std::exp(yp[base + k * sp.inner]) * s;
+                             }
+                         });
                      return std::vector<BasicTensor<T>>{gi};
                    });
   return out;
@@ -75,16 +80,19 @@ BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
                      const T* gp = g.data();
                      const T* yp = so.data("SoftmaxBackward0");
                      T* r = gi.data();
-                     for (std::int64_t a = 0; a < sp.outer; ++a)
-                       for (std::int64_t i = 0; i < sp.inner; ++i) {
-                         const auto base = a * sp.n * sp.inner + i;
-                         T s = 0;
-                         for (std::int64_t k = 0; k < sp.n; ++k)
-                           s += gp[base + k * sp.inner] * yp[base + k * sp.inner];
-                         for (std::int64_t k = 0; k < sp.n; ++k)
-                           r[base + k * sp.inner] =
-                               yp[base + k * sp.inner] * (gp[base + k * sp.inner] - s);
-                       }
+                     detail::parallel_rows(
+                         sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
+                           for (std::int64_t a = a0; a < a1; ++a)
+                             for (std::int64_t i = 0; i < sp.inner; ++i) {
+                               const auto base = a * sp.n * sp.inner + i;
+                               T s = 0;
+                               for (std::int64_t k = 0; k < sp.n; ++k)
+                                 s += gp[base + k * sp.inner] * yp[base + k * sp.inner];
+                               for (std::int64_t k = 0; k < sp.n; ++k)
+                                 r[base + k * sp.inner] =
+                                     yp[base + k * sp.inner] * (gp[base + k * sp.inner] - s);
+                             }
+                         });
                      return std::vector<BasicTensor<T>>{gi};
                    });
   return out;

@@ -31,11 +31,16 @@ void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor
            const T* xp = sx.defined() ? sx.data(name) : nullptr;
            const T* yp = sy.defined() ? sy.data(name) : nullptr;
            // An unsaved operand is mapped over g's data only to give d a valid argument.
-           const auto X = camap(xp ? xp : g.data(), n);
-           const auto Y = camap(yp ? yp : g.data(), n);
-           // Evaluated in one statement: d may return a temporary array.
+           const T* gp = g.data();
+           if (!xp) xp = gp;
+           if (!yp) yp = gp;
            auto gi = BasicTensor<T>::empty(g.shape());
-           amap(gi.data(), n) = camap(g.data(), n) * d(X, Y);
+           T* op = gi.data();
+           parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
+             const std::int64_t len = i1 - i0;
+             // Evaluated in one statement: d may return a temporary array.
+             amap(op + i0, len) = camap(gp + i0, len) * d(camap(xp + i0, len), camap(yp + i0, len));
+           });
            return std::vector<BasicTensor<T>>{gi};
          });
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "torchlet/data/worker_info.hpp"
+#include "torchlet/parallel.hpp"
 
 namespace torchlet::data::detail {
 
@@ -187,6 +188,9 @@ struct WorkerRing {
   template <class F>
   void start(F body) {
     const auto job = [this, body](std::size_t w) {
+      // Workers load with one intra-op thread each (as PyTorch's do): the cores go to the
+      // workers and the training thread's ops, not to nested teams (parallel.hpp).
+      ::torchlet::detail::set_thread_intra_op_limit(1);
       current_worker_info() = &infos[w];
       if (run_init(w)) body(w);
       current_worker_info() = nullptr;

@@ -12,8 +12,14 @@
 namespace torchlet::nn::functional {
 
 inline Tensor relu(const Tensor& x) { return torchlet::relu(x); }
+/// A tensor nobody else holds (a temporary, or `std::move(x)` of a variable about to be
+/// overwritten: `x = F::relu(std::move(x))`) lends its memory to the result when no graph is
+/// recorded, so an eval forward holds one activation where it would hold two.
+inline Tensor relu(Tensor&& x) { return torchlet::relu(std::move(x)); }
 inline Tensor sigmoid(const Tensor& x) { return torchlet::sigmoid(x); }
+inline Tensor sigmoid(Tensor&& x) { return torchlet::sigmoid(std::move(x)); }
 inline Tensor tanh(const Tensor& x) { return torchlet::tanh(x); }
+inline Tensor tanh(Tensor&& x) { return torchlet::tanh(std::move(x)); }
 inline Tensor softmax(const Tensor& x, std::int64_t dim) { return torchlet::softmax(x, dim); }
 inline Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   return torchlet::log_softmax(x, dim);

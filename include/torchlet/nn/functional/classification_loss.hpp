@@ -104,34 +104,39 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
   for (std::int64_t c = 0; c < C; ++c) wsum_all += w ? w[c] : 1.0;
   auto probs = Tensor::empty(input.shape());
   std::vector<double> per(static_cast<std::size_t>(positions));
+  std::vector<double> wts(static_cast<std::size_t>(positions), 0.0);  // w[target] per position
+  // Rows on the intra-op threads; the weights are summed afterwards in order.
+  detail::parallel_rows(l.outer, C * I * 8, [&](std::int64_t o0, std::int64_t o1) {
+    for (std::int64_t o = o0; o < o1; ++o)
+      for (std::int64_t i = 0; i < I; ++i) {
+        const std::int64_t base = o * C * I + i, pos = o * I + i;
+        const float* row = x + base;
+        float* p = probs.data() + base;
+        float mx = -std::numeric_limits<float>::infinity();
+        for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, row[c * I]);
+        float s = 0;
+        for (std::int64_t c = 0; c < C; ++c) s += (p[c * I] = std::exp(row[c * I] - mx));
+        const float inv = 1.0f / s;
+        for (std::int64_t c = 0; c < C; ++c) p[c * I] *= inv;
+        const std::int64_t tc = t[pos];
+        if (tc == options.ignore_index) {
+          per[static_cast<std::size_t>(pos)] = 0;
+          continue;
+        }
+        const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
+        const double wt = w ? w[tc] : 1.0;
+        wts[static_cast<std::size_t>(pos)] = wt;
+        double loss = -wt * (row[tc * I] - lse);
+        if (ls > 0) {
+          double smooth = 0;
+          for (std::int64_t c = 0; c < C; ++c) smooth -= (w ? w[c] : 1.0) * (row[c * I] - lse);
+          loss = (1 - ls) * loss + ls / static_cast<double>(C) * smooth;
+        }
+        per[static_cast<std::size_t>(pos)] = loss;
+      }
+  });
   double denom = 0;  // sum of w[target] over non-ignored positions
-  for (std::int64_t o = 0; o < l.outer; ++o)
-    for (std::int64_t i = 0; i < I; ++i) {
-      const std::int64_t base = o * C * I + i, pos = o * I + i;
-      const float* row = x + base;
-      float* p = probs.data() + base;
-      float mx = -std::numeric_limits<float>::infinity();
-      for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, row[c * I]);
-      float s = 0;
-      for (std::int64_t c = 0; c < C; ++c) s += (p[c * I] = std::exp(row[c * I] - mx));
-      const float inv = 1.0f / s;
-      for (std::int64_t c = 0; c < C; ++c) p[c * I] *= inv;
-      const std::int64_t tc = t[pos];
-      if (tc == options.ignore_index) {
-        per[static_cast<std::size_t>(pos)] = 0;
-        continue;
-      }
-      const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
-      const double wt = w ? w[tc] : 1.0;
-      denom += wt;
-      double loss = -wt * (row[tc * I] - lse);
-      if (ls > 0) {
-        double smooth = 0;
-        for (std::int64_t c = 0; c < C; ++c) smooth -= (w ? w[c] : 1.0) * (row[c * I] - lse);
-        loss = (1 - ls) * loss + ls / static_cast<double>(C) * smooth;
-      }
-      per[static_cast<std::size_t>(pos)] = loss;
-    }
+  for (double wt : wts) denom += wt;
   auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input})) {
     detail::record(
@@ -147,25 +152,27 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
           const std::int64_t* t = target.data();
           const float a = static_cast<float>(1 - ls),
                       b = static_cast<float>(ls / static_cast<double>(C));
-          for (std::int64_t o = 0; o < l.outer; ++o)
-            for (std::int64_t i = 0; i < I; ++i) {
-              const std::int64_t base = o * C * I + i, pos = o * I + i;
-              const std::int64_t tc = t[pos];
-              if (tc == ignore) {
-                for (std::int64_t c = 0; c < C; ++c) d[base + c * I] = 0;
-                continue;
+          detail::parallel_rows(l.outer, C * I * 4, [&](std::int64_t o0, std::int64_t o1) {
+            for (std::int64_t o = o0; o < o1; ++o)
+              for (std::int64_t i = 0; i < I; ++i) {
+                const std::int64_t base = o * C * I + i, pos = o * I + i;
+                const std::int64_t tc = t[pos];
+                if (tc == ignore) {
+                  for (std::int64_t c = 0; c < C; ++c) d[base + c * I] = 0;
+                  continue;
+                }
+                const float gi = detail::loss_grad_at(g, r, denom, pos);
+                const float wt = w ? w[tc] : 1.0f;
+                const float sw = static_cast<float>(wsum_all);
+                for (std::int64_t c = 0; c < C; ++c) {
+                  const float p = pp[base + c * I];
+                  float v = a * wt * p;
+                  if (ls > 0) v += b * (sw * p - (w ? w[c] : 1.0f));
+                  d[base + c * I] = v * gi;
+                }
+                d[base + tc * I] -= a * wt * gi;
               }
-              const float gi = detail::loss_grad_at(g, r, denom, pos);
-              const float wt = w ? w[tc] : 1.0f;
-              const float sw = static_cast<float>(wsum_all);
-              for (std::int64_t c = 0; c < C; ++c) {
-                const float p = pp[base + c * I];
-                float v = a * wt * p;
-                if (ls > 0) v += b * (sw * p - (w ? w[c] : 1.0f));
-                d[base + c * I] = v * gi;
-              }
-              d[base + tc * I] -= a * wt * gi;
-            }
+          });
           return std::vector<Tensor>{dx};
         });
   }

@@ -249,10 +249,9 @@ BasicTensor<T> conv_nd(const std::string& op, int D, const BasicTensor<T>& input
     throw ShapeError(op + ": input " + to_string(x.shape()) + " (padded by " + conv_tuple(left, D) +
                      ") is smaller than the dilated kernel " + conv_tuple(dk, D));
   }
-  auto y = conv_forward(x5, w5, bias, g, groups);
   Shape ys{g.n, O};
   for (int i = 3 - D; i < 3; ++i) ys.push_back(g.out[i]);
-  y = y.reshape(ys);
+  auto y = conv_forward(x5, w5, bias, g, groups, ys);
   return input.dim() == D + 2 ? y : y.squeeze(0);
 }
 
@@ -297,10 +296,9 @@ BasicTensor<T> conv_transpose_nd(const std::string& op, int D, const BasicTensor
   if (g.in[0] <= 0 || g.in[1] <= 0 || g.in[2] <= 0)
     throw ShapeError(op + ": input " + to_string(x.shape()) + " with padding " +
                      conv_tuple(padding, D) + " gives an empty output " + conv_tuple(g.in, D));
-  auto y = conv_transpose_forward(x5, w5, bias, g, groups);
   Shape ys{g.n, CO};
   for (int i = 3 - D; i < 3; ++i) ys.push_back(g.in[i]);
-  y = y.reshape(ys);
+  auto y = conv_transpose_forward(x5, w5, bias, g, groups, ys);
   return input.dim() == D + 2 ? y : y.squeeze(0);
 }
 

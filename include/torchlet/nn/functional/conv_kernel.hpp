@@ -20,6 +20,7 @@
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/detail/workspace.hpp"
+#include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::detail {
@@ -140,8 +141,69 @@ void col2im_add(const T* dcols, const ConvGeometry& g, T* dx) {
                       });
 }
 
+/// Multiply-adds below which a conv's batch loop runs on one thread.
+inline constexpr std::int64_t kParallelConvWork = std::int64_t(1) << 18;
+/// The most chunks a batch is cut into for the weight gradient's partial sums.
+inline constexpr std::int64_t kMaxBatchChunks = 16;
+
+/// Runs f(n0, n1, acc) over the samples [0, N) cut in chunks on the intra-op threads, where
+/// acc is the chunk's own zeroed accumulator of `size` elements, then adds the accumulators
+/// into out (size elements) in chunk order; with out == nullptr, acc is null. The chunks
+/// depend on N and size only, never on the thread count, so the sums are the same bits for
+/// any number of threads. per_sample: multiply-adds per sample (small batches run inline).
+template <class T, class F>
+void for_batch_chunks(std::int64_t N, std::int64_t per_sample, T* out, std::int64_t size, F f) {
+  if (N <= 0) return;
+  // Accumulators: at most 64 MiB, never more chunks than samples.
+  const std::int64_t by_memory =
+      out ? std::max<std::int64_t>(1, (std::int64_t(64) << 20) / (size * std::int64_t(sizeof(T))))
+          : kMaxBatchChunks;
+  const std::int64_t chunks = std::min({N, kMaxBatchChunks, by_memory});
+  const std::int64_t per_chunk = (N + chunks - 1) / chunks;
+  const std::int64_t used = (N + per_chunk - 1) / per_chunk;
+  T* acc = nullptr;
+  if (out && used > 1) {
+    acc = thread_workspace<T, 2>(static_cast<std::size_t>(used * size));
+    std::fill_n(acc, used * size, T(0));
+  }
+  const std::int64_t grain =
+      N * per_sample < kParallelConvWork ? used : 1;  // small convs: one thread
+  parallel_for(0, used, grain, [&](std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t c = c0; c < c1; ++c)
+      f(c * per_chunk, std::min(N, (c + 1) * per_chunk),
+        out ? (used > 1 ? acc + c * size : out) : nullptr);
+  });
+  if (acc) {
+    auto O = amap(out, size);
+    for (std::int64_t c = 0; c < used; ++c) O += camap(acc + c * size, size);
+  }
+}
+
+/// db [C] = sum over samples and positions of gy [N, C, L]: per-sample row sums on the
+/// intra-op threads, then added in sample order (the same bits for any thread count).
+template <class T>
+BasicTensor<T> bias_grad(const BasicTensor<T>& gy, std::int64_t N, std::int64_t C, std::int64_t L) {
+  auto db = zeros<T>({C});
+  auto DB = amap(db.data(), C);
+  if (N * C * L < kParallelConvWork) {
+    for (std::int64_t n = 0; n < N; ++n)
+      DB += cmmap(gy.data() + n * C * L, C, L).rowwise().sum().array();
+    return db;
+  }
+  auto per = BasicTensor<T>::empty({N, C});
+  parallel_for(0, N, 1, [&](std::int64_t n0, std::int64_t n1) {
+    for (std::int64_t n = n0; n < n1; ++n)
+      mmap(per.data() + n * C, C, 1).col(0) = cmmap(gy.data() + n * C * L, C, L).rowwise().sum();
+  });
+  for (std::int64_t n = 0; n < N; ++n) DB += camap(per.data() + n * C, C);
+  return db;
+}
+
 /// y [N, C_out, oD, oH, oW] = conv(x [N, C_in, D, H, W], weight [C_out, C_in/G, kD, kH, kW]) +
-/// bias, with g.out already computed and every shape checked by the caller.
+/// bias, with g.out already computed and every shape checked by the caller. y is allocated
+/// with out_shape (the same elements without the unit dims of a 1-D or 2-D conv), so that
+/// the caller returns it as it is, not a view: a view cannot lend its memory to the next op
+/// (`F::relu(std::move(y))`).
 ///
 /// Memory: the batch is processed one sample at a time, its columns [K, L] built in the calling
 /// thread's workspace (slot 0, reused across calls), so the scratch is one sample's columns
@@ -150,24 +212,27 @@ void col2im_add(const T* dcols, const ConvGeometry& g, T* dx) {
 /// 1. Nothing is saved when no input requires grad or under NoGradGuard.
 template <class T>
 BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
-                            const BasicTensor<T>& bias, const ConvGeometry& g,
-                            std::int64_t groups) {
+                            const BasicTensor<T>& bias, const ConvGeometry& g, std::int64_t groups,
+                            const Shape& out_shape) {
   const std::int64_t N = g.n, C = g.c, O = weight.size(0), L = g.positions();
   const std::int64_t K = C * g.kernel(), Kg = K / groups, Og = O / groups, IMG = C * g.image();
   // 1x1, stride 1, no padding: the image is its own column matrix.
   const bool direct = g.kernel() == 1 && g.s == Dims3{1, 1, 1} && g.p == Dims3{0, 0, 0};
-  T* workspace = direct ? nullptr : thread_workspace<T>(static_cast<std::size_t>(K * L));
-  auto y = BasicTensor<T>::empty({N, O, g.out[0], g.out[1], g.out[2]});
+  auto y = BasicTensor<T>::empty(out_shape);  // [N, O, oD, oH, oW] in the caller's rank
   const T* wp = weight.data();
-  for (std::int64_t n = 0; n < N; ++n) {
-    const T* cn = direct ? x.data() + n * IMG : workspace;
-    if (!direct) im2col(x.data() + n * IMG, g, workspace);
-    for (std::int64_t gi = 0; gi < groups; ++gi) {
-      auto Y = mmap(y.data() + (n * O + gi * Og) * L, Og, L);
-      Y.noalias() = cmmap(wp + gi * Og * Kg, Og, Kg) * cmmap(cn + gi * Kg * L, Kg, L);
-      if (bias.defined()) Y.colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
+  // Samples on the intra-op threads, each thread's columns in its own workspace.
+  for_batch_chunks<T>(N, O * K * L, nullptr, 0, [&](std::int64_t n0, std::int64_t n1, T*) {
+    T* workspace = direct ? nullptr : thread_workspace<T>(static_cast<std::size_t>(K * L));
+    for (std::int64_t n = n0; n < n1; ++n) {
+      const T* cn = direct ? x.data() + n * IMG : workspace;
+      if (!direct) im2col(x.data() + n * IMG, g, workspace);
+      for (std::int64_t gi = 0; gi < groups; ++gi) {
+        auto Y = mmap(y.data() + (n * O + gi * Og) * L, Og, L);
+        Y.noalias() = cmmap(wp + gi * Og * Kg, Og, Kg) * cmmap(cn + gi * Kg * L, Kg, L);
+        if (bias.defined()) Y.colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
+      }
     }
-  }
+  });
   if (!needs_graph<T>({&x, &weight, &bias})) return y;
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
@@ -179,37 +244,38 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
           gb, O, Og, K, Kg, L, IMG, direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
-           if (gb) {  // db = sum over n and positions of dY
-             db = zeros<T>({O});
-             auto DB = amap(db.data(), O);
-             for (std::int64_t n = 0; n < N; ++n)
-               DB += cmmap(gy.data() + n * O * L, O, L).rowwise().sum().array();
-           }
+           if (gb) db = bias_grad(gy, N, O, L);
            if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
            const T* xp = gw ? sx.data("ConvolutionBackward") : nullptr;
            if (gw) dw = zeros<T>(wshape);
            if (gx) dx = zeros<T>({N, g.c, g.in[0], g.in[1], g.in[2]});
-           T* cols = gw && !direct ? thread_workspace<T>(static_cast<std::size_t>(K * L)) : nullptr;
-           T* dcols =
-               gx && !direct ? thread_workspace<T, 1>(static_cast<std::size_t>(K * L)) : nullptr;
-           for (std::int64_t n = 0; n < N; ++n) {
-             if (gw) {  // dW_g += dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
-               const T* cn = direct ? xp + n * IMG : cols;
-               if (!direct) im2col(xp + n * IMG, g, cols);
-               for (std::int64_t gi = 0; gi < groups; ++gi)
-                 mmap(dw.data() + gi * Og * Kg, Og, Kg).noalias() +=
-                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                     cmmap(cn + gi * Kg * L, Kg, L).transpose();
-             }
-             if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
-               T* dst = direct ? dx.data() + n * IMG : dcols;
-               for (std::int64_t gi = 0; gi < groups; ++gi)
-                 mmap(dst + gi * Kg * L, Kg, L).noalias() =
-                     cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
-                     cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
-               if (!direct) col2im_add(dcols, g, dx.data() + n * IMG);
-             }
-           }
+           const std::int64_t work = (gw + gx) * O * K * L;
+           for_batch_chunks<T>(
+               N, work, gw ? dw.data() : nullptr, O * Kg,
+               [&](std::int64_t n0, std::int64_t n1, T* dwc) {
+                 T* cols =
+                     gw && !direct ? thread_workspace<T>(static_cast<std::size_t>(K * L)) : nullptr;
+                 T* dcols = gx && !direct ? thread_workspace<T, 1>(static_cast<std::size_t>(K * L))
+                                          : nullptr;
+                 for (std::int64_t n = n0; n < n1; ++n) {
+                   if (gw) {  // dW_g += dY[n, g] [Og, L] @ cols[n, g]^T [L, Kg]
+                     const T* cn = direct ? xp + n * IMG : cols;
+                     if (!direct) im2col(xp + n * IMG, g, cols);
+                     for (std::int64_t gi = 0; gi < groups; ++gi)
+                       mmap(dwc + gi * Og * Kg, Og, Kg).noalias() +=
+                           cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
+                           cmmap(cn + gi * Kg * L, Kg, L).transpose();
+                   }
+                   if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
+                     T* dst = direct ? dx.data() + n * IMG : dcols;
+                     for (std::int64_t gi = 0; gi < groups; ++gi)
+                       mmap(dst + gi * Kg * L, Kg, L).noalias() =
+                           cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
+                           cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
+                     if (!direct) col2im_add(dcols, g, dx.data() + n * IMG);
+                   }
+                 }
+               });
            return std::vector<BasicTensor<T>>{dx, dw, db};
          });
   return y;
@@ -221,24 +287,23 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
 template <class T>
 BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                                       const BasicTensor<T>& bias, const ConvGeometry& g,
-                                      std::int64_t groups) {
+                                      std::int64_t groups, const Shape& out_shape) {
   const std::int64_t N = g.n, CI = x.size(1), CO = g.c, L = g.positions();
   const std::int64_t Cig = CI / groups, Og = CO / groups, Kg = Og * g.kernel(), K = CO * g.kernel();
   const std::int64_t IMG = CO * g.image();
-  auto y = zeros<T>({N, CO, g.in[0], g.in[1], g.in[2]});
-  {
+  auto y = zeros<T>(out_shape);  // [N, C_out, oD, oH, oW] in the caller's rank
+  for_batch_chunks<T>(N, CI * Kg * L, nullptr, 0, [&](std::int64_t n0, std::int64_t n1, T*) {
     T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
-    for (std::int64_t n = 0; n < N; ++n) {
+    for (std::int64_t n = n0; n < n1; ++n) {
       for (std::int64_t gi = 0; gi < groups; ++gi)  // cols_g [Kg, L] = W_g^T [Kg, Cig] @ x_g
         mmap(cols + gi * Kg * L, Kg, L).noalias() =
             cmmap(weight.data() + gi * Cig * Kg, Cig, Kg).transpose() *
             cmmap(x.data() + (n * CI + gi * Cig) * L, Cig, L);
       col2im_add(cols, g, y.data() + n * IMG);
+      if (bias.defined())
+        mmap(y.data() + n * IMG, CO, g.image()).colwise() += cmmap(bias.data(), CO, 1).col(0);
     }
-  }
-  if (bias.defined())
-    for (std::int64_t n = 0; n < N; ++n)
-      mmap(y.data() + n * IMG, CO, g.image()).colwise() += cmmap(bias.data(), CO, 1).col(0);
+  });
   if (!needs_graph<T>({&x, &weight, &bias})) return y;
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
@@ -250,26 +315,26 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
            if (gx) dx = zeros<T>(xd.shape());
            if (gw) dw = zeros<T>(wd.shape());
            if (gx || gw) {
-             T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
-             for (std::int64_t n = 0; n < N; ++n) {
-               im2col(gy.data() + n * IMG, g, cols);
-               for (std::int64_t gi = 0; gi < groups; ++gi) {
-                 const auto C = cmmap(cols + gi * Kg * L, Kg, L);
-                 if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
-                   mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
-                       cmmap(wd.data() + gi * Cig * Kg, Cig, Kg) * C;
-                 if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
-                   mmap(dw.data() + gi * Cig * Kg, Cig, Kg).noalias() +=
-                       cmmap(xd.data() + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
-               }
-             }
+             const std::int64_t work = (gx + gw) * CI * Kg * L;
+             for_batch_chunks<T>(
+                 N, work, gw ? dw.data() : nullptr, wd.numel(),
+                 [&](std::int64_t n0, std::int64_t n1, T* dwc) {
+                   T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
+                   for (std::int64_t n = n0; n < n1; ++n) {
+                     im2col(gy.data() + n * IMG, g, cols);
+                     for (std::int64_t gi = 0; gi < groups; ++gi) {
+                       const auto C = cmmap(cols + gi * Kg * L, Kg, L);
+                       if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
+                         mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
+                             cmmap(wd.data() + gi * Cig * Kg, Cig, Kg) * C;
+                       if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
+                         mmap(dwc + gi * Cig * Kg, Cig, Kg).noalias() +=
+                             cmmap(xd.data() + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
+                     }
+                   }
+                 });
            }
-           if (gb) {
-             db = zeros<T>({CO});
-             auto DB = amap(db.data(), CO);
-             for (std::int64_t n = 0; n < N; ++n)
-               DB += cmmap(gy.data() + n * IMG, CO, g.image()).rowwise().sum().array();
-           }
+           if (gb) db = bias_grad(gy, N, CO, g.image());
            return std::vector<BasicTensor<T>>{dx, dw, db};
          });
   return y;

@@ -53,64 +53,69 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
     // else written to a reused per-thread scratch plane.
     const bool recording = detail::needs_graph<float>({&x});
     auto idx = recording ? LongTensor::empty({planes * L}) : LongTensor{};
-    std::int64_t* scratch =
-        recording ? nullptr : detail::thread_workspace<std::int64_t>(static_cast<std::size_t>(L));
     const float* xp = x.data();
     // The common 2x2 / stride 2 window without padding: no bounds to check.
     const bool two_by_two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 &&
                             g.pw == 0 && g.dh == 1 && g.dw == 1 && 2 * g.oh <= g.h &&
                             2 * g.ow <= g.w;
-    for (std::int64_t pl = 0; pl < planes; ++pl) {
-      const float* plane = xp + pl * g.h * g.w;
-      float* out = y.data() + pl * L;
-      std::int64_t* ix = recording ? idx.data() + pl * L : scratch;
-      if (two_by_two) {
+    // Planes on the intra-op threads.
+    detail::parallel_rows(planes, L * g.kh * g.kw, [&](std::int64_t p0, std::int64_t p1) {
+      std::int64_t* scratch =
+          recording ? nullptr : detail::thread_workspace<std::int64_t>(static_cast<std::size_t>(L));
+      for (std::int64_t pl = p0; pl < p1; ++pl) {
+        const float* plane = xp + pl * g.h * g.w;
+        float* out = y.data() + pl * L;
+        std::int64_t* ix = recording ? idx.data() + pl * L : scratch;
+        if (two_by_two) {
+          for (std::int64_t oh = 0; oh < g.oh; ++oh)
+            for (std::int64_t ow = 0; ow < g.ow; ++ow) {
+              const std::int64_t i0 = 2 * oh * g.w + 2 * ow;
+              const std::int64_t cand[4] = {i0, i0 + 1, i0 + g.w, i0 + g.w + 1};
+              float best = plane[i0];
+              std::int64_t bi = i0;
+              for (int k = 1; k < 4; ++k) {
+                const float v = plane[cand[k]];
+                if (v > best || v != v) best = v, bi = cand[k];
+              }
+              out[oh * g.ow + ow] = best;
+              ix[oh * g.ow + ow] = bi;
+            }
+          continue;
+        }
         for (std::int64_t oh = 0; oh < g.oh; ++oh)
           for (std::int64_t ow = 0; ow < g.ow; ++ow) {
-            const std::int64_t i0 = 2 * oh * g.w + 2 * ow;
-            const std::int64_t cand[4] = {i0, i0 + 1, i0 + g.w, i0 + g.w + 1};
-            float best = plane[i0];
-            std::int64_t bi = i0;
-            for (int k = 1; k < 4; ++k) {
-              const float v = plane[cand[k]];
-              if (v > best || v != v) best = v, bi = cand[k];
-            }
+            std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+            const std::int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h),
+                               w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
+            while (h0 < 0) h0 += g.dh;
+            while (w0 < 0) w0 += g.dw;
+            float best = -std::numeric_limits<float>::infinity();
+            std::int64_t bi = h0 * g.w + w0;
+            for (std::int64_t ih = h0; ih < h1; ih += g.dh)
+              for (std::int64_t iw = w0; iw < w1; iw += g.dw) {
+                const float v = plane[ih * g.w + iw];
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  bi = ih * g.w + iw;
+                }
+              }
             out[oh * g.ow + ow] = best;
             ix[oh * g.ow + ow] = bi;
           }
-        continue;
       }
-      for (std::int64_t oh = 0; oh < g.oh; ++oh)
-        for (std::int64_t ow = 0; ow < g.ow; ++ow) {
-          std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-          const std::int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h),
-                             w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-          while (h0 < 0) h0 += g.dh;
-          while (w0 < 0) w0 += g.dw;
-          float best = -std::numeric_limits<float>::infinity();
-          std::int64_t bi = h0 * g.w + w0;
-          for (std::int64_t ih = h0; ih < h1; ih += g.dh)
-            for (std::int64_t iw = w0; iw < w1; iw += g.dw) {
-              const float v = plane[ih * g.w + iw];
-              if (v > best || std::isnan(v)) {
-                best = v;
-                bi = ih * g.w + iw;
-              }
-            }
-          out[oh * g.ow + ow] = best;
-          ix[oh * g.ow + ow] = bi;
-        }
-    }
+    });
     if (recording)
       detail::record(y, "MaxPool2DWithIndicesBackward", {&x},
                      [idx, g, planes, L](const Tensor& gy) {
                        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
-                       for (std::int64_t pl = 0; pl < planes; ++pl) {
-                         float* d = dx.data() + pl * g.h * g.w;
-                         const float* s = gy.data() + pl * L;
-                         const std::int64_t* ix = idx.data() + pl * L;
-                         for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
-                       }
+                       detail::parallel_rows(planes, L, [&](std::int64_t p0, std::int64_t p1) {
+                         for (std::int64_t pl = p0; pl < p1; ++pl) {
+                           float* d = dx.data() + pl * g.h * g.w;
+                           const float* s = gy.data() + pl * L;
+                           const std::int64_t* ix = idx.data() + pl * L;
+                           for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
+                         }
+                       });
                        return std::vector<Tensor>{dx};
                      });
     return y;
