@@ -496,6 +496,7 @@ TEST_CASE("the elementwise and reduction ops have PyTorch's method spellings") {
   CHECK(x.allclose(x + 1e-9));
   CHECK_FALSE(x.allclose(y));
   CHECK(same(x.where(x > 0.0, y), where(x > 0.0, x, y)));
+  CHECK(same(x.addcmul(y, x, 0.5), addcmul(x, y, x, 0.5)));
   CHECK(same(x.median(), median(x)));
   CHECK(same(x.median(1).values, median(x, 1).values));
   CHECK(x.all().item() == all(x).item());

@@ -487,6 +487,8 @@ class BasicTensor {
   BasicTensor lerp(const BasicTensor& end, const BasicTensor& weight) const;
   /// x.lerp(end, number).
   BasicTensor lerp(const BasicTensor& end, T weight) const;
+  /// x.addcmul(tensor1, tensor2, value): see torchlet::addcmul.
+  BasicTensor addcmul(const BasicTensor& tensor1, const BasicTensor& tensor2, T value = T(1)) const;
   /// x.where(condition, other): where(condition, x, other).
   BasicTensor where(const BasicTensor<bool>& condition, const BasicTensor& other) const;
   /// x.isclose(other, rtol, atol, equal_nan): see torchlet::isclose.
