@@ -127,6 +127,10 @@ case("einsum_chain", lambda a, b, c: torch.einsum("ij,jk,kl->il", a, b, c),
      [randn(2, 3), randn(3, 4), randn(4, 5)])
 case("einsum_batch_diagonal", lambda a: torch.einsum("bii->bi", a), [randn(2, 3, 3)])
 case("einsum_spaces", lambda a, b: torch.einsum("b i , b i -> b", a, b), [randn(3, 4), randn(3, 4)])
+case("einsum_broadcast_letters", lambda a, b: torch.einsum("ij,ij->i", a, b),
+     [randn(2, 1), randn(2, 4)])
+case("einsum_broadcast_kept", lambda a, b, c: torch.einsum("ij,jk,ik->ijk", a, b, c),
+     [randn(1, 3), randn(3, 2), randn(4, 2)])
 
 
 def main():

@@ -190,6 +190,10 @@ const std::map<std::string, CaseFn>& cases() {
     };
     r["einsum_batch_diagonal"] = [](const Fixture& c) { return einsum("bii->bi", c[0]); };
     r["einsum_spaces"] = [](const Fixture& c) { return einsum("b i , b i -> b", c[0], c[1]); };
+    r["einsum_broadcast_letters"] = [](const Fixture& c) { return einsum("ij,ij->i", c[0], c[1]); };
+    r["einsum_broadcast_kept"] = [](const Fixture& c) {
+      return einsum("ij,jk,ik->ijk", c[0], c[1], c[2]);
+    };
     return r;
   }();
   return m;
@@ -448,7 +452,8 @@ TEST_CASE("einsum rejects what it cannot read, naming the equation and the probl
   const auto x = zeros<float>({2, 3}), y = zeros<float>({4, 5});
   CHECK_THROWS_WITH(einsum("ij,jk->ik", x, y),
                     Contains("einsum: subscript 'j' has size 4 in operand 1 (shape [4, 5]) but "
-                             "size 3 elsewhere (equation \"ij,jk->ik\")"));
+                             "size 3 elsewhere (sizes must match or be 1) (equation "
+                             "\"ij,jk->ik\")"));
   CHECK_THROWS_WITH(einsum("ij,jk", x),
                     Contains("einsum: 2 subscript terms for 1 operands; expected one per operand"));
   CHECK_THROWS_WITH(einsum("ijk", x),
@@ -460,7 +465,8 @@ TEST_CASE("einsum rejects what it cannot read, naming the equation and the probl
   CHECK_THROWS_WITH(einsum("i1", x), Contains("the character '1'; expected letters a-z, A-Z"));
   CHECK_THROWS_WITH(einsum("ij->i->j", x), Contains("more than one \"->\""));
   CHECK_THROWS_WITH(einsum("ii", x),
-                    Contains("subscript 'i' has size 3 in operand 0 (shape [2, 3]) but size 2"));
+                    Contains("subscript 'i' is repeated in operand 0 (shape [2, 3]) over dims of "
+                             "sizes 2 and 3"));
   CHECK_THROWS_WITH(einsum("...i,...i", zeros<float>({2, 3}), zeros<float>({4, 3})),
                     Contains("the \"...\" dims of operand 1 (shape [4, 3]) do not broadcast"));
 }

@@ -1,8 +1,9 @@
 #pragma once
 // torch.einsum: sums of products named by subscripts, e.g. "bhqd,bhkd->bhqk". Composed from
 // recorded ops (diagonal masks, sum, permute, reshape, matmul), so gradients come from them.
-//   - letters a-z, A-Z label dims; "..." stands for the dims no letter names (broadcast
-//     across operands, right-aligned); spaces are ignored;
+//   - letters a-z, A-Z label dims; "..." stands for the dims no letter names (right-aligned
+//     across operands); a dim's sizes broadcast across operands (1 against n), as PyTorch's;
+//     spaces are ignored;
 //   - without "->" the output is "..." then the letters that occur once, in order (A-Z
 //     before a-z, as PyTorch);
 //   - a letter repeated within one operand takes the diagonal ("ii->i", "ii->" is the trace);
@@ -36,6 +37,10 @@ inline int einsum_label(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return 26 + (c - 'a');
   return -1;
+}
+
+inline std::string einsum_letter(int l) {
+  return std::string(1, l < 26 ? static_cast<char>('A' + l) : static_cast<char>('a' + l - 26));
 }
 
 inline std::string einsum_error(std::string_view eq, const std::string& what) {
@@ -233,26 +238,36 @@ BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T
       for (std::int64_t j = 0; j < e; ++j)
         t.labels.push_back(detail::kEinsumLetters + static_cast<int>(ell_rank - e + j));
     }
+    // A letter repeated within the operand needs equal sizes (it takes the diagonal).
+    for (std::size_t d = 0; d < t.labels.size(); ++d)
+      for (std::size_t e = d + 1; e < t.labels.size(); ++e)
+        if (t.labels[d] == t.labels[e] && t.t.shape()[d] != t.t.shape()[e])
+          throw ShapeError(
+              einsum_error(equation, "subscript '" + detail::einsum_letter(t.labels[d]) +
+                                         "' is repeated in operand " + std::to_string(i) +
+                                         " (shape " + to_string(t.t.shape()) +
+                                         ") over dims of sizes " + std::to_string(t.t.shape()[d]) +
+                                         " and " + std::to_string(t.t.shape()[e]) +
+                                         "; a repeated subscript takes the "
+                                         "diagonal and needs equal sizes"));
+    // Across operands a dim's sizes broadcast (1 against n), as PyTorch's.
     for (std::size_t d = 0; d < t.labels.size(); ++d) {
       const int l = t.labels[d];
       const auto s = t.t.shape()[d];
       auto& known = size[static_cast<std::size_t>(l)];
-      if (l >= detail::kEinsumLetters) {  // "..." dims broadcast
-        if (known == -1 || known == 1)
-          known = s;
-        else if (s != 1 && s != known)
+      if (known == -1 || known == 1) {
+        known = s;
+      } else if (s != 1 && s != known) {
+        if (l >= detail::kEinsumLetters)
           throw ShapeError(einsum_error(
               equation, "the \"...\" dims of operand " + std::to_string(i) + " (shape " +
                             to_string(t.t.shape()) + ") do not broadcast with the others'"));
-        continue;
-      }
-      if (known != -1 && known != s)
         throw ShapeError(einsum_error(
-            equation, "subscript '" + std::string(1, l < 26 ? char('A' + l) : char('a' + l - 26)) +
-                          "' has size " + std::to_string(s) + " in operand " + std::to_string(i) +
-                          " (shape " + to_string(t.t.shape()) + ") but size " +
-                          std::to_string(known) + " elsewhere"));
-      known = s;
+            equation, "subscript '" + detail::einsum_letter(l) + "' has size " + std::to_string(s) +
+                          " in operand " + std::to_string(i) + " (shape " + to_string(t.t.shape()) +
+                          ") but size " + std::to_string(known) +
+                          " elsewhere (sizes must match or be 1)"));
+      }
     }
     work.push_back(std::move(t));
   }
@@ -268,13 +283,11 @@ BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T
       }
       if (size[static_cast<std::size_t>(l)] == -1)
         throw std::invalid_argument(
-            einsum_error(equation, "output subscript '" +
-                                       std::string(1, l < 26 ? char('A' + l) : char('a' + l - 26)) +
+            einsum_error(equation, "output subscript '" + detail::einsum_letter(l) +
                                        "' does not occur in any input term"));
       if (std::find(out.begin(), out.end(), l) != out.end())
         throw std::invalid_argument(
-            einsum_error(equation, "output subscript '" +
-                                       std::string(1, l < 26 ? char('A' + l) : char('a' + l - 26)) +
+            einsum_error(equation, "output subscript '" + detail::einsum_letter(l) +
                                        "' appears more than once in the output"));
       out.push_back(l);
     }
