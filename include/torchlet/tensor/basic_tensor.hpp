@@ -415,7 +415,7 @@ class BasicTensor {
   BasicTensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
 
   // Method spellings of torch ops (issue 13, "ops2"); each is defined beside its free function
-  // (reduction.hpp, reduction_extra.hpp, math_extra.hpp, comparison.hpp, linalg.hpp,
+  // (reduction.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp, comparison.hpp, linalg.hpp,
   // joining.hpp, rearrange.hpp) and does what torchlet::<name>(*this, ...) does.
   /// x.var(dims, unbiased, keepdim) over a list of dims: see torchlet::var.
   BasicTensor var(const std::vector<std::int64_t>& dims, bool unbiased = true,
