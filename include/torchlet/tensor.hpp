@@ -8,6 +8,7 @@
 #include "torchlet/tensor/binary.hpp"
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/creation.hpp"
+#include "torchlet/tensor/einsum.hpp"
 #include "torchlet/tensor/elementwise_extra.hpp"
 #include "torchlet/tensor/indexing.hpp"
 #include "torchlet/tensor/indexing_ops.hpp"

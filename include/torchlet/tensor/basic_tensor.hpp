@@ -68,6 +68,7 @@ constexpr const char* dtype_name() {
 
 template <class T>
 struct ValuesIndices;
+struct VarOptions;
 
 /// An n-dimensional, contiguous, row-major array of T with reverse-mode autograd
 /// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
@@ -412,6 +413,116 @@ class BasicTensor {
   BasicTensor pow(T exponent) const;
   /// Each element limited to [min, max] (either bound may be nullopt).
   BasicTensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
+
+  // Method spellings of torch ops (issue 13, "ops2"); each is defined beside its free function
+  // (reduction.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp, comparison.hpp, linalg.hpp,
+  // joining.hpp, rearrange.hpp) and does what torchlet::<name>(*this, ...) does.
+  /// x.var(dims, unbiased, keepdim) over a list of dims: see torchlet::var.
+  BasicTensor var(const std::vector<std::int64_t>& dims, bool unbiased = true,
+                  bool keepdim = false) const;
+  /// x.var(dims, correction=c, keepdim=k): see torchlet::var and VarOptions.
+  BasicTensor var(const std::vector<std::int64_t>& dims, const VarOptions& options) const;
+  /// x.var(dim, correction=c, keepdim=k).
+  BasicTensor var(std::int64_t dim, const VarOptions& options) const;
+  /// x.var(None, correction=c): all elements, spelled x.var(std::nullopt, {.correction = c}).
+  BasicTensor var(std::nullopt_t, const VarOptions& options) const;
+  /// x.std(dims, unbiased, keepdim) over a list of dims: see torchlet::std.
+  BasicTensor std(const std::vector<std::int64_t>& dims, bool unbiased = true,
+                  bool keepdim = false) const;
+  /// x.std(dims, correction=c, keepdim=k).
+  BasicTensor std(const std::vector<std::int64_t>& dims, const VarOptions& options) const;
+  /// x.std(dim, correction=c, keepdim=k).
+  BasicTensor std(std::int64_t dim, const VarOptions& options) const;
+  /// x.std(None, correction=c): all elements, spelled x.std(std::nullopt, {.correction = c}).
+  BasicTensor std(std::nullopt_t, const VarOptions& options) const;
+  /// x.norm(p, dims, keepdim): the p-norm over a list of dims (all if empty).
+  BasicTensor norm(double p, const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  /// x.norm("fro", dims, keepdim): the Frobenius norm.
+  BasicTensor norm(std::string_view p, const std::vector<std::int64_t>& dims = {},
+                   bool keepdim = false) const;
+  /// x.median(): see torchlet::median.
+  BasicTensor median() const;
+  /// x.median(dim, keepdim): see torchlet::median.
+  ValuesIndices<T> median(std::int64_t dim, bool keepdim = false) const;
+  /// x.mode(dim, keepdim): see torchlet::mode.
+  ValuesIndices<T> mode(std::int64_t dim = -1, bool keepdim = false) const;
+  /// x.all(): see torchlet::all.
+  BasicTensor<bool> all() const;
+  /// x.all(dim, keepdim): see torchlet::all.
+  BasicTensor<bool> all(std::int64_t dim, bool keepdim = false) const;
+  /// x.any(): see torchlet::any.
+  BasicTensor<bool> any() const;
+  /// x.any(dim, keepdim): see torchlet::any.
+  BasicTensor<bool> any(std::int64_t dim, bool keepdim = false) const;
+  /// x.sign(): see torchlet::sign.
+  BasicTensor sign() const;
+  /// x.trunc(): see torchlet::trunc.
+  BasicTensor trunc() const;
+  /// x.frac(): see torchlet::frac.
+  BasicTensor frac() const;
+  /// x.erf(): see torchlet::erf.
+  BasicTensor erf() const;
+  /// x.erfinv(): see torchlet::erfinv.
+  BasicTensor erfinv() const;
+  /// x.isnan(): see torchlet::isnan.
+  BasicTensor<bool> isnan() const;
+  /// x.isinf(): see torchlet::isinf.
+  BasicTensor<bool> isinf() const;
+  /// x.isfinite(): see torchlet::isfinite.
+  BasicTensor<bool> isfinite() const;
+  /// x.nan_to_num(nan, posinf, neginf): see torchlet::nan_to_num.
+  BasicTensor nan_to_num(T nan = T(0), std::optional<T> posinf = std::nullopt,
+                         std::optional<T> neginf = std::nullopt) const;
+  /// x.fmod(other): see torchlet::fmod.
+  BasicTensor fmod(const BasicTensor& other) const;
+  /// x.fmod(number).
+  BasicTensor fmod(T other) const;
+  /// x.remainder(other): see torchlet::remainder.
+  BasicTensor remainder(const BasicTensor& other) const;
+  /// x.remainder(number).
+  BasicTensor remainder(T other) const;
+  /// x.atan2(other): see torchlet::atan2.
+  BasicTensor atan2(const BasicTensor& other) const;
+  /// x.lerp(end, weight): see torchlet::lerp.
+  BasicTensor lerp(const BasicTensor& end, const BasicTensor& weight) const;
+  /// x.lerp(end, number).
+  BasicTensor lerp(const BasicTensor& end, T weight) const;
+  /// x.addcmul(tensor1, tensor2, value): see torchlet::addcmul.
+  BasicTensor addcmul(const BasicTensor& tensor1, const BasicTensor& tensor2, T value = T(1)) const;
+  /// x.where(condition, other): where(condition, x, other).
+  BasicTensor where(const BasicTensor<bool>& condition, const BasicTensor& other) const;
+  /// x.isclose(other, rtol, atol, equal_nan): see torchlet::isclose.
+  BasicTensor<bool> isclose(const BasicTensor& other, double rtol = 1e-5, double atol = 1e-8,
+                            bool equal_nan = false) const;
+  /// x.allclose(other, rtol, atol, equal_nan): see torchlet::allclose.
+  bool allclose(const BasicTensor& other, double rtol = 1e-5, double atol = 1e-8,
+                bool equal_nan = false) const;
+  /// x.diag(diagonal): see torchlet::diag.
+  BasicTensor diag(std::int64_t diagonal = 0) const;
+  /// x.diag_embed(offset): see torchlet::diag_embed.
+  BasicTensor diag_embed(std::int64_t offset = 0) const;
+  /// x.tile(reps): see torchlet::tile.
+  BasicTensor tile(const std::vector<std::int64_t>& reps) const;
+  /// x.bmm(other): see torchlet::bmm.
+  BasicTensor bmm(const BasicTensor& other) const;
+  /// x.addmm(m1, m2, beta, alpha): see torchlet::addmm.
+  BasicTensor addmm(const BasicTensor& m1, const BasicTensor& m2, T beta = T(1),
+                    T alpha = T(1)) const;
+  /// x.baddbmm(b1, b2, beta, alpha): see torchlet::baddbmm.
+  BasicTensor baddbmm(const BasicTensor& batch1, const BasicTensor& batch2, T beta = T(1),
+                      T alpha = T(1)) const;
+  /// x.addbmm(b1, b2, beta, alpha): see torchlet::addbmm.
+  BasicTensor addbmm(const BasicTensor& batch1, const BasicTensor& batch2, T beta = T(1),
+                     T alpha = T(1)) const;
+  /// x.addmv(mat, vec, beta, alpha): see torchlet::addmv.
+  BasicTensor addmv(const BasicTensor& mat, const BasicTensor& vec, T beta = T(1),
+                    T alpha = T(1)) const;
+  /// x.outer(other): see torchlet::outer.
+  BasicTensor outer(const BasicTensor& other) const;
+  /// x.dist(other, p): see torchlet::dist.
+  BasicTensor dist(const BasicTensor& other, double p = 2.0) const;
+  /// x.unbind(dim): see torchlet::unbind.
+  std::vector<BasicTensor> unbind(std::int64_t dim = 0) const;
 
  private:
   Impl& checked() const {

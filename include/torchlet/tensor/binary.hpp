@@ -369,4 +369,10 @@ BasicTensor<T> addcmul(const BasicTensor<T>& input, const BasicTensor<T>& tensor
   return out;
 }
 
+template <class T>
+BasicTensor<T> BasicTensor<T>::addcmul(const BasicTensor& t1, const BasicTensor& t2,
+                                       T value) const {
+  return torchlet::addcmul(*this, t1, t2, value);
+}
+
 }  // namespace torchlet

@@ -122,4 +122,15 @@ bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e
   return ok;
 }
 
+template <class T>
+BasicTensor<T> BasicTensor<T>::where(const BasicTensor<bool>& condition,
+                                     const BasicTensor& other) const {
+  return torchlet::where(condition, *this, other);
+}
+template <class T>
+bool BasicTensor<T>::allclose(const BasicTensor& o, double rtol, double atol,
+                              bool equal_nan) const {
+  return torchlet::allclose(*this, o, rtol, atol, equal_nan);
+}
+
 }  // namespace torchlet

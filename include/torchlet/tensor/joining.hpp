@@ -189,4 +189,20 @@ std::vector<BasicTensor<T>> BasicTensor<T>::chunk(std::int64_t c, std::int64_t d
   return torchlet::chunk(*this, c, d);
 }
 
+/// torch.unbind(x, dim): the slices of x along dim, each without that dim
+/// ([.., n, ..] -> n tensors [.., ..]); gradients flow back from each.
+template <class T>
+std::vector<BasicTensor<T>> unbind(const BasicTensor<T>& x, std::int64_t dim = 0) {
+  if (x.dim() == 0) throw std::out_of_range("unbind: cannot be applied to a 0-dim tensor");
+  dim = detail::wrap_dim("unbind", dim, x.dim());
+  std::vector<BasicTensor<T>> out;
+  out.reserve(static_cast<std::size_t>(x.size(dim)));
+  for (std::int64_t i = 0; i < x.size(dim); ++i) out.push_back(x.select(dim, i));
+  return out;
+}
+template <class T>
+std::vector<BasicTensor<T>> BasicTensor<T>::unbind(std::int64_t d) const {
+  return torchlet::unbind(*this, d);
+}
+
 }  // namespace torchlet

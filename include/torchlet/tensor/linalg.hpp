@@ -5,11 +5,14 @@
 //   matmul: torch.matmul: 1-D x 1-D dot, 2-D mm, 1-D operands promoted then squeezed,
 //           batched [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]
 //   addmm:  beta * input + alpha * (m1 @ m2), input broadcast to [n, m]
+//   baddbmm, addbmm, addmv, outer: composed from the products above (autograd from them)
+//   dist, cdist: p-norm distances, composed from sub and norm
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor/binary.hpp"
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/inplace.hpp"
+#include "torchlet/tensor/reduction.hpp"
 #include "torchlet/tensor/unary.hpp"
 #include "torchlet/tensor/views.hpp"
 
@@ -157,6 +160,35 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
   return out;
 }
 
+/// Throws unless a [B, n, k] and b [B, k, m] (op names the caller).
+template <class T>
+void check_bmm(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
+    throw ShapeError(std::string(op) + ": " + to_string(a.shape()) + " @ " + to_string(b.shape()) +
+                     " - expected [B, n, k] @ [B, k, m]");
+}
+
+/// beta * input + product, input broadcast to the product's shape (beta = 0 ignores input,
+/// NaN included, and gives it no gradient, as PyTorch ignores it).
+template <class T>
+BasicTensor<T> add_scaled(const char* op, const BasicTensor<T>& input,
+                          const BasicTensor<T>& product, T beta) {
+  const Shape& os = product.shape();
+  bool ok = input.shape() == os;
+  if (!ok) {
+    try {
+      ok = broadcast_shapes(op, input.shape(), os) == os;
+    } catch (const ShapeError&) {
+      ok = false;
+    }
+  }
+  if (!ok)
+    throw ShapeError(std::string(op) + ": input of shape " + to_string(input.shape()) +
+                     " cannot be broadcast to the product's shape " + to_string(os));
+  if (beta == T(0)) return product;
+  return (beta == T(1) ? input : input * beta) + product;
+}
+
 }  // namespace detail
 
 /// [n, k] @ [k, m] -> [n, m]
@@ -193,9 +225,7 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 /// [B, n, k] @ [B, k, m] -> [B, n, m] (no broadcasting, as torch.bmm).
 template <class T>
 BasicTensor<T> bmm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
-  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
-    throw ShapeError("bmm: " + to_string(a.shape()) + " @ " + to_string(b.shape()) +
-                     " - expected [B, n, k] @ [B, k, m]");
+  detail::check_bmm("bmm", a, b);
   return detail::batched_matmul("BmmBackward0", a, b);
 }
 
@@ -294,6 +324,108 @@ BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const {
 template <class T>
 BasicTensor<T> BasicTensor<T>::mm(const BasicTensor& o) const {
   return torchlet::mm(*this, o);
+}
+
+/// torch.baddbmm(input, batch1, batch2, beta, alpha): beta * input + alpha * bmm(batch1,
+/// batch2); batch1 [B, n, k], batch2 [B, k, m], input broadcastable to [B, n, m].
+template <class T>
+BasicTensor<T> baddbmm(const BasicTensor<T>& input, const BasicTensor<T>& batch1,
+                       const BasicTensor<T>& batch2, T beta = T(1), T alpha = T(1)) {
+  detail::check_bmm("baddbmm", batch1, batch2);
+  auto p = detail::batched_matmul("BmmBackward0", batch1, batch2);
+  return detail::add_scaled("baddbmm", input, alpha == T(1) ? p : p * alpha, beta);
+}
+/// torch.addbmm(input, batch1, batch2, beta, alpha): beta * input + alpha * sum_b batch1[b] @
+/// batch2[b]; batch1 [B, n, k], batch2 [B, k, m], input broadcastable to [n, m].
+template <class T>
+BasicTensor<T> addbmm(const BasicTensor<T>& input, const BasicTensor<T>& batch1,
+                      const BasicTensor<T>& batch2, T beta = T(1), T alpha = T(1)) {
+  detail::check_bmm("addbmm", batch1, batch2);
+  // sum_b A[b] @ B[b] = [n, B*k] @ [B*k, m]: one GEMM on the batch laid side by side.
+  const auto nb = batch1.size(0), n = batch1.size(1), k = batch1.size(2), m = batch2.size(2);
+  auto p = mm(batch1.permute({1, 0, 2}).reshape({n, nb * k}), batch2.reshape({nb * k, m}));
+  return detail::add_scaled("addbmm", input, alpha == T(1) ? p : p * alpha, beta);
+}
+/// torch.addmv(input, mat, vec, beta, alpha): beta * input + alpha * (mat @ vec); mat [n, m],
+/// vec [m], input broadcastable to [n].
+template <class T>
+BasicTensor<T> addmv(const BasicTensor<T>& input, const BasicTensor<T>& mat,
+                     const BasicTensor<T>& vec, T beta = T(1), T alpha = T(1)) {
+  if (mat.dim() != 2 || vec.dim() != 1 || mat.size(1) != vec.size(0))
+    throw ShapeError("addmv: " + to_string(mat.shape()) + " @ " + to_string(vec.shape()) +
+                     " - expected a matrix [n, m] and a vector [m]");
+  auto p = mm(mat, vec.unsqueeze(1)).squeeze(1);
+  return detail::add_scaled("addmv", input, alpha == T(1) ? p : p * alpha, beta);
+}
+/// torch.outer(a, b): a [n], b [m] -> [n, m] with out[i, j] = a[i] * b[j].
+template <class T>
+BasicTensor<T> outer(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  if (a.dim() != 1 || b.dim() != 1)
+    throw ShapeError("outer: expected two 1-D vectors, got " + to_string(a.shape()) + " and " +
+                     to_string(b.shape()));
+  return a.unsqueeze(1) * b.unsqueeze(0);
+}
+/// torch.dist(a, b, p): the p-norm of a - b (broadcast), 0-D; p as in norm (2, 1, 0, inf,
+/// -inf, any real).
+template <class T>
+BasicTensor<T> dist(const BasicTensor<T>& a, const BasicTensor<T>& b, double p = 2.0) {
+  return norm(a - b, p);
+}
+/// torch.cdist(x1, x2, p): the p-norm distance between every row of x1 and every row of x2,
+/// x1 [*B1, P, M], x2 [*B2, R, M] -> [broadcast(B1, B2), P, R]; p >= 0 (0, 1, 2, inf, any).
+/// Computed as norm(x1[.., :, None, :] - x2[.., None, :, :], p, -1), so it holds a
+/// [*B, P, R, M] temporary; the gradient at a zero distance is 0, as PyTorch's.
+template <class T>
+BasicTensor<T> cdist(const BasicTensor<T>& x1, const BasicTensor<T>& x2, double p = 2.0) {
+  if (x1.dim() < 2 || x2.dim() < 2)
+    throw ShapeError("cdist: expected x1 [*B, P, M] and x2 [*B, R, M] with at least 2 dims, got " +
+                     to_string(x1.shape()) + " and " + to_string(x2.shape()));
+  if (x1.size(-1) != x2.size(-1))
+    throw ShapeError("cdist: x1 and x2 must have the same number of columns, got " +
+                     to_string(x1.shape()) + " and " + to_string(x2.shape()));
+  if (!(p >= 0)) throw std::invalid_argument("cdist: p must be >= 0, got " + std::to_string(p));
+  const Shape b1(x1.shape().begin(), x1.shape().end() - 2),
+      b2(x2.shape().begin(), x2.shape().end() - 2);
+  try {
+    detail::broadcast_shapes("cdist", b1, b2);
+  } catch (const ShapeError&) {
+    throw ShapeError("cdist: the batch dims of " + to_string(x1.shape()) + " and " +
+                     to_string(x2.shape()) + " cannot be broadcast");
+  }
+  return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1);
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::bmm(const BasicTensor& o) const {
+  return torchlet::bmm(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::addmm(const BasicTensor& m1, const BasicTensor& m2, T beta,
+                                     T alpha) const {
+  return torchlet::addmm(*this, m1, m2, beta, alpha);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::baddbmm(const BasicTensor& b1, const BasicTensor& b2, T beta,
+                                       T alpha) const {
+  return torchlet::baddbmm(*this, b1, b2, beta, alpha);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::addbmm(const BasicTensor& b1, const BasicTensor& b2, T beta,
+                                      T alpha) const {
+  return torchlet::addbmm(*this, b1, b2, beta, alpha);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::addmv(const BasicTensor& mat, const BasicTensor& vec, T beta,
+                                     T alpha) const {
+  return torchlet::addmv(*this, mat, vec, beta, alpha);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::outer(const BasicTensor& o) const {
+  return torchlet::outer(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::dist(const BasicTensor& o, double p) const {
+  return torchlet::dist(*this, o, p);
 }
 
 }  // namespace torchlet

@@ -266,4 +266,75 @@ BasicTensor<bool> isclose(const BasicTensor<T>& a, const BasicTensor<T>& b, doub
   return out;
 }
 
+template <class T>
+BasicTensor<T> BasicTensor<T>::sign() const {
+  return torchlet::sign(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::trunc() const {
+  return torchlet::trunc(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::frac() const {
+  return torchlet::frac(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::erf() const {
+  return torchlet::erf(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::erfinv() const {
+  return torchlet::erfinv(*this);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::isnan() const {
+  return torchlet::isnan(*this);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::isinf() const {
+  return torchlet::isinf(*this);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::isfinite() const {
+  return torchlet::isfinite(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::nan_to_num(T nan, std::optional<T> posinf,
+                                          std::optional<T> neginf) const {
+  return torchlet::nan_to_num(*this, nan, posinf, neginf);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::fmod(const BasicTensor& o) const {
+  return torchlet::fmod(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::fmod(T o) const {
+  return torchlet::fmod(*this, scalar_tensor<T>(o));
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::remainder(const BasicTensor& o) const {
+  return torchlet::remainder(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::remainder(T o) const {
+  return torchlet::remainder(*this, scalar_tensor<T>(o));
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::atan2(const BasicTensor& o) const {
+  return torchlet::atan2(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::lerp(const BasicTensor& end, const BasicTensor& weight) const {
+  return torchlet::lerp(*this, end, weight);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::lerp(const BasicTensor& end, T weight) const {
+  return torchlet::lerp(*this, end, weight);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::isclose(const BasicTensor& o, double rtol, double atol,
+                                          bool equal_nan) const {
+  return torchlet::isclose(*this, o, rtol, atol, equal_nan);
+}
+
 }  // namespace torchlet

@@ -331,4 +331,17 @@ BasicTensor<std::int64_t> BasicTensor<T>::nonzero() const {
   return torchlet::nonzero(*this);
 }
 
+template <class T>
+BasicTensor<T> BasicTensor<T>::diag(std::int64_t d) const {
+  return torchlet::diag(*this, d);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::diag_embed(std::int64_t o) const {
+  return torchlet::diag_embed(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::tile(const std::vector<std::int64_t>& reps) const {
+  return torchlet::tile(*this, reps);
+}
+
 }  // namespace torchlet

@@ -5,12 +5,16 @@
 // "lane" is the n elements x[o, :, i] (stride inner) that reduce to one output value.
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor/binary.hpp"
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/inplace.hpp"
 #include "torchlet/tensor/unary.hpp"
+#include "torchlet/tensor/views.hpp"
 
 namespace torchlet {
 
@@ -320,16 +324,24 @@ BasicTensor<std::int64_t> argmin(const BasicTensor<T>& x) {
 }
 
 // ---- var, std ---------------------------------------------------------------------------
+
+/// torch.var/std's keyword arguments: the sum of squared deviations is divided by
+/// N - correction (1: unbiased, torch's default; 0: the population variance; N - correction
+/// <= 0 gives inf, or NaN when all values are equal), and keepdim.
+struct VarOptions {
+  double correction = 1;  ///< Subtracted from the number of elements N in the divisor.
+  bool keepdim = false;   ///< Keep the reduced dims with size 1.
+};
+
 namespace detail {
 
-/// Per-lane mean and variance with `correction` (1: unbiased, as torch.var's default).
-/// Returns the variance (or its square root for std) in the reduced shape, and the
-/// per-lane means for the backward.
+/// Per-lane mean and variance divided by N - correction. Returns the variance (or its
+/// square root for std) in the reduced shape.
 template <class T>
-BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x, DimSplit sp,
-                       bool unbiased, bool take_sqrt) {
+BasicTensor<T> var_std(const char* name, const BasicTensor<T>& x, DimSplit sp, double correction,
+                       bool take_sqrt) {
   static_assert(std::is_floating_point_v<T>, "var/std: needs a floating point tensor");
-  const T denom = static_cast<T>(sp.n - (unbiased ? 1 : 0));
+  const T denom = static_cast<T>(std::max(0.0, static_cast<double>(sp.n) - correction));
   auto out = BasicTensor<T>::empty(sp.reduced);
   auto means = BasicTensor<T>::empty(sp.reduced);
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
@@ -344,7 +356,6 @@ BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x
                                     : std::numeric_limits<T>::quiet_NaN());
     out.data()[j] = take_sqrt ? std::sqrt(v) : v;
   });
-  (void)op;
   if (needs_graph<T>({&x}))
     // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std =
     // 0.
@@ -371,38 +382,208 @@ BasicTensor<T> var_std(const char* op, const char* name, const BasicTensor<T>& x
   return out;
 }
 
+/// x with `dims` moved to the end and flattened into one: [kept..., prod(dims)] (recorded
+/// permute + reshape, so gradients flow). `reduced` receives the shape after reducing
+/// `dims` (size 1 there with keepdim). An empty `dims` means every dim, as torch's dim=[].
+template <class T>
+BasicTensor<T> lanes_last(const char* op, const BasicTensor<T>& x, std::vector<std::int64_t> dims,
+                          bool keepdim, Shape& reduced) {
+  const auto nd = x.dim();
+  if (dims.empty())
+    for (std::int64_t d = 0; d < nd; ++d) dims.push_back(d);
+  std::vector<bool> is_reduced(static_cast<std::size_t>(std::max<std::int64_t>(nd, 1)), false);
+  for (auto& d : dims) {
+    d = wrap_dim(op, d, nd);
+    if (is_reduced[static_cast<std::size_t>(d)])
+      throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(d) +
+                                  " appears multiple times in the list of dims " +
+                                  to_string(Shape(dims.begin(), dims.end())));
+    is_reduced[static_cast<std::size_t>(d)] = true;
+  }
+  Shape order, kept;
+  reduced.clear();
+  for (std::int64_t d = 0; d < nd; ++d) {
+    const auto s = x.shape()[static_cast<std::size_t>(d)];
+    if (is_reduced[static_cast<std::size_t>(d)]) {
+      if (keepdim) reduced.push_back(1);
+      continue;
+    }
+    order.push_back(d);
+    kept.push_back(s);
+    reduced.push_back(s);
+  }
+  std::int64_t n = 1;
+  for (std::int64_t d = 0; d < nd; ++d)
+    if (is_reduced[static_cast<std::size_t>(d)]) {
+      order.push_back(d);
+      n *= x.shape()[static_cast<std::size_t>(d)];
+    }
+  bool identity = true;
+  for (std::size_t i = 0; i < order.size(); ++i) identity = identity && order[i] == std::int64_t(i);
+  kept.push_back(n);
+  return (identity ? x : x.permute(order)).reshape(kept);
+}
+
 }  // namespace detail
 
 /// Variance of all elements; unbiased (divides by N - 1) by default, as torch.var.
 /// `unbiased` must be a bool: var(x, 1) is the variance over dim 1.
 template <class T, std::same_as<bool> B>
 BasicTensor<T> var(const BasicTensor<T>& x, B unbiased) {
-  return detail::var_std("var", "VarBackward0", x, detail::all_split(x.numel()), unbiased, false);
+  return detail::var_std("VarBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
+                         false);
 }
+/// Unbiased variance of all elements (0-D), torch.var(x).
 template <class T>
 BasicTensor<T> var(const BasicTensor<T>& x) {
   return torchlet::var(x, true);
 }
+/// torch.var(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
 template <class T>
 BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
                    bool keepdim = false) {
-  return detail::var_std("var", "VarBackward0", x,
-                         detail::split_dim("var", x.shape(), dim, keepdim), unbiased, false);
+  return detail::var_std("VarBackward0", x, detail::split_dim("var", x.shape(), dim, keepdim),
+                         unbiased ? 1.0 : 0.0, false);
+}
+/// torch.var(x, dims, correction=c, keepdim=k): over the listed dims (all if empty), e.g.
+/// var(x, {0, 2}, {.correction = 0, .keepdim = true}).
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
+                   const VarOptions& options) {
+  Shape reduced;
+  const auto lanes = detail::lanes_last("var", x, dims, options.keepdim, reduced);
+  std::int64_t last = -1;
+  return detail::var_std("VarBackward0", lanes,
+                         detail::split_dim("var", lanes.shape(), last, false), options.correction,
+                         false)
+      .reshape(reduced);
+}
+/// torch.var(x, dims, unbiased, keepdim) over a list of dims.
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
+                   bool unbiased = true, bool keepdim = false) {
+  return torchlet::var(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
+}
+/// torch.var(x, dim, correction=c, keepdim=k) over one dim.
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, const VarOptions& options) {
+  return torchlet::var(x, std::vector<std::int64_t>{dim}, options);
+}
+/// torch.var(x, None, correction=c): all elements, spelled var(x, std::nullopt, {.correction = c})
+/// (0-D; keepdim keeps every dim as 1).
+template <class T>
+BasicTensor<T> var(const BasicTensor<T>& x, std::nullopt_t, const VarOptions& options) {
+  return torchlet::var(x, std::vector<std::int64_t>{}, options);
 }
 /// Standard deviation, sqrt(var); unbiased by default, as torch.std.
 template <class T, std::same_as<bool> B>
 BasicTensor<T> std(const BasicTensor<T>& x, B unbiased) {
-  return detail::var_std("std", "StdBackward0", x, detail::all_split(x.numel()), unbiased, true);
+  return detail::var_std("StdBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
+                         true);
 }
+/// Unbiased standard deviation of all elements (0-D), torch.std(x).
 template <class T>
 BasicTensor<T> std(const BasicTensor<T>& x) {
   return torchlet::std(x, true);
 }
+/// torch.std(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
 template <class T>
 BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
                    bool keepdim = false) {
-  return detail::var_std("std", "StdBackward0", x,
-                         detail::split_dim("std", x.shape(), dim, keepdim), unbiased, true);
+  return detail::var_std("StdBackward0", x, detail::split_dim("std", x.shape(), dim, keepdim),
+                         unbiased ? 1.0 : 0.0, true);
+}
+/// torch.std(x, dims, correction=c, keepdim=k): over the listed dims (all if empty).
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
+                   const VarOptions& options) {
+  Shape reduced;
+  const auto lanes = detail::lanes_last("std", x, dims, options.keepdim, reduced);
+  std::int64_t last = -1;
+  return detail::var_std("StdBackward0", lanes,
+                         detail::split_dim("std", lanes.shape(), last, false), options.correction,
+                         true)
+      .reshape(reduced);
+}
+/// torch.std(x, dims, unbiased, keepdim) over a list of dims.
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
+                   bool unbiased = true, bool keepdim = false) {
+  return torchlet::std(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
+}
+/// torch.std(x, dim, correction=c, keepdim=k) over one dim.
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, const VarOptions& options) {
+  return torchlet::std(x, std::vector<std::int64_t>{dim}, options);
+}
+/// torch.std(x, None, correction=c): all elements, spelled std(x, std::nullopt, {.correction = c}).
+template <class T>
+BasicTensor<T> std(const BasicTensor<T>& x, std::nullopt_t, const VarOptions& options) {
+  return torchlet::std(x, std::vector<std::int64_t>{}, options);
+}
+
+/// torch.var_mean(x, dims, correction=c, keepdim=k): the variance and the mean over the
+/// listed dims (all if empty): `auto [v, m] = var_mean(x, {1}, {.correction = 0})`.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x,
+                                                   const std::vector<std::int64_t>& dims,
+                                                   const VarOptions& options = {}) {
+  Shape reduced;
+  const auto lanes = detail::lanes_last("var_mean", x, dims, options.keepdim, reduced);
+  std::int64_t last = -1;
+  auto v = detail::var_std("VarMeanBackward0", lanes,
+                           detail::split_dim("var_mean", lanes.shape(), last, false),
+                           options.correction, false);
+  return {v.reshape(reduced), mean(lanes, -1).reshape(reduced)};
+}
+/// torch.var_mean(x, dim, correction=c, keepdim=k) over one dim.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x, std::int64_t dim,
+                                                   const VarOptions& options = {}) {
+  return var_mean(x, std::vector<std::int64_t>{dim}, options);
+}
+/// torch.var_mean(x, None, correction=c, keepdim=k): over all elements, spelled
+/// var_mean(x, std::nullopt, {.correction = c}).
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x, std::nullopt_t,
+                                                   const VarOptions& options) {
+  return var_mean(x, std::vector<std::int64_t>{}, options);
+}
+/// torch.var_mean(x): over all elements, unbiased.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x) {
+  return var_mean(x, std::vector<std::int64_t>{}, VarOptions{});
+}
+/// torch.std_mean(x, dims, correction=c, keepdim=k): the standard deviation and the mean.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x,
+                                                   const std::vector<std::int64_t>& dims,
+                                                   const VarOptions& options = {}) {
+  Shape reduced;
+  const auto lanes = detail::lanes_last("std_mean", x, dims, options.keepdim, reduced);
+  std::int64_t last = -1;
+  auto s = detail::var_std("StdMeanBackward0", lanes,
+                           detail::split_dim("std_mean", lanes.shape(), last, false),
+                           options.correction, true);
+  return {s.reshape(reduced), mean(lanes, -1).reshape(reduced)};
+}
+/// torch.std_mean(x, dim, correction=c, keepdim=k) over one dim.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x, std::int64_t dim,
+                                                   const VarOptions& options = {}) {
+  return std_mean(x, std::vector<std::int64_t>{dim}, options);
+}
+/// torch.std_mean(x, None, correction=c, keepdim=k): over all elements, spelled
+/// std_mean(x, std::nullopt, {.correction = c}).
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x, std::nullopt_t,
+                                                   const VarOptions& options) {
+  return std_mean(x, std::vector<std::int64_t>{}, options);
+}
+/// torch.std_mean(x): over all elements, unbiased.
+template <class T>
+std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x) {
+  return std_mean(x, std::vector<std::int64_t>{}, VarOptions{});
 }
 
 // ---- logsumexp, norm -------------------------------------------------------------------
@@ -510,9 +691,32 @@ template <class T>
 BasicTensor<T> norm(const BasicTensor<T>& x, double p = 2.0) {
   return detail::norm_impl(x, p, detail::all_split(x.numel()));
 }
+/// torch.norm(x, p, dim, keepdim): the p-norm along one dim, [.., n, ..] -> [.., ..].
 template <class T>
 BasicTensor<T> norm(const BasicTensor<T>& x, double p, std::int64_t dim, bool keepdim = false) {
   return detail::norm_impl(x, p, detail::split_dim("norm", x.shape(), dim, keepdim));
+}
+/// torch.norm(x, p, dims, keepdim): the p-norm over the listed dims taken together (all if
+/// empty), as torch.linalg.vector_norm.
+template <class T>
+BasicTensor<T> norm(const BasicTensor<T>& x, double p, const std::vector<std::int64_t>& dims,
+                    bool keepdim = false) {
+  Shape reduced;
+  const auto lanes = detail::lanes_last("norm", x, dims, keepdim, reduced);
+  std::int64_t last = -1;
+  return detail::norm_impl(lanes, p, detail::split_dim("norm", lanes.shape(), last, false))
+      .reshape(reduced);
+}
+/// torch.norm(x, "fro", dims, keepdim): the Frobenius norm (the 2-norm of the elements) over
+/// the listed dims (all if empty). "nuc" (the nuclear norm) has no twin: it throws.
+template <class T>
+BasicTensor<T> norm(const BasicTensor<T>& x, std::string_view p,
+                    const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+  if (p != "fro")
+    throw std::invalid_argument("norm: p must be a number or \"fro\", got \"" + std::string(p) +
+                                "\"" +
+                                (p == "nuc" ? " (the nuclear norm is not implemented)" : ""));
+  return torchlet::norm(x, 2.0, dims, keepdim);
 }
 
 template <class T>
@@ -602,6 +806,47 @@ BasicTensor<T> BasicTensor<T>::norm(double p) const {
 template <class T>
 BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const {
   return torchlet::norm(*this, p, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::norm(double p, const std::vector<std::int64_t>& d, bool k) const {
+  return torchlet::norm(*this, p, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::norm(std::string_view p, const std::vector<std::int64_t>& d,
+                                    bool k) const {
+  return torchlet::norm(*this, p, d, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var(const std::vector<std::int64_t>& d, bool u, bool k) const {
+  return torchlet::var(*this, d, u, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var(const std::vector<std::int64_t>& d, const VarOptions& o) const {
+  return torchlet::var(*this, d, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var(std::int64_t d, const VarOptions& o) const {
+  return torchlet::var(*this, d, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::var(std::nullopt_t, const VarOptions& o) const {
+  return torchlet::var(*this, std::nullopt, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std(const std::vector<std::int64_t>& d, bool u, bool k) const {
+  return torchlet::std(*this, d, u, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std(const std::vector<std::int64_t>& d, const VarOptions& o) const {
+  return torchlet::std(*this, d, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std(std::int64_t d, const VarOptions& o) const {
+  return torchlet::std(*this, d, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::std(std::nullopt_t, const VarOptions& o) const {
+  return torchlet::std(*this, std::nullopt, o);
 }
 
 }  // namespace torchlet

@@ -1,7 +1,10 @@
 #pragma once
-// More reductions: median (all, or along a dim with its index), all/any along a dim, and
-// bernoulli draws.
+// More reductions: median (all, or along a dim with its index), mode, all/any along a dim,
+// and bernoulli draws.
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "torchlet/tensor/creation.hpp"
 #include "torchlet/tensor/sorting.hpp"
@@ -23,6 +26,49 @@ ValuesIndices<T> median(const BasicTensor<T>& x, std::int64_t dim, bool keepdim 
   const std::int64_t n = x.dim() == 0 ? 1 : x.size(detail::wrap_dim("median", dim, x.dim()));
   if (n == 0) throw std::invalid_argument("median: dim " + std::to_string(dim) + " is empty");
   return kthvalue(x, (n - 1) / 2 + 1, dim, keepdim);
+}
+
+/// torch.mode(x, dim, keepdim): the most frequent value along dim (the smallest of the values
+/// tied for most frequent) and the int64 position of its last occurrence, as PyTorch 1.13
+/// returns on CPU: [.., n, ..] -> [.., ..] each. The gradient goes to that position.
+template <class T>
+ValuesIndices<T> mode(const BasicTensor<T>& x, std::int64_t dim = -1, bool keepdim = false) {
+  const std::int64_t asked = dim;
+  const auto sp = detail::split_dim("mode", x.shape(), dim, keepdim);
+  if (sp.n == 0)
+    throw std::invalid_argument("mode: dim " + std::to_string(asked) + " of the input (shape " +
+                                to_string(x.shape()) + ") is empty; expected at least one element");
+  auto values = BasicTensor<T>::empty(sp.reduced);
+  auto indices = BasicTensor<std::int64_t>::empty(sp.reduced);
+  std::vector<std::pair<T, std::int64_t>> lane_items(static_cast<std::size_t>(sp.n));
+  detail::for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
+    for (std::int64_t k = 0; k < sp.n; ++k) lane_items[static_cast<std::size_t>(k)] = {lane(k), k};
+    std::stable_sort(lane_items.begin(), lane_items.end(), [](const auto& a, const auto& b) {
+      return detail::sort_less(a.first, b.first);
+    });
+    std::size_t best_count = 0, at = 0;
+    while (at < lane_items.size()) {  // runs of equal values, ascending
+      std::size_t end = at + 1;
+      while (end < lane_items.size() &&
+             !detail::sort_less(lane_items[at].first, lane_items[end].first))
+        ++end;
+      if (end - at > best_count) {
+        best_count = end - at;
+        values.data()[j] = lane_items[at].first;
+        indices.data()[j] = lane_items[end - 1].second;  // stable: the last occurrence
+      }
+      at = end;
+    }
+  });
+  if (detail::needs_graph<T>({&x}))
+    detail::record(values, "ModeBackward0", {&x},
+                   [in_shape = x.shape(), sp, idx = indices](const BasicTensor<T>& g) {
+                     return std::vector<BasicTensor<T>>{detail::expand_lanes(
+                         g, in_shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                           return idx.data()[j] == k ? gv : T(0);
+                         })};
+                   });
+  return {values, indices};
 }
 
 namespace detail {
@@ -82,6 +128,35 @@ BasicTensor<T> bernoulli(const BasicTensor<T>& p, Generator& gen = default_gener
   for (std::int64_t i = 0; i < p.numel(); ++i)
     out.data()[i] = gen.uniform() < static_cast<double>(pp[i]) ? T(1) : T(0);
   return out;
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::median() const {
+  return torchlet::median(*this);
+}
+template <class T>
+ValuesIndices<T> BasicTensor<T>::median(std::int64_t d, bool k) const {
+  return torchlet::median(*this, d, k);
+}
+template <class T>
+ValuesIndices<T> BasicTensor<T>::mode(std::int64_t d, bool k) const {
+  return torchlet::mode(*this, d, k);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::all() const {
+  return torchlet::all(*this);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::all(std::int64_t d, bool k) const {
+  return torchlet::all(*this, d, k);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::any() const {
+  return torchlet::any(*this);
+}
+template <class T>
+BasicTensor<bool> BasicTensor<T>::any(std::int64_t d, bool k) const {
+  return torchlet::any(*this, d, k);
 }
 
 }  // namespace torchlet
