@@ -2,6 +2,8 @@
 // The backward engine: orders the graph below a root topologically (iterative DFS, so
 // deep graphs do not overflow the stack), seeds the root with its gradient, and runs each
 // node once, after every node that feeds it a gradient. Leaves accumulate into .grad().
+#include <functional>
+#include <type_traits>
 #include <unordered_set>
 
 #include "torchlet/autograd/node.hpp"
@@ -68,6 +70,71 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
 }
 
 }  // namespace autograd
+
+template <class T>
+BasicTensor<T> autograd::Node<T>::call_pre_hooks(BasicTensor<T> g) {
+  if (!pre_hooks.empty()) {
+    for (auto& [id, hook] : std::vector(pre_hooks)) {
+      BasicTensor<T> replaced = (*hook)(g);
+      if (!replaced.defined()) continue;
+      if (replaced.shape() != g.shape())
+        throw ShapeError(std::string("register_hook: a hook on the gradient of ") + node_name +
+                         "'s output changed its shape from " + to_string(g.shape()) + " to " +
+                         to_string(replaced.shape()));
+      g = std::move(replaced);
+    }
+  }
+  if (auto keep = retained.lock()) [[unlikely]] {
+    if (!keep->grad) {
+      auto copy = BasicTensor<T>::empty(g.shape());
+      detail::amap(copy.data(), g.numel()) = detail::camap(g.data(), g.numel());
+      keep->grad = copy.impl();
+    } else {
+      BasicTensor<T> acc(keep->grad);
+      detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
+    }
+  }
+  return g;
+}
+
+template <class T>
+template <class F>
+utils::hooks::RemovableHandle BasicTensor<T>::register_hook(F&& hook) const {
+  using Fn = std::function<BasicTensor(const BasicTensor&)>;
+  Fn fn;
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, const BasicTensor&>>) {
+    fn = [h = std::forward<F>(hook)](const BasicTensor& g) mutable {
+      h(g);
+      return BasicTensor();
+    };
+  } else {
+    static_assert(std::is_convertible_v<std::invoke_result_t<F&, const BasicTensor&>, BasicTensor>,
+                  "register_hook: the hook must return void or a tensor of the same type");
+    fn = std::forward<F>(hook);
+  }
+  if (!requires_grad())
+    throw std::invalid_argument(
+        "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  auto node = std::static_pointer_cast<autograd::Node<T>>(detail::gradient_edge(*this));
+  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
+  const int id = node->next_hook_id++;
+  node->pre_hooks.emplace_back(id, std::make_shared<Fn>(std::move(fn)));
+  return utils::hooks::RemovableHandle([weak = std::weak_ptr(node), id] {
+    if (auto n = weak.lock()) {
+      std::lock_guard<std::mutex> guard(autograd::accumulator_mutex());
+      std::erase_if(n->pre_hooks, [id](const auto& h) { return h.first == id; });
+    }
+  });
+}
+
+template <class T>
+void BasicTensor<T>::retain_grad() const {
+  if (!requires_grad())
+    throw std::invalid_argument(
+        "retain_grad: can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf()) return;
+  impl_->grad_fn->retained = impl_;
+}
 
 template <class T>
 utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook(

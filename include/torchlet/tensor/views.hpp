@@ -238,7 +238,7 @@ struct ToCopyNode final : Node<To> {
     const To* s = g.data();
     From* d = gi.data();
     for (std::int64_t i = 0; i < g.numel(); ++i) d[i] = static_cast<From>(s[i]);
-    Node<To>::template deliver<From>(this->name, *this->next[0], std::move(gi));
+    Node<To>::template deliver<From>(this->node_name, *this->next[0], std::move(gi));
   }
 };
 }  // namespace autograd
@@ -257,7 +257,7 @@ BasicTensor<U> BasicTensor<T>::to() const {
     if constexpr (std::is_floating_point_v<T> && std::is_floating_point_v<U>) {
       if (detail::needs_graph<T>({this})) {
         auto node = std::make_shared<autograd::ToCopyNode<T, U>>();
-        node->name = "ToCopyBackward0";
+        node->node_name = "ToCopyBackward0";
         node->next.push_back(detail::gradient_edge(*this));
         node->out_shape = shape();
         out.impl()->requires_grad = true;
