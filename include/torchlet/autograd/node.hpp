@@ -171,6 +171,10 @@ struct Node : NodeBase {
       grad = std::move(g);
       return;
     }
+    if (grad.impl()->requires_grad || g.impl()->requires_grad) {  // create_graph: a recorded sum
+      grad = grad.add(g);
+      return;
+    }
     const auto n = grad.numel();
     if (grad.impl().use_count() == 1 && grad.impl()->storage.use_count() == 1) {
       detail::amap(grad.data(), n) += detail::camap(g.data(), n);
