@@ -97,7 +97,7 @@ class NodeShape {
 };
 
 /// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
-struct NodeBase {
+struct NodeBase : std::enable_shared_from_this<NodeBase> {
   /// The op's backward name ("AddmmBackward0", ...), as PyTorch's grad_fn names it.
   const char* node_name = "";
   /// One edge per input of the op: the node that receives that input's gradient, or
@@ -143,6 +143,13 @@ struct NodeBase {
   /// gradient per edge. Without retain_graph the saved tensors are freed afterwards.
   virtual void run(bool retain_graph) = 0;
 };
+
+/// The node whose backward function is running on this thread (null outside backward): a
+/// backward recording itself (create_graph) reattaches the op's saved output to it.
+inline NodeBase*& running_node() noexcept {
+  thread_local NodeBase* node = nullptr;
+  return node;
+}
 
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
@@ -201,6 +208,10 @@ struct Node : NodeBase {
           "): the saved tensors were freed; pass retain_graph = true to the first backward");
     BasicTensor<T> g = call_pre_hooks(std::move(grad));
     grad = BasicTensor<T>();
+    struct Running {
+      NodeBase* prev;
+      ~Running() { running_node() = prev; }
+    } running{std::exchange(running_node(), this)};
     auto in_grads = apply(g);
     if (is_anomaly_enabled()) [[unlikely]]
       detail::anomaly_check_backward(node_name, g, in_grads);

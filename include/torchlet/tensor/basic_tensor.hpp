@@ -561,8 +561,10 @@ class SavedTensor {
   SavedTensor() = default;
   explicit SavedTensor(const BasicTensor<T>& t)
       : storage_(t.impl()->storage),
+        edge_(t.impl()->requires_grad ? gradient_edge(t) : nullptr),
         offset_(t.impl()->offset),
-        version_(storage_ ? storage_->version() : 0) {}
+        version_(storage_ ? storage_->version() : 0),
+        leaf_(!t.impl()->grad_fn) {}
   bool defined() const noexcept { return storage_ != nullptr; }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
@@ -584,12 +586,41 @@ class SavedTensor {
     impl->numel = numel_of(shape);
     return BasicTensor<T>(std::move(impl));
   }
+  /// tensor(op, shape) in its place in the graph: gradients flowing into it reach the
+  /// saved input's node (for a backward that records itself, create_graph).
+  BasicTensor<T> variable(const char* op, const Shape& shape) const {
+    auto t = tensor(op, shape);
+    if (edge_) {
+      auto node = std::static_pointer_cast<autograd::Node<T>>(edge_);
+      (leaf_ ? t.impl()->grad_accumulator : t.impl()->grad_fn) = std::move(node);
+      t.impl()->requires_grad = true;
+    }
+    return t;
+  }
+  /// tensor(op, shape) for the op's own output, attached to the node running its backward
+  /// (the op's node) when that backward records itself.
+  BasicTensor<T> output_variable(const char* op, const Shape& shape) const {
+    auto t = tensor(op, shape);
+    if (auto* node = autograd::running_node(); node && is_grad_enabled()) {
+      t.impl()->grad_fn = std::static_pointer_cast<autograd::Node<T>>(node->shared_from_this());
+      t.impl()->requires_grad = true;
+    }
+    return t;
+  }
 
  private:
   std::shared_ptr<Storage<T>> storage_;
+  std::shared_ptr<autograd::NodeBase> edge_;  // the saved input's node, if it requires grad
   std::size_t offset_ = 0;
   std::uint32_t version_ = 0;
+  bool leaf_ = false;
 };
+
+/// Marks the node of `out` as having a backward that records itself under create_graph.
+template <class T>
+void mark_differentiable_backward(const BasicTensor<T>& out) {
+  if (out.impl()->grad_fn) out.impl()->grad_fn->differentiable_backward = true;
+}
 
 /// A new tensor sharing `base`'s storage with another shape / offset.
 template <class T>

@@ -125,12 +125,17 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (b.size(0) != k) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), k, b.size(0)));
   auto out = BasicTensor<T>::empty({n, m});
   detail::gemm(a.data(), n, k, false, b.data(), k, m, false, out.data(), false);
-  if (detail::needs_graph<T>({&a, &b}))
+  if (detail::needs_graph<T>({&a, &b})) {
     detail::record(out, "MmBackward0", {&a, &b},
                    [sa = b.requires_grad() ? detail::SavedTensor<T>(a) : detail::SavedTensor<T>(),
                     sb = a.requires_grad() ? detail::SavedTensor<T>(b) : detail::SavedTensor<T>(),
                     n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> da, db;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       if (sb.defined()) da = g.mm(sb.variable("MmBackward0", {k, m}).t());
+                       if (sa.defined()) db = sa.variable("MmBackward0", {n, k}).t().mm(g);
+                       return std::vector<BasicTensor<T>>{da, db};
+                     }
                      if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
                        da = BasicTensor<T>::empty({n, k});
                        detail::gemm(g.data(), n, m, false, sb.data("MmBackward0"), k, m, true,
@@ -143,6 +148,8 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
                      }
                      return std::vector<BasicTensor<T>>{da, db};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -220,13 +227,21 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
     detail::broadcast_into(out, input, os, out.data(),
                            [beta](const auto&, const auto& y) { return y * beta; });
   detail::gemm(m1.data(), n, k, false, m2.data(), k, m, false, out.data(), true, alpha);
-  if (detail::needs_graph<T>({&input, &m1, &m2}))
+  if (detail::needs_graph<T>({&input, &m1, &m2})) {
     detail::record(out, "AddmmBackward0", {&input, &m1, &m2},
                    [gi = input.requires_grad(), is = input.shape(), beta, alpha,
                     s1 = m2.requires_grad() ? detail::SavedTensor<T>(m1) : detail::SavedTensor<T>(),
                     s2 = m1.requires_grad() ? detail::SavedTensor<T>(m2) : detail::SavedTensor<T>(),
                     n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> dinput, d1, d2;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       if (gi) dinput = detail::sum_to_recorded(beta == T(1) ? g : g * beta, is);
+                       if (s2.defined())
+                         d1 = g.mm(s2.variable("AddmmBackward0", {k, m}).t()) * alpha;
+                       if (s1.defined())
+                         d2 = s1.variable("AddmmBackward0", {n, k}).t().mm(g) * alpha;
+                       return std::vector<BasicTensor<T>>{dinput, d1, d2};
+                     }
                      if (gi) dinput = detail::sum_to(beta == T(1) ? g : g * beta, is);
                      if (s2.defined()) {
                        d1 = BasicTensor<T>::empty({n, k});
@@ -240,6 +255,8 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
                      }
                      return std::vector<BasicTensor<T>>{dinput, d1, d2};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

@@ -45,10 +45,14 @@ inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const 
 template <class T>
 BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape shape) {
   auto out = make_view(x, std::move(shape));
-  if (needs_graph<T>({&x}))
+  if (needs_graph<T>({&x})) {
     record(out, name, {&x}, [in_shape = x.shape()](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded reshape
+        return std::vector<BasicTensor<T>>{g.reshape(in_shape)};
       return std::vector<BasicTensor<T>>{make_view(g, in_shape)};
     });
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 
