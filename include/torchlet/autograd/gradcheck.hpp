@@ -180,9 +180,11 @@ bool gradgradcheck(F&& f, const std::vector<DoubleTensor>& inputs,
     const std::vector<DoubleTensor> xs(in.begin(), in.end() - 1);
     auto y = detail::gradcheck_call(f, xs);
     std::vector<DoubleTensor> wrt;
+    wrt.reserve(diff.size());
     for (auto i : diff) wrt.push_back(xs[i]);
     auto gs = grad(std::vector<DoubleTensor>{y}, wrt, {in.back()}, std::nullopt, true, true);
     std::vector<DoubleTensor> parts;
+    parts.reserve(gs.size());
     for (std::size_t c = 0; c < gs.size(); ++c)
       parts.push_back(gs[c].defined() ? gs[c].reshape({-1}) : zeros<double>({wrt[c].numel()}));
     return cat(parts);
