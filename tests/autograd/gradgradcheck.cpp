@@ -68,6 +68,14 @@ TEST_CASE("gradgradcheck: matmul, mm, addmm") {
   CHECK(gradgradcheck([](const DoubleTensor& i, const DoubleTensor& x,
                          const DoubleTensor& y) { return addmm(i, x, y, 0.5, 2.0); },
                       {c, a, b}));
+  // Batched, with broadcasting batch dims, and bmm.
+  auto ba = leaf({2, 1, 2, 3});
+  auto bb = leaf({3, 3, 2});
+  CHECK(gradgradcheck([](const DoubleTensor& x, const DoubleTensor& y) { return x.matmul(y); },
+                      {ba, bb}));
+  CHECK(gradgradcheck([](const DoubleTensor& x, const DoubleTensor& y) { return bmm(x, y); },
+                      {leaf({2, 2, 3}), leaf({2, 3, 2})}));
+  CHECK(gradgradcheck([](const DoubleTensor& x) { return x.permute({1, 0}).mm(x); }, {a}));
   // A two-layer network's loss: tanh(x W1) W2, summed.
   CHECK(gradgradcheck(
       [](const DoubleTensor& x, const DoubleTensor& w) { return x.mm(w).tanh().sum(); }, {a, b}));
@@ -116,6 +124,13 @@ TEST_CASE("create_graph: a backward that does not record itself is named") {
       autograd::grad({x.cumsum(0).sum()}, {x}, {}, std::nullopt, true),
       "autograd::grad(create_graph=true): the backward of CumsumBackward0 is not differentiable "
       "yet");
+  // Third order through mm: mm's second path is made of mm and permute, both recorded.
+  auto a = tensor<double>({{1.0, 2.0}, {3.0, 4.0}});
+  a.requires_grad_();
+  auto g1 = autograd::grad({a.mm(a).mm(a).sum()}, {a}, {}, std::nullopt, true)[0];
+  auto g2 = autograd::grad({g1.sum()}, {a}, {}, std::nullopt, true)[0];
+  auto g3 = autograd::grad({g2.sum()}, {a})[0];  // PyTorch 1.13 gives 24 everywhere
+  for (double v : g3.to_vector()) CHECK(v == Approx(24.0));
   // Third order through an elementwise op: its second-order node does not record itself.
   auto g = autograd::grad({x.tanh().sum()}, {x}, {}, std::nullopt, true)[0];
   CHECK_THROWS_WITH(autograd::grad({g.sum()}, {x}, {}, std::nullopt, true),

@@ -87,12 +87,19 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
     gemm(a.data() + ia[static_cast<std::size_t>(i)] * n * k, n, k, false,
          b.data() + ib[static_cast<std::size_t>(i)] * k * m, k, m, false, out.data() + i * n * m,
          false);
-  if (needs_graph<T>({&a, &b}))
+  if (needs_graph<T>({&a, &b})) {
     record(out, name, {&a, &b},
            [name, sa = b.requires_grad() ? SavedTensor<T>(a) : SavedTensor<T>(),
             sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, n, k,
             m](const BasicTensor<T>& g) {
              BasicTensor<T> da, db;
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+               if (sb.defined())
+                 da = sum_to_recorded(g.matmul(sb.variable(name, bs).transpose(-2, -1)), as);
+               if (sa.defined())
+                 db = sum_to_recorded(sa.variable(name, as).transpose(-2, -1).matmul(g), bs);
+               return std::vector<BasicTensor<T>>{da, db};
+             }
              if (sb.defined()) {  // dA[ia] += G @ B[ib]^T : [n, m] @ [m, k]
                da = zeros<T>(as);
                const T* bp = sb.data(name);
@@ -110,6 +117,8 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
              }
              return std::vector<BasicTensor<T>>{da, db};
            });
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 

@@ -173,13 +173,17 @@ BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
   for (std::size_t i = 0; i < p.size(); ++i) os[i] = x.shape()[static_cast<std::size_t>(p[i])];
   auto out = BasicTensor<T>::empty(os);
   detail::permute_copy(x.data(), x.shape(), p, out.data());
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(out, "PermuteBackward0", {&x},
                    [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded permute
+                       return std::vector<BasicTensor<T>>{g.permute(inv)};
                      auto gi = BasicTensor<T>::empty(in_shape);
                      detail::permute_copy(g.data(), g.shape(), inv, gi.data());
                      return std::vector<BasicTensor<T>>{gi};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 template <class T>
