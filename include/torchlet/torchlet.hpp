@@ -1,5 +1,6 @@
 #pragma once
 // torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
+#include "torchlet/autograd/function.hpp"
 #include "torchlet/data.hpp"
 #include "torchlet/distributions.hpp"
 #include "torchlet/errors.hpp"

@@ -2,30 +2,44 @@
 // The backward engine: orders the graph below a root topologically (iterative DFS, so
 // deep graphs do not overflow the stack), seeds the root with its gradient, and runs each
 // node once, after every node that feeds it a gradient. Leaves accumulate into .grad().
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "torchlet/autograd/grad_mode.hpp"
 #include "torchlet/autograd/node.hpp"
 #include "torchlet/tensor/creation.hpp"
 
 namespace torchlet {
 namespace autograd {
 
-/// Nodes reachable from `root`, each after every node that has an edge to it.
-inline std::vector<NodeBase*> topological_order(NodeBase* root) {
+/// Nodes reachable from the roots, each after every node that has an edge to it.
+inline std::vector<NodeBase*> topological_order(const std::vector<NodeBase*>& roots) {
   std::vector<NodeBase*> post;
-  std::unordered_set<NodeBase*> seen{root};
-  std::vector<std::pair<NodeBase*, std::size_t>> stack{{root, 0}};
-  while (!stack.empty()) {
-    auto& [node, next] = stack.back();
-    if (next < node->next.size()) {
-      NodeBase* child = node->next[next++].get();
-      if (child && seen.insert(child).second) stack.emplace_back(child, 0);
-    } else {
-      post.push_back(node);
-      stack.pop_back();
+  std::unordered_set<NodeBase*> seen;
+  std::vector<std::pair<NodeBase*, std::size_t>> stack;
+  for (NodeBase* root : roots) {
+    if (!root || !seen.insert(root).second) continue;
+    stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->next.size()) {
+        NodeBase* child = node->next[next++].get();
+        if (child && seen.insert(child).second) stack.emplace_back(child, 0);
+      } else {
+        post.push_back(node);
+        stack.pop_back();
+      }
     }
   }
   return {post.rbegin(), post.rend()};
+}
+/// Nodes reachable from `root`, each after every node that has an edge to it.
+inline std::vector<NodeBase*> topological_order(NodeBase* root) {
+  return topological_order(std::vector<NodeBase*>{root});
 }
 
 /// Computes the gradients of `root` with respect to the leaves of its graph.
@@ -67,7 +81,198 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
   }
 }
 
+/// The gradients of `outputs` with respect to `inputs` (torch.autograd.grad), returned
+/// instead of accumulated: no grad() is touched and only the part of the graph between
+/// them runs.
+///  - grad_outputs: one gradient per output ("vector" of the vector-Jacobian product);
+///    empty, or an undefined entry, means ones for a one-element output.
+///  - retain_graph: keep the saved tensors for another backward (default: create_graph).
+///  - create_graph: record the backward computation, so the returned gradients can be
+///    differentiated again (higher-order derivatives). Every node on the way must have a
+///    differentiable backward; otherwise this throws std::runtime_error naming the node.
+///  - allow_unused: an input the outputs do not depend on gets an undefined tensor
+///    (otherwise std::runtime_error, as in PyTorch).
+/// Hooks registered on the inputs do not see the returned gradients (PyTorch 1.13 captures
+/// them before a node's hooks run).
+template <class T>
+std::vector<BasicTensor<T>> grad(
+    const std::vector<BasicTensor<T>>& outputs,
+    const std::type_identity_t<std::vector<BasicTensor<T>>>& inputs,
+    const std::type_identity_t<std::vector<BasicTensor<T>>>& grad_outputs = {},
+    std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+    bool allow_unused = false) {
+  static_assert(std::is_floating_point_v<T>,
+                "autograd::grad: only floating point tensors have gradients");
+  const bool retain = retain_graph.value_or(create_graph);
+  if (outputs.empty()) throw std::invalid_argument("autograd::grad: no outputs given");
+  if (inputs.empty()) throw std::invalid_argument("autograd::grad: no inputs given");
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+    throw std::invalid_argument("autograd::grad: got " + std::to_string(outputs.size()) +
+                                " outputs and " + std::to_string(grad_outputs.size()) +
+                                " grad_outputs (one per output, or none)");
+  std::vector<BasicTensor<T>> seeds;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto& out = outputs[i];
+    if (!out.defined() || !out.requires_grad())
+      throw std::invalid_argument("autograd::grad: element " + std::to_string(i) +
+                                  " of tensors does not require grad and does not have a grad_fn");
+    BasicTensor<T> g = grad_outputs.empty() ? BasicTensor<T>() : grad_outputs[i];
+    if (!g.defined()) {
+      if (out.numel() != 1)
+        throw std::invalid_argument(
+            "autograd::grad: grad can be implicitly created only for scalar outputs (output " +
+            std::to_string(i) + " has shape " + to_string(out.shape()) + "); pass grad_outputs");
+      g = ones<T>(out.shape());
+    } else if (g.shape() != out.shape()) {
+      throw ShapeError("autograd::grad: Mismatch in shape: grad_output[" + std::to_string(i) +
+                       "] has a shape of " + to_string(g.shape()) + " and output[" +
+                       std::to_string(i) + "] has a shape of " + to_string(out.shape()));
+    } else if (!create_graph) {
+      g = g.detach();
+    }
+    seeds.push_back(std::move(g));
+  }
+  std::vector<std::shared_ptr<NodeBase>> input_nodes;
+  for (const auto& x : inputs) {
+    if (!x.defined() || !x.requires_grad())
+      throw std::invalid_argument(
+          "autograd::grad: One of the differentiated Tensors does not require grad");
+    input_nodes.push_back(torchlet::detail::gradient_edge(x));
+  }
+  AutoGradMode mode(create_graph);
+  std::vector<std::shared_ptr<NodeBase>> roots;
+  std::vector<NodeBase*> root_ptrs;
+  for (const auto& out : outputs) {
+    roots.push_back(torchlet::detail::gradient_edge(out));
+    root_ptrs.push_back(roots.back().get());
+  }
+  const auto order = topological_order(root_ptrs);
+  // A node runs when one of its edges leads to an input: children come after their parents
+  // in `order`, so one sweep from the end marks them.
+  std::unordered_set<NodeBase*> is_input;
+  for (const auto& n : input_nodes) is_input.insert(n.get());
+  std::unordered_set<NodeBase*> leads;  // nodes that are an input or lead to one
+  std::unordered_set<NodeBase*> run;    // nodes with an edge leading to an input
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    NodeBase* n = *it;
+    bool any = false;
+    for (auto& e : n->next)
+      if (e && leads.count(e.get())) any = true;
+    if (any) run.insert(n);
+    if (any || is_input.count(n)) leads.insert(n);
+  }
+  struct Clear {
+    const std::vector<NodeBase*>& nodes;
+    ~Clear() {
+      for (auto* n : nodes) n->clear_grad();
+    }
+  } clear{order};
+  for (std::size_t i = 0; i < roots.size(); ++i)
+    static_cast<Node<T>&>(*roots[i]).accumulate(std::move(seeds[i]));
+  std::unordered_map<NodeBase*, BasicTensor<T>> captured;
+  for (NodeBase* node : order) {
+    if (!node->has_grad()) continue;
+    if (is_input.count(node)) captured[node] = static_cast<Node<T>&>(*node).grad;
+    if (!run.count(node)) continue;
+    if (create_graph && !node->differentiable_backward)
+      throw std::runtime_error("autograd::grad(create_graph=true): the backward of " +
+                               node->name() + " is not differentiable yet");
+    node->run(retain);
+  }
+  std::vector<BasicTensor<T>> result;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    auto it = captured.find(input_nodes[i].get());
+    if (it == captured.end()) {
+      if (!allow_unused)
+        throw std::runtime_error(
+            "autograd::grad: One of the differentiated Tensors appears to not have been used in "
+            "the graph. Set allow_unused=True if this is the desired behavior.");
+      result.emplace_back();
+    } else {
+      result.push_back(it->second);
+    }
+  }
+  return result;
+}
+
+/// autograd::grad with braced lists: `autograd::grad({y}, {x})`.
+template <class T>
+std::vector<BasicTensor<T>> grad(
+    std::initializer_list<BasicTensor<T>> outputs,
+    const std::type_identity_t<std::vector<BasicTensor<T>>>& inputs,
+    const std::type_identity_t<std::vector<BasicTensor<T>>>& grad_outputs = {},
+    std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+    bool allow_unused = false) {
+  return grad(std::vector<BasicTensor<T>>(outputs), inputs, grad_outputs, retain_graph,
+              create_graph, allow_unused);
+}
+
 }  // namespace autograd
+
+template <class T>
+BasicTensor<T> autograd::Node<T>::call_pre_hooks(BasicTensor<T> g) {
+  if (!pre_hooks.empty()) {
+    for (auto& [id, hook] : std::vector(pre_hooks)) {
+      BasicTensor<T> replaced = (*hook)(g);
+      if (!replaced.defined()) continue;
+      if (replaced.shape() != g.shape())
+        throw ShapeError(std::string("register_hook: a hook on the gradient of ") + node_name +
+                         "'s output changed its shape from " + to_string(g.shape()) + " to " +
+                         to_string(replaced.shape()));
+      g = std::move(replaced);
+    }
+  }
+  if (auto keep = retained.lock()) [[unlikely]] {
+    if (!keep->grad) {
+      auto copy = BasicTensor<T>::empty(g.shape());
+      detail::amap(copy.data(), g.numel()) = detail::camap(g.data(), g.numel());
+      keep->grad = copy.impl();
+    } else {
+      BasicTensor<T> acc(keep->grad);
+      detail::amap(acc.data(), acc.numel()) += detail::camap(g.data(), g.numel());
+    }
+  }
+  return g;
+}
+
+template <class T>
+template <class F>
+utils::hooks::RemovableHandle BasicTensor<T>::register_hook(F&& hook) const {
+  using Fn = std::function<BasicTensor(const BasicTensor&)>;
+  Fn fn;
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, const BasicTensor&>>) {
+    fn = [h = std::forward<F>(hook)](const BasicTensor& g) mutable {
+      h(g);
+      return BasicTensor();
+    };
+  } else {
+    static_assert(std::is_convertible_v<std::invoke_result_t<F&, const BasicTensor&>, BasicTensor>,
+                  "register_hook: the hook must return void or a tensor of the same type");
+    fn = std::forward<F>(hook);
+  }
+  if (!requires_grad())
+    throw std::invalid_argument(
+        "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  auto node = std::static_pointer_cast<autograd::Node<T>>(detail::gradient_edge(*this));
+  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
+  const int id = node->next_hook_id++;
+  node->pre_hooks.emplace_back(id, std::make_shared<Fn>(std::move(fn)));
+  return utils::hooks::RemovableHandle([weak = std::weak_ptr(node), id] {
+    if (auto n = weak.lock()) {
+      std::lock_guard<std::mutex> guard(autograd::accumulator_mutex());
+      std::erase_if(n->pre_hooks, [id](const auto& h) { return h.first == id; });
+    }
+  });
+}
+
+template <class T>
+void BasicTensor<T>::retain_grad() const {
+  if (!requires_grad())
+    throw std::invalid_argument(
+        "retain_grad: can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf()) return;
+  impl_->grad_fn->retained = impl_;
+}
 
 template <class T>
 utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook(

@@ -1,6 +1,7 @@
 #pragma once
-// Per-thread switches for recording autograd graphs: NoGradGuard (torch.no_grad()) and
-// InferenceMode (torch.inference_mode()).
+// Per-thread switches for recording autograd graphs: NoGradGuard (torch.no_grad()),
+// EnableGradGuard (torch.enable_grad()), AutoGradMode (torch.set_grad_enabled(bool) as a
+// guard) and InferenceMode (torch.inference_mode()).
 
 namespace torchlet {
 namespace detail {
@@ -29,6 +30,28 @@ class NoGradGuard {
 
  private:
   bool prev_;
+};
+
+/// RAII guard that sets grad mode to `enabled` in its scope and restores the previous mode
+/// after (`with torch.set_grad_enabled(enabled):`, libtorch's `torch::AutoGradMode`).
+class AutoGradMode {
+ public:
+  /// Turns graph recording on or off until the guard ends.
+  explicit AutoGradMode(bool enabled) : prev_(is_grad_enabled()) { set_grad_enabled(enabled); }
+  ~AutoGradMode() { set_grad_enabled(prev_); }
+  AutoGradMode(const AutoGradMode&) = delete;
+  AutoGradMode& operator=(const AutoGradMode&) = delete;
+
+ private:
+  bool prev_;
+};
+
+/// RAII guard that enables graph recording in its scope, e.g. inside a NoGradGuard
+/// (`with torch.enable_grad():`). Under InferenceMode grad mode turns on but nothing is
+/// recorded, as in PyTorch.
+class EnableGradGuard : public AutoGradMode {
+ public:
+  EnableGradGuard() : AutoGradMode(true) {}
 };
 
 /// Whether an InferenceMode guard is active on this thread (torch.is_inference_mode_enabled()).

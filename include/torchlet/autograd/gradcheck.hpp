@@ -12,7 +12,8 @@
 // estimate d out[j] / d in[k] = (f(in + eps e_k)[j] - f(in - eps e_k)[j]) / (2 eps).
 // The analytical Jacobian comes from one backward per output element with a one-hot
 // gradient (retain_graph). Entries agree when |analytical - numerical| <= atol + rtol *
-// |numerical|.
+// |numerical|. gradgradcheck(f, inputs) does the same for the gradients of f (second
+// derivatives, through autograd::grad with create_graph = true).
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -21,6 +22,9 @@
 #include <vector>
 
 #include "torchlet/tensor.hpp"
+#include "torchlet/tensor/creation.hpp"
+#include "torchlet/tensor/joining.hpp"
+#include "torchlet/tensor/random.hpp"
 
 namespace torchlet::autograd {
 
@@ -147,6 +151,45 @@ bool gradcheck(F&& f, const std::vector<DoubleTensor>& inputs, const GradcheckOp
     }
   }
   return true;
+}
+
+/// Checks second derivatives (torch.autograd.gradgradcheck): gradcheck of the function
+/// (inputs, v) -> the gradients of f's output with respect to the inputs that require grad,
+/// for a random grad_output v, computed by autograd::grad with create_graph = true. So the
+/// backward of every op in f must record itself (autograd::grad throws naming the first
+/// that does not). f returns a double tensor.
+template <class F>
+bool gradgradcheck(F&& f, const std::vector<DoubleTensor>& inputs,
+                   const GradcheckOptions& opts = {}) {
+  std::vector<std::size_t> diff;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].defined() && inputs[i].requires_grad()) diff.push_back(i);
+  if (diff.empty()) throw std::invalid_argument("gradgradcheck: no input requires grad");
+  Shape out_shape;
+  {
+    NoGradGuard no_grad;
+    auto out = detail::gradcheck_call(f, inputs);
+    static_assert(std::is_same_v<decltype(out), DoubleTensor>,
+                  "gradgradcheck: f must return a DoubleTensor");
+    out_shape = out.shape();
+  }
+  auto all = inputs;
+  all.push_back(randn<double>(out_shape).requires_grad_());
+  auto grads_of = [&](const std::vector<DoubleTensor>& in) {
+    EnableGradGuard grad_on;  // gradcheck's finite differences run under NoGradGuard
+    const std::vector<DoubleTensor> xs(in.begin(), in.end() - 1);
+    auto y = detail::gradcheck_call(f, xs);
+    std::vector<DoubleTensor> wrt;
+    wrt.reserve(diff.size());
+    for (auto i : diff) wrt.push_back(xs[i]);
+    auto gs = grad(std::vector<DoubleTensor>{y}, wrt, {in.back()}, std::nullopt, true, true);
+    std::vector<DoubleTensor> parts;
+    parts.reserve(gs.size());
+    for (std::size_t c = 0; c < gs.size(); ++c)
+      parts.push_back(gs[c].defined() ? gs[c].reshape({-1}) : zeros<double>({wrt[c].numel()}));
+    return cat(parts);
+  };
+  return gradcheck(grads_of, all, opts);
 }
 
 }  // namespace torchlet::autograd

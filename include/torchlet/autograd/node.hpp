@@ -97,9 +97,9 @@ class NodeShape {
 };
 
 /// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
-struct NodeBase {
+struct NodeBase : std::enable_shared_from_this<NodeBase> {
   /// The op's backward name ("AddmmBackward0", ...), as PyTorch's grad_fn names it.
-  const char* name = "";
+  const char* node_name = "";
   /// One edge per input of the op: the node that receives that input's gradient, or
   /// null when the input needs none.
   Edges next;
@@ -123,6 +123,18 @@ struct NodeBase {
     }
   }
 
+  /// The node's name as PyTorch prints it (grad_fn.name(): "MulBackward0", "AccumulateGrad").
+  std::string name() const { return node_name; }
+  /// The nodes that receive this node's input gradients, one per input of the op (null
+  /// where an input needs no gradient), like grad_fn.next_functions without the input index
+  /// (every torchlet node has one output).
+  std::vector<std::shared_ptr<NodeBase>> next_functions() {
+    return std::vector<std::shared_ptr<NodeBase>>(next.begin(), next.end());
+  }
+  /// Whether backward() of this node records a graph itself, so that a gradient computed
+  /// with create_graph = true can be differentiated again.
+  bool differentiable_backward = false;
+
   /// Whether a gradient is pending during the current backward pass.
   virtual bool has_grad() const noexcept = 0;
   /// Drops the pending gradient.
@@ -132,11 +144,27 @@ struct NodeBase {
   virtual void run(bool retain_graph) = 0;
 };
 
+/// The node whose backward function is running on this thread (null outside backward): a
+/// backward recording itself (create_graph) reattaches the op's saved output to it.
+inline NodeBase*& running_node() noexcept {
+  thread_local NodeBase* node = nullptr;
+  return node;
+}
+
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
 struct Node : NodeBase {
   NodeShape out_shape;  ///< shape of the output: every incoming gradient has it
   BasicTensor<T> grad;  ///< gradient accumulated during a backward pass
+  /// Hooks registered with Tensor::register_hook on the tensor this node produced (or on
+  /// the leaf this AccumulateGrad node belongs to), with their ids: each gets the gradient
+  /// and may return a replacement (an undefined tensor keeps it).
+  std::vector<std::pair<int, std::shared_ptr<std::function<BasicTensor<T>(const BasicTensor<T>&)>>>>
+      pre_hooks;
+  /// The id the next registered hook gets.
+  int next_hook_id = 0;
+  /// The non-leaf tensor whose grad() keeps this node's gradient (Tensor::retain_grad).
+  std::weak_ptr<detail::TensorImpl<T>> retained;
 
   /// Whether a gradient is pending.
   bool has_grad() const noexcept override { return grad.defined(); }
@@ -148,6 +176,10 @@ struct Node : NodeBase {
   void accumulate(BasicTensor<T> g) {
     if (!grad.defined()) {
       grad = std::move(g);
+      return;
+    }
+    if (grad.impl()->requires_grad || g.impl()->requires_grad) {  // create_graph: a recorded sum
+      grad = grad.add(g);
       return;
     }
     const auto n = grad.numel();
@@ -171,21 +203,31 @@ struct Node : NodeBase {
   void run(bool retain_graph) override {
     if (released)
       throw std::runtime_error(
-          std::string("backward: trying to backward through the graph a second time (") + name +
+          std::string("backward: trying to backward through the graph a second time (") +
+          node_name +
           "): the saved tensors were freed; pass retain_graph = true to the first backward");
-    BasicTensor<T> g = std::move(grad);
+    BasicTensor<T> g = call_pre_hooks(std::move(grad));
     grad = BasicTensor<T>();
+    struct Running {
+      NodeBase* prev;
+      ~Running() { running_node() = prev; }
+    } running{std::exchange(running_node(), this)};
     auto in_grads = apply(g);
     if (is_anomaly_enabled()) [[unlikely]]
-      detail::anomaly_check_backward(name, g, in_grads);
+      detail::anomaly_check_backward(node_name, g, in_grads);
     g = BasicTensor<T>();
     for (std::size_t i = 0; i < next.size() && i < in_grads.size(); ++i)
-      if (next[i] && in_grads[i].defined()) deliver(name, *next[i], std::move(in_grads[i]));
+      if (next[i] && in_grads[i].defined()) deliver(node_name, *next[i], std::move(in_grads[i]));
     if (!retain_graph) {
       release();
       released = true;
     }
   }
+
+  /// Runs the tensor hooks on g (each may replace it), then stores it in the retained
+  /// tensor's grad() (added to what an earlier backward left there), as PyTorch does.
+  /// Defined in autograd/engine.hpp.
+  BasicTensor<T> call_pre_hooks(BasicTensor<T> g);
 
   /// Hands gradient g of scalar type U to `target` (the node of scalar type U), checking its shape.
   template <class U>
@@ -217,13 +259,13 @@ template <class T>
 struct AccumulateGrad final : Node<T> {
   /// Accumulator of the leaf l (observed, not owned).
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& l) : leaf(l) {
-    this->name = "AccumulateGrad";
+    this->node_name = "AccumulateGrad";
     this->out_shape = l->shape;
   }
   std::vector<BasicTensor<T>> apply(const BasicTensor<T>&) override { return {}; }
   void release() noexcept override {}
   void run(bool) override {
-    BasicTensor<T> g = std::move(this->grad);
+    BasicTensor<T> g = this->call_pre_hooks(std::move(this->grad));
     this->grad = BasicTensor<T>();
     auto impl = leaf.lock();
     if (!impl || !impl->requires_grad) return;

@@ -146,7 +146,24 @@ class BasicTensor {
   /// Replaces (or with an undefined tensor, clears) the stored gradient.
   void set_grad(const BasicTensor& g) const { checked().grad = g.impl_; }
   /// Name of the op that produced this tensor, or "" for a leaf.
-  std::string grad_fn_name() const { return is_leaf() ? "" : checked().grad_fn->name; }
+  std::string grad_fn_name() const { return is_leaf() ? "" : checked().grad_fn->name(); }
+  /// The node that produced this tensor (x.grad_fn): null for a leaf; `grad_fn()->name()` is
+  /// PyTorch's name ("MulBackward0"), `grad_fn()->next_functions()` its inputs' nodes.
+  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return checked().grad_fn; }
+  /// Registers hook(grad), called during backward with the gradient of this tensor before it
+  /// is used (x.register_hook): `hook` returns void, or a tensor that replaces the gradient
+  /// (an undefined one keeps it). On a leaf the hook runs before the gradient is accumulated
+  /// into grad(). Throws std::invalid_argument on a tensor that does not require grad.
+  /// Defined in autograd/engine.hpp.
+  template <class F>
+  utils::hooks::RemovableHandle register_hook(F&& hook) const;
+  /// Makes a non-leaf keep its gradient in grad() during backward (x.retain_grad()); each
+  /// backward adds to it, as for a leaf. Does nothing on a leaf; throws
+  /// std::invalid_argument on a tensor that does not require grad. Defined in
+  /// autograd/engine.hpp.
+  void retain_grad() const;
+  /// Whether retain_grad() was called on this non-leaf (x.retains_grad).
+  bool retains_grad() const { return !is_leaf() && checked().grad_fn->retained.lock() == impl_; }
   /// Reverse-mode differentiation from this tensor. `gradient` may be omitted for a
   /// one-element tensor. Defined in autograd/engine.hpp.
   void backward(const BasicTensor& gradient = {}, bool retain_graph = false) const;
@@ -570,7 +587,8 @@ bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
   if constexpr (!is_floating_v<T>) {
     return false;
   } else {
-    if (!is_grad_enabled()) return false;
+    // InferenceMode records nothing, even where an inner guard turned grad mode back on.
+    if (!is_grad_enabled() || is_inference_mode_enabled()) return false;
     for (auto* t : inputs)
       if (t->defined() && t->impl()->requires_grad) return true;
     return false;
@@ -600,7 +618,7 @@ void record(const BasicTensor<T>& out, const char* name,
     anomaly_check_forward(out, name, inputs);
   auto node =
       std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->name = name;
+  node->node_name = name;
   node->next.reserve(inputs.size());
   for (auto* t : inputs) node->next.push_back(gradient_edge(*t));
   node->out_shape = out.impl()->shape;
@@ -615,7 +633,7 @@ void record(const BasicTensor<T>& out, const char* name, const std::vector<Basic
     anomaly_check_forward(out, name, inputs);
   auto node =
       std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->name = name;
+  node->node_name = name;
   node->next.reserve(inputs.size());
   for (auto& t : inputs) node->next.push_back(gradient_edge(t));
   node->out_shape = out.impl()->shape;
@@ -632,7 +650,12 @@ void rebase_history(const BasicTensor<T>& t, const char* name,
     anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
   auto node =
       std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->name = name;
+  node->node_name = name;
+  // A tensor that retains its gradient keeps doing so under its new history.
+  if (auto& old = t.impl()->grad_fn; old && old->retained.lock() == t.impl()) {
+    node->retained = t.impl();
+    old->retained.reset();
+  }
   node->next.push_back(std::move(prev));
   if (other) node->next.push_back(gradient_edge(*other));
   node->out_shape = t.shape();
@@ -649,8 +672,10 @@ class SavedTensor {
   SavedTensor() = default;
   explicit SavedTensor(const BasicTensor<T>& t)
       : storage_(t.impl()->storage),
+        edge_(t.impl()->requires_grad ? gradient_edge(t) : nullptr),
         offset_(t.impl()->offset),
-        version_(storage_ ? storage_->version() : 0) {}
+        version_(storage_ ? storage_->version() : 0),
+        leaf_(!t.impl()->grad_fn) {}
   bool defined() const noexcept { return storage_ != nullptr; }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
@@ -672,12 +697,41 @@ class SavedTensor {
     impl->numel = numel_of(shape);
     return BasicTensor<T>(std::move(impl));
   }
+  /// tensor(op, shape) in its place in the graph: gradients flowing into it reach the
+  /// saved input's node (for a backward that records itself, create_graph).
+  BasicTensor<T> variable(const char* op, const Shape& shape) const {
+    auto t = tensor(op, shape);
+    if (edge_) {
+      auto node = std::static_pointer_cast<autograd::Node<T>>(edge_);
+      (leaf_ ? t.impl()->grad_accumulator : t.impl()->grad_fn) = std::move(node);
+      t.impl()->requires_grad = true;
+    }
+    return t;
+  }
+  /// tensor(op, shape) for the op's own output, attached to the node running its backward
+  /// (the op's node) when that backward records itself.
+  BasicTensor<T> output_variable(const char* op, const Shape& shape) const {
+    auto t = tensor(op, shape);
+    if (auto* node = autograd::running_node(); node && is_grad_enabled()) {
+      t.impl()->grad_fn = std::static_pointer_cast<autograd::Node<T>>(node->shared_from_this());
+      t.impl()->requires_grad = true;
+    }
+    return t;
+  }
 
  private:
   std::shared_ptr<Storage<T>> storage_;
+  std::shared_ptr<autograd::NodeBase> edge_;  // the saved input's node, if it requires grad
   std::size_t offset_ = 0;
   std::uint32_t version_ = 0;
+  bool leaf_ = false;
 };
+
+/// Marks the node of `out` as having a backward that records itself under create_graph.
+template <class T>
+void mark_differentiable_backward(const BasicTensor<T>& out) {
+  if (out.impl()->grad_fn) out.impl()->grad_fn->differentiable_backward = true;
+}
 
 /// A new tensor sharing `base`'s storage with another shape / offset.
 template <class T>

@@ -21,6 +21,16 @@ BasicTensor<T> negated(const BasicTensor<T>& g) {
   return grad_map(g, [](const auto& v) { return -v; });
 }
 
+/// sum_to(g, shape) made of recorded ops (a backward under create_graph); an empty shape
+/// stands for g's own.
+template <class T>
+BasicTensor<T> sum_to_recorded(BasicTensor<T> g, const Shape& shape) {
+  while (g.dim() > static_cast<std::int64_t>(shape.size())) g = g.sum(0);
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] == 1 && g.shape()[d] != 1) g = g.sum(static_cast<std::int64_t>(d), true);
+  return g;
+}
+
 /// Records a + b (sign = 1) or a - b (sign = -1): da = sum_to(g), db = sign * sum_to(g).
 template <class T>
 void record_add(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& a,
@@ -31,6 +41,12 @@ void record_add(const BasicTensor<T>& out, const char* name, const BasicTensor<T
          [ga, gb, subtract, as = bcast ? a.shape() : Shape{}, bs = bcast ? b.shape() : Shape{},
           bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
+           if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+             if (ga) da = bcast ? sum_to_recorded(g, as) : g;
+             if (gb) db = bcast ? sum_to_recorded(g, bs) : g;
+             if (gb && subtract) db = -db;
+             return std::vector<BasicTensor<T>>{da, db};
+           }
            if (ga) da = bcast ? sum_to(g, as) : g;
            if (gb) {
              db = bcast ? sum_to(g, bs) : g;
@@ -38,6 +54,7 @@ void record_add(const BasicTensor<T>& out, const char* name, const BasicTensor<T
            }
            return std::vector<BasicTensor<T>>{da, db};
          });
+  mark_differentiable_backward(out);
 }
 
 /// Records a * b: da = sum_to(g * b), db = sum_to(g * a).
@@ -50,6 +67,13 @@ void record_mul(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
           sb = ga ? SavedTensor<T>(b) : SavedTensor<T>(), as = bcast ? a.shape() : Shape{},
           bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
+           if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+             const auto& sha = bcast ? as : g.shape();
+             const auto& shb = bcast ? bs : g.shape();
+             if (sb.defined()) da = sum_to_recorded(g * sb.variable("MulBackward0", shb), sha);
+             if (sa.defined()) db = sum_to_recorded(g * sa.variable("MulBackward0", sha), shb);
+             return std::vector<BasicTensor<T>>{da, db};
+           }
            if (!bcast) {
              if (sb.defined()) da = grad_map_with(g, sb.data("MulBackward0"), times);
              if (sa.defined()) db = grad_map_with(g, sa.data("MulBackward0"), times);
@@ -61,6 +85,7 @@ void record_mul(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
            }
            return std::vector<BasicTensor<T>>{da, db};
          });
+  mark_differentiable_backward(out);
 }
 
 /// Records a / b: da = sum_to(g / b), db = sum_to(-g * a / b^2).
@@ -73,6 +98,15 @@ void record_div(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
           sb = SavedTensor<T>(b), as = bcast ? a.shape() : Shape{},
           bs = bcast ? b.shape() : Shape{}, bcast](const BasicTensor<T>& g) {
            BasicTensor<T> da, db;
+           if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+             const auto& sha = bcast ? as : g.shape();
+             const auto& shb = bcast ? bs : g.shape();
+             const auto bv = sb.variable("DivBackward0", shb);
+             if (ga) da = sum_to_recorded(g / bv, sha);
+             if (sa.defined())
+               db = sum_to_recorded(-(g * sa.variable("DivBackward0", sha)) / (bv * bv), shb);
+             return std::vector<BasicTensor<T>>{da, db};
+           }
            if (!bcast) {
              const auto n = g.numel();
              const auto B = camap(sb.data("DivBackward0"), n);
@@ -94,6 +128,7 @@ void record_div(const BasicTensor<T>& out, const BasicTensor<T>& a, const BasicT
            }
            return std::vector<BasicTensor<T>>{da, db};
          });
+  mark_differentiable_backward(out);
 }
 
 /// Computes f(a, b) into the memory of a (a_lends) or b when that operand is a reusable
@@ -193,8 +228,11 @@ template <class T>
 void record_affine(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& x, T s) {
   record(out, name, {&x}, [s](const BasicTensor<T>& g) {
     if (s == T(1)) return std::vector<BasicTensor<T>>{g};
+    if (is_grad_enabled()) [[unlikely]]  // create_graph
+      return std::vector<BasicTensor<T>>{g * s};
     return std::vector<BasicTensor<T>>{grad_map(g, [s](const auto& v) { return v * s; })};
   });
+  mark_differentiable_backward(out);
 }
 
 template <class T>
@@ -220,8 +258,11 @@ BasicTensor<T> div_scalar(const BasicTensor<T>& x, T s, bool tmp) {
   auto out = scalar_map(x, tmp, [s](const auto& v) { return v / s; });
   if (needs_graph<T>({&x}))
     record(out, "DivBackward0", {&x}, [s](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph
+        return std::vector<BasicTensor<T>>{g / s};
       return std::vector<BasicTensor<T>>{grad_map(g, [s](const auto& v) { return v / s; })};
     });
+  if (needs_graph<T>({&x})) mark_differentiable_backward(out);
   return out;
 }
 template <class T>
@@ -229,10 +270,15 @@ BasicTensor<T> rdiv_scalar(T s, const BasicTensor<T>& x) {  // s / x: dx = -g * 
   auto out = unary_apply(x, [s](const auto& v) { return s / v; });
   if (needs_graph<T>({&x}))
     record(out, "MulBackward0", {&x}, [s, sx = SavedTensor<T>(x)](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]] {  // create_graph
+        const auto xv = sx.variable("MulBackward0", g.shape());
+        return std::vector<BasicTensor<T>>{-(g * s) / (xv * xv)};
+      }
       const auto X = camap(sx.data("MulBackward0"), g.numel());
       return std::vector<BasicTensor<T>>{
           grad_map(g, [&](const auto& v) { return -v * s / (X * X); })};
     });
+  if (needs_graph<T>({&x})) mark_differentiable_backward(out);
   return out;
 }
 

@@ -134,12 +134,19 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
     gemm(a.data() + ia[static_cast<std::size_t>(i)] * n * k, n, k, false,
          b.data() + ib[static_cast<std::size_t>(i)] * k * m, k, m, false, out.data() + i * n * m,
          false);
-  if (needs_graph<T>({&a, &b}))
+  if (needs_graph<T>({&a, &b})) {
     record(out, name, {&a, &b},
            [name, sa = b.requires_grad() ? SavedTensor<T>(a) : SavedTensor<T>(),
             sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, n, k,
             m](const BasicTensor<T>& g) {
              BasicTensor<T> da, db;
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+               if (sb.defined())
+                 da = sum_to_recorded(g.matmul(sb.variable(name, bs).transpose(-2, -1)), as);
+               if (sa.defined())
+                 db = sum_to_recorded(sa.variable(name, as).transpose(-2, -1).matmul(g), bs);
+               return std::vector<BasicTensor<T>>{da, db};
+             }
              if (sb.defined()) {  // dA[ia] += G @ B[ib]^T : [n, m] @ [m, k]
                da = zeros<T>(as);
                const T* bp = sb.data(name);
@@ -157,6 +164,8 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
              }
              return std::vector<BasicTensor<T>>{da, db};
            });
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -201,12 +210,17 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (b.size(0) != k) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), k, b.size(0)));
   auto out = BasicTensor<T>::empty({n, m});
   detail::gemm(a.data(), n, k, false, b.data(), k, m, false, out.data(), false);
-  if (detail::needs_graph<T>({&a, &b}))
+  if (detail::needs_graph<T>({&a, &b})) {
     detail::record(out, "MmBackward0", {&a, &b},
                    [sa = b.requires_grad() ? detail::SavedTensor<T>(a) : detail::SavedTensor<T>(),
                     sb = a.requires_grad() ? detail::SavedTensor<T>(b) : detail::SavedTensor<T>(),
                     n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> da, db;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       if (sb.defined()) da = g.mm(sb.variable("MmBackward0", {k, m}).t());
+                       if (sa.defined()) db = sa.variable("MmBackward0", {n, k}).t().mm(g);
+                       return std::vector<BasicTensor<T>>{da, db};
+                     }
                      if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
                        da = BasicTensor<T>::empty({n, k});
                        detail::gemm(g.data(), n, m, false, sb.data("MmBackward0"), k, m, true,
@@ -219,6 +233,8 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
                      }
                      return std::vector<BasicTensor<T>>{da, db};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -294,13 +310,21 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
     detail::broadcast_into(out, input, os, out.data(),
                            [beta](const auto&, const auto& y) { return y * beta; });
   detail::gemm(m1.data(), n, k, false, m2.data(), k, m, false, out.data(), true, alpha);
-  if (detail::needs_graph<T>({&input, &m1, &m2}))
+  if (detail::needs_graph<T>({&input, &m1, &m2})) {
     detail::record(out, "AddmmBackward0", {&input, &m1, &m2},
                    [gi = input.requires_grad(), is = input.shape(), beta, alpha,
                     s1 = m2.requires_grad() ? detail::SavedTensor<T>(m1) : detail::SavedTensor<T>(),
                     s2 = m1.requires_grad() ? detail::SavedTensor<T>(m2) : detail::SavedTensor<T>(),
                     n, k, m](const BasicTensor<T>& g) {
                      BasicTensor<T> dinput, d1, d2;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       if (gi) dinput = detail::sum_to_recorded(beta == T(1) ? g : g * beta, is);
+                       if (s2.defined())
+                         d1 = g.mm(s2.variable("AddmmBackward0", {k, m}).t()) * alpha;
+                       if (s1.defined())
+                         d2 = s1.variable("AddmmBackward0", {n, k}).t().mm(g) * alpha;
+                       return std::vector<BasicTensor<T>>{dinput, d1, d2};
+                     }
                      if (gi) dinput = detail::sum_to(beta == T(1) ? g : g * beta, is);
                      if (s2.defined()) {
                        d1 = BasicTensor<T>::empty({n, k});
@@ -314,6 +338,8 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
                      }
                      return std::vector<BasicTensor<T>>{dinput, d1, d2};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

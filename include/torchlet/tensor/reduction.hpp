@@ -101,6 +101,15 @@ BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, co
                       [scale](T gv, std::int64_t, std::int64_t) { return gv * scale; });
 }
 
+/// expand_reduced made of recorded ops (a backward under create_graph).
+template <class T>
+BasicTensor<T> expand_reduced_recorded(const BasicTensor<T>& g, const Shape& in_shape,
+                                       const DimSplit& sp, T scale) {
+  auto e = g.reshape({sp.outer, 1, sp.inner}) + zeros<T>({sp.outer, sp.n, sp.inner});
+  if (scale != T(1)) e = e * scale;
+  return e.reshape(in_shape);
+}
+
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
 
@@ -132,10 +141,14 @@ BasicTensor<detail::acc_t<T>> sum(const BasicTensor<T>& x) {
   }
   auto out = scalar_tensor<A>(s);
   if constexpr (std::is_floating_point_v<T>) {
-    if (detail::needs_graph<T>({&x}))
+    if (detail::needs_graph<T>({&x})) {
       detail::record(out, "SumBackward0", {&x}, [shape = x.shape()](const BasicTensor<T>& g) {
+        if (is_grad_enabled()) [[unlikely]]  // create_graph: g broadcast by a recorded add
+          return std::vector<BasicTensor<T>>{g + zeros<T>(shape)};
         return std::vector<BasicTensor<T>>{full<T>(shape, *g.data())};
       });
+      detail::mark_differentiable_backward(out);
+    }
   }
   return out;
 }
@@ -161,10 +174,14 @@ BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fal
               detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
     });
   }
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph
+        return std::vector<BasicTensor<T>>{detail::expand_reduced_recorded(g, shape, sp, T(1))};
       return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, T(1))};
     });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -175,10 +192,14 @@ BasicTensor<T> mean(const BasicTensor<T>& x) {
   const auto n = x.numel();
   auto out = scalar_tensor<T>(n ? detail::sum_all(x.data(), n) / static_cast<T>(n)
                                 : std::numeric_limits<T>::quiet_NaN());
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(out, "MeanBackward0", {&x}, [shape = x.shape(), n](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph
+        return std::vector<BasicTensor<T>>{(g + zeros<T>(shape)) / static_cast<T>(n)};
       return std::vector<BasicTensor<T>>{full<T>(shape, *g.data() / static_cast<T>(n))};
     });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 template <class T>
@@ -192,11 +213,16 @@ BasicTensor<T> mean(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fa
   const auto sp = detail::split_dim("mean", x.shape(), dim, keepdim);
   const T scale = T(1) / static_cast<T>(sp.n);
   auto out = std::move(s) * scale;
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(
         out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph
+            return std::vector<BasicTensor<T>>{
+                detail::expand_reduced_recorded(g, shape, sp, scale)};
           return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, scale)};
         });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

@@ -42,27 +42,36 @@ BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
   const auto sp = detail::split_dim("log_softmax", x.shape(), dim, true);
   auto out = BasicTensor<T>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), true);
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "LogSoftmaxBackward0", {&x},
-                   [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
-                     auto gi = BasicTensor<T>::empty(g.shape());
-                     const T* gp = g.data();
-                     const T* yp = so.data("LogSoftmaxBackward0");
-                     T* r = gi.data();
-                     detail::parallel_rows(
-                         sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
-                           for (std::int64_t a = a0; a < a1; ++a)
-                             for (std::int64_t i = 0; i < sp.inner; ++i) {
-                               const auto base = a * sp.n * sp.inner + i;
-                               T s = 0;
-                               for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-                               for (std::int64_t k = 0; k < sp.n; ++k)
-                                 r[base + k * sp.inner] = gp[base + k * sp.inner] -
-                                                          std::exp(yp[base + k * sp.inner]) * s;
-                             }
-                         });
-                     return std::vector<BasicTensor<T>>{gi};
-                   });
+  if (detail::needs_graph<T>({&x})) {
+    detail::record(
+        out, "LogSoftmaxBackward0", {&x},
+        [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const Shape lanes{sp.outer, sp.n, sp.inner};
+            auto y = so.output_variable("LogSoftmaxBackward0", g.shape()).reshape(lanes);
+            auto g3 = g.reshape(lanes);
+            return std::vector<BasicTensor<T>>{(g3 - y.exp() * g3.sum(1, true)).reshape(g.shape())};
+          }
+          auto gi = BasicTensor<T>::empty(g.shape());
+          const T* gp = g.data();
+          const T* yp = so.data("LogSoftmaxBackward0");
+          T* r = gi.data();
+          detail::parallel_rows(sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0,
+                                                                   std::int64_t a1) {
+            for (std::int64_t a = a0; a < a1; ++a)
+              for (std::int64_t i = 0; i < sp.inner; ++i) {
+                const auto base = a * sp.n * sp.inner + i;
+                T s = 0;
+                for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
+                for (std::int64_t k = 0; k < sp.n; ++k)
+                  r[base + k * sp.inner] =
+                      gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
+              }
+          });
+          return std::vector<BasicTensor<T>>{gi};
+        });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -73,9 +82,16 @@ BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
   const auto sp = detail::split_dim("softmax", x.shape(), dim, true);
   auto out = BasicTensor<T>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), false);
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(out, "SoftmaxBackward0", {&x},
                    [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       const Shape lanes{sp.outer, sp.n, sp.inner};
+                       auto y = so.output_variable("SoftmaxBackward0", g.shape()).reshape(lanes);
+                       auto g3 = g.reshape(lanes);
+                       return std::vector<BasicTensor<T>>{
+                           (y * (g3 - (g3 * y).sum(1, true))).reshape(g.shape())};
+                     }
                      auto gi = BasicTensor<T>::empty(g.shape());
                      const T* gp = g.data();
                      const T* yp = so.data("SoftmaxBackward0");
@@ -95,6 +111,8 @@ BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
                          });
                      return std::vector<BasicTensor<T>>{gi};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

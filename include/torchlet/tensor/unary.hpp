@@ -3,9 +3,14 @@
 //   neg abs exp log log1p sqrt rsqrt pow sin cos tanh sigmoid relu gelu clamp
 // x [*] -> [*]. A temporary argument (an rvalue nobody else holds, outside autograd)
 // lends its memory to the result. relu_ and clamp_ work in place.
+#include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "torchlet/tensor/binary.hpp"
@@ -19,14 +24,68 @@ BasicTensor<T> map_maybe_inplace(const BasicTensor<T>& x, bool tmp, F f) {
   return scalar_map(x, tmp, f);
 }
 
+/// The name of the node that differentiates `name`'s backward: "TanhBackward0" ->
+/// "TanhBackwardBackward0" (PyTorch's naming); the string lives as long as the program.
+inline const char* double_backward_name(const char* name) {
+  static std::mutex m;
+  static std::map<std::string, std::string> names;
+  std::lock_guard<std::mutex> lock(m);
+  auto [it, inserted] = names.try_emplace(name);
+  if (inserted) {
+    std::string base(name);
+    while (!base.empty() && std::isdigit(static_cast<unsigned char>(base.back()))) base.pop_back();
+    it->second = base + "Backward0";
+  }
+  return it->second.c_str();
+}
+
+/// The gradient gi = g * d(s) of an elementwise op under create_graph, recorded: s is the
+/// saved operand (x or y) in its place in the graph, d2 = dd/ds. The node's backward gives
+/// g the gradient gg * d(s) and s the gradient gg * g * d2(s).
+template <class T, class D, class D2>
+BasicTensor<T> elementwise_backward_recorded(const char* name, const BasicTensor<T>& g,
+                                             const BasicTensor<T>& s, D d, D2 d2) {
+  const auto n = g.numel();
+  auto gi = BasicTensor<T>::empty(g.shape());
+  {
+    const auto S = camap(s.data(), n);
+    amap(gi.data(), n) = camap(g.data(), n) * d(S, S);
+  }
+  if (needs_graph<T>({&g, &s})) {
+    const char* bname = double_backward_name(name);
+    record(
+        gi, bname, {&g, &s},
+        [bname, sg = SavedTensor<T>(g), ss = SavedTensor<T>(s), d, d2](const BasicTensor<T>& gg) {
+          const auto m = gg.numel();
+          const auto S = camap(ss.data(bname), m);
+          const auto G = camap(sg.data(bname), m);
+          auto dg = BasicTensor<T>::empty(gg.shape());
+          auto ds = BasicTensor<T>::empty(gg.shape());
+          amap(dg.data(), m) = camap(gg.data(), m) * d(S, S);
+          amap(ds.data(), m) = camap(gg.data(), m) * G * d2(S, S);
+          return std::vector<BasicTensor<T>>{dg, ds};
+        });
+  }
+  return gi;
+}
+
 /// Records y = op(x) whose gradient is g * d(x, y) computed from saved x and/or y.
 /// d receives Eigen arrays (x, y) of the saved data; an unused one may be ignored.
-template <class T, class D>
+/// d2 (optional) is d's derivative with respect to the saved operand (one of x, y): with
+/// it, the backward records itself under create_graph (second derivatives).
+template <class T, class D, class D2 = std::nullptr_t>
 void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& x, bool save_x,
-                  bool save_y, D d) {
+                  bool save_y, D d, D2 d2 = nullptr) {
   record(out, name, {&x},
          [name, sx = save_x ? SavedTensor<T>(x) : SavedTensor<T>(),
-          sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(), d](const BasicTensor<T>& g) {
+          sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(), d, d2](const BasicTensor<T>& g) {
+           if constexpr (!std::is_same_v<D2, std::nullptr_t>) {
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph
+               const auto s = sx.defined() ? sx.variable(name, g.shape())
+                                           : sy.output_variable(name, g.shape());
+               return std::vector<BasicTensor<T>>{elementwise_backward_recorded(name, g, s, d, d2)};
+             }
+           }
            const auto n = g.numel();
            const T* xp = sx.defined() ? sx.data(name) : nullptr;
            const T* yp = sy.defined() ? sy.data(name) : nullptr;
@@ -43,6 +102,7 @@ void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor
            });
            return std::vector<BasicTensor<T>>{gi};
          });
+  if constexpr (!std::is_same_v<D2, std::nullptr_t>) mark_differentiable_backward(out);
 }
 
 /// Standard normal CDF and density, for gelu.
@@ -80,9 +140,13 @@ namespace detail {
 template <class T>
 BasicTensor<T> neg_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return -a; });
-  if (needs_graph<T>({&x}))
-    record(out, "NegBackward0", {&x},
-           [](const BasicTensor<T>& g) { return std::vector<BasicTensor<T>>{negated(g)}; });
+  if (needs_graph<T>({&x})) {
+    record(out, "NegBackward0", {&x}, [](const BasicTensor<T>& g) {
+      // create_graph: a recorded negation
+      return std::vector<BasicTensor<T>>{is_grad_enabled() ? -g : negated(g)};
+    });
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -93,8 +157,9 @@ BasicTensor<T> abs_impl(const BasicTensor<T>& x, bool tmp) {
     auto out = graph ? unary_apply(x, [](const auto& a) { return a.abs(); })
                      : map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
     if (graph)  // d|x| = sign(x) (0 at 0, as PyTorch)
-      record_unary(out, "AbsBackward0", x, true, false,
-                   [](const auto& X, const auto&) { return X.sign(); });
+      record_unary(
+          out, "AbsBackward0", x, true, false, [](const auto& X, const auto&) { return X.sign(); },
+          [](const auto& X, const auto&) { return X * T(0); });
     return out;
   } else {
     return map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
@@ -105,7 +170,9 @@ template <class T>
 BasicTensor<T> exp_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.exp(); });
   if (needs_graph<T>({&x}))  // d exp = exp(x) = y
-    record_unary(out, "ExpBackward0", x, false, true, [](const auto&, const auto& Y) { return Y; });
+    record_unary(
+        out, "ExpBackward0", x, false, true, [](const auto&, const auto& Y) { return Y; },
+        [](const auto&, const auto& Y) { return Y * T(0) + T(1); });
   return out;
 }
 
@@ -113,8 +180,9 @@ template <class T>
 BasicTensor<T> log_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log(); });
   if (needs_graph<T>({&x}))  // d log = 1 / x
-    record_unary(out, "LogBackward0", x, true, false,
-                 [](const auto& X, const auto&) { return X.inverse(); });
+    record_unary(
+        out, "LogBackward0", x, true, false, [](const auto& X, const auto&) { return X.inverse(); },
+        [](const auto& X, const auto&) { return -X.square().inverse(); });
   return out;
 }
 
@@ -122,8 +190,10 @@ template <class T>
 BasicTensor<T> log1p_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log1p(); });
   if (needs_graph<T>({&x}))  // d log1p = 1 / (1 + x)
-    record_unary(out, "Log1PBackward0", x, true, false,
-                 [](const auto& X, const auto&) { return (X + T(1)).inverse(); });
+    record_unary(
+        out, "Log1PBackward0", x, true, false,
+        [](const auto& X, const auto&) { return (X + T(1)).inverse(); },
+        [](const auto& X, const auto&) { return -(X + T(1)).square().inverse(); });
   return out;
 }
 
@@ -131,8 +201,10 @@ template <class T>
 BasicTensor<T> sqrt_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sqrt(); });
   if (needs_graph<T>({&x}))  // d sqrt = 1 / (2 y)
-    record_unary(out, "SqrtBackward0", x, false, true,
-                 [](const auto&, const auto& Y) { return (T(2) * Y).inverse(); });
+    record_unary(
+        out, "SqrtBackward0", x, false, true,
+        [](const auto&, const auto& Y) { return (T(2) * Y).inverse(); },
+        [](const auto&, const auto& Y) { return -(T(2) * Y.square()).inverse(); });
   return out;
 }
 
@@ -140,8 +212,10 @@ template <class T>
 BasicTensor<T> rsqrt_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.rsqrt(); });
   if (needs_graph<T>({&x}))  // d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
-    record_unary(out, "RsqrtBackward0", x, false, true,
-                 [](const auto&, const auto& Y) { return T(-0.5) * Y.cube(); });
+    record_unary(
+        out, "RsqrtBackward0", x, false, true,
+        [](const auto&, const auto& Y) { return T(-0.5) * Y.cube(); },
+        [](const auto&, const auto& Y) { return T(-1.5) * Y.square(); });
   return out;
 }
 
@@ -149,8 +223,9 @@ template <class T>
 BasicTensor<T> sin_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sin(); });
   if (needs_graph<T>({&x}))
-    record_unary(out, "SinBackward0", x, true, false,
-                 [](const auto& X, const auto&) { return X.cos(); });
+    record_unary(
+        out, "SinBackward0", x, true, false, [](const auto& X, const auto&) { return X.cos(); },
+        [](const auto& X, const auto&) { return -X.sin(); });
   return out;
 }
 
@@ -158,8 +233,9 @@ template <class T>
 BasicTensor<T> cos_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.cos(); });
   if (needs_graph<T>({&x}))
-    record_unary(out, "CosBackward0", x, true, false,
-                 [](const auto& X, const auto&) { return -X.sin(); });
+    record_unary(
+        out, "CosBackward0", x, true, false, [](const auto& X, const auto&) { return -X.sin(); },
+        [](const auto& X, const auto&) { return -X.cos(); });
   return out;
 }
 
@@ -167,8 +243,10 @@ template <class T>
 BasicTensor<T> tanh_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.tanh(); });
   if (needs_graph<T>({&x}))  // d tanh = 1 - y^2
-    record_unary(out, "TanhBackward0", x, false, true,
-                 [](const auto&, const auto& Y) { return T(1) - Y.square(); });
+    record_unary(
+        out, "TanhBackward0", x, false, true,
+        [](const auto&, const auto& Y) { return T(1) - Y.square(); },
+        [](const auto&, const auto& Y) { return T(-2) * Y; });
   return out;
 }
 
@@ -176,8 +254,10 @@ template <class T>
 BasicTensor<T> sigmoid_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return T(1) / (T(1) + (-a).exp()); });
   if (needs_graph<T>({&x}))  // d sigmoid = y (1 - y)
-    record_unary(out, "SigmoidBackward0", x, false, true,
-                 [](const auto&, const auto& Y) { return Y * (T(1) - Y); });
+    record_unary(
+        out, "SigmoidBackward0", x, false, true,
+        [](const auto&, const auto& Y) { return Y * (T(1) - Y); },
+        [](const auto&, const auto& Y) { return T(1) - T(2) * Y; });
   return out;
 }
 
@@ -185,8 +265,10 @@ template <class T>
 BasicTensor<T> relu_impl(const BasicTensor<T>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.max(T(0)); });
   if (needs_graph<T>({&x}))  // d relu = [y > 0]
-    record_unary(out, "ReluBackward0", x, false, true,
-                 [](const auto&, const auto& Y) { return (Y > T(0)).template cast<T>(); });
+    record_unary(
+        out, "ReluBackward0", x, false, true,
+        [](const auto&, const auto& Y) { return (Y > T(0)).template cast<T>(); },
+        [](const auto&, const auto& Y) { return Y * T(0); });
   return out;
 }
 
@@ -230,12 +312,17 @@ BasicTensor<T> pow(const BasicTensor<T>& x, T exponent) {
       });
     } else {
       if (exponent == T(2))
-        detail::record_unary(out, "PowBackward0", x, true, false,
-                             [](const auto& X, const auto&) { return T(2) * X; });
+        detail::record_unary(
+            out, "PowBackward0", x, true, false,
+            [](const auto& X, const auto&) { return T(2) * X; },
+            [](const auto& X, const auto&) { return X * T(0) + T(2); });
       else
         detail::record_unary(
             out, "PowBackward0", x, true, false,
-            [exponent](const auto& X, const auto&) { return exponent * X.pow(exponent - T(1)); });
+            [exponent](const auto& X, const auto&) { return exponent * X.pow(exponent - T(1)); },
+            [exponent](const auto& X, const auto&) {
+              return exponent * (exponent - T(1)) * X.pow(exponent - T(2));
+            });
     }
   }
   return out;
@@ -263,7 +350,16 @@ BasicTensor<T> gelu(const BasicTensor<T>& x, std::string_view approximate = "non
     yp[i] = tanh_form ? T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v)))
                       : v * detail::normal_cdf(v);
   }
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x}) && !tanh_form) {  // d = Phi(x) + x phi(x), d' = phi (2 - x^2)
+    detail::record_unary(
+        out, "GeluBackward0", x, true, false,
+        [](const auto& X, const auto&) {
+          return X.unaryExpr([](T v) { return detail::normal_cdf(v) + v * detail::normal_pdf(v); });
+        },
+        [](const auto& X, const auto&) {
+          return X.unaryExpr([](T v) { return detail::normal_pdf(v) * (T(2) - v * v); });
+        });
+  } else if (detail::needs_graph<T>({&x})) {
     detail::record(out, "GeluBackward0", {&x},
                    [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
                      auto gi = BasicTensor<T>::empty(g.shape());
@@ -284,6 +380,7 @@ BasicTensor<T> gelu(const BasicTensor<T>& x, std::string_view approximate = "non
                      }
                      return std::vector<BasicTensor<T>>{gi};
                    });
+  }
   return out;
 }
 template <class T>

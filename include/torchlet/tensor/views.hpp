@@ -45,10 +45,14 @@ inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const 
 template <class T>
 BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape shape) {
   auto out = make_view(x, std::move(shape));
-  if (needs_graph<T>({&x}))
+  if (needs_graph<T>({&x})) {
     record(out, name, {&x}, [in_shape = x.shape()](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded reshape
+        return std::vector<BasicTensor<T>>{g.reshape(in_shape)};
       return std::vector<BasicTensor<T>>{make_view(g, in_shape)};
     });
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -169,13 +173,17 @@ BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
   for (std::size_t i = 0; i < p.size(); ++i) os[i] = x.shape()[static_cast<std::size_t>(p[i])];
   auto out = BasicTensor<T>::empty(os);
   detail::permute_copy(x.data(), x.shape(), p, out.data());
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(out, "PermuteBackward0", {&x},
                    [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded permute
+                       return std::vector<BasicTensor<T>>{g.permute(inv)};
                      auto gi = BasicTensor<T>::empty(in_shape);
                      detail::permute_copy(g.data(), g.shape(), inv, gi.data());
                      return std::vector<BasicTensor<T>>{gi};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 template <class T>
@@ -238,7 +246,7 @@ struct ToCopyNode final : Node<To> {
     const To* s = g.data();
     From* d = gi.data();
     for (std::int64_t i = 0; i < g.numel(); ++i) d[i] = static_cast<From>(s[i]);
-    Node<To>::template deliver<From>(this->name, *this->next[0], std::move(gi));
+    Node<To>::template deliver<From>(this->node_name, *this->next[0], std::move(gi));
   }
 };
 }  // namespace autograd
@@ -257,7 +265,7 @@ BasicTensor<U> BasicTensor<T>::to() const {
     if constexpr (std::is_floating_point_v<T> && std::is_floating_point_v<U>) {
       if (detail::needs_graph<T>({this})) {
         auto node = std::make_shared<autograd::ToCopyNode<T, U>>();
-        node->name = "ToCopyBackward0";
+        node->node_name = "ToCopyBackward0";
         node->next.push_back(detail::gradient_edge(*this));
         node->out_shape = shape();
         out.impl()->requires_grad = true;

@@ -32,7 +32,7 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   const auto X = detail::camap(x.data(), x.numel());
   detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
   if (detail::needs_graph<float>({&x}))
-    detail::record(out, "LeakyReluBackward", {&x}, [xd = x.detach(), s](const Tensor& g) {
+    detail::record(out, "LeakyReluBackward0", {&x}, [xd = x.detach(), s](const Tensor& g) {
       auto gi = Tensor::empty(g.shape());
       const auto G = detail::camap(g.data(), g.numel());
       detail::amap(gi.data(), gi.numel()) =
@@ -64,7 +64,7 @@ inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
       op[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
   }
   if (detail::needs_graph<float>({&x}))
-    detail::record(out, "GeluBackward", {&x}, [xd = x.detach(), use_tanh](const Tensor& g) {
+    detail::record(out, "GeluBackward0", {&x}, [xd = x.detach(), use_tanh](const Tensor& g) {
       auto gi = Tensor::empty(g.shape());
       const float* xv = xd.data();
       const float* gv = g.data();

@@ -140,7 +140,7 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
   auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input})) {
     detail::record(
-        out, "NllLossBackward", {&input},
+        out, "NllLossBackward0", {&input},
         [probs, target, wd = weight.defined() ? weight.detach() : Tensor{}, l, ls, denom, wsum_all,
          r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
           // d loss_i / d x_c = (1 - ls) w_t (p_c - [c == t]) + ls / C (sum_k w_k p_c - w_c)
@@ -283,7 +283,7 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
   auto out = detail::reduce_loss("nll_loss", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input}))
     detail::record(
-        out, "NllLossBackward", {&input},
+        out, "NllLossBackward0", {&input},
         [shape = input.shape(), target, wd = weight.defined() ? weight.detach() : Tensor{}, l,
          denom, r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
           auto dx = zeros<float>(shape);

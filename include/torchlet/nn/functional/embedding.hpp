@@ -76,7 +76,7 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
     std::copy_n(weight.data() + ix[i] * dim, dim, y.data() + i * dim);
   if (detail::needs_graph<float>({&weight}))
     detail::record(
-        y, "EmbeddingBackward", {&weight},
+        y, "EmbeddingBackward0", {&weight},
         [idx = input.clone(), num, dim, n, padding_idx, scale_grad_by_freq](const Tensor& g) {
           auto dw = zeros<float>({num, dim});
           const std::int64_t* ix = idx.data();

@@ -65,7 +65,7 @@ BasicTensor<T> unfold(const BasicTensor<T>& input, IntPair kernel_size, IntPair 
                                        kernel_size, dilation, padding, stride);
   auto out = detail::im2col_batch(x, g);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "Im2ColBackward", {&x}, [g](const BasicTensor<T>& gy) {
+    detail::record(out, "Im2ColBackward0", {&x}, [g](const BasicTensor<T>& gy) {
       return std::vector<BasicTensor<T>>{detail::col2im_batch(gy, g)};
     });
   return input.dim() == 4 ? out : out.squeeze(0);
@@ -101,7 +101,7 @@ BasicTensor<T> fold(const BasicTensor<T>& input, IntPair output_size, IntPair ke
                      std::to_string(g.positions()));
   auto out = detail::col2im_batch(x, g);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "Col2ImBackward", {&x}, [g](const BasicTensor<T>& gy) {
+    detail::record(out, "Col2ImBackward0", {&x}, [g](const BasicTensor<T>& gy) {
       return std::vector<BasicTensor<T>>{detail::im2col_batch(gy, g)};
     });
   return input.dim() == 3 ? out : out.squeeze(0);

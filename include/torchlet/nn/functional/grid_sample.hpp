@@ -82,24 +82,25 @@ BasicTensor<T> affine_grid(const BasicTensor<T>& theta, const std::vector<std::i
         o[1] = t[3] * x + t[4] * y + t[5];
       }
   if (detail::needs_graph<T>({&theta}))
-    detail::record(
-        grid, "AffineGridGeneratorBackward", {&theta}, [xs, ys, N, H, W](const BasicTensor<T>& gg) {
-          auto dt = zeros<T>({N, 2, 3});
-          const T* gp = gg.data();
-          T* d = dt.data();
-          for (std::int64_t n = 0; n < N; ++n)
-            for (std::int64_t h = 0; h < H; ++h)
-              for (std::int64_t w = 0; w < W; ++w) {
-                const T x = xs[static_cast<std::size_t>(w)], y = ys[static_cast<std::size_t>(h)];
-                const T* gi = gp + ((n * H + h) * W + w) * 2;
-                for (std::int64_t r = 0; r < 2; ++r) {
-                  d[n * 6 + r * 3] += gi[r] * x;
-                  d[n * 6 + r * 3 + 1] += gi[r] * y;
-                  d[n * 6 + r * 3 + 2] += gi[r];
-                }
-              }
-          return std::vector<BasicTensor<T>>{dt};
-        });
+    detail::record(grid, "AffineGridGeneratorBackward0", {&theta},
+                   [xs, ys, N, H, W](const BasicTensor<T>& gg) {
+                     auto dt = zeros<T>({N, 2, 3});
+                     const T* gp = gg.data();
+                     T* d = dt.data();
+                     for (std::int64_t n = 0; n < N; ++n)
+                       for (std::int64_t h = 0; h < H; ++h)
+                         for (std::int64_t w = 0; w < W; ++w) {
+                           const T x = xs[static_cast<std::size_t>(w)],
+                                   y = ys[static_cast<std::size_t>(h)];
+                           const T* gi = gp + ((n * H + h) * W + w) * 2;
+                           for (std::int64_t r = 0; r < 2; ++r) {
+                             d[n * 6 + r * 3] += gi[r] * x;
+                             d[n * 6 + r * 3 + 1] += gi[r] * y;
+                             d[n * 6 + r * 3 + 2] += gi[r];
+                           }
+                         }
+                     return std::vector<BasicTensor<T>>{dt};
+                   });
   return grid;
 }
 
@@ -167,7 +168,7 @@ BasicTensor<T> grid_sample(const BasicTensor<T>& input, const BasicTensor<T>& gr
   if (detail::needs_graph<T>({&input, &grid})) {
     const bool gin = input.requires_grad(), ggrid = grid.requires_grad();
     detail::record(
-        out, "GridSampler2DBackward", {&input, &grid},
+        out, "GridSampler2DBackward0", {&input, &grid},
         [xd = input.detach(), gd = grid.detach(), o, gin, ggrid](const BasicTensor<T>& go) {
           BasicTensor<T> dx, dg;
           const std::int64_t N = xd.size(0), C = xd.size(1), IH = xd.size(2), IW = xd.size(3),

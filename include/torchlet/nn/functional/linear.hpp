@@ -30,7 +30,7 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
     const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
     detail::record(
-        y, "AddmmBackward", {&x, &weight, &bias},
+        y, "AddmmBackward0", {&x, &weight, &bias},
         [xd = x.detach(), wd = weight.detach(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
           const auto G = detail::cmmap(g.data(), rows, out_f);
           Tensor dx, dw, db;

@@ -87,7 +87,7 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
     const bool gx = input.requires_grad(), gw = weight.defined() && weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
     detail::record(
-        y, "NativeBatchNormBackward", {&input, &weight, &bias},
+        y, "NativeBatchNormBackward0", {&input, &weight, &bias},
         [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, invstd,
          training, gx, gw, gb, N, C, S, M](const Tensor& g) {
           Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
@@ -165,7 +165,7 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
   if (detail::needs_graph<float>({&input, &weight, &bias})) {
     const bool gx = input.requires_grad(), gw = weight.defined() && weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    detail::record(y, "NativeLayerNormBackward", {&input, &weight, &bias},
+    detail::record(y, "NativeLayerNormBackward0", {&input, &weight, &bias},
                    [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean,
                     rstd, gx, gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
                      Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};

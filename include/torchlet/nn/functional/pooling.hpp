@@ -105,7 +105,7 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
       }
     });
     if (recording)
-      detail::record(y, "MaxPool2DWithIndicesBackward", {&x},
+      detail::record(y, "MaxPool2DWithIndicesBackward0", {&x},
                      [idx, g, planes, L](const Tensor& gy) {
                        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
                        detail::parallel_rows(planes, L, [&](std::int64_t p0, std::int64_t p1) {
@@ -166,7 +166,7 @@ inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
       }
     }
     if (detail::needs_graph<float>({&x}))
-      detail::record(y, "AvgPool2DBackward", {&x},
+      detail::record(y, "AvgPool2DBackward0", {&x},
                      [cells = std::move(cells), g, planes, L](const Tensor& gy) {
                        auto dx = zeros<float>({g.n, g.c, g.h, g.w});
                        for (std::int64_t pl = 0; pl < planes; ++pl) {
@@ -215,7 +215,7 @@ inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
         }
     }
     if (detail::needs_graph<float>({&x}))
-      detail::record(y, "AdaptiveAvgPool2DBackward", {&x}, [=](const Tensor& gy) {
+      detail::record(y, "AdaptiveAvgPool2DBackward0", {&x}, [=](const Tensor& gy) {
         auto dx = zeros<float>({N, C, H, W});
         for (std::int64_t pl = 0; pl < planes; ++pl) {
           float* d = dx.data() + pl * H * W;

@@ -297,7 +297,7 @@ std::tuple<BasicTensor<T>, LongTensor> max_pool2d_with_indices(
     IntPair dilation = 1, bool ceil_mode = false) {
   LongTensor idx;
   auto y =
-      detail::window_pool("max_pool2d", "MaxPool2DWithIndicesBackward", x, 2,
+      detail::window_pool("max_pool2d", "MaxPool2DWithIndicesBackward0", x, 2,
                           detail::dims2(kernel_size), detail::dims2(stride), detail::dims2(padding),
                           detail::dims2(dilation), ceil_mode, true, false, 0, &idx);
   return {y, idx};
@@ -307,7 +307,7 @@ std::tuple<BasicTensor<T>, LongTensor> max_pool2d_with_indices(
 template <class T>
 BasicTensor<T> max_pool3d(const BasicTensor<T>& x, Size3 kernel_size, Size3 stride = 0,
                           Size3 padding = 0, Size3 dilation = 1, bool ceil_mode = false) {
-  return detail::window_pool("max_pool3d", "MaxPool3DWithIndicesBackward", x, 3,
+  return detail::window_pool("max_pool3d", "MaxPool3DWithIndicesBackward0", x, 3,
                              detail::dims3(kernel_size), detail::dims3(stride),
                              detail::dims3(padding), detail::dims3(dilation), ceil_mode, true,
                              false, 0, nullptr);
@@ -322,7 +322,7 @@ std::tuple<BasicTensor<T>, LongTensor> max_pool3d_with_indices(const BasicTensor
                                                                bool ceil_mode = false) {
   LongTensor idx;
   auto y =
-      detail::window_pool("max_pool3d", "MaxPool3DWithIndicesBackward", x, 3,
+      detail::window_pool("max_pool3d", "MaxPool3DWithIndicesBackward0", x, 3,
                           detail::dims3(kernel_size), detail::dims3(stride), detail::dims3(padding),
                           detail::dims3(dilation), ceil_mode, true, false, 0, &idx);
   return {y, idx};
@@ -333,7 +333,7 @@ template <class T>
 BasicTensor<T> avg_pool1d(const BasicTensor<T>& x, std::int64_t kernel_size,
                           std::int64_t stride = 0, std::int64_t padding = 0, bool ceil_mode = false,
                           bool count_include_pad = true) {
-  return detail::window_pool("avg_pool1d", "AvgPool2DBackward", x, 1, detail::dims1(kernel_size),
+  return detail::window_pool("avg_pool1d", "AvgPool2DBackward0", x, 1, detail::dims1(kernel_size),
                              detail::dims1(stride), detail::dims1(padding), detail::dims1(1),
                              ceil_mode, false, count_include_pad, 0, nullptr);
 }
@@ -344,7 +344,7 @@ template <class T>
 BasicTensor<T> avg_pool3d(const BasicTensor<T>& x, Size3 kernel_size, Size3 stride = 0,
                           Size3 padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                           std::int64_t divisor_override = 0) {
-  return detail::window_pool("avg_pool3d", "AvgPool3DBackward", x, 3, detail::dims3(kernel_size),
+  return detail::window_pool("avg_pool3d", "AvgPool3DBackward0", x, 3, detail::dims3(kernel_size),
                              detail::dims3(stride), detail::dims3(padding), detail::dims3(1),
                              ceil_mode, false, count_include_pad, divisor_override, nullptr);
 }
@@ -352,21 +352,21 @@ BasicTensor<T> avg_pool3d(const BasicTensor<T>& x, Size3 kernel_size, Size3 stri
 /// F.adaptive_avg_pool1d: x [N, C, L] or [C, L] -> [N, C, output_size].
 template <class T>
 BasicTensor<T> adaptive_avg_pool1d(const BasicTensor<T>& x, std::int64_t output_size) {
-  return detail::adaptive_pool("adaptive_avg_pool1d", "AdaptiveAvgPool2DBackward", x, 1,
+  return detail::adaptive_pool("adaptive_avg_pool1d", "AdaptiveAvgPool2DBackward0", x, 1,
                                detail::dims1(output_size), false, nullptr);
 }
 
 /// F.adaptive_avg_pool3d: x [N, C, D, H, W] or [C, D, H, W] -> [N, C, output_size].
 template <class T>
 BasicTensor<T> adaptive_avg_pool3d(const BasicTensor<T>& x, Size3 output_size) {
-  return detail::adaptive_pool("adaptive_avg_pool3d", "AdaptiveAvgPool3DBackward", x, 3,
+  return detail::adaptive_pool("adaptive_avg_pool3d", "AdaptiveAvgPool3DBackward0", x, 3,
                                detail::dims3(output_size), false, nullptr);
 }
 
 /// F.adaptive_max_pool1d: x [N, C, L] or [C, L] -> [N, C, output_size].
 template <class T>
 BasicTensor<T> adaptive_max_pool1d(const BasicTensor<T>& x, std::int64_t output_size) {
-  return detail::adaptive_pool("adaptive_max_pool1d", "AdaptiveMaxPool2DBackward", x, 1,
+  return detail::adaptive_pool("adaptive_max_pool1d", "AdaptiveMaxPool2DBackward0", x, 1,
                                detail::dims1(output_size), true, nullptr);
 }
 
@@ -375,7 +375,7 @@ template <class T>
 std::tuple<BasicTensor<T>, LongTensor> adaptive_max_pool1d_with_indices(const BasicTensor<T>& x,
                                                                         std::int64_t output_size) {
   LongTensor idx;
-  auto y = detail::adaptive_pool("adaptive_max_pool1d", "AdaptiveMaxPool2DBackward", x, 1,
+  auto y = detail::adaptive_pool("adaptive_max_pool1d", "AdaptiveMaxPool2DBackward0", x, 1,
                                  detail::dims1(output_size), true, &idx);
   return {y, idx};
 }
@@ -383,7 +383,7 @@ std::tuple<BasicTensor<T>, LongTensor> adaptive_max_pool1d_with_indices(const Ba
 /// F.adaptive_max_pool2d: x [N, C, H, W] or [C, H, W] -> [N, C, output_size].
 template <class T>
 BasicTensor<T> adaptive_max_pool2d(const BasicTensor<T>& x, IntPair output_size) {
-  return detail::adaptive_pool("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward", x, 2,
+  return detail::adaptive_pool("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", x, 2,
                                detail::dims2(output_size), true, nullptr);
 }
 
@@ -392,7 +392,7 @@ template <class T>
 std::tuple<BasicTensor<T>, LongTensor> adaptive_max_pool2d_with_indices(const BasicTensor<T>& x,
                                                                         IntPair output_size) {
   LongTensor idx;
-  auto y = detail::adaptive_pool("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward", x, 2,
+  auto y = detail::adaptive_pool("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", x, 2,
                                  detail::dims2(output_size), true, &idx);
   return {y, idx};
 }
@@ -459,7 +459,7 @@ BasicTensor<T> lp_pool2d(const BasicTensor<T>& x, double norm_type, IntPair kern
     throw std::invalid_argument("lp_pool2d: norm_type must be positive, got " +
                                 std::to_string(norm_type));
   auto avg =
-      detail::window_pool("lp_pool2d", "AvgPool2DBackward", x.pow(norm_type), 2,
+      detail::window_pool("lp_pool2d", "AvgPool2DBackward0", x.pow(norm_type), 2,
                           detail::dims2(kernel_size), detail::dims2(stride), detail::dims2(0),
                           detail::dims2(1), ceil_mode, false, true, 0, nullptr);
   return (avg * static_cast<T>(kernel_size.h * kernel_size.w)).pow(1.0 / norm_type);

@@ -107,7 +107,7 @@ namespace torchlet::nn::functional {
 inline Tensor mse_loss(const Tensor& input, const Tensor& target,
                        const MSELossOptions& options = {}) {
   return detail::pointwise_loss(
-      "mse_loss", "MseLossBackward", input, target, options.reduction,
+      "mse_loss", "MseLossBackward0", input, target, options.reduction,
       [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; });
 }
 
@@ -128,7 +128,7 @@ inline Tensor huber_loss(const Tensor& input, const Tensor& target,
     throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
   const auto dl = static_cast<float>(delta);
   return detail::pointwise_loss(
-      "huber_loss", "HuberLossBackward", input, target, options.reduction,
+      "huber_loss", "HuberLossBackward0", input, target, options.reduction,
       [dl](float d) {
         const float z = std::abs(d);
         return static_cast<double>(z < dl ? 0.5f * z * z : dl * (z - 0.5f * dl));
@@ -146,7 +146,7 @@ inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
   if (beta == 0) return l1_loss(input, target, {.reduction = options.reduction});
   const auto b = static_cast<float>(beta);
   return detail::pointwise_loss(
-      "smooth_l1_loss", "SmoothL1LossBackward", input, target, options.reduction,
+      "smooth_l1_loss", "SmoothL1LossBackward0", input, target, options.reduction,
       [b](float d) {
         const float z = std::abs(d);
         return static_cast<double>(z < b ? 0.5f * z * z / b : z - 0.5f * b);
@@ -223,7 +223,7 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                                  static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(
-        out, "BinaryCrossEntropyBackward", {&input},
+        out, "BinaryCrossEntropyBackward0", {&input},
         [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
           // d/dx = w (x - t) / max(x (1 - x), 1e-12)
           auto dx = Tensor::empty(xd.shape());
@@ -260,7 +260,7 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
   }
   auto out = detail::reduce_loss(op, per, input.shape(), options.reduction, static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
-    detail::record(out, "BinaryCrossEntropyWithLogitsBackward", {&input},
+    detail::record(out, "BinaryCrossEntropyWithLogitsBackward0", {&input},
                    [xd = input.detach(), yd = target.detach(), w, pw, n,
                     r = options.reduction](const Tensor& g) {
                      // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t)
