@@ -238,7 +238,7 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
              gb = bias.defined() && bias.requires_grad();
   // The input only when dW needs it (its columns are rebuilt per sample in backward); the
   // weight only when dx needs it.
-  record(y, "ConvolutionBackward", {&x, &weight, &bias},
+  record(y, "ConvolutionBackward0", {&x, &weight, &bias},
          [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{},
           wd = gx ? weight.detach() : BasicTensor<T>{}, wshape = weight.shape(), g, groups, gx, gw,
           gb, O, Og, K, Kg, L, IMG, direct](const BasicTensor<T>& gy) {
@@ -246,7 +246,7 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
            BasicTensor<T> dx, dw, db;
            if (gb) db = bias_grad(gy, N, O, L);
            if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
-           const T* xp = gw ? sx.data("ConvolutionBackward") : nullptr;
+           const T* xp = gw ? sx.data("ConvolutionBackward0") : nullptr;
            if (gw) dw = zeros<T>(wshape);
            if (gx) dx = zeros<T>({N, g.c, g.in[0], g.in[1], g.in[2]});
            const std::int64_t work = (gw + gx) * O * K * L;
@@ -307,7 +307,7 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
   if (!needs_graph<T>({&x, &weight, &bias})) return y;
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
-  record(y, "ConvolutionBackward", {&x, &weight, &bias},
+  record(y, "ConvolutionBackward0", {&x, &weight, &bias},
          [xd = x.detach(), wd = weight.detach(), g, groups, gx, gw, gb, CI, Cig, Kg, K, L,
           IMG](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n, CO = g.c;
