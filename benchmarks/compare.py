@@ -544,8 +544,8 @@ def report(a, meta, footprint, results, impls, threads_list):
            "then normalised with mean 0.2860 and std 0.3530, batch 64, shuffled every epoch. "
            "Model `linear` (784->10) or `mlp` (784-256-10, ReLU), trained with SGD lr 0.05 on cross_entropy, or "
            "`cnn`, pytorch/examples' mnist Net (Conv2d 1->32 3x3, ReLU, Conv2d 32->64 3x3, ReLU, max_pool2d 2, "
-           "Dropout 0.25, Linear 9216->128, ReLU, Dropout 0.5, Linear 128->10, log_softmax) trained as that example "
-           "does (Adadelta lr 1.0, nll_loss), tensors variant only. Each program trains one warm-up epoch (the cnn: "
+           "Dropout 0.25, Linear 9216->128, ReLU, Dropout 0.5, Linear 128->10, log_softmax) on nll_loss with SGD "
+           "lr 0.01 momentum 0.5 (libtorch 1.13's C++ API has no Adadelta), tensors variant only. Each program trains one warm-up epoch (the cnn: "
            "%d batches), times one epoch, then measures the test accuracy (test batch 1000). Rep r of every side "
            "uses seed r, so the accuracy columns average different initialisations and shuffles. Peak RSS: "
            "`/usr/bin/time`'s maximum resident set of the whole process (PyTorch's includes the interpreter)." %
