@@ -17,7 +17,9 @@ docs/benchmarks.md (the part above its "end of generated part" marker; the notes
 marker are kept).
 
 Needs: cmake, g++, /usr/bin/time (Debian: time), python3-torch + python3-torchvision,
-libtorch-dev, libopenblas0-pthread (or any BLAS), dataset-fashion-mnist.
+libtorch-dev, libopenblas0-pthread, dataset-fashion-mnist. Without an optimised BLAS, Debian's
+torch runs on the reference BLAS (libblas3) and its GEMM is 20x slower (checked: 6 vs 145
+GFLOP/s for a [64, 784] x [784, 256] product): the runner refuses to measure then.
 """
 import argparse
 import datetime
@@ -398,6 +400,14 @@ def write_doc(path, text):
         f.write(text.rstrip() + "\n\n" + MARKER + (kept if kept else "\n"))
 
 
+def check_blas():
+    """Debian's libtorch and PyTorch take their GEMM from the libblas.so.3 alternative."""
+    link = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    if "/blas/" in link:
+        sys.exit("compare.py: libblas.so.3 is the reference BLAS (%s): libtorch and PyTorch would run 20x "
+                 "slower than they do for users. Install libopenblas0-pthread." % link)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--reps", type=int, default=3, help="runs of every program per thread count (default 3)")
@@ -429,6 +439,8 @@ def main():
             p.error("--reps and --threads must be positive")
         if not os.path.isfile("/usr/bin/time"):
             sys.exit("compare.py: /usr/bin/time is missing (Debian: apt-get install time)")
+        if "libtorch" in impls or "pytorch" in impls:
+            check_blas()
         meta, footprint, results = measure(a, impls, threads_list)
     else:
         meta, footprint, results = load_runs(a.from_runs)
@@ -544,8 +556,8 @@ def report(a, meta, footprint, results, impls, threads_list):
            "then normalised with mean 0.2860 and std 0.3530, batch 64, shuffled every epoch. "
            "Model `linear` (784->10) or `mlp` (784-256-10, ReLU), trained with SGD lr 0.05 on cross_entropy, or "
            "`cnn`, pytorch/examples' mnist Net (Conv2d 1->32 3x3, ReLU, Conv2d 32->64 3x3, ReLU, max_pool2d 2, "
-           "Dropout 0.25, Linear 9216->128, ReLU, Dropout 0.5, Linear 128->10, log_softmax) trained as that example "
-           "does (Adadelta lr 1.0, nll_loss), tensors variant only. Each program trains one warm-up epoch (the cnn: "
+           "Dropout 0.25, Linear 9216->128, ReLU, Dropout 0.5, Linear 128->10, log_softmax) on nll_loss with SGD "
+           "lr 0.01 momentum 0.5 (libtorch 1.13's C++ API has no Adadelta), tensors variant only. Each program trains one warm-up epoch (the cnn: "
            "%d batches), times one epoch, then measures the test accuracy (test batch 1000). Rep r of every side "
            "uses seed r, so the accuracy columns average different initialisations and shuffles. Peak RSS: "
            "`/usr/bin/time`'s maximum resident set of the whole process (PyTorch's includes the interpreter)." %

@@ -21,11 +21,10 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
   Shape os = x.shape();
   os.back() = out_f;
   auto y = Tensor::empty(os);
-  auto Y = detail::mmap(y.data(), rows, out_f);
-  const auto X = detail::cmmap(x.data(), rows, in_f);
-  const auto W = detail::cmmap(weight.data(), out_f, in_f);
-  Y.noalias() = X * W.transpose();
-  if (bias.defined()) Y.rowwise() += detail::cmmap(bias.data(), 1, out_f).row(0);
+  // Y = X @ W^T : [rows, in] @ [in, out], on the intra-op threads (detail::gemm).
+  detail::gemm(x.data(), rows, in_f, false, weight.data(), out_f, in_f, true, y.data(), false);
+  if (bias.defined())
+    detail::mmap(y.data(), rows, out_f).rowwise() += detail::cmmap(bias.data(), 1, out_f).row(0);
   if (detail::needs_graph<float>({&x, &weight, &bias})) {
     const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
@@ -36,13 +35,13 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
           Tensor dx, dw, db;
           if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
             dx = Tensor::empty(xd.shape());
-            detail::mmap(dx.data(), rows, in_f).noalias() =
-                G * detail::cmmap(wd.data(), out_f, in_f);
+            detail::gemm(g.data(), rows, out_f, false, wd.data(), out_f, in_f, false, dx.data(),
+                         false);
           }
           if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
             dw = Tensor::empty({out_f, in_f});
-            detail::mmap(dw.data(), out_f, in_f).noalias() =
-                G.transpose() * detail::cmmap(xd.data(), rows, in_f);
+            detail::gemm(g.data(), rows, out_f, true, xd.data(), rows, in_f, false, dw.data(),
+                         false);
           }
           if (gb) {  // db = sum over rows of G
             db = Tensor::empty({out_f});
