@@ -56,18 +56,18 @@ BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
           const T* gp = g.data();
           const T* yp = so.data("LogSoftmaxBackward0");
           T* r = gi.data();
-          detail::parallel_rows(sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0,
-                                                                   std::int64_t a1) {
-            for (std::int64_t a = a0; a < a1; ++a)
-              for (std::int64_t i = 0; i < sp.inner; ++i) {
-                const auto base = a * sp.n * sp.inner + i;
-                T s = 0;
-                for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-                for (std::int64_t k = 0; k < sp.n; ++k)
-                  r[base + k * sp.inner] =
-                      gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
-              }
-          });
+          detail::parallel_rows(
+              sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
+                for (std::int64_t a = a0; a < a1; ++a)
+                  for (std::int64_t i = 0; i < sp.inner; ++i) {
+                    const auto base = a * sp.n * sp.inner + i;
+                    T s = 0;
+                    for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
+                    for (std::int64_t k = 0; k < sp.n; ++k)
+                      r[base + k * sp.inner] =
+                          gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
+                  }
+              });
           return std::vector<BasicTensor<T>>{gi};
         });
     detail::mark_differentiable_backward(out);
