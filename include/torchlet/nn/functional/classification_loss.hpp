@@ -104,8 +104,7 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
   for (std::int64_t c = 0; c < C; ++c) wsum_all += w ? w[c] : 1.0;
   auto probs = Tensor::empty(input.shape());
   std::vector<double> per(static_cast<std::size_t>(positions));
-  std::vector<double> wts(static_cast<std::size_t>(positions), 0.0);  // w[target] per position
-  // Rows on the intra-op threads; the weights are summed afterwards in order.
+  // Rows on the intra-op threads; the target weights are summed afterwards, in order.
   detail::parallel_rows(l.outer, C * I * 8, [&](std::int64_t o0, std::int64_t o1) {
     for (std::int64_t o = o0; o < o1; ++o)
       for (std::int64_t i = 0; i < I; ++i) {
@@ -125,7 +124,6 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
         }
         const double lse = static_cast<double>(mx) + std::log(static_cast<double>(s));
         const double wt = w ? w[tc] : 1.0;
-        wts[static_cast<std::size_t>(pos)] = wt;
         double loss = -wt * (row[tc * I] - lse);
         if (ls > 0) {
           double smooth = 0;
@@ -136,7 +134,8 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
       }
   });
   double denom = 0;  // sum of w[target] over non-ignored positions
-  for (double wt : wts) denom += wt;
+  for (std::int64_t pos = 0; pos < positions; ++pos)
+    if (t[pos] != options.ignore_index) denom += w ? w[t[pos]] : 1.0;
   auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input})) {
     detail::record(
