@@ -211,12 +211,14 @@ struct Function {
     for (auto& t : ctx->pending_) {
       typename BasicAutogradContext<T>::Saved s;
       if (t.defined()) {
-        s.data = torchlet::detail::SavedTensor<T>(t);
         s.shape = t.shape();
         for (const auto& in : inputs)
           if (in.defined() && in.is_same(t)) s.input = in;
         for (auto* o : outs)
           if (o->is_same(t) && o->grad_fn()) s.node = o->grad_fn();
+        // An output is saved without its node (the node owns this context: keeping the
+        // node here would be a cycle that is never freed); unpacking reattaches it.
+        s.data = torchlet::detail::SavedTensor<T>(s.node.expired() ? t : t.detach());
       }
       ctx->saved_.push_back(std::move(s));
     }
