@@ -2,11 +2,14 @@
 # The reliability runs of issue 8, called by .ci/run after the README's test command:
 #   1. the tests of TORCHLET_ASAN_SUITES (default: every suite of tests/, not the examples,
 #      docs and package tests) under AddressSanitizer + UndefinedBehaviorSanitizer
-#      (-fno-sanitize-recover, LeakSanitizer on): preset asan, build-asan/
+#      (-fno-sanitize-recover, LeakSanitizer on), built with clang (the README step has built
+#      them with g++; clang's ASan build of the suites takes about 0.65x g++'s CPU time):
+#      preset asan, build-asan/
 #   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp), the per-thread conv
 #      workspace test (tests/nn/conv_memory.cpp), the inference stress test (tests/inference:
 #      8 threads on one model) and the intra-op pool's tests (tests/parallel) under
-#      ThreadSanitizer: preset tsan
+#      ThreadSanitizer, compiled together as one program (the preset's TORCHLET_TEST_FILES):
+#      preset tsan
 #   3. each libFuzzer target of fuzz/ for TORCHLET_FUZZ_SECONDS on a copy of its seed corpus (two
 #      at a time),
 #      failing on any crash, sanitizer report, leak, out-of-memory or timeout: preset fuzz
@@ -50,8 +53,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
 step "DataLoader, conv workspace and inference tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
 # The test programs that start threads (the other data tests are single-threaded: ASan's).
-cmake --build build-tsan -j2 --target test_data_dataloader test_data_dataloader_workers \
-  test_data_dataloader_options test_nn_conv_memory test_inference_threads test_parallel_thread_pool
+# The preset's TORCHLET_TEST_FILES builds them as one program, tests_selected.
+cmake --build build-tsan -j2 --target tests_selected
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --preset tsan -R "^(data/dataloader|nn/conv_memory|inference/|parallel/)"
 
 step "fuzz targets, ${TORCHLET_FUZZ_SECONDS} s each"

@@ -64,7 +64,8 @@ template <class T, class F>
 void for_each_lane(const T* p, const DimSplit& sp, F f) {
   for (std::int64_t o = 0; o < sp.outer; ++o)
     for (std::int64_t i = 0; i < sp.inner; ++i) {
-      const T* base = p + o * sp.n * sp.inner + i;
+      // An empty lane (n == 0, p may be null) is never read: no offset on a null pointer.
+      const T* base = sp.n > 0 ? p + o * sp.n * sp.inner + i : p;
       const std::int64_t stride = sp.inner;
       f([base, stride](std::int64_t k) -> const T& { return base[k * stride]; }, o* sp.inner + i);
     }

@@ -79,6 +79,7 @@ void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor
   record(out, name, {&x},
          [name, sx = save_x ? SavedTensor<T>(x) : SavedTensor<T>(),
           sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(), d, d2](const BasicTensor<T>& g) {
+           static_cast<void>(d2);  // unused without a second derivative (clang warns)
            if constexpr (!std::is_same_v<D2, std::nullptr_t>) {
              if (is_grad_enabled()) [[unlikely]] {  // create_graph
                const auto s = sx.defined() ? sx.variable(name, g.shape())
