@@ -14,11 +14,14 @@ namespace torchlet::nn {
 
 /// torch.nn.modules.linear.NonDynamicallyQuantizableLinear: a Linear under another name (the
 /// output projection of MultiheadAttention, printed as PyTorch prints it).
-class NonDynamicallyQuantizableLinear : public Linear {
+template <class = void>
+class NonDynamicallyQuantizableLinearImpl : public Linear {
  public:
   using Linear::Linear;
   std::string name() const override { return "NonDynamicallyQuantizableLinear"; }
 };
+/// NonDynamicallyQuantizableLinear: see NonDynamicallyQuantizableLinearImpl.
+using NonDynamicallyQuantizableLinear = NonDynamicallyQuantizableLinearImpl<>;
 
 /// MultiheadAttention's arguments after embed_dim and num_heads, in PyTorch's order.
 struct MultiheadAttentionOptions {
@@ -44,7 +47,8 @@ struct MultiheadAttentionForwardOptions {
 };
 
 /// nn.MultiheadAttention: `auto [out, weights] = mha(q, k, v, {.key_padding_mask = m});`.
-class MultiheadAttention
+template <class = void>
+class MultiheadAttentionImpl
     : public ModuleFor<std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&),
                        std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&,
                                                   const MultiheadAttentionForwardOptions&)> {
@@ -77,8 +81,8 @@ class MultiheadAttention
 
   /// nn.MultiheadAttention(embed_dim, num_heads, ...): xavier_uniform_ projections, zero
   /// biases, xavier_normal_ bias_k/bias_v, as PyTorch.
-  MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads,
-                     MultiheadAttentionOptions options = {})
+  MultiheadAttentionImpl(std::int64_t embed_dim, std::int64_t num_heads,
+                         MultiheadAttentionOptions options = {})
       : embed_dim(embed_dim),
         kdim(options.kdim ? options.kdim : embed_dim),
         vdim(options.vdim ? options.vdim : embed_dim),
@@ -192,5 +196,7 @@ class MultiheadAttention
     return embed_dim / num_heads;
   }
 };
+/// MultiheadAttention: see MultiheadAttentionImpl.
+using MultiheadAttention = MultiheadAttentionImpl<>;
 
 }  // namespace torchlet::nn

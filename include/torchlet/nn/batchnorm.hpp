@@ -24,7 +24,8 @@ struct BatchNormOptions {
 };
 
 /// The shared part of BatchNorm1d and BatchNorm2d (PyTorch's _BatchNorm).
-class BatchNormBase : public Module {
+template <class = void>
+class BatchNormBaseImpl : public Module {
  public:
   /// C, the channels normalised.
   std::int64_t num_features;
@@ -92,7 +93,7 @@ class BatchNormBase : public Module {
 
  protected:
   /// num_features: C; options as in PyTorch's constructor.
-  BatchNormBase(std::int64_t num_features, BatchNormOptions o)
+  BatchNormBaseImpl(std::int64_t num_features, BatchNormOptions o)
       : num_features(num_features),
         eps(o.eps),
         momentum(o.momentum),
@@ -132,15 +133,18 @@ class BatchNormBase : public Module {
     register_buffer("num_batches_tracked", num_batches_tracked);
   }
 };
+/// BatchNormBase: see BatchNormBaseImpl.
+using BatchNormBase = BatchNormBaseImpl<>;
 
 /// nn.BatchNorm1d: x [N, C] or [N, C, L], normalised per channel over the batch (and L).
-class BatchNorm1d : public BatchNormBase {
+template <class = void>
+class BatchNorm1dImpl : public BatchNormBase {
  public:
   /// num_features: C.
-  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {})
+  explicit BatchNorm1dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm1d(BatchNorm1d&&) = default;
+  BatchNorm1dImpl(BatchNorm1dImpl&&) = default;
 
  protected:
   /// x must be [N, C] or [N, C, L].
@@ -151,15 +155,18 @@ class BatchNorm1d : public BatchNormBase {
     check_channels(x, "[N, C] or [N, C, L]");
   }
 };
+/// BatchNorm1d: see BatchNorm1dImpl.
+using BatchNorm1d = BatchNorm1dImpl<>;
 
 /// nn.BatchNorm2d: x [N, C, H, W], normalised per channel over N, H and W.
-class BatchNorm2d : public BatchNormBase {
+template <class = void>
+class BatchNorm2dImpl : public BatchNormBase {
  public:
   /// num_features: C.
-  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {})
+  explicit BatchNorm2dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm2d(BatchNorm2d&&) = default;
+  BatchNorm2dImpl(BatchNorm2dImpl&&) = default;
 
  protected:
   /// x must be [N, C, H, W].
@@ -169,5 +176,7 @@ class BatchNorm2d : public BatchNormBase {
     check_channels(x, "[N, C, H, W]");
   }
 };
+/// BatchNorm2d: see BatchNorm2dImpl.
+using BatchNorm2d = BatchNorm2dImpl<>;
 
 }  // namespace torchlet::nn

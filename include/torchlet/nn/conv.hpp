@@ -48,12 +48,14 @@ struct Conv3dOptions {
 namespace detail {
 
 /// The spatial dims' names for messages: "L", "H, W", "D, H, W".
+template <class = void>
 inline const char* spatial_names(int dims) {
   static const char* const names[] = {"L", "H, W", "D, H, W"};
   return names[dims - 1];
 }
 
 /// PyTorch's _ConvNd init: kaiming_uniform_(a = sqrt(5)) weights, bias U(+-1/sqrt(fan_in)).
+template <class = void>
 inline void reset_conv_parameters(Tensor& weight, Tensor& bias) {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
@@ -64,6 +66,7 @@ inline void reset_conv_parameters(Tensor& weight, Tensor& bias) {
 }
 
 /// Checks a conv module's channel, size and padding_mode arguments (what _ConvNd checks).
+template <class = void>
 inline void check_conv_arguments(const std::string& name, std::int64_t in, std::int64_t out,
                                  std::int64_t groups, int dims, const Dims3& k, const Dims3& s,
                                  const Dims3& p, const Dims3& d, const std::string& mode) {
@@ -186,30 +189,39 @@ class ConvNd : public Module {
 }  // namespace detail
 
 /// nn.Conv1d: x [N, C_in, L] (or [C_in, L]) -> [N, C_out, L_out].
-class Conv1d : public detail::ConvNd<std::int64_t, Conv1dOptions, 1> {
+template <class = void>
+class Conv1dImpl : public detail::ConvNd<std::int64_t, Conv1dOptions, 1> {
  public:
   /// nn::Conv1d conv{16, 33, 3, {.stride = 2, .padding_mode = "reflect"}}
-  Conv1d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
-         Conv1dOptions options = {})
+  Conv1dImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
+             Conv1dOptions options = {})
       : ConvNd("Conv1d", in_channels, out_channels, kernel_size, std::move(options)) {}
 };
+/// Conv1d: see Conv1dImpl.
+using Conv1d = Conv1dImpl<>;
 
 /// nn.Conv2d: x [N, C_in, H, W] (or [C_in, H, W]) -> [N, C_out, H_out, W_out].
-class Conv2d : public detail::ConvNd<IntPair, Conv2dOptions, 2> {
+template <class = void>
+class Conv2dImpl : public detail::ConvNd<IntPair, Conv2dOptions, 2> {
  public:
   /// nn::Conv2d conv{1, 32, 3, {.padding = 1}}
-  Conv2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size,
-         Conv2dOptions options = {})
+  Conv2dImpl(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size,
+             Conv2dOptions options = {})
       : ConvNd("Conv2d", in_channels, out_channels, kernel_size, std::move(options)) {}
 };
+/// Conv2d: see Conv2dImpl.
+using Conv2d = Conv2dImpl<>;
 
 /// nn.Conv3d: x [N, C_in, D, H, W] (or [C_in, D, H, W]) -> [N, C_out, D_out, H_out, W_out].
-class Conv3d : public detail::ConvNd<IntTriple, Conv3dOptions, 3> {
+template <class = void>
+class Conv3dImpl : public detail::ConvNd<IntTriple, Conv3dOptions, 3> {
  public:
   /// nn::Conv3d conv{4, 8, {3, 3, 1}, {.padding = "same"}}
-  Conv3d(std::int64_t in_channels, std::int64_t out_channels, IntTriple kernel_size,
-         Conv3dOptions options = {})
+  Conv3dImpl(std::int64_t in_channels, std::int64_t out_channels, IntTriple kernel_size,
+             Conv3dOptions options = {})
       : ConvNd("Conv3d", in_channels, out_channels, kernel_size, std::move(options)) {}
 };
+/// Conv3d: see Conv3dImpl.
+using Conv3d = Conv3dImpl<>;
 
 }  // namespace torchlet::nn

@@ -151,34 +151,44 @@ class ConvTransposeNd : public Module {
 }  // namespace detail
 
 /// nn.ConvTranspose1d: x [N, C_in, L] (or [C_in, L]) -> [N, C_out, L_out].
-class ConvTranspose1d : public detail::ConvTransposeNd<std::int64_t, ConvTranspose1dOptions, 1> {
+template <class = void>
+class ConvTranspose1dImpl
+    : public detail::ConvTransposeNd<std::int64_t, ConvTranspose1dOptions, 1> {
  public:
   /// nn::ConvTranspose1d up{16, 8, 4, {.stride = 2, .padding = 1}}
-  ConvTranspose1d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
-                  ConvTranspose1dOptions options = {})
+  ConvTranspose1dImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
+                      ConvTranspose1dOptions options = {})
       : ConvTransposeNd("ConvTranspose1d", in_channels, out_channels, kernel_size,
                         std::move(options)) {}
 };
+/// ConvTranspose1d: see ConvTranspose1dImpl.
+using ConvTranspose1d = ConvTranspose1dImpl<>;
 
 /// nn.ConvTranspose2d: x [N, C_in, H, W] (or [C_in, H, W]) -> [N, C_out, H_out, W_out].
-class ConvTranspose2d : public detail::ConvTransposeNd<IntPair, ConvTranspose2dOptions, 2> {
+template <class = void>
+class ConvTranspose2dImpl : public detail::ConvTransposeNd<IntPair, ConvTranspose2dOptions, 2> {
  public:
   /// nn::ConvTranspose2d up{64, 32, 4, {.stride = 2, .padding = 1, .bias = false}}
-  ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size,
-                  ConvTranspose2dOptions options = {})
+  ConvTranspose2dImpl(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size,
+                      ConvTranspose2dOptions options = {})
       : ConvTransposeNd("ConvTranspose2d", in_channels, out_channels, kernel_size,
                         std::move(options)) {}
 };
+/// ConvTranspose2d: see ConvTranspose2dImpl.
+using ConvTranspose2d = ConvTranspose2dImpl<>;
 
 /// nn.ConvTranspose3d: x [N, C_in, D, H, W] (or [C_in, D, H, W]) -> [N, C_out, D_out, H_out,
 /// W_out].
-class ConvTranspose3d : public detail::ConvTransposeNd<IntTriple, ConvTranspose3dOptions, 3> {
+template <class = void>
+class ConvTranspose3dImpl : public detail::ConvTransposeNd<IntTriple, ConvTranspose3dOptions, 3> {
  public:
   /// nn::ConvTranspose3d up{8, 4, 3, {.stride = 2}}
-  ConvTranspose3d(std::int64_t in_channels, std::int64_t out_channels, IntTriple kernel_size,
-                  ConvTranspose3dOptions options = {})
+  ConvTranspose3dImpl(std::int64_t in_channels, std::int64_t out_channels, IntTriple kernel_size,
+                      ConvTranspose3dOptions options = {})
       : ConvTransposeNd("ConvTranspose3d", in_channels, out_channels, kernel_size,
                         std::move(options)) {}
 };
+/// ConvTranspose3d: see ConvTranspose3dImpl.
+using ConvTranspose3d = ConvTranspose3dImpl<>;
 
 }  // namespace torchlet::nn

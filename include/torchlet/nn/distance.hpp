@@ -8,29 +8,35 @@
 namespace torchlet::nn {
 
 /// nn.CosineSimilarity(dim=1, eps=1e-8): x1, x2 broadcastable, [N, D] -> [N] with dim 1.
-class CosineSimilarity : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
+template <class = void>
+class CosineSimilarityImpl : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
  public:
   /// dim, eps.
   CosineSimilarityOptions options;
   /// nn.CosineSimilarity(dim, eps): `nn::CosineSimilarity{{.dim = 0}}`.
-  CosineSimilarity(CosineSimilarityOptions options = {}) : options(options) {}
+  CosineSimilarityImpl(CosineSimilarityOptions options = {}) : options(options) {}
   /// x1, x2 broadcastable -> their broadcast shape without `dim`.
   Tensor forward(const Tensor& x1, const Tensor& x2) override {
     return functional::cosine_similarity(x1, x2, options);
   }
 };
+/// CosineSimilarity: see CosineSimilarityImpl.
+using CosineSimilarity = CosineSimilarityImpl<>;
 
 /// nn.PairwiseDistance(p=2.0, eps=1e-6, keepdim=False): x1, x2 broadcastable, [N, D] -> [N].
-class PairwiseDistance : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
+template <class = void>
+class PairwiseDistanceImpl : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
  public:
   /// p, eps, keepdim.
   PairwiseDistanceOptions options;
   /// nn.PairwiseDistance(p, eps, keepdim): `nn::PairwiseDistance{{.p = 1}}`.
-  PairwiseDistance(PairwiseDistanceOptions options = {}) : options(options) {}
+  PairwiseDistanceImpl(PairwiseDistanceOptions options = {}) : options(options) {}
   /// x1, x2 broadcastable [..., D] -> [...] (or [..., 1] with keepdim).
   Tensor forward(const Tensor& x1, const Tensor& x2) override {
     return functional::pairwise_distance(x1, x2, options);
   }
 };
+/// PairwiseDistance: see PairwiseDistanceImpl.
+using PairwiseDistance = PairwiseDistanceImpl<>;
 
 }  // namespace torchlet::nn

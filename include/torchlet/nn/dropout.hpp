@@ -9,12 +9,13 @@ namespace torchlet::nn {
 
 /// nn.Dropout: in training, zeroes each element with probability p and scales the rest by 1 / (1 -
 /// p); identity in eval.
-class Dropout : public StatelessModule {
+template <class = void>
+class DropoutImpl : public StatelessModule {
  public:
   /// Probability of zeroing an element.
   double p;
   /// nn.Dropout(p), p in [0, 1].
-  explicit Dropout(double p = 0.5) : p(p) {
+  explicit DropoutImpl(double p = 0.5) : p(p) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " +
                                   std::to_string(p));
@@ -25,5 +26,7 @@ class Dropout : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=False";
   }
 };
+/// Dropout: see DropoutImpl.
+using Dropout = DropoutImpl<>;
 
 }  // namespace torchlet::nn

@@ -11,7 +11,8 @@ namespace torchlet::nn {
 
 /// nn.Dropout1d: in training, zeroes whole channels of x [N, C, L] or [C, L] with probability p and
 /// scales the rest by 1 / (1 - p); identity in eval.
-class Dropout1d : public StatelessModule {
+template <class = void>
+class Dropout1dImpl : public StatelessModule {
  public:
   /// Probability of dropping.
   double p;
@@ -20,7 +21,7 @@ class Dropout1d : public StatelessModule {
   /// The generator the masks are drawn from.
   Generator* generator = &default_generator();
   /// nn.Dropout1d(p, inplace), p in [0, 1].
-  explicit Dropout1d(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
+  explicit Dropout1dImpl(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument(
           "Dropout1d: dropout probability has to be between 0 and 1, but got " + std::to_string(p));
@@ -33,10 +34,13 @@ class Dropout1d : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=" + detail::nnfmt::py_bool(inplace);
   }
 };
+/// Dropout1d: see Dropout1dImpl.
+using Dropout1d = Dropout1dImpl<>;
 
 /// nn.Dropout2d: in training, zeroes whole channels of x [N, C, H, W] or [C, H, W] with probability
 /// p and scales the rest by 1 / (1 - p); identity in eval.
-class Dropout2d : public StatelessModule {
+template <class = void>
+class Dropout2dImpl : public StatelessModule {
  public:
   /// Probability of dropping.
   double p;
@@ -45,7 +49,7 @@ class Dropout2d : public StatelessModule {
   /// The generator the masks are drawn from.
   Generator* generator = &default_generator();
   /// nn.Dropout2d(p, inplace), p in [0, 1].
-  explicit Dropout2d(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
+  explicit Dropout2dImpl(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument(
           "Dropout2d: dropout probability has to be between 0 and 1, but got " + std::to_string(p));
@@ -58,10 +62,13 @@ class Dropout2d : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=" + detail::nnfmt::py_bool(inplace);
   }
 };
+/// Dropout2d: see Dropout2dImpl.
+using Dropout2d = Dropout2dImpl<>;
 
 /// nn.Dropout3d: in training, zeroes whole channels of x [N, C, D, H, W] or [C, D, H, W] with
 /// probability p and scales the rest by 1 / (1 - p); identity in eval.
-class Dropout3d : public StatelessModule {
+template <class = void>
+class Dropout3dImpl : public StatelessModule {
  public:
   /// Probability of dropping.
   double p;
@@ -70,7 +77,7 @@ class Dropout3d : public StatelessModule {
   /// The generator the masks are drawn from.
   Generator* generator = &default_generator();
   /// nn.Dropout3d(p, inplace), p in [0, 1].
-  explicit Dropout3d(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
+  explicit Dropout3dImpl(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument(
           "Dropout3d: dropout probability has to be between 0 and 1, but got " + std::to_string(p));
@@ -83,10 +90,13 @@ class Dropout3d : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=" + detail::nnfmt::py_bool(inplace);
   }
 };
+/// Dropout3d: see Dropout3dImpl.
+using Dropout3d = Dropout3dImpl<>;
 
 /// nn.AlphaDropout: in training, drops elements so that a SELU network keeps mean 0 and variance 1
 /// (see functional::alpha_dropout); identity in eval.
-class AlphaDropout : public StatelessModule {
+template <class = void>
+class AlphaDropoutImpl : public StatelessModule {
  public:
   /// Probability of dropping.
   double p;
@@ -95,7 +105,7 @@ class AlphaDropout : public StatelessModule {
   /// The generator the masks are drawn from.
   Generator* generator = &default_generator();
   /// nn.AlphaDropout(p, inplace), p in [0, 1].
-  explicit AlphaDropout(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
+  explicit AlphaDropoutImpl(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument(
           "AlphaDropout: dropout probability has to be between 0 and 1, but got " +
@@ -109,10 +119,13 @@ class AlphaDropout : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=" + detail::nnfmt::py_bool(inplace);
   }
 };
+/// AlphaDropout: see AlphaDropoutImpl.
+using AlphaDropout = AlphaDropoutImpl<>;
 
 /// nn.FeatureAlphaDropout: alpha dropout of whole channels of x [N, C, *] in training; identity in
 /// eval.
-class FeatureAlphaDropout : public StatelessModule {
+template <class = void>
+class FeatureAlphaDropoutImpl : public StatelessModule {
  public:
   /// Probability of dropping.
   double p;
@@ -121,7 +134,7 @@ class FeatureAlphaDropout : public StatelessModule {
   /// The generator the masks are drawn from.
   Generator* generator = &default_generator();
   /// nn.FeatureAlphaDropout(p, inplace), p in [0, 1].
-  explicit FeatureAlphaDropout(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
+  explicit FeatureAlphaDropoutImpl(double p = 0.5, bool inplace = false) : p(p), inplace(inplace) {
     if (!(p >= 0.0 && p <= 1.0))
       throw std::invalid_argument(
           "FeatureAlphaDropout: dropout probability has to be between 0 and 1, but got " +
@@ -135,5 +148,7 @@ class FeatureAlphaDropout : public StatelessModule {
     return "p=" + detail::nnfmt::py_float(p) + ", inplace=" + detail::nnfmt::py_bool(inplace);
   }
 };
+/// FeatureAlphaDropout: see FeatureAlphaDropoutImpl.
+using FeatureAlphaDropout = FeatureAlphaDropoutImpl<>;
 
 }  // namespace torchlet::nn

@@ -30,7 +30,8 @@ struct EmbeddingFromPretrainedOptions {
 };
 
 /// nn.Embedding: a lookup table; indices [*] (int64) -> [*, embedding_dim].
-class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
+template <class = void>
+class EmbeddingImpl : public ModuleFor<Tensor(const LongTensor&)> {
  public:
   ///@{
   /// Rows of the table, and their size.
@@ -48,7 +49,8 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
   Tensor weight;
 
   /// nn.Embedding(num_embeddings, embedding_dim, padding_idx).
-  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {})
+  EmbeddingImpl(std::int64_t num_embeddings, std::int64_t embedding_dim,
+                EmbeddingOptions options = {})
       : num_embeddings(num_embeddings),
         embedding_dim(embedding_dim),
         padding_idx(options.padding_idx),
@@ -89,14 +91,14 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
 
   /// nn.Embedding.from_pretrained: a layer whose table is `embeddings` [num_embeddings,
   /// embedding_dim] (shared, not copied), trainable unless freeze.
-  static Embedding from_pretrained(const Tensor& embeddings,
-                                   EmbeddingFromPretrainedOptions options = {}) {
+  static EmbeddingImpl from_pretrained(const Tensor& embeddings,
+                                       EmbeddingFromPretrainedOptions options = {}) {
     if (embeddings.dim() != 2)
       throw ShapeError(
           "Embedding.from_pretrained: embeddings must be 2-D [num_embeddings, "
           "embedding_dim], got " +
           to_string(embeddings.shape()));
-    Embedding e(
+    EmbeddingImpl e(
         embeddings.size(0), embeddings.size(1),
         {options.padding_idx, options.max_norm, options.norm_type, options.scale_grad_by_freq});
     e.weight = embeddings.detach();
@@ -113,5 +115,7 @@ class Embedding : public ModuleFor<Tensor(const LongTensor&)> {
     return s;
   }
 };
+/// Embedding: see EmbeddingImpl.
+using Embedding = EmbeddingImpl<>;
 
 }  // namespace torchlet::nn

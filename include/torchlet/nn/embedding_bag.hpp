@@ -25,7 +25,8 @@ struct EmbeddingBagOptions {
 
 /// nn.EmbeddingBag: input [B, L] (B bags), or input [n] with offsets [B], -> [B,
 /// embedding_dim]; per_sample_weights (shaped as input) weight the indices in mode "sum".
-class EmbeddingBag
+template <class = void>
+class EmbeddingBagImpl
     : public ModuleFor<Tensor(const LongTensor&), Tensor(const LongTensor&, const LongTensor&),
                        Tensor(const LongTensor&, const LongTensor&, const Tensor&)> {
  public:
@@ -50,7 +51,8 @@ class EmbeddingBag
 
   /// nn.EmbeddingBag(num_embeddings, embedding_dim, max_norm, norm_type, scale_grad_by_freq,
   /// mode, include_last_offset, padding_idx).
-  EmbeddingBag(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingBagOptions o = {})
+  EmbeddingBagImpl(std::int64_t num_embeddings, std::int64_t embedding_dim,
+                   EmbeddingBagOptions o = {})
       : num_embeddings(num_embeddings),
         embedding_dim(embedding_dim),
         max_norm(o.max_norm),
@@ -105,5 +107,7 @@ class EmbeddingBag
     return s;
   }
 };
+/// EmbeddingBag: see EmbeddingBagImpl.
+using EmbeddingBag = EmbeddingBagImpl<>;
 
 }  // namespace torchlet::nn

@@ -11,14 +11,15 @@
 namespace torchlet::nn {
 
 /// nn.Flatten: dims start_dim..end_dim merged into one; [N, C, H, W] -> [N, C * H * W] by default.
-class Flatten : public StatelessModule {
+template <class = void>
+class FlattenImpl : public StatelessModule {
  public:
   ///@{
   /// The first and last dims merged (negative: from the end).
   std::int64_t start_dim, end_dim;
   ///@}
   /// nn.Flatten(start_dim = 1, end_dim = -1).
-  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1)
+  explicit FlattenImpl(std::int64_t start_dim = 1, std::int64_t end_dim = -1)
       : start_dim(start_dim), end_dim(end_dim) {}
   /// x with dims start_dim..end_dim merged into one.
   Tensor forward(const Tensor& x) override { return x.flatten(start_dim, end_dim); }
@@ -26,17 +27,20 @@ class Flatten : public StatelessModule {
     return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);
   }
 };
+/// Flatten: see FlattenImpl.
+using Flatten = FlattenImpl<>;
 
 /// nn.Unflatten: dim `dim` split into `unflattened_size` (one entry may be -1, inferred);
 /// [N, C * H * W] -> [N, C, H, W] with Unflatten(1, {C, H, W}).
-class Unflatten : public StatelessModule {
+template <class = void>
+class UnflattenImpl : public StatelessModule {
  public:
   /// The dim split (negative: from the end).
   std::int64_t dim;
   /// The sizes it is split into.
   std::vector<std::int64_t> unflattened_size;
   /// nn.Unflatten(dim, unflattened_size).
-  Unflatten(std::int64_t dim, std::vector<std::int64_t> unflattened_size)
+  UnflattenImpl(std::int64_t dim, std::vector<std::int64_t> unflattened_size)
       : dim(dim), unflattened_size(std::move(unflattened_size)) {
     if (this->unflattened_size.empty())
       throw std::invalid_argument("Unflatten: unflattened_size must not be empty");
@@ -79,5 +83,7 @@ class Unflatten : public StatelessModule {
            ", unflattened_size=" + detail::nnfmt::py_tuple(unflattened_size);
   }
 };
+/// Unflatten: see UnflattenImpl.
+using Unflatten = UnflattenImpl<>;
 
 }  // namespace torchlet::nn

@@ -17,14 +17,15 @@ struct FoldOptions {
 };
 
 /// nn.Unfold: x [N, C, H, W] (or [C, H, W]) -> [N, C * kH * kW, L] (or [C * kH * kW, L]).
-class Unfold : public StatelessModule {
+template <class = void>
+class UnfoldImpl : public StatelessModule {
  public:
   ///@{
   /// As given to the constructor.
   IntPair kernel_size, dilation, padding, stride;
   ///@}
   /// nn::Unfold unfold{{2, 3}, {.padding = 1}}
-  explicit Unfold(IntPair kernel_size, FoldOptions options = {})
+  explicit UnfoldImpl(IntPair kernel_size, FoldOptions options = {})
       : kernel_size(kernel_size),
         dilation(options.dilation),
         padding(options.padding),
@@ -38,17 +39,20 @@ class Unfold : public StatelessModule {
            ", padding=" + padding.repr() + ", stride=" + stride.repr();
   }
 };
+/// Unfold: see UnfoldImpl.
+using Unfold = UnfoldImpl<>;
 
 /// nn.Fold: x [N, C * kH * kW, L] (or [C * kH * kW, L]) -> [N, C, H, W] (or [C, H, W]) with
 /// (H, W) = output_size; overlapping values are summed.
-class Fold : public StatelessModule {
+template <class = void>
+class FoldImpl : public StatelessModule {
  public:
   ///@{
   /// As given to the constructor.
   IntPair output_size, kernel_size, dilation, padding, stride;
   ///@}
   /// nn::Fold fold{{4, 5}, 2, {.stride = 1}}
-  Fold(IntPair output_size, IntPair kernel_size, FoldOptions options = {})
+  FoldImpl(IntPair output_size, IntPair kernel_size, FoldOptions options = {})
       : output_size(output_size),
         kernel_size(kernel_size),
         dilation(options.dilation),
@@ -64,5 +68,7 @@ class Fold : public StatelessModule {
            ", stride=" + stride.repr();
   }
 };
+/// Fold: see FoldImpl.
+using Fold = FoldImpl<>;
 
 }  // namespace torchlet::nn

@@ -17,6 +17,7 @@ struct Fans {
   ///@}
 };
 
+template <class = void>
 inline Fans calculate_fan_in_and_fan_out(const Tensor& t) {
   if (t.dim() < 2)
     throw ShapeError(
@@ -30,6 +31,7 @@ inline Fans calculate_fan_in_and_fan_out(const Tensor& t) {
 }
 
 /// Recommended gain for a nonlinearity (torch.nn.init.calculate_gain).
+template <class = void>
 inline double calculate_gain(const std::string& nonlinearity, double param = 0.01) {
   for (const char* one : {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                           "conv_transpose2d", "conv_transpose3d", "sigmoid"})
@@ -41,6 +43,7 @@ inline double calculate_gain(const std::string& nonlinearity, double param = 0.0
   throw std::invalid_argument("calculate_gain: unsupported nonlinearity '" + nonlinearity + "'");
 }
 
+template <class = void>
 inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0,
                               Generator& gen = default_generator()) {
   NoGradGuard g;
@@ -50,6 +53,7 @@ inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0,
     p[i] = static_cast<float>(a + (b - a) * gen.uniform());
   return t;
 }
+template <class = void>
 inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.0,
                              Generator& gen = default_generator()) {
   NoGradGuard g;
@@ -58,19 +62,28 @@ inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.
   for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(mean + std * gen.normal());
   return t;
 }
+template <class = void>
 inline const Tensor& constant_(const Tensor& t, double v) {
   NoGradGuard g;
   return t.fill_(static_cast<float>(v));
 }
-inline const Tensor& zeros_(const Tensor& t) { return constant_(t, 0.0); }
-inline const Tensor& ones_(const Tensor& t) { return constant_(t, 1.0); }
+template <class = void>
+inline const Tensor& zeros_(const Tensor& t) {
+  return constant_(t, 0.0);
+}
+template <class = void>
+inline const Tensor& ones_(const Tensor& t) {
+  return constant_(t, 1.0);
+}
 
+template <class = void>
 inline const Tensor& xavier_uniform_(const Tensor& t, double gain = 1.0,
                                      Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
   const double a = gain * std::sqrt(6.0 / static_cast<double>(f.fan_in + f.fan_out));
   return uniform_(t, -a, a, gen);
 }
+template <class = void>
 inline const Tensor& xavier_normal_(const Tensor& t, double gain = 1.0,
                                     Generator& gen = default_generator()) {
   const auto f = calculate_fan_in_and_fan_out(t);
@@ -80,6 +93,7 @@ inline const Tensor& xavier_normal_(const Tensor& t, double gain = 1.0,
 enum class FanMode { fan_in, fan_out };
 
 /// "fan_in" / "fan_out", as PyTorch spells the mode argument.
+template <class = void>
 inline FanMode fan_mode(const std::string& mode) {
   if (mode == "fan_in") return FanMode::fan_in;
   if (mode == "fan_out") return FanMode::fan_out;
@@ -87,6 +101,7 @@ inline FanMode fan_mode(const std::string& mode) {
                               " not supported, please use fan_in or fan_out");
 }
 
+template <class = void>
 inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0,
                                       FanMode mode = FanMode::fan_in,
                                       const std::string& nonlinearity = "leaky_relu",
@@ -96,6 +111,7 @@ inline const Tensor& kaiming_uniform_(const Tensor& t, double a = 0.0,
   const double bound = calculate_gain(nonlinearity, a) * std::sqrt(3.0 / fan);
   return uniform_(t, -bound, bound, gen);
 }
+template <class = void>
 inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0,
                                      FanMode mode = FanMode::fan_in,
                                      const std::string& nonlinearity = "leaky_relu",
@@ -105,11 +121,13 @@ inline const Tensor& kaiming_normal_(const Tensor& t, double a = 0.0,
   return normal_(t, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(fan), gen);
 }
 
+template <class = void>
 inline const Tensor& kaiming_uniform_(const Tensor& t, double a, const std::string& mode,
                                       const std::string& nonlinearity = "leaky_relu",
                                       Generator& gen = default_generator()) {
   return kaiming_uniform_(t, a, fan_mode(mode), nonlinearity, gen);
 }
+template <class = void>
 inline const Tensor& kaiming_normal_(const Tensor& t, double a, const std::string& mode,
                                      const std::string& nonlinearity = "leaky_relu",
                                      Generator& gen = default_generator()) {
@@ -118,6 +136,7 @@ inline const Tensor& kaiming_normal_(const Tensor& t, double a, const std::strin
 
 /// Normal(mean, std) redrawn until inside [a, b] (torch.nn.init.trunc_normal_; a and b are absolute
 /// bounds).
+template <class = void>
 inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double std = 1.0,
                                    double a = -2.0, double b = 2.0,
                                    Generator& gen = default_generator()) {
@@ -140,6 +159,7 @@ inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double st
 }
 
 /// The identity matrix in a 2-D tensor (torch.nn.init.eye_).
+template <class = void>
 inline const Tensor& eye_(const Tensor& t) {
   if (t.dim() != 2)
     throw ShapeError("eye_: only tensors with 2 dimensions are supported, got " +

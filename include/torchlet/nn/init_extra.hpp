@@ -16,6 +16,7 @@ namespace torchlet::nn::init {
 /// A (semi-)orthogonal matrix in t viewed as [size(0), numel / size(0)], times gain
 /// (torch.nn.init.orthogonal_): the Q of the QR decomposition of a standard normal matrix,
 /// its signs fixed by R's diagonal. Rows are orthonormal when rows <= cols, columns otherwise.
+template <class = void>
 inline const Tensor& orthogonal_(const Tensor& t, double gain = 1.0,
                                  Generator& gen = default_generator()) {
   if (t.dim() < 2)
@@ -47,6 +48,7 @@ inline const Tensor& orthogonal_(const Tensor& t, double gain = 1.0,
 
 /// A sparse 2-D matrix (torch.nn.init.sparse_): N(0, std) values, with ceil(sparsity * rows)
 /// randomly chosen elements of every column set to 0.
+template <class = void>
 inline const Tensor& sparse_(const Tensor& t, double sparsity, double std = 0.01,
                              Generator& gen = default_generator()) {
   if (t.dim() != 2)
@@ -79,6 +81,7 @@ inline const Tensor& sparse_(const Tensor& t, double sparsity, double std = 0.01
 /// The Dirac delta in a 3-, 4- or 5-D convolution weight [out, in, *k] (torch.nn.init.dirac_):
 /// a convolution with it copies its input channels (in each of `groups` groups of out /
 /// groups output channels), keeping as many channels as it can.
+template <class = void>
 inline const Tensor& dirac_(const Tensor& t, std::int64_t groups = 1) {
   if (t.dim() < 3 || t.dim() > 5)
     throw ShapeError("dirac_: only tensors with 3, 4, or 5 dimensions are supported, got " +

@@ -12,14 +12,18 @@
 namespace torchlet::nn {
 
 /// nn::Identity: forward(x) = x (a placeholder that keeps a model's structure).
-class Identity : public StatelessModule {
+template <class = void>
+class IdentityImpl : public StatelessModule {
  public:
   /// x itself.
   Tensor forward(const Tensor& x) override { return x; }
 };
+/// Identity: see IdentityImpl.
+using Identity = IdentityImpl<>;
 
 /// nn::Linear: y = x W^T + b; x [*, in_features] -> [*, out_features].
-class Linear : public Module {
+template <class = void>
+class LinearImpl : public Module {
  public:
   ///@{
   /// Sizes of the last dim of the input and of the output.
@@ -32,7 +36,7 @@ class Linear : public Module {
 
   /// Weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(in_features), 1/sqrt(in_features)), as
   /// PyTorch.
-  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true)
+  LinearImpl(std::int64_t in_features, std::int64_t out_features, bool bias = true)
       : in_features(in_features), out_features(out_features) {
     if (in_features < 0 || out_features < 0)
       throw std::invalid_argument(
@@ -80,11 +84,14 @@ class Linear : public Module {
     if (bias.defined()) register_parameter("bias", bias);
   }
 };
+/// Linear: see LinearImpl.
+using Linear = LinearImpl<>;
 
 /// nn::Bilinear: y = x1^T A x2 + b. x1 [*, in1_features], x2 [*, in2_features] -> [*,
 /// out_features]. weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)), as in
 /// PyTorch.
-class Bilinear : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
+template <class = void>
+class BilinearImpl : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
  public:
   ///@{
   /// Sizes of the last dims of x1 and x2, and of the output.
@@ -97,8 +104,8 @@ class Bilinear : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
   ///@}
 
   /// Weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as PyTorch.
-  Bilinear(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features,
-           bool bias = true)
+  BilinearImpl(std::int64_t in1_features, std::int64_t in2_features, std::int64_t out_features,
+               bool bias = true)
       : in1_features(in1_features), in2_features(in2_features), out_features(out_features) {
     if (in1_features <= 0 || in2_features <= 0 || out_features < 0)
       throw std::invalid_argument(
@@ -136,5 +143,7 @@ class Bilinear : public ModuleFor<Tensor(const Tensor&, const Tensor&)> {
     register_parameter("bias", bias);
   }
 };
+/// Bilinear: see BilinearImpl.
+using Bilinear = BilinearImpl<>;
 
 }  // namespace torchlet::nn

@@ -16,7 +16,8 @@ struct LayerNormOptions {
 };
 
 /// nn.LayerNorm: x [*, normalized_shape] normalised over its last dims -> same shape.
-class LayerNorm : public Module {
+template <class = void>
+class LayerNormImpl : public Module {
  public:
   /// The trailing dims normalised over.
   Shape normalized_shape;
@@ -31,7 +32,7 @@ class LayerNorm : public Module {
   ///@}
 
   /// nn.LayerNorm(normalized_shape, eps, elementwise_affine).
-  LayerNorm(Shape normalized_shape, LayerNormOptions options = {})
+  LayerNormImpl(Shape normalized_shape, LayerNormOptions options = {})
       : normalized_shape(std::move(normalized_shape)),
         eps(options.eps),
         elementwise_affine(options.elementwise_affine) {
@@ -45,8 +46,8 @@ class LayerNorm : public Module {
     register_all();
   }
   /// nn.LayerNorm(n): normalises over the last dim, of size n.
-  LayerNorm(std::int64_t normalized_shape, LayerNormOptions options = {})
-      : LayerNorm(Shape{normalized_shape}, options) {}
+  LayerNormImpl(std::int64_t normalized_shape, LayerNormOptions options = {})
+      : LayerNormImpl(Shape{normalized_shape}, options) {}
 
   /// weight to 1, bias to 0.
   void reset_parameters() {
@@ -71,5 +72,7 @@ class LayerNorm : public Module {
     register_parameter("bias", bias);
   }
 };
+/// LayerNorm: see LayerNormImpl.
+using LayerNorm = LayerNormImpl<>;
 
 }  // namespace torchlet::nn

@@ -13,13 +13,14 @@
 namespace torchlet::nn {
 
 /// nn.BatchNorm3d: x [N, C, D, H, W], normalised per channel over N, D, H and W.
-class BatchNorm3d : public BatchNormBase {
+template <class = void>
+class BatchNorm3dImpl : public BatchNormBase {
  public:
   /// num_features: C.
-  explicit BatchNorm3d(std::int64_t num_features, BatchNormOptions options = {})
+  explicit BatchNorm3dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm3d(BatchNorm3d&&) = default;
+  BatchNorm3dImpl(BatchNorm3dImpl&&) = default;
 
  protected:
   /// x must be [N, C, D, H, W].
@@ -29,6 +30,8 @@ class BatchNorm3d : public BatchNormBase {
     check_channels(x, "[N, C, D, H, W]");
   }
 };
+/// BatchNorm3d: see BatchNorm3dImpl.
+using BatchNorm3d = BatchNorm3dImpl<>;
 
 /// InstanceNorm's arguments after num_features, in PyTorch's order (its defaults differ
 /// from BatchNorm's: no affine parameters, no running statistics).
@@ -41,7 +44,8 @@ struct InstanceNormOptions {
 
 /// The shared part of InstanceNorm1d and InstanceNorm2d (PyTorch's _InstanceNorm): each
 /// sample's channels normalised over their own spatial values.
-class InstanceNormBase : public BatchNormBase {
+template <class = void>
+class InstanceNormBaseImpl : public BatchNormBase {
  public:
   /// x [N, C, *] or [C, *] -> same shape.
   Tensor forward(const Tensor& x) override {
@@ -56,7 +60,7 @@ class InstanceNormBase : public BatchNormBase {
 
  protected:
   /// spatial: 1 (InstanceNorm1d) or 2 (InstanceNorm2d).
-  InstanceNormBase(std::int64_t num_features, InstanceNormOptions o, std::int64_t spatial)
+  InstanceNormBaseImpl(std::int64_t num_features, InstanceNormOptions o, std::int64_t spatial)
       : BatchNormBase(num_features, {o.eps, o.momentum, o.affine, o.track_running_stats}),
         spatial_(spatial) {}
   /// x must be [N, C, *] or [C, *] with spatial_ trailing dims and C channels.
@@ -74,22 +78,30 @@ class InstanceNormBase : public BatchNormBase {
  private:
   std::int64_t spatial_;
 };
+/// InstanceNormBase: see InstanceNormBaseImpl.
+using InstanceNormBase = InstanceNormBaseImpl<>;
 
 /// nn.InstanceNorm1d: x [N, C, L] or [C, L], each (sample, channel) normalised over L.
-class InstanceNorm1d : public InstanceNormBase {
+template <class = void>
+class InstanceNorm1dImpl : public InstanceNormBase {
  public:
   /// num_features: C.
-  explicit InstanceNorm1d(std::int64_t num_features, InstanceNormOptions options = {})
+  explicit InstanceNorm1dImpl(std::int64_t num_features, InstanceNormOptions options = {})
       : InstanceNormBase(num_features, options, 1) {}
 };
+/// InstanceNorm1d: see InstanceNorm1dImpl.
+using InstanceNorm1d = InstanceNorm1dImpl<>;
 
 /// nn.InstanceNorm2d: x [N, C, H, W] or [C, H, W], each (sample, channel) normalised over H, W.
-class InstanceNorm2d : public InstanceNormBase {
+template <class = void>
+class InstanceNorm2dImpl : public InstanceNormBase {
  public:
   /// num_features: C.
-  explicit InstanceNorm2d(std::int64_t num_features, InstanceNormOptions options = {})
+  explicit InstanceNorm2dImpl(std::int64_t num_features, InstanceNormOptions options = {})
       : InstanceNormBase(num_features, options, 2) {}
 };
+/// InstanceNorm2d: see InstanceNorm2dImpl.
+using InstanceNorm2d = InstanceNorm2dImpl<>;
 
 /// GroupNorm's arguments after num_groups and num_channels.
 struct GroupNormOptions {
@@ -99,7 +111,8 @@ struct GroupNormOptions {
 
 /// nn.GroupNorm: x [N, C, *] normalised over each of num_groups groups of channels, then
 /// weight[c] * x + bias[c] -> [N, C, *].
-class GroupNorm : public Module {
+template <class = void>
+class GroupNormImpl : public Module {
  public:
   ///@{
   /// The number of groups and of channels C (divisible by num_groups).
@@ -114,7 +127,7 @@ class GroupNorm : public Module {
   Tensor weight, bias;
   ///@}
   /// nn.GroupNorm(num_groups, num_channels, eps, affine).
-  GroupNorm(std::int64_t num_groups, std::int64_t num_channels, GroupNormOptions o = {})
+  GroupNormImpl(std::int64_t num_groups, std::int64_t num_channels, GroupNormOptions o = {})
       : num_groups(num_groups), num_channels(num_channels), eps(o.eps), affine(o.affine) {
     if (num_groups < 1 || num_channels % num_groups != 0)
       throw std::invalid_argument("GroupNorm: num_channels (" + std::to_string(num_channels) +
@@ -143,6 +156,8 @@ class GroupNorm : public Module {
            ", eps=" + detail::nnfmt::py_float(eps) + ", affine=" + detail::nnfmt::py_bool(affine);
   }
 };
+/// GroupNorm: see GroupNormImpl.
+using GroupNorm = GroupNormImpl<>;
 
 /// LocalResponseNorm's arguments after size.
 struct LocalResponseNormOptions {
@@ -153,7 +168,8 @@ struct LocalResponseNormOptions {
 
 /// nn.LocalResponseNorm: x / (k + alpha / size * sum of x^2 over `size` neighbouring
 /// channels)^beta; x [N, C, *] -> [N, C, *].
-class LocalResponseNorm : public Module {
+template <class = void>
+class LocalResponseNormImpl : public Module {
  public:
   /// The number of neighbouring channels summed.
   std::int64_t size;
@@ -162,7 +178,7 @@ class LocalResponseNorm : public Module {
   double alpha, beta, k;
   ///@}
   /// nn.LocalResponseNorm(size, alpha, beta, k).
-  explicit LocalResponseNorm(std::int64_t size, LocalResponseNormOptions o = {})
+  explicit LocalResponseNormImpl(std::int64_t size, LocalResponseNormOptions o = {})
       : size(size), alpha(o.alpha), beta(o.beta), k(o.k) {
     if (size < 1)
       throw std::invalid_argument("LocalResponseNorm: size must be positive, got " +
@@ -178,6 +194,8 @@ class LocalResponseNorm : public Module {
            ", beta=" + detail::nnfmt::py_float(beta) + ", k=" + detail::nnfmt::py_float(k);
   }
 };
+/// LocalResponseNorm: see LocalResponseNormImpl.
+using LocalResponseNorm = LocalResponseNormImpl<>;
 
 /// RMSNorm's arguments after normalized_shape (PyTorch 2.4's torch.nn.RMSNorm).
 struct RMSNormOptions {
@@ -187,7 +205,8 @@ struct RMSNormOptions {
 
 /// nn.RMSNorm (PyTorch 2.4; not in PyTorch 1.13): x / sqrt(mean(x^2 over the last
 /// normalized_shape dims) + eps) * weight; x [*, normalized_shape] -> same shape.
-class RMSNorm : public Module {
+template <class = void>
+class RMSNormImpl : public Module {
  public:
   /// The trailing shape normalised over.
   Shape normalized_shape;
@@ -198,7 +217,7 @@ class RMSNorm : public Module {
   /// weight [normalized_shape] (init 1); undefined without elementwise_affine.
   Tensor weight;
   /// nn.RMSNorm(normalized_shape, eps, elementwise_affine).
-  explicit RMSNorm(Shape normalized_shape, RMSNormOptions o = {})
+  explicit RMSNormImpl(Shape normalized_shape, RMSNormOptions o = {})
       : normalized_shape(std::move(normalized_shape)),
         eps(o.eps),
         elementwise_affine(o.elementwise_affine) {
@@ -209,8 +228,8 @@ class RMSNorm : public Module {
     }
   }
   /// nn.RMSNorm(n): normalized_shape [n].
-  explicit RMSNorm(std::int64_t normalized_shape, RMSNormOptions o = {})
-      : RMSNorm(Shape{normalized_shape}, o) {}
+  explicit RMSNormImpl(std::int64_t normalized_shape, RMSNormOptions o = {})
+      : RMSNormImpl(Shape{normalized_shape}, o) {}
   /// x [*, normalized_shape] -> same shape
   Tensor forward(const Tensor& x) override {
     return functional::rms_norm(x, normalized_shape, weight, eps);
@@ -223,5 +242,7 @@ class RMSNorm : public Module {
            ", elementwise_affine=" + detail::nnfmt::py_bool(elementwise_affine);
   }
 };
+/// RMSNorm: see RMSNormImpl.
+using RMSNorm = RMSNormImpl<>;
 
 }  // namespace torchlet::nn

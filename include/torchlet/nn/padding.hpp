@@ -71,74 +71,105 @@ class PadNd : public StatelessModule {
 }  // namespace detail
 
 /// nn.ConstantPad1d(padding, value): pads the last dim with `value`.
-class ConstantPad1d : public detail::PadNd<1> {
+template <class = void>
+class ConstantPad1dImpl : public detail::PadNd<1> {
  public:
   /// nn::ConstantPad1d{{1, 2}, 3.5}
-  ConstantPad1d(const PaddingSizes& padding, double value)
+  ConstantPad1dImpl(const PaddingSizes& padding, double value)
       : PadNd("ConstantPad1d", padding, "constant", value) {}
 };
+/// ConstantPad1d: see ConstantPad1dImpl.
+using ConstantPad1d = ConstantPad1dImpl<>;
 /// nn.ConstantPad2d(padding, value): pads the last 2 dims with `value`.
-class ConstantPad2d : public detail::PadNd<2> {
+template <class = void>
+class ConstantPad2dImpl : public detail::PadNd<2> {
  public:
   /// nn::ConstantPad2d{{1, 0, 2, 1}, -1.0}
-  ConstantPad2d(const PaddingSizes& padding, double value)
+  ConstantPad2dImpl(const PaddingSizes& padding, double value)
       : PadNd("ConstantPad2d", padding, "constant", value) {}
 };
+/// ConstantPad2d: see ConstantPad2dImpl.
+using ConstantPad2d = ConstantPad2dImpl<>;
 /// nn.ConstantPad3d(padding, value): pads the last 3 dims with `value`.
-class ConstantPad3d : public detail::PadNd<3> {
+template <class = void>
+class ConstantPad3dImpl : public detail::PadNd<3> {
  public:
   /// nn::ConstantPad3d{1, 0.0}
-  ConstantPad3d(const PaddingSizes& padding, double value)
+  ConstantPad3dImpl(const PaddingSizes& padding, double value)
       : PadNd("ConstantPad3d", padding, "constant", value) {}
 };
+/// ConstantPad3d: see ConstantPad3dImpl.
+using ConstantPad3d = ConstantPad3dImpl<>;
 /// nn.ZeroPad2d(padding): pads the last 2 dims with zeros.
-class ZeroPad2d : public detail::PadNd<2> {
+template <class = void>
+class ZeroPad2dImpl : public detail::PadNd<2> {
  public:
   /// nn::ZeroPad2d{{1, 1, 2, 0}}
-  explicit ZeroPad2d(const PaddingSizes& padding) : PadNd("ZeroPad2d", padding, "constant", 0.0) {}
+  explicit ZeroPad2dImpl(const PaddingSizes& padding)
+      : PadNd("ZeroPad2d", padding, "constant", 0.0) {}
   std::string extra_repr() const override { return detail::nnfmt::py_tuple(padding); }
 };
+/// ZeroPad2d: see ZeroPad2dImpl.
+using ZeroPad2d = ZeroPad2dImpl<>;
 /// nn.ReflectionPad1d(padding): [N, C, W] (or [C, W]), mirrored without repeating the edge.
-class ReflectionPad1d : public detail::PadNd<1> {
+template <class = void>
+class ReflectionPad1dImpl : public detail::PadNd<1> {
  public:
   /// nn::ReflectionPad1d{{1, 2}}
-  explicit ReflectionPad1d(const PaddingSizes& padding)
+  explicit ReflectionPad1dImpl(const PaddingSizes& padding)
       : PadNd("ReflectionPad1d", padding, "reflect") {}
 };
+/// ReflectionPad1d: see ReflectionPad1dImpl.
+using ReflectionPad1d = ReflectionPad1dImpl<>;
 /// nn.ReflectionPad2d(padding): [N, C, H, W] (or [C, H, W]), mirrored without repeating the edge.
-class ReflectionPad2d : public detail::PadNd<2> {
+template <class = void>
+class ReflectionPad2dImpl : public detail::PadNd<2> {
  public:
   /// nn::ReflectionPad2d{3}
-  explicit ReflectionPad2d(const PaddingSizes& padding)
+  explicit ReflectionPad2dImpl(const PaddingSizes& padding)
       : PadNd("ReflectionPad2d", padding, "reflect") {}
 };
+/// ReflectionPad2d: see ReflectionPad2dImpl.
+using ReflectionPad2d = ReflectionPad2dImpl<>;
 /// nn.ReflectionPad3d(padding): [N, C, D, H, W] (or [C, D, H, W]).
-class ReflectionPad3d : public detail::PadNd<3> {
+template <class = void>
+class ReflectionPad3dImpl : public detail::PadNd<3> {
  public:
   /// nn::ReflectionPad3d{1}
-  explicit ReflectionPad3d(const PaddingSizes& padding)
+  explicit ReflectionPad3dImpl(const PaddingSizes& padding)
       : PadNd("ReflectionPad3d", padding, "reflect") {}
 };
+/// ReflectionPad3d: see ReflectionPad3dImpl.
+using ReflectionPad3d = ReflectionPad3dImpl<>;
 /// nn.ReplicationPad1d(padding): [N, C, W] (or [C, W]), the edge value repeated.
-class ReplicationPad1d : public detail::PadNd<1> {
+template <class = void>
+class ReplicationPad1dImpl : public detail::PadNd<1> {
  public:
   /// nn::ReplicationPad1d{2}
-  explicit ReplicationPad1d(const PaddingSizes& padding)
+  explicit ReplicationPad1dImpl(const PaddingSizes& padding)
       : PadNd("ReplicationPad1d", padding, "replicate") {}
 };
+/// ReplicationPad1d: see ReplicationPad1dImpl.
+using ReplicationPad1d = ReplicationPad1dImpl<>;
 /// nn.ReplicationPad2d(padding): [N, C, H, W] (or [C, H, W]), the edge value repeated.
-class ReplicationPad2d : public detail::PadNd<2> {
+template <class = void>
+class ReplicationPad2dImpl : public detail::PadNd<2> {
  public:
   /// nn::ReplicationPad2d{{1, 2, 3, 0}}
-  explicit ReplicationPad2d(const PaddingSizes& padding)
+  explicit ReplicationPad2dImpl(const PaddingSizes& padding)
       : PadNd("ReplicationPad2d", padding, "replicate") {}
 };
+/// ReplicationPad2d: see ReplicationPad2dImpl.
+using ReplicationPad2d = ReplicationPad2dImpl<>;
 /// nn.ReplicationPad3d(padding): [N, C, D, H, W] (or [C, D, H, W]), the edge value repeated.
-class ReplicationPad3d : public detail::PadNd<3> {
+template <class = void>
+class ReplicationPad3dImpl : public detail::PadNd<3> {
  public:
   /// nn::ReplicationPad3d{1}
-  explicit ReplicationPad3d(const PaddingSizes& padding)
+  explicit ReplicationPad3dImpl(const PaddingSizes& padding)
       : PadNd("ReplicationPad3d", padding, "replicate") {}
 };
+/// ReplicationPad3d: see ReplicationPad3dImpl.
+using ReplicationPad3d = ReplicationPad3dImpl<>;
 
 }  // namespace torchlet::nn

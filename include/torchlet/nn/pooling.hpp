@@ -18,7 +18,8 @@ struct MaxPool2dOptions {
 };
 
 /// nn.MaxPool2d: the maximum of each window; x [N, C, H, W] or [C, H, W] -> [N, C, H_out, W_out].
-class MaxPool2d : public StatelessModule {
+template <class = void>
+class MaxPool2dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step, the padding and the dilation.
@@ -27,7 +28,7 @@ class MaxPool2d : public StatelessModule {
   /// Round the output size up.
   bool ceil_mode;
   /// nn.MaxPool2d(kernel_size, stride = kernel_size, padding, dilation, ceil_mode).
-  explicit MaxPool2d(IntPair kernel_size, MaxPool2dOptions options = {})
+  explicit MaxPool2dImpl(IntPair kernel_size, MaxPool2dOptions options = {})
       : kernel_size(kernel_size),
         stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
         padding(options.padding),
@@ -49,6 +50,8 @@ class MaxPool2d : public StatelessModule {
            ", ceil_mode=" + detail::nnfmt::py_bool(ceil_mode);
   }
 };
+/// MaxPool2d: see MaxPool2dImpl.
+using MaxPool2d = MaxPool2dImpl<>;
 
 /// AvgPool2d's arguments after kernel_size, in PyTorch's order (divisor_override 0 = none).
 struct AvgPool2dOptions {
@@ -60,7 +63,8 @@ struct AvgPool2dOptions {
 };
 
 /// nn.AvgPool2d: the mean of each window; x [N, C, H, W] or [C, H, W] -> [N, C, H_out, W_out].
-class AvgPool2d : public StatelessModule {
+template <class = void>
+class AvgPool2dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step and the padding.
@@ -74,7 +78,7 @@ class AvgPool2d : public StatelessModule {
   std::int64_t divisor_override;
   /// nn.AvgPool2d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad,
   /// divisor_override).
-  explicit AvgPool2d(IntPair kernel_size, AvgPool2dOptions options = {})
+  explicit AvgPool2dImpl(IntPair kernel_size, AvgPool2dOptions options = {})
       : kernel_size(kernel_size),
         stride(options.stride.h == 0 && options.stride.w == 0 ? kernel_size : options.stride),
         padding(options.padding),
@@ -91,20 +95,25 @@ class AvgPool2d : public StatelessModule {
            ", padding=" + padding.repr();
   }
 };
+/// AvgPool2d: see AvgPool2dImpl.
+using AvgPool2d = AvgPool2dImpl<>;
 
 /// nn.AdaptiveAvgPool2d: x [N, C, H, W] or [C, H, W] -> [N, C, out_h, out_w], windows chosen as
 /// PyTorch does.
-class AdaptiveAvgPool2d : public StatelessModule {
+template <class = void>
+class AdaptiveAvgPool2dImpl : public StatelessModule {
  public:
   /// The output's height and width.
   IntPair output_size;
   /// nn.AdaptiveAvgPool2d(output_size).
-  explicit AdaptiveAvgPool2d(IntPair output_size) : output_size(output_size) {}
+  explicit AdaptiveAvgPool2dImpl(IntPair output_size) : output_size(output_size) {}
   /// x [N, C, H, W] -> [N, C, output_size], means over adaptive windows.
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_avg_pool2d(x, output_size);
   }
   std::string extra_repr() const override { return "output_size=" + output_size.repr(); }
 };
+/// AdaptiveAvgPool2d: see AdaptiveAvgPool2dImpl.
+using AdaptiveAvgPool2d = AdaptiveAvgPool2dImpl<>;
 
 }  // namespace torchlet::nn

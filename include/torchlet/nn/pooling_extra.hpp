@@ -25,7 +25,8 @@ struct MaxPool1dOptions {
 };
 
 /// nn.MaxPool1d: the maximum of each window; x [N, C, L] or [C, L] -> [N, C, L_out].
-class MaxPool1d : public StatelessModule {
+template <class = void>
+class MaxPool1dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step, the padding and the dilation.
@@ -34,7 +35,7 @@ class MaxPool1d : public StatelessModule {
   /// Round the output size up.
   bool ceil_mode;
   /// nn.MaxPool1d(kernel_size, stride = kernel_size, padding, dilation, ceil_mode).
-  explicit MaxPool1d(std::int64_t kernel_size, MaxPool1dOptions o = {})
+  explicit MaxPool1dImpl(std::int64_t kernel_size, MaxPool1dOptions o = {})
       : kernel_size(kernel_size),
         stride(o.stride == 0 ? kernel_size : o.stride),
         padding(o.padding),
@@ -55,6 +56,8 @@ class MaxPool1d : public StatelessModule {
            ", ceil_mode=" + detail::nnfmt::py_bool(ceil_mode);
   }
 };
+/// MaxPool1d: see MaxPool1dImpl.
+using MaxPool1d = MaxPool1dImpl<>;
 
 /// MaxPool3d's arguments after kernel_size, in PyTorch's order.
 struct MaxPool3dOptions {
@@ -66,7 +69,8 @@ struct MaxPool3dOptions {
 
 /// nn.MaxPool3d: the maximum of each window; x [N, C, D, H, W] or [C, D, H, W] -> [N, C,
 /// D_out, H_out, W_out].
-class MaxPool3d : public StatelessModule {
+template <class = void>
+class MaxPool3dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step, the padding and the dilation.
@@ -75,7 +79,7 @@ class MaxPool3d : public StatelessModule {
   /// Round the output size up.
   bool ceil_mode;
   /// nn.MaxPool3d(kernel_size, stride = kernel_size, padding, dilation, ceil_mode).
-  explicit MaxPool3d(Size3 kernel_size, MaxPool3dOptions o = {})
+  explicit MaxPool3dImpl(Size3 kernel_size, MaxPool3dOptions o = {})
       : kernel_size(kernel_size),
         stride(o.stride == Size3(0) ? kernel_size : o.stride),
         padding(o.padding),
@@ -96,6 +100,8 @@ class MaxPool3d : public StatelessModule {
            ", ceil_mode=" + detail::nnfmt::py_bool(ceil_mode);
   }
 };
+/// MaxPool3d: see MaxPool3dImpl.
+using MaxPool3d = MaxPool3dImpl<>;
 
 /// AvgPool1d's arguments after kernel_size, in PyTorch's order.
 struct AvgPool1dOptions {
@@ -106,7 +112,8 @@ struct AvgPool1dOptions {
 };
 
 /// nn.AvgPool1d: the mean of each window; x [N, C, L] or [C, L] -> [N, C, L_out].
-class AvgPool1d : public StatelessModule {
+template <class = void>
+class AvgPool1dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step and the padding.
@@ -117,7 +124,7 @@ class AvgPool1d : public StatelessModule {
   bool ceil_mode, count_include_pad;
   ///@}
   /// nn.AvgPool1d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad).
-  explicit AvgPool1d(std::int64_t kernel_size, AvgPool1dOptions o = {})
+  explicit AvgPool1dImpl(std::int64_t kernel_size, AvgPool1dOptions o = {})
       : kernel_size(kernel_size),
         stride(o.stride == 0 ? kernel_size : o.stride),
         padding(o.padding),
@@ -132,6 +139,8 @@ class AvgPool1d : public StatelessModule {
            ",), padding=(" + std::to_string(padding) + ",)";
   }
 };
+/// AvgPool1d: see AvgPool1dImpl.
+using AvgPool1d = AvgPool1dImpl<>;
 
 /// AvgPool3d's arguments after kernel_size, in PyTorch's order (divisor_override 0 = none).
 struct AvgPool3dOptions {
@@ -144,7 +153,8 @@ struct AvgPool3dOptions {
 
 /// nn.AvgPool3d: the mean of each window; x [N, C, D, H, W] or [C, D, H, W] -> [N, C, D_out,
 /// H_out, W_out].
-class AvgPool3d : public StatelessModule {
+template <class = void>
+class AvgPool3dImpl : public StatelessModule {
  public:
   ///@{
   /// The window, its step and the padding.
@@ -158,7 +168,7 @@ class AvgPool3d : public StatelessModule {
   std::int64_t divisor_override;
   /// nn.AvgPool3d(kernel_size, stride = kernel_size, padding, ceil_mode, count_include_pad,
   /// divisor_override).
-  explicit AvgPool3d(Size3 kernel_size, AvgPool3dOptions o = {})
+  explicit AvgPool3dImpl(Size3 kernel_size, AvgPool3dOptions o = {})
       : kernel_size(kernel_size),
         stride(o.stride == Size3(0) ? kernel_size : o.stride),
         padding(o.padding),
@@ -175,14 +185,17 @@ class AvgPool3d : public StatelessModule {
            ", padding=" + padding.repr();
   }
 };
+/// AvgPool3d: see AvgPool3dImpl.
+using AvgPool3d = AvgPool3dImpl<>;
 
 /// nn.AdaptiveMaxPool1d: x [N, C, L] or [C, L] -> [N, C, output_size].
-class AdaptiveMaxPool1d : public StatelessModule {
+template <class = void>
+class AdaptiveMaxPool1dImpl : public StatelessModule {
  public:
   /// The output's length.
   std::int64_t output_size;
   /// nn.AdaptiveMaxPool1d(output_size).
-  explicit AdaptiveMaxPool1d(std::int64_t output_size) : output_size(output_size) {}
+  explicit AdaptiveMaxPool1dImpl(std::int64_t output_size) : output_size(output_size) {}
   /// x [N, C, L] -> [N, C, output_size]
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_max_pool1d(x, output_size);
@@ -193,14 +206,17 @@ class AdaptiveMaxPool1d : public StatelessModule {
   }
   std::string extra_repr() const override { return "output_size=" + std::to_string(output_size); }
 };
+/// AdaptiveMaxPool1d: see AdaptiveMaxPool1dImpl.
+using AdaptiveMaxPool1d = AdaptiveMaxPool1dImpl<>;
 
 /// nn.AdaptiveMaxPool2d: x [N, C, H, W] or [C, H, W] -> [N, C, output_size].
-class AdaptiveMaxPool2d : public StatelessModule {
+template <class = void>
+class AdaptiveMaxPool2dImpl : public StatelessModule {
  public:
   /// The output's height and width.
   IntPair output_size;
   /// nn.AdaptiveMaxPool2d(output_size).
-  explicit AdaptiveMaxPool2d(IntPair output_size) : output_size(output_size) {}
+  explicit AdaptiveMaxPool2dImpl(IntPair output_size) : output_size(output_size) {}
   /// x [N, C, H, W] -> [N, C, output_size]
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_max_pool2d(x, output_size);
@@ -211,34 +227,42 @@ class AdaptiveMaxPool2d : public StatelessModule {
   }
   std::string extra_repr() const override { return "output_size=" + output_size.repr(); }
 };
+/// AdaptiveMaxPool2d: see AdaptiveMaxPool2dImpl.
+using AdaptiveMaxPool2d = AdaptiveMaxPool2dImpl<>;
 
 /// nn.AdaptiveAvgPool1d: x [N, C, L] or [C, L] -> [N, C, output_size].
-class AdaptiveAvgPool1d : public StatelessModule {
+template <class = void>
+class AdaptiveAvgPool1dImpl : public StatelessModule {
  public:
   /// The output's length.
   std::int64_t output_size;
   /// nn.AdaptiveAvgPool1d(output_size).
-  explicit AdaptiveAvgPool1d(std::int64_t output_size) : output_size(output_size) {}
+  explicit AdaptiveAvgPool1dImpl(std::int64_t output_size) : output_size(output_size) {}
   /// x [N, C, L] -> [N, C, output_size]
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_avg_pool1d(x, output_size);
   }
   std::string extra_repr() const override { return "output_size=" + std::to_string(output_size); }
 };
+/// AdaptiveAvgPool1d: see AdaptiveAvgPool1dImpl.
+using AdaptiveAvgPool1d = AdaptiveAvgPool1dImpl<>;
 
 /// nn.AdaptiveAvgPool3d: x [N, C, D, H, W] or [C, D, H, W] -> [N, C, output_size].
-class AdaptiveAvgPool3d : public StatelessModule {
+template <class = void>
+class AdaptiveAvgPool3dImpl : public StatelessModule {
  public:
   /// The output's depth, height and width.
   Size3 output_size;
   /// nn.AdaptiveAvgPool3d(output_size).
-  explicit AdaptiveAvgPool3d(Size3 output_size) : output_size(output_size) {}
+  explicit AdaptiveAvgPool3dImpl(Size3 output_size) : output_size(output_size) {}
   /// x [N, C, D, H, W] -> [N, C, output_size]
   Tensor forward(const Tensor& x) override {
     return functional::adaptive_avg_pool3d(x, output_size);
   }
   std::string extra_repr() const override { return "output_size=" + output_size.repr(); }
 };
+/// AdaptiveAvgPool3d: see AdaptiveAvgPool3dImpl.
+using AdaptiveAvgPool3d = AdaptiveAvgPool3dImpl<>;
 
 /// nn.MaxPool1d/2d/3d and nn.AdaptiveMaxPool1d/2d with return_indices=True: the module
 /// `Pool`, whose call returns (output, indices) (LongTensor, what MaxUnpool2d takes).
@@ -269,14 +293,15 @@ struct MaxUnpool2dOptions {
 /// and indices of the same shape -> [N, C, (H - 1) * stride - 2 * padding + kernel_size, ...].
 /// `nn::MaxUnpool2d unpool{2}; auto restored = unpool(y, idx);` with (y, idx) from a
 /// `nn::WithIndices<nn::MaxPool2d>`.
-class MaxUnpool2d : public ModuleFor<Tensor(const Tensor&, const LongTensor&)> {
+template <class = void>
+class MaxUnpool2dImpl : public ModuleFor<Tensor(const Tensor&, const LongTensor&)> {
  public:
   ///@{
   /// The pool's window, step and padding.
   IntPair kernel_size, stride, padding;
   ///@}
   /// nn.MaxUnpool2d(kernel_size, stride = kernel_size, padding).
-  explicit MaxUnpool2d(IntPair kernel_size, MaxUnpool2dOptions o = {})
+  explicit MaxUnpool2dImpl(IntPair kernel_size, MaxUnpool2dOptions o = {})
       : kernel_size(kernel_size),
         stride(o.stride.h == 0 && o.stride.w == 0 ? kernel_size : o.stride),
         padding(o.padding) {}
@@ -290,6 +315,8 @@ class MaxUnpool2d : public ModuleFor<Tensor(const Tensor&, const LongTensor&)> {
            ", padding=" + padding.tuple_repr();
   }
 };
+/// MaxUnpool2d: see MaxUnpool2dImpl.
+using MaxUnpool2d = MaxUnpool2dImpl<>;
 
 /// LPPool2d's arguments after norm_type and kernel_size.
 struct LPPool2dOptions {
@@ -299,7 +326,8 @@ struct LPPool2dOptions {
 
 /// nn.LPPool2d: (sum of x^p over each window)^(1 / p); x [N, C, H, W] or [C, H, W] -> [N, C,
 /// H_out, W_out].
-class LPPool2d : public StatelessModule {
+template <class = void>
+class LPPool2dImpl : public StatelessModule {
  public:
   /// The power p.
   double norm_type;
@@ -310,7 +338,7 @@ class LPPool2d : public StatelessModule {
   /// Round the output size up.
   bool ceil_mode;
   /// nn.LPPool2d(norm_type, kernel_size, stride = None, ceil_mode).
-  LPPool2d(double norm_type, IntPair kernel_size, LPPool2dOptions o = {})
+  LPPool2dImpl(double norm_type, IntPair kernel_size, LPPool2dOptions o = {})
       : norm_type(norm_type), kernel_size(kernel_size), stride(o.stride), ceil_mode(o.ceil_mode) {}
   /// x [N, C, H, W] -> [N, C, H_out, W_out]
   Tensor forward(const Tensor& x) override {
@@ -327,5 +355,7 @@ class LPPool2d : public StatelessModule {
            ", ceil_mode=" + detail::nnfmt::py_bool(ceil_mode);
   }
 };
+/// LPPool2d: see LPPool2dImpl.
+using LPPool2d = LPPool2dImpl<>;
 
 }  // namespace torchlet::nn

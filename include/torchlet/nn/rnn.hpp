@@ -312,12 +312,13 @@ class RNNBase : public ModuleFor<Sigs...> {
 };
 
 /// The layers whose state is one tensor (RNN, GRU): their four forwards, shared.
-class SingleStateRNN : public RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
-                                      std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&),
-                                      std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                          const utils::rnn::PackedSequence&),
-                                      std::tuple<utils::rnn::PackedSequence, Tensor>(
-                                          const utils::rnn::PackedSequence&, const Tensor&)> {
+template <class = void>
+class SingleStateRNNImpl : public RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
+                                          std::tuple<Tensor, Tensor>(const Tensor&, const Tensor&),
+                                          std::tuple<utils::rnn::PackedSequence, Tensor>(
+                                              const utils::rnn::PackedSequence&),
+                                          std::tuple<utils::rnn::PackedSequence, Tensor>(
+                                              const utils::rnn::PackedSequence&, const Tensor&)> {
  public:
   using RNNBase::RNNBase;
 
@@ -340,6 +341,8 @@ class SingleStateRNN : public RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
     return {out, hn};
   }
 };
+/// SingleStateRNN: see SingleStateRNNImpl.
+using SingleStateRNN = SingleStateRNNImpl<>;
 
 }  // namespace detail
 
@@ -347,14 +350,15 @@ class SingleStateRNN : public RNNBase<std::tuple<Tensor, Tensor>(const Tensor&),
 /// and optionally bidirectional. x [L, B, I] ([B, L, I] with batch_first, [L, I] unbatched),
 /// h0 [D * num_layers, B, H] -> (output [L, B, D * H], h_n [D * num_layers, B, H]);
 /// `auto [out, h_n] = rnn(x);`. A PackedSequence in gives a PackedSequence out.
-class RNN : public detail::SingleStateRNN {
+template <class = void>
+class RNNImpl : public detail::SingleStateRNN {
  public:
   /// Parameters weight_ih_l{k}[_reverse] [H, I or D * H], weight_hh_l{k} [H, H], bias_ih_l{k},
   /// bias_hh_l{k} [H], all U(-1/sqrt(H), 1/sqrt(H)).
-  RNN(std::int64_t input_size, std::int64_t hidden_size, const RNNOptions& options = {})
-      : SingleStateRNN(mode_of(options.nonlinearity), input_size, hidden_size, options.num_layers,
-                       options.bias, options.batch_first, options.dropout, options.bidirectional,
-                       0),
+  RNNImpl(std::int64_t input_size, std::int64_t hidden_size, const RNNOptions& options = {})
+      : detail::SingleStateRNN(mode_of(options.nonlinearity), input_size, hidden_size,
+                               options.num_layers, options.bias, options.batch_first,
+                               options.dropout, options.bidirectional, 0),
         nonlinearity(options.nonlinearity) {}
 
   std::string nonlinearity;  ///< "tanh" or "relu"
@@ -367,21 +371,25 @@ class RNN : public detail::SingleStateRNN {
                                 "' (expected \"tanh\" or \"relu\")");
   }
 };
+/// RNN: see RNNImpl.
+using RNN = RNNImpl<>;
 
 /// nn::LSTM: long short-term memory, gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
 /// (projected by weight_hr with proj_size). x [L, B, I] ([B, L, I] with batch_first, [L, I]
 /// unbatched), (h0 [D * num_layers, B, P], c0 [D * num_layers, B, H]) -> (output [L, B, D * P],
 /// (h_n, c_n)); `auto [out, state] = lstm(x, {h0, c0}); auto [h_n, c_n] = state;`.
-class LSTM : public detail::RNNBase<std::tuple<Tensor, LSTMState>(const Tensor&),
-                                    std::tuple<Tensor, LSTMState>(const Tensor&, const LSTMState&),
-                                    std::tuple<utils::rnn::PackedSequence, LSTMState>(
-                                        const utils::rnn::PackedSequence&),
-                                    std::tuple<utils::rnn::PackedSequence, LSTMState>(
-                                        const utils::rnn::PackedSequence&, const LSTMState&)> {
+template <class = void>
+class LSTMImpl
+    : public detail::RNNBase<std::tuple<Tensor, LSTMState>(const Tensor&),
+                             std::tuple<Tensor, LSTMState>(const Tensor&, const LSTMState&),
+                             std::tuple<utils::rnn::PackedSequence, LSTMState>(
+                                 const utils::rnn::PackedSequence&),
+                             std::tuple<utils::rnn::PackedSequence, LSTMState>(
+                                 const utils::rnn::PackedSequence&, const LSTMState&)> {
  public:
   /// Parameters weight_ih_l{k}[_reverse] [4H, I or D * P], weight_hh_l{k} [4H, P], bias_ih_l{k},
   /// bias_hh_l{k} [4H], weight_hr_l{k} [P, H] (proj_size only), all U(-1/sqrt(H), 1/sqrt(H)).
-  LSTM(std::int64_t input_size, std::int64_t hidden_size, const LSTMOptions& options = {})
+  LSTMImpl(std::int64_t input_size, std::int64_t hidden_size, const LSTMOptions& options = {})
       : RNNBase(functional::RNNMode::lstm, input_size, hidden_size, options.num_layers,
                 options.bias, options.batch_first, options.dropout, options.bidirectional,
                 options.proj_size) {}
@@ -409,18 +417,23 @@ class LSTM : public detail::RNNBase<std::tuple<Tensor, LSTMState>(const Tensor&)
     return {out, {hn, cn}};
   }
 };
+/// LSTM: see LSTMImpl.
+using LSTM = LSTMImpl<>;
 
 /// nn::GRU: gated recurrent unit, gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
 /// h_t = (1 - z) n + z h_{t-1}. x [L, B, I] ([B, L, I] with batch_first, [L, I] unbatched), h0
 /// [D * num_layers, B, H] -> (output [L, B, D * H], h_n); `auto [out, h_n] = gru(x, h0);`.
-class GRU : public detail::SingleStateRNN {
+template <class = void>
+class GRUImpl : public detail::SingleStateRNN {
  public:
   /// Parameters weight_ih_l{k}[_reverse] [3H, I or D * H], weight_hh_l{k} [3H, H], bias_ih_l{k},
   /// bias_hh_l{k} [3H], all U(-1/sqrt(H), 1/sqrt(H)).
-  GRU(std::int64_t input_size, std::int64_t hidden_size, const GRUOptions& options = {})
-      : SingleStateRNN(functional::RNNMode::gru, input_size, hidden_size, options.num_layers,
-                       options.bias, options.batch_first, options.dropout, options.bidirectional,
-                       0) {}
+  GRUImpl(std::int64_t input_size, std::int64_t hidden_size, const GRUOptions& options = {})
+      : detail::SingleStateRNN(functional::RNNMode::gru, input_size, hidden_size,
+                               options.num_layers, options.bias, options.batch_first,
+                               options.dropout, options.bidirectional, 0) {}
 };
+/// GRU: see GRUImpl.
+using GRU = GRUImpl<>;
 
 }  // namespace torchlet::nn

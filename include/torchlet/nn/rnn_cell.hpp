@@ -120,12 +120,13 @@ class RNNCellBase : public ModuleFor<Sigs...> {
 
 /// nn::RNNCell: h' = tanh (or relu)(W_ih x + b_ih + W_hh h + b_hh). x [B, I] ([I]), h [B, H]
 /// ([H], zeros when left out) -> h' [B, H] ([H]).
-class RNNCell
+template <class = void>
+class RNNCellImpl
     : public detail::RNNCellBase<Tensor(const Tensor&), Tensor(const Tensor&, const Tensor&)> {
  public:
   /// nonlinearity: "tanh" or "relu".
-  RNNCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true,
-          const std::string& nonlinearity = "tanh")
+  RNNCellImpl(std::int64_t input_size, std::int64_t hidden_size, bool bias = true,
+              const std::string& nonlinearity = "tanh")
       : RNNCellBase(mode_of(nonlinearity), input_size, hidden_size, bias),
         nonlinearity(nonlinearity) {}
 
@@ -144,15 +145,19 @@ class RNNCell
                                 " (expected \"tanh\" or \"relu\")");
   }
 };
+/// RNNCell: see RNNCellImpl.
+using RNNCell = RNNCellImpl<>;
 
 /// nn::LSTMCell: one LSTM step. x [B, I] ([I]), (h, c) [B, H] ([H], zeros when left out) ->
 /// (h', c'); `auto [h, c] = cell(x, {h, c});`.
-class LSTMCell : public detail::RNNCellBase<std::tuple<Tensor, Tensor>(const Tensor&),
-                                            std::tuple<Tensor, Tensor>(
-                                                const Tensor&, const std::tuple<Tensor, Tensor>&)> {
+template <class = void>
+class LSTMCellImpl
+    : public detail::RNNCellBase<std::tuple<Tensor, Tensor>(const Tensor&),
+                                 std::tuple<Tensor, Tensor>(const Tensor&,
+                                                            const std::tuple<Tensor, Tensor>&)> {
  public:
   /// weight_ih [4H, I], weight_hh [4H, H], bias_ih, bias_hh [4H] (gates i, f, g, o).
-  LSTMCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true)
+  LSTMCellImpl(std::int64_t input_size, std::int64_t hidden_size, bool bias = true)
       : RNNCellBase(functional::RNNMode::lstm, input_size, hidden_size, bias) {}
 
   /// (h', c') from zero states.
@@ -167,13 +172,16 @@ class LSTMCell : public detail::RNNCellBase<std::tuple<Tensor, Tensor>(const Ten
     return {h, c};
   }
 };
+/// LSTMCell: see LSTMCellImpl.
+using LSTMCell = LSTMCellImpl<>;
 
 /// nn::GRUCell: one GRU step. x [B, I] ([I]), h [B, H] ([H], zeros when left out) -> h'.
-class GRUCell
+template <class = void>
+class GRUCellImpl
     : public detail::RNNCellBase<Tensor(const Tensor&), Tensor(const Tensor&, const Tensor&)> {
  public:
   /// weight_ih [3H, I], weight_hh [3H, H], bias_ih, bias_hh [3H] (gates r, z, n).
-  GRUCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true)
+  GRUCellImpl(std::int64_t input_size, std::int64_t hidden_size, bool bias = true)
       : RNNCellBase(functional::RNNMode::gru, input_size, hidden_size, bias) {}
 
   /// h' from a zero state.
@@ -181,5 +189,7 @@ class GRUCell
   /// h' from h.
   Tensor forward(const Tensor& x, const Tensor& h) override { return step(x, h, Tensor()).first; }
 };
+/// GRUCell: see GRUCellImpl.
+using GRUCell = GRUCellImpl<>;
 
 }  // namespace torchlet::nn

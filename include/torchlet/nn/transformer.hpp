@@ -35,7 +35,8 @@ struct TransformerForwardOptions {
 
 /// nn.TransformerEncoder: num_layers copies of an encoder layer, then an optional LayerNorm.
 /// src [S, N, E] -> same shape.
-class TransformerEncoder
+template <class = void>
+class TransformerEncoderImpl
     : public ModuleFor<Tensor(const Tensor&),
                        Tensor(const Tensor&, const TransformerEncoderForwardOptions&)> {
  public:
@@ -48,8 +49,8 @@ class TransformerEncoder
 
   /// nn.TransformerEncoder(encoder_layer, num_layers, norm): clones encoder_layer num_layers
   /// times.
-  TransformerEncoder(const TransformerEncoderLayer& encoder_layer, std::int64_t num_layers,
-                     std::optional<LayerNorm> norm = std::nullopt)
+  TransformerEncoderImpl(const TransformerEncoderLayer& encoder_layer, std::int64_t num_layers,
+                         std::optional<LayerNorm> norm = std::nullopt)
       : num_layers(num_layers) {
     if (num_layers < 0)
       throw std::invalid_argument("TransformerEncoder: num_layers must be non-negative, got " +
@@ -74,12 +75,15 @@ class TransformerEncoder
 
   std::string name() const override { return "TransformerEncoder"; }
 };
+/// TransformerEncoder: see TransformerEncoderImpl.
+using TransformerEncoder = TransformerEncoderImpl<>;
 
 /// nn.TransformerDecoder: num_layers copies of a decoder layer, then an optional LayerNorm.
 /// tgt [T, N, E], memory [S, N, E] -> [T, N, E].
-class TransformerDecoder : public ModuleFor<Tensor(const Tensor&, const Tensor&),
-                                            Tensor(const Tensor&, const Tensor&,
-                                                   const TransformerDecoderForwardOptions&)> {
+template <class = void>
+class TransformerDecoderImpl : public ModuleFor<Tensor(const Tensor&, const Tensor&),
+                                                Tensor(const Tensor&, const Tensor&,
+                                                       const TransformerDecoderForwardOptions&)> {
  public:
   /// The layers: deep copies of the layer given (equal initial parameters, as PyTorch).
   ModuleListOf<TransformerDecoderLayer> layers;
@@ -90,8 +94,8 @@ class TransformerDecoder : public ModuleFor<Tensor(const Tensor&, const Tensor&)
 
   /// nn.TransformerDecoder(decoder_layer, num_layers, norm): clones decoder_layer num_layers
   /// times.
-  TransformerDecoder(const TransformerDecoderLayer& decoder_layer, std::int64_t num_layers,
-                     std::optional<LayerNorm> norm = std::nullopt)
+  TransformerDecoderImpl(const TransformerDecoderLayer& decoder_layer, std::int64_t num_layers,
+                         std::optional<LayerNorm> norm = std::nullopt)
       : num_layers(num_layers) {
     if (num_layers < 0)
       throw std::invalid_argument("TransformerDecoder: num_layers must be non-negative, got " +
@@ -116,6 +120,8 @@ class TransformerDecoder : public ModuleFor<Tensor(const Tensor&, const Tensor&)
 
   std::string name() const override { return "TransformerDecoder"; }
 };
+/// TransformerDecoder: see TransformerDecoderImpl.
+using TransformerDecoder = TransformerDecoderImpl<>;
 
 /// nn.Transformer's arguments after d_model and nhead, in PyTorch's order.
 struct TransformerOptions {
@@ -131,7 +137,8 @@ struct TransformerOptions {
 
 /// nn.Transformer: an encoder over src and a decoder over tgt attending to the encoder's
 /// output. src [S, N, E], tgt [T, N, E] -> [T, N, E]; every weight matrix xavier_uniform_.
-class Transformer
+template <class = void>
+class TransformerImpl
     : public ModuleFor<Tensor(const Tensor&, const Tensor&),
                        Tensor(const Tensor&, const Tensor&, const TransformerForwardOptions&)> {
  public:
@@ -149,8 +156,8 @@ class Transformer
   /// nn.Transformer(d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
   /// dropout, activation, layer_norm_eps, batch_first, norm_first); PyTorch's defaults
   /// (d_model 512, nhead 8).
-  explicit Transformer(std::int64_t d_model = 512, std::int64_t nhead = 8,
-                       const TransformerOptions& options = {})
+  explicit TransformerImpl(std::int64_t d_model = 512, std::int64_t nhead = 8,
+                           const TransformerOptions& options = {})
       : d_model(d_model),
         nhead(nhead),
         batch_first(options.batch_first),
@@ -219,5 +226,7 @@ class Transformer
             .norm_first = o.norm_first};
   }
 };
+/// Transformer: see TransformerImpl.
+using Transformer = TransformerImpl<>;
 
 }  // namespace torchlet::nn

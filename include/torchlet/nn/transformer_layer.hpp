@@ -45,6 +45,7 @@ struct TransformerDecoderForwardOptions {
 namespace detail {
 
 /// F.relu or F.gelu by name; throws naming the module otherwise.
+template <class = void>
 inline std::string check_activation(const char* module, const std::string& activation) {
   if (activation != "relu" && activation != "gelu")
     throw std::invalid_argument(std::string(module) + ": activation should be relu/gelu, not " +
@@ -56,7 +57,8 @@ inline std::string check_activation(const char* module, const std::string& activ
 
 /// nn.TransformerEncoderLayer: self-attention then a feed-forward block, each with a residual
 /// connection and a LayerNorm (after, or before with norm_first). src [S, N, E] -> same shape.
-class TransformerEncoderLayer
+template <class = void>
+class TransformerEncoderLayerImpl
     : public ModuleFor<Tensor(const Tensor&),
                        Tensor(const Tensor&, const TransformerEncoderLayerForwardOptions&)> {
  public:
@@ -85,8 +87,8 @@ class TransformerEncoderLayer
 
   /// nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
   /// layer_norm_eps, batch_first, norm_first).
-  TransformerEncoderLayer(std::int64_t d_model, std::int64_t nhead,
-                          const TransformerLayerOptions& options = {})
+  TransformerEncoderLayerImpl(std::int64_t d_model, std::int64_t nhead,
+                              const TransformerLayerOptions& options = {})
       : d_model(d_model),
         nhead(nhead),
         options((detail::check_activation("TransformerEncoderLayer", options.activation), options)),
@@ -109,8 +111,8 @@ class TransformerEncoderLayer
   }
 
   /// A deep copy (copy.deepcopy): the same configuration, parameters and training mode.
-  TransformerEncoderLayer clone() const {
-    TransformerEncoderLayer c(d_model, nhead, options);
+  TransformerEncoderLayerImpl clone() const {
+    TransformerEncoderLayerImpl c(d_model, nhead, options);
     c.load_state_dict(state_dict());
     c.train(is_training());
     return c;
@@ -149,13 +151,17 @@ class TransformerEncoderLayer
     return dropout2(linear2(dropout(h)));
   }
 };
+/// TransformerEncoderLayer: see TransformerEncoderLayerImpl.
+using TransformerEncoderLayer = TransformerEncoderLayerImpl<>;
 
 /// nn.TransformerDecoderLayer: self-attention, attention over the encoder's output (memory),
 /// then a feed-forward block, each with a residual connection and a LayerNorm. tgt [T, N, E],
 /// memory [S, N, E] -> [T, N, E].
-class TransformerDecoderLayer : public ModuleFor<Tensor(const Tensor&, const Tensor&),
-                                                 Tensor(const Tensor&, const Tensor&,
-                                                        const TransformerDecoderForwardOptions&)> {
+template <class = void>
+class TransformerDecoderLayerImpl
+    : public ModuleFor<Tensor(const Tensor&, const Tensor&),
+                       Tensor(const Tensor&, const Tensor&,
+                              const TransformerDecoderForwardOptions&)> {
  public:
   ///@{
   /// Model width and number of heads.
@@ -184,8 +190,8 @@ class TransformerDecoderLayer : public ModuleFor<Tensor(const Tensor&, const Ten
 
   /// nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
   /// layer_norm_eps, batch_first, norm_first).
-  TransformerDecoderLayer(std::int64_t d_model, std::int64_t nhead,
-                          const TransformerLayerOptions& options = {})
+  TransformerDecoderLayerImpl(std::int64_t d_model, std::int64_t nhead,
+                              const TransformerLayerOptions& options = {})
       : d_model(d_model),
         nhead(nhead),
         options((detail::check_activation("TransformerDecoderLayer", options.activation), options)),
@@ -215,8 +221,8 @@ class TransformerDecoderLayer : public ModuleFor<Tensor(const Tensor&, const Ten
   }
 
   /// A deep copy (copy.deepcopy): the same configuration, parameters and training mode.
-  TransformerDecoderLayer clone() const {
-    TransformerDecoderLayer c(d_model, nhead, options);
+  TransformerDecoderLayerImpl clone() const {
+    TransformerDecoderLayerImpl c(d_model, nhead, options);
     c.load_state_dict(state_dict());
     c.train(is_training());
     return c;
@@ -266,5 +272,7 @@ class TransformerDecoderLayer : public ModuleFor<Tensor(const Tensor&, const Ten
     return dropout3(linear2(dropout(h)));
   }
 };
+/// TransformerDecoderLayer: see TransformerDecoderLayerImpl.
+using TransformerDecoderLayer = TransformerDecoderLayerImpl<>;
 
 }  // namespace torchlet::nn

@@ -14,12 +14,13 @@ using UpsampleOptions = functional::InterpolateOptions;
 
 /// nn.Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None,
 /// recompute_scale_factor=None): x [N, C, *S] -> [N, C, *S_out].
-class Upsample : public StatelessModule {
+template <class = void>
+class UpsampleImpl : public StatelessModule {
  public:
   /// F.interpolate's arguments.
   UpsampleOptions options;
   /// nn::Upsample up{{.scale_factor = {2}, .mode = "bilinear", .align_corners = false}}
-  explicit Upsample(UpsampleOptions options) : options(std::move(options)) {
+  explicit UpsampleImpl(UpsampleOptions options) : options(std::move(options)) {
     if (this->options.size.empty() == this->options.scale_factor.empty())
       throw std::invalid_argument(name() + ": give exactly one of size and scale_factor");
   }
@@ -44,22 +45,30 @@ class Upsample : public StatelessModule {
     return s + ", mode=" + options.mode;
   }
 };
+/// Upsample: see UpsampleImpl.
+using Upsample = UpsampleImpl<>;
 
 /// nn.UpsamplingNearest2d(size=None, scale_factor=None): Upsample with mode "nearest".
-class UpsamplingNearest2d : public Upsample {
+template <class = void>
+class UpsamplingNearest2dImpl : public Upsample {
  public:
   /// nn::UpsamplingNearest2d{{.scale_factor = {2}}} (mode and align_corners are fixed)
-  explicit UpsamplingNearest2d(const UpsampleOptions& options)
+  explicit UpsamplingNearest2dImpl(const UpsampleOptions& options)
       : Upsample({options.size, options.scale_factor, "nearest", {}, {}}) {}
 };
+/// UpsamplingNearest2d: see UpsamplingNearest2dImpl.
+using UpsamplingNearest2d = UpsamplingNearest2dImpl<>;
 
 /// nn.UpsamplingBilinear2d(size=None, scale_factor=None): Upsample with mode "bilinear" and
 /// align_corners = true.
-class UpsamplingBilinear2d : public Upsample {
+template <class = void>
+class UpsamplingBilinear2dImpl : public Upsample {
  public:
   /// nn::UpsamplingBilinear2d{{.size = {5}}} (mode and align_corners are fixed)
-  explicit UpsamplingBilinear2d(const UpsampleOptions& options)
+  explicit UpsamplingBilinear2dImpl(const UpsampleOptions& options)
       : Upsample({options.size, options.scale_factor, "bilinear", true, {}}) {}
 };
+/// UpsamplingBilinear2d: see UpsamplingBilinear2dImpl.
+using UpsamplingBilinear2d = UpsamplingBilinear2dImpl<>;
 
 }  // namespace torchlet::nn

@@ -51,14 +51,15 @@ struct AdadeltaState {
 };
 
 /// torch.optim.Adadelta (Zeiler, 2012).
-class Adadelta : public OptimizerBase<AdadeltaOptions, AdadeltaState> {
+template <class = void>
+class AdadeltaImpl : public OptimizerBase<AdadeltaOptions, AdadeltaState> {
  public:
   using Optimizer::step;
   /// optim::Adadelta opt(model.parameters(), {.lr = 1.0});
-  Adadelta(std::vector<Tensor> params, AdadeltaOptions options = {})
+  AdadeltaImpl(std::vector<Tensor> params, AdadeltaOptions options = {})
       : OptimizerBase("Adadelta", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  Adadelta(std::vector<ParamGroup<AdadeltaOptions>> groups, AdadeltaOptions defaults = {})
+  AdadeltaImpl(std::vector<ParamGroup<AdadeltaOptions>> groups, AdadeltaOptions defaults = {})
       : OptimizerBase("Adadelta", std::move(groups), defaults) {}
 
   void step() override {
@@ -93,5 +94,7 @@ class Adadelta : public OptimizerBase<AdadeltaOptions, AdadeltaState> {
         });
   }
 };
+/// Adadelta: see AdadeltaImpl.
+using Adadelta = AdadeltaImpl<>;
 
 }  // namespace torchlet::optim

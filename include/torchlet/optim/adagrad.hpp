@@ -42,14 +42,15 @@ struct AdagradState {
 };
 
 /// torch.optim.Adagrad (Duchi et al., 2011).
-class Adagrad : public OptimizerBase<AdagradOptions, AdagradState> {
+template <class = void>
+class AdagradImpl : public OptimizerBase<AdagradOptions, AdagradState> {
  public:
   using Optimizer::step;
   /// optim::Adagrad opt(model.parameters(), {.lr = 0.01});
-  Adagrad(std::vector<Tensor> params, AdagradOptions options = {})
+  AdagradImpl(std::vector<Tensor> params, AdagradOptions options = {})
       : OptimizerBase("Adagrad", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  Adagrad(std::vector<ParamGroup<AdagradOptions>> groups, AdagradOptions defaults = {})
+  AdagradImpl(std::vector<ParamGroup<AdagradOptions>> groups, AdagradOptions defaults = {})
       : OptimizerBase("Adagrad", std::move(groups), defaults) {}
 
   void step() override {
@@ -73,5 +74,7 @@ class Adagrad : public OptimizerBase<AdagradOptions, AdagradState> {
         });
   }
 };
+/// Adagrad: see AdagradImpl.
+using Adagrad = AdagradImpl<>;
 
 }  // namespace torchlet::optim

@@ -131,14 +131,15 @@ void adam_update(const Tensor& p, const Tensor& grad, optim::AdamState& st, cons
 namespace torchlet::optim {
 
 /// torch.optim.Adam.
-class Adam : public OptimizerBase<AdamOptions, AdamState> {
+template <class = void>
+class AdamImpl : public OptimizerBase<AdamOptions, AdamState> {
  public:
   using Optimizer::step;
   /// optim::Adam opt(model.parameters(), {.lr = 1e-3});
-  Adam(std::vector<Tensor> params, AdamOptions options = {})
+  AdamImpl(std::vector<Tensor> params, AdamOptions options = {})
       : OptimizerBase("Adam", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  Adam(std::vector<ParamGroup<AdamOptions>> groups, AdamOptions defaults = {})
+  AdamImpl(std::vector<ParamGroup<AdamOptions>> groups, AdamOptions defaults = {})
       : OptimizerBase("Adam", std::move(groups), defaults) {}
   void step() override {
     for_each_param([](const Tensor& p, const Tensor& g, AdamState& st, const AdamOptions& o) {
@@ -146,16 +147,19 @@ class Adam : public OptimizerBase<AdamOptions, AdamState> {
     });
   }
 };
+/// Adam: see AdamImpl.
+using Adam = AdamImpl<>;
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter).
-class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
+template <class = void>
+class AdamWImpl : public OptimizerBase<AdamWOptions, AdamState> {
  public:
   using Optimizer::step;
   /// optim::AdamW opt(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-2});
-  AdamW(std::vector<Tensor> params, AdamWOptions options = {})
+  AdamWImpl(std::vector<Tensor> params, AdamWOptions options = {})
       : OptimizerBase("AdamW", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  AdamW(std::vector<ParamGroup<AdamWOptions>> groups, AdamWOptions defaults = {})
+  AdamWImpl(std::vector<ParamGroup<AdamWOptions>> groups, AdamWOptions defaults = {})
       : OptimizerBase("AdamW", std::move(groups), defaults) {}
   void step() override {
     for_each_param([](const Tensor& p, const Tensor& g, AdamState& st, const AdamWOptions& o) {
@@ -163,5 +167,7 @@ class AdamW : public OptimizerBase<AdamWOptions, AdamState> {
     });
   }
 };
+/// AdamW: see AdamWImpl.
+using AdamW = AdamWImpl<>;
 
 }  // namespace torchlet::optim

@@ -46,14 +46,15 @@ struct AdamaxState {
 };
 
 /// torch.optim.Adamax: Adam with the infinity norm (Kingma & Ba, 2014).
-class Adamax : public OptimizerBase<AdamaxOptions, AdamaxState> {
+template <class = void>
+class AdamaxImpl : public OptimizerBase<AdamaxOptions, AdamaxState> {
  public:
   using Optimizer::step;
   /// optim::Adamax opt(model.parameters(), {.lr = 2e-3});
-  Adamax(std::vector<Tensor> params, AdamaxOptions options = {})
+  AdamaxImpl(std::vector<Tensor> params, AdamaxOptions options = {})
       : OptimizerBase("Adamax", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  Adamax(std::vector<ParamGroup<AdamaxOptions>> groups, AdamaxOptions defaults = {})
+  AdamaxImpl(std::vector<ParamGroup<AdamaxOptions>> groups, AdamaxOptions defaults = {})
       : OptimizerBase("Adamax", std::move(groups), defaults) {}
 
   void step() override {
@@ -79,5 +80,7 @@ class Adamax : public OptimizerBase<AdamaxOptions, AdamaxState> {
         });
   }
 };
+/// Adamax: see AdamaxImpl.
+using Adamax = AdamaxImpl<>;
 
 }  // namespace torchlet::optim

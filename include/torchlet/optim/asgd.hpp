@@ -50,14 +50,15 @@ struct ASGDState {
 
 /// torch.optim.ASGD (Polyak & Juditsky, 1992): SGD whose averaged iterate is kept in the
 /// state ("ax").
-class ASGD : public OptimizerBase<ASGDOptions, ASGDState> {
+template <class = void>
+class ASGDImpl : public OptimizerBase<ASGDOptions, ASGDState> {
  public:
   using Optimizer::step;
   /// optim::ASGD opt(model.parameters(), {.lr = 0.01});
-  ASGD(std::vector<Tensor> params, ASGDOptions options = {})
+  ASGDImpl(std::vector<Tensor> params, ASGDOptions options = {})
       : OptimizerBase("ASGD", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  ASGD(std::vector<ParamGroup<ASGDOptions>> groups, ASGDOptions defaults = {})
+  ASGDImpl(std::vector<ParamGroup<ASGDOptions>> groups, ASGDOptions defaults = {})
       : OptimizerBase("ASGD", std::move(groups), defaults) {}
 
   void step() override {
@@ -86,5 +87,7 @@ class ASGD : public OptimizerBase<ASGDOptions, ASGDState> {
     });
   }
 };
+/// ASGD: see ASGDImpl.
+using ASGD = ASGDImpl<>;
 
 }  // namespace torchlet::optim

@@ -59,12 +59,13 @@ struct LBFGSState {
 };
 
 /// torch.optim.LBFGS: one parameter group; step(closure) only, as in PyTorch.
-class LBFGS : public OptimizerBase<LBFGSOptions, LBFGSState> {
+template <class = void>
+class LBFGSImpl : public OptimizerBase<LBFGSOptions, LBFGSState> {
  public:
   using Optimizer::step;
   /// optim::LBFGS opt(model.parameters(), {.lr = 1, .history_size = 10, .line_search_fn =
   /// "strong_wolfe"});
-  LBFGS(std::vector<Tensor> params, LBFGSOptions options = {})
+  LBFGSImpl(std::vector<Tensor> params, LBFGSOptions options = {})
       : OptimizerBase("LBFGS", std::move(params), resolve(std::move(options))) {}
 
   /// L-BFGS needs to reevaluate the model: call step(closure).
@@ -469,5 +470,7 @@ class LBFGS : public OptimizerBase<LBFGSOptions, LBFGSState> {
   std::deque<Vec> old_dirs_, old_stps_;
   std::deque<double> ro_;
 };
+/// LBFGS: see LBFGSImpl.
+using LBFGS = LBFGSImpl<>;
 
 }  // namespace torchlet::optim

@@ -53,14 +53,15 @@ struct NAdamState {
 };
 
 /// torch.optim.NAdam: Adam with Nesterov momentum (Dozat, 2016).
-class NAdam : public OptimizerBase<NAdamOptions, NAdamState> {
+template <class = void>
+class NAdamImpl : public OptimizerBase<NAdamOptions, NAdamState> {
  public:
   using Optimizer::step;
   /// optim::NAdam opt(model.parameters(), {.lr = 2e-3});
-  NAdam(std::vector<Tensor> params, NAdamOptions options = {})
+  NAdamImpl(std::vector<Tensor> params, NAdamOptions options = {})
       : OptimizerBase("NAdam", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  NAdam(std::vector<ParamGroup<NAdamOptions>> groups, NAdamOptions defaults = {})
+  NAdamImpl(std::vector<ParamGroup<NAdamOptions>> groups, NAdamOptions defaults = {})
       : OptimizerBase("NAdam", std::move(groups), defaults) {}
 
   void step() override {
@@ -96,5 +97,7 @@ class NAdam : public OptimizerBase<NAdamOptions, NAdamState> {
     });
   }
 };
+/// NAdam: see NAdamImpl.
+using NAdam = NAdamImpl<>;
 
 }  // namespace torchlet::optim

@@ -48,14 +48,15 @@ struct RAdamState {
 };
 
 /// torch.optim.RAdam: Adam with a rectified adaptive learning rate (Liu et al., 2019).
-class RAdam : public OptimizerBase<RAdamOptions, RAdamState> {
+template <class = void>
+class RAdamImpl : public OptimizerBase<RAdamOptions, RAdamState> {
  public:
   using Optimizer::step;
   /// optim::RAdam opt(model.parameters(), {.lr = 1e-3});
-  RAdam(std::vector<Tensor> params, RAdamOptions options = {})
+  RAdamImpl(std::vector<Tensor> params, RAdamOptions options = {})
       : OptimizerBase("RAdam", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  RAdam(std::vector<ParamGroup<RAdamOptions>> groups, RAdamOptions defaults = {})
+  RAdamImpl(std::vector<ParamGroup<RAdamOptions>> groups, RAdamOptions defaults = {})
       : OptimizerBase("RAdam", std::move(groups), defaults) {}
 
   void step() override {
@@ -92,5 +93,7 @@ class RAdam : public OptimizerBase<RAdamOptions, RAdamState> {
     });
   }
 };
+/// RAdam: see RAdamImpl.
+using RAdam = RAdamImpl<>;
 
 }  // namespace torchlet::optim

@@ -52,14 +52,15 @@ struct RMSpropState {
 };
 
 /// torch.optim.RMSprop.
-class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
+template <class = void>
+class RMSpropImpl : public OptimizerBase<RMSpropOptions, RMSpropState> {
  public:
   using Optimizer::step;
   /// optim::RMSprop opt(model.parameters(), {.lr = 1e-2});
-  RMSprop(std::vector<Tensor> params, RMSpropOptions options = {})
+  RMSpropImpl(std::vector<Tensor> params, RMSpropOptions options = {})
       : OptimizerBase("RMSprop", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups, RMSpropOptions defaults = {})
+  RMSpropImpl(std::vector<ParamGroup<RMSpropOptions>> groups, RMSpropOptions defaults = {})
       : OptimizerBase("RMSprop", std::move(groups), defaults) {}
 
   void step() override {
@@ -100,5 +101,7 @@ class RMSprop : public OptimizerBase<RMSpropOptions, RMSpropState> {
         });
   }
 };
+/// RMSprop: see RMSpropImpl.
+using RMSprop = RMSpropImpl<>;
 
 }  // namespace torchlet::optim

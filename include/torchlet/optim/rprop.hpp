@@ -54,14 +54,15 @@ struct RpropState {
 };
 
 /// torch.optim.Rprop, resilient backpropagation (Riedmiller & Braun, 1993).
-class Rprop : public OptimizerBase<RpropOptions, RpropState> {
+template <class = void>
+class RpropImpl : public OptimizerBase<RpropOptions, RpropState> {
  public:
   using Optimizer::step;
   /// optim::Rprop opt(model.parameters(), {.lr = 0.01, .etas = {0.5, 1.2}});
-  Rprop(std::vector<Tensor> params, RpropOptions options = {})
+  RpropImpl(std::vector<Tensor> params, RpropOptions options = {})
       : OptimizerBase("Rprop", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  Rprop(std::vector<ParamGroup<RpropOptions>> groups, RpropOptions defaults = {})
+  RpropImpl(std::vector<ParamGroup<RpropOptions>> groups, RpropOptions defaults = {})
       : OptimizerBase("Rprop", std::move(groups), defaults) {}
 
   void step() override {
@@ -95,5 +96,7 @@ class Rprop : public OptimizerBase<RpropOptions, RpropState> {
     });
   }
 };
+/// Rprop: see RpropImpl.
+using Rprop = RpropImpl<>;
 
 }  // namespace torchlet::optim

@@ -47,14 +47,15 @@ struct SGDState {
 };
 
 /// torch.optim.SGD, with momentum, dampening, Nesterov, weight decay.
-class SGD : public OptimizerBase<SGDOptions, SGDState> {
+template <class = void>
+class SGDImpl : public OptimizerBase<SGDOptions, SGDState> {
  public:
   using Optimizer::step;
   /// optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
-  SGD(std::vector<Tensor> params, SGDOptions options = {})
+  SGDImpl(std::vector<Tensor> params, SGDOptions options = {})
       : OptimizerBase("SGD", std::move(params), options) {}
   /// Parameter groups, each with its own options or the defaults.
-  SGD(std::vector<ParamGroup<SGDOptions>> groups, SGDOptions defaults = {})
+  SGDImpl(std::vector<ParamGroup<SGDOptions>> groups, SGDOptions defaults = {})
       : OptimizerBase("SGD", std::move(groups), defaults) {}
 
   void step() override {
@@ -93,5 +94,7 @@ class SGD : public OptimizerBase<SGDOptions, SGDState> {
     });
   }
 };
+/// SGD: see SGDImpl.
+using SGD = SGDImpl<>;
 
 }  // namespace torchlet::optim

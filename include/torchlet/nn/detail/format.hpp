@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <typeinfo>
 #include <vector>
 
@@ -78,6 +79,11 @@ std::string class_name(const T& obj) {
   if (status == 0 && d) name = d;
   std::free(d);
 #endif
+  // torchlet's own modules are class templates named after their alias (nn::Linear is
+  // nn::LinearImpl<>, so that a program compiles only the modules it uses): print the alias.
+  constexpr std::string_view impl = "Impl<void>";
+  if (name.find("torchlet::") != std::string::npos && name.ends_with(impl))
+    name.resize(name.size() - impl.size());
   // Drop the namespaces of the outermost name ("torchlet::nn::Linear" -> "Linear",
   // "(anonymous namespace)::Net" -> "Net"), leaving template arguments alone.
   int depth = 0;

@@ -11,21 +11,44 @@
 
 namespace torchlet::nn::functional {
 
-inline Tensor relu(const Tensor& x) { return torchlet::relu(x); }
+template <class = void>
+inline Tensor relu(const Tensor& x) {
+  return torchlet::relu(x);
+}
 /// A tensor nobody else holds (a temporary, or `std::move(x)` of a variable about to be
 /// overwritten: `x = F::relu(std::move(x))`) lends its memory to the result when no graph is
 /// recorded, so an eval forward holds one activation where it would hold two.
-inline Tensor relu(Tensor&& x) { return torchlet::relu(std::move(x)); }
-inline Tensor sigmoid(const Tensor& x) { return torchlet::sigmoid(x); }
-inline Tensor sigmoid(Tensor&& x) { return torchlet::sigmoid(std::move(x)); }
-inline Tensor tanh(const Tensor& x) { return torchlet::tanh(x); }
-inline Tensor tanh(Tensor&& x) { return torchlet::tanh(std::move(x)); }
-inline Tensor softmax(const Tensor& x, std::int64_t dim) { return torchlet::softmax(x, dim); }
+template <class = void>
+inline Tensor relu(Tensor&& x) {
+  return torchlet::relu(std::move(x));
+}
+template <class = void>
+inline Tensor sigmoid(const Tensor& x) {
+  return torchlet::sigmoid(x);
+}
+template <class = void>
+inline Tensor sigmoid(Tensor&& x) {
+  return torchlet::sigmoid(std::move(x));
+}
+template <class = void>
+inline Tensor tanh(const Tensor& x) {
+  return torchlet::tanh(x);
+}
+template <class = void>
+inline Tensor tanh(Tensor&& x) {
+  return torchlet::tanh(std::move(x));
+}
+template <class = void>
+inline Tensor softmax(const Tensor& x, std::int64_t dim) {
+  return torchlet::softmax(x, dim);
+}
+template <class = void>
 inline Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   return torchlet::log_softmax(x, dim);
 }
 
 /// max(0, x) + negative_slope * min(0, x)
+template <class = void>
 inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   const auto s = static_cast<float>(negative_slope);
   auto out = Tensor::empty(x.shape());
@@ -43,6 +66,7 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
 }
 
 /// GELU: x * Phi(x) (approximate = "none") or its tanh approximation (approximate = "tanh").
+template <class = void>
 inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
   if (approximate != "none" && approximate != "tanh")
     throw std::invalid_argument("gelu: approximate must be 'none' or 'tanh', got '" + approximate +

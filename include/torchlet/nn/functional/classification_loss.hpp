@@ -44,6 +44,7 @@ struct ClassLayout {
   Shape target_shape;  // [N, d...] (or [] for an unbatched [C] input)
 };
 
+template <class = void>
 inline ClassLayout class_layout(const char* op, const Tensor& input) {
   ClassLayout l;
   if (input.dim() == 1) {
@@ -63,6 +64,7 @@ inline ClassLayout class_layout(const char* op, const Tensor& input) {
   return l;
 }
 
+template <class = void>
 inline void check_class_target(const char* op, const Tensor& input, const LongTensor& target,
                                const ClassLayout& l, const Tensor& weight,
                                std::int64_t ignore_index) {
@@ -86,6 +88,7 @@ inline void check_class_target(const char* op, const Tensor& input, const LongTe
 namespace torchlet::nn::functional {
 
 /// input [N, C, d...] logits, target [N, d...] class indices -> loss (see the file comment).
+template <class = void>
 inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
                             const CrossEntropyLossOptions& options = {}) {
   using detail::ClassLayout;
@@ -180,6 +183,7 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
 
 /// input [N, C, d...] logits, target [N, C, d...] class probabilities (PyTorch's soft-label
 /// form). A float target of another shape is an error: class indices must be a LongTensor.
+template <class = void>
 inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
                             const CrossEntropyLossOptions& options = {}) {
   const auto l = detail::class_layout("cross_entropy", input);
@@ -262,6 +266,7 @@ Tensor cross_entropy(const Tensor&, const BasicTensor<U>&, const CrossEntropyLos
 }
 
 /// input [N, C, d...] log-probabilities, target [N, d...] class indices: -w[t] * input[t].
+template <class = void>
 inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
                        const NLLLossOptions& options = {}) {
   const auto l = detail::class_layout("nll_loss", input);

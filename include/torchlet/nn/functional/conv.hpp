@@ -136,13 +136,23 @@ using Padding3d = ConvPadding<IntTriple>;
 namespace torchlet::detail {
 
 /// A conv argument as (D, H, W), unused leading dims filled with `fill`.
-inline Dims3 to_dims3(std::int64_t v, std::int64_t fill) { return {fill, fill, v}; }
+template <class = void>
+inline Dims3 to_dims3(std::int64_t v, std::int64_t fill) {
+  return {fill, fill, v};
+}
 /// A conv argument as (D, H, W), unused leading dims filled with `fill`.
-inline Dims3 to_dims3(const nn::IntPair& v, std::int64_t fill) { return {fill, v.h, v.w}; }
+template <class = void>
+inline Dims3 to_dims3(const nn::IntPair& v, std::int64_t fill) {
+  return {fill, v.h, v.w};
+}
 /// A conv argument as (D, H, W).
-inline Dims3 to_dims3(const nn::IntTriple& v, std::int64_t) { return {v.d, v.h, v.w}; }
+template <class = void>
+inline Dims3 to_dims3(const nn::IntTriple& v, std::int64_t) {
+  return {v.d, v.h, v.w};
+}
 
 /// Python's tuple repr of the last `dims` entries: "(3,)", "(3, 3)".
+template <class = void>
 inline std::string conv_tuple(const Dims3& v, int dims) {
   std::string s = "(";
   for (int i = 3 - dims; i < 3; ++i)
@@ -150,11 +160,20 @@ inline std::string conv_tuple(const Dims3& v, int dims) {
   return s + (dims == 1 ? ",)" : ")");
 }
 /// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
-inline std::string size_tuple(std::int64_t v) { return conv_tuple(to_dims3(v, 0), 1); }
+template <class = void>
+inline std::string size_tuple(std::int64_t v) {
+  return conv_tuple(to_dims3(v, 0), 1);
+}
 /// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
-inline std::string size_tuple(const nn::IntPair& v) { return v.tuple_repr(); }
+template <class = void>
+inline std::string size_tuple(const nn::IntPair& v) {
+  return v.tuple_repr();
+}
 /// PyTorch's tuple repr of a conv size of any dimensionality: "(3,)", "(3, 3)", "(3, 3, 3)".
-inline std::string size_tuple(const nn::IntTriple& v) { return v.tuple_repr(); }
+template <class = void>
+inline std::string size_tuple(const nn::IntTriple& v) {
+  return v.tuple_repr();
+}
 
 /// How a conv pads: explicit (D, H, W) sizes, or "same" / "valid".
 struct ConvPaddingSpec {
@@ -256,6 +275,7 @@ BasicTensor<T> conv_nd(const std::string& op, int D, const BasicTensor<T>& input
 }
 
 /// The spatial output size of a transposed conv along one dim.
+template <class = void>
 inline std::int64_t transposed_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
                                    std::int64_t d, std::int64_t op) {
   return (in - 1) * s - 2 * p + d * (k - 1) + op + 1;
@@ -304,6 +324,7 @@ BasicTensor<T> conv_transpose_nd(const std::string& op, int D, const BasicTensor
 
 /// The output_padding that makes a transposed conv's output `output_size` (its last `D`
 /// entries), as PyTorch's ConvTranspose forward(input, output_size) chooses it.
+template <class = void>
 inline Dims3 output_padding_for(const std::string& op, int D, const Shape& input,
                                 const std::vector<std::int64_t>& output_size, Dims3 k, Dims3 stride,
                                 Dims3 padding, Dims3 dilation) {

@@ -33,6 +33,7 @@ struct Window2d {
 };
 
 /// Output extent of a sliding window (PyTorch's pooling_output_shape, with ceil_mode).
+template <class = void>
 inline std::int64_t window_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
                                std::int64_t d, bool ceil_mode) {
   const std::int64_t num = in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
@@ -69,6 +70,7 @@ struct ConvGeometry {
 struct ColumnRange {
   std::int64_t off, lo, hi;
 };
+template <class = void>
 inline ColumnRange column_range(const ConvGeometry& g, std::int64_t kj) {
   const std::int64_t w = g.in[2], sw = g.s[2], ow = g.out[2];
   const std::int64_t off = kj * g.d[2] - g.p[2];

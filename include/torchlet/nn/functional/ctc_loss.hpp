@@ -40,6 +40,7 @@ struct CTCLossOptions {
 namespace torchlet::detail {
 
 /// log(exp(a) + exp(b)) without overflow; -inf when both are -inf.
+template <class = void>
 inline double log_add(double a, double b) {
   if (a == -std::numeric_limits<double>::infinity()) return b;
   if (b == -std::numeric_limits<double>::infinity()) return a;

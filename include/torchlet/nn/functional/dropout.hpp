@@ -7,6 +7,7 @@
 
 namespace torchlet::nn::functional {
 
+template <class = void>
 inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
                       Generator& gen = default_generator()) {
   if (!(p >= 0.0 && p <= 1.0))

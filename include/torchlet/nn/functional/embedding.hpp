@@ -47,6 +47,7 @@ void embedding_renorm_(const BasicTensor<T>& weight, const LongTensor& indices, 
 
 /// F.embedding: the rows of weight [num_embeddings, embedding_dim] at input [*] -> [*,
 /// embedding_dim] (see the top of this file for padding_idx, max_norm, scale_grad_by_freq).
+template <class = void>
 inline Tensor embedding(const LongTensor& input, const Tensor& weight,
                         std::optional<std::int64_t> padding_idx = std::nullopt,
                         std::optional<double> max_norm = std::nullopt, double norm_type = 2.0,

@@ -95,6 +95,7 @@ namespace torchlet::detail {
 
 /// Throws unless `a` and `b` have the same number of dims (what PyTorch checks of the inputs
 /// of the ranking and embedding losses).
+template <class = void>
 inline void check_same_dims(const char* op, const char* what_a, const Shape& a, const char* what_b,
                             const Shape& b) {
   if (a.size() != b.size())

@@ -13,6 +13,7 @@
 namespace torchlet::detail {
 
 /// The geometry of unfold / fold over an image [N, C, H, W].
+template <class = void>
 inline ConvGeometry fold_geometry(const std::string& op, std::int64_t n, std::int64_t c,
                                   std::int64_t h, std::int64_t w, nn::IntPair k, nn::IntPair d,
                                   nn::IntPair p, nn::IntPair s) {

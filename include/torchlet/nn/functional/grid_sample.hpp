@@ -17,6 +17,7 @@
 namespace torchlet::detail {
 
 /// The normalized coordinate of pixel i of `size` pixels.
+template <class = void>
 inline double grid_coordinate(std::int64_t i, std::int64_t size, bool align_corners) {
   if (align_corners) return size > 1 ? -1.0 + 2.0 * double(i) / double(size - 1) : 0.0;
   return (2.0 * double(i) + 1.0) / double(size) - 1.0;

@@ -30,6 +30,7 @@ struct ResampleTaps {
 };
 
 /// PyTorch's cubic convolution weights (A = -0.75) for the fraction t of the source position.
+template <class = void>
 inline std::array<double, 4> cubic_weights(double t) {
   constexpr double A = -0.75;
   const auto c1 = [](double x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };
@@ -39,6 +40,7 @@ inline std::array<double, 4> cubic_weights(double t) {
 
 /// The taps of one spatial dim: `in` -> `out` in `mode` ("nearest", "linear" for every
 /// interpolating mode, "cubic"), `scale` given (1 / scale_factor) or none.
+template <class = void>
 inline ResampleTaps resample_taps(const std::string& mode, std::int64_t in, std::int64_t out,
                                   bool align_corners, std::optional<double> scale_factor) {
   ResampleTaps r;

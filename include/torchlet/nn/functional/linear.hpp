@@ -6,6 +6,7 @@
 
 namespace torchlet::nn::functional {
 
+template <class = void>
 inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}) {
   if (weight.dim() != 2)
     throw ShapeError("linear: weight must be 2-D [out, in], got " + to_string(weight.shape()));
@@ -55,6 +56,7 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
 
 /// bilinear(x1, x2, W, b): y[n, o] = x1[n] . W[o] . x2[n] + b[o]; x1 [*, in1], x2 [*, in2]
 /// (same leading dims), weight [out, in1, in2], bias [out] -> [*, out].
+template <class = void>
 inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
                        const Tensor& bias = {}) {
   if (weight.dim() != 3)

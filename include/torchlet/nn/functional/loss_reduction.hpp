@@ -20,6 +20,7 @@ enum class Reduction { none, mean, sum, batchmean };
 namespace torchlet::detail {
 
 /// Throws when loss `op` is given Reduction::batchmean, which only kl_div takes.
+template <class = void>
 inline void check_reduction(const char* op, nn::Reduction r) {
   if (r == nn::Reduction::batchmean)
     throw std::invalid_argument(std::string(op) +
@@ -29,6 +30,7 @@ inline void check_reduction(const char* op, nn::Reduction r) {
 
 /// Shapes the per-element losses `per` (shape `shape`) by the reduction, dividing a mean by
 /// `denom`.
+template <class = void>
 inline Tensor reduce_loss(const char* op, const std::vector<double>& per, const Shape& shape,
                           nn::Reduction r, double denom) {
   check_reduction(op, r);
@@ -43,6 +45,7 @@ inline Tensor reduce_loss(const char* op, const std::vector<double>& per, const 
 }
 
 /// The upstream gradient for element i: g[i] (none), g / denom (mean) or g (sum).
+template <class = void>
 inline float loss_grad_at(const Tensor& g, nn::Reduction r, double denom, std::int64_t i) {
   if (r == nn::Reduction::none) return g.data()[i];
   return r == nn::Reduction::mean ? static_cast<float>(g.data()[0] / denom) : g.data()[0];

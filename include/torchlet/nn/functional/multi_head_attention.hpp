@@ -39,6 +39,7 @@ struct MultiHeadAttentionForwardOptions {
 /// F.multi_head_attention_forward (sequence first): query [L, N, E], key [S, N, kdim], value
 /// [S, N, vdim] (or unbatched [L, E], [S, kdim], [S, vdim]) -> (output [L, N, E], weights [N,
 /// L, S] averaged over heads or [N, num_heads, L, S]; undefined unless need_weights).
+template <class = void>
 inline std::tuple<Tensor, Tensor> multi_head_attention_forward(
     const Tensor& query, const Tensor& key, const Tensor& value, std::int64_t embed_dim_to_check,
     std::int64_t num_heads, const Tensor& in_proj_weight, const Tensor& in_proj_bias,

@@ -14,6 +14,7 @@
 
 namespace torchlet::nn::functional {
 
+template <class = void>
 inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                          const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                          double momentum = 0.1, double eps = 1e-5) {
@@ -126,6 +127,7 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
   return y;
 }
 
+template <class = void>
 inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
                          const Tensor& weight = {}, const Tensor& bias = {}, double eps = 1e-5) {
   const auto nd = static_cast<std::int64_t>(normalized_shape.size());

@@ -19,6 +19,7 @@ namespace torchlet::detail {
 
 /// For output position o of a dim padded by `left` from size n: the input position, or -1 for
 /// the constant value.
+template <class = void>
 inline std::int64_t pad_source(std::string_view mode, std::int64_t o, std::int64_t left,
                                std::int64_t n) {
   std::int64_t i = o - left;
@@ -30,6 +31,7 @@ inline std::int64_t pad_source(std::string_view mode, std::int64_t o, std::int64
 }
 
 /// The pad list's (left, right) for dim `d` of an input with `dims` dims (0 when not padded).
+template <class = void>
 inline std::pair<std::int64_t, std::int64_t> pad_of_dim(const std::vector<std::int64_t>& pad,
                                                         std::int64_t dims, std::int64_t d) {
   const std::int64_t j = dims - 1 - d;  // 0 = last dim

@@ -13,6 +13,7 @@
 
 namespace torchlet::detail {
 
+template <class = void>
 inline Window2d pool_window(const char* op, const Tensor& x, nn::IntPair k, nn::IntPair s,
                             nn::IntPair p, nn::IntPair d, bool ceil_mode) {
   if (k.h < 1 || k.w < 1 || s.h < 1 || s.w < 1 || d.h < 1 || d.w < 1)
@@ -41,6 +42,7 @@ namespace torchlet::nn::functional {
 
 /// Max over each window; the gradient goes to the (first) maximum. stride 0 (the default)
 /// means stride = kernel_size, PyTorch's stride=None.
+template <class = void>
 inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false) {
   return detail::with_batch_dim("max_pool2d", input, [&](const Tensor& x) {
@@ -124,6 +126,7 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
 
 /// Mean over each window. count_include_pad counts padded positions in the divisor;
 /// divisor_override (if non-zero) replaces the divisor; stride 0 means kernel_size.
+template <class = void>
 inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride = 0,
                          IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                          std::int64_t divisor_override = 0) {
@@ -186,6 +189,7 @@ inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
 }
 
 /// Averages into a fixed output size (oh, ow), whatever the input size.
+template <class = void>
 inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
   return detail::with_batch_dim("adaptive_avg_pool2d", input, [&](const Tensor& x) {
     const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);

@@ -61,6 +61,7 @@ using Dims3 = std::array<std::int64_t, 3>;
 
 /// The axis of a sliding window (max: dilation `d`; avg: d = 1 and the divisor follows
 /// count_include_pad).
+template <class = void>
 inline PoolAxis window_axis(const char* op, std::int64_t in, std::int64_t k, std::int64_t s,
                             std::int64_t p, std::int64_t d, bool ceil_mode, bool count_pad) {
   if (k < 1 || s < 1 || d < 1)
@@ -88,6 +89,7 @@ inline PoolAxis window_axis(const char* op, std::int64_t in, std::int64_t k, std
 }
 
 /// The axis of an adaptive pool: out windows [floor(i * in / out), ceil((i + 1) * in / out)).
+template <class = void>
 inline PoolAxis adaptive_axis(const char* op, std::int64_t in, std::int64_t out) {
   if (out < 1)
     throw std::invalid_argument(std::string(op) + ": output_size must be positive, got " +
@@ -260,9 +262,18 @@ BasicTensor<T> adaptive_pool(const char* op, const char* node, const BasicTensor
   });
 }
 
-inline Dims3 dims1(std::int64_t v) { return {1, 1, v}; }
-inline Dims3 dims2(IntPair v) { return {1, v.h, v.w}; }
-inline Dims3 dims3(nn::Size3 v) { return {v.d, v.h, v.w}; }
+template <class = void>
+inline Dims3 dims1(std::int64_t v) {
+  return {1, 1, v};
+}
+template <class = void>
+inline Dims3 dims2(IntPair v) {
+  return {1, v.h, v.w};
+}
+template <class = void>
+inline Dims3 dims3(nn::Size3 v) {
+  return {v.d, v.h, v.w};
+}
 
 }  // namespace detail
 

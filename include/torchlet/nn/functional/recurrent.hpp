@@ -51,10 +51,12 @@ struct RNNLayerOutput {
 namespace detail {
 
 /// Number of gates of a mode (the G in w_ih [G*H, I]).
+template <class = void>
 inline std::int64_t gate_count(RNNMode m) {
   return m == RNNMode::lstm ? 4 : m == RNNMode::gru ? 3 : 1;
 }
 /// PyTorch's name of the mode ("RNN_TANH", "RNN_RELU", "LSTM", "GRU").
+template <class = void>
 inline const char* mode_name(RNNMode m) {
   switch (m) {
     case RNNMode::rnn_tanh:
@@ -94,7 +96,10 @@ struct RNNTape {
   RNNBuffer<T> r;      // [N, H] LSTM with projection: o * tanh(c') before W_hr; GRU: W_hn h + b_hn
 };
 
-inline std::string shape_str(const Shape& s) { return to_string(s); }
+template <class = void>
+inline std::string shape_str(const Shape& s) {
+  return to_string(s);
+}
 
 template <class T>
 void check_rnn_args(RNNMode mode, const BasicTensor<T>& input,

@@ -52,6 +52,7 @@ struct SmoothL1LossOptions {
 
 namespace torchlet::detail {
 
+template <class = void>
 inline void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
   if (input.shape() != target.shape())
     throw ShapeError(std::string(op) + ": target " + to_string(target.shape()) +
@@ -59,6 +60,7 @@ inline void check_same_shape(const char* op, const Tensor& input, const Tensor& 
 }
 
 /// `w` broadcast to `shape` as a plain buffer (ones when undefined).
+template <class = void>
 inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& shape) {
   if (!w.defined()) return ones<float>(shape);
   if (broadcast_shapes(op, w.shape(), shape) != shape)
@@ -104,6 +106,7 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
 namespace torchlet::nn::functional {
 
 /// (input - target)^2; input and target [*], same shape.
+template <class = void>
 inline Tensor mse_loss(const Tensor& input, const Tensor& target,
                        const MSELossOptions& options = {}) {
   return detail::pointwise_loss(
@@ -112,6 +115,7 @@ inline Tensor mse_loss(const Tensor& input, const Tensor& target,
 }
 
 /// |input - target|; input and target [*], same shape.
+template <class = void>
 inline Tensor l1_loss(const Tensor& input, const Tensor& target,
                       const L1LossOptions& options = {}) {
   return detail::pointwise_loss(
@@ -121,6 +125,7 @@ inline Tensor l1_loss(const Tensor& input, const Tensor& target,
 }
 
 /// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
+template <class = void>
 inline Tensor huber_loss(const Tensor& input, const Tensor& target,
                          const HuberLossOptions& options = {}) {
   const double delta = options.delta;
@@ -137,6 +142,7 @@ inline Tensor huber_loss(const Tensor& input, const Tensor& target,
 }
 
 /// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
+template <class = void>
 inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
                              const SmoothL1LossOptions& options = {}) {
   const double beta = options.beta;
@@ -202,6 +208,7 @@ requires std::same_as<R, Reduction> Tensor smooth_l1_loss(const Tensor&, const T
 }
 
 /// -w (t log(x) + (1 - t) log(1 - x)), logs clamped at -100; input probabilities in [0, 1].
+template <class = void>
 inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                                    const BCELossOptions& options = {}) {
   detail::check_same_shape("binary_cross_entropy", input, target);
@@ -239,6 +246,7 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 
 /// binary_cross_entropy(sigmoid(input), target), computed stably from the logits;
 /// pos_weight [C] (the input's last dim) weights the positive term.
+template <class = void>
 inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                                const BCEWithLogitsLossOptions& options = {}) {
   const char* op = "binary_cross_entropy_with_logits";

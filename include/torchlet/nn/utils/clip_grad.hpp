@@ -20,6 +20,7 @@ namespace torchlet::nn::utils {
 /// (sum |g|^p)^(1/p) (negative p included). NaN propagates (the total and the gradients become
 /// NaN; error_if_nonfinite = true throws instead). No gradients: returns 0. Returns total_norm
 /// (0-dim).
+template <class = void>
 inline Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm,
                               double norm_type = 2.0, bool error_if_nonfinite = false) {
   if (std::isnan(norm_type))
@@ -66,12 +67,14 @@ inline Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_
 }
 
 /// clip_grad_norm_ of one parameter.
+template <class = void>
 inline Tensor clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0,
                               bool error_if_nonfinite = false) {
   return clip_grad_norm_(std::vector<Tensor>{parameter}, max_norm, norm_type, error_if_nonfinite);
 }
 
 /// Clamps every gradient element into [-clip_value, clip_value].
+template <class = void>
 inline void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {
   if (!(clip_value >= 0))
     throw std::invalid_argument("clip_grad_value_: clip_value must be non-negative, got " +

@@ -38,11 +38,13 @@ struct PackedSequence {
 
 namespace detail {
 
+template <class = void>
 inline LongTensor longs(const std::vector<std::int64_t>& v) {
   return from_vector<std::int64_t>(v, {static_cast<std::int64_t>(v.size())});
 }
 
 /// Shape [a, b, rest...] where rest = s without its first `drop` dims.
+template <class = void>
 inline Shape with_lead(std::int64_t a, std::int64_t b, const Shape& s, std::size_t drop) {
   Shape out{a, b};
   out.insert(out.end(), s.begin() + static_cast<std::ptrdiff_t>(drop), s.end());
@@ -50,6 +52,7 @@ inline Shape with_lead(std::int64_t a, std::int64_t b, const Shape& s, std::size
 }
 
 /// x [rows, *] with one row of `value` appended: [rows + 1, *].
+template <class = void>
 inline Tensor append_padding_row(const Tensor& x, double value) {
   Shape ps = x.shape();
   ps[0] = 1;
@@ -60,6 +63,7 @@ inline Tensor append_padding_row(const Tensor& x, double value) {
 
 /// torch.nn.utils.rnn.pad_sequence: pads B tensors [L_b, *] (the * dims equal) with
 /// padding_value to [L_max, B, *], or [B, L_max, *] with batch_first.
+template <class = void>
 inline Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first = false,
                            double padding_value = 0.0) {
   if (sequences.empty())
@@ -98,6 +102,7 @@ inline Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_firs
 /// torch.nn.utils.rnn.pack_padded_sequence: packs a padded batch input [L, B, *] ([B, L, *] with
 /// batch_first) whose sequence b has lengths[b] steps. With enforce_sorted the lengths must be
 /// non-increasing; otherwise the batch is sorted and the PackedSequence remembers the order.
+template <class = void>
 inline PackedSequence pack_padded_sequence(const Tensor& input,
                                            const std::vector<std::int64_t>& lengths,
                                            bool batch_first = false, bool enforce_sorted = true) {
@@ -162,6 +167,7 @@ inline PackedSequence pack_padded_sequence(const Tensor& input,
 }
 
 /// pack_padded_sequence with the lengths as an int64 tensor [B].
+template <class = void>
 inline PackedSequence pack_padded_sequence(const Tensor& input, const LongTensor& lengths,
                                            bool batch_first = false, bool enforce_sorted = true) {
   if (lengths.dim() != 1)
@@ -173,6 +179,7 @@ inline PackedSequence pack_padded_sequence(const Tensor& input, const LongTensor
 /// torch.nn.utils.rnn.pad_packed_sequence: the inverse of pack_padded_sequence. Returns the
 /// padded batch [T, B, *] ([B, T, *] with batch_first; T = total_length, or the longest length)
 /// in the original batch order, padded with padding_value, and the lengths [B] (int64).
+template <class = void>
 inline std::tuple<Tensor, LongTensor> pad_packed_sequence(
     const PackedSequence& sequence, bool batch_first = false, double padding_value = 0.0,
     std::optional<std::int64_t> total_length = std::nullopt) {
@@ -218,6 +225,7 @@ inline std::tuple<Tensor, LongTensor> pad_packed_sequence(
 
 /// torch.nn.utils.rnn.pack_sequence: packs B tensors [L_b, *]; with enforce_sorted they must
 /// come longest first.
+template <class = void>
 inline PackedSequence pack_sequence(const std::vector<Tensor>& sequences,
                                     bool enforce_sorted = true) {
   std::vector<std::int64_t> lengths;
