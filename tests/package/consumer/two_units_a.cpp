@@ -1,10 +1,10 @@
 // Two translation units that include torchlet.hpp and use the same modules, ops, optimizer and
 // serialization, linked into one program: a definition that is not inline (or a template
 // that is instantiated differently in the two units) breaks the link or the check below.
-#include <torchlet/torchlet.hpp>
-
 #include <cstdio>
 #include <string>
+
+#include <torchlet/torchlet.hpp>
 
 float train_in_second_unit(const std::string& path);  // two_units_b.cpp
 

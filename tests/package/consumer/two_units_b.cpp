@@ -1,8 +1,8 @@
 // The second unit of two_units_a.cpp: the same network, loaded from the file the first unit
 // wrote, evaluated on the same input.
-#include <torchlet/torchlet.hpp>
-
 #include <string>
+
+#include <torchlet/torchlet.hpp>
 
 float train_in_second_unit(const std::string& path) {
   using namespace torchlet;
