@@ -144,7 +144,7 @@ class BatchNorm1dImpl : public BatchNormBase {
   explicit BatchNorm1dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm1dImpl(BatchNorm1dImpl&&) = default;
+  BatchNorm1dImpl(BatchNorm1dImpl&&) noexcept = default;
 
  protected:
   /// x must be [N, C] or [N, C, L].
@@ -166,7 +166,7 @@ class BatchNorm2dImpl : public BatchNormBase {
   explicit BatchNorm2dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm2dImpl(BatchNorm2dImpl&&) = default;
+  BatchNorm2dImpl(BatchNorm2dImpl&&) noexcept = default;
 
  protected:
   /// x must be [N, C, H, W].

@@ -20,7 +20,7 @@ class BatchNorm3dImpl : public BatchNormBase {
   explicit BatchNorm3dImpl(std::int64_t num_features, BatchNormOptions options = {})
       : BatchNormBase(num_features, options) {}
   /// Moves the layer.
-  BatchNorm3dImpl(BatchNorm3dImpl&&) = default;
+  BatchNorm3dImpl(BatchNorm3dImpl&&) noexcept = default;
 
  protected:
   /// x must be [N, C, D, H, W].
