@@ -1,6 +1,6 @@
 # install() + an exported config so that find_package(torchlet) works.
 include(CMakePackageConfigHelpers)
-install(TARGETS torchlet EXPORT torchletTargets)
+install(TARGETS torchlet torchlet_native EXPORT torchletTargets)
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT torchletTargets NAMESPACE torchlet:: DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/torchlet)
 # torchlet::distributed in a file of its own, loaded only for COMPONENTS distributed.

@@ -7,6 +7,7 @@
 //   addmm:  beta * input + alpha * (m1 @ m2), input broadcast to [n, m]
 //   baddbmm, addbmm, addmv, outer: composed from the products above (autograd from them)
 //   dist, cdist: p-norm distances, composed from sub and norm
+#include "torchlet/detail/cpu_hint.hpp"
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor/binary.hpp"
@@ -80,6 +81,7 @@ inline constexpr std::int64_t kGemmColumnBlock = Eigen::internal::gebp_traits<T,
 template <class T>
 void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std::int64_t br,
           std::int64_t bc, bool tb, T* c, bool accumulate, T alpha = T(1)) {
+  cpu_hint_once();  // a baseline build on an AVX2 CPU says so, once
   const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
   if (n == 0 || m == 0) return;
   if (k == 0) {  // empty inner dimension: the product is zero
