@@ -36,8 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include <Eigen/Core>
-
+#include "torchlet/detail/eigen.hpp"
 #include "torchlet/detail/thread_pool.hpp"
 
 #if defined(_OPENMP)

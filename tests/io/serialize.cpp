@@ -1,6 +1,8 @@
 // torchlet::save / load of models, optimizers and checkpoints: round trips, PyTorch's key
 // names, strict loading that changes nothing on error, weights made in PyTorch giving
 // PyTorch's logits (fixture from scripts/make_io_checkpoint_fixtures.py).
+#include <cmath>
+
 #include <torchlet/io.hpp>
 #include <torchlet/nn.hpp>
 #include <torchlet/optim.hpp>
@@ -233,6 +235,30 @@ TEST_CASE("save_checkpoint keeps model, optimizer, scheduler and metadata in one
   Checkpoint bad;
   bad.metadata = {{"model.x", "1"}};
   CHECK_THROWS_AS(torchlet::save_checkpoint(bad, dir / "bad.safetensors"), std::invalid_argument);
+}
+
+TEST_CASE("metadata numbers parse as std::from_chars does, with libstdc++ and with libc++") {
+  // libc++ 16 has no floating-point from_chars: io::detail::parse_double then uses strtod
+  // after the same syntax checks. The asan preset builds this file against libc++.
+  using io::detail::format_number;
+  using io::detail::parse_double;
+  for (double v : {0.0, -0.0, 0.1, -1e-05, 1e+16, 3.141592653589793, 1.7976931348623157e308,
+                   4.9406564584124654e-324, 123456789.0}) {
+    double back = 1;
+    REQUIRE(parse_double(format_number(v), back));
+    CHECK(back == v);
+    CHECK(std::signbit(back) == std::signbit(v));
+  }
+  double x = 0;
+  CHECK(parse_double("inf", x));
+  CHECK(std::isinf(x));
+  CHECK(parse_double("-2.5e3", x));
+  CHECK(x == -2500.0);
+  for (const char* bad : {"", "+1", " 1", "1 ", "0x10", "1,5", "abc", "1e999", "--1", "."})
+    CHECK_FALSE(parse_double(bad, x));
+  CHECK_THROWS_WITH(io::detail::parse_number("0.1x", "lr", "ck.safetensors"),
+                    Catch::Contains("ck.safetensors") && Catch::Contains("'lr'") &&
+                        Catch::Contains("should be a number, found '0.1x'"));
 }
 
 }  // namespace TORCHLET_TEST_FILE

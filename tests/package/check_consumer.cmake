@@ -1,4 +1,4 @@
-# Builds tests/package/consumer against torchlet in MODE (package | subdirectory) in a
+# Builds tests/package/consumer against torchlet in MODE (package | subdirectory | fetchcontent) in a
 # scratch directory WORK, then runs it from SOURCE (it reads data/mnist from there).
 # CONSUMER: the project under tests/package (default consumer; distributed_consumer needs MPI).
 file(REMOVE_RECURSE ${WORK})
@@ -16,7 +16,7 @@ if(MODE STREQUAL "package")
   endif()
   list(APPEND gen_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
 else()
-  list(APPEND gen_args -DTORCHLET_MODE=subdirectory -DTORCHLET_SOURCE=${SOURCE})
+  list(APPEND gen_args -DTORCHLET_MODE=${MODE} -DTORCHLET_SOURCE=${SOURCE})
 endif()
 if(NOT CONSUMER)
   set(CONSUMER consumer)
@@ -59,6 +59,9 @@ if(CONSUMER STREQUAL "consumer")
                   WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0 OR err MATCHES "compiled for the baseline")
     message(FATAL_ERROR "the consumer (${MODE}) with TORCHLET_CPU_HINT=0: exit ${rc}, stderr: ${err}")
+  endif()
+  if(NOT MODE STREQUAL "package")
+    return()  # two_units is built in package mode only
   endif()
   # two_units links torchlet::native (-march=native): no hint.
   execute_process(COMMAND ${WORK}/consumer-build/two_units ${WORK} RESULT_VARIABLE rc ERROR_VARIABLE err)

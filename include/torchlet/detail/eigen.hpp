@@ -1,6 +1,8 @@
 #pragma once
 // Eigen maps over tensor buffers. Nothing here escapes as an expression: callers
 // evaluate into tensor storage.
+#include <cstdint>
+
 #include <Eigen/Core>
 
 namespace torchlet::detail {

@@ -34,8 +34,12 @@
 // naming it and changes nothing); tensors of other dtypes are converted to float, as
 // PyTorch's load_state_dict copies them. Saving is atomic (see detail::write_file_atomic).
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <clocale>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,10 +78,36 @@ inline std::string format_number(double v) {
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
+/// Parses all of `s` as a double, as std::from_chars does (no leading '+' or space, no hex);
+/// false if it is not one number or is out of range.
+inline bool parse_double(const std::string& s, double& v) {
+  if (s.empty()) return false;
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+#else
+  // libc++ (16, Apple's) has no floating-point from_chars: strtod, with the syntax from_chars
+  // rejects rejected first and '.' given as the C locale's decimal point.
+  const char c0 = s[0];
+  if (c0 == '+' || c0 == ' ' || (c0 >= '\t' && c0 <= '\r')) return false;
+  std::string text;
+  for (char c : s) {
+    if (c == 'x' || c == 'X' || c == ',') return false;
+    if (c == '.')
+      text += std::localeconv()->decimal_point;
+    else
+      text += c;
+  }
+  char* end = nullptr;
+  errno = 0;
+  v = std::strtod(text.c_str(), &end);
+  // ERANGE on overflow fails, as from_chars's result_out_of_range; a subnormal result is kept.
+  return !(errno == ERANGE && std::isinf(v)) && end == text.c_str() + text.size();
+#endif
+}
 inline double parse_number(const std::string& s, const std::string& key, const std::string& path) {
   double v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+  if (!parse_double(s, v))
     throw FormatError(path + ": metadata '" + key + "' should be a number, found '" + s + "'");
   return v;
 }

@@ -6,8 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include <Eigen/QR>
-
+#include "torchlet/detail/eigen_qr.hpp"
 #include "torchlet/nn/init.hpp"
 #include "torchlet/tensor.hpp"
 
@@ -33,11 +32,7 @@ inline const Tensor& orthogonal_(const Tensor& t, double gain = 1.0,
     for (Eigen::Index i = 0; i < m; ++i)
       for (Eigen::Index j = 0; j < n; ++j) a(i, j) = gen.normal();
   }
-  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
-  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(m, n);
-  const Eigen::MatrixXd r = qr.matrixQR().topRows(n).triangularView<Eigen::Upper>();
-  for (Eigen::Index j = 0; j < n; ++j)
-    if (r(j, j) < 0) q.col(j) *= -1.0;
+  const Eigen::MatrixXd q = detail::orthonormal_q(a);
   NoGradGuard g;
   float* p = t.data();
   for (std::int64_t i = 0; i < rows; ++i)

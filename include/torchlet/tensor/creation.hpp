@@ -8,8 +8,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include <Eigen/Core>
-
+#include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/random.hpp"
 
