@@ -69,6 +69,9 @@ constexpr const char* dtype_name() {
 template <class T>
 struct ValuesIndices;
 struct VarOptions;
+namespace indexing {
+class TensorIndex;
+}
 
 /// An n-dimensional, contiguous, row-major array of T with reverse-mode autograd
 /// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
@@ -262,6 +265,32 @@ class BasicTensor {
                          const BasicTensor& src) const;
   /// x.masked_fill(mask, value): see torchlet::masked_fill.
   BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
+  // x[...] reads and writes (tensor/advanced_indexing.hpp).
+  /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A copy.
+  BasicTensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  /// x[indices] = values (+= with accumulate): see torchlet::index_put_.
+  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices,
+                                const BasicTensor& values, bool accumulate = false) const;
+  /// x[indices] = value for a number: see torchlet::index_put_.
+  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices, T value,
+                                bool accumulate = false) const;
+  /// x.index_put(indices, values, accumulate): see torchlet::index_put.
+  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices,
+                        const BasicTensor& values, bool accumulate = false) const;
+  /// x.index_put(indices, value, accumulate) for a number.
+  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices, T value,
+                        bool accumulate = false) const;
+  /// x.masked_select(mask): see torchlet::masked_select.
+  BasicTensor masked_select(const BasicTensor<bool>& mask) const;
+  /// x.masked_fill_(mask, value): see torchlet::masked_fill_.
+  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, T value) const;
+  /// x.masked_fill_(mask, value) with a 0-D tensor value.
+  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, const BasicTensor& value) const;
+  /// x.masked_scatter_(mask, source): see torchlet::masked_scatter_.
+  const BasicTensor& masked_scatter_(const BasicTensor<bool>& mask,
+                                     const BasicTensor& source) const;
+  /// x.masked_scatter(mask, source): see torchlet::masked_scatter.
+  BasicTensor masked_scatter(const BasicTensor<bool>& mask, const BasicTensor& source) const;
   // Sorting, scans and products, elementwise extrema (tensor/sorting.hpp, scan.hpp,
   // elementwise_extra.hpp).
   /// x.sort(dim, descending): see torchlet::sort.
