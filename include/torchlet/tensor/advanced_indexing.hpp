@@ -11,6 +11,9 @@
 //
 // Every read returns a new tensor: PyTorch returns a view for basic indexing (ints, slices,
 // None, Ellipsis), torchlet a copy until strided views land; write through index_put_.
+// grad_fn names: IndexBackward0 for every read (PyTorch names basic indexing's nodes
+// SliceBackward0, SelectBackward0, ...), IndexPutBackward0 for index_put_ (PyTorch's setitem
+// with basic indices records CopySlices).
 // An index list is resolved to the element offsets of x it names (x is contiguous), so reads
 // gather and writes scatter along those offsets; the gradient of a read adds back into x's
 // shape at the same offsets.
@@ -59,33 +62,30 @@ class Slice {
 /// (a mask), so that `x.index({Slice(), 0, mask})` reads like `x[:, 0, mask]`.
 class TensorIndex {
  public:
+  // The constructors are implicit on purpose: braces build an index list.
   /// None: a new dim of size 1.
-  TensorIndex(std::nullopt_t) : v_(std::nullopt) {}  // NOLINT(google-explicit-constructor)
+  TensorIndex(std::nullopt_t) : v_(std::nullopt) {}
   /// Ellipsis.
-  TensorIndex(EllipsisIndexType)
-      : v_(EllipsisIndexType{}) {}  // NOLINT(google-explicit-constructor)
+  TensorIndex(EllipsisIndexType) : v_(EllipsisIndexType{}) {}
   /// An integer: selects one position of a dim, removing it (negative counts from the end).
   template <std::integral I>
-  requires(!std::same_as<I, bool>) TensorIndex(I i)
-      : v_(static_cast<std::int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
+  requires(!std::same_as<I, bool>) TensorIndex(I i) : v_(static_cast<std::int64_t>(i)) {}
   /// true / false: as a 0-D BoolTensor (a new dim of size 1 or 0).
-  TensorIndex(bool b)  // NOLINT(google-explicit-constructor)
-      : v_(BasicTensor<bool>::empty({})) {
+  TensorIndex(bool b) : v_(BasicTensor<bool>::empty({})) {
     std::get<BasicTensor<bool>>(v_).data()[0] = b;
   }
   /// A Slice.
-  TensorIndex(Slice s) : v_(s) {}  // NOLINT(google-explicit-constructor)
+  TensorIndex(Slice s) : v_(s) {}
   /// An int64 index tensor (advanced indexing: index tensors broadcast together; a 0-D one
   /// selects, as an integer).
-  TensorIndex(BasicTensor<std::int64_t> t)  // NOLINT(google-explicit-constructor)
-      : v_(std::move(t)) {}
+  TensorIndex(BasicTensor<std::int64_t> t) : v_(std::move(t)) {}
   /// A bool mask over the next mask.dim() dims (as its nonzero() coordinates).
-  TensorIndex(BasicTensor<bool> m) : v_(std::move(m)) {}  // NOLINT(google-explicit-constructor)
+  TensorIndex(BasicTensor<bool> m) : v_(std::move(m)) {}
   /// A tensor of another dtype: accepted here, rejected when the index is used (PyTorch:
   /// "tensors used as indices must be long, byte or bool tensors").
   template <class U>
   requires(!std::same_as<U, std::int64_t> && !std::same_as<U, bool>)
-      TensorIndex(const BasicTensor<U>&)  // NOLINT(google-explicit-constructor)
+      TensorIndex(const BasicTensor<U>&)
       : v_(BadDtype{dtype_name<U>()}) {}
 
   /// Whether this is None.
@@ -447,10 +447,10 @@ void put_offsets(const char* op, const char* name, const BasicTensor<T>& x, cons
 
 /// torch.index_put_(x, indices, values, accumulate) and x[indices] = values: writes values
 /// (broadcast to the indexed shape, after dropping its leading size-1 dims as PyTorch's
-/// setitem does) into x at every place the index list names; any TensorIndex form is
-/// accepted (x[:, 0::2] = v is x.index_put_({Slice(), Slice(0, None, 2)}, v)). accumulate =
-/// true adds instead, and repeated places then receive every value; without it, where an
-/// index repeats a place the last write (in row-major order of the indexed shape) wins
+/// setitem does; torch.index_put_ itself refuses them) into x at every place the index list names;
+/// any TensorIndex form is accepted (x[:, 0::2] = v is x.index_put_({Slice(), Slice(0, None, 2)},
+/// v)). accumulate = true adds instead, and repeated places then receive every value; without it,
+/// where an index repeats a place the last write (in row-major order of the indexed shape) wins
 /// (PyTorch leaves that order unspecified). Autograd as PyTorch's in-place ops: rejected on
 /// a leaf that requires grad; x's gradient is zero at the overwritten places, values' the
 /// gradient there (summed over broadcast dims). Returns x.
