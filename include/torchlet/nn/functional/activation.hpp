@@ -55,13 +55,14 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   const auto X = detail::camap(x.data(), x.numel());
   detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
   if (detail::needs_graph<float>({&x}))
-    detail::record(out, "LeakyReluBackward0", {&x}, [xd = x.detach(), s](const Tensor& g) {
-      auto gi = Tensor::empty(g.shape());
-      const auto G = detail::camap(g.data(), g.numel());
-      detail::amap(gi.data(), gi.numel()) =
-          (detail::camap(xd.data(), xd.numel()) > 0.0f).select(G, G * s);
-      return std::vector<Tensor>{gi};
-    });
+    detail::record(
+        out, "LeakyReluBackward0", {&x}, [sx = detail::SavedTensor<float>(x), s](const Tensor& g) {
+          auto gi = Tensor::empty(g.shape());
+          const auto G = detail::camap(g.data(), g.numel());
+          detail::amap(gi.data(), gi.numel()) =
+              (detail::camap(sx.data("LeakyReluBackward0"), g.numel()) > 0.0f).select(G, G * s);
+          return std::vector<Tensor>{gi};
+        });
   return out;
 }
 

@@ -41,7 +41,7 @@ BasicTensor<T> pointwise(const char* op, const char* node, const BasicTensor<T>&
     bump_version(x);
     if (graph)
       rebase_history(x, node, prev, nullptr,
-                     [backward, s = SavedTensor<T>(before), before](const BasicTensor<T>& g) {
+                     [backward, s = SavedTensor<T>(before)](const BasicTensor<T>& g) {
                        return backward(s, g);
                      });
     return x;
