@@ -323,6 +323,40 @@ TEST_CASE("activations: every saved input or output is checked") {
   check_inplace_error(s, "SigmoidBackward0");
 }
 
+TEST_CASE("one derivative per op: F::gelu is torchlet::gelu, F::softmin is softmax(-x)") {
+  manual_seed(18);
+  const auto x = randn({7}).requires_grad_();
+  for (const char* approximate : {"none", "tanh"}) {
+    INFO(approximate);
+    auto a = F::gelu(x, approximate);
+    auto b = torchlet::gelu(x, approximate);
+    CHECK(a.grad_fn()->name() == "GeluBackward0");
+    CHECK(allclose(a, b, 0.0, 0.0));
+    x.set_grad(Tensor{});
+    a.sum().backward();
+    const auto ga = x.grad().clone();
+    x.set_grad(Tensor{});
+    b.sum().backward();
+    CHECK(allclose(ga, x.grad(), 0.0, 0.0));
+    check_grad_numerically(x, ones({7}), [&] { return F::gelu(x, approximate); });
+
+    auto h = x * 1.0F;
+    auto y = F::gelu(h, approximate);
+    h.mul_(2.0F);
+    check_inplace_error(y, "GeluBackward0");
+  }
+  CHECK_THROWS_WITH(F::gelu(x, "fast"), Catch::Contains("gelu: approximate must be"));
+
+  const auto x2 = randn({2, 5}).requires_grad_();
+  auto m = F::softmin(x2, 1);
+  CHECK(m.grad_fn()->name() == "SoftmaxBackward0");  // as PyTorch: softmax(-x)
+  CHECK(allclose(m, torchlet::softmax(-x2, 1), 0.0, 0.0));
+  const auto r = randn({2, 5});
+  (m * r).sum().backward();
+  check_grad_numerically(x2, r, [&] { return F::softmin(x2, 1); });
+  CHECK_THROWS_WITH(F::softmin(x2, 2), Catch::Contains("softmin"));
+}
+
 TEST_CASE("tensor ops: returned indices and index arguments are saved and checked") {
   manual_seed(15);
   const auto x = randn({3, 4}).requires_grad_();
