@@ -7,6 +7,7 @@
 // PyTorch raises in the same situations, and does not raise for linear's weight when its input
 // needs no gradient (the weight is then not saved). The same sequences without the write give
 // the gradients of a central finite difference.
+#include <torchlet/distributions.hpp>
 #include <torchlet/nn.hpp>
 #include <torchlet/optim.hpp>
 
@@ -387,6 +388,15 @@ TEST_CASE("attention and grid_sample: saved inputs changed in place make backwar
   auto gs = F::grid_sample(input, grid);
   grid.mul_(0.5F);
   check_inplace_error(gs, "GridSampler2DBackward0");
+}
+
+TEST_CASE("Categorical.log_prob: a value changed in place makes backward throw, as PyTorch") {
+  manual_seed(19);
+  const auto logits = randn({3, 4}).requires_grad_();
+  auto value = tensor<std::int64_t>({0, 1, 3});
+  auto lp = distributions::Categorical({.logits = logits}).log_prob(value);
+  value.mul_(std::int64_t{1});
+  check_inplace_error(lp, "GatherBackward0");
 }
 
 TEST_CASE("a training loop: parameter updates after backward, and writes before forward, work") {
