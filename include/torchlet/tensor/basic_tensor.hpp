@@ -699,12 +699,15 @@ template <class T>
 class SavedTensor {
  public:
   SavedTensor() = default;
-  explicit SavedTensor(const BasicTensor<T>& t)
-      : storage_(t.impl()->storage),
-        edge_(t.impl()->requires_grad ? gradient_edge(t) : nullptr),
-        offset_(t.impl()->offset),
-        version_(storage_ ? storage_->version() : 0),
-        leaf_(!t.impl()->grad_fn) {}
+  /// Saves `t`; an undefined `t` saves nothing (defined() is then false).
+  explicit SavedTensor(const BasicTensor<T>& t) {
+    if (!t.defined()) return;
+    storage_ = t.impl()->storage;
+    edge_ = t.impl()->requires_grad ? gradient_edge(t) : nullptr;
+    offset_ = t.impl()->offset;
+    version_ = storage_ ? storage_->version() : 0;
+    leaf_ = !t.impl()->grad_fn;
+  }
   bool defined() const noexcept { return storage_ != nullptr; }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
@@ -715,6 +718,11 @@ class SavedTensor {
           op + ", version " + std::to_string(storage_->version()) + "; expected version " +
           std::to_string(version_) + ")");
     return storage_->data() + offset_;
+  }
+  /// Throws as data() does if the saved data was modified in place (a no-op when nothing was
+  /// saved): for a saved tensor backward does not read but PyTorch checks all the same.
+  void check(const char* op) const {
+    if (defined()) data(op);
   }
   /// A tensor of `shape` on the saved data (checked as data()).
   BasicTensor<T> tensor(const char* op, const Shape& shape) const {
