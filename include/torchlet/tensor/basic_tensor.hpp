@@ -45,7 +45,44 @@ struct TensorImpl {
 
 template <class T>
 inline constexpr bool is_floating_v = std::is_floating_point_v<T>;
+
+/// A C++ arithmetic type (the values a tensor is made from).
+template <class U>
+concept Arithmetic = std::is_arithmetic_v<U>;
+
+/// The dtype PyTorch infers from a value of type U when none is named (torch.tensor(3),
+/// torch.full(shape, 3.), torch.arange(5)): bool stays bool, any other integer is int64,
+/// floating point is float32 (PyTorch's default dtype).
+template <class U>
+using inferred_dtype_t =
+    std::conditional_t<std::is_same_v<U, bool>, bool,
+                       std::conditional_t<std::is_integral_v<U>, std::int64_t, float>>;
+
+/// PyTorch's result type of a binary op between tensors of types A and B (torch.result_type):
+/// a floating-point type wins over integers (the wider of two floats), the wider of two
+/// integers, bool last.
+template <class A, class B>
+using promote_t = std::conditional_t<
+    std::is_floating_point_v<A> != std::is_floating_point_v<B>,
+    std::conditional_t<std::is_floating_point_v<A>, A, B>,
+    std::conditional_t<std::is_same_v<A, bool>, B,
+                       std::conditional_t<std::is_same_v<B, bool>, A,
+                                          std::conditional_t<(sizeof(A) >= sizeof(B)), A, B>>>>;
+
+/// PyTorch's result type of a tensor of type T with a C++ scalar of type S: the tensor's
+/// type, unless the scalar is of a higher category (a floating-point scalar with an integer or
+/// bool tensor gives float32, an integer scalar with a bool tensor int64).
+template <class T, class S>
+using scalar_result_t = std::conditional_t<
+    std::is_integral_v<T> && std::is_floating_point_v<S>, float,
+    std::conditional_t<std::is_same_v<T, bool> && std::is_integral_v<S> && !std::is_same_v<S, bool>,
+                       std::int64_t, T>>;
 }  // namespace detail
+
+/// torch.result_type for tensors of scalar types A and B, at compile time:
+/// result_type_t<std::int64_t, float> is float, result_type_t<float, double> double.
+template <class A, class B>
+using result_type_t = detail::promote_t<A, B>;
 
 /// Human-readable name of a scalar type, as PyTorch spells its dtypes.
 template <class T>
