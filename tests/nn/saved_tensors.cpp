@@ -427,4 +427,39 @@ TEST_CASE("a training loop: parameter updates after backward, and writes before 
   CHECK(last < first);
 }
 
+TEST_CASE("an optimizer step is an in-place update: a retained graph that saved the weight fails") {
+  // PyTorch 1.13: loss.backward(retain_graph=True); opt.step(); loss.backward() raises "one of
+  // the variables needed for gradient computation has been modified by an inplace operation".
+  manual_seed(5);
+  nn::Linear lin{4, 2};
+  const auto x = randn({3, 4}).requires_grad_();  // so Linear saves its weight
+  auto loss = lin(x).pow(2.0F).sum();
+  loss.backward({}, /*retain_graph=*/true);
+  optim::SGD opt(lin.parameters(), {.lr = 0.1});
+  opt.step();
+  std::string message;
+  try {
+    loss.backward();
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  CHECK(message.find(kInplaceError) != std::string::npos);
+  // Adam and LBFGS (its own update loop) bump the version too.
+  auto loss2 = lin(x).pow(2.0F).sum();
+  loss2.backward({}, /*retain_graph=*/true);
+  optim::Adam adam(lin.parameters(), {.lr = 0.1});
+  adam.step();
+  CHECK_THROWS_WITH(loss2.backward(), Catch::Contains(kInplaceError));
+  auto loss3 = lin(x).pow(2.0F).sum();
+  loss3.backward({}, /*retain_graph=*/true);
+  optim::LBFGS lbfgs(lin.parameters(), {.lr = 0.1, .max_iter = 1});
+  lbfgs.step([&] {
+    lbfgs.zero_grad();
+    auto l = lin(x).pow(2.0F).sum();
+    l.backward();
+    return l;
+  });
+  CHECK_THROWS_WITH(loss3.backward(), Catch::Contains(kInplaceError));
+}
+
 }  // namespace TORCHLET_TEST_FILE
