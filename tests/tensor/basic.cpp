@@ -21,7 +21,7 @@ TEST_CASE("tensors are created with the right shape and values") {
   CHECK(sum(z).item() == 0.0f);
   auto t = tensor<float>({{1.f, 2.f}, {3.f, 4.f}});
   CHECK(t.to_vector() == std::vector<float>{1, 2, 3, 4});
-  CHECK(full({3}, 7).to_vector() == std::vector<int>{7, 7, 7});
+  CHECK(full({3}, 7).to_vector() == std::vector<std::int64_t>{7, 7, 7});  // int64, as PyTorch
   CHECK(arange<float>(0.f, 1.f, 0.25f).to_vector() == std::vector<float>{0, 0.25f, 0.5f, 0.75f});
   CHECK_THROWS_AS(tensor<float>({{1.f, 2.f}, {3.f}}), ShapeError);
   CHECK_THROWS_AS(t.size(2), std::out_of_range);

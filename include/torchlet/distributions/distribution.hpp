@@ -84,14 +84,15 @@ BasicTensor<T> pick_last(const BasicTensor<T>& x, const BasicTensor<std::int64_t
   const std::int64_t* ip = index.data();
   for (std::int64_t r = 0; r < rows; ++r) out.data()[r] = xp[r * k + ip[r]];
   if (torchlet::detail::needs_graph<T>({&x}))
-    torchlet::detail::record(out, "GatherBackward0", {&x},
-                             [shape = x.shape(), idx = index, k, rows](const BasicTensor<T>& g) {
-                               auto gi = zeros<T>(shape);
-                               const std::int64_t* ipp = idx.data();
-                               for (std::int64_t r = 0; r < rows; ++r)
-                                 gi.data()[r * k + ipp[r]] = g.data()[r];
-                               return std::vector<BasicTensor<T>>{gi};
-                             });
+    torchlet::detail::record(
+        out, "GatherBackward0", {&x},
+        [shape = x.shape(), si = torchlet::detail::SavedTensor<std::int64_t>(index), k,
+         rows](const BasicTensor<T>& g) {
+          const std::int64_t* ipp = si.data("GatherBackward0");
+          auto gi = zeros<T>(shape);
+          for (std::int64_t r = 0; r < rows; ++r) gi.data()[r * k + ipp[r]] = g.data()[r];
+          return std::vector<BasicTensor<T>>{gi};
+        });
   return out;
 }
 

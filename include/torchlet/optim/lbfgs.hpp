@@ -306,6 +306,7 @@ class LBFGSImpl : public OptimizerBase<LBFGSOptions, LBFGSState> {
     const auto a = static_cast<float>(step);
     for (auto& p : params()) {
       torchlet::detail::amap(p.data(), p.numel()) += a * update.segment(offset, p.numel());
+      torchlet::detail::bump_version(p);
       offset += p.numel();
     }
   }
@@ -315,9 +316,11 @@ class LBFGSImpl : public OptimizerBase<LBFGSOptions, LBFGSState> {
     return out;
   }
   void set_params(const std::vector<Tensor>& x) const {
-    for (std::size_t i = 0; i < x.size(); ++i)
+    for (std::size_t i = 0; i < x.size(); ++i) {
       torchlet::detail::amap(params()[i].data(), x[i].numel()) =
           torchlet::detail::camap(x[i].data(), x[i].numel());
+      torchlet::detail::bump_version(params()[i]);
+    }
   }
   std::pair<double, Vec> directional_evaluate(const std::function<Tensor()>& closure,
                                               const std::vector<Tensor>& x, double t,

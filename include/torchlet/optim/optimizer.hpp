@@ -302,6 +302,9 @@ class OptimizerBase : public Optimizer {
         const Tensor grad = p.grad();
         if (!grad.defined()) continue;
         fn(p, grad, state_[g][i], group.options);
+        // An in-place update, as PyTorch's p.add_(...): a graph kept with retain_graph that
+        // saved p now fails at backward instead of using the new values.
+        torchlet::detail::bump_version(p);
       }
     }
   }

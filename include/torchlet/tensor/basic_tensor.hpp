@@ -45,7 +45,44 @@ struct TensorImpl {
 
 template <class T>
 inline constexpr bool is_floating_v = std::is_floating_point_v<T>;
+
+/// A C++ arithmetic type (the values a tensor is made from).
+template <class U>
+concept Arithmetic = std::is_arithmetic_v<U>;
+
+/// The dtype PyTorch infers from a value of type U when none is named (torch.tensor(3),
+/// torch.full(shape, 3.), torch.arange(5)): bool stays bool, any other integer is int64,
+/// floating point is float32 (PyTorch's default dtype).
+template <class U>
+using inferred_dtype_t =
+    std::conditional_t<std::is_same_v<U, bool>, bool,
+                       std::conditional_t<std::is_integral_v<U>, std::int64_t, float>>;
+
+/// PyTorch's result type of a binary op between tensors of types A and B (torch.result_type):
+/// a floating-point type wins over integers (the wider of two floats), the wider of two
+/// integers, bool last.
+template <class A, class B>
+using promote_t = std::conditional_t<
+    std::is_floating_point_v<A> != std::is_floating_point_v<B>,
+    std::conditional_t<std::is_floating_point_v<A>, A, B>,
+    std::conditional_t<std::is_same_v<A, bool>, B,
+                       std::conditional_t<std::is_same_v<B, bool>, A,
+                                          std::conditional_t<(sizeof(A) >= sizeof(B)), A, B>>>>;
+
+/// PyTorch's result type of a tensor of type T with a C++ scalar of type S: the tensor's
+/// type, unless the scalar is of a higher category (a floating-point scalar with an integer or
+/// bool tensor gives float32, an integer scalar with a bool tensor int64).
+template <class T, class S>
+using scalar_result_t = std::conditional_t<
+    std::is_integral_v<T> && std::is_floating_point_v<S>, float,
+    std::conditional_t<std::is_same_v<T, bool> && std::is_integral_v<S> && !std::is_same_v<S, bool>,
+                       std::int64_t, T>>;
 }  // namespace detail
+
+/// torch.result_type for tensors of scalar types A and B, at compile time:
+/// result_type_t<std::int64_t, float> is float, result_type_t<float, double> double.
+template <class A, class B>
+using result_type_t = detail::promote_t<A, B>;
 
 /// Human-readable name of a scalar type, as PyTorch spells its dtypes.
 template <class T>
@@ -69,6 +106,9 @@ constexpr const char* dtype_name() {
 template <class T>
 struct ValuesIndices;
 struct VarOptions;
+namespace indexing {
+class TensorIndex;
+}
 
 /// An n-dimensional, contiguous, row-major array of T with reverse-mode autograd
 /// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
@@ -262,6 +302,32 @@ class BasicTensor {
                          const BasicTensor& src) const;
   /// x.masked_fill(mask, value): see torchlet::masked_fill.
   BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
+  // x[...] reads and writes (tensor/advanced_indexing.hpp).
+  /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A copy.
+  BasicTensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  /// x[indices] = values (+= with accumulate): see torchlet::index_put_.
+  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices,
+                                const BasicTensor& values, bool accumulate = false) const;
+  /// x[indices] = value for a number: see torchlet::index_put_.
+  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices, T value,
+                                bool accumulate = false) const;
+  /// x.index_put(indices, values, accumulate): see torchlet::index_put.
+  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices,
+                        const BasicTensor& values, bool accumulate = false) const;
+  /// x.index_put(indices, value, accumulate) for a number.
+  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices, T value,
+                        bool accumulate = false) const;
+  /// x.masked_select(mask): see torchlet::masked_select.
+  BasicTensor masked_select(const BasicTensor<bool>& mask) const;
+  /// x.masked_fill_(mask, value): see torchlet::masked_fill_.
+  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, T value) const;
+  /// x.masked_fill_(mask, value) with a 0-D tensor value.
+  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, const BasicTensor& value) const;
+  /// x.masked_scatter_(mask, source): see torchlet::masked_scatter_.
+  const BasicTensor& masked_scatter_(const BasicTensor<bool>& mask,
+                                     const BasicTensor& source) const;
+  /// x.masked_scatter(mask, source): see torchlet::masked_scatter.
+  BasicTensor masked_scatter(const BasicTensor<bool>& mask, const BasicTensor& source) const;
   // Sorting, scans and products, elementwise extrema (tensor/sorting.hpp, scan.hpp,
   // elementwise_extra.hpp).
   /// x.sort(dim, descending): see torchlet::sort.
@@ -670,12 +736,15 @@ template <class T>
 class SavedTensor {
  public:
   SavedTensor() = default;
-  explicit SavedTensor(const BasicTensor<T>& t)
-      : storage_(t.impl()->storage),
-        edge_(t.impl()->requires_grad ? gradient_edge(t) : nullptr),
-        offset_(t.impl()->offset),
-        version_(storage_ ? storage_->version() : 0),
-        leaf_(!t.impl()->grad_fn) {}
+  /// Saves `t`; an undefined `t` saves nothing (defined() is then false).
+  explicit SavedTensor(const BasicTensor<T>& t) {
+    if (!t.defined()) return;
+    storage_ = t.impl()->storage;
+    edge_ = t.impl()->requires_grad ? gradient_edge(t) : nullptr;
+    offset_ = t.impl()->offset;
+    version_ = storage_ ? storage_->version() : 0;
+    leaf_ = !t.impl()->grad_fn;
+  }
   bool defined() const noexcept { return storage_ != nullptr; }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
@@ -686,6 +755,11 @@ class SavedTensor {
           op + ", version " + std::to_string(storage_->version()) + "; expected version " +
           std::to_string(version_) + ")");
     return storage_->data() + offset_;
+  }
+  /// Throws as data() does if the saved data was modified in place (a no-op when nothing was
+  /// saved): for a saved tensor backward does not read but PyTorch checks all the same.
+  void check(const char* op) const {
+    if (defined()) data(op);
   }
   /// A tensor of `shape` on the saved data (checked as data()).
   BasicTensor<T> tensor(const char* op, const Shape& shape) const {

@@ -284,70 +284,100 @@ BasicTensor<T> rdiv_scalar(T s, const BasicTensor<T>& x) {  // s / x: dx = -g * 
 
 }  // namespace detail
 
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator+(const BasicTensor<T>& a, S s) {
   return detail::add_scalar(a, static_cast<T>(s), false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator+(BasicTensor<T>&& a, S s) {
   return detail::add_scalar(a, static_cast<T>(s), true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator+(S s, const BasicTensor<T>& a) {
   return detail::add_scalar(a, static_cast<T>(s), false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator+(S s, BasicTensor<T>&& a) {
   return detail::add_scalar(a, static_cast<T>(s), true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator-(const BasicTensor<T>& a, S s) {
   auto out = detail::scalar_map(a, false, [v = static_cast<T>(s)](const auto& x) { return x - v; });
   if (detail::needs_graph<T>({&a})) detail::record_affine(out, "SubBackward0", a, T(1));
   return out;
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator-(BasicTensor<T>&& a, S s) {
   auto out = detail::scalar_map(a, true, [v = static_cast<T>(s)](const auto& x) { return x - v; });
   if (detail::needs_graph<T>({&a})) detail::record_affine(out, "SubBackward0", a, T(1));
   return out;
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator-(S s, const BasicTensor<T>& a) {
   return detail::rsub_scalar(static_cast<T>(s), a, false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator-(S s, BasicTensor<T>&& a) {
   return detail::rsub_scalar(static_cast<T>(s), a, true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator*(const BasicTensor<T>& a, S s) {
   return detail::mul_scalar(a, static_cast<T>(s), false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator*(BasicTensor<T>&& a, S s) {
   return detail::mul_scalar(a, static_cast<T>(s), true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator*(S s, const BasicTensor<T>& a) {
   return detail::mul_scalar(a, static_cast<T>(s), false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator*(S s, BasicTensor<T>&& a) {
   return detail::mul_scalar(a, static_cast<T>(s), true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator/(const BasicTensor<T>& a, S s) {
   return detail::div_scalar(a, static_cast<T>(s), false);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator/(BasicTensor<T>&& a, S s) {
   return detail::div_scalar(a, static_cast<T>(s), true);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 BasicTensor<T> operator/(S s, const BasicTensor<T>& a) {
   return detail::rdiv_scalar(static_cast<T>(s), a);
 }
+
+// ---- mixed types: PyTorch's type promotion (torch.result_type) --------------------
+// Tensors of two types (LongTensor + Tensor -> Tensor, Tensor + DoubleTensor -> DoubleTensor)
+// and a scalar of a higher category than the tensor (LongTensor * 0.5 -> Tensor) compute in
+// the promoted type; the conversion to a floating type keeps the gradient (ToCopyBackward0).
+#define TORCHLET_PROMOTING_OPERATOR(sym, fn)                                              \
+  template <class A, class B>                                                             \
+  requires(!std::is_same_v<A, B>) BasicTensor<detail::promote_t<A, B>> fn(                \
+      const BasicTensor<A>& a, const BasicTensor<B>& b) {                                 \
+    using R = detail::promote_t<A, B>;                                                    \
+    return fn(a.template to<R>(), b.template to<R>());                                    \
+  }                                                                                       \
+  template <class A, class B>                                                             \
+  requires(!std::is_same_v<A, B>) BasicTensor<detail::promote_t<A, B>>                    \
+  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return fn(a, b); }     \
+  template <class T, detail::PromotingScalar<T> S>                                        \
+  BasicTensor<detail::scalar_result_t<T, S>> operator sym(const BasicTensor<T>& a, S s) { \
+    using R = detail::scalar_result_t<T, S>;                                              \
+    return a.template to<R>() sym static_cast<R>(s);                                      \
+  }                                                                                       \
+  template <class T, detail::PromotingScalar<T> S>                                        \
+  BasicTensor<detail::scalar_result_t<T, S>> operator sym(S s, const BasicTensor<T>& a) { \
+    using R = detail::scalar_result_t<T, S>;                                              \
+    return static_cast<R>(s) sym a.template to<R>();                                      \
+  }
+TORCHLET_PROMOTING_OPERATOR(+, add)
+TORCHLET_PROMOTING_OPERATOR(-, sub)
+TORCHLET_PROMOTING_OPERATOR(*, mul)
+TORCHLET_PROMOTING_OPERATOR(/, div)
+#undef TORCHLET_PROMOTING_OPERATOR
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::add(const BasicTensor& o) const {

@@ -17,6 +17,16 @@ namespace detail {
 
 template <class S, class T>
 concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, T>;
+/// A scalar that does not change a T tensor's type in arithmetic (PyTorch's promotion:
+/// LongTensor + 2 stays int64, LongTensor + 0.5 is float32; see scalar_result_t).
+template <class S, class T>
+concept SameKindScalar = ScalarFor<S, T> && std::is_same_v<scalar_result_t<T, S>, T>;
+/// A scalar that promotes a T tensor (a floating-point scalar with an integer tensor, ...).
+template <class S, class T>
+concept PromotingScalar = std::is_arithmetic_v<S> && !std::is_same_v<scalar_result_t<T, S>, T>;
+/// False for every T: a static_assert that fires only when its template is instantiated.
+template <class T>
+inline constexpr bool dependent_false_v = false;
 
 /// Elements below which an elementwise kernel runs on one thread (PyTorch's GRAIN_SIZE).
 inline constexpr std::int64_t kElementwiseGrain = 32768;

@@ -21,13 +21,33 @@ namespace torchlet {
   BasicTensor<bool> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {        \
     return name(a, b);                                                                      \
   }                                                                                         \
-  template <class T, detail::ScalarFor<T> S>                                                \
+  template <class T, detail::SameKindScalar<T> S>                                           \
   BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
     return name(a, scalar_tensor<T>(static_cast<T>(s)));                                    \
   }                                                                                         \
-  template <class T, detail::ScalarFor<T> S>                                                \
+  template <class T, detail::SameKindScalar<T> S>                                           \
   BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
     return name(scalar_tensor<T>(static_cast<T>(s)), a);                                    \
+  }                                                                                         \
+  /* Mixed types compare in PyTorch's promoted type: LongTensor < 1.5 compares as float. */ \
+  template <class A, class B>                                                               \
+  requires(!std::is_same_v<A, B>) BasicTensor<bool> name(const BasicTensor<A>& a,           \
+                                                         const BasicTensor<B>& b) {         \
+    using R = detail::promote_t<A, B>;                                                      \
+    return name(a.template to<R>(), b.template to<R>());                                    \
+  }                                                                                         \
+  template <class A, class B>                                                               \
+  requires(!std::is_same_v<A, B>) BasicTensor<bool>                                         \
+  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return name(a, b); }     \
+  template <class T, detail::PromotingScalar<T> S>                                          \
+  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
+    using R = detail::scalar_result_t<T, S>;                                                \
+    return name(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));                   \
+  }                                                                                         \
+  template <class T, detail::PromotingScalar<T> S>                                          \
+  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
+    using R = detail::scalar_result_t<T, S>;                                                \
+    return name(scalar_tensor<R>(static_cast<R>(s)), a.template to<R>());                   \
   }
 TORCHLET_COMPARISON(eq, ==)
 TORCHLET_COMPARISON(ne, !=)

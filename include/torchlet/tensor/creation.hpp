@@ -18,11 +18,19 @@ template <class T = float>
 BasicTensor<T> empty(const Shape& shape) {
   return BasicTensor<T>::empty(shape);
 }
-template <class T = float>
-BasicTensor<T> full(const Shape& shape, T value) {
+/// A tensor of `shape` filled with `value` (torch.full); full<T>(shape, v) names the type.
+template <class T>
+BasicTensor<T> full(const Shape& shape, std::type_identity_t<T> value) {
   auto t = BasicTensor<T>::empty(shape);
   std::fill_n(t.data(), t.numel(), value);
   return t;
+}
+/// torch.full(shape, v) with the type inferred from v as PyTorch does: an integer gives int64
+/// (LongTensor), a floating-point value float32, a bool a BoolTensor.
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> full(const Shape& shape, U value) {
+  using T = detail::inferred_dtype_t<U>;
+  return full<T>(shape, static_cast<T>(value));
 }
 template <class T = float>
 BasicTensor<T> zeros(const Shape& shape) {
@@ -47,7 +55,7 @@ BasicTensor<T> empty_like(const BasicTensor<T>& t) {
   return empty<T>(t.shape());
 }
 template <class T>
-BasicTensor<T> full_like(const BasicTensor<T>& t, T value) {
+BasicTensor<T> full_like(const BasicTensor<T>& t, std::type_identity_t<T> value) {
   return full<T>(t.shape(), value);
 }
 
@@ -68,13 +76,20 @@ BasicTensor<T> from_vector(const std::vector<T>& values) {
   return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
 }
 
-/// torchlet::tensor({1.f, 2.f}) and torchlet::tensor({{1.f, 2.f}, {3.f, 4.f}}).
-template <class T>
-BasicTensor<T> tensor(std::initializer_list<T> values) {
+// tensor<T>(...) names the type; tensor(...) infers it as PyTorch does (the overloads below
+// the explicit ones). The explicit forms end in an empty parameter pack so that, when both
+// match a call without template arguments, the inferring form is the more specialized one
+// ([temp.func.order]: a trailing pack loses a tie), while tensor<T>({{1}, {2}}) still picks
+// the 2-D form over the 1-D one by partial ordering.
+
+/// tensor<T>({1, 2}), tensor<T>({{1, 2}, {3, 4}}): a tensor of the named type T.
+template <class T, class... None>
+requires(sizeof...(None) == 0) BasicTensor<T> tensor(std::initializer_list<T> values, None...) {
   return from_vector(std::vector<T>(values));
 }
-template <class T>
-BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows) {
+template <class T, class... None>
+requires(sizeof...(None) ==
+         0) BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows, None...) {
   std::vector<T> v;
   const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
   for (auto& r : rows) {
@@ -85,9 +100,9 @@ BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows) {
   }
   return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
 }
-template <class T>
-BasicTensor<T> tensor(
-    std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
+template <class T, class... None>
+requires(sizeof...(None) == 0) BasicTensor<T> tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks, None...) {
   std::vector<T> v;
   Shape inner;
   for (auto& b : blocks) {
@@ -104,32 +119,109 @@ BasicTensor<T> tensor(
   s.insert(s.end(), inner.begin(), inner.end());
   return from_vector(v, s);
 }
-/// Zero-dimensional tensor holding one value (torch.tensor(3.0)).
+/// torch.tensor([...]) with the type inferred as PyTorch does: tensor({1, 2}) is int64
+/// (LongTensor), tensor({1.5, 2.25}) float32, tensor({true, false}) bool; nested lists give
+/// 2-D and 3-D tensors.
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> tensor(std::initializer_list<U> values) {
+  using T = detail::inferred_dtype_t<U>;
+  std::vector<T> v;
+  v.reserve(values.size());
+  for (U x : values) v.push_back(static_cast<T>(x));
+  return from_vector(v);
+}
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> tensor(
+    std::initializer_list<std::initializer_list<U>> rows) {
+  using T = detail::inferred_dtype_t<U>;
+  std::vector<T> v;
+  const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
+  for (auto& r : rows) {
+    if (static_cast<std::int64_t>(r.size()) != cols)
+      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
+                       std::to_string(r.size()) + " elements)");
+    for (U x : r) v.push_back(static_cast<T>(x));
+  }
+  return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
+}
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<U>>> blocks) {
+  using T = detail::inferred_dtype_t<U>;
+  std::vector<T> v;
+  Shape inner;
+  for (auto& b : blocks) {
+    auto t = tensor(b);
+    if (!inner.empty() && inner != t.shape())
+      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
+                       to_string(t.shape()) + ")");
+    inner = t.shape();
+    auto tv = t.to_vector();
+    v.insert(v.end(), tv.begin(), tv.end());
+  }
+  Shape s{static_cast<std::int64_t>(blocks.size())};
+  if (inner.empty()) inner = {0, 0};
+  s.insert(s.end(), inner.begin(), inner.end());
+  return from_vector(v, s);
+}
+/// torch.tensor(3) / torch.tensor(3.): a 0-dim tensor of the type PyTorch infers (int64 for
+/// an integer, float32 for a floating-point value, bool for a bool).
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> tensor(U value) {
+  using T = detail::inferred_dtype_t<U>;
+  auto t = BasicTensor<T>::empty({});
+  *t.data() = static_cast<T>(value);
+  return t;
+}
+/// A 0-dim tensor of the named type T holding one value: scalar_tensor<double>(3).
 template <class T>
-BasicTensor<T> scalar_tensor(T value) {
+BasicTensor<T> scalar_tensor(std::type_identity_t<T> value) {
   auto t = BasicTensor<T>::empty({});
   *t.data() = value;
   return t;
 }
+/// torch.scalar_tensor(v): a 0-dim float32 tensor whatever v's type, as in PyTorch (whose
+/// default dtype it takes); write tensor(3) for torch.tensor(3)'s int64.
+template <int = 0, detail::Arithmetic U>
+Tensor scalar_tensor(U value) {
+  return scalar_tensor<float>(static_cast<float>(value));
+}
 
-/// [start, end) with step (torch.arange).
-template <class T = float>
-BasicTensor<T> arange(T start, T end, T step = T(1)) {
+/// [start, end) with step (torch.arange) as the named type: arange<float>(0, 5).
+template <class T>
+BasicTensor<T> arange(std::type_identity_t<T> start, std::type_identity_t<T> end,
+                      std::type_identity_t<T> step = T(1)) {
   if (step == T(0)) throw std::invalid_argument("arange: step must be nonzero");
   const double n = std::ceil((static_cast<double>(end) - start) / static_cast<double>(step));
   auto t = BasicTensor<T>::empty({n > 0 ? static_cast<std::int64_t>(n) : 0});
   for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(start + i * step);
   return t;
 }
-template <class T = float>
-BasicTensor<T> arange(T end) {
+/// [0, end) as the named type: arange<float>(5).
+template <class T>
+BasicTensor<T> arange(std::type_identity_t<T> end) {
   return arange<T>(T(0), end, T(1));
+}
+/// torch.arange(start, end, step) with PyTorch's type: int64 when all three are integers,
+/// float32 when any is floating-point (arange(0, 5) is a LongTensor, arange(0., 5.) a Tensor).
+template <int = 0, detail::Arithmetic A, detail::Arithmetic B, detail::Arithmetic C = int>
+BasicTensor<detail::inferred_dtype_t<std::common_type_t<A, B, C>>> arange(A start, B end,
+                                                                          C step = 1) {
+  using T = detail::inferred_dtype_t<std::common_type_t<A, B, C>>;
+  return arange<T>(static_cast<T>(start), static_cast<T>(end), static_cast<T>(step));
+}
+/// torch.arange(end): int64 for an integer end, float32 for a floating-point one.
+template <int = 0, detail::Arithmetic U>
+BasicTensor<detail::inferred_dtype_t<U>> arange(U end) {
+  using T = detail::inferred_dtype_t<U>;
+  return arange<T>(T(0), static_cast<T>(end), T(1));
 }
 
 /// `steps` values evenly spaced from start to end inclusive (torch.linspace), computed as
 /// PyTorch does: start + i * step for the first half, end - (steps - 1 - i) * step after.
-template <class T = float>
-BasicTensor<T> linspace(T start, T end, std::int64_t steps) {
+template <class T>
+BasicTensor<T> linspace(std::type_identity_t<T> start, std::type_identity_t<T> end,
+                        std::int64_t steps) {
   if (steps < 0)
     throw std::invalid_argument("linspace: number of steps must be non-negative, got " +
                                 std::to_string(steps));
@@ -144,6 +236,12 @@ BasicTensor<T> linspace(T start, T end, std::int64_t steps) {
     p[i] = i < halfway ? static_cast<T>(start + step * static_cast<S>(i))
                        : static_cast<T>(end - step * static_cast<S>(steps - i - 1));
   return t;
+}
+/// torch.linspace(start, end, steps) without a dtype: float32 whatever the types of the ends,
+/// as in PyTorch (linspace(0, 1, 5) is [0, 0.25, 0.5, 0.75, 1]).
+template <int = 0, detail::Arithmetic A, detail::Arithmetic B>
+Tensor linspace(A start, B end, std::int64_t steps) {
+  return linspace<float>(static_cast<float>(start), static_cast<float>(end), steps);
 }
 
 /// Identity matrix [n, m] (m defaults to n), as torch.eye.

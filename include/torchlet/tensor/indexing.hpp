@@ -163,18 +163,17 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
     for (std::int64_t k = 0; k < m; ++k)
       std::copy_n(src + (o * oi.n + ip[k]) * oi.inner, oi.inner, dst + (o * m + k) * oi.inner);
   if (detail::needs_graph<T>({&x})) {
-    std::vector<std::int64_t> idx(ip, ip + m);
-    detail::record(
-        out, "IndexSelectBackward0", {&x},
-        [idx, oi, in_shape = x.shape()](const BasicTensor<T>& g) {
-          auto gi = zeros<T>(in_shape);
-          const auto m = static_cast<std::int64_t>(idx.size());
-          for (std::int64_t o = 0; o < oi.outer; ++o)
-            for (std::int64_t k = 0; k < m; ++k)
-              detail::amap(gi.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner,
-                           oi.inner) += detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
-          return std::vector<BasicTensor<T>>{gi};
-        });
+    detail::record(out, "IndexSelectBackward0", {&x},
+                   [si = detail::SavedTensor<std::int64_t>(index), m, oi,
+                    in_shape = x.shape()](const BasicTensor<T>& g) {
+                     const std::int64_t* idx = si.data("IndexSelectBackward0");
+                     auto gi = zeros<T>(in_shape);
+                     for (std::int64_t o = 0; o < oi.outer; ++o)
+                       for (std::int64_t k = 0; k < m; ++k)
+                         detail::amap(gi.data() + (o * oi.n + idx[k]) * oi.inner, oi.inner) +=
+                             detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
+                     return std::vector<BasicTensor<T>>{gi};
+                   });
   }
   return out;
 }

@@ -140,20 +140,20 @@ template <class T>
 const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   return detail::inplace_binary("div_", detail::InplaceOp::div, a, b);
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 const BasicTensor<T>& operator+=(const BasicTensor<T>& a, S s) {
   return detail::inplace_affine("add_", "AddBackward0", a, T(1), static_cast<T>(s));
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 const BasicTensor<T>& operator-=(const BasicTensor<T>& a, S s) {
   return detail::inplace_affine("sub_", "SubBackward0", a, T(1),
                                 static_cast<T>(-static_cast<T>(s)));
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) {
   return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<T>(s), T(0));
 }
-template <class T, detail::ScalarFor<T> S>
+template <class T, detail::SameKindScalar<T> S>
 const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
   if constexpr (std::is_floating_point_v<T>) {
     return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
@@ -165,6 +165,24 @@ const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
     return a;
   }
 }
+
+// An in-place op cannot change the tensor's type: PyTorch raises "result type Float can't be
+// cast to the desired output type Long" at run time; torchlet refuses to compile.
+#define TORCHLET_INPLACE_PROMOTION_ERROR(sym, bin)                                               \
+  template <class T, detail::PromotingScalar<T> S>                                               \
+  const BasicTensor<T>& operator sym(const BasicTensor<T>& a, S) {                               \
+    static_assert(detail::dependent_false_v<S>,                                                  \
+                  "in-place op on an integer or bool tensor with a floating-point (or integer "  \
+                  "for bool) scalar: the result type cannot be stored in the tensor (PyTorch: "  \
+                  "\"result type Float can't be cast to the desired output type Long\"); write " \
+                  "x = x " #bin " s with a tensor of the promoted type, or cast the scalar");    \
+    return a;                                                                                    \
+  }
+TORCHLET_INPLACE_PROMOTION_ERROR(+=, +)
+TORCHLET_INPLACE_PROMOTION_ERROR(-=, -)
+TORCHLET_INPLACE_PROMOTION_ERROR(*=, *)
+TORCHLET_INPLACE_PROMOTION_ERROR(/=, /)
+#undef TORCHLET_INPLACE_PROMOTION_ERROR
 
 template <class T>
 const BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& o) const {

@@ -298,8 +298,9 @@ ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) { vals.data()[j] = lane(ip[j]); });
   if (needs_graph<T>({&x}))
     record(vals, IsMax ? "MaxBackward0" : "MinBackward0", {&x},
-           [idx = idx.detach(), shape = x.shape(), sp](const BasicTensor<T>& g) {
-             const std::int64_t* ip = idx.data();
+           [name = IsMax ? "MaxBackward0" : "MinBackward0", si = SavedTensor<std::int64_t>(idx),
+            shape = x.shape(), sp](const BasicTensor<T>& g) {
+             const std::int64_t* ip = si.data(name);
              return std::vector<BasicTensor<T>>{expand_lanes(
                  g, shape, sp,
                  [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};

@@ -62,10 +62,12 @@ ValuesIndices<T> mode(const BasicTensor<T>& x, std::int64_t dim = -1, bool keepd
   });
   if (detail::needs_graph<T>({&x}))
     detail::record(values, "ModeBackward0", {&x},
-                   [in_shape = x.shape(), sp, idx = indices](const BasicTensor<T>& g) {
+                   [in_shape = x.shape(), sp,
+                    si = detail::SavedTensor<std::int64_t>(indices)](const BasicTensor<T>& g) {
+                     const std::int64_t* idx = si.data("ModeBackward0");
                      return std::vector<BasicTensor<T>>{detail::expand_lanes(
                          g, in_shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                           return idx.data()[j] == k ? gv : T(0);
+                           return idx[j] == k ? gv : T(0);
                          })};
                    });
   return {values, indices};

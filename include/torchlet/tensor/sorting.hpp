@@ -59,9 +59,10 @@ ValuesIndices<T> sorted_lanes(const char* op, const char* name, const BasicTenso
     }
   if (needs_graph<T>({&x}))
     record(values, name, {&x},
-           [in_shape = x.shape(), oi, k, idx = indices](const BasicTensor<T>& g) {
+           [name, in_shape = x.shape(), oi, k,
+            si = SavedTensor<std::int64_t>(indices)](const BasicTensor<T>& g) {
+             const std::int64_t* p = si.data(name);
              auto gi = zeros<T>(in_shape);
-             const std::int64_t* p = idx.data();
              for (std::int64_t o = 0; o < oi.outer; ++o)
                for (std::int64_t j = 0; j < k; ++j)
                  for (std::int64_t in = 0; in < oi.inner; ++in) {

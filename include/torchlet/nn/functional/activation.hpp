@@ -1,7 +1,7 @@
 #pragma once
 // Activation functions, elementwise on any shape x [*] -> [*] (softmax/log_softmax
-// along `dim`). relu/sigmoid/tanh/softmax/log_softmax are the tensor library's ops;
-// leaky_relu and gelu are fused here with their backward.
+// along `dim`). relu/sigmoid/tanh/softmax/log_softmax/gelu are the tensor library's ops (one
+// forward and one backward each); leaky_relu is fused here with its backward.
 #include <cmath>
 #include <string>
 
@@ -55,60 +55,22 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   const auto X = detail::camap(x.data(), x.numel());
   detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
   if (detail::needs_graph<float>({&x}))
-    detail::record(out, "LeakyReluBackward0", {&x}, [xd = x.detach(), s](const Tensor& g) {
-      auto gi = Tensor::empty(g.shape());
-      const auto G = detail::camap(g.data(), g.numel());
-      detail::amap(gi.data(), gi.numel()) =
-          (detail::camap(xd.data(), xd.numel()) > 0.0f).select(G, G * s);
-      return std::vector<Tensor>{gi};
-    });
+    detail::record(
+        out, "LeakyReluBackward0", {&x}, [sx = detail::SavedTensor<float>(x), s](const Tensor& g) {
+          auto gi = Tensor::empty(g.shape());
+          const auto G = detail::camap(g.data(), g.numel());
+          detail::amap(gi.data(), gi.numel()) =
+              (detail::camap(sx.data("LeakyReluBackward0"), g.numel()) > 0.0f).select(G, G * s);
+          return std::vector<Tensor>{gi};
+        });
   return out;
 }
 
-/// GELU: x * Phi(x) (approximate = "none") or its tanh approximation (approximate = "tanh").
+/// GELU: x * Phi(x) (approximate = "none") or its tanh approximation (approximate = "tanh");
+/// the tensor library's torchlet::gelu (one forward, one backward: GeluBackward0).
 template <class = void>
 inline Tensor gelu(const Tensor& x, const std::string& approximate = "none") {
-  if (approximate != "none" && approximate != "tanh")
-    throw std::invalid_argument("gelu: approximate must be 'none' or 'tanh', got '" + approximate +
-                                "'");
-  const bool use_tanh = approximate == "tanh";
-  constexpr float kInvSqrt2 = 0.70710678118654752440f, kInvSqrt2Pi = 0.39894228040143267794f;
-  constexpr float kBeta = 0.79788456080286535588f /* sqrt(2/pi) */, kKappa = 0.044715f;
-  auto out = Tensor::empty(x.shape());
-  const float* xp = x.data();
-  float* op = out.data();
-  const auto n = x.numel();
-  if (use_tanh) {
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float v = xp[i];
-      op[i] = 0.5f * v * (1.0f + std::tanh(kBeta * (v + kKappa * v * v * v)));
-    }
-  } else {
-    for (std::int64_t i = 0; i < n; ++i)
-      op[i] = 0.5f * xp[i] * (1.0f + std::erf(xp[i] * kInvSqrt2));
-  }
-  if (detail::needs_graph<float>({&x}))
-    detail::record(out, "GeluBackward0", {&x}, [xd = x.detach(), use_tanh](const Tensor& g) {
-      auto gi = Tensor::empty(g.shape());
-      const float* xv = xd.data();
-      const float* gv = g.data();
-      float* d = gi.data();
-      for (std::int64_t i = 0; i < gi.numel(); ++i) {
-        const float v = xv[i];
-        float dy;
-        if (use_tanh) {
-          const float inner = kBeta * (v + kKappa * v * v * v);
-          const float t = std::tanh(inner);
-          const float dinner = kBeta * (1.0f + 3.0f * kKappa * v * v);
-          dy = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dinner;
-        } else {
-          dy = 0.5f * (1.0f + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
-        }
-        d[i] = gv[i] * dy;
-      }
-      return std::vector<Tensor>{gi};
-    });
-  return out;
+  return torchlet::gelu(x, approximate);
 }
 
 }  // namespace torchlet::nn::functional

@@ -41,7 +41,7 @@ BasicTensor<T> pointwise(const char* op, const char* node, const BasicTensor<T>&
     bump_version(x);
     if (graph)
       rebase_history(x, node, prev, nullptr,
-                     [backward, s = SavedTensor<T>(before), before](const BasicTensor<T>& g) {
+                     [backward, s = SavedTensor<T>(before)](const BasicTensor<T>& g) {
                        return backward(s, g);
                      });
     return x;
@@ -376,43 +376,12 @@ BasicTensor<T> glu(const BasicTensor<T>& x, std::int64_t dim = -1) {
   return out;
 }
 
-/// F.softmin: softmax(-x) along dim; each lane sums to 1. x [*] -> [*].
+/// F.softmin: softmax(-x) along dim; each lane sums to 1. x [*] -> [*]. Composed as PyTorch
+/// composes it (grad_fn SoftmaxBackward0 after NegBackward0): softmax's one derivative.
 template <class T>
 BasicTensor<T> softmin(const BasicTensor<T>& x, std::int64_t dim) {
-  const auto sp = detail::split_dim("softmin", x.shape(), dim, true);
-  auto out = BasicTensor<T>::empty(x.shape());
-  const T* xp = x.data();
-  T* o = out.data();
-  for (std::int64_t a = 0; a < sp.outer; ++a)
-    for (std::int64_t b = 0; b < sp.inner; ++b) {
-      const auto at = [&](std::int64_t j) { return (a * sp.n + j) * sp.inner + b; };
-      T lo = xp[at(0)];
-      for (std::int64_t j = 1; j < sp.n; ++j) lo = std::min(lo, xp[at(j)]);
-      T total = 0;
-      for (std::int64_t j = 0; j < sp.n; ++j) total += o[at(j)] = std::exp(lo - xp[at(j)]);
-      for (std::int64_t j = 0; j < sp.n; ++j) o[at(j)] /= total;
-    }
-  if (detail::needs_graph<T>({&x}))
-    // y = softmax(-x): dx = -y * (g - sum(g * y)) over each lane.
-    detail::record(out, "SoftminBackward", {&x},
-                   [sy = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
-                     const T* y = sy.data("softmin");
-                     const T* gv = g.data();
-                     auto gx = BasicTensor<T>::empty(g.shape());
-                     T* gp = gx.data();
-                     for (std::int64_t a = 0; a < sp.outer; ++a)
-                       for (std::int64_t b = 0; b < sp.inner; ++b) {
-                         const auto at = [&](std::int64_t j) {
-                           return (a * sp.n + j) * sp.inner + b;
-                         };
-                         T dot = 0;
-                         for (std::int64_t j = 0; j < sp.n; ++j) dot += gv[at(j)] * y[at(j)];
-                         for (std::int64_t j = 0; j < sp.n; ++j)
-                           gp[at(j)] = -y[at(j)] * (gv[at(j)] - dot);
-                       }
-                     return std::vector<BasicTensor<T>>{gx};
-                   });
-  return out;
+  detail::split_dim("softmin", x.shape(), dim, true);  // a bad dim is reported as softmin's
+  return torchlet::softmax(-x, dim);
 }
 
 /// Softmax2d's functional form: softmax over the channels (dim -3) of every location;

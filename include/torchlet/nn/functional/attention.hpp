@@ -197,13 +197,18 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
   if (needs_graph<T>({&q, &k, &v, &fmask})) {
     const bool gq = q.requires_grad(), gk = k.requires_grad(), gv = v.requires_grad();
     record(out, "ScaledDotProductAttentionBackward", {&q, &k, &v, &fmask},
-           [qd = q.detach(), kd = k.detach(), vd = v.detach(), P, D, Pd, gq, gk, gv, mask_grad,
+           [sq = SavedTensor<T>(q), sk = SavedTensor<T>(k), sv = SavedTensor<T>(v), qs = q.shape(),
+            ks = k.shape(), vs = v.shape(), P, D, Pd, gq, gk, gv, mask_grad,
             mshape = o.attn_mask.shape(), ps, B, L, S, E, Ev, scale,
             softmax_backward](const BasicTensor<T>& g) {
+             const char* name = "ScaledDotProductAttentionBackward";
+             const T* qd = sq.data(name);
+             const T* kd = sk.data(name);
+             const T* vd = sv.data(name);
              BasicTensor<T> dq, dk, dv, dm;
-             if (gq) dq = BasicTensor<T>::empty(qd.shape());
-             if (gk) dk = BasicTensor<T>::empty(kd.shape());
-             if (gv) dv = BasicTensor<T>::empty(vd.shape());
+             if (gq) dq = BasicTensor<T>::empty(qs);
+             if (gk) dk = BasicTensor<T>::empty(ks);
+             if (gv) dv = BasicTensor<T>::empty(vs);
              const bool need_ds = gq || gk || mask_grad;
              auto dS = need_ds ? BasicTensor<T>::empty(ps) : BasicTensor<T>{};
              for (std::int64_t b = 0; b < B; ++b) {
@@ -214,16 +219,16 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
                if (!need_ds) continue;
                T* ds = dS.data() + b * L * S;
                // dPd = G V^T : [L, Ev] @ [Ev, S]
-               mmap(ds, L, S).noalias() = G * cmmap(vd.data() + b * S * Ev, S, Ev).transpose();
+               mmap(ds, L, S).noalias() = G * cmmap(vd + b * S * Ev, S, Ev).transpose();
                if (D.defined()) amap(ds, L * S) *= camap(D.data() + b * L * S, L * S);
                softmax_backward(ds, P.data() + b * L * S);
                const auto dSb = cmmap(ds, L, S);
                if (gq)  // dQ = scale dS K : [L, S] @ [S, E]
                  mmap(dq.data() + b * L * E, L, E).noalias() =
-                     scale * (dSb * cmmap(kd.data() + b * S * E, S, E));
+                     scale * (dSb * cmmap(kd + b * S * E, S, E));
                if (gk)  // dK = scale dS^T Q : [S, L] @ [L, E]
                  mmap(dk.data() + b * S * E, S, E).noalias() =
-                     scale * (dSb.transpose() * cmmap(qd.data() + b * L * E, L, E));
+                     scale * (dSb.transpose() * cmmap(qd + b * L * E, L, E));
              }
              if (mask_grad) dm = sum_to(dS, mshape);
              return std::vector<BasicTensor<T>>{dq, dk, dv, dm};
@@ -234,29 +239,31 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
     res.weights = dropout ? Pd : P.clone();
     if (needs_graph<T>({&q, &k, &fmask})) {
       const bool gq = q.requires_grad(), gk = k.requires_grad();
-      record(
-          res.weights, "AttentionWeightsBackward", {&q, &k, &fmask},
-          [qd = q.detach(), kd = k.detach(), P, D, gq, gk, mask_grad, mshape = o.attn_mask.shape(),
-           ps, B, L, S, E, scale, softmax_backward](const BasicTensor<T>& g) {
-            BasicTensor<T> dq, dk, dm;
-            if (gq) dq = BasicTensor<T>::empty(qd.shape());
-            if (gk) dk = BasicTensor<T>::empty(kd.shape());
-            auto dS = g.clone();
-            if (D.defined()) dS *= D;
-            for (std::int64_t b = 0; b < B; ++b) {
-              T* ds = dS.data() + b * L * S;
-              softmax_backward(ds, P.data() + b * L * S);
-              const auto dSb = cmmap(ds, L, S);
-              if (gq)
-                mmap(dq.data() + b * L * E, L, E).noalias() =
-                    scale * (dSb * cmmap(kd.data() + b * S * E, S, E));
-              if (gk)
-                mmap(dk.data() + b * S * E, S, E).noalias() =
-                    scale * (dSb.transpose() * cmmap(qd.data() + b * L * E, L, E));
-            }
-            if (mask_grad) dm = sum_to(dS, mshape);
-            return std::vector<BasicTensor<T>>{dq, dk, dm};
-          });
+      record(res.weights, "AttentionWeightsBackward", {&q, &k, &fmask},
+             [sq = SavedTensor<T>(q), sk = SavedTensor<T>(k), qs = q.shape(), ks = k.shape(), P, D,
+              gq, gk, mask_grad, mshape = o.attn_mask.shape(), ps, B, L, S, E, scale,
+              softmax_backward](const BasicTensor<T>& g) {
+               const T* qd = sq.data("AttentionWeightsBackward");
+               const T* kd = sk.data("AttentionWeightsBackward");
+               BasicTensor<T> dq, dk, dm;
+               if (gq) dq = BasicTensor<T>::empty(qs);
+               if (gk) dk = BasicTensor<T>::empty(ks);
+               auto dS = g.clone();
+               if (D.defined()) dS *= D;
+               for (std::int64_t b = 0; b < B; ++b) {
+                 T* ds = dS.data() + b * L * S;
+                 softmax_backward(ds, P.data() + b * L * S);
+                 const auto dSb = cmmap(ds, L, S);
+                 if (gq)
+                   mmap(dq.data() + b * L * E, L, E).noalias() =
+                       scale * (dSb * cmmap(kd + b * S * E, S, E));
+                 if (gk)
+                   mmap(dk.data() + b * S * E, S, E).noalias() =
+                       scale * (dSb.transpose() * cmmap(qd + b * L * E, L, E));
+               }
+               if (mask_grad) dm = sum_to(dS, mshape);
+               return std::vector<BasicTensor<T>>{dq, dk, dm};
+             });
     }
   }
   return res;

@@ -141,42 +141,44 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
     if (t[pos] != options.ignore_index) denom += w ? w[t[pos]] : 1.0;
   auto out = detail::reduce_loss("cross_entropy", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input})) {
-    detail::record(
-        out, "NllLossBackward0", {&input},
-        [probs, target, wd = weight.defined() ? weight.detach() : Tensor{}, l, ls, denom, wsum_all,
-         r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
-          // d loss_i / d x_c = (1 - ls) w_t (p_c - [c == t]) + ls / C (sum_k w_k p_c - w_c)
-          const std::int64_t C = l.c, I = l.inner;
-          auto dx = Tensor::empty(probs.shape());
-          const float* w = wd.defined() ? wd.data() : nullptr;
-          const float* pp = probs.data();
-          float* d = dx.data();
-          const std::int64_t* t = target.data();
-          const float a = static_cast<float>(1 - ls),
-                      b = static_cast<float>(ls / static_cast<double>(C));
-          detail::parallel_rows(l.outer, C * I * 4, [&](std::int64_t o0, std::int64_t o1) {
-            for (std::int64_t o = o0; o < o1; ++o)
-              for (std::int64_t i = 0; i < I; ++i) {
-                const std::int64_t base = o * C * I + i, pos = o * I + i;
-                const std::int64_t tc = t[pos];
-                if (tc == ignore) {
-                  for (std::int64_t c = 0; c < C; ++c) d[base + c * I] = 0;
-                  continue;
-                }
-                const float gi = detail::loss_grad_at(g, r, denom, pos);
-                const float wt = w ? w[tc] : 1.0f;
-                const float sw = static_cast<float>(wsum_all);
-                for (std::int64_t c = 0; c < C; ++c) {
-                  const float p = pp[base + c * I];
-                  float v = a * wt * p;
-                  if (ls > 0) v += b * (sw * p - (w ? w[c] : 1.0f));
-                  d[base + c * I] = v * gi;
-                }
-                d[base + tc * I] -= a * wt * gi;
-              }
-          });
-          return std::vector<Tensor>{dx};
-        });
+    detail::record(out, "NllLossBackward0", {&input},
+                   [probs, st = detail::SavedTensor<std::int64_t>(target),
+                    sw = detail::SavedTensor<float>(weight), l, ls, denom, wsum_all,
+                    r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
+                     // d loss_i / d x_c = (1 - ls) w_t (p_c - [c == t]) + ls / C (sum_k w_k p_c -
+                     // w_c)
+                     const std::int64_t C = l.c, I = l.inner;
+                     auto dx = Tensor::empty(probs.shape());
+                     const float* w = sw.defined() ? sw.data("NllLossBackward0") : nullptr;
+                     const float* pp = probs.data();
+                     float* d = dx.data();
+                     const std::int64_t* t = st.data("NllLossBackward0");
+                     const float a = static_cast<float>(1 - ls),
+                                 b = static_cast<float>(ls / static_cast<double>(C));
+                     detail::parallel_rows(
+                         l.outer, C * I * 4, [&](std::int64_t o0, std::int64_t o1) {
+                           for (std::int64_t o = o0; o < o1; ++o)
+                             for (std::int64_t i = 0; i < I; ++i) {
+                               const std::int64_t base = o * C * I + i, pos = o * I + i;
+                               const std::int64_t tc = t[pos];
+                               if (tc == ignore) {
+                                 for (std::int64_t c = 0; c < C; ++c) d[base + c * I] = 0;
+                                 continue;
+                               }
+                               const float gi = detail::loss_grad_at(g, r, denom, pos);
+                               const float wt = w ? w[tc] : 1.0f;
+                               const float sw = static_cast<float>(wsum_all);
+                               for (std::int64_t c = 0; c < C; ++c) {
+                                 const float p = pp[base + c * I];
+                                 float v = a * wt * p;
+                                 if (ls > 0) v += b * (sw * p - (w ? w[c] : 1.0f));
+                                 d[base + c * I] = v * gi;
+                               }
+                               d[base + tc * I] -= a * wt * gi;
+                             }
+                         });
+                     return std::vector<Tensor>{dx};
+                   });
   }
   return out;
 }
@@ -230,11 +232,14 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
     std::vector<float> qs(static_cast<std::size_t>(input.numel()));
     for (std::int64_t k = 0; k < input.numel(); ++k) qs[static_cast<std::size_t>(k)] = q(k);
     detail::record(out, "CrossEntropyBackward", {&input},
-                   [probs, qs = std::move(qs), wd = weight.defined() ? weight.detach() : Tensor{},
-                    l, positions, r = options.reduction](const Tensor& g) {
-                     // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c
+                   [probs, qs = std::move(qs), st = detail::SavedTensor<float>(target),
+                    sw = detail::SavedTensor<float>(weight), l, positions,
+                    r = options.reduction](const Tensor& g) {
+                     // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c; q: the smoothed target
+                     // copied in forward, the target itself checked as PyTorch does
                      const std::int64_t C = l.c, I = l.inner;
-                     const float* w = wd.defined() ? wd.data() : nullptr;
+                     st.check("CrossEntropyBackward");
+                     const float* w = sw.defined() ? sw.data("CrossEntropyBackward") : nullptr;
                      auto dx = Tensor::empty(probs.shape());
                      for (std::int64_t o = 0; o < l.outer; ++o)
                        for (std::int64_t i = 0; i < I; ++i) {
@@ -286,21 +291,23 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
     }
   auto out = detail::reduce_loss("nll_loss", per, l.target_shape, options.reduction, denom);
   if (detail::needs_graph<float>({&input}))
-    detail::record(
-        out, "NllLossBackward0", {&input},
-        [shape = input.shape(), target, wd = weight.defined() ? weight.detach() : Tensor{}, l,
-         denom, r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
-          auto dx = zeros<float>(shape);
-          for (std::int64_t o = 0; o < l.outer; ++o)
-            for (std::int64_t i = 0; i < l.inner; ++i) {
-              const std::int64_t pos = o * l.inner + i, tc = target.data()[pos];
-              if (tc == ignore) continue;
-              const float wt = wd.defined() ? wd.data()[tc] : 1.0f;
-              dx.data()[o * l.c * l.inner + tc * l.inner + i] =
-                  -wt * detail::loss_grad_at(g, r, denom, pos);
-            }
-          return std::vector<Tensor>{dx};
-        });
+    detail::record(out, "NllLossBackward0", {&input},
+                   [shape = input.shape(), st = detail::SavedTensor<std::int64_t>(target),
+                    sw = detail::SavedTensor<float>(weight), l, denom, r = options.reduction,
+                    ignore = options.ignore_index](const Tensor& g) {
+                     const std::int64_t* t = st.data("NllLossBackward0");
+                     const float* w = sw.defined() ? sw.data("NllLossBackward0") : nullptr;
+                     auto dx = zeros<float>(shape);
+                     for (std::int64_t o = 0; o < l.outer; ++o)
+                       for (std::int64_t i = 0; i < l.inner; ++i) {
+                         const std::int64_t pos = o * l.inner + i, tc = t[pos];
+                         if (tc == ignore) continue;
+                         const float wt = w ? w[tc] : 1.0f;
+                         dx.data()[o * l.c * l.inner + tc * l.inner + i] =
+                             -wt * detail::loss_grad_at(g, r, denom, pos);
+                       }
+                     return std::vector<Tensor>{dx};
+                   });
   return out;
 }
 

@@ -239,13 +239,14 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
   // The input only when dW needs it (its columns are rebuilt per sample in backward); the
-  // weight only when dx needs it.
+  // weight always (a handle on the parameter: backward checks its version, as PyTorch does).
   record(y, "ConvolutionBackward0", {&x, &weight, &bias},
-         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{},
-          wd = gx ? weight.detach() : BasicTensor<T>{}, wshape = weight.shape(), g, groups, gx, gw,
-          gb, O, Og, K, Kg, L, IMG, direct](const BasicTensor<T>& gy) {
+         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{}, sw = SavedTensor<T>(weight),
+          wshape = weight.shape(), g, groups, gx, gw, gb, O, Og, K, Kg, L, IMG,
+          direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
+           const T* wp = sw.data("ConvolutionBackward0");
            if (gb) db = bias_grad(gy, N, O, L);
            if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
            const T* xp = gw ? sx.data("ConvolutionBackward0") : nullptr;
@@ -272,7 +273,7 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
                      T* dst = direct ? dx.data() + n * IMG : dcols;
                      for (std::int64_t gi = 0; gi < groups; ++gi)
                        mmap(dst + gi * Kg * L, Kg, L).noalias() =
-                           cmmap(wd.data() + gi * Og * Kg, Og, Kg).transpose() *
+                           cmmap(wp + gi * Og * Kg, Og, Kg).transpose() *
                            cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
                      if (!direct) col2im_add(dcols, g, dx.data() + n * IMG);
                    }
@@ -310,16 +311,18 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
   const bool gx = x.requires_grad(), gw = weight.requires_grad(),
              gb = bias.defined() && bias.requires_grad();
   record(y, "ConvolutionBackward0", {&x, &weight, &bias},
-         [xd = x.detach(), wd = weight.detach(), g, groups, gx, gw, gb, CI, Cig, Kg, K, L,
-          IMG](const BasicTensor<T>& gy) {
+         [sx = SavedTensor<T>(x), sw = SavedTensor<T>(weight), xs = x.shape(), ws = weight.shape(),
+          g, groups, gx, gw, gb, CI, Cig, Kg, K, L, IMG](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n, CO = g.c;
            BasicTensor<T> dx, dw, db;
-           if (gx) dx = zeros<T>(xd.shape());
-           if (gw) dw = zeros<T>(wd.shape());
+           const T* xp = sx.data("ConvolutionBackward0");
+           const T* wp = sw.data("ConvolutionBackward0");
+           if (gx) dx = zeros<T>(xs);
+           if (gw) dw = zeros<T>(ws);
            if (gx || gw) {
              const std::int64_t work = (gx + gw) * CI * Kg * L;
              for_batch_chunks<T>(
-                 N, work, gw ? dw.data() : nullptr, wd.numel(),
+                 N, work, gw ? dw.data() : nullptr, numel_of(ws),
                  [&](std::int64_t n0, std::int64_t n1, T* dwc) {
                    T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
                    for (std::int64_t n = n0; n < n1; ++n) {
@@ -328,10 +331,10 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
                        const auto C = cmmap(cols + gi * Kg * L, Kg, L);
                        if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
                          mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
-                             cmmap(wd.data() + gi * Cig * Kg, Cig, Kg) * C;
+                             cmmap(wp + gi * Cig * Kg, Cig, Kg) * C;
                        if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
                          mmap(dwc + gi * Cig * Kg, Cig, Kg).noalias() +=
-                             cmmap(xd.data() + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
+                             cmmap(xp + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
                      }
                    }
                  });

@@ -155,18 +155,20 @@ BasicTensor<T> ctc_nll(const BasicTensor<T>& log_probs, const LongTensor& target
       if (std::isinf(nll.data()[b])) nll.data()[b] = T(0);
   if (needs_graph<T>({&log_probs}))
     record(nll, "CtcLossBackward", {&log_probs},
-           [lpd = log_probs.detach(), targets, l, blank, zero_infinity,
+           [slp = SavedTensor<T>(log_probs), st = SavedTensor<std::int64_t>(targets),
+            lps = log_probs.shape(), l, blank, zero_infinity,
             alphas = std::move(alphas)](const BasicTensor<T>& g) {
              constexpr double ninf = -std::numeric_limits<double>::infinity();
              const std::int64_t N = l.N, C = l.C;
-             const T* lp = lpd.data();
+             const T* lp = slp.data("CtcLossBackward");
+             const std::int64_t* tp = st.data("CtcLossBackward");
              const auto at = [&](std::int64_t t, std::int64_t b, std::int64_t c) {
                return static_cast<double>(lp[(t * N + b) * C + c]);
              };
-             const auto label = [&targets, &l, blank](std::int64_t b, std::int64_t s) {
-               return s % 2 == 0 ? blank : targets.data()[l.target_offset[b] + (s - 1) / 2];
+             const auto label = [tp, &l, blank](std::int64_t b, std::int64_t s) {
+               return s % 2 == 0 ? blank : tp[l.target_offset[b] + (s - 1) / 2];
              };
-             auto dx = zeros<T>(lpd.shape());
+             auto dx = zeros<T>(lps);
              std::vector<double> beta, lcab(static_cast<std::size_t>(C));
              for (std::int64_t b = 0; b < N; ++b) {
                const std::int64_t Tb = l.input_length[b], S = 2 * l.target_length[b] + 1;

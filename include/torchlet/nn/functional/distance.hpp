@@ -49,9 +49,11 @@ BasicTensor<T> clamped_norm(const BasicTensor<T>& x, std::int64_t dim, double ep
   }
   if (needs_graph<T>({&x}))
     record(n, "ClampedNormBackward", {&x},
-           [xd = x.detach(), nd = n.detach()](const BasicTensor<T>& g) {
+           [sx = SavedTensor<T>(x), sn = SavedTensor<T>(n), xs = x.shape(),
+            ns = n.shape()](const BasicTensor<T>& g) {
              NoGradGuard no_grad;
-             return std::vector<BasicTensor<T>>{div(mul(xd, g), nd)};
+             return std::vector<BasicTensor<T>>{div(mul(sx.tensor("ClampedNormBackward", xs), g),
+                                                    sn.tensor("ClampedNormBackward", ns))};
            });
   return n;
 }

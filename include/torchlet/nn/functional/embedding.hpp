@@ -78,9 +78,12 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
   if (detail::needs_graph<float>({&weight}))
     detail::record(
         y, "EmbeddingBackward0", {&weight},
-        [idx = input.clone(), num, dim, n, padding_idx, scale_grad_by_freq](const Tensor& g) {
+        [si = detail::SavedTensor<std::int64_t>(input), sw = detail::SavedTensor<float>(weight),
+         num, dim, n, padding_idx, scale_grad_by_freq](const Tensor& g) {
+          // The indices, and the weight (only checked: PyTorch saves it too).
+          const std::int64_t* ix = si.data("EmbeddingBackward0");
+          sw.check("EmbeddingBackward0");
           auto dw = zeros<float>({num, dim});
-          const std::int64_t* ix = idx.data();
           std::vector<float> freq;  // 1 / count of each index, when scaling
           if (scale_grad_by_freq) {
             freq.assign(static_cast<std::size_t>(num), 0.0f);

@@ -130,15 +130,17 @@ BasicTensor<T> embedding_bag(const LongTensor& input, const BasicTensor<T>& weig
   }
   if (detail::needs_graph<T>({&weight, &psw}))
     detail::record(y, "EmbeddingBagBackward0", {&weight, &psw},
-                   [idx = input.clone(), bounds = std::move(bounds), arg = std::move(arg),
-                    count = std::move(count), sw = detail::SavedTensor<T>(weight),
-                    ps = psw.defined() ? psw.detach() : psw, pad, is_max, is_mean, num, dim, n, B,
-                    freq_scale = o.scale_grad_by_freq](const BasicTensor<T>& g) {
-                     const std::int64_t* ix = idx.data();
+                   [si = detail::SavedTensor<std::int64_t>(input), bounds = std::move(bounds),
+                    arg = std::move(arg), count = std::move(count),
+                    sw = detail::SavedTensor<T>(weight), sps = detail::SavedTensor<T>(psw),
+                    ps_shape = psw.defined() ? psw.shape() : Shape{}, pad, is_max, is_mean, num,
+                    dim, n, B, freq_scale = o.scale_grad_by_freq](const BasicTensor<T>& g) {
+                     const std::int64_t* ix = si.data("embedding_bag");
+                     sw.check("embedding_bag");  // read below only for per_sample_weights
+                     const T* ps = sps.defined() ? sps.data("embedding_bag") : nullptr;
                      const T* gp = g.data();
                      auto gw = torchlet::zeros<T>({num, dim});
-                     BasicTensor<T> gps =
-                         ps.defined() ? torchlet::zeros<T>(ps.shape()) : BasicTensor<T>();
+                     BasicTensor<T> gps = ps ? torchlet::zeros<T>(ps_shape) : BasicTensor<T>();
                      std::vector<T> freq;
                      if (freq_scale) {
                        freq.assign(static_cast<std::size_t>(num), T(0));
@@ -162,7 +164,7 @@ BasicTensor<T> embedding_bag(const LongTensor& input, const BasicTensor<T>& weig
                        const T div = is_mean && count[bb] > 0 ? count[bb] : T(1);
                        for (std::int64_t i = bounds[bb]; i < bounds[bb + 1]; ++i) {
                          if (pad && ix[i] == *pad) continue;
-                         const T s = (ps.defined() ? ps.data()[i] : T(1)) * fs(i) / div;
+                         const T s = (ps ? ps[i] : T(1)) * fs(i) / div;
                          for (std::int64_t j = 0; j < dim; ++j)
                            gwp[ix[i] * dim + j] += s * gp[b * dim + j];
                          if (gps.defined()) {

@@ -170,15 +170,15 @@ BasicTensor<T> grid_sample(const BasicTensor<T>& input, const BasicTensor<T>& gr
     const bool gin = input.requires_grad(), ggrid = grid.requires_grad();
     detail::record(
         out, "GridSampler2DBackward0", {&input, &grid},
-        [xd = input.detach(), gd = grid.detach(), o, gin, ggrid](const BasicTensor<T>& go) {
+        [sx = detail::SavedTensor<T>(input), sg = detail::SavedTensor<T>(grid), xs = input.shape(),
+         gs = grid.shape(), o, gin, ggrid](const BasicTensor<T>& go) {
           BasicTensor<T> dx, dg;
-          const std::int64_t N = xd.size(0), C = xd.size(1), IH = xd.size(2), IW = xd.size(3),
-                             H = gd.size(1), W = gd.size(2);
-          if (gin) dx = zeros<T>(xd.shape());
-          if (ggrid) dg = zeros<T>(gd.shape());
+          const std::int64_t N = xs[0], C = xs[1], IH = xs[2], IW = xs[3], H = gs[1], W = gs[2];
+          if (gin) dx = zeros<T>(xs);
+          if (ggrid) dg = zeros<T>(gs);
           const bool border = o.padding_mode == "border", bilinear = o.mode == "bilinear";
-          const T* xp = xd.data();
-          const T* gp = gd.data();
+          const T* xp = sx.data("GridSampler2DBackward0");
+          const T* gp = sg.data("GridSampler2DBackward0");
           const T* gop = go.data();
           for (std::int64_t n = 0; n < N; ++n)
             for (std::int64_t h = 0; h < H; ++h)

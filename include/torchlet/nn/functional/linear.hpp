@@ -29,27 +29,28 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
   if (detail::needs_graph<float>({&x, &weight, &bias})) {
     const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    detail::record(
-        y, "AddmmBackward0", {&x, &weight, &bias},
-        [xd = x.detach(), wd = weight.detach(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
-          const auto G = detail::cmmap(g.data(), rows, out_f);
-          Tensor dx, dw, db;
-          if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
-            dx = Tensor::empty(xd.shape());
-            detail::gemm(g.data(), rows, out_f, false, wd.data(), out_f, in_f, false, dx.data(),
-                         false);
-          }
-          if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
-            dw = Tensor::empty({out_f, in_f});
-            detail::gemm(g.data(), rows, out_f, true, xd.data(), rows, in_f, false, dw.data(),
-                         false);
-          }
-          if (gb) {  // db = sum over rows of G
-            db = Tensor::empty({out_f});
-            detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
-          }
-          return std::vector<Tensor>{dx, dw, db};
-        });
+    detail::record(y, "AddmmBackward0", {&x, &weight, &bias},
+                   [sx = gw ? detail::SavedTensor<float>(x) : detail::SavedTensor<float>(),
+                    sw = gx ? detail::SavedTensor<float>(weight) : detail::SavedTensor<float>(),
+                    xs = x.shape(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
+                     const auto G = detail::cmmap(g.data(), rows, out_f);
+                     Tensor dx, dw, db;
+                     if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
+                       dx = Tensor::empty(xs);
+                       detail::gemm(g.data(), rows, out_f, false, sw.data("AddmmBackward0"), out_f,
+                                    in_f, false, dx.data(), false);
+                     }
+                     if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
+                       dw = Tensor::empty({out_f, in_f});
+                       detail::gemm(g.data(), rows, out_f, true, sx.data("AddmmBackward0"), rows,
+                                    in_f, false, dw.data(), false);
+                     }
+                     if (gb) {  // db = sum over rows of G
+                       db = Tensor::empty({out_f});
+                       detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
+                     }
+                     return std::vector<Tensor>{dx, dw, db};
+                   });
   }
   return y;
 }
@@ -90,18 +91,20 @@ inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
                gb = bias.defined() && bias.requires_grad();
     detail::record(
         y, "BilinearBackward", {&x1, &x2, &weight, &bias},
-        [a = x1.detach(), b = x2.detach(), wd = weight.detach(), g1, g2, gw, gb, N, O, I1,
-         I2](const Tensor& g) {
+        [sa = detail::SavedTensor<float>(x1), sb = detail::SavedTensor<float>(x2),
+         sw = detail::SavedTensor<float>(weight), s1 = x1.shape(), s2 = x2.shape(), g1, g2, gw, gb,
+         N, O, I1, I2](const Tensor& g) {
           Tensor d1, d2, dw, db;
           const auto G = detail::cmmap(g.data(), N, O);
-          const auto A = detail::cmmap(a.data(), N, I1);
-          const auto B = detail::cmmap(b.data(), N, I2);
-          if (g1) d1 = zeros<float>(a.shape());
-          if (g2) d2 = zeros<float>(b.shape());
-          if (gw) dw = Tensor::empty(wd.shape());
+          const auto A = detail::cmmap(sa.data("BilinearBackward"), N, I1);
+          const auto B = detail::cmmap(sb.data("BilinearBackward"), N, I2);
+          const float* wp = sw.data("BilinearBackward");
+          if (g1) d1 = zeros<float>(s1);
+          if (g2) d2 = zeros<float>(s2);
+          if (gw) dw = Tensor::empty({O, I1, I2});
           Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> S;
           for (std::int64_t o = 0; o < O; ++o) {
-            const auto W = detail::cmmap(wd.data() + o * I1 * I2, I1, I2);
+            const auto W = detail::cmmap(wp + o * I1 * I2, I1, I2);
             const auto go = G.col(o);
             if (g1) {  // dX1 += g[:, o] .* (X2 @ W_o^T)
               S.noalias() = B * W.transpose();

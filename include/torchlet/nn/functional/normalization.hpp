@@ -89,9 +89,16 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
                gb = bias.defined() && bias.requires_grad();
     detail::record(
         y, "NativeBatchNormBackward0", {&input, &weight, &bias},
-        [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean, invstd,
-         training, gx, gw, gb, N, C, S, M](const Tensor& g) {
-          Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
+        [sx = detail::SavedTensor<float>(input), sw = detail::SavedTensor<float>(weight),
+         srm = training ? detail::SavedTensor<float>() : detail::SavedTensor<float>(running_mean),
+         srv = training ? detail::SavedTensor<float>() : detail::SavedTensor<float>(running_var),
+         xs = input.shape(), mean, invstd, training, gx, gw, gb, N, C, S, M](const Tensor& g) {
+          const char* name = "NativeBatchNormBackward0";
+          const float* xd = sx.data(name);
+          const float* wd = sw.defined() ? sw.data(name) : nullptr;
+          srm.check(name);  // eval: mean and invstd are copies of the running statistics
+          srv.check(name);
+          Tensor dx = gx ? Tensor::empty(xs) : Tensor{};
           Tensor dw = gw ? Tensor::empty({C}) : Tensor{};
           Tensor db = gb ? Tensor::empty({C}) : Tensor{};
           for (std::int64_t c = 0; c < C; ++c) {
@@ -99,7 +106,7 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
             double sg = 0, sgx = 0;  // sum(dy), sum(dy * xhat)
             for (std::int64_t n = 0; n < N; ++n) {
               const float* gp = g.data() + (n * C + c) * S;
-              const float* xp = xd.data() + (n * C + c) * S;
+              const float* xp = xd + (n * C + c) * S;
               for (std::int64_t i = 0; i < S; ++i) {
                 sg += gp[i];
                 sgx += gp[i] * (xp[i] - mu) * is;
@@ -108,14 +115,14 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
             if (gw) dw.data()[c] = static_cast<float>(sgx);
             if (gb) db.data()[c] = static_cast<float>(sg);
             if (!gx) continue;
-            const float w = wd.defined() ? wd.data()[c] : 1.0f;
+            const float w = wd ? wd[c] : 1.0f;
             // training: dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: w *
             // invstd * dy
             const float mg = training ? static_cast<float>(sg / static_cast<double>(M)) : 0.0f;
             const float mgx = training ? static_cast<float>(sgx / static_cast<double>(M)) : 0.0f;
             for (std::int64_t n = 0; n < N; ++n) {
               const float* gp = g.data() + (n * C + c) * S;
-              const float* xp = xd.data() + (n * C + c) * S;
+              const float* xp = xd + (n * C + c) * S;
               float* d = dx.data() + (n * C + c) * S;
               for (std::int64_t i = 0; i < S; ++i)
                 d[i] = w * is * (gp[i] - mg - (xp[i] - mu) * is * mgx);
@@ -167,38 +174,40 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
   if (detail::needs_graph<float>({&input, &weight, &bias})) {
     const bool gx = input.requires_grad(), gw = weight.defined() && weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    detail::record(y, "NativeLayerNormBackward0", {&input, &weight, &bias},
-                   [xd = input.detach(), wd = weight.defined() ? weight.detach() : Tensor{}, mean,
-                    rstd, gx, gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
-                     Tensor dx = gx ? Tensor::empty(xd.shape()) : Tensor{};
-                     Tensor dw = gw ? zeros<float>(ns) : Tensor{};
-                     Tensor db = gb ? zeros<float>(ns) : Tensor{};
-                     const float* w = wd.defined() ? wd.data() : nullptr;
-                     for (std::int64_t r = 0; r < R; ++r) {
-                       const float* gp = g.data() + r * M;
-                       const float* xp = xd.data() + r * M;
-                       const float m = mean.data()[r], is = rstd.data()[r];
-                       double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat) with dxhat = dy * w
-                       for (std::int64_t i = 0; i < M; ++i) {
-                         const float xh = (xp[i] - m) * is;
-                         const float dxh = w ? gp[i] * w[i] : gp[i];
-                         s1 += dxh;
-                         s2 += dxh * xh;
-                         if (gw) dw.data()[i] += gp[i] * xh;
-                         if (gb) db.data()[i] += gp[i];
-                       }
-                       if (!gx) continue;
-                       const float a = static_cast<float>(s1 / static_cast<double>(M)),
-                                   c = static_cast<float>(s2 / static_cast<double>(M));
-                       float* d = dx.data() + r * M;
-                       for (std::int64_t i = 0; i < M; ++i) {
-                         const float xh = (xp[i] - m) * is;
-                         const float dxh = w ? gp[i] * w[i] : gp[i];
-                         d[i] = is * (dxh - a - xh * c);
-                       }
-                     }
-                     return std::vector<Tensor>{dx, dw, db};
-                   });
+    detail::record(
+        y, "NativeLayerNormBackward0", {&input, &weight, &bias},
+        [sx = detail::SavedTensor<float>(input), sw = detail::SavedTensor<float>(weight),
+         xs = input.shape(), mean, rstd, gx, gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
+          const float* xd = sx.data("NativeLayerNormBackward0");
+          const float* w = sw.defined() ? sw.data("NativeLayerNormBackward0") : nullptr;
+          Tensor dx = gx ? Tensor::empty(xs) : Tensor{};
+          Tensor dw = gw ? zeros<float>(ns) : Tensor{};
+          Tensor db = gb ? zeros<float>(ns) : Tensor{};
+          for (std::int64_t r = 0; r < R; ++r) {
+            const float* gp = g.data() + r * M;
+            const float* xp = xd + r * M;
+            const float m = mean.data()[r], is = rstd.data()[r];
+            double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat) with dxhat = dy * w
+            for (std::int64_t i = 0; i < M; ++i) {
+              const float xh = (xp[i] - m) * is;
+              const float dxh = w ? gp[i] * w[i] : gp[i];
+              s1 += dxh;
+              s2 += dxh * xh;
+              if (gw) dw.data()[i] += gp[i] * xh;
+              if (gb) db.data()[i] += gp[i];
+            }
+            if (!gx) continue;
+            const float a = static_cast<float>(s1 / static_cast<double>(M)),
+                        c = static_cast<float>(s2 / static_cast<double>(M));
+            float* d = dx.data() + r * M;
+            for (std::int64_t i = 0; i < M; ++i) {
+              const float xh = (xp[i] - m) * is;
+              const float dxh = w ? gp[i] * w[i] : gp[i];
+              d[i] = is * (dxh - a - xh * c);
+            }
+          }
+          return std::vector<Tensor>{dx, dw, db};
+        });
   }
   return y;
 }

@@ -62,10 +62,12 @@ BasicTensor<T> grouped_norm(const char* op, const char* node, const BasicTensor<
   }
   if (needs_graph<T>({&x, &weight, &bias}))
     record(y, node, {&x, &weight, &bias},
-           [xhat, rstd = std::move(rstd), w = weight.defined() ? weight.detach() : weight,
+           [xhat, rstd = std::move(rstd), node, sx = SavedTensor<T>(x), sw = SavedTensor<T>(weight),
             has_b = bias.defined(), N, C, G, S, Cg, M](const BasicTensor<T>& g) {
+             sx.check(node);  // backward reads xhat, computed in forward; x checked as PyTorch
+             const T* w = sw.defined() ? sw.data(node) : nullptr;
              auto gx = BasicTensor<T>::empty(xhat.shape());
-             BasicTensor<T> gw = w.defined() ? torchlet::zeros<T>({C}) : BasicTensor<T>();
+             BasicTensor<T> gw = w ? torchlet::zeros<T>({C}) : BasicTensor<T>();
              BasicTensor<T> gb = has_b ? torchlet::zeros<T>({C}) : BasicTensor<T>();
              const T* gp = g.data();
              const T* hp = xhat.data();
@@ -75,7 +77,7 @@ BasicTensor<T> grouped_norm(const char* op, const char* node, const BasicTensor<
                double m1 = 0, m2 = 0;  // means of gh and gh * xhat over the group
                for (std::int64_t i = 0; i < M; ++i) {
                  const std::int64_t c = c0 + i / SS, at = r * M + i;
-                 const T gh = gp[at] * (w.defined() ? w.data()[c] : T(1));
+                 const T gh = gp[at] * (w ? w[c] : T(1));
                  m1 += gh;
                  m2 += gh * hp[at];
                  if (gw.defined()) gw.data()[c] += gp[at] * hp[at];
@@ -86,7 +88,7 @@ BasicTensor<T> grouped_norm(const char* op, const char* node, const BasicTensor<
                const T rs = rstd[static_cast<std::size_t>(r)];
                for (std::int64_t i = 0; i < M; ++i) {
                  const std::int64_t c = c0 + i / SS, at = r * M + i;
-                 const T gh = gp[at] * (w.defined() ? w.data()[c] : T(1));
+                 const T gh = gp[at] * (w ? w[c] : T(1));
                  gx.data()[at] = static_cast<T>(rs * (gh - m1 - hp[at] * m2));
                }
              }
@@ -330,30 +332,32 @@ BasicTensor<T> rms_norm(const BasicTensor<T>& x, const Shape& normalized_shape,
       y.data()[r * M + i] = xp[r * M + i] * rr * (weight.defined() ? weight.data()[i] : T(1));
   }
   if (detail::needs_graph<T>({&x, &weight}))
-    detail::record(
-        y, "RmsNormBackward", {&x, &weight},
-        [sx = detail::SavedTensor<T>(x), w = weight.defined() ? weight.detach() : weight,
-         rrms = std::move(rrms), R, M, xs](const BasicTensor<T>& g) {
-          const T* xv = sx.data("rms_norm");
-          const T* gv = g.data();
-          auto gx = BasicTensor<T>::empty(xs);
-          BasicTensor<T> gw = w.defined() ? torchlet::zeros<T>(w.shape()) : BasicTensor<T>();
-          for (std::int64_t r = 0; r < R; ++r) {
-            const double rr = rrms[static_cast<std::size_t>(r)];
-            double dot = 0;  // sum of (g * w) * x over the row
-            for (std::int64_t i = 0; i < M; ++i) {
-              const double gh = double(gv[r * M + i]) * (w.defined() ? w.data()[i] : T(1));
-              dot += gh * xv[r * M + i];
-              if (gw.defined()) gw.data()[i] += static_cast<T>(gv[r * M + i] * xv[r * M + i] * rr);
-            }
-            for (std::int64_t i = 0; i < M; ++i) {
-              const double gh = double(gv[r * M + i]) * (w.defined() ? w.data()[i] : T(1));
-              gx.data()[r * M + i] = static_cast<T>(rr * gh - xv[r * M + i] * rr * rr * rr * dot /
-                                                                  static_cast<double>(M));
-            }
-          }
-          return std::vector<BasicTensor<T>>{gx, gw};
-        });
+    detail::record(y, "RmsNormBackward", {&x, &weight},
+                   [sx = detail::SavedTensor<T>(x), sw = detail::SavedTensor<T>(weight),
+                    ws = weight.defined() ? weight.shape() : Shape{}, rrms = std::move(rrms), R, M,
+                    xs](const BasicTensor<T>& g) {
+                     const T* xv = sx.data("rms_norm");
+                     const T* w = sw.defined() ? sw.data("rms_norm") : nullptr;
+                     const T* gv = g.data();
+                     auto gx = BasicTensor<T>::empty(xs);
+                     BasicTensor<T> gw = w ? torchlet::zeros<T>(ws) : BasicTensor<T>();
+                     for (std::int64_t r = 0; r < R; ++r) {
+                       const double rr = rrms[static_cast<std::size_t>(r)];
+                       double dot = 0;  // sum of (g * w) * x over the row
+                       for (std::int64_t i = 0; i < M; ++i) {
+                         const double gh = double(gv[r * M + i]) * (w ? w[i] : T(1));
+                         dot += gh * xv[r * M + i];
+                         if (gw.defined())
+                           gw.data()[i] += static_cast<T>(gv[r * M + i] * xv[r * M + i] * rr);
+                       }
+                       for (std::int64_t i = 0; i < M; ++i) {
+                         const double gh = double(gv[r * M + i]) * (w ? w[i] : T(1));
+                         gx.data()[r * M + i] = static_cast<T>(
+                             rr * gh - xv[r * M + i] * rr * rr * rr * dot / static_cast<double>(M));
+                       }
+                     }
+                     return std::vector<BasicTensor<T>>{gx, gw};
+                   });
   return y;
 }
 

@@ -171,14 +171,16 @@ BasicTensor<T> pool3(const char* node, const BasicTensor<T>& x, const std::array
   if (needs_graph<T>({&x})) {
     const Shape xs = x.shape();
     record(y, node, {&x},
-           [xs, ax, in, idx, scale = std::move(scale), is_max, plane, L, out,
-            NC = N * C](const BasicTensor<T>& gy) {
+           [xs, ax, in, node, si = SavedTensor<std::int64_t>(idx), scale = std::move(scale), is_max,
+            plane, L, out, NC = N * C](const BasicTensor<T>& gy) {
+             // max: the indices, also handed to the caller (checked: they may be changed in place)
+             const std::int64_t* ip = is_max ? si.data(node) : nullptr;
              auto dx = torchlet::zeros<T>(xs);
              const T* g = gy.data();
              for (std::int64_t pl = 0; pl < NC; ++pl) {
                T* d = dx.data() + pl * plane;
                if (is_max) {
-                 const std::int64_t* ix = idx.data() + pl * L;
+                 const std::int64_t* ix = ip + pl * L;
                  for (std::int64_t o = 0; o < L; ++o) d[ix[o]] += g[pl * L + o];
                  continue;
                }
@@ -448,16 +450,17 @@ BasicTensor<T> max_unpool2d(const BasicTensor<T>& x, const LongTensor& indices, 
       y.data()[pl * out_plane + at] = xp[pl * in_plane + i];
     }
   if (detail::needs_graph<T>({&x}))
-    detail::record(
-        y, "MaxUnpool2DBackward0", {&x},
-        [indices, xs = x.shape(), NC = N * C, in_plane, out_plane](const BasicTensor<T>& g) {
-          auto gx = BasicTensor<T>::empty(xs);
-          for (std::int64_t pl = 0; pl < NC; ++pl)
-            for (std::int64_t i = 0; i < in_plane; ++i)
-              gx.data()[pl * in_plane + i] =
-                  g.data()[pl * out_plane + indices.data()[pl * in_plane + i]];
-          return std::vector<BasicTensor<T>>{gx};
-        });
+    detail::record(y, "MaxUnpool2DBackward0", {&x},
+                   [si = detail::SavedTensor<std::int64_t>(indices), xs = x.shape(), NC = N * C,
+                    in_plane, out_plane](const BasicTensor<T>& g) {
+                     const std::int64_t* ip = si.data("MaxUnpool2DBackward0");
+                     auto gx = BasicTensor<T>::empty(xs);
+                     for (std::int64_t pl = 0; pl < NC; ++pl)
+                       for (std::int64_t i = 0; i < in_plane; ++i)
+                         gx.data()[pl * in_plane + i] =
+                             g.data()[pl * out_plane + ip[pl * in_plane + i]];
+                     return std::vector<BasicTensor<T>>{gx};
+                   });
   return y;
 }
 

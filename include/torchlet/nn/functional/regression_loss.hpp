@@ -85,10 +85,13 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
   if (needs_graph<float>({&input, &target})) {
     const bool gx = input.requires_grad(), gy = target.requires_grad();
     record(loss, node, {&input, &target},
-           [xd = input.detach(), yd = target.detach(), r, n, gx, gy, df](const Tensor& g) {
-             auto d = Tensor::empty(xd.shape());
+           [sx = SavedTensor<float>(input), sy = SavedTensor<float>(target), node,
+            shape = input.shape(), r, n, gx, gy, df](const Tensor& g) {
+             const float* xd = sx.data(node);
+             const float* yd = sy.data(node);
+             auto d = Tensor::empty(shape);
              for (std::int64_t i = 0; i < n; ++i)
-               d.data()[i] = static_cast<float>(df(xd.data()[i] - yd.data()[i])) *
+               d.data()[i] = static_cast<float>(df(xd[i] - yd[i])) *
                              loss_grad_at(g, r, static_cast<double>(n), i);
              Tensor dy;
              if (gy) {
@@ -229,18 +232,23 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
   auto out = detail::reduce_loss("binary_cross_entropy", per, input.shape(), options.reduction,
                                  static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
-    detail::record(
-        out, "BinaryCrossEntropyBackward0", {&input},
-        [xd = input.detach(), yd = target.detach(), w, n, r = options.reduction](const Tensor& g) {
-          // d/dx = w (x - t) / max(x (1 - x), 1e-12)
-          auto dx = Tensor::empty(xd.shape());
-          for (std::int64_t i = 0; i < n; ++i) {
-            const float x = xd.data()[i];
-            dx.data()[i] = w.data()[i] * (x - yd.data()[i]) / std::max((1.0f - x) * x, 1e-12f) *
-                           detail::loss_grad_at(g, r, static_cast<double>(n), i);
-          }
-          return std::vector<Tensor>{dx};
-        });
+    detail::record(out, "BinaryCrossEntropyBackward0", {&input},
+                   [sx = detail::SavedTensor<float>(input), sy = detail::SavedTensor<float>(target),
+                    sw = detail::SavedTensor<float>(options.weight), shape = input.shape(), w, n,
+                    r = options.reduction](const Tensor& g) {
+                     // d/dx = w (x - t) / max(x (1 - x), 1e-12); w: the weight broadcast in forward
+                     const char* name = "BinaryCrossEntropyBackward0";
+                     const float* xd = sx.data(name);
+                     const float* yd = sy.data(name);
+                     sw.check(name);
+                     auto dx = Tensor::empty(shape);
+                     for (std::int64_t i = 0; i < n; ++i) {
+                       const float x = xd[i];
+                       dx.data()[i] = w.data()[i] * (x - yd[i]) / std::max((1.0f - x) * x, 1e-12f) *
+                                      detail::loss_grad_at(g, r, static_cast<double>(n), i);
+                     }
+                     return std::vector<Tensor>{dx};
+                   });
   return out;
 }
 
@@ -269,12 +277,19 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
   auto out = detail::reduce_loss(op, per, input.shape(), options.reduction, static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
     detail::record(out, "BinaryCrossEntropyWithLogitsBackward0", {&input},
-                   [xd = input.detach(), yd = target.detach(), w, pw, n,
-                    r = options.reduction](const Tensor& g) {
-                     // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t)
-                     auto dx = Tensor::empty(xd.shape());
+                   [sx = detail::SavedTensor<float>(input), sy = detail::SavedTensor<float>(target),
+                    sw = detail::SavedTensor<float>(options.weight),
+                    spw = detail::SavedTensor<float>(options.pos_weight), shape = input.shape(), w,
+                    pw, n, r = options.reduction](const Tensor& g) {
+                     // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t); w, pw: broadcast in forward
+                     const char* name = "BinaryCrossEntropyWithLogitsBackward0";
+                     const float* xd = sx.data(name);
+                     const float* yd = sy.data(name);
+                     sw.check(name);
+                     spw.check(name);
+                     auto dx = Tensor::empty(shape);
                      for (std::int64_t i = 0; i < n; ++i) {
-                       const float x = xd.data()[i], t = yd.data()[i];
+                       const float x = xd[i], t = yd[i];
                        const float pt = pw.defined() ? pw.data()[i] * t : t;
                        const float s = 1.0f / (1.0f + std::exp(-x));
                        dx.data()[i] = w.data()[i] * ((pt + 1.0f - t) * s - pt) *

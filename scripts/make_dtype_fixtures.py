@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Writes tests/fixtures/tensor/dtypes.txt: the dtype and values PyTorch gives for factories
+without a dtype (torch.tensor, arange, full, linspace, scalar_tensor) and for binary ops and
+comparisons between tensors and scalars of different types (type promotion).
+
+Run with Debian's PyTorch: /usr/bin/python3 scripts/make_dtype_fixtures.py
+tests/tensor/dtype_promotion.cpp computes each case with torchlet; one line per case:
+  <name> <dtype> <shape, dims joined by ',' or '-' for 0-dim> <values...>
+"""
+import os
+
+import torch
+
+t = torch.tensor
+CASES = {
+    # factories: the type PyTorch infers from the values
+    "tensor_int": lambda: t([1, 2]),
+    "tensor_float": lambda: t([1.5, 2.25]),
+    "tensor_2d_int": lambda: t([[1, 2], [3, 4]]),
+    "tensor_3d_float": lambda: t([[[1.0, 2.0]], [[3.0, 4.0]]]),
+    "tensor_scalar_int": lambda: t(3),
+    "tensor_scalar_float": lambda: t(3.5),
+    "tensor_bool": lambda: t([True, False]),
+    "scalar_tensor_int": lambda: torch.scalar_tensor(123),
+    "arange_int": lambda: torch.arange(0, 5),
+    "arange_end": lambda: torch.arange(5),
+    "arange_float": lambda: torch.arange(0.0, 5.0),
+    "arange_mixed_step": lambda: torch.arange(0, 5, 0.5),
+    "arange_negative_step": lambda: torch.arange(5, 0, -2),
+    "full_int": lambda: torch.full((2,), 3),
+    "full_float": lambda: torch.full((2,), 3.5),
+    "full_bool": lambda: torch.full((2,), True),
+    "linspace_int_ends": lambda: torch.linspace(0, 1, 5),
+    # tensor (op) tensor of two types
+    "add_long_float": lambda: t([1, 2]) + t([1.5, 2.0]),
+    "add_int_long": lambda: t([1, 2], dtype=torch.int32) + t([1, 2]),
+    "add_double_float": lambda: t([1.0, 2.0], dtype=torch.float64) + t([0.1, 2.0]),
+    "add_bool_long": lambda: t([True, False]) + t([1, 2]),
+    "add_uint8_int32": lambda: t([1, 2], dtype=torch.uint8) + t([1, 2], dtype=torch.int32),
+    "mul_long_float": lambda: t([1, 2]) * t([1.5, 2.0]),
+    "sub_long_double": lambda: t([1, 2]) - t([1.0, 2.5], dtype=torch.float64),
+    "div_float_long": lambda: t([3.0, 1.0]) / t([2, 4]),
+    "lt_long_float": lambda: t([1, 2]) < t([1.5, 2.0]),
+    "eq_float_double": lambda: t([0.1, 0.5]) == t([0.1, 0.5], dtype=torch.float64),
+    # tensor (op) scalar: a floating scalar promotes an integer tensor to float32
+    "add_long_scalar_float": lambda: t([1, 2]) + 0.5,
+    "add_long_scalar_int": lambda: t([1, 2]) + 2,
+    "rmul_scalar_float_long": lambda: 0.5 * t([1, 2]),
+    "rsub_scalar_float_long": lambda: 2.5 - t([1, 2]),
+    "div_long_scalar_float": lambda: t([1, 2]) / 2.0,
+    "lt_long_scalar_float": lambda: t([1, 2]) < 1.5,
+    "ge_long_scalar_float": lambda: t([1, 2]) >= 1.5,
+    "add_bool_scalar_int": lambda: t([True, False]) + 2,
+}
+
+
+def main():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    out = os.path.join(root, "tests", "fixtures", "tensor", "dtypes.txt")
+    lines = []
+    for name, f in CASES.items():
+        r = f()
+        shape = ",".join(str(d) for d in r.shape) or "-"
+        values = " ".join(repr(float(v)) for v in r.flatten().tolist())
+        lines.append(f"{name} {r.dtype} {shape} {values}".rstrip())
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.write(f"# written by scripts/make_dtype_fixtures.py with torch {torch.__version__}\n")
+        fh.write("\n".join(lines) + "\n")
+    print(f"{len(lines)} cases -> {out}")
+
+
+if __name__ == "__main__":
+    main()

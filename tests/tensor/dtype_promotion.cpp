@@ -1,0 +1,223 @@
+// PyTorch's dtypes: factories without a named type infer it from the values (tensor({1, 2}) is
+// int64, tensor({1.5}) float32, arange(0, 5) int64, linspace(0, 1, 5) float32), and binary ops
+// and comparisons between two types compute in the promoted type (torch.result_type). The
+// expected dtypes and values are PyTorch 1.13's, in tests/fixtures/tensor/dtypes.txt (written
+// by scripts/make_dtype_fixtures.py); each fixture case has a computation here and the reverse.
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <torchlet/tensor.hpp>
+
+#include "catch.hpp"
+
+namespace TORCHLET_TEST_FILE {
+
+using namespace torchlet;
+
+namespace {
+
+struct Result {
+  std::string dtype;
+  std::string shape;
+  std::vector<double> values;
+};
+
+template <class T>
+Result result(const BasicTensor<T>& t) {
+  Result r{dtype_name<T>(), "", {}};
+  for (std::size_t i = 0; i < t.shape().size(); ++i)
+    r.shape += (i ? "," : "") + std::to_string(t.shape()[i]);
+  if (r.shape.empty()) r.shape = "-";
+  for (const T& v : t.to_vector()) r.values.push_back(static_cast<double>(v));
+  return r;
+}
+
+const std::map<std::string, std::function<Result()>>& computations() {
+  static const std::map<std::string, std::function<Result()>> cases = {
+      {"tensor_int",
+       [] {
+         return result(tensor({1, 2}));
+       }},
+      {"tensor_float",
+       [] {
+         return result(tensor({1.5, 2.25}));
+       }},
+      {"tensor_2d_int",
+       [] {
+         return result(tensor({{1, 2}, {3, 4}}));
+       }},
+      {"tensor_3d_float",
+       [] {
+         return result(tensor({{{1.0, 2.0}}, {{3.0, 4.0}}}));
+       }},
+      {"tensor_scalar_int", [] { return result(tensor(3)); }},
+      {"tensor_scalar_float", [] { return result(tensor(3.5)); }},
+      {"tensor_bool",
+       [] {
+         return result(tensor({true, false}));
+       }},
+      {"scalar_tensor_int", [] { return result(scalar_tensor(123)); }},
+      {"arange_int", [] { return result(arange(0, 5)); }},
+      {"arange_end", [] { return result(arange(5)); }},
+      {"arange_float", [] { return result(arange(0.0, 5.0)); }},
+      {"arange_mixed_step", [] { return result(arange(0, 5, 0.5)); }},
+      {"arange_negative_step", [] { return result(arange(5, 0, -2)); }},
+      {"full_int", [] { return result(full({2}, 3)); }},
+      {"full_float", [] { return result(full({2}, 3.5)); }},
+      {"full_bool", [] { return result(full({2}, true)); }},
+      {"linspace_int_ends", [] { return result(linspace(0, 1, 5)); }},
+      {"add_long_float",
+       [] {
+         return result(tensor({1, 2}) + tensor({1.5, 2.0}));
+       }},
+      {"add_int_long",
+       [] {
+         return result(tensor<std::int32_t>({1, 2}) + tensor({1, 2}));
+       }},
+      {"add_double_float",
+       [] {
+         return result(tensor<double>({1.0, 2.0}) + tensor({0.1, 2.0}));
+       }},
+      {"add_bool_long",
+       [] {
+         return result(tensor({true, false}) + tensor({1, 2}));
+       }},
+      {"add_uint8_int32",
+       [] {
+         return result(tensor<std::uint8_t>({1, 2}) + tensor<std::int32_t>({1, 2}));
+       }},
+      {"mul_long_float",
+       [] {
+         return result(tensor({1, 2}) * tensor({1.5, 2.0}));
+       }},
+      {"sub_long_double",
+       [] {
+         return result(tensor({1, 2}) - tensor<double>({1.0, 2.5}));
+       }},
+      {"div_float_long",
+       [] {
+         return result(tensor({3.0, 1.0}) / tensor({2, 4}));
+       }},
+      {"lt_long_float",
+       [] {
+         return result(tensor({1, 2}) < tensor({1.5, 2.0}));
+       }},
+      {"eq_float_double",
+       [] {
+         return result(tensor({0.1, 0.5}) == tensor<double>({0.1, 0.5}));
+       }},
+      {"add_long_scalar_float",
+       [] {
+         return result(tensor({1, 2}) + 0.5);
+       }},
+      {"add_long_scalar_int",
+       [] {
+         return result(tensor({1, 2}) + 2);
+       }},
+      {"rmul_scalar_float_long",
+       [] {
+         return result(0.5 * tensor({1, 2}));
+       }},
+      {"rsub_scalar_float_long",
+       [] {
+         return result(2.5 - tensor({1, 2}));
+       }},
+      {"div_long_scalar_float",
+       [] {
+         return result(tensor({1, 2}) / 2.0);
+       }},
+      {"lt_long_scalar_float",
+       [] {
+         return result(tensor({1, 2}) < 1.5);
+       }},
+      {"ge_long_scalar_float",
+       [] {
+         return result(tensor({1, 2}) >= 1.5);
+       }},
+      {"add_bool_scalar_int",
+       [] {
+         return result(tensor({true, false}) + 2);
+       }},
+  };
+  return cases;
+}
+
+std::map<std::string, Result> fixtures() {
+  std::ifstream file(TORCHLET_SOURCE_DIR "/tests/fixtures/tensor/dtypes.txt");
+  if (!file) throw std::runtime_error("cannot open tests/fixtures/tensor/dtypes.txt");
+  std::map<std::string, Result> out;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    std::string name;
+    Result r;
+    in >> name >> r.dtype >> r.shape;
+    for (double v = 0; in >> v;) r.values.push_back(v);
+    out[name] = r;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("factories and mixed-type ops give PyTorch's dtypes and values") {
+  const auto expected = fixtures();
+  REQUIRE(expected.size() == computations().size());
+  for (const auto& [name, e] : expected) {
+    INFO(name);
+    const auto it = computations().find(name);
+    REQUIRE(it != computations().end());
+    const Result got = it->second();
+    CHECK(got.dtype == e.dtype);
+    CHECK(got.shape == e.shape);
+    REQUIRE(got.values.size() == e.values.size());
+    for (std::size_t i = 0; i < e.values.size(); ++i) CHECK(got.values[i] == Approx(e.values[i]));
+  }
+}
+
+TEST_CASE("a named type is kept, and the promoted type is known at compile time") {
+  static_assert(std::is_same_v<decltype(tensor<float>({1, 2})), Tensor>);
+  static_assert(std::is_same_v<decltype(tensor<std::int32_t>({1, 2})), IntTensor>);
+  static_assert(std::is_same_v<decltype(arange<double>(0, 3)), DoubleTensor>);
+  static_assert(std::is_same_v<decltype(full<std::int64_t>({2}, 1)), LongTensor>);
+  static_assert(std::is_same_v<decltype(scalar_tensor<double>(1)), DoubleTensor>);
+  static_assert(std::is_same_v<decltype(LongTensor() + Tensor()), Tensor>);
+  static_assert(std::is_same_v<decltype(Tensor() * DoubleTensor()), DoubleTensor>);
+  static_assert(std::is_same_v<decltype(LongTensor() * 0.5), Tensor>);
+  static_assert(std::is_same_v<decltype(LongTensor() * 2), LongTensor>);
+  static_assert(std::is_same_v<decltype(Tensor() * 2.0), Tensor>);  // a double scalar: float32
+  static_assert(std::is_same_v<decltype(add(IntTensor(), LongTensor())), LongTensor>);
+  static_assert(std::is_same_v<result_type_t<std::int64_t, float>, float>);
+  static_assert(std::is_same_v<result_type_t<float, double>, double>);
+  static_assert(std::is_same_v<result_type_t<bool, std::uint8_t>, std::uint8_t>);
+  CHECK(tensor<float>({1.5f, 2}).to_vector() == std::vector<float>{1.5f, 2.0f});
+  CHECK(full<double>({2}, 1).to_vector() == std::vector<double>{1.0, 1.0});
+}
+
+TEST_CASE("a comparison with a floating-point scalar is not truncated to the tensor's type") {
+  // Before promotion, LongTensor < 1.5 compared with 1 and gave [false, false].
+  CHECK(((tensor({1, 2}) < 1.5).to_vector() == std::vector<bool>{true, false}));
+  CHECK(((tensor({1, 2}) == 1.5).to_vector() == std::vector<bool>{false, false}));
+  CHECK(((1.5 > tensor({1, 2})).to_vector() == std::vector<bool>{true, false}));
+}
+
+TEST_CASE("gradients flow through a promotion between floating types") {
+  auto x = tensor({1.0f, 2.0f}).requires_grad_();
+  auto w = tensor<double>({2.0, 3.0}).requires_grad_();
+  auto y = (x * w).sum();  // float64
+  static_assert(std::is_same_v<decltype(y), DoubleTensor>);
+  y.backward();
+  CHECK(x.grad().to_vector() == std::vector<float>{2.0f, 3.0f});
+  CHECK(w.grad().to_vector() == std::vector<double>{1.0, 2.0});
+  auto z = tensor({1.0f, 2.0f}).requires_grad_();
+  (tensor({3, 4}) * z).sum().backward();  // int64 * float32 -> float32
+  CHECK(z.grad().to_vector() == std::vector<float>{3.0f, 4.0f});
+}
+
+}  // namespace TORCHLET_TEST_FILE
