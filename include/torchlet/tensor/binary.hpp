@@ -366,12 +366,12 @@ BasicTensor<T> operator/(S s, const BasicTensor<T>& a) {
   template <class T, detail::PromotingScalar<T> S>                                        \
   BasicTensor<detail::scalar_result_t<T, S>> operator sym(const BasicTensor<T>& a, S s) { \
     using R = detail::scalar_result_t<T, S>;                                              \
-    return a.template to<R>() sym static_cast<R>(s);                                      \
+    return operator sym(a.template to<R>(), static_cast<R>(s));                           \
   }                                                                                       \
   template <class T, detail::PromotingScalar<T> S>                                        \
   BasicTensor<detail::scalar_result_t<T, S>> operator sym(S s, const BasicTensor<T>& a) { \
     using R = detail::scalar_result_t<T, S>;                                              \
-    return static_cast<R>(s) sym a.template to<R>();                                      \
+    return operator sym(static_cast<R>(s), a.template to<R>());                           \
   }
 TORCHLET_PROMOTING_OPERATOR(+, add)
 TORCHLET_PROMOTING_OPERATOR(-, sub)
