@@ -76,6 +76,41 @@ BasicTensor<T> from_vector(const std::vector<T>& values) {
   return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
 }
 
+namespace detail {
+/// A [rows.size(), cols] tensor of T from a nested list of U (ragged rows throw).
+template <class T, class U>
+BasicTensor<T> tensor_from_rows(std::initializer_list<std::initializer_list<U>> rows) {
+  std::vector<T> v;
+  const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
+  for (auto& r : rows) {
+    if (static_cast<std::int64_t>(r.size()) != cols)
+      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
+                       std::to_string(r.size()) + " elements)");
+    for (const U& x : r) v.push_back(static_cast<T>(x));
+  }
+  return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
+}
+/// A [blocks.size(), rows, cols] tensor of T from a doubly nested list of U.
+template <class T, class U>
+BasicTensor<T> tensor_from_blocks(
+    std::initializer_list<std::initializer_list<std::initializer_list<U>>> blocks) {
+  std::vector<T> v;
+  Shape inner;
+  for (auto& b : blocks) {
+    auto t = tensor_from_rows<T>(b);
+    if (!inner.empty() && inner != t.shape())
+      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
+                       to_string(t.shape()) + ")");
+    inner = t.shape();
+    v.insert(v.end(), t.data(), t.data() + t.numel());
+  }
+  Shape s{static_cast<std::int64_t>(blocks.size())};
+  if (inner.empty()) inner = {0, 0};
+  s.insert(s.end(), inner.begin(), inner.end());
+  return from_vector(v, s);
+}
+}  // namespace detail
+
 // tensor<T>(...) names the type; tensor(...) infers it as PyTorch does (the overloads below
 // the explicit ones). The explicit forms end in an empty parameter pack so that, when both
 // match a call without template arguments, the inferring form is the more specialized one
@@ -90,79 +125,29 @@ requires(sizeof...(None) == 0) BasicTensor<T> tensor(std::initializer_list<T> va
 template <class T, class... None>
 requires(sizeof...(None) ==
          0) BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows, None...) {
-  std::vector<T> v;
-  const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
-  for (auto& r : rows) {
-    if (static_cast<std::int64_t>(r.size()) != cols)
-      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
-                       std::to_string(r.size()) + " elements)");
-    v.insert(v.end(), r.begin(), r.end());
-  }
-  return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
+  return detail::tensor_from_rows<T>(rows);
 }
 template <class T, class... None>
 requires(sizeof...(None) == 0) BasicTensor<T> tensor(
     std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks, None...) {
-  std::vector<T> v;
-  Shape inner;
-  for (auto& b : blocks) {
-    auto t = tensor<T>(b);
-    if (!inner.empty() && inner != t.shape())
-      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
-                       to_string(t.shape()) + ")");
-    inner = t.shape();
-    auto tv = t.to_vector();
-    v.insert(v.end(), tv.begin(), tv.end());
-  }
-  Shape s{static_cast<std::int64_t>(blocks.size())};
-  if (inner.empty()) inner = {0, 0};
-  s.insert(s.end(), inner.begin(), inner.end());
-  return from_vector(v, s);
+  return detail::tensor_from_blocks<T>(blocks);
 }
 /// torch.tensor([...]) with the type inferred as PyTorch does: tensor({1, 2}) is int64
 /// (LongTensor), tensor({1.5, 2.25}) float32, tensor({true, false}) bool; nested lists give
 /// 2-D and 3-D tensors.
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> tensor(std::initializer_list<U> values) {
-  using T = detail::inferred_dtype_t<U>;
-  std::vector<T> v;
-  v.reserve(values.size());
-  for (U x : values) v.push_back(static_cast<T>(x));
-  return from_vector(v);
+  return from_vector(std::vector<detail::inferred_dtype_t<U>>(values.begin(), values.end()));
 }
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> tensor(
     std::initializer_list<std::initializer_list<U>> rows) {
-  using T = detail::inferred_dtype_t<U>;
-  std::vector<T> v;
-  const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
-  for (auto& r : rows) {
-    if (static_cast<std::int64_t>(r.size()) != cols)
-      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
-                       std::to_string(r.size()) + " elements)");
-    for (U x : r) v.push_back(static_cast<T>(x));
-  }
-  return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
+  return detail::tensor_from_rows<detail::inferred_dtype_t<U>>(rows);
 }
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> tensor(
     std::initializer_list<std::initializer_list<std::initializer_list<U>>> blocks) {
-  using T = detail::inferred_dtype_t<U>;
-  std::vector<T> v;
-  Shape inner;
-  for (auto& b : blocks) {
-    auto t = tensor(b);
-    if (!inner.empty() && inner != t.shape())
-      throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
-                       to_string(t.shape()) + ")");
-    inner = t.shape();
-    auto tv = t.to_vector();
-    v.insert(v.end(), tv.begin(), tv.end());
-  }
-  Shape s{static_cast<std::int64_t>(blocks.size())};
-  if (inner.empty()) inner = {0, 0};
-  s.insert(s.end(), inner.begin(), inner.end());
-  return from_vector(v, s);
+  return detail::tensor_from_blocks<detail::inferred_dtype_t<U>>(blocks);
 }
 /// torch.tensor(3) / torch.tensor(3.): a 0-dim tensor of the type PyTorch infers (int64 for
 /// an integer, float32 for a floating-point value, bool for a bool).
