@@ -220,4 +220,13 @@ TEST_CASE("gradients flow through a promotion between floating types") {
   CHECK(z.grad().to_vector() == std::vector<float>{3.0f, 4.0f});
 }
 
+TEST_CASE("nested lists: both spellings build the same shapes and reject ragged lists") {
+  CHECK(tensor({{{1, 2}}, {{3, 4}}}).shape() == Shape{2, 1, 2});
+  CHECK(tensor<double>({{{1, 2}}, {{3, 4}}}).to_vector() == std::vector<double>{1, 2, 3, 4});
+  CHECK_THROWS_WITH(tensor({{1, 2}, {3}}), Catch::Contains("ragged nested list (rows of 2 and 1"));
+  CHECK_THROWS_WITH(tensor<float>({{1.f}, {2.f, 3.f}}), Catch::Contains("ragged nested list"));
+  CHECK_THROWS_AS(tensor({{{1, 2}}, {{3, 4}, {5, 6}}}), ShapeError);
+  CHECK_THROWS_AS(tensor<float>({{{1.f, 2.f}}, {{3.f}}}), ShapeError);
+}
+
 }  // namespace TORCHLET_TEST_FILE
