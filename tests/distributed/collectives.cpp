@@ -9,6 +9,8 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace dist = torchlet::distributed;
 
@@ -287,3 +289,5 @@ TEST_CASE("local argument errors name the collective, the rank and the shape") {
                                     " (tensor [2, 3] torch.float32): rank " +
                                     std::to_string(world()) + " is not part of"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

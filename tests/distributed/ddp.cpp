@@ -9,6 +9,8 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace dist = torchlet::distributed;
 using nn::parallel::DistributedDataParallel;
@@ -202,3 +204,5 @@ TEST_CASE("models that differ between ranks are refused, naming the ranks") {
       DistributedDataParallel(small),
       Catch::Contains("DistributedDataParallel on rank") && Catch::Contains("same model"));
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -5,6 +5,8 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace dist = torchlet::distributed;
 
@@ -44,3 +46,5 @@ TEST_CASE("mismatched dtypes, roots and collectives are reported") {
                       Catch::Contains("rank 0 called broadcast"));
   }
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -22,6 +22,8 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace dist = torchlet::distributed;
 
@@ -112,3 +114,5 @@ TEST_CASE("DDP with W ranks x batch 32 matches one process with batch 32 W after
   CHECK(max_diff <= 5e-4);
   CHECK(ddp.comm_stats().iterations == kSteps);
 }
+
+}  // namespace TORCHLET_TEST_FILE

@@ -14,6 +14,8 @@
 
 #include "catch.hpp"
 
+namespace TORCHLET_TEST_FILE {
+
 using namespace torchlet;
 namespace dist = torchlet::distributed;
 
@@ -209,3 +211,5 @@ TEST_CASE("above the shared-memory limit all_reduce goes through MPI") {
   for (std::int64_t i = 0; i < n; ++i) bad += t.data()[i] != world();
   CHECK(bad == 0);
 }
+
+}  // namespace TORCHLET_TEST_FILE
