@@ -2,9 +2,11 @@
 // reader: every stream of tests/fixtures/io/inflate_streams.bin (made by Python's zlib at
 // levels 0, 1, 6, 9 and with Z_FIXED / Z_HUFFMAN_ONLY / Z_RLE, plus a distance-32768 copy;
 // scripts/make_inflate_fixtures.py) decodes to the bytes it was made from, and every
-// malformed stream, built here bit by bit, throws FormatError naming the data and the fault.
+// malformed stream, built here bit by bit, throws FormatError naming the data and the fault;
+// gunzip and the zip reader put the file (and the entry) in front of that fault.
 #include <torchlet/detail/file.hpp>
 #include <torchlet/detail/inflate.hpp>
+#include <torchlet/io/zip.hpp>
 
 #include "catch.hpp"
 #include "vision/support.hpp"
@@ -419,6 +421,48 @@ TEST_CASE("gunzip names the file for a deflate fault inside a gzip member") {
   CHECK_THROWS_WITH(torchlet::detail::gunzip(gzip(s.data, s.crc, s.size - 1), "a.gz"),
                     Catch::StartsWith("a.gz: invalid gzip data: deflate output larger than the "
                                       "declared size"));
+}
+
+TEST_CASE("the zip reader inflates deflated entries and names the entry for a fault") {
+  const auto all = load_streams();
+  const auto& s = stream(all, "text_fixed");
+  // A one-entry archive holding the stream, its directory entry turned into a deflated one
+  // (method 8, the decoded CRC and size): the reader trusts the central directory.
+  auto archive = [&](const Bytes& body, std::uint32_t crc, std::uint32_t size) {
+    torchlet::io::ZipWriter w;
+    w.add("x/data.pkl", body);
+    Bytes z = w.finish();
+    const std::size_t eocd = z.size() - 22;
+    const std::size_t cd = z[eocd + 16] | (z[eocd + 17] << 8) | (z[eocd + 18] << 16) |
+                           (static_cast<std::size_t>(z[eocd + 19]) << 24);
+    auto put = [&](std::size_t at, std::uint32_t v, int n) {
+      for (int i = 0; i < n; ++i)
+        z[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+    };
+    put(cd + 10, 8, 2);
+    put(cd + 16, crc, 4);
+    put(cd + 24, size, 4);
+    return z;
+  };
+  const Bytes good = archive(s.data, s.crc, s.size);
+  const torchlet::io::ZipReader zip(good, "a.pt");
+  REQUIRE(zip.entries().size() == 1);
+  CHECK(zip.entries()[0].method == 8);
+  const Bytes out = zip.read(zip.entries()[0]);
+  CHECK(out.size() == s.size);
+  CHECK(torchlet::detail::crc32(out.data(), out.size()) == s.crc);
+
+  const Bytes bad = archive({0x07, 0, 0}, 0, 3);
+  const torchlet::io::ZipReader bad_zip(bad, "a.pt");
+  CHECK_THROWS_WITH(bad_zip.read(bad_zip.entries()[0]),
+                    "a.pt: invalid zip archive: entry 'x/data.pkl': invalid deflate block type 3 "
+                    "near input byte 1");
+  // The stream may not run past the entry's compressed bytes into what follows.
+  const Bytes cut = archive(Bytes(s.data.begin(), s.data.end() - 1), s.crc, s.size);
+  const torchlet::io::ZipReader cut_zip(cut, "a.pt");
+  CHECK_THROWS_WITH(cut_zip.read(cut_zip.entries()[0]),
+                    Catch::StartsWith("a.pt: invalid zip archive: entry 'x/data.pkl': truncated "
+                                      "deflate stream"));
 }
 
 }  // namespace TORCHLET_TEST_FILE
