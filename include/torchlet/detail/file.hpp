@@ -1,6 +1,6 @@
 #pragma once
 // Whole-file reading, atomic whole-file writing and gzip decoding (RFC 1952; the
-// deflate stream is decoded by stb_image's zlib). Errors are FormatError naming the file.
+// deflate stream is decoded by detail/inflate.hpp). Errors are FormatError naming the file.
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -22,7 +22,7 @@
 #define TORCHLET_POSIX_FILES 1
 #endif
 
-#include "torchlet/detail/stb_image.hpp"
+#include "torchlet/detail/inflate.hpp"
 #include "torchlet/errors.hpp"
 
 namespace torchlet::detail {
@@ -206,18 +206,10 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> b, const s
                std::to_string(in_len - 8) +
                " compressed bytes can hold (corrupt or truncated file)");
   std::vector<std::uint8_t> out(isize);
-  // The 8 trailer bytes are handed to the decoder too: stb's inflate refuses to decode
-  // the last symbols when fewer than 16 bits of input remain (it stops at the final
-  // block's end code, so the extra bytes are never consumed as data).
-  if (in_len > static_cast<std::size_t>(INT32_MAX)) throw fail("compressed stream too large");
-  // stb writes into a fixed buffer; a 0-byte buffer would be a null pointer, so give it one byte.
-  char dummy = 0;
-  char* dst = out.empty() ? &dummy : reinterpret_cast<char*>(out.data());
-  const int n = stbi_zlib_decode_noheader_buffer(
-      dst, out.empty() ? 1 : static_cast<int>(out.size()),
-      reinterpret_cast<const char*>(b.data() + pos), static_cast<int>(in_len));
-  if (n < 0) throw fail("corrupt or truncated deflate stream");
-  if (static_cast<std::uint32_t>(n) != isize)
+  // The deflate stream lies between the header and the 8-byte trailer.
+  const std::string what = path + ": invalid gzip data";
+  const std::size_t n = inflate(b.subspan(pos, in_len - 8), out, what.c_str()).written;
+  if (n != isize)
     throw fail("decoded " + std::to_string(n) + " bytes but the trailer says " +
                std::to_string(isize));
   // CRC-32 check of the decoded data.

@@ -2,7 +2,7 @@
 // A small zip archive reader and writer, as much of the format as PyTorch's checkpoint
 // files (torch.save since 1.6) need: the end-of-central-directory record (zip64 too), the
 // central directory, entries stored (method 0) or deflated (method 8, decoded by
-// stb_image's zlib), CRC-32 checked. No encryption, no multi-disk archives.
+// detail/inflate.hpp), CRC-32 checked. No encryption, no multi-disk archives.
 //
 // Reading validates before it allocates: every offset and size lies inside the file, the
 // sizes the directory declares are bounded (detail::kMaxDecodedBytes, and what the
@@ -12,7 +12,6 @@
 // Writing stores entries uncompressed, each entry's data aligned to 64 bytes (the
 // alignment PyTorch's own writer uses, so readers may map the data), with a classic
 // (non-zip64) directory: archives are limited to 4 GiB.
-#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "torchlet/detail/file.hpp"
+#include "torchlet/detail/inflate.hpp"
 #include "torchlet/detail/namespaces.hpp"
 
 namespace torchlet::io {
@@ -67,20 +67,12 @@ class ZipReader {
     if (e.method == 0) {
       out.assign(src, src + e.size);
     } else {
-      if (e.size >= INT32_MAX || e.compressed_size >= INT32_MAX - 16)
-        throw fail("entry '" + e.name + "' is too large to inflate");
-      // stb's inflater wants a few bytes of input past the last symbol: decode from a copy
-      // padded with zeros (the final block's end code stops it before the padding).
-      std::vector<std::uint8_t> in(src, src + e.compressed_size);
-      in.resize(in.size() + 16, 0);
       out.resize(static_cast<std::size_t>(e.size));
-      char dummy = 0;
-      char* dst = out.empty() ? &dummy : reinterpret_cast<char*>(out.data());
-      const int n = stbi_zlib_decode_noheader_buffer(
-          dst, out.empty() ? 1 : static_cast<int>(out.size()),
-          reinterpret_cast<const char*>(in.data()), static_cast<int>(in.size()));
-      if (n < 0) throw fail("entry '" + e.name + "': corrupt or truncated deflate stream");
-      if (static_cast<std::uint64_t>(n) != e.size)
+      const std::string what = path_ + ": invalid zip archive: entry '" + e.name + "'";
+      const std::size_t n =
+          detail::inflate({src, static_cast<std::size_t>(e.compressed_size)}, out, what.c_str())
+              .written;
+      if (n != e.size)
         throw fail("entry '" + e.name + "': the directory declares " + std::to_string(e.size) +
                    " bytes, the deflate stream holds " + std::to_string(n));
     }
