@@ -51,6 +51,26 @@ CASES = {
     "lt_long_scalar_float": lambda: t([1, 2]) < 1.5,
     "ge_long_scalar_float": lambda: t([1, 2]) >= 1.5,
     "add_bool_scalar_int": lambda: t([True, False]) + 2,
+    # true division of integer tensors: float32 (the default dtype)
+    "div_long_long": lambda: t([7, -7, 5]) / t([2, 2, 4]),
+    "div_long_scalar_int": lambda: t([7, -7]) / 2,
+    "rdiv_scalar_int_long": lambda: 3 / t([2, 4]),
+    "div_int32_int32": lambda: t([7, 1], dtype=torch.int32) / t([2, 3], dtype=torch.int32),
+    "div_uint8_scalar_int": lambda: t([7, 1], dtype=torch.uint8) / 2,
+    "div_bool_bool": lambda: t([True, False]) / t([True, True]),
+    "div_long_int32": lambda: t([7, 9]) / t([2, 4], dtype=torch.int32),
+    # div with a rounding_mode and floor_divide keep the integer type
+    "div_floor_long": lambda: torch.div(t([7, -7, 5, -5]), t([2, 2, -3, -3]), rounding_mode="floor"),
+    "div_trunc_long": lambda: torch.div(t([7, -7, 5, -5]), t([2, 2, -3, -3]), rounding_mode="trunc"),
+    "div_floor_long_scalar_int": lambda: torch.div(t([7, -7]), 2, rounding_mode="floor"),
+    "div_trunc_long_scalar_int": lambda: torch.div(t([7, -7]), 2, rounding_mode="trunc"),
+    "div_floor_long_scalar_float": lambda: torch.div(t([7, -7]), 2.5, rounding_mode="floor"),
+    "div_floor_float": lambda: torch.div(t([7.5, -7.5, 1.0]), t([2.0, 2.0, 0.1]), rounding_mode="floor"),
+    "div_trunc_float": lambda: torch.div(t([7.5, -7.5, 1.0]), t([2.0, 2.0, 0.1]), rounding_mode="trunc"),
+    "div_floor_int32_long": lambda: torch.div(t([7, -7], dtype=torch.int32), t([2, 2]), rounding_mode="floor"),
+    "div_floor_uint8": lambda: torch.div(t([7, 200], dtype=torch.uint8), t([2, 3], dtype=torch.uint8), rounding_mode="floor"),
+    "floor_divide_long": lambda: torch.floor_divide(t([7, -7]), t([2, 2])),
+    "floor_divide_long_scalar_int": lambda: torch.floor_divide(t([7, -7]), 2),
 }
 
 
