@@ -71,6 +71,25 @@ CASES = {
     "div_floor_uint8": lambda: torch.div(t([7, 200], dtype=torch.uint8), t([2, 3], dtype=torch.uint8), rounding_mode="floor"),
     "floor_divide_long": lambda: torch.floor_divide(t([7, -7]), t([2, 2])),
     "floor_divide_long_scalar_int": lambda: torch.floor_divide(t([7, -7]), 2),
+    # a floating scalar with an integer tensor: where, fmod and remainder promote to float32;
+    # masked_fill and scatter keep the tensor's type and truncate the value
+    "where_long_scalar_float": lambda: torch.where(t([True, False, True]), t([5, -7, 3]), 0.5),
+    "where_scalar_float_long": lambda: torch.where(t([True, False, True]), 0.5, t([5, -7, 3])),
+    "where_long_scalar_int": lambda: torch.where(t([True, False]), t([5, -7]), 2),
+    "where_bool_scalar_int": lambda: torch.where(t([True, False]), t([True, False]), 2),
+    "where_int32_scalar_float": lambda: torch.where(t([True, False]), t([5, -7], dtype=torch.int32), 0.5),
+    "where_double_scalar_float": lambda: torch.where(t([True, False]), t([5.0, -7.0], dtype=torch.float64), 0.1),
+    "fmod_long_scalar_float": lambda: torch.fmod(t([5, -7, 3]), 1.5),
+    "fmod_long_scalar_int": lambda: torch.fmod(t([5, -7, 3]), 2),
+    "fmod_bool_scalar_float": lambda: torch.fmod(t([True, False]), 1.5),
+    "remainder_long_scalar_float": lambda: torch.remainder(t([5, -7, 3]), 1.5),
+    "remainder_long_scalar_int": lambda: torch.remainder(t([5, -7, 3]), 2),
+    "remainder_int32_scalar_float": lambda: torch.remainder(t([5, -7], dtype=torch.int32), -1.5),
+    "masked_fill_long_scalar_float": lambda: t([5, -7, 3]).masked_fill(t([True, False, True]), 0.5),
+    "masked_fill_long_scalar_negative_float": lambda: t([5, -7, 3]).masked_fill(t([True, False, True]), -2.7),
+    "masked_fill_bool_scalar_float": lambda: t([True, False]).masked_fill(t([False, True]), 0.5),
+    "scatter_long_scalar_float": lambda: t([5, -7, 3]).scatter(0, t([0, 2]), -2.7),
+    "scatter_int32_scalar_float": lambda: t([5, -7, 3], dtype=torch.int32).scatter(0, t([1]), 9.9),
 }
 
 

@@ -219,6 +219,74 @@ const std::map<std::string, std::function<Result()>>& computations() {
        [] {
          return result(floor_divide(tensor({7, -7}), 2));
        }},
+      {"where_long_scalar_float",
+       [] {
+         return result(where(tensor({true, false, true}), tensor({5, -7, 3}), 0.5));
+       }},
+      {"where_scalar_float_long",
+       [] {
+         return result(where(tensor({true, false, true}), 0.5, tensor({5, -7, 3})));
+       }},
+      {"where_long_scalar_int",
+       [] {
+         return result(where(tensor({true, false}), tensor({5, -7}), 2));
+       }},
+      {"where_bool_scalar_int",
+       [] {
+         return result(where(tensor({true, false}), tensor({true, false}), 2));
+       }},
+      {"where_int32_scalar_float",
+       [] {
+         return result(where(tensor({true, false}), tensor<std::int32_t>({5, -7}), 0.5));
+       }},
+      {"where_double_scalar_float",
+       [] {
+         return result(where(tensor({true, false}), tensor<double>({5.0, -7.0}), 0.1));
+       }},
+      {"fmod_long_scalar_float",
+       [] {
+         return result(fmod(tensor({5, -7, 3}), 1.5));
+       }},
+      {"fmod_long_scalar_int",
+       [] {
+         return result(fmod(tensor({5, -7, 3}), 2));
+       }},
+      {"fmod_bool_scalar_float",
+       [] {
+         return result(fmod(tensor({true, false}), 1.5));
+       }},
+      {"remainder_long_scalar_float",
+       [] {
+         return result(remainder(tensor({5, -7, 3}), 1.5));
+       }},
+      {"remainder_long_scalar_int",
+       [] {
+         return result(remainder(tensor({5, -7, 3}), 2));
+       }},
+      {"remainder_int32_scalar_float",
+       [] {
+         return result(remainder(tensor<std::int32_t>({5, -7}), -1.5));
+       }},
+      {"masked_fill_long_scalar_float",
+       [] {
+         return result(masked_fill(tensor({5, -7, 3}), tensor({true, false, true}), 0.5));
+       }},
+      {"masked_fill_long_scalar_negative_float",
+       [] {
+         return result(masked_fill(tensor({5, -7, 3}), tensor({true, false, true}), -2.7));
+       }},
+      {"masked_fill_bool_scalar_float",
+       [] {
+         return result(masked_fill(tensor({true, false}), tensor({false, true}), 0.5));
+       }},
+      {"scatter_long_scalar_float",
+       [] {
+         return result(scatter(tensor({5, -7, 3}), 0, tensor({0, 2}), -2.7));
+       }},
+      {"scatter_int32_scalar_float",
+       [] {
+         return result(scatter(tensor<std::int32_t>({5, -7, 3}), 0, tensor({1}), 9.9));
+       }},
   };
   return cases;
 }
@@ -333,6 +401,27 @@ TEST_CASE("true division of integer tensors is float32; div with a rounding_mode
   auto w = tensor({1.0f, 2.0f}).requires_grad_();
   (w / tensor({2, 4})).sum().backward();
   CHECK(w.grad().to_vector() == std::vector<float>{0.5f, 0.25f});
+}
+
+TEST_CASE("a floating scalar promotes an integer tensor in where, fmod and remainder only") {
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), LongTensor(), 0.5)), Tensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), 0.5, LongTensor())), Tensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), LongTensor(), 2)), LongTensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), BoolTensor(), 2)), LongTensor>);
+  static_assert(std::is_same_v<decltype(fmod(LongTensor(), 1.5)), Tensor>);
+  static_assert(std::is_same_v<decltype(remainder(IntTensor(), 2)), IntTensor>);
+  static_assert(std::is_same_v<decltype(masked_fill(LongTensor(), BoolTensor(), 0.5)), LongTensor>);
+  static_assert(std::is_same_v<decltype(scatter(LongTensor(), 0, LongTensor(), 0.5)), LongTensor>);
+  // An integer divisor holding 0: PyTorch's ZeroDivisionError.
+  CHECK_THROWS_WITH(fmod(tensor({5, -7}), 0),
+                    Catch::Contains("fmod: ZeroDivisionError") && Catch::Contains("torch.int64"));
+  CHECK_THROWS_WITH(remainder(tensor({5, -7}), tensor({1, 0})),
+                    Catch::Contains("remainder: ZeroDivisionError"));
+  CHECK(std::isnan(fmod(tensor({5}), 0.0).item()));  // promoted to float32: NaN, as PyTorch
+  // The gradient of where with a promoted scalar reaches a floating operand.
+  auto x = tensor<double>({1.0, 2.0}).requires_grad_();
+  where(tensor({true, false}), x, 0.5f).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{1.0, 0.0});
 }
 
 TEST_CASE("nested lists: both spellings build the same shapes and reject ragged lists") {

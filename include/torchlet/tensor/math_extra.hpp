@@ -175,36 +175,6 @@ BasicTensor<T> erfinv(const BasicTensor<T>& x) {
       });
 }
 
-/// torch.fmod(a, b): a - trunc(a / b) * b (the sign of a), broadcast. Gradients: g and
-/// -trunc(a / b) g.
-template <class T>
-BasicTensor<T> fmod(const BasicTensor<T>& a, const BasicTensor<T>& b) {
-  return detail::binary_op(
-      "fmod", "FmodBackward1", a, b, [](T x, T y) { return std::fmod(x, y); },
-      [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::trunc(x / y); });
-}
-/// torch.fmod(a, s) with a number.
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> fmod(const BasicTensor<T>& a, S s) {
-  return fmod(a, scalar_tensor<T>(static_cast<T>(s)));
-}
-/// torch.remainder(a, b): a - floor(a / b) * b (the sign of b, Python's %), broadcast.
-/// Gradients: g and -floor(a / b) g.
-template <class T>
-BasicTensor<T> remainder(const BasicTensor<T>& a, const BasicTensor<T>& b) {
-  return detail::binary_op(
-      "remainder", "RemainderBackward1", a, b,
-      [](T x, T y) {
-        const T r = std::fmod(x, y);
-        return r != T(0) && ((r < T(0)) != (y < T(0))) ? r + y : r;
-      },
-      [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::floor(x / y); });
-}
-/// torch.remainder(a, s) with a number.
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> remainder(const BasicTensor<T>& a, S s) {
-  return remainder(a, scalar_tensor<T>(static_cast<T>(s)));
-}
 namespace detail {
 
 /// How div rounds its quotient: toward zero or toward minus infinity.
@@ -256,6 +226,41 @@ void check_integer_divisor(const char* op, const BasicTensor<T>& b) {
 
 }  // namespace detail
 
+/// torch.fmod(a, b): a - trunc(a / b) * b (the sign of a), broadcast. Gradients: g and
+/// -trunc(a / b) g.
+template <class T>
+BasicTensor<T> fmod(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  detail::check_integer_divisor("fmod", b);
+  return detail::binary_op(
+      "fmod", "FmodBackward1", a, b, [](T x, T y) { return std::fmod(x, y); },
+      [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::trunc(x / y); });
+}
+/// torch.fmod(a, s) with a number, in the result type of a with s (PyTorch's promotion: a
+/// LongTensor with 1.5 gives float32, with 2 int64).
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<detail::scalar_result_t<T, S>> fmod(const BasicTensor<T>& a, S s) {
+  using R = detail::scalar_result_t<T, S>;
+  return fmod(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));
+}
+/// torch.remainder(a, b): a - floor(a / b) * b (the sign of b, Python's %), broadcast.
+/// Gradients: g and -floor(a / b) g.
+template <class T>
+BasicTensor<T> remainder(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  detail::check_integer_divisor("remainder", b);
+  return detail::binary_op(
+      "remainder", "RemainderBackward1", a, b,
+      [](T x, T y) {
+        const T r = std::fmod(x, y);
+        return r != T(0) && ((r < T(0)) != (y < T(0))) ? r + y : r;
+      },
+      [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::floor(x / y); });
+}
+/// torch.remainder(a, s) with a number, in the result type of a with s (as fmod).
+template <class T, detail::ScalarFor<T> S>
+BasicTensor<detail::scalar_result_t<T, S>> remainder(const BasicTensor<T>& a, S s) {
+  using R = detail::scalar_result_t<T, S>;
+  return remainder(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));
+}
 /// torch.div(a, b, rounding_mode=...): the quotient rounded, "trunc" toward zero or "floor"
 /// toward minus infinity, broadcast; the result keeps the tensors' type (an int64 quotient of
 /// LongTensors, where div(a, b) is float32). An integer divisor holding 0 throws (PyTorch's
