@@ -215,6 +215,55 @@ BasicTensor<T> bias_grad(const BasicTensor<T>& gy, std::int64_t N, std::int64_t 
 template <class T>
 BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                             const BasicTensor<T>& bias, const ConvGeometry& g, std::int64_t groups,
+                            const Shape& out_shape);
+template <class T>
+BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                                      const BasicTensor<T>& bias, const ConvGeometry& g,
+                                      std::int64_t groups, const Shape& out_shape);
+
+/// A conv's backward as recorded ops (create_graph), on 5-D tensors: dx is the transposed
+/// conv of gy with the weight (a function of both, so the gradient penalty of WGAN-GP
+/// differentiates it again); dW the conv of x (batch and channels swapped) with gy as the
+/// kernel, strides and dilations exchanged, cut to the kernel's size; db the sum of gy.
+/// A grouped conv whose weight needs a gradient throws (not differentiable yet).
+template <class T>
+std::vector<BasicTensor<T>> conv_backward_recorded(const BasicTensor<T>& gy,
+                                                   const SavedTensor<T>& sx,
+                                                   const SavedTensor<T>& sw, const Shape& wshape,
+                                                   const ConvGeometry& g, std::int64_t groups,
+                                                   bool gx, bool gw, bool gb) {
+  const char* name = "ConvolutionBackward0";
+  const std::int64_t N = g.n, O = wshape[0];
+  const auto gy5 = gy.reshape({N, O, g.out[0], g.out[1], g.out[2]});
+  BasicTensor<T> dx, dw, db;
+  if (gx)
+    dx = conv_transpose_forward(gy5, sw.variable(name, wshape), BasicTensor<T>(), g, groups,
+                                {N, g.c, g.in[0], g.in[1], g.in[2]});
+  if (gw) {
+    if (groups != 1)
+      throw std::runtime_error(
+          "backward(create_graph=true): the weight gradient of ConvolutionBackward0 with "
+          "groups=" +
+          std::to_string(groups) + " is not differentiable yet (groups=1 is)");
+    const auto xt = sx.variable(name, {N, g.c, g.in[0], g.in[1], g.in[2]})
+                        .transpose(0, 1)
+                        .contiguous();                 // [C, N, D, H, W]
+    const auto kt = gy5.transpose(0, 1).contiguous();  // [O, N, oD, oH, oW]
+    ConvGeometry g2{g.c, N, g.in, g.out, g.d, g.p, g.s, {}};
+    for (int i = 0; i < 3; ++i)
+      g2.out[i] = window_out(g.in[i], g.out[i], g.d[i], g.p[i], g.s[i], false);
+    auto r = conv_forward(xt, kt, BasicTensor<T>(), g2, 1,
+                          {g.c, O, g2.out[0], g2.out[1], g2.out[2]});  // [C, O, >= k...]
+    for (int i = 0; i < 3; ++i) r = r.narrow(2 + i, 0, g.k[i]);
+    dw = r.transpose(0, 1).contiguous().reshape(wshape);
+  }
+  if (gb) db = gy5.reshape({N, O, -1}).sum(2).sum(0);
+  return {dx, dw, db};
+}
+
+template <class T>
+BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                            const BasicTensor<T>& bias, const ConvGeometry& g, std::int64_t groups,
                             const Shape& out_shape) {
   const std::int64_t N = g.n, C = g.c, O = weight.size(0), L = g.positions();
   const std::int64_t K = C * g.kernel(), Kg = K / groups, Og = O / groups, IMG = C * g.image();
@@ -246,6 +295,8 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
           direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
+           if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+             return conv_backward_recorded(gy, sx, sw, wshape, g, groups, gx, gw, gb);
            const T* wp = sw.data("ConvolutionBackward0");
            if (gb) db = bias_grad(gy, N, O, L);
            if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
@@ -281,6 +332,7 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
                });
            return std::vector<BasicTensor<T>>{dx, dw, db};
          });
+  mark_differentiable_backward(y);
   return y;
 }
 
