@@ -209,8 +209,9 @@ BasicTensor<T> bias_grad(const BasicTensor<T>& gy, std::int64_t N, std::int64_t 
 ///
 /// Memory: the batch is processed one sample at a time, its columns [K, L] built in the calling
 /// thread's workspace (slot 0, reused across calls), so the scratch is one sample's columns
-/// whatever the batch size. Backward saves the input (only when the weight needs a gradient)
-/// and rebuilds each sample's columns in the workspace; the input gradient's columns use slot
+/// whatever the batch size. Backward saves the input (only when the weight needs a gradient;
+/// otherwise only its version, so that a write into it still raises as in PyTorch) and
+/// rebuilds each sample's columns in the workspace; the input gradient's columns use slot
 /// 1. Nothing is saved when no input requires grad or under NoGradGuard.
 template <class T>
 BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
@@ -220,6 +221,36 @@ template <class T>
 BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                                       const BasicTensor<T>& bias, const ConvGeometry& g,
                                       std::int64_t groups, const Shape& out_shape);
+
+/// The storage version of a tensor an op's backward does not read but PyTorch saves (a conv's
+/// input when the weight needs no gradient): check() throws PyTorch's "modified by an inplace
+/// operation" error if it changed, without keeping the data alive (a freed storage cannot
+/// have been written).
+template <class T>
+class SavedVersion {
+ public:
+  SavedVersion() = default;
+  /// Records t's storage and its version now; an undefined t records nothing.
+  explicit SavedVersion(const BasicTensor<T>& t) {
+    if (!t.defined() || !t.impl()->storage) return;
+    storage_ = t.impl()->storage;
+    version_ = t.impl()->storage->version();
+  }
+  /// Throws std::runtime_error naming `op` if the storage is alive and was written since.
+  void check(const char* op) const {
+    const auto storage = storage_.lock();
+    if (storage && storage->version() != version_)
+      throw std::runtime_error(
+          std::string("backward: one of the variables needed for gradient computation has "
+                      "been modified by an inplace operation (saved by ") +
+          op + ", version " + std::to_string(storage->version()) + "; expected version " +
+          std::to_string(version_) + ")");
+  }
+
+ private:
+  std::weak_ptr<Storage<T>> storage_;
+  std::uint32_t version_ = 0;
+};
 
 /// A conv's backward as recorded ops (create_graph), on 5-D tensors: dx is the transposed
 /// conv of gy with the weight (a function of both, so the gradient penalty of WGAN-GP
@@ -289,12 +320,15 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
              gb = bias.defined() && bias.requires_grad();
   // The input only when dW needs it (its columns are rebuilt per sample in backward); the
   // weight always (a handle on the parameter: backward checks its version, as PyTorch does).
+  // Without dW the input's data is not kept, only its version (PyTorch saves the input).
   record(y, "ConvolutionBackward0", {&x, &weight, &bias},
-         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{}, sw = SavedTensor<T>(weight),
+         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{},
+          vx = gw ? SavedVersion<T>() : SavedVersion<T>(x), sw = SavedTensor<T>(weight),
           wshape = weight.shape(), g, groups, gx, gw, gb, O, Og, K, Kg, L, IMG,
           direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
+           vx.check("ConvolutionBackward0");
            if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
              return conv_backward_recorded(gy, sx, sw, wshape, g, groups, gx, gw, gb);
            const T* wp = sw.data("ConvolutionBackward0");
