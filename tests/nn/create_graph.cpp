@@ -1,5 +1,5 @@
 // Higher-order gradients through nn/functional's fused ops (issue 13): under create_graph the
-// backward of linear, conv2d, mse_loss, nll_loss and cross_entropy records itself, so a
+// backward of linear, conv2d, leaky_relu, mse_loss, nll_loss and cross_entropy records itself, so a
 // gradient can be differentiated again (the gradient penalty of WGAN-GP; loss.backward with
 // create_graph, which is autograd::backward({loss}, {}, std::nullopt, true)). conv2d is
 // templated on the type: its second derivatives are checked by float64 gradgradcheck and the
@@ -50,6 +50,15 @@ TEST_CASE("create_graph: linear's second derivatives match x @ W^T + b's") {
   const auto fw = [&](const Tensor& w) { return F::linear(x3, w, b0).sigmoid().sum(); };
   const auto cw = [&](const Tensor& w) { return (x3.matmul(w.t()) + b0).sigmoid().sum(); };
   check_close(hvp(fw, w0, vw), hvp(cw, w0, vw));
+  // leaky_relu (the activation of WGAN discriminators): against relu(h) - 0.2 relu(-h).
+  const auto fl = [&](const Tensor& x) {
+    return (F::leaky_relu(F::linear(x, w0, b0), 0.2) * F::linear(x, w0, b0)).sum();
+  };
+  const auto cl = [&](const Tensor& x) {
+    const auto h = x.matmul(w0.t()) + b0;
+    return ((h.relu() - (-h).relu() * 0.2f) * h).sum();
+  };
+  check_close(hvp(fl, x0, vx), hvp(cl, x0, vx));
   // Mixed: d/dW of a function of d/dx.
   auto w = w0.detach().clone().requires_grad_();
   auto x = x0.detach().clone().requires_grad_();

@@ -15,9 +15,10 @@ namespace detail {
 /// divides in itself, an integer or bool type in float32 (PyTorch's default dtype).
 template <class T>
 using true_div_t = std::conditional_t<std::is_floating_point_v<T>, T, float>;
-/// T itself (the result type of +, - and * on two T tensors).
-template <class T>
-using same_t = T;
+/// The result type of a binary arithmetic op on two T tensors: T, or true_div_t<T> for the
+/// division (Div).
+template <class T, bool Div>
+using arith_result_t = std::conditional_t<Div, true_div_t<T>, T>;
 
 inline constexpr auto plus = [](const auto& x, const auto& y) { return x + y; };
 inline constexpr auto minus = [](const auto& x, const auto& y) { return x - y; };
@@ -191,37 +192,38 @@ BasicTensor<detail::true_div_t<T>> div(const BasicTensor<T>& a, const BasicTenso
 }
 
 // Operators; an rvalue operand may lend its memory to the result.
-#define TORCHLET_BINARY_OPERATOR(sym, fn, f, RT)                                                   \
+#define TORCHLET_BINARY_OPERATOR(sym, fn, f, is_div)                                               \
   template <class T>                                                                               \
-  BasicTensor<RT<T>> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {              \
+  BasicTensor<detail::arith_result_t<T, (is_div)>> operator sym(const BasicTensor<T>& a,           \
+                                                                const BasicTensor<T>& b) {         \
     return fn(a, b);                                                                               \
   }                                                                                                \
   template <class T>                                                                               \
-  requires std::is_same_v<RT<T>, T> BasicTensor<T>                                                 \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
   operator sym(BasicTensor<T>&& a, const BasicTensor<T>& b) {                                      \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, true)) return out;                                    \
     return fn(static_cast<const BasicTensor<T>&>(a), b);                                           \
   }                                                                                                \
   template <class T>                                                                               \
-  requires std::is_same_v<RT<T>, T> BasicTensor<T>                                                 \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
   operator sym(const BasicTensor<T>& a, BasicTensor<T>&& b) {                                      \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, false)) return out;                                   \
     return fn(a, static_cast<const BasicTensor<T>&>(b));                                           \
   }                                                                                                \
   template <class T>                                                                               \
-  requires std::is_same_v<RT<T>, T> BasicTensor<T>                                                 \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
   operator sym(BasicTensor<T>&& a, BasicTensor<T>&& b) {                                           \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, true) || detail::try_reuse(#fn, out, a, b, f, false)) \
       return out;                                                                                  \
     return fn(static_cast<const BasicTensor<T>&>(a), static_cast<const BasicTensor<T>&>(b));       \
   }
-TORCHLET_BINARY_OPERATOR(+, add, detail::plus, detail::same_t)
-TORCHLET_BINARY_OPERATOR(-, sub, detail::minus, detail::same_t)
-TORCHLET_BINARY_OPERATOR(*, mul, detail::times, detail::same_t)
-TORCHLET_BINARY_OPERATOR(/, div, detail::divides, detail::true_div_t)
+TORCHLET_BINARY_OPERATOR(+, add, detail::plus, false)
+TORCHLET_BINARY_OPERATOR(-, sub, detail::minus, false)
+TORCHLET_BINARY_OPERATOR(*, mul, detail::times, false)
+TORCHLET_BINARY_OPERATOR(/, div, detail::divides, true)
 #undef TORCHLET_BINARY_OPERATOR
 
 // ---- scalar operands (no 0-dim tensor is built) ---------------------------------
@@ -380,16 +382,18 @@ operator/(S s, const BasicTensor<T>& a) {
 // Tensors of two types (LongTensor + Tensor -> Tensor, Tensor + DoubleTensor -> DoubleTensor)
 // and a scalar of a higher category than the tensor (LongTensor * 0.5 -> Tensor) compute in
 // the promoted type; the conversion to a floating type keeps the gradient (ToCopyBackward0).
-#define TORCHLET_PROMOTING_OPERATOR(sym, fn, RT)                               \
-  template <class A, class B>                                                  \
-  requires(!std::is_same_v<A, B>) BasicTensor<RT<detail::promote_t<A, B>>> fn( \
-      const BasicTensor<A>& a, const BasicTensor<B>& b) {                      \
-    using R = detail::promote_t<A, B>;                                         \
-    return fn(a.template to<R>(), b.template to<R>());                         \
-  }                                                                            \
-  template <class A, class B>                                                  \
-  requires(!std::is_same_v<A, B>) BasicTensor<RT<detail::promote_t<A, B>>>     \
-  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return fn(a, b); }
+#define TORCHLET_PROMOTING_OPERATOR(sym, fn, is_div)                                              \
+  template <class A, class B>                                                                     \
+  requires(!std::is_same_v<A, B>) BasicTensor < detail::arith_result_t < detail::promote_t<A, B>, \
+      (is_div)                                                                                    \
+  >> fn(const BasicTensor<A>& a, const BasicTensor<B>& b) {                                       \
+    using R = detail::promote_t<A, B>;                                                            \
+    return fn(a.template to<R>(), b.template to<R>());                                            \
+  }                                                                                               \
+  template <class A, class B>                                                                     \
+  requires(!std::is_same_v<A, B>) BasicTensor < detail::arith_result_t < detail::promote_t<A, B>, \
+      (is_div)                                                                                    \
+  >> operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return fn(a, b); }
 #define TORCHLET_PROMOTING_SCALAR_OPERATOR(sym)                                           \
   template <class T, detail::PromotingScalar<T> S>                                        \
   BasicTensor<detail::scalar_result_t<T, S>> operator sym(const BasicTensor<T>& a, S s) { \
@@ -401,10 +405,10 @@ operator/(S s, const BasicTensor<T>& a) {
     using R = detail::scalar_result_t<T, S>;                                              \
     return operator sym(static_cast<R>(s), a.template to<R>());                           \
   }
-TORCHLET_PROMOTING_OPERATOR(+, add, detail::same_t)
-TORCHLET_PROMOTING_OPERATOR(-, sub, detail::same_t)
-TORCHLET_PROMOTING_OPERATOR(*, mul, detail::same_t)
-TORCHLET_PROMOTING_OPERATOR(/, div, detail::true_div_t)
+TORCHLET_PROMOTING_OPERATOR(+, add, false)
+TORCHLET_PROMOTING_OPERATOR(-, sub, false)
+TORCHLET_PROMOTING_OPERATOR(*, mul, false)
+TORCHLET_PROMOTING_OPERATOR(/, div, true)
 TORCHLET_PROMOTING_SCALAR_OPERATOR(+)
 TORCHLET_PROMOTING_SCALAR_OPERATOR(-)
 TORCHLET_PROMOTING_SCALAR_OPERATOR(*)
