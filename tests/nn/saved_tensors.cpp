@@ -150,6 +150,62 @@ TEST_CASE("Conv2d and ConvTranspose2d: a weight changed in place makes backward 
   check_inplace_error(yt2, "ConvolutionBackward0");
 }
 
+TEST_CASE("conv with a frozen weight: the input is not kept, but a write into it throws") {
+  // PyTorch 1.13 saves the input of every conv: F.conv2d(x, w) with w frozen, then x.mul_(2)
+  // before backward raises. torchlet keeps only the input's version there (no data).
+  manual_seed(16);
+  const auto w = randn({2, 1, 3, 3});
+  auto a = randn({1, 1, 5, 5}).requires_grad_();
+  auto x = a * 1.0F;
+  auto y = F::conv2d(x, w);
+  x.mul_(2.0F);
+  check_inplace_error(y, "ConvolutionBackward0");
+  auto x1 = a.reshape({1, 1, 25}) * 1.0F;  // conv1d shares the kernel
+  auto y1 = F::conv1d(x1, randn({2, 1, 3}));
+  x1.add_(1.0F);
+  check_inplace_error(y1, "ConvolutionBackward0");
+  // Without the write the input gradient is right; the input's data is not held: a freed
+  // input cannot have been written, and backward does not need it.
+  a.set_grad(Tensor{});
+  const auto r = randn({1, 2, 3, 3});
+  {
+    auto y2 = F::conv2d(a * 1.0F, w);  // the product is freed: only the graph holds nothing
+    (y2 * r).sum().backward();
+  }
+  const auto f = [&] { return F::conv2d(a * 1.0F, w); };
+  check_grad_numerically(a, r, f, 25);
+}
+
+TEST_CASE("embedding_bag: offsets or indices changed in place make backward throw, as PyTorch") {
+  manual_seed(17);
+  for (const char* mode : {"sum", "mean", "max"}) {
+    INFO(mode);
+    auto w = randn({5, 3}).requires_grad_();
+    auto idx = tensor({0, 1, 2, 3});
+    auto off = tensor({0, 2});
+    auto y = F::embedding_bag(idx, w, off, {.mode = mode});
+    off.index_put_({tensor({1})}, tensor({1}));  // PyTorch 1.13: o[1] = 1 raises
+    check_inplace_error(y, "embedding_bag");
+    auto y2 = F::embedding_bag(idx, w, off, {.mode = mode});
+    idx.add_(std::int64_t{1});
+    check_inplace_error(y2, "embedding_bag");
+    auto idx2 = tensor({{0, 1}, {2, 3}});
+    auto y3 = F::embedding_bag(idx2, w, {}, {.mode = mode});
+    idx2.mul_(std::int64_t{0});
+    check_inplace_error(y3, "embedding_bag");
+  }
+  // Without a write: the bags' bounds rebuilt from the saved offsets give the gradient.
+  auto w = randn({5, 3}).requires_grad_();
+  const auto idx = tensor({0, 1, 4, 3, 3});
+  const auto off = tensor({0, 2, 2, 5});
+  const auto r = randn({3, 3});
+  const auto f = [&] {
+    return F::embedding_bag(idx, w, off, {.mode = "mean", .include_last_offset = true});
+  };
+  (f() * r).sum().backward();
+  check_grad_numerically(w, r, f, 15);
+}
+
 TEST_CASE("Conv2d and ConvTranspose2d: without the write, the numerical gradient") {
   manual_seed(7);
   nn::Conv2d conv{2, 3, 3, {.padding = 1}};

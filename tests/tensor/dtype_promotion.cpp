@@ -2,9 +2,13 @@
 // int64, tensor({1.5}) float32, arange(0, 5) int64, linspace(0, 1, 5) float32), and binary ops
 // and comparisons between two types compute in the promoted type (torch.result_type). The
 // expected dtypes and values are PyTorch 1.13's, in tests/fixtures/tensor/dtypes.txt (written
-// by scripts/make_dtype_fixtures.py); each fixture case has a computation here and the reverse.
+// by scripts/make_dtype_fixtures.py), including true division of integer tensors (float32) and
+// div with a rounding_mode (the integer type kept); each fixture case has a computation here and
+// the reverse.
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -143,6 +147,146 @@ const std::map<std::string, std::function<Result()>>& computations() {
        [] {
          return result(tensor({true, false}) + 2);
        }},
+      {"div_long_long",
+       [] {
+         return result(tensor({7, -7, 5}) / tensor({2, 2, 4}));
+       }},
+      {"div_long_scalar_int",
+       [] {
+         return result(tensor({7, -7}) / 2);
+       }},
+      {"rdiv_scalar_int_long",
+       [] {
+         return result(3 / tensor({2, 4}));
+       }},
+      {"div_int32_int32",
+       [] {
+         return result(tensor<std::int32_t>({7, 1}) / tensor<std::int32_t>({2, 3}));
+       }},
+      {"div_uint8_scalar_int",
+       [] {
+         return result(tensor<std::uint8_t>({7, 1}) / 2);
+       }},
+      {"div_bool_bool",
+       [] {
+         return result(tensor({true, false}) / tensor({true, true}));
+       }},
+      {"div_long_int32",
+       [] {
+         return result(tensor({7, 9}) / tensor<std::int32_t>({2, 4}));
+       }},
+      {"div_floor_long",
+       [] {
+         return result(div(tensor({7, -7, 5, -5}), tensor({2, 2, -3, -3}), "floor"));
+       }},
+      {"div_trunc_long",
+       [] {
+         return result(div(tensor({7, -7, 5, -5}), tensor({2, 2, -3, -3}), "trunc"));
+       }},
+      {"div_floor_long_scalar_int",
+       [] {
+         return result(div(tensor({7, -7}), 2, "floor"));
+       }},
+      {"div_trunc_long_scalar_int",
+       [] {
+         return result(div(tensor({7, -7}), 2, "trunc"));
+       }},
+      {"div_floor_long_scalar_float",
+       [] {
+         return result(div(tensor({7, -7}), 2.5, "floor"));
+       }},
+      {"div_floor_float",
+       [] {
+         return result(div(tensor({7.5, -7.5, 1.0}), tensor({2.0, 2.0, 0.1}), "floor"));
+       }},
+      {"div_trunc_float",
+       [] {
+         return result(div(tensor({7.5, -7.5, 1.0}), tensor({2.0, 2.0, 0.1}), "trunc"));
+       }},
+      {"div_floor_int32_long",
+       [] {
+         return result(div(tensor<std::int32_t>({7, -7}), tensor({2, 2}), "floor"));
+       }},
+      {"div_floor_uint8",
+       [] {
+         return result(div(tensor<std::uint8_t>({7, 200}), tensor<std::uint8_t>({2, 3}), "floor"));
+       }},
+      {"floor_divide_long",
+       [] {
+         return result(floor_divide(tensor({7, -7}), tensor({2, 2})));
+       }},
+      {"floor_divide_long_scalar_int",
+       [] {
+         return result(floor_divide(tensor({7, -7}), 2));
+       }},
+      {"where_long_scalar_float",
+       [] {
+         return result(where(tensor({true, false, true}), tensor({5, -7, 3}), 0.5));
+       }},
+      {"where_scalar_float_long",
+       [] {
+         return result(where(tensor({true, false, true}), 0.5, tensor({5, -7, 3})));
+       }},
+      {"where_long_scalar_int",
+       [] {
+         return result(where(tensor({true, false}), tensor({5, -7}), 2));
+       }},
+      {"where_bool_scalar_int",
+       [] {
+         return result(where(tensor({true, false}), tensor({true, false}), 2));
+       }},
+      {"where_int32_scalar_float",
+       [] {
+         return result(where(tensor({true, false}), tensor<std::int32_t>({5, -7}), 0.5));
+       }},
+      {"where_double_scalar_float",
+       [] {
+         return result(where(tensor({true, false}), tensor<double>({5.0, -7.0}), 0.1));
+       }},
+      {"fmod_long_scalar_float",
+       [] {
+         return result(fmod(tensor({5, -7, 3}), 1.5));
+       }},
+      {"fmod_long_scalar_int",
+       [] {
+         return result(fmod(tensor({5, -7, 3}), 2));
+       }},
+      {"fmod_bool_scalar_float",
+       [] {
+         return result(fmod(tensor({true, false}), 1.5));
+       }},
+      {"remainder_long_scalar_float",
+       [] {
+         return result(remainder(tensor({5, -7, 3}), 1.5));
+       }},
+      {"remainder_long_scalar_int",
+       [] {
+         return result(remainder(tensor({5, -7, 3}), 2));
+       }},
+      {"remainder_int32_scalar_float",
+       [] {
+         return result(remainder(tensor<std::int32_t>({5, -7}), -1.5));
+       }},
+      {"masked_fill_long_scalar_float",
+       [] {
+         return result(masked_fill(tensor({5, -7, 3}), tensor({true, false, true}), 0.5));
+       }},
+      {"masked_fill_long_scalar_negative_float",
+       [] {
+         return result(masked_fill(tensor({5, -7, 3}), tensor({true, false, true}), -2.7));
+       }},
+      {"masked_fill_bool_scalar_float",
+       [] {
+         return result(masked_fill(tensor({true, false}), tensor({false, true}), 0.5));
+       }},
+      {"scatter_long_scalar_float",
+       [] {
+         return result(scatter(tensor({5, -7, 3}), 0, tensor({0, 2}), -2.7));
+       }},
+      {"scatter_int32_scalar_float",
+       [] {
+         return result(scatter(tensor<std::int32_t>({5, -7, 3}), 0, tensor({1}), 9.9));
+       }},
   };
   return cases;
 }
@@ -218,6 +362,66 @@ TEST_CASE("gradients flow through a promotion between floating types") {
   auto z = tensor({1.0f, 2.0f}).requires_grad_();
   (tensor({3, 4}) * z).sum().backward();  // int64 * float32 -> float32
   CHECK(z.grad().to_vector() == std::vector<float>{3.0f, 4.0f});
+}
+
+TEST_CASE("true division of integer tensors is float32; div with a rounding_mode keeps the type") {
+  static_assert(std::is_same_v<decltype(LongTensor() / LongTensor()), Tensor>);
+  static_assert(std::is_same_v<decltype(LongTensor() / 2), Tensor>);
+  static_assert(std::is_same_v<decltype(2 / LongTensor()), Tensor>);
+  static_assert(std::is_same_v<decltype(IntTensor() / LongTensor()), Tensor>);
+  static_assert(std::is_same_v<decltype(BoolTensor() / BoolTensor()), Tensor>);
+  static_assert(std::is_same_v<decltype(DoubleTensor() / 2), DoubleTensor>);
+  static_assert(std::is_same_v<decltype(div(LongTensor(), LongTensor())), Tensor>);
+  static_assert(std::is_same_v<decltype(div(LongTensor(), LongTensor(), "floor")), LongTensor>);
+  static_assert(std::is_same_v<decltype(div(IntTensor(), 2, "trunc")), IntTensor>);
+  static_assert(std::is_same_v<decltype(div(LongTensor(), 2.5, "floor")), Tensor>);
+  static_assert(std::is_same_v<decltype(floor_divide(LongTensor(), IntTensor())), LongTensor>);
+  // Division by zero: IEEE results for true division, an exception with a rounding mode.
+  const auto q = (tensor({1, -1, 0}) / tensor({0, 0, 0})).to_vector();
+  CHECK(q[0] == std::numeric_limits<float>::infinity());
+  CHECK(q[1] == -std::numeric_limits<float>::infinity());
+  CHECK(std::isnan(q[2]));
+  CHECK_THROWS_WITH(div(tensor({7, -7}), tensor({2, 0}), "floor"),
+                    Catch::Contains("div: ZeroDivisionError") && Catch::Contains("torch.int64"));
+  CHECK_THROWS_AS(div(tensor({7}), 0, "trunc"), std::domain_error);
+  CHECK_THROWS_WITH(floor_divide(tensor({7}), 0), Catch::Contains("ZeroDivisionError"));
+  const auto f = div(tensor({1.0, -1.0}), 0.0, "floor").to_vector();  // floating: IEEE
+  CHECK(f[0] == std::numeric_limits<float>::infinity());
+  CHECK(f[1] == -std::numeric_limits<float>::infinity());
+  CHECK_THROWS_WITH(div(tensor({7}), tensor({2}), "round"),
+                    Catch::Contains("div expected rounding_mode to be one of None, 'trunc', or "
+                                    "'floor' but found 'round'"));
+  // The rounded quotient of floating tensors has a zero gradient (PyTorch's DivBackward2).
+  auto x = tensor<double>({7.5, -7.5}).requires_grad_();
+  auto y = div(x, tensor<double>({2.0, 2.0}), "floor");
+  CHECK(y.grad_fn_name() == "DivBackward2");
+  y.sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0.0, 0.0});
+  // True division of integers keeps a gradient path into the floating operand only.
+  auto w = tensor({1.0f, 2.0f}).requires_grad_();
+  (w / tensor({2, 4})).sum().backward();
+  CHECK(w.grad().to_vector() == std::vector<float>{0.5f, 0.25f});
+}
+
+TEST_CASE("a floating scalar promotes an integer tensor in where, fmod and remainder only") {
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), LongTensor(), 0.5)), Tensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), 0.5, LongTensor())), Tensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), LongTensor(), 2)), LongTensor>);
+  static_assert(std::is_same_v<decltype(where(BoolTensor(), BoolTensor(), 2)), LongTensor>);
+  static_assert(std::is_same_v<decltype(fmod(LongTensor(), 1.5)), Tensor>);
+  static_assert(std::is_same_v<decltype(remainder(IntTensor(), 2)), IntTensor>);
+  static_assert(std::is_same_v<decltype(masked_fill(LongTensor(), BoolTensor(), 0.5)), LongTensor>);
+  static_assert(std::is_same_v<decltype(scatter(LongTensor(), 0, LongTensor(), 0.5)), LongTensor>);
+  // An integer divisor holding 0: PyTorch's ZeroDivisionError.
+  CHECK_THROWS_WITH(fmod(tensor({5, -7}), 0),
+                    Catch::Contains("fmod: ZeroDivisionError") && Catch::Contains("torch.int64"));
+  CHECK_THROWS_WITH(remainder(tensor({5, -7}), tensor({1, 0})),
+                    Catch::Contains("remainder: ZeroDivisionError"));
+  CHECK(std::isnan(fmod(tensor({5}), 0.0).item()));  // promoted to float32: NaN, as PyTorch
+  // The gradient of where with a promoted scalar reaches a floating operand.
+  auto x = tensor<double>({1.0, 2.0}).requires_grad_();
+  where(tensor({true, false}), x, 0.5f).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{1.0, 0.0});
 }
 
 TEST_CASE("nested lists: both spellings build the same shapes and reject ragged lists") {

@@ -43,9 +43,11 @@ inline std::vector<NodeBase*> topological_order(NodeBase* root) {
 }
 
 /// Computes the gradients of `root` with respect to the leaves of its graph.
-/// grad: the gradient of root (may be omitted for a one-element root).
+/// grad: the gradient of root (may be omitted for a one-element root). create_graph: the
+/// backward computation is recorded, so the leaves' grad() can be differentiated again.
 template <class T>
-void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_graph) {
+void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_graph,
+                  bool create_graph = false) {
   if constexpr (!std::is_floating_point_v<T>) {
     throw std::invalid_argument("backward: only floating point tensors have gradients");
   } else {
@@ -61,10 +63,10 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
     } else if (grad.shape() != root.shape()) {
       throw ShapeError("backward: gradient shape " + to_string(grad.shape()) +
                        " does not match output shape " + to_string(root.shape()));
-    } else {
+    } else if (!create_graph) {
       grad = grad.detach();
     }
-    NoGradGuard no_grad;
+    AutoGradMode mode(create_graph);
     std::shared_ptr<NodeBase> keep =
         detail::gradient_edge(root);  // grad_fn, or a leaf's accumulator
     const auto order = topological_order(keep.get());
@@ -76,9 +78,43 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
       }
     } clear{order};
     static_cast<Node<T>&>(*keep).accumulate(std::move(grad));
-    for (NodeBase* node : order)
-      if (node->has_grad()) node->run(retain_graph);
+    for (NodeBase* node : order) {
+      if (!node->has_grad()) continue;
+      if (create_graph && !node->differentiable_backward)
+        throw std::runtime_error("backward(create_graph=true): the backward of " + node->name() +
+                                 " is not differentiable yet");
+      node->run(retain_graph);
+    }
   }
+}
+
+/// torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph): accumulates
+/// into the leaves' grad() the gradients of `tensors` (each with its grad_tensors entry, or
+/// ones for a one-element tensor when grad_tensors is empty or the entry undefined).
+/// `loss.backward(create_graph=True)` is `autograd::backward({loss}, {}, std::nullopt, true)`:
+/// the backward is recorded, so a leaf's grad() has a graph (grad_fn) and can be
+/// differentiated again; retain_graph defaults to create_graph. An op whose backward does not
+/// record itself yet throws std::runtime_error naming its node (docs/architecture.md lists
+/// the ops that do).
+template <class T>
+void backward(const std::vector<BasicTensor<T>>& tensors,
+              const std::type_identity_t<std::vector<BasicTensor<T>>>& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false) {
+  if (!grad_tensors.empty() && grad_tensors.size() != tensors.size())
+    throw std::invalid_argument("autograd::backward: got " + std::to_string(tensors.size()) +
+                                " tensors and " + std::to_string(grad_tensors.size()) +
+                                " grad_tensors (one per tensor, or none)");
+  const bool retain = retain_graph.value_or(create_graph);
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    run_backward(tensors[i], grad_tensors.empty() ? BasicTensor<T>() : grad_tensors[i],
+                 retain || i + 1 < tensors.size(), create_graph);
+}
+/// autograd::backward with a braced list: `autograd::backward({loss}, {}, std::nullopt, true)`.
+template <class T>
+void backward(std::initializer_list<BasicTensor<T>> tensors,
+              const std::type_identity_t<std::vector<BasicTensor<T>>>& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false) {
+  backward(std::vector<BasicTensor<T>>(tensors), grad_tensors, retain_graph, create_graph);
 }
 
 /// The gradients of `outputs` with respect to `inputs` (torch.autograd.grad), returned

@@ -261,6 +261,7 @@ struct AccumulateGrad final : Node<T> {
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& l) : leaf(l) {
     this->node_name = "AccumulateGrad";
     this->out_shape = l->shape;
+    this->differentiable_backward = true;  // create_graph: the gradient is stored with its graph
   }
   std::vector<BasicTensor<T>> apply(const BasicTensor<T>&) override { return {}; }
   void release() noexcept override {}
@@ -269,7 +270,9 @@ struct AccumulateGrad final : Node<T> {
     this->grad = BasicTensor<T>();
     auto impl = leaf.lock();
     if (!impl || !impl->requires_grad) return;
-    if (!impl->grad) {
+    if (g.impl()->requires_grad) [[unlikely]] {  // create_graph: grad() keeps the graph
+      impl->grad = impl->grad ? BasicTensor<T>(impl->grad).add(g).impl() : g.impl();
+    } else if (!impl->grad) {
       // Take the gradient's memory when nobody else holds it; a gradient never carries
       // a graph nor requires grad itself.
       if (g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn &&

@@ -11,6 +11,15 @@
 namespace torchlet {
 namespace detail {
 
+/// The result type of true division (torch.div without a rounding_mode): a floating type
+/// divides in itself, an integer or bool type in float32 (PyTorch's default dtype).
+template <class T>
+using true_div_t = std::conditional_t<std::is_floating_point_v<T>, T, float>;
+/// The result type of a binary arithmetic op on two T tensors: T, or true_div_t<T> for the
+/// division (Div).
+template <class T, bool Div>
+using arith_result_t = std::conditional_t<Div, true_div_t<T>, T>;
+
 inline constexpr auto plus = [](const auto& x, const auto& y) { return x + y; };
 inline constexpr auto minus = [](const auto& x, const auto& y) { return x - y; };
 inline constexpr auto times = [](const auto& x, const auto& y) { return x * y; };
@@ -168,42 +177,53 @@ BasicTensor<T> mul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (detail::needs_graph<T>({&a, &b})) detail::record_mul(out, a, b);
   return out;
 }
+/// torch.div(a, b) (a / b): true division. Integer and bool tensors divide in float32
+/// (PyTorch's default dtype: LongTensor / LongTensor is a Tensor); for the integer
+/// quotient write div(a, b, "floor") or floor_divide (math_extra.hpp).
 template <class T>
-BasicTensor<T> div(const BasicTensor<T>& a, const BasicTensor<T>& b) {
-  auto out = detail::broadcast_apply("div", a, b, detail::divides);
-  if (detail::needs_graph<T>({&a, &b})) detail::record_div(out, a, b);
-  return out;
+BasicTensor<detail::true_div_t<T>> div(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  if constexpr (!detail::is_floating_v<T>) {
+    return div(a.template to<float>(), b.template to<float>());
+  } else {
+    auto out = detail::broadcast_apply("div", a, b, detail::divides);
+    if (detail::needs_graph<T>({&a, &b})) detail::record_div(out, a, b);
+    return out;
+  }
 }
 
 // Operators; an rvalue operand may lend its memory to the result.
-#define TORCHLET_BINARY_OPERATOR(sym, fn, f)                                                       \
+#define TORCHLET_BINARY_OPERATOR(sym, fn, f, is_div)                                               \
   template <class T>                                                                               \
-  BasicTensor<T> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {                  \
+  BasicTensor<detail::arith_result_t<T, (is_div)>> operator sym(const BasicTensor<T>& a,           \
+                                                                const BasicTensor<T>& b) {         \
     return fn(a, b);                                                                               \
   }                                                                                                \
   template <class T>                                                                               \
-  BasicTensor<T> operator sym(BasicTensor<T>&& a, const BasicTensor<T>& b) {                       \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
+  operator sym(BasicTensor<T>&& a, const BasicTensor<T>& b) {                                      \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, true)) return out;                                    \
     return fn(static_cast<const BasicTensor<T>&>(a), b);                                           \
   }                                                                                                \
   template <class T>                                                                               \
-  BasicTensor<T> operator sym(const BasicTensor<T>& a, BasicTensor<T>&& b) {                       \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
+  operator sym(const BasicTensor<T>& a, BasicTensor<T>&& b) {                                      \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, false)) return out;                                   \
     return fn(a, static_cast<const BasicTensor<T>&>(b));                                           \
   }                                                                                                \
   template <class T>                                                                               \
-  BasicTensor<T> operator sym(BasicTensor<T>&& a, BasicTensor<T>&& b) {                            \
+  requires std::is_same_v<detail::arith_result_t<T, (is_div)>, T> BasicTensor<T>                   \
+  operator sym(BasicTensor<T>&& a, BasicTensor<T>&& b) {                                           \
     BasicTensor<T> out;                                                                            \
     if (detail::try_reuse(#fn, out, a, b, f, true) || detail::try_reuse(#fn, out, a, b, f, false)) \
       return out;                                                                                  \
     return fn(static_cast<const BasicTensor<T>&>(a), static_cast<const BasicTensor<T>&>(b));       \
   }
-TORCHLET_BINARY_OPERATOR(+, add, detail::plus)
-TORCHLET_BINARY_OPERATOR(-, sub, detail::minus)
-TORCHLET_BINARY_OPERATOR(*, mul, detail::times)
-TORCHLET_BINARY_OPERATOR(/, div, detail::divides)
+TORCHLET_BINARY_OPERATOR(+, add, detail::plus, false)
+TORCHLET_BINARY_OPERATOR(-, sub, detail::minus, false)
+TORCHLET_BINARY_OPERATOR(*, mul, detail::times, false)
+TORCHLET_BINARY_OPERATOR(/, div, detail::divides, true)
 #undef TORCHLET_BINARY_OPERATOR
 
 // ---- scalar operands (no 0-dim tensor is built) ---------------------------------
@@ -337,32 +357,44 @@ BasicTensor<T> operator*(S s, BasicTensor<T>&& a) {
   return detail::mul_scalar(a, static_cast<T>(s), true);
 }
 template <class T, detail::SameKindScalar<T> S>
-BasicTensor<T> operator/(const BasicTensor<T>& a, S s) {
-  return detail::div_scalar(a, static_cast<T>(s), false);
-}
+requires detail::is_floating_v<T> BasicTensor<T>
+operator/(const BasicTensor<T>& a, S s) { return detail::div_scalar(a, static_cast<T>(s), false); }
 template <class T, detail::SameKindScalar<T> S>
-BasicTensor<T> operator/(BasicTensor<T>&& a, S s) {
-  return detail::div_scalar(a, static_cast<T>(s), true);
-}
+requires detail::is_floating_v<T> BasicTensor<T>
+operator/(BasicTensor<T>&& a, S s) { return detail::div_scalar(a, static_cast<T>(s), true); }
 template <class T, detail::SameKindScalar<T> S>
-BasicTensor<T> operator/(S s, const BasicTensor<T>& a) {
-  return detail::rdiv_scalar(static_cast<T>(s), a);
+requires detail::is_floating_v<T> BasicTensor<T>
+operator/(S s, const BasicTensor<T>& a) { return detail::rdiv_scalar(static_cast<T>(s), a); }
+/// An integer or bool tensor divided by (or dividing) any number: true division in float32,
+/// as PyTorch (LongTensor / 2 is a Tensor; div(a, 2, "floor") keeps int64).
+template <class T, detail::Arithmetic S>
+requires(!detail::is_floating_v<T>) BasicTensor<float>
+operator/(const BasicTensor<T>& a, S s) {
+  return detail::div_scalar(a.template to<float>(), static_cast<float>(s), true);
+}
+template <class T, detail::Arithmetic S>
+requires(!detail::is_floating_v<T>) BasicTensor<float>
+operator/(S s, const BasicTensor<T>& a) {
+  return detail::rdiv_scalar(static_cast<float>(s), a.template to<float>());
 }
 
 // ---- mixed types: PyTorch's type promotion (torch.result_type) --------------------
 // Tensors of two types (LongTensor + Tensor -> Tensor, Tensor + DoubleTensor -> DoubleTensor)
 // and a scalar of a higher category than the tensor (LongTensor * 0.5 -> Tensor) compute in
 // the promoted type; the conversion to a floating type keeps the gradient (ToCopyBackward0).
-#define TORCHLET_PROMOTING_OPERATOR(sym, fn)                                              \
-  template <class A, class B>                                                             \
-  requires(!std::is_same_v<A, B>) BasicTensor<detail::promote_t<A, B>> fn(                \
-      const BasicTensor<A>& a, const BasicTensor<B>& b) {                                 \
-    using R = detail::promote_t<A, B>;                                                    \
-    return fn(a.template to<R>(), b.template to<R>());                                    \
-  }                                                                                       \
-  template <class A, class B>                                                             \
-  requires(!std::is_same_v<A, B>) BasicTensor<detail::promote_t<A, B>>                    \
-  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return fn(a, b); }     \
+#define TORCHLET_PROMOTING_OPERATOR(sym, fn, is_div)                                              \
+  template <class A, class B>                                                                     \
+  requires(!std::is_same_v<A, B>) BasicTensor < detail::arith_result_t < detail::promote_t<A, B>, \
+      (is_div)                                                                                    \
+  >> fn(const BasicTensor<A>& a, const BasicTensor<B>& b) {                                       \
+    using R = detail::promote_t<A, B>;                                                            \
+    return fn(a.template to<R>(), b.template to<R>());                                            \
+  }                                                                                               \
+  template <class A, class B>                                                                     \
+  requires(!std::is_same_v<A, B>) BasicTensor < detail::arith_result_t < detail::promote_t<A, B>, \
+      (is_div)                                                                                    \
+  >> operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return fn(a, b); }
+#define TORCHLET_PROMOTING_SCALAR_OPERATOR(sym)                                           \
   template <class T, detail::PromotingScalar<T> S>                                        \
   BasicTensor<detail::scalar_result_t<T, S>> operator sym(const BasicTensor<T>& a, S s) { \
     using R = detail::scalar_result_t<T, S>;                                              \
@@ -373,10 +405,14 @@ BasicTensor<T> operator/(S s, const BasicTensor<T>& a) {
     using R = detail::scalar_result_t<T, S>;                                              \
     return operator sym(static_cast<R>(s), a.template to<R>());                           \
   }
-TORCHLET_PROMOTING_OPERATOR(+, add)
-TORCHLET_PROMOTING_OPERATOR(-, sub)
-TORCHLET_PROMOTING_OPERATOR(*, mul)
-TORCHLET_PROMOTING_OPERATOR(/, div)
+TORCHLET_PROMOTING_OPERATOR(+, add, false)
+TORCHLET_PROMOTING_OPERATOR(-, sub, false)
+TORCHLET_PROMOTING_OPERATOR(*, mul, false)
+TORCHLET_PROMOTING_OPERATOR(/, div, true)
+TORCHLET_PROMOTING_SCALAR_OPERATOR(+)
+TORCHLET_PROMOTING_SCALAR_OPERATOR(-)
+TORCHLET_PROMOTING_SCALAR_OPERATOR(*)
+#undef TORCHLET_PROMOTING_SCALAR_OPERATOR
 #undef TORCHLET_PROMOTING_OPERATOR
 
 template <class T>
@@ -393,6 +429,11 @@ BasicTensor<T> BasicTensor<T>::mul(const BasicTensor& o) const {
 }
 template <class T>
 BasicTensor<T> BasicTensor<T>::div(const BasicTensor& o) const {
+  static_assert(detail::is_floating_v<T>,
+                "x.div(y) on an integer or bool tensor: true division gives a float32 tensor "
+                "(PyTorch), which this method's type cannot hold; write torchlet::div(x, y) or "
+                "x / y for the float32 quotient, or div(x, y, \"floor\") / floor_divide for the "
+                "integer one");
   return torchlet::div(*this, o);
 }
 

@@ -100,13 +100,20 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a
         });
   return out;
 }
+/// torch.where(condition, a, s) with a number: the result type of a with s (PyTorch's
+/// promotion: a LongTensor with 0.5 gives float32, with 2 int64; a BoolTensor with 2 int64).
 template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a, S b) {
-  return where(condition, a, scalar_tensor<T>(static_cast<T>(b)));
+BasicTensor<detail::scalar_result_t<T, S>> where(const BasicTensor<bool>& condition,
+                                                 const BasicTensor<T>& a, S b) {
+  using R = detail::scalar_result_t<T, S>;
+  return where(condition, a.template to<R>(), scalar_tensor<R>(static_cast<R>(b)));
 }
+/// torch.where(condition, s, b) with a number: the result type of b with s.
 template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> where(const BasicTensor<bool>& condition, S a, const BasicTensor<T>& b) {
-  return where(condition, scalar_tensor<T>(static_cast<T>(a)), b);
+BasicTensor<detail::scalar_result_t<T, S>> where(const BasicTensor<bool>& condition, S a,
+                                                 const BasicTensor<T>& b) {
+  using R = detail::scalar_result_t<T, S>;
+  return where(condition, scalar_tensor<R>(static_cast<R>(a)), b.template to<R>());
 }
 
 namespace detail {

@@ -278,6 +278,8 @@ BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
                               detail::ScatterKind::copy, false);
 }
 /// torch.scatter(x, dim, index, value): a copy of x with `value` at the places index names.
+/// The result keeps x's type, value converted to it as PyTorch converts it (a LongTensor
+/// with 0.5 writes 0: truncated toward zero).
 template <class T, detail::ScalarFor<T> S>
 BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
                        const BasicTensor<std::int64_t>& index, S value) {
@@ -379,7 +381,9 @@ BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mas
                      " does not broadcast to the input's shape " + to_string(x.shape()));
   return where(mask, value, x);
 }
-/// torch.masked_fill(x, mask, value) with a scalar value.
+/// torch.masked_fill(x, mask, value) with a scalar value. The result keeps x's type, value
+/// converted to it as PyTorch converts it (a LongTensor with -2.7 writes -2: truncated toward
+/// zero), where torch.where with a number promotes.
 template <class T, detail::ScalarFor<T> S>
 BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mask, S value) {
   return masked_fill(x, mask, scalar_tensor<T>(static_cast<T>(value)));

@@ -136,8 +136,17 @@ template <class T>
 const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   return detail::inplace_binary("mul_", detail::InplaceOp::mul, a, b);
 }
+// True division of an integer or bool tensor gives float32 (binary.hpp), which the tensor
+// cannot hold: PyTorch raises "result type Float can't be cast to the desired output type
+// Long" at run time; torchlet refuses to compile.
+#define TORCHLET_INTEGER_DIV_INPLACE_MESSAGE                                                     \
+  "in-place true division of an integer or bool tensor: the result type float32 cannot be "      \
+  "stored in the tensor (PyTorch: \"result type Float can't be cast to the desired output type " \
+  "Long\"); write x = x / y for the float32 quotient, or x = div(x, y, \"floor\") (or "          \
+  "\"trunc\") for the integer one"
 template <class T>
 const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  static_assert(detail::is_floating_v<T>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
   return detail::inplace_binary("div_", detail::InplaceOp::div, a, b);
 }
 template <class T, detail::SameKindScalar<T> S>
@@ -155,16 +164,10 @@ const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) {
 }
 template <class T, detail::SameKindScalar<T> S>
 const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
-  } else {
-    detail::check_inplace("div_", a);
-    auto m = detail::amap(a.data(), a.numel());
-    m /= static_cast<T>(s);
-    detail::bump_version(a);
-    return a;
-  }
+  static_assert(detail::is_floating_v<T>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
+  return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
 }
+#undef TORCHLET_INTEGER_DIV_INPLACE_MESSAGE
 
 // An in-place op cannot change the tensor's type: PyTorch raises "result type Float can't be
 // cast to the desired output type Long" at run time; torchlet refuses to compile.

@@ -1,10 +1,13 @@
 #pragma once
 // More elementwise math: isfinite/isnan/isinf (-> BoolTensor), nan_to_num, sign, trunc, frac,
-// fmod, remainder, atan2, erf, erfinv, lerp, isclose (in the tensors' own dtype), clamp with
-// tensor bounds. Binary ops broadcast; gradients as PyTorch's (zero for sign and trunc).
+// fmod, remainder, div with a rounding_mode, floor_divide, atan2, erf, erfinv, lerp, isclose (in
+// the tensors' own dtype), clamp with tensor bounds. Binary ops broadcast; gradients as PyTorch's
+// (zero for sign and trunc).
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "torchlet/tensor/comparison.hpp"
 
@@ -172,23 +175,78 @@ BasicTensor<T> erfinv(const BasicTensor<T>& x) {
       });
 }
 
+namespace detail {
+
+/// How div rounds its quotient: toward zero or toward minus infinity.
+enum class Rounding { trunc, floor };
+
+/// The rounding_mode argument of torch.div: "trunc" or "floor".
+inline Rounding parse_rounding_mode(std::string_view mode) {
+  if (mode == "trunc") return Rounding::trunc;
+  if (mode == "floor") return Rounding::floor;
+  throw std::invalid_argument(
+      "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" +
+      std::string(mode) + "'");
+}
+
+/// a / b rounded as PyTorch's div_trunc and div_floor kernels round it (for floating types
+/// the floor of a quotient computed from fmod, so that 1 // 0.1 is 9 as in Python).
+template <class T>
+T div_rounded(T a, T b, Rounding r) {
+  if constexpr (std::is_integral_v<T>) {
+    auto q = static_cast<T>(a / b);
+    if constexpr (std::is_signed_v<T>)
+      if (r == Rounding::floor && static_cast<T>(a % b) != T(0) && ((a < T(0)) != (b < T(0)))) --q;
+    return q;
+  } else {
+    if (r == Rounding::trunc) return std::trunc(a / b);
+    if (b == T(0)) return a / b;
+    const T mod = std::fmod(a, b);
+    T q = (a - mod) / b;
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) q -= T(1);
+    if (q == T(0)) return std::copysign(T(0), a / b);
+    T fl = std::floor(q);
+    if (q - fl > T(0.5)) fl += T(1);
+    return fl;
+  }
+}
+
+/// Throws PyTorch's ZeroDivisionError when an integer divisor holds a zero.
+template <class T>
+void check_integer_divisor(const char* op, const BasicTensor<T>& b) {
+  if constexpr (std::is_integral_v<T>) {
+    const T* p = b.data();
+    for (std::int64_t i = 0; i < b.numel(); ++i)
+      if (p[i] == T(0))
+        throw std::domain_error(std::string(op) +
+                                ": ZeroDivisionError: integer division by zero (the divisor, a " +
+                                dtype_name<T>() + " tensor, holds a 0)");
+  }
+}
+
+}  // namespace detail
+
 /// torch.fmod(a, b): a - trunc(a / b) * b (the sign of a), broadcast. Gradients: g and
 /// -trunc(a / b) g.
 template <class T>
 BasicTensor<T> fmod(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  detail::check_integer_divisor("fmod", b);
   return detail::binary_op(
       "fmod", "FmodBackward1", a, b, [](T x, T y) { return std::fmod(x, y); },
       [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::trunc(x / y); });
 }
-/// torch.fmod(a, s) with a number.
+/// torch.fmod(a, s) with a number, in the result type of a with s (PyTorch's promotion: a
+/// LongTensor with 1.5 gives float32, with 2 int64).
 template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> fmod(const BasicTensor<T>& a, S s) {
-  return fmod(a, scalar_tensor<T>(static_cast<T>(s)));
+BasicTensor<detail::scalar_result_t<T, S>> fmod(const BasicTensor<T>& a, S s) {
+  using R = detail::scalar_result_t<T, S>;
+  return fmod(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));
 }
 /// torch.remainder(a, b): a - floor(a / b) * b (the sign of b, Python's %), broadcast.
 /// Gradients: g and -floor(a / b) g.
 template <class T>
 BasicTensor<T> remainder(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  detail::check_integer_divisor("remainder", b);
   return detail::binary_op(
       "remainder", "RemainderBackward1", a, b,
       [](T x, T y) {
@@ -197,11 +255,56 @@ BasicTensor<T> remainder(const BasicTensor<T>& a, const BasicTensor<T>& b) {
       },
       [](T, T, T g) { return g; }, [](T x, T y, T g) { return -g * std::floor(x / y); });
 }
-/// torch.remainder(a, s) with a number.
+/// torch.remainder(a, s) with a number, in the result type of a with s (as fmod).
 template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> remainder(const BasicTensor<T>& a, S s) {
-  return remainder(a, scalar_tensor<T>(static_cast<T>(s)));
+BasicTensor<detail::scalar_result_t<T, S>> remainder(const BasicTensor<T>& a, S s) {
+  using R = detail::scalar_result_t<T, S>;
+  return remainder(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));
 }
+/// torch.div(a, b, rounding_mode=...): the quotient rounded, "trunc" toward zero or "floor"
+/// toward minus infinity, broadcast; the result keeps the tensors' type (an int64 quotient of
+/// LongTensors, where div(a, b) is float32). An integer divisor holding 0 throws (PyTorch's
+/// ZeroDivisionError); bool tensors are refused as in PyTorch. Gradients: zero (PyTorch's).
+template <class T>
+BasicTensor<T> div(const BasicTensor<T>& a, const BasicTensor<T>& b,
+                   std::string_view rounding_mode) {
+  static_assert(!std::is_same_v<T, bool>,
+                "div with a rounding_mode: not implemented for bool tensors (PyTorch: "
+                "\"div_trunc_cpu\" not implemented for 'Bool'); convert to an integer type first");
+  const detail::Rounding mode = detail::parse_rounding_mode(rounding_mode);
+  detail::check_integer_divisor("div", b);
+  return detail::binary_op(
+      "div", "DivBackward2", a, b, [mode](T x, T y) { return detail::div_rounded(x, y, mode); },
+      [](T, T, T) { return T(0); }, [](T, T, T) { return T(0); });
+}
+/// torch.div(a, b, rounding_mode) for tensors of two types: computed in the promoted type
+/// (torch.result_type).
+template <class A, class B>
+requires(!std::is_same_v<A, B>) BasicTensor<detail::promote_t<A, B>> div(
+    const BasicTensor<A>& a, const BasicTensor<B>& b, std::string_view rounding_mode) {
+  using R = detail::promote_t<A, B>;
+  return div(a.template to<R>(), b.template to<R>(), rounding_mode);
+}
+/// torch.div(a, s, rounding_mode) with a number: the type of a with s (LongTensor with 2 stays
+/// int64, LongTensor with 2.5 is float32).
+template <class T, detail::Arithmetic S>
+BasicTensor<detail::scalar_result_t<T, S>> div(const BasicTensor<T>& a, S s,
+                                               std::string_view rounding_mode) {
+  using R = detail::scalar_result_t<T, S>;
+  return div(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)), rounding_mode);
+}
+/// torch.floor_divide(a, b): div(a, b, "floor") (PyTorch 1.13 rounds toward minus infinity).
+template <class A, class B>
+BasicTensor<detail::promote_t<A, B>> floor_divide(const BasicTensor<A>& a,
+                                                  const BasicTensor<B>& b) {
+  return div(a, b, "floor");
+}
+/// torch.floor_divide(a, s) with a number: div(a, s, "floor").
+template <class T, detail::Arithmetic S>
+BasicTensor<detail::scalar_result_t<T, S>> floor_divide(const BasicTensor<T>& a, S s) {
+  return div(a, s, "floor");
+}
+
 /// torch.atan2(a, b): the angle of (b, a), broadcast. Gradients b g / (a^2 + b^2) and
 /// -a g / (a^2 + b^2).
 template <class T>

@@ -54,15 +54,24 @@ inline Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01) {
   auto out = Tensor::empty(x.shape());
   const auto X = detail::camap(x.data(), x.numel());
   detail::amap(out.data(), out.numel()) = (X > 0.0f).select(X, X * s);
-  if (detail::needs_graph<float>({&x}))
+  if (detail::needs_graph<float>({&x})) {
     detail::record(
         out, "LeakyReluBackward0", {&x}, [sx = detail::SavedTensor<float>(x), s](const Tensor& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times a constant slope mask
+            auto slope = Tensor::empty(g.shape());
+            const float* xp = sx.data("LeakyReluBackward0");
+            for (std::int64_t i = 0; i < slope.numel(); ++i)
+              slope.data()[i] = xp[i] > 0.0f ? 1.0f : s;
+            return std::vector<Tensor>{g * slope};
+          }
           auto gi = Tensor::empty(g.shape());
           const auto G = detail::camap(g.data(), g.numel());
           detail::amap(gi.data(), gi.numel()) =
               (detail::camap(sx.data("LeakyReluBackward0"), g.numel()) > 0.0f).select(G, G * s);
           return std::vector<Tensor>{gi};
         });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

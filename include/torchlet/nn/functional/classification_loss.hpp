@@ -64,6 +64,47 @@ inline ClassLayout class_layout(const char* op, const Tensor& input) {
   return l;
 }
 
+/// cross_entropy's input gradient as recorded ops (a backward under create_graph):
+/// dx = gi * (p * A - K) with p = softmax(x) over the classes, A = (1 - ls) w_t + ls / C *
+/// sum_k w_k and K = (1 - ls) w_t [c == t] + ls / C w_c at each counted position (0 where the
+/// target is ignored), gi the loss's gradient there. p is the softmax of log(probs) put in the
+/// input's place in the graph: it equals probs, and softmax's derivatives depend on p alone.
+template <class = void>
+Tensor cross_entropy_grad_recorded(const Tensor& g, const Tensor& probs,
+                                   const std::shared_ptr<autograd::NodeBase>& edge, bool leaf,
+                                   const std::int64_t* t, const float* w, const ClassLayout& l,
+                                   double ls, double denom, double wsum_all, nn::Reduction r,
+                                   std::int64_t ignore) {
+  const std::int64_t O = l.outer, C = l.c, I = l.inner;
+  Tensor xv;
+  {
+    NoGradGuard no_grad;
+    xv = probs.log();
+  }
+  auto node = std::static_pointer_cast<autograd::Node<float>>(edge);
+  (leaf ? xv.impl()->grad_accumulator : xv.impl()->grad_fn) = std::move(node);
+  xv.impl()->requires_grad = true;
+  const auto p = xv.reshape({O, C, I}).softmax(1);
+  const float a = static_cast<float>(1 - ls), b = static_cast<float>(ls / static_cast<double>(C));
+  auto coef = zeros<float>({O, 1, I});
+  auto k = zeros<float>({O, C, I});
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t i = 0; i < I; ++i) {
+      const std::int64_t tc = t[o * I + i];
+      if (tc == ignore) continue;
+      const float wt = w ? w[tc] : 1.0f;
+      coef.data()[o * I + i] = a * wt + b * static_cast<float>(wsum_all);
+      float* kp = k.data() + o * C * I + i;
+      kp[tc * I] += a * wt;
+      if (ls > 0)
+        for (std::int64_t c = 0; c < C; ++c) kp[c * I] += b * (w ? w[c] : 1.0f);
+    }
+  const auto gi =
+      loss_grad_recorded(g, r, denom)
+          .reshape({r == nn::Reduction::none ? O : 1, 1, r == nn::Reduction::none ? I : 1});
+  return ((p * coef - k) * gi).reshape(probs.shape());
+}
+
 template <class = void>
 inline void check_class_target(const char* op, const Tensor& input, const LongTensor& target,
                                const ClassLayout& l, const Tensor& weight,
@@ -144,7 +185,13 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
     detail::record(out, "NllLossBackward0", {&input},
                    [probs, st = detail::SavedTensor<std::int64_t>(target),
                     sw = detail::SavedTensor<float>(weight), l, ls, denom, wsum_all,
-                    r = options.reduction, ignore = options.ignore_index](const Tensor& g) {
+                    r = options.reduction, ignore = options.ignore_index,
+                    edge = detail::gradient_edge(input), leaf = input.is_leaf()](const Tensor& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+                       return std::vector<Tensor>{detail::cross_entropy_grad_recorded(
+                           g, probs, edge, leaf, st.data("NllLossBackward0"),
+                           sw.defined() ? sw.data("NllLossBackward0") : nullptr, l, ls, denom,
+                           wsum_all, r, ignore)};
                      // d loss_i / d x_c = (1 - ls) w_t (p_c - [c == t]) + ls / C (sum_k w_k p_c -
                      // w_c)
                      const std::int64_t C = l.c, I = l.inner;
@@ -179,6 +226,7 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
                          });
                      return std::vector<Tensor>{dx};
                    });
+    detail::mark_differentiable_backward(out);
   }
   return out;
 }
@@ -290,13 +338,26 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
       per[static_cast<std::size_t>(pos)] = -wt * input.data()[o * C * I + tc * I + i];
     }
   auto out = detail::reduce_loss("nll_loss", per, l.target_shape, options.reduction, denom);
-  if (detail::needs_graph<float>({&input}))
+  if (detail::needs_graph<float>({&input})) {
     detail::record(out, "NllLossBackward0", {&input},
                    [shape = input.shape(), st = detail::SavedTensor<std::int64_t>(target),
                     sw = detail::SavedTensor<float>(weight), l, denom, r = options.reduction,
                     ignore = options.ignore_index](const Tensor& g) {
                      const std::int64_t* t = st.data("NllLossBackward0");
                      const float* w = sw.defined() ? sw.data("NllLossBackward0") : nullptr;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: dx = M * g
+                       auto m = zeros<float>({l.outer, l.c, l.inner});
+                       for (std::int64_t o = 0; o < l.outer; ++o)
+                         for (std::int64_t i = 0; i < l.inner; ++i) {
+                           const std::int64_t tc = t[o * l.inner + i];
+                           if (tc != ignore)
+                             m.data()[(o * l.c + tc) * l.inner + i] = -(w ? w[tc] : 1.0f);
+                         }
+                       const bool none = r == Reduction::none;
+                       const auto gi = detail::loss_grad_recorded(g, r, denom)
+                                           .reshape({none ? l.outer : 1, 1, none ? l.inner : 1});
+                       return std::vector<Tensor>{(m * gi).reshape(shape)};
+                     }
                      auto dx = zeros<float>(shape);
                      for (std::int64_t o = 0; o < l.outer; ++o)
                        for (std::int64_t i = 0; i < l.inner; ++i) {
@@ -308,6 +369,8 @@ inline Tensor nll_loss(const Tensor& input, const LongTensor& target,
                        }
                      return std::vector<Tensor>{dx};
                    });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

@@ -209,9 +209,89 @@ BasicTensor<T> bias_grad(const BasicTensor<T>& gy, std::int64_t N, std::int64_t 
 ///
 /// Memory: the batch is processed one sample at a time, its columns [K, L] built in the calling
 /// thread's workspace (slot 0, reused across calls), so the scratch is one sample's columns
-/// whatever the batch size. Backward saves the input (only when the weight needs a gradient)
-/// and rebuilds each sample's columns in the workspace; the input gradient's columns use slot
+/// whatever the batch size. Backward saves the input (only when the weight needs a gradient;
+/// otherwise only its version, so that a write into it still raises as in PyTorch) and
+/// rebuilds each sample's columns in the workspace; the input gradient's columns use slot
 /// 1. Nothing is saved when no input requires grad or under NoGradGuard.
+template <class T>
+BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                            const BasicTensor<T>& bias, const ConvGeometry& g, std::int64_t groups,
+                            const Shape& out_shape);
+template <class T>
+BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                                      const BasicTensor<T>& bias, const ConvGeometry& g,
+                                      std::int64_t groups, const Shape& out_shape);
+
+/// The storage version of a tensor an op's backward does not read but PyTorch saves (a conv's
+/// input when the weight needs no gradient): check() throws PyTorch's "modified by an inplace
+/// operation" error if it changed, without keeping the data alive (a freed storage cannot
+/// have been written).
+template <class T>
+class SavedVersion {
+ public:
+  SavedVersion() = default;
+  /// Records t's storage and its version now; an undefined t records nothing.
+  explicit SavedVersion(const BasicTensor<T>& t) {
+    if (!t.defined() || !t.impl()->storage) return;
+    storage_ = t.impl()->storage;
+    version_ = t.impl()->storage->version();
+  }
+  /// Throws std::runtime_error naming `op` if the storage is alive and was written since.
+  void check(const char* op) const {
+    const auto storage = storage_.lock();
+    if (storage && storage->version() != version_)
+      throw std::runtime_error(
+          std::string("backward: one of the variables needed for gradient computation has "
+                      "been modified by an inplace operation (saved by ") +
+          op + ", version " + std::to_string(storage->version()) + "; expected version " +
+          std::to_string(version_) + ")");
+  }
+
+ private:
+  std::weak_ptr<Storage<T>> storage_;
+  std::uint32_t version_ = 0;
+};
+
+/// A conv's backward as recorded ops (create_graph), on 5-D tensors: dx is the transposed
+/// conv of gy with the weight (a function of both, so the gradient penalty of WGAN-GP
+/// differentiates it again); dW the conv of x (batch and channels swapped) with gy as the
+/// kernel, strides and dilations exchanged, cut to the kernel's size; db the sum of gy.
+/// A grouped conv whose weight needs a gradient throws (not differentiable yet).
+template <class T>
+std::vector<BasicTensor<T>> conv_backward_recorded(const BasicTensor<T>& gy,
+                                                   const SavedTensor<T>& sx,
+                                                   const SavedTensor<T>& sw, const Shape& wshape,
+                                                   const ConvGeometry& g, std::int64_t groups,
+                                                   bool gx, bool gw, bool gb) {
+  const char* name = "ConvolutionBackward0";
+  const std::int64_t N = g.n, O = wshape[0];
+  const auto gy5 = gy.reshape({N, O, g.out[0], g.out[1], g.out[2]});
+  BasicTensor<T> dx, dw, db;
+  if (gx)
+    dx = conv_transpose_forward(gy5, sw.variable(name, wshape), BasicTensor<T>(), g, groups,
+                                {N, g.c, g.in[0], g.in[1], g.in[2]});
+  if (gw) {
+    if (groups != 1)
+      throw std::runtime_error(
+          "backward(create_graph=true): the weight gradient of ConvolutionBackward0 with "
+          "groups=" +
+          std::to_string(groups) + " is not differentiable yet (groups=1 is)");
+    const auto xt = sx.variable(name, {N, g.c, g.in[0], g.in[1], g.in[2]})
+                        .transpose(0, 1)
+                        .contiguous();                 // [C, N, D, H, W]
+    const auto kt = gy5.transpose(0, 1).contiguous();  // [O, N, oD, oH, oW]
+    ConvGeometry g2{g.c, N, g.in, g.out, g.d, g.p, g.s, {}};
+    for (int i = 0; i < 3; ++i)
+      g2.out[i] = window_out(g.in[i], g.out[i], g.d[i], g.p[i], g.s[i], false);
+    auto r = conv_forward(xt, kt, BasicTensor<T>(), g2, 1,
+                          {g.c, O, g2.out[0], g2.out[1], g2.out[2]});  // [C, O, >= k...]
+    for (int i = 0; i < 3; ++i) r = r.narrow(2 + i, 0, g.k[i]);
+    dw = r.transpose(0, 1).contiguous().reshape(wshape);
+  }
+  if (gb) db = gy5.reshape({N, O, -1}).sum(2).sum(0);
+  return {dx, dw, db};
+}
+
 template <class T>
 BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                             const BasicTensor<T>& bias, const ConvGeometry& g, std::int64_t groups,
@@ -240,12 +320,17 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
              gb = bias.defined() && bias.requires_grad();
   // The input only when dW needs it (its columns are rebuilt per sample in backward); the
   // weight always (a handle on the parameter: backward checks its version, as PyTorch does).
+  // Without dW the input's data is not kept, only its version (PyTorch saves the input).
   record(y, "ConvolutionBackward0", {&x, &weight, &bias},
-         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{}, sw = SavedTensor<T>(weight),
+         [sx = gw ? SavedTensor<T>(x) : SavedTensor<T>{},
+          vx = gw ? SavedVersion<T>() : SavedVersion<T>(x), sw = SavedTensor<T>(weight),
           wshape = weight.shape(), g, groups, gx, gw, gb, O, Og, K, Kg, L, IMG,
           direct](const BasicTensor<T>& gy) {
            const std::int64_t N = g.n;
            BasicTensor<T> dx, dw, db;
+           vx.check("ConvolutionBackward0");
+           if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+             return conv_backward_recorded(gy, sx, sw, wshape, g, groups, gx, gw, gb);
            const T* wp = sw.data("ConvolutionBackward0");
            if (gb) db = bias_grad(gy, N, O, L);
            if (!gw && !gx) return std::vector<BasicTensor<T>>{dx, dw, db};
@@ -281,6 +366,7 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
                });
            return std::vector<BasicTensor<T>>{dx, dw, db};
          });
+  mark_differentiable_backward(y);
   return y;
 }
 

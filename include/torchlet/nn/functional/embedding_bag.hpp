@@ -130,13 +130,25 @@ BasicTensor<T> embedding_bag(const LongTensor& input, const BasicTensor<T>& weig
   }
   if (detail::needs_graph<T>({&weight, &psw}))
     detail::record(y, "EmbeddingBagBackward0", {&weight, &psw},
-                   [si = detail::SavedTensor<std::int64_t>(input), bounds = std::move(bounds),
-                    arg = std::move(arg), count = std::move(count),
+                   [si = detail::SavedTensor<std::int64_t>(input),
+                    so = detail::SavedTensor<std::int64_t>(offsets),
+                    rows = input.dim() == 2 ? input.shape()[1] : std::int64_t(0),
+                    last = o.include_last_offset, arg = std::move(arg), count = std::move(count),
                     sw = detail::SavedTensor<T>(weight), sps = detail::SavedTensor<T>(psw),
                     ps_shape = psw.defined() ? psw.shape() : Shape{}, pad, is_max, is_mean, num,
                     dim, n, B, freq_scale = o.scale_grad_by_freq](const BasicTensor<T>& g) {
                      const std::int64_t* ix = si.data("embedding_bag");
                      sw.check("embedding_bag");  // read below only for per_sample_weights
+                     // The bags' bounds from the saved offsets (version-checked, as PyTorch
+                     // checks them), or from a 2-D input's rows.
+                     std::vector<std::int64_t> bounds;
+                     if (so.defined()) {
+                       const std::int64_t* op = so.data("embedding_bag");
+                       bounds.assign(op, op + B + (last ? 1 : 0));
+                       if (!last) bounds.push_back(n);
+                     } else {
+                       for (std::int64_t b = 0; b <= B; ++b) bounds.push_back(b * rows);
+                     }
                      const T* ps = sps.defined() ? sps.data("embedding_bag") : nullptr;
                      const T* gp = g.data();
                      auto gw = torchlet::zeros<T>({num, dim});

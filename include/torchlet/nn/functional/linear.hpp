@@ -1,5 +1,6 @@
 #pragma once
-// linear(x, W, b): x [*, in] @ W[out, in]^T + b[out] -> [*, out], one fused graph node;
+// linear(x, W, b): x [*, in] @ W[out, in]^T + b[out] -> [*, out], one fused graph node (its
+// backward records itself under create_graph);
 // bilinear(x1, x2, W, b): x1 [*, in1], x2 [*, in2] -> [*, out].
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor.hpp"
@@ -33,8 +34,16 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
                    [sx = gw ? detail::SavedTensor<float>(x) : detail::SavedTensor<float>(),
                     sw = gx ? detail::SavedTensor<float>(weight) : detail::SavedTensor<float>(),
                     xs = x.shape(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
-                     const auto G = detail::cmmap(g.data(), rows, out_f);
                      Tensor dx, dw, db;
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       const auto g2 = g.reshape({rows, out_f});
+                       if (gx) dx = g2.mm(sw.variable("AddmmBackward0", {out_f, in_f})).reshape(xs);
+                       if (gw)
+                         dw = g2.t().mm(sx.variable("AddmmBackward0", xs).reshape({rows, in_f}));
+                       if (gb) db = g2.sum(0);
+                       return std::vector<Tensor>{dx, dw, db};
+                     }
+                     const auto G = detail::cmmap(g.data(), rows, out_f);
                      if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
                        dx = Tensor::empty(xs);
                        detail::gemm(g.data(), rows, out_f, false, sw.data("AddmmBackward0"), out_f,
@@ -51,6 +60,7 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
                      }
                      return std::vector<Tensor>{dx, dw, db};
                    });
+    detail::mark_differentiable_backward(y);
   }
   return y;
 }

@@ -51,6 +51,14 @@ inline float loss_grad_at(const Tensor& g, nn::Reduction r, double denom, std::i
   return r == nn::Reduction::mean ? static_cast<float>(g.data()[0] / denom) : g.data()[0];
 }
 
+/// The loss's gradient g as recorded ops broadcasting over the per-element losses (a backward
+/// under create_graph): g itself for reduction none, g / denom for mean, g for sum.
+template <class = void>
+inline Tensor loss_grad_recorded(const Tensor& g, nn::Reduction r, double denom) {
+  if (r == nn::Reduction::mean) return g / static_cast<float>(denom);
+  return g;
+}
+
 /// The per-element losses `per` of loss `op` reduced as PyTorch does: as they are (none),
 /// their mean or their sum (composed losses, any float type).
 template <class T>

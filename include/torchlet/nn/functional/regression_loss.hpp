@@ -71,10 +71,11 @@ inline Tensor broadcast_weight(const char* op, const Tensor& w, const Shape& sha
 }
 
 /// Shared body of the elementwise regression losses: per[i] = f(x[i] - y[i]),
-/// d per / d x = df(x - y), d per / d y = -df(x - y).
-template <class F, class DF>
+/// d per / d x = df(x - y), d per / d y = -df(x - y). dr, when given, is df as recorded
+/// tensor ops (Tensor diff -> Tensor): the backward then records itself under create_graph.
+template <class F, class DF, class DR = std::nullptr_t>
 Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, const Tensor& target,
-                      nn::Reduction r, F f, DF df) {
+                      nn::Reduction r, F f, DF df, DR dr = nullptr) {
   check_same_shape(op, input, target);
   const std::int64_t n = input.numel();
   std::vector<double> per(static_cast<std::size_t>(n));
@@ -86,7 +87,14 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
     const bool gx = input.requires_grad(), gy = target.requires_grad();
     record(loss, node, {&input, &target},
            [sx = SavedTensor<float>(input), sy = SavedTensor<float>(target), node,
-            shape = input.shape(), r, n, gx, gy, df](const Tensor& g) {
+            shape = input.shape(), r, n, gx, gy, df, dr](const Tensor& g) {
+             if constexpr (!std::is_same_v<DR, std::nullptr_t>) {
+               if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                 const auto d = dr(sx.variable(node, shape) - sy.variable(node, shape)) *
+                                loss_grad_recorded(g, r, static_cast<double>(n));
+                 return std::vector<Tensor>{gx ? d : Tensor{}, gy ? -d : Tensor{}};
+               }
+             }
              const float* xd = sx.data(node);
              const float* yd = sy.data(node);
              auto d = Tensor::empty(shape);
@@ -100,6 +108,7 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
              }
              return std::vector<Tensor>{gx ? d : Tensor{}, dy};
            });
+    if constexpr (!std::is_same_v<DR, std::nullptr_t>) mark_differentiable_backward(loss);
   }
   return loss;
 }
@@ -114,7 +123,8 @@ inline Tensor mse_loss(const Tensor& input, const Tensor& target,
                        const MSELossOptions& options = {}) {
   return detail::pointwise_loss(
       "mse_loss", "MseLossBackward0", input, target, options.reduction,
-      [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; });
+      [](float d) { return double(d) * d; }, [](float d) { return 2.0f * d; },
+      [](const Tensor& d) { return d * 2.0f; });
 }
 
 /// |input - target|; input and target [*], same shape.
