@@ -1,7 +1,8 @@
 // Higher-order gradients through nn/functional's fused ops (issue 13): under create_graph the
 // backward of linear, conv2d, leaky_relu, mse_loss, nll_loss and cross_entropy records itself, so a
 // gradient can be differentiated again (the gradient penalty of WGAN-GP; loss.backward with
-// create_graph, which is autograd::backward({loss}, {}, std::nullopt, true)). conv2d is
+// create_graph, loss.backward({}, std::nullopt, true) or autograd::backward({loss}, {},
+// std::nullopt, true)). conv2d is
 // templated on the type: its second derivatives are checked by float64 gradgradcheck and the
 // penalty by gradcheck of a function that itself takes a gradient with create_graph. The
 // float32-only ops are checked against the same computation written with tensor ops whose
@@ -238,6 +239,11 @@ TEST_CASE("autograd::backward(create_graph): grad() keeps its graph, as loss.bac
   CHECK_THROWS_WITH(autograd::backward({y.cumsum(0).sum()}, {}, std::nullopt, true),
                     "backward(create_graph=true): the backward of CumsumBackward0 is not "
                     "differentiable yet");
+  // The member spelling, as libtorch's loss.backward({}, c10::nullopt, true).
+  auto m = tensor<double>({0.5, -1.0}).requires_grad_();
+  (m * m * m).sum().backward({}, std::nullopt, true);
+  REQUIRE(m.grad().grad_fn() != nullptr);
+  CHECK(autograd::grad({m.grad().sum()}, {m})[0].to_vector() == std::vector<double>{3.0, -6.0});
   // Without create_graph it is the ordinary backward.
   auto z = tensor<double>({1.0, 2.0}).requires_grad_();
   autograd::backward({(z * z).sum()});

@@ -333,8 +333,9 @@ utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook
 }
 
 template <class T>
-void BasicTensor<T>::backward(const BasicTensor& gradient, bool retain_graph) const {
-  autograd::run_backward(*this, gradient, retain_graph);
+void BasicTensor<T>::backward(const BasicTensor& gradient, std::optional<bool> retain_graph,
+                              bool create_graph) const {
+  autograd::run_backward(*this, gradient, retain_graph.value_or(create_graph), create_graph);
 }
 
 }  // namespace torchlet

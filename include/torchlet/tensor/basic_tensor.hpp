@@ -205,8 +205,12 @@ class BasicTensor {
   /// Whether retain_grad() was called on this non-leaf (x.retains_grad).
   bool retains_grad() const { return !is_leaf() && checked().grad_fn->retained.lock() == impl_; }
   /// Reverse-mode differentiation from this tensor. `gradient` may be omitted for a
-  /// one-element tensor. Defined in autograd/engine.hpp.
-  void backward(const BasicTensor& gradient = {}, bool retain_graph = false) const;
+  /// one-element tensor; retain_graph defaults to create_graph; create_graph records the
+  /// backward so the leaves' grad() can be differentiated again (libtorch's
+  /// `loss.backward({}, c10::nullopt, true)`, PyTorch's `loss.backward(create_graph=True)`).
+  /// Defined in autograd/engine.hpp.
+  void backward(const BasicTensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
   /// Registers fn(tensor), called during backward right after a gradient has been
   /// accumulated into this leaf's grad() (Tensor.register_post_accumulate_grad_hook); hooks
   /// run in registration order, once per backward pass that reaches the leaf. Throws
