@@ -394,6 +394,32 @@ TEST_CASE("a write into a view of a non-leaf rebases the base's history (CopySli
   CHECK(w.grad().to_vector() == V{322, 4002});
 }
 
+TEST_CASE("other views of a rebased base get its new history, as in PyTorch") {
+  // torch 1.13 gives these gradients (the views' grad_fns are regenerated).
+  auto x = tensor<float>({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).requires_grad_();
+  auto w = tensor<float>({10.f, 20.f, 30.f}).requires_grad_();
+  auto b = x * 2.f;
+  auto v1 = b[0];
+  auto v2 = b.select(1, 0);  // overlaps v1 at b[0, 0]
+  v1.mul_(w);
+  CHECK(v2.to_vector() == V{20, 8});
+  (v2 * v2).sum().backward();
+  CHECK(x.grad().to_vector() == V{800, 0, 0, 32, 0, 0});
+  CHECK(w.grad().to_vector() == V{80, 0, 0});
+  auto x2 = tensor<float>({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).requires_grad_();
+  auto c = x2 * 2.f;
+  auto t = c.t();
+  c.mul_(3.f);  // an in-place op on the base itself
+  t[0].sum().backward();
+  CHECK(x2.grad().to_vector() == V{6, 0, 0, 6, 0, 0});
+  auto z = zeros<float>({2, 3});
+  auto row = z[1];
+  z[0].copy_(w * 1.f);  // z now requires grad, and so does its view
+  CHECK(row.requires_grad());
+  CHECK(row.grad_fn_name() == "AsStridedBackward0");
+  CHECK((row * 1.f).requires_grad());
+}
+
 TEST_CASE("gradcheck through in-place writes into views of non-leaves") {
   using autograd::gradcheck;
   auto x = randn<double>({3, 4}).requires_grad_();

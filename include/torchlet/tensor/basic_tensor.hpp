@@ -112,6 +112,11 @@ struct TensorImpl {
   /// For a view: the tensor that is not a view whose storage it shares (PyTorch's _base);
   /// in-place ops on the view rebase that tensor's history (CopySlices).
   std::shared_ptr<TensorImpl<T>> base;
+  /// Counts the times this tensor's history was rebased by an in-place op (on it or on a view
+  /// of it); a view compares it with base_history to know its grad_fn is stale.
+  std::uint32_t history = 0;
+  /// base->history when this view's grad_fn was last set.
+  std::uint32_t base_history = 0;
   std::shared_ptr<TensorImpl<T>> grad;         // accumulated gradient (leaves)
   std::shared_ptr<autograd::Node<T>> grad_fn;  // producer (non-leaves)
   std::shared_ptr<autograd::Node<T>>
@@ -209,6 +214,12 @@ constexpr const char* dtype_name() {
 template <class T>
 struct ValuesIndices;
 struct VarOptions;
+namespace detail {
+template <class T>
+bool stale_view(const TensorImpl<T>& v) noexcept;
+template <class T>
+void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v);
+}  // namespace detail
 namespace indexing {
 class TensorIndex;
 }
@@ -301,7 +312,7 @@ class BasicTensor {
 
   // ---- autograd ----------------------------------------------------------------
   /// Whether operations on this tensor are recorded for backward().
-  bool requires_grad() const { return checked().requires_grad; }
+  bool requires_grad() const { return fresh().requires_grad; }
   /// Marks a leaf as requiring grad (x.requires_grad_()).
   const BasicTensor& requires_grad_(bool on = true) const {
     if constexpr (!detail::is_floating_v<T>) {
@@ -317,7 +328,7 @@ class BasicTensor {
     return *this;
   }
   /// True for tensors not produced by a recorded op (inputs, parameters).
-  bool is_leaf() const { return checked().grad_fn == nullptr; }
+  bool is_leaf() const { return fresh().grad_fn == nullptr; }
   /// The accumulated gradient of a leaf (undefined if none yet).
   BasicTensor grad() const { return BasicTensor(checked().grad); }
   /// Replaces (or with an undefined tensor, clears) the stored gradient.
@@ -326,7 +337,7 @@ class BasicTensor {
   std::string grad_fn_name() const { return is_leaf() ? "" : checked().grad_fn->name(); }
   /// The node that produced this tensor (x.grad_fn): null for a leaf; `grad_fn()->name()` is
   /// PyTorch's name ("MulBackward0"), `grad_fn()->next_functions()` its inputs' nodes.
-  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return checked().grad_fn; }
+  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return fresh().grad_fn; }
   /// Registers hook(grad), called during backward with the gradient of this tensor before it
   /// is used (x.register_hook): `hook` returns void, or a tensor that replaces the gradient
   /// (an undefined one keeps it). On a leaf the hook runs before the gradient is accumulated
@@ -758,6 +769,14 @@ class BasicTensor {
     if (!impl_) throw std::logic_error("torchlet: operation on an undefined tensor");
     return *impl_;
   }
+  /// checked(), with a view's autograd fields brought up to date after an in-place op on its
+  /// base or another view of it (detail::refresh_view_history).
+  Impl& fresh() const {
+    auto& impl = checked();
+    if (detail::stale_view(impl)) [[unlikely]]
+      detail::refresh_view_history(impl_);
+    return impl;
+  }
   std::shared_ptr<Impl> impl_;
 };
 
@@ -855,6 +874,46 @@ void bump_version(const BasicTensor<T>& t) {
   if (!is_inference_mode_enabled()) t.impl()->storage->bump_version();
 }
 
+/// Whether `v` is a view whose base's history was rebased since v's grad_fn was set.
+template <class T>
+bool stale_view(const TensorImpl<T>& v) noexcept {
+  return v.base && v.base_history != v.base->history;
+}
+
+/// The node of a view `v` of a base with a gradient: the base's gradient is v's gradient
+/// added into zeros at v's elements ("AsStridedBackward0").
+template <class T>
+std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
+  const auto& b = *v.base;
+  const auto off = static_cast<std::int64_t>(v.offset - b.offset);
+  auto as_strided = [base_shape = b.shape, shape = v.shape,
+                     strides = v.strides.empty() ? contiguous_strides(v.shape) : v.strides,
+                     off](const BasicTensor<T>& g) {
+    auto res = BasicTensor<T>::empty(base_shape);
+    T* r = res.data();
+    std::fill_n(r, res.numel(), T(0));
+    const T* s = g.data();
+    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] += s[i]; });
+    return std::vector<BasicTensor<T>>{res};
+  };
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, decltype(as_strided)>>(std::move(as_strided));
+  node->node_name = "AsStridedBackward0";
+  node->next.push_back(b.grad_fn);
+  node->out_shape = v.shape;
+  return node;
+}
+
+/// Gives a stale view (stale_view) a grad_fn on its base's new history, as PyTorch
+/// regenerates a view's grad_fn after an in-place op on its base or on another view of it.
+template <class T>
+void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v) {
+  v->base_history = v->base->history;
+  if (!v->base->grad_fn || (v->requires_grad && !v->grad_fn)) return;
+  v->grad_fn = view_node(*v);
+  v->requires_grad = true;
+}
+
 /// True when an op on these inputs must be recorded on the tape.
 template <class T>
 bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
@@ -863,8 +922,12 @@ bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
   } else {
     // InferenceMode records nothing, even where an inner guard turned grad mode back on.
     if (!is_grad_enabled() || is_inference_mode_enabled()) return false;
-    for (auto* t : inputs)
-      if (t->defined() && t->impl()->requires_grad) return true;
+    for (auto* t : inputs) {
+      if (!t->defined()) continue;
+      if (stale_view(*t->impl())) [[unlikely]]
+        refresh_view_history(t->impl());
+      if (t->impl()->requires_grad) return true;
+    }
     return false;
   }
 }
@@ -875,6 +938,8 @@ template <class T>
 std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
   if (!t.defined()) return nullptr;
   auto& impl = *t.impl();
+  if (stale_view(impl)) [[unlikely]]
+    refresh_view_history(t.impl());
   if (!impl.requires_grad) return nullptr;
   if (impl.grad_fn) return impl.grad_fn;
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
@@ -952,21 +1017,11 @@ void rebase_view_history(const BasicTensor<T>& v, const char* name,
   if (other) node->next.push_back(gradient_edge(*other));
   node->out_shape = base_shape;
   base.impl()->requires_grad = true;
-  base.impl()->grad_fn = node;
+  base.impl()->grad_fn = std::move(node);
+  ++base.impl()->history;  // other views of base get new grad_fns when next used
+  v.impl()->base_history = base.impl()->history;
   (void)name;
-  auto as_strided = [base_shape, shape, strides, off](const BasicTensor<T>& g) {
-    auto res = BasicTensor<T>::empty(base_shape);
-    T* r = res.data();
-    std::fill_n(r, res.numel(), T(0));
-    const T* s = g.data();
-    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] += s[i]; });
-    return std::vector<BasicTensor<T>>{res};
-  };
-  auto vnode =
-      std::make_shared<autograd::FunctionNode<T, decltype(as_strided)>>(std::move(as_strided));
-  vnode->node_name = "AsStridedBackward0";
-  vnode->next.push_back(std::move(node));
-  vnode->out_shape = shape;
+  auto vnode = view_node(*v.impl());
   if (auto& old = v.impl()->grad_fn; old && old->retained.lock() == v.impl()) {
     vnode->retained = v.impl();
     old->retained.reset();
@@ -999,6 +1054,7 @@ void rebase_history(const BasicTensor<T>& t, const char* name,
   node->out_shape = t.shape();
   t.impl()->requires_grad = true;
   t.impl()->grad_fn = std::move(node);
+  ++t.impl()->history;  // views of t get new grad_fns when next used
 }
 
 /// A tensor's data kept for backward. Holds the storage (never the tensor, so saving an
@@ -1201,6 +1257,7 @@ BasicTensor<T> make_strided_view(const BasicTensor<T>& base, Shape shape,
   impl->shape = std::move(shape);
   impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
   impl->base = b.base ? b.base : base.impl();
+  impl->base_history = impl->base->history;
   return BasicTensor<T>(std::move(impl));
 }
 // NOLINTEND(performance-unnecessary-value-param)
@@ -1230,6 +1287,7 @@ BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t ex
   impl->shape = std::move(shape);
   impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
   impl->base = b.base ? b.base : base.impl();
+  impl->base_history = impl->base->history;
   return BasicTensor<T>(std::move(impl));
 }
 
