@@ -183,7 +183,8 @@ struct Node : NodeBase {
       return;
     }
     const auto n = grad.numel();
-    if (grad.impl().use_count() == 1 && grad.impl()->storage.use_count() == 1) {
+    if (grad.impl().use_count() == 1 && grad.impl()->storage.use_count() == 1 &&
+        grad.is_contiguous()) {
       detail::amap(grad.data(), n) += detail::camap(g.data(), n);
     } else {
       auto sum = BasicTensor<T>::empty(grad.shape());
@@ -276,7 +277,7 @@ struct AccumulateGrad final : Node<T> {
       // Take the gradient's memory when nobody else holds it; a gradient never carries
       // a graph nor requires grad itself.
       if (g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn &&
-          g.impl()->offset == 0) {
+          g.impl()->offset == 0 && g.impl()->strides.empty()) {
         impl->grad = g.impl();
       } else {
         auto copy = BasicTensor<T>::empty(g.shape());

@@ -77,11 +77,16 @@ void check_list(const std::vector<BasicTensor<T>>& list, const Shape& shape, int
   if (size >= 0 && static_cast<int>(list.size()) != size)
     throw ShapeError(what + ": " + name + " has " + std::to_string(list.size()) +
                      " tensors, the group has " + std::to_string(size) + " ranks");
-  for (std::size_t i = 0; i < list.size(); ++i)
+  for (std::size_t i = 0; i < list.size(); ++i) {
     if (!list[i].defined() || list[i].shape() != shape)
       throw ShapeError(what + ": " + name + "[" + std::to_string(i) + "] has shape " +
                        (list[i].defined() ? to_string(list[i].shape()) : "undefined") +
                        ", expected " + to_string(shape));
+    if (!list[i].is_contiguous())
+      throw std::invalid_argument(what + ": Tensors must be contiguous (" + name + "[" +
+                                  std::to_string(i) + "] has strides " +
+                                  to_string(list[i].stride()) + ")");
+  }
 }
 
 template <class T>
@@ -89,6 +94,12 @@ void check_defined(const BasicTensor<T>& t, Coll op) {
   if (!t.defined())
     throw std::invalid_argument(std::string(coll_name(op)) + " on rank " +
                                 std::to_string(world_rank()) + ": the tensor is undefined");
+  // As PyTorch: collectives move whole buffers, a strided view is not one.
+  if (!t.is_contiguous())
+    throw std::invalid_argument(std::string(coll_name(op)) + " on rank " +
+                                std::to_string(world_rank()) +
+                                ": Tensors must be contiguous (got shape " + to_string(t.shape()) +
+                                ", strides " + to_string(t.stride()) + "; call contiguous())");
 }
 
 inline ProcessGroup group_of(const CollectiveOptions& o, Coll op) {

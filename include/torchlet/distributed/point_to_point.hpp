@@ -22,6 +22,9 @@ Work isend(const BasicTensor<T>& tensor, int dst, std::optional<ProcessGroup> gr
   using namespace detail;
   const ProcessGroup g = group_or_world(group ? &*group : nullptr, Coll::send);
   if (!tensor.defined()) throw std::invalid_argument("send: the tensor is undefined");
+  if (!tensor.is_contiguous())
+    throw std::invalid_argument("send: Tensors must be contiguous (got strides " +
+                                to_string(tensor.stride()) + "; call contiguous())");
   const std::string what = describe(Coll::send, g, tensor) + " to rank " + std::to_string(dst);
   const int peer = g.group_rank(dst);
   const int n = count_of(tensor.numel(), what);
@@ -43,6 +46,9 @@ Work irecv(const BasicTensor<T>& tensor, int src = -1, std::optional<ProcessGrou
   using namespace detail;
   const ProcessGroup g = group_or_world(group ? &*group : nullptr, Coll::recv);
   if (!tensor.defined()) throw std::invalid_argument("recv: the tensor is undefined");
+  if (!tensor.is_contiguous())
+    throw std::invalid_argument("recv: Tensors must be contiguous (got strides " +
+                                to_string(tensor.stride()) + "; call contiguous())");
   const std::string what =
       describe(Coll::recv, g, tensor) +
       (src < 0 ? std::string(" from any rank") : " from rank " + std::to_string(src));

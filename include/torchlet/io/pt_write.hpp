@@ -110,7 +110,7 @@ class PtSaver {
     for (auto d : t.shape()) w_.integer(d);
     w_.code('t');
     w_.code('(');
-    for (auto d : detail::contiguous_strides(t.shape())) w_.integer(d);
+    for (auto d : t.stride()) w_.integer(d);
     w_.code('t');
     w_.boolean(false);
     ordered_dict();

@@ -51,6 +51,7 @@ inline const Tensor& uniform_(const Tensor& t, double a = 0.0, double b = 1.0,
   const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i)
     p[i] = static_cast<float>(a + (b - a) * gen.uniform());
+  torchlet::detail::commit_write(t);  // a strided view: into its base
   return t;
 }
 template <class = void>
@@ -60,6 +61,7 @@ inline const Tensor& normal_(const Tensor& t, double mean = 0.0, double std = 1.
   float* p = t.data();
   const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(mean + std * gen.normal());
+  torchlet::detail::commit_write(t);  // a strided view: into its base
   return t;
 }
 template <class = void>
@@ -155,6 +157,7 @@ inline const Tensor& trunc_normal_(const Tensor& t, double mean = 0.0, double st
     while ((v < a || v > b) && ++tries < 1000);
     p[i] = static_cast<float>(std::clamp(v, a, b));
   }
+  torchlet::detail::commit_write(t);  // a strided view: into its base
   return t;
 }
 
@@ -168,6 +171,7 @@ inline const Tensor& eye_(const Tensor& t) {
   t.fill_(0.0f);
   for (std::int64_t i = 0; i < std::min(t.size(0), t.size(1)); ++i)
     t.data()[i * t.size(1) + i] = 1.0f;
+  torchlet::detail::commit_write(t);  // a strided view: into its base
   return t;
 }
 

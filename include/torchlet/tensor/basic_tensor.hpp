@@ -1,7 +1,10 @@
 #pragma once
-// BasicTensor<T>: a handle to an n-dimensional, contiguous, row-major array of T with
-// reverse-mode autograd. Copying a handle shares the data, as in PyTorch; views
-// (reshape, view, flatten, operator[]) share the storage of their base.
+// BasicTensor<T>: a handle to an n-dimensional array of T with reverse-mode autograd.
+// Copying a handle shares the data, as in PyTorch; views (reshape, view, transpose, permute,
+// narrow/select/slice, expand, diagonal, as_strided, ...) share the storage of their base and
+// may be strided (non-contiguous): their data() is then a gathered row-major copy, and
+// in-place ops write through into the base (see TensorImpl).
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -13,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "torchlet/autograd/grad_mode.hpp"
@@ -26,21 +30,125 @@
 namespace torchlet {
 
 namespace detail {
+
+/// Calls f(i, off) for the elements of a tensor of `shape` with `strides` in row-major order:
+/// i counts 0, 1, ..., off is the element's position relative to the storage offset.
+template <class F>
+void for_each_strided(const Shape& shape, const std::vector<std::int64_t>& strides, F&& f) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  if (n == 0) return;
+  const std::size_t nd = shape.size();
+  if (nd == 0) {
+    f(std::int64_t{0}, std::int64_t{0});
+    return;
+  }
+  const std::int64_t last = shape[nd - 1], ls = strides[nd - 1];
+  std::vector<std::int64_t> idx(nd, 0);
+  std::int64_t off = 0;
+  for (std::int64_t i = 0; i < n; i += last) {
+    for (std::int64_t k = 0; k < last; ++k) f(i + k, off + k * ls);
+    for (std::size_t d = nd - 1; d-- > 0;) {
+      off += strides[d];
+      if (++idx[d] < shape[d]) break;
+      off -= strides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Copies the elements of src (sizes `shape`, `strides`) into dst, row-major. A last dim
+/// that is not contiguous (a transpose) is copied in 32 x 32 tiles of the last two dims.
+template <class T>
+void gather_strided(const T* src, const Shape& shape, const std::vector<std::int64_t>& strides,
+                    T* dst) {
+  const std::size_t nd = shape.size();
+  if (nd >= 2 && strides[nd - 1] != 1) {
+    const std::int64_t rows = shape[nd - 2], cols = shape[nd - 1], sr = strides[nd - 2],
+                       sc = strides[nd - 1];
+    constexpr std::int64_t tile = 32;
+    const Shape outer(shape.begin(), shape.end() - 2);
+    const std::vector<std::int64_t> outer_strides(strides.begin(), strides.end() - 2);
+    for_each_strided(outer, outer_strides, [&](std::int64_t b, std::int64_t off) {
+      T* d = dst + b * rows * cols;
+      const T* s = src + off;
+      for (std::int64_t i0 = 0; i0 < rows; i0 += tile)
+        for (std::int64_t j0 = 0; j0 < cols; j0 += tile)
+          for (std::int64_t i = i0; i < std::min(rows, i0 + tile); ++i)
+            for (std::int64_t j = j0; j < std::min(cols, j0 + tile); ++j)
+              d[i * cols + j] = s[i * sr + j * sc];
+    });
+    return;
+  }
+  for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t off) { dst[i] = src[off]; });
+}
+
+/// The gathered row-major copy of a non-contiguous tensor and the storage write count it was
+/// gathered at.
+template <class T>
+struct StridedCache {
+  std::mutex mutex;
+  std::unique_ptr<Storage<T>> buffer;
+  std::uint64_t stamp = 0;
+  bool valid = false;
+};
+
 template <class T>
 struct TensorImpl {
   std::shared_ptr<Storage<T>> storage;
-  std::size_t offset = 0;  // in elements
+  std::size_t offset = 0;  // PyTorch's storage_offset, in elements
   Shape shape;
   std::int64_t numel = 0;
   bool requires_grad = false;
-  /// 0: not a view; 1: shares another tensor's storage (reshape, view, narrow on dim 0,
+  /// 0: not a view; 1: shares another tensor's storage (reshape, view, narrow, transpose,
   /// ...); 2: a view of a leaf that requires grad. In-place ops consult it.
   std::uint8_t view_kind = 0;
+  /// Strides in elements; empty for the row-major strides of `shape` (the usual case).
+  std::vector<std::int64_t> strides;
+  /// True when the elements are not one row-major block (PyTorch's !is_contiguous()); data()
+  /// then returns `cache`, a gathered copy.
+  bool non_contiguous = false;
+  std::shared_ptr<StridedCache<T>> cache;
+  /// For a view: the tensor that is not a view whose storage it shares (PyTorch's _base);
+  /// in-place ops on the view rebase that tensor's history (CopySlices).
+  std::shared_ptr<TensorImpl<T>> base;
+  /// Counts the times this tensor's history was rebased by an in-place op (on it or on a view
+  /// of it); a view compares it with base_history to know its grad_fn is stale.
+  std::uint32_t history = 0;
+  /// base->history when this view's grad_fn was last set.
+  std::uint32_t base_history = 0;
   std::shared_ptr<TensorImpl<T>> grad;         // accumulated gradient (leaves)
   std::shared_ptr<autograd::Node<T>> grad_fn;  // producer (non-leaves)
   std::shared_ptr<autograd::Node<T>>
       grad_accumulator;  // AccumulateGrad node (leaves that require grad)
-  T* data() const noexcept { return storage ? storage->data() + offset : nullptr; }
+  /// The elements in row-major order: the storage itself for a contiguous tensor, else the
+  /// gathered copy, gathered again when the storage was written since.
+  T* data() const {
+    if (!non_contiguous) [[likely]]
+      return storage ? storage->data() + offset : nullptr;
+    return strided_data();
+  }
+  T* strided_data() const {
+    std::lock_guard<std::mutex> lock(cache->mutex);
+    if (!cache->buffer)
+      cache->buffer = std::make_unique<Storage<T>>(static_cast<std::size_t>(numel));
+    if (!cache->valid || cache->stamp != storage->writes()) {
+      gather_strided(storage->data() + offset, shape, strides, cache->buffer->data());
+      cache->stamp = storage->writes();
+      cache->valid = true;
+    }
+    return cache->buffer->data();
+  }
+  /// Writes the gathered copy (after an in-place op changed it) back into the storage.
+  void scatter() const {
+    std::lock_guard<std::mutex> lock(cache->mutex);
+    if (!cache->valid) return;
+    T* dst = storage->data() + offset;
+    const T* src = cache->buffer->data();
+    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t off) { dst[off] = src[i]; });
+    storage->note_write();
+    cache->stamp = storage->writes();
+  }
 };
 
 template <class T>
@@ -106,6 +214,12 @@ constexpr const char* dtype_name() {
 template <class T>
 struct ValuesIndices;
 struct VarOptions;
+namespace detail {
+template <class T>
+bool stale_view(const TensorImpl<T>& v) noexcept;
+template <class T>
+void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v);
+}  // namespace detail
 namespace indexing {
 class TensorIndex;
 }
@@ -153,8 +267,42 @@ class BasicTensor {
   std::int64_t size(std::int64_t d) const {
     return shape()[static_cast<std::size_t>(detail::wrap_dim("size", d, dim()))];
   }
-  /// Pointer to the first element (row-major, contiguous).
+  /// Pointer to the elements in row-major order, for reading: the storage itself for a
+  /// contiguous tensor; for a non-contiguous view a gathered copy (gathered again after any
+  /// write through a tensor API into the storage). Write through mutable_data() or the
+  /// tensor API (fill_, copy_, +=, ...), which write a view's elements into its base.
   T* data() const { return checked().data(); }
+  /// Pointer to the first element for writing (row-major). Throws std::logic_error on a
+  /// non-contiguous tensor (its elements are not one block; write with copy_/fill_/... or
+  /// write into contiguous()).
+  T* mutable_data() const {
+    const auto& impl = checked();
+    if (impl.non_contiguous)
+      throw std::logic_error("mutable_data: expected a contiguous tensor, got one of shape " +
+                             to_string(impl.shape) + " with strides " + to_string(impl.strides) +
+                             "; write through copy_/fill_/index_put_ or into contiguous()");
+    return impl.data();
+  }
+  /// The strides in elements, one per dim (x.stride()).
+  std::vector<std::int64_t> stride() const {
+    const auto& impl = checked();
+    return impl.strides.empty() ? detail::contiguous_strides(impl.shape) : impl.strides;
+  }
+  /// The stride of dim d in elements; negative d counts from the end (x.stride(d)).
+  std::int64_t stride(std::int64_t d) const {
+    return stride()[static_cast<std::size_t>(detail::wrap_dim("stride", d, dim()))];
+  }
+  /// The position of the first element in the storage, in elements (x.storage_offset()).
+  std::int64_t storage_offset() const { return static_cast<std::int64_t>(checked().offset); }
+  /// Whether the elements lie in row-major order without gaps (x.is_contiguous()).
+  bool is_contiguous() const { return !checked().non_contiguous; }
+  /// This tensor if contiguous, else a contiguous copy (recorded as CloneBackward0).
+  BasicTensor contiguous() const;
+  /// A view of this tensor's storage with the given sizes, strides and storage offset
+  /// (x.as_strided(size, stride, storage_offset); the offset defaults to this tensor's).
+  /// Throws std::out_of_range if an element would fall outside the storage.
+  BasicTensor as_strided(const Shape& size, const std::vector<std::int64_t>& stride,
+                         std::optional<std::int64_t> storage_offset = std::nullopt) const;
   /// Same as data().
   T* data_ptr() const { return data(); }
   /// The shared state.
@@ -164,7 +312,7 @@ class BasicTensor {
 
   // ---- autograd ----------------------------------------------------------------
   /// Whether operations on this tensor are recorded for backward().
-  bool requires_grad() const { return checked().requires_grad; }
+  bool requires_grad() const { return fresh().requires_grad; }
   /// Marks a leaf as requiring grad (x.requires_grad_()).
   const BasicTensor& requires_grad_(bool on = true) const {
     if constexpr (!detail::is_floating_v<T>) {
@@ -180,7 +328,7 @@ class BasicTensor {
     return *this;
   }
   /// True for tensors not produced by a recorded op (inputs, parameters).
-  bool is_leaf() const { return checked().grad_fn == nullptr; }
+  bool is_leaf() const { return fresh().grad_fn == nullptr; }
   /// The accumulated gradient of a leaf (undefined if none yet).
   BasicTensor grad() const { return BasicTensor(checked().grad); }
   /// Replaces (or with an undefined tensor, clears) the stored gradient.
@@ -189,7 +337,7 @@ class BasicTensor {
   std::string grad_fn_name() const { return is_leaf() ? "" : checked().grad_fn->name(); }
   /// The node that produced this tensor (x.grad_fn): null for a leaf; `grad_fn()->name()` is
   /// PyTorch's name ("MulBackward0"), `grad_fn()->next_functions()` its inputs' nodes.
-  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return checked().grad_fn; }
+  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return fresh().grad_fn; }
   /// Registers hook(grad), called during backward with the gradient of this tensor before it
   /// is used (x.register_hook): `hook` returns void, or a tensor that replaces the gradient
   /// (an undefined one keeps it). On a leaf the hook runs before the gradient is accumulated
@@ -225,6 +373,9 @@ class BasicTensor {
     impl->offset = impl_->offset;
     impl->shape = impl_->shape;
     impl->numel = impl_->numel;
+    impl->strides = impl_->strides;
+    impl->non_contiguous = impl_->non_contiguous;
+    if (impl->non_contiguous) impl->cache = std::make_shared<detail::StridedCache<T>>();
     return BasicTensor(std::move(impl));
   }
 
@@ -252,9 +403,9 @@ class BasicTensor {
 
   // ---- declared here, defined with their op families ---------------------------
   // Shapes and views (views.hpp, joining.hpp, indexing.hpp). reshape/view/flatten/
-  // squeeze/unsqueeze, narrow on dim 0 and operator[] share storage; transpose, permute
-  // and narrow/slice on other dims copy (storage is always contiguous), so writing into
-  // their result does not write into the source as it would in PyTorch.
+  // squeeze/unsqueeze, transpose/t/mT/permute, narrow/select/slice/operator[], expand,
+  // diagonal, unfold and as_strided share storage, as in PyTorch: in-place writes into
+  // them write into the source.
   /// A copy with its own storage (recorded: gradients flow back).
   BasicTensor clone() const;
   template <class U>
@@ -273,14 +424,20 @@ class BasicTensor {
   BasicTensor slice(std::int64_t dim, std::int64_t start, std::int64_t end,
                     std::int64_t step = 1) const;
   BasicTensor t() const;
-  /// Swaps two dims: [.., a, .., b, ..] -> [.., b, .., a, ..] (a copy).
+  /// Swaps two dims: [.., a, .., b, ..] -> [.., b, .., a, ..] (a view).
   BasicTensor transpose(std::int64_t dim0, std::int64_t dim1) const;
-  /// Reorders the dims: result.size(i) = size(dims[i]) (a copy).
+  /// Reorders the dims: result.size(i) = size(dims[i]) (a view).
   BasicTensor permute(const Shape& dims) const;
-  /// This tensor (every tensor is contiguous).
-  BasicTensor contiguous() const { return *this; }
-  /// Always true.
-  bool is_contiguous() const { return true; }
+  /// The last two dims swapped (x.mT, a view).
+  BasicTensor mT() const;
+  /// Size-1 dims repeated to `sizes` without copying (x.expand; -1 keeps a size).
+  BasicTensor expand(const Shape& sizes) const;
+  /// x.expand(other.shape()).
+  BasicTensor expand_as(const BasicTensor& other) const;
+  /// The offset-th diagonal of the (dim1, dim2) planes as the last dim (x.diagonal, a view).
+  BasicTensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
+  /// Windows of `size` along `dimension`, `step` apart, as a new last dim (Tensor.unfold).
+  BasicTensor unfold(std::int64_t dimension, std::int64_t size, std::int64_t step) const;
   /// The entries at `index` (int64 [k]) along dim: [.., n, ..] -> [.., k, ..].
   BasicTensor index_select(std::int64_t dim, const BasicTensor<std::int64_t>& index) const;
   // Index-driven reads and writes (tensor/indexing_ops.hpp).
@@ -616,10 +773,53 @@ class BasicTensor {
     if (!impl_) throw std::logic_error("torchlet: operation on an undefined tensor");
     return *impl_;
   }
+  /// checked(), with a view's autograd fields brought up to date after an in-place op on its
+  /// base or another view of it (detail::refresh_view_history).
+  Impl& fresh() const {
+    auto& impl = checked();
+    if (detail::stale_view(impl)) [[unlikely]]
+      detail::refresh_view_history(impl_);
+    return impl;
+  }
   std::shared_ptr<Impl> impl_;
 };
 
 namespace detail {
+
+/// Whether two elements of a tensor of sizes `shape` and `strides` share a memory location
+/// (expand's stride 0, unfold's overlapping windows, as_strided).
+inline bool has_internal_overlap(const Shape& shape, const std::vector<std::int64_t>& strides) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> dims;  // (stride, size) of dims > 1
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) return false;
+    if (shape[d] == 1) continue;
+    if (strides[d] == 0) return true;
+    dims.emplace_back(strides[d], shape[d]);
+  }
+  std::sort(dims.begin(), dims.end());
+  std::int64_t span = 0;  // the largest offset the smaller strides reach
+  bool disjoint = true;
+  for (const auto& [st, sz] : dims) {
+    if (st <= span) {
+      disjoint = false;
+      break;
+    }
+    span += (sz - 1) * st;
+  }
+  if (disjoint) return false;
+  std::vector<std::int64_t> offsets;  // not decided by the strides alone: compare offsets
+  for_each_strided(shape, strides, [&](std::int64_t, std::int64_t o) { offsets.push_back(o); });
+  std::sort(offsets.begin(), offsets.end());
+  return std::adjacent_find(offsets.begin(), offsets.end()) != offsets.end();
+}
+
+/// Whether an in-place op on the view `v` can rebase its base's history (CopySlices): it
+/// knows its base, and the base is contiguous (its gradient's layout).
+template <class T>
+bool rebasable_view(const TensorImpl<T>& v) {
+  return v.base && !v.base->non_contiguous && v.base->storage == v.storage &&
+         v.offset >= v.base->offset;
+}
 
 /// Rejects an in-place op on `t` where PyTorch does (while grad mode is on): on a leaf
 /// that requires grad, and on a view of one. torchlet also rejects in-place ops on other
@@ -627,8 +827,16 @@ namespace detail {
 /// asks for a clone()). `other_requires_grad`: an operand of the op requires grad.
 template <class T>
 void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_grad = false) {
-  if (!is_grad_enabled()) return;
   const auto& impl = *t.impl();
+  if (impl.non_contiguous && std::string_view(op) != "fill_" &&  // fill_ writes one value
+      has_internal_overlap(impl.shape, impl.strides))
+    throw std::invalid_argument(
+        std::string(op) +
+        ": unsupported operation: more than one element of the written-to tensor refers to "
+        "a single memory location. Please clone() the tensor before performing the "
+        "operation. (shape " +
+        to_string(impl.shape) + ", strides " + to_string(impl.strides) + ")");
+  if (!is_grad_enabled()) return;
   if (impl.requires_grad && !impl.grad_fn)
     throw std::invalid_argument(
         std::string(op) +
@@ -639,16 +847,75 @@ void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_
         std::string(op) +
         ": a view of a leaf Variable that requires grad is being used in an in-place "
         "operation (wrap it in NoGradGuard, or use the out-of-place form)");
-  if (impl.view_kind && (impl.requires_grad || other_requires_grad))
+  if (impl.view_kind && (impl.requires_grad || other_requires_grad) && !rebasable_view(impl))
     throw std::invalid_argument(
         std::string(op) + ": in-place operation on a view (shape " + to_string(impl.shape) +
-        ") that takes part in an autograd graph is not supported; clone() it first");
+        ") of a non-contiguous tensor that takes part in an autograd graph is not supported; "
+        "clone() it first");
 }
 
-/// Marks `t`'s storage as modified in place (saved tensors detect it at backward).
+/// Writes a non-contiguous view's gathered copy (which a write through t.data() changed)
+/// back into the storage, and marks the storage as written so other views gather again;
+/// for writers that do not change the version counter (nn::init). Prefer bump_version.
+template <class T>
+void commit_write(const BasicTensor<T>& t) {
+  const auto& impl = *t.impl();
+  if (!impl.storage) return;
+  if (impl.non_contiguous)
+    impl.scatter();
+  else
+    impl.storage->note_write();
+}
+
+/// Ends every in-place write into `t` (the one helper all in-place ops call after writing
+/// through t.data()): a non-contiguous view's gathered copy is written back into the
+/// storage along the strides; then the storage is marked as modified (other views gather
+/// again; saved tensors detect it at backward).
 template <class T>
 void bump_version(const BasicTensor<T>& t) {
-  if (t.impl()->storage && !is_inference_mode_enabled()) t.impl()->storage->bump_version();
+  if (!t.impl()->storage) return;
+  commit_write(t);
+  if (!is_inference_mode_enabled()) t.impl()->storage->bump_version();
+}
+
+/// Whether `v` is a view whose base's history was rebased since v's grad_fn was set.
+template <class T>
+bool stale_view(const TensorImpl<T>& v) noexcept {
+  return v.base && v.base_history != v.base->history;
+}
+
+/// The node of a view `v` of a base with a gradient: the base's gradient is v's gradient
+/// added into zeros at v's elements ("AsStridedBackward0").
+template <class T>
+std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
+  const auto& b = *v.base;
+  const auto off = static_cast<std::int64_t>(v.offset - b.offset);
+  auto as_strided = [base_shape = b.shape, shape = v.shape,
+                     strides = v.strides.empty() ? contiguous_strides(v.shape) : v.strides,
+                     off](const BasicTensor<T>& g) {
+    auto res = BasicTensor<T>::empty(base_shape);
+    T* r = res.data();
+    std::fill_n(r, res.numel(), T(0));
+    const T* s = g.data();
+    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] += s[i]; });
+    return std::vector<BasicTensor<T>>{res};
+  };
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, decltype(as_strided)>>(std::move(as_strided));
+  node->node_name = "AsStridedBackward0";
+  node->next.push_back(b.grad_fn);
+  node->out_shape = v.shape;
+  return node;
+}
+
+/// Gives a stale view (stale_view) a grad_fn on its base's new history, as PyTorch
+/// regenerates a view's grad_fn after an in-place op on its base or on another view of it.
+template <class T>
+void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v) {
+  v->base_history = v->base->history;
+  if (!v->base->grad_fn || (v->requires_grad && !v->grad_fn)) return;
+  v->grad_fn = view_node(*v);
+  v->requires_grad = true;
 }
 
 /// True when an op on these inputs must be recorded on the tape.
@@ -659,8 +926,12 @@ bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
   } else {
     // InferenceMode records nothing, even where an inner guard turned grad mode back on.
     if (!is_grad_enabled() || is_inference_mode_enabled()) return false;
-    for (auto* t : inputs)
-      if (t->defined() && t->impl()->requires_grad) return true;
+    for (auto* t : inputs) {
+      if (!t->defined()) continue;
+      if (stale_view(*t->impl())) [[unlikely]]
+        refresh_view_history(t->impl());
+      if (t->impl()->requires_grad) return true;
+    }
     return false;
   }
 }
@@ -671,6 +942,8 @@ template <class T>
 std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
   if (!t.defined()) return nullptr;
   auto& impl = *t.impl();
+  if (stale_view(impl)) [[unlikely]]
+    refresh_view_history(t.impl());
   if (!impl.requires_grad) return nullptr;
   if (impl.grad_fn) return impl.grad_fn;
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
@@ -711,6 +984,56 @@ void record(const BasicTensor<T>& out, const char* name, const std::vector<Basic
   out.impl()->grad_fn = std::move(node);
 }
 
+/// rebase_history for a view `v` (PyTorch's CopySlices): its base gets a new grad_fn
+/// "CopySlices" that runs the op's backward on the view's part of the base's gradient and
+/// continues the base's previous history with the result (and `other`'s with its gradient);
+/// v becomes a view of the new base ("AsStridedBackward0").
+template <class T, class F>
+void rebase_view_history(const BasicTensor<T>& v, const char* name,
+                         const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
+  const BasicTensor<T> base(v.impl()->base);
+  const Shape& base_shape = base.shape();
+  const auto off = static_cast<std::int64_t>(v.impl()->offset - base.impl()->offset);
+  const Shape& shape = v.shape();
+  const std::vector<std::int64_t> strides = v.stride();
+  auto copy_slices = [fn = std::decay_t<F>(std::forward<F>(backward)), base_shape, shape, strides,
+                      off](const BasicTensor<T>& g) mutable {
+    auto res = BasicTensor<T>::empty(base_shape);
+    T* r = res.data();
+    std::copy_n(g.data(), res.numel(), r);
+    auto part = BasicTensor<T>::empty(shape);
+    T* p = part.data();
+    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { p[i] = r[off + o]; });
+    auto grads = fn(part);
+    if (grads[0].defined()) {
+      const T* s = grads[0].data();
+      for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] = s[i]; });
+    } else {
+      for_each_strided(shape, strides, [&](std::int64_t, std::int64_t o) { r[off + o] = T(0); });
+    }
+    grads[0] = res;
+    return grads;
+  };
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, decltype(copy_slices)>>(std::move(copy_slices));
+  node->node_name = "CopySlices";
+  node->next.push_back(gradient_edge(base));
+  if (other) node->next.push_back(gradient_edge(*other));
+  node->out_shape = base_shape;
+  base.impl()->requires_grad = true;
+  base.impl()->grad_fn = std::move(node);
+  ++base.impl()->history;  // other views of base get new grad_fns when next used
+  v.impl()->base_history = base.impl()->history;
+  (void)name;
+  auto vnode = view_node(*v.impl());
+  if (auto& old = v.impl()->grad_fn; old && old->retained.lock() == v.impl()) {
+    vnode->retained = v.impl();
+    old->retained.reset();
+  }
+  v.impl()->requires_grad = true;
+  v.impl()->grad_fn = std::move(vnode);
+}
+
 /// Gives `t` a new grad_fn after an in-place op. prev: t's history before the op.
 template <class T, class F>
 void rebase_history(const BasicTensor<T>& t, const char* name,
@@ -718,6 +1041,10 @@ void rebase_history(const BasicTensor<T>& t, const char* name,
                     const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
   if (autograd::is_anomaly_enabled()) [[unlikely]]
     anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
+  if (t.impl()->view_kind && rebasable_view(*t.impl())) {
+    rebase_view_history(t, name, other, std::forward<F>(backward));
+    return;
+  }
   auto node =
       std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
   node->node_name = name;
@@ -731,6 +1058,7 @@ void rebase_history(const BasicTensor<T>& t, const char* name,
   node->out_shape = t.shape();
   t.impl()->requires_grad = true;
   t.impl()->grad_fn = std::move(node);
+  ++t.impl()->history;  // views of t get new grad_fns when next used
 }
 
 /// A tensor's data kept for backward. Holds the storage (never the tensor, so saving an
@@ -748,17 +1076,45 @@ class SavedTensor {
     offset_ = t.impl()->offset;
     version_ = storage_ ? storage_->version() : 0;
     leaf_ = !t.impl()->grad_fn;
+    if (t.impl()->non_contiguous) {  // a strided view: keep its layout, gather when read
+      shape_ = t.impl()->shape;
+      strides_ = t.impl()->strides;
+      gathered_ = std::make_shared<Gathered>();
+    }
   }
   bool defined() const noexcept { return storage_ != nullptr; }
+  /// Whether the saved tensor is a 2-D transpose of a contiguous matrix (strides (1, rows)):
+  /// storage_data() is then that matrix, [cols, rows] row-major, with no gathering.
+  bool transposed_2d() const noexcept {
+    return gathered_ && shape_.size() == 2 && strides_[0] == 1 && strides_[1] == shape_[0];
+  }
+  /// The saved storage at the saved offset (checked as data()).
+  const T* storage_data(const char* op) const {
+    check_version(op);
+    return storage_->data() + offset_;
+  }
   /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
   const T* data(const char* op) const {
+    check_version(op);
+    if (gathered_) [[unlikely]] {
+      std::lock_guard<std::mutex> lock(gathered_->mutex);
+      if (!gathered_->buffer) {
+        gathered_->buffer =
+            std::make_unique<Storage<T>>(static_cast<std::size_t>(numel_of(shape_)));
+        gather_strided(storage_->data() + offset_, shape_, strides_, gathered_->buffer->data());
+      }
+      return gathered_->buffer->data();
+    }
+    return storage_->data() + offset_;
+  }
+  /// Throws std::runtime_error naming `op` if the saved data was modified in place.
+  void check_version(const char* op) const {
     if (storage_->version() != version_)
       throw std::runtime_error(
           std::string("backward: one of the variables needed for gradient computation has "
                       "been modified by an inplace operation (saved by ") +
           op + ", version " + std::to_string(storage_->version()) + "; expected version " +
           std::to_string(version_) + ")");
-    return storage_->data() + offset_;
   }
   /// Throws as data() does if the saved data was modified in place (a no-op when nothing was
   /// saved): for a saved tensor backward does not read but PyTorch checks all the same.
@@ -767,8 +1123,25 @@ class SavedTensor {
   }
   /// A tensor of `shape` on the saved data (checked as data()).
   BasicTensor<T> tensor(const char* op, const Shape& shape) const {
-    data(op);
+    const T* p = gathered_ && shape == shape_ ? nullptr : data(op);
     auto impl = std::make_shared<TensorImpl<T>>();
+    if (gathered_) [[unlikely]] {
+      if (!p) {  // the saved view itself
+        check_version(op);
+        impl->storage = storage_;
+        impl->offset = offset_;
+        impl->strides = strides_;
+        impl->non_contiguous = true;
+        impl->cache = std::make_shared<StridedCache<T>>();
+      } else {  // its elements in another shape: a copy
+        const auto n = static_cast<std::size_t>(numel_of(shape_));
+        impl->storage = std::make_shared<Storage<T>>(n);
+        std::copy(p, p + n, impl->storage->data());
+      }
+      impl->shape = shape;
+      impl->numel = numel_of(shape);
+      return BasicTensor<T>(std::move(impl));
+    }
     impl->storage = storage_;
     impl->offset = offset_;
     impl->shape = shape;
@@ -803,6 +1176,13 @@ class SavedTensor {
   std::size_t offset_ = 0;
   std::uint32_t version_ = 0;
   bool leaf_ = false;
+  Shape shape_;  // a saved non-contiguous view: its layout
+  std::vector<std::int64_t> strides_;
+  struct Gathered {
+    std::mutex mutex;
+    std::unique_ptr<Storage<T>> buffer;
+  };
+  std::shared_ptr<Gathered> gathered_;  // and its elements, gathered when first read
 };
 
 /// Marks the node of `out` as having a backward that records itself under create_graph.
@@ -811,17 +1191,107 @@ void mark_differentiable_backward(const BasicTensor<T>& out) {
   if (out.impl()->grad_fn) out.impl()->grad_fn->differentiable_backward = true;
 }
 
-/// A new tensor sharing `base`'s storage with another shape / offset.
+/// Whether sizes `shape` with `strides` lay the elements out row-major without gaps
+/// (PyTorch's rule: dims of size 1 may have any stride; an empty tensor is contiguous).
+inline bool is_contiguous_layout(const Shape& shape, const std::vector<std::int64_t>& strides) {
+  std::int64_t expected = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] == 0) return true;
+    if (shape[d] != 1 && strides[d] != expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/// The strides that view a tensor of old_shape/old_strides as new_shape without copying, or
+/// nullopt if there are none (ATen's computeStride).
+inline std::optional<std::vector<std::int64_t>> view_strides(
+    const Shape& old_shape, const std::vector<std::int64_t>& old_strides, const Shape& new_shape) {
+  const auto nn = static_cast<std::int64_t>(new_shape.size());
+  if (old_shape.empty()) return std::vector<std::int64_t>(new_shape.size(), 1);
+  std::vector<std::int64_t> ns(new_shape.size());
+  if (numel_of(old_shape) == 0) {
+    if (old_shape == new_shape) return old_strides;
+    for (auto d = nn; d-- > 0;)
+      ns[static_cast<std::size_t>(d)] =
+          d == nn - 1 ? 1
+                      : std::max<std::int64_t>(new_shape[static_cast<std::size_t>(d) + 1], 1) *
+                            ns[static_cast<std::size_t>(d) + 1];
+    return ns;
+  }
+  std::int64_t view_d = nn - 1, chunk = old_strides.back(), tensor_numel = 1, view_numel = 1;
+  for (auto td = static_cast<std::int64_t>(old_shape.size()); td-- > 0;) {
+    const auto t = static_cast<std::size_t>(td);
+    tensor_numel *= old_shape[t];
+    if (td == 0 || (old_shape[t - 1] != 1 && old_strides[t - 1] != tensor_numel * chunk)) {
+      while (view_d >= 0 &&
+             (view_numel < tensor_numel || new_shape[static_cast<std::size_t>(view_d)] == 1)) {
+        ns[static_cast<std::size_t>(view_d)] = view_numel * chunk;
+        view_numel *= new_shape[static_cast<std::size_t>(view_d)];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (td > 0) {
+        chunk = old_strides[t - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return ns;
+}
+
+/// A new tensor sharing `base`'s storage (and its version counter) with the given sizes,
+/// strides and storage offset.
+// NOLINTBEGIN(performance-unnecessary-value-param): shape and strides move into the view
+template <class T>
+BasicTensor<T> make_strided_view(const BasicTensor<T>& base, Shape shape,
+                                 std::vector<std::int64_t> strides, std::size_t offset) {
+  auto impl = std::make_shared<TensorImpl<T>>();
+  const auto& b = *base.impl();
+  impl->storage = b.storage;
+  impl->offset = offset;
+  impl->numel = numel_of(shape);
+  if (strides != contiguous_strides(shape)) {
+    impl->non_contiguous = !is_contiguous_layout(shape, strides);
+    impl->strides = std::move(strides);
+    if (impl->non_contiguous) impl->cache = std::make_shared<StridedCache<T>>();
+  }
+  impl->shape = std::move(shape);
+  impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
+  impl->base = b.base ? b.base : base.impl();
+  impl->base_history = impl->base->history;
+  return BasicTensor<T>(std::move(impl));
+}
+// NOLINTEND(performance-unnecessary-value-param)
+
+/// A new tensor sharing `base`'s storage with another shape / offset: `extra_offset`
+/// elements into a contiguous base; a strided base is viewed with the strides ATen's view
+/// computes (extra_offset must then be 0), or, where none exist, copied.
 template <class T>
 // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the new view
 BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t extra_offset = 0) {
-  auto impl = std::make_shared<TensorImpl<T>>();
   const auto& b = *base.impl();
+  if (!b.strides.empty()) [[unlikely]] {
+    if (auto st = view_strides(b.shape, b.strides, shape))
+      return make_strided_view(base, std::move(shape), std::move(*st), b.offset + extra_offset);
+    auto impl = std::make_shared<TensorImpl<T>>();  // no view possible: a copy
+    impl->storage = std::make_shared<Storage<T>>(static_cast<std::size_t>(b.numel));
+    const T* src = b.data();
+    std::copy(src, src + b.numel, impl->storage->data());
+    impl->numel = numel_of(shape);
+    impl->shape = std::move(shape);
+    return BasicTensor<T>(std::move(impl));
+  }
+  auto impl = std::make_shared<TensorImpl<T>>();
   impl->storage = b.storage;
   impl->offset = b.offset + extra_offset;
   impl->numel = numel_of(shape);
   impl->shape = std::move(shape);
   impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
+  impl->base = b.base ? b.base : base.impl();
+  impl->base_history = impl->base->history;
   return BasicTensor<T>(std::move(impl));
 }
 
@@ -831,7 +1301,7 @@ template <class T>
 bool is_reusable(const BasicTensor<T>& t) {
   const auto& p = t.impl();
   return p && p.use_count() == 1 && p->storage.use_count() == 1 && !p->requires_grad &&
-         p->offset == 0 && !p->view_kind;
+         p->offset == 0 && !p->view_kind && p->strides.empty();
 }
 
 }  // namespace detail

@@ -1,9 +1,8 @@
 #pragma once
 // Indexing along a dim: narrow, slice (with a step), select, operator[] and index_select.
 // A tensor [*pre, n, *post] is seen as (outer = prod(pre), n, inner = prod(post)).
-// The result shares storage when it is one contiguous block of the source (dim 0, or
-// all leading sizes 1, and step 1); otherwise it is a copy. The backward scatters the
-// gradient into zeros of the source's shape.
+// narrow/slice/select/operator[] return views sharing storage (strided unless the result is
+// one row-major block); the backward scatters the gradient into zeros of the source's shape.
 #include <cstring>
 
 #include "torchlet/tensor/views.hpp"
@@ -28,37 +27,25 @@ inline OuterInner outer_inner(const Shape& s, std::int64_t dim) {
   return r;
 }
 
-/// Elements start, start + step, ... (len of them) of dim d, as a tensor of out_shape
+/// Elements start, start + step, ... (len of them) of dim d, as a view of shape out_shape
 /// (the source's shape with size len at d, or with d removed for select).
 template <class T>
 BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_t d,
                           std::int64_t start, std::int64_t len, std::int64_t step,
-                          Shape out_shape) {
-  const auto oi = outer_inner(x.shape(), d);
-  BasicTensor<T> out;
-  if (step == 1 && (oi.outer == 1 || len == 0)) {
-    out = make_view(x, std::move(out_shape), static_cast<std::size_t>(start * oi.inner));
-  } else {
-    out = BasicTensor<T>::empty(out_shape);
-    const T* src = x.data();
-    T* dst = out.data();
-    for (std::int64_t o = 0; o < oi.outer; ++o)
-      for (std::int64_t k = 0; k < len; ++k)
-        std::copy_n(src + (o * oi.n + start + k * step) * oi.inner, oi.inner,
-                    dst + (o * len + k) * oi.inner);
-  }
-  if (needs_graph<T>({&x}))
-    record(out, name, {&x}, [in_shape = x.shape(), oi, start, len, step](const BasicTensor<T>& g) {
-      auto gi = zeros<T>(in_shape);
-      const T* src = g.data();
-      T* dst = gi.data();
-      for (std::int64_t o = 0; o < oi.outer; ++o)
-        for (std::int64_t k = 0; k < len; ++k)
-          std::copy_n(src + (o * len + k) * oi.inner, oi.inner,
-                      dst + (o * oi.n + start + k * step) * oi.inner);
-      return std::vector<BasicTensor<T>>{gi};
-    });
-  return out;
+                          const Shape& out_shape) {
+  const bool drop = out_shape.size() < x.shape().size();
+  return strided_view(name, x, [=](const Geometry& in) {
+    Geometry out = in;
+    const auto k = static_cast<std::size_t>(d);
+    out.offset += start * in.strides[k];
+    out.shape[k] = len;
+    out.strides[k] *= step;
+    if (drop) {
+      out.shape.erase(out.shape.begin() + d);
+      out.strides.erase(out.strides.begin() + d);
+    }
+    return out;
+  });
 }
 
 }  // namespace detail

@@ -100,6 +100,37 @@ void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std
                });
 }
 
+/// A matrix operand of gemm: `p` points to [rows, cols] row-major, `t` asks for its transpose.
+template <class T>
+struct GemmOperand {
+  const T* p;
+  std::int64_t rows, cols;
+  bool t;
+};
+/// x (2-D) or, with `transpose`, x^T as a gemm operand: a matrix whose strides are those of
+/// a transposed contiguous one (x.t(), x.mT()) is read from its storage, transposed, with no
+/// copy; any other non-contiguous x is gathered.
+template <class T>
+GemmOperand<T> gemm_operand(const BasicTensor<T>& x, bool transpose = false) {
+  const auto& impl = *x.impl();
+  const auto r = x.size(0), c = x.size(1);
+  if (impl.non_contiguous && impl.strides[0] == 1 && impl.strides[1] == r)
+    return {impl.storage->data() + impl.offset, c, r, !transpose};
+  return {x.data(), r, c, transpose};
+}
+/// The same for a saved [r, c] tensor.
+template <class T>
+GemmOperand<T> gemm_operand(const SavedTensor<T>& x, const char* op, std::int64_t r, std::int64_t c,
+                            bool transpose = false) {
+  if (x.transposed_2d()) return {x.storage_data(op), c, r, !transpose};
+  return {x.data(op), r, c, transpose};
+}
+/// C = alpha * A @ B (+ C if accumulate) on operands.
+template <class T>
+void gemm(const GemmOperand<T>& a, const GemmOperand<T>& b, T* c, bool accumulate, T alpha = T(1)) {
+  gemm(a.p, a.rows, a.cols, a.t, b.p, b.rows, b.cols, b.t, c, accumulate, alpha);
+}
+
 inline std::string inner_mismatch(const Shape& a, const Shape& b, std::int64_t ka,
                                   std::int64_t kb) {
   return "matmul: " + to_string(a) + " @ " + to_string(b) + " - inner dimensions differ (" +
@@ -211,7 +242,7 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   const auto n = a.size(0), k = a.size(1), m = b.size(1);
   if (b.size(0) != k) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), k, b.size(0)));
   auto out = BasicTensor<T>::empty({n, m});
-  detail::gemm(a.data(), n, k, false, b.data(), k, m, false, out.data(), false);
+  detail::gemm(detail::gemm_operand(a), detail::gemm_operand(b), out.data(), false);
   if (detail::needs_graph<T>({&a, &b})) {
     detail::record(out, "MmBackward0", {&a, &b},
                    [sa = b.requires_grad() ? detail::SavedTensor<T>(a) : detail::SavedTensor<T>(),
@@ -225,13 +256,14 @@ BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
                      }
                      if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
                        da = BasicTensor<T>::empty({n, k});
-                       detail::gemm(g.data(), n, m, false, sb.data("MmBackward0"), k, m, true,
-                                    da.data(), false);
+                       detail::gemm(detail::gemm_operand(g),
+                                    detail::gemm_operand(sb, "MmBackward0", k, m, true), da.data(),
+                                    false);
                      }
                      if (sa.defined()) {  // dB = A^T @ G : [k, n] @ [n, m]
                        db = BasicTensor<T>::empty({k, m});
-                       detail::gemm(sa.data("MmBackward0"), n, k, true, g.data(), n, m, false,
-                                    db.data(), false);
+                       detail::gemm(detail::gemm_operand(sa, "MmBackward0", n, k, true),
+                                    detail::gemm_operand(g), db.data(), false);
                      }
                      return std::vector<BasicTensor<T>>{da, db};
                    });
@@ -311,7 +343,7 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
   if (beta != T(0))  // beta = 0 ignores input (even NaN), as PyTorch
     detail::broadcast_into(out, input, os, out.data(),
                            [beta](const auto&, const auto& y) { return y * beta; });
-  detail::gemm(m1.data(), n, k, false, m2.data(), k, m, false, out.data(), true, alpha);
+  detail::gemm(detail::gemm_operand(m1), detail::gemm_operand(m2), out.data(), true, alpha);
   if (detail::needs_graph<T>({&input, &m1, &m2})) {
     detail::record(out, "AddmmBackward0", {&input, &m1, &m2},
                    [gi = input.requires_grad(), is = input.shape(), beta, alpha,
@@ -330,13 +362,14 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
                      if (gi) dinput = detail::sum_to(beta == T(1) ? g : g * beta, is);
                      if (s2.defined()) {
                        d1 = BasicTensor<T>::empty({n, k});
-                       detail::gemm(g.data(), n, m, false, s2.data("AddmmBackward0"), k, m, true,
+                       detail::gemm(detail::gemm_operand(g),
+                                    detail::gemm_operand(s2, "AddmmBackward0", k, m, true),
                                     d1.data(), false, alpha);
                      }
                      if (s1.defined()) {
                        d2 = BasicTensor<T>::empty({k, m});
-                       detail::gemm(s1.data("AddmmBackward0"), n, k, true, g.data(), n, m, false,
-                                    d2.data(), false, alpha);
+                       detail::gemm(detail::gemm_operand(s1, "AddmmBackward0", n, k, true),
+                                    detail::gemm_operand(g), d2.data(), false, alpha);
                      }
                      return std::vector<BasicTensor<T>>{dinput, d1, d2};
                    });

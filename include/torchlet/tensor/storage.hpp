@@ -151,6 +151,10 @@ class Storage {
   /// Incremented by every in-place op through a tensor API; saved tensors compare it.
   std::uint32_t version() const noexcept { return version_; }
   void bump_version() noexcept { ++version_; }
+  /// Incremented by every write through a tensor API, also in inference mode (where version()
+  /// stays): strided views compare it to know when their gathered copy is stale.
+  std::uint64_t writes() const noexcept { return writes_; }
+  void note_write() noexcept { ++writes_; }
 
  private:
   std::size_t raw_bytes() const noexcept {
@@ -160,6 +164,7 @@ class Storage {
   T* data_ = nullptr;
   std::size_t size_;
   std::uint32_t version_ = 0;
+  std::uint64_t writes_ = 0;
 };
 
 }  // namespace detail

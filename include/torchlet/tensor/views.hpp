@@ -1,7 +1,8 @@
 #pragma once
-// Shape ops: reshape/view/flatten/squeeze/unsqueeze (views sharing storage),
-// transpose/t/permute (copies: storage is always contiguous), clone, to<U>, fill_/copy_.
-// Each records its backward beside it.
+// Shape ops, all views sharing storage: reshape/view/flatten/squeeze/unsqueeze,
+// transpose/t/mT/permute, expand/expand_as, diagonal, unfold, as_strided (strided views,
+// PyTorch's strides and storage_offset); clone, contiguous, to<U>, fill_/copy_. Each records
+// its backward beside it.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -41,10 +42,21 @@ inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const 
   return shape;
 }
 
-/// A view of x with another shape; its backward views the gradient with x's shape.
+/// A view of x with another shape; its backward views the gradient with x's shape. A strided
+/// x is viewed where ATen can (view_strides) and otherwise copied, or with `must_view`
+/// (x.view) rejected as PyTorch does.
 template <class T>
-BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape shape) {
-  auto out = make_view(x, std::move(shape));
+BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape shape,
+                             bool must_view = false,
+                             std::optional<std::vector<std::int64_t>> strides = std::nullopt) {
+  if (must_view && !x.impl()->strides.empty() && !view_strides(x.shape(), x.impl()->strides, shape))
+    throw ShapeError(
+        "view: view size is not compatible with input tensor's size and stride (at "
+        "least one dimension spans across two contiguous subspaces); shape " +
+        to_string(x.shape()) + ", strides " + to_string(x.stride()) + ", target " +
+        to_string(shape) + ". Use .reshape(...) instead.");
+  auto out = strides ? make_strided_view(x, std::move(shape), std::move(*strides), x.impl()->offset)
+                     : make_view(x, std::move(shape));
   if (needs_graph<T>({&x})) {
     record(out, name, {&x}, [in_shape = x.shape()](const BasicTensor<T>& g) {
       if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded reshape
@@ -95,6 +107,36 @@ void permute_copy(const T* x, const Shape& s, const Shape& p, T* out) {
   }
 }
 
+/// Sizes, strides and storage offset of a tensor's elements.
+struct Geometry {
+  Shape shape;
+  std::vector<std::int64_t> strides;
+  std::int64_t offset = 0;
+};
+
+/// A strided view of x whose geometry `geom` computes from x's; the backward adds the
+/// gradient into zeros of x's shape at the places the view took (geom applied to a
+/// contiguous x), so overlapping views (expand) sum as they should.
+template <class T, class F>
+BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
+  Geometry g = geom(Geometry{x.shape(), x.stride(), x.storage_offset()});
+  auto out = make_strided_view(x, std::move(g.shape), std::move(g.strides),
+                               static_cast<std::size_t>(g.offset));
+  if (needs_graph<T>({&x})) {
+    record(out, name, {&x},
+           [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}),
+            in_shape = x.shape()](const BasicTensor<T>& gr) {
+             auto gi = zeros<T>(in_shape);
+             T* dst = gi.data() + rel.offset;
+             const T* src = gr.data();
+             for_each_strided(rel.shape, rel.strides,
+                              [&](std::int64_t i, std::int64_t off) { dst[off] += src[i]; });
+             return std::vector<BasicTensor<T>>{gi};
+           });
+  }
+  return out;
+}
+
 }  // namespace detail
 
 template <class T>
@@ -107,7 +149,7 @@ template <class T>
 // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into infer_shape below
 BasicTensor<T> BasicTensor<T>::view(Shape s) const {
   return detail::view_as_shape("ViewBackward0", *this,
-                               detail::infer_shape("view", std::move(s), numel(), shape()));
+                               detail::infer_shape("view", std::move(s), numel(), shape()), true);
 }
 /// Merges dims start_dim..end_dim into one: [2, 3, 4].flatten(1) -> [2, 12].
 template <class T>
@@ -130,17 +172,28 @@ BasicTensor<T> BasicTensor<T>::flatten(std::int64_t start_dim, std::int64_t end_
 template <class T>
 BasicTensor<T> BasicTensor<T>::squeeze() const {
   Shape s;
-  for (auto d : shape())
-    if (d != 1) s.push_back(d);
-  return detail::view_as_shape("SqueezeBackward0", *this, std::move(s));
+  std::vector<std::int64_t> st;
+  const auto& xst = impl_->strides;
+  for (std::size_t i = 0; i < shape().size(); ++i)
+    if (shape()[i] != 1) {
+      s.push_back(shape()[i]);
+      if (!xst.empty()) st.push_back(xst[i]);
+    }
+  if (xst.empty()) return detail::view_as_shape("SqueezeBackward0", *this, std::move(s));
+  return detail::view_as_shape("SqueezeBackward0", *this, std::move(s), false, std::move(st));
 }
 /// Removes dim d if its size is 1 (otherwise returns the same shape).
 template <class T>
 BasicTensor<T> BasicTensor<T>::squeeze(std::int64_t d) const {
   d = detail::wrap_dim("squeeze", d, dim());
   Shape s = shape();
-  if (!s.empty() && s[static_cast<std::size_t>(d)] == 1) s.erase(s.begin() + d);
-  return detail::view_as_shape("SqueezeBackward1", *this, std::move(s));
+  if (s.empty() || s[static_cast<std::size_t>(d)] != 1)
+    return detail::view_as_shape("SqueezeBackward1", *this, std::move(s));
+  s.erase(s.begin() + d);
+  if (impl_->strides.empty()) return detail::view_as_shape("SqueezeBackward1", *this, std::move(s));
+  auto st = impl_->strides;
+  st.erase(st.begin() + d);
+  return detail::view_as_shape("SqueezeBackward1", *this, std::move(s), false, std::move(st));
 }
 /// Inserts a dim of size 1 at d (d in [-dim()-1, dim()]).
 template <class T>
@@ -148,11 +201,17 @@ BasicTensor<T> BasicTensor<T>::unsqueeze(std::int64_t d) const {
   d = detail::wrap_dim("unsqueeze", d, dim() + 1);
   Shape s = shape();
   s.insert(s.begin() + d, 1);
-  return detail::view_as_shape("UnsqueezeBackward0", *this, std::move(s));
+  if (impl_->strides.empty())
+    return detail::view_as_shape("UnsqueezeBackward0", *this, std::move(s));
+  auto st = impl_->strides;  // ATen's stride for the new dim
+  st.insert(
+      st.begin() + d,
+      d >= dim() ? 1 : shape()[static_cast<std::size_t>(d)] * st[static_cast<std::size_t>(d)]);
+  return detail::view_as_shape("UnsqueezeBackward0", *this, std::move(s), false, std::move(st));
 }
 
-/// Reorders the dims: out.size(i) = size(dims[i]). A copy (torchlet storage is always
-/// contiguous); the gradient is permuted back.
+/// Reorders the dims: out.size(i) = size(dims[i]). A view (strides permuted); the gradient
+/// is permuted back.
 template <class T>
 BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
   const auto nd = x.dim();
@@ -170,9 +229,13 @@ BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
     inv[static_cast<std::size_t>(p[i])] = static_cast<std::int64_t>(i);
   }
   Shape os(p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) os[i] = x.shape()[static_cast<std::size_t>(p[i])];
-  auto out = BasicTensor<T>::empty(os);
-  detail::permute_copy(x.data(), x.shape(), p, out.data());
+  std::vector<std::int64_t> ost(p.size());
+  const auto xst = x.stride();
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    os[i] = x.shape()[static_cast<std::size_t>(p[i])];
+    ost[i] = xst[static_cast<std::size_t>(p[i])];
+  }
+  auto out = detail::make_strided_view(x, std::move(os), std::move(ost), x.impl()->offset);
   if (detail::needs_graph<T>({&x})) {
     detail::record(out, "PermuteBackward0", {&x},
                    [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
@@ -191,7 +254,7 @@ BasicTensor<T> BasicTensor<T>::permute(const Shape& dims) const {
   return torchlet::permute(*this, dims);
 }
 
-/// Swaps dims dim0 and dim1 (a copy).
+/// Swaps dims dim0 and dim1 (a view).
 template <class T>
 BasicTensor<T> transpose(const BasicTensor<T>& x, std::int64_t dim0, std::int64_t dim1) {
   const auto nd = x.dim();
@@ -219,6 +282,181 @@ BasicTensor<T> BasicTensor<T>::t() const {
                      std::to_string(dim()) + "D (shape " + to_string(shape()) + ")");
   if (dim() < 2) return *this;
   return torchlet::transpose(*this, 0, 1);
+}
+
+/// x.mT: the last two dims swapped (a view); needs at least 2 dims.
+template <class T>
+BasicTensor<T> BasicTensor<T>::mT() const {
+  if (dim() < 2)
+    throw ShapeError("mT: tensor.mT is only supported on matrices or batches of matrices. Got " +
+                     std::to_string(dim()) + "-D tensor (shape " + to_string(shape()) + ")");
+  return torchlet::transpose(*this, -2, -1);
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::as_strided(const Shape& size,
+                                          const std::vector<std::int64_t>& stride,
+                                          std::optional<std::int64_t> storage_offset) const {
+  if (size.size() != stride.size())
+    throw std::invalid_argument("as_strided: mismatch in length of strides and shape (shape " +
+                                to_string(size) + ", strides " + to_string(stride) + ")");
+  for (std::size_t d = 0; d < size.size(); ++d) {
+    if (size[d] < 0)
+      throw std::invalid_argument("as_strided: negative size " + std::to_string(size[d]) + " in " +
+                                  to_string(size));
+    if (stride[d] < 0)
+      throw std::invalid_argument(
+          "as_strided: negative strides are not supported at the moment, got strides: " +
+          to_string(stride));
+  }
+  const std::int64_t off = storage_offset.value_or(this->storage_offset());
+  if (off < 0)
+    throw std::invalid_argument("as_strided: Tensor: invalid storage offset " +
+                                std::to_string(off));
+  const auto& impl = *impl_;
+  const auto have = static_cast<std::int64_t>(impl.storage ? impl.storage->size() : 0);
+  if (detail::numel_of(size) > 0) {
+    std::int64_t need = off + 1;
+    for (std::size_t d = 0; d < size.size(); ++d) need += (size[d] - 1) * stride[d];
+    if (need > have)
+      throw std::out_of_range("as_strided: setStorage: sizes " + to_string(size) + ", strides " +
+                              to_string(stride) + ", storage offset " + std::to_string(off) +
+                              ", and itemsize " + std::to_string(sizeof(T)) +
+                              " requiring a storage size of " +
+                              std::to_string(need * static_cast<std::int64_t>(sizeof(T))) +
+                              " are out of bounds for storage of size " +
+                              std::to_string(have * static_cast<std::int64_t>(sizeof(T))));
+  }
+  auto out = detail::make_strided_view(*this, size, stride, static_cast<std::size_t>(off));
+  if constexpr (!detail::is_floating_v<T>) {
+    return out;
+  } else {
+    if (!detail::needs_graph<T>({this})) return out;
+    // The gradient lands in the storage's elements the view took (summed where it overlaps
+    // itself), read back with this tensor's own layout.
+    detail::record(out, "AsStridedBackward0", {this},
+                   [size, stride, off, have,
+                    in = detail::Geometry{shape(), this->stride(), this->storage_offset()}](
+                       const BasicTensor& g) {
+                     std::vector<T> buf(static_cast<std::size_t>(have), T(0));
+                     const T* src = g.data();
+                     detail::for_each_strided(size, stride, [&](std::int64_t i, std::int64_t o) {
+                       buf[static_cast<std::size_t>(off + o)] += src[i];
+                     });
+                     auto gi = BasicTensor::empty(in.shape);
+                     T* dst = gi.data();
+                     detail::for_each_strided(
+                         in.shape, in.strides, [&](std::int64_t i, std::int64_t o) {
+                           dst[i] = buf[static_cast<std::size_t>(in.offset + o)];
+                         });
+                     return std::vector<BasicTensor>{gi};
+                   });
+    return out;
+  }
+}
+
+/// x.expand(sizes): dims of size 1 repeated to `sizes` (-1 keeps a size; new leading dims
+/// allowed) without copying (stride 0). In-place writes into the result throw, as in PyTorch.
+template <class T>
+BasicTensor<T> BasicTensor<T>::expand(const Shape& sizes) const {
+  if (static_cast<std::int64_t>(sizes.size()) < dim())
+    throw ShapeError("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
+                     ") must be greater or equal to the number of dimensions in the tensor (" +
+                     std::to_string(dim()) + ")");
+  return detail::strided_view("ExpandBackward0", *this, [&sizes](const detail::Geometry& in) {
+    const std::size_t n = sizes.size(), lead = n - in.shape.size();
+    detail::Geometry out{Shape(n), std::vector<std::int64_t>(n, 0), in.offset};
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i < lead) {
+        if (sizes[i] < 0)
+          throw ShapeError("expand: the expanded size of the tensor (" + std::to_string(sizes[i]) +
+                           ") isn't allowed in a leading, non-existing dimension " +
+                           std::to_string(i));
+        out.shape[i] = sizes[i];
+        continue;
+      }
+      const auto have = in.shape[i - lead];
+      if (sizes[i] == -1 || sizes[i] == have) {
+        out.shape[i] = have;
+        out.strides[i] = in.strides[i - lead];
+      } else if (have == 1 && sizes[i] >= 0) {
+        out.shape[i] = sizes[i];
+      } else {
+        throw ShapeError("expand: the expanded size of the tensor (" + std::to_string(sizes[i]) +
+                         ") must match the existing size (" + std::to_string(have) +
+                         ") at non-singleton dimension " + std::to_string(i) + ".  Target sizes: " +
+                         to_string(sizes) + ".  Tensor sizes: " + to_string(in.shape));
+      }
+    }
+    return out;
+  });
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::expand_as(const BasicTensor& other) const {
+  return expand(other.shape());
+}
+
+/// x.diagonal(offset, dim1, dim2): the offset-th diagonal of the (dim1, dim2) planes, as a
+/// last dim (a view).
+template <class T>
+BasicTensor<T> BasicTensor<T>::diagonal(std::int64_t offset, std::int64_t dim1,
+                                        std::int64_t dim2) const {
+  const auto d1 = detail::wrap_dim("diagonal", dim1, dim()),
+             d2 = detail::wrap_dim("diagonal", dim2, dim());
+  if (d1 == d2)
+    throw std::invalid_argument("diagonal: diagonal dimensions cannot be identical " +
+                                std::to_string(dim1) + ", " + std::to_string(dim2));
+  return detail::strided_view("DiagonalBackward0", *this, [=](const detail::Geometry& in) {
+    const auto a = static_cast<std::size_t>(d1), b = static_cast<std::size_t>(d2);
+    std::int64_t len = offset >= 0 ? std::min(in.shape[a], in.shape[b] - offset)
+                                   : std::min(in.shape[a] + offset, in.shape[b]);
+    len = std::max<std::int64_t>(len, 0);
+    detail::Geometry out{{}, {}, in.offset};
+    if (len > 0) out.offset += offset >= 0 ? offset * in.strides[b] : -offset * in.strides[a];
+    for (std::size_t i = 0; i < in.shape.size(); ++i)
+      if (i != a && i != b) {
+        out.shape.push_back(in.shape[i]);
+        out.strides.push_back(in.strides[i]);
+      }
+    out.shape.push_back(len);
+    out.strides.push_back(in.strides[a] + in.strides[b]);
+    return out;
+  });
+}
+
+/// x.unfold(dim, size, step): every window of `size` elements along dim, `step` apart, as a
+/// new last dim: [.., n, ..] -> [.., (n - size) / step + 1, .., size] (a view).
+template <class T>
+BasicTensor<T> BasicTensor<T>::unfold(std::int64_t dimension, std::int64_t size,
+                                      std::int64_t step) const {
+  const auto d = detail::wrap_dim("unfold", dimension, dim());
+  const std::int64_t have = dim() == 0 ? 1 : shape()[static_cast<std::size_t>(d)];
+  if (size > have || size < 0)
+    throw std::invalid_argument("unfold: maximum size for tensor at dimension " +
+                                std::to_string(d) + " is " + std::to_string(have) +
+                                " but size is " + std::to_string(size));
+  if (step <= 0)
+    throw std::invalid_argument("unfold: step is " + std::to_string(step) + " but must be > 0");
+  return detail::strided_view("UnfoldBackward0", *this, [=](const detail::Geometry& in) {
+    detail::Geometry out = in;
+    if (in.shape.empty()) {
+      out.shape = {size};
+      out.strides = {1};
+      return out;
+    }
+    const auto k = static_cast<std::size_t>(d);
+    out.shape[k] = (in.shape[k] - size) / step + 1;
+    out.strides[k] = in.strides[k] * step;
+    out.shape.push_back(size);
+    out.strides.push_back(in.strides[k]);
+    return out;
+  });
 }
 
 template <class T>

@@ -242,7 +242,7 @@ class MNIST {
   }
   static bool reusable(const auto& t, const Shape& s) {
     return t.defined() && t.shape() == s && t.impl().use_count() == 1 &&
-           t.impl()->storage.use_count() == 1 && !t.requires_grad();
+           t.impl()->storage.use_count() == 1 && !t.requires_grad() && t.is_contiguous();
   }
 
   /// Evaluates an elementwise transform on the 256 pixel values (as a [1, 256] image of

@@ -104,7 +104,8 @@ struct Normalize {
   template <class T>
   BasicTensor<T> operator()(BasicTensor<T>&& x) const {
     const bool unshared = x.defined() && x.impl().use_count() == 1 &&
-                          x.impl()->storage.use_count() == 1 && !x.requires_grad();
+                          x.impl()->storage.use_count() == 1 && !x.requires_grad() &&
+                          x.is_contiguous();
     if (!inplace && !unshared) return functional::normalize(x, mean, std);
     functional::normalize_into(x, mean, std, x);
     return std::move(x);

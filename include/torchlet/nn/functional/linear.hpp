@@ -24,7 +24,11 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
   os.back() = out_f;
   auto y = Tensor::empty(os);
   // Y = X @ W^T : [rows, in] @ [in, out], on the intra-op threads (detail::gemm).
-  detail::gemm(x.data(), rows, in_f, false, weight.data(), out_f, in_f, true, y.data(), false);
+  // A transposed weight (weight tying: other.t()) or x is read without a copy.
+  const detail::GemmOperand<float> xo =
+      x.dim() == 2 ? detail::gemm_operand(x)
+                   : detail::GemmOperand<float>{x.data(), rows, in_f, false};
+  detail::gemm(xo, detail::gemm_operand(weight, true), y.data(), false);
   if (bias.defined())
     detail::mmap(y.data(), rows, out_f).rowwise() += detail::cmmap(bias.data(), 1, out_f).row(0);
   if (detail::needs_graph<float>({&x, &weight, &bias})) {
@@ -46,13 +50,15 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
                      const auto G = detail::cmmap(g.data(), rows, out_f);
                      if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
                        dx = Tensor::empty(xs);
-                       detail::gemm(g.data(), rows, out_f, false, sw.data("AddmmBackward0"), out_f,
-                                    in_f, false, dx.data(), false);
+                       detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, false},
+                                    detail::gemm_operand(sw, "AddmmBackward0", out_f, in_f),
+                                    dx.data(), false);
                      }
                      if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
                        dw = Tensor::empty({out_f, in_f});
-                       detail::gemm(g.data(), rows, out_f, true, sx.data("AddmmBackward0"), rows,
-                                    in_f, false, dw.data(), false);
+                       detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, true},
+                                    detail::gemm_operand(sx, "AddmmBackward0", rows, in_f),
+                                    dw.data(), false);
                      }
                      if (gb) {  // db = sum over rows of G
                        db = Tensor::empty({out_f});

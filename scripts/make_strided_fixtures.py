@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Writes the PyTorch fixtures of torchlet's strided views (tests/tensor/strided.cpp).
+
+Run with Debian's PyTorch:  /usr/bin/python3 scripts/make_strided_fixtures.py
+It writes tests/fixtures/tensor/strided.safetensors holding, for case <name> (the name selects
+the same view of x = arange(24).reshape(2, 3, 4) in strided.cpp), tensors named "<name>/<what>":
+  stride       the view's strides (int64)
+  offset       its storage_offset (int64, [1])
+  values       its elements, row-major (float32)
+  after_fill   x after view.fill_(-1)
+  after_add    x after view.add_(arange(numel).reshape(view.shape)) (absent where the view's
+               elements overlap, expand and unfold with step < size: torchlet throws there)
+  after_copy   x after view.copy_(-arange(numel).reshape(view.shape)) (likewise)
+__metadata__: "cases" (the case names, comma-separated, in order) and "made_by".
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_safetensors_interop import write_safetensors  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tensor",
+                   "strided.safetensors")
+
+CASES = [
+    ("transpose02", lambda x: x.transpose(0, 2)),
+    ("transpose12", lambda x: x.transpose(1, 2)),
+    ("permute120", lambda x: x.permute(1, 2, 0)),
+    ("mT", lambda x: x.mT),
+    ("t_select", lambda x: x[1].t()),
+    ("narrow1", lambda x: x.narrow(1, 1, 2)),
+    ("narrow2", lambda x: x.narrow(2, 1, 2)),
+    ("select0", lambda x: x.select(0, 1)),
+    ("select1", lambda x: x.select(1, 2)),
+    ("select2", lambda x: x.select(2, -1)),
+    ("slice2_step2", lambda x: x[:, :, 1::2]),
+    ("slice1_step2", lambda x: x[:, 0::2]),
+    ("slice_of_transpose", lambda x: x.transpose(0, 1)[1:, :, ::3]),
+    ("expand", lambda x: x[:, :1, :].expand(2, 3, 4)),
+    ("expand_new_dim", lambda x: x[0, 0].expand(3, 4)),
+    ("unsqueeze_t", lambda x: x[0].t().unsqueeze(1)),
+    ("squeeze_strided", lambda x: x[:, 1:2, ::2].squeeze(1)),
+    ("diagonal", lambda x: x.diagonal(0, 1, 2)),
+    ("diagonal_pos", lambda x: x.diagonal(1, 1, 2)),
+    ("diagonal_neg", lambda x: x.diagonal(-1, 2, 1)),
+    ("diagonal_02", lambda x: x.diagonal(0, 0, 2)),
+    ("unfold2", lambda x: x.unfold(2, 2, 1)),
+    ("unfold1_step2", lambda x: x.unfold(1, 2, 2)),
+    ("as_strided", lambda x: x.as_strided((3, 2), (5, 2), 1)),
+    ("view_of_slice", lambda x: x[:, :, 0:4].view(2, 12)[:, ::5]),
+    ("reshape_of_narrow", lambda x: x.narrow(2, 0, 2).reshape(2, 3, 2, 1)),
+    ("chunk1", lambda x: x.chunk(2, 2)[1]),
+    ("split1", lambda x: x.split([1, 2], 1)[1]),
+]
+
+
+def overlaps(v):
+    """Whether two elements of view v share a memory location."""
+    where = torch.arange(v.storage().size()).as_strided(v.shape, v.stride(), v.storage_offset())
+    return len(set(where.flatten().tolist())) != v.numel()
+
+
+def main():
+    tensors = {}
+    names = []
+    for name, fn in CASES:
+        names.append(name)
+        x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+        v = fn(x)
+        tensors[f"{name}/stride"] = torch.tensor(v.stride(), dtype=torch.int64)
+        tensors[f"{name}/offset"] = torch.tensor([v.storage_offset()], dtype=torch.int64)
+        tensors[f"{name}/values"] = v.contiguous()
+        x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+        fn(x).fill_(-1)
+        tensors[f"{name}/after_fill"] = x.clone()
+        if not overlaps(fn(x)):
+            x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+            v = fn(x)
+            v.add_(torch.arange(v.numel(), dtype=torch.float32).reshape(v.shape))
+            tensors[f"{name}/after_add"] = x.clone()
+            x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+            v = fn(x)
+            v.copy_(-torch.arange(v.numel(), dtype=torch.float32).reshape(v.shape))
+            tensors[f"{name}/after_copy"] = x.clone()
+    write_safetensors(OUT, tensors, {"cases": ",".join(names),
+                                     "made_by": "scripts/make_strided_fixtures.py with torch "
+                                     + torch.__version__})
+    print(f"wrote {len(names)} cases ({len(tensors)} tensors) to {os.path.relpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()
