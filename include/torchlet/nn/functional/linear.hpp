@@ -34,38 +34,36 @@ inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias =
   if (detail::needs_graph<float>({&x, &weight, &bias})) {
     const bool gx = x.requires_grad(), gw = weight.requires_grad(),
                gb = bias.defined() && bias.requires_grad();
-    detail::record(y, "AddmmBackward0", {&x, &weight, &bias},
-                   [sx = gw ? detail::SavedTensor<float>(x) : detail::SavedTensor<float>(),
-                    sw = gx ? detail::SavedTensor<float>(weight) : detail::SavedTensor<float>(),
-                    xs = x.shape(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
-                     Tensor dx, dw, db;
-                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-                       const auto g2 = g.reshape({rows, out_f});
-                       if (gx) dx = g2.mm(sw.variable("AddmmBackward0", {out_f, in_f})).reshape(xs);
-                       if (gw)
-                         dw = g2.t().mm(sx.variable("AddmmBackward0", xs).reshape({rows, in_f}));
-                       if (gb) db = g2.sum(0);
-                       return std::vector<Tensor>{dx, dw, db};
-                     }
-                     const auto G = detail::cmmap(g.data(), rows, out_f);
-                     if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
-                       dx = Tensor::empty(xs);
-                       detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, false},
-                                    detail::gemm_operand(sw, "AddmmBackward0", out_f, in_f),
-                                    dx.data(), false);
-                     }
-                     if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
-                       dw = Tensor::empty({out_f, in_f});
-                       detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, true},
-                                    detail::gemm_operand(sx, "AddmmBackward0", rows, in_f),
-                                    dw.data(), false);
-                     }
-                     if (gb) {  // db = sum over rows of G
-                       db = Tensor::empty({out_f});
-                       detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
-                     }
-                     return std::vector<Tensor>{dx, dw, db};
-                   });
+    detail::record(
+        y, "AddmmBackward0", {&x, &weight, &bias},
+        [sx = gw ? detail::SavedTensor<float>(x) : detail::SavedTensor<float>(),
+         sw = gx ? detail::SavedTensor<float>(weight) : detail::SavedTensor<float>(),
+         xs = x.shape(), gx, gw, gb, rows, in_f, out_f](const Tensor& g) {
+          Tensor dx, dw, db;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const auto g2 = g.reshape({rows, out_f});
+            if (gx) dx = g2.mm(sw.variable("AddmmBackward0", {out_f, in_f})).reshape(xs);
+            if (gw) dw = g2.t().mm(sx.variable("AddmmBackward0", xs).reshape({rows, in_f}));
+            if (gb) db = g2.sum(0);
+            return std::vector<Tensor>{dx, dw, db};
+          }
+          const auto G = detail::cmmap(g.data(), rows, out_f);
+          if (gx) {  // dX = G @ W : [rows, out] @ [out, in]
+            dx = Tensor::empty(xs);
+            detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, false},
+                         detail::gemm_operand(sw, "AddmmBackward0", out_f, in_f), dx.data(), false);
+          }
+          if (gw) {  // dW = G^T @ X : [out, rows] @ [rows, in]
+            dw = Tensor::empty({out_f, in_f});
+            detail::gemm(detail::GemmOperand<float>{g.data(), rows, out_f, true},
+                         detail::gemm_operand(sx, "AddmmBackward0", rows, in_f), dw.data(), false);
+          }
+          if (gb) {  // db = sum over rows of G
+            db = Tensor::empty({out_f});
+            detail::mmap(db.data(), 1, out_f).noalias() = G.colwise().sum();
+          }
+          return std::vector<Tensor>{dx, dw, db};
+        });
     detail::mark_differentiable_backward(y);
   }
   return y;
