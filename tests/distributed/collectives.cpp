@@ -196,8 +196,12 @@ TEMPLATE_TEST_CASE("reduce_scatter and reduce_scatter_tensor, every op", "", flo
     }
 }
 
-TEST_CASE("collectives on a transposed tensor (a contiguous copy) and several in flight") {
-  auto m = rank_tensor<float>({2, 3}, rank()).t();  // [3, 2]
+TEST_CASE("collectives refuse a transposed view, take its contiguous copy; several in flight") {
+  auto view = rank_tensor<float>({2, 3}, rank()).t();  // [3, 2], strides [1, 3]: a view
+  REQUIRE_FALSE(view.is_contiguous());
+  // PyTorch: "Tensors must be contiguous"; the check is local, so every rank throws.
+  CHECK_THROWS_WITH(dist::all_reduce(view), Catch::Contains("Tensors must be contiguous"));
+  auto m = view.contiguous();
   std::vector<dist::Work> works;
   auto a = rank_tensor<float>({7}, rank());
   auto b = rank_tensor<double>({1}, rank());
