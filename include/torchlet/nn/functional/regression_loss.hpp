@@ -88,6 +88,7 @@ Tensor pointwise_loss(const char* op, const char* node, const Tensor& input, con
     record(loss, node, {&input, &target},
            [sx = SavedTensor<float>(input), sy = SavedTensor<float>(target), node,
             shape = input.shape(), r, n, gx, gy, df, dr](const Tensor& g) {
+             static_cast<void>(dr);  // unused when the loss has no recorded derivative
              if constexpr (!std::is_same_v<DR, std::nullptr_t>) {
                if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                  const auto d = dr(sx.variable(node, shape) - sy.variable(node, shape)) *
