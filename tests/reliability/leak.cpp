@@ -6,7 +6,6 @@
 // checked because ASan's quarantine keeps freed memory resident by design.
 #include <cstdio>
 #include <memory>
-#include <vector>
 
 #if defined(__linux__)
 #include <unistd.h>
@@ -80,47 +79,6 @@ TEST_CASE("10000 training steps free every autograd graph and keep memory flat")
       "RSS bound not checked here (not Linux, or AddressSanitizer's quarantine); LeakSanitizer "
       "checks leaks");
 #endif
-}
-
-TEST_CASE("the buffer cache keeps no huge buffer and gives way to a larger working set") {
-  // Peak memory (tensor/storage.hpp, issue 16): buffers of kHugeBytes (32 MiB) and more are not
-  // cached, and the first such request empties a cache that holds fewer bytes than it asks.
-  empty_buffer_cache();
-  const std::size_t limit = buffer_cache_limit();
-  {
-    auto small = ones<float>({1 << 19});  // 2 MiB: cached when freed
-    CHECK(small.sum().item() == float(1 << 19));
-  }
-  const std::size_t small_cached = buffer_cache_bytes();
-  CHECK(small_cached >= (std::size_t(2) << 20));
-  const long long rss_before = rss_bytes();
-  long long rss_with_huge = 0;
-  {
-    auto huge = ones<float>({std::int64_t(24) << 20});  // 96 MiB, written: resident
-    CHECK(buffer_cache_bytes() == 0);                   // the small buffer went first
-    CHECK(huge.sum().item() == float(std::int64_t(24) << 20));
-    rss_with_huge = rss_bytes();
-  }
-  CHECK(buffer_cache_bytes() == 0);  // the huge buffer was not kept
-  const long long rss_after = rss_bytes();
-  INFO("RSS before " << rss_before << ", with the 96 MiB tensor " << rss_with_huge << ", after "
-                     << rss_after);
-#if defined(__linux__) && !defined(TORCHLET_TEST_ASAN)
-  CHECK(rss_with_huge - rss_before >= (80LL << 20));
-  CHECK(rss_after - rss_before <= (8LL << 20));  // returned to the system
-#endif
-  // A cache holding more than a huge request asks is left alone.
-  set_buffer_cache_limit(std::size_t(512) << 20);
-  {
-    std::vector<Tensor> keep;
-    for (int i = 0; i < 20; ++i) keep.push_back(ones<float>({1 << 19}));
-  }  // 20 x 2 MiB (+ alignment) cached
-  const std::size_t many = buffer_cache_bytes();
-  CHECK(many >= (std::size_t(40) << 20));
-  { auto huge = Tensor::empty({std::int64_t(9) << 20}); }  // 36 MiB < what is cached
-  CHECK(buffer_cache_bytes() == many);
-  set_buffer_cache_limit(limit);
-  empty_buffer_cache();
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -12,16 +12,6 @@
 // of 30 reuse those of a batch of 31. The cache holds at most buffer_cache_limit() bytes
 // (256 MiB by default) and is thread safe; empty_buffer_cache() returns everything to the
 // system.
-//
-// Peak memory (issue 16): where mmap exists, buffers of 1 MiB and more are mapped from the
-// system and unmapped when the cache lets them go, so they never stay behind in malloc's heap.
-// Buffers of 32 MiB and more (kHugeBytes: an evaluation batch's activations) are never cached:
-// they are mapped with transparent huge pages requested (MADV_HUGEPAGE, so a fresh one costs
-// little more than zeroing it) and unmapped when freed; and when a program first asks for one
-// while the cache holds fewer bytes than it asks, the cache is emptied first (the program
-// moved to a larger working set: a training loop's cached buffers are not kept beside the
-// test batch's). pytorch/examples' mnist port (train batch 64, test batch 1000) peaked at
-// 365 MB before, 280 MB after, in the same CPU time.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -30,19 +20,6 @@
 #include <new>
 #include <type_traits>
 #include <vector>
-
-#if (defined(__unix__) || defined(__APPLE__)) && !defined(__SANITIZE_ADDRESS__)
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TORCHLET_NO_MAPPED_BUFFERS 1
-#endif
-#endif
-// AddressSanitizer builds keep operator new: it does not see overflows of mapped memory.
-#ifndef TORCHLET_NO_MAPPED_BUFFERS
-#define TORCHLET_MAPPED_BUFFERS 1
-#include <sys/mman.h>
-#endif
-#endif
 
 namespace torchlet {
 namespace detail {
@@ -60,38 +37,6 @@ inline std::size_t buffer_size_class(std::size_t bytes) noexcept {
   return (bytes + step - 1) / step * step;
 }
 
-/// Buffers at least this large are mapped from the system (where mmap exists).
-inline constexpr std::size_t kMappedMinBytes = std::size_t(1) << 20;
-/// Buffers at least this large are never cached (see the top of this file).
-inline constexpr std::size_t kHugeBytes = std::size_t(32) << 20;
-
-/// `bytes` (>= kCachedMinBytes) for a buffer: mapped pages from kMappedMinBytes on (huge pages
-/// requested from kHugeBytes on), else operator new. Throws std::bad_alloc.
-inline void* allocate_large_buffer(std::size_t bytes) {
-#ifdef TORCHLET_MAPPED_BUFFERS
-  if (bytes >= kMappedMinBytes) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    if (bytes >= kHugeBytes) ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
-#endif
-    return p;
-  }
-#endif
-  return ::operator new(bytes);
-}
-/// Returns a buffer of allocate_large_buffer to the system.
-inline void free_large_buffer(void* p, std::size_t bytes) noexcept {
-#ifdef TORCHLET_MAPPED_BUFFERS
-  if (bytes >= kMappedMinBytes) {
-    ::munmap(p, bytes);
-    return;
-  }
-#endif
-  (void)bytes;
-  ::operator delete(p);
-}
-
 /// Recycles large buffers (exact size match, oldest evicted first).
 class BufferCache {
  public:
@@ -100,20 +45,8 @@ class BufferCache {
     static BufferCache* cache = new BufferCache;
     return *cache;
   }
-  /// A cached buffer of exactly `bytes`, or nullptr. A request of kHugeBytes or more is never
-  /// served from the cache; it empties the cache when the cache holds fewer bytes than it asks.
+  /// A cached buffer of exactly `bytes`, or nullptr.
   void* take(std::size_t bytes) {
-    if (bytes >= kHugeBytes) {
-      std::vector<Entry> evicted;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (cached_ > bytes) return nullptr;
-        evicted.swap(entries_);
-        cached_ = 0;
-      }
-      for (auto& e : evicted) free_large_buffer(e.ptr, e.bytes);
-      return nullptr;
-    }
     std::lock_guard<std::mutex> lock(mutex_);
     for (std::size_t i = entries_.size(); i-- > 0;) {
       if (entries_[i].bytes == bytes) {
@@ -130,7 +63,7 @@ class BufferCache {
     std::vector<Entry> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (bytes > limit_ || bytes >= kHugeBytes) {
+      if (bytes > limit_) {
         evicted.push_back({p, bytes});
       } else {
         std::size_t drop = 0;
@@ -142,7 +75,7 @@ class BufferCache {
         cached_ += bytes;
       }
     }
-    for (auto& e : evicted) free_large_buffer(e.ptr, e.bytes);
+    for (auto& e : evicted) ::operator delete(e.ptr);
   }
   void set_limit(std::size_t bytes) {
     {
@@ -169,7 +102,7 @@ class BufferCache {
       evicted.assign(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
       entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
     }
-    for (auto& e : evicted) free_large_buffer(e.ptr, e.bytes);
+    for (auto& e : evicted) ::operator delete(e.ptr);
   }
 
  private:
@@ -195,12 +128,8 @@ class Storage {
     // Plain operator new plus manual alignment: the aligned overload of operator new
     // takes a slow path in glibc (~70 ns instead of ~10 ns for small blocks).
     const std::size_t bytes = raw_bytes();
-    if (bytes >= kCachedMinBytes) {
-      raw_ = BufferCache::instance().take(bytes);
-      if (!raw_) raw_ = allocate_large_buffer(bytes);
-    } else {
-      raw_ = ::operator new(bytes);
-    }
+    if (bytes >= kCachedMinBytes) raw_ = BufferCache::instance().take(bytes);
+    if (!raw_) raw_ = ::operator new(bytes);
     const auto misalign = reinterpret_cast<std::uintptr_t>(raw_) % kAlignment;
     data_ = reinterpret_cast<T*>(static_cast<char*>(raw_) +
                                  (misalign ? kAlignment - misalign : std::size_t{0}));
@@ -231,7 +160,7 @@ class Storage {
   std::size_t raw_bytes() const noexcept {
     return buffer_size_class(size_ * sizeof(T) + kAlignment);
   }
-  void* raw_ = nullptr;  // what was allocated; data_ is raw_ rounded up to kAlignment
+  void* raw_ = nullptr;  // what operator new returned; data_ is raw_ rounded up to kAlignment
   T* data_ = nullptr;
   std::size_t size_;
   std::uint32_t version_ = 0;
