@@ -90,6 +90,12 @@ class BitWriter {
   int n_ = 0;
 };
 
+/// A block header: BFINAL (1: the last block) and BTYPE (1: fixed Huffman, 2: dynamic).
+void block_header(BitWriter& w, std::uint32_t final, std::uint32_t type) {
+  w.bits(final, 1);
+  w.bits(type, 2);
+}
+
 /// RFC 1951's fixed literal/length code.
 void fixed_literal(BitWriter& w, int sym) {
   if (sym < 144)
@@ -116,8 +122,7 @@ void dynamic_header(BitWriter& w, int nlit, int ndist, const std::vector<CodeLen
                     int clen_bits = 4) {
   static constexpr int kOrder[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
                                      11, 4,  12, 3, 13, 2, 14, 1, 15};
-  w.bits(1, 1);
-  w.bits(2, 2);
+  block_header(w, 1, 2);
   w.bits(static_cast<std::uint32_t>(nlit - 257), 5);
   w.bits(static_cast<std::uint32_t>(ndist - 1), 5);
   w.bits(15, 4);  // 19 code-length code lengths
@@ -241,8 +246,7 @@ TEST_CASE("stored and fixed blocks: each fault named") {
   {  // Fixed block: literal/length codes 286 and 287 exist in the code but are invalid.
     for (int sym : {286, 287}) {
       BitWriter w;
-      w.bits(1, 1);
-      w.bits(1, 2);
+      block_header(w, 1, 1);
       fixed_literal(w, sym);
       CHECK(starts_with(error_of(w.finish()),
                         "case.bin: invalid deflate literal/length code " + std::to_string(sym)));
@@ -251,8 +255,7 @@ TEST_CASE("stored and fixed blocks: each fault named") {
   {  // Fixed block: distance codes 30 and 31 likewise.
     for (std::uint32_t d : {30u, 31u}) {
       BitWriter w;
-      w.bits(1, 1);
-      w.bits(1, 2);
+      block_header(w, 1, 1);
       fixed_literal(w, 'a');
       fixed_literal(w, 257);
       w.code(d, 5);
@@ -262,8 +265,7 @@ TEST_CASE("stored and fixed blocks: each fault named") {
   }
   {  // A distance reaching before the start of the output.
     BitWriter w;
-    w.bits(1, 1);
-    w.bits(1, 2);
+    block_header(w, 1, 1);
     fixed_literal(w, 'a');
     fixed_literal(w, 257);  // length 3
     w.code(1, 5);           // distance 2
@@ -273,8 +275,7 @@ TEST_CASE("stored and fixed blocks: each fault named") {
   }
   {  // A match, then a literal, past the declared size.
     BitWriter w;
-    w.bits(1, 1);
-    w.bits(1, 2);
+    block_header(w, 1, 1);
     fixed_literal(w, 'a');
     fixed_literal(w, 258);  // length 4
     w.code(0, 5);           // distance 1
@@ -381,8 +382,7 @@ TEST_CASE("dynamic blocks: code-length faults named, single distance code accept
   }
   {  // HLIT 287 and HDIST 31 are beyond what RFC 1951 defines.
     BitWriter w;
-    w.bits(1, 1);
-    w.bits(2, 2);
+    block_header(w, 1, 2);
     w.bits(30, 5);
     w.bits(0, 5);
     w.bits(0, 4);
