@@ -224,7 +224,7 @@ namespace indexing {
 class TensorIndex;
 }
 
-/// An n-dimensional, contiguous, row-major array of T with reverse-mode autograd
+/// An n-dimensional, possibly strided array of T with reverse-mode autograd
 /// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
 /// A handle: copies share the data; clone() copies it.
 template <class T>
@@ -410,9 +410,11 @@ class BasicTensor {
   BasicTensor clone() const;
   template <class U>
   BasicTensor<U> to() const;
-  /// The same elements in a new shape (one size may be -1); shares storage.
+  /// The same elements in a new shape (one size may be -1); a view sharing storage where the
+  /// strides allow one (always for a contiguous tensor), else a copy.
   BasicTensor reshape(Shape shape) const;
-  /// Same as reshape (storage is always contiguous, so a view is always possible).
+  /// The same elements in a new shape, sharing storage; throws PyTorch's error where the
+  /// strides allow no view (then use reshape or contiguous()).
   BasicTensor view(Shape shape) const;
   BasicTensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
   BasicTensor squeeze() const;
