@@ -11,7 +11,13 @@ the same view of x = arange(24).reshape(2, 3, 4) in strided.cpp), tensors named 
   after_add    x after view.add_(arange(numel).reshape(view.shape)) (absent where the view's
                elements overlap, expand and unfold with step < size: torchlet throws there)
   after_copy   x after view.copy_(-arange(numel).reshape(view.shape)) (likewise)
-__metadata__: "cases" (the case names, comma-separated, in order) and "made_by".
+and, for the basic-indexing cases (names "index_...", x[...] in Python, x.index({...}) in
+torchlet), with x a float32 leaf that requires grad and w = arange(1, numel + 1) in the view's
+shape:
+  grad         x.grad after (x[...] * w).sum().backward()
+  grad_write   x.grad after b = x * 2; b[...].mul_(w); (b * b).sum().backward() (CopySlices)
+__metadata__: "cases" (the case names, comma-separated, in order), "grad_fns" (name=grad_fn
+name of x[...] for each index case, comma-separated) and "made_by".
 """
 import os
 import sys
@@ -55,6 +61,25 @@ CASES = [
     ("split1", lambda x: x.split([1, 2], 1)[1]),
 ]
 
+# Basic indexing (views): the C++ side spells each as x.index({...}) (tests/tensor/strided.cpp).
+INDEX_CASES = [
+    ("index_step2", lambda x: x[:, 0::2]),
+    ("index_int_slice_step", lambda x: x[1, :, 1::2]),
+    ("index_ellipsis_none_int", lambda x: x[..., None, 2]),
+    ("index_none_int", lambda x: x[None, 0]),
+    ("index_negative", lambda x: x[-1, -2:, ::3]),
+    ("index_whole_slices", lambda x: x[0:2, 0:3]),
+    ("index_ellipsis", lambda x: x[...]),
+    ("index_single_whole_slice", lambda x: x[0:2]),
+    ("index_clamped", lambda x: x[:, -100:100, 1:3]),
+    ("index_empty", lambda x: x[:, 2:1]),
+    ("index_of_transpose", lambda x: x.transpose(0, 2)[1:, None, ::2]),
+    ("index_tensor_int", lambda x: x[:, torch.tensor(1)]),
+    ("index_all_ints", lambda x: x[1, 2, 3]),
+    ("index_none_end", lambda x: x[:, 1, None]),
+]
+CASES += INDEX_CASES
+
 
 def overlaps(v):
     """Whether two elements of view v share a memory location."""
@@ -84,7 +109,20 @@ def main():
             v = fn(x)
             v.copy_(-torch.arange(v.numel(), dtype=torch.float32).reshape(v.shape))
             tensors[f"{name}/after_copy"] = x.clone()
-    write_safetensors(OUT, tensors, {"cases": ",".join(names),
+    grad_fns = []
+    for name, fn in INDEX_CASES:
+        x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4).requires_grad_()
+        v = fn(x)
+        grad_fns.append(f"{name}={v.grad_fn.name()}")
+        w = torch.arange(1, v.numel() + 1, dtype=torch.float32).reshape(v.shape)
+        (v * w).sum().backward()
+        tensors[f"{name}/grad"] = x.grad.clone()
+        x.grad = None
+        b = x * 2
+        fn(b).mul_(w)
+        (b * b).sum().backward()
+        tensors[f"{name}/grad_write"] = x.grad.clone()
+    write_safetensors(OUT, tensors, {"cases": ",".join(names), "grad_fns": ",".join(grad_fns),
                                      "made_by": "scripts/make_strided_fixtures.py with torch "
                                      + torch.__version__})
     print(f"wrote {len(names)} cases ({len(tensors)} tensors) to {os.path.relpath(OUT)}")

@@ -4,7 +4,8 @@
 // against PyTorch (tests/fixtures/tensor/indexing.safetensors, written by
 // scripts/make_indexing_fixtures.py), including issue 13's `x[:, :10] *= 0` and the
 // positional encoding of pytorch/examples; float64 gradcheck; PyTorch's in-place autograd
-// rules; and the errors (op name, expectation, what was found).
+// rules; reads with basic indices as views (writes through them, CopySlices, the error on a
+// view of a leaf); and the errors (op name, expectation, what was found).
 #include <cmath>
 #include <functional>
 #include <map>
@@ -283,18 +284,35 @@ TEST_CASE("issue 13's x[:, :10] *= 0 and positional encoding change x and pe as 
   check_family("issue_");
 }
 
-TEST_CASE("index returns a copy and index_put_ writes into x and its storage") {
+TEST_CASE("index with basic indices returns a view; with index tensors or masks a copy") {
   auto base = arange<float>(0.f, 12.f);
   auto x = base.view({3, 4});
   auto r = x.index({Slice(), 1});
   CHECK(r.to_vector() == std::vector<float>{1.f, 5.f, 9.f});
-  r.fill_(0.f);  // a copy today (PyTorch: a view)
-  CHECK(x.index({0, 1}).item() == 1.f);
+  CHECK(r.stride() == std::vector<std::int64_t>{4});
+  CHECK(r.storage_offset() == 1);
+  r.fill_(0.f);  // a view, as in PyTorch: the write lands in x and base
+  CHECK(x.index({0, 1}).item() == 0.f);
+  CHECK(base.to_vector()[9] == 0.f);
+  auto even = x.index({Slice(), Slice(0, None, 2)});  // x[:, 0::2]
+  CHECK(even.stride() == std::vector<std::int64_t>{4, 2});
+  even.mul_(0.f);
+  CHECK(base.to_vector() == std::vector<float>{0, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 11});
+  even.copy_(tensor<float>({{1.f, 2.f}, {3.f, 4.f}, {5.f, 6.f}}));
+  CHECK(base.to_vector() == std::vector<float>{1, 0, 2, 3, 3, 0, 4, 7, 5, 0, 6, 11});
+  // Index tensors, masks and true / false copy, as in PyTorch.
+  for (const auto& c :
+       {x.index({L({0, 2})}), x.index({mask34()}), x.index({true}), x.index({Slice(), L({1})})}) {
+    CHECK(c.impl()->storage != x.impl()->storage);
+    c.fill_(-7.f);
+  }
+  CHECK(x.to_vector() == std::vector<float>{1, 0, 2, 3, 3, 0, 4, 7, 5, 0, 6, 11});
+  CHECK(x.index({true}).shape() == Shape{1, 3, 4});
   x.index_put_({Slice(), 1}, 0.f);
   CHECK(base.to_vector()[5] == 0.f);  // x is a view of base: the write lands there
   const auto& same = x.index_put_({2, Slice(None, 2)}, tensor<float>({-1.f, -2.f}));
   CHECK(same.is_same(x));
-  CHECK(x.index({2}).to_vector() == std::vector<float>{-1.f, -2.f, 10.f, 11.f});
+  CHECK(x.index({2}).to_vector() == std::vector<float>{-1.f, -2.f, 6.f, 11.f});
   // Index lists built at run time.
   std::vector<TensorIndex> idx{Slice(1, None), Ellipsis};
   CHECK(x.index(idx).shape() == Shape{2, 4});
@@ -352,6 +370,45 @@ TEST_CASE("index_put_ on a leaf that requires grad raises PyTorch's error") {
   CHECK(w.is_leaf());
 }
 
+TEST_CASE("writes into an index view follow PyTorch's autograd rules") {
+  auto w = zeros<float>({3, 4}).requires_grad_();
+  auto v = w.index({Slice(), Slice(0, None, 2)});
+  CHECK(v.grad_fn_name() == "SliceBackward0");
+  CHECK_THROWS_WITH(v.fill_(1.f), Contains("fill_: a view of a leaf Variable that requires grad "
+                                           "is being used in an in-place operation"));
+  CHECK_THROWS_WITH(w.index({1}).mul_(0.f), Contains("mul_: a view of a leaf Variable"));
+  CHECK_THROWS_WITH(w.index({Ellipsis, None}).copy_(ones<float>({3, 4, 1})),
+                    Contains("copy_: a view of a leaf Variable"));
+  {
+    NoGradGuard no_grad;  // allowed without grad mode, and written into the leaf
+    w.index({Slice(), Slice(0, None, 2)}).fill_(1.f);
+  }
+  CHECK(w.to_vector() == std::vector<float>{1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0});
+  // A non-leaf: the write goes through CopySlices; x's gradient is zero where v was copied in.
+  auto x = ones<double>({2, 4}).requires_grad_();
+  auto vals = tensor<double>({{5.0, 6.0}, {7.0, 8.0}}).requires_grad_();
+  auto y = x * 3.0;
+  y.index({Slice(), Slice(1, None, 2)}).copy_(vals);
+  CHECK(y.grad_fn_name() == "CopySlices");
+  CHECK(y.to_vector() == std::vector<double>{3, 5, 3, 6, 3, 7, 3, 8});
+  (y * y).sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{18, 0, 18, 0, 18, 0, 18, 0});
+  CHECK(vals.grad().to_vector() == std::vector<double>{10, 12, 14, 16});
+}
+
+TEST_CASE("the positional-encoding idiom writes sin and cos through index views") {
+  // pe[:, 0::2] = sin(position * div_term); pe[:, 1::2] = cos(position * div_term)
+  const std::int64_t max_len = 50, d_model = 16;
+  auto position = arange<float>(0.f, static_cast<float>(max_len)).unsqueeze(1);
+  auto div_term = exp(arange<float>(0.f, static_cast<float>(d_model), 2.f) *
+                      static_cast<float>(-std::log(10000.0) / static_cast<double>(d_model)));
+  auto pe = zeros<float>({max_len, d_model});
+  pe.index({Slice(), Slice(0, None, 2)}).copy_(sin(position * div_term));
+  pe.index({Slice(), Slice(1, None, 2)}).copy_(cos(position * div_term));
+  // the fixture case issue_positional_encoding holds PyTorch's pe
+  check_values("pe", pe, std::get<Tensor>(Fixture("issue_positional_encoding").at("output")));
+}
+
 TEST_CASE("index_put_ of a value requiring grad makes x require grad, as in PyTorch") {
   auto x = zeros<double>({2, 3});
   auto v = tensor<double>({1.0, 2.0}).requires_grad_();
@@ -395,6 +452,20 @@ TEST_CASE("index reads, index_put_, masked_select and masked_scatter pass gradch
       },
       {leaf({3, 2, 2}, 2)}));
   CHECK(gradcheck([](D x) { return x.index({mask34()}); }, {leaf({3, 4}, 3)}));
+  // Basic indices (views), and writes through them into a non-leaf.
+  CHECK(gradcheck(
+      [](D x) {
+        return x.index({Ellipsis, None, Slice(1, None, 2)}).index({-1}) * x.index({0, 1, 1});
+      },
+      {leaf({2, 3, 5}, 14)}));
+  CHECK(gradcheck(
+      [](D x, D v) {
+        auto y = x.sin();
+        y.index({Slice(), Slice(0, None, 2)}).copy_(v);
+        y.index({1, Slice(None, -1)}).mul_(v.index({0, 0}));
+        return y * x.t().index({Slice(1, 3)}).t().index({Slice(), 0, None});
+      },
+      {leaf({3, 4}, 15), leaf({3, 2}, 16)}));
   // w.r.t. the values (x constant) and w.r.t. a non-leaf x and the values.
   CHECK(gradcheck(
       [](D v) {
@@ -448,6 +519,15 @@ TEST_CASE("index errors name the op, what was expected and what was found") {
                     Contains("index: an index can only have a single ellipsis"));
   CHECK_THROWS_WITH(x.index({Slice(None, None, -1)}),
                     Contains("index: slice step must be greater than zero, got -1"));
+  CHECK_THROWS_WITH(x.index({1, Slice(None, None, 0)}),
+                    Contains("index: slice step must be greater than zero, got 0"));
+  CHECK_THROWS_WITH(x.index({None, Slice(), Ellipsis, 7}),
+                    Contains("index: index 7 is out of bounds for dimension 1 with size 4 (input "
+                             "shape [3, 4])"));
+  CHECK_THROWS_WITH(x.index({scalar_tensor<std::int64_t>(-4)}),
+                    Contains("index: index -4 is out of bounds for dimension 0 with size 3"));
+  CHECK_THROWS_WITH(zeros<float>({}).index({0}),
+                    Contains("index: too many indices for tensor of dimension 0"));
   CHECK_THROWS_WITH(x.index({row4()}),
                     Contains("index: the shape of the mask [4] at index 0 does not match the "
                              "shape of the indexed tensor [3, 4] at index 0"));

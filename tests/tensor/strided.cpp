@@ -1,9 +1,13 @@
 // Strided tensors (issue 13): stride()/storage_offset()/is_contiguous()/contiguous(),
 // views sharing storage (transpose, permute, narrow/select/slice, expand, diagonal, unfold,
-// as_strided, ...), reads after writes to the base, writes through views into the base,
-// PyTorch's errors, and gradients. Expected strides and values are torch 1.13's.
+// as_strided, ...), x.index({...}) with basic indices (a view, as x[:, 0::2] in PyTorch), reads
+// after writes to the base, writes through views into the base, PyTorch's errors, gradients,
+// and bmm/matmul/baddbmm reading transposed operands in place. Expected strides and values
+// are torch 1.13's.
 #include <functional>
+#include <map>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -19,6 +23,9 @@ namespace TORCHLET_TEST_FILE {
 using namespace torchlet;
 using V = std::vector<float>;
 using S = std::vector<std::int64_t>;
+using indexing::Ellipsis;
+using indexing::None;
+using indexing::Slice;
 
 Tensor ar(const Shape& s) {
   return arange<float>(0.f, static_cast<float>(detail::numel_of(s))).reshape(s);
@@ -84,6 +91,57 @@ const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>>&
        [](const Tensor& x) {
          return x.split(std::vector<std::int64_t>{1, 2}, 1)[1];
        }},
+      // x[...] with basic indices (the script's INDEX_CASES)
+      {"index_step2",
+       [](const Tensor& x) {
+         return x.index({Slice(), Slice(0, None, 2)});
+       }},
+      {"index_int_slice_step",
+       [](const Tensor& x) {
+         return x.index({1, Slice(), Slice(1, None, 2)});
+       }},
+      {"index_ellipsis_none_int",
+       [](const Tensor& x) {
+         return x.index({Ellipsis, None, 2});
+       }},
+      {"index_none_int",
+       [](const Tensor& x) {
+         return x.index({None, 0});
+       }},
+      {"index_negative",
+       [](const Tensor& x) {
+         return x.index({-1, Slice(-2, None), Slice(None, None, 3)});
+       }},
+      {"index_whole_slices",
+       [](const Tensor& x) {
+         return x.index({Slice(0, 2), Slice(0, 3)});
+       }},
+      {"index_ellipsis", [](const Tensor& x) { return x.index({Ellipsis}); }},
+      {"index_single_whole_slice", [](const Tensor& x) { return x.index({Slice(0, 2)}); }},
+      {"index_clamped",
+       [](const Tensor& x) {
+         return x.index({Slice(), Slice(-100, 100), Slice(1, 3)});
+       }},
+      {"index_empty",
+       [](const Tensor& x) {
+         return x.index({Slice(), Slice(2, 1)});
+       }},
+      {"index_of_transpose",
+       [](const Tensor& x) {
+         return x.transpose(0, 2).index({Slice(1, None), None, Slice(None, None, 2)});
+       }},
+      {"index_tensor_int",
+       [](const Tensor& x) {
+         return x.index({Slice(), scalar_tensor<std::int64_t>(1)});
+       }},
+      {"index_all_ints",
+       [](const Tensor& x) {
+         return x.index({1, 2, 3});
+       }},
+      {"index_none_end",
+       [](const Tensor& x) {
+         return x.index({Slice(), 1, None});
+       }},
   };
   return cases;
 }
@@ -114,6 +172,43 @@ TEST_CASE("each view's strides, offset, values and writes match torch 1.13 (fixt
     v.copy_(-ar(v.shape()));
     CHECK(x.to_vector() == std::get<Tensor>(f.at(name + "/after_copy")).to_vector());
   }
+}
+
+/// "grad_fns" of the fixtures' metadata: case name -> torch 1.13's grad_fn name of x[...].
+std::map<std::string, std::string> index_grad_fns() {
+  std::map<std::string, std::string> out;
+  std::istringstream in(fixtures().metadata.at("grad_fns"));
+  for (std::string item; std::getline(in, item, ',');) {
+    const auto eq = item.find('=');
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+TEST_CASE("x.index with basic indices: grad_fn names and gradients as torch 1.13 (fixtures)") {
+  const auto& f = fixtures();
+  const auto names = index_grad_fns();
+  int n = 0;
+  for (const auto& [name, view] : view_cases()) {
+    if (name.rfind("index_", 0) != 0) continue;
+    INFO("case " << name);
+    ++n;
+    REQUIRE(names.count(name) == 1);
+    auto x = ar({2, 3, 4}).requires_grad_();
+    auto v = view(x);
+    CHECK(v.grad_fn_name() == names.at(name));
+    CHECK(v.impl()->storage == x.impl()->storage);  // a view, not a copy
+    const auto w = (ar(v.shape()) + 1.f).detach();
+    (v * w).sum().backward();
+    CHECK(x.grad().to_vector() == std::get<Tensor>(f.at(name + "/grad")).to_vector());
+    auto x2 = ar({2, 3, 4}).requires_grad_();
+    auto b = x2 * 2.f;
+    view(b).mul_(w);  // a write into a view of a non-leaf: CopySlices
+    CHECK(b.grad_fn_name() == "CopySlices");
+    (b * b).sum().backward();
+    CHECK(x2.grad().to_vector() == std::get<Tensor>(f.at(name + "/grad_write")).to_vector());
+  }
+  CHECK(n == static_cast<int>(names.size()));
 }
 
 TEST_CASE("stride, storage_offset and is_contiguous of views match PyTorch") {

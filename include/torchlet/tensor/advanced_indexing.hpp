@@ -9,14 +9,18 @@
 //   x[mask] = v               x.index_put_({mask}, v)
 //   x[rows, cols] += v        x.index_put_({rows, cols}, v, true)  (accumulate)
 //
-// Every read returns a new tensor: PyTorch returns a view for basic indexing (ints, slices,
-// None, Ellipsis), torchlet a copy until strided views land; write through index_put_.
-// grad_fn names: IndexBackward0 for every read (PyTorch names basic indexing's nodes
-// SliceBackward0, SelectBackward0, ...), IndexPutBackward0 for index_put_ (PyTorch's setitem
-// with basic indices records CopySlices).
-// An index list is resolved to the element offsets of x it names (x is contiguous), so reads
-// gather and writes scatter along those offsets; the gradient of a read adds back into x's
-// shape at the same offsets.
+// A read with basic indices only (ints, 0-D int64 tensors, slices, None, Ellipsis) returns a
+// VIEW sharing x's storage, with PyTorch's strides and storage offset (x[:, 0::2] has stride
+// 2 * x.stride(1)), so x.index({Slice(), Slice(0, None, 2)}).copy_(v) writes into x (CopySlices
+// on a non-leaf, PyTorch's error on a view of a leaf that requires grad). Its grad_fn is named
+// after the last view op PyTorch's applySlicing takes (SelectBackward0, SliceBackward0,
+// UnsqueezeBackward0, AliasBackward0 when none). A read with an index tensor or a mask
+// (including true / false) is a copy (IndexBackward0), as in PyTorch; index_put_ records
+// IndexPutBackward0 (PyTorch's setitem with basic indices records CopySlices).
+// Such an index list is resolved to the element offsets of x it names (x is contiguous), so
+// reads gather and writes scatter along those offsets; the gradient of a read adds back into
+// x's shape at the same offsets.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <variant>
@@ -175,14 +179,11 @@ inline std::pair<std::int64_t, std::int64_t> slice_range(const char* op, const i
   return {start, stop > start ? (stop - start + step - 1) / step : 0};
 }
 
-/// Resolves an index list on a tensor of shape xs (PyTorch's rules): ints select, slices and
-/// None keep / add dims, Ellipsis stands for the dims no other entry takes, masks become
-/// their nonzero() coordinates, and the index tensors broadcast together to a shape B. B
-/// takes the place of the indexed dims when those are adjacent, else it goes first.
-inline IndexPlan make_index_plan(const char* op, const Shape& xs,
-                                 const std::vector<indexing::TensorIndex>& indices) {
+/// Checks an index list against a tensor of shape xs (index dtypes, one Ellipsis at most, no
+/// more dims indexed than xs has); returns the number of xs's dims the entries take.
+inline std::int64_t check_index_list(const char* op, const Shape& xs,
+                                     const std::vector<indexing::TensorIndex>& indices) {
   const auto nd = static_cast<std::int64_t>(xs.size());
-  const Shape xst = contiguous_strides(xs);
   std::int64_t consumed = 0;
   int ellipses = 0;
   for (const auto& ix : indices) {
@@ -206,6 +207,84 @@ inline IndexPlan make_index_plan(const char* op, const Shape& xs,
     throw std::out_of_range(std::string(op) + ": too many indices for tensor of dimension " +
                             std::to_string(nd) + " (the index takes " + std::to_string(consumed) +
                             " dims; input shape " + to_string(xs) + ")");
+  return consumed;
+}
+
+/// Whether every entry of an index list is basic (an integer, a 0-D int64 tensor, a Slice,
+/// None or Ellipsis): x.index then returns a view.
+inline bool basic_index_list(const std::vector<indexing::TensorIndex>& indices) {
+  return std::all_of(indices.begin(), indices.end(), [](const indexing::TensorIndex& ix) {
+    return ix.is_none() || ix.is_ellipsis() || ix.is_integer() || ix.is_slice() ||
+           (ix.is_tensor() && ix.tensor().dim() == 0);
+  });
+}
+
+/// The geometry of x[indices] for a basic index list (basic_index_list), x's geometry `in`,
+/// as PyTorch's applySlicing takes it: an integer selects (the dim goes, the offset moves), a
+/// slice keeps the dim with stride * step, None inserts a size-1 dim (stride size * stride
+/// of the dim it precedes, 1 at the end), Ellipsis skips the dims no other entry takes.
+/// `name`, if given, receives the grad_fn name of the last view op PyTorch takes: a slice
+/// that keeps a whole dim (0:n:1 with n given) is skipped when the list has more than one
+/// entry; with no op left, "AliasBackward0".
+inline Geometry basic_index_geometry(const char* op, const Geometry& in,
+                                     const std::vector<indexing::TensorIndex>& indices,
+                                     std::int64_t consumed, const char** name = nullptr) {
+  Geometry out = in;
+  const auto nd = static_cast<std::int64_t>(in.shape.size());
+  const char* last = "AliasBackward0";
+  std::size_t d = 0;    // the dim of `out` the next entry indexes
+  std::int64_t xd = 0;  // the dim of x it indexes
+  for (const auto& ix : indices) {
+    if (ix.is_none()) {
+      const std::int64_t st = d < out.shape.size() ? out.shape[d] * out.strides[d] : 1;
+      out.shape.insert(out.shape.begin() + static_cast<std::ptrdiff_t>(d), 1);
+      out.strides.insert(out.strides.begin() + static_cast<std::ptrdiff_t>(d), st);
+      ++d;
+      last = "UnsqueezeBackward0";
+    } else if (ix.is_ellipsis()) {
+      d += static_cast<std::size_t>(nd - consumed);
+      xd += nd - consumed;
+    } else if (ix.is_slice()) {
+      const auto& sl = ix.slice();
+      const std::int64_t n = out.shape[d];
+      const auto [start, len] = slice_range(op, sl, n);
+      const bool whole =
+          sl.start().value_or(0) == 0 && sl.stop() && *sl.stop() == n && sl.step().value_or(1) == 1;
+      if (!whole || indices.size() == 1) last = "SliceBackward0";
+      out.offset += start * out.strides[d];
+      out.shape[d] = len;
+      out.strides[d] *= sl.step().value_or(1);
+      ++d;
+      ++xd;
+    } else {  // an integer or a 0-D int64 tensor: select
+      const std::int64_t n = out.shape[d];
+      std::int64_t i = ix.is_integer() ? ix.integer() : ix.tensor().item();
+      if (i < -n || i >= n)
+        throw std::out_of_range(std::string(op) + ": index " + std::to_string(i) +
+                                " is out of bounds for dimension " + std::to_string(xd) +
+                                " with size " + std::to_string(n) + " (input shape " +
+                                to_string(in.shape) + ")");
+      if (i < 0) i += n;
+      out.offset += i * out.strides[d];
+      out.shape.erase(out.shape.begin() + static_cast<std::ptrdiff_t>(d));
+      out.strides.erase(out.strides.begin() + static_cast<std::ptrdiff_t>(d));
+      ++xd;
+      last = "SelectBackward0";
+    }
+  }
+  if (name) *name = last;
+  return out;
+}
+
+/// Resolves an index list on a tensor of shape xs (PyTorch's rules): ints select, slices and
+/// None keep / add dims, Ellipsis stands for the dims no other entry takes, masks become
+/// their nonzero() coordinates, and the index tensors broadcast together to a shape B. B
+/// takes the place of the indexed dims when those are adjacent, else it goes first.
+inline IndexPlan make_index_plan(const char* op, const Shape& xs,
+                                 const std::vector<indexing::TensorIndex>& indices) {
+  const auto nd = static_cast<std::int64_t>(xs.size());
+  const Shape xst = contiguous_strides(xs);
+  const std::int64_t consumed = check_index_list(op, xs, indices);
   std::vector<WalkDim> v;                      // dims after the basic indices
   std::vector<BasicTensor<std::int64_t>> adv;  // their index tensors (undefined: none)
   std::vector<std::int64_t> xdim;              // x's dim behind each (-1: a new dim)
@@ -559,6 +638,15 @@ BasicTensor<T> masked_scatter(const BasicTensor<T>& x, const BasicTensor<bool>& 
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::index(const std::vector<indexing::TensorIndex>& indices) const {
+  if (detail::basic_index_list(indices)) {  // a view, as PyTorch's basic indexing
+    const std::int64_t consumed = detail::check_index_list("index", shape(), indices);
+    const char* name = nullptr;
+    detail::basic_index_geometry("index", detail::Geometry{shape(), stride(), 0}, indices, consumed,
+                                 &name);
+    return detail::strided_view(name, *this, [&](const detail::Geometry& in) {
+      return detail::basic_index_geometry("index", in, indices, consumed);
+    });
+  }
   return detail::take_offsets("IndexBackward0", *this,
                               detail::make_index_plan("index", shape(), indices));
 }

@@ -466,7 +466,8 @@ class BasicTensor {
   /// x.masked_fill(mask, value): see torchlet::masked_fill.
   BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
   // x[...] reads and writes (tensor/advanced_indexing.hpp).
-  /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A copy.
+  /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A view for
+  /// basic indices (ints, slices, None, Ellipsis), a copy with index tensors or masks.
   BasicTensor index(const std::vector<indexing::TensorIndex>& indices) const;
   /// x[indices] = values (+= with accumulate): see torchlet::index_put_.
   const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices,
