@@ -16,8 +16,14 @@ torchlet), with x a float32 leaf that requires grad and w = arange(1, numel + 1)
 shape:
   grad         x.grad after (x[...] * w).sum().backward()
   grad_write   x.grad after b = x * 2; b[...].mul_(w); (b * b).sum().backward() (CopySlices)
+and, for the batched products reading transposed operands (names "product_..."; the C++
+side builds the same views of the same inputs):
+  input0, input1(, input2)   the contiguous inputs (float32), before the views
+  output       the product
+  grad<i>      input i's gradient after (output * cos(arange(numel)).reshape(shape)).sum()
 __metadata__: "cases" (the case names, comma-separated, in order), "grad_fns" (name=grad_fn
-name of x[...] for each index case, comma-separated) and "made_by".
+name of x[...] for each index case, comma-separated), "products" (the product cases) and
+"made_by".
 """
 import os
 import sys
@@ -80,6 +86,20 @@ INDEX_CASES = [
 ]
 CASES += INDEX_CASES
 
+# Batched products with transposed (and otherwise strided) operands: (name, input shapes, f).
+PRODUCT_CASES = [
+    ("product_bmm_bt", [(2, 3, 4), (2, 5, 4)], lambda a, b: torch.bmm(a, b.transpose(1, 2))),
+    ("product_bmm_at", [(2, 4, 3), (2, 4, 5)], lambda a, b: torch.bmm(a.mT, b)),
+    ("product_matmul_4d_bcast", [(2, 1, 3, 4), (3, 5, 4)],
+     lambda a, b: torch.matmul(a, b.transpose(-2, -1))),
+    ("product_matmul_both_t", [(3, 4, 2), (1, 5, 4)], lambda a, b: torch.matmul(a.mT, b.mT)),
+    ("product_baddbmm_t", [(1, 3, 5), (2, 3, 4), (2, 5, 4)],
+     lambda i, a, b: torch.baddbmm(i, a, b.transpose(1, 2), beta=0.5, alpha=2.0)),
+    ("product_bmm_expanded", [(1, 3, 4), (2, 4, 5)], lambda a, b: torch.bmm(a.expand(2, 3, 4), b)),
+    ("product_matmul_gathered", [(2, 3, 2, 4), (2, 3, 2, 4)],
+     lambda q, k: torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1))),
+]
+
 
 def overlaps(v):
     """Whether two elements of view v share a memory location."""
@@ -122,7 +142,20 @@ def main():
         fn(b).mul_(w)
         (b * b).sum().backward()
         tensors[f"{name}/grad_write"] = x.grad.clone()
+    gen = torch.Generator().manual_seed(13)
+    for name, shapes, fn in PRODUCT_CASES:
+        xs = [torch.randn(*sh, generator=gen) for sh in shapes]
+        for i, x in enumerate(xs):
+            tensors[f"{name}/input{i}"] = x.clone()
+            x.requires_grad_()
+        out = fn(*xs)
+        tensors[f"{name}/output"] = out.detach().clone()
+        (out * torch.cos(torch.arange(out.numel(), dtype=torch.float32)).reshape(out.shape)).sum(
+        ).backward()
+        for i, x in enumerate(xs):
+            tensors[f"{name}/grad{i}"] = x.grad.clone()
     write_safetensors(OUT, tensors, {"cases": ",".join(names), "grad_fns": ",".join(grad_fns),
+                                     "products": ",".join(c[0] for c in PRODUCT_CASES),
                                      "made_by": "scripts/make_strided_fixtures.py with torch "
                                      + torch.__version__})
     print(f"wrote {len(names)} cases ({len(tensors)} tensors) to {os.path.relpath(OUT)}")

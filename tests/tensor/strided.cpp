@@ -4,6 +4,7 @@
 // after writes to the base, writes through views into the base, PyTorch's errors, gradients,
 // and bmm/matmul/baddbmm reading transposed operands in place. Expected strides and values
 // are torch 1.13's.
+#include <cmath>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -562,6 +563,123 @@ TEST_CASE("matmul, mm, addmm and linear read a transposed matrix without gatheri
   auto in = randn<float>({2, 3});
   CHECK(nn::functional::linear(in, wt).allclose(in.matmul(w)));
   CHECK(wt.impl()->cache->buffer == nullptr);
+}
+
+/// A product case of the fixtures: the output and the strided operand views it built.
+struct Product {
+  Tensor out;
+  std::vector<Tensor> views;
+};
+using ProductFn = std::function<Product(const std::vector<Tensor>&)>;
+
+/// scripts/make_strided_fixtures.py's PRODUCT_CASES; `direct`: the views are read from their
+/// storage (never gathered).
+const std::map<std::string, std::pair<ProductFn, bool>>& product_cases() {
+  static const std::map<std::string, std::pair<ProductFn, bool>> cases = {
+      {"product_bmm_bt",
+       {[](const std::vector<Tensor>& x) {
+          auto bt = x[1].transpose(1, 2);
+          return Product{bmm(x[0], bt), {bt}};
+        },
+        true}},
+      {"product_bmm_at",
+       {[](const std::vector<Tensor>& x) {
+          auto at = x[0].mT();
+          return Product{at.bmm(x[1]), {at}};
+        },
+        true}},
+      {"product_matmul_4d_bcast",
+       {[](const std::vector<Tensor>& x) {
+          auto kt = x[1].transpose(-2, -1);
+          return Product{matmul(x[0], kt), {kt}};
+        },
+        true}},
+      {"product_matmul_both_t",
+       {[](const std::vector<Tensor>& x) {
+          auto at = x[0].mT(), bt = x[1].mT();
+          return Product{matmul(at, bt), {at, bt}};
+        },
+        true}},
+      {"product_baddbmm_t",
+       {[](const std::vector<Tensor>& x) {
+          auto bt = x[2].transpose(1, 2);
+          return Product{baddbmm(x[0], x[1], bt, 0.5f, 2.f), {bt}};
+        },
+        true}},
+      {"product_bmm_expanded",
+       {[](const std::vector<Tensor>& x) {
+          auto ae = x[0].expand({2, 3, 4});
+          return Product{bmm(ae, x[1]), {ae}};
+        },
+        true}},
+      {"product_matmul_gathered",  // rows H * D apart: gathered, values still right
+       {[](const std::vector<Tensor>& x) {
+          return Product{matmul(x[0].transpose(1, 2), x[1].permute({0, 2, 3, 1})), {}};
+        },
+        false}},
+  };
+  return cases;
+}
+
+void check_close(const Tensor& got, const Tensor& want) {
+  REQUIRE(got.shape() == want.shape());
+  const auto g = got.to_vector(), w = want.to_vector();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    INFO("element " << i << ": got " << g[i] << ", torch " << w[i]);
+    CHECK(std::abs(g[i] - w[i]) <= 1e-5f * std::abs(w[i]) + 1e-5f);
+  }
+}
+
+TEST_CASE("bmm, batched matmul and baddbmm read transposed operands in place (torch values)") {
+  const auto& f = fixtures();
+  std::istringstream names(f.metadata.at("products"));
+  int n = 0;
+  for (std::string name; std::getline(names, name, ',');) {
+    INFO("case " << name);
+    ++n;
+    REQUIRE(product_cases().count(name) == 1);
+    const auto& [fn, direct] = product_cases().at(name);
+    std::vector<Tensor> in;
+    for (int i = 0; f.contains(name + "/input" + std::to_string(i)); ++i)
+      in.push_back(
+          std::get<Tensor>(f.at(name + "/input" + std::to_string(i))).clone().requires_grad_());
+    auto [out, views] = fn(in);
+    CHECK(direct == !views.empty());
+    check_close(out, std::get<Tensor>(f.at(name + "/output")));
+    const auto w = cos(arange<float>(0.f, static_cast<float>(out.numel()))).reshape(out.shape());
+    (out * w).sum().backward();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      INFO("gradient of input " << i);
+      check_close(in[i].grad(), std::get<Tensor>(f.at(name + "/grad" + std::to_string(i))));
+    }
+    for (const auto& v : views) {  // forward and backward never gathered the view
+      REQUIRE_FALSE(v.is_contiguous());
+      CHECK(v.impl()->cache->buffer == nullptr);
+    }
+  }
+  CHECK(n == static_cast<int>(product_cases().size()));
+}
+
+TEST_CASE("batched products with transposed operands pass gradcheck (float64)") {
+  using autograd::gradcheck;
+  using D = const DoubleTensor&;
+  Generator g(7);
+  auto a = randn<double>({2, 3, 4}, g).requires_grad_();
+  auto b = randn<double>({2, 5, 4}, g).requires_grad_();
+  auto c = randn<double>({2, 4, 3}, g).requires_grad_();
+  auto q = randn<double>({2, 1, 3, 4}, g).requires_grad_();
+  auto k = randn<double>({3, 5, 4}, g).requires_grad_();
+  auto in = randn<double>({3, 1}, g).requires_grad_();
+  CHECK(gradcheck([](D x, D y) { return bmm(x, y.transpose(1, 2)); }, {a, b}));
+  CHECK(gradcheck([](D x, D y) { return bmm(x.mT(), y.mT()); }, {c, a}));
+  CHECK(gradcheck([](D x, D y) { return matmul(x, y.transpose(-2, -1)); }, {q, k}));
+  CHECK(gradcheck([](D x, D y) { return matmul(y, x.transpose(-1, -2)); }, {q, k}));
+  CHECK(gradcheck([](D i, D x, D y) { return baddbmm(i, x, y.mT(), 0.5, -1.5); }, {in, a, b}));
+  CHECK(gradcheck(
+      [](D x, D y) {
+        return bmm(x.narrow(0, 1, 1).expand({2, 4, 3}).mT(), y);
+      },
+      {c, c}));
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -1,5 +1,6 @@
 #pragma once
-// Matrix products through Eigen's GEMM on mapped row-major buffers (no copies).
+// Matrix products through Eigen's GEMM on mapped row-major buffers (no copies; a transposed
+// operand, x.t(), x.mT(), k.transpose(-2, -1), is read from its storage as it lies).
 //   mm:     [n, k] @ [k, m] -> [n, m]
 //   bmm:    [B, n, k] @ [B, k, m] -> [B, n, m]
 //   matmul: torch.matmul: 1-D x 1-D dot, 2-D mm, 1-D operands promoted then squeezed,
@@ -137,7 +138,58 @@ inline std::string inner_mismatch(const Shape& a, const Shape& b, std::int64_t k
          std::to_string(ka) + " vs " + std::to_string(kb) + ")";
 }
 
-/// [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]; both at least 2-D.
+/// How a batched operand x [*Bx, r, c] is read: each matrix from `offs[j]` (the element offset
+/// of matrix j, row-major over Bx) as a [rows, cols] row-major block, transposed if `t`.
+/// `direct`: read from x's storage at its offset (a non-contiguous x whose matrices are
+/// row-major or transposed row-major blocks, any batch strides: x.mT(), k.transpose(-2, -1),
+/// an expanded batch), else from x.data() (contiguous, or gathered).
+struct BatchLayout {
+  bool direct = false, t = false;
+  std::int64_t rows = 0, cols = 0;
+  std::shared_ptr<const std::vector<std::int64_t>> offs;
+};
+template <class T>
+BatchLayout batch_layout(const BasicTensor<T>& x) {
+  const auto& impl = *x.impl();
+  const auto nd = static_cast<std::size_t>(x.dim());
+  const Shape bx(x.shape().begin(), x.shape().end() - 2);
+  const auto r = x.size(-2), c = x.size(-1);
+  BatchLayout l{false, false, r, c, nullptr};
+  std::vector<std::int64_t> st = x.stride(), bst(st.begin(), st.end() - 2);
+  if (impl.non_contiguous && impl.storage) {
+    const auto sr = st[nd - 2], sc = st[nd - 1];
+    const bool plain = (sc == 1 || c == 1) && (sr == c || r == 1);
+    const bool trans = (sr == 1 || r == 1) && (sc == r || c == 1);
+    if (plain || trans) {
+      l.direct = true;
+      l.t = !plain;
+      if (l.t) std::swap(l.rows, l.cols);
+    }
+  }
+  if (!l.direct) {  // matrices of r * c elements, one after another
+    bst = contiguous_strides(bx);
+    for (auto& v : bst) v *= r * c;
+  }
+  std::vector<std::int64_t> offs(static_cast<std::size_t>(numel_of(bx)));
+  for_each_strided(bx, bst,
+                   [&](std::int64_t j, std::int64_t o) { offs[static_cast<std::size_t>(j)] = o; });
+  l.offs = std::make_shared<const std::vector<std::int64_t>>(std::move(offs));
+  return l;
+}
+/// The first element of x as `l` reads it (forward).
+template <class T>
+const T* batch_base(const BasicTensor<T>& x, const BatchLayout& l) {
+  return l.direct ? x.impl()->storage->data() + x.impl()->offset : x.data();
+}
+/// The same for the saved x (backward; version-checked).
+template <class T>
+const T* batch_base(const SavedTensor<T>& x, const char* op, const BatchLayout& l) {
+  return l.direct ? x.storage_data(op) : x.data(op);
+}
+
+/// [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]; both at least 2-D. An operand
+/// whose matrices are transposed row-major blocks (k.transpose(-2, -1), x.mT()) is read from
+/// its storage, forward and backward, never gathered (batch_layout).
 template <class T>
 BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const BasicTensor<T>& b) {
   const Shape& as = a.shape();
@@ -163,15 +215,20 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
     ib.push_back(o[1]);
   });
   const auto nb = static_cast<std::int64_t>(ia.size());
-  for (std::int64_t i = 0; i < nb; ++i)
-    gemm(a.data() + ia[static_cast<std::size_t>(i)] * n * k, n, k, false,
-         b.data() + ib[static_cast<std::size_t>(i)] * k * m, k, m, false, out.data() + i * n * m,
-         false);
+  const BatchLayout la = batch_layout(a), lb = batch_layout(b);
+  const T* ap0 = batch_base(a, la);
+  const T* bp0 = batch_base(b, lb);
+  for (std::int64_t i = 0; i < nb; ++i) {
+    const auto j = static_cast<std::size_t>(i);
+    gemm(ap0 + (*la.offs)[static_cast<std::size_t>(ia[j])], la.rows, la.cols, la.t,
+         bp0 + (*lb.offs)[static_cast<std::size_t>(ib[j])], lb.rows, lb.cols, lb.t,
+         out.data() + i * n * m, false);
+  }
   if (needs_graph<T>({&a, &b})) {
     record(out, name, {&a, &b},
            [name, sa = b.requires_grad() ? SavedTensor<T>(a) : SavedTensor<T>(),
-            sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, n, k,
-            m](const BasicTensor<T>& g) {
+            sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, la, lb,
+            n, k, m](const BasicTensor<T>& g) {
              BasicTensor<T> da, db;
              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                if (sb.defined())
@@ -182,16 +239,17 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
              }
              if (sb.defined()) {  // dA[ia] += G @ B[ib]^T : [n, m] @ [m, k]
                da = zeros<T>(as);
-               const T* bp = sb.data(name);
+               const T* bp = batch_base(sb, name, lb);
                for (std::size_t i = 0; i < ia.size(); ++i)
                  gemm(g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
-                      bp + ib[i] * k * m, k, m, true, da.data() + ia[i] * n * k, true);
+                      bp + (*lb.offs)[static_cast<std::size_t>(ib[i])], lb.rows, lb.cols, !lb.t,
+                      da.data() + ia[i] * n * k, true);
              }
              if (sa.defined()) {  // dB[ib] += A[ia]^T @ G : [k, n] @ [n, m]
                db = zeros<T>(bs);
-               const T* ap = sa.data(name);
+               const T* ap = batch_base(sa, name, la);
                for (std::size_t i = 0; i < ib.size(); ++i)
-                 gemm(ap + ia[i] * n * k, n, k, true,
+                 gemm(ap + (*la.offs)[static_cast<std::size_t>(ia[i])], la.rows, la.cols, !la.t,
                       g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
                       db.data() + ib[i] * k * m, true);
              }
