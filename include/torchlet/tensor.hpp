@@ -4,6 +4,8 @@
 #include "torchlet/autograd/grad_mode.hpp"
 #include "torchlet/autograd/gradcheck.hpp"
 #include "torchlet/autograd/node.hpp"
+#include "torchlet/autograd/record.hpp"
+#include "torchlet/autograd/saved_tensor.hpp"
 #include "torchlet/tensor/advanced_indexing.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/binary.hpp"

@@ -27,8 +27,8 @@
 #include <type_traits>
 
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/detail/shape.hpp"
 #include "torchlet/fwd.hpp"
-#include "torchlet/tensor/shape.hpp"
 
 namespace torchlet {
 namespace autograd {

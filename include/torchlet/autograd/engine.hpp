@@ -2,19 +2,46 @@
 // The backward engine: orders the graph below a root topologically (iterative DFS, so
 // deep graphs do not overflow the stack), seeds the root with its gradient, and runs each
 // node once, after every node that feeds it a gradient. Leaves accumulate into .grad().
+//
+// Written against BasicTensor<T> with only its declaration (fwd.hpp), like
+// autograd/record.hpp: tensor/basic_tensor.hpp includes this header, and its members
+// backward(), register_hook(), retain_grad() and register_post_accumulate_grad_hook() call
+// the function templates here.
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "torchlet/autograd/grad_mode.hpp"
 #include "torchlet/autograd/node.hpp"
-#include "torchlet/tensor/creation.hpp"
+#include "torchlet/autograd/record.hpp"
+#include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/shape.hpp"
+#include "torchlet/errors.hpp"
+#include "torchlet/fwd.hpp"
+#include "torchlet/utils/hooks.hpp"
 
 namespace torchlet {
 namespace autograd {
+
+namespace detail {
+/// A tensor of ones of `shape` (the implicit gradient of a one-element output).
+template <class T>
+BasicTensor<T> ones_of(const Shape& shape) {
+  auto t = BasicTensor<T>::empty(shape);
+  std::fill_n(t.data(), t.numel(), T(1));
+  return t;
+}
+}  // namespace detail
 
 /// Nodes reachable from the roots, each after every node that has an edge to it.
 inline std::vector<NodeBase*> topological_order(const std::vector<NodeBase*>& roots) {
@@ -59,7 +86,7 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
         throw std::invalid_argument(
             "backward: grad can be implicitly created only for scalar outputs (output shape " +
             to_string(root.shape()) + "); pass a gradient");
-      grad = ones<T>(root.shape());
+      grad = detail::ones_of<T>(root.shape());
     } else if (grad.shape() != root.shape()) {
       throw ShapeError("backward: gradient shape " + to_string(grad.shape()) +
                        " does not match output shape " + to_string(root.shape()));
@@ -158,7 +185,7 @@ std::vector<BasicTensor<T>> grad(
         throw std::invalid_argument(
             "autograd::grad: grad can be implicitly created only for scalar outputs (output " +
             std::to_string(i) + " has shape " + to_string(out.shape()) + "); pass grad_outputs");
-      g = ones<T>(out.shape());
+      g = detail::ones_of<T>(out.shape());
     } else if (g.shape() != out.shape()) {
       throw ShapeError("autograd::grad: Mismatch in shape: grad_output[" + std::to_string(i) +
                        "] has a shape of " + to_string(g.shape()) + " and output[" +
@@ -271,9 +298,12 @@ BasicTensor<T> autograd::Node<T>::call_pre_hooks(BasicTensor<T> g) {
   return g;
 }
 
-template <class T>
-template <class F>
-utils::hooks::RemovableHandle BasicTensor<T>::register_hook(F&& hook) const {
+namespace autograd::detail {
+
+/// BasicTensor<T>::register_hook: stores `hook` in the node that receives t's gradient.
+template <class T, class F>
+utils::hooks::RemovableHandle register_hook(const BasicTensor<T>& t, F&& hook) {
+  using BasicTensor = torchlet::BasicTensor<T>;
   using Fn = std::function<BasicTensor(const BasicTensor&)>;
   Fn fn;
   if constexpr (std::is_void_v<std::invoke_result_t<F&, const BasicTensor&>>) {
@@ -286,10 +316,10 @@ utils::hooks::RemovableHandle BasicTensor<T>::register_hook(F&& hook) const {
                   "register_hook: the hook must return void or a tensor of the same type");
     fn = std::forward<F>(hook);
   }
-  if (!requires_grad())
+  if (!t.requires_grad())
     throw std::invalid_argument(
         "register_hook: cannot register a hook on a tensor that doesn't require gradient");
-  auto node = std::static_pointer_cast<autograd::Node<T>>(detail::gradient_edge(*this));
+  auto node = std::static_pointer_cast<autograd::Node<T>>(detail::gradient_edge(t));
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
   const int id = node->next_hook_id++;
   node->pre_hooks.emplace_back(id, std::make_shared<Fn>(std::move(fn)));
@@ -301,25 +331,29 @@ utils::hooks::RemovableHandle BasicTensor<T>::register_hook(F&& hook) const {
   });
 }
 
+/// BasicTensor<T>::retain_grad: t's node keeps t's gradient in t.grad().
 template <class T>
-void BasicTensor<T>::retain_grad() const {
-  if (!requires_grad())
+void retain_grad(const BasicTensor<T>& t) {
+  if (!t.requires_grad())
     throw std::invalid_argument(
         "retain_grad: can't retain_grad on Tensor that has requires_grad=False");
-  if (is_leaf()) return;
-  impl_->grad_fn->retained = impl_;
+  if (t.is_leaf()) return;
+  t.impl()->grad_fn->retained = t.impl();
 }
 
+/// BasicTensor<T>::register_post_accumulate_grad_hook: stores `fn` in the leaf's
+/// AccumulateGrad node.
 template <class T>
-utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook(
-    std::function<void(const BasicTensor&)> fn) const {
-  if (!is_leaf() || !requires_grad())
+utils::hooks::RemovableHandle register_post_accumulate_grad_hook(
+    const BasicTensor<T>& t, std::function<void(const BasicTensor<T>&)> fn) {
+  using BasicTensor = torchlet::BasicTensor<T>;
+  if (!t.is_leaf() || !t.requires_grad())
     throw std::invalid_argument(
         "register_post_accumulate_grad_hook: only a leaf tensor that requires grad (a "
         "parameter) accumulates gradients; this tensor " +
-        std::string(is_leaf() ? "does not require grad" : "is not a leaf"));
+        std::string(t.is_leaf() ? "does not require grad" : "is not a leaf"));
   if (!fn) throw std::invalid_argument("register_post_accumulate_grad_hook: empty function");
-  auto node = std::static_pointer_cast<autograd::AccumulateGrad<T>>(detail::gradient_edge(*this));
+  auto node = std::static_pointer_cast<autograd::AccumulateGrad<T>>(detail::gradient_edge(t));
   std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
   const int id = node->next_hook_id++;
   node->post_hooks.emplace_back(
@@ -332,10 +366,6 @@ utils::hooks::RemovableHandle BasicTensor<T>::register_post_accumulate_grad_hook
   });
 }
 
-template <class T>
-void BasicTensor<T>::backward(const BasicTensor& gradient, std::optional<bool> retain_graph,
-                              bool create_graph) const {
-  autograd::run_backward(*this, gradient, retain_graph.value_or(create_graph), create_graph);
-}
+}  // namespace autograd::detail
 
 }  // namespace torchlet

@@ -20,13 +20,17 @@
 #include "torchlet/autograd/anomaly_mode.hpp"
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/detail/shape.hpp"
+#include "torchlet/errors.hpp"
 #include "torchlet/fwd.hpp"
-#include "torchlet/tensor/shape.hpp"
 
 namespace torchlet::detail {
 template <class T>
 struct TensorImpl;
-}
+/// a + b recorded on the tape (create_graph's gradient sums); defined in autograd/record.hpp.
+template <class T>
+BasicTensor<T> add_gradients(const BasicTensor<T>& a, const BasicTensor<T>& b);
+}  // namespace torchlet::detail
 
 namespace torchlet::autograd {
 
@@ -179,7 +183,7 @@ struct Node : NodeBase {
       return;
     }
     if (grad.impl()->requires_grad || g.impl()->requires_grad) {  // create_graph: a recorded sum
-      grad = grad.add(g);
+      grad = detail::add_gradients(grad, g);
       return;
     }
     const auto n = grad.numel();
@@ -272,7 +276,8 @@ struct AccumulateGrad final : Node<T> {
     auto impl = leaf.lock();
     if (!impl || !impl->requires_grad) return;
     if (g.impl()->requires_grad) [[unlikely]] {  // create_graph: grad() keeps the graph
-      impl->grad = impl->grad ? BasicTensor<T>(impl->grad).add(g).impl() : g.impl();
+      impl->grad =
+          impl->grad ? detail::add_gradients(BasicTensor<T>(impl->grad), g).impl() : g.impl();
     } else if (!impl->grad) {
       // Take the gradient's memory when nobody else holds it; a gradient never carries
       // a graph nor requires grad itself.

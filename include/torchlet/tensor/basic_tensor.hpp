@@ -4,6 +4,9 @@
 // narrow/select/slice, expand, diagonal, as_strided, ...) share the storage of their base and
 // may be strided (non-contiguous): their data() is then a gathered row-major copy, and
 // in-place ops write through into the base (see TensorImpl).
+// The tape sits below this header: the recording API every op uses (detail::record,
+// detail::SavedTensor, ...) is in autograd/record.hpp and autograd/saved_tensor.hpp, the
+// engine behind backward() in autograd/engine.hpp, all included here.
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
@@ -19,8 +22,12 @@
 #include <utility>
 #include <vector>
 
+#include "torchlet/autograd/engine.hpp"
 #include "torchlet/autograd/grad_mode.hpp"
 #include "torchlet/autograd/node.hpp"
+#include "torchlet/autograd/record.hpp"
+#include "torchlet/autograd/saved_tensor.hpp"
+#include "torchlet/detail/strided.hpp"
 #include "torchlet/errors.hpp"
 #include "torchlet/fwd.hpp"
 #include "torchlet/tensor/shape.hpp"
@@ -30,58 +37,6 @@
 namespace torchlet {
 
 namespace detail {
-
-/// Calls f(i, off) for the elements of a tensor of `shape` with `strides` in row-major order:
-/// i counts 0, 1, ..., off is the element's position relative to the storage offset.
-template <class F>
-void for_each_strided(const Shape& shape, const std::vector<std::int64_t>& strides, F&& f) {
-  std::int64_t n = 1;
-  for (auto d : shape) n *= d;
-  if (n == 0) return;
-  const std::size_t nd = shape.size();
-  if (nd == 0) {
-    f(std::int64_t{0}, std::int64_t{0});
-    return;
-  }
-  const std::int64_t last = shape[nd - 1], ls = strides[nd - 1];
-  std::vector<std::int64_t> idx(nd, 0);
-  std::int64_t off = 0;
-  for (std::int64_t i = 0; i < n; i += last) {
-    for (std::int64_t k = 0; k < last; ++k) f(i + k, off + k * ls);
-    for (std::size_t d = nd - 1; d-- > 0;) {
-      off += strides[d];
-      if (++idx[d] < shape[d]) break;
-      off -= strides[d] * idx[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-/// Copies the elements of src (sizes `shape`, `strides`) into dst, row-major. A last dim
-/// that is not contiguous (a transpose) is copied in 32 x 32 tiles of the last two dims.
-template <class T>
-void gather_strided(const T* src, const Shape& shape, const std::vector<std::int64_t>& strides,
-                    T* dst) {
-  const std::size_t nd = shape.size();
-  if (nd >= 2 && strides[nd - 1] != 1) {
-    const std::int64_t rows = shape[nd - 2], cols = shape[nd - 1], sr = strides[nd - 2],
-                       sc = strides[nd - 1];
-    constexpr std::int64_t tile = 32;
-    const Shape outer(shape.begin(), shape.end() - 2);
-    const std::vector<std::int64_t> outer_strides(strides.begin(), strides.end() - 2);
-    for_each_strided(outer, outer_strides, [&](std::int64_t b, std::int64_t off) {
-      T* d = dst + b * rows * cols;
-      const T* s = src + off;
-      for (std::int64_t i0 = 0; i0 < rows; i0 += tile)
-        for (std::int64_t j0 = 0; j0 < cols; j0 += tile)
-          for (std::int64_t i = i0; i < std::min(rows, i0 + tile); ++i)
-            for (std::int64_t j = j0; j < std::min(cols, j0 + tile); ++j)
-              d[i * cols + j] = s[i * sr + j * sc];
-    });
-    return;
-  }
-  for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t off) { dst[i] = src[off]; });
-}
 
 /// The gathered row-major copy of a non-contiguous tensor and the storage write count it was
 /// gathered at.
@@ -342,30 +297,32 @@ class BasicTensor {
   /// is used (x.register_hook): `hook` returns void, or a tensor that replaces the gradient
   /// (an undefined one keeps it). On a leaf the hook runs before the gradient is accumulated
   /// into grad(). Throws std::invalid_argument on a tensor that does not require grad.
-  /// Defined in autograd/engine.hpp.
   template <class F>
-  utils::hooks::RemovableHandle register_hook(F&& hook) const;
+  utils::hooks::RemovableHandle register_hook(F&& hook) const {
+    return autograd::detail::register_hook(*this, std::forward<F>(hook));
+  }
   /// Makes a non-leaf keep its gradient in grad() during backward (x.retain_grad()); each
   /// backward adds to it, as for a leaf. Does nothing on a leaf; throws
-  /// std::invalid_argument on a tensor that does not require grad. Defined in
-  /// autograd/engine.hpp.
-  void retain_grad() const;
+  /// std::invalid_argument on a tensor that does not require grad.
+  void retain_grad() const { autograd::detail::retain_grad(*this); }
   /// Whether retain_grad() was called on this non-leaf (x.retains_grad).
   bool retains_grad() const { return !is_leaf() && checked().grad_fn->retained.lock() == impl_; }
   /// Reverse-mode differentiation from this tensor. `gradient` may be omitted for a
   /// one-element tensor; retain_graph defaults to create_graph; create_graph records the
   /// backward so the leaves' grad() can be differentiated again (libtorch's
   /// `loss.backward({}, c10::nullopt, true)`, PyTorch's `loss.backward(create_graph=True)`).
-  /// Defined in autograd/engine.hpp.
   void backward(const BasicTensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false) const;
+                bool create_graph = false) const {
+    autograd::run_backward(*this, gradient, retain_graph.value_or(create_graph), create_graph);
+  }
   /// Registers fn(tensor), called during backward right after a gradient has been
   /// accumulated into this leaf's grad() (Tensor.register_post_accumulate_grad_hook); hooks
   /// run in registration order, once per backward pass that reaches the leaf. Throws
-  /// std::invalid_argument unless this is a leaf that requires grad. Defined in
-  /// autograd/engine.hpp.
+  /// std::invalid_argument unless this is a leaf that requires grad.
   utils::hooks::RemovableHandle register_post_accumulate_grad_hook(
-      std::function<void(const BasicTensor&)> fn) const;
+      std::function<void(const BasicTensor&)> fn) const {
+    return autograd::detail::register_post_accumulate_grad_hook(*this, std::move(fn));
+  }
   /// A new handle on the same data, cut from the graph.
   BasicTensor detach() const {
     auto impl = std::make_shared<Impl>();
@@ -816,14 +773,6 @@ inline bool has_internal_overlap(const Shape& shape, const std::vector<std::int6
   return std::adjacent_find(offsets.begin(), offsets.end()) != offsets.end();
 }
 
-/// Whether an in-place op on the view `v` can rebase its base's history (CopySlices): it
-/// knows its base, and the base is contiguous (its gradient's layout).
-template <class T>
-bool rebasable_view(const TensorImpl<T>& v) {
-  return v.base && !v.base->non_contiguous && v.base->storage == v.storage &&
-         v.offset >= v.base->offset;
-}
-
 /// Rejects an in-place op on `t` where PyTorch does (while grad mode is on): on a leaf
 /// that requires grad, and on a view of one. torchlet also rejects in-place ops on other
 /// views that take part in a graph (PyTorch rewrites the base's history there; torchlet
@@ -879,319 +828,6 @@ void bump_version(const BasicTensor<T>& t) {
   if (!t.impl()->storage) return;
   commit_write(t);
   if (!is_inference_mode_enabled()) t.impl()->storage->bump_version();
-}
-
-/// Whether `v` is a view whose base's history was rebased since v's grad_fn was set.
-template <class T>
-bool stale_view(const TensorImpl<T>& v) noexcept {
-  return v.base && v.base_history != v.base->history;
-}
-
-/// The node of a view `v` of a base with a gradient: the base's gradient is v's gradient
-/// added into zeros at v's elements ("AsStridedBackward0").
-template <class T>
-std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
-  const auto& b = *v.base;
-  const auto off = static_cast<std::int64_t>(v.offset - b.offset);
-  auto as_strided = [base_shape = b.shape, shape = v.shape,
-                     strides = v.strides.empty() ? contiguous_strides(v.shape) : v.strides,
-                     off](const BasicTensor<T>& g) {
-    auto res = BasicTensor<T>::empty(base_shape);
-    T* r = res.data();
-    std::fill_n(r, res.numel(), T(0));
-    const T* s = g.data();
-    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] += s[i]; });
-    return std::vector<BasicTensor<T>>{res};
-  };
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, decltype(as_strided)>>(std::move(as_strided));
-  node->node_name = "AsStridedBackward0";
-  node->next.push_back(b.grad_fn);
-  node->out_shape = v.shape;
-  return node;
-}
-
-/// Gives a stale view (stale_view) a grad_fn on its base's new history, as PyTorch
-/// regenerates a view's grad_fn after an in-place op on its base or on another view of it.
-template <class T>
-void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v) {
-  v->base_history = v->base->history;
-  if (!v->base->grad_fn || (v->requires_grad && !v->grad_fn)) return;
-  v->grad_fn = view_node(*v);
-  v->requires_grad = true;
-}
-
-/// True when an op on these inputs must be recorded on the tape.
-template <class T>
-bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
-  if constexpr (!is_floating_v<T>) {
-    return false;
-  } else {
-    // InferenceMode records nothing, even where an inner guard turned grad mode back on.
-    if (!is_grad_enabled() || is_inference_mode_enabled()) return false;
-    for (auto* t : inputs) {
-      if (!t->defined()) continue;
-      if (stale_view(*t->impl())) [[unlikely]]
-        refresh_view_history(t->impl());
-      if (t->impl()->requires_grad) return true;
-    }
-    return false;
-  }
-}
-
-/// The node that receives the gradient of `t`: its grad_fn, the AccumulateGrad node of a
-/// leaf that requires grad, or null.
-template <class T>
-std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
-  if (!t.defined()) return nullptr;
-  auto& impl = *t.impl();
-  if (stale_view(impl)) [[unlikely]]
-    refresh_view_history(t.impl());
-  if (!impl.requires_grad) return nullptr;
-  if (impl.grad_fn) return impl.grad_fn;
-  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
-  if (!impl.grad_accumulator)
-    impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
-  return impl.grad_accumulator;
-}
-
-/// Records `out = op(inputs)` with its backward function, which maps the output's
-/// gradient to a std::vector with one gradient per input (undefined where not needed).
-template <class T, class F>
-void record(const BasicTensor<T>& out, const char* name,
-            std::initializer_list<const BasicTensor<T>*> inputs, F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(out, name, inputs);
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  node->next.reserve(inputs.size());
-  for (auto* t : inputs) node->next.push_back(gradient_edge(*t));
-  node->out_shape = out.impl()->shape;
-  out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
-}
-/// The same for an op with any number of inputs (cat, stack).
-template <class T, class F>
-void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs,
-            F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(out, name, inputs);
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  node->next.reserve(inputs.size());
-  for (auto& t : inputs) node->next.push_back(gradient_edge(t));
-  node->out_shape = out.impl()->shape;
-  out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
-}
-
-/// rebase_history for a view `v` (PyTorch's CopySlices): its base gets a new grad_fn
-/// "CopySlices" that runs the op's backward on the view's part of the base's gradient and
-/// continues the base's previous history with the result (and `other`'s with its gradient);
-/// v becomes a view of the new base ("AsStridedBackward0").
-template <class T, class F>
-void rebase_view_history(const BasicTensor<T>& v, const char* name,
-                         const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
-  const BasicTensor<T> base(v.impl()->base);
-  const Shape& base_shape = base.shape();
-  const auto off = static_cast<std::int64_t>(v.impl()->offset - base.impl()->offset);
-  const Shape& shape = v.shape();
-  const std::vector<std::int64_t> strides = v.stride();
-  auto copy_slices = [fn = std::decay_t<F>(std::forward<F>(backward)), base_shape, shape, strides,
-                      off](const BasicTensor<T>& g) mutable {
-    auto res = BasicTensor<T>::empty(base_shape);
-    T* r = res.data();
-    std::copy_n(g.data(), res.numel(), r);
-    auto part = BasicTensor<T>::empty(shape);
-    T* p = part.data();
-    for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { p[i] = r[off + o]; });
-    auto grads = fn(part);
-    if (grads[0].defined()) {
-      const T* s = grads[0].data();
-      for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { r[off + o] = s[i]; });
-    } else {
-      for_each_strided(shape, strides, [&](std::int64_t, std::int64_t o) { r[off + o] = T(0); });
-    }
-    grads[0] = res;
-    return grads;
-  };
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, decltype(copy_slices)>>(std::move(copy_slices));
-  node->node_name = "CopySlices";
-  node->next.push_back(gradient_edge(base));
-  if (other) node->next.push_back(gradient_edge(*other));
-  node->out_shape = base_shape;
-  base.impl()->requires_grad = true;
-  base.impl()->grad_fn = std::move(node);
-  ++base.impl()->history;  // other views of base get new grad_fns when next used
-  v.impl()->base_history = base.impl()->history;
-  (void)name;
-  auto vnode = view_node(*v.impl());
-  if (auto& old = v.impl()->grad_fn; old && old->retained.lock() == v.impl()) {
-    vnode->retained = v.impl();
-    old->retained.reset();
-  }
-  v.impl()->requires_grad = true;
-  v.impl()->grad_fn = std::move(vnode);
-}
-
-/// Gives `t` a new grad_fn after an in-place op. prev: t's history before the op.
-template <class T, class F>
-void rebase_history(const BasicTensor<T>& t, const char* name,
-                    std::shared_ptr<autograd::NodeBase> prev,
-                    const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
-  if (t.impl()->view_kind && rebasable_view(*t.impl())) {
-    rebase_view_history(t, name, other, std::forward<F>(backward));
-    return;
-  }
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  // A tensor that retains its gradient keeps doing so under its new history.
-  if (auto& old = t.impl()->grad_fn; old && old->retained.lock() == t.impl()) {
-    node->retained = t.impl();
-    old->retained.reset();
-  }
-  node->next.push_back(std::move(prev));
-  if (other) node->next.push_back(gradient_edge(*other));
-  node->out_shape = t.shape();
-  t.impl()->requires_grad = true;
-  t.impl()->grad_fn = std::move(node);
-  ++t.impl()->history;  // views of t get new grad_fns when next used
-}
-
-/// A tensor's data kept for backward. Holds the storage (never the tensor, so saving an
-/// op's own output makes no cycle) and the storage version at save time: if an in-place
-/// op changed the data before backward, reading it throws, as in PyTorch.
-template <class T>
-class SavedTensor {
- public:
-  SavedTensor() = default;
-  /// Saves `t`; an undefined `t` saves nothing (defined() is then false).
-  explicit SavedTensor(const BasicTensor<T>& t) {
-    if (!t.defined()) return;
-    storage_ = t.impl()->storage;
-    edge_ = t.impl()->requires_grad ? gradient_edge(t) : nullptr;
-    offset_ = t.impl()->offset;
-    version_ = storage_ ? storage_->version() : 0;
-    leaf_ = !t.impl()->grad_fn;
-    if (t.impl()->non_contiguous) {  // a strided view: keep its layout, gather when read
-      shape_ = t.impl()->shape;
-      strides_ = t.impl()->strides;
-      gathered_ = std::make_shared<Gathered>();
-    }
-  }
-  bool defined() const noexcept { return storage_ != nullptr; }
-  /// Whether the saved tensor is a 2-D transpose of a contiguous matrix (strides (1, rows)):
-  /// storage_data() is then that matrix, [cols, rows] row-major, with no gathering.
-  bool transposed_2d() const noexcept {
-    return gathered_ && shape_.size() == 2 && strides_[0] == 1 && strides_[1] == shape_[0];
-  }
-  /// The saved storage at the saved offset (checked as data()).
-  const T* storage_data(const char* op) const {
-    check_version(op);
-    return storage_->data() + offset_;
-  }
-  /// The saved data; throws std::runtime_error naming `op` if it was modified in place.
-  const T* data(const char* op) const {
-    check_version(op);
-    if (gathered_) [[unlikely]] {
-      std::lock_guard<std::mutex> lock(gathered_->mutex);
-      if (!gathered_->buffer) {
-        gathered_->buffer =
-            std::make_unique<Storage<T>>(static_cast<std::size_t>(numel_of(shape_)));
-        gather_strided(storage_->data() + offset_, shape_, strides_, gathered_->buffer->data());
-      }
-      return gathered_->buffer->data();
-    }
-    return storage_->data() + offset_;
-  }
-  /// Throws std::runtime_error naming `op` if the saved data was modified in place.
-  void check_version(const char* op) const {
-    if (storage_->version() != version_)
-      throw std::runtime_error(
-          std::string("backward: one of the variables needed for gradient computation has "
-                      "been modified by an inplace operation (saved by ") +
-          op + ", version " + std::to_string(storage_->version()) + "; expected version " +
-          std::to_string(version_) + ")");
-  }
-  /// Throws as data() does if the saved data was modified in place (a no-op when nothing was
-  /// saved): for a saved tensor backward does not read but PyTorch checks all the same.
-  void check(const char* op) const {
-    if (defined()) data(op);
-  }
-  /// A tensor of `shape` on the saved data (checked as data()).
-  BasicTensor<T> tensor(const char* op, const Shape& shape) const {
-    const T* p = gathered_ && shape == shape_ ? nullptr : data(op);
-    auto impl = std::make_shared<TensorImpl<T>>();
-    if (gathered_) [[unlikely]] {
-      if (!p) {  // the saved view itself
-        check_version(op);
-        impl->storage = storage_;
-        impl->offset = offset_;
-        impl->strides = strides_;
-        impl->non_contiguous = true;
-        impl->cache = std::make_shared<StridedCache<T>>();
-      } else {  // its elements in another shape: a copy
-        const auto n = static_cast<std::size_t>(numel_of(shape_));
-        impl->storage = std::make_shared<Storage<T>>(n);
-        std::copy(p, p + n, impl->storage->data());
-      }
-      impl->shape = shape;
-      impl->numel = numel_of(shape);
-      return BasicTensor<T>(std::move(impl));
-    }
-    impl->storage = storage_;
-    impl->offset = offset_;
-    impl->shape = shape;
-    impl->numel = numel_of(shape);
-    return BasicTensor<T>(std::move(impl));
-  }
-  /// tensor(op, shape) in its place in the graph: gradients flowing into it reach the
-  /// saved input's node (for a backward that records itself, create_graph).
-  BasicTensor<T> variable(const char* op, const Shape& shape) const {
-    auto t = tensor(op, shape);
-    if (edge_) {
-      auto node = std::static_pointer_cast<autograd::Node<T>>(edge_);
-      (leaf_ ? t.impl()->grad_accumulator : t.impl()->grad_fn) = std::move(node);
-      t.impl()->requires_grad = true;
-    }
-    return t;
-  }
-  /// tensor(op, shape) for the op's own output, attached to the node running its backward
-  /// (the op's node) when that backward records itself.
-  BasicTensor<T> output_variable(const char* op, const Shape& shape) const {
-    auto t = tensor(op, shape);
-    if (auto* node = autograd::running_node(); node && is_grad_enabled()) {
-      t.impl()->grad_fn = std::static_pointer_cast<autograd::Node<T>>(node->shared_from_this());
-      t.impl()->requires_grad = true;
-    }
-    return t;
-  }
-
- private:
-  std::shared_ptr<Storage<T>> storage_;
-  std::shared_ptr<autograd::NodeBase> edge_;  // the saved input's node, if it requires grad
-  std::size_t offset_ = 0;
-  std::uint32_t version_ = 0;
-  bool leaf_ = false;
-  Shape shape_;  // a saved non-contiguous view: its layout
-  std::vector<std::int64_t> strides_;
-  struct Gathered {
-    std::mutex mutex;
-    std::unique_ptr<Storage<T>> buffer;
-  };
-  std::shared_ptr<Gathered> gathered_;  // and its elements, gathered when first read
-};
-
-/// Marks the node of `out` as having a backward that records itself under create_graph.
-template <class T>
-void mark_differentiable_backward(const BasicTensor<T>& out) {
-  if (out.impl()->grad_fn) out.impl()->grad_fn->differentiable_backward = true;
 }
 
 /// Whether sizes `shape` with `strides` lay the elements out row-major without gaps

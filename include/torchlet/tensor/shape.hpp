@@ -6,29 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "torchlet/detail/shape.hpp"
 #include "torchlet/errors.hpp"
 
 namespace torchlet {
 
-using Shape = std::vector<std::int64_t>;
-
-/// "[64, 1, 28, 28]"
-inline std::string to_string(const Shape& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i) out += ", ";
-    out += std::to_string(s[i]);
-  }
-  return out + "]";
-}
-
 namespace detail {
-
-inline std::int64_t numel_of(const Shape& s) {
-  std::int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
 
 /// Validates a shape given by a user: no negative sizes, no overflow.
 inline void check_shape(std::string_view op, const Shape& s) {
@@ -49,17 +32,6 @@ inline std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t
         std::string(op) + ": dimension out of range (expected to be in range of [" +
         std::to_string(lo) + ", " + std::to_string(hi) + "], but got " + std::to_string(dim) + ")");
   return dim < 0 ? dim + (ndim == 0 ? 1 : ndim) : dim;
-}
-
-/// Row-major strides of a contiguous tensor.
-inline Shape contiguous_strides(const Shape& s) {
-  Shape st(s.size());
-  std::int64_t acc = 1;
-  for (std::size_t i = s.size(); i-- > 0;) {
-    st[i] = acc;
-    acc *= s[i];
-  }
-  return st;
 }
 
 /// Broadcast result shape of a and b; throws ShapeError naming op and both shapes.

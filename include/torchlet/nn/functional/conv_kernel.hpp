@@ -222,36 +222,6 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
                                       const BasicTensor<T>& bias, const ConvGeometry& g,
                                       std::int64_t groups, const Shape& out_shape);
 
-/// The storage version of a tensor an op's backward does not read but PyTorch saves (a conv's
-/// input when the weight needs no gradient): check() throws PyTorch's "modified by an inplace
-/// operation" error if it changed, without keeping the data alive (a freed storage cannot
-/// have been written).
-template <class T>
-class SavedVersion {
- public:
-  SavedVersion() = default;
-  /// Records t's storage and its version now; an undefined t records nothing.
-  explicit SavedVersion(const BasicTensor<T>& t) {
-    if (!t.defined() || !t.impl()->storage) return;
-    storage_ = t.impl()->storage;
-    version_ = t.impl()->storage->version();
-  }
-  /// Throws std::runtime_error naming `op` if the storage is alive and was written since.
-  void check(const char* op) const {
-    const auto storage = storage_.lock();
-    if (storage && storage->version() != version_)
-      throw std::runtime_error(
-          std::string("backward: one of the variables needed for gradient computation has "
-                      "been modified by an inplace operation (saved by ") +
-          op + ", version " + std::to_string(storage->version()) + "; expected version " +
-          std::to_string(version_) + ")");
-  }
-
- private:
-  std::weak_ptr<Storage<T>> storage_;
-  std::uint32_t version_ = 0;
-};
-
 /// A conv's backward as recorded ops (create_graph), on 5-D tensors: dx is the transposed
 /// conv of gy with the weight (a function of both, so the gradient penalty of WGAN-GP
 /// differentiates it again); dW the conv of x (batch and channels swapped) with gy as the
