@@ -2,7 +2,6 @@
 // The tensor library: BasicTensor<T> with its creation, view, math and autograd ops.
 #include "torchlet/autograd/engine.hpp"
 #include "torchlet/autograd/grad_mode.hpp"
-#include "torchlet/autograd/gradcheck.hpp"
 #include "torchlet/autograd/node.hpp"
 #include "torchlet/autograd/record.hpp"
 #include "torchlet/autograd/saved_tensor.hpp"
@@ -13,6 +12,7 @@
 #include "torchlet/tensor/creation.hpp"
 #include "torchlet/tensor/einsum.hpp"
 #include "torchlet/tensor/elementwise_extra.hpp"
+#include "torchlet/tensor/gradcheck.hpp"
 #include "torchlet/tensor/indexing.hpp"
 #include "torchlet/tensor/indexing_ops.hpp"
 #include "torchlet/tensor/inplace.hpp"

@@ -1,6 +1,5 @@
 #pragma once
 // torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
-#include "torchlet/autograd/function.hpp"
 #include "torchlet/data.hpp"
 #include "torchlet/distributions.hpp"
 #include "torchlet/errors.hpp"
@@ -9,6 +8,7 @@
 #include "torchlet/optim.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/tensor/autograd_function.hpp"
 #include "torchlet/utils/progress.hpp"
 #include "torchlet/version.hpp"
 #include "torchlet/vision.hpp"

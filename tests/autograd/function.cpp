@@ -1,8 +1,8 @@
 // Custom ops (autograd::Function): forward/backward, the context (save_for_backward,
 // get_saved_variables, needs_input_grad, mark_non_differentiable, saved_data), node names,
 // gradchecks in float64 and PyTorch's errors.
-#include <torchlet/autograd/function.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/autograd_function.hpp>
 
 #include "catch.hpp"
 

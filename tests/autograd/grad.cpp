@@ -1,7 +1,7 @@
 // autograd::grad (torch.autograd.grad): gradients returned, not accumulated; grad_outputs,
 // retain_graph, allow_unused, create_graph, and PyTorch's errors.
-#include <torchlet/autograd/function.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/autograd_function.hpp>
 
 #include "catch.hpp"
 

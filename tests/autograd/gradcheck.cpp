@@ -1,8 +1,8 @@
 // autograd::gradcheck over every differentiable op of the tensor library, with
 // broadcasting operands, scalars on either side, reductions with and without keepdim,
 // in-place ops on non-leaves and dtype conversions.
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 

@@ -10,9 +10,9 @@
 #include <map>
 #include <set>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/nn.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 #include "nn/fixture.hpp"

@@ -6,8 +6,8 @@
 #include <functional>
 #include <set>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/nn.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 #include "nn/fixture.hpp"

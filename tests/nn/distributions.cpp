@@ -8,9 +8,9 @@
 #include <cmath>
 #include <numbers>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/distributions.hpp>
 #include <torchlet/io/safetensors.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 #include "nn/fixture.hpp"

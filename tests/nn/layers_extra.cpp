@@ -7,8 +7,8 @@
 // layers' statistics and the errors.
 #include <cmath>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/nn.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 #include "nn/check_case.hpp"

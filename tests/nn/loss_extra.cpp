@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/nn.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 #include "nn/fixture.hpp"

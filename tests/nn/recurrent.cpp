@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/nn.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 

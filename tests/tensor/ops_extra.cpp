@@ -5,9 +5,9 @@
 #include <functional>
 #include <sstream>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 

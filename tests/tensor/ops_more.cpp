@@ -10,9 +10,9 @@
 #include <map>
 #include <sstream>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 

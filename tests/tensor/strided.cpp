@@ -12,10 +12,10 @@
 #include <string>
 #include <utility>
 
-#include <torchlet/autograd/gradcheck.hpp>
 #include <torchlet/io/safetensors.hpp>
 #include <torchlet/nn/functional/linear.hpp>
 #include <torchlet/tensor.hpp>
+#include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
 

@@ -20,6 +20,13 @@
 // Such an index list is resolved to the element offsets of x it names (x is contiguous), so
 // reads gather and writes scatter along those offsets; the gradient of a read adds back into
 // x's shape at the same offsets.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_ADVANCED_INDEXING
+#endif
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -695,3 +702,7 @@ BasicTensor<T> BasicTensor<T>::masked_scatter(const BasicTensor<bool>& mask,
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_ADVANCED_INDEXING
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -7,6 +7,13 @@
 // The tape sits below this header: the recording API every op uses (detail::record,
 // detail::SavedTensor, ...) is in autograd/record.hpp and autograd/saved_tensor.hpp, the
 // engine behind backward() in autograd/engine.hpp, all included here.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_BASIC_TENSOR
+#endif
+
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
@@ -945,3 +952,7 @@ bool is_reusable(const BasicTensor<T>& t) {
 
 }  // namespace detail
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_BASIC_TENSOR
+#include "torchlet/tensor/members.hpp"
+#endif

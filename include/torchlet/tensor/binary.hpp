@@ -6,6 +6,13 @@
 //
 // A temporary operand (an rvalue nobody else holds, outside autograd) lends its memory
 // to the result, so relu(a * b + c) allocates one buffer, not three.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_BINARY
+#endif
+
 #include "torchlet/tensor/broadcast.hpp"
 
 namespace torchlet {
@@ -493,3 +500,7 @@ BasicTensor<T> BasicTensor<T>::addcmul(const BasicTensor& t1, const BasicTensor&
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_BINARY
+#include "torchlet/tensor/members.hpp"
+#endif

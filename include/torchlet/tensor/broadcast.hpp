@@ -2,6 +2,13 @@
 // The machinery of elementwise ops: NumPy/PyTorch broadcasting of two or three operands
 // into an output buffer, its reverse (sum_to) for gradients, and unary maps.
 // Shapes: a [*A], b [*B] -> broadcast([*A], [*B]).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_BROADCAST
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -251,3 +258,7 @@ BasicTensor<T> grad_map(const BasicTensor<T>& g, F f) {
 
 }  // namespace detail
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_BROADCAST
+#include "torchlet/tensor/members.hpp"
+#endif

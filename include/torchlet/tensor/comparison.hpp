@@ -1,6 +1,13 @@
 #pragma once
 // Comparisons (eq, ne, lt, le, gt, ge and their operators -> BoolTensor, no gradient),
 // where(condition, a, b) and allclose, all broadcasting.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_COMPARISON
+#endif
+
 #include "torchlet/tensor/binary.hpp"
 
 namespace torchlet {
@@ -161,3 +168,7 @@ bool BasicTensor<T>::allclose(const BasicTensor& o, double rtol, double atol,
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_COMPARISON
+#include "torchlet/tensor/members.hpp"
+#endif

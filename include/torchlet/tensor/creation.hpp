@@ -2,6 +2,13 @@
 // Tensor factories: zeros, ones, full, empty, arange, linspace, eye, *_like, from data
 // (nested initializer lists, a std::vector plus shape, an Eigen matrix), random (with the
 // global generator or an explicit Generator).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_CREATION
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -388,3 +395,7 @@ BasicTensor<std::int64_t> multinomial(const BasicTensor<T>& probs, std::int64_t 
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_CREATION
+#include "torchlet/tensor/members.hpp"
+#endif

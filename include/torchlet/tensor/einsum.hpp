@@ -8,6 +8,13 @@
 //     before a-z, as PyTorch);
 //   - a letter repeated within one operand takes the diagonal ("ii->i", "ii->" is the trace);
 //   - operands are contracted left to right, two at a time, each pair as one batched matmul.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_EINSUM
+#endif
+
 #include <algorithm>
 #include <array>
 #include <initializer_list>
@@ -333,3 +340,7 @@ BasicTensor<T> einsum(std::string_view equation, const BasicTensor<T>& first, co
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_EINSUM
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -1,5 +1,12 @@
 #pragma once
 // Elementwise ops beyond the arithmetic: maximum, minimum (broadcasting).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_ELEMENTWISE_EXTRA
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -56,3 +63,7 @@ BasicTensor<T> BasicTensor<T>::minimum(const BasicTensor& o) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_ELEMENTWISE_EXTRA
+#include "torchlet/tensor/members.hpp"
+#endif

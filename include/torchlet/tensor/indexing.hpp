@@ -3,6 +3,13 @@
 // A tensor [*pre, n, *post] is seen as (outer = prod(pre), n, inner = prod(post)).
 // narrow/slice/select/operator[] return views sharing storage (strided unless the result is
 // one row-major block); the backward scatters the gradient into zeros of the source's shape.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_INDEXING
+#endif
+
 #include <cstring>
 
 #include "torchlet/tensor/views.hpp"
@@ -171,3 +178,7 @@ BasicTensor<T> BasicTensor<T>::index_select(std::int64_t d,
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_INDEXING
+#include "torchlet/tensor/members.hpp"
+#endif

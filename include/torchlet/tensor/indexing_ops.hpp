@@ -3,6 +3,13 @@
 // index_copy (and in place), masked_fill and one_hot, with PyTorch's gradients.
 // gather/scatter: index has the input's number of dims; along `dim` it holds positions,
 // elsewhere its size may not exceed the input's (nor src's).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_INDEXING_OPS
+#endif
+
 #include <string>
 
 #include "torchlet/tensor/comparison.hpp"
@@ -465,3 +472,7 @@ BasicTensor<T> BasicTensor<T>::masked_fill(const BasicTensor<bool>& mask, T valu
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_INDEXING_OPS
+#include "torchlet/tensor/members.hpp"
+#endif

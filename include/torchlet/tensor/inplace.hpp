@@ -1,6 +1,13 @@
 #pragma once
 // In-place arithmetic: a += b, a -= s, a.mul_(b), ... (b broadcasts to a's shape), with
 // PyTorch's rules for autograd (see below).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_INPLACE
+#endif
+
 #include "torchlet/tensor/binary.hpp"
 
 namespace torchlet {
@@ -220,3 +227,7 @@ const BasicTensor<T>& BasicTensor<T>::div_(T o) const {
   return *this /= o;
 }
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_INPLACE
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -3,6 +3,13 @@
 //   cat([A0.., n_i, ..B], dim)  -> [A.., sum n_i, ..B]
 //   stack(N x [*S], dim)        -> [*S with N inserted at dim]
 //   split / chunk               -> pieces along dim (views for dim 0, copies otherwise)
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_JOINING
+#endif
+
 #include <initializer_list>
 #include <vector>
 
@@ -206,3 +213,7 @@ std::vector<BasicTensor<T>> BasicTensor<T>::unbind(std::int64_t d) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_JOINING
+#include "torchlet/tensor/members.hpp"
+#endif

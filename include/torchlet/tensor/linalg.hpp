@@ -8,6 +8,13 @@
 //   addmm:  beta * input + alpha * (m1 @ m2), input broadcast to [n, m]
 //   baddbmm, addbmm, addmv, outer: composed from the products above (autograd from them)
 //   dist, cdist: p-norm distances, composed from sub and norm
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_LINALG
+#endif
+
 #include "torchlet/detail/cpu_hint.hpp"
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/parallel.hpp"
@@ -548,3 +555,7 @@ BasicTensor<T> BasicTensor<T>::dist(const BasicTensor& o, double p) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_LINALG
+#include "torchlet/tensor/members.hpp"
+#endif

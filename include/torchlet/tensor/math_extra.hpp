@@ -3,6 +3,13 @@
 // fmod, remainder, div with a rounding_mode, floor_divide, atan2, erf, erfinv, lerp, isclose (in
 // the tensors' own dtype), clamp with tensor bounds. Binary ops broadcast; gradients as PyTorch's
 // (zero for sign and trunc).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_MATH_EXTRA
+#endif
+
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -441,3 +448,7 @@ BasicTensor<bool> BasicTensor<T>::isclose(const BasicTensor& o, double rtol, dou
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_MATH_EXTRA
+#include "torchlet/tensor/members.hpp"
+#endif

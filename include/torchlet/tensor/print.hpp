@@ -9,6 +9,13 @@
 // - suffixes: dtype= (for types other than float32, int64, bool), size= for empty
 //   tensors, grad_fn=<...> or requires_grad=True.
 // set_printoptions changes precision, threshold, edgeitems, linewidth and sci_mode.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_PRINT
+#endif
+
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -222,3 +229,7 @@ std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_PRINT
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -3,6 +3,13 @@
 // roll, repeat, tile, repeat_interleave; and nonzero, unique (int64 results, no gradient).
 // Each output element is one input element (or zero), so one kernel serves all: a map from
 // output element to input element, and a backward that adds g back through the map.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_REARRANGE
+#endif
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -345,3 +352,7 @@ BasicTensor<T> BasicTensor<T>::tile(const std::vector<std::int64_t>& reps) const
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_REARRANGE
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -3,6 +3,13 @@
 //   sum mean max min (values + indices over a dim) argmax argmin var std logsumexp norm
 // A tensor [*pre, n, *post] is viewed as (outer = prod(pre), n, inner = prod(post)); a
 // "lane" is the n elements x[o, :, i] (stride inner) that reduce to one output value.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_REDUCTION
+#endif
+
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -878,3 +885,7 @@ BasicTensor<T> BasicTensor<T>::std(std::nullopt_t, const VarOptions& o) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_REDUCTION
+#include "torchlet/tensor/members.hpp"
+#endif

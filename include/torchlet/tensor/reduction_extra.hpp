@@ -1,6 +1,13 @@
 #pragma once
 // More reductions: median (all, or along a dim with its index), mode, all/any along a dim,
 // and bernoulli draws.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_REDUCTION_EXTRA
+#endif
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -162,3 +169,7 @@ BasicTensor<bool> BasicTensor<T>::any(std::int64_t d, bool k) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_REDUCTION_EXTRA
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -3,6 +3,13 @@
 // Each lane of a dim is walked with the stride of the dims after it (outer_inner).
 // The product gradients are exact when inputs contain zeros (prefix/suffix products,
 // never a division).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_SCAN
+#endif
+
 #include <string>
 
 #include "torchlet/tensor/indexing.hpp"
@@ -178,3 +185,7 @@ BasicTensor<T> BasicTensor<T>::prod(std::int64_t d, bool k) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_SCAN
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -1,6 +1,13 @@
 #pragma once
 // softmax and log_softmax over a dim, computed stably (the lane's max subtracted).
 // x [*] -> [*]; each lane along dim sums to 1 (softmax) / logsumexp to 0 (log_softmax).
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_SOFTMAX
+#endif
+
 #include "torchlet/tensor/reduction.hpp"
 
 namespace torchlet {
@@ -126,3 +133,7 @@ BasicTensor<T> BasicTensor<T>::log_softmax(std::int64_t d) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_SOFTMAX
+#include "torchlet/tensor/members.hpp"
+#endif

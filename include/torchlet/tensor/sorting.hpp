@@ -2,6 +2,13 @@
 // Sorting along a dim: sort, argsort, topk, kthvalue. Values come with their int64 indices
 // (ValuesIndices); the gradient flows back to the places the values came from.
 // Ordering is stable (equal values keep their order) and NaN counts as the largest value.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_SORTING
+#endif
+
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -149,3 +156,7 @@ ValuesIndices<T> BasicTensor<T>::kthvalue(std::int64_t k, std::int64_t dim, bool
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_SORTING
+#include "torchlet/tensor/members.hpp"
+#endif

@@ -3,6 +3,13 @@
 //   neg abs exp log log1p sqrt rsqrt pow sin cos tanh sigmoid relu gelu clamp
 // x [*] -> [*]. A temporary argument (an rvalue nobody else holds, outside autograd)
 // lends its memory to the result. relu_ and clamp_ work in place.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_UNARY
+#endif
+
 #include <cctype>
 #include <cmath>
 #include <cstddef>
@@ -478,3 +485,7 @@ const BasicTensor<T>& BasicTensor<T>::clamp_(std::optional<T> min, std::optional
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_UNARY
+#include "torchlet/tensor/members.hpp"
+#endif

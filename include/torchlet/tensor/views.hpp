@@ -3,6 +3,13 @@
 // transpose/t/mT/permute, expand/expand_as, diagonal, unfold, as_strided (strided views,
 // PyTorch's strides and storage_offset); clone, contiguous, to<U>, fill_/copy_. Each records
 // its backward beside it.
+
+// The first tensor header a translation unit includes completes BasicTensor at its end.
+#ifndef TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED
+#define TORCHLET_DETAIL_TENSOR_OPENED_BY_VIEWS
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -559,3 +566,7 @@ const BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) const {
 }
 
 }  // namespace torchlet
+
+#ifdef TORCHLET_DETAIL_TENSOR_OPENED_BY_VIEWS
+#include "torchlet/tensor/members.hpp"
+#endif

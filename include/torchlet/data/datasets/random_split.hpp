@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "torchlet/data/datasets/subset.hpp"
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor/random.hpp"
 
 namespace torchlet::data {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor/random.hpp"
 
 namespace torchlet::data::detail {

@@ -36,7 +36,7 @@
 #include <utility>
 #include <vector>
 
-#include "torchlet/tensor.hpp"
+#include "torchlet/tensor/basic_tensor.hpp"
 
 namespace torchlet::autograd {
 

@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "torchlet/tensor.hpp"
+#include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/creation.hpp"
 #include "torchlet/tensor/joining.hpp"
 #include "torchlet/tensor/random.hpp"
