@@ -463,9 +463,11 @@ template <class T>
 BasicTensor<T> BasicTensor<T>::clone() const {
   auto out = BasicTensor::empty(shape());
   if (numel()) std::memcpy(static_cast<void*>(out.data()), data(), sizeof(T) * numel());
-  if (detail::needs_graph<T>({this}))
+  if (detail::needs_graph<T>({this})) {
     detail::record(out, "CloneBackward0", {this},
                    [](const BasicTensor& g) { return std::vector<BasicTensor>{g}; });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -480,6 +482,10 @@ struct ToCopyNode final : Node<To> {
     BasicTensor<To> g = std::move(this->grad);
     this->grad = BasicTensor<To>();
     if (!this->next[0]) return;
+    if (is_grad_enabled() && g.requires_grad()) [[unlikely]] {  // create_graph: a recorded to()
+      Node<To>::template deliver<From>(this->node_name, *this->next[0], g.template to<From>());
+      return;
+    }
     auto gi = BasicTensor<From>::empty(g.shape());
     const To* s = g.data();
     From* d = gi.data();
@@ -506,6 +512,7 @@ BasicTensor<U> BasicTensor<T>::to() const {
         node->node_name = "ToCopyBackward0";
         node->next.push_back(detail::gradient_edge(*this));
         node->out_shape = shape();
+        node->differentiable_backward = true;
         out.impl()->requires_grad = true;
         out.impl()->grad_fn = std::move(node);
       }
