@@ -1,8 +1,9 @@
 // Second derivatives of the tensor ops whose backward records itself since issue 13's second
 // round, each by float64 gradgradcheck: where (3-arg, broadcast), clone, the p-norms (norm with
-// p and dims, dist, cdist), and dtype conversions (to<U>(), checked through a float32 Hessian
-// against the same computation without the conversion). Each also checks that the first-order
-// gradient taken with create_graph (the recorded path) equals the one without (the fast path).
+// p and dims, dist, cdist), logsumexp, clamp (scalar bounds), and dtype conversions (to<U>(),
+// checked through a float32 Hessian against the same computation without the conversion). Each also
+// checks that the first-order gradient taken with create_graph (the recorded path) equals the one
+// without (the fast path).
 #include <functional>
 #include <limits>
 #include <optional>
@@ -111,6 +112,18 @@ TEST_CASE("gradgradcheck: dist and cdist") {
     same_first_order([p](const std::vector<DoubleTensor>& v) { return cdist(v[0], v[1], p); },
                      {x1, x2});
   }
+}
+
+TEST_CASE("gradgradcheck: logsumexp and clamp") {
+  manual_seed(25);
+  auto x = leaf({3, 4});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return logsumexp(v * v, 1, true); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return logsumexp(v.sin(), 0); }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return logsumexp(v[0], 1); }, {x});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.clamp(-0.5, 0.7) * v; }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) { return clamp(v * v, std::optional<double>(0.3)) * v; }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return v[0].clamp(-0.5, 0.7); }, {x});
 }
 
 TEST_CASE("create_graph: to<U>() conversions differentiate twice, in both directions") {

@@ -522,6 +522,71 @@ TEST_CASE(
       {x0}, 1e-6);
 }
 
+TEST_CASE("gradgradcheck: elu, selu, celu, silu, softplus, logsigmoid (float64)") {
+  manual_seed(19);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  const std::vector<std::pair<const char*, DFn>> acts = {
+      {"elu", [](const std::vector<DoubleTensor>& v) { return F::elu(v[0], 0.7); }},
+      {"selu", [](const std::vector<DoubleTensor>& v) { return F::selu(v[0]); }},
+      {"celu", [](const std::vector<DoubleTensor>& v) { return F::celu(v[0], 1.5); }},
+      {"silu", [](const std::vector<DoubleTensor>& v) { return F::silu(v[0]); }},
+      {"softplus", [](const std::vector<DoubleTensor>& v) { return F::softplus(v[0], 2.0, 3.0); }},
+      {"logsigmoid", [](const std::vector<DoubleTensor>& v) { return F::logsigmoid(v[0]); }},
+  };
+  for (const auto& [name, f] : acts) {
+    INFO(name);
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v; }, {x}));
+    same_first_order<double>(f, {x}, 1e-12);
+  }
+  // The in-place forms keep their first-order backward only: named under create_graph.
+  auto y = x.detach().clone().requires_grad_();
+  auto h = y * 1.0;
+  F::elu(h, 1.0, true);
+  CHECK_THROWS_WITH(autograd::grad({h.sum()}, {y}, {}, std::nullopt, true),
+                    Catch::Contains("EluBackward0 is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: the composed losses (float64)") {
+  manual_seed(20);
+  auto x = randn<double>({4, 5}).requires_grad_();
+  auto z = randn<double>({4, 5}).requires_grad_();
+  const auto sign =
+      where(randn<double>({4, 5}) > 0.0, full<double>({}, 1.0), full<double>({}, -1.0));
+  const auto sign4 = where(randn<double>({4}) > 0.0, full<double>({}, 1.0), full<double>({}, -1.0));
+  const auto y01 = (randn<double>({4, 5}) > 0.0).to<double>();
+  const auto d2 = [](auto f) {
+    return [f](const DoubleTensor& a, const DoubleTensor& b) { return f(a, b); };
+  };
+  CHECK(autograd::gradgradcheck(
+      d2([&](const DoubleTensor& a, const DoubleTensor&) { return F::soft_margin_loss(a, sign); }),
+      {x, z.detach()}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor&) {
+                                  return F::multilabel_soft_margin_loss(a, y01);
+                                }),
+                                {x, z.detach()}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::kl_div(a.log_softmax(1), b.softmax(1));
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::poisson_nll_loss(a, b.abs());
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::gaussian_nll_loss(a, b, b * b + 0.5);
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::cosine_embedding_loss(a, b, sign4);
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::triplet_margin_loss(a, b, b.tanh() + 1.0,
+                                                                {.swap = true});
+                                }),
+                                {x, z}));
+}
+
 TEST_CASE("autograd::backward(create_graph): grad() keeps its graph, as loss.backward(True)") {
   auto x = tensor<double>({0.5, -1.0, 2.0}).requires_grad_();
   autograd::backward({(x * x * x).sum()}, {}, std::nullopt, true);

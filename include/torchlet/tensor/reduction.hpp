@@ -634,17 +634,25 @@ BasicTensor<T> logsumexp(const BasicTensor<T>& x, std::int64_t dim, bool keepdim
     out.data()[j] = mx + std::log(s);
   });
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "LogsumexpBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
-                    shape = x.shape()](const BasicTensor<T>& g) {
-                     const T* xp = sx.data("LogsumexpBackward0");
-                     const T* lp = so.data("LogsumexpBackward0");
-                     return std::vector<BasicTensor<T>>{detail::expand_lanes(
-                         g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                           const auto o = j / sp.inner, i = j % sp.inner;
-                           return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
-                         })};
-                   });
+    detail::record(
+        out, "LogsumexpBackward0", {&x},
+        [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
+         shape = x.shape()](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: g exp(x - result)
+            const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
+            const auto x = sx.variable("LogsumexpBackward0", shape).reshape(lanes);
+            const auto r = so.output_variable("LogsumexpBackward0", sp.reduced).reshape(one);
+            return std::vector<BasicTensor<T>>{(g.reshape(one) * (x - r).exp()).reshape(shape)};
+          }
+          const T* xp = sx.data("LogsumexpBackward0");
+          const T* lp = so.data("LogsumexpBackward0");
+          return std::vector<BasicTensor<T>>{
+              detail::expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                const auto o = j / sp.inner, i = j % sp.inner;
+                return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
+              })};
+        });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
