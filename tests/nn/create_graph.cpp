@@ -522,7 +522,7 @@ TEST_CASE(
       {x0}, 1e-6);
 }
 
-TEST_CASE("gradgradcheck: elu, selu, celu, silu, softplus, logsigmoid (float64)") {
+TEST_CASE("gradgradcheck: the pointwise activations of activation_extra (float64)") {
   manual_seed(19);
   auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
   const std::vector<std::pair<const char*, DFn>> acts = {
@@ -532,6 +532,17 @@ TEST_CASE("gradgradcheck: elu, selu, celu, silu, softplus, logsigmoid (float64)"
       {"silu", [](const std::vector<DoubleTensor>& v) { return F::silu(v[0]); }},
       {"softplus", [](const std::vector<DoubleTensor>& v) { return F::softplus(v[0], 2.0, 3.0); }},
       {"logsigmoid", [](const std::vector<DoubleTensor>& v) { return F::logsigmoid(v[0]); }},
+      {"softsign", [](const std::vector<DoubleTensor>& v) { return F::softsign(v[0]); }},
+      {"tanhshrink", [](const std::vector<DoubleTensor>& v) { return F::tanhshrink(v[0]); }},
+      {"softshrink", [](const std::vector<DoubleTensor>& v) { return F::softshrink(v[0], 0.3); }},
+      {"hardshrink", [](const std::vector<DoubleTensor>& v) { return F::hardshrink(v[0], 0.3); }},
+      {"hardtanh", [](const std::vector<DoubleTensor>& v) { return F::hardtanh(v[0], -1.5, 1.0); }},
+      {"relu6", [](const std::vector<DoubleTensor>& v) { return F::relu6(v[0] * 4.0); }},
+      {"hardswish", [](const std::vector<DoubleTensor>& v) { return F::hardswish(v[0] * 2.0); }},
+      {"hardsigmoid",
+       [](const std::vector<DoubleTensor>& v) { return F::hardsigmoid(v[0] * 2.0); }},
+      {"threshold",
+       [](const std::vector<DoubleTensor>& v) { return F::threshold(v[0], 0.1, -2.0); }},
   };
   for (const auto& [name, f] : acts) {
     INFO(name);

@@ -168,6 +168,10 @@ BasicTensor<T> softsign(const BasicTensor<T>& x) {
       [](T v) {
         const T q = T(1) + std::abs(v);
         return T(1) / (q * q);
+      },
+      [](T v) {  // -2 sign(v) / (1 + |v|)^3
+        const T q = T(1) + std::abs(v);
+        return static_cast<T>(-2 * ((v > T(0)) - (v < T(0)))) / (q * q * q);
       });
 }
 
@@ -181,7 +185,7 @@ BasicTensor<T> softshrink(const BasicTensor<T>& x, double lambd = 0.5) {
   return detail::pointwise(
       "softshrink", "SoftshrinkBackward0", x, false,
       [l](T v) { return v > l ? v - l : (v < -l ? v + l : T(0)); },
-      [l](T v) { return v > l || v < -l ? T(1) : T(0); });
+      [l](T v) { return v > l || v < -l ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.hardshrink: x where |x| > lambd, else 0; x [*] -> [*].
@@ -191,7 +195,7 @@ BasicTensor<T> hardshrink(const BasicTensor<T>& x, double lambd = 0.5) {
   return detail::pointwise(
       "hardshrink", "HardshrinkBackward0", x, false,
       [l](T v) { return v > l || v < -l ? v : T(0); },
-      [l](T v) { return v > l || v < -l ? T(1) : T(0); });
+      [l](T v) { return v > l || v < -l ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.tanhshrink: x - tanh(x); x [*] -> [*].
@@ -202,6 +206,10 @@ BasicTensor<T> tanhshrink(const BasicTensor<T>& x) {
       [](T v) {
         const T t = std::tanh(v);
         return t * t;
+      },
+      [](T v) {  // 2 tanh(v) (1 - tanh(v)^2)
+        const T t = std::tanh(v);
+        return T(2) * t * (T(1) - t * t);
       });
 }
 
@@ -217,7 +225,7 @@ BasicTensor<T> hardtanh(const BasicTensor<T>& x, double min_val = -1.0, double m
   return detail::pointwise(
       "hardtanh", "HardtanhBackward0", x, inplace,
       [lo, hi](T v) { return v < lo ? lo : (v > hi ? hi : v); },
-      [lo, hi](T v) { return v > lo && v < hi ? T(1) : T(0); });
+      [lo, hi](T v) { return v > lo && v < hi ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.relu6: min(max(x, 0), 6); x [*] -> [*].
@@ -232,7 +240,8 @@ BasicTensor<T> hardswish(const BasicTensor<T>& x, bool inplace = false) {
   return detail::pointwise(
       "hardswish", "HardswishBackward0", x, inplace,
       [](T v) { return v <= T(-3) ? T(0) : (v >= T(3) ? v : v * (v + T(3)) / T(6)); },
-      [](T v) { return v < T(-3) ? T(0) : (v <= T(3) ? v / T(3) + T(0.5) : T(1)); });
+      [](T v) { return v < T(-3) ? T(0) : (v <= T(3) ? v / T(3) + T(0.5) : T(1)); },
+      [](T v) { return v < T(-3) || v > T(3) ? T(0) : T(1) / T(3); });
 }
 
 /// F.hardsigmoid: relu6(x + 3) / 6; x [*] -> [*].
@@ -241,7 +250,7 @@ BasicTensor<T> hardsigmoid(const BasicTensor<T>& x, bool inplace = false) {
   return detail::pointwise(
       "hardsigmoid", "HardsigmoidBackward0", x, inplace,
       [](T v) { return v <= T(-3) ? T(0) : (v >= T(3) ? T(1) : v / T(6) + T(0.5)); },
-      [](T v) { return v > T(-3) && v < T(3) ? T(1) / T(6) : T(0); });
+      [](T v) { return v > T(-3) && v < T(3) ? T(1) / T(6) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.logsigmoid: log(sigmoid(x)) = -softplus(-x), computed stably; x [*] -> [*].
@@ -262,7 +271,7 @@ BasicTensor<T> threshold(const BasicTensor<T>& x, double threshold, double value
   const T th = static_cast<T>(threshold), val = static_cast<T>(value);
   return detail::pointwise(
       "threshold", "ThresholdBackward0", x, inplace, [th, val](T v) { return v > th ? v : val; },
-      [th](T v) { return v > th ? T(1) : T(0); });
+      [th](T v) { return v > th ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.rrelu: x where x >= 0, else a * x with a drawn from U(lower, upper) per element in
