@@ -1,6 +1,7 @@
 // Second derivatives of the tensor ops whose backward records itself since issue 13's second
 // round, each by float64 gradgradcheck: where (3-arg, broadcast), clone, the p-norms (norm with
-// p and dims, dist, cdist), logsumexp, clamp (scalar bounds), and dtype conversions (to<U>(),
+// p and dims, dist, cdist), logsumexp, clamp (scalar bounds), the strided views (narrow, select,
+// slice, expand), cat, stack, and dtype conversions (to<U>(),
 // checked through a float32 Hessian against the same computation without the conversion). Each also
 // checks that the first-order gradient taken with create_graph (the recorded path) equals the one
 // without (the fast path).
@@ -124,6 +125,42 @@ TEST_CASE("gradgradcheck: logsumexp and clamp") {
   CHECK(gradgradcheck(
       [](const DoubleTensor& v) { return clamp(v * v, std::optional<double>(0.3)) * v; }, {x}));
   same_first_order([](const std::vector<DoubleTensor>& v) { return v[0].clamp(-0.5, 0.7); }, {x});
+}
+
+TEST_CASE("gradgradcheck: narrow, select, slice, expand, cat and stack") {
+  manual_seed(26);
+  auto x = leaf({3, 4}), y = leaf({2, 4});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.narrow(1, 1, 2) * v.narrow(1, 2, 2); },
+                      {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.select(0, 1) * v.select(1, 2).sum(); },
+                      {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.slice(1, 0, 4, 2).exp(); }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) {
+        return v.unsqueeze(0).expand({2, 3, 4}) * v.sin();
+      },
+      {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& a, const DoubleTensor& b) {
+        return cat({a * a, b.tanh()}, 0) * 2.0;
+      },
+      {x, y}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& a, const DoubleTensor& b) {
+        return stack({a, b.t() * b.t()}, 1);
+      },
+      {x.detach().narrow(0, 0, 2).clone().t().clone().requires_grad_(), leaf({2, 4})}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return cat({v[0], v[1]}, 0); }, {x, y});
+  same_first_order(
+      [](const std::vector<DoubleTensor>& v) {
+        return stack({v[0], v[0] * 2.0}, 2);
+      },
+      {x});
+  same_first_order(
+      [](const std::vector<DoubleTensor>& v) {
+        return v[0].unsqueeze(1).expand({3, 2, 4});
+      },
+      {x});
 }
 
 TEST_CASE("create_graph: to<U>() conversions differentiate twice, in both directions") {

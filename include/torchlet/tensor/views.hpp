@@ -116,7 +116,9 @@ struct Geometry {
 
 /// A strided view of x whose geometry `geom` computes from x's; the backward adds the
 /// gradient into zeros of x's shape at the places the view took (geom applied to a
-/// contiguous x), so overlapping views (expand) sum as they should.
+/// contiguous x), so overlapping views (expand) sum as they should. The backward keeps a
+/// copy of geom (create_graph: the scatter's own backward is the view), so geom must own
+/// what it captures.
 template <class T, class F>
 BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
   Geometry g = geom(Geometry{x.shape(), x.stride(), x.storage_offset()});
@@ -124,15 +126,24 @@ BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
                                static_cast<std::size_t>(g.offset));
   if (needs_graph<T>({&x})) {
     record(out, name, {&x},
-           [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}),
-            in_shape = x.shape()](const BasicTensor<T>& gr) {
+           [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}), in_shape = x.shape(),
+            name, geom](const BasicTensor<T>& gr) {
              auto gi = zeros<T>(in_shape);
              T* dst = gi.data() + rel.offset;
              const T* src = gr.data();
              for_each_strided(rel.shape, rel.strides,
                               [&](std::int64_t i, std::int64_t off) { dst[off] += src[i]; });
+             if (is_grad_enabled() && gr.requires_grad()) [[unlikely]] {
+               // create_graph: gi is linear in gr, and its backward is the view itself
+               record(gi, "StridedViewBackwardBackward", {&gr},
+                      [name, geom](const BasicTensor<T>& gg) {
+                        return std::vector<BasicTensor<T>>{strided_view(name, gg, geom)};
+                      });
+               mark_differentiable_backward(gi);
+             }
              return std::vector<BasicTensor<T>>{gi};
            });
+    mark_differentiable_backward(out);
   }
   return out;
 }
@@ -369,7 +380,7 @@ BasicTensor<T> BasicTensor<T>::expand(const Shape& sizes) const {
     throw ShapeError("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
                      ") must be greater or equal to the number of dimensions in the tensor (" +
                      std::to_string(dim()) + ")");
-  return detail::strided_view("ExpandBackward0", *this, [&sizes](const detail::Geometry& in) {
+  return detail::strided_view("ExpandBackward0", *this, [sizes](const detail::Geometry& in) {
     const std::size_t n = sizes.size(), lead = n - in.shape.size();
     detail::Geometry out{Shape(n), std::vector<std::int64_t>(n, 0), in.offset};
     for (std::size_t i = 0; i < n; ++i) {
