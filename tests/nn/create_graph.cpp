@@ -8,6 +8,7 @@
 // float32-only ops are checked against the same computation written with tensor ops whose
 // second derivatives gradgradcheck covers (tests/autograd/gradgradcheck.cpp): the
 // Hessian-vector products of both agree.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -34,6 +35,31 @@ void check_close(const Tensor& a, const Tensor& b, float tol = 1e-4f) {
   const auto av = a.to_vector(), bv = b.to_vector();
   for (std::size_t i = 0; i < av.size(); ++i) CHECK(av[i] == Approx(bv[i]).margin(tol));
 }
+
+/// The gradients of f at xs for a random output gradient with create_graph off (the fast
+/// path) and on (the recorded one) agree: the recorded path computes the same first order.
+template <class T>
+void same_first_order(const std::function<BasicTensor<T>(const std::vector<BasicTensor<T>>&)>& f,
+                      const std::vector<BasicTensor<T>>& xs, double tol) {
+  std::vector<BasicTensor<T>> gout;
+  auto run = [&](bool create_graph) {
+    std::vector<BasicTensor<T>> in;
+    for (const auto& x : xs) in.push_back(x.detach().clone().requires_grad_());
+    auto y = f(in);
+    if (gout.empty()) gout.push_back(randn<T>(y.shape()));
+    return autograd::grad({y}, in, gout, std::nullopt, create_graph);
+  };
+  const auto fast = run(false), recorded = run(true);
+  REQUIRE(fast.size() == recorded.size());
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    INFO("input " << i);
+    const auto a = fast[i].to_vector(), b = recorded[i].to_vector();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t k = 0; k < a.size(); ++k) CHECK(b[k] == Approx(a[k]).margin(tol));
+  }
+}
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+using DFn = std::function<DoubleTensor(const std::vector<DoubleTensor>&)>;
 
 }  // namespace
 
@@ -213,6 +239,363 @@ TEST_CASE("create_graph: the WGAN-GP gradient penalty through conv2d and its gra
   CHECK_THROWS_WITH(
       autograd::grad({F::conv2d(xg, wg, {}, 1, 0, 1, 2).sum()}, {xg}, {}, std::nullopt, true),
       Catch::Contains("ConvolutionBackward0 with groups=2 is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: normalize, cosine_similarity, pairwise_distance (float64)") {
+  manual_seed(15);
+  auto x = randn<double>({3, 4}).requires_grad_();
+  auto y = randn<double>({3, 4}).requires_grad_();
+  for (double p : {2.0, 3.0, 1.5}) {
+    INFO("p = " << p);
+    CHECK(autograd::gradgradcheck([p](const DoubleTensor& v) { return F::normalize(v, p); }, {x}));
+    CHECK(autograd::gradgradcheck(
+        [p](const DoubleTensor& v) { return F::normalize(v.sin(), p, 0); }, {x}));
+    CHECK(autograd::gradgradcheck(
+        [p](const DoubleTensor& u, const DoubleTensor& v) {
+          return F::pairwise_distance(u, v, {.p = p});
+        },
+        {x, y}));
+    same_first_order<double>(
+        [p](const std::vector<DoubleTensor>& v) { return F::normalize(v[0], p); }, {x}, 1e-12);
+  }
+  // The clamp active: a lane whose norm is below eps is x / eps.
+  auto small = (randn<double>({2, 3}) * 1e-3).requires_grad_();
+  CHECK(autograd::gradgradcheck(
+      [](const DoubleTensor& v) { return F::normalize(v, 2.0, 1, 1e-2) * v; }, {small}));
+  CHECK(autograd::gradgradcheck(
+      [](const DoubleTensor& u, const DoubleTensor& v) { return F::cosine_similarity(u, v); },
+      {x, y}));
+  CHECK(autograd::gradgradcheck(
+      [](const DoubleTensor& u, const DoubleTensor& v) {
+        return F::cosine_similarity(u, v.unsqueeze(0), {.dim = 2});
+      },
+      {randn<double>({3, 1, 4}).requires_grad_(), y}));
+  same_first_order<double>(
+      [](const std::vector<DoubleTensor>& v) { return F::cosine_similarity(v[0], v[1]); }, {x, y},
+      1e-12);
+}
+
+TEST_CASE("gradgradcheck: group_norm and instance_norm (float64)") {
+  manual_seed(16);
+  auto x = randn<double>({2, 4, 3}).requires_grad_();
+  auto w = randn<double>({4}).requires_grad_();
+  auto b = randn<double>({4}).requires_grad_();
+  const auto gn = [](const DoubleTensor& v, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::group_norm(v, 2, wi, bi);
+  };
+  CHECK(autograd::gradgradcheck(gn, {x, w, b}));
+  CHECK(autograd::gradgradcheck([](const DoubleTensor& v) { return F::group_norm(v, 4).tanh(); },
+                                {x}));
+  const auto in = [](const DoubleTensor& v, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::instance_norm(v, {}, {}, wi, bi);
+  };
+  CHECK(autograd::gradgradcheck(in, {x, w, b}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return gn(v[0], v[1], v[2]); },
+                           {x, w, b}, 1e-10);
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return in(v[0], v[1], v[2]); },
+                           {x, w, b}, 1e-10);
+}
+
+TEST_CASE("create_graph: bilinear, layer_norm and batch_norm match their composed forms") {
+  manual_seed(17);
+  const auto x1 = randn<float>({4, 3}), x2 = randn<float>({4, 2});
+  const auto w = randn<float>({5, 3, 2}), b = randn<float>({5});
+  // y[n, o] = x1[n] W_o x2[n] + b[o], through batched matmul.
+  const auto composed = [](const Tensor& a, const Tensor& c, const Tensor& wi, const Tensor& bi) {
+    return (a.reshape({4, 1, 1, 3}).matmul(wi).reshape({4, 5, 2}) * c.reshape({4, 1, 2})).sum(2) +
+           bi;
+  };
+  const auto loss = [](const Tensor& y) { return y.tanh().sum(); };
+  const auto v1 = randn<float>({4, 3}), v2 = randn<float>({4, 2}), vw = randn<float>({5, 3, 2}),
+             vb = randn<float>({5});
+  check_close(hvp([&](const Tensor& a) { return loss(F::bilinear(a, x2, w, b)); }, x1, v1),
+              hvp([&](const Tensor& a) { return loss(composed(a, x2, w, b)); }, x1, v1));
+  check_close(hvp([&](const Tensor& c) { return loss(F::bilinear(x1, c, w, b)); }, x2, v2),
+              hvp([&](const Tensor& c) { return loss(composed(x1, c, w, b)); }, x2, v2));
+  check_close(hvp([&](const Tensor& wi) { return loss(F::bilinear(x1, x2, wi, b)); }, w, vw),
+              hvp([&](const Tensor& wi) { return loss(composed(x1, x2, wi, b)); }, w, vw));
+  check_close(hvp([&](const Tensor& bi) { return loss(F::bilinear(x1, x2, w, bi)); }, b, vb),
+              hvp([&](const Tensor& bi) { return loss(composed(x1, x2, w, bi)); }, b, vb));
+  same_first_order<float>(
+      [](const std::vector<Tensor>& v) { return F::bilinear(v[0], v[1], v[2], v[3]); },
+      {x1, x2, w, b}, 1e-5);
+
+  // layer_norm over the last two dims, with weight and bias.
+  const auto x = randn<float>({3, 2, 4}), lw = randn<float>({2, 4}), lb = randn<float>({2, 4});
+  const auto k = randn<float>({3, 2, 4});
+  const auto ln = [](const Tensor& xi, const Tensor& wi, const Tensor& bi) {
+    const auto xr = xi.reshape({3, 8});
+    const auto xc = xr - xr.mean(1, true);
+    return (xc * ((xc * xc).mean(1, true) + 1e-5f).rsqrt()).reshape({3, 2, 4}) * wi + bi;
+  };
+  const auto vx = randn<float>({3, 2, 4}), vlw = randn<float>({2, 4});
+  const auto sl = [&](const Tensor& y) { return (y.sin() * k).sum(); };
+  check_close(hvp(
+                  [&](const Tensor& xi) {
+                    return sl(F::layer_norm(xi, {2, 4}, lw, lb));
+                  },
+                  x, vx),
+              hvp([&](const Tensor& xi) { return sl(ln(xi, lw, lb)); }, x, vx), 1e-3f);
+  check_close(hvp(
+                  [&](const Tensor& wi) {
+                    return sl(F::layer_norm(x, {2, 4}, wi, lb));
+                  },
+                  lw, vlw),
+              hvp([&](const Tensor& wi) { return sl(ln(x, wi, lb)); }, lw, vlw), 1e-3f);
+  check_close(hvp([&](const Tensor& xi) { return sl(F::layer_norm(xi, {4})); }, x, vx),
+              hvp(
+                  [&](const Tensor& xi) {
+                    const auto xc = xi - xi.mean(2, true);
+                    return sl(xc * ((xc * xc).mean(2, true) + 1e-5f).rsqrt());
+                  },
+                  x, vx),
+              1e-3f);
+  same_first_order<float>(
+      [](const std::vector<Tensor>& v) {
+        return F::layer_norm(v[0], {2, 4}, v[1], v[2]);
+      },
+      {x, lw, lb}, 1e-4);
+
+  // batch_norm in training (batch statistics) and in eval (running statistics), [N, C, L].
+  const auto xb = randn<float>({4, 3, 2}), bw = randn<float>({3}), bb = randn<float>({3});
+  const auto kb = randn<float>({4, 3, 2}), vxb = randn<float>({4, 3, 2}), vbw = randn<float>({3});
+  const auto rm = randn<float>({3}), rv = rand<float>({3}) + 0.5f;
+  const auto bn = [](const Tensor& xi, const Tensor& wi, const Tensor& bi) {
+    const auto m = [](const Tensor& t) { return t.mean(2, true).mean(0, true); };
+    const auto xc = xi - m(xi);
+    return xc * (m(xc * xc) + 1e-5f).rsqrt() * wi.reshape({1, 3, 1}) + bi.reshape({1, 3, 1});
+  };
+  const auto sb = [&](const Tensor& y) { return (y.sin() * kb).sum(); };
+  const auto fb = [&](const Tensor& xi, const Tensor& wi, bool training) {
+    return F::batch_norm(xi, training ? Tensor{} : rm, training ? Tensor{} : rv, wi, bb, training);
+  };
+  check_close(hvp([&](const Tensor& xi) { return sb(fb(xi, bw, true)); }, xb, vxb),
+              hvp([&](const Tensor& xi) { return sb(bn(xi, bw, bb)); }, xb, vxb), 1e-3f);
+  check_close(hvp([&](const Tensor& wi) { return sb(fb(xb, wi, true)); }, bw, vbw),
+              hvp([&](const Tensor& wi) { return sb(bn(xb, wi, bb)); }, bw, vbw), 1e-3f);
+  const auto ev = [&](const Tensor& xi, const Tensor& wi) {
+    return (xi - rm.reshape({1, 3, 1})) * (rv.reshape({1, 3, 1}) + 1e-5f).rsqrt() *
+               wi.reshape({1, 3, 1}) +
+           bb.reshape({1, 3, 1});
+  };
+  check_close(hvp([&](const Tensor& xi) { return sb(fb(xi, bw, false)); }, xb, vxb),
+              hvp([&](const Tensor& xi) { return sb(ev(xi, bw)); }, xb, vxb), 1e-3f);
+  check_close(hvp([&](const Tensor& wi) { return sb(fb(xb, wi, false)); }, bw, vbw),
+              hvp([&](const Tensor& wi) { return sb(ev(xb, wi)); }, bw, vbw), 1e-3f);
+  for (bool training : {true, false})
+    same_first_order<float>(
+        [&](const std::vector<Tensor>& v) {
+          return F::batch_norm(v[0], training ? Tensor{} : rm, training ? Tensor{} : rv, v[1], v[2],
+                               training);
+        },
+        {xb, bw, bb}, 1e-4);
+}
+
+TEST_CASE(
+    "create_graph: l1, huber, smooth_l1 and the binary cross entropies match composed forms") {
+  manual_seed(18);
+  const auto x0 = randn<float>({4, 5}), y0 = randn<float>({4, 5}), v = randn<float>({4, 5});
+  const auto pre = [](const Tensor& x) { return x.tanh() * 2.0f; };
+  const auto red = [](const Tensor& per, nn::Reduction r) {
+    return r == nn::Reduction::sum ? per.sum() : per.mean();
+  };
+  const auto t = rand<float>({4, 5});  // probabilities as targets
+  const auto w = rand<float>({5}) + 0.5f, pw = rand<float>({5}) + 0.5f;
+  for (auto r : {nn::Reduction::mean, nn::Reduction::sum}) {
+    INFO("reduction " << static_cast<int>(r));
+    check_close(
+        hvp([&](const Tensor& x) { return F::l1_loss(pre(x), y0, {.reduction = r}); }, x0, v),
+        hvp([&](const Tensor& x) { return red((pre(x) - y0).abs(), r); }, x0, v));
+    // huber (delta 0.7) and smooth_l1 (beta 0.6): both pieces occur for these inputs.
+    const auto huber = [&](const Tensor& d) {
+      return where(d.abs() < 0.7f, d * d * 0.5f, (d.abs() - 0.35f) * 0.7f);
+    };
+    check_close(hvp(
+                    [&](const Tensor& x) {
+                      return F::huber_loss(pre(x), y0, {.reduction = r, .delta = 0.7});
+                    },
+                    x0, v),
+                hvp([&](const Tensor& x) { return red(huber(pre(x) - y0), r); }, x0, v));
+    check_close(  // with respect to the target
+        hvp(
+            [&](const Tensor& y) {
+              return F::huber_loss(x0, pre(y), {.reduction = r, .delta = 0.7});
+            },
+            y0, v),
+        hvp([&](const Tensor& y) { return red(huber(x0 - pre(y)), r); }, y0, v));
+    const auto sl1 = [&](const Tensor& d) {
+      return where(d.abs() < 0.6f, d * d * (0.5f / 0.6f), d.abs() - 0.3f);
+    };
+    check_close(hvp(
+                    [&](const Tensor& x) {
+                      return F::smooth_l1_loss(pre(x), y0, {.reduction = r, .beta = 0.6});
+                    },
+                    x0, v),
+                hvp([&](const Tensor& x) { return red(sl1(pre(x) - y0), r); }, x0, v));
+    // binary_cross_entropy on sigmoid probabilities, with a weight.
+    check_close(hvp(
+                    [&](const Tensor& x) {
+                      return F::binary_cross_entropy(x.sigmoid(), t, {.weight = w, .reduction = r});
+                    },
+                    x0, v),
+                hvp(
+                    [&](const Tensor& x) {
+                      const auto p = x.sigmoid();
+                      return red(-(w * (t * p.log() + (1.0f - t) * (1.0f - p).log())), r);
+                    },
+                    x0, v));
+    // binary_cross_entropy_with_logits with weight and pos_weight:
+    // (1 - t) z + (1 + (pw - 1) t) (log(1 + exp(-|z|)) + max(-z, 0)).
+    check_close(hvp(
+                    [&](const Tensor& x) {
+                      return F::binary_cross_entropy_with_logits(
+                          pre(x), t, {.weight = w, .reduction = r, .pos_weight = pw});
+                    },
+                    x0, v),
+                hvp(
+                    [&](const Tensor& x) {
+                      const auto z = pre(x);
+                      const auto lw = (pw - 1.0f) * t + 1.0f;
+                      return red(
+                          w * ((1.0f - t) * z + lw * ((-z.abs()).exp().log1p() + (-z).relu())), r);
+                    },
+                    x0, v));
+  }
+  // reduction none, weighted by u.
+  const auto u = randn<float>({4, 5});
+  check_close(hvp(
+                  [&](const Tensor& x) {
+                    return (F::binary_cross_entropy_with_logits(
+                                pre(x), t, {.reduction = nn::Reduction::none}) *
+                            u)
+                        .sum();
+                  },
+                  x0, v),
+              hvp(
+                  [&](const Tensor& x) {
+                    const auto z = pre(x);
+                    return (((1.0f - t) * z + (-z.abs()).exp().log1p() + (-z).relu()) * u).sum();
+                  },
+                  x0, v));
+  // cross_entropy with class probabilities, weights and label smoothing: -sum_c w_c q_c logp_c
+  // per position, q = (1 - ls) target + ls / C.
+  const auto q = t.softmax(1);
+  for (auto r : {nn::Reduction::mean, nn::Reduction::sum, nn::Reduction::none}) {
+    INFO("soft cross_entropy, reduction " << static_cast<int>(r));
+    const auto fused = [&](const Tensor& x) {
+      auto l = F::cross_entropy(pre(x), q, {.weight = w, .reduction = r, .label_smoothing = 0.1});
+      return r == nn::Reduction::none ? (l * u.select(1, 0)).sum() : l;
+    };
+    const auto composed = [&](const Tensor& x) {
+      const auto per = -(w * (q * 0.9f + 0.02f) * pre(x).log_softmax(1)).sum(1);
+      return r == nn::Reduction::none ? (per * u.select(1, 0)).sum() : red(per, r);
+    };
+    check_close(hvp(fused, x0, v), hvp(composed, x0, v));
+  }
+  same_first_order<float>(
+      [&](const std::vector<Tensor>& a) {
+        return F::cross_entropy(a[0], q, {.weight = w, .label_smoothing = 0.1});
+      },
+      {x0}, 1e-6);
+  // The first-order gradients with create_graph equal the fast path's.
+  const std::vector<std::pair<const char*, Fn>> losses = {
+      {"l1", [&](const std::vector<Tensor>& a) { return F::l1_loss(a[0], a[1]); }},
+      {"huber",
+       [&](const std::vector<Tensor>& a) { return F::huber_loss(a[0], a[1], {.delta = 0.7}); }},
+      {"smooth_l1",
+       [&](const std::vector<Tensor>& a) { return F::smooth_l1_loss(a[0], a[1], {.beta = 0.6}); }},
+  };
+  for (const auto& [name, f] : losses) {
+    INFO(name);
+    same_first_order<float>(f, {x0, y0}, 1e-6);
+  }
+  same_first_order<float>(
+      [&](const std::vector<Tensor>& a) {
+        return F::binary_cross_entropy(a[0].sigmoid(), t,
+                                       {.weight = w, .reduction = nn::Reduction::none});
+      },
+      {x0}, 1e-6);
+  same_first_order<float>(
+      [&](const std::vector<Tensor>& a) {
+        return F::binary_cross_entropy_with_logits(a[0], t, {.weight = w, .pos_weight = pw});
+      },
+      {x0}, 1e-6);
+}
+
+TEST_CASE("gradgradcheck: the pointwise activations of activation_extra (float64)") {
+  manual_seed(19);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  const std::vector<std::pair<const char*, DFn>> acts = {
+      {"elu", [](const std::vector<DoubleTensor>& v) { return F::elu(v[0], 0.7); }},
+      {"selu", [](const std::vector<DoubleTensor>& v) { return F::selu(v[0]); }},
+      {"celu", [](const std::vector<DoubleTensor>& v) { return F::celu(v[0], 1.5); }},
+      {"silu", [](const std::vector<DoubleTensor>& v) { return F::silu(v[0]); }},
+      {"softplus", [](const std::vector<DoubleTensor>& v) { return F::softplus(v[0], 2.0, 3.0); }},
+      {"logsigmoid", [](const std::vector<DoubleTensor>& v) { return F::logsigmoid(v[0]); }},
+      {"softsign", [](const std::vector<DoubleTensor>& v) { return F::softsign(v[0]); }},
+      {"tanhshrink", [](const std::vector<DoubleTensor>& v) { return F::tanhshrink(v[0]); }},
+      {"softshrink", [](const std::vector<DoubleTensor>& v) { return F::softshrink(v[0], 0.3); }},
+      {"hardshrink", [](const std::vector<DoubleTensor>& v) { return F::hardshrink(v[0], 0.3); }},
+      {"hardtanh", [](const std::vector<DoubleTensor>& v) { return F::hardtanh(v[0], -1.5, 1.0); }},
+      {"relu6", [](const std::vector<DoubleTensor>& v) { return F::relu6(v[0] * 4.0); }},
+      {"hardswish", [](const std::vector<DoubleTensor>& v) { return F::hardswish(v[0] * 2.0); }},
+      {"hardsigmoid",
+       [](const std::vector<DoubleTensor>& v) { return F::hardsigmoid(v[0] * 2.0); }},
+      {"threshold",
+       [](const std::vector<DoubleTensor>& v) { return F::threshold(v[0], 0.1, -2.0); }},
+  };
+  for (const auto& [name, f] : acts) {
+    INFO(name);
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v; }, {x}));
+    same_first_order<double>(f, {x}, 1e-12);
+  }
+  // The in-place forms keep their first-order backward only: named under create_graph.
+  auto y = x.detach().clone().requires_grad_();
+  auto h = y * 1.0;
+  F::elu(h, 1.0, true);
+  CHECK_THROWS_WITH(autograd::grad({h.sum()}, {y}, {}, std::nullopt, true),
+                    Catch::Contains("EluBackward0 is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: the composed losses (float64)") {
+  manual_seed(20);
+  auto x = randn<double>({4, 5}).requires_grad_();
+  auto z = randn<double>({4, 5}).requires_grad_();
+  const auto sign =
+      where(randn<double>({4, 5}) > 0.0, full<double>({}, 1.0), full<double>({}, -1.0));
+  const auto sign4 = where(randn<double>({4}) > 0.0, full<double>({}, 1.0), full<double>({}, -1.0));
+  const auto y01 = (randn<double>({4, 5}) > 0.0).to<double>();
+  const auto d2 = [](auto f) {
+    return [f](const DoubleTensor& a, const DoubleTensor& b) { return f(a, b); };
+  };
+  CHECK(autograd::gradgradcheck(
+      d2([&](const DoubleTensor& a, const DoubleTensor&) { return F::soft_margin_loss(a, sign); }),
+      {x, z.detach()}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor&) {
+                                  return F::multilabel_soft_margin_loss(a, y01);
+                                }),
+                                {x, z.detach()}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::kl_div(a.log_softmax(1), b.softmax(1));
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::poisson_nll_loss(a, b.abs());
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::gaussian_nll_loss(a, b, b * b + 0.5);
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::cosine_embedding_loss(a, b, sign4);
+                                }),
+                                {x, z}));
+  CHECK(autograd::gradgradcheck(d2([&](const DoubleTensor& a, const DoubleTensor& b) {
+                                  return F::triplet_margin_loss(a, b, b.tanh() + 1.0,
+                                                                {.swap = true});
+                                }),
+                                {x, z}));
 }
 
 TEST_CASE("autograd::backward(create_graph): grad() keeps its graph, as loss.backward(True)") {

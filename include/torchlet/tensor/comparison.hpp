@@ -101,10 +101,16 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a
           const auto c = sc.tensor("WhereBackward0", cs);
           const auto zero = scalar_tensor<T>(T(0));
           BasicTensor<T> da, db;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded where and sums
+            if (ga) da = detail::sum_to_recorded(where(c, g, zero), as);
+            if (gb) db = detail::sum_to_recorded(where(c, zero, g), bs);
+            return std::vector<BasicTensor<T>>{da, db};
+          }
           if (ga) da = detail::sum_to(where(c, g, zero), as);
           if (gb) db = detail::sum_to(where(c, zero, g), bs);
           return std::vector<BasicTensor<T>>{da, db};
         });
+  if constexpr (detail::is_floating_v<T>) detail::mark_differentiable_backward(out);
   return out;
 }
 /// torch.where(condition, a, s) with a number: the result type of a with s (PyTorch's

@@ -57,6 +57,13 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
     detail::record(out, "CatBackward0", tensors, [sizes, oi, os, d](const BasicTensor<T>& g) {
       std::vector<BasicTensor<T>> grads(sizes.size());
       std::int64_t at = 0;
+      if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded narrows of g
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+          grads[i] = g.narrow(static_cast<std::int64_t>(d), at, sizes[i]);
+          at += sizes[i];
+        }
+        return grads;
+      }
       for (std::size_t i = 0; i < sizes.size(); ++i) {
         Shape s = os;
         s[d] = sizes[i];
@@ -68,6 +75,7 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
       }
       return grads;
     });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -95,8 +103,13 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
   bool graph = false;
   for (auto& t : tensors) graph |= detail::needs_graph<T>({&t});
   if (graph)
-    detail::record(out, "StackBackward0", tensors, [oi, s0](const BasicTensor<T>& g) {
+    detail::record(out, "StackBackward0", tensors, [oi, s0, dim](const BasicTensor<T>& g) {
       std::vector<BasicTensor<T>> grads(static_cast<std::size_t>(oi.n));
+      if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded selects of g
+        for (std::int64_t i = 0; i < oi.n; ++i)
+          grads[static_cast<std::size_t>(i)] = g.select(dim, i);
+        return grads;
+      }
       for (std::int64_t i = 0; i < oi.n; ++i) {
         auto& gi = grads[static_cast<std::size_t>(i)];
         gi = BasicTensor<T>::empty(s0);
@@ -105,6 +118,7 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
       }
       return grads;
     });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 

@@ -641,21 +641,52 @@ BasicTensor<T> logsumexp(const BasicTensor<T>& x, std::int64_t dim, bool keepdim
     out.data()[j] = mx + std::log(s);
   });
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "LogsumexpBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
-                    shape = x.shape()](const BasicTensor<T>& g) {
-                     const T* xp = sx.data("LogsumexpBackward0");
-                     const T* lp = so.data("LogsumexpBackward0");
-                     return std::vector<BasicTensor<T>>{detail::expand_lanes(
-                         g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                           const auto o = j / sp.inner, i = j % sp.inner;
-                           return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
-                         })};
-                   });
+    detail::record(
+        out, "LogsumexpBackward0", {&x},
+        [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
+         shape = x.shape()](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: g exp(x - result)
+            const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
+            const auto x = sx.variable("LogsumexpBackward0", shape).reshape(lanes);
+            const auto r = so.output_variable("LogsumexpBackward0", sp.reduced).reshape(one);
+            return std::vector<BasicTensor<T>>{(g.reshape(one) * (x - r).exp()).reshape(shape)};
+          }
+          const T* xp = sx.data("LogsumexpBackward0");
+          const T* lp = so.data("LogsumexpBackward0");
+          return std::vector<BasicTensor<T>>{
+              detail::expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                const auto o = j / sp.inner, i = j % sp.inner;
+                return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
+              })};
+        });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
 namespace detail {
+
+/// NormBackward1 as recorded ops (create_graph): x [outer, n, inner] (in place in the graph),
+/// its lane norms nrm and the gradient g [outer, 1, inner] -> dx [outer, n, inner]. The
+/// masks (signs, the maxima of the infinity norms with their tie counts) are constants.
+template <class T>
+BasicTensor<T> norm_backward_recorded(const BasicTensor<T>& x, const BasicTensor<T>& nrm,
+                                      const BasicTensor<T>& g, const BasicTensor<T>& ties,
+                                      double p) {
+  BasicTensor<T> sgn, mask;
+  {
+    NoGradGuard no_grad;
+    sgn = x.sign();
+    if (std::isinf(p)) mask = where(x.abs() == nrm, sgn, scalar_tensor<T>(T(0))) / ties;
+  }
+  if (std::isinf(p)) return g * mask;
+  if (p == 0) return zeros<T>(x.shape());
+  if (p == 1) return g * sgn;
+  // The subgradient 0 at the origin, as PyTorch: the lane is all zeros where nrm is 0, so
+  // x / 1 there is 0.
+  const auto safe = where(nrm == scalar_tensor<T>(T(0)), scalar_tensor<T>(T(1)), nrm);
+  if (p == 2) return g * x / safe;
+  return g * sgn * (x.abs() / safe).pow(static_cast<T>(p - 1));  // x |x|^(p-2) / norm^(p-1)
+}
 
 /// The p-norm of every lane: (sum |x|^p)^(1/p); p = inf: max |x|; p = 0: count of nonzeros.
 template <class T>
@@ -694,26 +725,35 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
           ties.data()[j] += std::abs(lane(k)) == out.data()[j];
       });
     }
-    record(out, "NormBackward1", {&x},
-           [sx = SavedTensor<T>(x), so = SavedTensor<T>(out), ties, p, inf, neg_inf, sp,
-            shape = x.shape()](const BasicTensor<T>& g) {
-             const T* xp = sx.data("NormBackward1");
-             const T* np = so.data("NormBackward1");
-             return std::vector<BasicTensor<T>>{
-                 expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                   const auto o = j / sp.inner, i = j % sp.inner;
-                   const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
-                   const T sgn = static_cast<T>((v > 0) - (v < 0));
-                   if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
-                   if (p == 0) return T(0);
-                   if (p == 1) return gv * sgn;
-                   if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
-                   if (p == 2) return gv * v / nv;
-                   // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
-                   return gv * sgn *
-                          static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
-                 })};
-           });
+    record(
+        out, "NormBackward1", {&x},
+        [sx = SavedTensor<T>(x), so = SavedTensor<T>(out), ties, p, inf, neg_inf, sp,
+         shape = x.shape()](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
+            return std::vector<BasicTensor<T>>{
+                norm_backward_recorded(sx.variable("NormBackward1", shape).reshape(lanes),
+                                       so.output_variable("NormBackward1", sp.reduced).reshape(one),
+                                       g.reshape(one), ties.defined() ? ties.reshape(one) : ties, p)
+                    .reshape(shape)};
+          }
+          const T* xp = sx.data("NormBackward1");
+          const T* np = so.data("NormBackward1");
+          return std::vector<BasicTensor<T>>{
+              expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+                const auto o = j / sp.inner, i = j % sp.inner;
+                const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
+                const T sgn = static_cast<T>((v > 0) - (v < 0));
+                if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
+                if (p == 0) return T(0);
+                if (p == 1) return gv * sgn;
+                if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
+                if (p == 2) return gv * v / nv;
+                // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
+                return gv * sgn * static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
+              })};
+        });
+    mark_differentiable_backward(out);
   }
   return out;
 }

@@ -407,10 +407,12 @@ BasicTensor<T> clamp(const BasicTensor<T>& x, std::optional<T> min,
           hi = max ? *max : std::numeric_limits<T>::max();
   auto out = detail::unary_apply(x, [lo, hi](const auto& a) { return a.max(lo).min(hi); });
   if (detail::needs_graph<T>({&x}))
-    detail::record_unary(out, "ClampBackward1", x, true, false,
-                         [lo, hi](const auto& X, const auto&) {
-                           return ((X >= lo) && (X <= hi)).template cast<T>();
-                         });
+    detail::record_unary(
+        out, "ClampBackward1", x, true, false,
+        [lo, hi](const auto& X, const auto&) {
+          return ((X >= lo) && (X <= hi)).template cast<T>();
+        },
+        [](const auto& X, const auto&) { return X * T(0); });  // a mask
   return out;
 }
 template <class T>

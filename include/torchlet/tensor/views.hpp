@@ -123,7 +123,9 @@ struct Geometry {
 
 /// A strided view of x whose geometry `geom` computes from x's; the backward adds the
 /// gradient into zeros of x's shape at the places the view took (geom applied to a
-/// contiguous x), so overlapping views (expand) sum as they should.
+/// contiguous x), so overlapping views (expand) sum as they should. The backward keeps a
+/// copy of geom (create_graph: the scatter's own backward is the view), so geom must own
+/// what it captures.
 template <class T, class F>
 BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
   Geometry g = geom(Geometry{x.shape(), x.stride(), x.storage_offset()});
@@ -131,15 +133,24 @@ BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
                                static_cast<std::size_t>(g.offset));
   if (needs_graph<T>({&x})) {
     record(out, name, {&x},
-           [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}),
-            in_shape = x.shape()](const BasicTensor<T>& gr) {
+           [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}), in_shape = x.shape(),
+            name, geom](const BasicTensor<T>& gr) {
              auto gi = zeros<T>(in_shape);
              T* dst = gi.data() + rel.offset;
              const T* src = gr.data();
              for_each_strided(rel.shape, rel.strides,
                               [&](std::int64_t i, std::int64_t off) { dst[off] += src[i]; });
+             if (is_grad_enabled() && gr.requires_grad()) [[unlikely]] {
+               // create_graph: gi is linear in gr, and its backward is the view itself
+               record(gi, "StridedViewBackwardBackward", {&gr},
+                      [name, geom](const BasicTensor<T>& gg) {
+                        return std::vector<BasicTensor<T>>{strided_view(name, gg, geom)};
+                      });
+               mark_differentiable_backward(gi);
+             }
              return std::vector<BasicTensor<T>>{gi};
            });
+    mark_differentiable_backward(out);
   }
   return out;
 }
@@ -376,7 +387,7 @@ BasicTensor<T> BasicTensor<T>::expand(const Shape& sizes) const {
     throw ShapeError("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
                      ") must be greater or equal to the number of dimensions in the tensor (" +
                      std::to_string(dim()) + ")");
-  return detail::strided_view("ExpandBackward0", *this, [&sizes](const detail::Geometry& in) {
+  return detail::strided_view("ExpandBackward0", *this, [sizes](const detail::Geometry& in) {
     const std::size_t n = sizes.size(), lead = n - in.shape.size();
     detail::Geometry out{Shape(n), std::vector<std::int64_t>(n, 0), in.offset};
     for (std::size_t i = 0; i < n; ++i) {
@@ -470,9 +481,11 @@ template <class T>
 BasicTensor<T> BasicTensor<T>::clone() const {
   auto out = BasicTensor::empty(shape());
   if (numel()) std::memcpy(static_cast<void*>(out.data()), data(), sizeof(T) * numel());
-  if (detail::needs_graph<T>({this}))
+  if (detail::needs_graph<T>({this})) {
     detail::record(out, "CloneBackward0", {this},
                    [](const BasicTensor& g) { return std::vector<BasicTensor>{g}; });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -487,6 +500,10 @@ struct ToCopyNode final : Node<To> {
     BasicTensor<To> g = std::move(this->grad);
     this->grad = BasicTensor<To>();
     if (!this->next[0]) return;
+    if (is_grad_enabled() && g.requires_grad()) [[unlikely]] {  // create_graph: a recorded to()
+      Node<To>::template deliver<From>(this->node_name, *this->next[0], g.template to<From>());
+      return;
+    }
     auto gi = BasicTensor<From>::empty(g.shape());
     const To* s = g.data();
     From* d = gi.data();
@@ -513,6 +530,7 @@ BasicTensor<U> BasicTensor<T>::to() const {
         node->node_name = "ToCopyBackward0";
         node->next.push_back(detail::gradient_edge(*this));
         node->out_shape = shape();
+        node->differentiable_backward = true;
         out.impl()->requires_grad = true;
         out.impl()->grad_fn = std::move(node);
       }

@@ -16,10 +16,11 @@ namespace detail {
 
 /// y = f(x) elementwise with dy/dx = d(x) (d reads the saved input), recorded as `node`;
 /// with `inplace` the result overwrites x (PyTorch's in-place rules: not on a leaf that
-/// requires grad) and x is returned.
-template <class T, class F, class D>
+/// requires grad) and x is returned. d2 (optional) is d's derivative: with it, the
+/// out-of-place backward records itself under create_graph (second derivatives).
+template <class T, class F, class D, class D2 = std::nullptr_t>
 BasicTensor<T> pointwise(const char* op, const char* node, const BasicTensor<T>& x, bool inplace,
-                         F f, D d) {
+                         F f, D d, D2 d2 = nullptr) {
   const auto n = x.numel();
   const auto backward = [node, d, shape = x.shape()](const SavedTensor<T>& saved,
                                                      const BasicTensor<T>& g) {
@@ -50,9 +51,21 @@ BasicTensor<T> pointwise(const char* op, const char* node, const BasicTensor<T>&
   const T* xp = x.data();
   T* op_ = out.data();
   for (std::int64_t i = 0; i < n; ++i) op_[i] = f(xp[i]);
-  if (needs_graph<T>({&x}))
+  if (needs_graph<T>({&x})) {
     record(out, node, {&x},
-           [backward, s = SavedTensor<T>(x)](const BasicTensor<T>& g) { return backward(s, g); });
+           [backward, node, d, d2, s = SavedTensor<T>(x)](const BasicTensor<T>& g) {
+             static_cast<void>(d2);  // unused without a second derivative (clang warns)
+             if constexpr (!std::is_same_v<D2, std::nullptr_t>) {
+               if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(x) recorded
+                 return std::vector<BasicTensor<T>>{elementwise_backward_recorded(
+                     node, g, s.variable(node, g.shape()),
+                     [d](const auto& a, const auto&) { return a.unaryExpr(d); },
+                     [d2](const auto& a, const auto&) { return a.unaryExpr(d2); })};
+             }
+             return backward(s, g);
+           });
+    if constexpr (!std::is_same_v<D2, std::nullptr_t>) mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -75,7 +88,8 @@ BasicTensor<T> elu(const BasicTensor<T>& x, double alpha = 1.0, bool inplace = f
   const T a = static_cast<T>(alpha);
   return detail::pointwise(
       "elu", "EluBackward0", x, inplace, [a](T v) { return v > T(0) ? v : a * std::expm1(v); },
-      [a](T v) { return v > T(0) ? T(1) : a * std::exp(v); });
+      [a](T v) { return v > T(0) ? T(1) : a * std::exp(v); },
+      [a](T v) { return v > T(0) ? T(0) : a * std::exp(v); });
 }
 
 /// F.selu: scale * elu(x, alpha) with SELU's fixed alpha = 1.6732632423543772 and scale =
@@ -87,7 +101,8 @@ BasicTensor<T> selu(const BasicTensor<T>& x, bool inplace = false) {
   return detail::pointwise(
       "selu", "EluBackward0", x, inplace,
       [a, s](T v) { return v > T(0) ? s * v : s * a * std::expm1(v); },
-      [a, s](T v) { return v > T(0) ? s : s * a * std::exp(v); });
+      [a, s](T v) { return v > T(0) ? s : s * a * std::exp(v); },
+      [a, s](T v) { return v > T(0) ? T(0) : s * a * std::exp(v); });
 }
 
 /// F.celu: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); x [*] -> [*].
@@ -98,7 +113,8 @@ BasicTensor<T> celu(const BasicTensor<T>& x, double alpha = 1.0, bool inplace = 
   return detail::pointwise(
       "celu", "CeluBackward0", x, inplace,
       [a](T v) { return v > T(0) ? v : a * std::expm1(v / a); },
-      [a](T v) { return v > T(0) ? T(1) : std::exp(v / a); });
+      [a](T v) { return v > T(0) ? T(1) : std::exp(v / a); },
+      [a](T v) { return v > T(0) ? T(0) : std::exp(v / a) / a; });
 }
 
 /// F.silu (swish): x * sigmoid(x); x [*] -> [*].
@@ -109,6 +125,10 @@ BasicTensor<T> silu(const BasicTensor<T>& x, bool inplace = false) {
       [](T v) {
         const T s = detail::sigmoid_of(v);
         return s * (T(1) + v * (T(1) - s));
+      },
+      [](T v) {  // s (1 - s) (2 + v (1 - 2 s))
+        const T s = detail::sigmoid_of(v);
+        return s * (T(1) - s) * (T(2) + v * (T(1) - T(2) * s));
       });
 }
 
@@ -132,7 +152,12 @@ BasicTensor<T> softplus(const BasicTensor<T>& x, double beta = 1.0, double thres
   return detail::pointwise(
       "softplus", "SoftplusBackward0", x, false,
       [b, th](T v) { return v * b > th ? v : std::log1p(std::exp(v * b)) / b; },
-      [b, th](T v) { return v * b > th ? T(1) : detail::sigmoid_of(v * b); });
+      [b, th](T v) { return v * b > th ? T(1) : detail::sigmoid_of(v * b); },
+      [b, th](T v) {
+        if (v * b > th) return T(0);
+        const T s = detail::sigmoid_of(v * b);
+        return b * s * (T(1) - s);
+      });
 }
 
 /// F.softsign: x / (1 + |x|); x [*] -> [*].
@@ -143,6 +168,10 @@ BasicTensor<T> softsign(const BasicTensor<T>& x) {
       [](T v) {
         const T q = T(1) + std::abs(v);
         return T(1) / (q * q);
+      },
+      [](T v) {  // -2 sign(v) / (1 + |v|)^3
+        const T q = T(1) + std::abs(v);
+        return static_cast<T>(-2 * ((v > T(0)) - (v < T(0)))) / (q * q * q);
       });
 }
 
@@ -156,7 +185,7 @@ BasicTensor<T> softshrink(const BasicTensor<T>& x, double lambd = 0.5) {
   return detail::pointwise(
       "softshrink", "SoftshrinkBackward0", x, false,
       [l](T v) { return v > l ? v - l : (v < -l ? v + l : T(0)); },
-      [l](T v) { return v > l || v < -l ? T(1) : T(0); });
+      [l](T v) { return v > l || v < -l ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.hardshrink: x where |x| > lambd, else 0; x [*] -> [*].
@@ -166,7 +195,7 @@ BasicTensor<T> hardshrink(const BasicTensor<T>& x, double lambd = 0.5) {
   return detail::pointwise(
       "hardshrink", "HardshrinkBackward0", x, false,
       [l](T v) { return v > l || v < -l ? v : T(0); },
-      [l](T v) { return v > l || v < -l ? T(1) : T(0); });
+      [l](T v) { return v > l || v < -l ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.tanhshrink: x - tanh(x); x [*] -> [*].
@@ -177,6 +206,10 @@ BasicTensor<T> tanhshrink(const BasicTensor<T>& x) {
       [](T v) {
         const T t = std::tanh(v);
         return t * t;
+      },
+      [](T v) {  // 2 tanh(v) (1 - tanh(v)^2)
+        const T t = std::tanh(v);
+        return T(2) * t * (T(1) - t * t);
       });
 }
 
@@ -192,7 +225,7 @@ BasicTensor<T> hardtanh(const BasicTensor<T>& x, double min_val = -1.0, double m
   return detail::pointwise(
       "hardtanh", "HardtanhBackward0", x, inplace,
       [lo, hi](T v) { return v < lo ? lo : (v > hi ? hi : v); },
-      [lo, hi](T v) { return v > lo && v < hi ? T(1) : T(0); });
+      [lo, hi](T v) { return v > lo && v < hi ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.relu6: min(max(x, 0), 6); x [*] -> [*].
@@ -207,7 +240,8 @@ BasicTensor<T> hardswish(const BasicTensor<T>& x, bool inplace = false) {
   return detail::pointwise(
       "hardswish", "HardswishBackward0", x, inplace,
       [](T v) { return v <= T(-3) ? T(0) : (v >= T(3) ? v : v * (v + T(3)) / T(6)); },
-      [](T v) { return v < T(-3) ? T(0) : (v <= T(3) ? v / T(3) + T(0.5) : T(1)); });
+      [](T v) { return v < T(-3) ? T(0) : (v <= T(3) ? v / T(3) + T(0.5) : T(1)); },
+      [](T v) { return v < T(-3) || v > T(3) ? T(0) : T(1) / T(3); });
 }
 
 /// F.hardsigmoid: relu6(x + 3) / 6; x [*] -> [*].
@@ -216,7 +250,7 @@ BasicTensor<T> hardsigmoid(const BasicTensor<T>& x, bool inplace = false) {
   return detail::pointwise(
       "hardsigmoid", "HardsigmoidBackward0", x, inplace,
       [](T v) { return v <= T(-3) ? T(0) : (v >= T(3) ? T(1) : v / T(6) + T(0.5)); },
-      [](T v) { return v > T(-3) && v < T(3) ? T(1) / T(6) : T(0); });
+      [](T v) { return v > T(-3) && v < T(3) ? T(1) / T(6) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.logsigmoid: log(sigmoid(x)) = -softplus(-x), computed stably; x [*] -> [*].
@@ -224,7 +258,10 @@ template <class T>
 BasicTensor<T> logsigmoid(const BasicTensor<T>& x) {
   return detail::pointwise(
       "logsigmoid", "LogSigmoidBackward0", x, false, [](T v) { return -detail::softplus_of(-v); },
-      [](T v) { return detail::sigmoid_of(-v); });
+      [](T v) { return detail::sigmoid_of(-v); },
+      [](T v) {  // -sigmoid(-v) sigmoid(v)
+        return -detail::sigmoid_of(-v) * detail::sigmoid_of(v);
+      });
 }
 
 /// F.threshold: x where x > threshold, else value; x [*] -> [*].
@@ -234,7 +271,7 @@ BasicTensor<T> threshold(const BasicTensor<T>& x, double threshold, double value
   const T th = static_cast<T>(threshold), val = static_cast<T>(value);
   return detail::pointwise(
       "threshold", "ThresholdBackward0", x, inplace, [th, val](T v) { return v > th ? v : val; },
-      [th](T v) { return v > th ? T(1) : T(0); });
+      [th](T v) { return v > th ? T(1) : T(0); }, [](T) { return T(0); });
 }
 
 /// F.rrelu: x where x >= 0, else a * x with a drawn from U(lower, upper) per element in

@@ -69,13 +69,11 @@ inline ClassLayout class_layout(const char* op, const Tensor& input) {
 /// sum_k w_k and K = (1 - ls) w_t [c == t] + ls / C w_c at each counted position (0 where the
 /// target is ignored), gi the loss's gradient there. p is the softmax of log(probs) put in the
 /// input's place in the graph: it equals probs, and softmax's derivatives depend on p alone.
+/// log(probs) in the place in the graph of the input whose softmax probs is (its gradient
+/// edge `edge`): softmax(log(probs)) = probs, with softmax's recorded derivatives.
 template <class = void>
-Tensor cross_entropy_grad_recorded(const Tensor& g, const Tensor& probs,
-                                   const std::shared_ptr<autograd::NodeBase>& edge, bool leaf,
-                                   const std::int64_t* t, const float* w, const ClassLayout& l,
-                                   double ls, double denom, double wsum_all, nn::Reduction r,
-                                   std::int64_t ignore) {
-  const std::int64_t O = l.outer, C = l.c, I = l.inner;
+Tensor log_probs_in_graph(const Tensor& probs, const std::shared_ptr<autograd::NodeBase>& edge,
+                          bool leaf) {
   Tensor xv;
   {
     NoGradGuard no_grad;
@@ -84,7 +82,17 @@ Tensor cross_entropy_grad_recorded(const Tensor& g, const Tensor& probs,
   auto node = std::static_pointer_cast<autograd::Node<float>>(edge);
   (leaf ? xv.impl()->grad_accumulator : xv.impl()->grad_fn) = std::move(node);
   xv.impl()->requires_grad = true;
-  const auto p = xv.reshape({O, C, I}).softmax(1);
+  return xv;
+}
+
+template <class = void>
+Tensor cross_entropy_grad_recorded(const Tensor& g, const Tensor& probs,
+                                   const std::shared_ptr<autograd::NodeBase>& edge, bool leaf,
+                                   const std::int64_t* t, const float* w, const ClassLayout& l,
+                                   double ls, double denom, double wsum_all, nn::Reduction r,
+                                   std::int64_t ignore) {
+  const std::int64_t O = l.outer, C = l.c, I = l.inner;
+  const auto p = log_probs_in_graph(probs, edge, leaf).reshape({O, C, I}).softmax(1);
   const float a = static_cast<float>(1 - ls), b = static_cast<float>(ls / static_cast<double>(C));
   auto coef = zeros<float>({O, 1, I});
   auto k = zeros<float>({O, C, I});
@@ -279,33 +287,50 @@ inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
   if (detail::needs_graph<float>({&input})) {
     std::vector<float> qs(static_cast<std::size_t>(input.numel()));
     for (std::int64_t k = 0; k < input.numel(); ++k) qs[static_cast<std::size_t>(k)] = q(k);
-    detail::record(out, "CrossEntropyBackward", {&input},
-                   [probs, qs = std::move(qs), st = detail::SavedTensor<float>(target),
-                    sw = detail::SavedTensor<float>(weight), l, positions,
-                    r = options.reduction](const Tensor& g) {
-                     // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c; q: the smoothed target
-                     // copied in forward, the target itself checked as PyTorch does
-                     const std::int64_t C = l.c, I = l.inner;
-                     st.check("CrossEntropyBackward");
-                     const float* w = sw.defined() ? sw.data("CrossEntropyBackward") : nullptr;
-                     auto dx = Tensor::empty(probs.shape());
-                     for (std::int64_t o = 0; o < l.outer; ++o)
-                       for (std::int64_t i = 0; i < I; ++i) {
-                         const std::int64_t base = o * C * I + i;
-                         const float gi =
-                             detail::loss_grad_at(g, r, static_cast<double>(positions), o * I + i);
-                         float swq = 0;
-                         for (std::int64_t c = 0; c < C; ++c)
-                           swq += (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(base + c * I)];
-                         for (std::int64_t c = 0; c < C; ++c) {
-                           const auto k = base + c * I;
-                           dx.data()[k] = (swq * probs.data()[k] -
-                                           (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(k)]) *
-                                          gi;
-                         }
-                       }
-                     return std::vector<Tensor>{dx};
-                   });
+    detail::record(
+        out, "CrossEntropyBackward", {&input},
+        [probs, qs = std::move(qs), st = detail::SavedTensor<float>(target),
+         sw = detail::SavedTensor<float>(weight), l, positions, r = options.reduction,
+         edge = detail::gradient_edge(input), leaf = input.is_leaf()](const Tensor& g) {
+          // d loss_i / d x_c = (sum_k w_k q_k) p_c - w_c q_c; q: the smoothed target
+          // copied in forward, the target itself checked as PyTorch does
+          const std::int64_t C = l.c, I = l.inner;
+          st.check("CrossEntropyBackward");
+          const float* w = sw.defined() ? sw.data("CrossEntropyBackward") : nullptr;
+          if (is_grad_enabled()) [[unlikely]] {        // create_graph: recorded ops
+            auto wq = Tensor::empty({l.outer, C, I});  // w_c q_c, a constant
+            for (std::int64_t k = 0; k < wq.numel(); ++k)
+              wq.data()[k] = (w ? w[(k / I) % C] : 1.0f) * qs[static_cast<std::size_t>(k)];
+            Tensor swq;
+            {
+              NoGradGuard no_grad;
+              swq = wq.sum(1, true);
+            }
+            const bool none = r == nn::Reduction::none;
+            const auto gi = detail::loss_grad_recorded(g, r, static_cast<double>(positions))
+                                .reshape({none ? l.outer : 1, 1, none ? I : 1});
+            const auto p = detail::log_probs_in_graph(probs, edge, leaf).reshape({l.outer, C, I});
+            return std::vector<Tensor>{((p.softmax(1) * swq - wq) * gi).reshape(probs.shape())};
+          }
+          auto dx = Tensor::empty(probs.shape());
+          for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < I; ++i) {
+              const std::int64_t base = o * C * I + i;
+              const float gi =
+                  detail::loss_grad_at(g, r, static_cast<double>(positions), o * I + i);
+              float swq = 0;
+              for (std::int64_t c = 0; c < C; ++c)
+                swq += (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(base + c * I)];
+              for (std::int64_t c = 0; c < C; ++c) {
+                const auto k = base + c * I;
+                dx.data()[k] =
+                    (swq * probs.data()[k] - (w ? w[c] : 1.0f) * qs[static_cast<std::size_t>(k)]) *
+                    gi;
+              }
+            }
+          return std::vector<Tensor>{dx};
+        });
+    detail::mark_differentiable_backward(out);
   }
   return out;
 }

@@ -51,10 +51,14 @@ BasicTensor<T> clamped_norm(const BasicTensor<T>& x, std::int64_t dim, double ep
     record(n, "ClampedNormBackward", {&x},
            [sx = SavedTensor<T>(x), sn = SavedTensor<T>(n), xs = x.shape(),
             ns = n.shape()](const BasicTensor<T>& g) {
+             if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+               return std::vector<BasicTensor<T>>{sx.variable("ClampedNormBackward", xs) * g /
+                                                  sn.output_variable("ClampedNormBackward", ns)};
              NoGradGuard no_grad;
              return std::vector<BasicTensor<T>>{div(mul(sx.tensor("ClampedNormBackward", xs), g),
                                                     sn.tensor("ClampedNormBackward", ns))};
            });
+  mark_differentiable_backward(n);
   return n;
 }
 

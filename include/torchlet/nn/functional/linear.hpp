@@ -109,6 +109,25 @@ inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
          sw = detail::SavedTensor<float>(weight), s1 = x1.shape(), s2 = x2.shape(), g1, g2, gw, gb,
          N, O, I1, I2](const Tensor& g) {
           Tensor d1, d2, dw, db;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const char* name = "BilinearBackward";
+            const auto G = g.reshape({N, O});
+            const auto A = sa.variable(name, s1).reshape({N, I1});
+            const auto B = sb.variable(name, s2).reshape({N, I2});
+            const auto W = sw.variable(name, {O, I1, I2}).reshape({O, I1 * I2});
+            if (g1 || g2) {  // M[n] = sum_o g[n, o] W_o : [N, I1, I2]
+              const auto M = G.matmul(W).reshape({N, I1, I2});
+              if (g1) d1 = M.matmul(B.reshape({N, I2, 1})).reshape(s1);  // M[n] @ x2[n]
+              if (g2) d2 = A.reshape({N, 1, I1}).matmul(M).reshape(s2);  // x1[n] @ M[n]
+            }
+            if (gw)  // dW = G^T @ (x1[n] outer x2[n]) : [O, N] @ [N, I1 * I2]
+              dw =
+                  G.t()
+                      .matmul((A.reshape({N, I1, 1}) * B.reshape({N, 1, I2})).reshape({N, I1 * I2}))
+                      .reshape({O, I1, I2});
+            if (gb) db = G.sum(0);
+            return std::vector<Tensor>{d1, d2, dw, db};
+          }
           const auto G = detail::cmmap(g.data(), N, O);
           const auto A = detail::cmmap(sa.data("BilinearBackward"), N, I1);
           const auto B = detail::cmmap(sb.data("BilinearBackward"), N, I2);
@@ -139,6 +158,7 @@ inline Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight,
           }
           return std::vector<Tensor>{d1, d2, dw, db};
         });
+    detail::mark_differentiable_backward(y);
   }
   return y;
 }

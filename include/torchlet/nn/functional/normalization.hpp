@@ -12,6 +12,25 @@
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
+namespace torchlet::nn::functional::detail {
+
+/// The normalization backward as recorded ops (create_graph), x and g [A, C, B] with the
+/// statistics over dims 0 and 2 (one per c): xhat = (x - mean) * rstd, dxhat = g * w (w
+/// [1, C, 1] or undefined); dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
+/// mean and rstd recomputed from x with recorded ops (biased variance + eps). Gives xhat too.
+template <class T>
+BasicTensor<T> norm_dx_recorded(const BasicTensor<T>& x, const BasicTensor<T>& g,
+                                const BasicTensor<T>& w, double eps, BasicTensor<T>& xhat) {
+  const auto m = [](const BasicTensor<T>& t) { return t.mean(2, true).mean(0, true); };
+  const auto xc = x - m(x);
+  const auto rstd = (m(xc * xc) + static_cast<T>(eps)).rsqrt();
+  xhat = xc * rstd;
+  const auto dxh = w.defined() ? g * w : g;
+  return rstd * (dxh - m(dxh) - xhat * m(dxh * xhat));
+}
+
+}  // namespace torchlet::nn::functional::detail
+
 namespace torchlet::nn::functional {
 
 template <class = void>
@@ -92,8 +111,26 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
         [sx = detail::SavedTensor<float>(input), sw = detail::SavedTensor<float>(weight),
          srm = training ? detail::SavedTensor<float>() : detail::SavedTensor<float>(running_mean),
          srv = training ? detail::SavedTensor<float>() : detail::SavedTensor<float>(running_var),
-         xs = input.shape(), mean, invstd, training, gx, gw, gb, N, C, S, M](const Tensor& g) {
+         xs = input.shape(), mean, invstd, training, eps, gx, gw, gb, N, C, S, M](const Tensor& g) {
           const char* name = "NativeBatchNormBackward0";
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops on [N, C, S]
+            srm.check(name);
+            srv.check(name);
+            const Shape ncs{N, C, S}, c11{1, C, 1};
+            const auto x = sx.variable(name, xs).reshape(ncs), g3 = g.reshape(ncs);
+            const auto w = sw.defined() ? sw.variable(name, {C}).reshape(c11) : Tensor{};
+            Tensor dx, xhat;
+            if (training) {
+              dx = detail::norm_dx_recorded(x, g3, w, eps, xhat);
+            } else {  // the running statistics are constants
+              const auto is = invstd.reshape(c11);
+              xhat = (x - mean.reshape(c11)) * is;
+              dx = w.defined() ? g3 * (w * is) : g3 * is;
+            }
+            return std::vector<Tensor>{gx ? dx.reshape(xs) : Tensor{},
+                                       gw ? (g3 * xhat).sum(2).sum(0) : Tensor{},
+                                       gb ? g3.sum(2).sum(0) : Tensor{}};
+          }
           const float* xd = sx.data(name);
           const float* wd = sw.defined() ? sw.data(name) : nullptr;
           srm.check(name);  // eval: mean and invstd are copies of the running statistics
@@ -130,6 +167,7 @@ inline Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const 
           }
           return std::vector<Tensor>{dx, dw, db};
         });
+    detail::mark_differentiable_backward(y);
   }
   return y;
 }
@@ -177,7 +215,19 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
     detail::record(
         y, "NativeLayerNormBackward0", {&input, &weight, &bias},
         [sx = detail::SavedTensor<float>(input), sw = detail::SavedTensor<float>(weight),
-         xs = input.shape(), mean, rstd, gx, gw, gb, M, R, ns = normalized_shape](const Tensor& g) {
+         xs = input.shape(), mean, rstd, eps, gx, gw, gb, M, R,
+         ns = normalized_shape](const Tensor& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops on [1, R, M]
+            const char* name = "NativeLayerNormBackward0";
+            const Shape rm{1, R, M};
+            const auto x = sx.variable(name, xs).reshape(rm), g3 = g.reshape(rm);
+            const auto w = sw.defined() ? sw.variable(name, ns).reshape({1, 1, M}) : Tensor{};
+            Tensor xhat;
+            auto dx = detail::norm_dx_recorded(x, g3, w, eps, xhat);
+            return std::vector<Tensor>{gx ? dx.reshape(xs) : Tensor{},
+                                       gw ? (g3 * xhat).sum(1).reshape(ns) : Tensor{},
+                                       gb ? g3.sum(1).reshape(ns) : Tensor{}};
+          }
           const float* xd = sx.data("NativeLayerNormBackward0");
           const float* w = sw.defined() ? sw.data("NativeLayerNormBackward0") : nullptr;
           Tensor dx = gx ? Tensor::empty(xs) : Tensor{};
@@ -208,6 +258,7 @@ inline Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
           }
           return std::vector<Tensor>{dx, dw, db};
         });
+    detail::mark_differentiable_backward(y);
   }
   return y;
 }

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "torchlet/detail/namespaces.hpp"
+#include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -63,7 +64,20 @@ BasicTensor<T> grouped_norm(const char* op, const char* node, const BasicTensor<
   if (needs_graph<T>({&x, &weight, &bias}))
     record(y, node, {&x, &weight, &bias},
            [xhat, rstd = std::move(rstd), node, sx = SavedTensor<T>(x), sw = SavedTensor<T>(weight),
-            has_b = bias.defined(), N, C, G, S, Cg, M](const BasicTensor<T>& g) {
+            has_b = bias.defined(), N, C, G, S, Cg, M, eps](const BasicTensor<T>& g) {
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+               const Shape ncs{N, C, S}, rows{1, N * G, M};
+               const auto g3 = g.reshape(ncs);
+               const auto dxh = sw.defined() ? g3 * sw.variable(node, {C}).reshape({1, C, 1}) : g3;
+               BasicTensor<T> xhat_r;
+               const auto dx = norm_dx_recorded(sx.variable(node, xhat.shape()).reshape(rows),
+                                                dxh.reshape(rows), BasicTensor<T>(), eps, xhat_r);
+               const auto xh = xhat_r.reshape(ncs);
+               return std::vector<BasicTensor<T>>{
+                   dx.reshape(xhat.shape()),
+                   sw.defined() ? (g3 * xh).sum(2).sum(0) : BasicTensor<T>(),
+                   has_b ? g3.sum(2).sum(0) : BasicTensor<T>()};
+             }
              sx.check(node);  // backward reads xhat, computed in forward; x checked as PyTorch
              const T* w = sw.defined() ? sw.data(node) : nullptr;
              auto gx = BasicTensor<T>::empty(xhat.shape());
@@ -94,6 +108,7 @@ BasicTensor<T> grouped_norm(const char* op, const char* node, const BasicTensor<
              }
              return std::vector<BasicTensor<T>>{gx, gw, gb};
            });
+  mark_differentiable_backward(y);
   return y;
 }
 
@@ -247,6 +262,32 @@ BasicTensor<T> local_response_norm(const BasicTensor<T>& x, std::int64_t size, d
   return y;
 }
 
+namespace detail {
+/// NormalizeBackward as recorded ops (create_graph): x and g [*] in place in the graph,
+/// d = max(||x||_p, eps) per lane of dim: dx = g / d - sum(g x) / d^2 * d||x||_p/dx, the last
+/// term 0 where the clamp is active.
+template <class T>
+BasicTensor<T> normalize_backward_recorded(const BasicTensor<T>& x, const BasicTensor<T>& g,
+                                           double p, double eps, const DimSplit& sp) {
+  const Shape lanes{sp.outer, sp.n, sp.inner};
+  const auto xv = x.reshape(lanes), gv = g.reshape(lanes);
+  const auto nrm = norm(xv, p, 1, true);
+  BasicTensor<bool> active;
+  BasicTensor<T> sgn;
+  {
+    NoGradGuard no_grad;
+    active = nrm > scalar_tensor<T>(static_cast<T>(eps));
+    sgn = xv.sign();
+  }
+  const auto zero = scalar_tensor<T>(T(0));
+  const auto d = where(active, nrm, scalar_tensor<T>(static_cast<T>(eps)));
+  const auto safe = where(active, nrm, scalar_tensor<T>(T(1)));
+  const auto dn =
+      where(active, p == 2 ? xv / safe : sgn * (xv.abs() / safe).pow(static_cast<T>(p - 1)), zero);
+  return (gv / d - (gv * xv).sum(1, true) / (d * d) * dn).reshape(x.shape());
+}
+}  // namespace detail
+
 /// F.normalize: x / max(||x||_p, eps) along dim (each lane scaled to p-norm 1) -> same shape.
 template <class T>
 BasicTensor<T> normalize(const BasicTensor<T>& x, double p = 2.0, std::int64_t dim = 1,
@@ -275,6 +316,9 @@ BasicTensor<T> normalize(const BasicTensor<T>& x, double p = 2.0, std::int64_t d
         y, "NormalizeBackward", {&x},
         [sx = detail::SavedTensor<T>(x), norms = std::move(norms), sp, p, eps,
          at](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+            return std::vector<BasicTensor<T>>{detail::normalize_backward_recorded(
+                sx.variable("normalize", g.shape()), g, p, eps, sp)};
           const T* xv = sx.data("normalize");
           const T* gv = g.data();
           auto gx = BasicTensor<T>::empty(g.shape());
@@ -296,6 +340,7 @@ BasicTensor<T> normalize(const BasicTensor<T>& x, double p = 2.0, std::int64_t d
             }
           return std::vector<BasicTensor<T>>{gx};
         });
+  detail::mark_differentiable_backward(y);
   return y;
 }
 

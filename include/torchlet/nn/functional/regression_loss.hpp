@@ -135,7 +135,11 @@ inline Tensor l1_loss(const Tensor& input, const Tensor& target,
   return detail::pointwise_loss(
       "l1_loss", "L1LossBackward", input, target, options.reduction,
       [](float d) { return std::abs(double(d)); },
-      [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); });
+      [](float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f); },
+      [](const Tensor& d) {  // sign(d): a constant
+        NoGradGuard no_grad;
+        return d.sign();
+      });
 }
 
 /// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target.
@@ -152,7 +156,17 @@ inline Tensor huber_loss(const Tensor& input, const Tensor& target,
         const float z = std::abs(d);
         return static_cast<double>(z < dl ? 0.5f * z * z : dl * (z - 0.5f * dl));
       },
-      [dl](float d) { return d < -dl ? -dl : (d > dl ? dl : d); });
+      [dl](float d) { return d < -dl ? -dl : (d > dl ? dl : d); },
+      [dl](const Tensor& d) {  // d clamped to [-delta, delta]
+        BasicTensor<bool> inside;
+        Tensor edge;
+        {
+          NoGradGuard no_grad;
+          inside = d.abs() <= dl;
+          edge = d.sign() * dl;
+        }
+        return where(inside, d, edge);
+      });
 }
 
 /// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (l1_loss when beta = 0).
@@ -171,7 +185,17 @@ inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
         const float z = std::abs(d);
         return static_cast<double>(z < b ? 0.5f * z * z / b : z - 0.5f * b);
       },
-      [b](float d) { return d <= -b ? -1.0f : (d >= b ? 1.0f : d / b); });
+      [b](float d) { return d <= -b ? -1.0f : (d >= b ? 1.0f : d / b); },
+      [b](const Tensor& d) {  // d / beta inside (-beta, beta), else sign(d)
+        BasicTensor<bool> inside;
+        Tensor edge;
+        {
+          NoGradGuard no_grad;
+          inside = d.abs() < b;
+          edge = d.sign();
+        }
+        return where(inside, d / b, edge);
+      });
 }
 
 template <class U>
@@ -243,23 +267,38 @@ inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
   auto out = detail::reduce_loss("binary_cross_entropy", per, input.shape(), options.reduction,
                                  static_cast<double>(n));
   if (detail::needs_graph<float>({&input}))
-    detail::record(out, "BinaryCrossEntropyBackward0", {&input},
-                   [sx = detail::SavedTensor<float>(input), sy = detail::SavedTensor<float>(target),
-                    sw = detail::SavedTensor<float>(options.weight), shape = input.shape(), w, n,
-                    r = options.reduction](const Tensor& g) {
-                     // d/dx = w (x - t) / max(x (1 - x), 1e-12); w: the weight broadcast in forward
-                     const char* name = "BinaryCrossEntropyBackward0";
-                     const float* xd = sx.data(name);
-                     const float* yd = sy.data(name);
-                     sw.check(name);
-                     auto dx = Tensor::empty(shape);
-                     for (std::int64_t i = 0; i < n; ++i) {
-                       const float x = xd[i];
-                       dx.data()[i] = w.data()[i] * (x - yd[i]) / std::max((1.0f - x) * x, 1e-12f) *
-                                      detail::loss_grad_at(g, r, static_cast<double>(n), i);
-                     }
-                     return std::vector<Tensor>{dx};
-                   });
+    detail::record(
+        out, "BinaryCrossEntropyBackward0", {&input},
+        [sx = detail::SavedTensor<float>(input), sy = detail::SavedTensor<float>(target),
+         sw = detail::SavedTensor<float>(options.weight), shape = input.shape(), w, n,
+         r = options.reduction](const Tensor& g) {
+          // d/dx = w (x - t) / max(x (1 - x), 1e-12); w: the weight broadcast in forward
+          const char* name = "BinaryCrossEntropyBackward0";
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            sw.check(name);
+            const auto x = sx.variable(name, shape);
+            const auto v = (1.0f - x) * x;
+            BasicTensor<bool> big;
+            {
+              NoGradGuard no_grad;
+              big = v > 1e-12f;
+            }
+            return std::vector<Tensor>{w * (x - sy.tensor(name, shape)) /
+                                       where(big, v, scalar_tensor<float>(1e-12f)) *
+                                       detail::loss_grad_recorded(g, r, static_cast<double>(n))};
+          }
+          const float* xd = sx.data(name);
+          const float* yd = sy.data(name);
+          sw.check(name);
+          auto dx = Tensor::empty(shape);
+          for (std::int64_t i = 0; i < n; ++i) {
+            const float x = xd[i];
+            dx.data()[i] = w.data()[i] * (x - yd[i]) / std::max((1.0f - x) * x, 1e-12f) *
+                           detail::loss_grad_at(g, r, static_cast<double>(n), i);
+          }
+          return std::vector<Tensor>{dx};
+        });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -294,6 +333,15 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
                     pw, n, r = options.reduction](const Tensor& g) {
                      // d/dx = w ((pw t + 1 - t) sigmoid(x) - pw t); w, pw: broadcast in forward
                      const char* name = "BinaryCrossEntropyWithLogitsBackward0";
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       sw.check(name);
+                       spw.check(name);
+                       const auto t = sy.tensor(name, shape);
+                       const auto pt = pw.defined() ? pw * t : t;
+                       return std::vector<Tensor>{
+                           w * ((pt + 1.0f - t) * sx.variable(name, shape).sigmoid() - pt) *
+                           detail::loss_grad_recorded(g, r, static_cast<double>(n))};
+                     }
                      const float* xd = sx.data(name);
                      const float* yd = sy.data(name);
                      sw.check(name);
@@ -308,6 +356,7 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
                      }
                      return std::vector<Tensor>{dx};
                    });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
