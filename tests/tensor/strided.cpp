@@ -682,4 +682,24 @@ TEST_CASE("batched products with transposed operands pass gradcheck (float64)") 
       {c, c}));
 }
 
+TEST_CASE("data_ptr() points into the storage as PyTorch's; raw writes through it reach views") {
+  Tensor x = arange<float>(12).reshape({3, 4});
+  Tensor t = x.t();                  // [4, 3], strides [1, 4]
+  Tensor col = x.slice(1, 1, 4, 2);  // columns 1 and 3, offset 1
+  CHECK(t.data_ptr() == x.data_ptr());
+  CHECK(col.data_ptr() == x.data_ptr() + 1);
+  // Element (i, j) of a view is at data_ptr()[i * stride(0) + j * stride(1)], as in PyTorch.
+  CHECK(t.data_ptr()[2 * t.stride(0) + 1 * t.stride(1)] == 6.f);        // t[2][1] = x[1][2]
+  CHECK(col.data_ptr()[1 * col.stride(0) + 1 * col.stride(1)] == 7.f);  // col[1][1] = x[1][3]
+  // Views read before a raw write see it after: taking the pointer counts as a write.
+  CHECK(t.sum(0).data()[0] == 6.f);  // gathers t
+  float* p = x.data_ptr();
+  p[0] = 100.f;
+  CHECK(t.sum(0).data()[0] == 106.f);
+  CHECK(col.contiguous().data()[0] == 1.f);
+  col.data_ptr()[0] = -1.f;  // writes x[0][1]
+  CHECK(x.data()[1] == -1.f);
+  CHECK(col.contiguous().data()[0] == -1.f);
+}
+
 }  // namespace TORCHLET_TEST_FILE

@@ -265,8 +265,18 @@ class BasicTensor {
   /// Throws std::out_of_range if an element would fall outside the storage.
   BasicTensor as_strided(const Shape& size, const std::vector<std::int64_t>& stride,
                          std::optional<std::int64_t> storage_offset = std::nullopt) const;
-  /// Same as data().
-  T* data_ptr() const { return data(); }
+  /// PyTorch's x.data_ptr(): the address of this tensor's first element in its storage (the
+  /// storage's start plus storage_offset()), whatever its strides: element (i, j, ...) is at
+  /// data_ptr()[i * stride(0) + j * stride(1) + ...]; for a contiguous tensor the same pointer
+  /// as data(). Writes through it change the storage, as in PyTorch: the call counts as a
+  /// write, so views of the storage gather their elements again when next read (take the
+  /// pointer, write, then use the tensors).
+  T* data_ptr() const {
+    const auto& impl = checked();
+    if (!impl.storage) return nullptr;
+    impl.storage->note_write();
+    return impl.storage->data() + impl.offset;
+  }
   /// The shared state.
   const std::shared_ptr<Impl>& impl() const noexcept { return impl_; }
   /// Whether both handles point to the same tensor (Python's `is`).
