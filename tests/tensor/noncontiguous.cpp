@@ -17,11 +17,25 @@
 #include <utility>
 #include <vector>
 
+#include <torchlet/nn/functional/activation.hpp>
+#include <torchlet/nn/functional/activation_extra.hpp>
+#include <torchlet/nn/functional/attention.hpp>
 #include <torchlet/nn/functional/classification_loss.hpp>
 #include <torchlet/nn/functional/conv.hpp>
+#include <torchlet/nn/functional/distance.hpp>
+#include <torchlet/nn/functional/distribution_loss.hpp>
+#include <torchlet/nn/functional/dropout.hpp>
+#include <torchlet/nn/functional/embedding.hpp>
+#include <torchlet/nn/functional/embedding_loss.hpp>
+#include <torchlet/nn/functional/fold.hpp>
+#include <torchlet/nn/functional/interpolate.hpp>
 #include <torchlet/nn/functional/linear.hpp>
 #include <torchlet/nn/functional/normalization.hpp>
+#include <torchlet/nn/functional/normalization_extra.hpp>
+#include <torchlet/nn/functional/padding.hpp>
+#include <torchlet/nn/functional/pixelshuffle.hpp>
 #include <torchlet/nn/functional/pooling.hpp>
+#include <torchlet/nn/functional/pooling_nd.hpp>
 #include <torchlet/nn/functional/regression_loss.hpp>
 #include <torchlet/tensor.hpp>
 
@@ -35,7 +49,17 @@ using indexing::None;
 using indexing::Slice;
 
 /// How an operand is given to the op.
-enum class Kind { contiguous, transposed, expanded, stepped };
+enum class Kind {
+  contiguous,
+  transposed,      ///< last two dims swapped (4-D: [N, H, W, C] permuted to [N, C, H, W])
+  expanded,        ///< dim 0 expanded from size 1 (stride 0)
+  stepped,         ///< x[..., 1::2]: last dim stepped, storage offset 1
+  strided,         ///< x[..., 1::2] of the transposed base, then transposed: no unit stride
+  broadcast_last,  ///< last dim expanded from size 1 (stride 0)
+};
+
+constexpr Kind kViewKinds[] = {Kind::transposed, Kind::expanded, Kind::stepped, Kind::strided,
+                               Kind::broadcast_last};
 
 const char* kind_name(Kind k) {
   switch (k) {
@@ -47,6 +71,10 @@ const char* kind_name(Kind k) {
       return "expanded";
     case Kind::stepped:
       return "stepped";
+    case Kind::strided:
+      return "strided";
+    case Kind::broadcast_last:
+      return "broadcast_last";
   }
   return "?";
 }
@@ -56,7 +84,8 @@ enum class Domain {
   any,       ///< standard normal
   positive,  ///< uniform in [0.5, 1.5)
   unit,      ///< uniform in (-0.9, 0.9)
-  integral,  ///< trunc(1.5 * standard normal): many zeros and ties
+  integral,     ///< trunc(1.5 * standard normal): many zeros and ties
+  probability,  ///< uniform in [0.1, 0.9)
 };
 
 template <class T>
@@ -103,6 +132,15 @@ bool base_shape(Kind k, const Shape& s, Shape& base) {
     case Kind::stepped:
       base[r - 1] = 2 * s[r - 1];
       return s[r - 1] > 1;
+    case Kind::strided:
+      if (r < 2 || s[r - 1] == 1 || s[r - 2] == 1) return false;
+      base[r - 2] = s[r - 1];
+      base[r - 1] = 2 * s[r - 2];
+      return true;
+    case Kind::broadcast_last:
+      if (s[r - 1] == 1) return false;
+      base[r - 1] = 1;
+      return true;
   }
   return false;
 }
@@ -118,9 +156,13 @@ BasicTensor<T> view_of(Kind k, const BasicTensor<T>& base, const Shape& s) {
       return r == 4 ? base.permute({0, 3, 1, 2}) : base.transpose(r - 2, r - 1);
     case Kind::expanded:
       return base.expand(s);
-    case Kind::stepped:  // x[:, 0::2] for a matrix, x.slice(-1, 0, end, 2) otherwise
-      return r == 2 ? base.index({Slice(), Slice(0, None, 2)})
-                    : base.slice(r - 1, 0, base.size(r - 1), 2);
+    case Kind::stepped:  // x[:, 1::2] for a matrix, x.slice(-1, 1, end, 2) otherwise
+      return r == 2 ? base.index({Slice(), Slice(1, None, 2)})
+                    : base.slice(r - 1, 1, base.size(r - 1), 2);
+    case Kind::strided:
+      return base.slice(r - 1, 1, base.size(r - 1), 2).transpose(r - 2, r - 1);
+    case Kind::broadcast_last:
+      return base.expand(s);
   }
   return base;
 }
@@ -136,6 +178,8 @@ BasicTensor<T> draw(const Shape& s, Domain d, Generator& g) {
       return rand<T>(s, g) * T(1.8) - T(0.9);
     case Domain::integral:
       return trunc(randn<T>(s, g) * T(1.5));
+    case Domain::probability:
+      return rand<T>(s, g) * T(0.8) + T(0.1);
   }
   return randn<T>(s, g);
 }
@@ -214,7 +258,7 @@ template <class T>
 int run_case(const Case<T>& c, std::uint64_t seed) {
   int n = 0;
   const auto arity = c.shapes.size();
-  for (auto k : {Kind::transposed, Kind::expanded, Kind::stepped}) {
+  for (auto k : kViewKinds) {
     for (std::size_t i = 0; i < arity; ++i) {
       Shape unused;
       if (!base_shape(k, c.shapes[i], unused)) continue;
@@ -592,6 +636,72 @@ std::vector<Case<double>> indexing_cases() {
   };
 }
 
+/// nn::functional ops that are templates, in float64.
+std::vector<Case<double>> functional_double_cases() {
+  using Do = Domain;
+  const Shape img{2, 4, 4, 4}, seq{2, 3, 6};
+  return {
+      {"elu", {kM}, [](DV x) { return F::elu(x[0], 0.7); }},
+      {"silu", {kM}, [](DV x) { return F::silu(x[0]); }},
+      {"softplus", {kM}, [](DV x) { return F::softplus(x[0], 2.0, 1.0); }},
+      {"hardtanh", {kM}, [](DV x) { return F::hardtanh(x[0], -0.5, 0.5); }},
+      {"logsigmoid", {kM}, [](DV x) { return F::logsigmoid(x[0]); }},
+      {"mish", {kM}, [](DV x) { return F::mish(x[0]); }},
+      {"glu", {{4, 6}}, [](DV x) { return F::glu(x[0], -1); }},
+      {"glu0", {{4, 6}}, [](DV x) { return F::glu(x[0], 0); }},
+      {"softmin", {kM}, [](DV x) { return F::softmin(x[0], 0); }},
+      {"prelu", {img, {4}}, [](DV x) { return F::prelu(x[0], x[1]); }},
+      {"conv1d", {seq, {4, 3, 3}, {4}}, [](DV x) { return F::conv1d(x[0], x[1], x[2], 1, 1); }},
+      {"conv_transpose2d",
+       {{2, 3, 4, 4}, {3, 2, 3, 3}},
+       [](DV x) {
+         return F::conv_transpose2d(x[0], x[1], {}, 2, 1);
+       }},
+      {"conv2d_groups", {img, {4, 2, 3, 3}}, [](DV x) { return F::conv2d(x[0], x[1], {}, 1, 0, 1, 2); }},
+      {"cosine_similarity", {kM, kM}, [](DV x) { return F::cosine_similarity(x[0], x[1]); }},
+      {"pairwise_distance", {kM, kM}, [](DV x) { return F::pairwise_distance(x[0], x[1]); }},
+      {"kl_div", {kM, kM}, [](DV x) { return F::kl_div(x[0].log_softmax(1), x[1].softmax(1)); }},
+      {"unfold_im2col", {img}, [](DV x) { return F::unfold(x[0], 2, 1, 0, 2); }},
+      {"fold", {{2, 12, 4}}, [](DV x) { return F::fold(x[0], 4, 2, 1, 0, 2); }},
+      {"interpolate_nearest",
+       {img},
+       [](DV x) {
+         return F::interpolate(x[0], {.size = {6, 5}});
+       }},
+      {"interpolate_bilinear",
+       {img},
+       [](DV x) {
+         return F::interpolate(x[0], {.scale_factor = {1.5}, .mode = "bilinear"});
+       }},
+      {"group_norm", {img, {4}, {4}}, [](DV x) { return F::group_norm(x[0], 2, x[1], x[2]); }},
+      {"instance_norm", {img}, [](DV x) { return F::instance_norm(x[0]); }},
+      {"normalize", {kM}, [](DV x) { return F::normalize(x[0]); }},
+      {"normalize_dim0", {kM}, [](DV x) { return F::normalize(x[0], 1.0, 0); }},
+      {"rms_norm", {{2, 4, 3}, {3}}, [](DV x) { return F::rms_norm(x[0], {3}, x[1]); }},
+      {"pad_constant", {img}, [](DV x) { return F::pad(x[0], {1, 2, 0, 1}, "constant", 0.5); }},
+      {"pad_reflect", {img}, [](DV x) { return F::pad(x[0], {1, 2, 2, 1}, "reflect"); }},
+      {"pad_replicate", {img}, [](DV x) { return F::pad(x[0], {1, 1, 1, 0}, "replicate"); }},
+      {"pixel_shuffle", {img}, [](DV x) { return F::pixel_shuffle(x[0], 2); }},
+      {"max_pool1d", {seq}, [](DV x) { return F::max_pool1d(x[0], 2); }},
+      {"attention",
+       {{2, 4, 3}, {2, 5, 3}, {2, 5, 3}},
+       [](DV x) {
+         return F::scaled_dot_product_attention(x[0], x[1], x[2]);
+       },
+       {},
+       kProductUlps},
+      {"attention_causal",
+       {{2, 4, 3}, {2, 4, 3}, {2, 4, 3}},
+       [](DV x) {
+         return F::scaled_dot_product_attention(x[0], x[1], x[2], {.is_causal = true});
+       },
+       {},
+       kProductUlps},
+      {"triplet_margin_loss", {kM, kM, kM}, [](DV x) { return F::triplet_margin_loss(x[0], x[1], x[2]); }},
+      {"relu6_ties", {kM}, [](DV x) { return F::relu6(x[0] * 4.0); }, {Do::integral}},
+  };
+}
+
 /// nn::functional ops that take float tensors.
 std::vector<Case<float>> functional_cases() {
   using FV = const std::vector<Tensor>&;
@@ -624,6 +734,42 @@ std::vector<Case<float>> functional_cases() {
        [](FV x) { return F::cross_entropy(x[0], x[1].softmax(1)); }},
       {"mse_loss", {kM, kM}, [](FV x) { return F::mse_loss(x[0], x[1]); }},
       {"softmax_float", {{2, 4, 3}}, [](FV x) { return x[0].softmax(1); }},
+      {"leaky_relu", {kM}, [](FV x) { return F::leaky_relu(x[0], 0.2); }},
+      {"dropout_eval", {kM}, [](FV x) { return F::dropout(x[0], 0.5, false); }},
+      {"embedding",
+       {{5, 3}},
+       [](FV x) {
+         return F::embedding(from_vector<std::int64_t>({4, 0, 2, 4}, {2, 2}), x[0]);
+       }},
+      {"bilinear", {kM, {4, 2}, {5, 3, 2}}, [](FV x) { return F::bilinear(x[0], x[1], x[2]); }, {}, kProductUlps},
+      {"batch_norm_eval",
+       {{2, 4, 3}},
+       [](FV x) {
+         return F::batch_norm(x[0], full<float>({4}, 0.1f), full<float>({4}, 2.f));
+       }},
+      {"batch_norm_train",
+       {{2, 4, 3}, {4}, {4}},
+       [](FV x) {
+         auto rm = zeros<float>({4}), rv = ones<float>({4});
+         return F::batch_norm(x[0], rm, rv, x[1], x[2], true);
+       }},
+      {"avg_pool2d", {{2, 3, 6, 6}}, [](FV x) { return F::avg_pool2d(x[0], 2); }},
+      {"adaptive_avg_pool2d", {{2, 3, 5, 6}}, [](FV x) { return F::adaptive_avg_pool2d(x[0], {2, 3}); }},
+      {"nll_loss",
+       {kM},
+       [](FV x) {
+         return F::nll_loss(x[0].log_softmax(1), tensor<std::int64_t>({2, 0, 0, 1}));
+       }},
+      {"binary_cross_entropy",
+       {kM, kM},
+       [](FV x) {
+         return F::binary_cross_entropy(x[0], x[1]);
+       },
+       {Domain::probability, Domain::probability}},
+      {"bce_with_logits", {kM, kM}, [](FV x) { return F::binary_cross_entropy_with_logits(x[0], x[1].sigmoid()); }},
+      {"l1_loss", {kM, kM}, [](FV x) { return F::l1_loss(x[0], x[1]); }},
+      {"smooth_l1_loss", {kM, kM}, [](FV x) { return F::smooth_l1_loss(x[0], x[1]); }},
+      {"huber_loss", {kM, kM}, [](FV x) { return F::huber_loss(x[0], x[1]); }},
       {"matmul_float", {kM, {3, 5}}, [](FV x) { return x[0].matmul(x[1]); }, {}, kProductUlps},
   };
 }
@@ -656,6 +802,10 @@ TEST_CASE("matmul, mm, bmm, addmm, baddbmm, outer, einsum and conv2d on views") 
 
 TEST_CASE("indexing, joining and rearranging ops on views equal the op on contiguous()") {
   run_table(indexing_cases(), 5000);
+}
+
+TEST_CASE("nn::functional ops (float64 templates) on views equal the op on contiguous()") {
+  run_table(functional_double_cases(), 7000);
 }
 
 TEST_CASE("nn::functional ops on views (float) equal the op on contiguous()") {
@@ -729,7 +879,7 @@ std::vector<Inplace> inplace_cases() {
 }
 
 TEST_CASE("in-place ops on a view of a non-leaf change the base as on a copy written back") {
-  for (auto k : {Kind::stepped, Kind::transposed}) {
+  for (auto k : {Kind::stepped, Kind::transposed, Kind::strided}) {
     for (const auto& c : inplace_cases()) {
       INFO(c.name << " on a " << kind_name(k) << " view");
       Shape bs;
