@@ -4,7 +4,8 @@
 // slice, expand), cat, stack, and dtype conversions (to<U>(),
 // checked through a float32 Hessian against the same computation without the conversion); since
 // the third round max/min, var/std, prod, cumsum, cumprod, the values of sort/topk/kthvalue/
-// median/mode, gather, scatter, scatter_add and index_select. Each also
+// median/mode, gather, scatter, scatter_add, index_select, gelu("tanh") and clamp with tensor
+// bounds. Each also
 // checks that the first-order gradient taken with create_graph (the recorded path) equals the one
 // without (the fast path).
 #include <cmath>
@@ -191,6 +192,26 @@ TEST_CASE("create_graph: to<U>() conversions differentiate twice, in both direct
   REQUIRE(g.requires_grad());
   CHECK(g.to_vector() == std::vector<double>{1.0, -2.5, 4.0});
   CHECK(autograd::grad({(g * d).sum()}, {d})[0].to_vector() == std::vector<double>{2.0, -5.0, 8.0});
+}
+
+TEST_CASE("gradgradcheck: gelu's tanh form and clamp with tensor bounds") {
+  manual_seed(33);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return gelu(v, "tanh"); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.gelu("tanh") * v; }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return gelu(v[0], "tanh"); }, {x});
+  auto lo = leaf({4}, -1.0), hi = leaf({3, 1}, 1.0);
+  CHECK(gradgradcheck([](const DoubleTensor& v,
+                         const DoubleTensor& a) { return clamp(v * v, a, DoubleTensor()) * v; },
+                      {x, lo}));
+  CHECK(gradgradcheck([](const DoubleTensor& v,
+                         const DoubleTensor& b) { return clamp(v, DoubleTensor(), b * b) * b; },
+                      {x, hi}));
+  CHECK(gradgradcheck([](const DoubleTensor& v, const DoubleTensor& a,
+                         const DoubleTensor& b) { return clamp(v.sin(), a, b).exp(); },
+                      {x, lo, hi}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return clamp(v[0], v[1], v[2]); },
+                   {x, lo, hi});
 }
 
 TEST_CASE("gradgradcheck: max and min, over all elements and along a dim") {
