@@ -2,12 +2,17 @@
 // round, each by float64 gradgradcheck: where (3-arg, broadcast), clone, the p-norms (norm with
 // p and dims, dist, cdist), logsumexp, clamp (scalar bounds), the strided views (narrow, select,
 // slice, expand), cat, stack, and dtype conversions (to<U>(),
-// checked through a float32 Hessian against the same computation without the conversion). Each also
+// checked through a float32 Hessian against the same computation without the conversion); since
+// the third round max/min, var/std, prod, cumsum, cumprod, the values of sort/topk/kthvalue/
+// median/mode, gather, scatter, scatter_add, index_select, gelu("tanh") and clamp with tensor
+// bounds. Each also
 // checks that the first-order gradient taken with create_graph (the recorded path) equals the one
 // without (the fast path).
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <torchlet/tensor.hpp>
@@ -187,6 +192,171 @@ TEST_CASE("create_graph: to<U>() conversions differentiate twice, in both direct
   REQUIRE(g.requires_grad());
   CHECK(g.to_vector() == std::vector<double>{1.0, -2.5, 4.0});
   CHECK(autograd::grad({(g * d).sum()}, {d})[0].to_vector() == std::vector<double>{2.0, -5.0, 8.0});
+}
+
+TEST_CASE("gradgradcheck: gelu's tanh form and clamp with tensor bounds") {
+  manual_seed(33);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return gelu(v, "tanh"); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.gelu("tanh") * v; }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return gelu(v[0], "tanh"); }, {x});
+  auto lo = leaf({4}, -1.0), hi = leaf({3, 1}, 1.0);
+  CHECK(gradgradcheck([](const DoubleTensor& v,
+                         const DoubleTensor& a) { return clamp(v * v, a, DoubleTensor()) * v; },
+                      {x, lo}));
+  CHECK(gradgradcheck([](const DoubleTensor& v,
+                         const DoubleTensor& b) { return clamp(v, DoubleTensor(), b * b) * b; },
+                      {x, hi}));
+  CHECK(gradgradcheck([](const DoubleTensor& v, const DoubleTensor& a,
+                         const DoubleTensor& b) { return clamp(v.sin(), a, b).exp(); },
+                      {x, lo, hi}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return clamp(v[0], v[1], v[2]); },
+                   {x, lo, hi});
+}
+
+TEST_CASE("gradgradcheck: max and min, over all elements and along a dim") {
+  manual_seed(27);
+  auto x = leaf({3, 4});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return max(v * v.sin()) * v; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return min(v.exp()) * v * v; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return max(v * v, 1).values * 2.0; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return min(v.sin(), 0, true).values * v; }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) { return v.max(-1, true).values.exp() + v.min(0).values.sum(); },
+      {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return max(v[0], 1).values; }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return min(v[0], 0, true).values; },
+                   {x});
+  // Ties split the gradient evenly in both paths.
+  auto t = tensor<double>({1.0, 3.0, 3.0, -2.0, 3.0}).requires_grad_();
+  same_first_order([](const std::vector<DoubleTensor>& v) { return max(v[0]) * 1.0; }, {t});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return min(v[0] * -1.0); }, {t});
+  const auto g = autograd::grad({max(t * t)}, {t}, {}, std::nullopt, true)[0];
+  REQUIRE(g.requires_grad());
+  CHECK(g.to_vector() == std::vector<double>{0.0, 2.0, 2.0, 0.0, 2.0});
+  CHECK(autograd::grad({g.sum()}, {t})[0].to_vector() ==
+        std::vector<double>{0.0, 2.0 / 3.0, 2.0 / 3.0, 0.0, 2.0 / 3.0});
+}
+
+TEST_CASE("gradgradcheck: var and std with correction, one dim, several, all") {
+  manual_seed(28);
+  auto x = leaf({3, 4, 2});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return var(v); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return var(v.sin(), 1, false, true); }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) {
+        return var(v * v, std::vector<std::int64_t>{0, 2}, VarOptions{.correction = 0});
+      },
+      {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return torchlet::std(v * v.cos()); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return torchlet::std(v, 2); }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) {
+        return torchlet::std(v.exp(), std::vector<std::int64_t>{2, 1}, VarOptions{.correction = 2});
+      },
+      {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return var(v[0], 1); }, {x});
+  same_first_order(
+      [](const std::vector<DoubleTensor>& v) { return torchlet::std(v[0], 0, false, true); }, {x});
+  same_first_order(
+      [](const std::vector<DoubleTensor>& v) {
+        return torchlet::std(v[0], std::vector<std::int64_t>{0, 1}, VarOptions{.correction = 0});
+      },
+      {x});
+  // A lane of equal values: std = 0 has gradient 0 in both paths, and a finite second one.
+  auto c = tensor<double>({{1.0, 2.0, 4.0}, {5.0, 5.0, 5.0}}).requires_grad_();
+  same_first_order([](const std::vector<DoubleTensor>& v) { return torchlet::std(v[0], 1); }, {c});
+  const auto gc = autograd::grad({torchlet::std(c, 1).sum()}, {c}, {}, std::nullopt, true)[0];
+  for (double v : gc.narrow(0, 1, 1).to_vector()) CHECK(v == 0.0);
+  for (double v : autograd::grad({(gc * gc).sum()}, {c})[0].to_vector()) CHECK(std::isfinite(v));
+}
+
+TEST_CASE("gradgradcheck: prod, cumsum and cumprod") {
+  manual_seed(29);
+  auto x = leaf({3, 4});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return prod(v); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return prod(v.sin(), 1) * v.sum(); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return prod(v, 0, true).exp(); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return cumsum(v * v, 1); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return v.cumsum(0).sin(); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return cumprod(v, 1); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return cumprod(v.cos(), 0) * v; }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return prod(v[0]); }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return prod(v[0], 1); }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return cumsum(v[0], 0); }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return cumprod(v[0], 1); }, {x});
+  // With a zero in the input the recorded path (g * out / x) does not hold: the backward
+  // says so under create_graph, and still runs without it.
+  auto z = tensor<double>({{1.0, 0.0}, {2.0, 3.0}}).requires_grad_();
+  for (const char* node : {"ProdBackward0", "ProdBackward1", "CumprodBackward0"}) {
+    INFO(node);
+    const std::string name = node;
+    const auto y = name == "ProdBackward0"   ? prod(z)
+                   : name == "ProdBackward1" ? prod(z, 1).sum()
+                                             : cumprod(z, 1).sum();
+    CHECK_THROWS_WITH(autograd::grad({y}, {z}, {}, true, true),
+                      Catch::Contains(name + " is not differentiable yet"));
+    CHECK(autograd::grad({y}, {z})[0].defined());
+  }
+}
+
+TEST_CASE("gradgradcheck: sort, topk, kthvalue, median and mode values") {
+  manual_seed(30);
+  auto x = leaf({3, 5});
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return sort(v * v, 1).values * v; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return sort(v.sin(), 0, true).values; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return topk(v * v, 2).values.exp(); }, {x}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) { return topk(v, 2, 0, false).values * v.narrow(0, 0, 2); }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return kthvalue(v * v, 2, 1).values; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return median(v.sin()) * v; }, {x}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return median(v * v, 0, true).values; }, {x}));
+  same_first_order([](const std::vector<DoubleTensor>& v) { return sort(v[0], 0).values; }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return topk(v[0], 3).values; }, {x});
+  same_first_order([](const std::vector<DoubleTensor>& v) { return median(v[0], 1).values; }, {x});
+  // mode: a mode is a tie, which finite differences break, so check the second derivative's
+  // values: d/dx of sum(mode(x^2)) is 2x at the mode's (last) position, whose derivative is 2.
+  auto m = tensor<double>({{1.0, 2.0, 2.0, 3.0}, {4.0, 4.0, 0.5, 4.0}}).requires_grad_();
+  same_first_order([](const std::vector<DoubleTensor>& v) { return mode(v[0], 1).values; }, {m});
+  const auto gm = autograd::grad({mode(m * m, 1).values.sum()}, {m}, {}, std::nullopt, true)[0];
+  REQUIRE(gm.requires_grad());
+  CHECK(gm.to_vector() == std::vector<double>{0, 0, 4, 0, 0, 0, 0, 8});
+  CHECK(autograd::grad({gm.sum()}, {m})[0].to_vector() ==
+        std::vector<double>{0, 0, 2, 0, 0, 0, 0, 2});
+}
+
+TEST_CASE("gradgradcheck: gather, scatter, scatter_add and index_select") {
+  manual_seed(31);
+  auto x = leaf({3, 4}), s = leaf({2, 4});
+  const auto idx = tensor<std::int64_t>({{0, 2, 1, 2}, {1, 0, 0, 2}});
+  const auto idx1 = tensor<std::int64_t>({{3, 0}, {1, 1}, {2, 3}});
+  CHECK(gradgradcheck([idx](const DoubleTensor& v) { return gather(v * v, 0, idx); }, {x}));
+  CHECK(
+      gradgradcheck([idx1](const DoubleTensor& v) { return gather(v.sin(), 1, idx1) * 2.0; }, {x}));
+  CHECK(gradgradcheck([idx](const DoubleTensor& a,
+                            const DoubleTensor& b) { return scatter_add(a * a, 0, idx, b.exp()); },
+                      {x, s}));
+  const auto uniq = tensor<std::int64_t>({{0, 2, 1, 2}, {1, 0, 2, 0}});
+  CHECK(
+      gradgradcheck([uniq](const DoubleTensor& a,
+                           const DoubleTensor& b) { return scatter(a.sin(), 0, uniq, b * b) * a; },
+                    {x, s}));
+  const auto sel = tensor<std::int64_t>({2, 0, 2});
+  CHECK(gradgradcheck([sel](const DoubleTensor& v) { return index_select(v * v, 1, sel); }, {x}));
+  CHECK(gradgradcheck([sel](const DoubleTensor& v) { return v.index_select(0, sel).exp(); }, {x}));
+  same_first_order([idx](const std::vector<DoubleTensor>& v) { return gather(v[0], 0, idx); }, {x});
+  same_first_order(
+      [uniq](const std::vector<DoubleTensor>& v) { return scatter(v[0], 0, uniq, v[1]); }, {x, s});
+  same_first_order(
+      [idx](const std::vector<DoubleTensor>& v) { return scatter_add(v[0], 0, idx, v[1]); },
+      {x, s});
+  same_first_order([sel](const std::vector<DoubleTensor>& v) { return index_select(v[0], 1, sel); },
+                   {x});
+  // src larger than index: the recorded path does not cover it, and says so.
+  const auto small = tensor<std::int64_t>({{0, 1}});
+  const auto y = scatter_add(x, 0, small, s).sum();
+  CHECK_THROWS_WITH(autograd::grad({y}, {s}, {}, true, true),
+                    Catch::Contains("ScatterAddBackward0 is not differentiable yet"));
 }
 
 }  // namespace TORCHLET_TEST_FILE

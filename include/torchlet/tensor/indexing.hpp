@@ -34,6 +34,63 @@ inline OuterInner outer_inner(const Shape& s, std::int64_t dim) {
   return r;
 }
 
+/// The gradient of a selection by lane positions (max/min along a dim, sort, topk, mode,
+/// index_select): g [outer, k, inner] added into zeros [outer, n, inner] at
+/// [o, idx[o, j, i], i]; idx: int64 [outer, k, inner]. Recorded ("ScatterAddBackward0", its
+/// backward lane_take) when g requires grad, so it differentiates again under create_graph.
+template <class T>
+BasicTensor<T> lane_put(const BasicTensor<T>& g, const BasicTensor<std::int64_t>& idx,
+                        std::int64_t n);
+/// x [outer, n, inner] read at [o, idx[o, j, i], i]: [outer, k, inner] (idx's shape).
+/// Recorded ("GatherBackward0", its backward lane_put).
+template <class T>
+BasicTensor<T> lane_take(const BasicTensor<T>& x, const BasicTensor<std::int64_t>& idx);
+
+template <class T>
+BasicTensor<T> lane_put(const BasicTensor<T>& g, const BasicTensor<std::int64_t>& idx,
+                        std::int64_t n) {
+  const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2);
+  auto out = zeros<T>({outer, n, inner});
+  const T* gp = g.data();
+  const std::int64_t* ip = idx.data();
+  T* op = out.data();
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t j = 0; j < k; ++j)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const auto s = (o * k + j) * inner + i;
+        op[(o * n + ip[s]) * inner + i] += gp[s];
+      }
+  if (needs_graph<T>({&g})) {
+    record(out, "ScatterAddBackward0", {&g}, [idx](const BasicTensor<T>& gg) {
+      return std::vector<BasicTensor<T>>{lane_take(gg, idx)};
+    });
+    mark_differentiable_backward(out);
+  }
+  return out;
+}
+
+template <class T>
+BasicTensor<T> lane_take(const BasicTensor<T>& x, const BasicTensor<std::int64_t>& idx) {
+  const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2), n = x.size(1);
+  auto out = BasicTensor<T>::empty(idx.shape());
+  const T* xp = x.data();
+  const std::int64_t* ip = idx.data();
+  T* op = out.data();
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t j = 0; j < k; ++j)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const auto s = (o * k + j) * inner + i;
+        op[s] = xp[(o * n + ip[s]) * inner + i];
+      }
+  if (needs_graph<T>({&x})) {
+    record(out, "GatherBackward0", {&x}, [idx, n](const BasicTensor<T>& gg) {
+      return std::vector<BasicTensor<T>>{lane_put(gg, idx, n)};
+    });
+    mark_differentiable_backward(out);
+  }
+  return out;
+}
+
 /// Elements start, start + step, ... (len of them) of dim d, as a view of shape out_shape
 /// (the source's shape with size len at d, or with d removed for select).
 template <class T>
@@ -161,6 +218,15 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
                    [si = detail::SavedTensor<std::int64_t>(index), m, oi,
                     in_shape = x.shape()](const BasicTensor<T>& g) {
                      const std::int64_t* idx = si.data("IndexSelectBackward0");
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded lane_put
+                       auto lanes = BasicTensor<std::int64_t>::empty({oi.outer, m, oi.inner});
+                       for (std::int64_t o = 0; o < oi.outer; ++o)
+                         for (std::int64_t k = 0; k < m; ++k)
+                           std::fill_n(lanes.data() + (o * m + k) * oi.inner, oi.inner, idx[k]);
+                       return std::vector<BasicTensor<T>>{
+                           detail::lane_put(g.reshape({oi.outer, m, oi.inner}), lanes, oi.n)
+                               .reshape(in_shape)};
+                     }
                      auto gi = zeros<T>(in_shape);
                      for (std::int64_t o = 0; o < oi.outer; ++o)
                        for (std::int64_t k = 0; k < m; ++k)
@@ -168,6 +234,7 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
                              detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
                      return std::vector<BasicTensor<T>>{gi};
                    });
+    detail::mark_differentiable_backward(out);
   }
   return out;
 }

@@ -16,6 +16,11 @@
 #include "torchlet/tensor/indexing.hpp"
 
 namespace torchlet {
+
+template <class T>
+BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
+                      const BasicTensor<std::int64_t>& index);
+
 namespace detail {
 
 /// Checks gather/scatter's index against the input (and src, if given) and its values.
@@ -131,6 +136,29 @@ std::vector<BasicTensor<T>> scatter_backward(const BasicTensor<T>& g, bool gx, b
   return {dx, ds};
 }
 
+/// scatter_backward made of recorded ops (create_graph): x's gradient is g (times a constant
+/// mask of the places not written, for scatter), src's is g gathered at index (src with
+/// index's shape).
+template <class T>
+std::vector<BasicTensor<T>> scatter_backward_recorded(const BasicTensor<T>& g, bool gx, bool gs,
+                                                      std::int64_t dim,
+                                                      const BasicTensor<std::int64_t>& index,
+                                                      ScatterKind kind) {
+  BasicTensor<T> dx, ds;
+  if (gx) {
+    dx = g;
+    if (kind == ScatterKind::copy) {
+      auto keep = ones<T>(g.shape());
+      T* p = keep.data();
+      for_each_gather(g.shape(), index.shape(), dim, index,
+                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = T(0); });
+      dx = g * keep;
+    }
+  }
+  if (gs) ds = torchlet::gather(g, dim, index);
+  return {dx, ds};
+}
+
 /// scatter / scatter_add into a copy of x (inplace = false) or into x itself.
 template <class T>
 BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<T>& x,
@@ -151,6 +179,8 @@ BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<
   const bool gs = src.requires_grad();
   auto bw = [gs, ss = src.shape(), dim, kind, si = SavedTensor<std::int64_t>(index),
              is = index.shape(), name](const BasicTensor<T>& g, bool gx) {
+    if (is_grad_enabled()) [[unlikely]]  // create_graph
+      return scatter_backward_recorded(g, gx, gs, dim, si.tensor(name, is), kind);
     return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
   };
   if (inplace) {
@@ -159,6 +189,8 @@ BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<
   } else {
     record(out, name, {&x, &src},
            [bw, gx = x.requires_grad()](const BasicTensor<T>& g) { return bw(g, gx); });
+    // The recorded path gathers src's gradient with index's shape.
+    if (!gs || src.shape() == index.shape()) mark_differentiable_backward(out);
   }
   return out;
 }
@@ -268,9 +300,14 @@ BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
     detail::record(out, "GatherBackward0", {&x},
                    [xs = x.shape(), dim, si = detail::SavedTensor<std::int64_t>(index),
                     is = index.shape()](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded scatter_add
+                       return std::vector<BasicTensor<T>>{detail::scatter_impl(
+                           "scatter_add", "ScatterAddBackward0", zeros<T>(xs), dim,
+                           si.tensor("GatherBackward0", is), g, detail::ScatterKind::add, false)};
                      return std::vector<BasicTensor<T>>{
                          detail::gather_backward(g, xs, dim, si.tensor("GatherBackward0", is))};
                    });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 

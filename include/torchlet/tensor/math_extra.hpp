@@ -40,10 +40,12 @@ BasicTensor<T> unary_op(const char* name, const BasicTensor<T>& x, F f, DF df) {
 }
 
 /// out = f(a, b) broadcast, recorded as `name` with da = da_f(x, y, g), db = db_f(x, y, g)
-/// per output element (then summed to each input's shape).
-template <class T, class F, class DA, class DB>
+/// per output element (then summed to each input's shape). With `to_a` (a predicate on
+/// (x, y): whether the gradient goes to a, else to b, as for clamp), the backward records
+/// itself under create_graph as g times constant masks.
+template <class T, class F, class DA, class DB, class M = std::nullptr_t>
 BasicTensor<T> binary_op(const char* op, const char* name, const BasicTensor<T>& a,
-                         const BasicTensor<T>& b, F f, DA da_f, DB db_f) {
+                         const BasicTensor<T>& b, F f, DA da_f, DB db_f, M to_a = nullptr) {
   const Shape os = broadcast_shapes(op, a.shape(), b.shape());
   auto out = BasicTensor<T>::empty(os);
   const T* ap = a.data();
@@ -54,22 +56,37 @@ BasicTensor<T> binary_op(const char* op, const char* name, const BasicTensor<T>&
                           dst[i] = f(ap[o[0]], bp[o[1]]);
                         });
   if (needs_graph<T>({&a, &b}))
-    record(
-        out, name, {&a, &b},
-        [name, da_f, db_f, ga = a.requires_grad(), gb = b.requires_grad(), sa = SavedTensor<T>(a),
-         sb = SavedTensor<T>(b), as = a.shape(), bs = b.shape(), os](const BasicTensor<T>& g) {
-          const T* ap = sa.data(name);
-          const T* bp = sb.data(name);
-          auto da = BasicTensor<T>::empty(os), db = BasicTensor<T>::empty(os);
-          const T* gp = g.data();
-          for_each_broadcast<2>(os, {&as, &bs},
-                                [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                                  da.data()[i] = da_f(ap[o[0]], bp[o[1]], gp[i]);
-                                  db.data()[i] = db_f(ap[o[0]], bp[o[1]], gp[i]);
-                                });
-          return std::vector<BasicTensor<T>>{ga ? sum_to(da, as) : BasicTensor<T>(),
-                                             gb ? sum_to(db, bs) : BasicTensor<T>()};
-        });
+    record(out, name, {&a, &b},
+           [name, da_f, db_f, to_a, ga = a.requires_grad(), gb = b.requires_grad(),
+            sa = SavedTensor<T>(a), sb = SavedTensor<T>(b), as = a.shape(), bs = b.shape(),
+            os](const BasicTensor<T>& g) {
+             const T* ap = sa.data(name);
+             const T* bp = sb.data(name);
+             static_cast<void>(to_a);  // unused without a mask (clang warns)
+             if constexpr (!std::is_same_v<M, std::nullptr_t>) {
+               if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times constant masks
+                 auto ma = BasicTensor<T>::empty(os);
+                 for_each_broadcast<2>(os, {&as, &bs},
+                                       [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+                                         ma.data()[i] = to_a(ap[o[0]], bp[o[1]]) ? T(1) : T(0);
+                                       });
+                 BasicTensor<T> da, db;
+                 if (ga) da = sum_to_recorded(g * ma, as);
+                 if (gb) db = sum_to_recorded(g * (T(1) - ma), bs);
+                 return std::vector<BasicTensor<T>>{da, db};
+               }
+             }
+             auto da = BasicTensor<T>::empty(os), db = BasicTensor<T>::empty(os);
+             const T* gp = g.data();
+             for_each_broadcast<2>(os, {&as, &bs},
+                                   [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+                                     da.data()[i] = da_f(ap[o[0]], bp[o[1]], gp[i]);
+                                     db.data()[i] = db_f(ap[o[0]], bp[o[1]], gp[i]);
+                                   });
+             return std::vector<BasicTensor<T>>{ga ? sum_to(da, as) : BasicTensor<T>(),
+                                                gb ? sum_to(db, bs) : BasicTensor<T>()};
+           });
+  if constexpr (!std::is_same_v<M, std::nullptr_t>) mark_differentiable_backward(out);
   return out;
 }
 
@@ -347,12 +364,12 @@ BasicTensor<T> clamp(const BasicTensor<T>& x, const BasicTensor<T>& min,
     out = detail::binary_op(
         "clamp", "ClampBackward1", out, min, [](T v, T lo) { return v < lo ? lo : v; },
         [](T v, T lo, T g) { return v < lo ? T(0) : g; },
-        [](T v, T lo, T g) { return v < lo ? g : T(0); });
+        [](T v, T lo, T g) { return v < lo ? g : T(0); }, [](T v, T lo) { return !(v < lo); });
   if (max.defined())
     out = detail::binary_op(
         "clamp", "ClampBackward1", out, max, [](T v, T hi) { return v > hi ? hi : v; },
         [](T v, T hi, T g) { return v > hi ? T(0) : g; },
-        [](T v, T hi, T g) { return v > hi ? g : T(0); });
+        [](T v, T hi, T g) { return v > hi ? g : T(0); }, [](T v, T hi) { return !(v > hi); });
   return out;
 }
 

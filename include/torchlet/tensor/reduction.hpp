@@ -19,6 +19,7 @@
 #include "torchlet/detail/eigen.hpp"
 #include "torchlet/tensor/binary.hpp"
 #include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/indexing.hpp"
 #include "torchlet/tensor/inplace.hpp"
 #include "torchlet/tensor/unary.hpp"
 #include "torchlet/tensor/views.hpp"
@@ -288,9 +289,14 @@ BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
              } else {
                G = (X == v).template cast<T>();
              }
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times the tie mask
+               G /= G.sum();
+               return std::vector<BasicTensor<T>>{g * gi};
+             }
              G *= *g.data() / G.sum();
              return std::vector<BasicTensor<T>>{gi};
            });
+  if (needs_graph<T>({&x})) mark_differentiable_backward(out);
   return out;
 }
 
@@ -307,11 +313,17 @@ ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64
     record(vals, IsMax ? "MaxBackward0" : "MinBackward0", {&x},
            [name = IsMax ? "MaxBackward0" : "MinBackward0", si = SavedTensor<std::int64_t>(idx),
             shape = x.shape(), sp](const BasicTensor<T>& g) {
+             if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_put
+               return std::vector<BasicTensor<T>>{lane_put(g.reshape({sp.outer, 1, sp.inner}),
+                                                           si.tensor(name, {sp.outer, 1, sp.inner}),
+                                                           sp.n)
+                                                      .reshape(shape)};
              const std::int64_t* ip = si.data(name);
              return std::vector<BasicTensor<T>>{expand_lanes(
                  g, shape, sp,
                  [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};
            });
+  if (needs_graph<T>({&x})) mark_differentiable_backward(vals);
   return {vals, idx};
 }
 
@@ -397,6 +409,18 @@ BasicTensor<T> var_std(const char* name, const BasicTensor<T>& x, DimSplit sp, d
     record(out, name, {&x},
            [name, sx = SavedTensor<T>(x), so = take_sqrt ? SavedTensor<T>(out) : SavedTensor<T>(),
             means, sp, denom, shape = x.shape()](const BasicTensor<T>& g) {
+             if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+               const Shape lanes{sp.outer, sp.n, sp.inner}, red{sp.outer, 1, sp.inner};
+               const auto xv = sx.variable(name, shape).reshape(lanes);
+               auto gl = g.reshape(red);
+               if (so.defined()) {  // std: g / std, 0 where std = 0 (a constant mask)
+                 const auto sd = so.output_variable(name, g.shape()).reshape(red);
+                 const auto zero = sd == T(0);
+                 gl = where(zero, zeros<T>(red), gl / where(zero, ones<T>(red), sd)) * T(0.5);
+               }
+               return std::vector<BasicTensor<T>>{
+                   (gl * (xv - mean(xv, 1, true)) * (T(2) / denom)).reshape(shape)};
+             }
              const T* xp = sx.data(name);
              const T* sd = so.defined() ? so.data(name) : nullptr;
              const T* mp = means.data();
@@ -414,6 +438,7 @@ BasicTensor<T> var_std(const char* name, const BasicTensor<T>& x, DimSplit sp, d
                  }
              return std::vector<BasicTensor<T>>{gi};
            });
+  mark_differentiable_backward(out);
   return out;
 }
 

@@ -68,15 +68,21 @@ ValuesIndices<T> mode(const BasicTensor<T>& x, std::int64_t dim = -1, bool keepd
     }
   });
   if (detail::needs_graph<T>({&x}))
-    detail::record(values, "ModeBackward0", {&x},
-                   [in_shape = x.shape(), sp,
-                    si = detail::SavedTensor<std::int64_t>(indices)](const BasicTensor<T>& g) {
-                     const std::int64_t* idx = si.data("ModeBackward0");
-                     return std::vector<BasicTensor<T>>{detail::expand_lanes(
-                         g, in_shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                           return idx[j] == k ? gv : T(0);
-                         })};
-                   });
+    detail::record(
+        values, "ModeBackward0", {&x},
+        [in_shape = x.shape(), sp,
+         si = detail::SavedTensor<std::int64_t>(indices)](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_put
+            return std::vector<BasicTensor<T>>{
+                detail::lane_put(g.reshape({sp.outer, 1, sp.inner}),
+                                 si.tensor("ModeBackward0", {sp.outer, 1, sp.inner}), sp.n)
+                    .reshape(in_shape)};
+          const std::int64_t* idx = si.data("ModeBackward0");
+          return std::vector<BasicTensor<T>>{detail::expand_lanes(
+              g, in_shape, sp,
+              [&](T gv, std::int64_t j, std::int64_t k) { return idx[j] == k ? gv : T(0); })};
+        });
+  detail::mark_differentiable_backward(values);
   return {values, indices};
 }
 

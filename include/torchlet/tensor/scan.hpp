@@ -10,6 +10,7 @@
 #define TORCHLET_DETAIL_TENSOR_OPENED_BY_SCAN
 #endif
 
+#include <algorithm>
 #include <string>
 
 #include "torchlet/tensor/indexing.hpp"
@@ -50,6 +51,14 @@ void prod_lane_grad(const T* x, T* dx, std::int64_t n, std::int64_t stride, G g)
   }
 }
 
+/// Whether no element of x is 0: prod's and cumprod's backward records itself
+/// (create_graph) as g * out / x, so only then.
+template <class T>
+bool no_zeros(const BasicTensor<T>& x) {
+  const T* p = x.data();
+  return std::none_of(p, p + x.numel(), [](T v) { return v == T(0); });
+}
+
 }  // namespace detail
 
 /// torch.cumsum(x, dim): running sums along dim (out_i = x_0 + ... + x_i). The gradient is
@@ -66,6 +75,11 @@ BasicTensor<T> cumsum(const BasicTensor<T>& x, std::int64_t dim) {
   });
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "CumsumBackward0", {&x}, [oi](const BasicTensor<T>& g) {
+      if (is_grad_enabled()) [[unlikely]] {  // create_graph: sum from the end, recorded
+        const auto gl = g.reshape({oi.outer, oi.n, oi.inner});
+        return std::vector<BasicTensor<T>>{
+            (sum(gl, 1, true) - cumsum(gl, 1) + gl).reshape(g.shape())};
+      }
       auto gi = BasicTensor<T>::empty(g.shape());
       const T* gp = g.data();
       T* dp = gi.data();
@@ -75,6 +89,7 @@ BasicTensor<T> cumsum(const BasicTensor<T>& x, std::int64_t dim) {
       });
       return std::vector<BasicTensor<T>>{gi};
     });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -90,29 +105,43 @@ BasicTensor<T> cumprod(const BasicTensor<T>& x, std::int64_t dim) {
     T acc = T(1);
     for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc *= xp[l + i * st];
   });
+  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "CumprodBackward0", {&x},
-                   [oi, sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
-                     const T* xp = sx.data("CumprodBackward0");
-                     auto gi = BasicTensor<T>::empty(xs);
-                     const T* gp = g.data();
-                     T* dp = gi.data();
-                     // dx_i = P_{i-1} * S_i with P the prefix products and
-                     // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
-                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-                       T s = T(0);
-                       for (std::int64_t i = oi.n - 1; i >= 0; --i) {
-                         s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : T(0));
-                         dp[l + i * st] = s;
-                       }
-                       T p = T(1);
-                       for (std::int64_t i = 0; i < oi.n; ++i) {
-                         dp[l + i * st] *= p;
-                         p *= xp[l + i * st];
-                       }
-                     });
-                     return std::vector<BasicTensor<T>>{gi};
-                   });
+    detail::record(
+        out, "CumprodBackward0", {&x},
+        [oi, sx = detail::SavedTensor<T>(x), xs = x.shape(),
+         so = nonzero ? detail::SavedTensor<T>(out)
+                      : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
+          if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
+            // dx_i = (sum_{j >= i} g_j out_j) / x_i: recorded ops
+            const Shape lanes{oi.outer, oi.n, oi.inner};
+            const auto w =
+                g.reshape(lanes) * so.output_variable("CumprodBackward0", xs).reshape(lanes);
+            return std::vector<BasicTensor<T>>{((sum(w, 1, true) - cumsum(w, 1) + w) /
+                                                sx.variable("CumprodBackward0", xs).reshape(lanes))
+                                                   .reshape(xs)};
+          }
+          const T* xp = sx.data("CumprodBackward0");
+          auto gi = BasicTensor<T>::empty(xs);
+          const T* gp = g.data();
+          T* dp = gi.data();
+          // dx_i = P_{i-1} * S_i with P the prefix products and
+          // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
+          detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+            T s = T(0);
+            for (std::int64_t i = oi.n - 1; i >= 0; --i) {
+              s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : T(0));
+              dp[l + i * st] = s;
+            }
+            T p = T(1);
+            for (std::int64_t i = 0; i < oi.n; ++i) {
+              dp[l + i * st] *= p;
+              p *= xp[l + i * st];
+            }
+          });
+          return std::vector<BasicTensor<T>>{gi};
+        });
+  if (nonzero) detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -122,14 +151,22 @@ BasicTensor<T> prod(const BasicTensor<T>& x) {
   T acc = T(1);
   for (std::int64_t i = 0; i < x.numel(); ++i) acc *= x.data()[i];
   auto out = scalar_tensor<T>(acc);
+  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
   if (detail::needs_graph<T>({&x}))
     detail::record(out, "ProdBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
+                   [sx = detail::SavedTensor<T>(x), xs = x.shape(),
+                    so = nonzero ? detail::SavedTensor<T>(out)
+                                 : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
+                     if (is_grad_enabled() && so.defined()) [[unlikely]]  // create_graph
+                       return std::vector<BasicTensor<T>>{g *
+                                                          so.output_variable("ProdBackward0", {}) /
+                                                          sx.variable("ProdBackward0", xs)};
                      auto gi = BasicTensor<T>::empty(xs);
                      detail::prod_lane_grad(sx.data("ProdBackward0"), gi.data(), gi.numel(),
                                             std::int64_t{1}, g.item());
                      return std::vector<BasicTensor<T>>{gi};
                    });
+  if (nonzero) detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -153,17 +190,29 @@ BasicTensor<T> prod(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fa
     for (std::int64_t i = 0; i < oi.n; ++i) acc *= xp[l + i * st];
     op[r++] = acc;
   });
+  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "ProdBackward1", {&x},
-                   [oi, sx = detail::SavedTensor<T>(x), xs = x.shape()](const BasicTensor<T>& g) {
-                     const T* xp = sx.data("ProdBackward1");
-                     auto gi = BasicTensor<T>::empty(xs);
-                     std::int64_t r = 0;
-                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-                       detail::prod_lane_grad(xp + l, gi.data() + l, oi.n, st, g.data()[r++]);
-                     });
-                     return std::vector<BasicTensor<T>>{gi};
-                   });
+    detail::record(
+        out, "ProdBackward1", {&x},
+        [oi, sx = detail::SavedTensor<T>(x), xs = x.shape(),
+         so = nonzero ? detail::SavedTensor<T>(out)
+                      : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
+          if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
+            const Shape red{oi.outer, 1, oi.inner};
+            return std::vector<BasicTensor<T>>{
+                (g.reshape(red) * so.output_variable("ProdBackward1", g.shape()).reshape(red) /
+                 sx.variable("ProdBackward1", xs).reshape({oi.outer, oi.n, oi.inner}))
+                    .reshape(xs)};
+          }
+          const T* xp = sx.data("ProdBackward1");
+          auto gi = BasicTensor<T>::empty(xs);
+          std::int64_t r = 0;
+          detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+            detail::prod_lane_grad(xp + l, gi.data() + l, oi.n, st, g.data()[r++]);
+          });
+          return std::vector<BasicTensor<T>>{gi};
+        });
+  if (nonzero) detail::mark_differentiable_backward(out);
   return out;
 }
 

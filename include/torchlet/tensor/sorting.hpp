@@ -68,6 +68,11 @@ ValuesIndices<T> sorted_lanes(const char* op, const char* name, const BasicTenso
     record(values, name, {&x},
            [name, in_shape = x.shape(), oi, k,
             si = SavedTensor<std::int64_t>(indices)](const BasicTensor<T>& g) {
+             if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_put
+               return std::vector<BasicTensor<T>>{lane_put(g.reshape({oi.outer, k, oi.inner}),
+                                                           si.tensor(name, {oi.outer, k, oi.inner}),
+                                                           oi.n)
+                                                      .reshape(in_shape)};
              const std::int64_t* p = si.data(name);
              auto gi = zeros<T>(in_shape);
              for (std::int64_t o = 0; o < oi.outer; ++o)
@@ -78,6 +83,7 @@ ValuesIndices<T> sorted_lanes(const char* op, const char* name, const BasicTenso
                  }
              return std::vector<BasicTensor<T>>{gi};
            });
+  mark_differentiable_backward(values);
   return {values, indices};
 }
 

@@ -368,26 +368,46 @@ BasicTensor<T> gelu(const BasicTensor<T>& x, std::string_view approximate = "non
           return X.unaryExpr([](T v) { return detail::normal_pdf(v) * (T(2) - v * v); });
         });
   } else if (detail::needs_graph<T>({&x})) {
-    detail::record(out, "GeluBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
-                     auto gi = BasicTensor<T>::empty(g.shape());
-                     const T* xv = sx.data("GeluBackward0");
-                     const T* gp = g.data();
-                     T* r = gi.data();
-                     for (std::int64_t i = 0; i < g.numel(); ++i) {
-                       const T v = xv[i];
-                       T d;
-                       if (tanh_form) {
-                         const T t = std::tanh(k * (v + c * v * v * v));
-                         d = T(0.5) * (T(1) + t) +
-                             T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
-                       } else {
-                         d = detail::normal_cdf(v) + v * detail::normal_pdf(v);
-                       }
-                       r[i] = gp[i] * d;
-                     }
-                     return std::vector<BasicTensor<T>>{gi};
-                   });
+    detail::record(
+        out, "GeluBackward0", {&x},
+        [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(x) recorded
+            // d = 0.5 (1 + t) + 0.5 x (1 - t^2) u', t = tanh(u), u = k (x + c x^3);
+            // d' = (1 - t^2) (u' + 0.5 x (u'' - 2 t u'^2))
+            return std::vector<BasicTensor<T>>{detail::elementwise_backward_recorded(
+                "GeluBackward0", g, sx.variable("GeluBackward0", g.shape()),
+                [k, c](const auto& X, const auto&) {
+                  return X.unaryExpr([k, c](T v) {
+                    const T t = std::tanh(k * (v + c * v * v * v));
+                    return T(0.5) * (T(1) + t) +
+                           T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+                  });
+                },
+                [k, c](const auto& X, const auto&) {
+                  return X.unaryExpr([k, c](T v) {
+                    const T t = std::tanh(k * (v + c * v * v * v));
+                    const T u1 = k * (T(1) + T(3) * c * v * v), u2 = T(6) * k * c * v;
+                    return (T(1) - t * t) * (u1 + T(0.5) * v * (u2 - T(2) * t * u1 * u1));
+                  });
+                })};
+          auto gi = BasicTensor<T>::empty(g.shape());
+          const T* xv = sx.data("GeluBackward0");
+          const T* gp = g.data();
+          T* r = gi.data();
+          for (std::int64_t i = 0; i < g.numel(); ++i) {
+            const T v = xv[i];
+            T d;
+            if (tanh_form) {
+              const T t = std::tanh(k * (v + c * v * v * v));
+              d = T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+            } else {
+              d = detail::normal_cdf(v) + v * detail::normal_pdf(v);
+            }
+            r[i] = gp[i] * d;
+          }
+          return std::vector<BasicTensor<T>>{gi};
+        });
+    detail::mark_differentiable_backward(out);
   }
   return out;
 }

@@ -141,6 +141,10 @@ BasicTensor<T> mish(const BasicTensor<T>& x, bool inplace = false) {
       [](T v) {
         const T t = std::tanh(detail::softplus_of(v));
         return t + v * detail::sigmoid_of(v) * (T(1) - t * t);
+      },
+      [](T v) {  // s (1 - t^2) (2 + v (1 - s) - 2 v s t)
+        const T t = std::tanh(detail::softplus_of(v)), s = detail::sigmoid_of(v);
+        return s * (T(1) - t * t) * (T(2) + v * (T(1) - s) - T(2) * v * s * t);
       });
 }
 
@@ -288,7 +292,7 @@ BasicTensor<T> rrelu(const BasicTensor<T>& x, double lower = 1.0 / 8.0, double u
     const T a = static_cast<T>((lower + upper) / 2);
     return detail::pointwise(
         "rrelu", "RreluWithNoiseBackward0", x, inplace, [a](T v) { return v >= T(0) ? v : a * v; },
-        [a](T v) { return v >= T(0) ? T(1) : a; });
+        [a](T v) { return v >= T(0) ? T(1) : a; }, [](T) { return T(0); });
   }
   // noise: the slope each element was multiplied by (1 where x >= 0).
   auto noise = BasicTensor<T>::empty(x.shape());
@@ -318,8 +322,15 @@ BasicTensor<T> rrelu(const BasicTensor<T>& x, double lower = 1.0 / 8.0, double u
     return x;
   }
   auto out = times_noise(x)[0];
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "RreluWithNoiseBackward0", {&x}, times_noise);
+  if (detail::needs_graph<T>({&x})) {
+    detail::record(
+        out, "RreluWithNoiseBackward0", {&x}, [times_noise, noise](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: g times the constant noise
+            return std::vector<BasicTensor<T>>{g * noise};
+          return times_noise(g);
+        });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -348,27 +359,46 @@ BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
   T* o = out.data();
   for (std::int64_t i = 0; i < x.numel(); ++i) o[i] = xp[i] > T(0) ? xp[i] : wp[channel(i)] * xp[i];
   if (detail::needs_graph<T>({&x, &weight}))
-    detail::record(out, "PreluKernelBackward0", {&x, &weight},
-                   [sx = detail::SavedTensor<T>(x), sw = detail::SavedTensor<T>(weight),
-                    xs = x.shape(), ws = weight.shape(), channel](const BasicTensor<T>& g) {
-                     const T* xv = sx.data("prelu");
-                     const T* wv = sw.data("prelu");
-                     const T* gv = g.data();
-                     auto gx = BasicTensor<T>::empty(xs);
-                     auto gw = torchlet::zeros<T>(ws);
-                     T* gxp = gx.data();
-                     T* gwp = gw.data();
-                     for (std::int64_t i = 0; i < gx.numel(); ++i) {
-                       const auto ch = channel(i);
-                       if (xv[i] > T(0)) {
-                         gxp[i] = gv[i];
-                       } else {
-                         gxp[i] = wv[ch] * gv[i];
-                         gwp[ch] += xv[i] * gv[i];
-                       }
-                     }
-                     return std::vector<BasicTensor<T>>{gx, gw};
-                   });
+    detail::record(
+        out, "PreluKernelBackward0", {&x, &weight},
+        [sx = detail::SavedTensor<T>(x), sw = detail::SavedTensor<T>(weight), xs = x.shape(),
+         ws = weight.shape(), channel, c, k, inner](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const auto xv = sx.variable("prelu", xs);
+            auto wv = sw.variable("prelu", ws);
+            if (k == 1) {
+              wv = wv.reshape({});
+            } else {  // one slope per channel at dim 1
+              Shape bs(xs.size(), 1);
+              bs[1] = c;
+              wv = wv.reshape(bs);
+            }
+            const auto pos = xv > T(0);  // a constant mask
+            const auto gx = torchlet::where(pos, g, g * wv);
+            const auto t = torchlet::where(pos, torchlet::zeros<T>(xs), g * xv);
+            const auto gw =
+                k == 1 ? t.sum().reshape(ws) : t.reshape({-1, c, inner}).sum(2).sum(0).reshape(ws);
+            return std::vector<BasicTensor<T>>{gx, gw};
+          }
+          const T* xv = sx.data("prelu");
+          const T* wv = sw.data("prelu");
+          const T* gv = g.data();
+          auto gx = BasicTensor<T>::empty(xs);
+          auto gw = torchlet::zeros<T>(ws);
+          T* gxp = gx.data();
+          T* gwp = gw.data();
+          for (std::int64_t i = 0; i < gx.numel(); ++i) {
+            const auto ch = channel(i);
+            if (xv[i] > T(0)) {
+              gxp[i] = gv[i];
+            } else {
+              gxp[i] = wv[ch] * gv[i];
+              gwp[ch] += xv[i] * gv[i];
+            }
+          }
+          return std::vector<BasicTensor<T>>{gx, gw};
+        });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 
@@ -393,23 +423,31 @@ BasicTensor<T> glu(const BasicTensor<T>& x, std::int64_t dim = -1) {
       o[a * h * inner + j] = base[j] * detail::sigmoid_of(base[h * inner + j]);
     }
   if (detail::needs_graph<T>({&x}))
-    detail::record(out, "GluBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), xs = x.shape(), h, inner, outer,
-                    n = sp.n](const BasicTensor<T>& g) {
-                     const T* xv = sx.data("glu");
-                     const T* gv = g.data();
-                     auto gx = BasicTensor<T>::empty(xs);
-                     T* gp = gx.data();
-                     for (std::int64_t a = 0; a < outer; ++a)
-                       for (std::int64_t j = 0; j < h * inner; ++j) {
-                         const T* base = xv + a * n * inner;
-                         const T s = detail::sigmoid_of(base[h * inner + j]);
-                         const T gg = gv[a * h * inner + j];
-                         gp[a * n * inner + j] = gg * s;
-                         gp[a * n * inner + h * inner + j] = gg * base[j] * s * (T(1) - s);
-                       }
-                     return std::vector<BasicTensor<T>>{gx};
-                   });
+    detail::record(
+        out, "GluBackward0", {&x},
+        [sx = detail::SavedTensor<T>(x), xs = x.shape(), h, inner, outer, n = sp.n,
+         dim](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const auto xv = sx.variable("glu", xs);
+            const auto a = xv.narrow(dim, 0, h);
+            const auto s = xv.narrow(dim, h, h).sigmoid();
+            return std::vector<BasicTensor<T>>{torchlet::cat({g * s, g * a * s * (T(1) - s)}, dim)};
+          }
+          const T* xv = sx.data("glu");
+          const T* gv = g.data();
+          auto gx = BasicTensor<T>::empty(xs);
+          T* gp = gx.data();
+          for (std::int64_t a = 0; a < outer; ++a)
+            for (std::int64_t j = 0; j < h * inner; ++j) {
+              const T* base = xv + a * n * inner;
+              const T s = detail::sigmoid_of(base[h * inner + j]);
+              const T gg = gv[a * h * inner + j];
+              gp[a * n * inner + j] = gg * s;
+              gp[a * n * inner + h * inner + j] = gg * base[j] * s * (T(1) - s);
+            }
+          return std::vector<BasicTensor<T>>{gx};
+        });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 

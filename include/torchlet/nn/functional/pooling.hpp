@@ -107,19 +107,24 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
       }
     });
     if (recording)
-      detail::record(y, "MaxPool2DWithIndicesBackward0", {&x},
-                     [idx, g, planes, L](const Tensor& gy) {
-                       auto dx = zeros<float>({g.n, g.c, g.h, g.w});
-                       detail::parallel_rows(planes, L, [&](std::int64_t p0, std::int64_t p1) {
-                         for (std::int64_t pl = p0; pl < p1; ++pl) {
-                           float* d = dx.data() + pl * g.h * g.w;
-                           const float* s = gy.data() + pl * L;
-                           const std::int64_t* ix = idx.data() + pl * L;
-                           for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
-                         }
-                       });
-                       return std::vector<Tensor>{dx};
-                     });
+      detail::record(
+          y, "MaxPool2DWithIndicesBackward0", {&x}, [idx, g, planes, L](const Tensor& gy) {
+            if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded lane_put
+              return std::vector<Tensor>{detail::lane_put(gy.reshape({planes, L, 1}),
+                                                          idx.reshape({planes, L, 1}), g.h * g.w)
+                                             .reshape({g.n, g.c, g.h, g.w})};
+            auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+            detail::parallel_rows(planes, L, [&](std::int64_t p0, std::int64_t p1) {
+              for (std::int64_t pl = p0; pl < p1; ++pl) {
+                float* d = dx.data() + pl * g.h * g.w;
+                const float* s = gy.data() + pl * L;
+                const std::int64_t* ix = idx.data() + pl * L;
+                for (std::int64_t i = 0; i < L; ++i) d[ix[i]] += s[i];
+              }
+            });
+            return std::vector<Tensor>{dx};
+          });
+    detail::mark_differentiable_backward(y);
     return y;
   });
 }
@@ -169,21 +174,32 @@ inline Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
       }
     }
     if (detail::needs_graph<float>({&x}))
-      detail::record(y, "AvgPool2DBackward0", {&x},
-                     [cells = std::move(cells), g, planes, L](const Tensor& gy) {
-                       auto dx = zeros<float>({g.n, g.c, g.h, g.w});
-                       for (std::int64_t pl = 0; pl < planes; ++pl) {
-                         float* d = dx.data() + pl * g.h * g.w;
-                         const float* s = gy.data() + pl * L;
-                         for (std::int64_t i = 0; i < L; ++i) {
-                           const auto& c = cells[static_cast<std::size_t>(i)];
-                           const float v = s[i] * c.scale;
-                           for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
-                             for (std::int64_t iw = c.w0; iw < c.w1; ++iw) d[ih * g.w + iw] += v;
-                         }
-                       }
-                       return std::vector<Tensor>{dx};
-                     });
+      detail::record(
+          y, "AvgPool2DBackward0", {&x},
+          [cells = std::move(cells), g, planes, L, kernel_size, stride, padding, ceil_mode,
+           count_include_pad, divisor_override](const Tensor& gy) {
+            auto dx = zeros<float>({g.n, g.c, g.h, g.w});
+            for (std::int64_t pl = 0; pl < planes; ++pl) {
+              float* d = dx.data() + pl * g.h * g.w;
+              const float* s = gy.data() + pl * L;
+              for (std::int64_t i = 0; i < L; ++i) {
+                const auto& c = cells[static_cast<std::size_t>(i)];
+                const float v = s[i] * c.scale;
+                for (std::int64_t ih = c.h0; ih < c.h1; ++ih)
+                  for (std::int64_t iw = c.w0; iw < c.w1; ++iw) d[ih * g.w + iw] += v;
+              }
+            }
+            // create_graph: dx is linear in gy, its backward the pooling itself
+            if (detail::needs_graph<float>({&gy})) [[unlikely]] {
+              detail::record(dx, "AvgPool2DBackwardBackward0", {&gy}, [=](const Tensor& gg) {
+                return std::vector<Tensor>{avg_pool2d(gg, kernel_size, stride, padding, ceil_mode,
+                                                      count_include_pad, divisor_override)};
+              });
+              detail::mark_differentiable_backward(dx);
+            }
+            return std::vector<Tensor>{dx};
+          });
+    detail::mark_differentiable_backward(y);
     return y;
   });
 }
@@ -233,8 +249,17 @@ inline Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
                 for (auto iw = w0; iw < w1; ++iw) d[ih * W + iw] += v;
             }
         }
+        // create_graph: dx is linear in gy, its backward the pooling itself
+        if (detail::needs_graph<float>({&gy})) [[unlikely]] {
+          detail::record(dx, "AdaptiveAvgPool2DBackwardBackward0", {&gy},
+                         [output_size](const Tensor& gg) {
+                           return std::vector<Tensor>{adaptive_avg_pool2d(gg, output_size)};
+                         });
+          detail::mark_differentiable_backward(dx);
+        }
         return std::vector<Tensor>{dx};
       });
+    detail::mark_differentiable_backward(y);
     return y;
   });
 }

@@ -170,30 +170,43 @@ BasicTensor<T> pool3(const char* node, const BasicTensor<T>& x, const std::array
   if (indices) *indices = idx;
   if (needs_graph<T>({&x})) {
     const Shape xs = x.shape();
-    record(y, node, {&x},
-           [xs, ax, in, node, si = SavedTensor<std::int64_t>(idx), scale = std::move(scale), is_max,
-            plane, L, out, NC = N * C](const BasicTensor<T>& gy) {
-             // max: the indices, also handed to the caller (checked: they may be changed in place)
-             const std::int64_t* ip = is_max ? si.data(node) : nullptr;
-             auto dx = torchlet::zeros<T>(xs);
-             const T* g = gy.data();
-             for (std::int64_t pl = 0; pl < NC; ++pl) {
-               T* d = dx.data() + pl * plane;
-               if (is_max) {
-                 const std::int64_t* ix = ip + pl * L;
-                 for (std::int64_t o = 0; o < L; ++o) d[ix[o]] += g[pl * L + o];
-                 continue;
-               }
-               for (std::int64_t a = 0; a < out[0]; ++a)
-                 for (std::int64_t b = 0; b < out[1]; ++b)
-                   for (std::int64_t c = 0; c < out[2]; ++c) {
-                     const std::int64_t o = (a * out[1] + b) * out[2] + c;
-                     const T v = g[pl * L + o] * scale[static_cast<std::size_t>(o)];
-                     window(ax, in, a, b, c, [&](std::int64_t i) { d[i] += v; });
-                   }
-             }
-             return std::vector<BasicTensor<T>>{dx};
-           });
+    record(
+        y, node, {&x},
+        [xs, ax, in, node, si = SavedTensor<std::int64_t>(idx), scale = std::move(scale), is_max,
+         plane, L, out, NC = N * C, divisor_override](const BasicTensor<T>& gy) {
+          // max: the indices, also handed to the caller (checked: they may be changed in place)
+          const std::int64_t* ip = is_max ? si.data(node) : nullptr;
+          if (is_max && is_grad_enabled()) [[unlikely]]  // create_graph: recorded lane_put
+            return std::vector<BasicTensor<T>>{
+                lane_put(gy.reshape({NC, L, 1}), si.tensor(node, {NC, L, 1}), plane).reshape(xs)};
+          auto dx = torchlet::zeros<T>(xs);
+          const T* g = gy.data();
+          for (std::int64_t pl = 0; pl < NC; ++pl) {
+            T* d = dx.data() + pl * plane;
+            if (is_max) {
+              const std::int64_t* ix = ip + pl * L;
+              for (std::int64_t o = 0; o < L; ++o) d[ix[o]] += g[pl * L + o];
+              continue;
+            }
+            for (std::int64_t a = 0; a < out[0]; ++a)
+              for (std::int64_t b = 0; b < out[1]; ++b)
+                for (std::int64_t c = 0; c < out[2]; ++c) {
+                  const std::int64_t o = (a * out[1] + b) * out[2] + c;
+                  const T v = g[pl * L + o] * scale[static_cast<std::size_t>(o)];
+                  window(ax, in, a, b, c, [&](std::int64_t i) { d[i] += v; });
+                }
+          }
+          // create_graph (the mean): dx is linear in gy, its backward the pooling itself
+          if (!is_max && needs_graph<T>({&gy})) [[unlikely]] {
+            record(dx, node, {&gy}, [node, ax, divisor_override](const BasicTensor<T>& gg) {
+              return std::vector<BasicTensor<T>>{
+                  pool3(node, gg, ax, false, divisor_override, nullptr)};
+            });
+            mark_differentiable_backward(dx);
+          }
+          return std::vector<BasicTensor<T>>{dx};
+        });
+    mark_differentiable_backward(y);
   }
   return y;
 }
