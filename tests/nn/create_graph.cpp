@@ -547,8 +547,9 @@ TEST_CASE("gradgradcheck: the pointwise activations of activation_extra (float64
       {"mish", [](const std::vector<DoubleTensor>& v) { return F::mish(v[0]); }},
       {"rrelu (eval)", [](const std::vector<DoubleTensor>& v) { return F::rrelu(v[0], 0.1, 0.3); }},
   };
-  for (const auto& [name, f] : acts) {
-    INFO(name);
+  for (const auto& act : acts) {
+    const auto& f = act.second;
+    INFO(act.first);
     CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v; }, {x}));
     same_first_order<double>(f, {x}, 1e-12);
   }
