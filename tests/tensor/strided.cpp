@@ -48,6 +48,10 @@ const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>>&
          return x.permute({1, 2, 0});
        }},
       {"mT", [](const Tensor& x) { return x.mT(); }},
+      {"T", [](const Tensor& x) { return x.T(); }},
+      {"mH", [](const Tensor& x) { return x.mH(); }},
+      {"T_select", [](const Tensor& x) { return x[1].T(); }},
+      {"H_select", [](const Tensor& x) { return x[0].H(); }},
       {"t_select", [](const Tensor& x) { return x[1].t(); }},
       {"narrow1", [](const Tensor& x) { return x.narrow(1, 1, 2); }},
       {"narrow2", [](const Tensor& x) { return x.narrow(2, 1, 2); }},
@@ -262,6 +266,25 @@ TEST_CASE("stride, storage_offset and is_contiguous of views match PyTorch") {
   CHECK(tt.unsqueeze(1).is_same(tt) == false);
   CHECK(tt.unsqueeze(0).squeeze(0).stride() == S{1, 4});
   CHECK_FALSE(tt.unsqueeze(1).is_contiguous());
+}
+
+TEST_CASE("x.T, x.H, x.mH and x.adjoint(): views with PyTorch's grad_fn names and errors") {
+  auto x = ar({2, 3, 4}).requires_grad_();
+  auto t = x.T();
+  CHECK(t.shape() == Shape{4, 3, 2});
+  CHECK(t.grad_fn_name() == "PermuteBackward0");
+  CHECK(t.stride() == std::vector<std::int64_t>{1, 4, 12});
+  CHECK(x.mH().grad_fn_name() == "TransposeBackward0");
+  CHECK(x.adjoint().stride() == x.mT().stride());
+  CHECK(x[1].H().grad_fn_name() == "TransposeBackward0");
+  CHECK(x[1].T().to_vector() == x[1].t().to_vector());
+  auto v = ar({3}).requires_grad_();  // 1-D: a view of itself, as torch's PermuteBackward0
+  CHECK(v.T().grad_fn_name() == "PermuteBackward0");
+  CHECK(v.T().data_ptr() == v.data_ptr());
+  CHECK_THROWS_WITH(x.H(), Catch::Matchers::Contains("tensor.H is only supported on matrices"));
+  CHECK_THROWS_WITH(v.mH(), Catch::Matchers::Contains("Got 1-D tensor"));
+  auto d = arange<double>(0., 6.).reshape({2, 3}).requires_grad_();
+  CHECK(autograd::gradcheck([](const DoubleTensor& a) { return a.T().cos(); }, {d}));
 }
 
 TEST_CASE("as_strided views the storage and checks its bounds") {

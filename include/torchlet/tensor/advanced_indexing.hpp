@@ -443,21 +443,22 @@ inline IndexPlan mask_plan(const char* op, const Shape& xs, const BasicTensor<bo
 
 /// A new tensor of plan.shape holding x's elements at plan.offsets; the gradient adds back
 /// into x's shape at those offsets.
-template <class T>
-BasicTensor<T> take_offsets(const char* name, const BasicTensor<T>& x, const IndexPlan& plan) {
-  auto out = BasicTensor<T>::empty(plan.shape);
-  const T* xp = x.data();
-  T* op = out.data();
+template <class Scalar>
+BasicTensor<Scalar> take_offsets(const char* name, const BasicTensor<Scalar>& x,
+                                 const IndexPlan& plan) {
+  auto out = BasicTensor<Scalar>::empty(plan.shape);
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
   const auto& offs = *plan.offsets;
   for (std::size_t i = 0; i < offs.size(); ++i) op[i] = xp[offs[i]];
-  if constexpr (is_floating_v<T>) {
-    if (needs_graph<T>({&x}))
-      record(out, name, {&x}, [xs = x.shape(), p = plan.offsets](const BasicTensor<T>& g) {
-        auto gi = zeros<T>(xs);
-        T* dst = gi.data();
-        const T* src = g.data();
+  if constexpr (is_floating_v<Scalar>) {
+    if (needs_graph<Scalar>({&x}))
+      record(out, name, {&x}, [xs = x.shape(), p = plan.offsets](const BasicTensor<Scalar>& g) {
+        auto gi = zeros<Scalar>(xs);
+        Scalar* dst = gi.data();
+        const Scalar* src = g.data();
         for (std::size_t i = 0; i < p->size(); ++i) dst[(*p)[i]] += src[i];
-        return std::vector<BasicTensor<T>>{gi};
+        return std::vector<BasicTensor<Scalar>>{gi};
       });
   }
   return out;
@@ -467,9 +468,9 @@ BasicTensor<T> take_offsets(const char* name, const BasicTensor<T>& x, const Ind
 /// plan.offsets, in order (where offsets repeat, the last write wins). Autograd as PyTorch:
 /// x's gradient is g with the written places zeroed (g itself for accumulate), values' is g
 /// at the written places summed down to values' shape.
-template <class T>
-void put_offsets(const char* op, const char* name, const BasicTensor<T>& x, const IndexPlan& plan,
-                 const BasicTensor<T>& values, bool accumulate) {
+template <class Scalar>
+void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
+                 const IndexPlan& plan, const BasicTensor<Scalar>& values, bool accumulate) {
   // PyTorch drops leading size-1 dims of the value first (x[0] = ones(1, n)).
   Shape vs = values.shape();
   while (vs.size() > plan.shape.size() && vs.front() == 1) vs.erase(vs.begin());
@@ -483,17 +484,17 @@ void put_offsets(const char* op, const char* name, const BasicTensor<T>& x, cons
                      to_string(values.shape()) +
                      " cannot be broadcast to indexing result of shape " + to_string(plan.shape));
   check_inplace(op, x, values.requires_grad());
-  const bool graph = needs_graph<T>({&x, &values});
+  const bool graph = needs_graph<Scalar>({&x, &values});
   std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(x) : nullptr;
   // A value sharing x's storage is read before any write lands.
-  BasicTensor<T> copy;
-  const T* vp = values.data();
+  BasicTensor<Scalar> copy;
+  const Scalar* vp = values.data();
   if (values.impl()->storage == x.impl()->storage) {
-    copy = BasicTensor<T>::empty(values.shape());
+    copy = BasicTensor<Scalar>::empty(values.shape());
     std::copy_n(vp, values.numel(), copy.data());
     vp = copy.data();
   }
-  T* xp = x.data();
+  Scalar* xp = x.data();
   const auto& offs = *plan.offsets;
   for_each_broadcast<1>(plan.shape, {&vs},
                         [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
@@ -504,27 +505,27 @@ void put_offsets(const char* op, const char* name, const BasicTensor<T>& x, cons
                             xp[at] = vp[o[0]];
                         });
   bump_version(x);
-  if constexpr (is_floating_v<T>) {
+  if constexpr (is_floating_v<Scalar>) {
     if (!graph) return;
     rebase_history(
         x, name, prev, &values,
         [gx = prev != nullptr, gv = values.requires_grad(), p = plan.offsets, rs = plan.shape, vs,
-         full = values.shape(), accumulate](const BasicTensor<T>& g) {
-          BasicTensor<T> dx, dv;
+         full = values.shape(), accumulate](const BasicTensor<Scalar>& g) {
+          BasicTensor<Scalar> dx, dv;
           if (gx) {
-            dx = BasicTensor<T>::empty(g.shape());
+            dx = BasicTensor<Scalar>::empty(g.shape());
             std::copy_n(g.data(), g.numel(), dx.data());
             if (!accumulate)
-              for (auto at : *p) dx.data()[at] = T(0);
+              for (auto at : *p) dx.data()[at] = Scalar(0);
           }
           if (gv) {
-            auto at = BasicTensor<T>::empty(rs);
+            auto at = BasicTensor<Scalar>::empty(rs);
             for (std::size_t i = 0; i < p->size(); ++i) at.data()[i] = g.data()[(*p)[i]];
             auto s = sum_to(at, vs);
-            dv = BasicTensor<T>::empty(full);
+            dv = BasicTensor<Scalar>::empty(full);
             std::copy_n(s.data(), s.numel(), dv.data());
           }
-          return std::vector<BasicTensor<T>>{dx, dv};
+          return std::vector<BasicTensor<Scalar>>{dx, dv};
         });
   }
 }
@@ -540,50 +541,52 @@ void put_offsets(const char* op, const char* name, const BasicTensor<T>& x, cons
 /// (PyTorch leaves that order unspecified). Autograd as PyTorch's in-place ops: rejected on
 /// a leaf that requires grad; x's gradient is zero at the overwritten places, values' the
 /// gradient there (summed over broadcast dims). Returns x.
-template <class T>
-const BasicTensor<T>& index_put_(const BasicTensor<T>& x,
-                                 const std::vector<indexing::TensorIndex>& indices,
-                                 const BasicTensor<T>& values, bool accumulate = false) {
+template <class Scalar>
+const BasicTensor<Scalar>& index_put_(const BasicTensor<Scalar>& x,
+                                      const std::vector<indexing::TensorIndex>& indices,
+                                      const BasicTensor<Scalar>& values, bool accumulate = false) {
   detail::put_offsets("index_put_", "IndexPutBackward0", x,
                       detail::make_index_plan("index_put_", x.shape(), indices), values,
                       accumulate);
   return x;
 }
 /// x[indices] = value (or += value with accumulate) for a number.
-template <class T, detail::ScalarFor<T> S>
-const BasicTensor<T>& index_put_(const BasicTensor<T>& x,
-                                 const std::vector<indexing::TensorIndex>& indices, S value,
-                                 bool accumulate = false) {
-  return index_put_(x, indices, scalar_tensor<T>(static_cast<T>(value)), accumulate);
+template <class Scalar, detail::ScalarFor<Scalar> S>
+const BasicTensor<Scalar>& index_put_(const BasicTensor<Scalar>& x,
+                                      const std::vector<indexing::TensorIndex>& indices, S value,
+                                      bool accumulate = false) {
+  return index_put_(x, indices, scalar_tensor<Scalar>(static_cast<Scalar>(value)), accumulate);
 }
 /// torch.index_put(x, indices, values, accumulate): index_put_ on a copy of x.
-template <class T>
-BasicTensor<T> index_put(const BasicTensor<T>& x, const std::vector<indexing::TensorIndex>& indices,
-                         const BasicTensor<T>& values, bool accumulate = false) {
+template <class Scalar>
+BasicTensor<Scalar> index_put(const BasicTensor<Scalar>& x,
+                              const std::vector<indexing::TensorIndex>& indices,
+                              const BasicTensor<Scalar>& values, bool accumulate = false) {
   auto out = x.clone();
   index_put_(out, indices, values, accumulate);
   return out;
 }
 /// torch.index_put(x, indices, value, accumulate) for a number.
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> index_put(const BasicTensor<T>& x, const std::vector<indexing::TensorIndex>& indices,
-                         S value, bool accumulate = false) {
-  return index_put(x, indices, scalar_tensor<T>(static_cast<T>(value)), accumulate);
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<Scalar> index_put(const BasicTensor<Scalar>& x,
+                              const std::vector<indexing::TensorIndex>& indices, S value,
+                              bool accumulate = false) {
+  return index_put(x, indices, scalar_tensor<Scalar>(static_cast<Scalar>(value)), accumulate);
 }
 
 /// torch.masked_select(x, mask): the 1-D tensor of x's elements where mask holds (x and mask
 /// broadcast together), in row-major order. The gradient adds back at those places.
-template <class T>
-BasicTensor<T> masked_select(const BasicTensor<T>& x, const BasicTensor<bool>& mask) {
+template <class Scalar>
+BasicTensor<Scalar> masked_select(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask) {
   return detail::take_offsets("MaskedSelectBackward0", x,
                               detail::mask_plan("masked_select", x.shape(), mask, true));
 }
 
 /// x.masked_fill_(mask, value): writes value where mask (broadcast to x's shape) holds. value:
 /// a number or a 0-D tensor (which receives the sum of the gradient at the filled places).
-template <class T>
-const BasicTensor<T>& masked_fill_(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
-                                   const BasicTensor<T>& value) {
+template <class Scalar>
+const BasicTensor<Scalar>& masked_fill_(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                        const BasicTensor<Scalar>& value) {
   if (value.dim() != 0)
     throw ShapeError("masked_fill_: value must be a 0-D tensor, got shape " +
                      to_string(value.shape()));
@@ -592,19 +595,20 @@ const BasicTensor<T>& masked_fill_(const BasicTensor<T>& x, const BasicTensor<bo
   return x;
 }
 /// x.masked_fill_(mask, value) with a number.
-template <class T, detail::ScalarFor<T> S>
-const BasicTensor<T>& masked_fill_(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
-                                   S value) {
-  return masked_fill_(x, mask, scalar_tensor<T>(static_cast<T>(value)));
+template <class Scalar, detail::ScalarFor<Scalar> S>
+const BasicTensor<Scalar>& masked_fill_(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                        S value) {
+  return masked_fill_(x, mask, scalar_tensor<Scalar>(static_cast<Scalar>(value)));
 }
 
 /// x.masked_scatter_(mask, source): copies source's first k elements (row-major, k = the
 /// number of places where mask, broadcast to x's shape, holds) into those places in order.
 /// source needs at least k elements. Gradients: x's is zero at the written places; source's
 /// holds the gradient there in its first k elements, zero after.
-template <class T>
-const BasicTensor<T>& masked_scatter_(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
-                                      const BasicTensor<T>& source) {
+template <class Scalar>
+const BasicTensor<Scalar>& masked_scatter_(const BasicTensor<Scalar>& x,
+                                           const BasicTensor<bool>& mask,
+                                           const BasicTensor<Scalar>& source) {
   auto plan = detail::mask_plan("masked_scatter_", x.shape(), mask, false);
   const std::int64_t k = plan.shape[0];
   if (source.numel() < k)
@@ -619,11 +623,11 @@ const BasicTensor<T>& masked_scatter_(const BasicTensor<T>& x, const BasicTensor
   return x;
 }
 /// torch.masked_scatter(x, mask, source): masked_scatter_ on a copy of x broadcast with mask.
-template <class T>
-BasicTensor<T> masked_scatter(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
-                              const BasicTensor<T>& source) {
+template <class Scalar>
+BasicTensor<Scalar> masked_scatter(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                   const BasicTensor<Scalar>& source) {
   const Shape os = detail::broadcast_shapes("masked_scatter", x.shape(), mask.shape());
-  BasicTensor<T> out;
+  BasicTensor<Scalar> out;
   if (os == x.shape()) {
     out = x.clone();
   } else {
@@ -643,8 +647,9 @@ BasicTensor<T> masked_scatter(const BasicTensor<T>& x, const BasicTensor<bool>& 
 
 // ---- methods ----------------------------------------------------------------------
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::index(const std::vector<indexing::TensorIndex>& indices) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index(
+    const std::vector<indexing::TensorIndex>& indices) const {
   if (detail::basic_index_list(indices)) {  // a view, as PyTorch's basic indexing
     const std::int64_t consumed = detail::check_index_list("index", shape(), indices);
     const char* name = nullptr;
@@ -657,47 +662,50 @@ BasicTensor<T> BasicTensor<T>::index(const std::vector<indexing::TensorIndex>& i
   return detail::take_offsets("IndexBackward0", *this,
                               detail::make_index_plan("index", shape(), indices));
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::index_put_(const std::vector<indexing::TensorIndex>& indices,
-                                                 const BasicTensor& values, bool accumulate) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::index_put_(
+    const std::vector<indexing::TensorIndex>& indices, const BasicTensor& values,
+    bool accumulate) const {
   return torchlet::index_put_(*this, indices, values, accumulate);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::index_put_(const std::vector<indexing::TensorIndex>& indices,
-                                                 T value, bool accumulate) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::index_put_(
+    const std::vector<indexing::TensorIndex>& indices, Scalar value, bool accumulate) const {
   return torchlet::index_put_(*this, indices, value, accumulate);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::index_put(const std::vector<indexing::TensorIndex>& indices,
-                                         const BasicTensor& values, bool accumulate) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index_put(
+    const std::vector<indexing::TensorIndex>& indices, const BasicTensor& values,
+    bool accumulate) const {
   return torchlet::index_put(*this, indices, values, accumulate);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::index_put(const std::vector<indexing::TensorIndex>& indices, T value,
-                                         bool accumulate) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index_put(
+    const std::vector<indexing::TensorIndex>& indices, Scalar value, bool accumulate) const {
   return torchlet::index_put(*this, indices, value, accumulate);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::masked_select(const BasicTensor<bool>& mask) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::masked_select(const BasicTensor<bool>& mask) const {
   return torchlet::masked_select(*this, mask);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::masked_fill_(const BasicTensor<bool>& mask, T value) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::masked_fill_(const BasicTensor<bool>& mask,
+                                                             Scalar value) const {
   return torchlet::masked_fill_(*this, mask, value);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::masked_fill_(const BasicTensor<bool>& mask,
-                                                   const BasicTensor& value) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::masked_fill_(const BasicTensor<bool>& mask,
+                                                             const BasicTensor& value) const {
   return torchlet::masked_fill_(*this, mask, value);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::masked_scatter_(const BasicTensor<bool>& mask,
-                                                      const BasicTensor& source) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::masked_scatter_(const BasicTensor<bool>& mask,
+                                                                const BasicTensor& source) const {
   return torchlet::masked_scatter_(*this, mask, source);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::masked_scatter(const BasicTensor<bool>& mask,
-                                              const BasicTensor& source) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::masked_scatter(const BasicTensor<bool>& mask,
+                                                        const BasicTensor& source) const {
   return torchlet::masked_scatter(*this, mask, source);
 }
 

@@ -45,18 +45,20 @@ struct Function;
 
 /// What forward hands to backward (libtorch's AutogradContext, Python's `ctx`), for tensors
 /// of scalar type T.
-template <class T>
+template <class Scalar>
 class BasicAutogradContext {
  public:
   /// Keeps tensors for backward (ctx.save_for_backward); called once in forward. Inputs and
   /// outputs keep their place in the graph (a backward made of tensor ops is differentiable
   /// through them); any tensor modified in place before backward makes
   /// get_saved_variables() throw, as in PyTorch.
-  void save_for_backward(std::vector<BasicTensor<T>> tensors) { pending_ = std::move(tensors); }
+  void save_for_backward(std::vector<BasicTensor<Scalar>> tensors) {
+    pending_ = std::move(tensors);
+  }
   /// The tensors given to save_for_backward (ctx.saved_tensors). Throws std::runtime_error
   /// when one of them was modified in place after it was saved.
-  std::vector<BasicTensor<T>> get_saved_variables() const {
-    std::vector<BasicTensor<T>> out;
+  std::vector<BasicTensor<Scalar>> get_saved_variables() const {
+    std::vector<BasicTensor<Scalar>> out;
     out.reserve(saved_.size());
     for (const auto& s : saved_) {
       if (!s.data.defined()) {
@@ -87,7 +89,7 @@ class BasicAutogradContext {
   }
   /// Marks outputs of forward as not differentiable (ctx.mark_non_differentiable): they do
   /// not require grad, and backward gets zeros for them.
-  void mark_non_differentiable(const std::vector<BasicTensor<T>>& outputs) {
+  void mark_non_differentiable(const std::vector<BasicTensor<Scalar>>& outputs) {
     for (const auto& t : outputs)
       if (t.defined()) non_differentiable_.push_back(t.impl().get());
   }
@@ -98,16 +100,16 @@ class BasicAutogradContext {
   template <class D>
   friend struct Function;
   struct Saved {
-    detail::SavedTensor<T> data;
+    detail::SavedTensor<Scalar> data;
     Shape shape;
-    BasicTensor<T> input;         // an input of the op: kept as is
-    std::weak_ptr<Node<T>> node;  // an output: its node, reattached on unpacking
+    BasicTensor<Scalar> input;         // an input of the op: kept as is
+    std::weak_ptr<Node<Scalar>> node;  // an output: its node, reattached on unpacking
   };
   const char* name_ = "";
-  std::vector<BasicTensor<T>> pending_;
+  std::vector<BasicTensor<Scalar>> pending_;
   std::vector<Saved> saved_;
   std::vector<bool> needs_input_grad_;
-  std::vector<const detail::TensorImpl<T>*> non_differentiable_;
+  std::vector<const detail::TensorImpl<Scalar>*> non_differentiable_;
 };
 
 /// The context of a float custom Function.
@@ -159,17 +161,17 @@ struct Function {
   /// Derived::backward; returns forward's result (a tensor or a vector of tensors).
   template <class... Args>
   static auto apply(Args&&... args) {
-    using T = typename detail::first_tensor_scalar<Args...>::type;
-    static_assert(!std::is_void_v<T>,
+    using Scalar = typename detail::first_tensor_scalar<Args...>::type;
+    static_assert(!std::is_void_v<Scalar>,
                   "Function::apply: forward needs at least one tensor argument");
-    auto ctx = std::make_shared<BasicAutogradContext<T>>();
+    auto ctx = std::make_shared<BasicAutogradContext<Scalar>>();
     ctx->name_ = node_name();
     // One entry per argument: the tensor, or undefined for a non-tensor argument.
-    std::vector<BasicTensor<T>> inputs;
+    std::vector<BasicTensor<Scalar>> inputs;
     inputs.reserve(sizeof...(Args));
     (
         [&](const auto& a) {
-          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, BasicTensor<T>>)
+          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, BasicTensor<Scalar>>)
             inputs.push_back(a);
           else
             inputs.emplace_back();
@@ -177,21 +179,22 @@ struct Function {
         ...);
     bool any = false;
     for (const auto& t : inputs) {
-      const bool need = t.defined() && torchlet::detail::needs_graph<T>({&t});
+      const bool need = t.defined() && torchlet::detail::needs_graph<Scalar>({&t});
       ctx->needs_input_grad_.push_back(need);
       any = any || need;
     }
     using R = decltype(Derived::forward(ctx.get(), std::forward<Args>(args)...));
     static_assert(
-        std::is_same_v<R, BasicTensor<T>> || std::is_same_v<R, std::vector<BasicTensor<T>>>,
+        std::is_same_v<R, BasicTensor<Scalar>> ||
+            std::is_same_v<R, std::vector<BasicTensor<Scalar>>>,
         "Function: forward must return a BasicTensor<T> or a std::vector<BasicTensor<T>>");
     R result;
     {
       NoGradGuard no_grad;
       result = Derived::forward(ctx.get(), std::forward<Args>(args)...);
     }
-    std::vector<BasicTensor<T>*> outs;
-    if constexpr (std::is_same_v<R, BasicTensor<T>>) {
+    std::vector<BasicTensor<Scalar>*> outs;
+    if constexpr (std::is_same_v<R, BasicTensor<Scalar>>) {
       outs.push_back(&result);
     } else {
       for (auto& t : result) outs.push_back(&t);
@@ -209,7 +212,7 @@ struct Function {
     // What forward saved: inputs kept as they are, outputs through their node (set by
     // record), anything else as data; all version-checked.
     for (auto& t : ctx->pending_) {
-      typename BasicAutogradContext<T>::Saved s;
+      typename BasicAutogradContext<Scalar>::Saved s;
       if (t.defined()) {
         s.shape = t.shape();
         for (const auto& in : inputs)
@@ -218,7 +221,7 @@ struct Function {
           if (o->is_same(t) && o->grad_fn()) s.node = o->grad_fn();
         // An output is saved without its node (the node owns this context: keeping the
         // node here would be a cycle that is never freed); unpacking reattaches it.
-        s.data = torchlet::detail::SavedTensor<T>(s.node.expired() ? t : t.detach());
+        s.data = torchlet::detail::SavedTensor<Scalar>(s.node.expired() ? t : t.detach());
       }
       ctx->saved_.push_back(std::move(s));
     }
@@ -227,10 +230,10 @@ struct Function {
   }
 
  private:
-  template <class T>
-  static void record(const std::shared_ptr<BasicAutogradContext<T>>& ctx,
-                     const std::vector<BasicTensor<T>>& inputs,
-                     const std::vector<BasicTensor<T>*>& outs) {
+  template <class Scalar>
+  static void record(const std::shared_ptr<BasicAutogradContext<Scalar>>& ctx,
+                     const std::vector<BasicTensor<Scalar>>& inputs,
+                     const std::vector<BasicTensor<Scalar>*>& outs) {
     const char* name = node_name();
     std::vector<Shape> out_shapes, in_shapes;
     std::vector<bool> differentiable;
@@ -245,8 +248,8 @@ struct Function {
     const bool single = outs.size() == 1;
     // The node's gradient is the output's (one output) or all outputs' gradients flattened
     // into one vector, each output's node filling its own segment.
-    auto backward = [ctx, name, out_shapes, in_shapes, single](const BasicTensor<T>& g) {
-      std::vector<BasicTensor<T>> grads;
+    auto backward = [ctx, name, out_shapes, in_shapes, single](const BasicTensor<Scalar>& g) {
+      std::vector<BasicTensor<Scalar>> grads;
       std::int64_t offset = 0;
       for (const auto& s : out_shapes) {
         const auto n = torchlet::detail::numel_of(s);
@@ -264,7 +267,7 @@ struct Function {
                                  std::to_string(r.size()) + ")");
       for (std::size_t i = 0; i < r.size(); ++i) {
         if (!ctx->needs_input_grad_[i]) {
-          r[i] = BasicTensor<T>();
+          r[i] = BasicTensor<Scalar>();
         } else if (r[i].defined() && r[i].shape() != in_shapes[i]) {
           throw ShapeError(std::string("Function ") + name +
                            " returned an invalid gradient at index " + std::to_string(i) +
@@ -274,7 +277,7 @@ struct Function {
       }
       return r;
     };
-    using MainNode = FunctionNode<T, decltype(backward)>;
+    using MainNode = FunctionNode<Scalar, decltype(backward)>;
     auto node = std::make_shared<MainNode>(std::move(backward));
     node->node_name = name;
     node->differentiable_backward = true;
@@ -295,14 +298,14 @@ struct Function {
     for (std::size_t k = 0; k < outs.size(); ++k) {
       const auto n = outs[k]->numel();
       if (differentiable[k]) {
-        auto select = [offset, n, total](const BasicTensor<T>& g) {
-          std::vector<BasicTensor<T>> parts;
-          if (offset > 0) parts.push_back(zeros<T>({offset}));
+        auto select = [offset, n, total](const BasicTensor<Scalar>& g) {
+          std::vector<BasicTensor<Scalar>> parts;
+          if (offset > 0) parts.push_back(zeros<Scalar>({offset}));
           parts.push_back(g.reshape({n}));
-          if (offset + n < total) parts.push_back(zeros<T>({total - offset - n}));
-          return std::vector<BasicTensor<T>>{cat(parts)};
+          if (offset + n < total) parts.push_back(zeros<Scalar>({total - offset - n}));
+          return std::vector<BasicTensor<Scalar>>{cat(parts)};
         };
-        auto sel = std::make_shared<FunctionNode<T, decltype(select)>>(std::move(select));
+        auto sel = std::make_shared<FunctionNode<Scalar, decltype(select)>>(std::move(select));
         sel->node_name = name;
         sel->differentiable_backward = true;
         sel->next.push_back(node);

@@ -47,17 +47,17 @@ namespace detail {
 
 /// The gathered row-major copy of a non-contiguous tensor and the storage write count it was
 /// gathered at.
-template <class T>
+template <class Scalar>
 struct StridedCache {
   std::mutex mutex;
-  std::unique_ptr<Storage<T>> buffer;
+  std::unique_ptr<Storage<Scalar>> buffer;
   std::uint64_t stamp = 0;
   bool valid = false;
 };
 
-template <class T>
+template <class Scalar>
 struct TensorImpl {
-  std::shared_ptr<Storage<T>> storage;
+  std::shared_ptr<Storage<Scalar>> storage;
   std::size_t offset = 0;  // PyTorch's storage_offset, in elements
   Shape shape;
   std::int64_t numel = 0;
@@ -70,30 +70,30 @@ struct TensorImpl {
   /// True when the elements are not one row-major block (PyTorch's !is_contiguous()); data()
   /// then returns `cache`, a gathered copy.
   bool non_contiguous = false;
-  std::shared_ptr<StridedCache<T>> cache;
+  std::shared_ptr<StridedCache<Scalar>> cache;
   /// For a view: the tensor that is not a view whose storage it shares (PyTorch's _base);
   /// in-place ops on the view rebase that tensor's history (CopySlices).
-  std::shared_ptr<TensorImpl<T>> base;
+  std::shared_ptr<TensorImpl<Scalar>> base;
   /// Counts the times this tensor's history was rebased by an in-place op (on it or on a view
   /// of it); a view compares it with base_history to know its grad_fn is stale.
   std::uint32_t history = 0;
   /// base->history when this view's grad_fn was last set.
   std::uint32_t base_history = 0;
-  std::shared_ptr<TensorImpl<T>> grad;         // accumulated gradient (leaves)
-  std::shared_ptr<autograd::Node<T>> grad_fn;  // producer (non-leaves)
-  std::shared_ptr<autograd::Node<T>>
+  std::shared_ptr<TensorImpl<Scalar>> grad;         // accumulated gradient (leaves)
+  std::shared_ptr<autograd::Node<Scalar>> grad_fn;  // producer (non-leaves)
+  std::shared_ptr<autograd::Node<Scalar>>
       grad_accumulator;  // AccumulateGrad node (leaves that require grad)
   /// The elements in row-major order: the storage itself for a contiguous tensor, else the
   /// gathered copy, gathered again when the storage was written since.
-  T* data() const {
+  Scalar* data() const {
     if (!non_contiguous) [[likely]]
       return storage ? storage->data() + offset : nullptr;
     return strided_data();
   }
-  T* strided_data() const {
+  Scalar* strided_data() const {
     std::lock_guard<std::mutex> lock(cache->mutex);
     if (!cache->buffer)
-      cache->buffer = std::make_unique<Storage<T>>(static_cast<std::size_t>(numel));
+      cache->buffer = std::make_unique<Storage<Scalar>>(static_cast<std::size_t>(numel));
     if (!cache->valid || cache->stamp != storage->writes()) {
       gather_strided(storage->data() + offset, shape, strides, cache->buffer->data());
       cache->stamp = storage->writes();
@@ -105,16 +105,16 @@ struct TensorImpl {
   void scatter() const {
     std::lock_guard<std::mutex> lock(cache->mutex);
     if (!cache->valid) return;
-    T* dst = storage->data() + offset;
-    const T* src = cache->buffer->data();
+    Scalar* dst = storage->data() + offset;
+    const Scalar* src = cache->buffer->data();
     for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t off) { dst[off] = src[i]; });
     storage->note_write();
     cache->stamp = storage->writes();
   }
 };
 
-template <class T>
-inline constexpr bool is_floating_v = std::is_floating_point_v<T>;
+template <class Scalar>
+inline constexpr bool is_floating_v = std::is_floating_point_v<Scalar>;
 
 /// A C++ arithmetic type (the values a tensor is made from).
 template <class U>
@@ -142,11 +142,12 @@ using promote_t = std::conditional_t<
 /// PyTorch's result type of a tensor of type T with a C++ scalar of type S: the tensor's
 /// type, unless the scalar is of a higher category (a floating-point scalar with an integer or
 /// bool tensor gives float32, an integer scalar with a bool tensor int64).
-template <class T, class S>
-using scalar_result_t = std::conditional_t<
-    std::is_integral_v<T> && std::is_floating_point_v<S>, float,
-    std::conditional_t<std::is_same_v<T, bool> && std::is_integral_v<S> && !std::is_same_v<S, bool>,
-                       std::int64_t, T>>;
+template <class Scalar, class S>
+using scalar_result_t =
+    std::conditional_t<std::is_integral_v<Scalar> && std::is_floating_point_v<S>, float,
+                       std::conditional_t<std::is_same_v<Scalar, bool> && std::is_integral_v<S> &&
+                                              !std::is_same_v<S, bool>,
+                                          std::int64_t, Scalar>>;
 }  // namespace detail
 
 /// torch.result_type for tensors of scalar types A and B, at compile time:
@@ -155,32 +156,32 @@ template <class A, class B>
 using result_type_t = detail::promote_t<A, B>;
 
 /// Human-readable name of a scalar type, as PyTorch spells its dtypes.
-template <class T>
+template <class Scalar>
 constexpr const char* dtype_name() {
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<Scalar, float>)
     return "torch.float32";
-  else if constexpr (std::is_same_v<T, double>)
+  else if constexpr (std::is_same_v<Scalar, double>)
     return "torch.float64";
-  else if constexpr (std::is_same_v<T, std::int64_t>)
+  else if constexpr (std::is_same_v<Scalar, std::int64_t>)
     return "torch.int64";
-  else if constexpr (std::is_same_v<T, std::int32_t>)
+  else if constexpr (std::is_same_v<Scalar, std::int32_t>)
     return "torch.int32";
-  else if constexpr (std::is_same_v<T, std::uint8_t>)
+  else if constexpr (std::is_same_v<Scalar, std::uint8_t>)
     return "torch.uint8";
-  else if constexpr (std::is_same_v<T, bool>)
+  else if constexpr (std::is_same_v<Scalar, bool>)
     return "torch.bool";
   else
     return "unknown";
 }
 
-template <class T>
+template <class Scalar>
 struct ValuesIndices;
 struct VarOptions;
 namespace detail {
-template <class T>
-bool stale_view(const TensorImpl<T>& v) noexcept;
-template <class T>
-void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v);
+template <class Scalar>
+bool stale_view(const TensorImpl<Scalar>& v) noexcept;
+template <class Scalar>
+void refresh_view_history(const std::shared_ptr<TensorImpl<Scalar>>& v);
 }  // namespace detail
 namespace indexing {
 class TensorIndex;
@@ -189,15 +190,18 @@ class TensorIndex;
 /// An n-dimensional, possibly strided array of T with reverse-mode autograd
 /// (torch.Tensor with a compile-time dtype: Tensor = BasicTensor<float>, LongTensor, ...).
 /// A handle: copies share the data; clone() copies it.
-template <class T>
+/// The comments call the element type T; the code names it Scalar, since the member x.T()
+/// may not share its name with the class's template parameter (nor, in the member definitions
+/// outside the class, with theirs).
+template <class Scalar>
 class BasicTensor {
-  static_assert(std::is_arithmetic_v<T>, "BasicTensor<T> needs an arithmetic scalar type");
+  static_assert(std::is_arithmetic_v<Scalar>, "BasicTensor<T> needs an arithmetic scalar type");
 
  public:
   /// The element type T.
-  using scalar_type = T;
+  using scalar_type = Scalar;
   /// The shared state a handle points to (shape, storage, autograd fields).
-  using Impl = detail::TensorImpl<T>;
+  using Impl = detail::TensorImpl<Scalar>;
 
   /// An undefined tensor (`defined() == false`), like a default-constructed at::Tensor.
   BasicTensor() = default;
@@ -210,7 +214,8 @@ class BasicTensor {
     auto impl = std::make_shared<Impl>();
     impl->shape = shape;
     impl->numel = detail::numel_of(shape);
-    impl->storage = std::make_shared<detail::Storage<T>>(static_cast<std::size_t>(impl->numel));
+    impl->storage =
+        std::make_shared<detail::Storage<Scalar>>(static_cast<std::size_t>(impl->numel));
     return BasicTensor(std::move(impl));
   }
 
@@ -233,11 +238,11 @@ class BasicTensor {
   /// contiguous tensor; for a non-contiguous view a gathered copy (gathered again after any
   /// write through a tensor API into the storage). Write through mutable_data() or the
   /// tensor API (fill_, copy_, +=, ...), which write a view's elements into its base.
-  T* data() const { return checked().data(); }
+  Scalar* data() const { return checked().data(); }
   /// Pointer to the first element for writing (row-major). Throws std::logic_error on a
   /// non-contiguous tensor (its elements are not one block; write with copy_/fill_/... or
   /// write into contiguous()).
-  T* mutable_data() const {
+  Scalar* mutable_data() const {
     const auto& impl = checked();
     if (impl.non_contiguous)
       throw std::logic_error("mutable_data: expected a contiguous tensor, got one of shape " +
@@ -271,7 +276,7 @@ class BasicTensor {
   /// as data(). Writes through it change the storage, as in PyTorch: the call counts as a
   /// write, so views of the storage gather their elements again when next read (take the
   /// pointer, write, then use the tensors).
-  T* data_ptr() const {
+  Scalar* data_ptr() const {
     const auto& impl = checked();
     if (!impl.storage) return nullptr;
     impl.storage->note_write();
@@ -287,11 +292,11 @@ class BasicTensor {
   bool requires_grad() const { return fresh().requires_grad; }
   /// Marks a leaf as requiring grad (x.requires_grad_()).
   const BasicTensor& requires_grad_(bool on = true) const {
-    if constexpr (!detail::is_floating_v<T>) {
+    if constexpr (!detail::is_floating_v<Scalar>) {
       if (on)
         throw std::invalid_argument(std::string("requires_grad_: only floating point tensors can "
                                                 "require gradients, got ") +
-                                    dtype_name<T>());
+                                    dtype_name<Scalar>());
     }
     if (!is_leaf())
       throw std::invalid_argument(
@@ -309,7 +314,7 @@ class BasicTensor {
   std::string grad_fn_name() const { return is_leaf() ? "" : checked().grad_fn->name(); }
   /// The node that produced this tensor (x.grad_fn): null for a leaf; `grad_fn()->name()` is
   /// PyTorch's name ("MulBackward0"), `grad_fn()->next_functions()` its inputs' nodes.
-  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return fresh().grad_fn; }
+  const std::shared_ptr<autograd::Node<Scalar>>& grad_fn() const { return fresh().grad_fn; }
   /// Registers hook(grad), called during backward with the gradient of this tensor before it
   /// is used (x.register_hook): `hook` returns void, or a tensor that replaces the gradient
   /// (an undefined one keeps it). On a leaf the hook runs before the gradient is accumulated
@@ -349,13 +354,13 @@ class BasicTensor {
     impl->numel = impl_->numel;
     impl->strides = impl_->strides;
     impl->non_contiguous = impl_->non_contiguous;
-    if (impl->non_contiguous) impl->cache = std::make_shared<detail::StridedCache<T>>();
+    if (impl->non_contiguous) impl->cache = std::make_shared<detail::StridedCache<Scalar>>();
     return BasicTensor(std::move(impl));
   }
 
   // ---- element access ----------------------------------------------------------
   /// The value of a one-element tensor.
-  T item() const {
+  Scalar item() const {
     if (numel() != 1)
       throw ShapeError("item: a Tensor with " + std::to_string(numel()) +
                        " elements cannot be converted to Scalar (shape " + to_string(shape()) +
@@ -368,12 +373,12 @@ class BasicTensor {
     return static_cast<U>(item());
   }
   /// A copy of the elements, in row-major order.
-  std::vector<T> to_vector() const {
-    const T* p = data();
-    return std::vector<T>(p, p + numel());
+  std::vector<Scalar> to_vector() const {
+    const Scalar* p = data();
+    return std::vector<Scalar>(p, p + numel());
   }
   /// Same as to_vector() (flat, unlike PyTorch's nested lists).
-  std::vector<T> tolist() const { return to_vector(); }
+  std::vector<Scalar> tolist() const { return to_vector(); }
 
   // ---- declared here, defined with their op families ---------------------------
   // Shapes and views (views.hpp, joining.hpp, indexing.hpp). reshape/view/flatten/
@@ -406,6 +411,16 @@ class BasicTensor {
   BasicTensor permute(const Shape& dims) const;
   /// The last two dims swapped (x.mT, a view).
   BasicTensor mT() const;
+  /// All dims reversed (x.T, a view; PermuteBackward0): the transpose of a matrix.
+  BasicTensor T() const;
+  /// The conjugate transpose of a matrix (x.H, a view): for the library's real dtypes, the
+  /// transpose; needs exactly 2 dims.
+  BasicTensor H() const;
+  /// The conjugate transpose of the last two dims (x.mH, x.adjoint(), a view): for real dtypes,
+  /// mT().
+  BasicTensor mH() const;
+  /// Same as mH().
+  BasicTensor adjoint() const;
   /// Size-1 dims repeated to `sizes` without copying (x.expand; -1 keeps a size).
   BasicTensor expand(const Shape& sizes) const;
   /// x.expand(other.shape()).
@@ -433,12 +448,12 @@ class BasicTensor {
                                   const BasicTensor& src) const;
   /// x.index_add(dim, index, src, alpha): see torchlet::index_add.
   BasicTensor index_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                        const BasicTensor& src, T alpha = T(1)) const;
+                        const BasicTensor& src, Scalar alpha = Scalar(1)) const;
   /// x.index_copy(dim, index, src): see torchlet::index_copy.
   BasicTensor index_copy(std::int64_t dim, const BasicTensor<std::int64_t>& index,
                          const BasicTensor& src) const;
   /// x.masked_fill(mask, value): see torchlet::masked_fill.
-  BasicTensor masked_fill(const BasicTensor<bool>& mask, T value) const;
+  BasicTensor masked_fill(const BasicTensor<bool>& mask, Scalar value) const;
   // x[...] reads and writes (tensor/advanced_indexing.hpp).
   /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A view for
   /// basic indices (ints, slices, None, Ellipsis), a copy with index tensors or masks.
@@ -447,18 +462,18 @@ class BasicTensor {
   const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices,
                                 const BasicTensor& values, bool accumulate = false) const;
   /// x[indices] = value for a number: see torchlet::index_put_.
-  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices, T value,
+  const BasicTensor& index_put_(const std::vector<indexing::TensorIndex>& indices, Scalar value,
                                 bool accumulate = false) const;
   /// x.index_put(indices, values, accumulate): see torchlet::index_put.
   BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices,
                         const BasicTensor& values, bool accumulate = false) const;
   /// x.index_put(indices, value, accumulate) for a number.
-  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices, T value,
+  BasicTensor index_put(const std::vector<indexing::TensorIndex>& indices, Scalar value,
                         bool accumulate = false) const;
   /// x.masked_select(mask): see torchlet::masked_select.
   BasicTensor masked_select(const BasicTensor<bool>& mask) const;
   /// x.masked_fill_(mask, value): see torchlet::masked_fill_.
-  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, T value) const;
+  const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, Scalar value) const;
   /// x.masked_fill_(mask, value) with a 0-D tensor value.
   const BasicTensor& masked_fill_(const BasicTensor<bool>& mask, const BasicTensor& value) const;
   /// x.masked_scatter_(mask, source): see torchlet::masked_scatter_.
@@ -469,14 +484,14 @@ class BasicTensor {
   // Sorting, scans and products, elementwise extrema (tensor/sorting.hpp, scan.hpp,
   // elementwise_extra.hpp).
   /// x.sort(dim, descending): see torchlet::sort.
-  ValuesIndices<T> sort(std::int64_t dim = -1, bool descending = false) const;
+  ValuesIndices<Scalar> sort(std::int64_t dim = -1, bool descending = false) const;
   /// x.argsort(dim, descending): see torchlet::argsort.
   BasicTensor<std::int64_t> argsort(std::int64_t dim = -1, bool descending = false) const;
   /// x.topk(k, dim, largest, sorted): see torchlet::topk.
-  ValuesIndices<T> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true,
-                        bool sorted = true) const;
+  ValuesIndices<Scalar> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true,
+                             bool sorted = true) const;
   /// x.kthvalue(k, dim, keepdim): see torchlet::kthvalue.
-  ValuesIndices<T> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
+  ValuesIndices<Scalar> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
   /// x.cumsum(dim): see torchlet::cumsum.
   BasicTensor cumsum(std::int64_t dim) const;
   /// x.cumprod(dim): see torchlet::cumprod.
@@ -517,9 +532,9 @@ class BasicTensor {
   // In place (a trailing underscore, as in PyTorch). On a leaf that requires grad they
   // throw while grad mode is on; on other tensors they are recorded on the tape.
   /// Sets every element to value, in place.
-  const BasicTensor& fill_(T value) const;
+  const BasicTensor& fill_(Scalar value) const;
   /// Sets every element to 0, in place.
-  const BasicTensor& zero_() const { return fill_(T(0)); }
+  const BasicTensor& zero_() const { return fill_(Scalar(0)); }
   const BasicTensor& copy_(const BasicTensor& src) const;
   /// this += other (broadcast to this shape), in place.
   const BasicTensor& add_(const BasicTensor& other) const;
@@ -530,15 +545,16 @@ class BasicTensor {
   /// this /= other (broadcast to this shape), in place.
   const BasicTensor& div_(const BasicTensor& other) const;
   /// this += other, in place.
-  const BasicTensor& add_(T other) const;
+  const BasicTensor& add_(Scalar other) const;
   /// this -= other, in place.
-  const BasicTensor& sub_(T other) const;
+  const BasicTensor& sub_(Scalar other) const;
   /// this *= other, in place.
-  const BasicTensor& mul_(T other) const;
+  const BasicTensor& mul_(Scalar other) const;
   /// this /= other, in place.
-  const BasicTensor& div_(T other) const;
+  const BasicTensor& div_(Scalar other) const;
   const BasicTensor& relu_() const;
-  const BasicTensor& clamp_(std::optional<T> min, std::optional<T> max = std::nullopt) const;
+  const BasicTensor& clamp_(std::optional<Scalar> min,
+                            std::optional<Scalar> max = std::nullopt) const;
 
   // Reductions (reduction.hpp)
   /// Sum of all elements: a 0-dim tensor (integer tensors sum to int64, as in PyTorch).
@@ -554,9 +570,9 @@ class BasicTensor {
   /// Smallest element (0-dim).
   BasicTensor min() const;
   /// Largest values over dim and their indices: [.., n, ..] -> [.., ..] each.
-  ValuesIndices<T> max(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices<Scalar> max(std::int64_t dim, bool keepdim = false) const;
   /// Smallest values over dim and their indices: [.., n, ..] -> [.., ..] each.
-  ValuesIndices<T> min(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices<Scalar> min(std::int64_t dim, bool keepdim = false) const;
   /// Index of the largest value over dim: [.., n, ..] -> [.., ..] int64.
   BasicTensor<std::int64_t> argmax(std::int64_t dim, bool keepdim = false) const;
   /// Flat index of the largest element (0-dim int64).
@@ -631,9 +647,9 @@ class BasicTensor {
   /// x * Phi(x) ("none") or its tanh approximation ("tanh"), elementwise.
   BasicTensor gelu(std::string_view approximate = "none") const;
   /// x^exponent, elementwise.
-  BasicTensor pow(T exponent) const;
+  BasicTensor pow(Scalar exponent) const;
   /// Each element limited to [min, max] (either bound may be nullopt).
-  BasicTensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
+  BasicTensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
 
   // Method spellings of torch ops (issue 13, "ops2"); each is defined beside its free function
   // (reduction.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp, comparison.hpp, linalg.hpp,
@@ -664,9 +680,9 @@ class BasicTensor {
   /// x.median(): see torchlet::median.
   BasicTensor median() const;
   /// x.median(dim, keepdim): see torchlet::median.
-  ValuesIndices<T> median(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices<Scalar> median(std::int64_t dim, bool keepdim = false) const;
   /// x.mode(dim, keepdim): see torchlet::mode.
-  ValuesIndices<T> mode(std::int64_t dim = -1, bool keepdim = false) const;
+  ValuesIndices<Scalar> mode(std::int64_t dim = -1, bool keepdim = false) const;
   /// x.all(): see torchlet::all.
   BasicTensor<bool> all() const;
   /// x.all(dim, keepdim): see torchlet::all.
@@ -692,24 +708,25 @@ class BasicTensor {
   /// x.isfinite(): see torchlet::isfinite.
   BasicTensor<bool> isfinite() const;
   /// x.nan_to_num(nan, posinf, neginf): see torchlet::nan_to_num.
-  BasicTensor nan_to_num(T nan = T(0), std::optional<T> posinf = std::nullopt,
-                         std::optional<T> neginf = std::nullopt) const;
+  BasicTensor nan_to_num(Scalar nan = Scalar(0), std::optional<Scalar> posinf = std::nullopt,
+                         std::optional<Scalar> neginf = std::nullopt) const;
   /// x.fmod(other): see torchlet::fmod.
   BasicTensor fmod(const BasicTensor& other) const;
   /// x.fmod(number).
-  BasicTensor fmod(T other) const;
+  BasicTensor fmod(Scalar other) const;
   /// x.remainder(other): see torchlet::remainder.
   BasicTensor remainder(const BasicTensor& other) const;
   /// x.remainder(number).
-  BasicTensor remainder(T other) const;
+  BasicTensor remainder(Scalar other) const;
   /// x.atan2(other): see torchlet::atan2.
   BasicTensor atan2(const BasicTensor& other) const;
   /// x.lerp(end, weight): see torchlet::lerp.
   BasicTensor lerp(const BasicTensor& end, const BasicTensor& weight) const;
   /// x.lerp(end, number).
-  BasicTensor lerp(const BasicTensor& end, T weight) const;
+  BasicTensor lerp(const BasicTensor& end, Scalar weight) const;
   /// x.addcmul(tensor1, tensor2, value): see torchlet::addcmul.
-  BasicTensor addcmul(const BasicTensor& tensor1, const BasicTensor& tensor2, T value = T(1)) const;
+  BasicTensor addcmul(const BasicTensor& tensor1, const BasicTensor& tensor2,
+                      Scalar value = Scalar(1)) const;
   /// x.where(condition, other): where(condition, x, other).
   BasicTensor where(const BasicTensor<bool>& condition, const BasicTensor& other) const;
   /// x.isclose(other, rtol, atol, equal_nan): see torchlet::isclose.
@@ -727,17 +744,17 @@ class BasicTensor {
   /// x.bmm(other): see torchlet::bmm.
   BasicTensor bmm(const BasicTensor& other) const;
   /// x.addmm(m1, m2, beta, alpha): see torchlet::addmm.
-  BasicTensor addmm(const BasicTensor& m1, const BasicTensor& m2, T beta = T(1),
-                    T alpha = T(1)) const;
+  BasicTensor addmm(const BasicTensor& m1, const BasicTensor& m2, Scalar beta = Scalar(1),
+                    Scalar alpha = Scalar(1)) const;
   /// x.baddbmm(b1, b2, beta, alpha): see torchlet::baddbmm.
-  BasicTensor baddbmm(const BasicTensor& batch1, const BasicTensor& batch2, T beta = T(1),
-                      T alpha = T(1)) const;
+  BasicTensor baddbmm(const BasicTensor& batch1, const BasicTensor& batch2, Scalar beta = Scalar(1),
+                      Scalar alpha = Scalar(1)) const;
   /// x.addbmm(b1, b2, beta, alpha): see torchlet::addbmm.
-  BasicTensor addbmm(const BasicTensor& batch1, const BasicTensor& batch2, T beta = T(1),
-                     T alpha = T(1)) const;
+  BasicTensor addbmm(const BasicTensor& batch1, const BasicTensor& batch2, Scalar beta = Scalar(1),
+                     Scalar alpha = Scalar(1)) const;
   /// x.addmv(mat, vec, beta, alpha): see torchlet::addmv.
-  BasicTensor addmv(const BasicTensor& mat, const BasicTensor& vec, T beta = T(1),
-                    T alpha = T(1)) const;
+  BasicTensor addmv(const BasicTensor& mat, const BasicTensor& vec, Scalar beta = Scalar(1),
+                    Scalar alpha = Scalar(1)) const;
   /// x.outer(other): see torchlet::outer.
   BasicTensor outer(const BasicTensor& other) const;
   /// x.dist(other, p): see torchlet::dist.
@@ -794,8 +811,8 @@ inline bool has_internal_overlap(const Shape& shape, const std::vector<std::int6
 /// that requires grad, and on a view of one. torchlet also rejects in-place ops on other
 /// views that take part in a graph (PyTorch rewrites the base's history there; torchlet
 /// asks for a clone()). `other_requires_grad`: an operand of the op requires grad.
-template <class T>
-void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_grad = false) {
+template <class Scalar>
+void check_inplace(const char* op, const BasicTensor<Scalar>& t, bool other_requires_grad = false) {
   const auto& impl = *t.impl();
   if (impl.non_contiguous && std::string_view(op) != "fill_" &&  // fill_ writes one value
       has_internal_overlap(impl.shape, impl.strides))
@@ -826,8 +843,8 @@ void check_inplace(const char* op, const BasicTensor<T>& t, bool other_requires_
 /// Writes a non-contiguous view's gathered copy (which a write through t.data() changed)
 /// back into the storage, and marks the storage as written so other views gather again;
 /// for writers that do not change the version counter (nn::init). Prefer bump_version.
-template <class T>
-void commit_write(const BasicTensor<T>& t) {
+template <class Scalar>
+void commit_write(const BasicTensor<Scalar>& t) {
   const auto& impl = *t.impl();
   if (!impl.storage) return;
   if (impl.non_contiguous)
@@ -840,8 +857,8 @@ void commit_write(const BasicTensor<T>& t) {
 /// through t.data()): a non-contiguous view's gathered copy is written back into the
 /// storage along the strides; then the storage is marked as modified (other views gather
 /// again; saved tensors detect it at backward).
-template <class T>
-void bump_version(const BasicTensor<T>& t) {
+template <class Scalar>
+void bump_version(const BasicTensor<Scalar>& t) {
   if (!t.impl()->storage) return;
   commit_write(t);
   if (!is_inference_mode_enabled()) t.impl()->storage->bump_version();
@@ -901,10 +918,10 @@ inline std::optional<std::vector<std::int64_t>> view_strides(
 /// A new tensor sharing `base`'s storage (and its version counter) with the given sizes,
 /// strides and storage offset.
 // NOLINTBEGIN(performance-unnecessary-value-param): shape and strides move into the view
-template <class T>
-BasicTensor<T> make_strided_view(const BasicTensor<T>& base, Shape shape,
-                                 std::vector<std::int64_t> strides, std::size_t offset) {
-  auto impl = std::make_shared<TensorImpl<T>>();
+template <class Scalar>
+BasicTensor<Scalar> make_strided_view(const BasicTensor<Scalar>& base, Shape shape,
+                                      std::vector<std::int64_t> strides, std::size_t offset) {
+  auto impl = std::make_shared<TensorImpl<Scalar>>();
   const auto& b = *base.impl();
   impl->storage = b.storage;
   impl->offset = offset;
@@ -912,35 +929,36 @@ BasicTensor<T> make_strided_view(const BasicTensor<T>& base, Shape shape,
   if (strides != contiguous_strides(shape)) {
     impl->non_contiguous = !is_contiguous_layout(shape, strides);
     impl->strides = std::move(strides);
-    if (impl->non_contiguous) impl->cache = std::make_shared<StridedCache<T>>();
+    if (impl->non_contiguous) impl->cache = std::make_shared<StridedCache<Scalar>>();
   }
   impl->shape = std::move(shape);
   impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
   impl->base = b.base ? b.base : base.impl();
   impl->base_history = impl->base->history;
-  return BasicTensor<T>(std::move(impl));
+  return BasicTensor<Scalar>(std::move(impl));
 }
 // NOLINTEND(performance-unnecessary-value-param)
 
 /// A new tensor sharing `base`'s storage with another shape / offset: `extra_offset`
 /// elements into a contiguous base; a strided base is viewed with the strides ATen's view
 /// computes (extra_offset must then be 0), or, where none exist, copied.
-template <class T>
+template <class Scalar>
 // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the new view
-BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t extra_offset = 0) {
+BasicTensor<Scalar> make_view(const BasicTensor<Scalar>& base, Shape shape,
+                              std::size_t extra_offset = 0) {
   const auto& b = *base.impl();
   if (!b.strides.empty()) [[unlikely]] {
     if (auto st = view_strides(b.shape, b.strides, shape))
       return make_strided_view(base, std::move(shape), std::move(*st), b.offset + extra_offset);
-    auto impl = std::make_shared<TensorImpl<T>>();  // no view possible: a copy
-    impl->storage = std::make_shared<Storage<T>>(static_cast<std::size_t>(b.numel));
-    const T* src = b.data();
+    auto impl = std::make_shared<TensorImpl<Scalar>>();  // no view possible: a copy
+    impl->storage = std::make_shared<Storage<Scalar>>(static_cast<std::size_t>(b.numel));
+    const Scalar* src = b.data();
     std::copy(src, src + b.numel, impl->storage->data());
     impl->numel = numel_of(shape);
     impl->shape = std::move(shape);
-    return BasicTensor<T>(std::move(impl));
+    return BasicTensor<Scalar>(std::move(impl));
   }
-  auto impl = std::make_shared<TensorImpl<T>>();
+  auto impl = std::make_shared<TensorImpl<Scalar>>();
   impl->storage = b.storage;
   impl->offset = b.offset + extra_offset;
   impl->numel = numel_of(shape);
@@ -948,13 +966,13 @@ BasicTensor<T> make_view(const BasicTensor<T>& base, Shape shape, std::size_t ex
   impl->view_kind = b.view_kind == 2 || (b.requires_grad && !b.grad_fn) ? 2 : 1;
   impl->base = b.base ? b.base : base.impl();
   impl->base_history = impl->base->history;
-  return BasicTensor<T>(std::move(impl));
+  return BasicTensor<Scalar>(std::move(impl));
 }
 
 /// Whether `t` is a temporary whose memory an op may reuse for its result: nobody else
 /// holds the handle or the storage, and it takes no part in autograd.
-template <class T>
-bool is_reusable(const BasicTensor<T>& t) {
+template <class Scalar>
+bool is_reusable(const BasicTensor<Scalar>& t) {
   const auto& p = t.impl();
   return p && p.use_count() == 1 && p->storage.use_count() == 1 && !p->requires_grad &&
          p->offset == 0 && !p->view_kind && p->strides.empty();

@@ -22,17 +22,18 @@
 namespace torchlet {
 namespace detail {
 
-template <class S, class T>
-concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, T>;
+template <class S, class Scalar>
+concept ScalarFor = std::is_arithmetic_v<S> && std::is_convertible_v<S, Scalar>;
 /// A scalar that does not change a T tensor's type in arithmetic (PyTorch's promotion:
 /// LongTensor + 2 stays int64, LongTensor + 0.5 is float32; see scalar_result_t).
-template <class S, class T>
-concept SameKindScalar = ScalarFor<S, T> && std::is_same_v<scalar_result_t<T, S>, T>;
+template <class S, class Scalar>
+concept SameKindScalar = ScalarFor<S, Scalar> && std::is_same_v<scalar_result_t<Scalar, S>, Scalar>;
 /// A scalar that promotes a T tensor (a floating-point scalar with an integer tensor, ...).
-template <class S, class T>
-concept PromotingScalar = std::is_arithmetic_v<S> && !std::is_same_v<scalar_result_t<T, S>, T>;
+template <class S, class Scalar>
+concept PromotingScalar =
+    std::is_arithmetic_v<S> && !std::is_same_v<scalar_result_t<Scalar, S>, Scalar>;
 /// False for every T: a static_assert that fires only when its template is instantiated.
-template <class T>
+template <class Scalar>
 inline constexpr bool dependent_false_v = false;
 
 /// Elements below which an elementwise kernel runs on one thread (PyTorch's GRAIN_SIZE).
@@ -90,13 +91,13 @@ void for_each_broadcast(const Shape& out_shape, const std::array<const Shape*, N
 }
 
 /// Sums `g` down to `shape` (the reverse of broadcasting `shape` up to g's shape).
-template <class T>
-BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
+template <class Scalar>
+BasicTensor<Scalar> sum_to(const BasicTensor<Scalar>& g, const Shape& shape) {
   if (g.shape() == shape) return g;
-  auto out = zeros<T>(shape);
+  auto out = zeros<Scalar>(shape);
   const std::int64_t n = out.numel(), gn = g.numel();
-  const T* gp = g.data();
-  T* op = out.data();
+  const Scalar* gp = g.data();
+  Scalar* op = out.data();
   if (n == 1) {
     op[0] = camap(gp, gn).sum();
     return out;
@@ -123,15 +124,15 @@ BasicTensor<T> sum_to(const BasicTensor<T>& g, const Shape& shape) {
 /// out = f(a, b) with broadcasting into `out` (of the broadcast shape `os`, numel n).
 /// `out` may alias a or b when that operand already has shape `os`.
 /// f must accept Eigen arrays and scalars alike.
-template <class T, class R, class F>
-void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shape& os, R* out,
-                    F f) {
+template <class Scalar, class R, class F>
+void broadcast_into(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b, const Shape& os,
+                    R* out, F f) {
   const std::int64_t n = numel_of(os);
   if (n == 0) return;
   const Shape& as = a.shape();
   const Shape& bs = b.shape();
-  const T* ap = a.data();
-  const T* bp = b.data();
+  const Scalar* ap = a.data();
+  const Scalar* bp = b.data();
   if (as == bs) {
     parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
       amap(out + i0, i1 - i0) = f(camap(ap + i0, i1 - i0), camap(bp + i0, i1 - i0));
@@ -139,14 +140,14 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
     return;
   }
   if (b.numel() == 1 && a.numel() == n) {
-    const T bs0 = *bp;
+    const Scalar bs0 = *bp;
     parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
       amap(out + i0, i1 - i0) = f(camap(ap + i0, i1 - i0), bs0);
     });
     return;
   }
   if (a.numel() == 1 && b.numel() == n) {
-    const T as0 = *ap;
+    const Scalar as0 = *ap;
     parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
       amap(out + i0, i1 - i0) = f(as0, camap(bp + i0, i1 - i0));
     });
@@ -154,7 +155,8 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
   }
   // Block cases: the smaller operand repeats as a contiguous block (suffix broadcast,
   // e.g. [N, C] + [C]) or each of its elements covers a contiguous run ([N, C] + [N, 1]).
-  auto try_blocks = [&](const BasicTensor<T>& big, const BasicTensor<T>& small, bool big_first) {
+  auto try_blocks = [&](const BasicTensor<Scalar>& big, const BasicTensor<Scalar>& small,
+                        bool big_first) {
     if (big.numel() != n) return false;
     const std::int64_t m = small.numel();
     if (m == 0 || n % m) return false;
@@ -190,7 +192,7 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
       parallel_rows(m, run, [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r) {
           const auto bm = camap(big.data() + r * run, run);
-          const T s = small.data()[r];
+          const Scalar s = small.data()[r];
           if (big_first)
             amap(out + r * run, run) = f(bm, s);
           else
@@ -209,9 +211,9 @@ void broadcast_into(const BasicTensor<T>& a, const BasicTensor<T>& b, const Shap
 }
 
 /// A new tensor f(a, b) with broadcasting; throws ShapeError naming `op` and both shapes.
-template <class T, class R = T, class F>
-BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b,
-                               F f) {
+template <class Scalar, class R = Scalar, class F>
+BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<Scalar>& a,
+                               const BasicTensor<Scalar>& b, F f) {
   if (a.shape() == b.shape()) {
     auto out = BasicTensor<R>::empty(a.shape());
     broadcast_into(a, b, a.shape(), out.data(), f);
@@ -224,11 +226,11 @@ BasicTensor<R> broadcast_apply(const char* op, const BasicTensor<T>& a, const Ba
 }
 
 /// out = f(x) elementwise; f takes an Eigen array.
-template <class T, class F>
-BasicTensor<T> unary_apply(const BasicTensor<T>& x, F f) {
-  auto out = BasicTensor<T>::empty(x.shape());
-  T* o = out.data();
-  const T* xp = x.data();
+template <class Scalar, class F>
+BasicTensor<Scalar> unary_apply(const BasicTensor<Scalar>& x, F f) {
+  auto out = BasicTensor<Scalar>::empty(x.shape());
+  Scalar* o = out.data();
+  const Scalar* xp = x.data();
   parallel_elementwise(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
     amap(o + i0, i1 - i0) = f(camap(xp + i0, i1 - i0));
   });
@@ -237,11 +239,11 @@ BasicTensor<T> unary_apply(const BasicTensor<T>& x, F f) {
 
 /// f(g, o) elementwise, o a saved operand of g's numel: f receives Eigen arrays of the same
 /// chunk of both, on the intra-op threads.
-template <class T, class F>
-BasicTensor<T> grad_map_with(const BasicTensor<T>& g, const T* o, F f) {
-  auto out = BasicTensor<T>::empty(g.shape());
-  T* op = out.data();
-  const T* gp = g.data();
+template <class Scalar, class F>
+BasicTensor<Scalar> grad_map_with(const BasicTensor<Scalar>& g, const Scalar* o, F f) {
+  auto out = BasicTensor<Scalar>::empty(g.shape());
+  Scalar* op = out.data();
+  const Scalar* gp = g.data();
   parallel_elementwise(g.numel(), [&](std::int64_t i0, std::int64_t i1) {
     amap(op + i0, i1 - i0) = f(camap(gp + i0, i1 - i0), camap(o + i0, i1 - i0));
   });
@@ -249,9 +251,9 @@ BasicTensor<T> grad_map_with(const BasicTensor<T>& g, const T* o, F f) {
 }
 
 /// g * d elementwise where d = df(x) is computed by `f` from saved data (same shapes).
-template <class T, class F>
-BasicTensor<T> grad_map(const BasicTensor<T>& g, F f) {
-  auto out = BasicTensor<T>::empty(g.shape());
+template <class Scalar, class F>
+BasicTensor<Scalar> grad_map(const BasicTensor<Scalar>& g, F f) {
+  auto out = BasicTensor<Scalar>::empty(g.shape());
   amap(out.data(), out.numel()) = f(camap(g.data(), g.numel()));
   return out;
 }

@@ -13,48 +13,48 @@
 namespace torchlet {
 
 // ---- comparisons (no gradient) -> BoolTensor -----------------------------------
-#define TORCHLET_COMPARISON(name, sym)                                                      \
-  template <class T>                                                                        \
-  BasicTensor<bool> name(const BasicTensor<T>& a, const BasicTensor<T>& b) {                \
-    return detail::broadcast_apply<T, bool>(#name, a, b, [](const auto& x, const auto& y) { \
-      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>> &&                      \
-                    std::is_arithmetic_v<std::decay_t<decltype(y)>>)                        \
-        return x sym y;                                                                     \
-      else                                                                                  \
-        return (x sym y).template cast<bool>();                                             \
-    });                                                                                     \
-  }                                                                                         \
-  template <class T>                                                                        \
-  BasicTensor<bool> operator sym(const BasicTensor<T>& a, const BasicTensor<T>& b) {        \
-    return name(a, b);                                                                      \
-  }                                                                                         \
-  template <class T, detail::SameKindScalar<T> S>                                           \
-  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
-    return name(a, scalar_tensor<T>(static_cast<T>(s)));                                    \
-  }                                                                                         \
-  template <class T, detail::SameKindScalar<T> S>                                           \
-  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
-    return name(scalar_tensor<T>(static_cast<T>(s)), a);                                    \
-  }                                                                                         \
-  /* Mixed types compare in PyTorch's promoted type: LongTensor < 1.5 compares as float. */ \
-  template <class A, class B>                                                               \
-  requires(!std::is_same_v<A, B>) BasicTensor<bool> name(const BasicTensor<A>& a,           \
-                                                         const BasicTensor<B>& b) {         \
-    using R = detail::promote_t<A, B>;                                                      \
-    return name(a.template to<R>(), b.template to<R>());                                    \
-  }                                                                                         \
-  template <class A, class B>                                                               \
-  requires(!std::is_same_v<A, B>) BasicTensor<bool>                                         \
-  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return name(a, b); }     \
-  template <class T, detail::PromotingScalar<T> S>                                          \
-  BasicTensor<bool> operator sym(const BasicTensor<T>& a, S s) {                            \
-    using R = detail::scalar_result_t<T, S>;                                                \
-    return name(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));                   \
-  }                                                                                         \
-  template <class T, detail::PromotingScalar<T> S>                                          \
-  BasicTensor<bool> operator sym(S s, const BasicTensor<T>& a) {                            \
-    using R = detail::scalar_result_t<T, S>;                                                \
-    return name(scalar_tensor<R>(static_cast<R>(s)), a.template to<R>());                   \
+#define TORCHLET_COMPARISON(name, sym)                                                           \
+  template <class Scalar>                                                                        \
+  BasicTensor<bool> name(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {           \
+    return detail::broadcast_apply<Scalar, bool>(#name, a, b, [](const auto& x, const auto& y) { \
+      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>> &&                           \
+                    std::is_arithmetic_v<std::decay_t<decltype(y)>>)                             \
+        return x sym y;                                                                          \
+      else                                                                                       \
+        return (x sym y).template cast<bool>();                                                  \
+    });                                                                                          \
+  }                                                                                              \
+  template <class Scalar>                                                                        \
+  BasicTensor<bool> operator sym(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {   \
+    return name(a, b);                                                                           \
+  }                                                                                              \
+  template <class Scalar, detail::SameKindScalar<Scalar> S>                                      \
+  BasicTensor<bool> operator sym(const BasicTensor<Scalar>& a, S s) {                            \
+    return name(a, scalar_tensor<Scalar>(static_cast<Scalar>(s)));                               \
+  }                                                                                              \
+  template <class Scalar, detail::SameKindScalar<Scalar> S>                                      \
+  BasicTensor<bool> operator sym(S s, const BasicTensor<Scalar>& a) {                            \
+    return name(scalar_tensor<Scalar>(static_cast<Scalar>(s)), a);                               \
+  }                                                                                              \
+  /* Mixed types compare in PyTorch's promoted type: LongTensor < 1.5 compares as float. */      \
+  template <class A, class B>                                                                    \
+  requires(!std::is_same_v<A, B>) BasicTensor<bool> name(const BasicTensor<A>& a,                \
+                                                         const BasicTensor<B>& b) {              \
+    using R = detail::promote_t<A, B>;                                                           \
+    return name(a.template to<R>(), b.template to<R>());                                         \
+  }                                                                                              \
+  template <class A, class B>                                                                    \
+  requires(!std::is_same_v<A, B>) BasicTensor<bool>                                              \
+  operator sym(const BasicTensor<A>& a, const BasicTensor<B>& b) { return name(a, b); }          \
+  template <class Scalar, detail::PromotingScalar<Scalar> S>                                     \
+  BasicTensor<bool> operator sym(const BasicTensor<Scalar>& a, S s) {                            \
+    using R = detail::scalar_result_t<Scalar, S>;                                                \
+    return name(a.template to<R>(), scalar_tensor<R>(static_cast<R>(s)));                        \
+  }                                                                                              \
+  template <class Scalar, detail::PromotingScalar<Scalar> S>                                     \
+  BasicTensor<bool> operator sym(S s, const BasicTensor<Scalar>& a) {                            \
+    using R = detail::scalar_result_t<Scalar, S>;                                                \
+    return name(scalar_tensor<R>(static_cast<R>(s)), a.template to<R>());                        \
   }
 TORCHLET_COMPARISON(eq, ==)
 TORCHLET_COMPARISON(ne, !=)
@@ -68,9 +68,9 @@ TORCHLET_COMPARISON(ge, >=)
 
 /// torch.where(condition, a, b): a where condition holds, else b; all three broadcast.
 /// Gradients: da = sum_to(where(c, g, 0)), db = sum_to(where(c, 0, g)).
-template <class T>
-BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a,
-                     const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> where(const BasicTensor<bool>& condition, const BasicTensor<Scalar>& a,
+                          const BasicTensor<Scalar>& b) {
   Shape os;
   try {
     os = detail::broadcast_shapes(
@@ -80,11 +80,11 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a
                      to_string(a.shape()) + " and other " + to_string(b.shape()) +
                      " cannot be broadcast to one shape");
   }
-  auto out = BasicTensor<T>::empty(os);
+  auto out = BasicTensor<Scalar>::empty(os);
   const bool* cp = condition.data();
-  const T* ap = a.data();
-  const T* bp = b.data();
-  T* op = out.data();
+  const Scalar* ap = a.data();
+  const Scalar* bp = b.data();
+  Scalar* op = out.data();
   if (condition.shape() == os && a.shape() == os && b.shape() == os) {
     for (std::int64_t i = 0; i < out.numel(); ++i) op[i] = cp[i] ? ap[i] : bp[i];
   } else {
@@ -93,67 +93,67 @@ BasicTensor<T> where(const BasicTensor<bool>& condition, const BasicTensor<T>& a
                                     op[i] = cp[o[0]] ? ap[o[1]] : bp[o[2]];
                                   });
   }
-  if (detail::needs_graph<T>({&a, &b}))
+  if (detail::needs_graph<Scalar>({&a, &b}))
     detail::record(
         out, "WhereBackward0", {&a, &b},
         [ga = a.requires_grad(), gb = b.requires_grad(), sc = detail::SavedTensor<bool>(condition),
-         cs = condition.shape(), as = a.shape(), bs = b.shape()](const BasicTensor<T>& g) {
+         cs = condition.shape(), as = a.shape(), bs = b.shape()](const BasicTensor<Scalar>& g) {
           const auto c = sc.tensor("WhereBackward0", cs);
-          const auto zero = scalar_tensor<T>(T(0));
-          BasicTensor<T> da, db;
+          const auto zero = scalar_tensor<Scalar>(Scalar(0));
+          BasicTensor<Scalar> da, db;
           if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded where and sums
             if (ga) da = detail::sum_to_recorded(where(c, g, zero), as);
             if (gb) db = detail::sum_to_recorded(where(c, zero, g), bs);
-            return std::vector<BasicTensor<T>>{da, db};
+            return std::vector<BasicTensor<Scalar>>{da, db};
           }
           if (ga) da = detail::sum_to(where(c, g, zero), as);
           if (gb) db = detail::sum_to(where(c, zero, g), bs);
-          return std::vector<BasicTensor<T>>{da, db};
+          return std::vector<BasicTensor<Scalar>>{da, db};
         });
-  if constexpr (detail::is_floating_v<T>) detail::mark_differentiable_backward(out);
+  if constexpr (detail::is_floating_v<Scalar>) detail::mark_differentiable_backward(out);
   return out;
 }
 /// torch.where(condition, a, s) with a number: the result type of a with s (PyTorch's
 /// promotion: a LongTensor with 0.5 gives float32, with 2 int64; a BoolTensor with 2 int64).
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<detail::scalar_result_t<T, S>> where(const BasicTensor<bool>& condition,
-                                                 const BasicTensor<T>& a, S b) {
-  using R = detail::scalar_result_t<T, S>;
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<detail::scalar_result_t<Scalar, S>> where(const BasicTensor<bool>& condition,
+                                                      const BasicTensor<Scalar>& a, S b) {
+  using R = detail::scalar_result_t<Scalar, S>;
   return where(condition, a.template to<R>(), scalar_tensor<R>(static_cast<R>(b)));
 }
 /// torch.where(condition, s, b) with a number: the result type of b with s.
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<detail::scalar_result_t<T, S>> where(const BasicTensor<bool>& condition, S a,
-                                                 const BasicTensor<T>& b) {
-  using R = detail::scalar_result_t<T, S>;
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<detail::scalar_result_t<Scalar, S>> where(const BasicTensor<bool>& condition, S a,
+                                                      const BasicTensor<Scalar>& b) {
+  using R = detail::scalar_result_t<Scalar, S>;
   return where(condition, scalar_tensor<R>(static_cast<R>(a)), b.template to<R>());
 }
 
 namespace detail {
 /// |x - y| <= atol + rtol * |y| computed in T (PyTorch's isclose), equal values (equal
 /// infinities too) close, NaN close to NaN only with equal_nan.
-template <class T>
-bool close_in_dtype(T x, T y, double rtol, double atol, bool equal_nan) {
+template <class Scalar>
+bool close_in_dtype(Scalar x, Scalar y, double rtol, double atol, bool equal_nan) {
   if (x == y) return true;
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_floating_point_v<Scalar>) {
     if (std::isnan(x) || std::isnan(y)) return equal_nan && std::isnan(x) && std::isnan(y);
     if (std::isinf(x) || std::isinf(y)) return false;
   }
-  const T d = x > y ? T(x - y) : T(y - x);
-  const T ay = y < T(0) ? T(-y) : y;
-  return d <= T(static_cast<T>(atol) + static_cast<T>(rtol) * ay);
+  const Scalar d = x > y ? Scalar(x - y) : Scalar(y - x);
+  const Scalar ay = y < Scalar(0) ? Scalar(-y) : y;
+  return d <= Scalar(static_cast<Scalar>(atol) + static_cast<Scalar>(rtol) * ay);
 }
 }  // namespace detail
 
 /// True if all |a - b| <= atol + rtol * |b| (torch.allclose), computed in T as PyTorch does
 /// (so allclose of float 0.1 and 0 with rtol 1.1, atol 0.1 is true); shapes must broadcast.
 /// NaNs compare unequal unless equal_nan.
-template <class T>
-bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e-5,
+template <class Scalar>
+bool allclose(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b, double rtol = 1e-5,
               double atol = 1e-8, bool equal_nan = false) {
   const Shape os = detail::broadcast_shapes("allclose", a.shape(), b.shape());
-  const T* ap = a.data();
-  const T* bp = b.data();
+  const Scalar* ap = a.data();
+  const Scalar* bp = b.data();
   bool ok = true;
   detail::for_each_broadcast<2>(
       os, {&a.shape(), &b.shape()}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
@@ -162,14 +162,14 @@ bool allclose(const BasicTensor<T>& a, const BasicTensor<T>& b, double rtol = 1e
   return ok;
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::where(const BasicTensor<bool>& condition,
-                                     const BasicTensor& other) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::where(const BasicTensor<bool>& condition,
+                                               const BasicTensor& other) const {
   return torchlet::where(condition, *this, other);
 }
-template <class T>
-bool BasicTensor<T>::allclose(const BasicTensor& o, double rtol, double atol,
-                              bool equal_nan) const {
+template <class Scalar>
+bool BasicTensor<Scalar>::allclose(const BasicTensor& o, double rtol, double atol,
+                                   bool equal_nan) const {
   return torchlet::allclose(*this, o, rtol, atol, equal_nan);
 }
 

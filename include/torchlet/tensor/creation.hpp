@@ -21,14 +21,14 @@
 
 namespace torchlet {
 
-template <class T = float>
-BasicTensor<T> empty(const Shape& shape) {
-  return BasicTensor<T>::empty(shape);
+template <class Scalar = float>
+BasicTensor<Scalar> empty(const Shape& shape) {
+  return BasicTensor<Scalar>::empty(shape);
 }
 /// A tensor of `shape` filled with `value` (torch.full); full<T>(shape, v) names the type.
-template <class T>
-BasicTensor<T> full(const Shape& shape, std::type_identity_t<T> value) {
-  auto t = BasicTensor<T>::empty(shape);
+template <class Scalar>
+BasicTensor<Scalar> full(const Shape& shape, std::type_identity_t<Scalar> value) {
+  auto t = BasicTensor<Scalar>::empty(shape);
   std::fill_n(t.data(), t.numel(), value);
   return t;
 }
@@ -36,75 +36,75 @@ BasicTensor<T> full(const Shape& shape, std::type_identity_t<T> value) {
 /// (LongTensor), a floating-point value float32, a bool a BoolTensor.
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> full(const Shape& shape, U value) {
-  using T = detail::inferred_dtype_t<U>;
-  return full<T>(shape, static_cast<T>(value));
+  using Scalar = detail::inferred_dtype_t<U>;
+  return full<Scalar>(shape, static_cast<Scalar>(value));
 }
-template <class T = float>
-BasicTensor<T> zeros(const Shape& shape) {
-  auto t = BasicTensor<T>::empty(shape);
-  if (t.numel()) std::memset(static_cast<void*>(t.data()), 0, sizeof(T) * t.numel());
+template <class Scalar = float>
+BasicTensor<Scalar> zeros(const Shape& shape) {
+  auto t = BasicTensor<Scalar>::empty(shape);
+  if (t.numel()) std::memset(static_cast<void*>(t.data()), 0, sizeof(Scalar) * t.numel());
   return t;
 }
-template <class T = float>
-BasicTensor<T> ones(const Shape& shape) {
-  return full<T>(shape, T(1));
+template <class Scalar = float>
+BasicTensor<Scalar> ones(const Shape& shape) {
+  return full<Scalar>(shape, Scalar(1));
 }
-template <class T>
-BasicTensor<T> zeros_like(const BasicTensor<T>& t) {
-  return zeros<T>(t.shape());
+template <class Scalar>
+BasicTensor<Scalar> zeros_like(const BasicTensor<Scalar>& t) {
+  return zeros<Scalar>(t.shape());
 }
-template <class T>
-BasicTensor<T> ones_like(const BasicTensor<T>& t) {
-  return ones<T>(t.shape());
+template <class Scalar>
+BasicTensor<Scalar> ones_like(const BasicTensor<Scalar>& t) {
+  return ones<Scalar>(t.shape());
 }
-template <class T>
-BasicTensor<T> empty_like(const BasicTensor<T>& t) {
-  return empty<T>(t.shape());
+template <class Scalar>
+BasicTensor<Scalar> empty_like(const BasicTensor<Scalar>& t) {
+  return empty<Scalar>(t.shape());
 }
-template <class T>
-BasicTensor<T> full_like(const BasicTensor<T>& t, std::type_identity_t<T> value) {
-  return full<T>(t.shape(), value);
+template <class Scalar>
+BasicTensor<Scalar> full_like(const BasicTensor<Scalar>& t, std::type_identity_t<Scalar> value) {
+  return full<Scalar>(t.shape(), value);
 }
 
 /// Tensor from a flat vector and a shape (copies the data).
-template <class T>
-BasicTensor<T> from_vector(const std::vector<T>& values, const Shape& shape) {
+template <class Scalar>
+BasicTensor<Scalar> from_vector(const std::vector<Scalar>& values, const Shape& shape) {
   detail::check_shape("from_vector", shape);
   if (static_cast<std::int64_t>(values.size()) != detail::numel_of(shape))
     throw ShapeError("from_vector: " + std::to_string(values.size()) +
                      " values do not fill shape " + to_string(shape));
-  auto t = BasicTensor<T>::empty(shape);
+  auto t = BasicTensor<Scalar>::empty(shape);
   std::copy(values.begin(), values.end(), t.data());
   return t;
 }
 /// 1-D tensor from a vector (torch.tensor([..])).
-template <class T>
-BasicTensor<T> from_vector(const std::vector<T>& values) {
+template <class Scalar>
+BasicTensor<Scalar> from_vector(const std::vector<Scalar>& values) {
   return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
 }
 
 namespace detail {
 /// A [rows.size(), cols] tensor of T from a nested list of U (ragged rows throw).
-template <class T, class U>
-BasicTensor<T> tensor_from_rows(std::initializer_list<std::initializer_list<U>> rows) {
-  std::vector<T> v;
+template <class Scalar, class U>
+BasicTensor<Scalar> tensor_from_rows(std::initializer_list<std::initializer_list<U>> rows) {
+  std::vector<Scalar> v;
   const std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
   for (auto& r : rows) {
     if (static_cast<std::int64_t>(r.size()) != cols)
       throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
                        std::to_string(r.size()) + " elements)");
-    for (const U& x : r) v.push_back(static_cast<T>(x));
+    for (const U& x : r) v.push_back(static_cast<Scalar>(x));
   }
   return from_vector(v, Shape{static_cast<std::int64_t>(rows.size()), cols});
 }
 /// A [blocks.size(), rows, cols] tensor of T from a doubly nested list of U.
-template <class T, class U>
-BasicTensor<T> tensor_from_blocks(
+template <class Scalar, class U>
+BasicTensor<Scalar> tensor_from_blocks(
     std::initializer_list<std::initializer_list<std::initializer_list<U>>> blocks) {
-  std::vector<T> v;
+  std::vector<Scalar> v;
   Shape inner;
   for (auto& b : blocks) {
-    auto t = tensor_from_rows<T>(b);
+    auto t = tensor_from_rows<Scalar>(b);
     if (!inner.empty() && inner != t.shape())
       throw ShapeError("tensor: ragged nested list (" + to_string(inner) + " vs " +
                        to_string(t.shape()) + ")");
@@ -125,19 +125,21 @@ BasicTensor<T> tensor_from_blocks(
 // the 2-D form over the 1-D one by partial ordering.
 
 /// tensor<T>({1, 2}), tensor<T>({{1, 2}, {3, 4}}): a tensor of the named type T.
-template <class T, class... None>
-requires(sizeof...(None) == 0) BasicTensor<T> tensor(std::initializer_list<T> values, None...) {
-  return from_vector(std::vector<T>(values));
+template <class Scalar, class... None>
+requires(sizeof...(None) == 0) BasicTensor<Scalar> tensor(std::initializer_list<Scalar> values,
+                                                          None...) {
+  return from_vector(std::vector<Scalar>(values));
 }
-template <class T, class... None>
+template <class Scalar, class... None>
 requires(sizeof...(None) ==
-         0) BasicTensor<T> tensor(std::initializer_list<std::initializer_list<T>> rows, None...) {
-  return detail::tensor_from_rows<T>(rows);
+         0) BasicTensor<Scalar> tensor(std::initializer_list<std::initializer_list<Scalar>> rows,
+                                       None...) {
+  return detail::tensor_from_rows<Scalar>(rows);
 }
-template <class T, class... None>
-requires(sizeof...(None) == 0) BasicTensor<T> tensor(
-    std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks, None...) {
-  return detail::tensor_from_blocks<T>(blocks);
+template <class Scalar, class... None>
+requires(sizeof...(None) == 0) BasicTensor<Scalar> tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<Scalar>>> blocks, None...) {
+  return detail::tensor_from_blocks<Scalar>(blocks);
 }
 /// torch.tensor([...]) with the type inferred as PyTorch does: tensor({1, 2}) is int64
 /// (LongTensor), tensor({1.5, 2.25}) float32, tensor({true, false}) bool; nested lists give
@@ -160,15 +162,15 @@ BasicTensor<detail::inferred_dtype_t<U>> tensor(
 /// an integer, float32 for a floating-point value, bool for a bool).
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> tensor(U value) {
-  using T = detail::inferred_dtype_t<U>;
-  auto t = BasicTensor<T>::empty({});
-  *t.data() = static_cast<T>(value);
+  using Scalar = detail::inferred_dtype_t<U>;
+  auto t = BasicTensor<Scalar>::empty({});
+  *t.data() = static_cast<Scalar>(value);
   return t;
 }
 /// A 0-dim tensor of the named type T holding one value: scalar_tensor<double>(3).
-template <class T>
-BasicTensor<T> scalar_tensor(std::type_identity_t<T> value) {
-  auto t = BasicTensor<T>::empty({});
+template <class Scalar>
+BasicTensor<Scalar> scalar_tensor(std::type_identity_t<Scalar> value) {
+  auto t = BasicTensor<Scalar>::empty({});
   *t.data() = value;
   return t;
 }
@@ -180,53 +182,54 @@ Tensor scalar_tensor(U value) {
 }
 
 /// [start, end) with step (torch.arange) as the named type: arange<float>(0, 5).
-template <class T>
-BasicTensor<T> arange(std::type_identity_t<T> start, std::type_identity_t<T> end,
-                      std::type_identity_t<T> step = T(1)) {
-  if (step == T(0)) throw std::invalid_argument("arange: step must be nonzero");
+template <class Scalar>
+BasicTensor<Scalar> arange(std::type_identity_t<Scalar> start, std::type_identity_t<Scalar> end,
+                           std::type_identity_t<Scalar> step = Scalar(1)) {
+  if (step == Scalar(0)) throw std::invalid_argument("arange: step must be nonzero");
   const double n = std::ceil((static_cast<double>(end) - start) / static_cast<double>(step));
-  auto t = BasicTensor<T>::empty({n > 0 ? static_cast<std::int64_t>(n) : 0});
-  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(start + i * step);
+  auto t = BasicTensor<Scalar>::empty({n > 0 ? static_cast<std::int64_t>(n) : 0});
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<Scalar>(start + i * step);
   return t;
 }
 /// [0, end) as the named type: arange<float>(5).
-template <class T>
-BasicTensor<T> arange(std::type_identity_t<T> end) {
-  return arange<T>(T(0), end, T(1));
+template <class Scalar>
+BasicTensor<Scalar> arange(std::type_identity_t<Scalar> end) {
+  return arange<Scalar>(Scalar(0), end, Scalar(1));
 }
 /// torch.arange(start, end, step) with PyTorch's type: int64 when all three are integers,
 /// float32 when any is floating-point (arange(0, 5) is a LongTensor, arange(0., 5.) a Tensor).
 template <int = 0, detail::Arithmetic A, detail::Arithmetic B, detail::Arithmetic C = int>
 BasicTensor<detail::inferred_dtype_t<std::common_type_t<A, B, C>>> arange(A start, B end,
                                                                           C step = 1) {
-  using T = detail::inferred_dtype_t<std::common_type_t<A, B, C>>;
-  return arange<T>(static_cast<T>(start), static_cast<T>(end), static_cast<T>(step));
+  using Scalar = detail::inferred_dtype_t<std::common_type_t<A, B, C>>;
+  return arange<Scalar>(static_cast<Scalar>(start), static_cast<Scalar>(end),
+                        static_cast<Scalar>(step));
 }
 /// torch.arange(end): int64 for an integer end, float32 for a floating-point one.
 template <int = 0, detail::Arithmetic U>
 BasicTensor<detail::inferred_dtype_t<U>> arange(U end) {
-  using T = detail::inferred_dtype_t<U>;
-  return arange<T>(T(0), static_cast<T>(end), T(1));
+  using Scalar = detail::inferred_dtype_t<U>;
+  return arange<Scalar>(Scalar(0), static_cast<Scalar>(end), Scalar(1));
 }
 
 /// `steps` values evenly spaced from start to end inclusive (torch.linspace), computed as
 /// PyTorch does: start + i * step for the first half, end - (steps - 1 - i) * step after.
-template <class T>
-BasicTensor<T> linspace(std::type_identity_t<T> start, std::type_identity_t<T> end,
-                        std::int64_t steps) {
+template <class Scalar>
+BasicTensor<Scalar> linspace(std::type_identity_t<Scalar> start, std::type_identity_t<Scalar> end,
+                             std::int64_t steps) {
   if (steps < 0)
     throw std::invalid_argument("linspace: number of steps must be non-negative, got " +
                                 std::to_string(steps));
-  auto t = BasicTensor<T>::empty({steps});
-  T* p = t.data();
+  auto t = BasicTensor<Scalar>::empty({steps});
+  Scalar* p = t.data();
   if (steps == 1) p[0] = start;
   if (steps <= 1) return t;
-  using S = std::conditional_t<std::is_integral_v<T>, double, T>;
+  using S = std::conditional_t<std::is_integral_v<Scalar>, double, Scalar>;
   const S step = (static_cast<S>(end) - static_cast<S>(start)) / static_cast<S>(steps - 1);
   const std::int64_t halfway = steps / 2;
   for (std::int64_t i = 0; i < steps; ++i)
-    p[i] = i < halfway ? static_cast<T>(start + step * static_cast<S>(i))
-                       : static_cast<T>(end - step * static_cast<S>(steps - i - 1));
+    p[i] = i < halfway ? static_cast<Scalar>(start + step * static_cast<S>(i))
+                       : static_cast<Scalar>(end - step * static_cast<S>(steps - i - 1));
   return t;
 }
 /// torch.linspace(start, end, steps) without a dtype: float32 whatever the types of the ends,
@@ -237,23 +240,23 @@ Tensor linspace(A start, B end, std::int64_t steps) {
 }
 
 /// Identity matrix [n, m] (m defaults to n), as torch.eye.
-template <class T = float>
-BasicTensor<T> eye(std::int64_t n, std::int64_t m = -1) {
+template <class Scalar = float>
+BasicTensor<Scalar> eye(std::int64_t n, std::int64_t m = -1) {
   if (m < 0) m = n;
   detail::check_shape("eye", {n, m});
-  auto t = zeros<T>({n, m});
-  for (std::int64_t i = 0; i < std::min(n, m); ++i) t.data()[i * m + i] = T(1);
+  auto t = zeros<Scalar>({n, m});
+  for (std::int64_t i = 0; i < std::min(n, m); ++i) t.data()[i * m + i] = Scalar(1);
   return t;
 }
 
 /// A copy of an Eigen matrix or array: [rows, cols], or [n] for a compile-time vector.
 template <class Derived>
 BasicTensor<typename Derived::Scalar> from_eigen(const Eigen::DenseBase<Derived>& m) {
-  using T = typename Derived::Scalar;
+  using Scalar = typename Derived::Scalar;
   const auto r = static_cast<std::int64_t>(m.rows()), c = static_cast<std::int64_t>(m.cols());
-  auto t = Derived::IsVectorAtCompileTime ? BasicTensor<T>::empty({r * c})
-                                          : BasicTensor<T>::empty({r, c});
-  T* p = t.data();
+  auto t = Derived::IsVectorAtCompileTime ? BasicTensor<Scalar>::empty({r * c})
+                                          : BasicTensor<Scalar>::empty({r, c});
+  Scalar* p = t.data();
   for (std::int64_t i = 0; i < r; ++i)
     for (std::int64_t j = 0; j < c; ++j)
       p[i * c + j] = m.derived().coeff(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
@@ -261,59 +264,59 @@ BasicTensor<typename Derived::Scalar> from_eigen(const Eigen::DenseBase<Derived>
 }
 
 /// A copy of a 1-D ([n] -> n x 1) or 2-D tensor as a (row-major) Eigen matrix.
-template <class T>
-Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(
-    const BasicTensor<T>& t) {
+template <class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> to_eigen(
+    const BasicTensor<Scalar>& t) {
   if (t.dim() != 1 && t.dim() != 2)
     throw ShapeError("to_eigen: expected a 1-D or 2-D tensor, got shape " + to_string(t.shape()));
   const auto r = t.size(0), c = t.dim() == 2 ? t.size(1) : 1;
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(r, c);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(r, c);
   std::copy_n(t.data(), t.numel(), m.data());
   return m;
 }
 
 /// Uniform [0, 1) (torch.rand).
-template <class T = float>
-BasicTensor<T> rand(const Shape& shape, Generator& gen = default_generator()) {
-  auto t = BasicTensor<T>::empty(shape);
+template <class Scalar = float>
+BasicTensor<Scalar> rand(const Shape& shape, Generator& gen = default_generator()) {
+  auto t = BasicTensor<Scalar>::empty(shape);
   const std::lock_guard lock(gen.mutex());
-  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.uniform());
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<Scalar>(gen.uniform());
   return t;
 }
 /// Standard normal (torch.randn).
-template <class T = float>
-BasicTensor<T> randn(const Shape& shape, Generator& gen = default_generator()) {
-  auto t = BasicTensor<T>::empty(shape);
+template <class Scalar = float>
+BasicTensor<Scalar> randn(const Shape& shape, Generator& gen = default_generator()) {
+  auto t = BasicTensor<Scalar>::empty(shape);
   const std::lock_guard lock(gen.mutex());
-  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.normal());
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<Scalar>(gen.normal());
   return t;
 }
 /// Integers in [low, high) (torch.randint).
-template <class T = std::int64_t>
-BasicTensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape,
-                       Generator& gen = default_generator()) {
+template <class Scalar = std::int64_t>
+BasicTensor<Scalar> randint(std::int64_t low, std::int64_t high, const Shape& shape,
+                            Generator& gen = default_generator()) {
   if (high <= low)
     throw std::invalid_argument("randint: expected low < high, got " + std::to_string(low) +
                                 " >= " + std::to_string(high));
-  auto t = BasicTensor<T>::empty(shape);
+  auto t = BasicTensor<Scalar>::empty(shape);
   const auto span = static_cast<std::uint64_t>(high - low);
   const std::lock_guard lock(gen.mutex());
   for (std::int64_t i = 0; i < t.numel(); ++i)
-    t.data()[i] = static_cast<T>(low + static_cast<std::int64_t>(gen.randint(span)));
+    t.data()[i] = static_cast<Scalar>(low + static_cast<std::int64_t>(gen.randint(span)));
   return t;
 }
-template <class T>
-BasicTensor<T> rand_like(const BasicTensor<T>& t, Generator& gen = default_generator()) {
-  return rand<T>(t.shape(), gen);
+template <class Scalar>
+BasicTensor<Scalar> rand_like(const BasicTensor<Scalar>& t, Generator& gen = default_generator()) {
+  return rand<Scalar>(t.shape(), gen);
 }
-template <class T>
-BasicTensor<T> randn_like(const BasicTensor<T>& t, Generator& gen = default_generator()) {
-  return randn<T>(t.shape(), gen);
+template <class Scalar>
+BasicTensor<Scalar> randn_like(const BasicTensor<Scalar>& t, Generator& gen = default_generator()) {
+  return randn<Scalar>(t.shape(), gen);
 }
-template <class T>
-BasicTensor<T> randint_like(const BasicTensor<T>& t, std::int64_t low, std::int64_t high,
-                            Generator& gen = default_generator()) {
-  return randint<T>(low, high, t.shape(), gen);
+template <class Scalar>
+BasicTensor<Scalar> randint_like(const BasicTensor<Scalar>& t, std::int64_t low, std::int64_t high,
+                                 Generator& gen = default_generator()) {
+  return randint<Scalar>(low, high, t.shape(), gen);
 }
 
 /// A random permutation of 0..n-1 (torch.randperm), Fisher-Yates.
@@ -332,11 +335,11 @@ inline BasicTensor<std::int64_t> randperm(std::int64_t n, Generator& gen = defau
 /// positive sum per row; returns [num_samples] or [N, num_samples] (int64). With replacement
 /// every draw sees the whole row; without, a drawn category's weight leaves the row, so a row
 /// needs at least num_samples categories of positive weight. Holds the generator's lock.
-template <class T>
-BasicTensor<std::int64_t> multinomial(const BasicTensor<T>& probs, std::int64_t num_samples,
+template <class Scalar>
+BasicTensor<std::int64_t> multinomial(const BasicTensor<Scalar>& probs, std::int64_t num_samples,
                                       bool replacement = false,
                                       Generator& gen = default_generator()) {
-  static_assert(std::is_floating_point_v<T>, "multinomial: probs must be a floating tensor");
+  static_assert(std::is_floating_point_v<Scalar>, "multinomial: probs must be a floating tensor");
   if (probs.dim() != 1 && probs.dim() != 2)
     throw ShapeError("multinomial: probs must be 1-D [C] or 2-D [N, C], got " +
                      to_string(probs.shape()));
@@ -355,7 +358,7 @@ BasicTensor<std::int64_t> multinomial(const BasicTensor<T>& probs, std::int64_t 
   std::vector<double> w(static_cast<std::size_t>(cats));
   const std::lock_guard lock(gen.mutex());
   for (std::int64_t r = 0; r < rows; ++r) {
-    const T* row = src.data() + r * cats;
+    const Scalar* row = src.data() + r * cats;
     std::int64_t positive = 0;
     for (std::int64_t c = 0; c < cats; ++c) {
       const double v = static_cast<double>(row[c]);

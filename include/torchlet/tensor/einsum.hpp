@@ -32,9 +32,9 @@ namespace detail {
 
 /// One operand during an einsum: its tensor and the label of each dim (0-25 A-Z, 26-51
 /// a-z, 52 + i the i-th dim of the broadcast "...").
-template <class T>
+template <class Scalar>
 struct EinsumTerm {
-  BasicTensor<T> t;
+  BasicTensor<Scalar> t;
   std::vector<int> labels;
 };
 
@@ -81,8 +81,8 @@ inline std::vector<int> einsum_parse_term(std::string_view eq, std::string_view 
 }
 
 /// Moves `t`'s dims into `order` (a permutation of t.labels).
-template <class T>
-EinsumTerm<T> einsum_permute(const EinsumTerm<T>& t, const std::vector<int>& order) {
+template <class Scalar>
+EinsumTerm<Scalar> einsum_permute(const EinsumTerm<Scalar>& t, const std::vector<int>& order) {
   Shape perm;
   bool identity = true;
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -95,22 +95,22 @@ EinsumTerm<T> einsum_permute(const EinsumTerm<T>& t, const std::vector<int>& ord
 }
 
 /// Sums `t` over its dim labelled l.
-template <class T>
-void einsum_sum_out(EinsumTerm<T>& t, int l) {
+template <class Scalar>
+void einsum_sum_out(EinsumTerm<Scalar>& t, int l) {
   const auto at = std::find(t.labels.begin(), t.labels.end(), l) - t.labels.begin();
   t.t = t.t.sum(at);
   t.labels.erase(t.labels.begin() + at);
 }
 
-template <class T>
-std::int64_t einsum_size(const EinsumTerm<T>& t, int l) {
+template <class Scalar>
+std::int64_t einsum_size(const EinsumTerm<Scalar>& t, int l) {
   const auto at = std::find(t.labels.begin(), t.labels.end(), l) - t.labels.begin();
   return t.t.shape()[static_cast<std::size_t>(at)];
 }
 
 /// Replaces each letter repeated within t by its diagonal (kept once, at its first place).
-template <class T>
-void einsum_diagonals(EinsumTerm<T>& t) {
+template <class Scalar>
+void einsum_diagonals(EinsumTerm<Scalar>& t) {
   for (std::size_t i = 0; i < t.labels.size(); ++i)
     for (std::size_t j = t.labels.size(); j-- > i + 1;) {
       if (t.labels[j] != t.labels[i]) continue;
@@ -119,16 +119,17 @@ void einsum_diagonals(EinsumTerm<T>& t) {
       mask_shape[i] = n;
       mask_shape[j] = n;
       // x * eye over (i, j), summed over j: the diagonal, with its gradient from mul and sum.
-      t.t = (t.t * eye<T>(n).reshape(mask_shape)).sum(static_cast<std::int64_t>(j));
+      t.t = (t.t * eye<Scalar>(n).reshape(mask_shape)).sum(static_cast<std::int64_t>(j));
       t.labels.erase(t.labels.begin() + static_cast<std::ptrdiff_t>(j));
     }
 }
 
 /// Contracts a and b into one term keeping the labels in `keep` (the output's and those of
 /// the operands still to come): one batched matmul [batch, a-only, k] @ [batch, k, b-only].
-template <class T>
-EinsumTerm<T> einsum_pair(EinsumTerm<T> a, EinsumTerm<T> b, const std::array<bool, 128>& keep) {
-  auto has = [](const EinsumTerm<T>& t, int l) {
+template <class Scalar>
+EinsumTerm<Scalar> einsum_pair(EinsumTerm<Scalar> a, EinsumTerm<Scalar> b,
+                               const std::array<bool, 128>& keep) {
+  auto has = [](const EinsumTerm<Scalar>& t, int l) {
     return std::find(t.labels.begin(), t.labels.end(), l) != t.labels.end();
   };
   for (const int l : std::vector<int>(a.labels))
@@ -177,8 +178,8 @@ EinsumTerm<T> einsum_pair(EinsumTerm<T> a, EinsumTerm<T> b, const std::array<boo
   sa.push_back(k);
   sb.push_back(k);
   sb.push_back(n);
-  EinsumTerm<T> r{matmul(pa.t.reshape(sa), pb.t.reshape(sb)).reshape(out_shape),
-                  cat3(batch, a_only, b_only)};
+  EinsumTerm<Scalar> r{matmul(pa.t.reshape(sa), pb.t.reshape(sb)).reshape(out_shape),
+                       cat3(batch, a_only, b_only)};
   for (const int l : post_sum) einsum_sum_out(r, l);
   return r;
 }
@@ -190,8 +191,9 @@ EinsumTerm<T> einsum_pair(EinsumTerm<T> a, EinsumTerm<T> b, const std::array<boo
 /// "bn,anm,bm->ba" (bilinear), "bi,bj->bij" (batched outer), "ij,jk->ik", "ii->" (trace),
 /// "ij->ji", "...ij,...jk->...ik", implicit output ("ij,jk"). Throws std::invalid_argument
 /// (or ShapeError for sizes) naming the equation and what is wrong.
-template <class T>
-BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T>>& operands) {
+template <class Scalar>
+BasicTensor<Scalar> einsum(std::string_view equation,
+                           const std::vector<BasicTensor<Scalar>>& operands) {
   using detail::einsum_error;
   std::string eq;
   for (const char c : equation)
@@ -228,11 +230,11 @@ BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T
                         " (shape " + to_string(operands[i].shape()) + ")"));
     if (has_ell) ell_rank = std::max(ell_rank, nd - letters);
   }
-  std::vector<detail::EinsumTerm<T>> work;
+  std::vector<detail::EinsumTerm<Scalar>> work;
   std::array<std::int64_t, 128> size{};
   size.fill(-1);
   for (std::size_t i = 0; i < parsed.size(); ++i) {
-    detail::EinsumTerm<T> t{operands[i], {}};
+    detail::EinsumTerm<Scalar> t{operands[i], {}};
     const auto letters =
         static_cast<std::int64_t>(parsed[i].size()) -
         (std::find(parsed[i].begin(), parsed[i].end(), -1) != parsed[i].end() ? 1 : 0);
@@ -310,7 +312,7 @@ BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T
   }
   for (auto& t : work) detail::einsum_diagonals(t);
   // Contract left to right, keeping what the output and the later operands need.
-  detail::EinsumTerm<T> acc = work[0];
+  detail::EinsumTerm<Scalar> acc = work[0];
   for (std::size_t i = 1; i < work.size(); ++i) {
     std::array<bool, 128> keep{};
     for (const int l : out) keep[static_cast<std::size_t>(l)] = true;
@@ -324,19 +326,21 @@ BasicTensor<T> einsum(std::string_view equation, const std::vector<BasicTensor<T
   auto r = detail::einsum_permute(acc, out).t;
   Shape want;
   for (const int l : out) want.push_back(size[static_cast<std::size_t>(l)]);
-  if (r.shape() != want) r = r + zeros<T>(want);
+  if (r.shape() != want) r = r + zeros<Scalar>(want);
   return r;
 }
 
 /// einsum(equation, {a, b}): the braced list of operands.
-template <class T>
-BasicTensor<T> einsum(std::string_view equation, std::initializer_list<BasicTensor<T>> operands) {
-  return einsum(equation, std::vector<BasicTensor<T>>(operands));
+template <class Scalar>
+BasicTensor<Scalar> einsum(std::string_view equation,
+                           std::initializer_list<BasicTensor<Scalar>> operands) {
+  return einsum(equation, std::vector<BasicTensor<Scalar>>(operands));
 }
 /// einsum(equation, a, b, ...): the operands as arguments, as torch.einsum("ij,jk", a, b).
-template <class T, class... Rest>
-BasicTensor<T> einsum(std::string_view equation, const BasicTensor<T>& first, const Rest&... rest) {
-  return einsum(equation, std::vector<BasicTensor<T>>{first, rest...});
+template <class Scalar, class... Rest>
+BasicTensor<Scalar> einsum(std::string_view equation, const BasicTensor<Scalar>& first,
+                           const Rest&... rest) {
+  return einsum(equation, std::vector<BasicTensor<Scalar>>{first, rest...});
 }
 
 }  // namespace torchlet

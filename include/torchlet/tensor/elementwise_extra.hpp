@@ -19,46 +19,46 @@ namespace detail {
 
 /// maximum (is_max) or minimum of a and b, broadcast. The gradient goes to the larger
 /// (smaller) operand, and half to each where they are equal (as PyTorch).
-template <class T>
-BasicTensor<T> extremum(const char* op, const char* name, const BasicTensor<T>& a,
-                        const BasicTensor<T>& b, bool is_max) {
+template <class Scalar>
+BasicTensor<Scalar> extremum(const char* op, const char* name, const BasicTensor<Scalar>& a,
+                             const BasicTensor<Scalar>& b, bool is_max) {
   // The share of the gradient that goes to a (b gets the rest).
-  auto share_a = [is_max](T x, T y) {
-    return x == y ? T(0.5) : (is_max ? x > y : x < y) ? T(1) : T(0);
+  auto share_a = [is_max](Scalar x, Scalar y) {
+    return x == y ? Scalar(0.5) : (is_max ? x > y : x < y) ? Scalar(1) : Scalar(0);
   };
   return binary_op(
       op, name, a, b,
-      [is_max](T x, T y) {
-        if constexpr (std::is_floating_point_v<T>) {
+      [is_max](Scalar x, Scalar y) {
+        if constexpr (std::is_floating_point_v<Scalar>) {
           if (std::isnan(x) || std::isnan(y)) return std::isnan(x) ? x : y;  // NaN propagates
         }
         return is_max ? std::max(x, y) : std::min(x, y);
       },
-      [share_a](T x, T y, T g) { return g * share_a(x, y); },
-      [share_a](T x, T y, T g) { return g * (T(1) - share_a(x, y)); });
+      [share_a](Scalar x, Scalar y, Scalar g) { return g * share_a(x, y); },
+      [share_a](Scalar x, Scalar y, Scalar g) { return g * (Scalar(1) - share_a(x, y)); });
 }
 
 }  // namespace detail
 
 /// torch.maximum(a, b): the elementwise larger of a and b (broadcast; NaN propagates).
 /// Gradient: to the larger operand, half to each where a == b.
-template <class T>
-BasicTensor<T> maximum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> maximum(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   return detail::extremum("maximum", "MaximumBackward0", a, b, true);
 }
 /// torch.minimum(a, b): the elementwise smaller of a and b (broadcast; NaN propagates).
 /// Gradient: to the smaller operand, half to each where a == b.
-template <class T>
-BasicTensor<T> minimum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> minimum(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   return detail::extremum("minimum", "MinimumBackward0", a, b, false);
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::maximum(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::maximum(const BasicTensor& o) const {
   return torchlet::maximum(*this, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::minimum(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::minimum(const BasicTensor& o) const {
   return torchlet::minimum(*this, o);
 }
 

@@ -38,53 +38,53 @@ inline OuterInner outer_inner(const Shape& s, std::int64_t dim) {
 /// index_select): g [outer, k, inner] added into zeros [outer, n, inner] at
 /// [o, idx[o, j, i], i]; idx: int64 [outer, k, inner]. Recorded ("ScatterAddBackward0", its
 /// backward lane_take) when g requires grad, so it differentiates again under create_graph.
-template <class T>
-BasicTensor<T> lane_put(const BasicTensor<T>& g, const BasicTensor<std::int64_t>& idx,
-                        std::int64_t n);
+template <class Scalar>
+BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std::int64_t>& idx,
+                             std::int64_t n);
 /// x [outer, n, inner] read at [o, idx[o, j, i], i]: [outer, k, inner] (idx's shape).
 /// Recorded ("GatherBackward0", its backward lane_put).
-template <class T>
-BasicTensor<T> lane_take(const BasicTensor<T>& x, const BasicTensor<std::int64_t>& idx);
+template <class Scalar>
+BasicTensor<Scalar> lane_take(const BasicTensor<Scalar>& x, const BasicTensor<std::int64_t>& idx);
 
-template <class T>
-BasicTensor<T> lane_put(const BasicTensor<T>& g, const BasicTensor<std::int64_t>& idx,
-                        std::int64_t n) {
+template <class Scalar>
+BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std::int64_t>& idx,
+                             std::int64_t n) {
   const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2);
-  auto out = zeros<T>({outer, n, inner});
-  const T* gp = g.data();
+  auto out = zeros<Scalar>({outer, n, inner});
+  const Scalar* gp = g.data();
   const std::int64_t* ip = idx.data();
-  T* op = out.data();
+  Scalar* op = out.data();
   for (std::int64_t o = 0; o < outer; ++o)
     for (std::int64_t j = 0; j < k; ++j)
       for (std::int64_t i = 0; i < inner; ++i) {
         const auto s = (o * k + j) * inner + i;
         op[(o * n + ip[s]) * inner + i] += gp[s];
       }
-  if (needs_graph<T>({&g})) {
-    record(out, "ScatterAddBackward0", {&g}, [idx](const BasicTensor<T>& gg) {
-      return std::vector<BasicTensor<T>>{lane_take(gg, idx)};
+  if (needs_graph<Scalar>({&g})) {
+    record(out, "ScatterAddBackward0", {&g}, [idx](const BasicTensor<Scalar>& gg) {
+      return std::vector<BasicTensor<Scalar>>{lane_take(gg, idx)};
     });
     mark_differentiable_backward(out);
   }
   return out;
 }
 
-template <class T>
-BasicTensor<T> lane_take(const BasicTensor<T>& x, const BasicTensor<std::int64_t>& idx) {
+template <class Scalar>
+BasicTensor<Scalar> lane_take(const BasicTensor<Scalar>& x, const BasicTensor<std::int64_t>& idx) {
   const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2), n = x.size(1);
-  auto out = BasicTensor<T>::empty(idx.shape());
-  const T* xp = x.data();
+  auto out = BasicTensor<Scalar>::empty(idx.shape());
+  const Scalar* xp = x.data();
   const std::int64_t* ip = idx.data();
-  T* op = out.data();
+  Scalar* op = out.data();
   for (std::int64_t o = 0; o < outer; ++o)
     for (std::int64_t j = 0; j < k; ++j)
       for (std::int64_t i = 0; i < inner; ++i) {
         const auto s = (o * k + j) * inner + i;
         op[s] = xp[(o * n + ip[s]) * inner + i];
       }
-  if (needs_graph<T>({&x})) {
-    record(out, "GatherBackward0", {&x}, [idx, n](const BasicTensor<T>& gg) {
-      return std::vector<BasicTensor<T>>{lane_put(gg, idx, n)};
+  if (needs_graph<Scalar>({&x})) {
+    record(out, "GatherBackward0", {&x}, [idx, n](const BasicTensor<Scalar>& gg) {
+      return std::vector<BasicTensor<Scalar>>{lane_put(gg, idx, n)};
     });
     mark_differentiable_backward(out);
   }
@@ -93,10 +93,10 @@ BasicTensor<T> lane_take(const BasicTensor<T>& x, const BasicTensor<std::int64_t
 
 /// Elements start, start + step, ... (len of them) of dim d, as a view of shape out_shape
 /// (the source's shape with size len at d, or with d removed for select).
-template <class T>
-BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_t d,
-                          std::int64_t start, std::int64_t len, std::int64_t step,
-                          const Shape& out_shape) {
+template <class Scalar>
+BasicTensor<Scalar> take_along(const char* name, const BasicTensor<Scalar>& x, std::int64_t d,
+                               std::int64_t start, std::int64_t len, std::int64_t step,
+                               const Shape& out_shape) {
   const bool drop = out_shape.size() < x.shape().size();
   return strided_view(name, x, [=](const Geometry& in) {
     Geometry out = in;
@@ -116,9 +116,9 @@ BasicTensor<T> take_along(const char* name, const BasicTensor<T>& x, std::int64_
 
 /// x.narrow(dim, start, length): elements [start, start + length) of dim (start may be
 /// negative). Throws std::out_of_range if the range leaves the dim.
-template <class T>
-BasicTensor<T> BasicTensor<T>::narrow(std::int64_t d, std::int64_t start,
-                                      std::int64_t length) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::narrow(std::int64_t d, std::int64_t start,
+                                                std::int64_t length) const {
   if (dim() == 0) throw std::out_of_range("narrow: cannot be applied to a 0-dim tensor");
   d = detail::wrap_dim("narrow", d, dim());
   const auto sz = shape()[static_cast<std::size_t>(d)];
@@ -139,9 +139,9 @@ BasicTensor<T> BasicTensor<T>::narrow(std::int64_t d, std::int64_t start,
 
 /// x.slice(dim, start, end, step) = x[..., start:end:step, ...] along dim, with Python's
 /// slice rules: negative start/end count from the end and out-of-range bounds clamp.
-template <class T>
-BasicTensor<T> BasicTensor<T>::slice(std::int64_t d, std::int64_t start, std::int64_t end,
-                                     std::int64_t step) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::slice(std::int64_t d, std::int64_t start, std::int64_t end,
+                                               std::int64_t step) const {
   if (dim() == 0) throw std::out_of_range("slice: cannot be applied to a 0-dim tensor");
   d = detail::wrap_dim("slice", d, dim());
   if (step <= 0)
@@ -158,8 +158,8 @@ BasicTensor<T> BasicTensor<T>::slice(std::int64_t d, std::int64_t start, std::in
 }
 
 /// x.select(dim, i): index i of dim, which is removed (i may be negative).
-template <class T>
-BasicTensor<T> BasicTensor<T>::select(std::int64_t d, std::int64_t i) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::select(std::int64_t d, std::int64_t i) const {
   if (dim() == 0) throw std::out_of_range("select: cannot be applied to a 0-dim tensor");
   d = detail::wrap_dim("select", d, dim());
   const auto n = shape()[static_cast<std::size_t>(d)];
@@ -174,8 +174,8 @@ BasicTensor<T> BasicTensor<T>::select(std::int64_t d, std::int64_t i) const {
 }
 
 /// x[i]: index i of the first dim (a view).
-template <class T>
-BasicTensor<T> BasicTensor<T>::operator[](std::int64_t i) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::operator[](std::int64_t i) const {
   if (dim() == 0) throw std::out_of_range("operator[]: invalid index of a 0-dim tensor");
   const auto n = shape()[0];
   if (i < -n || i >= n)
@@ -186,9 +186,9 @@ BasicTensor<T> BasicTensor<T>::operator[](std::int64_t i) const {
 
 /// x.index_select(dim, index): the entries of dim listed in `index` (int64, 0-D or 1-D,
 /// each in [0, size(dim))). The gradient adds back into the selected entries.
-template <class T>
-BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
-                            const BasicTensor<std::int64_t>& index) {
+template <class Scalar>
+BasicTensor<Scalar> index_select(const BasicTensor<Scalar>& x, std::int64_t d,
+                                 const BasicTensor<std::int64_t>& index) {
   if (index.dim() > 1)
     throw ShapeError("index_select: index must be 0-D or 1-D, got shape " +
                      to_string(index.shape()));
@@ -207,40 +207,40 @@ BasicTensor<T> index_select(const BasicTensor<T>& x, std::int64_t d,
   Shape os = xs;
   os[static_cast<std::size_t>(d)] = m;
   if (scalar_input) os = index.dim() == 0 ? Shape{} : Shape{m};
-  auto out = BasicTensor<T>::empty(os);
-  const T* src = x.data();
-  T* dst = out.data();
+  auto out = BasicTensor<Scalar>::empty(os);
+  const Scalar* src = x.data();
+  Scalar* dst = out.data();
   for (std::int64_t o = 0; o < oi.outer; ++o)
     for (std::int64_t k = 0; k < m; ++k)
       std::copy_n(src + (o * oi.n + ip[k]) * oi.inner, oi.inner, dst + (o * m + k) * oi.inner);
-  if (detail::needs_graph<T>({&x})) {
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(out, "IndexSelectBackward0", {&x},
                    [si = detail::SavedTensor<std::int64_t>(index), m, oi,
-                    in_shape = x.shape()](const BasicTensor<T>& g) {
+                    in_shape = x.shape()](const BasicTensor<Scalar>& g) {
                      const std::int64_t* idx = si.data("IndexSelectBackward0");
                      if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded lane_put
                        auto lanes = BasicTensor<std::int64_t>::empty({oi.outer, m, oi.inner});
                        for (std::int64_t o = 0; o < oi.outer; ++o)
                          for (std::int64_t k = 0; k < m; ++k)
                            std::fill_n(lanes.data() + (o * m + k) * oi.inner, oi.inner, idx[k]);
-                       return std::vector<BasicTensor<T>>{
+                       return std::vector<BasicTensor<Scalar>>{
                            detail::lane_put(g.reshape({oi.outer, m, oi.inner}), lanes, oi.n)
                                .reshape(in_shape)};
                      }
-                     auto gi = zeros<T>(in_shape);
+                     auto gi = zeros<Scalar>(in_shape);
                      for (std::int64_t o = 0; o < oi.outer; ++o)
                        for (std::int64_t k = 0; k < m; ++k)
                          detail::amap(gi.data() + (o * oi.n + idx[k]) * oi.inner, oi.inner) +=
                              detail::camap(g.data() + (o * m + k) * oi.inner, oi.inner);
-                     return std::vector<BasicTensor<T>>{gi};
+                     return std::vector<BasicTensor<Scalar>>{gi};
                    });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::index_select(std::int64_t d,
-                                            const BasicTensor<std::int64_t>& index) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index_select(
+    std::int64_t d, const BasicTensor<std::int64_t>& index) const {
   return torchlet::index_select(*this, d, index);
 }
 

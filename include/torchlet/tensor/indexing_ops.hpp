@@ -17,9 +17,9 @@
 
 namespace torchlet {
 
-template <class T>
-BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
-                      const BasicTensor<std::int64_t>& index);
+template <class Scalar>
+BasicTensor<Scalar> gather(const BasicTensor<Scalar>& x, std::int64_t dim,
+                           const BasicTensor<std::int64_t>& index);
 
 namespace detail {
 
@@ -86,12 +86,12 @@ void for_each_gather(const Shape& xs, const Shape& ss, std::int64_t dim,
 }
 
 /// The gradient of a gather: zeros of shape xs with g added at the gathered places.
-template <class T>
-BasicTensor<T> gather_backward(const BasicTensor<T>& g, const Shape& xs, std::int64_t dim,
-                               const BasicTensor<std::int64_t>& index) {
-  auto gi = zeros<T>(xs);
-  T* dst = gi.data();
-  const T* src = g.data();
+template <class Scalar>
+BasicTensor<Scalar> gather_backward(const BasicTensor<Scalar>& g, const Shape& xs, std::int64_t dim,
+                                    const BasicTensor<std::int64_t>& index) {
+  auto gi = zeros<Scalar>(xs);
+  Scalar* dst = gi.data();
+  const Scalar* src = g.data();
   for_each_gather(xs, g.shape(), dim, index,
                   [&](std::int64_t, std::int64_t xo, std::int64_t so) { dst[xo] += src[so]; });
   return gi;
@@ -100,9 +100,10 @@ BasicTensor<T> gather_backward(const BasicTensor<T>& g, const Shape& xs, std::in
 enum class ScatterKind { copy, add };
 
 /// out (shape of x, holding x's values) gets src's values written or added at index.
-template <class T>
-void scatter_into(T* out, const Shape& xs, std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                  const T* src, const Shape& ss, ScatterKind kind) {
+template <class Scalar>
+void scatter_into(Scalar* out, const Shape& xs, std::int64_t dim,
+                  const BasicTensor<std::int64_t>& index, const Scalar* src, const Shape& ss,
+                  ScatterKind kind) {
   if (kind == ScatterKind::copy)
     for_each_gather(xs, ss, dim, index,
                     [&](std::int64_t, std::int64_t xo, std::int64_t so) { out[xo] = src[so]; });
@@ -112,24 +113,24 @@ void scatter_into(T* out, const Shape& xs, std::int64_t dim, const BasicTensor<s
 }
 
 /// The backward of scatter / scatter_add: (dx, dsrc) for the output gradient g.
-template <class T>
-std::vector<BasicTensor<T>> scatter_backward(const BasicTensor<T>& g, bool gx, bool gs,
-                                             const Shape& ss, std::int64_t dim,
-                                             const BasicTensor<std::int64_t>& index,
-                                             ScatterKind kind) {
-  BasicTensor<T> dx, ds;
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> scatter_backward(const BasicTensor<Scalar>& g, bool gx, bool gs,
+                                                  const Shape& ss, std::int64_t dim,
+                                                  const BasicTensor<std::int64_t>& index,
+                                                  ScatterKind kind) {
+  BasicTensor<Scalar> dx, ds;
   if (gx) {
     dx = g.clone().detach();
     if (kind == ScatterKind::copy) {
-      T* p = dx.data();
+      Scalar* p = dx.data();
       for_each_gather(g.shape(), ss, dim, index,
-                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = T(0); });
+                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = Scalar(0); });
     }
   }
   if (gs) {
-    ds = zeros<T>(ss);
-    T* p = ds.data();
-    const T* q = g.data();
+    ds = zeros<Scalar>(ss);
+    Scalar* p = ds.data();
+    const Scalar* q = g.data();
     for_each_gather(g.shape(), ss, dim, index,
                     [&](std::int64_t, std::int64_t xo, std::int64_t so) { p[so] = q[xo]; });
   }
@@ -139,19 +140,19 @@ std::vector<BasicTensor<T>> scatter_backward(const BasicTensor<T>& g, bool gx, b
 /// scatter_backward made of recorded ops (create_graph): x's gradient is g (times a constant
 /// mask of the places not written, for scatter), src's is g gathered at index (src with
 /// index's shape).
-template <class T>
-std::vector<BasicTensor<T>> scatter_backward_recorded(const BasicTensor<T>& g, bool gx, bool gs,
-                                                      std::int64_t dim,
-                                                      const BasicTensor<std::int64_t>& index,
-                                                      ScatterKind kind) {
-  BasicTensor<T> dx, ds;
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> scatter_backward_recorded(const BasicTensor<Scalar>& g, bool gx,
+                                                           bool gs, std::int64_t dim,
+                                                           const BasicTensor<std::int64_t>& index,
+                                                           ScatterKind kind) {
+  BasicTensor<Scalar> dx, ds;
   if (gx) {
     dx = g;
     if (kind == ScatterKind::copy) {
-      auto keep = ones<T>(g.shape());
-      T* p = keep.data();
+      auto keep = ones<Scalar>(g.shape());
+      Scalar* p = keep.data();
       for_each_gather(g.shape(), index.shape(), dim, index,
-                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = T(0); });
+                      [&](std::int64_t, std::int64_t xo, std::int64_t) { p[xo] = Scalar(0); });
       dx = g * keep;
     }
   }
@@ -160,35 +161,35 @@ std::vector<BasicTensor<T>> scatter_backward_recorded(const BasicTensor<T>& g, b
 }
 
 /// scatter / scatter_add into a copy of x (inplace = false) or into x itself.
-template <class T>
-BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<T>& x,
-                            std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                            const BasicTensor<T>& src, ScatterKind kind, bool inplace) {
+template <class Scalar>
+BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTensor<Scalar>& x,
+                                 std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                 const BasicTensor<Scalar>& src, ScatterKind kind, bool inplace) {
   dim = wrap_dim(op, dim, std::max<std::int64_t>(x.dim(), 1));
   if (src.dim() != index.dim())
     throw ShapeError(std::string(op) + ": src must have as many dims as index (" +
                      std::to_string(index.dim()) + "), got src shape " + to_string(src.shape()));
   check_gather_index(op, x.shape(), dim, index, &src.shape());
   if (inplace) check_inplace(op, x, src.requires_grad());
-  const bool graph = needs_graph<T>({&x, &src});
+  const bool graph = needs_graph<Scalar>({&x, &src});
   std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
-  BasicTensor<T> out = inplace ? x : x.detach().clone();
+  BasicTensor<Scalar> out = inplace ? x : x.detach().clone();
   scatter_into(out.data(), x.shape(), dim, index, src.data(), src.shape(), kind);
   if (inplace) bump_version(x);
   if (!graph) return out;
   const bool gs = src.requires_grad();
   auto bw = [gs, ss = src.shape(), dim, kind, si = SavedTensor<std::int64_t>(index),
-             is = index.shape(), name](const BasicTensor<T>& g, bool gx) {
+             is = index.shape(), name](const BasicTensor<Scalar>& g, bool gx) {
     if (is_grad_enabled()) [[unlikely]]  // create_graph
       return scatter_backward_recorded(g, gx, gs, dim, si.tensor(name, is), kind);
     return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
   };
   if (inplace) {
     rebase_history(out, name, prev, &src,
-                   [bw, gx = prev != nullptr](const BasicTensor<T>& g) { return bw(g, gx); });
+                   [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   } else {
     record(out, name, {&x, &src},
-           [bw, gx = x.requires_grad()](const BasicTensor<T>& g) { return bw(g, gx); });
+           [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
     // The recorded path gathers src's gradient with index's shape.
     if (!gs || src.shape() == index.shape()) mark_differentiable_backward(out);
   }
@@ -196,11 +197,11 @@ BasicTensor<T> scatter_impl(const char* op, const char* name, const BasicTensor<
 }
 
 /// index_add / index_copy of src's slices along dim into x's slices index[k] (1-D index).
-template <class T>
-BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTensor<T>& x,
-                                std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                                const BasicTensor<T>& src, T alpha, ScatterKind kind,
-                                bool inplace) {
+template <class Scalar>
+BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const BasicTensor<Scalar>& x,
+                                     std::int64_t dim, const BasicTensor<std::int64_t>& index,
+                                     const BasicTensor<Scalar>& src, Scalar alpha, ScatterKind kind,
+                                     bool inplace) {
   if (index.dim() > 1)
     throw ShapeError(std::string(op) + ": index must be 0-D or 1-D, got shape " +
                      to_string(index.shape()));
@@ -227,18 +228,18 @@ BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTen
     idx[static_cast<std::size_t>(k)] = ip[k];
   }
   if (inplace) check_inplace(op, x, src.requires_grad());
-  const bool graph = needs_graph<T>({&x, &src});
+  const bool graph = needs_graph<Scalar>({&x, &src});
   std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
-  BasicTensor<T> out = inplace ? x : x.detach().clone();
-  T* dst = out.data();
-  const T* sp = src.data();
+  BasicTensor<Scalar> out = inplace ? x : x.detach().clone();
+  Scalar* dst = out.data();
+  const Scalar* sp = src.data();
   for (std::int64_t o = 0; o < oi.outer; ++o)
     for (std::int64_t k = 0; k < m; ++k) {
       auto d = amap(dst + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner);
       auto s = camap(sp + (o * m + k) * oi.inner, oi.inner);
       if (kind == ScatterKind::copy)
         d = s;
-      else if (alpha == T(1))
+      else if (alpha == Scalar(1))
         d += s;
       else
         d += s * alpha;
@@ -246,8 +247,8 @@ BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTen
   if (inplace) bump_version(x);
   if (!graph) return out;
   auto bw = [gs = src.requires_grad(), idx, oi, m, alpha, kind, src_shape = src.shape()](
-                const BasicTensor<T>& g, bool gx) {
-    BasicTensor<T> dx, ds;
+                const BasicTensor<Scalar>& g, bool gx) {
+    BasicTensor<Scalar> dx, ds;
     if (gx) {
       dx = g.clone().detach();
       if (kind == ScatterKind::copy)
@@ -257,26 +258,26 @@ BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTen
                 .setZero();
     }
     if (gs) {
-      ds = BasicTensor<T>::empty(src_shape);
+      ds = BasicTensor<Scalar>::empty(src_shape);
       for (std::int64_t o = 0; o < oi.outer; ++o)
         for (std::int64_t k = 0; k < m; ++k) {
           auto s =
               camap(g.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner);
           auto d = amap(ds.data() + (o * m + k) * oi.inner, oi.inner);
-          if (kind == ScatterKind::add && alpha != T(1))
+          if (kind == ScatterKind::add && alpha != Scalar(1))
             d = s * alpha;
           else
             d = s;
         }
     }
-    return std::vector<BasicTensor<T>>{dx, ds};
+    return std::vector<BasicTensor<Scalar>>{dx, ds};
   };
   if (inplace) {
     rebase_history(out, name, prev, &src,
-                   [bw, gx = prev != nullptr](const BasicTensor<T>& g) { return bw(g, gx); });
+                   [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   } else {
     record(out, name, {&x, &src},
-           [bw, gx = x.requires_grad()](const BasicTensor<T>& g) { return bw(g, gx); });
+           [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   }
   return out;
 }
@@ -286,25 +287,25 @@ BasicTensor<T> index_write_impl(const char* op, const char* name, const BasicTen
 /// torch.gather(x, dim, index): out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (and
 /// likewise for any dim); the result has index's shape. index: int64, as many dims as x,
 /// each size at most x's except along dim. The gradient adds g back at the gathered places.
-template <class T>
-BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
-                      const BasicTensor<std::int64_t>& index) {
+template <class Scalar>
+BasicTensor<Scalar> gather(const BasicTensor<Scalar>& x, std::int64_t dim,
+                           const BasicTensor<std::int64_t>& index) {
   dim = detail::wrap_dim("gather", dim, std::max<std::int64_t>(x.dim(), 1));
   detail::check_gather_index("gather", x.shape(), dim, index, nullptr);
-  auto out = BasicTensor<T>::empty(index.shape());
-  T* op = out.data();
-  const T* xp = x.data();
+  auto out = BasicTensor<Scalar>::empty(index.shape());
+  Scalar* op = out.data();
+  const Scalar* xp = x.data();
   detail::for_each_gather(x.shape(), index.shape(), dim, index,
                           [&](std::int64_t p, std::int64_t xo, std::int64_t) { op[p] = xp[xo]; });
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<Scalar>({&x}))
     detail::record(out, "GatherBackward0", {&x},
                    [xs = x.shape(), dim, si = detail::SavedTensor<std::int64_t>(index),
-                    is = index.shape()](const BasicTensor<T>& g) {
+                    is = index.shape()](const BasicTensor<Scalar>& g) {
                      if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded scatter_add
-                       return std::vector<BasicTensor<T>>{detail::scatter_impl(
-                           "scatter_add", "ScatterAddBackward0", zeros<T>(xs), dim,
+                       return std::vector<BasicTensor<Scalar>>{detail::scatter_impl(
+                           "scatter_add", "ScatterAddBackward0", zeros<Scalar>(xs), dim,
                            si.tensor("GatherBackward0", is), g, detail::ScatterKind::add, false)};
-                     return std::vector<BasicTensor<T>>{
+                     return std::vector<BasicTensor<Scalar>>{
                          detail::gather_backward(g, xs, dim, si.tensor("GatherBackward0", is))};
                    });
   detail::mark_differentiable_backward(out);
@@ -315,53 +316,56 @@ BasicTensor<T> gather(const BasicTensor<T>& x, std::int64_t dim,
 /// src[i][j][k] for dim = 1 (likewise for any dim), over index's extent. Where index repeats
 /// a place the last write wins (PyTorch leaves the order unspecified). Gradients: x's is g
 /// with the written places zeroed, src's is g gathered at index.
-template <class T>
-BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
-                       const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+template <class Scalar>
+BasicTensor<Scalar> scatter(const BasicTensor<Scalar>& x, std::int64_t dim,
+                            const BasicTensor<std::int64_t>& index,
+                            const BasicTensor<Scalar>& src) {
   return detail::scatter_impl("scatter", "ScatterBackward0", x, dim, index, src,
                               detail::ScatterKind::copy, false);
 }
 /// torch.scatter(x, dim, index, value): a copy of x with `value` at the places index names.
 /// The result keeps x's type, value converted to it as PyTorch converts it (a LongTensor
 /// with 0.5 writes 0: truncated toward zero).
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> scatter(const BasicTensor<T>& x, std::int64_t dim,
-                       const BasicTensor<std::int64_t>& index, S value) {
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<Scalar> scatter(const BasicTensor<Scalar>& x, std::int64_t dim,
+                            const BasicTensor<std::int64_t>& index, S value) {
   return detail::scatter_impl("scatter", "ScatterBackward1", x, dim, index,
-                              full<T>(index.shape(), static_cast<T>(value)),
+                              full<Scalar>(index.shape(), static_cast<Scalar>(value)),
                               detail::ScatterKind::copy, false);
 }
 /// x.scatter_(dim, index, src): scatter into x itself (PyTorch's in-place rules for
 /// autograd: not on a leaf that requires grad).
-template <class T>
-const BasicTensor<T>& scatter_(const BasicTensor<T>& x, std::int64_t dim,
-                               const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+template <class Scalar>
+const BasicTensor<Scalar>& scatter_(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                    const BasicTensor<std::int64_t>& index,
+                                    const BasicTensor<Scalar>& src) {
   detail::scatter_impl("scatter_", "ScatterBackward0", x, dim, index, src,
                        detail::ScatterKind::copy, true);
   return x;
 }
 /// x.scatter_(dim, index, value): writes `value` into x at the places index names.
-template <class T, detail::ScalarFor<T> S>
-const BasicTensor<T>& scatter_(const BasicTensor<T>& x, std::int64_t dim,
-                               const BasicTensor<std::int64_t>& index, S value) {
+template <class Scalar, detail::ScalarFor<Scalar> S>
+const BasicTensor<Scalar>& scatter_(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                    const BasicTensor<std::int64_t>& index, S value) {
   detail::scatter_impl("scatter_", "ScatterBackward1", x, dim, index,
-                       full<T>(index.shape(), static_cast<T>(value)), detail::ScatterKind::copy,
-                       true);
+                       full<Scalar>(index.shape(), static_cast<Scalar>(value)),
+                       detail::ScatterKind::copy, true);
   return x;
 }
 /// torch.scatter_add(x, dim, index, src): a copy of x with src's values added at the places
 /// index names (repeats accumulate). Gradients: x's is g, src's is g gathered at index.
-template <class T>
-BasicTensor<T> scatter_add(const BasicTensor<T>& x, std::int64_t dim,
-                           const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
+template <class Scalar>
+BasicTensor<Scalar> scatter_add(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                const BasicTensor<std::int64_t>& index,
+                                const BasicTensor<Scalar>& src) {
   return detail::scatter_impl("scatter_add", "ScatterAddBackward0", x, dim, index, src,
                               detail::ScatterKind::add, false);
 }
 /// x.scatter_add_(dim, index, src): scatter_add into x itself.
-template <class T>
-const BasicTensor<T>& scatter_add_(const BasicTensor<T>& x, std::int64_t dim,
-                                   const BasicTensor<std::int64_t>& index,
-                                   const BasicTensor<T>& src) {
+template <class Scalar>
+const BasicTensor<Scalar>& scatter_add_(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                        const BasicTensor<std::int64_t>& index,
+                                        const BasicTensor<Scalar>& src) {
   detail::scatter_impl("scatter_add_", "ScatterAddBackward0", x, dim, index, src,
                        detail::ScatterKind::add, true);
   return x;
@@ -370,18 +374,18 @@ const BasicTensor<T>& scatter_add_(const BasicTensor<T>& x, std::int64_t dim,
 /// torch.index_add(x, dim, index, src, alpha): a copy of x with alpha * src's slice k (along
 /// dim) added to x's slice index[k]; index is 1-D int64 and src is x's shape with index's
 /// length at dim. Gradients: x's is g, src's is alpha * g.index_select(dim, index).
-template <class T>
-BasicTensor<T> index_add(const BasicTensor<T>& x, std::int64_t dim,
-                         const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src,
-                         T alpha = T(1)) {
+template <class Scalar>
+BasicTensor<Scalar> index_add(const BasicTensor<Scalar>& x, std::int64_t dim,
+                              const BasicTensor<std::int64_t>& index,
+                              const BasicTensor<Scalar>& src, Scalar alpha = Scalar(1)) {
   return detail::index_write_impl("index_add", "IndexAddBackward0", x, dim, index, src, alpha,
                                   detail::ScatterKind::add, false);
 }
 /// x.index_add_(dim, index, src, alpha): index_add into x itself.
-template <class T>
-const BasicTensor<T>& index_add_(const BasicTensor<T>& x, std::int64_t dim,
-                                 const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src,
-                                 T alpha = T(1)) {
+template <class Scalar>
+const BasicTensor<Scalar>& index_add_(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                      const BasicTensor<std::int64_t>& index,
+                                      const BasicTensor<Scalar>& src, Scalar alpha = Scalar(1)) {
   detail::index_write_impl("index_add_", "IndexAddBackward0", x, dim, index, src, alpha,
                            detail::ScatterKind::add, true);
   return x;
@@ -389,18 +393,19 @@ const BasicTensor<T>& index_add_(const BasicTensor<T>& x, std::int64_t dim,
 /// torch.index_copy(x, dim, index, src): a copy of x with src's slice k (along dim) copied
 /// into x's slice index[k]. Gradients: x's is g with those slices zeroed, src's is
 /// g.index_select(dim, index).
-template <class T>
-BasicTensor<T> index_copy(const BasicTensor<T>& x, std::int64_t dim,
-                          const BasicTensor<std::int64_t>& index, const BasicTensor<T>& src) {
-  return detail::index_write_impl("index_copy", "IndexCopyBackward0", x, dim, index, src, T(1),
+template <class Scalar>
+BasicTensor<Scalar> index_copy(const BasicTensor<Scalar>& x, std::int64_t dim,
+                               const BasicTensor<std::int64_t>& index,
+                               const BasicTensor<Scalar>& src) {
+  return detail::index_write_impl("index_copy", "IndexCopyBackward0", x, dim, index, src, Scalar(1),
                                   detail::ScatterKind::copy, false);
 }
 /// x.index_copy_(dim, index, src): index_copy into x itself.
-template <class T>
-const BasicTensor<T>& index_copy_(const BasicTensor<T>& x, std::int64_t dim,
-                                  const BasicTensor<std::int64_t>& index,
-                                  const BasicTensor<T>& src) {
-  detail::index_write_impl("index_copy_", "IndexCopyBackward0", x, dim, index, src, T(1),
+template <class Scalar>
+const BasicTensor<Scalar>& index_copy_(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                       const BasicTensor<std::int64_t>& index,
+                                       const BasicTensor<Scalar>& src) {
+  detail::index_write_impl("index_copy_", "IndexCopyBackward0", x, dim, index, src, Scalar(1),
                            detail::ScatterKind::copy, true);
   return x;
 }
@@ -408,9 +413,9 @@ const BasicTensor<T>& index_copy_(const BasicTensor<T>& x, std::int64_t dim,
 /// torch.masked_fill(x, mask, value): x with `value` where mask holds; mask broadcasts to
 /// x's shape (the result keeps x's shape). value may be a scalar or a 0-D tensor (which
 /// then receives the sum of the gradient at the filled places).
-template <class T>
-BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mask,
-                           const BasicTensor<T>& value) {
+template <class Scalar>
+BasicTensor<Scalar> masked_fill(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                const BasicTensor<Scalar>& value) {
   if (value.dim() != 0)
     throw ShapeError("masked_fill: value must be a 0-D tensor, got shape " +
                      to_string(value.shape()));
@@ -428,9 +433,10 @@ BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mas
 /// torch.masked_fill(x, mask, value) with a scalar value. The result keeps x's type, value
 /// converted to it as PyTorch converts it (a LongTensor with -2.7 writes -2: truncated toward
 /// zero), where torch.where with a number promotes.
-template <class T, detail::ScalarFor<T> S>
-BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<bool>& mask, S value) {
-  return masked_fill(x, mask, scalar_tensor<T>(static_cast<T>(value)));
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<Scalar> masked_fill(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                S value) {
+  return masked_fill(x, mask, scalar_tensor<Scalar>(static_cast<Scalar>(value)));
 }
 
 /// torch.nn.functional.one_hot(labels, num_classes): int64 labels [*] -> [*, num_classes]
@@ -466,45 +472,50 @@ inline BasicTensor<std::int64_t> one_hot(const BasicTensor<std::int64_t>& labels
 
 // ---- methods ----------------------------------------------------------------------
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::gather(std::int64_t dim,
-                                      const BasicTensor<std::int64_t>& index) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::gather(std::int64_t dim,
+                                                const BasicTensor<std::int64_t>& index) const {
   return torchlet::gather(*this, dim, index);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::scatter(std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                                       const BasicTensor& src) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::scatter(std::int64_t dim,
+                                                 const BasicTensor<std::int64_t>& index,
+                                                 const BasicTensor& src) const {
   return torchlet::scatter(*this, dim, index, src);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::scatter_(std::int64_t dim,
-                                               const BasicTensor<std::int64_t>& index,
-                                               const BasicTensor& src) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::scatter_(std::int64_t dim,
+                                                         const BasicTensor<std::int64_t>& index,
+                                                         const BasicTensor& src) const {
   return torchlet::scatter_(*this, dim, index, src);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::scatter_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                                           const BasicTensor& src) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::scatter_add(std::int64_t dim,
+                                                     const BasicTensor<std::int64_t>& index,
+                                                     const BasicTensor& src) const {
   return torchlet::scatter_add(*this, dim, index, src);
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::scatter_add_(std::int64_t dim,
-                                                   const BasicTensor<std::int64_t>& index,
-                                                   const BasicTensor& src) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::scatter_add_(std::int64_t dim,
+                                                             const BasicTensor<std::int64_t>& index,
+                                                             const BasicTensor& src) const {
   return torchlet::scatter_add_(*this, dim, index, src);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::index_add(std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                                         const BasicTensor& src, T alpha) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index_add(std::int64_t dim,
+                                                   const BasicTensor<std::int64_t>& index,
+                                                   const BasicTensor& src, Scalar alpha) const {
   return torchlet::index_add(*this, dim, index, src, alpha);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::index_copy(std::int64_t dim, const BasicTensor<std::int64_t>& index,
-                                          const BasicTensor& src) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::index_copy(std::int64_t dim,
+                                                    const BasicTensor<std::int64_t>& index,
+                                                    const BasicTensor& src) const {
   return torchlet::index_copy(*this, dim, index, src);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::masked_fill(const BasicTensor<bool>& mask, T value) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::masked_fill(const BasicTensor<bool>& mask,
+                                                     Scalar value) const {
   return torchlet::masked_fill(*this, mask, value);
 }
 

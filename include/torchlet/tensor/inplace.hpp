@@ -20,9 +20,10 @@ namespace detail {
 
 enum class InplaceOp { add, sub, mul, div };
 
-template <class T>
-const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const BasicTensor<T>& a,
-                                     const BasicTensor<T>& b) {
+template <class Scalar>
+const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
+                                          const BasicTensor<Scalar>& a,
+                                          const BasicTensor<Scalar>& b) {
   check_inplace(op, a, b.requires_grad());
   if (b.shape() != a.shape()) {
     const Shape os = broadcast_shapes(op, a.shape(), b.shape());
@@ -31,12 +32,12 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
                        " doesn't match the broadcast shape " + to_string(os) +
                        " (other has shape " + to_string(b.shape()) + ")");
   }
-  const bool graph = needs_graph<T>({&a, &b});
+  const bool graph = needs_graph<Scalar>({&a, &b});
   std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(a) : nullptr;
   // mul_ needs a's old values for b's gradient.
-  BasicTensor<T> old_a;
+  BasicTensor<Scalar> old_a;
   if (graph && kind == InplaceOp::mul && b.requires_grad()) {
-    old_a = BasicTensor<T>::empty(a.shape());
+    old_a = BasicTensor<Scalar>::empty(a.shape());
     std::copy_n(a.data(), a.numel(), old_a.data());
   }
   switch (kind) {
@@ -54,7 +55,7 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
       break;
   }
   bump_version(a);
-  if constexpr (!is_floating_v<T>) {
+  if constexpr (!is_floating_v<Scalar>) {
     return a;
   } else {
     if (!graph) return a;
@@ -63,31 +64,32 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
     switch (kind) {
       case InplaceOp::add:
       case InplaceOp::sub:
-        rebase_history(a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
-                       [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<T>& g) {
-                         BasicTensor<T> db;
-                         if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
-                         return std::vector<BasicTensor<T>>{ga ? g : BasicTensor<T>(), db};
-                       });
+        rebase_history(
+            a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
+            [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<Scalar>& g) {
+              BasicTensor<Scalar> db;
+              if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
+              return std::vector<BasicTensor<Scalar>>{ga ? g : BasicTensor<Scalar>(), db};
+            });
         break;
       case InplaceOp::mul:
-        rebase_history(a, "MulBackward0", prev, &b,
-                       [ga, sb = SavedTensor<T>(b), old_a, as, bs](const BasicTensor<T>& g) {
-                         BasicTensor<T> da, db;
-                         if (ga)
-                           da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
-                         if (old_a.defined())
-                           db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
-                         return std::vector<BasicTensor<T>>{da, db};
-                       });
+        rebase_history(
+            a, "MulBackward0", prev, &b,
+            [ga, sb = SavedTensor<Scalar>(b), old_a, as, bs](const BasicTensor<Scalar>& g) {
+              BasicTensor<Scalar> da, db;
+              if (ga) da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
+              if (old_a.defined()) db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
+              return std::vector<BasicTensor<Scalar>>{da, db};
+            });
         break;
       case InplaceOp::div:
         // d(a/b)/da = 1/b; d(a/b)/db = -(a/b)/b = -out/b.
         rebase_history(
             a, "DivBackward0", prev, &b,
-            [ga, gb, sb = SavedTensor<T>(b), so = gb ? SavedTensor<T>(a) : SavedTensor<T>(), as,
-             bs](const BasicTensor<T>& g) {
-              BasicTensor<T> da, db;
+            [ga, gb, sb = SavedTensor<Scalar>(b),
+             so = gb ? SavedTensor<Scalar>(a) : SavedTensor<Scalar>(), as,
+             bs](const BasicTensor<Scalar>& g) {
+              BasicTensor<Scalar> da, db;
               const auto bt = sb.tensor("DivBackward0", bs);
               if (ga) da = broadcast_apply("div", g, bt, divides);
               if (gb) {
@@ -96,7 +98,7 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
                                             [](const auto& x, const auto& y) { return -(x * y); }),
                             bs);
               }
-              return std::vector<BasicTensor<T>>{da, db};
+              return std::vector<BasicTensor<Scalar>>{da, db};
             });
         break;
     }
@@ -105,25 +107,25 @@ const BasicTensor<T>& inplace_binary(const char* op, InplaceOp kind, const Basic
 }
 
 /// a = a * s + c in place (scale s, shift c), recorded as `name` when a requires grad.
-template <class T>
-const BasicTensor<T>& inplace_affine(const char* op, const char* name, const BasicTensor<T>& a, T s,
-                                     T c) {
+template <class Scalar>
+const BasicTensor<Scalar>& inplace_affine(const char* op, const char* name,
+                                          const BasicTensor<Scalar>& a, Scalar s, Scalar c) {
   check_inplace(op, a);
-  const bool graph = needs_graph<T>({&a});
+  const bool graph = needs_graph<Scalar>({&a});
   auto prev = graph ? gradient_edge(a) : nullptr;
   auto m = amap(a.data(), a.numel());
-  if (s == T(1))
+  if (s == Scalar(1))
     m += c;
-  else if (c == T(0))
+  else if (c == Scalar(0))
     m *= s;
   else
     m = m * s + c;
   bump_version(a);
-  if constexpr (is_floating_v<T>) {
+  if constexpr (is_floating_v<Scalar>) {
     if (graph)
-      rebase_history(a, name, prev, nullptr, [s](const BasicTensor<T>& g) {
-        if (s == T(1)) return std::vector<BasicTensor<T>>{g};
-        return std::vector<BasicTensor<T>>{grad_map(g, [s](const auto& v) { return v * s; })};
+      rebase_history(a, name, prev, nullptr, [s](const BasicTensor<Scalar>& g) {
+        if (s == Scalar(1)) return std::vector<BasicTensor<Scalar>>{g};
+        return std::vector<BasicTensor<Scalar>>{grad_map(g, [s](const auto& v) { return v * s; })};
       });
   }
   return a;
@@ -131,16 +133,16 @@ const BasicTensor<T>& inplace_affine(const char* op, const char* name, const Bas
 
 }  // namespace detail
 
-template <class T>
-const BasicTensor<T>& operator+=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+const BasicTensor<Scalar>& operator+=(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   return detail::inplace_binary("add_", detail::InplaceOp::add, a, b);
 }
-template <class T>
-const BasicTensor<T>& operator-=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+const BasicTensor<Scalar>& operator-=(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   return detail::inplace_binary("sub_", detail::InplaceOp::sub, a, b);
 }
-template <class T>
-const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+const BasicTensor<Scalar>& operator*=(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   return detail::inplace_binary("mul_", detail::InplaceOp::mul, a, b);
 }
 // True division of an integer or bool tensor gives float32 (binary.hpp), which the tensor
@@ -151,36 +153,37 @@ const BasicTensor<T>& operator*=(const BasicTensor<T>& a, const BasicTensor<T>& 
   "stored in the tensor (PyTorch: \"result type Float can't be cast to the desired output type " \
   "Long\"); write x = x / y for the float32 quotient, or x = div(x, y, \"floor\") (or "          \
   "\"trunc\") for the integer one"
-template <class T>
-const BasicTensor<T>& operator/=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
-  static_assert(detail::is_floating_v<T>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
+template <class Scalar>
+const BasicTensor<Scalar>& operator/=(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
+  static_assert(detail::is_floating_v<Scalar>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
   return detail::inplace_binary("div_", detail::InplaceOp::div, a, b);
 }
-template <class T, detail::SameKindScalar<T> S>
-const BasicTensor<T>& operator+=(const BasicTensor<T>& a, S s) {
-  return detail::inplace_affine("add_", "AddBackward0", a, T(1), static_cast<T>(s));
+template <class Scalar, detail::SameKindScalar<Scalar> S>
+const BasicTensor<Scalar>& operator+=(const BasicTensor<Scalar>& a, S s) {
+  return detail::inplace_affine("add_", "AddBackward0", a, Scalar(1), static_cast<Scalar>(s));
 }
-template <class T, detail::SameKindScalar<T> S>
-const BasicTensor<T>& operator-=(const BasicTensor<T>& a, S s) {
-  return detail::inplace_affine("sub_", "SubBackward0", a, T(1),
-                                static_cast<T>(-static_cast<T>(s)));
+template <class Scalar, detail::SameKindScalar<Scalar> S>
+const BasicTensor<Scalar>& operator-=(const BasicTensor<Scalar>& a, S s) {
+  return detail::inplace_affine("sub_", "SubBackward0", a, Scalar(1),
+                                static_cast<Scalar>(-static_cast<Scalar>(s)));
 }
-template <class T, detail::SameKindScalar<T> S>
-const BasicTensor<T>& operator*=(const BasicTensor<T>& a, S s) {
-  return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<T>(s), T(0));
+template <class Scalar, detail::SameKindScalar<Scalar> S>
+const BasicTensor<Scalar>& operator*=(const BasicTensor<Scalar>& a, S s) {
+  return detail::inplace_affine("mul_", "MulBackward0", a, static_cast<Scalar>(s), Scalar(0));
 }
-template <class T, detail::SameKindScalar<T> S>
-const BasicTensor<T>& operator/=(const BasicTensor<T>& a, S s) {
-  static_assert(detail::is_floating_v<T>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
-  return detail::inplace_affine("div_", "DivBackward0", a, T(1) / static_cast<T>(s), T(0));
+template <class Scalar, detail::SameKindScalar<Scalar> S>
+const BasicTensor<Scalar>& operator/=(const BasicTensor<Scalar>& a, S s) {
+  static_assert(detail::is_floating_v<Scalar>, TORCHLET_INTEGER_DIV_INPLACE_MESSAGE);
+  return detail::inplace_affine("div_", "DivBackward0", a, Scalar(1) / static_cast<Scalar>(s),
+                                Scalar(0));
 }
 #undef TORCHLET_INTEGER_DIV_INPLACE_MESSAGE
 
 // An in-place op cannot change the tensor's type: PyTorch raises "result type Float can't be
 // cast to the desired output type Long" at run time; torchlet refuses to compile.
 #define TORCHLET_INPLACE_PROMOTION_ERROR(sym, bin)                                               \
-  template <class T, detail::PromotingScalar<T> S>                                               \
-  const BasicTensor<T>& operator sym(const BasicTensor<T>& a, S) {                               \
+  template <class Scalar, detail::PromotingScalar<Scalar> S>                                     \
+  const BasicTensor<Scalar>& operator sym(const BasicTensor<Scalar>& a, S) {                     \
     static_assert(detail::dependent_false_v<S>,                                                  \
                   "in-place op on an integer or bool tensor with a floating-point (or integer "  \
                   "for bool) scalar: the result type cannot be stored in the tensor (PyTorch: "  \
@@ -194,36 +197,36 @@ TORCHLET_INPLACE_PROMOTION_ERROR(*=, *)
 TORCHLET_INPLACE_PROMOTION_ERROR(/=, /)
 #undef TORCHLET_INPLACE_PROMOTION_ERROR
 
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::add_(const BasicTensor& o) const {
   return *this += o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::sub_(const BasicTensor& o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::sub_(const BasicTensor& o) const {
   return *this -= o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::mul_(const BasicTensor& o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::mul_(const BasicTensor& o) const {
   return *this *= o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::div_(const BasicTensor& o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::div_(const BasicTensor& o) const {
   return *this /= o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::add_(T o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::add_(Scalar o) const {
   return *this += o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::sub_(T o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::sub_(Scalar o) const {
   return *this -= o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::mul_(T o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::mul_(Scalar o) const {
   return *this *= o;
 }
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::div_(T o) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::div_(Scalar o) const {
   return *this /= o;
 }
 }  // namespace torchlet

@@ -18,8 +18,8 @@
 namespace torchlet {
 
 /// Concatenates tensors along dim; all must have the same sizes except at dim.
-template <class T>
-BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim = 0) {
+template <class Scalar>
+BasicTensor<Scalar> cat(const std::vector<BasicTensor<Scalar>>& tensors, std::int64_t dim = 0) {
   if (tensors.empty()) throw std::invalid_argument("cat: expected a non-empty list of tensors");
   const Shape& s0 = tensors[0].shape();
   if (s0.empty())
@@ -39,23 +39,23 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
                        std::to_string(i) + " has shape " + to_string(s));
     os[d] += s[d];
   }
-  auto out = BasicTensor<T>::empty(os);
+  auto out = BasicTensor<Scalar>::empty(os);
   const auto oi = detail::outer_inner(os, dim);
   std::vector<std::int64_t> sizes(tensors.size());
   std::int64_t at = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const auto n = tensors[i].shape()[d];
     sizes[i] = n;
-    const T* src = tensors[i].data();
+    const Scalar* src = tensors[i].data();
     for (std::int64_t o = 0; o < oi.outer; ++o)
       std::copy_n(src + o * n * oi.inner, n * oi.inner, out.data() + (o * oi.n + at) * oi.inner);
     at += n;
   }
   bool graph = false;
-  for (auto& t : tensors) graph |= detail::needs_graph<T>({&t});
+  for (auto& t : tensors) graph |= detail::needs_graph<Scalar>({&t});
   if (graph)
-    detail::record(out, "CatBackward0", tensors, [sizes, oi, os, d](const BasicTensor<T>& g) {
-      std::vector<BasicTensor<T>> grads(sizes.size());
+    detail::record(out, "CatBackward0", tensors, [sizes, oi, os, d](const BasicTensor<Scalar>& g) {
+      std::vector<BasicTensor<Scalar>> grads(sizes.size());
       std::int64_t at = 0;
       if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded narrows of g
         for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -67,7 +67,7 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
       for (std::size_t i = 0; i < sizes.size(); ++i) {
         Shape s = os;
         s[d] = sizes[i];
-        grads[i] = BasicTensor<T>::empty(s);
+        grads[i] = BasicTensor<Scalar>::empty(s);
         for (std::int64_t o = 0; o < oi.outer; ++o)
           std::copy_n(g.data() + (o * oi.n + at) * oi.inner, sizes[i] * oi.inner,
                       grads[i].data() + o * sizes[i] * oi.inner);
@@ -80,8 +80,8 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim 
 }
 
 /// Stacks equally shaped tensors along a new dim (dim in [-(n+1), n] for n-D inputs).
-template <class T>
-BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t dim = 0) {
+template <class Scalar>
+BasicTensor<Scalar> stack(const std::vector<BasicTensor<Scalar>>& tensors, std::int64_t dim = 0) {
   if (tensors.empty()) throw std::invalid_argument("stack: expected a non-empty list of tensors");
   const Shape& s0 = tensors[0].shape();
   for (std::size_t i = 1; i < tensors.size(); ++i)
@@ -93,18 +93,18 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
   const auto n = static_cast<std::int64_t>(tensors.size());
   Shape os = s0;
   os.insert(os.begin() + dim, n);
-  auto out = BasicTensor<T>::empty(os);
+  auto out = BasicTensor<Scalar>::empty(os);
   const auto oi = detail::outer_inner(os, dim);  // oi.n == n
   for (std::int64_t i = 0; i < n; ++i) {
-    const T* src = tensors[static_cast<std::size_t>(i)].data();
+    const Scalar* src = tensors[static_cast<std::size_t>(i)].data();
     for (std::int64_t o = 0; o < oi.outer; ++o)
       std::copy_n(src + o * oi.inner, oi.inner, out.data() + (o * n + i) * oi.inner);
   }
   bool graph = false;
-  for (auto& t : tensors) graph |= detail::needs_graph<T>({&t});
+  for (auto& t : tensors) graph |= detail::needs_graph<Scalar>({&t});
   if (graph)
-    detail::record(out, "StackBackward0", tensors, [oi, s0, dim](const BasicTensor<T>& g) {
-      std::vector<BasicTensor<T>> grads(static_cast<std::size_t>(oi.n));
+    detail::record(out, "StackBackward0", tensors, [oi, s0, dim](const BasicTensor<Scalar>& g) {
+      std::vector<BasicTensor<Scalar>> grads(static_cast<std::size_t>(oi.n));
       if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded selects of g
         for (std::int64_t i = 0; i < oi.n; ++i)
           grads[static_cast<std::size_t>(i)] = g.select(dim, i);
@@ -112,7 +112,7 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
       }
       for (std::int64_t i = 0; i < oi.n; ++i) {
         auto& gi = grads[static_cast<std::size_t>(i)];
-        gi = BasicTensor<T>::empty(s0);
+        gi = BasicTensor<Scalar>::empty(s0);
         for (std::int64_t o = 0; o < oi.outer; ++o)
           std::copy_n(g.data() + (o * oi.n + i) * oi.inner, oi.inner, gi.data() + o * oi.inner);
       }
@@ -124,22 +124,23 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& tensors, std::int64_t di
 
 /// cat({a, b}, dim): the braced list of `torch.cat([a, b])` (a std::vector cannot be deduced
 /// from it).
-template <class T>
-BasicTensor<T> cat(std::initializer_list<BasicTensor<T>> tensors, std::int64_t dim = 0) {
-  return cat(std::vector<BasicTensor<T>>(tensors), dim);
+template <class Scalar>
+BasicTensor<Scalar> cat(std::initializer_list<BasicTensor<Scalar>> tensors, std::int64_t dim = 0) {
+  return cat(std::vector<BasicTensor<Scalar>>(tensors), dim);
 }
 
 /// stack({a, b}, dim): the braced list of `torch.stack([a, b])`.
-template <class T>
-BasicTensor<T> stack(std::initializer_list<BasicTensor<T>> tensors, std::int64_t dim = 0) {
-  return stack(std::vector<BasicTensor<T>>(tensors), dim);
+template <class Scalar>
+BasicTensor<Scalar> stack(std::initializer_list<BasicTensor<Scalar>> tensors,
+                          std::int64_t dim = 0) {
+  return stack(std::vector<BasicTensor<Scalar>>(tensors), dim);
 }
 
 /// Pieces of the given sizes along dim; the sizes must add up to size(dim).
-template <class T>
-std::vector<BasicTensor<T>> split(const BasicTensor<T>& x,
-                                  const std::vector<std::int64_t>& split_sizes,
-                                  std::int64_t dim = 0) {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> split(const BasicTensor<Scalar>& x,
+                                       const std::vector<std::int64_t>& split_sizes,
+                                       std::int64_t dim = 0) {
   if (x.dim() == 0) throw std::out_of_range("split: cannot be applied to a 0-dim tensor");
   dim = detail::wrap_dim("split", dim, x.dim());
   const auto n = x.size(dim);
@@ -154,7 +155,7 @@ std::vector<BasicTensor<T>> split(const BasicTensor<T>& x,
     throw ShapeError("split: split_sizes " + to_string(split_sizes) + " must sum exactly to " +
                      std::to_string(n) + " (the size of dimension " + std::to_string(dim) +
                      " of shape " + to_string(x.shape()) + ")");
-  std::vector<BasicTensor<T>> out;
+  std::vector<BasicTensor<Scalar>> out;
   out.reserve(split_sizes.size());
   std::int64_t at = 0;
   for (auto s : split_sizes) {
@@ -167,9 +168,9 @@ std::vector<BasicTensor<T>> split(const BasicTensor<T>& x,
 }
 
 /// Pieces of split_size along dim (the last one smaller if size(dim) is not a multiple).
-template <class T>
-std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, std::int64_t split_size,
-                                  std::int64_t dim = 0) {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> split(const BasicTensor<Scalar>& x, std::int64_t split_size,
+                                       std::int64_t dim = 0) {
   if (x.dim() == 0) throw std::out_of_range("split: cannot be applied to a 0-dim tensor");
   dim = detail::wrap_dim("split", dim, x.dim());
   const auto n = x.size(dim);
@@ -184,9 +185,9 @@ std::vector<BasicTensor<T>> split(const BasicTensor<T>& x, std::int64_t split_si
 }
 
 /// `chunks` pieces of ceil(size(dim) / chunks) along dim; fewer if they run out.
-template <class T>
-std::vector<BasicTensor<T>> chunk(const BasicTensor<T>& x, std::int64_t chunks,
-                                  std::int64_t dim = 0) {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> chunk(const BasicTensor<Scalar>& x, std::int64_t chunks,
+                                       std::int64_t dim = 0) {
   if (chunks <= 0)
     throw std::invalid_argument("chunk: number of chunks must be positive, got " +
                                 std::to_string(chunks));
@@ -196,33 +197,33 @@ std::vector<BasicTensor<T>> chunk(const BasicTensor<T>& x, std::int64_t chunks,
   return split(x, (n + chunks - 1) / chunks, dim);
 }
 
-template <class T>
-std::vector<BasicTensor<T>> BasicTensor<T>::split(std::int64_t s, std::int64_t d) const {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> BasicTensor<Scalar>::split(std::int64_t s, std::int64_t d) const {
   return torchlet::split(*this, s, d);
 }
-template <class T>
-std::vector<BasicTensor<T>> BasicTensor<T>::split(const std::vector<std::int64_t>& s,
-                                                  std::int64_t d) const {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> BasicTensor<Scalar>::split(const std::vector<std::int64_t>& s,
+                                                            std::int64_t d) const {
   return torchlet::split(*this, s, d);
 }
-template <class T>
-std::vector<BasicTensor<T>> BasicTensor<T>::chunk(std::int64_t c, std::int64_t d) const {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> BasicTensor<Scalar>::chunk(std::int64_t c, std::int64_t d) const {
   return torchlet::chunk(*this, c, d);
 }
 
 /// torch.unbind(x, dim): the slices of x along dim, each without that dim
 /// ([.., n, ..] -> n tensors [.., ..]); gradients flow back from each.
-template <class T>
-std::vector<BasicTensor<T>> unbind(const BasicTensor<T>& x, std::int64_t dim = 0) {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> unbind(const BasicTensor<Scalar>& x, std::int64_t dim = 0) {
   if (x.dim() == 0) throw std::out_of_range("unbind: cannot be applied to a 0-dim tensor");
   dim = detail::wrap_dim("unbind", dim, x.dim());
-  std::vector<BasicTensor<T>> out;
+  std::vector<BasicTensor<Scalar>> out;
   out.reserve(static_cast<std::size_t>(x.size(dim)));
   for (std::int64_t i = 0; i < x.size(dim); ++i) out.push_back(x.select(dim, i));
   return out;
 }
-template <class T>
-std::vector<BasicTensor<T>> BasicTensor<T>::unbind(std::int64_t d) const {
+template <class Scalar>
+std::vector<BasicTensor<Scalar>> BasicTensor<Scalar>::unbind(std::int64_t d) const {
   return torchlet::unbind(*this, d);
 }
 

@@ -28,30 +28,30 @@
 namespace torchlet {
 namespace detail {
 
-template <class T>
+template <class Scalar>
 using StridedMatrixMap =
-    Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+    Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
                Eigen::OuterStride<>>;
-template <class T>
+template <class Scalar>
 using ConstStridedMatrixMap =
-    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+    Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
                Eigen::OuterStride<>>;
 
 /// Columns [c0, c0 + nc) of C [n, m] = alpha * op(A) @ op(B) (+ C if accumulate); the
 /// arguments as in gemm.
-template <class T>
-void gemm_columns(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b,
-                  std::int64_t br, std::int64_t bc, bool tb, T* c, std::int64_t n, std::int64_t m,
-                  std::int64_t c0, std::int64_t nc, bool accumulate, T alpha) {
+template <class Scalar>
+void gemm_columns(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
+                  std::int64_t br, std::int64_t bc, bool tb, Scalar* c, std::int64_t n,
+                  std::int64_t m, std::int64_t c0, std::int64_t nc, bool accumulate, Scalar alpha) {
   using Idx = Eigen::Index;
   using Stride = Eigen::OuterStride<>;
-  const ConstStridedMatrixMap<T> A(a, Idx(ar), Idx(ac), Stride(Idx(ac)));
+  const ConstStridedMatrixMap<Scalar> A(a, Idx(ar), Idx(ac), Stride(Idx(ac)));
   // op(B)'s columns c0.. are B's columns c0.. or, transposed, B's rows c0..
-  const ConstStridedMatrixMap<T> B =
-      tb ? ConstStridedMatrixMap<T>(b + c0 * bc, Idx(nc), Idx(bc), Stride(Idx(bc)))
-         : ConstStridedMatrixMap<T>(b + c0, Idx(br), Idx(nc), Stride(Idx(bc)));
-  StridedMatrixMap<T> C(c + c0, Idx(n), Idx(nc), Stride(Idx(m)));
-  if (!accumulate && alpha == T(1)) {
+  const ConstStridedMatrixMap<Scalar> B =
+      tb ? ConstStridedMatrixMap<Scalar>(b + c0 * bc, Idx(nc), Idx(bc), Stride(Idx(bc)))
+         : ConstStridedMatrixMap<Scalar>(b + c0, Idx(br), Idx(nc), Stride(Idx(bc)));
+  StridedMatrixMap<Scalar> C(c + c0, Idx(n), Idx(nc), Stride(Idx(m)));
+  if (!accumulate && alpha == Scalar(1)) {
     if (!ta && !tb)
       C.noalias() = A * B;
     else if (ta && !tb)
@@ -80,15 +80,16 @@ inline constexpr std::int64_t kParallelGemmWork = std::int64_t(1) << 18;
 /// blocks of `mr` rows (3 packets: 24 floats with AVX2, 48 with AVX-512): with splits at
 /// multiples of mr every element is computed by the same code path, in the same order, as
 /// without the split, so the results are the same bits for any thread count (tests/parallel).
-template <class T>
-inline constexpr std::int64_t kGemmColumnBlock = Eigen::internal::gebp_traits<T, T>::mr;
+template <class Scalar>
+inline constexpr std::int64_t kGemmColumnBlock = Eigen::internal::gebp_traits<Scalar, Scalar>::mr;
 
 /// C = alpha * op(A) @ op(B) (+ C if accumulate); op = transpose where asked. A is
 /// [ar, ac] and B [br, bc] as stored (row-major). Large products split C's columns across
 /// the intra-op threads (parallel.hpp), each block one single-threaded Eigen product.
-template <class T>
-void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std::int64_t br,
-          std::int64_t bc, bool tb, T* c, bool accumulate, T alpha = T(1)) {
+template <class Scalar>
+void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
+          std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
+          Scalar alpha = Scalar(1)) {
   cpu_hint_once();  // a baseline build on an AVX2 CPU says so, once
   const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
   if (n == 0 || m == 0) return;
@@ -96,7 +97,7 @@ void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std
     if (!accumulate) mmap(c, n, m).setZero();
     return;
   }
-  constexpr std::int64_t block = kGemmColumnBlock<T>;
+  constexpr std::int64_t block = kGemmColumnBlock<Scalar>;
   const std::int64_t blocks = (m + block - 1) / block;
   const std::int64_t block_work = n * k * block;
   parallel_for(0, blocks, std::max<std::int64_t>(1, kParallelGemmWork / block_work),
@@ -109,17 +110,17 @@ void gemm(const T* a, std::int64_t ar, std::int64_t ac, bool ta, const T* b, std
 }
 
 /// A matrix operand of gemm: `p` points to [rows, cols] row-major, `t` asks for its transpose.
-template <class T>
+template <class Scalar>
 struct GemmOperand {
-  const T* p;
+  const Scalar* p;
   std::int64_t rows, cols;
   bool t;
 };
 /// x (2-D) or, with `transpose`, x^T as a gemm operand: a matrix whose strides are those of
 /// a transposed contiguous one (x.t(), x.mT()) is read from its storage, transposed, with no
 /// copy; any other non-contiguous x is gathered.
-template <class T>
-GemmOperand<T> gemm_operand(const BasicTensor<T>& x, bool transpose = false) {
+template <class Scalar>
+GemmOperand<Scalar> gemm_operand(const BasicTensor<Scalar>& x, bool transpose = false) {
   const auto& impl = *x.impl();
   const auto r = x.size(0), c = x.size(1);
   if (impl.non_contiguous && impl.strides[0] == 1 && impl.strides[1] == r)
@@ -127,15 +128,16 @@ GemmOperand<T> gemm_operand(const BasicTensor<T>& x, bool transpose = false) {
   return {x.data(), r, c, transpose};
 }
 /// The same for a saved [r, c] tensor.
-template <class T>
-GemmOperand<T> gemm_operand(const SavedTensor<T>& x, const char* op, std::int64_t r, std::int64_t c,
-                            bool transpose = false) {
+template <class Scalar>
+GemmOperand<Scalar> gemm_operand(const SavedTensor<Scalar>& x, const char* op, std::int64_t r,
+                                 std::int64_t c, bool transpose = false) {
   if (x.transposed_2d()) return {x.storage_data(op), c, r, !transpose};
   return {x.data(op), r, c, transpose};
 }
 /// C = alpha * A @ B (+ C if accumulate) on operands.
-template <class T>
-void gemm(const GemmOperand<T>& a, const GemmOperand<T>& b, T* c, bool accumulate, T alpha = T(1)) {
+template <class Scalar>
+void gemm(const GemmOperand<Scalar>& a, const GemmOperand<Scalar>& b, Scalar* c, bool accumulate,
+          Scalar alpha = Scalar(1)) {
   gemm(a.p, a.rows, a.cols, a.t, b.p, b.rows, b.cols, b.t, c, accumulate, alpha);
 }
 
@@ -155,8 +157,8 @@ struct BatchLayout {
   std::int64_t rows = 0, cols = 0;
   std::shared_ptr<const std::vector<std::int64_t>> offs;
 };
-template <class T>
-BatchLayout batch_layout(const BasicTensor<T>& x) {
+template <class Scalar>
+BatchLayout batch_layout(const BasicTensor<Scalar>& x) {
   const auto& impl = *x.impl();
   const auto nd = static_cast<std::size_t>(x.dim());
   const Shape bx(x.shape().begin(), x.shape().end() - 2);
@@ -184,21 +186,22 @@ BatchLayout batch_layout(const BasicTensor<T>& x) {
   return l;
 }
 /// The first element of x as `l` reads it (forward).
-template <class T>
-const T* batch_base(const BasicTensor<T>& x, const BatchLayout& l) {
+template <class Scalar>
+const Scalar* batch_base(const BasicTensor<Scalar>& x, const BatchLayout& l) {
   return l.direct ? x.impl()->storage->data() + x.impl()->offset : x.data();
 }
 /// The same for the saved x (backward; version-checked).
-template <class T>
-const T* batch_base(const SavedTensor<T>& x, const char* op, const BatchLayout& l) {
+template <class Scalar>
+const Scalar* batch_base(const SavedTensor<Scalar>& x, const char* op, const BatchLayout& l) {
   return l.direct ? x.storage_data(op) : x.data(op);
 }
 
 /// [*Ba, n, k] @ [*Bb, k, m] -> [broadcast(Ba, Bb), n, m]; both at least 2-D. An operand
 /// whose matrices are transposed row-major blocks (k.transpose(-2, -1), x.mT()) is read from
 /// its storage, forward and backward, never gathered (batch_layout).
-template <class T>
-BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> batched_matmul(const char* name, const BasicTensor<Scalar>& a,
+                                   const BasicTensor<Scalar>& b) {
   const Shape& as = a.shape();
   const Shape& bs = b.shape();
   const auto n = as[as.size() - 2], k = as.back(), m = bs.back();
@@ -214,7 +217,7 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
   Shape os = batch;
   os.push_back(n);
   os.push_back(m);
-  auto out = BasicTensor<T>::empty(os);
+  auto out = BasicTensor<Scalar>::empty(os);
   // Offsets (in matrices) of each batch entry in a and b.
   std::vector<std::int64_t> ia, ib;
   for_each_broadcast<2>(batch, {&ba, &bb}, [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
@@ -223,44 +226,44 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
   });
   const auto nb = static_cast<std::int64_t>(ia.size());
   const BatchLayout la = batch_layout(a), lb = batch_layout(b);
-  const T* ap0 = batch_base(a, la);
-  const T* bp0 = batch_base(b, lb);
+  const Scalar* ap0 = batch_base(a, la);
+  const Scalar* bp0 = batch_base(b, lb);
   for (std::int64_t i = 0; i < nb; ++i) {
     const auto j = static_cast<std::size_t>(i);
     gemm(ap0 + (*la.offs)[static_cast<std::size_t>(ia[j])], la.rows, la.cols, la.t,
          bp0 + (*lb.offs)[static_cast<std::size_t>(ib[j])], lb.rows, lb.cols, lb.t,
          out.data() + i * n * m, false);
   }
-  if (needs_graph<T>({&a, &b})) {
+  if (needs_graph<Scalar>({&a, &b})) {
     record(out, name, {&a, &b},
-           [name, sa = b.requires_grad() ? SavedTensor<T>(a) : SavedTensor<T>(),
-            sb = a.requires_grad() ? SavedTensor<T>(b) : SavedTensor<T>(), as, bs, ia, ib, la, lb,
-            n, k, m](const BasicTensor<T>& g) {
-             BasicTensor<T> da, db;
+           [name, sa = b.requires_grad() ? SavedTensor<Scalar>(a) : SavedTensor<Scalar>(),
+            sb = a.requires_grad() ? SavedTensor<Scalar>(b) : SavedTensor<Scalar>(), as, bs, ia, ib,
+            la, lb, n, k, m](const BasicTensor<Scalar>& g) {
+             BasicTensor<Scalar> da, db;
              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                if (sb.defined())
                  da = sum_to_recorded(g.matmul(sb.variable(name, bs).transpose(-2, -1)), as);
                if (sa.defined())
                  db = sum_to_recorded(sa.variable(name, as).transpose(-2, -1).matmul(g), bs);
-               return std::vector<BasicTensor<T>>{da, db};
+               return std::vector<BasicTensor<Scalar>>{da, db};
              }
              if (sb.defined()) {  // dA[ia] += G @ B[ib]^T : [n, m] @ [m, k]
-               da = zeros<T>(as);
-               const T* bp = batch_base(sb, name, lb);
+               da = zeros<Scalar>(as);
+               const Scalar* bp = batch_base(sb, name, lb);
                for (std::size_t i = 0; i < ia.size(); ++i)
                  gemm(g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
                       bp + (*lb.offs)[static_cast<std::size_t>(ib[i])], lb.rows, lb.cols, !lb.t,
                       da.data() + ia[i] * n * k, true);
              }
              if (sa.defined()) {  // dB[ib] += A[ia]^T @ G : [k, n] @ [n, m]
-               db = zeros<T>(bs);
-               const T* ap = batch_base(sa, name, la);
+               db = zeros<Scalar>(bs);
+               const Scalar* ap = batch_base(sa, name, la);
                for (std::size_t i = 0; i < ib.size(); ++i)
                  gemm(ap + (*la.offs)[static_cast<std::size_t>(ia[i])], la.rows, la.cols, !la.t,
                       g.data() + static_cast<std::int64_t>(i) * n * m, n, m, false,
                       db.data() + ib[i] * k * m, true);
              }
-             return std::vector<BasicTensor<T>>{da, db};
+             return std::vector<BasicTensor<Scalar>>{da, db};
            });
     mark_differentiable_backward(out);
   }
@@ -268,8 +271,8 @@ BasicTensor<T> batched_matmul(const char* name, const BasicTensor<T>& a, const B
 }
 
 /// Throws unless a [B, n, k] and b [B, k, m] (op names the caller).
-template <class T>
-void check_bmm(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+void check_bmm(const char* op, const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
     throw ShapeError(std::string(op) + ": " + to_string(a.shape()) + " @ " + to_string(b.shape()) +
                      " - expected [B, n, k] @ [B, k, m]");
@@ -277,9 +280,9 @@ void check_bmm(const char* op, const BasicTensor<T>& a, const BasicTensor<T>& b)
 
 /// beta * input + product, input broadcast to the product's shape (beta = 0 ignores input,
 /// NaN included, and gives it no gradient, as PyTorch ignores it).
-template <class T>
-BasicTensor<T> add_scaled(const char* op, const BasicTensor<T>& input,
-                          const BasicTensor<T>& product, T beta) {
+template <class Scalar>
+BasicTensor<Scalar> add_scaled(const char* op, const BasicTensor<Scalar>& input,
+                               const BasicTensor<Scalar>& product, Scalar beta) {
   const Shape& os = product.shape();
   bool ok = input.shape() == os;
   if (!ok) {
@@ -292,61 +295,61 @@ BasicTensor<T> add_scaled(const char* op, const BasicTensor<T>& input,
   if (!ok)
     throw ShapeError(std::string(op) + ": input of shape " + to_string(input.shape()) +
                      " cannot be broadcast to the product's shape " + to_string(os));
-  if (beta == T(0)) return product;
-  return (beta == T(1) ? input : input * beta) + product;
+  if (beta == Scalar(0)) return product;
+  return (beta == Scalar(1) ? input : input * beta) + product;
 }
 
 }  // namespace detail
 
 /// [n, k] @ [k, m] -> [n, m]
-template <class T>
-BasicTensor<T> mm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> mm(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   if (a.dim() != 2 || b.dim() != 2)
     throw ShapeError("mm: expected 2-D tensors, got " + to_string(a.shape()) + " @ " +
                      to_string(b.shape()));
   const auto n = a.size(0), k = a.size(1), m = b.size(1);
   if (b.size(0) != k) throw ShapeError(detail::inner_mismatch(a.shape(), b.shape(), k, b.size(0)));
-  auto out = BasicTensor<T>::empty({n, m});
+  auto out = BasicTensor<Scalar>::empty({n, m});
   detail::gemm(detail::gemm_operand(a), detail::gemm_operand(b), out.data(), false);
-  if (detail::needs_graph<T>({&a, &b})) {
-    detail::record(out, "MmBackward0", {&a, &b},
-                   [sa = b.requires_grad() ? detail::SavedTensor<T>(a) : detail::SavedTensor<T>(),
-                    sb = a.requires_grad() ? detail::SavedTensor<T>(b) : detail::SavedTensor<T>(),
-                    n, k, m](const BasicTensor<T>& g) {
-                     BasicTensor<T> da, db;
-                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-                       if (sb.defined()) da = g.mm(sb.variable("MmBackward0", {k, m}).t());
-                       if (sa.defined()) db = sa.variable("MmBackward0", {n, k}).t().mm(g);
-                       return std::vector<BasicTensor<T>>{da, db};
-                     }
-                     if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
-                       da = BasicTensor<T>::empty({n, k});
-                       detail::gemm(detail::gemm_operand(g),
-                                    detail::gemm_operand(sb, "MmBackward0", k, m, true), da.data(),
-                                    false);
-                     }
-                     if (sa.defined()) {  // dB = A^T @ G : [k, n] @ [n, m]
-                       db = BasicTensor<T>::empty({k, m});
-                       detail::gemm(detail::gemm_operand(sa, "MmBackward0", n, k, true),
-                                    detail::gemm_operand(g), db.data(), false);
-                     }
-                     return std::vector<BasicTensor<T>>{da, db};
-                   });
+  if (detail::needs_graph<Scalar>({&a, &b})) {
+    detail::record(
+        out, "MmBackward0", {&a, &b},
+        [sa = b.requires_grad() ? detail::SavedTensor<Scalar>(a) : detail::SavedTensor<Scalar>(),
+         sb = a.requires_grad() ? detail::SavedTensor<Scalar>(b) : detail::SavedTensor<Scalar>(), n,
+         k, m](const BasicTensor<Scalar>& g) {
+          BasicTensor<Scalar> da, db;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            if (sb.defined()) da = g.mm(sb.variable("MmBackward0", {k, m}).t());
+            if (sa.defined()) db = sa.variable("MmBackward0", {n, k}).t().mm(g);
+            return std::vector<BasicTensor<Scalar>>{da, db};
+          }
+          if (sb.defined()) {  // dA = G @ B^T : [n, m] @ [m, k]
+            da = BasicTensor<Scalar>::empty({n, k});
+            detail::gemm(detail::gemm_operand(g),
+                         detail::gemm_operand(sb, "MmBackward0", k, m, true), da.data(), false);
+          }
+          if (sa.defined()) {  // dB = A^T @ G : [k, n] @ [n, m]
+            db = BasicTensor<Scalar>::empty({k, m});
+            detail::gemm(detail::gemm_operand(sa, "MmBackward0", n, k, true),
+                         detail::gemm_operand(g), db.data(), false);
+          }
+          return std::vector<BasicTensor<Scalar>>{da, db};
+        });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
 
 /// [B, n, k] @ [B, k, m] -> [B, n, m] (no broadcasting, as torch.bmm).
-template <class T>
-BasicTensor<T> bmm(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> bmm(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   detail::check_bmm("bmm", a, b);
   return detail::batched_matmul("BmmBackward0", a, b);
 }
 
 /// torch.matmul (see the top of this file).
-template <class T>
-BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> matmul(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   const auto da = a.dim(), db = b.dim();
   if (da == 0 || db == 0)
     throw ShapeError("matmul: both arguments need at least 1 dimension, got " +
@@ -390,9 +393,10 @@ BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 }
 
 /// beta * input + alpha * (m1 @ m2): m1 [n, k], m2 [k, m], input broadcastable to [n, m].
-template <class T>
-BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
-                     const BasicTensor<T>& m2, T beta = T(1), T alpha = T(1)) {
+template <class Scalar>
+BasicTensor<Scalar> addmm(const BasicTensor<Scalar>& input, const BasicTensor<Scalar>& m1,
+                          const BasicTensor<Scalar>& m2, Scalar beta = Scalar(1),
+                          Scalar alpha = Scalar(1)) {
   if (m1.dim() != 2 || m2.dim() != 2)
     throw ShapeError("addmm: expected 2-D matrices, got " + to_string(m1.shape()) + " @ " +
                      to_string(m2.shape()));
@@ -403,89 +407,91 @@ BasicTensor<T> addmm(const BasicTensor<T>& input, const BasicTensor<T>& m1,
   if (input.shape() != os && detail::broadcast_shapes("addmm", input.shape(), os) != os)
     throw ShapeError("addmm: input of shape " + to_string(input.shape()) +
                      " cannot be broadcast to the product's shape " + to_string(os));
-  auto out = BasicTensor<T>::empty(os);
-  std::fill_n(out.data(), out.numel(), T(0));
-  if (beta != T(0))  // beta = 0 ignores input (even NaN), as PyTorch
+  auto out = BasicTensor<Scalar>::empty(os);
+  std::fill_n(out.data(), out.numel(), Scalar(0));
+  if (beta != Scalar(0))  // beta = 0 ignores input (even NaN), as PyTorch
     detail::broadcast_into(out, input, os, out.data(),
                            [beta](const auto&, const auto& y) { return y * beta; });
   detail::gemm(detail::gemm_operand(m1), detail::gemm_operand(m2), out.data(), true, alpha);
-  if (detail::needs_graph<T>({&input, &m1, &m2})) {
-    detail::record(out, "AddmmBackward0", {&input, &m1, &m2},
-                   [gi = input.requires_grad(), is = input.shape(), beta, alpha,
-                    s1 = m2.requires_grad() ? detail::SavedTensor<T>(m1) : detail::SavedTensor<T>(),
-                    s2 = m1.requires_grad() ? detail::SavedTensor<T>(m2) : detail::SavedTensor<T>(),
-                    n, k, m](const BasicTensor<T>& g) {
-                     BasicTensor<T> dinput, d1, d2;
-                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-                       if (gi) dinput = detail::sum_to_recorded(beta == T(1) ? g : g * beta, is);
-                       if (s2.defined())
-                         d1 = g.mm(s2.variable("AddmmBackward0", {k, m}).t()) * alpha;
-                       if (s1.defined())
-                         d2 = s1.variable("AddmmBackward0", {n, k}).t().mm(g) * alpha;
-                       return std::vector<BasicTensor<T>>{dinput, d1, d2};
-                     }
-                     if (gi) dinput = detail::sum_to(beta == T(1) ? g : g * beta, is);
-                     if (s2.defined()) {
-                       d1 = BasicTensor<T>::empty({n, k});
-                       detail::gemm(detail::gemm_operand(g),
-                                    detail::gemm_operand(s2, "AddmmBackward0", k, m, true),
-                                    d1.data(), false, alpha);
-                     }
-                     if (s1.defined()) {
-                       d2 = BasicTensor<T>::empty({k, m});
-                       detail::gemm(detail::gemm_operand(s1, "AddmmBackward0", n, k, true),
-                                    detail::gemm_operand(g), d2.data(), false, alpha);
-                     }
-                     return std::vector<BasicTensor<T>>{dinput, d1, d2};
-                   });
+  if (detail::needs_graph<Scalar>({&input, &m1, &m2})) {
+    detail::record(
+        out, "AddmmBackward0", {&input, &m1, &m2},
+        [gi = input.requires_grad(), is = input.shape(), beta, alpha,
+         s1 = m2.requires_grad() ? detail::SavedTensor<Scalar>(m1) : detail::SavedTensor<Scalar>(),
+         s2 = m1.requires_grad() ? detail::SavedTensor<Scalar>(m2) : detail::SavedTensor<Scalar>(),
+         n, k, m](const BasicTensor<Scalar>& g) {
+          BasicTensor<Scalar> dinput, d1, d2;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            if (gi) dinput = detail::sum_to_recorded(beta == Scalar(1) ? g : g * beta, is);
+            if (s2.defined()) d1 = g.mm(s2.variable("AddmmBackward0", {k, m}).t()) * alpha;
+            if (s1.defined()) d2 = s1.variable("AddmmBackward0", {n, k}).t().mm(g) * alpha;
+            return std::vector<BasicTensor<Scalar>>{dinput, d1, d2};
+          }
+          if (gi) dinput = detail::sum_to(beta == Scalar(1) ? g : g * beta, is);
+          if (s2.defined()) {
+            d1 = BasicTensor<Scalar>::empty({n, k});
+            detail::gemm(detail::gemm_operand(g),
+                         detail::gemm_operand(s2, "AddmmBackward0", k, m, true), d1.data(), false,
+                         alpha);
+          }
+          if (s1.defined()) {
+            d2 = BasicTensor<Scalar>::empty({k, m});
+            detail::gemm(detail::gemm_operand(s1, "AddmmBackward0", n, k, true),
+                         detail::gemm_operand(g), d2.data(), false, alpha);
+          }
+          return std::vector<BasicTensor<Scalar>>{dinput, d1, d2};
+        });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::matmul(const BasicTensor& o) const {
   return torchlet::matmul(*this, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::mm(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::mm(const BasicTensor& o) const {
   return torchlet::mm(*this, o);
 }
 
 /// torch.baddbmm(input, batch1, batch2, beta, alpha): beta * input + alpha * bmm(batch1,
 /// batch2); batch1 [B, n, k], batch2 [B, k, m], input broadcastable to [B, n, m].
-template <class T>
-BasicTensor<T> baddbmm(const BasicTensor<T>& input, const BasicTensor<T>& batch1,
-                       const BasicTensor<T>& batch2, T beta = T(1), T alpha = T(1)) {
+template <class Scalar>
+BasicTensor<Scalar> baddbmm(const BasicTensor<Scalar>& input, const BasicTensor<Scalar>& batch1,
+                            const BasicTensor<Scalar>& batch2, Scalar beta = Scalar(1),
+                            Scalar alpha = Scalar(1)) {
   detail::check_bmm("baddbmm", batch1, batch2);
   auto p = detail::batched_matmul("BmmBackward0", batch1, batch2);
-  return detail::add_scaled("baddbmm", input, alpha == T(1) ? p : p * alpha, beta);
+  return detail::add_scaled("baddbmm", input, alpha == Scalar(1) ? p : p * alpha, beta);
 }
 /// torch.addbmm(input, batch1, batch2, beta, alpha): beta * input + alpha * sum_b batch1[b] @
 /// batch2[b]; batch1 [B, n, k], batch2 [B, k, m], input broadcastable to [n, m].
-template <class T>
-BasicTensor<T> addbmm(const BasicTensor<T>& input, const BasicTensor<T>& batch1,
-                      const BasicTensor<T>& batch2, T beta = T(1), T alpha = T(1)) {
+template <class Scalar>
+BasicTensor<Scalar> addbmm(const BasicTensor<Scalar>& input, const BasicTensor<Scalar>& batch1,
+                           const BasicTensor<Scalar>& batch2, Scalar beta = Scalar(1),
+                           Scalar alpha = Scalar(1)) {
   detail::check_bmm("addbmm", batch1, batch2);
   // sum_b A[b] @ B[b] = [n, B*k] @ [B*k, m]: one GEMM on the batch laid side by side.
   const auto nb = batch1.size(0), n = batch1.size(1), k = batch1.size(2), m = batch2.size(2);
   auto p = mm(batch1.permute({1, 0, 2}).reshape({n, nb * k}), batch2.reshape({nb * k, m}));
-  return detail::add_scaled("addbmm", input, alpha == T(1) ? p : p * alpha, beta);
+  return detail::add_scaled("addbmm", input, alpha == Scalar(1) ? p : p * alpha, beta);
 }
 /// torch.addmv(input, mat, vec, beta, alpha): beta * input + alpha * (mat @ vec); mat [n, m],
 /// vec [m], input broadcastable to [n].
-template <class T>
-BasicTensor<T> addmv(const BasicTensor<T>& input, const BasicTensor<T>& mat,
-                     const BasicTensor<T>& vec, T beta = T(1), T alpha = T(1)) {
+template <class Scalar>
+BasicTensor<Scalar> addmv(const BasicTensor<Scalar>& input, const BasicTensor<Scalar>& mat,
+                          const BasicTensor<Scalar>& vec, Scalar beta = Scalar(1),
+                          Scalar alpha = Scalar(1)) {
   if (mat.dim() != 2 || vec.dim() != 1 || mat.size(1) != vec.size(0))
     throw ShapeError("addmv: " + to_string(mat.shape()) + " @ " + to_string(vec.shape()) +
                      " - expected a matrix [n, m] and a vector [m]");
   auto p = mm(mat, vec.unsqueeze(1)).squeeze(1);
-  return detail::add_scaled("addmv", input, alpha == T(1) ? p : p * alpha, beta);
+  return detail::add_scaled("addmv", input, alpha == Scalar(1) ? p : p * alpha, beta);
 }
 /// torch.outer(a, b): a [n], b [m] -> [n, m] with out[i, j] = a[i] * b[j].
-template <class T>
-BasicTensor<T> outer(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+template <class Scalar>
+BasicTensor<Scalar> outer(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b) {
   if (a.dim() != 1 || b.dim() != 1)
     throw ShapeError("outer: expected two 1-D vectors, got " + to_string(a.shape()) + " and " +
                      to_string(b.shape()));
@@ -493,16 +499,18 @@ BasicTensor<T> outer(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 }
 /// torch.dist(a, b, p): the p-norm of a - b (broadcast), 0-D; p as in norm (2, 1, 0, inf,
 /// -inf, any real).
-template <class T>
-BasicTensor<T> dist(const BasicTensor<T>& a, const BasicTensor<T>& b, double p = 2.0) {
+template <class Scalar>
+BasicTensor<Scalar> dist(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>& b,
+                         double p = 2.0) {
   return norm(a - b, p);
 }
 /// torch.cdist(x1, x2, p): the p-norm distance between every row of x1 and every row of x2,
 /// x1 [*B1, P, M], x2 [*B2, R, M] -> [broadcast(B1, B2), P, R]; p >= 0 (0, 1, 2, inf, any).
 /// Computed as norm(x1[.., :, None, :] - x2[.., None, :, :], p, -1), so it holds a
 /// [*B, P, R, M] temporary; the gradient at a zero distance is 0, as PyTorch's.
-template <class T>
-BasicTensor<T> cdist(const BasicTensor<T>& x1, const BasicTensor<T>& x2, double p = 2.0) {
+template <class Scalar>
+BasicTensor<Scalar> cdist(const BasicTensor<Scalar>& x1, const BasicTensor<Scalar>& x2,
+                          double p = 2.0) {
   if (x1.dim() < 2 || x2.dim() < 2)
     throw ShapeError("cdist: expected x1 [*B, P, M] and x2 [*B, R, M] with at least 2 dims, got " +
                      to_string(x1.shape()) + " and " + to_string(x2.shape()));
@@ -521,36 +529,36 @@ BasicTensor<T> cdist(const BasicTensor<T>& x1, const BasicTensor<T>& x2, double 
   return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1);
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::bmm(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::bmm(const BasicTensor& o) const {
   return torchlet::bmm(*this, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::addmm(const BasicTensor& m1, const BasicTensor& m2, T beta,
-                                     T alpha) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::addmm(const BasicTensor& m1, const BasicTensor& m2,
+                                               Scalar beta, Scalar alpha) const {
   return torchlet::addmm(*this, m1, m2, beta, alpha);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::baddbmm(const BasicTensor& b1, const BasicTensor& b2, T beta,
-                                       T alpha) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::baddbmm(const BasicTensor& b1, const BasicTensor& b2,
+                                                 Scalar beta, Scalar alpha) const {
   return torchlet::baddbmm(*this, b1, b2, beta, alpha);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::addbmm(const BasicTensor& b1, const BasicTensor& b2, T beta,
-                                      T alpha) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::addbmm(const BasicTensor& b1, const BasicTensor& b2,
+                                                Scalar beta, Scalar alpha) const {
   return torchlet::addbmm(*this, b1, b2, beta, alpha);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::addmv(const BasicTensor& mat, const BasicTensor& vec, T beta,
-                                     T alpha) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::addmv(const BasicTensor& mat, const BasicTensor& vec,
+                                               Scalar beta, Scalar alpha) const {
   return torchlet::addmv(*this, mat, vec, beta, alpha);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::outer(const BasicTensor& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::outer(const BasicTensor& o) const {
   return torchlet::outer(*this, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::dist(const BasicTensor& o, double p) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::dist(const BasicTensor& o, double p) const {
   return torchlet::dist(*this, o, p);
 }
 

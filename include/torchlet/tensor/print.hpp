@@ -44,17 +44,17 @@ inline PrintOptions& print_options() {
 }
 
 /// Chooses one format for all printed values (PyTorch's _Formatter).
-template <class T>
+template <class Scalar>
 class PrintFormatter {
  public:
-  explicit PrintFormatter(const std::vector<T>& values) {
+  explicit PrintFormatter(const std::vector<Scalar>& values) {
     const auto& po = print_options();
-    if constexpr (!std::is_floating_point_v<T>) {
-      for (T v : values) width_ = std::max(width_, static_cast<int>(raw(v).size()));
+    if constexpr (!std::is_floating_point_v<Scalar>) {
+      for (Scalar v : values) width_ = std::max(width_, static_cast<int>(raw(v).size()));
     } else {
       double mn = INFINITY, mx = 0;
       bool any = false;
-      for (T t : values) {
+      for (Scalar t : values) {
         const double v = static_cast<double>(t);
         if (!std::isfinite(v) || v == 0) continue;
         any = true;
@@ -64,7 +64,7 @@ class PrintFormatter {
       }
       if (any) {
         if (mx / mn > 1000.0 || mx > 1e8 || (!int_mode_ && mn < 1e-4)) sci_mode_ = true;
-        for (T t : values) {
+        for (Scalar t : values) {
           const double v = static_cast<double>(t);
           if (!std::isfinite(v) || v == 0) continue;
           const auto s = sci_mode_   ? printf_str("%.*e", po.precision, v)
@@ -78,7 +78,7 @@ class PrintFormatter {
   }
   int width() const { return width_; }
   /// The value right-aligned to width().
-  std::string format(T t) const {
+  std::string format(Scalar t) const {
     std::string s = raw(t);
     if (static_cast<int>(s.size()) < width_)
       s.insert(0, static_cast<std::size_t>(width_) - s.size(), ' ');
@@ -91,10 +91,10 @@ class PrintFormatter {
     std::snprintf(buf, sizeof buf, f, precision, v);
     return buf;
   }
-  std::string raw(T t) const {
-    if constexpr (std::is_same_v<T, bool>) {
+  std::string raw(Scalar t) const {
+    if constexpr (std::is_same_v<Scalar, bool>) {
       return t ? "True" : "False";
-    } else if constexpr (std::is_integral_v<T>) {
+    } else if constexpr (std::is_integral_v<Scalar>) {
       return std::to_string(static_cast<long long>(t));
     } else {
       const double v = static_cast<double>(t);
@@ -111,9 +111,9 @@ class PrintFormatter {
 };
 
 /// The values PyTorch's formatter looks at when summarising (get_summarized_data).
-template <class T>
-void summarized_values(const T* p, const Shape& s, std::size_t d, bool summarize,
-                       std::vector<T>& out) {
+template <class Scalar>
+void summarized_values(const Scalar* p, const Shape& s, std::size_t d, bool summarize,
+                       std::vector<Scalar>& out) {
   const auto e = print_options().edgeitems;
   const std::int64_t n = s[d];
   std::int64_t inner = 1;
@@ -127,9 +127,9 @@ void summarized_values(const T* p, const Shape& s, std::size_t d, bool summarize
   }
 }
 
-template <class T>
-std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bool summarize,
-                       const PrintFormatter<T>& f) {
+template <class Scalar>
+std::string tensor_str(const Scalar* p, const Shape& s, std::size_t d, int indent, bool summarize,
+                       const PrintFormatter<Scalar>& f) {
   const auto& po = print_options();
   const auto e = po.edgeitems;
   const std::int64_t n = s[d];
@@ -177,14 +177,14 @@ std::string tensor_str(const T* p, const Shape& s, std::size_t d, int indent, bo
 inline void set_printoptions(const PrintOptions& options) { detail::print_options() = options; }
 inline const PrintOptions& get_printoptions() { return detail::print_options(); }
 
-template <class T>
-std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
+template <class Scalar>
+std::ostream& operator<<(std::ostream& os, const BasicTensor<Scalar>& t) {
   if (!t.defined()) return os << "[ undefined tensor ]";
   const int indent = 7;  // strlen("tensor(")
   std::string body;
   std::vector<std::string> suffixes;
-  const bool default_dtype =
-      std::is_same_v<T, float> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, bool>;
+  const bool default_dtype = std::is_same_v<Scalar, float> ||
+                             std::is_same_v<Scalar, std::int64_t> || std::is_same_v<Scalar, bool>;
   if (t.numel() == 0) {
     if (t.dim() != 1) {
       std::string size = "size=(";
@@ -192,17 +192,18 @@ std::ostream& operator<<(std::ostream& os, const BasicTensor<T>& t) {
         size += (i ? ", " : "") + std::to_string(t.size(i));
       suffixes.push_back(size + (t.dim() == 1 ? ",)" : ")"));
     }
-    if (!std::is_same_v<T, float>) suffixes.push_back(std::string("dtype=") + dtype_name<T>());
+    if (!std::is_same_v<Scalar, float>)
+      suffixes.push_back(std::string("dtype=") + dtype_name<Scalar>());
     body = "[]";
   } else {
-    if (!default_dtype) suffixes.push_back(std::string("dtype=") + dtype_name<T>());
+    if (!default_dtype) suffixes.push_back(std::string("dtype=") + dtype_name<Scalar>());
     const bool summarize = t.numel() > detail::print_options().threshold;
-    std::vector<T> values;
+    std::vector<Scalar> values;
     if (t.dim() == 0)
       values.push_back(*t.data());
     else
       detail::summarized_values(t.data(), t.shape(), 0, summarize, values);
-    const detail::PrintFormatter<T> f(values);
+    const detail::PrintFormatter<Scalar> f(values);
     body = t.dim() == 0 ? f.format(*t.data())
                         : detail::tensor_str(t.data(), t.shape(), 0, indent, summarize, f);
   }

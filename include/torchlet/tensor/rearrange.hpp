@@ -22,9 +22,9 @@ namespace detail {
 
 /// a < b with every NaN equal to every other and after all numbers (a strict weak order).
 struct NanLastLess {
-  template <class T>
-  bool operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) {
+  template <class Scalar>
+  bool operator()(Scalar a, Scalar b) const {
+    if constexpr (std::is_floating_point_v<Scalar>) {
       if (std::isnan(a)) return false;
       if (std::isnan(b)) return true;
     }
@@ -49,24 +49,25 @@ void for_each_coord(const Shape& s, F f) {
 
 /// out (shape os): out[i] = x.flat[src(coords of i)], or 0 where src gives -1. Recorded as
 /// `name`: the gradient adds g back to the source elements.
-template <class T, class F>
-BasicTensor<T> take_flat(const char* name, const BasicTensor<T>& x, const Shape& os, F src) {
+template <class Scalar, class F>
+BasicTensor<Scalar> take_flat(const char* name, const BasicTensor<Scalar>& x, const Shape& os,
+                              F src) {
   std::vector<std::int64_t> map(static_cast<std::size_t>(numel_of(os)));
   for_each_coord(os, [&](std::int64_t i, const std::vector<std::int64_t>& c) {
     map[static_cast<std::size_t>(i)] = src(c);
   });
-  auto out = BasicTensor<T>::empty(os);
-  const T* xp = x.data();
-  T* op = out.data();
-  for (std::size_t i = 0; i < map.size(); ++i) op[i] = map[i] < 0 ? T(0) : xp[map[i]];
-  if (needs_graph<T>({&x}))
-    record(out, name, {&x}, [map = std::move(map), xs = x.shape()](const BasicTensor<T>& g) {
-      auto gi = zeros<T>(xs);
-      T* dp = gi.data();
-      const T* gp = g.data();
+  auto out = BasicTensor<Scalar>::empty(os);
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
+  for (std::size_t i = 0; i < map.size(); ++i) op[i] = map[i] < 0 ? Scalar(0) : xp[map[i]];
+  if (needs_graph<Scalar>({&x}))
+    record(out, name, {&x}, [map = std::move(map), xs = x.shape()](const BasicTensor<Scalar>& g) {
+      auto gi = zeros<Scalar>(xs);
+      Scalar* dp = gi.data();
+      const Scalar* gp = g.data();
       for (std::size_t i = 0; i < map.size(); ++i)
         if (map[i] >= 0) dp[map[i]] += gp[i];
-      return std::vector<BasicTensor<T>>{gi};
+      return std::vector<BasicTensor<Scalar>>{gi};
     });
   return out;
 }
@@ -78,9 +79,9 @@ inline std::int64_t flat_of(const std::vector<std::int64_t>& c, const Shape& st)
   return o;
 }
 
-template <class T>
-BasicTensor<T> tri(const char* op, const char* name, const BasicTensor<T>& x, std::int64_t diagonal,
-                   bool lower) {
+template <class Scalar>
+BasicTensor<Scalar> tri(const char* op, const char* name, const BasicTensor<Scalar>& x,
+                        std::int64_t diagonal, bool lower) {
   if (x.dim() < 2)
     throw ShapeError(std::string(op) + ": input must have at least 2 dims, got shape " +
                      to_string(x.shape()));
@@ -96,21 +97,21 @@ BasicTensor<T> tri(const char* op, const char* name, const BasicTensor<T>& x, st
 
 /// torch.tril(x, diagonal): x's [.., rows, cols] matrices with the elements above the
 /// `diagonal`-th diagonal (0: the main one, > 0 above it) set to zero.
-template <class T>
-BasicTensor<T> tril(const BasicTensor<T>& x, std::int64_t diagonal = 0) {
+template <class Scalar>
+BasicTensor<Scalar> tril(const BasicTensor<Scalar>& x, std::int64_t diagonal = 0) {
   return detail::tri("tril", "TrilBackward0", x, diagonal, true);
 }
 /// torch.triu(x, diagonal): x's matrices with the elements below the `diagonal`-th
 /// diagonal set to zero.
-template <class T>
-BasicTensor<T> triu(const BasicTensor<T>& x, std::int64_t diagonal = 0) {
+template <class Scalar>
+BasicTensor<Scalar> triu(const BasicTensor<Scalar>& x, std::int64_t diagonal = 0) {
   return detail::tri("triu", "TriuBackward0", x, diagonal, false);
 }
 
 /// torch.diag(x, diagonal): for 1-D x [n], the square matrix [n + |d|, n + |d|] with x on
 /// the d-th diagonal; for 2-D x, the 1-D d-th diagonal of x.
-template <class T>
-BasicTensor<T> diag(const BasicTensor<T>& x, std::int64_t diagonal = 0) {
+template <class Scalar>
+BasicTensor<Scalar> diag(const BasicTensor<Scalar>& x, std::int64_t diagonal = 0) {
   if (x.dim() == 1) {
     const std::int64_t n = x.size(0), m = n + std::abs(diagonal);
     const std::int64_t r0 = diagonal < 0 ? -diagonal : 0, c0 = diagonal > 0 ? diagonal : 0;
@@ -132,8 +133,8 @@ BasicTensor<T> diag(const BasicTensor<T>& x, std::int64_t diagonal = 0) {
 /// torch.diag_embed(x, offset): x [.., n] -> [.., m, m] (m = n + |offset|) with each last-dim
 /// vector on the offset-th diagonal of a matrix over the last two dims (PyTorch's default
 /// dim1 = -2, dim2 = -1).
-template <class T>
-BasicTensor<T> diag_embed(const BasicTensor<T>& x, std::int64_t offset = 0) {
+template <class Scalar>
+BasicTensor<Scalar> diag_embed(const BasicTensor<Scalar>& x, std::int64_t offset = 0) {
   if (x.dim() < 1) throw ShapeError("diag_embed: input must have at least 1 dim, got a 0-D tensor");
   const std::int64_t n = x.size(-1), m = n + std::abs(offset);
   Shape os = x.shape();
@@ -150,8 +151,8 @@ BasicTensor<T> diag_embed(const BasicTensor<T>& x, std::int64_t offset = 0) {
 }
 
 /// torch.flip(x, dims): x with the order of the elements along each of `dims` reversed.
-template <class T>
-BasicTensor<T> flip(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims) {
+template <class Scalar>
+BasicTensor<Scalar> flip(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims) {
   std::vector<bool> flipped(x.shape().size(), false);
   for (auto d : dims) {
     const auto k = static_cast<std::size_t>(detail::wrap_dim("flip", d, x.dim()));
@@ -170,9 +171,9 @@ BasicTensor<T> flip(const BasicTensor<T>& x, const std::vector<std::int64_t>& di
 
 /// torch.roll(x, shifts, dims): x's elements moved `shifts[i]` places along dims[i],
 /// wrapping around; with no dims, the flattened tensor is rolled and reshaped back.
-template <class T>
-BasicTensor<T> roll(const BasicTensor<T>& x, const std::vector<std::int64_t>& shifts,
-                    const std::vector<std::int64_t>& dims = {}) {
+template <class Scalar>
+BasicTensor<Scalar> roll(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& shifts,
+                         const std::vector<std::int64_t>& dims = {}) {
   if (dims.empty()) {
     if (shifts.size() != 1)
       throw std::invalid_argument("roll: without dims, shifts must hold one value, got " +
@@ -199,8 +200,8 @@ BasicTensor<T> roll(const BasicTensor<T>& x, const std::vector<std::int64_t>& sh
 
 /// x.repeat(repeats): x tiled repeats[i] times along dim i; repeats may have more entries
 /// than x has dims (x then gains leading dims of size 1), not fewer.
-template <class T>
-BasicTensor<T> repeat(const BasicTensor<T>& x, const std::vector<std::int64_t>& repeats) {
+template <class Scalar>
+BasicTensor<Scalar> repeat(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& repeats) {
   if (repeats.size() < x.shape().size())
     throw std::invalid_argument("repeat: the number of repeats (" + std::to_string(repeats.size()) +
                                 ") can not be smaller than the number of dims of the input (" +
@@ -223,17 +224,17 @@ BasicTensor<T> repeat(const BasicTensor<T>& x, const std::vector<std::int64_t>& 
 }
 
 /// torch.tile(x, reps): as repeat, but reps shorter than x's dims are padded with leading 1s.
-template <class T>
-BasicTensor<T> tile(const BasicTensor<T>& x, std::vector<std::int64_t> reps) {
+template <class Scalar>
+BasicTensor<Scalar> tile(const BasicTensor<Scalar>& x, std::vector<std::int64_t> reps) {
   if (reps.size() < x.shape().size()) reps.insert(reps.begin(), x.shape().size() - reps.size(), 1);
   return repeat(x, reps);
 }
 
 /// torch.repeat_interleave(x, repeats, dim): each element (slice along dim) repeated
 /// `repeats` times in place; with no dim (dim = std::nullopt) x is flattened first.
-template <class T>
-BasicTensor<T> repeat_interleave(const BasicTensor<T>& x, std::int64_t repeats,
-                                 std::optional<std::int64_t> dim = std::nullopt) {
+template <class Scalar>
+BasicTensor<Scalar> repeat_interleave(const BasicTensor<Scalar>& x, std::int64_t repeats,
+                                      std::optional<std::int64_t> dim = std::nullopt) {
   if (repeats < 0)
     throw std::invalid_argument("repeat_interleave: repeats must be non-negative, got " +
                                 std::to_string(repeats));
@@ -255,13 +256,13 @@ BasicTensor<T> repeat_interleave(const BasicTensor<T>& x, std::int64_t repeats,
 
 /// torch.nonzero(x): the int64 coordinates [n, x.dim()] of x's non-zero elements, in
 /// row-major order.
-template <class T>
-BasicTensor<std::int64_t> nonzero(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<std::int64_t> nonzero(const BasicTensor<Scalar>& x) {
   std::vector<std::int64_t> coords;
   std::int64_t n = 0;
-  const T* xp = x.data();
+  const Scalar* xp = x.data();
   detail::for_each_coord(x.shape(), [&](std::int64_t i, const std::vector<std::int64_t>& c) {
-    if (xp[i] != T(0)) {
+    if (xp[i] != Scalar(0)) {
       coords.insert(coords.end(), c.begin(), c.end());
       ++n;
     }
@@ -271,9 +272,9 @@ BasicTensor<std::int64_t> nonzero(const BasicTensor<T>& x) {
 
 /// What unique returns: the sorted distinct values, and (when asked) for each input element
 /// the position of its value in `values` (input's shape), and each value's count.
-template <class T>
+template <class Scalar>
 struct UniqueResult {
-  BasicTensor<T> values;              ///< The distinct values, ascending (1-D).
+  BasicTensor<Scalar> values;         ///< The distinct values, ascending (1-D).
   BasicTensor<std::int64_t> inverse;  ///< values[inverse] == x (if return_inverse).
   BasicTensor<std::int64_t> counts;   ///< How often each value occurs (if return_counts).
 };
@@ -281,23 +282,23 @@ struct UniqueResult {
 /// torch.unique(x, sorted, return_inverse, return_counts): x's distinct values, ascending
 /// (the values always come sorted, which sorted = false allows too), over the flattened x.
 /// NaNs count as one value (the last). No gradient, as in PyTorch.
-template <class T>
-UniqueResult<T> unique(const BasicTensor<T>& x, bool sorted = true, bool return_inverse = false,
-                       bool return_counts = false) {
+template <class Scalar>
+UniqueResult<Scalar> unique(const BasicTensor<Scalar>& x, bool sorted = true,
+                            bool return_inverse = false, bool return_counts = false) {
   (void)sorted;
-  std::map<T, std::int64_t, detail::NanLastLess> count;
-  const T* xp = x.data();
+  std::map<Scalar, std::int64_t, detail::NanLastLess> count;
+  const Scalar* xp = x.data();
   for (std::int64_t i = 0; i < x.numel(); ++i) ++count[xp[i]];
-  std::vector<T> vals;
+  std::vector<Scalar> vals;
   std::vector<std::int64_t> cnt;
-  std::map<T, std::int64_t, detail::NanLastLess> pos;
+  std::map<Scalar, std::int64_t, detail::NanLastLess> pos;
   for (const auto& [v, c] : count) {
     pos[v] = static_cast<std::int64_t>(vals.size());
     vals.push_back(v);
     cnt.push_back(c);
   }
-  UniqueResult<T> r;
-  r.values = from_vector<T>(vals, {static_cast<std::int64_t>(vals.size())});
+  UniqueResult<Scalar> r;
+  r.values = from_vector<Scalar>(vals, {static_cast<std::int64_t>(vals.size())});
   if (return_inverse) {
     r.inverse = BasicTensor<std::int64_t>::empty(x.shape());
     for (std::int64_t i = 0; i < x.numel(); ++i) r.inverse.data()[i] = pos[xp[i]];
@@ -307,47 +308,47 @@ UniqueResult<T> unique(const BasicTensor<T>& x, bool sorted = true, bool return_
   return r;
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::tril(std::int64_t diagonal) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::tril(std::int64_t diagonal) const {
   return torchlet::tril(*this, diagonal);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::triu(std::int64_t diagonal) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::triu(std::int64_t diagonal) const {
   return torchlet::triu(*this, diagonal);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::flip(const std::vector<std::int64_t>& dims) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::flip(const std::vector<std::int64_t>& dims) const {
   return torchlet::flip(*this, dims);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::roll(const std::vector<std::int64_t>& shifts,
-                                    const std::vector<std::int64_t>& dims) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::roll(const std::vector<std::int64_t>& shifts,
+                                              const std::vector<std::int64_t>& dims) const {
   return torchlet::roll(*this, shifts, dims);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::repeat(const std::vector<std::int64_t>& repeats) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::repeat(const std::vector<std::int64_t>& repeats) const {
   return torchlet::repeat(*this, repeats);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::repeat_interleave(std::int64_t repeats,
-                                                 std::optional<std::int64_t> dim) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::repeat_interleave(std::int64_t repeats,
+                                                           std::optional<std::int64_t> dim) const {
   return torchlet::repeat_interleave(*this, repeats, dim);
 }
-template <class T>
-BasicTensor<std::int64_t> BasicTensor<T>::nonzero() const {
+template <class Scalar>
+BasicTensor<std::int64_t> BasicTensor<Scalar>::nonzero() const {
   return torchlet::nonzero(*this);
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::diag(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::diag(std::int64_t d) const {
   return torchlet::diag(*this, d);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::diag_embed(std::int64_t o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::diag_embed(std::int64_t o) const {
   return torchlet::diag_embed(*this, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::tile(const std::vector<std::int64_t>& reps) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::tile(const std::vector<std::int64_t>& reps) const {
   return torchlet::tile(*this, reps);
 }
 

@@ -27,9 +27,9 @@
 namespace torchlet {
 
 /// What max/min over a dim return (torch.return_types.max): auto [values, indices] = x.max(1).
-template <class T>
+template <class Scalar>
 struct ValuesIndices {
-  BasicTensor<T> values;              ///< The reduced values.
+  BasicTensor<Scalar> values;         ///< The reduced values.
   BasicTensor<std::int64_t> indices;  ///< Where they are along the reduced dim (int64).
 };
 
@@ -68,25 +68,26 @@ inline DimSplit all_split(std::int64_t numel) {
 }
 
 /// Calls f(lane, out_index) for every lane; lane(k) is the k-th element of the lane.
-template <class T, class F>
-void for_each_lane(const T* p, const DimSplit& sp, F f) {
+template <class Scalar, class F>
+void for_each_lane(const Scalar* p, const DimSplit& sp, F f) {
   for (std::int64_t o = 0; o < sp.outer; ++o)
     for (std::int64_t i = 0; i < sp.inner; ++i) {
       // An empty lane (n == 0, p may be null) is never read: no offset on a null pointer.
-      const T* base = sp.n > 0 ? p + o * sp.n * sp.inner + i : p;
+      const Scalar* base = sp.n > 0 ? p + o * sp.n * sp.inner + i : p;
       const std::int64_t stride = sp.inner;
-      f([base, stride](std::int64_t k) -> const T& { return base[k * stride]; }, o* sp.inner + i);
+      f([base, stride](std::int64_t k) -> const Scalar& { return base[k * stride]; },
+        o* sp.inner + i);
     }
 }
 
 /// gi[o, k, i] = f(g[o, i], o * inner + i, k) for the input shape: the usual shape of a
 /// reduction's backward (g has the reduced shape, with or without keepdim).
-template <class T, class F>
-BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp,
-                            F f) {
-  auto out = BasicTensor<T>::empty(in_shape);
-  const T* gp = g.data();
-  T* op = out.data();
+template <class Scalar, class F>
+BasicTensor<Scalar> expand_lanes(const BasicTensor<Scalar>& g, const Shape& in_shape,
+                                 const DimSplit& sp, F f) {
+  auto out = BasicTensor<Scalar>::empty(in_shape);
+  const Scalar* gp = g.data();
+  Scalar* op = out.data();
   for (std::int64_t o = 0; o < sp.outer; ++o)
     for (std::int64_t k = 0; k < sp.n; ++k)
       for (std::int64_t i = 0; i < sp.inner; ++i) {
@@ -97,40 +98,40 @@ BasicTensor<T> expand_lanes(const BasicTensor<T>& g, const Shape& in_shape, cons
 }
 
 /// Broadcasts a reduced gradient g back over `dim`, times scale.
-template <class T>
-BasicTensor<T> expand_reduced(const BasicTensor<T>& g, const Shape& in_shape, const DimSplit& sp,
-                              T scale) {
-  if (sp.inner == 1 && scale == T(1)) {  // rows: replicate each g value n times
-    auto out = BasicTensor<T>::empty(in_shape);
+template <class Scalar>
+BasicTensor<Scalar> expand_reduced(const BasicTensor<Scalar>& g, const Shape& in_shape,
+                                   const DimSplit& sp, Scalar scale) {
+  if (sp.inner == 1 && scale == Scalar(1)) {  // rows: replicate each g value n times
+    auto out = BasicTensor<Scalar>::empty(in_shape);
     for (std::int64_t o = 0; o < sp.outer; ++o)
       amap(out.data() + o * sp.n, sp.n).setConstant(g.data()[o]);
     return out;
   }
   return expand_lanes(g, in_shape, sp,
-                      [scale](T gv, std::int64_t, std::int64_t) { return gv * scale; });
+                      [scale](Scalar gv, std::int64_t, std::int64_t) { return gv * scale; });
 }
 
 /// expand_reduced made of recorded ops (a backward under create_graph).
-template <class T>
-BasicTensor<T> expand_reduced_recorded(const BasicTensor<T>& g, const Shape& in_shape,
-                                       const DimSplit& sp, T scale) {
-  auto e = g.reshape({sp.outer, 1, sp.inner}) + zeros<T>({sp.outer, sp.n, sp.inner});
-  if (scale != T(1)) e = e * scale;
+template <class Scalar>
+BasicTensor<Scalar> expand_reduced_recorded(const BasicTensor<Scalar>& g, const Shape& in_shape,
+                                            const DimSplit& sp, Scalar scale) {
+  auto e = g.reshape({sp.outer, 1, sp.inner}) + zeros<Scalar>({sp.outer, sp.n, sp.inner});
+  if (scale != Scalar(1)) e = e * scale;
   return e.reshape(in_shape);
 }
 
-template <class T>
-using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
+template <class Scalar>
+using acc_t = std::conditional_t<std::is_floating_point_v<Scalar>, Scalar, std::int64_t>;
 
 /// Sum of n floating-point elements: Eigen's vectorised sum of each chunk of
 /// kElementwiseGrain elements (on the intra-op threads), the chunks' sums added in order, so
 /// the result is the same bits for any thread count (parallel.hpp's parallel_reduce).
-template <class T>
-T sum_all(const T* p, std::int64_t n) {
+template <class Scalar>
+Scalar sum_all(const Scalar* p, std::int64_t n) {
   return parallel_reduce(
-      std::int64_t(0), n, kElementwiseGrain, T(0),
-      [p](std::int64_t b, std::int64_t e, T acc) { return acc + camap(p + b, e - b).sum(); },
-      [](T a, T b) { return a + b; });
+      std::int64_t(0), n, kElementwiseGrain, Scalar(0),
+      [p](std::int64_t b, std::int64_t e, Scalar acc) { return acc + camap(p + b, e - b).sum(); },
+      [](Scalar a, Scalar b) { return a + b; });
 }
 
 }  // namespace detail
@@ -138,23 +139,23 @@ T sum_all(const T* p, std::int64_t n) {
 // ---- sum, mean ---------------------------------------------------------------------
 
 /// Sum of all elements; bool and integer tensors sum to int64 (as in PyTorch).
-template <class T>
-BasicTensor<detail::acc_t<T>> sum(const BasicTensor<T>& x) {
-  using A = detail::acc_t<T>;
+template <class Scalar>
+BasicTensor<detail::acc_t<Scalar>> sum(const BasicTensor<Scalar>& x) {
+  using A = detail::acc_t<Scalar>;
   A s = 0;
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_floating_point_v<Scalar>) {
     s = detail::sum_all(x.data(), x.numel());
   } else {
-    const T* p = x.data();
+    const Scalar* p = x.data();
     for (std::int64_t i = 0; i < x.numel(); ++i) s += static_cast<A>(p[i]);
   }
   auto out = scalar_tensor<A>(s);
-  if constexpr (std::is_floating_point_v<T>) {
-    if (detail::needs_graph<T>({&x})) {
-      detail::record(out, "SumBackward0", {&x}, [shape = x.shape()](const BasicTensor<T>& g) {
+  if constexpr (std::is_floating_point_v<Scalar>) {
+    if (detail::needs_graph<Scalar>({&x})) {
+      detail::record(out, "SumBackward0", {&x}, [shape = x.shape()](const BasicTensor<Scalar>& g) {
         if (is_grad_enabled()) [[unlikely]]  // create_graph: g broadcast by a recorded add
-          return std::vector<BasicTensor<T>>{g + zeros<T>(shape)};
-        return std::vector<BasicTensor<T>>{full<T>(shape, *g.data())};
+          return std::vector<BasicTensor<Scalar>>{g + zeros<Scalar>(shape)};
+        return std::vector<BasicTensor<Scalar>>{full<Scalar>(shape, *g.data())};
       });
       detail::mark_differentiable_backward(out);
     }
@@ -162,12 +163,12 @@ BasicTensor<detail::acc_t<T>> sum(const BasicTensor<T>& x) {
   return out;
 }
 
-template <class T>
-BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> sum(const BasicTensor<Scalar>& x, std::int64_t dim, bool keepdim = false) {
   const auto sp = detail::split_dim("sum", x.shape(), dim, keepdim);
-  auto out = zeros<T>(sp.reduced);
-  const T* p = x.data();
-  T* o = out.data();
+  auto out = zeros<Scalar>(sp.reduced);
+  const Scalar* p = x.data();
+  Scalar* o = out.data();
   // Rows of the output on the intra-op threads (each output element summed by one thread).
   if (sp.inner == 1) {
     if (sp.outer * sp.n > 0)
@@ -183,52 +184,57 @@ BasicTensor<T> sum(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fal
               detail::camap(p + (a * sp.n + k) * sp.inner, sp.inner);
     });
   }
-  if (detail::needs_graph<T>({&x})) {
-    detail::record(out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<T>& g) {
-      if (is_grad_enabled()) [[unlikely]]  // create_graph
-        return std::vector<BasicTensor<T>>{detail::expand_reduced_recorded(g, shape, sp, T(1))};
-      return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, T(1))};
-    });
+  if (detail::needs_graph<Scalar>({&x})) {
+    detail::record(
+        out, "SumBackward1", {&x}, [shape = x.shape(), sp](const BasicTensor<Scalar>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph
+            return std::vector<BasicTensor<Scalar>>{
+                detail::expand_reduced_recorded(g, shape, sp, Scalar(1))};
+          return std::vector<BasicTensor<Scalar>>{detail::expand_reduced(g, shape, sp, Scalar(1))};
+        });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
 
 /// Mean of all elements (NaN for an empty tensor, as PyTorch).
-template <class T>
-BasicTensor<T> mean(const BasicTensor<T>& x) {
-  static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> mean(const BasicTensor<Scalar>& x) {
+  static_assert(std::is_floating_point_v<Scalar>, "mean: needs a floating point tensor");
   const auto n = x.numel();
-  auto out = scalar_tensor<T>(n ? detail::sum_all(x.data(), n) / static_cast<T>(n)
-                                : std::numeric_limits<T>::quiet_NaN());
-  if (detail::needs_graph<T>({&x})) {
-    detail::record(out, "MeanBackward0", {&x}, [shape = x.shape(), n](const BasicTensor<T>& g) {
-      if (is_grad_enabled()) [[unlikely]]  // create_graph
-        return std::vector<BasicTensor<T>>{(g + zeros<T>(shape)) / static_cast<T>(n)};
-      return std::vector<BasicTensor<T>>{full<T>(shape, *g.data() / static_cast<T>(n))};
-    });
+  auto out = scalar_tensor<Scalar>(n ? detail::sum_all(x.data(), n) / static_cast<Scalar>(n)
+                                     : std::numeric_limits<Scalar>::quiet_NaN());
+  if (detail::needs_graph<Scalar>({&x})) {
+    detail::record(out, "MeanBackward0", {&x},
+                   [shape = x.shape(), n](const BasicTensor<Scalar>& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph
+                       return std::vector<BasicTensor<Scalar>>{(g + zeros<Scalar>(shape)) /
+                                                               static_cast<Scalar>(n)};
+                     return std::vector<BasicTensor<Scalar>>{
+                         full<Scalar>(shape, *g.data() / static_cast<Scalar>(n))};
+                   });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
-template <class T>
-BasicTensor<T> mean(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
-  static_assert(std::is_floating_point_v<T>, "mean: needs a floating point tensor");
-  BasicTensor<T> s;
+template <class Scalar>
+BasicTensor<Scalar> mean(const BasicTensor<Scalar>& x, std::int64_t dim, bool keepdim = false) {
+  static_assert(std::is_floating_point_v<Scalar>, "mean: needs a floating point tensor");
+  BasicTensor<Scalar> s;
   {
     NoGradGuard no_grad;
     s = sum(x, dim, keepdim);
   }
   const auto sp = detail::split_dim("mean", x.shape(), dim, keepdim);
-  const T scale = T(1) / static_cast<T>(sp.n);
+  const Scalar scale = Scalar(1) / static_cast<Scalar>(sp.n);
   auto out = std::move(s) * scale;
-  if (detail::needs_graph<T>({&x})) {
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(
-        out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<T>& g) {
+        out, "MeanBackward1", {&x}, [shape = x.shape(), sp, scale](const BasicTensor<Scalar>& g) {
           if (is_grad_enabled()) [[unlikely]]  // create_graph
-            return std::vector<BasicTensor<T>>{
+            return std::vector<BasicTensor<Scalar>>{
                 detail::expand_reduced_recorded(g, shape, sp, scale)};
-          return std::vector<BasicTensor<T>>{detail::expand_reduced(g, shape, sp, scale)};
+          return std::vector<BasicTensor<Scalar>>{detail::expand_reduced(g, shape, sp, scale)};
         });
     detail::mark_differentiable_backward(out);
   }
@@ -239,9 +245,9 @@ BasicTensor<T> mean(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fa
 namespace detail {
 
 /// Whether v beats the current best b (NaN beats everything, as in PyTorch).
-template <class T, bool IsMax>
-bool better(T v, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
+template <class Scalar, bool IsMax>
+bool better(Scalar v, Scalar b) {
+  if constexpr (std::is_floating_point_v<Scalar>) {
     if (std::isnan(b)) return false;
     if (std::isnan(v)) return true;
   }
@@ -249,8 +255,9 @@ bool better(T v, T b) {
 }
 
 /// Index (first occurrence) of the extreme element of every lane.
-template <class T, bool IsMax>
-BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<T>& x, const DimSplit& sp) {
+template <class Scalar, bool IsMax>
+BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<Scalar>& x,
+                                      const DimSplit& sp) {
   if (sp.n == 0)
     throw std::invalid_argument(std::string(op) +
                                 ": cannot reduce over an empty dimension (shape " +
@@ -260,114 +267,117 @@ BasicTensor<std::int64_t> arg_extreme(const char* op, const BasicTensor<T>& x, c
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
     std::int64_t best = 0;
     for (std::int64_t k = 1; k < sp.n; ++k)
-      if (better<T, IsMax>(lane(k), lane(best))) best = k;
+      if (better<Scalar, IsMax>(lane(k), lane(best))) best = k;
     o[j] = best;
   });
   return out;
 }
 
 /// max()/min() over all elements; the gradient is split evenly between ties (PyTorch).
-template <class T, bool IsMax>
-BasicTensor<T> extreme(const char* op, const BasicTensor<T>& x) {
+template <class Scalar, bool IsMax>
+BasicTensor<Scalar> extreme(const char* op, const BasicTensor<Scalar>& x) {
   if (x.numel() == 0)
     throw std::invalid_argument(
         std::string(op) +
         "(): expected a non-empty tensor; use the dim form for an empty dimension");
-  const auto idx = arg_extreme<T, IsMax>(op, x, all_split(x.numel()));
-  const T v = x.data()[*idx.data()];
-  auto out = scalar_tensor<T>(v);
-  if (needs_graph<T>({&x}))
+  const auto idx = arg_extreme<Scalar, IsMax>(op, x, all_split(x.numel()));
+  const Scalar v = x.data()[*idx.data()];
+  auto out = scalar_tensor<Scalar>(v);
+  if (needs_graph<Scalar>({&x}))
     record(out, IsMax ? "MaxBackward1" : "MinBackward1", {&x},
-           [sx = SavedTensor<T>(x), shape = x.shape(), v,
-            name = IsMax ? "MaxBackward1" : "MinBackward1"](const BasicTensor<T>& g) {
+           [sx = SavedTensor<Scalar>(x), shape = x.shape(), v,
+            name = IsMax ? "MaxBackward1" : "MinBackward1"](const BasicTensor<Scalar>& g) {
              const auto n = numel_of(shape);
              const auto X = camap(sx.data(name), n);
-             auto gi = BasicTensor<T>::empty(shape);
+             auto gi = BasicTensor<Scalar>::empty(shape);
              auto G = amap(gi.data(), n);
              if (std::isnan(v)) {
-               G = (X != X).template cast<T>();
+               G = (X != X).template cast<Scalar>();
              } else {
-               G = (X == v).template cast<T>();
+               G = (X == v).template cast<Scalar>();
              }
              if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times the tie mask
                G /= G.sum();
-               return std::vector<BasicTensor<T>>{g * gi};
+               return std::vector<BasicTensor<Scalar>>{g * gi};
              }
              G *= *g.data() / G.sum();
-             return std::vector<BasicTensor<T>>{gi};
+             return std::vector<BasicTensor<Scalar>>{gi};
            });
-  if (needs_graph<T>({&x})) mark_differentiable_backward(out);
+  if (needs_graph<Scalar>({&x})) mark_differentiable_backward(out);
   return out;
 }
 
 /// max/min over a dim: values and (first) indices; the gradient goes to the index.
-template <class T, bool IsMax>
-ValuesIndices<T> extreme_dim(const char* op, const BasicTensor<T>& x, std::int64_t dim,
-                             bool keepdim) {
+template <class Scalar, bool IsMax>
+ValuesIndices<Scalar> extreme_dim(const char* op, const BasicTensor<Scalar>& x, std::int64_t dim,
+                                  bool keepdim) {
   const auto sp = split_dim(op, x.shape(), dim, keepdim);
-  auto idx = arg_extreme<T, IsMax>(op, x, sp);
-  auto vals = BasicTensor<T>::empty(sp.reduced);
+  auto idx = arg_extreme<Scalar, IsMax>(op, x, sp);
+  auto vals = BasicTensor<Scalar>::empty(sp.reduced);
   const std::int64_t* ip = idx.data();
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) { vals.data()[j] = lane(ip[j]); });
-  if (needs_graph<T>({&x}))
+  if (needs_graph<Scalar>({&x}))
     record(vals, IsMax ? "MaxBackward0" : "MinBackward0", {&x},
            [name = IsMax ? "MaxBackward0" : "MinBackward0", si = SavedTensor<std::int64_t>(idx),
-            shape = x.shape(), sp](const BasicTensor<T>& g) {
+            shape = x.shape(), sp](const BasicTensor<Scalar>& g) {
              if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_put
-               return std::vector<BasicTensor<T>>{lane_put(g.reshape({sp.outer, 1, sp.inner}),
-                                                           si.tensor(name, {sp.outer, 1, sp.inner}),
-                                                           sp.n)
-                                                      .reshape(shape)};
+               return std::vector<BasicTensor<Scalar>>{
+                   lane_put(g.reshape({sp.outer, 1, sp.inner}),
+                            si.tensor(name, {sp.outer, 1, sp.inner}), sp.n)
+                       .reshape(shape)};
              const std::int64_t* ip = si.data(name);
-             return std::vector<BasicTensor<T>>{expand_lanes(
-                 g, shape, sp,
-                 [ip](T gv, std::int64_t j, std::int64_t k) { return k == ip[j] ? gv : T(0); })};
+             return std::vector<BasicTensor<Scalar>>{
+                 expand_lanes(g, shape, sp, [ip](Scalar gv, std::int64_t j, std::int64_t k) {
+                   return k == ip[j] ? gv : Scalar(0);
+                 })};
            });
-  if (needs_graph<T>({&x})) mark_differentiable_backward(vals);
+  if (needs_graph<Scalar>({&x})) mark_differentiable_backward(vals);
   return {vals, idx};
 }
 
 }  // namespace detail
 
-template <class T>
-BasicTensor<T> max(const BasicTensor<T>& x) {
-  return detail::extreme<T, true>("max", x);
+template <class Scalar>
+BasicTensor<Scalar> max(const BasicTensor<Scalar>& x) {
+  return detail::extreme<Scalar, true>("max", x);
 }
-template <class T>
-BasicTensor<T> min(const BasicTensor<T>& x) {
-  return detail::extreme<T, false>("min", x);
+template <class Scalar>
+BasicTensor<Scalar> min(const BasicTensor<Scalar>& x) {
+  return detail::extreme<Scalar, false>("min", x);
 }
-template <class T>
-ValuesIndices<T> max(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
-  return detail::extreme_dim<T, true>("max", x, dim, keepdim);
+template <class Scalar>
+ValuesIndices<Scalar> max(const BasicTensor<Scalar>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extreme_dim<Scalar, true>("max", x, dim, keepdim);
 }
-template <class T>
-ValuesIndices<T> min(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
-  return detail::extreme_dim<T, false>("min", x, dim, keepdim);
+template <class Scalar>
+ValuesIndices<Scalar> min(const BasicTensor<Scalar>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extreme_dim<Scalar, false>("min", x, dim, keepdim);
 }
 
 /// Index of the maximum along dim (first occurrence; a NaN wins), as int64.
-template <class T>
-BasicTensor<std::int64_t> argmax(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<std::int64_t> argmax(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                 bool keepdim = false) {
   const auto sp = detail::split_dim("argmax", x.shape(), dim, keepdim);
-  return detail::arg_extreme<T, true>("argmax", x, sp);
+  return detail::arg_extreme<Scalar, true>("argmax", x, sp);
 }
 /// Index of the maximum in the flattened tensor.
-template <class T>
-BasicTensor<std::int64_t> argmax(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<std::int64_t> argmax(const BasicTensor<Scalar>& x) {
   if (x.numel() == 0) throw std::invalid_argument("argmax(): expected a non-empty tensor");
   auto sp = detail::all_split(x.numel());
-  return detail::arg_extreme<T, true>("argmax", x, sp);
+  return detail::arg_extreme<Scalar, true>("argmax", x, sp);
 }
-template <class T>
-BasicTensor<std::int64_t> argmin(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<std::int64_t> argmin(const BasicTensor<Scalar>& x, std::int64_t dim,
+                                 bool keepdim = false) {
   const auto sp = detail::split_dim("argmin", x.shape(), dim, keepdim);
-  return detail::arg_extreme<T, false>("argmin", x, sp);
+  return detail::arg_extreme<Scalar, false>("argmin", x, sp);
 }
-template <class T>
-BasicTensor<std::int64_t> argmin(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<std::int64_t> argmin(const BasicTensor<Scalar>& x) {
   if (x.numel() == 0) throw std::invalid_argument("argmin(): expected a non-empty tensor");
-  return detail::arg_extreme<T, false>("argmin", x, detail::all_split(x.numel()));
+  return detail::arg_extreme<Scalar, false>("argmin", x, detail::all_split(x.numel()));
 }
 
 // ---- var, std ---------------------------------------------------------------------------
@@ -384,59 +394,61 @@ namespace detail {
 
 /// Per-lane mean and variance divided by N - correction. Returns the variance (or its
 /// square root for std) in the reduced shape.
-template <class T>
-BasicTensor<T> var_std(const char* name, const BasicTensor<T>& x, DimSplit sp, double correction,
-                       bool take_sqrt) {
-  static_assert(std::is_floating_point_v<T>, "var/std: needs a floating point tensor");
-  const T denom = static_cast<T>(std::max(0.0, static_cast<double>(sp.n) - correction));
-  auto out = BasicTensor<T>::empty(sp.reduced);
-  auto means = BasicTensor<T>::empty(sp.reduced);
+template <class Scalar>
+BasicTensor<Scalar> var_std(const char* name, const BasicTensor<Scalar>& x, DimSplit sp,
+                            double correction, bool take_sqrt) {
+  static_assert(std::is_floating_point_v<Scalar>, "var/std: needs a floating point tensor");
+  const Scalar denom = static_cast<Scalar>(std::max(0.0, static_cast<double>(sp.n) - correction));
+  auto out = BasicTensor<Scalar>::empty(sp.reduced);
+  auto means = BasicTensor<Scalar>::empty(sp.reduced);
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-    T m = 0;
+    Scalar m = 0;
     for (std::int64_t k = 0; k < sp.n; ++k) m += lane(k);
-    m /= static_cast<T>(sp.n);
-    T ss = 0;
+    m /= static_cast<Scalar>(sp.n);
+    Scalar ss = 0;
     for (std::int64_t k = 0; k < sp.n; ++k) ss += (lane(k) - m) * (lane(k) - m);
     means.data()[j] = m;
-    const T v = denom > 0 ? ss / denom
-                          : (ss > 0 ? std::numeric_limits<T>::infinity()
-                                    : std::numeric_limits<T>::quiet_NaN());
+    const Scalar v = denom > 0 ? ss / denom
+                               : (ss > 0 ? std::numeric_limits<Scalar>::infinity()
+                                         : std::numeric_limits<Scalar>::quiet_NaN());
     out.data()[j] = take_sqrt ? std::sqrt(v) : v;
   });
-  if (needs_graph<T>({&x}))
+  if (needs_graph<Scalar>({&x}))
     // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std =
     // 0.
     record(out, name, {&x},
-           [name, sx = SavedTensor<T>(x), so = take_sqrt ? SavedTensor<T>(out) : SavedTensor<T>(),
-            means, sp, denom, shape = x.shape()](const BasicTensor<T>& g) {
+           [name, sx = SavedTensor<Scalar>(x),
+            so = take_sqrt ? SavedTensor<Scalar>(out) : SavedTensor<Scalar>(), means, sp, denom,
+            shape = x.shape()](const BasicTensor<Scalar>& g) {
              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                const Shape lanes{sp.outer, sp.n, sp.inner}, red{sp.outer, 1, sp.inner};
                const auto xv = sx.variable(name, shape).reshape(lanes);
                auto gl = g.reshape(red);
                if (so.defined()) {  // std: g / std, 0 where std = 0 (a constant mask)
                  const auto sd = so.output_variable(name, g.shape()).reshape(red);
-                 const auto zero = sd == T(0);
-                 gl = where(zero, zeros<T>(red), gl / where(zero, ones<T>(red), sd)) * T(0.5);
+                 const auto zero = sd == Scalar(0);
+                 gl = where(zero, zeros<Scalar>(red), gl / where(zero, ones<Scalar>(red), sd)) *
+                      Scalar(0.5);
                }
-               return std::vector<BasicTensor<T>>{
-                   (gl * (xv - mean(xv, 1, true)) * (T(2) / denom)).reshape(shape)};
+               return std::vector<BasicTensor<Scalar>>{
+                   (gl * (xv - mean(xv, 1, true)) * (Scalar(2) / denom)).reshape(shape)};
              }
-             const T* xp = sx.data(name);
-             const T* sd = so.defined() ? so.data(name) : nullptr;
-             const T* mp = means.data();
-             auto gi = BasicTensor<T>::empty(shape);
-             T* r = gi.data();
+             const Scalar* xp = sx.data(name);
+             const Scalar* sd = so.defined() ? so.data(name) : nullptr;
+             const Scalar* mp = means.data();
+             auto gi = BasicTensor<Scalar>::empty(shape);
+             Scalar* r = gi.data();
              for (std::int64_t o = 0; o < sp.outer; ++o)
                for (std::int64_t k = 0; k < sp.n; ++k)
                  for (std::int64_t i = 0; i < sp.inner; ++i) {
                    const auto j = o * sp.inner + i, e = (o * sp.n + k) * sp.inner + i;
-                   const T d = xp[e] - mp[j];
+                   const Scalar d = xp[e] - mp[j];
                    if (sd)
-                     r[e] = sd[j] == T(0) ? T(0) : g.data()[j] * d / (denom * sd[j]);
+                     r[e] = sd[j] == Scalar(0) ? Scalar(0) : g.data()[j] * d / (denom * sd[j]);
                    else
-                     r[e] = g.data()[j] * T(2) * d / denom;
+                     r[e] = g.data()[j] * Scalar(2) * d / denom;
                  }
-             return std::vector<BasicTensor<T>>{gi};
+             return std::vector<BasicTensor<Scalar>>{gi};
            });
   mark_differentiable_backward(out);
   return out;
@@ -445,9 +457,9 @@ BasicTensor<T> var_std(const char* name, const BasicTensor<T>& x, DimSplit sp, d
 /// x with `dims` moved to the end and flattened into one: [kept..., prod(dims)] (recorded
 /// permute + reshape, so gradients flow). `reduced` receives the shape after reducing
 /// `dims` (size 1 there with keepdim). An empty `dims` means every dim, as torch's dim=[].
-template <class T>
-BasicTensor<T> lanes_last(const char* op, const BasicTensor<T>& x, std::vector<std::int64_t> dims,
-                          bool keepdim, Shape& reduced) {
+template <class Scalar>
+BasicTensor<Scalar> lanes_last(const char* op, const BasicTensor<Scalar>& x,
+                               std::vector<std::int64_t> dims, bool keepdim, Shape& reduced) {
   const auto nd = x.dim();
   if (dims.empty())
     for (std::int64_t d = 0; d < nd; ++d) dims.push_back(d);
@@ -488,28 +500,28 @@ BasicTensor<T> lanes_last(const char* op, const BasicTensor<T>& x, std::vector<s
 
 /// Variance of all elements; unbiased (divides by N - 1) by default, as torch.var.
 /// `unbiased` must be a bool: var(x, 1) is the variance over dim 1.
-template <class T, std::same_as<bool> B>
-BasicTensor<T> var(const BasicTensor<T>& x, B unbiased) {
+template <class Scalar, std::same_as<bool> B>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, B unbiased) {
   return detail::var_std("VarBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
                          false);
 }
 /// Unbiased variance of all elements (0-D), torch.var(x).
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x) {
   return torchlet::var(x, true);
 }
 /// torch.var(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
-                   bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::int64_t dim, bool unbiased = true,
+                        bool keepdim = false) {
   return detail::var_std("VarBackward0", x, detail::split_dim("var", x.shape(), dim, keepdim),
                          unbiased ? 1.0 : 0.0, false);
 }
 /// torch.var(x, dims, correction=c, keepdim=k): over the listed dims (all if empty), e.g.
 /// var(x, {0, 2}, {.correction = 0, .keepdim = true}).
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
-                   const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
+                        const VarOptions& options) {
   Shape reduced;
   const auto lanes = detail::lanes_last("var", x, dims, options.keepdim, reduced);
   std::int64_t last = -1;
@@ -519,44 +531,44 @@ BasicTensor<T> var(const BasicTensor<T>& x, const std::vector<std::int64_t>& dim
       .reshape(reduced);
 }
 /// torch.var(x, dims, unbiased, keepdim) over a list of dims.
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
-                   bool unbiased = true, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
+                        bool unbiased = true, bool keepdim = false) {
   return torchlet::var(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
 }
 /// torch.var(x, dim, correction=c, keepdim=k) over one dim.
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, std::int64_t dim, const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::int64_t dim, const VarOptions& options) {
   return torchlet::var(x, std::vector<std::int64_t>{dim}, options);
 }
 /// torch.var(x, None, correction=c): all elements, spelled var(x, std::nullopt, {.correction = c})
 /// (0-D; keepdim keeps every dim as 1).
-template <class T>
-BasicTensor<T> var(const BasicTensor<T>& x, std::nullopt_t, const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::nullopt_t, const VarOptions& options) {
   return torchlet::var(x, std::vector<std::int64_t>{}, options);
 }
 /// Standard deviation, sqrt(var); unbiased by default, as torch.std.
-template <class T, std::same_as<bool> B>
-BasicTensor<T> std(const BasicTensor<T>& x, B unbiased) {
+template <class Scalar, std::same_as<bool> B>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, B unbiased) {
   return detail::var_std("StdBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
                          true);
 }
 /// Unbiased standard deviation of all elements (0-D), torch.std(x).
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x) {
   return torchlet::std(x, true);
 }
 /// torch.std(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, bool unbiased = true,
-                   bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::int64_t dim, bool unbiased = true,
+                        bool keepdim = false) {
   return detail::var_std("StdBackward0", x, detail::split_dim("std", x.shape(), dim, keepdim),
                          unbiased ? 1.0 : 0.0, true);
 }
 /// torch.std(x, dims, correction=c, keepdim=k): over the listed dims (all if empty).
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
-                   const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
+                        const VarOptions& options) {
   Shape reduced;
   const auto lanes = detail::lanes_last("std", x, dims, options.keepdim, reduced);
   std::int64_t last = -1;
@@ -566,28 +578,28 @@ BasicTensor<T> std(const BasicTensor<T>& x, const std::vector<std::int64_t>& dim
       .reshape(reduced);
 }
 /// torch.std(x, dims, unbiased, keepdim) over a list of dims.
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, const std::vector<std::int64_t>& dims,
-                   bool unbiased = true, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
+                        bool unbiased = true, bool keepdim = false) {
   return torchlet::std(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
 }
 /// torch.std(x, dim, correction=c, keepdim=k) over one dim.
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, std::int64_t dim, const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::int64_t dim, const VarOptions& options) {
   return torchlet::std(x, std::vector<std::int64_t>{dim}, options);
 }
 /// torch.std(x, None, correction=c): all elements, spelled std(x, std::nullopt, {.correction = c}).
-template <class T>
-BasicTensor<T> std(const BasicTensor<T>& x, std::nullopt_t, const VarOptions& options) {
+template <class Scalar>
+BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::nullopt_t, const VarOptions& options) {
   return torchlet::std(x, std::vector<std::int64_t>{}, options);
 }
 
 /// torch.var_mean(x, dims, correction=c, keepdim=k): the variance and the mean over the
 /// listed dims (all if empty): `auto [v, m] = var_mean(x, {1}, {.correction = 0})`.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x,
-                                                   const std::vector<std::int64_t>& dims,
-                                                   const VarOptions& options = {}) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
+                                                             const std::vector<std::int64_t>& dims,
+                                                             const VarOptions& options = {}) {
   Shape reduced;
   const auto lanes = detail::lanes_last("var_mean", x, dims, options.keepdim, reduced);
   std::int64_t last = -1;
@@ -597,28 +609,30 @@ std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x,
   return {v.reshape(reduced), mean(lanes, -1).reshape(reduced)};
 }
 /// torch.var_mean(x, dim, correction=c, keepdim=k) over one dim.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x, std::int64_t dim,
-                                                   const VarOptions& options = {}) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
+                                                             std::int64_t dim,
+                                                             const VarOptions& options = {}) {
   return var_mean(x, std::vector<std::int64_t>{dim}, options);
 }
 /// torch.var_mean(x, None, correction=c, keepdim=k): over all elements, spelled
 /// var_mean(x, std::nullopt, {.correction = c}).
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x, std::nullopt_t,
-                                                   const VarOptions& options) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
+                                                             std::nullopt_t,
+                                                             const VarOptions& options) {
   return var_mean(x, std::vector<std::int64_t>{}, options);
 }
 /// torch.var_mean(x): over all elements, unbiased.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> var_mean(const BasicTensor<T>& x) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x) {
   return var_mean(x, std::vector<std::int64_t>{}, VarOptions{});
 }
 /// torch.std_mean(x, dims, correction=c, keepdim=k): the standard deviation and the mean.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x,
-                                                   const std::vector<std::int64_t>& dims,
-                                                   const VarOptions& options = {}) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
+                                                             const std::vector<std::int64_t>& dims,
+                                                             const VarOptions& options = {}) {
   Shape reduced;
   const auto lanes = detail::lanes_last("std_mean", x, dims, options.keepdim, reduced);
   std::int64_t last = -1;
@@ -628,62 +642,66 @@ std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x,
   return {s.reshape(reduced), mean(lanes, -1).reshape(reduced)};
 }
 /// torch.std_mean(x, dim, correction=c, keepdim=k) over one dim.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x, std::int64_t dim,
-                                                   const VarOptions& options = {}) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
+                                                             std::int64_t dim,
+                                                             const VarOptions& options = {}) {
   return std_mean(x, std::vector<std::int64_t>{dim}, options);
 }
 /// torch.std_mean(x, None, correction=c, keepdim=k): over all elements, spelled
 /// std_mean(x, std::nullopt, {.correction = c}).
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x, std::nullopt_t,
-                                                   const VarOptions& options) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
+                                                             std::nullopt_t,
+                                                             const VarOptions& options) {
   return std_mean(x, std::vector<std::int64_t>{}, options);
 }
 /// torch.std_mean(x): over all elements, unbiased.
-template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> std_mean(const BasicTensor<T>& x) {
+template <class Scalar>
+std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x) {
   return std_mean(x, std::vector<std::int64_t>{}, VarOptions{});
 }
 
 // ---- logsumexp, norm -------------------------------------------------------------------
 
 /// log(sum(exp(x), dim)), computed stably; dx = g * exp(x - result).
-template <class T>
-BasicTensor<T> logsumexp(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
-  static_assert(std::is_floating_point_v<T>, "logsumexp: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> logsumexp(const BasicTensor<Scalar>& x, std::int64_t dim,
+                              bool keepdim = false) {
+  static_assert(std::is_floating_point_v<Scalar>, "logsumexp: needs a floating point tensor");
   const auto sp = detail::split_dim("logsumexp", x.shape(), dim, keepdim);
-  auto out = BasicTensor<T>::empty(sp.reduced);
+  auto out = BasicTensor<Scalar>::empty(sp.reduced);
   detail::for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-    T mx = -std::numeric_limits<T>::infinity();
+    Scalar mx = -std::numeric_limits<Scalar>::infinity();
     for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, lane(k));
     if (std::isinf(mx)) {  // all -inf (or n = 0): -inf; any +inf: +inf
       out.data()[j] = mx;
       return;
     }
-    T s = 0;
+    Scalar s = 0;
     for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(lane(k) - mx);
     out.data()[j] = mx + std::log(s);
   });
-  if (detail::needs_graph<T>({&x}))
-    detail::record(
-        out, "LogsumexpBackward0", {&x},
-        [sx = detail::SavedTensor<T>(x), so = detail::SavedTensor<T>(out), sp,
-         shape = x.shape()](const BasicTensor<T>& g) {
-          if (is_grad_enabled()) [[unlikely]] {  // create_graph: g exp(x - result)
-            const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
-            const auto x = sx.variable("LogsumexpBackward0", shape).reshape(lanes);
-            const auto r = so.output_variable("LogsumexpBackward0", sp.reduced).reshape(one);
-            return std::vector<BasicTensor<T>>{(g.reshape(one) * (x - r).exp()).reshape(shape)};
-          }
-          const T* xp = sx.data("LogsumexpBackward0");
-          const T* lp = so.data("LogsumexpBackward0");
-          return std::vector<BasicTensor<T>>{
-              detail::expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
-                const auto o = j / sp.inner, i = j % sp.inner;
-                return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
-              })};
-        });
+  if (detail::needs_graph<Scalar>({&x}))
+    detail::record(out, "LogsumexpBackward0", {&x},
+                   [sx = detail::SavedTensor<Scalar>(x), so = detail::SavedTensor<Scalar>(out), sp,
+                    shape = x.shape()](const BasicTensor<Scalar>& g) {
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: g exp(x - result)
+                       const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
+                       const auto x = sx.variable("LogsumexpBackward0", shape).reshape(lanes);
+                       const auto r =
+                           so.output_variable("LogsumexpBackward0", sp.reduced).reshape(one);
+                       return std::vector<BasicTensor<Scalar>>{
+                           (g.reshape(one) * (x - r).exp()).reshape(shape)};
+                     }
+                     const Scalar* xp = sx.data("LogsumexpBackward0");
+                     const Scalar* lp = so.data("LogsumexpBackward0");
+                     return std::vector<BasicTensor<Scalar>>{detail::expand_lanes(
+                         g, shape, sp, [&](Scalar gv, std::int64_t j, std::int64_t k) {
+                           const auto o = j / sp.inner, i = j % sp.inner;
+                           return gv * std::exp(xp[(o * sp.n + k) * sp.inner + i] - lp[j]);
+                         })};
+                   });
   detail::mark_differentiable_backward(out);
   return out;
 }
@@ -693,41 +711,43 @@ namespace detail {
 /// NormBackward1 as recorded ops (create_graph): x [outer, n, inner] (in place in the graph),
 /// its lane norms nrm and the gradient g [outer, 1, inner] -> dx [outer, n, inner]. The
 /// masks (signs, the maxima of the infinity norms with their tie counts) are constants.
-template <class T>
-BasicTensor<T> norm_backward_recorded(const BasicTensor<T>& x, const BasicTensor<T>& nrm,
-                                      const BasicTensor<T>& g, const BasicTensor<T>& ties,
-                                      double p) {
-  BasicTensor<T> sgn, mask;
+template <class Scalar>
+BasicTensor<Scalar> norm_backward_recorded(const BasicTensor<Scalar>& x,
+                                           const BasicTensor<Scalar>& nrm,
+                                           const BasicTensor<Scalar>& g,
+                                           const BasicTensor<Scalar>& ties, double p) {
+  BasicTensor<Scalar> sgn, mask;
   {
     NoGradGuard no_grad;
     sgn = x.sign();
-    if (std::isinf(p)) mask = where(x.abs() == nrm, sgn, scalar_tensor<T>(T(0))) / ties;
+    if (std::isinf(p)) mask = where(x.abs() == nrm, sgn, scalar_tensor<Scalar>(Scalar(0))) / ties;
   }
   if (std::isinf(p)) return g * mask;
-  if (p == 0) return zeros<T>(x.shape());
+  if (p == 0) return zeros<Scalar>(x.shape());
   if (p == 1) return g * sgn;
   // The subgradient 0 at the origin, as PyTorch: the lane is all zeros where nrm is 0, so
   // x / 1 there is 0.
-  const auto safe = where(nrm == scalar_tensor<T>(T(0)), scalar_tensor<T>(T(1)), nrm);
+  const auto safe =
+      where(nrm == scalar_tensor<Scalar>(Scalar(0)), scalar_tensor<Scalar>(Scalar(1)), nrm);
   if (p == 2) return g * x / safe;
-  return g * sgn * (x.abs() / safe).pow(static_cast<T>(p - 1));  // x |x|^(p-2) / norm^(p-1)
+  return g * sgn * (x.abs() / safe).pow(static_cast<Scalar>(p - 1));  // x |x|^(p-2) / norm^(p-1)
 }
 
 /// The p-norm of every lane: (sum |x|^p)^(1/p); p = inf: max |x|; p = 0: count of nonzeros.
-template <class T>
-BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) {
-  static_assert(std::is_floating_point_v<T>, "norm: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> norm_impl(const BasicTensor<Scalar>& x, double p, const DimSplit& sp) {
+  static_assert(std::is_floating_point_v<Scalar>, "norm: needs a floating point tensor");
   if (std::isnan(p)) throw std::invalid_argument("norm: p must not be NaN");
   const bool inf = std::isinf(p) && p > 0, neg_inf = std::isinf(p) && p < 0;
-  auto out = BasicTensor<T>::empty(sp.reduced);
+  auto out = BasicTensor<Scalar>::empty(sp.reduced);
   for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-    T r = 0;
+    Scalar r = 0;
     if (inf || neg_inf) {
-      r = inf ? T(0) : std::numeric_limits<T>::infinity();
+      r = inf ? Scalar(0) : std::numeric_limits<Scalar>::infinity();
       for (std::int64_t k = 0; k < sp.n; ++k)
         r = inf ? std::max(r, std::abs(lane(k))) : std::min(r, std::abs(lane(k)));
     } else if (p == 0) {
-      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) != T(0);
+      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) != Scalar(0);
     } else if (p == 1) {
       for (std::int64_t k = 0; k < sp.n; ++k) r += std::abs(lane(k));
     } else if (p == 2) {
@@ -735,16 +755,16 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
       r = std::sqrt(r);
     } else {
       for (std::int64_t k = 0; k < sp.n; ++k)
-        r += static_cast<T>(std::pow(std::abs(lane(k)), static_cast<T>(p)));
-      r = static_cast<T>(std::pow(r, static_cast<T>(1.0 / p)));
+        r += static_cast<Scalar>(std::pow(std::abs(lane(k)), static_cast<Scalar>(p)));
+      r = static_cast<Scalar>(std::pow(r, static_cast<Scalar>(1.0 / p)));
     }
     out.data()[j] = r;
   });
-  if (needs_graph<T>({&x})) {
+  if (needs_graph<Scalar>({&x})) {
     // Per-lane tie counts for the infinity norms: the gradient splits between ties.
-    BasicTensor<T> ties;
+    BasicTensor<Scalar> ties;
     if (inf || neg_inf) {
-      ties = zeros<T>(sp.reduced);
+      ties = zeros<Scalar>(sp.reduced);
       for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
         for (std::int64_t k = 0; k < sp.n; ++k)
           ties.data()[j] += std::abs(lane(k)) == out.data()[j];
@@ -752,30 +772,33 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
     }
     record(
         out, "NormBackward1", {&x},
-        [sx = SavedTensor<T>(x), so = SavedTensor<T>(out), ties, p, inf, neg_inf, sp,
-         shape = x.shape()](const BasicTensor<T>& g) {
+        [sx = SavedTensor<Scalar>(x), so = SavedTensor<Scalar>(out), ties, p, inf, neg_inf, sp,
+         shape = x.shape()](const BasicTensor<Scalar>& g) {
           if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
             const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
-            return std::vector<BasicTensor<T>>{
+            return std::vector<BasicTensor<Scalar>>{
                 norm_backward_recorded(sx.variable("NormBackward1", shape).reshape(lanes),
                                        so.output_variable("NormBackward1", sp.reduced).reshape(one),
                                        g.reshape(one), ties.defined() ? ties.reshape(one) : ties, p)
                     .reshape(shape)};
           }
-          const T* xp = sx.data("NormBackward1");
-          const T* np = so.data("NormBackward1");
-          return std::vector<BasicTensor<T>>{
-              expand_lanes(g, shape, sp, [&](T gv, std::int64_t j, std::int64_t k) {
+          const Scalar* xp = sx.data("NormBackward1");
+          const Scalar* np = so.data("NormBackward1");
+          return std::vector<BasicTensor<Scalar>>{
+              expand_lanes(g, shape, sp, [&](Scalar gv, std::int64_t j, std::int64_t k) {
                 const auto o = j / sp.inner, i = j % sp.inner;
-                const T v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
-                const T sgn = static_cast<T>((v > 0) - (v < 0));
-                if (inf || neg_inf) return std::abs(v) == nv ? gv * sgn / ties.data()[j] : T(0);
-                if (p == 0) return T(0);
+                const Scalar v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
+                const Scalar sgn = static_cast<Scalar>((v > 0) - (v < 0));
+                if (inf || neg_inf)
+                  return std::abs(v) == nv ? gv * sgn / ties.data()[j] : Scalar(0);
+                if (p == 0) return Scalar(0);
                 if (p == 1) return gv * sgn;
-                if (nv == T(0)) return T(0);  // the subgradient 0 at the origin, as PyTorch
+                if (nv == Scalar(0))
+                  return Scalar(0);  // the subgradient 0 at the origin, as PyTorch
                 if (p == 2) return gv * v / nv;
                 // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
-                return gv * sgn * static_cast<T>(std::pow(std::abs(v) / nv, static_cast<T>(p - 1)));
+                return gv * sgn *
+                       static_cast<Scalar>(std::pow(std::abs(v) / nv, static_cast<Scalar>(p - 1)));
               })};
         });
     mark_differentiable_backward(out);
@@ -787,20 +810,21 @@ BasicTensor<T> norm_impl(const BasicTensor<T>& x, double p, const DimSplit& sp) 
 
 /// p-norm of all elements (torch.norm / torch.linalg.vector_norm): p = 2 by default;
 /// also 1, any p > 0, 0 (count of nonzeros) and +-infinity (max / min of |x|).
-template <class T>
-BasicTensor<T> norm(const BasicTensor<T>& x, double p = 2.0) {
+template <class Scalar>
+BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p = 2.0) {
   return detail::norm_impl(x, p, detail::all_split(x.numel()));
 }
 /// torch.norm(x, p, dim, keepdim): the p-norm along one dim, [.., n, ..] -> [.., ..].
-template <class T>
-BasicTensor<T> norm(const BasicTensor<T>& x, double p, std::int64_t dim, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p, std::int64_t dim,
+                         bool keepdim = false) {
   return detail::norm_impl(x, p, detail::split_dim("norm", x.shape(), dim, keepdim));
 }
 /// torch.norm(x, p, dims, keepdim): the p-norm over the listed dims taken together (all if
 /// empty), as torch.linalg.vector_norm.
-template <class T>
-BasicTensor<T> norm(const BasicTensor<T>& x, double p, const std::vector<std::int64_t>& dims,
-                    bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p,
+                         const std::vector<std::int64_t>& dims, bool keepdim = false) {
   Shape reduced;
   const auto lanes = detail::lanes_last("norm", x, dims, keepdim, reduced);
   std::int64_t last = -1;
@@ -809,9 +833,9 @@ BasicTensor<T> norm(const BasicTensor<T>& x, double p, const std::vector<std::in
 }
 /// torch.norm(x, "fro", dims, keepdim): the Frobenius norm (the 2-norm of the elements) over
 /// the listed dims (all if empty). "nuc" (the nuclear norm) has no twin: it throws.
-template <class T>
-BasicTensor<T> norm(const BasicTensor<T>& x, std::string_view p,
-                    const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, std::string_view p,
+                         const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
   if (p != "fro")
     throw std::invalid_argument("norm: p must be a number or \"fro\", got \"" + std::string(p) +
                                 "\"" +
@@ -819,133 +843,138 @@ BasicTensor<T> norm(const BasicTensor<T>& x, std::string_view p,
   return torchlet::norm(x, 2.0, dims, keepdim);
 }
 
-template <class T>
-auto BasicTensor<T>::sum() const {
+template <class Scalar>
+auto BasicTensor<Scalar>::sum() const {
   return torchlet::sum(*this);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::sum(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::sum(std::int64_t d, bool k) const {
   return torchlet::sum(*this, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::mean() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::mean() const {
   return torchlet::mean(*this);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::mean(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::mean(std::int64_t d, bool k) const {
   return torchlet::mean(*this, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::max() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::max() const {
   return torchlet::max(*this);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::min() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::min() const {
   return torchlet::min(*this);
 }
-template <class T>
-ValuesIndices<T> BasicTensor<T>::max(std::int64_t d, bool k) const {
+template <class Scalar>
+ValuesIndices<Scalar> BasicTensor<Scalar>::max(std::int64_t d, bool k) const {
   return torchlet::max(*this, d, k);
 }
-template <class T>
-ValuesIndices<T> BasicTensor<T>::min(std::int64_t d, bool k) const {
+template <class Scalar>
+ValuesIndices<Scalar> BasicTensor<Scalar>::min(std::int64_t d, bool k) const {
   return torchlet::min(*this, d, k);
 }
-template <class T>
-BasicTensor<std::int64_t> BasicTensor<T>::argmax(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<std::int64_t> BasicTensor<Scalar>::argmax(std::int64_t d, bool k) const {
   return torchlet::argmax(*this, d, k);
 }
-template <class T>
-BasicTensor<std::int64_t> BasicTensor<T>::argmax() const {
+template <class Scalar>
+BasicTensor<std::int64_t> BasicTensor<Scalar>::argmax() const {
   return torchlet::argmax(*this);
 }
-template <class T>
-BasicTensor<std::int64_t> BasicTensor<T>::argmin(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<std::int64_t> BasicTensor<Scalar>::argmin(std::int64_t d, bool k) const {
   return torchlet::argmin(*this, d, k);
 }
-template <class T>
-BasicTensor<std::int64_t> BasicTensor<T>::argmin() const {
+template <class Scalar>
+BasicTensor<std::int64_t> BasicTensor<Scalar>::argmin() const {
   return torchlet::argmin(*this);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var() const {
   return torchlet::var(*this, true);
 }
 /// Variance of all elements, unbiased (n - 1) or not (n).
-template <class T>
+template <class Scalar>
 template <std::same_as<bool> B>
-BasicTensor<T> BasicTensor<T>::var(B u) const {
+BasicTensor<Scalar> BasicTensor<Scalar>::var(B u) const {
   return torchlet::var(*this, u);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var(std::int64_t d, bool u, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var(std::int64_t d, bool u, bool k) const {
   return torchlet::var(*this, d, u, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std() const {
   return torchlet::std(*this, true);
 }
 /// Standard deviation of all elements, unbiased or not.
-template <class T>
+template <class Scalar>
 template <std::same_as<bool> B>
-BasicTensor<T> BasicTensor<T>::std(B u) const {
+BasicTensor<Scalar> BasicTensor<Scalar>::std(B u) const {
   return torchlet::std(*this, u);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std(std::int64_t d, bool u, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std(std::int64_t d, bool u, bool k) const {
   return torchlet::std(*this, d, u, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::logsumexp(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::logsumexp(std::int64_t d, bool k) const {
   return torchlet::logsumexp(*this, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::norm(double p) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p) const {
   return torchlet::norm(*this, p);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::norm(double p, std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p, std::int64_t d, bool k) const {
   return torchlet::norm(*this, p, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::norm(double p, const std::vector<std::int64_t>& d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p, const std::vector<std::int64_t>& d,
+                                              bool k) const {
   return torchlet::norm(*this, p, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::norm(std::string_view p, const std::vector<std::int64_t>& d,
-                                    bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::norm(std::string_view p,
+                                              const std::vector<std::int64_t>& d, bool k) const {
   return torchlet::norm(*this, p, d, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var(const std::vector<std::int64_t>& d, bool u, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var(const std::vector<std::int64_t>& d, bool u,
+                                             bool k) const {
   return torchlet::var(*this, d, u, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var(const std::vector<std::int64_t>& d, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var(const std::vector<std::int64_t>& d,
+                                             const VarOptions& o) const {
   return torchlet::var(*this, d, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var(std::int64_t d, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var(std::int64_t d, const VarOptions& o) const {
   return torchlet::var(*this, d, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::var(std::nullopt_t, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::var(std::nullopt_t, const VarOptions& o) const {
   return torchlet::var(*this, std::nullopt, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std(const std::vector<std::int64_t>& d, bool u, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std(const std::vector<std::int64_t>& d, bool u,
+                                             bool k) const {
   return torchlet::std(*this, d, u, k);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std(const std::vector<std::int64_t>& d, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std(const std::vector<std::int64_t>& d,
+                                             const VarOptions& o) const {
   return torchlet::std(*this, d, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std(std::int64_t d, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std(std::int64_t d, const VarOptions& o) const {
   return torchlet::std(*this, d, o);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::std(std::nullopt_t, const VarOptions& o) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::std(std::nullopt_t, const VarOptions& o) const {
   return torchlet::std(*this, std::nullopt, o);
 }
 

@@ -36,15 +36,15 @@ inline OuterInner scan_split(const char* op, const Shape& s, std::int64_t& dim) 
 
 /// dx of a product over each lane of x: g(lane) * prod_{k != i} x_k, where g(lane) is
 /// g_at(lane) (the output gradient of the lane's product).
-template <class T, class G>
-void prod_lane_grad(const T* x, T* dx, std::int64_t n, std::int64_t stride, G g) {
+template <class Scalar, class G>
+void prod_lane_grad(const Scalar* x, Scalar* dx, std::int64_t n, std::int64_t stride, G g) {
   // prefix then suffix products, never dividing (exact with zeros)
-  T acc = T(1);
+  Scalar acc = Scalar(1);
   for (std::int64_t i = 0; i < n; ++i) {
     dx[i * stride] = acc;
     acc *= x[i * stride];
   }
-  acc = T(1);
+  acc = Scalar(1);
   for (std::int64_t i = n - 1; i >= 0; --i) {
     dx[i * stride] *= acc * g;
     acc *= x[i * stride];
@@ -53,41 +53,41 @@ void prod_lane_grad(const T* x, T* dx, std::int64_t n, std::int64_t stride, G g)
 
 /// Whether no element of x is 0: prod's and cumprod's backward records itself
 /// (create_graph) as g * out / x, so only then.
-template <class T>
-bool no_zeros(const BasicTensor<T>& x) {
-  const T* p = x.data();
-  return std::none_of(p, p + x.numel(), [](T v) { return v == T(0); });
+template <class Scalar>
+bool no_zeros(const BasicTensor<Scalar>& x) {
+  const Scalar* p = x.data();
+  return std::none_of(p, p + x.numel(), [](Scalar v) { return v == Scalar(0); });
 }
 
 }  // namespace detail
 
 /// torch.cumsum(x, dim): running sums along dim (out_i = x_0 + ... + x_i). The gradient is
 /// the running sum of g from the end.
-template <class T>
-BasicTensor<T> cumsum(const BasicTensor<T>& x, std::int64_t dim) {
+template <class Scalar>
+BasicTensor<Scalar> cumsum(const BasicTensor<Scalar>& x, std::int64_t dim) {
   const auto oi = detail::scan_split("cumsum", x.shape(), dim);
-  auto out = BasicTensor<T>::empty(x.shape());
-  const T* xp = x.data();
-  T* op = out.data();
+  auto out = BasicTensor<Scalar>::empty(x.shape());
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
   detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-    T acc = T(0);
+    Scalar acc = Scalar(0);
     for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc += xp[l + i * st];
   });
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "CumsumBackward0", {&x}, [oi](const BasicTensor<T>& g) {
+  if (detail::needs_graph<Scalar>({&x}))
+    detail::record(out, "CumsumBackward0", {&x}, [oi](const BasicTensor<Scalar>& g) {
       if (is_grad_enabled()) [[unlikely]] {  // create_graph: sum from the end, recorded
         const auto gl = g.reshape({oi.outer, oi.n, oi.inner});
-        return std::vector<BasicTensor<T>>{
+        return std::vector<BasicTensor<Scalar>>{
             (sum(gl, 1, true) - cumsum(gl, 1) + gl).reshape(g.shape())};
       }
-      auto gi = BasicTensor<T>::empty(g.shape());
-      const T* gp = g.data();
-      T* dp = gi.data();
+      auto gi = BasicTensor<Scalar>::empty(g.shape());
+      const Scalar* gp = g.data();
+      Scalar* dp = gi.data();
       detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-        T acc = T(0);
+        Scalar acc = Scalar(0);
         for (std::int64_t i = oi.n - 1; i >= 0; --i) dp[l + i * st] = acc += gp[l + i * st];
       });
-      return std::vector<BasicTensor<T>>{gi};
+      return std::vector<BasicTensor<Scalar>>{gi};
     });
   detail::mark_differentiable_backward(out);
   return out;
@@ -95,84 +95,84 @@ BasicTensor<T> cumsum(const BasicTensor<T>& x, std::int64_t dim) {
 
 /// torch.cumprod(x, dim): running products along dim (out_i = x_0 * ... * x_i). The
 /// gradient dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k is exact with zeros.
-template <class T>
-BasicTensor<T> cumprod(const BasicTensor<T>& x, std::int64_t dim) {
+template <class Scalar>
+BasicTensor<Scalar> cumprod(const BasicTensor<Scalar>& x, std::int64_t dim) {
   const auto oi = detail::scan_split("cumprod", x.shape(), dim);
-  auto out = BasicTensor<T>::empty(x.shape());
-  const T* xp = x.data();
-  T* op = out.data();
+  auto out = BasicTensor<Scalar>::empty(x.shape());
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
   detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-    T acc = T(1);
+    Scalar acc = Scalar(1);
     for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc *= xp[l + i * st];
   });
-  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<T>({&x}))
-    detail::record(
-        out, "CumprodBackward0", {&x},
-        [oi, sx = detail::SavedTensor<T>(x), xs = x.shape(),
-         so = nonzero ? detail::SavedTensor<T>(out)
-                      : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
-          if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
-            // dx_i = (sum_{j >= i} g_j out_j) / x_i: recorded ops
-            const Shape lanes{oi.outer, oi.n, oi.inner};
-            const auto w =
-                g.reshape(lanes) * so.output_variable("CumprodBackward0", xs).reshape(lanes);
-            return std::vector<BasicTensor<T>>{((sum(w, 1, true) - cumsum(w, 1) + w) /
-                                                sx.variable("CumprodBackward0", xs).reshape(lanes))
-                                                   .reshape(xs)};
-          }
-          const T* xp = sx.data("CumprodBackward0");
-          auto gi = BasicTensor<T>::empty(xs);
-          const T* gp = g.data();
-          T* dp = gi.data();
-          // dx_i = P_{i-1} * S_i with P the prefix products and
-          // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
-          detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-            T s = T(0);
-            for (std::int64_t i = oi.n - 1; i >= 0; --i) {
-              s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : T(0));
-              dp[l + i * st] = s;
-            }
-            T p = T(1);
-            for (std::int64_t i = 0; i < oi.n; ++i) {
-              dp[l + i * st] *= p;
-              p *= xp[l + i * st];
-            }
-          });
-          return std::vector<BasicTensor<T>>{gi};
-        });
-  if (nonzero) detail::mark_differentiable_backward(out);
-  return out;
-}
-
-/// torch.prod(x): the product of all elements (0-D). The gradient is exact with zeros.
-template <class T>
-BasicTensor<T> prod(const BasicTensor<T>& x) {
-  T acc = T(1);
-  for (std::int64_t i = 0; i < x.numel(); ++i) acc *= x.data()[i];
-  auto out = scalar_tensor<T>(acc);
-  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "ProdBackward0", {&x},
-                   [sx = detail::SavedTensor<T>(x), xs = x.shape(),
-                    so = nonzero ? detail::SavedTensor<T>(out)
-                                 : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
-                     if (is_grad_enabled() && so.defined()) [[unlikely]]  // create_graph
-                       return std::vector<BasicTensor<T>>{g *
-                                                          so.output_variable("ProdBackward0", {}) /
-                                                          sx.variable("ProdBackward0", xs)};
-                     auto gi = BasicTensor<T>::empty(xs);
-                     detail::prod_lane_grad(sx.data("ProdBackward0"), gi.data(), gi.numel(),
-                                            std::int64_t{1}, g.item());
-                     return std::vector<BasicTensor<T>>{gi};
+  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
+  if (detail::needs_graph<Scalar>({&x}))
+    detail::record(out, "CumprodBackward0", {&x},
+                   [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
+                    so = nonzero ? detail::SavedTensor<Scalar>(out)
+                                 : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
+                     if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
+                       // dx_i = (sum_{j >= i} g_j out_j) / x_i: recorded ops
+                       const Shape lanes{oi.outer, oi.n, oi.inner};
+                       const auto w = g.reshape(lanes) *
+                                      so.output_variable("CumprodBackward0", xs).reshape(lanes);
+                       return std::vector<BasicTensor<Scalar>>{
+                           ((sum(w, 1, true) - cumsum(w, 1) + w) /
+                            sx.variable("CumprodBackward0", xs).reshape(lanes))
+                               .reshape(xs)};
+                     }
+                     const Scalar* xp = sx.data("CumprodBackward0");
+                     auto gi = BasicTensor<Scalar>::empty(xs);
+                     const Scalar* gp = g.data();
+                     Scalar* dp = gi.data();
+                     // dx_i = P_{i-1} * S_i with P the prefix products and
+                     // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
+                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+                       Scalar s = Scalar(0);
+                       for (std::int64_t i = oi.n - 1; i >= 0; --i) {
+                         s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : Scalar(0));
+                         dp[l + i * st] = s;
+                       }
+                       Scalar p = Scalar(1);
+                       for (std::int64_t i = 0; i < oi.n; ++i) {
+                         dp[l + i * st] *= p;
+                         p *= xp[l + i * st];
+                       }
+                     });
+                     return std::vector<BasicTensor<Scalar>>{gi};
                    });
   if (nonzero) detail::mark_differentiable_backward(out);
   return out;
 }
 
+/// torch.prod(x): the product of all elements (0-D). The gradient is exact with zeros.
+template <class Scalar>
+BasicTensor<Scalar> prod(const BasicTensor<Scalar>& x) {
+  Scalar acc = Scalar(1);
+  for (std::int64_t i = 0; i < x.numel(); ++i) acc *= x.data()[i];
+  auto out = scalar_tensor<Scalar>(acc);
+  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
+  if (detail::needs_graph<Scalar>({&x}))
+    detail::record(
+        out, "ProdBackward0", {&x},
+        [sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
+         so = nonzero ? detail::SavedTensor<Scalar>(out)
+                      : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
+          if (is_grad_enabled() && so.defined()) [[unlikely]]  // create_graph
+            return std::vector<BasicTensor<Scalar>>{g * so.output_variable("ProdBackward0", {}) /
+                                                    sx.variable("ProdBackward0", xs)};
+          auto gi = BasicTensor<Scalar>::empty(xs);
+          detail::prod_lane_grad(sx.data("ProdBackward0"), gi.data(), gi.numel(), std::int64_t{1},
+                                 g.item());
+          return std::vector<BasicTensor<Scalar>>{gi};
+        });
+  if (nonzero) detail::mark_differentiable_backward(out);
+  return out;
+}
+
 /// torch.prod(x, dim, keepdim): the product along dim.
-template <class T>
-BasicTensor<T> prod(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = false) {
+template <class Scalar>
+BasicTensor<Scalar> prod(const BasicTensor<Scalar>& x, std::int64_t dim, bool keepdim = false) {
   const auto oi = detail::scan_split("prod", x.shape(), dim);
   Shape os = x.shape();
   if (!os.empty()) {
@@ -181,55 +181,55 @@ BasicTensor<T> prod(const BasicTensor<T>& x, std::int64_t dim, bool keepdim = fa
     else
       os.erase(os.begin() + dim);
   }
-  auto out = BasicTensor<T>::empty(os);
-  const T* xp = x.data();
-  T* op = out.data();
+  auto out = BasicTensor<Scalar>::empty(os);
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
   std::int64_t r = 0;
   detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-    T acc = T(1);
+    Scalar acc = Scalar(1);
     for (std::int64_t i = 0; i < oi.n; ++i) acc *= xp[l + i * st];
     op[r++] = acc;
   });
-  const bool nonzero = detail::needs_graph<T>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<T>({&x}))
+  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
+  if (detail::needs_graph<Scalar>({&x}))
     detail::record(
         out, "ProdBackward1", {&x},
-        [oi, sx = detail::SavedTensor<T>(x), xs = x.shape(),
-         so = nonzero ? detail::SavedTensor<T>(out)
-                      : detail::SavedTensor<T>()](const BasicTensor<T>& g) {
+        [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
+         so = nonzero ? detail::SavedTensor<Scalar>(out)
+                      : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
           if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
             const Shape red{oi.outer, 1, oi.inner};
-            return std::vector<BasicTensor<T>>{
+            return std::vector<BasicTensor<Scalar>>{
                 (g.reshape(red) * so.output_variable("ProdBackward1", g.shape()).reshape(red) /
                  sx.variable("ProdBackward1", xs).reshape({oi.outer, oi.n, oi.inner}))
                     .reshape(xs)};
           }
-          const T* xp = sx.data("ProdBackward1");
-          auto gi = BasicTensor<T>::empty(xs);
+          const Scalar* xp = sx.data("ProdBackward1");
+          auto gi = BasicTensor<Scalar>::empty(xs);
           std::int64_t r = 0;
           detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
             detail::prod_lane_grad(xp + l, gi.data() + l, oi.n, st, g.data()[r++]);
           });
-          return std::vector<BasicTensor<T>>{gi};
+          return std::vector<BasicTensor<Scalar>>{gi};
         });
   if (nonzero) detail::mark_differentiable_backward(out);
   return out;
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::cumsum(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::cumsum(std::int64_t d) const {
   return torchlet::cumsum(*this, d);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::cumprod(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::cumprod(std::int64_t d) const {
   return torchlet::cumprod(*this, d);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::prod() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::prod() const {
   return torchlet::prod(*this);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::prod(std::int64_t d, bool k) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::prod(std::int64_t d, bool k) const {
   return torchlet::prod(*this, d, k);
 }
 

@@ -14,25 +14,25 @@ namespace torchlet {
 namespace detail {
 
 /// Writes log_softmax (log_out) or softmax of every lane of x into out.
-template <class T>
-void softmax_lanes(const BasicTensor<T>& x, const DimSplit& sp, T* out, bool log_out) {
-  const T* p = x.data();
+template <class Scalar>
+void softmax_lanes(const BasicTensor<Scalar>& x, const DimSplit& sp, Scalar* out, bool log_out) {
+  const Scalar* p = x.data();
   parallel_rows(sp.outer, sp.n * sp.inner * 8, [&](std::int64_t a0, std::int64_t a1) {
     for (std::int64_t a = a0; a < a1; ++a)
       for (std::int64_t i = 0; i < sp.inner; ++i) {
-        const T* xp = p + a * sp.n * sp.inner + i;
-        T* op = out + a * sp.n * sp.inner + i;
-        T mx = -std::numeric_limits<T>::infinity();
+        const Scalar* xp = p + a * sp.n * sp.inner + i;
+        Scalar* op = out + a * sp.n * sp.inner + i;
+        Scalar mx = -std::numeric_limits<Scalar>::infinity();
         for (std::int64_t k = 0; k < sp.n; ++k) mx = std::max(mx, xp[k * sp.inner]);
         if (std::isinf(mx) && mx < 0)
           mx = 0;  // an all -inf lane gives NaN as in PyTorch, not -inf - -inf
-        T s = 0;
+        Scalar s = 0;
         for (std::int64_t k = 0; k < sp.n; ++k) s += std::exp(xp[k * sp.inner] - mx);
         if (log_out) {
-          const T lse = mx + std::log(s);
+          const Scalar lse = mx + std::log(s);
           for (std::int64_t k = 0; k < sp.n; ++k) op[k * sp.inner] = xp[k * sp.inner] - lse;
         } else {
-          const T inv = T(1) / s;
+          const Scalar inv = Scalar(1) / s;
           for (std::int64_t k = 0; k < sp.n; ++k)
             op[k * sp.inner] = std::exp(xp[k * sp.inner] - mx) * inv;
         }
@@ -43,72 +43,72 @@ void softmax_lanes(const BasicTensor<T>& x, const DimSplit& sp, T* out, bool log
 }  // namespace detail
 
 /// log(softmax(x, dim)). dx = g - softmax(x) * sum(g over dim).
-template <class T>
-BasicTensor<T> log_softmax(const BasicTensor<T>& x, std::int64_t dim) {
-  static_assert(std::is_floating_point_v<T>, "log_softmax: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> log_softmax(const BasicTensor<Scalar>& x, std::int64_t dim) {
+  static_assert(std::is_floating_point_v<Scalar>, "log_softmax: needs a floating point tensor");
   const auto sp = detail::split_dim("log_softmax", x.shape(), dim, true);
-  auto out = BasicTensor<T>::empty(x.shape());
+  auto out = BasicTensor<Scalar>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), true);
-  if (detail::needs_graph<T>({&x})) {
-    detail::record(
-        out, "LogSoftmaxBackward0", {&x},
-        [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
-          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-            const Shape lanes{sp.outer, sp.n, sp.inner};
-            auto y = so.output_variable("LogSoftmaxBackward0", g.shape()).reshape(lanes);
-            auto g3 = g.reshape(lanes);
-            return std::vector<BasicTensor<T>>{(g3 - y.exp() * g3.sum(1, true)).reshape(g.shape())};
-          }
-          auto gi = BasicTensor<T>::empty(g.shape());
-          const T* gp = g.data();
-          const T* yp = so.data("LogSoftmaxBackward0");
-          T* r = gi.data();
-          detail::parallel_rows(
-              sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
-                for (std::int64_t a = a0; a < a1; ++a)
-                  for (std::int64_t i = 0; i < sp.inner; ++i) {
-                    const auto base = a * sp.n * sp.inner + i;
-                    T s = 0;
-                    for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
-                    for (std::int64_t k = 0; k < sp.n; ++k)
-                      r[base + k * sp.inner] =
-                          gp[base + k * sp.inner] - std::exp(yp[base + k * sp.inner]) * s;
-                  }
-              });
-          return std::vector<BasicTensor<T>>{gi};
-        });
+  if (detail::needs_graph<Scalar>({&x})) {
+    detail::record(out, "LogSoftmaxBackward0", {&x},
+                   [so = detail::SavedTensor<Scalar>(out), sp](const BasicTensor<Scalar>& g) {
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       const Shape lanes{sp.outer, sp.n, sp.inner};
+                       auto y = so.output_variable("LogSoftmaxBackward0", g.shape()).reshape(lanes);
+                       auto g3 = g.reshape(lanes);
+                       return std::vector<BasicTensor<Scalar>>{
+                           (g3 - y.exp() * g3.sum(1, true)).reshape(g.shape())};
+                     }
+                     auto gi = BasicTensor<Scalar>::empty(g.shape());
+                     const Scalar* gp = g.data();
+                     const Scalar* yp = so.data("LogSoftmaxBackward0");
+                     Scalar* r = gi.data();
+                     detail::parallel_rows(
+                         sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
+                           for (std::int64_t a = a0; a < a1; ++a)
+                             for (std::int64_t i = 0; i < sp.inner; ++i) {
+                               const auto base = a * sp.n * sp.inner + i;
+                               Scalar s = 0;
+                               for (std::int64_t k = 0; k < sp.n; ++k) s += gp[base + k * sp.inner];
+                               for (std::int64_t k = 0; k < sp.n; ++k)
+                                 r[base + k * sp.inner] = gp[base + k * sp.inner] -
+                                                          std::exp(yp[base + k * sp.inner]) * s;
+                             }
+                         });
+                     return std::vector<BasicTensor<Scalar>>{gi};
+                   });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
 
 /// softmax(x, dim) = exp(x) / sum(exp(x), dim). dx = y * (g - sum(g * y over dim)).
-template <class T>
-BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
-  static_assert(std::is_floating_point_v<T>, "softmax: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> softmax(const BasicTensor<Scalar>& x, std::int64_t dim) {
+  static_assert(std::is_floating_point_v<Scalar>, "softmax: needs a floating point tensor");
   const auto sp = detail::split_dim("softmax", x.shape(), dim, true);
-  auto out = BasicTensor<T>::empty(x.shape());
+  auto out = BasicTensor<Scalar>::empty(x.shape());
   detail::softmax_lanes(x, sp, out.data(), false);
-  if (detail::needs_graph<T>({&x})) {
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(out, "SoftmaxBackward0", {&x},
-                   [so = detail::SavedTensor<T>(out), sp](const BasicTensor<T>& g) {
+                   [so = detail::SavedTensor<Scalar>(out), sp](const BasicTensor<Scalar>& g) {
                      if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                        const Shape lanes{sp.outer, sp.n, sp.inner};
                        auto y = so.output_variable("SoftmaxBackward0", g.shape()).reshape(lanes);
                        auto g3 = g.reshape(lanes);
-                       return std::vector<BasicTensor<T>>{
+                       return std::vector<BasicTensor<Scalar>>{
                            (y * (g3 - (g3 * y).sum(1, true))).reshape(g.shape())};
                      }
-                     auto gi = BasicTensor<T>::empty(g.shape());
-                     const T* gp = g.data();
-                     const T* yp = so.data("SoftmaxBackward0");
-                     T* r = gi.data();
+                     auto gi = BasicTensor<Scalar>::empty(g.shape());
+                     const Scalar* gp = g.data();
+                     const Scalar* yp = so.data("SoftmaxBackward0");
+                     Scalar* r = gi.data();
                      detail::parallel_rows(
                          sp.outer, sp.n * sp.inner * 4, [&](std::int64_t a0, std::int64_t a1) {
                            for (std::int64_t a = a0; a < a1; ++a)
                              for (std::int64_t i = 0; i < sp.inner; ++i) {
                                const auto base = a * sp.n * sp.inner + i;
-                               T s = 0;
+                               Scalar s = 0;
                                for (std::int64_t k = 0; k < sp.n; ++k)
                                  s += gp[base + k * sp.inner] * yp[base + k * sp.inner];
                                for (std::int64_t k = 0; k < sp.n; ++k)
@@ -116,19 +116,19 @@ BasicTensor<T> softmax(const BasicTensor<T>& x, std::int64_t dim) {
                                      yp[base + k * sp.inner] * (gp[base + k * sp.inner] - s);
                              }
                          });
-                     return std::vector<BasicTensor<T>>{gi};
+                     return std::vector<BasicTensor<Scalar>>{gi};
                    });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::softmax(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::softmax(std::int64_t d) const {
   return torchlet::softmax(*this, d);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::log_softmax(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::log_softmax(std::int64_t d) const {
   return torchlet::log_softmax(*this, d);
 }
 

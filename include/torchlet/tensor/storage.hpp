@@ -117,13 +117,14 @@ class BufferCache {
   std::size_t limit_ = std::size_t(256) << 20;
 };
 
-template <class T>
+template <class Scalar>
 class Storage {
-  static_assert(std::is_trivially_copyable_v<T>, "Storage holds trivially copyable scalars");
+  static_assert(std::is_trivially_copyable_v<Scalar>, "Storage holds trivially copyable scalars");
 
  public:
   explicit Storage(std::size_t n) : size_(n) {
-    if (n > (SIZE_MAX / 4) / sizeof(T)) throw std::bad_alloc();  // size classes cannot overflow
+    if (n > (SIZE_MAX / 4) / sizeof(Scalar))
+      throw std::bad_alloc();  // size classes cannot overflow
     if (!n) return;
     // Plain operator new plus manual alignment: the aligned overload of operator new
     // takes a slow path in glibc (~70 ns instead of ~10 ns for small blocks).
@@ -131,8 +132,8 @@ class Storage {
     if (bytes >= kCachedMinBytes) raw_ = BufferCache::instance().take(bytes);
     if (!raw_) raw_ = ::operator new(bytes);
     const auto misalign = reinterpret_cast<std::uintptr_t>(raw_) % kAlignment;
-    data_ = reinterpret_cast<T*>(static_cast<char*>(raw_) +
-                                 (misalign ? kAlignment - misalign : std::size_t{0}));
+    data_ = reinterpret_cast<Scalar*>(static_cast<char*>(raw_) +
+                                      (misalign ? kAlignment - misalign : std::size_t{0}));
   }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -144,8 +145,8 @@ class Storage {
     else
       ::operator delete(raw_);
   }
-  T* data() noexcept { return data_; }
-  const T* data() const noexcept { return data_; }
+  Scalar* data() noexcept { return data_; }
+  const Scalar* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
 
   /// Incremented by every in-place op through a tensor API; saved tensors compare it.
@@ -158,10 +159,10 @@ class Storage {
 
  private:
   std::size_t raw_bytes() const noexcept {
-    return buffer_size_class(size_ * sizeof(T) + kAlignment);
+    return buffer_size_class(size_ * sizeof(Scalar) + kAlignment);
   }
   void* raw_ = nullptr;  // what operator new returned; data_ is raw_ rounded up to kAlignment
-  T* data_ = nullptr;
+  Scalar* data_ = nullptr;
   std::size_t size_;
   std::uint32_t version_ = 0;
   std::uint64_t writes_ = 0;

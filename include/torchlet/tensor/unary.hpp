@@ -26,8 +26,8 @@ namespace torchlet {
 namespace detail {
 
 /// out = f(x), in x's memory when x is a reusable temporary (`tmp`).
-template <class T, class F>
-BasicTensor<T> map_maybe_inplace(const BasicTensor<T>& x, bool tmp, F f) {
+template <class Scalar, class F>
+BasicTensor<Scalar> map_maybe_inplace(const BasicTensor<Scalar>& x, bool tmp, F f) {
   return scalar_map(x, tmp, f);
 }
 
@@ -49,29 +49,29 @@ inline const char* double_backward_name(const char* name) {
 /// The gradient gi = g * d(s) of an elementwise op under create_graph, recorded: s is the
 /// saved operand (x or y) in its place in the graph, d2 = dd/ds. The node's backward gives
 /// g the gradient gg * d(s) and s the gradient gg * g * d2(s).
-template <class T, class D, class D2>
-BasicTensor<T> elementwise_backward_recorded(const char* name, const BasicTensor<T>& g,
-                                             const BasicTensor<T>& s, D d, D2 d2) {
+template <class Scalar, class D, class D2>
+BasicTensor<Scalar> elementwise_backward_recorded(const char* name, const BasicTensor<Scalar>& g,
+                                                  const BasicTensor<Scalar>& s, D d, D2 d2) {
   const auto n = g.numel();
-  auto gi = BasicTensor<T>::empty(g.shape());
+  auto gi = BasicTensor<Scalar>::empty(g.shape());
   {
     const auto S = camap(s.data(), n);
     amap(gi.data(), n) = camap(g.data(), n) * d(S, S);
   }
-  if (needs_graph<T>({&g, &s})) {
+  if (needs_graph<Scalar>({&g, &s})) {
     const char* bname = double_backward_name(name);
-    record(
-        gi, bname, {&g, &s},
-        [bname, sg = SavedTensor<T>(g), ss = SavedTensor<T>(s), d, d2](const BasicTensor<T>& gg) {
-          const auto m = gg.numel();
-          const auto S = camap(ss.data(bname), m);
-          const auto G = camap(sg.data(bname), m);
-          auto dg = BasicTensor<T>::empty(gg.shape());
-          auto ds = BasicTensor<T>::empty(gg.shape());
-          amap(dg.data(), m) = camap(gg.data(), m) * d(S, S);
-          amap(ds.data(), m) = camap(gg.data(), m) * G * d2(S, S);
-          return std::vector<BasicTensor<T>>{dg, ds};
-        });
+    record(gi, bname, {&g, &s},
+           [bname, sg = SavedTensor<Scalar>(g), ss = SavedTensor<Scalar>(s), d,
+            d2](const BasicTensor<Scalar>& gg) {
+             const auto m = gg.numel();
+             const auto S = camap(ss.data(bname), m);
+             const auto G = camap(sg.data(bname), m);
+             auto dg = BasicTensor<Scalar>::empty(gg.shape());
+             auto ds = BasicTensor<Scalar>::empty(gg.shape());
+             amap(dg.data(), m) = camap(gg.data(), m) * d(S, S);
+             amap(ds.data(), m) = camap(gg.data(), m) * G * d2(S, S);
+             return std::vector<BasicTensor<Scalar>>{dg, ds};
+           });
   }
   return gi;
 }
@@ -80,47 +80,49 @@ BasicTensor<T> elementwise_backward_recorded(const char* name, const BasicTensor
 /// d receives Eigen arrays (x, y) of the saved data; an unused one may be ignored.
 /// d2 (optional) is d's derivative with respect to the saved operand (one of x, y): with
 /// it, the backward records itself under create_graph (second derivatives).
-template <class T, class D, class D2 = std::nullptr_t>
-void record_unary(const BasicTensor<T>& out, const char* name, const BasicTensor<T>& x, bool save_x,
-                  bool save_y, D d, D2 d2 = nullptr) {
+template <class Scalar, class D, class D2 = std::nullptr_t>
+void record_unary(const BasicTensor<Scalar>& out, const char* name, const BasicTensor<Scalar>& x,
+                  bool save_x, bool save_y, D d, D2 d2 = nullptr) {
   record(out, name, {&x},
-         [name, sx = save_x ? SavedTensor<T>(x) : SavedTensor<T>(),
-          sy = save_y ? SavedTensor<T>(out) : SavedTensor<T>(), d, d2](const BasicTensor<T>& g) {
+         [name, sx = save_x ? SavedTensor<Scalar>(x) : SavedTensor<Scalar>(),
+          sy = save_y ? SavedTensor<Scalar>(out) : SavedTensor<Scalar>(), d,
+          d2](const BasicTensor<Scalar>& g) {
            static_cast<void>(d2);  // unused without a second derivative (clang warns)
            if constexpr (!std::is_same_v<D2, std::nullptr_t>) {
              if (is_grad_enabled()) [[unlikely]] {  // create_graph
                const auto s = sx.defined() ? sx.variable(name, g.shape())
                                            : sy.output_variable(name, g.shape());
-               return std::vector<BasicTensor<T>>{elementwise_backward_recorded(name, g, s, d, d2)};
+               return std::vector<BasicTensor<Scalar>>{
+                   elementwise_backward_recorded(name, g, s, d, d2)};
              }
            }
            const auto n = g.numel();
-           const T* xp = sx.defined() ? sx.data(name) : nullptr;
-           const T* yp = sy.defined() ? sy.data(name) : nullptr;
+           const Scalar* xp = sx.defined() ? sx.data(name) : nullptr;
+           const Scalar* yp = sy.defined() ? sy.data(name) : nullptr;
            // An unsaved operand is mapped over g's data only to give d a valid argument.
-           const T* gp = g.data();
+           const Scalar* gp = g.data();
            if (!xp) xp = gp;
            if (!yp) yp = gp;
-           auto gi = BasicTensor<T>::empty(g.shape());
-           T* op = gi.data();
+           auto gi = BasicTensor<Scalar>::empty(g.shape());
+           Scalar* op = gi.data();
            parallel_elementwise(n, [&](std::int64_t i0, std::int64_t i1) {
              const std::int64_t len = i1 - i0;
              // Evaluated in one statement: d may return a temporary array.
              amap(op + i0, len) = camap(gp + i0, len) * d(camap(xp + i0, len), camap(yp + i0, len));
            });
-           return std::vector<BasicTensor<T>>{gi};
+           return std::vector<BasicTensor<Scalar>>{gi};
          });
   if constexpr (!std::is_same_v<D2, std::nullptr_t>) mark_differentiable_backward(out);
 }
 
 /// Standard normal CDF and density, for gelu.
-template <class T>
-T normal_cdf(T x) {
-  return T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
+template <class Scalar>
+Scalar normal_cdf(Scalar x) {
+  return Scalar(0.5) * (Scalar(1) + std::erf(x * Scalar(M_SQRT1_2)));
 }
-template <class T>
-T normal_pdf(T x) {
-  return std::exp(T(-0.5) * x * x) * T(0.5 * M_2_SQRTPI * M_SQRT1_2);
+template <class Scalar>
+Scalar normal_pdf(Scalar x) {
+  return std::exp(Scalar(-0.5) * x * x) * Scalar(0.5 * M_2_SQRTPI * M_SQRT1_2);
 }
 inline constexpr double kGeluTanhK = 0.7978845608028654;  // sqrt(2 / pi)
 inline constexpr double kGeluTanhC = 0.044715;
@@ -129,154 +131,155 @@ inline constexpr double kGeluTanhC = 0.044715;
 
 // Each op is defined once (taking `tmp`: whether x is a temporary that may lend its
 // memory) and exposed as two overloads, for lvalues and for rvalues.
-#define TORCHLET_UNARY(fn)                     \
-  template <class T>                           \
-  BasicTensor<T> fn(const BasicTensor<T>& x) { \
-    return detail::fn##_impl(x, false);        \
-  }                                            \
-  template <class T>                           \
-  BasicTensor<T> fn(BasicTensor<T>&& x) {      \
-    return detail::fn##_impl(x, true);         \
-  }                                            \
-  template <class T>                           \
-  BasicTensor<T> BasicTensor<T>::fn() const {  \
-    return detail::fn##_impl(*this, false);    \
+#define TORCHLET_UNARY(fn)                               \
+  template <class Scalar>                                \
+  BasicTensor<Scalar> fn(const BasicTensor<Scalar>& x) { \
+    return detail::fn##_impl(x, false);                  \
+  }                                                      \
+  template <class Scalar>                                \
+  BasicTensor<Scalar> fn(BasicTensor<Scalar>&& x) {      \
+    return detail::fn##_impl(x, true);                   \
+  }                                                      \
+  template <class Scalar>                                \
+  BasicTensor<Scalar> BasicTensor<Scalar>::fn() const {  \
+    return detail::fn##_impl(*this, false);              \
   }
 
 namespace detail {
 
-template <class T>
-BasicTensor<T> neg_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> neg_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return -a; });
-  if (needs_graph<T>({&x})) {
-    record(out, "NegBackward0", {&x}, [](const BasicTensor<T>& g) {
+  if (needs_graph<Scalar>({&x})) {
+    record(out, "NegBackward0", {&x}, [](const BasicTensor<Scalar>& g) {
       // create_graph: a recorded negation
-      return std::vector<BasicTensor<T>>{is_grad_enabled() ? -g : negated(g)};
+      return std::vector<BasicTensor<Scalar>>{is_grad_enabled() ? -g : negated(g)};
     });
     mark_differentiable_backward(out);
   }
   return out;
 }
 
-template <class T>
-BasicTensor<T> abs_impl(const BasicTensor<T>& x, bool tmp) {
-  if constexpr (std::is_floating_point_v<T>) {
-    const bool graph = needs_graph<T>({&x});
+template <class Scalar>
+BasicTensor<Scalar> abs_impl(const BasicTensor<Scalar>& x, bool tmp) {
+  if constexpr (std::is_floating_point_v<Scalar>) {
+    const bool graph = needs_graph<Scalar>({&x});
     auto out = graph ? unary_apply(x, [](const auto& a) { return a.abs(); })
                      : map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
     if (graph)  // d|x| = sign(x) (0 at 0, as PyTorch)
       record_unary(
           out, "AbsBackward0", x, true, false, [](const auto& X, const auto&) { return X.sign(); },
-          [](const auto& X, const auto&) { return X * T(0); });
+          [](const auto& X, const auto&) { return X * Scalar(0); });
     return out;
   } else {
     return map_maybe_inplace(x, tmp, [](const auto& a) { return a.abs(); });
   }
 }
 
-template <class T>
-BasicTensor<T> exp_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> exp_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.exp(); });
-  if (needs_graph<T>({&x}))  // d exp = exp(x) = y
+  if (needs_graph<Scalar>({&x}))  // d exp = exp(x) = y
     record_unary(
         out, "ExpBackward0", x, false, true, [](const auto&, const auto& Y) { return Y; },
-        [](const auto&, const auto& Y) { return Y * T(0) + T(1); });
+        [](const auto&, const auto& Y) { return Y * Scalar(0) + Scalar(1); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> log_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> log_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log(); });
-  if (needs_graph<T>({&x}))  // d log = 1 / x
+  if (needs_graph<Scalar>({&x}))  // d log = 1 / x
     record_unary(
         out, "LogBackward0", x, true, false, [](const auto& X, const auto&) { return X.inverse(); },
         [](const auto& X, const auto&) { return -X.square().inverse(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> log1p_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> log1p_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log1p(); });
-  if (needs_graph<T>({&x}))  // d log1p = 1 / (1 + x)
+  if (needs_graph<Scalar>({&x}))  // d log1p = 1 / (1 + x)
     record_unary(
         out, "Log1PBackward0", x, true, false,
-        [](const auto& X, const auto&) { return (X + T(1)).inverse(); },
-        [](const auto& X, const auto&) { return -(X + T(1)).square().inverse(); });
+        [](const auto& X, const auto&) { return (X + Scalar(1)).inverse(); },
+        [](const auto& X, const auto&) { return -(X + Scalar(1)).square().inverse(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> sqrt_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> sqrt_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sqrt(); });
-  if (needs_graph<T>({&x}))  // d sqrt = 1 / (2 y)
+  if (needs_graph<Scalar>({&x}))  // d sqrt = 1 / (2 y)
     record_unary(
         out, "SqrtBackward0", x, false, true,
-        [](const auto&, const auto& Y) { return (T(2) * Y).inverse(); },
-        [](const auto&, const auto& Y) { return -(T(2) * Y.square()).inverse(); });
+        [](const auto&, const auto& Y) { return (Scalar(2) * Y).inverse(); },
+        [](const auto&, const auto& Y) { return -(Scalar(2) * Y.square()).inverse(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> rsqrt_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> rsqrt_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.rsqrt(); });
-  if (needs_graph<T>({&x}))  // d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
+  if (needs_graph<Scalar>({&x}))  // d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
     record_unary(
         out, "RsqrtBackward0", x, false, true,
-        [](const auto&, const auto& Y) { return T(-0.5) * Y.cube(); },
-        [](const auto&, const auto& Y) { return T(-1.5) * Y.square(); });
+        [](const auto&, const auto& Y) { return Scalar(-0.5) * Y.cube(); },
+        [](const auto&, const auto& Y) { return Scalar(-1.5) * Y.square(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> sin_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> sin_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.sin(); });
-  if (needs_graph<T>({&x}))
+  if (needs_graph<Scalar>({&x}))
     record_unary(
         out, "SinBackward0", x, true, false, [](const auto& X, const auto&) { return X.cos(); },
         [](const auto& X, const auto&) { return -X.sin(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> cos_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> cos_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.cos(); });
-  if (needs_graph<T>({&x}))
+  if (needs_graph<Scalar>({&x}))
     record_unary(
         out, "CosBackward0", x, true, false, [](const auto& X, const auto&) { return -X.sin(); },
         [](const auto& X, const auto&) { return -X.cos(); });
   return out;
 }
 
-template <class T>
-BasicTensor<T> tanh_impl(const BasicTensor<T>& x, bool tmp) {
+template <class Scalar>
+BasicTensor<Scalar> tanh_impl(const BasicTensor<Scalar>& x, bool tmp) {
   auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.tanh(); });
-  if (needs_graph<T>({&x}))  // d tanh = 1 - y^2
+  if (needs_graph<Scalar>({&x}))  // d tanh = 1 - y^2
     record_unary(
         out, "TanhBackward0", x, false, true,
-        [](const auto&, const auto& Y) { return T(1) - Y.square(); },
-        [](const auto&, const auto& Y) { return T(-2) * Y; });
+        [](const auto&, const auto& Y) { return Scalar(1) - Y.square(); },
+        [](const auto&, const auto& Y) { return Scalar(-2) * Y; });
   return out;
 }
 
-template <class T>
-BasicTensor<T> sigmoid_impl(const BasicTensor<T>& x, bool tmp) {
-  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return T(1) / (T(1) + (-a).exp()); });
-  if (needs_graph<T>({&x}))  // d sigmoid = y (1 - y)
+template <class Scalar>
+BasicTensor<Scalar> sigmoid_impl(const BasicTensor<Scalar>& x, bool tmp) {
+  auto out =
+      map_maybe_inplace(x, tmp, [](const auto& a) { return Scalar(1) / (Scalar(1) + (-a).exp()); });
+  if (needs_graph<Scalar>({&x}))  // d sigmoid = y (1 - y)
     record_unary(
         out, "SigmoidBackward0", x, false, true,
-        [](const auto&, const auto& Y) { return Y * (T(1) - Y); },
-        [](const auto&, const auto& Y) { return T(1) - T(2) * Y; });
+        [](const auto&, const auto& Y) { return Y * (Scalar(1) - Y); },
+        [](const auto&, const auto& Y) { return Scalar(1) - Scalar(2) * Y; });
   return out;
 }
 
-template <class T>
-BasicTensor<T> relu_impl(const BasicTensor<T>& x, bool tmp) {
-  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.max(T(0)); });
-  if (needs_graph<T>({&x}))  // d relu = [y > 0]
+template <class Scalar>
+BasicTensor<Scalar> relu_impl(const BasicTensor<Scalar>& x, bool tmp) {
+  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.max(Scalar(0)); });
+  if (needs_graph<Scalar>({&x}))  // d relu = [y > 0]
     record_unary(
         out, "ReluBackward0", x, false, true,
-        [](const auto&, const auto& Y) { return (Y > T(0)).template cast<T>(); },
-        [](const auto&, const auto& Y) { return Y * T(0); });
+        [](const auto&, const auto& Y) { return (Y > Scalar(0)).template cast<Scalar>(); },
+        [](const auto&, const auto& Y) { return Y * Scalar(0); });
   return out;
 }
 
@@ -296,170 +299,179 @@ TORCHLET_UNARY(sigmoid)
 TORCHLET_UNARY(relu)
 #undef TORCHLET_UNARY
 
-template <class T>
-BasicTensor<T> operator-(const BasicTensor<T>& x) {
+template <class Scalar>
+BasicTensor<Scalar> operator-(const BasicTensor<Scalar>& x) {
   return neg(x);
 }
-template <class T>
-BasicTensor<T> operator-(BasicTensor<T>&& x) {
+template <class Scalar>
+BasicTensor<Scalar> operator-(BasicTensor<Scalar>&& x) {
   return neg(std::move(x));
 }
 
 /// x ** exponent. d/dx = exponent * x^(exponent - 1) (0 for exponent 0, as PyTorch).
-template <class T>
-BasicTensor<T> pow(const BasicTensor<T>& x, T exponent) {
-  BasicTensor<T> out;
-  if (exponent == T(2))
+template <class Scalar>
+BasicTensor<Scalar> pow(const BasicTensor<Scalar>& x, Scalar exponent) {
+  BasicTensor<Scalar> out;
+  if (exponent == Scalar(2))
     out = detail::unary_apply(x, [](const auto& a) { return a.square(); });
   else
     out = detail::unary_apply(x, [exponent](const auto& a) { return a.pow(exponent); });
-  if (detail::needs_graph<T>({&x})) {
-    if (exponent == T(0)) {
-      detail::record(out, "PowBackward0", {&x}, [](const BasicTensor<T>& g) {
-        return std::vector<BasicTensor<T>>{zeros_like(g)};
+  if (detail::needs_graph<Scalar>({&x})) {
+    if (exponent == Scalar(0)) {
+      detail::record(out, "PowBackward0", {&x}, [](const BasicTensor<Scalar>& g) {
+        return std::vector<BasicTensor<Scalar>>{zeros_like(g)};
       });
     } else {
-      if (exponent == T(2))
+      if (exponent == Scalar(2))
         detail::record_unary(
             out, "PowBackward0", x, true, false,
-            [](const auto& X, const auto&) { return T(2) * X; },
-            [](const auto& X, const auto&) { return X * T(0) + T(2); });
+            [](const auto& X, const auto&) { return Scalar(2) * X; },
+            [](const auto& X, const auto&) { return X * Scalar(0) + Scalar(2); });
       else
         detail::record_unary(
             out, "PowBackward0", x, true, false,
-            [exponent](const auto& X, const auto&) { return exponent * X.pow(exponent - T(1)); },
             [exponent](const auto& X, const auto&) {
-              return exponent * (exponent - T(1)) * X.pow(exponent - T(2));
+              return exponent * X.pow(exponent - Scalar(1));
+            },
+            [exponent](const auto& X, const auto&) {
+              return exponent * (exponent - Scalar(1)) * X.pow(exponent - Scalar(2));
             });
     }
   }
   return out;
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::pow(T e) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::pow(Scalar e) const {
   return torchlet::pow(*this, e);
 }
 
 /// GELU. approximate = "none": x * Phi(x) with Phi the standard normal CDF (erf form);
 /// "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as torch.nn.functional.gelu.
-template <class T>
-BasicTensor<T> gelu(const BasicTensor<T>& x, std::string_view approximate = "none") {
-  static_assert(std::is_floating_point_v<T>, "gelu: needs a floating point tensor");
+template <class Scalar>
+BasicTensor<Scalar> gelu(const BasicTensor<Scalar>& x, std::string_view approximate = "none") {
+  static_assert(std::is_floating_point_v<Scalar>, "gelu: needs a floating point tensor");
   const bool tanh_form = approximate == "tanh";
   if (!tanh_form && approximate != "none")
     throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" +
                                 std::string(approximate) + "\"");
-  auto out = BasicTensor<T>::empty(x.shape());
-  const T* xp = x.data();
-  T* yp = out.data();
-  const T k = T(detail::kGeluTanhK), c = T(detail::kGeluTanhC);
+  auto out = BasicTensor<Scalar>::empty(x.shape());
+  const Scalar* xp = x.data();
+  Scalar* yp = out.data();
+  const Scalar k = Scalar(detail::kGeluTanhK), c = Scalar(detail::kGeluTanhC);
   for (std::int64_t i = 0; i < x.numel(); ++i) {
-    const T v = xp[i];
-    yp[i] = tanh_form ? T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v)))
+    const Scalar v = xp[i];
+    yp[i] = tanh_form ? Scalar(0.5) * v * (Scalar(1) + std::tanh(k * (v + c * v * v * v)))
                       : v * detail::normal_cdf(v);
   }
-  if (detail::needs_graph<T>({&x}) && !tanh_form) {  // d = Phi(x) + x phi(x), d' = phi (2 - x^2)
+  if (detail::needs_graph<Scalar>({&x}) &&
+      !tanh_form) {  // d = Phi(x) + x phi(x), d' = phi (2 - x^2)
     detail::record_unary(
         out, "GeluBackward0", x, true, false,
         [](const auto& X, const auto&) {
-          return X.unaryExpr([](T v) { return detail::normal_cdf(v) + v * detail::normal_pdf(v); });
+          return X.unaryExpr(
+              [](Scalar v) { return detail::normal_cdf(v) + v * detail::normal_pdf(v); });
         },
         [](const auto& X, const auto&) {
-          return X.unaryExpr([](T v) { return detail::normal_pdf(v) * (T(2) - v * v); });
+          return X.unaryExpr([](Scalar v) { return detail::normal_pdf(v) * (Scalar(2) - v * v); });
         });
-  } else if (detail::needs_graph<T>({&x})) {
+  } else if (detail::needs_graph<Scalar>({&x})) {
     detail::record(
         out, "GeluBackward0", {&x},
-        [sx = detail::SavedTensor<T>(x), tanh_form, k, c](const BasicTensor<T>& g) {
+        [sx = detail::SavedTensor<Scalar>(x), tanh_form, k, c](const BasicTensor<Scalar>& g) {
           if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(x) recorded
             // d = 0.5 (1 + t) + 0.5 x (1 - t^2) u', t = tanh(u), u = k (x + c x^3);
             // d' = (1 - t^2) (u' + 0.5 x (u'' - 2 t u'^2))
-            return std::vector<BasicTensor<T>>{detail::elementwise_backward_recorded(
+            return std::vector<BasicTensor<Scalar>>{detail::elementwise_backward_recorded(
                 "GeluBackward0", g, sx.variable("GeluBackward0", g.shape()),
                 [k, c](const auto& X, const auto&) {
-                  return X.unaryExpr([k, c](T v) {
-                    const T t = std::tanh(k * (v + c * v * v * v));
-                    return T(0.5) * (T(1) + t) +
-                           T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+                  return X.unaryExpr([k, c](Scalar v) {
+                    const Scalar t = std::tanh(k * (v + c * v * v * v));
+                    return Scalar(0.5) * (Scalar(1) + t) + Scalar(0.5) * v * (Scalar(1) - t * t) *
+                                                               k *
+                                                               (Scalar(1) + Scalar(3) * c * v * v);
                   });
                 },
                 [k, c](const auto& X, const auto&) {
-                  return X.unaryExpr([k, c](T v) {
-                    const T t = std::tanh(k * (v + c * v * v * v));
-                    const T u1 = k * (T(1) + T(3) * c * v * v), u2 = T(6) * k * c * v;
-                    return (T(1) - t * t) * (u1 + T(0.5) * v * (u2 - T(2) * t * u1 * u1));
+                  return X.unaryExpr([k, c](Scalar v) {
+                    const Scalar t = std::tanh(k * (v + c * v * v * v));
+                    const Scalar u1 = k * (Scalar(1) + Scalar(3) * c * v * v),
+                                 u2 = Scalar(6) * k * c * v;
+                    return (Scalar(1) - t * t) *
+                           (u1 + Scalar(0.5) * v * (u2 - Scalar(2) * t * u1 * u1));
                   });
                 })};
-          auto gi = BasicTensor<T>::empty(g.shape());
-          const T* xv = sx.data("GeluBackward0");
-          const T* gp = g.data();
-          T* r = gi.data();
+          auto gi = BasicTensor<Scalar>::empty(g.shape());
+          const Scalar* xv = sx.data("GeluBackward0");
+          const Scalar* gp = g.data();
+          Scalar* r = gi.data();
           for (std::int64_t i = 0; i < g.numel(); ++i) {
-            const T v = xv[i];
-            T d;
+            const Scalar v = xv[i];
+            Scalar d;
             if (tanh_form) {
-              const T t = std::tanh(k * (v + c * v * v * v));
-              d = T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+              const Scalar t = std::tanh(k * (v + c * v * v * v));
+              d = Scalar(0.5) * (Scalar(1) + t) +
+                  Scalar(0.5) * v * (Scalar(1) - t * t) * k * (Scalar(1) + Scalar(3) * c * v * v);
             } else {
               d = detail::normal_cdf(v) + v * detail::normal_pdf(v);
             }
             r[i] = gp[i] * d;
           }
-          return std::vector<BasicTensor<T>>{gi};
+          return std::vector<BasicTensor<Scalar>>{gi};
         });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::gelu(std::string_view a) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::gelu(std::string_view a) const {
   return torchlet::gelu(*this, a);
 }
 
 /// Limits x to [min, max] (either bound may be omitted, not both); the gradient passes
 /// where min <= x <= max. If min > max every element becomes max, as in PyTorch.
-template <class T>
-BasicTensor<T> clamp(const BasicTensor<T>& x, std::optional<T> min,
-                     std::optional<T> max = std::nullopt) {
+template <class Scalar>
+BasicTensor<Scalar> clamp(const BasicTensor<Scalar>& x, std::optional<Scalar> min,
+                          std::optional<Scalar> max = std::nullopt) {
   if (!min && !max)
     throw std::invalid_argument("clamp: at least one of 'min' or 'max' must be given");
-  const T lo = min ? *min : std::numeric_limits<T>::lowest(),
-          hi = max ? *max : std::numeric_limits<T>::max();
+  const Scalar lo = min ? *min : std::numeric_limits<Scalar>::lowest(),
+               hi = max ? *max : std::numeric_limits<Scalar>::max();
   auto out = detail::unary_apply(x, [lo, hi](const auto& a) { return a.max(lo).min(hi); });
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<Scalar>({&x}))
     detail::record_unary(
         out, "ClampBackward1", x, true, false,
         [lo, hi](const auto& X, const auto&) {
-          return ((X >= lo) && (X <= hi)).template cast<T>();
+          return ((X >= lo) && (X <= hi)).template cast<Scalar>();
         },
-        [](const auto& X, const auto&) { return X * T(0); });  // a mask
+        [](const auto& X, const auto&) { return X * Scalar(0); });  // a mask
   return out;
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::clamp(std::optional<T> lo, std::optional<T> hi) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::clamp(std::optional<Scalar> lo,
+                                               std::optional<Scalar> hi) const {
   return torchlet::clamp(*this, lo, hi);
 }
 
 // ---- in place -------------------------------------------------------------------
 namespace detail {
 /// y = f(x) in place, recorded with derivative d(y) when x takes part in a graph.
-template <class T, class F, class D>
-const BasicTensor<T>& unary_inplace(const char* op, const char* name, const BasicTensor<T>& x, F f,
-                                    D d) {
+template <class Scalar, class F, class D>
+const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
+                                         const BasicTensor<Scalar>& x, F f, D d) {
   check_inplace(op, x);
-  const bool graph = needs_graph<T>({&x});
+  const bool graph = needs_graph<Scalar>({&x});
   auto prev = graph ? gradient_edge(x) : nullptr;
   auto m = amap(x.data(), x.numel());
   m = f(m);
   bump_version(x);
-  if constexpr (is_floating_v<T>) {
+  if constexpr (is_floating_v<Scalar>) {
     if (graph)
       rebase_history(x, name, prev, nullptr,
-                     [name, sy = SavedTensor<T>(x), d](const BasicTensor<T>& g) {
+                     [name, sy = SavedTensor<Scalar>(x), d](const BasicTensor<Scalar>& g) {
                        const auto Y = camap(sy.data(name), g.numel());
-                       auto gi = BasicTensor<T>::empty(g.shape());
+                       auto gi = BasicTensor<Scalar>::empty(g.shape());
                        amap(gi.data(), g.numel()) = camap(g.data(), g.numel()) * d(Y);
-                       return std::vector<BasicTensor<T>>{gi};
+                       return std::vector<BasicTensor<Scalar>>{gi};
                      });
   }
   return x;
@@ -467,39 +479,41 @@ const BasicTensor<T>& unary_inplace(const char* op, const char* name, const Basi
 }  // namespace detail
 
 /// relu in place (torch.relu_); the gradient is taken from the result, as PyTorch does.
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::relu_() const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::relu_() const {
   return detail::unary_inplace(
-      "relu_", "ReluBackward0", *this, [](const auto& a) { return a.max(T(0)); },
-      [](const auto& Y) { return (Y > T(0)).template cast<T>(); });
+      "relu_", "ReluBackward0", *this, [](const auto& a) { return a.max(Scalar(0)); },
+      [](const auto& Y) { return (Y > Scalar(0)).template cast<Scalar>(); });
 }
-template <class T>
-const BasicTensor<T>& relu_(const BasicTensor<T>& x) {
+template <class Scalar>
+const BasicTensor<Scalar>& relu_(const BasicTensor<Scalar>& x) {
   return x.relu_();
 }
 
 /// clamp in place; the gradient passes where min <= x <= max (x before clamping).
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::clamp_(std::optional<T> min, std::optional<T> max) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::clamp_(std::optional<Scalar> min,
+                                                       std::optional<Scalar> max) const {
   if (!min && !max)
     throw std::invalid_argument("clamp_: at least one of 'min' or 'max' must be given");
-  const T lo = min ? *min : std::numeric_limits<T>::lowest(),
-          hi = max ? *max : std::numeric_limits<T>::max();
+  const Scalar lo = min ? *min : std::numeric_limits<Scalar>::lowest(),
+               hi = max ? *max : std::numeric_limits<Scalar>::max();
   detail::check_inplace("clamp_", *this);
-  const bool graph = detail::needs_graph<T>({this});
-  BasicTensor<T> mask;  // 1 where the gradient passes
+  const bool graph = detail::needs_graph<Scalar>({this});
+  BasicTensor<Scalar> mask;  // 1 where the gradient passes
   if (graph)
-    mask = detail::unary_apply(
-        *this, [lo, hi](const auto& a) { return ((a >= lo) && (a <= hi)).template cast<T>(); });
+    mask = detail::unary_apply(*this, [lo, hi](const auto& a) {
+      return ((a >= lo) && (a <= hi)).template cast<Scalar>();
+    });
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   auto m = detail::amap(data(), numel());
   m = m.max(lo).min(hi);
   detail::bump_version(*this);
-  if constexpr (detail::is_floating_v<T>) {
+  if constexpr (detail::is_floating_v<Scalar>) {
     if (graph)
       detail::rebase_history(*this, "ClampBackward1", prev, nullptr,
-                             [mask](const BasicTensor<T>& g) {
-                               return std::vector<BasicTensor<T>>{
+                             [mask](const BasicTensor<Scalar>& g) {
+                               return std::vector<BasicTensor<Scalar>>{
                                    detail::broadcast_apply("clamp_", g, mask, detail::times)};
                              });
   }

@@ -52,10 +52,10 @@ inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const 
 /// A view of x with another shape; its backward views the gradient with x's shape. A strided
 /// x is viewed where ATen can (view_strides) and otherwise copied, or with `must_view`
 /// (x.view) rejected as PyTorch does.
-template <class T>
-BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape shape,
-                             bool must_view = false,
-                             std::optional<std::vector<std::int64_t>> strides = std::nullopt) {
+template <class Scalar>
+BasicTensor<Scalar> view_as_shape(const char* name, const BasicTensor<Scalar>& x, Shape shape,
+                                  bool must_view = false,
+                                  std::optional<std::vector<std::int64_t>> strides = std::nullopt) {
   if (must_view && !x.impl()->strides.empty() && !view_strides(x.shape(), x.impl()->strides, shape))
     throw ShapeError(
         "view: view size is not compatible with input tensor's size and stride (at "
@@ -64,11 +64,11 @@ BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape sh
         to_string(shape) + ". Use .reshape(...) instead.");
   auto out = strides ? make_strided_view(x, std::move(shape), std::move(*strides), x.impl()->offset)
                      : make_view(x, std::move(shape));
-  if (needs_graph<T>({&x})) {
-    record(out, name, {&x}, [in_shape = x.shape()](const BasicTensor<T>& g) {
+  if (needs_graph<Scalar>({&x})) {
+    record(out, name, {&x}, [in_shape = x.shape()](const BasicTensor<Scalar>& g) {
       if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded reshape
-        return std::vector<BasicTensor<T>>{g.reshape(in_shape)};
-      return std::vector<BasicTensor<T>>{make_view(g, in_shape)};
+        return std::vector<BasicTensor<Scalar>>{g.reshape(in_shape)};
+      return std::vector<BasicTensor<Scalar>>{make_view(g, in_shape)};
     });
     mark_differentiable_backward(out);
   }
@@ -76,8 +76,8 @@ BasicTensor<T> view_as_shape(const char* name, const BasicTensor<T>& x, Shape sh
 }
 
 /// Copies x [*s] into the permuted layout out [s[p[0]], ..., s[p[n-1]]].
-template <class T>
-void permute_copy(const T* x, const Shape& s, const Shape& p, T* out) {
+template <class Scalar>
+void permute_copy(const Scalar* x, const Shape& s, const Shape& p, Scalar* out) {
   const std::size_t nd = s.size();
   const std::int64_t n = numel_of(s);
   if (n == 0) return;
@@ -126,29 +126,29 @@ struct Geometry {
 /// contiguous x), so overlapping views (expand) sum as they should. The backward keeps a
 /// copy of geom (create_graph: the scatter's own backward is the view), so geom must own
 /// what it captures.
-template <class T, class F>
-BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
+template <class Scalar, class F>
+BasicTensor<Scalar> strided_view(const char* name, const BasicTensor<Scalar>& x, F geom) {
   Geometry g = geom(Geometry{x.shape(), x.stride(), x.storage_offset()});
   auto out = make_strided_view(x, std::move(g.shape), std::move(g.strides),
                                static_cast<std::size_t>(g.offset));
-  if (needs_graph<T>({&x})) {
+  if (needs_graph<Scalar>({&x})) {
     record(out, name, {&x},
            [rel = geom(Geometry{x.shape(), contiguous_strides(x.shape()), 0}), in_shape = x.shape(),
-            name, geom](const BasicTensor<T>& gr) {
-             auto gi = zeros<T>(in_shape);
-             T* dst = gi.data() + rel.offset;
-             const T* src = gr.data();
+            name, geom](const BasicTensor<Scalar>& gr) {
+             auto gi = zeros<Scalar>(in_shape);
+             Scalar* dst = gi.data() + rel.offset;
+             const Scalar* src = gr.data();
              for_each_strided(rel.shape, rel.strides,
                               [&](std::int64_t i, std::int64_t off) { dst[off] += src[i]; });
              if (is_grad_enabled() && gr.requires_grad()) [[unlikely]] {
                // create_graph: gi is linear in gr, and its backward is the view itself
                record(gi, "StridedViewBackwardBackward", {&gr},
-                      [name, geom](const BasicTensor<T>& gg) {
-                        return std::vector<BasicTensor<T>>{strided_view(name, gg, geom)};
+                      [name, geom](const BasicTensor<Scalar>& gg) {
+                        return std::vector<BasicTensor<Scalar>>{strided_view(name, gg, geom)};
                       });
                mark_differentiable_backward(gi);
              }
-             return std::vector<BasicTensor<T>>{gi};
+             return std::vector<BasicTensor<Scalar>>{gi};
            });
     mark_differentiable_backward(out);
   }
@@ -157,21 +157,22 @@ BasicTensor<T> strided_view(const char* name, const BasicTensor<T>& x, F geom) {
 
 }  // namespace detail
 
-template <class T>
+template <class Scalar>
 // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into infer_shape below
-BasicTensor<T> BasicTensor<T>::reshape(Shape s) const {
+BasicTensor<Scalar> BasicTensor<Scalar>::reshape(Shape s) const {
   return detail::view_as_shape("ReshapeAliasBackward0", *this,
                                detail::infer_shape("reshape", std::move(s), numel(), shape()));
 }
-template <class T>
+template <class Scalar>
 // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into infer_shape below
-BasicTensor<T> BasicTensor<T>::view(Shape s) const {
+BasicTensor<Scalar> BasicTensor<Scalar>::view(Shape s) const {
   return detail::view_as_shape("ViewBackward0", *this,
                                detail::infer_shape("view", std::move(s), numel(), shape()), true);
 }
 /// Merges dims start_dim..end_dim into one: [2, 3, 4].flatten(1) -> [2, 12].
-template <class T>
-BasicTensor<T> BasicTensor<T>::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::flatten(std::int64_t start_dim,
+                                                 std::int64_t end_dim) const {
   const std::int64_t n = dim();
   if (n == 0) return reshape({1});
   const auto s = detail::wrap_dim("flatten", start_dim, n),
@@ -187,8 +188,8 @@ BasicTensor<T> BasicTensor<T>::flatten(std::int64_t start_dim, std::int64_t end_
   return detail::view_as_shape("ViewBackward0", *this, std::move(out));
 }
 /// Removes every dim of size 1.
-template <class T>
-BasicTensor<T> BasicTensor<T>::squeeze() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::squeeze() const {
   Shape s;
   std::vector<std::int64_t> st;
   const auto& xst = impl_->strides;
@@ -201,8 +202,8 @@ BasicTensor<T> BasicTensor<T>::squeeze() const {
   return detail::view_as_shape("SqueezeBackward0", *this, std::move(s), false, std::move(st));
 }
 /// Removes dim d if its size is 1 (otherwise returns the same shape).
-template <class T>
-BasicTensor<T> BasicTensor<T>::squeeze(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::squeeze(std::int64_t d) const {
   d = detail::wrap_dim("squeeze", d, dim());
   Shape s = shape();
   if (s.empty() || s[static_cast<std::size_t>(d)] != 1)
@@ -214,8 +215,8 @@ BasicTensor<T> BasicTensor<T>::squeeze(std::int64_t d) const {
   return detail::view_as_shape("SqueezeBackward1", *this, std::move(s), false, std::move(st));
 }
 /// Inserts a dim of size 1 at d (d in [-dim()-1, dim()]).
-template <class T>
-BasicTensor<T> BasicTensor<T>::unsqueeze(std::int64_t d) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::unsqueeze(std::int64_t d) const {
   d = detail::wrap_dim("unsqueeze", d, dim() + 1);
   Shape s = shape();
   s.insert(s.begin() + d, 1);
@@ -230,8 +231,8 @@ BasicTensor<T> BasicTensor<T>::unsqueeze(std::int64_t d) const {
 
 /// Reorders the dims: out.size(i) = size(dims[i]). A view (strides permuted); the gradient
 /// is permuted back.
-template <class T>
-BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
+template <class Scalar>
+BasicTensor<Scalar> permute(const BasicTensor<Scalar>& x, const Shape& dims) {
   const auto nd = x.dim();
   if (static_cast<std::int64_t>(dims.size()) != nd)
     throw ShapeError("permute: number of dims don't match in permute (input " +
@@ -254,27 +255,27 @@ BasicTensor<T> permute(const BasicTensor<T>& x, const Shape& dims) {
     ost[i] = xst[static_cast<std::size_t>(p[i])];
   }
   auto out = detail::make_strided_view(x, std::move(os), std::move(ost), x.impl()->offset);
-  if (detail::needs_graph<T>({&x})) {
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(out, "PermuteBackward0", {&x},
-                   [inv, p, in_shape = x.shape()](const BasicTensor<T>& g) {
+                   [inv, p, in_shape = x.shape()](const BasicTensor<Scalar>& g) {
                      if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded permute
-                       return std::vector<BasicTensor<T>>{g.permute(inv)};
-                     auto gi = BasicTensor<T>::empty(in_shape);
+                       return std::vector<BasicTensor<Scalar>>{g.permute(inv)};
+                     auto gi = BasicTensor<Scalar>::empty(in_shape);
                      detail::permute_copy(g.data(), g.shape(), inv, gi.data());
-                     return std::vector<BasicTensor<T>>{gi};
+                     return std::vector<BasicTensor<Scalar>>{gi};
                    });
     detail::mark_differentiable_backward(out);
   }
   return out;
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::permute(const Shape& dims) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::permute(const Shape& dims) const {
   return torchlet::permute(*this, dims);
 }
 
 /// Swaps dims dim0 and dim1 (a view).
-template <class T>
-BasicTensor<T> transpose(const BasicTensor<T>& x, std::int64_t dim0, std::int64_t dim1) {
+template <class Scalar>
+BasicTensor<Scalar> transpose(const BasicTensor<Scalar>& x, std::int64_t dim0, std::int64_t dim1) {
   const auto nd = x.dim();
   if (nd == 0) {
     detail::wrap_dim("transpose", dim0, nd);
@@ -287,14 +288,14 @@ BasicTensor<T> transpose(const BasicTensor<T>& x, std::int64_t dim0, std::int64_
             p[static_cast<std::size_t>(detail::wrap_dim("transpose", dim1, nd))]);
   return permute(x, p);
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::transpose(std::int64_t d0, std::int64_t d1) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::transpose(std::int64_t d0, std::int64_t d1) const {
   return torchlet::transpose(*this, d0, d1);
 }
 
 /// Transpose of a tensor with at most 2 dims (0-D and 1-D tensors are returned as is).
-template <class T>
-BasicTensor<T> BasicTensor<T>::t() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::t() const {
   if (dim() > 2)
     throw ShapeError("t: expects a tensor with <= 2 dimensions, but self is " +
                      std::to_string(dim()) + "D (shape " + to_string(shape()) + ")");
@@ -303,24 +304,56 @@ BasicTensor<T> BasicTensor<T>::t() const {
 }
 
 /// x.mT: the last two dims swapped (a view); needs at least 2 dims.
-template <class T>
-BasicTensor<T> BasicTensor<T>::mT() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::mT() const {
   if (dim() < 2)
     throw ShapeError("mT: tensor.mT is only supported on matrices or batches of matrices. Got " +
                      std::to_string(dim()) + "-D tensor (shape " + to_string(shape()) + ")");
   return torchlet::transpose(*this, -2, -1);
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::contiguous() const {
+/// x.T: all dims reversed (PyTorch deprecates it for other than 2 dims, and so warns; this
+/// library does not warn).
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::T() const {
+  Shape dims(static_cast<std::size_t>(dim()));
+  for (std::size_t d = 0; d < dims.size(); ++d)
+    dims[d] = static_cast<std::int64_t>(dims.size() - 1 - d);
+  return permute(dims);
+}
+
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::H() const {
+  if (dim() != 2)
+    throw ShapeError("H: tensor.H is only supported on matrices (2-D tensors). Got " +
+                     std::to_string(dim()) + "-D tensor (shape " + to_string(shape()) +
+                     "). For batches of matrices, consider using tensor.mH");
+  return torchlet::transpose(*this, 0, 1);
+}
+
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::mH() const {
+  if (dim() < 2)
+    throw ShapeError("mH: tensor.mH is only supported on matrices or batches of matrices. Got " +
+                     std::to_string(dim()) + "-D tensor (shape " + to_string(shape()) + ")");
+  return torchlet::transpose(*this, -2, -1);
+}
+
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::adjoint() const {
+  return mH();
+}
+
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::contiguous() const {
   if (is_contiguous()) return *this;
   return clone();
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::as_strided(const Shape& size,
-                                          const std::vector<std::int64_t>& stride,
-                                          std::optional<std::int64_t> storage_offset) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::as_strided(
+    const Shape& size, const std::vector<std::int64_t>& stride,
+    std::optional<std::int64_t> storage_offset) const {
   if (size.size() != stride.size())
     throw std::invalid_argument("as_strided: mismatch in length of strides and shape (shape " +
                                 to_string(size) + ", strides " + to_string(stride) + ")");
@@ -345,30 +378,30 @@ BasicTensor<T> BasicTensor<T>::as_strided(const Shape& size,
     if (need > have)
       throw std::out_of_range("as_strided: setStorage: sizes " + to_string(size) + ", strides " +
                               to_string(stride) + ", storage offset " + std::to_string(off) +
-                              ", and itemsize " + std::to_string(sizeof(T)) +
+                              ", and itemsize " + std::to_string(sizeof(Scalar)) +
                               " requiring a storage size of " +
-                              std::to_string(need * static_cast<std::int64_t>(sizeof(T))) +
+                              std::to_string(need * static_cast<std::int64_t>(sizeof(Scalar))) +
                               " are out of bounds for storage of size " +
-                              std::to_string(have * static_cast<std::int64_t>(sizeof(T))));
+                              std::to_string(have * static_cast<std::int64_t>(sizeof(Scalar))));
   }
   auto out = detail::make_strided_view(*this, size, stride, static_cast<std::size_t>(off));
-  if constexpr (!detail::is_floating_v<T>) {
+  if constexpr (!detail::is_floating_v<Scalar>) {
     return out;
   } else {
-    if (!detail::needs_graph<T>({this})) return out;
+    if (!detail::needs_graph<Scalar>({this})) return out;
     // The gradient lands in the storage's elements the view took (summed where it overlaps
     // itself), read back with this tensor's own layout.
     detail::record(out, "AsStridedBackward0", {this},
                    [size, stride, off, have,
                     in = detail::Geometry{shape(), this->stride(), this->storage_offset()}](
                        const BasicTensor& g) {
-                     std::vector<T> buf(static_cast<std::size_t>(have), T(0));
-                     const T* src = g.data();
+                     std::vector<Scalar> buf(static_cast<std::size_t>(have), Scalar(0));
+                     const Scalar* src = g.data();
                      detail::for_each_strided(size, stride, [&](std::int64_t i, std::int64_t o) {
                        buf[static_cast<std::size_t>(off + o)] += src[i];
                      });
                      auto gi = BasicTensor::empty(in.shape);
-                     T* dst = gi.data();
+                     Scalar* dst = gi.data();
                      detail::for_each_strided(
                          in.shape, in.strides, [&](std::int64_t i, std::int64_t o) {
                            dst[i] = buf[static_cast<std::size_t>(in.offset + o)];
@@ -381,8 +414,8 @@ BasicTensor<T> BasicTensor<T>::as_strided(const Shape& size,
 
 /// x.expand(sizes): dims of size 1 repeated to `sizes` (-1 keeps a size; new leading dims
 /// allowed) without copying (stride 0). In-place writes into the result throw, as in PyTorch.
-template <class T>
-BasicTensor<T> BasicTensor<T>::expand(const Shape& sizes) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::expand(const Shape& sizes) const {
   if (static_cast<std::int64_t>(sizes.size()) < dim())
     throw ShapeError("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
                      ") must be greater or equal to the number of dimensions in the tensor (" +
@@ -415,16 +448,16 @@ BasicTensor<T> BasicTensor<T>::expand(const Shape& sizes) const {
     return out;
   });
 }
-template <class T>
-BasicTensor<T> BasicTensor<T>::expand_as(const BasicTensor& other) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::expand_as(const BasicTensor& other) const {
   return expand(other.shape());
 }
 
 /// x.diagonal(offset, dim1, dim2): the offset-th diagonal of the (dim1, dim2) planes, as a
 /// last dim (a view).
-template <class T>
-BasicTensor<T> BasicTensor<T>::diagonal(std::int64_t offset, std::int64_t dim1,
-                                        std::int64_t dim2) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::diagonal(std::int64_t offset, std::int64_t dim1,
+                                                  std::int64_t dim2) const {
   const auto d1 = detail::wrap_dim("diagonal", dim1, dim()),
              d2 = detail::wrap_dim("diagonal", dim2, dim());
   if (d1 == d2)
@@ -450,9 +483,9 @@ BasicTensor<T> BasicTensor<T>::diagonal(std::int64_t offset, std::int64_t dim1,
 
 /// x.unfold(dim, size, step): every window of `size` elements along dim, `step` apart, as a
 /// new last dim: [.., n, ..] -> [.., (n - size) / step + 1, .., size] (a view).
-template <class T>
-BasicTensor<T> BasicTensor<T>::unfold(std::int64_t dimension, std::int64_t size,
-                                      std::int64_t step) const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::unfold(std::int64_t dimension, std::int64_t size,
+                                                std::int64_t step) const {
   const auto d = detail::wrap_dim("unfold", dimension, dim());
   const std::int64_t have = dim() == 0 ? 1 : shape()[static_cast<std::size_t>(d)];
   if (size > have || size < 0)
@@ -477,11 +510,11 @@ BasicTensor<T> BasicTensor<T>::unfold(std::int64_t dimension, std::int64_t size,
   });
 }
 
-template <class T>
-BasicTensor<T> BasicTensor<T>::clone() const {
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::clone() const {
   auto out = BasicTensor::empty(shape());
-  if (numel()) std::memcpy(static_cast<void*>(out.data()), data(), sizeof(T) * numel());
-  if (detail::needs_graph<T>({this})) {
+  if (numel()) std::memcpy(static_cast<void*>(out.data()), data(), sizeof(Scalar) * numel());
+  if (detail::needs_graph<Scalar>({this})) {
     detail::record(out, "CloneBackward0", {this},
                    [](const BasicTensor& g) { return std::vector<BasicTensor>{g}; });
     detail::mark_differentiable_backward(out);
@@ -514,19 +547,19 @@ struct ToCopyNode final : Node<To> {
 }  // namespace autograd
 
 /// Element type conversion (x.to(torch.float64)); gradients flow between float types.
-template <class T>
+template <class Scalar>
 template <class U>
-BasicTensor<U> BasicTensor<T>::to() const {
-  if constexpr (std::is_same_v<T, U>) {
+BasicTensor<U> BasicTensor<Scalar>::to() const {
+  if constexpr (std::is_same_v<Scalar, U>) {
     return *this;
   } else {
     auto out = BasicTensor<U>::empty(shape());
-    const T* s = data();
+    const Scalar* s = data();
     U* d = out.data();
     for (std::int64_t i = 0; i < numel(); ++i) d[i] = static_cast<U>(s[i]);
-    if constexpr (std::is_floating_point_v<T> && std::is_floating_point_v<U>) {
-      if (detail::needs_graph<T>({this})) {
-        auto node = std::make_shared<autograd::ToCopyNode<T, U>>();
+    if constexpr (std::is_floating_point_v<Scalar> && std::is_floating_point_v<U>) {
+      if (detail::needs_graph<Scalar>({this})) {
+        auto node = std::make_shared<autograd::ToCopyNode<Scalar, U>>();
         node->node_name = "ToCopyBackward0";
         node->next.push_back(detail::gradient_edge(*this));
         node->out_shape = shape();
@@ -539,14 +572,14 @@ BasicTensor<U> BasicTensor<T>::to() const {
   }
 }
 
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::fill_(T value) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::fill_(Scalar value) const {
   detail::check_inplace("fill_", *this);
-  const bool graph = detail::needs_graph<T>({this});
+  const bool graph = detail::needs_graph<Scalar>({this});
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   std::fill_n(data(), numel(), value);
   detail::bump_version(*this);
-  if constexpr (detail::is_floating_v<T>) {
+  if constexpr (detail::is_floating_v<Scalar>) {
     if (graph)  // the old values no longer matter: a zero gradient
       detail::rebase_history(*this, "FillBackward0", prev, nullptr, [](const BasicTensor& g) {
         return std::vector<BasicTensor>{zeros_like(g)};
@@ -556,22 +589,22 @@ const BasicTensor<T>& BasicTensor<T>::fill_(T value) const {
 }
 
 /// Copies src (broadcast to this tensor's shape) into this tensor.
-template <class T>
-const BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) const {
+template <class Scalar>
+const BasicTensor<Scalar>& BasicTensor<Scalar>::copy_(const BasicTensor& src) const {
   detail::check_inplace("copy_", *this, src.requires_grad());
   if (src.shape() != shape() && detail::broadcast_shapes("copy_", shape(), src.shape()) != shape())
     throw ShapeError("copy_: source shape " + to_string(src.shape()) +
                      " cannot be broadcast to destination shape " + to_string(shape()));
-  const bool graph = detail::needs_graph<T>({this, &src});
+  const bool graph = detail::needs_graph<Scalar>({this, &src});
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   if (src.shape() == shape()) {
-    if (numel()) std::memmove(static_cast<void*>(data()), src.data(), sizeof(T) * numel());
+    if (numel()) std::memmove(static_cast<void*>(data()), src.data(), sizeof(Scalar) * numel());
   } else {
     detail::broadcast_into(*this, src, shape(), data(),
                            [](const auto&, const auto& y) { return y; });
   }
   detail::bump_version(*this);
-  if constexpr (detail::is_floating_v<T>) {
+  if constexpr (detail::is_floating_v<Scalar>) {
     if (graph)
       detail::rebase_history(
           *this, "CopyBackwards", prev, &src,
