@@ -414,9 +414,22 @@ TEST_CASE("index_put_ of a value requiring grad makes x require grad, as in PyTo
   auto v = tensor<double>({1.0, 2.0}).requires_grad_();
   x.index_put_({Slice(), 1}, v);
   CHECK(x.requires_grad());
-  CHECK(x.grad_fn_name() == "IndexPutBackward0");
+  CHECK(x.grad_fn_name() == "CopySlices");  // basic indices: a copy_ into x's view, as torch
   (x * tensor<double>({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}})).sum().backward();
   CHECK(v.grad().to_vector() == std::vector<double>{2.0, 5.0});
+
+  auto w = zeros<double>({2, 3});
+  w.index_put_({L({0, 1}), 1}, v);  // an index tensor: torch's IndexPutBackward0
+  CHECK(w.grad_fn_name() == "IndexPutBackward0");
+  auto u = zeros<double>({2, 3});
+  u.index_put_({Slice(), 1}, v, true);  // accumulate: the index_put_ node too
+  CHECK(u.grad_fn_name() == "IndexPutBackward0");
+  auto z = zeros<double>({2, 3});
+  z.index_put_({0}, ones<double>({1, 1, 3}));  // leading size-1 dims dropped, as setitem
+  CHECK(z.to_vector() == std::vector<double>{1.0, 1.0, 1.0, 0.0, 0.0, 0.0});
+  auto leaf = zeros<double>({2, 3}).requires_grad_();
+  CHECK_THROWS_WITH(leaf.index_put_({Slice(), 1}, 1.0),
+                    Contains("index_put_: a leaf Variable that requires grad"));
 }
 
 TEST_CASE("index_put_ into a non-leaf rebases its history; stale saves are caught") {

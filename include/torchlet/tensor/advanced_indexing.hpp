@@ -15,8 +15,9 @@
 // on a non-leaf, PyTorch's error on a view of a leaf that requires grad). Its grad_fn is named
 // after the last view op PyTorch's applySlicing takes (SelectBackward0, SliceBackward0,
 // UnsqueezeBackward0, AliasBackward0 when none). A read with an index tensor or a mask
-// (including true / false) is a copy (IndexBackward0), as in PyTorch; index_put_ records
-// IndexPutBackward0 (PyTorch's setitem with basic indices records CopySlices).
+// (including true / false) is a copy (IndexBackward0), as in PyTorch; index_put_ with basic
+// indices copies into that view (CopySlices, as PyTorch's setitem), with an index tensor or a
+// mask, or accumulate, it records IndexPutBackward0.
 // Such an index list is resolved to the element offsets of x it names (x is contiguous), so
 // reads gather and writes scatter along those offsets; the gradient of a read adds back into
 // x's shape at the same offsets.
@@ -464,6 +465,24 @@ BasicTensor<Scalar> take_offsets(const char* name, const BasicTensor<Scalar>& x,
   return out;
 }
 
+/// The shape a value of shape `values` takes when written into an indexing result of shape
+/// `result`: PyTorch drops leading size-1 dims of the value first (x[0] = ones(1, n)), then
+/// it must broadcast to `result`.
+inline Shape put_value_shape(const char* op, const Shape& result, const Shape& values) {
+  Shape vs = values;
+  while (vs.size() > result.size() && vs.front() == 1) vs.erase(vs.begin());
+  bool ok = vs.size() <= result.size();
+  for (std::size_t k = 0; ok && k < vs.size(); ++k) {
+    const auto want = result[result.size() - vs.size() + k];
+    ok = vs[k] == want || vs[k] == 1;
+  }
+  if (!ok)
+    throw ShapeError(std::string(op) + ": shape mismatch: value tensor of shape " +
+                     to_string(values) + " cannot be broadcast to indexing result of shape " +
+                     to_string(result));
+  return vs;
+}
+
 /// Writes (or with accumulate adds) `values`, broadcast to plan.shape, into x at
 /// plan.offsets, in order (where offsets repeat, the last write wins). Autograd as PyTorch:
 /// x's gradient is g with the written places zeroed (g itself for accumulate), values' is g
@@ -471,18 +490,7 @@ BasicTensor<Scalar> take_offsets(const char* name, const BasicTensor<Scalar>& x,
 template <class Scalar>
 void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
                  const IndexPlan& plan, const BasicTensor<Scalar>& values, bool accumulate) {
-  // PyTorch drops leading size-1 dims of the value first (x[0] = ones(1, n)).
-  Shape vs = values.shape();
-  while (vs.size() > plan.shape.size() && vs.front() == 1) vs.erase(vs.begin());
-  bool ok = vs.size() <= plan.shape.size();
-  for (std::size_t k = 0; ok && k < vs.size(); ++k) {
-    const auto want = plan.shape[plan.shape.size() - vs.size() + k];
-    ok = vs[k] == want || vs[k] == 1;
-  }
-  if (!ok)
-    throw ShapeError(std::string(op) + ": shape mismatch: value tensor of shape " +
-                     to_string(values.shape()) +
-                     " cannot be broadcast to indexing result of shape " + to_string(plan.shape));
+  const Shape vs = put_value_shape(op, plan.shape, values.shape());
   check_inplace(op, x, values.requires_grad());
   const bool graph = needs_graph<Scalar>({&x, &values});
   std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(x) : nullptr;
@@ -545,6 +553,15 @@ template <class Scalar>
 const BasicTensor<Scalar>& index_put_(const BasicTensor<Scalar>& x,
                                       const std::vector<indexing::TensorIndex>& indices,
                                       const BasicTensor<Scalar>& values, bool accumulate = false) {
+  if (!accumulate && detail::basic_index_list(indices)) {
+    // libtorch's x.index_put_({Slice(), 1}, v) and Python's x[:, 1] = v: a copy_ into the
+    // view the indices name (CopySlices on a non-leaf), checked as the general path checks.
+    const auto plan = detail::make_index_plan("index_put_", x.shape(), indices);
+    const Shape vs = detail::put_value_shape("index_put_", plan.shape, values.shape());
+    detail::check_inplace("index_put_", x, values.requires_grad());
+    x.index(indices).copy_(vs == values.shape() ? values : values.reshape(vs));
+    return x;
+  }
   detail::put_offsets("index_put_", "IndexPutBackward0", x,
                       detail::make_index_plan("index_put_", x.shape(), indices), values,
                       accumulate);
