@@ -69,6 +69,12 @@ TEST_CASE("grad_fn names are PyTorch's") {
        [&] {
          return m.permute({1, 0}).grad_fn()->name();
        }},
+      {"transpose", [&] { return m.transpose(0, 1).grad_fn()->name(); }},
+      {"t", [&] { return m.t().grad_fn()->name(); }},
+      {"t_1d", [&] { return a.t().grad_fn()->name(); }},
+      {"T", [&] { return m.T().grad_fn()->name(); }},
+      {"mT", [&] { return m.mT().grad_fn()->name(); }},
+      {"H", [&] { return m.H().grad_fn()->name(); }},
       {"clamp", [&] { return a.clamp(0.f, 1.f).grad_fn()->name(); }},
       {"max", [&] { return a.max().grad_fn()->name(); }},
       {"mse_loss", [&] { return nn::functional::mse_loss(a, a.detach()).grad_fn()->name(); }},

@@ -229,6 +229,16 @@ BasicTensor<Scalar> BasicTensor<Scalar>::unsqueeze(std::int64_t d) const {
   return detail::view_as_shape("UnsqueezeBackward0", *this, std::move(s), false, std::move(st));
 }
 
+namespace detail {
+
+/// The view of x with its dims reordered as `dims` (checked by the caller), recorded as
+/// `name`: permute's PermuteBackward0, transpose's TransposeBackward0, t's TBackward0.
+template <class Scalar>
+BasicTensor<Scalar> permuted_view(const char* name, const BasicTensor<Scalar>& x, const Shape& p,
+                                  const Shape& inv);
+
+}  // namespace detail
+
 /// Reorders the dims: out.size(i) = size(dims[i]). A view (strides permuted); the gradient
 /// is permuted back.
 template <class Scalar>
@@ -247,6 +257,12 @@ BasicTensor<Scalar> permute(const BasicTensor<Scalar>& x, const Shape& dims) {
     used[static_cast<std::size_t>(p[i])] = true;
     inv[static_cast<std::size_t>(p[i])] = static_cast<std::int64_t>(i);
   }
+  return detail::permuted_view("PermuteBackward0", x, p, inv);
+}
+
+template <class Scalar>
+BasicTensor<Scalar> detail::permuted_view(const char* name, const BasicTensor<Scalar>& x,
+                                          const Shape& p, const Shape& inv) {
   Shape os(p.size());
   std::vector<std::int64_t> ost(p.size());
   const auto xst = x.stride();
@@ -256,14 +272,13 @@ BasicTensor<Scalar> permute(const BasicTensor<Scalar>& x, const Shape& dims) {
   }
   auto out = detail::make_strided_view(x, std::move(os), std::move(ost), x.impl()->offset);
   if (detail::needs_graph<Scalar>({&x})) {
-    detail::record(out, "PermuteBackward0", {&x},
-                   [inv, p, in_shape = x.shape()](const BasicTensor<Scalar>& g) {
-                     if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded permute
-                       return std::vector<BasicTensor<Scalar>>{g.permute(inv)};
-                     auto gi = BasicTensor<Scalar>::empty(in_shape);
-                     detail::permute_copy(g.data(), g.shape(), inv, gi.data());
-                     return std::vector<BasicTensor<Scalar>>{gi};
-                   });
+    detail::record(out, name, {&x}, [inv, p, in_shape = x.shape()](const BasicTensor<Scalar>& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded permute
+        return std::vector<BasicTensor<Scalar>>{g.permute(inv)};
+      auto gi = BasicTensor<Scalar>::empty(in_shape);
+      detail::permute_copy(g.data(), g.shape(), inv, gi.data());
+      return std::vector<BasicTensor<Scalar>>{gi};
+    });
     detail::mark_differentiable_backward(out);
   }
   return out;
@@ -277,30 +292,28 @@ BasicTensor<Scalar> BasicTensor<Scalar>::permute(const Shape& dims) const {
 template <class Scalar>
 BasicTensor<Scalar> transpose(const BasicTensor<Scalar>& x, std::int64_t dim0, std::int64_t dim1) {
   const auto nd = x.dim();
-  if (nd == 0) {
-    detail::wrap_dim("transpose", dim0, nd);
-    detail::wrap_dim("transpose", dim1, nd);
-    return x;
-  }
   Shape p(static_cast<std::size_t>(nd));
   std::iota(p.begin(), p.end(), 0);
-  std::swap(p[static_cast<std::size_t>(detail::wrap_dim("transpose", dim0, nd))],
-            p[static_cast<std::size_t>(detail::wrap_dim("transpose", dim1, nd))]);
-  return permute(x, p);
+  const auto d0 = detail::wrap_dim("transpose", dim0, nd);
+  const auto d1 = detail::wrap_dim("transpose", dim1, nd);
+  if (nd) std::swap(p[static_cast<std::size_t>(d0)], p[static_cast<std::size_t>(d1)]);
+  return detail::permuted_view("TransposeBackward0", x, p, p);  // a swap is its own inverse
 }
 template <class Scalar>
 BasicTensor<Scalar> BasicTensor<Scalar>::transpose(std::int64_t d0, std::int64_t d1) const {
   return torchlet::transpose(*this, d0, d1);
 }
 
-/// Transpose of a tensor with at most 2 dims (0-D and 1-D tensors are returned as is).
+/// Transpose of a tensor with at most 2 dims (0-D and 1-D tensors: a view of the same shape).
 template <class Scalar>
 BasicTensor<Scalar> BasicTensor<Scalar>::t() const {
   if (dim() > 2)
     throw ShapeError("t: expects a tensor with <= 2 dimensions, but self is " +
                      std::to_string(dim()) + "D (shape " + to_string(shape()) + ")");
-  if (dim() < 2) return *this;
-  return torchlet::transpose(*this, 0, 1);
+  Shape p(static_cast<std::size_t>(dim()));  // a view even for < 2 dims, as PyTorch's
+  std::iota(p.begin(), p.end(), 0);
+  std::reverse(p.begin(), p.end());
+  return detail::permuted_view("TBackward0", *this, p, p);
 }
 
 /// x.mT: the last two dims swapped (a view); needs at least 2 dims.
