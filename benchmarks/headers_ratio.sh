@@ -7,6 +7,8 @@
 # run, the medians and the ratios new / base, with the load average before and after.
 #
 #   benchmarks/headers_ratio.sh BASE [ROUNDS]        (BASE: a commit; ROUNDS default 3)
+# BASE_BENCH=1 builds BASE's binaries from BASE's own benchmarks/*.cpp (for a BASE older than
+# the benchmark sources' current API; the workloads must be the same: check the diff).
 # Needs Fashion-MNIST (Debian's dataset-fashion-mnist) for bench_train_epoch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +17,13 @@ rounds=${2:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/base"
-git archive "$base" include | tar -x -C "$work/base"
+git archive "$base" include benchmarks examples | tar -x -C "$work/base"
+base_src=benchmarks
+[ "${BASE_BENCH:-0}" = 0 ] || base_src="$work/base/benchmarks"
 cxx=(g++ -std=c++20 -O3 -DNDEBUG -march=native -isystem /usr/include/eigen3
   "-DTORCHLET_SOURCE_DIR=\"$PWD\"")
 for b in train_epoch tensor_ops; do
-  "${cxx[@]}" -I"$work/base/include" "benchmarks/$b.cpp" -o "$work/${b}_base" -pthread &
+  "${cxx[@]}" -I"$work/base/include" "$base_src/$b.cpp" -o "$work/${b}_base" -pthread &
   "${cxx[@]}" -Iinclude "benchmarks/$b.cpp" -o "$work/${b}_new" -pthread
   wait
 done
