@@ -129,7 +129,8 @@ TEST_CASE("index_put_, index_add_, index_copy_, scatter_, scatter_add_ reject an
   }
 }
 
-TEST_CASE("an int64 index sharing a LongTensor's storage is rejected as PyTorch rejects it") {
+TEST_CASE(
+    "an index or mask of the tensor's own dtype sharing its storage is rejected as in PyTorch") {
   // x = torch.arange(6); x.index_put_((x[:2],), tensor([7, 7])) etc. all raise in torch 1.13.
   using Case = std::pair<std::string, std::function<void(const LongTensor&)>>;
   const std::vector<Case> cases = {
@@ -157,6 +158,13 @@ TEST_CASE("an int64 index sharing a LongTensor's storage is rejected as PyTorch 
     CHECK_THROWS_WITH(f(x), Catch::Matchers::StartsWith(c.first + kMessage));
     CHECK(x.to_vector() == arange<std::int64_t>(0, 6).to_vector());
   }
+  // A BoolTensor's mask sharing its storage (masked_fill_ checks it, masked_scatter_ not).
+  const auto b = tensor<bool>({true, false, true, true, false});
+  CHECK_THROWS_WITH(b.slice(0, 1, 5).masked_fill_(b.slice(0, 0, 4), false),
+                    Catch::Matchers::StartsWith(std::string("masked_fill_") + kMessage));
+  CHECK(b.to_vector() == std::vector<bool>{true, false, true, true, false});
+  b.masked_fill_(b, false);  // the same tensor: torch 1.13 gives all False
+  CHECK(b.to_vector() == std::vector<bool>(5, false));
   // A separate index of the same values is fine.
   const auto x = arange<std::int64_t>(0, 6);
   index_copy_(x, 0, x.slice(0, 0, 2).clone(), L({7, 7}));

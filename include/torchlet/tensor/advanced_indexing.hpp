@@ -665,6 +665,9 @@ const BasicTensor<Scalar>& masked_fill_(const BasicTensor<Scalar>& x, const Basi
   if (value.dim() != 0)
     throw ShapeError("masked_fill_: value must be a 0-D tensor, got shape " +
                      to_string(value.shape()));
+  // A BoolTensor's mask may share its storage: PyTorch's partial-overlap rule.
+  if constexpr (std::is_same_v<Scalar, bool>)
+    detail::check_no_partial_overlap("masked_fill_", x, mask);
   detail::put_offsets("masked_fill_", "MaskedFillBackward0", x,
                       detail::mask_plan("masked_fill_", x.shape(), mask, false), value, false);
   return x;
