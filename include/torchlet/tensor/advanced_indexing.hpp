@@ -538,6 +538,81 @@ void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
   }
 }
 
+/// PyTorch's overlap checks of x[indices] = values (at::indexing::set_item). With basic entries
+/// only it is copy_ into the view x[indices] of values expanded to the view's shape (after its
+/// leading size-1 dims are dropped): a partial overlap is rejected (a 0-D or broadcast values
+/// is never: PyTorch fills or expands, and cannot decide). With index tensors it is
+/// index_put_ on the view the basic entries take: values (leading size-1 dims dropped) may
+/// share no element with it, nor may an index tensor of x's dtype; except where PyTorch
+/// turns the write into masked_fill_ (one mask, one value, no accumulate). O(1) when no
+/// tensor shares x's storage.
+template <class Scalar>
+void check_index_put_overlap(const char* op, const BasicTensor<Scalar>& x,
+                             const std::vector<indexing::TensorIndex>& indices,
+                             const BasicTensor<Scalar>& values, bool accumulate) {
+  const auto& xi = *x.impl();
+  const auto shares = [&](const auto& t) { return t.impl()->storage.get() == xi.storage.get(); };
+  // The index tensors of x's dtype (int64 indices of a LongTensor, masks of a BoolTensor).
+  const auto same_dtype_index = [](const indexing::TensorIndex& ix) {
+    if constexpr (std::is_same_v<Scalar, std::int64_t>)
+      return ix.is_tensor() && ix.tensor().dim() > 0 ? &ix.tensor() : nullptr;
+    else if constexpr (std::is_same_v<Scalar, bool>)
+      return ix.is_bool_tensor() && ix.bool_tensor().dim() > 0 ? &ix.bool_tensor() : nullptr;
+    else
+      return static_cast<const BasicTensor<Scalar>*>(nullptr);
+  };
+  bool any = shares(values);
+  for (const auto& ix : indices)
+    if (const auto* t = same_dtype_index(ix)) any = any || shares(*t);
+  if (!any) return;
+  // The view the basic entries take: an index tensor keeps its dims, a 0-D bool adds one.
+  std::vector<indexing::TensorIndex> view_list;
+  int tensors = 0, masks = 0;  // index tensors; masks with dims among them
+  for (const auto& ix : indices) {
+    if (ix.is_tensor() && ix.tensor().dim() > 0) {
+      ++tensors;
+      view_list.emplace_back(indexing::Slice());
+    } else if (ix.is_bool_tensor()) {
+      ++tensors;
+      if (ix.bool_tensor().dim() == 0) view_list.emplace_back(indexing::None);
+      for (std::int64_t d = 0; d < ix.bool_tensor().dim(); ++d) {
+        if (d == 0) ++masks;
+        view_list.emplace_back(indexing::Slice());
+      }
+    } else {
+      view_list.push_back(ix);
+    }
+  }
+  const Geometry g = basic_index_geometry(op, Geometry{x.shape(), x.stride(), 0}, view_list,
+                                          check_index_list(op, x.shape(), view_list));
+  const MemLayout view{xi.storage.get(), static_cast<std::int64_t>(xi.offset) + g.offset, &g.shape,
+                       &g.strides};
+  const auto vl = mem_layout(*values.impl());
+  std::size_t lead = 0;  // values' leading size-1 dims, which PyTorch drops
+  while (lead < values.shape().size() && values.shape()[lead] == 1) ++lead;
+  const Shape vs(values.shape().begin() + static_cast<std::ptrdiff_t>(lead), values.shape().end());
+  std::vector<std::int64_t> vst;
+  for (std::size_t d = lead; d < values.shape().size(); ++d) vst.push_back(layout_stride(vl, d));
+  if (tensors == 0) {  // copy_ of values, expanded to the view's shape (expand's strides)
+    if (values.shape() == g.shape) return check_overlap(op, view, vl, false, false);
+    if (values.dim() == 0 || vs.size() > g.shape.size()) return;
+    const std::size_t nd = g.shape.size(), off = nd - vs.size();
+    std::vector<std::int64_t> est(nd);
+    for (std::size_t i = nd; i-- > 0;) {
+      const bool has = i >= off;
+      const std::int64_t size = has ? vs[i - off] : 1;
+      if (size != g.shape[i]) return;  // broadcast (stride 0): not decided; or a shape error
+      est[i] = has ? vst[i - off] : (i + 1 < nd ? g.shape[i + 1] * est[i + 1] : 1);
+    }
+    return check_overlap(op, view, MemLayout{vl.storage, vl.offset, &g.shape, &est}, false, false);
+  }
+  if (!accumulate && values.numel() == 1 && tensors == 1 && masks == 1) return;  // masked_fill_
+  check_overlap(op, view, MemLayout{vl.storage, vl.offset, &vs, &vst}, false, true);
+  for (const auto& ix : indices)
+    if (const auto* t = same_dtype_index(ix))
+      check_overlap(op, view, mem_layout(*t->impl()), false, true);
+}
+
 }  // namespace detail
 
 /// torch.index_put_(x, indices, values, accumulate) and x[indices] = values: writes values
@@ -553,18 +628,20 @@ template <class Scalar>
 const BasicTensor<Scalar>& index_put_(const BasicTensor<Scalar>& x,
                                       const std::vector<indexing::TensorIndex>& indices,
                                       const BasicTensor<Scalar>& values, bool accumulate = false) {
+  auto plan = detail::make_index_plan("index_put_", x.shape(), indices);
+  detail::check_index_put_overlap("index_put_", x, indices, values, accumulate);
   if (!accumulate && detail::basic_index_list(indices)) {
     // libtorch's x.index_put_({Slice(), 1}, v) and Python's x[:, 1] = v: a copy_ into the
-    // view the indices name (CopySlices on a non-leaf), checked as the general path checks.
-    const auto plan = detail::make_index_plan("index_put_", x.shape(), indices);
+    // view the indices name (CopySlices on a non-leaf) of values expanded to its shape, as
+    // setitem copies (so x[0:2] = x[1] is no partial overlap), checked as the general path.
     const Shape vs = detail::put_value_shape("index_put_", plan.shape, values.shape());
     detail::check_inplace("index_put_", x, values.requires_grad());
-    x.index(indices).copy_(vs == values.shape() ? values : values.reshape(vs));
+    auto view = x.index(indices);
+    const auto v = vs == values.shape() ? values : values.reshape(vs);
+    view.copy_(v.shape() == view.shape() ? v : v.expand(view.shape()));
     return x;
   }
-  detail::put_offsets("index_put_", "IndexPutBackward0", x,
-                      detail::make_index_plan("index_put_", x.shape(), indices), values,
-                      accumulate);
+  detail::put_offsets("index_put_", "IndexPutBackward0", x, plan, values, accumulate);
   return x;
 }
 /// x[indices] = value (or += value with accumulate) for a number.
@@ -607,6 +684,9 @@ const BasicTensor<Scalar>& masked_fill_(const BasicTensor<Scalar>& x, const Basi
   if (value.dim() != 0)
     throw ShapeError("masked_fill_: value must be a 0-D tensor, got shape " +
                      to_string(value.shape()));
+  // A BoolTensor's mask may share its storage: PyTorch's partial-overlap rule.
+  if constexpr (std::is_same_v<Scalar, bool>)
+    detail::check_no_partial_overlap("masked_fill_", x, mask);
   detail::put_offsets("masked_fill_", "MaskedFillBackward0", x,
                       detail::mask_plan("masked_fill_", x.shape(), mask, false), value, false);
   return x;

@@ -34,6 +34,7 @@
 #include "torchlet/autograd/node.hpp"
 #include "torchlet/autograd/record.hpp"
 #include "torchlet/autograd/saved_tensor.hpp"
+#include "torchlet/detail/overlap.hpp"
 #include "torchlet/detail/strided.hpp"
 #include "torchlet/errors.hpp"
 #include "torchlet/fwd.hpp"
@@ -838,6 +839,35 @@ void check_inplace(const char* op, const BasicTensor<Scalar>& t, bool other_requ
         std::string(op) + ": in-place operation on a view (shape " + to_string(impl.shape) +
         ") of a non-contiguous tensor that takes part in an autograd graph is not supported; "
         "clone() it first");
+}
+
+/// Where t's elements lie in its storage (detail/overlap.hpp).
+template <class Scalar>
+MemLayout mem_layout(const TensorImpl<Scalar>& t) {
+  return {t.storage.get(), static_cast<std::int64_t>(t.offset), &t.shape, &t.strides};
+}
+
+/// Rejects, as PyTorch's elementwise in-place ops and copy_ do, an input that shares some but
+/// not all of its elements (or not in the same order) with the tensor the op writes:
+/// x.add_(x.t()), x[1:].copy_(x[:-1]). x.add_(x) passes, and so does a pair PyTorch does not
+/// decide (a view with gaps, such as x[:, 0]). O(1) when the storages differ.
+template <class Scalar>
+void check_no_partial_overlap(const char* op, const BasicTensor<Scalar>& written,
+                              const BasicTensor<Scalar>& input) {
+  const auto *w = written.impl().get(), *in = input.impl().get();
+  if (w == nullptr || in == nullptr || w == in || w->storage != in->storage) return;
+  check_overlap(op, mem_layout(*w), mem_layout(*in), false, false);
+}
+
+/// Rejects, as PyTorch's index_put_, index_add_, index_copy_ and scatter_ do, an input that
+/// shares any element with the tensor the op writes (x.index_copy_(0, i, x) included).
+/// O(1) when the storages differ.
+template <class Scalar>
+void check_no_overlap(const char* op, const BasicTensor<Scalar>& written,
+                      const BasicTensor<Scalar>& input) {
+  const auto *w = written.impl().get(), *in = input.impl().get();
+  if (w == nullptr || in == nullptr || (w != in && w->storage != in->storage)) return;
+  check_overlap(op, mem_layout(*w), mem_layout(*in), w == in, true);
 }
 
 /// Writes a non-contiguous view's gathered copy (which a write through t.data() changed)

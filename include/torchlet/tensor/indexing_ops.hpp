@@ -170,7 +170,11 @@ BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTe
     throw ShapeError(std::string(op) + ": src must have as many dims as index (" +
                      std::to_string(index.dim()) + "), got src shape " + to_string(src.shape()));
   check_gather_index(op, x.shape(), dim, index, &src.shape());
-  if (inplace) check_inplace(op, x, src.requires_grad());
+  if (inplace) {
+    check_inplace(op, x, src.requires_grad());
+    check_no_overlap(op, x, src);
+    if constexpr (std::is_same_v<Scalar, std::int64_t>) check_no_overlap(op, x, index);
+  }
   const bool graph = needs_graph<Scalar>({&x, &src});
   std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
   BasicTensor<Scalar> out = inplace ? x : x.detach().clone();
@@ -227,7 +231,11 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
                               to_string(x.shape()) + ")");
     idx[static_cast<std::size_t>(k)] = ip[k];
   }
-  if (inplace) check_inplace(op, x, src.requires_grad());
+  if (inplace) {
+    check_inplace(op, x, src.requires_grad());
+    check_no_overlap(op, x, src);
+    if constexpr (std::is_same_v<Scalar, std::int64_t>) check_no_overlap(op, x, index);
+  }
   const bool graph = needs_graph<Scalar>({&x, &src});
   std::shared_ptr<autograd::NodeBase> prev = graph && inplace ? gradient_edge(x) : nullptr;
   BasicTensor<Scalar> out = inplace ? x : x.detach().clone();

@@ -32,6 +32,7 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
                        " doesn't match the broadcast shape " + to_string(os) +
                        " (other has shape " + to_string(b.shape()) + ")");
   }
+  check_no_partial_overlap(op, a, b);
   const bool graph = needs_graph<Scalar>({&a, &b});
   std::shared_ptr<autograd::NodeBase> prev = graph ? gradient_edge(a) : nullptr;
   // mul_ needs a's old values for b's gradient.

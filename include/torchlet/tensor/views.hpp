@@ -608,6 +608,7 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::copy_(const BasicTensor& src) co
   if (src.shape() != shape() && detail::broadcast_shapes("copy_", shape(), src.shape()) != shape())
     throw ShapeError("copy_: source shape " + to_string(src.shape()) +
                      " cannot be broadcast to destination shape " + to_string(shape()));
+  detail::check_no_partial_overlap("copy_", *this, src);
   const bool graph = detail::needs_graph<Scalar>({this, &src});
   auto prev = graph ? detail::gradient_edge(*this) : nullptr;
   if (src.shape() == shape()) {
