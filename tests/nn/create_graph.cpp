@@ -553,12 +553,155 @@ TEST_CASE("gradgradcheck: the pointwise activations of activation_extra (float64
     CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v; }, {x}));
     same_first_order<double>(f, {x}, 1e-12);
   }
-  // The in-place forms keep their first-order backward only: named under create_graph.
+  // An in-place form on a view of a non-leaf (its base's CopySlices) keeps its first-order
+  // backward only: named under create_graph.
   auto y = x.detach().clone().requires_grad_();
   auto h = y * 1.0;
-  F::elu(h, 1.0, true);
+  F::elu(h.narrow(0, 0, 2), 1.0, true);
   CHECK_THROWS_WITH(autograd::grad({h.sum()}, {y}, {}, std::nullopt, true),
-                    Catch::Contains("EluBackward0 is not differentiable yet"));
+                    Catch::Contains("CopySlices is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: the in-place activations (inplace=true) and dropouts (float64)") {
+  manual_seed(35);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  // Each writes into a non-leaf copy of v and returns it (times v: second derivatives in v).
+  const std::vector<std::pair<const char*, std::function<void(const DoubleTensor&)>>> acts = {
+      {"elu_", [](const DoubleTensor& h) { F::elu(h, 0.7, true); }},
+      {"selu_", [](const DoubleTensor& h) { F::selu(h, true); }},
+      {"celu_", [](const DoubleTensor& h) { F::celu(h, 1.5, true); }},
+      {"silu_", [](const DoubleTensor& h) { F::silu(h, true); }},
+      {"mish_", [](const DoubleTensor& h) { F::mish(h, true); }},
+      {"hardtanh_", [](const DoubleTensor& h) { F::hardtanh(h, -1.5, 1.0, true); }},
+      {"relu6_", [](const DoubleTensor& h) { F::relu6(h, true); }},
+      {"hardswish_", [](const DoubleTensor& h) { F::hardswish(h, true); }},
+      {"hardsigmoid_", [](const DoubleTensor& h) { F::hardsigmoid(h, true); }},
+      {"threshold_", [](const DoubleTensor& h) { F::threshold(h, 0.1, -2.0, true); }},
+      {"rrelu_ (eval)", [](const DoubleTensor& h) { F::rrelu(h, 0.1, 0.3, false, true); }},
+      {"rrelu_ (training)",
+       [](const DoubleTensor& h) {
+         Generator gen(7);
+         F::rrelu(h, 0.1, 0.4, true, true, gen);
+       }},
+      {"dropout1d_",
+       [](const DoubleTensor& h) {
+         Generator gen(8);
+         F::dropout1d(h, 0.4, true, true, gen);
+       }},
+      {"alpha_dropout_",
+       [](const DoubleTensor& h) {
+         Generator gen(9);
+         F::alpha_dropout(h, 0.4, true, true, gen);
+       }},
+      {"feature_alpha_dropout_",
+       [](const DoubleTensor& h) {
+         Generator gen(10);
+         F::feature_alpha_dropout(h, 0.4, true, true, gen);
+       }},
+  };
+  for (const auto& act : acts) {
+    const auto& f = act.second;
+    INFO(act.first);
+    const auto run = [f](const DoubleTensor& v) {
+      auto h = v * 1.0;
+      f(h);
+      return h;
+    };
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return run(v) * v; }, {x}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return run(v[0]); }, {x},
+                             1e-12);
+  }
+  // The in-place result's second derivatives are the out-of-place one's.
+  auto a = x.detach().clone().requires_grad_(), b = x.detach().clone().requires_grad_();
+  auto ga = autograd::grad({(F::elu(a * 1.0, 0.7) * a).sum()}, {a}, {}, std::nullopt, true)[0];
+  auto hb = b * 1.0;
+  F::elu(hb, 0.7, true);
+  auto gb = autograd::grad({(hb * b).sum()}, {b}, {}, std::nullopt, true)[0];
+  const auto ha = autograd::grad({(ga * ga).sum()}, {a})[0].to_vector();
+  const auto hbv = autograd::grad({(gb * gb).sum()}, {b})[0].to_vector();
+  for (std::size_t i = 0; i < ha.size(); ++i) CHECK(hbv[i] == Approx(ha[i]).margin(1e-12));
+  // Out-of-place dropouts (the same generator state for every evaluation).
+  auto x4 = randn<double>({2, 3, 2, 2}).requires_grad_();
+  const std::vector<std::pair<const char*, DFn>> drops = {
+      {"dropout2d",
+       [](const std::vector<DoubleTensor>& v) {
+         Generator gen(11);
+         return F::dropout2d(v[0], 0.5, true, false, gen);
+       }},
+      {"alpha_dropout",
+       [](const std::vector<DoubleTensor>& v) {
+         Generator gen(12);
+         return F::alpha_dropout(v[0], 0.3, true, false, gen);
+       }},
+  };
+  for (const auto& drop : drops) {
+    const auto& f = drop.second;
+    INFO(drop.first);
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v.sin(); }, {x4}));
+    same_first_order<double>(f, {x4}, 1e-12);
+  }
+  // F.dropout (float32): against x times the same mask.
+  const auto x0 = randn<float>({4, 5}), v0 = randn<float>({4, 5});
+  Generator mask_gen(13);
+  const auto mask = F::dropout(ones<float>({4, 5}), 0.3, true, mask_gen);
+  check_close(hvp(
+                  [](const Tensor& t) {
+                    Generator gen(13);
+                    return F::dropout(t, 0.3, true, gen).tanh().sum();
+                  },
+                  x0, v0),
+              hvp([&](const Tensor& t) { return (t * mask).tanh().sum(); }, x0, v0));
+  same_first_order<float>(
+      [](const std::vector<Tensor>& v) {
+        Generator gen(13);
+        return F::dropout(v[0], 0.3, true, gen);
+      },
+      {x0}, 1e-6);
+}
+
+TEST_CASE("gradgradcheck: pad in every mode (float64), embedding against index_select") {
+  manual_seed(36);
+  auto x = randn<double>({2, 3, 4}).requires_grad_();
+  for (const char* mode : {"constant", "reflect", "replicate", "circular"}) {
+    INFO(mode);
+    const auto f = [mode](const DoubleTensor& v) {
+      return F::pad(v.sin() * v, {2, 1, 1, 2}, mode, 0.5);
+    };
+    CHECK(autograd::gradgradcheck(f, {x}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {x},
+                             1e-12);
+  }
+  // Negative constant pads crop.
+  CHECK(autograd::gradgradcheck(
+      [](const DoubleTensor& v) {
+        return F::pad(v * v, {-1, 2, 0, -1});
+      },
+      {x}));
+  // embedding (float32): the weight's Hessian-vector product equals index_select's, also with
+  // padding_idx (that row gets no gradient) and scale_grad_by_freq (divided by the count).
+  const auto w0 = randn<float>({5, 3}), vw = randn<float>({5, 3});
+  const auto idx = tensor({{1, 3}, {3, 0}});
+  const auto flat = idx.reshape({-1});
+  check_close(hvp([&](const Tensor& w) { return F::embedding(idx, w).tanh().sum(); }, w0, vw),
+              hvp([&](const Tensor& w) { return w.index_select(0, flat).tanh().sum(); }, w0, vw));
+  // Rows of index 3 (twice) scaled by 1/2, row of index 0 (padding) by 0.
+  const auto scale = tensor<float>({1.0f, 0.5f, 0.5f, 0.0f}).reshape({4, 1});
+  const auto scaled_grad = [&](const Tensor& w) {
+    // the same forward, and a backward that scales the gradient rows
+    auto rows = w.index_select(0, flat);
+    return rows.detach() + (rows - rows.detach()) * scale;
+  };
+  check_close(hvp(
+                  [&](const Tensor& w) {
+                    return F::embedding(idx, w, 0, std::nullopt, 2.0, true).tanh().sum();
+                  },
+                  w0, vw),
+              hvp([&](const Tensor& w) { return scaled_grad(w).tanh().sum(); }, w0, vw));
+  same_first_order<float>(
+      [&](const std::vector<Tensor>& v) {
+        return F::embedding(idx, v[0], 0, std::nullopt, 2.0, true);
+      },
+      {w0}, 1e-6);
 }
 
 TEST_CASE("gradgradcheck: prelu, glu and rrelu in training (float64)") {
@@ -709,6 +852,61 @@ TEST_CASE("autograd::backward(create_graph): grad() keeps its graph, as loss.bac
   CHECK_FALSE(z.grad().requires_grad());
   CHECK_THROWS_WITH(autograd::backward({(z * z).sum()}, {ones<double>({1}), ones<double>({1})}),
                     Catch::Contains("got 1 tensors and 2 grad_tensors"));
+}
+
+TEST_CASE("gradgradcheck: fold, unfold, interpolate, max_unpool2d (float64)") {
+  manual_seed(37);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 2, 4, 5}).requires_grad_();
+  const auto un = [](const DoubleTensor& v) { return F::unfold(v.sin() * v, {2, 3}, 1, 1, 2); };
+  CHECK(gradgradcheck(un, {x}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return un(v[0]); }, {x},
+                           1e-12);
+  auto cols = randn<double>({2, 8, 6}).requires_grad_();  // C = 2, 2x2 kernel, 2x3 blocks
+  const auto fo = [](const DoubleTensor& v) { return F::fold(v * v, {3, 4}, 2); };
+  CHECK(gradgradcheck(fo, {cols}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) {
+        return F::fold(v.select(0, 0), {3, 4}, 2);
+      },
+      {cols}));  // unbatched
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return fo(v[0]); }, {cols},
+                           1e-12);
+  // interpolate: every mode (a linear map of the input; squared first).
+  struct Case {
+    const char* name;
+    DoubleTensor input;
+    F::InterpolateOptions o;
+  };
+  const std::vector<Case> cases = {
+      {"nearest", x, {.size = {6, 3}}},
+      {"nearest 1-D", randn<double>({1, 2, 5}), {.scale_factor = {1.7}}},
+      {"bilinear", x, {.size = {7, 3}, .mode = "bilinear"}},
+      {"bilinear align_corners", x, {.size = {3, 8}, .mode = "bilinear", .align_corners = true}},
+      {"bicubic", x, {.scale_factor = {1.5}, .mode = "bicubic"}},
+      {"linear", randn<double>({1, 2, 5}), {.size = {8}, .mode = "linear"}},
+      {"trilinear", randn<double>({1, 1, 2, 3, 2}), {.size = {3, 2, 4}, .mode = "trilinear"}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto o = c.o;
+    const auto f = [o](const DoubleTensor& v) { return F::interpolate(v * v, o); };
+    CHECK(gradgradcheck(f, {c.input.detach().requires_grad_()}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {c.input},
+                             1e-12);
+  }
+  // max_unpool2d at the indices of a max_pool2d (constant): a gather in its backward.
+  auto [pooled, idx] = F::max_pool2d_with_indices(randn<double>({2, 2, 4, 6}), 2);
+  auto p = pooled.requires_grad_();
+  const auto unpool = [idx = idx](const DoubleTensor& v) { return F::max_unpool2d(v * v, idx, 2); };
+  CHECK(gradgradcheck(unpool, {p}));
+  CHECK(gradgradcheck(
+      [idx = idx](const DoubleTensor& v) {
+        return F::max_unpool2d(v.select(0, 1), idx.select(0, 1), 2);
+      },
+      {p}));  // unbatched
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return unpool(v[0]); }, {p},
+                           1e-12);
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -75,7 +75,7 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
   auto y = Tensor::empty(os);
   for (std::int64_t i = 0; i < n; ++i)
     std::copy_n(weight.data() + ix[i] * dim, dim, y.data() + i * dim);
-  if (detail::needs_graph<float>({&weight}))
+  if (detail::needs_graph<float>({&weight})) {
     detail::record(
         y, "EmbeddingBackward0", {&weight},
         [si = detail::SavedTensor<std::int64_t>(input), sw = detail::SavedTensor<float>(weight),
@@ -83,12 +83,27 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
           // The indices, and the weight (only checked: PyTorch saves it too).
           const std::int64_t* ix = si.data("EmbeddingBackward0");
           sw.check("EmbeddingBackward0");
-          auto dw = zeros<float>({num, dim});
-          std::vector<float> freq;  // 1 / count of each index, when scaling
+          std::vector<float> freq;  // count of each index, when scaling
           if (scale_grad_by_freq) {
             freq.assign(static_cast<std::size_t>(num), 0.0f);
             for (std::int64_t i = 0; i < n; ++i) freq[static_cast<std::size_t>(ix[i])] += 1;
           }
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded lane_put of g
+            // g's row i scaled (0 at padding_idx, 1 / count with scale_grad_by_freq) and added
+            // into row ix[i]; the backward is the gather lane_take.
+            auto idx = LongTensor::empty({1, n, dim});
+            auto scale = Tensor::empty({1, n, 1});
+            for (std::int64_t i = 0; i < n; ++i) {
+              std::fill_n(idx.data() + i * dim, dim, ix[i]);
+              scale.data()[i] =
+                  padding_idx && ix[i] == *padding_idx
+                      ? 0.0f
+                      : (scale_grad_by_freq ? 1.0f / freq[static_cast<std::size_t>(ix[i])] : 1.0f);
+            }
+            return std::vector<Tensor>{
+                detail::lane_put(g.reshape({1, n, dim}) * scale, idx, num).reshape({num, dim})};
+          }
+          auto dw = zeros<float>({num, dim});
           for (std::int64_t i = 0; i < n; ++i) {
             if (padding_idx && ix[i] == *padding_idx) continue;
             const float scale =
@@ -98,6 +113,8 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
           }
           return std::vector<Tensor>{dw};
         });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 
