@@ -3,12 +3,15 @@
 // (prelu, glu, rrelu, mish...) and the max/avg pools records itself, so a
 // gradient can be differentiated again (the gradient penalty of WGAN-GP; loss.backward with
 // create_graph, loss.backward({}, std::nullopt, true) or autograd::backward({loss}, {},
-// std::nullopt, true)). conv2d is
+// std::nullopt, true)); since the fourth round also the in-place activations, the dropouts,
+// pad, embedding(_bag), fold/unfold, interpolate, max_unpool2d, grouped and transposed convs,
+// rms_norm, local_response_norm, affine_grid, grid_sample and the attention. conv2d is
 // templated on the type: its second derivatives are checked by float64 gradgradcheck and the
 // penalty by gradcheck of a function that itself takes a gradient with create_graph. The
 // float32-only ops are checked against the same computation written with tensor ops whose
 // second derivatives gradgradcheck covers (tests/autograd/gradgradcheck.cpp): the
 // Hessian-vector products of both agree.
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -234,12 +237,52 @@ TEST_CASE("create_graph: the WGAN-GP gradient penalty through conv2d and its gra
   REQUIRE(w1.grad().defined());
   REQUIRE(b1.grad().defined());
   REQUIRE(w2.grad().defined());
-  // A grouped conv's weight gradient does not record itself yet: named, not a silent zero.
-  auto wg = randn<double>({2, 1, 3, 3}).requires_grad_();
-  auto xg = randn<double>({1, 2, 4, 4}).requires_grad_();
-  CHECK_THROWS_WITH(
-      autograd::grad({F::conv2d(xg, wg, {}, 1, 0, 1, 2).sum()}, {xg}, {}, std::nullopt, true),
-      Catch::Contains("ConvolutionBackward0 with groups=2 is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: grouped convs' weight, conv_transpose1d/2d/3d (float64)") {
+  manual_seed(38);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 4, 5, 4}).requires_grad_();
+  auto wg = randn<double>({6, 2, 3, 2}).requires_grad_();  // groups=2: 4 -> 6 channels
+  auto b = randn<double>({6}).requires_grad_();
+  const auto grouped = [](const DoubleTensor& xi, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::conv2d(xi, wi, bi, {2, 1}, 1, {1, 2}, 2);
+  };
+  CHECK(gradgradcheck(grouped, {x, wg, b}));
+  same_first_order<double>(
+      [&](const std::vector<DoubleTensor>& v) { return grouped(v[0], v[1], v[2]); }, {x, wg, b},
+      1e-10);
+  auto wd = randn<double>({4, 1, 3}).requires_grad_();  // depthwise conv1d
+  auto x1 = randn<double>({2, 4, 7}).requires_grad_();
+  CHECK(
+      gradgradcheck([](const DoubleTensor& xi,
+                       const DoubleTensor& wi) { return F::conv1d(xi, wi, {}, 1, 1, 1, 4).tanh(); },
+                    {x1, wd}));
+  // conv_transpose: input, weight [C_in, C_out / G, k...] and bias.
+  auto wt = randn<double>({4, 3, 2, 3}).requires_grad_();
+  auto bt = randn<double>({3}).requires_grad_();
+  const auto tr = [](const DoubleTensor& xi, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::conv_transpose2d(xi, wi, bi, 2, 1, 1);
+  };
+  CHECK(gradgradcheck(tr, {x, wt, bt}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return tr(v[0], v[1], v[2]); },
+                           {x, wt, bt}, 1e-10);
+  auto wtg = randn<double>({4, 1, 2, 2}).requires_grad_();  // groups=2: 4 -> 2 channels
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& wi) {
+        return F::conv_transpose2d(xi, wi, {}, {1, 2}, 0, 0, 2, {2, 1}) * xi.sum();
+      },
+      {x, wtg}));
+  auto wt1 = randn<double>({4, 2, 3}).requires_grad_();
+  CHECK(
+      gradgradcheck([](const DoubleTensor& xi,
+                       const DoubleTensor& wi) { return F::conv_transpose1d(xi, wi, {}, 2).sin(); },
+                    {x1, wt1}));
+  auto x3 = randn<double>({1, 2, 2, 3, 2}).requires_grad_();
+  auto wt3 = randn<double>({2, 2, 2, 2, 2}).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& wi) { return F::conv_transpose3d(xi, wi); },
+      {x3, wt3}));
 }
 
 TEST_CASE("gradgradcheck: normalize, cosine_similarity, pairwise_distance (float64)") {
@@ -684,12 +727,14 @@ TEST_CASE("gradgradcheck: pad in every mode (float64), embedding against index_s
   const auto flat = idx.reshape({-1});
   check_close(hvp([&](const Tensor& w) { return F::embedding(idx, w).tanh().sum(); }, w0, vw),
               hvp([&](const Tensor& w) { return w.index_select(0, flat).tanh().sum(); }, w0, vw));
-  // Rows of index 3 (twice) scaled by 1/2, row of index 0 (padding) by 0.
-  const auto scale = tensor<float>({1.0f, 0.5f, 0.5f, 0.0f}).reshape({4, 1});
+  // Rows of index 3 (twice) scaled by 1/2, row of index 0 (padding) by 0, once in the Hessian:
+  // PyTorch's double backward of embedding gathers without the scale (the first backward
+  // applied it). The composed form scales the rows' derivative by sqrt(scale), twice.
+  const auto root_scale =
+      tensor<float>({1.0f, std::sqrt(0.5f), std::sqrt(0.5f), 0.0f}).reshape({4, 1});
   const auto scaled_grad = [&](const Tensor& w) {
-    // the same forward, and a backward that scales the gradient rows
     auto rows = w.index_select(0, flat);
-    return rows.detach() + (rows - rows.detach()) * scale;
+    return rows.detach() + (rows - rows.detach()) * root_scale;
   };
   check_close(hvp(
                   [&](const Tensor& w) {
@@ -907,6 +952,179 @@ TEST_CASE("gradgradcheck: fold, unfold, interpolate, max_unpool2d (float64)") {
       {p}));  // unbatched
   same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return unpool(v[0]); }, {p},
                            1e-12);
+}
+
+TEST_CASE("gradgradcheck: rms_norm and local_response_norm (float64)") {
+  manual_seed(39);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 3, 4}).requires_grad_();
+  auto w = randn<double>({3, 4}).requires_grad_();
+  const auto rn = [](const DoubleTensor& v, const DoubleTensor& wi) {
+    return F::rms_norm(v, {3, 4}, wi, 1e-3);
+  };
+  CHECK(gradgradcheck(rn, {x, w}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return F::rms_norm(v, {4}).tanh(); }, {x}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return rn(v[0], v[1]); },
+                           {x, w}, 1e-10);
+  auto x4 = randn<double>({2, 5, 2, 2}).requires_grad_();
+  for (std::int64_t size : {1, 2, 3, 4}) {
+    INFO("size " << size);
+    const auto lrn = [size](const DoubleTensor& v) {
+      return F::local_response_norm(v, size, 0.5, 0.75, 1.5);
+    };
+    CHECK(gradgradcheck(lrn, {x4}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return lrn(v[0]); }, {x4},
+                             1e-10);
+  }
+}
+
+TEST_CASE("gradgradcheck: embedding_bag in every mode (float64)") {
+  manual_seed(40);
+  using autograd::gradgradcheck;
+  auto w = randn<double>({5, 3}).requires_grad_();
+  const auto in1 = tensor({1, 3, 3, 0, 4, 2, 1});
+  const auto offs = tensor({0, 2, 2, 5});  // bag 1 empty
+  for (const char* mode : {"sum", "mean", "max"}) {
+    INFO(mode);
+    const F::EmbeddingBagFuncOptions<double> o{.mode = mode, .padding_idx = 3};
+    const auto f = [&, o](const DoubleTensor& wi) {
+      return F::embedding_bag(in1, wi * wi, offs, o);
+    };
+    CHECK(gradgradcheck(f, {w}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {w},
+                             1e-12);
+    // scale_grad_by_freq's gradient is not a derivative (no gradgradcheck): the recorded one
+    // equals the fast path's.
+    const F::EmbeddingBagFuncOptions<double> freq{.scale_grad_by_freq = true, .mode = mode};
+    same_first_order<double>(
+        [&, freq](const std::vector<DoubleTensor>& v) {
+          return F::embedding_bag(tensor({{1, 3, 3}, {0, 3, 2}}), v[0], {}, freq);
+        },
+        {w}, 1e-12);
+  }
+  // per_sample_weights (mode sum): both gradients, and their mixed second derivatives.
+  auto psw = randn<double>({7}).requires_grad_();
+  const auto ps = [&](const DoubleTensor& wi, const DoubleTensor& pi) {
+    return F::embedding_bag(in1, wi, offs, {.mode = "sum", .per_sample_weights = pi}).sin();
+  };
+  CHECK(gradgradcheck(ps, {w, psw}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return ps(v[0], v[1]); },
+                           {w, psw}, 1e-12);
+}
+
+TEST_CASE("gradgradcheck: scaled_dot_product_attention (float64)") {
+  manual_seed(41);
+  using autograd::gradgradcheck;
+  auto q = randn<double>({2, 3, 4}).requires_grad_();
+  auto k = randn<double>({2, 5, 4}).requires_grad_();
+  auto v = randn<double>({2, 5, 2}).requires_grad_();
+  const auto plain = [](const DoubleTensor& a, const DoubleTensor& b, const DoubleTensor& c) {
+    return F::scaled_dot_product_attention(a, b, c);
+  };
+  CHECK(gradgradcheck(plain, {q, k, v}));
+  same_first_order<double>(
+      [&](const std::vector<DoubleTensor>& t) { return plain(t[0], t[1], t[2]); }, {q, k, v},
+      1e-10);
+  // A float mask with a gradient, broadcast over the batch.
+  auto m = randn<double>({3, 5}).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& a, const DoubleTensor& b, const DoubleTensor& c,
+         const DoubleTensor& mi) {
+        return F::scaled_dot_product_attention(a, b, c, {.attn_mask = mi});
+      },
+      {q, k, v, m}));
+  // A bool mask, causal, an explicit scale, dropout (the same draws for every evaluation).
+  const auto bm = randn<double>({2, 3, 5}) > -0.5;
+  auto qs = randn<double>({2, 5, 4}).requires_grad_();
+  const std::vector<
+      std::pair<const char*, std::function<DoubleTensor(const DoubleTensor&, const DoubleTensor&)>>>
+      cases = {
+          {"bool mask",
+           [&](const DoubleTensor& a, const DoubleTensor& b) {
+             return F::scaled_dot_product_attention(a.narrow(1, 0, 3), b, b.narrow(2, 0, 2),
+                                                    {.attn_mask = bm});
+           }},
+          {"causal",
+           [](const DoubleTensor& a, const DoubleTensor& b) {
+             return F::scaled_dot_product_attention(a, b, b * b, {.is_causal = true, .scale = 0.7});
+           }},
+          {"dropout",
+           [](const DoubleTensor& a, const DoubleTensor& b) {
+             manual_seed(5);
+             return F::scaled_dot_product_attention(a, b, b, {.dropout_p = 0.3});
+           }},
+      };
+  for (const auto& c : cases) {
+    const auto& f = c.second;
+    INFO(c.first);
+    CHECK(gradgradcheck([&](const DoubleTensor& a, const DoubleTensor& b) { return f(a, b); },
+                        {qs, k}));
+  }
+}
+
+TEST_CASE("create_graph: affine_grid (float64), multi_head_attention_forward (float32)") {
+  manual_seed(42);
+  auto theta = randn<double>({2, 2, 3}).requires_grad_();
+  for (bool align : {false, true}) {
+    INFO("align_corners " << align);
+    const auto f = [align](const DoubleTensor& t) {
+      return F::affine_grid(t * t, {2, 1, 3, 4}, align);
+    };
+    CHECK(autograd::gradgradcheck(f, {theta}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& t) { return f(t[0]); }, {theta},
+                             1e-12);
+  }
+  // multi_head_attention_forward: its Hessian-vector product in the query equals the central
+  // difference of its gradients (float32), with the weights' output in the loss too.
+  const std::int64_t E = 4;
+  const auto w_in = randn<float>({3 * E, E}) * 0.5f, b_in = randn<float>({3 * E});
+  const auto w_out = randn<float>({E, E}) * 0.5f, b_out = randn<float>({E});
+  const auto kv = randn<float>({5, 2, E});
+  const auto loss = [&](const Tensor& qi) {
+    auto [out, weights] = F::multi_head_attention_forward(qi, kv, kv, E, 2, w_in, b_in, {}, {},
+                                                          false, 0.0, w_out, b_out);
+    return out.tanh().sum() + (weights * weights).sum();
+  };
+  const auto q0 = randn<float>({3, 2, E}), vq = randn<float>({3, 2, E});
+  const auto grad_at = [&](const Tensor& qi) {
+    auto x = qi.detach().clone().requires_grad_();
+    return autograd::grad({loss(x)}, {x})[0];
+  };
+  const float eps = 1e-2f;
+  const auto fd = (grad_at(q0 + vq * eps) - grad_at(q0 - vq * eps)) / (2 * eps);
+  check_close(hvp(loss, q0, vq), fd, 2e-2f);
+  same_first_order<float>([&](const std::vector<Tensor>& t) { return loss(t[0]); }, {q0}, 1e-5);
+}
+
+TEST_CASE("gradgradcheck: grid_sample (float64)") {
+  manual_seed(43);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 2, 3, 4}).requires_grad_();
+  auto grid = (rand<double>({2, 3, 2, 2}) * 2.4 - 1.2).requires_grad_();  // some outside
+  for (const char* padding : {"zeros", "border"})
+    for (bool align : {false, true}) {
+      INFO(padding << ", align_corners " << align);
+      const F::GridSampleOptions o{.padding_mode = padding, .align_corners = align};
+      const auto f = [o](const DoubleTensor& xi, const DoubleTensor& gi) {
+        return F::grid_sample(xi, gi, o);
+      };
+      CHECK(gradgradcheck(f, {x, grid}));
+      same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); },
+                               {x, grid}, 1e-12);
+      // nearest: linear in the input, its grid gradient 0.
+      const F::GridSampleOptions on{
+          .mode = "nearest", .padding_mode = padding, .align_corners = align};
+      CHECK(gradgradcheck(
+          [&, on](const DoubleTensor& xi) { return F::grid_sample(xi * xi, grid.detach(), on); },
+          {x}));
+    }
+  // Through affine_grid: the spatial transformer's second derivatives in theta.
+  auto theta = (randn<double>({2, 2, 3}) * 0.5).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& t) {
+        return F::grid_sample(xi, F::affine_grid(t, {2, 2, 3, 3}));
+      },
+      {x, theta}));
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -88,21 +88,6 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
             freq.assign(static_cast<std::size_t>(num), 0.0f);
             for (std::int64_t i = 0; i < n; ++i) freq[static_cast<std::size_t>(ix[i])] += 1;
           }
-          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded lane_put of g
-            // g's row i scaled (0 at padding_idx, 1 / count with scale_grad_by_freq) and added
-            // into row ix[i]; the backward is the gather lane_take.
-            auto idx = LongTensor::empty({1, n, dim});
-            auto scale = Tensor::empty({1, n, 1});
-            for (std::int64_t i = 0; i < n; ++i) {
-              std::fill_n(idx.data() + i * dim, dim, ix[i]);
-              scale.data()[i] =
-                  padding_idx && ix[i] == *padding_idx
-                      ? 0.0f
-                      : (scale_grad_by_freq ? 1.0f / freq[static_cast<std::size_t>(ix[i])] : 1.0f);
-            }
-            return std::vector<Tensor>{
-                detail::lane_put(g.reshape({1, n, dim}) * scale, idx, num).reshape({num, dim})};
-          }
           auto dw = zeros<float>({num, dim});
           for (std::int64_t i = 0; i < n; ++i) {
             if (padding_idx && ix[i] == *padding_idx) continue;
@@ -110,6 +95,24 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
                 scale_grad_by_freq ? 1.0f / freq[static_cast<std::size_t>(ix[i])] : 1.0f;
             detail::amap(dw.data() + ix[i] * dim, dim) +=
                 detail::camap(g.data() + i * dim, dim) * scale;
+          }
+          if (detail::needs_graph<float>({&g})) [[unlikely]] {
+            // create_graph: dw is linear in g; its backward gathers the rows at the indices
+            // (0 at padding_idx) without the frequency scale, as PyTorch's
+            // embedding_dense_double_backward ("the first backward takes care of scaling").
+            auto idx = LongTensor::empty({1, n, dim});
+            auto keep = Tensor::empty({1, n, 1});
+            for (std::int64_t i = 0; i < n; ++i) {
+              std::fill_n(idx.data() + i * dim, dim, ix[i]);
+              keep.data()[i] = padding_idx && ix[i] == *padding_idx ? 0.0f : 1.0f;
+            }
+            detail::record(
+                dw, "EmbeddingDenseBackward0", {&g},
+                [idx, keep, num, dim, gs = g.shape()](const Tensor& gg) {
+                  return std::vector<Tensor>{
+                      (detail::lane_take(gg.reshape({1, num, dim}), idx) * keep).reshape(gs)};
+                });
+            detail::mark_differentiable_backward(dw);
           }
           return std::vector<Tensor>{dw};
         });
