@@ -3,12 +3,15 @@
 // (prelu, glu, rrelu, mish...) and the max/avg pools records itself, so a
 // gradient can be differentiated again (the gradient penalty of WGAN-GP; loss.backward with
 // create_graph, loss.backward({}, std::nullopt, true) or autograd::backward({loss}, {},
-// std::nullopt, true)). conv2d is
+// std::nullopt, true)); since the fourth round also the in-place activations, the dropouts,
+// pad, embedding(_bag), fold/unfold, interpolate, max_unpool2d, grouped and transposed convs,
+// rms_norm, local_response_norm, affine_grid, grid_sample and the attention. conv2d is
 // templated on the type: its second derivatives are checked by float64 gradgradcheck and the
 // penalty by gradcheck of a function that itself takes a gradient with create_graph. The
 // float32-only ops are checked against the same computation written with tensor ops whose
 // second derivatives gradgradcheck covers (tests/autograd/gradgradcheck.cpp): the
 // Hessian-vector products of both agree.
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -234,12 +237,52 @@ TEST_CASE("create_graph: the WGAN-GP gradient penalty through conv2d and its gra
   REQUIRE(w1.grad().defined());
   REQUIRE(b1.grad().defined());
   REQUIRE(w2.grad().defined());
-  // A grouped conv's weight gradient does not record itself yet: named, not a silent zero.
-  auto wg = randn<double>({2, 1, 3, 3}).requires_grad_();
-  auto xg = randn<double>({1, 2, 4, 4}).requires_grad_();
-  CHECK_THROWS_WITH(
-      autograd::grad({F::conv2d(xg, wg, {}, 1, 0, 1, 2).sum()}, {xg}, {}, std::nullopt, true),
-      Catch::Contains("ConvolutionBackward0 with groups=2 is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: grouped convs' weight, conv_transpose1d/2d/3d (float64)") {
+  manual_seed(38);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 4, 5, 4}).requires_grad_();
+  auto wg = randn<double>({6, 2, 3, 2}).requires_grad_();  // groups=2: 4 -> 6 channels
+  auto b = randn<double>({6}).requires_grad_();
+  const auto grouped = [](const DoubleTensor& xi, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::conv2d(xi, wi, bi, {2, 1}, 1, {1, 2}, 2);
+  };
+  CHECK(gradgradcheck(grouped, {x, wg, b}));
+  same_first_order<double>(
+      [&](const std::vector<DoubleTensor>& v) { return grouped(v[0], v[1], v[2]); }, {x, wg, b},
+      1e-10);
+  auto wd = randn<double>({4, 1, 3}).requires_grad_();  // depthwise conv1d
+  auto x1 = randn<double>({2, 4, 7}).requires_grad_();
+  CHECK(
+      gradgradcheck([](const DoubleTensor& xi,
+                       const DoubleTensor& wi) { return F::conv1d(xi, wi, {}, 1, 1, 1, 4).tanh(); },
+                    {x1, wd}));
+  // conv_transpose: input, weight [C_in, C_out / G, k...] and bias.
+  auto wt = randn<double>({4, 3, 2, 3}).requires_grad_();
+  auto bt = randn<double>({3}).requires_grad_();
+  const auto tr = [](const DoubleTensor& xi, const DoubleTensor& wi, const DoubleTensor& bi) {
+    return F::conv_transpose2d(xi, wi, bi, 2, 1, 1);
+  };
+  CHECK(gradgradcheck(tr, {x, wt, bt}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return tr(v[0], v[1], v[2]); },
+                           {x, wt, bt}, 1e-10);
+  auto wtg = randn<double>({4, 1, 2, 2}).requires_grad_();  // groups=2: 4 -> 2 channels
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& wi) {
+        return F::conv_transpose2d(xi, wi, {}, {1, 2}, 0, 0, 2, {2, 1}) * xi.sum();
+      },
+      {x, wtg}));
+  auto wt1 = randn<double>({4, 2, 3}).requires_grad_();
+  CHECK(
+      gradgradcheck([](const DoubleTensor& xi,
+                       const DoubleTensor& wi) { return F::conv_transpose1d(xi, wi, {}, 2).sin(); },
+                    {x1, wt1}));
+  auto x3 = randn<double>({1, 2, 2, 3, 2}).requires_grad_();
+  auto wt3 = randn<double>({2, 2, 2, 2, 2}).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& wi) { return F::conv_transpose3d(xi, wi); },
+      {x3, wt3}));
 }
 
 TEST_CASE("gradgradcheck: normalize, cosine_similarity, pairwise_distance (float64)") {
@@ -553,12 +596,157 @@ TEST_CASE("gradgradcheck: the pointwise activations of activation_extra (float64
     CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v; }, {x}));
     same_first_order<double>(f, {x}, 1e-12);
   }
-  // The in-place forms keep their first-order backward only: named under create_graph.
+  // An in-place form on a view of a non-leaf (its base's CopySlices) keeps its first-order
+  // backward only: named under create_graph.
   auto y = x.detach().clone().requires_grad_();
   auto h = y * 1.0;
-  F::elu(h, 1.0, true);
+  F::elu(h.narrow(0, 0, 2), 1.0, true);
   CHECK_THROWS_WITH(autograd::grad({h.sum()}, {y}, {}, std::nullopt, true),
-                    Catch::Contains("EluBackward0 is not differentiable yet"));
+                    Catch::Contains("CopySlices is not differentiable yet"));
+}
+
+TEST_CASE("gradgradcheck: the in-place activations (inplace=true) and dropouts (float64)") {
+  manual_seed(35);
+  auto x = (randn<double>({3, 4}) * 2.0).requires_grad_();
+  // Each writes into a non-leaf copy of v and returns it (times v: second derivatives in v).
+  const std::vector<std::pair<const char*, std::function<void(const DoubleTensor&)>>> acts = {
+      {"elu_", [](const DoubleTensor& h) { F::elu(h, 0.7, true); }},
+      {"selu_", [](const DoubleTensor& h) { F::selu(h, true); }},
+      {"celu_", [](const DoubleTensor& h) { F::celu(h, 1.5, true); }},
+      {"silu_", [](const DoubleTensor& h) { F::silu(h, true); }},
+      {"mish_", [](const DoubleTensor& h) { F::mish(h, true); }},
+      {"hardtanh_", [](const DoubleTensor& h) { F::hardtanh(h, -1.5, 1.0, true); }},
+      {"relu6_", [](const DoubleTensor& h) { F::relu6(h, true); }},
+      {"hardswish_", [](const DoubleTensor& h) { F::hardswish(h, true); }},
+      {"hardsigmoid_", [](const DoubleTensor& h) { F::hardsigmoid(h, true); }},
+      {"threshold_", [](const DoubleTensor& h) { F::threshold(h, 0.1, -2.0, true); }},
+      {"rrelu_ (eval)", [](const DoubleTensor& h) { F::rrelu(h, 0.1, 0.3, false, true); }},
+      {"rrelu_ (training)",
+       [](const DoubleTensor& h) {
+         Generator gen(7);
+         F::rrelu(h, 0.1, 0.4, true, true, gen);
+       }},
+      {"dropout1d_",
+       [](const DoubleTensor& h) {
+         Generator gen(8);
+         F::dropout1d(h, 0.4, true, true, gen);
+       }},
+      {"alpha_dropout_",
+       [](const DoubleTensor& h) {
+         Generator gen(9);
+         F::alpha_dropout(h, 0.4, true, true, gen);
+       }},
+      {"feature_alpha_dropout_",
+       [](const DoubleTensor& h) {
+         Generator gen(10);
+         F::feature_alpha_dropout(h, 0.4, true, true, gen);
+       }},
+  };
+  for (const auto& act : acts) {
+    const auto& f = act.second;
+    INFO(act.first);
+    const auto run = [f](const DoubleTensor& v) {
+      auto h = v * 1.0;
+      f(h);
+      return h;
+    };
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return run(v) * v; }, {x}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return run(v[0]); }, {x},
+                             1e-12);
+  }
+  // The in-place result's second derivatives are the out-of-place one's.
+  auto a = x.detach().clone().requires_grad_(), b = x.detach().clone().requires_grad_();
+  auto ga = autograd::grad({(F::elu(a * 1.0, 0.7) * a).sum()}, {a}, {}, std::nullopt, true)[0];
+  auto hb = b * 1.0;
+  F::elu(hb, 0.7, true);
+  auto gb = autograd::grad({(hb * b).sum()}, {b}, {}, std::nullopt, true)[0];
+  const auto ha = autograd::grad({(ga * ga).sum()}, {a})[0].to_vector();
+  const auto hbv = autograd::grad({(gb * gb).sum()}, {b})[0].to_vector();
+  for (std::size_t i = 0; i < ha.size(); ++i) CHECK(hbv[i] == Approx(ha[i]).margin(1e-12));
+  // Out-of-place dropouts (the same generator state for every evaluation).
+  auto x4 = randn<double>({2, 3, 2, 2}).requires_grad_();
+  const std::vector<std::pair<const char*, DFn>> drops = {
+      {"dropout2d",
+       [](const std::vector<DoubleTensor>& v) {
+         Generator gen(11);
+         return F::dropout2d(v[0], 0.5, true, false, gen);
+       }},
+      {"alpha_dropout",
+       [](const std::vector<DoubleTensor>& v) {
+         Generator gen(12);
+         return F::alpha_dropout(v[0], 0.3, true, false, gen);
+       }},
+  };
+  for (const auto& drop : drops) {
+    const auto& f = drop.second;
+    INFO(drop.first);
+    CHECK(autograd::gradgradcheck([&](const DoubleTensor& v) { return f({v}) * v.sin(); }, {x4}));
+    same_first_order<double>(f, {x4}, 1e-12);
+  }
+  // F.dropout (float32): against x times the same mask.
+  const auto x0 = randn<float>({4, 5}), v0 = randn<float>({4, 5});
+  Generator mask_gen(13);
+  const auto mask = F::dropout(ones<float>({4, 5}), 0.3, true, mask_gen);
+  check_close(hvp(
+                  [](const Tensor& t) {
+                    Generator gen(13);
+                    return F::dropout(t, 0.3, true, gen).tanh().sum();
+                  },
+                  x0, v0),
+              hvp([&](const Tensor& t) { return (t * mask).tanh().sum(); }, x0, v0));
+  same_first_order<float>(
+      [](const std::vector<Tensor>& v) {
+        Generator gen(13);
+        return F::dropout(v[0], 0.3, true, gen);
+      },
+      {x0}, 1e-6);
+}
+
+TEST_CASE("gradgradcheck: pad in every mode (float64), embedding against index_select") {
+  manual_seed(36);
+  auto x = randn<double>({2, 3, 4}).requires_grad_();
+  for (const char* mode : {"constant", "reflect", "replicate", "circular"}) {
+    INFO(mode);
+    const auto f = [mode](const DoubleTensor& v) {
+      return F::pad(v.sin() * v, {2, 1, 1, 2}, mode, 0.5);
+    };
+    CHECK(autograd::gradgradcheck(f, {x}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {x},
+                             1e-12);
+  }
+  // Negative constant pads crop.
+  CHECK(autograd::gradgradcheck(
+      [](const DoubleTensor& v) {
+        return F::pad(v * v, {-1, 2, 0, -1});
+      },
+      {x}));
+  // embedding (float32): the weight's Hessian-vector product equals index_select's, also with
+  // padding_idx (that row gets no gradient) and scale_grad_by_freq (divided by the count).
+  const auto w0 = randn<float>({5, 3}), vw = randn<float>({5, 3});
+  const auto idx = tensor({{1, 3}, {3, 0}});
+  const auto flat = idx.reshape({-1});
+  check_close(hvp([&](const Tensor& w) { return F::embedding(idx, w).tanh().sum(); }, w0, vw),
+              hvp([&](const Tensor& w) { return w.index_select(0, flat).tanh().sum(); }, w0, vw));
+  // Rows of index 3 (twice) scaled by 1/2, row of index 0 (padding) by 0, once in the Hessian:
+  // PyTorch's double backward of embedding gathers without the scale (the first backward
+  // applied it). The composed form scales the rows' derivative by sqrt(scale), twice.
+  const auto root_scale =
+      tensor<float>({1.0f, std::sqrt(0.5f), std::sqrt(0.5f), 0.0f}).reshape({4, 1});
+  const auto scaled_grad = [&](const Tensor& w) {
+    auto rows = w.index_select(0, flat);
+    return rows.detach() + (rows - rows.detach()) * root_scale;
+  };
+  check_close(hvp(
+                  [&](const Tensor& w) {
+                    return F::embedding(idx, w, 0, std::nullopt, 2.0, true).tanh().sum();
+                  },
+                  w0, vw),
+              hvp([&](const Tensor& w) { return scaled_grad(w).tanh().sum(); }, w0, vw));
+  same_first_order<float>(
+      [&](const std::vector<Tensor>& v) {
+        return F::embedding(idx, v[0], 0, std::nullopt, 2.0, true);
+      },
+      {w0}, 1e-6);
 }
 
 TEST_CASE("gradgradcheck: prelu, glu and rrelu in training (float64)") {
@@ -709,6 +897,234 @@ TEST_CASE("autograd::backward(create_graph): grad() keeps its graph, as loss.bac
   CHECK_FALSE(z.grad().requires_grad());
   CHECK_THROWS_WITH(autograd::backward({(z * z).sum()}, {ones<double>({1}), ones<double>({1})}),
                     Catch::Contains("got 1 tensors and 2 grad_tensors"));
+}
+
+TEST_CASE("gradgradcheck: fold, unfold, interpolate, max_unpool2d (float64)") {
+  manual_seed(37);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 2, 4, 5}).requires_grad_();
+  const auto un = [](const DoubleTensor& v) { return F::unfold(v.sin() * v, {2, 3}, 1, 1, 2); };
+  CHECK(gradgradcheck(un, {x}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return un(v[0]); }, {x},
+                           1e-12);
+  auto cols = randn<double>({2, 8, 6}).requires_grad_();  // C = 2, 2x2 kernel, 2x3 blocks
+  const auto fo = [](const DoubleTensor& v) { return F::fold(v * v, {3, 4}, 2); };
+  CHECK(gradgradcheck(fo, {cols}));
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& v) {
+        return F::fold(v.select(0, 0), {3, 4}, 2);
+      },
+      {cols}));  // unbatched
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return fo(v[0]); }, {cols},
+                           1e-12);
+  // interpolate: every mode (a linear map of the input; squared first).
+  struct Case {
+    const char* name;
+    DoubleTensor input;
+    F::InterpolateOptions o;
+  };
+  const std::vector<Case> cases = {
+      {"nearest", x, {.size = {6, 3}}},
+      {"nearest 1-D", randn<double>({1, 2, 5}), {.scale_factor = {1.7}}},
+      {"bilinear", x, {.size = {7, 3}, .mode = "bilinear"}},
+      {"bilinear align_corners", x, {.size = {3, 8}, .mode = "bilinear", .align_corners = true}},
+      {"bicubic", x, {.scale_factor = {1.5}, .mode = "bicubic"}},
+      {"linear", randn<double>({1, 2, 5}), {.size = {8}, .mode = "linear"}},
+      {"trilinear", randn<double>({1, 1, 2, 3, 2}), {.size = {3, 2, 4}, .mode = "trilinear"}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto o = c.o;
+    const auto f = [o](const DoubleTensor& v) { return F::interpolate(v * v, o); };
+    CHECK(gradgradcheck(f, {c.input.detach().requires_grad_()}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {c.input},
+                             1e-12);
+  }
+  // max_unpool2d at the indices of a max_pool2d (constant): a gather in its backward.
+  auto [pooled, idx] = F::max_pool2d_with_indices(randn<double>({2, 2, 4, 6}), 2);
+  auto p = pooled.requires_grad_();
+  const auto unpool = [idx = idx](const DoubleTensor& v) { return F::max_unpool2d(v * v, idx, 2); };
+  CHECK(gradgradcheck(unpool, {p}));
+  CHECK(gradgradcheck(
+      [idx = idx](const DoubleTensor& v) {
+        return F::max_unpool2d(v.select(0, 1), idx.select(0, 1), 2);
+      },
+      {p}));  // unbatched
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return unpool(v[0]); }, {p},
+                           1e-12);
+}
+
+TEST_CASE("gradgradcheck: rms_norm and local_response_norm (float64)") {
+  manual_seed(39);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 3, 4}).requires_grad_();
+  auto w = randn<double>({3, 4}).requires_grad_();
+  const auto rn = [](const DoubleTensor& v, const DoubleTensor& wi) {
+    return F::rms_norm(v, {3, 4}, wi, 1e-3);
+  };
+  CHECK(gradgradcheck(rn, {x, w}));
+  CHECK(gradgradcheck([](const DoubleTensor& v) { return F::rms_norm(v, {4}).tanh(); }, {x}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return rn(v[0], v[1]); },
+                           {x, w}, 1e-10);
+  auto x4 = randn<double>({2, 5, 2, 2}).requires_grad_();
+  for (std::int64_t size : {1, 2, 3, 4}) {
+    INFO("size " << size);
+    const auto lrn = [size](const DoubleTensor& v) {
+      return F::local_response_norm(v, size, 0.5, 0.75, 1.5);
+    };
+    CHECK(gradgradcheck(lrn, {x4}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return lrn(v[0]); }, {x4},
+                             1e-10);
+  }
+}
+
+TEST_CASE("gradgradcheck: embedding_bag in every mode (float64)") {
+  manual_seed(40);
+  using autograd::gradgradcheck;
+  auto w = randn<double>({5, 3}).requires_grad_();
+  const auto in1 = tensor({1, 3, 3, 0, 4, 2, 1});
+  const auto offs = tensor({0, 2, 2, 5});  // bag 1 empty
+  for (const char* mode : {"sum", "mean", "max"}) {
+    INFO(mode);
+    const F::EmbeddingBagFuncOptions<double> o{.mode = mode, .padding_idx = 3};
+    const auto f = [&, o](const DoubleTensor& wi) {
+      return F::embedding_bag(in1, wi * wi, offs, o);
+    };
+    CHECK(gradgradcheck(f, {w}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0]); }, {w},
+                             1e-12);
+    // scale_grad_by_freq's gradient is not a derivative (no gradgradcheck): the recorded one
+    // equals the fast path's.
+    const F::EmbeddingBagFuncOptions<double> freq{.scale_grad_by_freq = true, .mode = mode};
+    same_first_order<double>(
+        [&, freq](const std::vector<DoubleTensor>& v) {
+          return F::embedding_bag(tensor({{1, 3, 3}, {0, 3, 2}}), v[0], {}, freq);
+        },
+        {w}, 1e-12);
+  }
+  // per_sample_weights (mode sum): both gradients, and their mixed second derivatives.
+  auto psw = randn<double>({7}).requires_grad_();
+  const auto ps = [&](const DoubleTensor& wi, const DoubleTensor& pi) {
+    return F::embedding_bag(in1, wi, offs, {.mode = "sum", .per_sample_weights = pi}).sin();
+  };
+  CHECK(gradgradcheck(ps, {w, psw}));
+  same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return ps(v[0], v[1]); },
+                           {w, psw}, 1e-12);
+}
+
+TEST_CASE("gradgradcheck: scaled_dot_product_attention (float64)") {
+  manual_seed(41);
+  using autograd::gradgradcheck;
+  auto q = randn<double>({2, 3, 4}).requires_grad_();
+  auto k = randn<double>({2, 5, 4}).requires_grad_();
+  auto v = randn<double>({2, 5, 2}).requires_grad_();
+  const auto plain = [](const DoubleTensor& a, const DoubleTensor& b, const DoubleTensor& c) {
+    return F::scaled_dot_product_attention(a, b, c);
+  };
+  CHECK(gradgradcheck(plain, {q, k, v}));
+  same_first_order<double>(
+      [&](const std::vector<DoubleTensor>& t) { return plain(t[0], t[1], t[2]); }, {q, k, v},
+      1e-10);
+  // A float mask with a gradient, broadcast over the batch.
+  auto m = randn<double>({3, 5}).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& a, const DoubleTensor& b, const DoubleTensor& c,
+         const DoubleTensor& mi) {
+        return F::scaled_dot_product_attention(a, b, c, {.attn_mask = mi});
+      },
+      {q, k, v, m}));
+  // A bool mask, causal, an explicit scale, dropout (the same draws for every evaluation).
+  const auto bm = randn<double>({2, 3, 5}) > -0.5;
+  auto qs = randn<double>({2, 5, 4}).requires_grad_();
+  const std::vector<
+      std::pair<const char*, std::function<DoubleTensor(const DoubleTensor&, const DoubleTensor&)>>>
+      cases = {
+          {"bool mask",
+           [&](const DoubleTensor& a, const DoubleTensor& b) {
+             return F::scaled_dot_product_attention(a.narrow(1, 0, 3), b, b.narrow(2, 0, 2),
+                                                    {.attn_mask = bm});
+           }},
+          {"causal",
+           [](const DoubleTensor& a, const DoubleTensor& b) {
+             return F::scaled_dot_product_attention(a, b, b * b, {.is_causal = true, .scale = 0.7});
+           }},
+          {"dropout",
+           [](const DoubleTensor& a, const DoubleTensor& b) {
+             manual_seed(5);
+             return F::scaled_dot_product_attention(a, b, b, {.dropout_p = 0.3});
+           }},
+      };
+  for (const auto& c : cases) {
+    const auto& f = c.second;
+    INFO(c.first);
+    CHECK(gradgradcheck([&](const DoubleTensor& a, const DoubleTensor& b) { return f(a, b); },
+                        {qs, k}));
+  }
+}
+
+TEST_CASE("create_graph: affine_grid (float64), multi_head_attention_forward (float32)") {
+  manual_seed(42);
+  auto theta = randn<double>({2, 2, 3}).requires_grad_();
+  for (bool align : {false, true}) {
+    INFO("align_corners " << align);
+    const auto f = [align](const DoubleTensor& t) {
+      return F::affine_grid(t * t, {2, 1, 3, 4}, align);
+    };
+    CHECK(autograd::gradgradcheck(f, {theta}));
+    same_first_order<double>([&](const std::vector<DoubleTensor>& t) { return f(t[0]); }, {theta},
+                             1e-12);
+  }
+  // multi_head_attention_forward: its Hessian-vector product in the query equals the central
+  // difference of its gradients (float32), with the weights' output in the loss too.
+  const std::int64_t E = 4;
+  const auto w_in = randn<float>({3 * E, E}) * 0.5f, b_in = randn<float>({3 * E});
+  const auto w_out = randn<float>({E, E}) * 0.5f, b_out = randn<float>({E});
+  const auto kv = randn<float>({5, 2, E});
+  const auto loss = [&](const Tensor& qi) {
+    auto [out, weights] = F::multi_head_attention_forward(qi, kv, kv, E, 2, w_in, b_in, {}, {},
+                                                          false, 0.0, w_out, b_out);
+    return out.tanh().sum() + (weights * weights).sum();
+  };
+  const auto q0 = randn<float>({3, 2, E}), vq = randn<float>({3, 2, E});
+  const auto grad_at = [&](const Tensor& qi) {
+    auto x = qi.detach().clone().requires_grad_();
+    return autograd::grad({loss(x)}, {x})[0];
+  };
+  const float eps = 1e-2f;
+  const auto fd = (grad_at(q0 + vq * eps) - grad_at(q0 - vq * eps)) / (2 * eps);
+  check_close(hvp(loss, q0, vq), fd, 2e-2f);
+  same_first_order<float>([&](const std::vector<Tensor>& t) { return loss(t[0]); }, {q0}, 1e-5);
+}
+
+TEST_CASE("gradgradcheck: grid_sample (float64)") {
+  manual_seed(43);
+  using autograd::gradgradcheck;
+  auto x = randn<double>({2, 2, 3, 4}).requires_grad_();
+  auto grid = (rand<double>({2, 3, 2, 2}) * 2.4 - 1.2).requires_grad_();  // some outside
+  for (const char* padding : {"zeros", "border"})
+    for (bool align : {false, true}) {
+      INFO(padding << ", align_corners " << align);
+      const F::GridSampleOptions o{.padding_mode = padding, .align_corners = align};
+      const auto f = [o](const DoubleTensor& xi, const DoubleTensor& gi) {
+        return F::grid_sample(xi, gi, o);
+      };
+      CHECK(gradgradcheck(f, {x, grid}));
+      same_first_order<double>([&](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); },
+                               {x, grid}, 1e-12);
+      // nearest: linear in the input, its grid gradient 0.
+      const F::GridSampleOptions on{
+          .mode = "nearest", .padding_mode = padding, .align_corners = align};
+      CHECK(gradgradcheck(
+          [&, on](const DoubleTensor& xi) { return F::grid_sample(xi * xi, grid.detach(), on); },
+          {x}));
+    }
+  // Through affine_grid: the spatial transformer's second derivatives in theta.
+  auto theta = (randn<double>({2, 2, 3}) * 0.5).requires_grad_();
+  CHECK(gradgradcheck(
+      [](const DoubleTensor& xi, const DoubleTensor& t) {
+        return F::grid_sample(xi, F::affine_grid(t, {2, 2, 3, 3}));
+      },
+      {x, theta}));
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -7,12 +7,21 @@
 // writes the result into x and returns x, as PyTorch's inplace=True does.
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
 namespace detail {
+
+/// Marks the node an in-place op on x just recorded as `node` (rebase_history) as having a
+/// backward that records itself; not the CopySlices of a view x (that one does not yet).
+template <class T>
+void mark_inplace_differentiable(const BasicTensor<T>& x, const char* node) {
+  const auto& fn = x.impl()->grad_fn;
+  if (fn && std::string_view(fn->node_name) == node) mark_differentiable_backward(x);
+}
 
 /// y = f(x) elementwise with dy/dx = d(x) (d reads the saved input), recorded as `node`;
 /// with `inplace` the result overwrites x (PyTorch's in-place rules: not on a leaf that
@@ -35,16 +44,28 @@ BasicTensor<T> pointwise(const char* op, const char* node, const BasicTensor<T>&
     check_inplace(op, x);
     const bool graph = needs_graph<T>({&x});
     auto prev = graph ? gradient_edge(x) : nullptr;
-    // The input as it was before the write: the backward reads it.
-    const BasicTensor<T> before = graph ? x.detach().clone() : BasicTensor<T>();
+    // The input as it was before the write: the backward reads it. With a second derivative
+    // the copy is a recorded clone, so under create_graph it leads back to x's history.
+    BasicTensor<T> before;
+    if (graph) before = std::is_same_v<D2, std::nullptr_t> ? x.detach().clone() : x.clone();
     T* p = x.data();
     for (std::int64_t i = 0; i < n; ++i) p[i] = f(p[i]);
     bump_version(x);
-    if (graph)
+    if (graph) {
       rebase_history(x, node, prev, nullptr,
-                     [backward, s = SavedTensor<T>(before)](const BasicTensor<T>& g) {
+                     [backward, node, d, d2, s = SavedTensor<T>(before)](const BasicTensor<T>& g) {
+                       static_cast<void>(d2);
+                       if constexpr (!std::is_same_v<D2, std::nullptr_t>) {
+                         if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(x) recorded
+                           return std::vector<BasicTensor<T>>{elementwise_backward_recorded(
+                               node, g, s.variable(node, g.shape()),
+                               [d](const auto& a, const auto&) { return a.unaryExpr(d); },
+                               [d2](const auto& a, const auto&) { return a.unaryExpr(d2); })};
+                       }
                        return backward(s, g);
                      });
+      if constexpr (!std::is_same_v<D2, std::nullptr_t>) mark_inplace_differentiable(x, node);
+    }
     return x;
   }
   auto out = BasicTensor<T>::empty(x.shape());
@@ -318,7 +339,15 @@ BasicTensor<T> rrelu(const BasicTensor<T>& x, double lower = 1.0 / 8.0, double u
     T* p = x.data();
     for (std::int64_t i = 0; i < x.numel(); ++i) p[i] *= noise.data()[i];
     detail::bump_version(x);
-    if (graph) detail::rebase_history(x, "RreluWithNoiseBackward0", prev, nullptr, times_noise);
+    if (graph) {
+      detail::rebase_history(x, "RreluWithNoiseBackward0", prev, nullptr,
+                             [times_noise, noise](const BasicTensor<T>& g) {
+                               if (is_grad_enabled()) [[unlikely]]  // create_graph: g * noise
+                                 return std::vector<BasicTensor<T>>{g * noise};
+                               return times_noise(g);
+                             });
+      detail::mark_inplace_differentiable(x, "RreluWithNoiseBackward0");
+    }
     return x;
   }
   auto out = times_noise(x)[0];

@@ -115,6 +115,45 @@ void softmax_rows(M& s) {
 }
 
 /// The fused kernel behind scaled_dot_product_attention and multi_head_attention_forward:
+/// The attention's backward as recorded ops (create_graph): the weights recomputed from the
+/// saved q and k with recorded ops (scores = scale q k^T + add, where add is the constant bias or
+/// the float mask's variable, and -inf above the diagonal when causal), then dV = Pd^T g, dS =
+/// P .* (dPd - rowsum(dPd .* P)) with dPd = g V^T times the dropout factor D, dQ = scale dS K,
+/// dK = scale dS^T Q, the mask's gradient dS summed to its shape. Without v (the weights'
+/// node), g is the gradient of the weights itself.
+template <class T>
+std::vector<BasicTensor<T>> attention_backward_recorded(
+    const BasicTensor<T>& g, const BasicTensor<T>& q, const BasicTensor<T>& k,
+    const BasicTensor<T>& v, const BasicTensor<T>& add, bool causal, const BasicTensor<T>& D,
+    T scale, bool gq, bool gk, bool gv, bool mask_grad, const Shape& mshape) {
+  auto scores = q.matmul(k.transpose(-2, -1)) * scale;
+  if (add.defined()) scores = scores + add;
+  if (causal) {
+    const auto L = scores.size(-2), S = scores.size(-1);
+    auto tri = zeros<T>({L, S});
+    for (std::int64_t i = 0; i < L; ++i)
+      for (std::int64_t j = i + 1; j < S; ++j)
+        tri.data()[i * S + j] = -std::numeric_limits<T>::infinity();
+    scores = scores + tri;
+  }
+  const auto P = scores.softmax(-1);
+  BasicTensor<T> dq, dk, dv, dm;
+  auto dPd = g;
+  if (v.defined()) {
+    if (gv) dv = (D.defined() ? P * D : P).transpose(-2, -1).matmul(g);
+    dPd = g.matmul(v.transpose(-2, -1));
+  }
+  if (gq || gk || mask_grad) {
+    const auto dP = D.defined() ? dPd * D : dPd;
+    const auto dS = P * (dP - (dP * P).sum(-1, true));
+    if (gq) dq = dS.matmul(k) * scale;
+    if (gk) dk = dS.transpose(-2, -1).matmul(q) * scale;
+    if (mask_grad) dm = sum_to_recorded(dS, mshape);
+  }
+  if (v.defined()) return {dq, dk, dv, dm};
+  return {dq, dk, dm};
+}
+
 /// q [B, L, E], k [B, S, E], v [B, S, Ev] (the same leading dims B) -> output [B, L, Ev] and,
 /// when want_weights, the weights [B, L, S] after dropout.
 template <class T>
@@ -199,9 +238,15 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
     record(out, "ScaledDotProductAttentionBackward", {&q, &k, &v, &fmask},
            [sq = SavedTensor<T>(q), sk = SavedTensor<T>(k), sv = SavedTensor<T>(v), qs = q.shape(),
             ks = k.shape(), vs = v.shape(), P, D, Pd, gq, gk, gv, mask_grad,
-            mshape = o.attn_mask.shape(), ps, B, L, S, E, Ev, scale,
-            softmax_backward](const BasicTensor<T>& g) {
+            mshape = o.attn_mask.shape(), ps, B, L, S, E, Ev, scale, softmax_backward,
+            sm = SavedTensor<T>(mask_grad ? fmask : BasicTensor<T>()), bias,
+            causal = o.is_causal](const BasicTensor<T>& g) {
              const char* name = "ScaledDotProductAttentionBackward";
+             if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+               return attention_backward_recorded(g, sq.variable(name, qs), sk.variable(name, ks),
+                                                  sv.variable(name, vs),
+                                                  mask_grad ? sm.variable(name, mshape) : bias,
+                                                  causal, D, scale, gq, gk, gv, mask_grad, mshape);
              const T* qd = sq.data(name);
              const T* kd = sk.data(name);
              const T* vd = sv.data(name);
@@ -233,6 +278,7 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
              if (mask_grad) dm = sum_to(dS, mshape);
              return std::vector<BasicTensor<T>>{dq, dk, dv, dm};
            });
+    mark_differentiable_backward(out);
   }
   if (want_weights) {
     // A second node for the weights: d/dscores of Pd = P .* D through the softmax.
@@ -242,7 +288,15 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
       record(res.weights, "AttentionWeightsBackward", {&q, &k, &fmask},
              [sq = SavedTensor<T>(q), sk = SavedTensor<T>(k), qs = q.shape(), ks = k.shape(), P, D,
               gq, gk, mask_grad, mshape = o.attn_mask.shape(), ps, B, L, S, E, scale,
-              softmax_backward](const BasicTensor<T>& g) {
+              softmax_backward, sm = SavedTensor<T>(mask_grad ? fmask : BasicTensor<T>()), bias,
+              causal = o.is_causal](const BasicTensor<T>& g) {
+               if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                 const char* name = "AttentionWeightsBackward";
+                 return attention_backward_recorded(
+                     g, sq.variable(name, qs), sk.variable(name, ks), BasicTensor<T>(),
+                     mask_grad ? sm.variable(name, mshape) : bias, causal, D, scale, gq, gk, false,
+                     mask_grad, mshape);
+               }
                const T* qd = sq.data("AttentionWeightsBackward");
                const T* kd = sk.data("AttentionWeightsBackward");
                BasicTensor<T> dq, dk, dm;
@@ -264,6 +318,7 @@ AttentionResult<T> attention(const char* op, const BasicTensor<T>& q, const Basi
                if (mask_grad) dm = sum_to(dS, mshape);
                return std::vector<BasicTensor<T>>{dq, dk, dm};
              });
+      mark_differentiable_backward(res.weights);
     }
   }
   return res;

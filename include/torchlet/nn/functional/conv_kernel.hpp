@@ -222,11 +222,35 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
                                       const BasicTensor<T>& bias, const ConvGeometry& g,
                                       std::int64_t groups, const Shape& out_shape);
 
+/// The weight gradient of the conv y [N, O, out...] = conv(x [N, C, in...], W [O, C/G, k...])
+/// as recorded ops (create_graph), on 5-D tensors: for each group, the conv of x's channels
+/// (batch and channels swapped) with gy's as the kernel, strides and dilations exchanged, cut
+/// to the kernel's size; the groups' results concatenated along O.
+template <class T>
+BasicTensor<T> conv_weight_grad_recorded(const BasicTensor<T>& x, const BasicTensor<T>& gy,
+                                         const ConvGeometry& g, std::int64_t groups,
+                                         const Shape& wshape) {
+  const std::int64_t N = g.n, Cg = g.c / groups, Og = wshape[0] / groups;
+  ConvGeometry g2{Cg, N, g.in, g.out, g.d, g.p, g.s, {}};
+  for (int i = 0; i < 3; ++i)
+    g2.out[i] = window_out(g.in[i], g.out[i], g.d[i], g.p[i], g.s[i], false);
+  std::vector<BasicTensor<T>> parts;
+  for (std::int64_t gi = 0; gi < groups; ++gi) {
+    const auto xg = groups == 1 ? x : x.narrow(1, gi * Cg, Cg);
+    const auto gyg = groups == 1 ? gy : gy.narrow(1, gi * Og, Og);
+    const auto xt = xg.transpose(0, 1).contiguous();   // [Cg, N, D, H, W]
+    const auto kt = gyg.transpose(0, 1).contiguous();  // [Og, N, oD, oH, oW]
+    auto r = conv_forward(xt, kt, BasicTensor<T>(), g2, 1,
+                          {Cg, Og, g2.out[0], g2.out[1], g2.out[2]});  // [Cg, Og, >= k...]
+    for (int i = 0; i < 3; ++i) r = r.narrow(2 + i, 0, g.k[i]);
+    parts.push_back(r.transpose(0, 1).contiguous());  // [Og, Cg, k...]
+  }
+  return (groups == 1 ? parts[0] : cat(parts, 0)).reshape(wshape);
+}
+
 /// A conv's backward as recorded ops (create_graph), on 5-D tensors: dx is the transposed
 /// conv of gy with the weight (a function of both, so the gradient penalty of WGAN-GP
-/// differentiates it again); dW the conv of x (batch and channels swapped) with gy as the
-/// kernel, strides and dilations exchanged, cut to the kernel's size; db the sum of gy.
-/// A grouped conv whose weight needs a gradient throws (not differentiable yet).
+/// differentiates it again); dW conv_weight_grad_recorded; db the sum of gy.
 template <class T>
 std::vector<BasicTensor<T>> conv_backward_recorded(const BasicTensor<T>& gy,
                                                    const SavedTensor<T>& sx,
@@ -240,25 +264,28 @@ std::vector<BasicTensor<T>> conv_backward_recorded(const BasicTensor<T>& gy,
   if (gx)
     dx = conv_transpose_forward(gy5, sw.variable(name, wshape), BasicTensor<T>(), g, groups,
                                 {N, g.c, g.in[0], g.in[1], g.in[2]});
-  if (gw) {
-    if (groups != 1)
-      throw std::runtime_error(
-          "backward(create_graph=true): the weight gradient of ConvolutionBackward0 with "
-          "groups=" +
-          std::to_string(groups) + " is not differentiable yet (groups=1 is)");
-    const auto xt = sx.variable(name, {N, g.c, g.in[0], g.in[1], g.in[2]})
-                        .transpose(0, 1)
-                        .contiguous();                 // [C, N, D, H, W]
-    const auto kt = gy5.transpose(0, 1).contiguous();  // [O, N, oD, oH, oW]
-    ConvGeometry g2{g.c, N, g.in, g.out, g.d, g.p, g.s, {}};
-    for (int i = 0; i < 3; ++i)
-      g2.out[i] = window_out(g.in[i], g.out[i], g.d[i], g.p[i], g.s[i], false);
-    auto r = conv_forward(xt, kt, BasicTensor<T>(), g2, 1,
-                          {g.c, O, g2.out[0], g2.out[1], g2.out[2]});  // [C, O, >= k...]
-    for (int i = 0; i < 3; ++i) r = r.narrow(2 + i, 0, g.k[i]);
-    dw = r.transpose(0, 1).contiguous().reshape(wshape);
-  }
+  if (gw)
+    dw = conv_weight_grad_recorded(sx.variable(name, {N, g.c, g.in[0], g.in[1], g.in[2]}), gy5, g,
+                                   groups, wshape);
   if (gb) db = gy5.reshape({N, O, -1}).sum(2).sum(0);
+  return {dx, dw, db};
+}
+
+/// A transposed conv's backward as recorded ops (create_graph): y = conv_transpose(x, W) is
+/// the adjoint of the conv with geometry g from y's space to x's, so dx is that conv of gy
+/// with W, and dW the weight gradient of that conv with gy as its input and x as its output's
+/// gradient; db the sum of gy.
+template <class T>
+std::vector<BasicTensor<T>> conv_transpose_backward_recorded(
+    const BasicTensor<T>& gy, const SavedTensor<T>& sx, const SavedTensor<T>& sw, const Shape& xs,
+    const Shape& ws, const ConvGeometry& g, std::int64_t groups, bool gx, bool gw, bool gb) {
+  const char* name = "ConvolutionBackward0";
+  const std::int64_t N = g.n, CO = g.c;
+  const auto gy5 = gy.reshape({N, CO, g.in[0], g.in[1], g.in[2]});
+  BasicTensor<T> dx, dw, db;
+  if (gx) dx = conv_forward(gy5, sw.variable(name, ws), BasicTensor<T>(), g, groups, xs);
+  if (gw) dw = conv_weight_grad_recorded(gy5, sx.variable(name, xs), g, groups, ws);
+  if (gb) db = gy5.reshape({N, CO, -1}).sum(2).sum(0);
   return {dx, dw, db};
 }
 
@@ -369,6 +396,8 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
   record(y, "ConvolutionBackward0", {&x, &weight, &bias},
          [sx = SavedTensor<T>(x), sw = SavedTensor<T>(weight), xs = x.shape(), ws = weight.shape(),
           g, groups, gx, gw, gb, CI, Cig, Kg, K, L, IMG](const BasicTensor<T>& gy) {
+           if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+             return conv_transpose_backward_recorded(gy, sx, sw, xs, ws, g, groups, gx, gw, gb);
            const std::int64_t N = g.n, CO = g.c;
            BasicTensor<T> dx, dw, db;
            const T* xp = sx.data("ConvolutionBackward0");
@@ -398,6 +427,7 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
            if (gb) db = bias_grad(gy, N, CO, g.image());
            return std::vector<BasicTensor<T>>{dx, dw, db};
          });
+  mark_differentiable_backward(y);
   return y;
 }
 

@@ -23,13 +23,17 @@ inline Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
   auto out = Tensor::empty(x.shape());
   detail::amap(out.data(), out.numel()) =
       detail::camap(x.data(), x.numel()) * detail::camap(m, mask.numel());
-  if (detail::needs_graph<float>({&x}))
+  if (detail::needs_graph<float>({&x})) {
     detail::record(out, "DropoutBackward", {&x}, [mask](const Tensor& g) {
+      if (is_grad_enabled()) [[unlikely]]  // create_graph: g times the constant mask, recorded
+        return std::vector<Tensor>{g * mask};
       auto gi = Tensor::empty(g.shape());
       detail::amap(gi.data(), gi.numel()) =
           detail::camap(g.data(), g.numel()) * detail::camap(mask.data(), mask.numel());
       return std::vector<Tensor>{gi};
     });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

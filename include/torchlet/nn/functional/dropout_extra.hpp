@@ -10,6 +10,7 @@
 //   feature_alpha_dropout: the same with one draw per channel of x [N, C, *].
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
@@ -62,6 +63,8 @@ BasicTensor<T> dropout_impl(const char* op, const BasicTensor<T>& x, double p, b
       dst[i] = src[i] * mul.data()[i] + (alpha ? add.data()[i] : T(0));
   };
   const auto backward = [mul](const BasicTensor<T>& g) {
+    if (is_grad_enabled()) [[unlikely]]  // create_graph: g times the constant factor, recorded
+      return std::vector<BasicTensor<T>>{g * mul};
     auto gx = BasicTensor<T>::empty(g.shape());
     for (std::int64_t i = 0; i < g.numel(); ++i) gx.data()[i] = g.data()[i] * mul.data()[i];
     return std::vector<BasicTensor<T>>{gx};
@@ -72,13 +75,20 @@ BasicTensor<T> dropout_impl(const char* op, const BasicTensor<T>& x, double p, b
     auto prev = graph ? gradient_edge(x) : nullptr;
     apply(x.data(), x.data());
     bump_version(x);
-    if (graph) rebase_history(x, "MulBackward0", prev, nullptr, backward);
+    if (graph) {
+      rebase_history(x, "MulBackward0", prev, nullptr, backward);
+      // (a view's CopySlices does not record its backward yet: not marked)
+      if (x.impl()->grad_fn && x.impl()->grad_fn->node_name == std::string_view("MulBackward0"))
+        mark_differentiable_backward(x);
+    }
     return x;
   }
   auto out = BasicTensor<T>::empty(x.shape());
   apply(x.data(), out.data());
-  if (needs_graph<T>({&x}))
+  if (needs_graph<T>({&x})) {
     record(out, alpha ? "AlphaDropoutBackward" : "FeatureDropoutBackward", {&x}, backward);
+    mark_differentiable_backward(out);
+  }
   return out;
 }
 

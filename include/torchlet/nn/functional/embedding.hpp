@@ -75,7 +75,7 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
   auto y = Tensor::empty(os);
   for (std::int64_t i = 0; i < n; ++i)
     std::copy_n(weight.data() + ix[i] * dim, dim, y.data() + i * dim);
-  if (detail::needs_graph<float>({&weight}))
+  if (detail::needs_graph<float>({&weight})) {
     detail::record(
         y, "EmbeddingBackward0", {&weight},
         [si = detail::SavedTensor<std::int64_t>(input), sw = detail::SavedTensor<float>(weight),
@@ -83,12 +83,12 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
           // The indices, and the weight (only checked: PyTorch saves it too).
           const std::int64_t* ix = si.data("EmbeddingBackward0");
           sw.check("EmbeddingBackward0");
-          auto dw = zeros<float>({num, dim});
-          std::vector<float> freq;  // 1 / count of each index, when scaling
+          std::vector<float> freq;  // count of each index, when scaling
           if (scale_grad_by_freq) {
             freq.assign(static_cast<std::size_t>(num), 0.0f);
             for (std::int64_t i = 0; i < n; ++i) freq[static_cast<std::size_t>(ix[i])] += 1;
           }
+          auto dw = zeros<float>({num, dim});
           for (std::int64_t i = 0; i < n; ++i) {
             if (padding_idx && ix[i] == *padding_idx) continue;
             const float scale =
@@ -96,8 +96,28 @@ inline Tensor embedding(const LongTensor& input, const Tensor& weight,
             detail::amap(dw.data() + ix[i] * dim, dim) +=
                 detail::camap(g.data() + i * dim, dim) * scale;
           }
+          if (detail::needs_graph<float>({&g})) [[unlikely]] {
+            // create_graph: dw is linear in g; its backward gathers the rows at the indices
+            // (0 at padding_idx) without the frequency scale, as PyTorch's
+            // embedding_dense_double_backward ("the first backward takes care of scaling").
+            auto idx = LongTensor::empty({1, n, dim});
+            auto keep = Tensor::empty({1, n, 1});
+            for (std::int64_t i = 0; i < n; ++i) {
+              std::fill_n(idx.data() + i * dim, dim, ix[i]);
+              keep.data()[i] = padding_idx && ix[i] == *padding_idx ? 0.0f : 1.0f;
+            }
+            detail::record(
+                dw, "EmbeddingDenseBackward0", {&g},
+                [idx, keep, num, dim, gs = g.shape()](const Tensor& gg) {
+                  return std::vector<Tensor>{
+                      (detail::lane_take(gg.reshape({1, num, dim}), idx) * keep).reshape(gs)};
+                });
+            detail::mark_differentiable_backward(dw);
+          }
           return std::vector<Tensor>{dw};
         });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 

@@ -128,67 +128,112 @@ BasicTensor<T> embedding_bag(const LongTensor& input, const BasicTensor<T>& weig
     if (is_mean && count[bb] > 0)
       for (std::int64_t j = 0; j < dim; ++j) yp[b * dim + j] /= count[bb];
   }
-  if (detail::needs_graph<T>({&weight, &psw}))
-    detail::record(y, "EmbeddingBagBackward0", {&weight, &psw},
-                   [si = detail::SavedTensor<std::int64_t>(input),
-                    so = detail::SavedTensor<std::int64_t>(offsets),
-                    rows = input.dim() == 2 ? input.shape()[1] : std::int64_t(0),
-                    last = o.include_last_offset, arg = std::move(arg), count = std::move(count),
-                    sw = detail::SavedTensor<T>(weight), sps = detail::SavedTensor<T>(psw),
-                    ps_shape = psw.defined() ? psw.shape() : Shape{}, pad, is_max, is_mean, num,
-                    dim, n, B, freq_scale = o.scale_grad_by_freq](const BasicTensor<T>& g) {
-                     const std::int64_t* ix = si.data("embedding_bag");
-                     sw.check("embedding_bag");  // read below only for per_sample_weights
-                     // The bags' bounds from the saved offsets (version-checked, as PyTorch
-                     // checks them), or from a 2-D input's rows.
-                     std::vector<std::int64_t> bounds;
-                     if (so.defined()) {
-                       const std::int64_t* op = so.data("embedding_bag");
-                       bounds.assign(op, op + B + (last ? 1 : 0));
-                       if (!last) bounds.push_back(n);
-                     } else {
-                       for (std::int64_t b = 0; b <= B; ++b) bounds.push_back(b * rows);
-                     }
-                     const T* ps = sps.defined() ? sps.data("embedding_bag") : nullptr;
-                     const T* gp = g.data();
-                     auto gw = torchlet::zeros<T>({num, dim});
-                     BasicTensor<T> gps = ps ? torchlet::zeros<T>(ps_shape) : BasicTensor<T>();
-                     std::vector<T> freq;
-                     if (freq_scale) {
-                       freq.assign(static_cast<std::size_t>(num), T(0));
-                       for (std::int64_t i = 0; i < n; ++i)
-                         freq[static_cast<std::size_t>(ix[i])] += 1;
-                     }
-                     const auto fs = [&](std::int64_t i) {
-                       return freq_scale ? T(1) / freq[static_cast<std::size_t>(ix[i])] : T(1);
-                     };
-                     const T* w = gps.defined() ? sw.data("embedding_bag") : nullptr;
-                     T* gwp = gw.data();
-                     if (is_max) {
-                       for (std::int64_t e = 0; e < B * dim; ++e) {
-                         const std::int64_t i = arg[static_cast<std::size_t>(e)];
-                         if (i >= 0) gwp[ix[i] * dim + e % dim] += gp[e] * fs(i);
-                       }
-                       return std::vector<BasicTensor<T>>{gw, gps};
-                     }
-                     for (std::int64_t b = 0; b < B; ++b) {
-                       const auto bb = static_cast<std::size_t>(b);
-                       const T div = is_mean && count[bb] > 0 ? count[bb] : T(1);
-                       for (std::int64_t i = bounds[bb]; i < bounds[bb + 1]; ++i) {
-                         if (pad && ix[i] == *pad) continue;
-                         const T s = (ps ? ps[i] : T(1)) * fs(i) / div;
-                         for (std::int64_t j = 0; j < dim; ++j)
-                           gwp[ix[i] * dim + j] += s * gp[b * dim + j];
-                         if (gps.defined()) {
-                           T dot = 0;
-                           for (std::int64_t j = 0; j < dim; ++j)
-                             dot += gp[b * dim + j] * w[ix[i] * dim + j];
-                           gps.data()[i] = dot;
-                         }
-                       }
-                     }
-                     return std::vector<BasicTensor<T>>{gw, gps};
-                   });
+  if (detail::needs_graph<T>({&weight, &psw})) {
+    detail::record(
+        y, "EmbeddingBagBackward0", {&weight, &psw},
+        [si = detail::SavedTensor<std::int64_t>(input),
+         so = detail::SavedTensor<std::int64_t>(offsets),
+         rows = input.dim() == 2 ? input.shape()[1] : std::int64_t(0), last = o.include_last_offset,
+         arg = std::move(arg), count = std::move(count), sw = detail::SavedTensor<T>(weight),
+         sps = detail::SavedTensor<T>(psw), ps_shape = psw.defined() ? psw.shape() : Shape{}, pad,
+         is_max, is_mean, num, dim, n, B,
+         freq_scale = o.scale_grad_by_freq](const BasicTensor<T>& g) {
+          const std::int64_t* ix = si.data("embedding_bag");
+          sw.check("embedding_bag");  // read below only for per_sample_weights
+          // The bags' bounds from the saved offsets (version-checked, as PyTorch
+          // checks them), or from a 2-D input's rows.
+          std::vector<std::int64_t> bounds;
+          if (so.defined()) {
+            const std::int64_t* op = so.data("embedding_bag");
+            bounds.assign(op, op + B + (last ? 1 : 0));
+            if (!last) bounds.push_back(n);
+          } else {
+            for (std::int64_t b = 0; b <= B; ++b) bounds.push_back(b * rows);
+          }
+          const T* ps = sps.defined() ? sps.data("embedding_bag") : nullptr;
+          const T* gp = g.data();
+          auto gw = torchlet::zeros<T>({num, dim});
+          BasicTensor<T> gps = ps ? torchlet::zeros<T>(ps_shape) : BasicTensor<T>();
+          std::vector<T> freq;
+          if (freq_scale) {
+            freq.assign(static_cast<std::size_t>(num), T(0));
+            for (std::int64_t i = 0; i < n; ++i) freq[static_cast<std::size_t>(ix[i])] += 1;
+          }
+          const auto fs = [&](std::int64_t i) {
+            return freq_scale ? T(1) / freq[static_cast<std::size_t>(ix[i])] : T(1);
+          };
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            if (is_max) {                        // g at each maximum added into its weight element
+              auto idx = LongTensor::empty({1, B * dim, 1});
+              auto coef = BasicTensor<T>::empty({1, B * dim, 1});
+              for (std::int64_t e = 0; e < B * dim; ++e) {
+                const std::int64_t i = arg[static_cast<std::size_t>(e)];
+                idx.data()[e] = i >= 0 ? ix[i] * dim + e % dim : 0;
+                coef.data()[e] = i >= 0 ? fs(i) : T(0);
+              }
+              return std::vector<BasicTensor<T>>{
+                  detail::lane_put(g.reshape({1, B * dim, 1}) * coef, idx, num * dim)
+                      .reshape({num, dim}),
+                  BasicTensor<T>()};
+            }
+            // Entry i of bag b: g's row b times coef[i] (times its per-sample
+            // weight) added into weight row ix[i]; padding entries get coef 0.
+            auto bag = LongTensor::empty({1, n, dim});
+            auto row = LongTensor::empty({1, n, dim});
+            auto coef = torchlet::zeros<T>({1, n, 1});
+            auto keep = torchlet::zeros<T>({1, n, 1});
+            std::fill_n(bag.data(), n * dim, std::int64_t(0));
+            for (std::int64_t i = 0; i < n; ++i) std::fill_n(row.data() + i * dim, dim, ix[i]);
+            for (std::int64_t b = 0; b < B; ++b) {
+              const auto bb = static_cast<std::size_t>(b);
+              const T div = is_mean && count[bb] > 0 ? count[bb] : T(1);
+              for (std::int64_t i = bounds[bb]; i < bounds[bb + 1]; ++i) {
+                std::fill_n(bag.data() + i * dim, dim, b);
+                if (pad && ix[i] == *pad) continue;
+                coef.data()[i] = fs(i) / div;
+                keep.data()[i] = T(1);
+              }
+            }
+            const auto gi = detail::lane_take(g.reshape({1, B, dim}), bag);  // [1, n, dim]
+            const auto psv = ps ? sps.variable("EmbeddingBagBackward0", ps_shape).reshape({1, n, 1})
+                                : BasicTensor<T>();
+            const auto scaled = psv.defined() ? gi * (coef * psv) : gi * coef;
+            auto gwr = detail::lane_put(scaled, row, num).reshape({num, dim});
+            BasicTensor<T> gpsr;
+            if (psv.defined()) {  // <g's row b, weight row ix[i]>
+              const auto wrows = detail::lane_take(
+                  sw.variable("EmbeddingBagBackward0", {num, dim}).reshape({1, num, dim}), row);
+              gpsr = (gi * wrows * keep).sum(2).reshape(ps_shape);
+            }
+            return std::vector<BasicTensor<T>>{gwr, gpsr};
+          }
+          const T* w = gps.defined() ? sw.data("embedding_bag") : nullptr;
+          T* gwp = gw.data();
+          if (is_max) {
+            for (std::int64_t e = 0; e < B * dim; ++e) {
+              const std::int64_t i = arg[static_cast<std::size_t>(e)];
+              if (i >= 0) gwp[ix[i] * dim + e % dim] += gp[e] * fs(i);
+            }
+            return std::vector<BasicTensor<T>>{gw, gps};
+          }
+          for (std::int64_t b = 0; b < B; ++b) {
+            const auto bb = static_cast<std::size_t>(b);
+            const T div = is_mean && count[bb] > 0 ? count[bb] : T(1);
+            for (std::int64_t i = bounds[bb]; i < bounds[bb + 1]; ++i) {
+              if (pad && ix[i] == *pad) continue;
+              const T s = (ps ? ps[i] : T(1)) * fs(i) / div;
+              for (std::int64_t j = 0; j < dim; ++j) gwp[ix[i] * dim + j] += s * gp[b * dim + j];
+              if (gps.defined()) {
+                T dot = 0;
+                for (std::int64_t j = 0; j < dim; ++j) dot += gp[b * dim + j] * w[ix[i] * dim + j];
+                gps.data()[i] = dot;
+              }
+            }
+          }
+          return std::vector<BasicTensor<T>>{gw, gps};
+        });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 

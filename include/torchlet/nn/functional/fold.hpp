@@ -49,6 +49,37 @@ BasicTensor<T> col2im_batch(const BasicTensor<T>& cols, const ConvGeometry& g) {
   return x;
 }
 
+template <class T>
+BasicTensor<T> col2im_recorded(const BasicTensor<T>& cols, const ConvGeometry& g);
+
+/// im2col_batch recorded ("Im2ColBackward0"): its backward is col2im_recorded, itself
+/// recorded when the gradient requires grad (create_graph), so unfold and fold differentiate
+/// any number of times.
+template <class T>
+BasicTensor<T> im2col_recorded(const BasicTensor<T>& x, const ConvGeometry& g) {
+  auto out = im2col_batch(x, g);
+  if (needs_graph<T>({&x})) {
+    record(out, "Im2ColBackward0", {&x}, [g](const BasicTensor<T>& gy) {
+      return std::vector<BasicTensor<T>>{col2im_recorded(gy, g)};
+    });
+    mark_differentiable_backward(out);
+  }
+  return out;
+}
+
+/// col2im_batch recorded ("Col2ImBackward0"), its backward im2col_recorded.
+template <class T>
+BasicTensor<T> col2im_recorded(const BasicTensor<T>& cols, const ConvGeometry& g) {
+  auto out = col2im_batch(cols, g);
+  if (needs_graph<T>({&cols})) {
+    record(out, "Col2ImBackward0", {&cols}, [g](const BasicTensor<T>& gy) {
+      return std::vector<BasicTensor<T>>{im2col_recorded(gy, g)};
+    });
+    mark_differentiable_backward(out);
+  }
+  return out;
+}
+
 }  // namespace torchlet::detail
 
 namespace torchlet::nn::functional {
@@ -64,11 +95,7 @@ BasicTensor<T> unfold(const BasicTensor<T>& input, IntPair kernel_size, IntPair 
   const auto x = input.dim() == 4 ? input : input.unsqueeze(0);
   const auto g = detail::fold_geometry("unfold", x.size(0), x.size(1), x.size(2), x.size(3),
                                        kernel_size, dilation, padding, stride);
-  auto out = detail::im2col_batch(x, g);
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "Im2ColBackward0", {&x}, [g](const BasicTensor<T>& gy) {
-      return std::vector<BasicTensor<T>>{detail::col2im_batch(gy, g)};
-    });
+  auto out = detail::im2col_recorded(x, g);
   return input.dim() == 4 ? out : out.squeeze(0);
 }
 
@@ -100,11 +127,7 @@ BasicTensor<T> fold(const BasicTensor<T>& input, IntPair output_size, IntPair ke
                      ", dilation " + dilation.tuple_repr() + ", padding " + padding.tuple_repr() +
                      " and stride " + stride.tuple_repr() + " gives " +
                      std::to_string(g.positions()));
-  auto out = detail::col2im_batch(x, g);
-  if (detail::needs_graph<T>({&x}))
-    detail::record(out, "Col2ImBackward0", {&x}, [g](const BasicTensor<T>& gy) {
-      return std::vector<BasicTensor<T>>{detail::im2col_batch(gy, g)};
-    });
+  auto out = detail::col2im_recorded(x, g);
   return input.dim() == 3 ? out : out.squeeze(0);
 }
 

@@ -47,6 +47,89 @@ T grid_source_index(T v, std::int64_t size, bool align_corners, bool border, T& 
   return coord;
 }
 
+/// grid_sample's backward as recorded ops (create_graph), on the saved input x [N, C, IH, IW]
+/// and grid [N, H, W, 2] as variables: the taps' positions, validity and the slopes d(pixel) /
+/// d(grid) are constants of the point; the bilinear weights are recorded functions of the
+/// grid, the tapped values a recorded gather of x. dx scatters go times each tap's weight
+/// (lane_put); dgrid is the sum over taps and channels of go x_tap d(weight)/d(pixel), times
+/// the slope.
+template <class T>
+std::vector<BasicTensor<T>> grid_sample_backward_recorded(const BasicTensor<T>& go,
+                                                          const BasicTensor<T>& x,
+                                                          const BasicTensor<T>& grid, bool bilinear,
+                                                          bool border, bool align, bool gin,
+                                                          bool ggrid) {
+  const std::int64_t N = x.size(0), C = x.size(1), IH = x.size(2), IW = x.size(3), H = grid.size(1),
+                     W = grid.size(2), P = H * W;
+  const int taps = bilinear ? 4 : 1;
+  // Per point: slopes, the pixel coordinate's constant part, floors; per tap: index, validity.
+  auto mx = BasicTensor<T>::empty({N, P, 1}), my = BasicTensor<T>::empty({N, P, 1});
+  auto cx = BasicTensor<T>::empty({N, P, 1}), cy = BasicTensor<T>::empty({N, P, 1});
+  std::vector<LongTensor> idx;
+  std::vector<BasicTensor<T>> valid;
+  for (int t = 0; t < taps; ++t) {
+    idx.push_back(LongTensor::empty({N, P, C}));
+    valid.push_back(BasicTensor<T>::empty({N, P, 1}));
+  }
+  const T* gp = grid.data();
+  for (std::int64_t e = 0; e < N * P; ++e) {
+    const T* g = gp + e * 2;
+    T slope_x, slope_y;
+    const T ix = grid_source_index(g[0], IW, align, border, slope_x);
+    const T iy = grid_source_index(g[1], IH, align, border, slope_y);
+    mx.data()[e] = slope_x;
+    my.data()[e] = slope_y;
+    const auto x0 = static_cast<std::int64_t>(bilinear ? std::floor(ix) : std::nearbyint(ix));
+    const auto y0 = static_cast<std::int64_t>(bilinear ? std::floor(iy) : std::nearbyint(iy));
+    // ix - x0 = g0 * sx + cx: the fraction's constant part (the whole of it where clamped)
+    cx.data()[e] = ix - T(x0) - g[0] * slope_x;
+    cy.data()[e] = iy - T(y0) - g[1] * slope_y;
+    for (int t = 0; t < taps; ++t) {
+      const std::int64_t yy = y0 + t / 2, xx = x0 + t % 2;
+      const bool in = yy >= 0 && yy < IH && xx >= 0 && xx < IW;
+      std::fill_n(idx[static_cast<std::size_t>(t)].data() + e * C, C, in ? yy * IW + xx : 0);
+      valid[static_cast<std::size_t>(t)].data()[e] = in ? T(1) : T(0);
+    }
+  }
+  const auto xl = x.reshape({N, C, IH * IW}).transpose(1, 2);  // [N, IH*IW, C]
+  const auto gol = go.reshape({N, C, P}).transpose(1, 2);      // [N, P, C]
+  const auto g2 = grid.reshape({N, P, 2});
+  const auto fx = g2.narrow(2, 0, 1) * mx + cx, fy = g2.narrow(2, 1, 1) * my + cy;  // [N, P, 1]
+  const auto one = full<T>({}, T(1));
+  // Tap t = (row y0 + t / 2, column x0 + t % 2): its weight and d(weight)/d(fx), d/d(fy).
+  const auto weight = [&](int t) {
+    if (!bilinear) return valid[0];
+    const auto wx = t % 2 ? fx : one - fx, wy = t / 2 ? fy : one - fy;
+    return wx * wy * valid[static_cast<std::size_t>(t)];
+  };
+  BasicTensor<T> dx, dg;
+  if (gin) {
+    BasicTensor<T> acc;
+    for (int t = 0; t < taps; ++t) {
+      auto part = lane_put(gol * weight(t), idx[static_cast<std::size_t>(t)], IH * IW);
+      acc = acc.defined() ? acc + part : part;
+    }
+    dx = acc.transpose(1, 2).reshape(x.shape());
+  }
+  if (ggrid) {
+    if (!bilinear) {
+      dg = zeros<T>(grid.shape());
+    } else {
+      BasicTensor<T> sx, sy;  // sum over taps and channels of go x_tap d(weight)/d(f)
+      for (int t = 0; t < taps; ++t) {
+        const auto& v = valid[static_cast<std::size_t>(t)];
+        const auto gx = (gol * lane_take(xl, idx[static_cast<std::size_t>(t)])).sum(2, true) * v;
+        const auto dwx = t % 2 ? (t / 2 ? fy : one - fy) : -(t / 2 ? fy : one - fy);
+        const auto dwy = t / 2 ? (t % 2 ? fx : one - fx) : -(t % 2 ? fx : one - fx);
+        sx = sx.defined() ? sx + gx * dwx : gx * dwx;
+        sy = sy.defined() ? sy + gx * dwy : gx * dwy;
+      }
+      dg = cat(std::vector<BasicTensor<T>>{sx * mx, sy * my}, 2).reshape(grid.shape());
+    }
+  }
+  return {dx, dg};
+}
+
 }  // namespace torchlet::detail
 
 namespace torchlet::nn::functional {
@@ -82,9 +165,22 @@ BasicTensor<T> affine_grid(const BasicTensor<T>& theta, const std::vector<std::i
         o[0] = t[0] * x + t[1] * y + t[2];
         o[1] = t[3] * x + t[4] * y + t[5];
       }
-  if (detail::needs_graph<T>({&theta}))
+  if (detail::needs_graph<T>({&theta})) {
     detail::record(grid, "AffineGridGeneratorBackward0", {&theta},
                    [xs, ys, N, H, W](const BasicTensor<T>& gg) {
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: a recorded matmul
+                       // dtheta[n] = gg[n]^T [2, H*W] @ base [H*W, 3], base's rows (x, y, 1)
+                       auto base = BasicTensor<T>::empty({H * W, 3});
+                       for (std::int64_t h = 0; h < H; ++h)
+                         for (std::int64_t w = 0; w < W; ++w) {
+                           T* b = base.data() + (h * W + w) * 3;
+                           b[0] = xs[static_cast<std::size_t>(w)];
+                           b[1] = ys[static_cast<std::size_t>(h)];
+                           b[2] = T(1);
+                         }
+                       return std::vector<BasicTensor<T>>{
+                           gg.reshape({N, H * W, 2}).transpose(1, 2).matmul(base)};
+                     }
                      auto dt = zeros<T>({N, 2, 3});
                      const T* gp = gg.data();
                      T* d = dt.data();
@@ -102,6 +198,8 @@ BasicTensor<T> affine_grid(const BasicTensor<T>& theta, const std::vector<std::i
                          }
                      return std::vector<BasicTensor<T>>{dt};
                    });
+    detail::mark_differentiable_backward(grid);
+  }
   return grid;
 }
 
@@ -172,6 +270,11 @@ BasicTensor<T> grid_sample(const BasicTensor<T>& input, const BasicTensor<T>& gr
         out, "GridSampler2DBackward0", {&input, &grid},
         [sx = detail::SavedTensor<T>(input), sg = detail::SavedTensor<T>(grid), xs = input.shape(),
          gs = grid.shape(), o, gin, ggrid](const BasicTensor<T>& go) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+            return detail::grid_sample_backward_recorded(
+                go, sx.variable("GridSampler2DBackward0", xs),
+                sg.variable("GridSampler2DBackward0", gs), o.mode == "bilinear",
+                o.padding_mode == "border", o.align_corners, gin, ggrid);
           BasicTensor<T> dx, dg;
           const std::int64_t N = xs[0], C = xs[1], IH = xs[2], IW = xs[3], H = gs[1], W = gs[2];
           if (gin) dx = zeros<T>(xs);
@@ -218,6 +321,7 @@ BasicTensor<T> grid_sample(const BasicTensor<T>& input, const BasicTensor<T>& gr
               }
           return std::vector<BasicTensor<T>>{dx, dg};
         });
+    detail::mark_differentiable_backward(out);
   }
   return out;
 }

@@ -90,6 +90,40 @@ inline ResampleTaps resample_taps(const std::string& mode, std::int64_t in, std:
   return r;
 }
 
+template <class T>
+BasicTensor<T> resample_dim(const BasicTensor<T>& x, std::int64_t d, const ResampleTaps& r);
+
+/// The adjoint of resample_dim (its backward): g [A, out, B] scattered through the taps into
+/// zeros of shape xs [A, in, B]. Linear in g: when g requires grad (create_graph) it is
+/// recorded with resample_dim as its backward.
+template <class T>
+BasicTensor<T> resample_dim_adjoint(const BasicTensor<T>& g, std::int64_t d, const ResampleTaps& r,
+                                    const Shape& xs) {
+  std::int64_t A = 1, B = 1;
+  for (std::int64_t i = 0; i < d; ++i) A *= xs[static_cast<std::size_t>(i)];
+  for (auto i = static_cast<std::size_t>(d) + 1; i < xs.size(); ++i) B *= xs[i];
+  auto gx = zeros<T>(xs);
+  const T* gp = g.data();
+  T* dp = gx.data();
+  for (std::int64_t a = 0; a < A; ++a)
+    for (std::int64_t o = 0; o < r.out; ++o) {
+      const T* src = gp + (a * r.out + o) * B;
+      for (std::int64_t t = 0; t < r.taps; ++t) {
+        const auto k = static_cast<std::size_t>(o * r.taps + t);
+        const T w = static_cast<T>(r.w[k]);
+        T* dst = dp + (a * r.in + r.idx[k]) * B;
+        for (std::int64_t b = 0; b < B; ++b) dst[b] += w * src[b];
+      }
+    }
+  if (needs_graph<T>({&g})) [[unlikely]] {
+    record(gx, "UpsampleBackwardBackward", {&g}, [r, d](const BasicTensor<T>& gg) {
+      return std::vector<BasicTensor<T>>{resample_dim(gg, d, r)};
+    });
+    mark_differentiable_backward(gx);
+  }
+  return gx;
+}
+
 /// out = the taps applied along dim d of x [A, in, B] -> [A, out, B] (with backward).
 template <class T>
 BasicTensor<T> resample_dim(const BasicTensor<T>& x, std::int64_t d, const ResampleTaps& r) {
@@ -111,24 +145,12 @@ BasicTensor<T> resample_dim(const BasicTensor<T>& x, std::int64_t d, const Resam
         for (std::int64_t b = 0; b < B; ++b) dst[b] += w * src[b];
       }
     }
-  if (needs_graph<T>({&x}))
-    record(y, "UpsampleBackward", {&x}, [r, d, A, B, xs = x.shape()](const BasicTensor<T>& g) {
-      auto gx = zeros<T>(xs);
-      const T* gp = g.data();
-      T* dp = gx.data();
-      for (std::int64_t a = 0; a < A; ++a)
-        for (std::int64_t o = 0; o < r.out; ++o) {
-          const T* src = gp + (a * r.out + o) * B;
-          for (std::int64_t t = 0; t < r.taps; ++t) {
-            const auto k = static_cast<std::size_t>(o * r.taps + t);
-            const T w = static_cast<T>(r.w[k]);
-            T* dst = dp + (a * r.in + r.idx[k]) * B;
-            for (std::int64_t b = 0; b < B; ++b) dst[b] += w * src[b];
-          }
-        }
-      (void)d;
-      return std::vector<BasicTensor<T>>{gx};
+  if (needs_graph<T>({&x})) {
+    record(y, "UpsampleBackward", {&x}, [r, d, xs = x.shape()](const BasicTensor<T>& g) {
+      return std::vector<BasicTensor<T>>{resample_dim_adjoint(g, d, r, xs)};
     });
+    mark_differentiable_backward(y);
+  }
   return y;
 }
 

@@ -16,6 +16,7 @@
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/nn/functional/normalization.hpp"
+#include "torchlet/nn/functional/padding.hpp"
 #include "torchlet/tensor.hpp"
 
 namespace torchlet::nn::functional {
@@ -235,30 +236,52 @@ BasicTensor<T> local_response_norm(const BasicTensor<T>& x, std::int64_t size, d
         den.data()[at] = static_cast<T>(k + a * sum);
         y.data()[at] = static_cast<T>(xp[at] * std::pow(k + a * sum, -beta));
       }
-  if (detail::needs_graph<T>({&x}))
-    detail::record(y, "LocalResponseNormBackward", {&x},
-                   [sx = detail::SavedTensor<T>(x), den, N, C, S, before, after, a,
-                    beta](const BasicTensor<T>& g) {
-                     const T* xv = sx.data("local_response_norm");
-                     const T* gv = g.data();
-                     const T* dv = den.data();
-                     auto gx = BasicTensor<T>::empty(den.shape());
-                     for (std::int64_t n = 0; n < N; ++n)
-                       for (std::int64_t s = 0; s < S; ++s)
-                         for (std::int64_t j = 0; j < C; ++j) {
-                           const std::int64_t at = (n * C + j) * S + s;
-                           // Outputs c whose window holds channel j: c in [j - after, j + before].
-                           double acc = 0;
-                           for (std::int64_t c = std::max<std::int64_t>(j - after, 0);
-                                c <= std::min(j + before, C - 1); ++c) {
-                             const std::int64_t ac = (n * C + c) * S + s;
-                             acc += double(gv[ac]) * xv[ac] * std::pow(double(dv[ac]), -beta - 1);
-                           }
-                           gx.data()[at] = static_cast<T>(gv[at] * std::pow(double(dv[at]), -beta) -
-                                                          2 * a * beta * xv[at] * acc);
-                         }
-                     return std::vector<BasicTensor<T>>{gx};
-                   });
+  if (detail::needs_graph<T>({&x})) {
+    detail::record(
+        y, "LocalResponseNormBackward", {&x},
+        [sx = detail::SavedTensor<T>(x), den, N, C, S, before, after, a, beta,
+         k](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            // The sum over channels [c - lo, c + hi] of t [N, C, S]: zero-padded
+            // along C, then `size` shifted narrows added.
+            const auto window = [C](const BasicTensor<T>& t, std::int64_t lo, std::int64_t hi) {
+              const auto p = pad(t, {0, 0, lo, hi});
+              auto acc = p.narrow(1, 0, C);
+              for (std::int64_t j = 1; j <= lo + hi; ++j) acc = acc + p.narrow(1, j, C);
+              return acc;
+            };
+            const auto xv =
+                sx.variable("LocalResponseNormBackward", den.shape()).reshape({N, C, S});
+            const auto g3 = g.reshape({N, C, S});
+            const auto d = window(xv * xv, before, after) * static_cast<T>(a) + static_cast<T>(k);
+            // Outputs c whose window holds channel j: c in [j - after, j + before].
+            const auto back = window(g3 * xv * d.pow(static_cast<T>(-beta - 1)), after, before);
+            return std::vector<BasicTensor<T>>{
+                (g3 * d.pow(static_cast<T>(-beta)) - xv * back * static_cast<T>(2 * a * beta))
+                    .reshape(den.shape())};
+          }
+          const T* xv = sx.data("local_response_norm");
+          const T* gv = g.data();
+          const T* dv = den.data();
+          auto gx = BasicTensor<T>::empty(den.shape());
+          for (std::int64_t n = 0; n < N; ++n)
+            for (std::int64_t s = 0; s < S; ++s)
+              for (std::int64_t j = 0; j < C; ++j) {
+                const std::int64_t at = (n * C + j) * S + s;
+                // Outputs c whose window holds channel j: c in [j - after, j + before].
+                double acc = 0;
+                for (std::int64_t c = std::max<std::int64_t>(j - after, 0);
+                     c <= std::min(j + before, C - 1); ++c) {
+                  const std::int64_t ac = (n * C + c) * S + s;
+                  acc += double(gv[ac]) * xv[ac] * std::pow(double(dv[ac]), -beta - 1);
+                }
+                gx.data()[at] = static_cast<T>(gv[at] * std::pow(double(dv[at]), -beta) -
+                                               2 * a * beta * xv[at] * acc);
+              }
+          return std::vector<BasicTensor<T>>{gx};
+        });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 
@@ -376,11 +399,24 @@ BasicTensor<T> rms_norm(const BasicTensor<T>& x, const Shape& normalized_shape,
     for (std::int64_t i = 0; i < M; ++i)
       y.data()[r * M + i] = xp[r * M + i] * rr * (weight.defined() ? weight.data()[i] : T(1));
   }
-  if (detail::needs_graph<T>({&x, &weight}))
+  if (detail::needs_graph<T>({&x, &weight})) {
     detail::record(y, "RmsNormBackward", {&x, &weight},
                    [sx = detail::SavedTensor<T>(x), sw = detail::SavedTensor<T>(weight),
                     ws = weight.defined() ? weight.shape() : Shape{}, rrms = std::move(rrms), R, M,
-                    xs](const BasicTensor<T>& g) {
+                    xs, e](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                       const auto x2 = sx.variable("RmsNormBackward", xs).reshape({R, M});
+                       const auto g2 = g.reshape({R, M});
+                       const auto wv =
+                           sw.defined() ? sw.variable("RmsNormBackward", ws) : BasicTensor<T>();
+                       const auto rr = ((x2 * x2).mean(1, true) + static_cast<T>(e)).rsqrt();
+                       const auto gh = wv.defined() ? g2 * wv.reshape({1, M}) : g2;
+                       const auto dot = (gh * x2).sum(1, true);
+                       const auto gx = rr * gh - x2 * (rr * rr * rr) * dot / static_cast<T>(M);
+                       return std::vector<BasicTensor<T>>{
+                           gx.reshape(xs),
+                           wv.defined() ? (g2 * x2 * rr).sum(0).reshape(ws) : BasicTensor<T>()};
+                     }
                      const T* xv = sx.data("rms_norm");
                      const T* w = sw.defined() ? sw.data("rms_norm") : nullptr;
                      const T* gv = g.data();
@@ -403,6 +439,8 @@ BasicTensor<T> rms_norm(const BasicTensor<T>& x, const Shape& normalized_shape,
                      }
                      return std::vector<BasicTensor<T>>{gx, gw};
                    });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 

@@ -39,6 +39,26 @@ inline std::pair<std::int64_t, std::int64_t> pad_of_dim(const std::vector<std::i
   return {pad[static_cast<std::size_t>(2 * j)], pad[static_cast<std::size_t>(2 * j + 1)]};
 }
 
+/// Pad's input gradient with recorded ops (create_graph): g's elements added at their source
+/// elements src[i] (a lane_put, whose backward is the gather lane_take); the constant-filled
+/// elements (src[i] < 0) are masked out first.
+template <class T>
+BasicTensor<T> pad_backward_recorded(const BasicTensor<T>& g, const std::vector<std::int64_t>& src,
+                                     const Shape& shape) {
+  const auto m = static_cast<std::int64_t>(src.size());
+  auto idx = BasicTensor<std::int64_t>::empty({1, m, 1});
+  auto keep = BasicTensor<T>::empty({1, m, 1});
+  bool masked = false;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const auto s = src[static_cast<std::size_t>(i)];
+    idx.data()[i] = s < 0 ? 0 : s;
+    keep.data()[i] = s < 0 ? T(0) : T(1);
+    masked = masked || s < 0;
+  }
+  const auto flat = masked ? g.reshape({1, m, 1}) * keep : g.reshape({1, m, 1});
+  return lane_put(flat, idx, numel_of(shape)).reshape(shape);
+}
+
 }  // namespace torchlet::detail
 
 namespace torchlet::nn::functional {
@@ -106,16 +126,21 @@ BasicTensor<T> pad(const BasicTensor<T>& input, const std::vector<std::int64_t>&
   const T* xp = x.data();
   T* op = out.data();
   for (std::size_t i = 0; i < src.size(); ++i) op[i] = src[i] < 0 ? T(value) : xp[src[i]];
-  if (detail::needs_graph<T>({&input}))
-    detail::record(out, "PadBackward", {&input},
-                   [src = std::move(src), shape = input.shape()](const BasicTensor<T>& g) {
-                     auto gx = zeros<T>(shape);
-                     const T* gp = g.data();
-                     T* dp = gx.data();
-                     for (std::size_t i = 0; i < src.size(); ++i)
-                       if (src[i] >= 0) dp[src[i]] += gp[i];
-                     return std::vector<BasicTensor<T>>{gx};
-                   });
+  if (detail::needs_graph<T>({&input})) {
+    detail::record(
+        out, "PadBackward", {&input},
+        [src = std::move(src), shape = input.shape()](const BasicTensor<T>& g) {
+          if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_put
+            return std::vector<BasicTensor<T>>{detail::pad_backward_recorded(g, src, shape)};
+          auto gx = zeros<T>(shape);
+          const T* gp = g.data();
+          T* dp = gx.data();
+          for (std::size_t i = 0; i < src.size(); ++i)
+            if (src[i] >= 0) dp[src[i]] += gp[i];
+          return std::vector<BasicTensor<T>>{gx};
+        });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

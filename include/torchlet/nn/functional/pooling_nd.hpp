@@ -462,10 +462,15 @@ BasicTensor<T> max_unpool2d(const BasicTensor<T>& x, const LongTensor& indices, 
                                 std::to_string(os.w) + ")");
       y.data()[pl * out_plane + at] = xp[pl * in_plane + i];
     }
-  if (detail::needs_graph<T>({&x}))
+  if (detail::needs_graph<T>({&x})) {
     detail::record(y, "MaxUnpool2DBackward0", {&x},
                    [si = detail::SavedTensor<std::int64_t>(indices), xs = x.shape(), NC = N * C,
                     in_plane, out_plane](const BasicTensor<T>& g) {
+                     if (is_grad_enabled()) [[unlikely]]  // create_graph: a recorded lane_take
+                       return std::vector<BasicTensor<T>>{
+                           detail::lane_take(g.reshape({NC, out_plane, 1}),
+                                             si.tensor("MaxUnpool2DBackward0", {NC, in_plane, 1}))
+                               .reshape(xs)};
                      const std::int64_t* ip = si.data("MaxUnpool2DBackward0");
                      auto gx = BasicTensor<T>::empty(xs);
                      for (std::int64_t pl = 0; pl < NC; ++pl)
@@ -474,6 +479,8 @@ BasicTensor<T> max_unpool2d(const BasicTensor<T>& x, const LongTensor& indices, 
                              g.data()[pl * out_plane + ip[pl * in_plane + i]];
                      return std::vector<BasicTensor<T>>{gx};
                    });
+    detail::mark_differentiable_backward(y);
+  }
   return y;
 }
 
