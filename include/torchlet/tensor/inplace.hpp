@@ -59,6 +59,7 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
     return a;
   } else {
     if (!graph) return a;
+    const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
     const bool ga = prev != nullptr, gb = b.requires_grad();
     const Shape bs = b.shape(), as = a.shape();
     switch (kind) {
@@ -68,6 +69,10 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
             [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> db;
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                if (gb) db = sub ? sum_to_recorded(g, bs) * Scalar(-1) : sum_to_recorded(g, bs);
+                return std::vector<BasicTensor<Scalar>>{ga ? g : BasicTensor<Scalar>(), db};
+              }
               if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
               return std::vector<BasicTensor<Scalar>>{ga ? g : BasicTensor<Scalar>(), db};
             });
@@ -77,6 +82,10 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             a, "MulBackward0", prev, &b,
             [ga, sb = SavedTensor<Scalar>(b), old_a, as, bs](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> da, db;
+              if (is_grad_enabled() && !old_a.defined()) [[unlikely]] {  // create_graph
+                if (ga) da = g * sb.variable("MulBackward0", bs);
+                return std::vector<BasicTensor<Scalar>>{da, db};
+              }
               if (ga) da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
               if (old_a.defined()) db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
               return std::vector<BasicTensor<Scalar>>{da, db};
@@ -90,6 +99,14 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
              so = gb ? SavedTensor<Scalar>(a) : SavedTensor<Scalar>(), as,
              bs](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> da, db;
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                const auto bv = sb.variable("DivBackward0", bs);
+                if (ga) da = g / bv;
+                if (gb)
+                  db = sum_to_recorded(g * so.output_variable("DivBackward0", as) / bv, bs) *
+                       Scalar(-1);
+                return std::vector<BasicTensor<Scalar>>{da, db};
+              }
               const auto bt = sb.tensor("DivBackward0", bs);
               if (ga) da = broadcast_apply("div", g, bt, divides);
               if (gb) {
@@ -102,6 +119,9 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             });
         break;
     }
+    // mul_'s recorded path does not cover other's gradient (a's old values are a copy);
+    // CopySlices (a a view of a base with a gradient) does not record itself yet.
+    if (!old_a.defined() && !copy_slices) mark_differentiable_backward(a);
     return a;
   }
 }
@@ -122,11 +142,16 @@ const BasicTensor<Scalar>& inplace_affine(const char* op, const char* name,
     m = m * s + c;
   bump_version(a);
   if constexpr (is_floating_v<Scalar>) {
-    if (graph)
+    if (graph) {
+      const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
       rebase_history(a, name, prev, nullptr, [s](const BasicTensor<Scalar>& g) {
         if (s == Scalar(1)) return std::vector<BasicTensor<Scalar>>{g};
+        if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded
+          return std::vector<BasicTensor<Scalar>>{g * s};
         return std::vector<BasicTensor<Scalar>>{grad_map(g, [s](const auto& v) { return v * s; })};
       });
+      if (!copy_slices) mark_differentiable_backward(a);  // CopySlices: not yet
+    }
   }
   return a;
 }

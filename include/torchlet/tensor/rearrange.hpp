@@ -49,54 +49,6 @@ void for_each_coord(const Shape& s, F f) {
   }
 }
 
-/// A map from each element of a result to the flat offset of the element it copies, or -1
-/// for a zero: shared by a gather's node and its backward's.
-using FlatMap = std::shared_ptr<const std::vector<std::int64_t>>;
-
-template <class Scalar>
-BasicTensor<Scalar> flat_put(const BasicTensor<Scalar>& g, const Shape& xs, const FlatMap& map);
-
-/// out (shape os): out[i] = x.flat[map[i]], or 0 where map[i] < 0. Recorded as `name`: the
-/// gradient adds g back to the source elements (under create_graph the recorded flat_put,
-/// whose backward is this gather again).
-template <class Scalar>
-BasicTensor<Scalar> flat_take(const char* name, const BasicTensor<Scalar>& x, const Shape& os,
-                              const FlatMap& map) {
-  auto out = BasicTensor<Scalar>::empty(os);
-  const Scalar* xp = x.data();
-  Scalar* op = out.data();
-  const auto& m = *map;
-  for (std::size_t i = 0; i < m.size(); ++i) op[i] = m[i] < 0 ? Scalar(0) : xp[m[i]];
-  if constexpr (is_floating_v<Scalar>) {
-    if (needs_graph<Scalar>({&x})) {
-      record(out, name, {&x}, [map, xs = x.shape()](const BasicTensor<Scalar>& g) {
-        return std::vector<BasicTensor<Scalar>>{flat_put(g, xs, map)};
-      });
-      mark_differentiable_backward(out);
-    }
-  }
-  return out;
-}
-
-/// zeros of shape xs with g.flat[i] added at map[i] (map[i] >= 0): flat_take's gradient.
-/// Recorded ("IndexPutBackward0", its backward the gather flat_take) when g requires grad.
-template <class Scalar>
-BasicTensor<Scalar> flat_put(const BasicTensor<Scalar>& g, const Shape& xs, const FlatMap& map) {
-  auto out = zeros<Scalar>(xs);
-  Scalar* dp = out.data();
-  const Scalar* gp = g.data();
-  const auto& m = *map;
-  for (std::size_t i = 0; i < m.size(); ++i)
-    if (m[i] >= 0) dp[m[i]] += gp[i];
-  if (needs_graph<Scalar>({&g})) {
-    record(out, "IndexPutBackward0", {&g}, [map, gs = g.shape()](const BasicTensor<Scalar>& gg) {
-      return std::vector<BasicTensor<Scalar>>{flat_take("IndexBackward0", gg, gs, map)};
-    });
-    mark_differentiable_backward(out);
-  }
-  return out;
-}
-
 /// out (shape os): out[i] = x.flat[src(coords of i)], or 0 where src gives -1 (flat_take).
 template <class Scalar, class F>
 BasicTensor<Scalar> take_flat(const char* name, const BasicTensor<Scalar>& x, const Shape& os,
