@@ -650,7 +650,8 @@ TEST_CASE("gradgradcheck: in-place arithmetic on a non-leaf") {
     CHECK(gradgradcheck(f, {x, b}));
     same_first_order([f](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); }, {x, b});
   }
-  // mul_ when a needs a gradient only (other a constant), and when other does too.
+  // mul_ when a needs a gradient only (other a constant), and when other does too (its
+  // gradient reads a's old values, attached to a's previous history).
   const auto w = randn<double>({4});
   CHECK(gradgradcheck(
       [w](const DoubleTensor& v) {
@@ -659,10 +660,21 @@ TEST_CASE("gradgradcheck: in-place arithmetic on a non-leaf") {
         return y * v;
       },
       {x}));
-  auto y = x * 1.0;
-  y.mul_(b);
-  CHECK_THROWS_WITH(autograd::grad({y.sum()}, {x}, {}, true, true),
-                    Catch::Contains("MulBackward0 is not differentiable yet"));
+  const F mul = [](const DoubleTensor& v, const DoubleTensor& u) {
+    auto y = v * v;
+    y.mul_(u.sin());
+    return y * v;
+  };
+  CHECK(gradgradcheck(mul, {x, b}));
+  same_first_order([mul](const std::vector<DoubleTensor>& v) { return mul(v[0], v[1]); }, {x, b});
+  // Only other needs a gradient: a's old values are a constant.
+  CHECK(gradgradcheck(
+      [w](const DoubleTensor& u) {
+        auto y = w.unsqueeze(0).expand({3, 4}).clone();
+        y *= u * u;
+        return y * u;
+      },
+      {b}));
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -80,10 +80,20 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
       case InplaceOp::mul:
         rebase_history(
             a, "MulBackward0", prev, &b,
-            [ga, sb = SavedTensor<Scalar>(b), old_a, as, bs](const BasicTensor<Scalar>& g) {
+            [ga, sb = SavedTensor<Scalar>(b), old_a, prev_a = old_a.defined() ? prev : nullptr, as,
+             bs](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> da, db;
-              if (is_grad_enabled() && !old_a.defined()) [[unlikely]] {  // create_graph
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
                 if (ga) da = g * sb.variable("MulBackward0", bs);
+                if (old_a.defined()) {
+                  // a's old values, as the output of a's previous history
+                  auto a0 = old_a.detach();
+                  if (prev_a) {
+                    a0.impl()->grad_fn = std::static_pointer_cast<autograd::Node<Scalar>>(prev_a);
+                    a0.impl()->requires_grad = true;
+                  }
+                  db = sum_to_recorded(g * a0, bs);
+                }
                 return std::vector<BasicTensor<Scalar>>{da, db};
               }
               if (ga) da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
@@ -119,9 +129,8 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             });
         break;
     }
-    // mul_'s recorded path does not cover other's gradient (a's old values are a copy);
     // CopySlices (a a view of a base with a gradient) does not record itself yet.
-    if (!old_a.defined() && !copy_slices) mark_differentiable_backward(a);
+    if (!copy_slices) mark_differentiable_backward(a);
     return a;
   }
 }
