@@ -443,26 +443,11 @@ inline IndexPlan mask_plan(const char* op, const Shape& xs, const BasicTensor<bo
 }
 
 /// A new tensor of plan.shape holding x's elements at plan.offsets; the gradient adds back
-/// into x's shape at those offsets.
+/// into x's shape at those offsets (flat_take: recorded under create_graph).
 template <class Scalar>
 BasicTensor<Scalar> take_offsets(const char* name, const BasicTensor<Scalar>& x,
                                  const IndexPlan& plan) {
-  auto out = BasicTensor<Scalar>::empty(plan.shape);
-  const Scalar* xp = x.data();
-  Scalar* op = out.data();
-  const auto& offs = *plan.offsets;
-  for (std::size_t i = 0; i < offs.size(); ++i) op[i] = xp[offs[i]];
-  if constexpr (is_floating_v<Scalar>) {
-    if (needs_graph<Scalar>({&x}))
-      record(out, name, {&x}, [xs = x.shape(), p = plan.offsets](const BasicTensor<Scalar>& g) {
-        auto gi = zeros<Scalar>(xs);
-        Scalar* dst = gi.data();
-        const Scalar* src = g.data();
-        for (std::size_t i = 0; i < p->size(); ++i) dst[(*p)[i]] += src[i];
-        return std::vector<BasicTensor<Scalar>>{gi};
-      });
-  }
-  return out;
+  return flat_take(name, x, plan.shape, plan.offsets);
 }
 
 /// The shape a value of shape `values` takes when written into an indexing result of shape
@@ -515,11 +500,25 @@ void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
   bump_version(x);
   if constexpr (is_floating_v<Scalar>) {
     if (!graph) return;
+    // CopySlices (x a view of a base with a gradient) does not record itself yet.
+    const bool copy_slices = x.impl()->view_kind && rebasable_view(*x.impl());
     rebase_history(
         x, name, prev, &values,
         [gx = prev != nullptr, gv = values.requires_grad(), p = plan.offsets, rs = plan.shape, vs,
          full = values.shape(), accumulate](const BasicTensor<Scalar>& g) {
           BasicTensor<Scalar> dx, dv;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            if (gx) {
+              dx = g;
+              if (!accumulate) {
+                auto keep = ones<Scalar>(g.shape());
+                for (auto at : *p) keep.data()[at] = Scalar(0);
+                dx = g * keep;
+              }
+            }
+            if (gv) dv = sum_to_recorded(flat_take("IndexBackward0", g, rs, p), vs).reshape(full);
+            return std::vector<BasicTensor<Scalar>>{dx, dv};
+          }
           if (gx) {
             dx = BasicTensor<Scalar>::empty(g.shape());
             std::copy_n(g.data(), g.numel(), dx.data());
@@ -535,6 +534,7 @@ void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
           }
           return std::vector<BasicTensor<Scalar>>{dx, dv};
         });
+    if (!copy_slices) mark_differentiable_backward(x);
   }
 }
 

@@ -499,6 +499,14 @@ BasicTensor<Scalar> addcmul(const BasicTensor<Scalar>& input, const BasicTensor<
          sh1 = tensor1.shape(), sh2 = tensor2.shape()](const BasicTensor<Scalar>& g) {
           const auto scaled = [value](const auto& x, const auto& y) { return x * y * value; };
           BasicTensor<Scalar> d0, d1, d2;
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            if (gi) d0 = detail::sum_to_recorded(g, is);
+            if (s2.defined())
+              d1 = detail::sum_to_recorded(g * s2.variable("AddcmulBackward0", sh2) * value, sh1);
+            if (s1.defined())
+              d2 = detail::sum_to_recorded(g * s1.variable("AddcmulBackward0", sh1) * value, sh2);
+            return std::vector<BasicTensor<Scalar>>{d0, d1, d2};
+          }
           if (gi) d0 = detail::sum_to(g, is);
           if (s2.defined())
             d1 = detail::sum_to(
@@ -510,6 +518,7 @@ BasicTensor<Scalar> addcmul(const BasicTensor<Scalar>& input, const BasicTensor<
                 sh2);
           return std::vector<BasicTensor<Scalar>>{d0, d1, d2};
         });
+  detail::mark_differentiable_backward(out);
   return out;
 }
 

@@ -35,7 +35,8 @@ BasicTensor<Scalar> extremum(const char* op, const char* name, const BasicTensor
         return is_max ? std::max(x, y) : std::min(x, y);
       },
       [share_a](Scalar x, Scalar y, Scalar g) { return g * share_a(x, y); },
-      [share_a](Scalar x, Scalar y, Scalar g) { return g * (Scalar(1) - share_a(x, y)); });
+      [share_a](Scalar x, Scalar y, Scalar g) { return g * (Scalar(1) - share_a(x, y)); },
+      LocallyConstant{});
 }
 
 }  // namespace detail

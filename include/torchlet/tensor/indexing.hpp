@@ -46,20 +46,27 @@ BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std
 template <class Scalar>
 BasicTensor<Scalar> lane_take(const BasicTensor<Scalar>& x, const BasicTensor<std::int64_t>& idx);
 
-template <class Scalar>
-BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std::int64_t>& idx,
-                             std::int64_t n) {
+/// Calls f(s, t) for every element s of idx [outer, k, inner] with t the offset of
+/// [o, idx[o, j, i], i] in [outer, n, inner]: the walk lane_put and lane_take share.
+template <class F>
+void lane_walk(const BasicTensor<std::int64_t>& idx, std::int64_t n, F f) {
   const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2);
-  auto out = zeros<Scalar>({outer, n, inner});
-  const Scalar* gp = g.data();
   const std::int64_t* ip = idx.data();
-  Scalar* op = out.data();
   for (std::int64_t o = 0; o < outer; ++o)
     for (std::int64_t j = 0; j < k; ++j)
       for (std::int64_t i = 0; i < inner; ++i) {
         const auto s = (o * k + j) * inner + i;
-        op[(o * n + ip[s]) * inner + i] += gp[s];
+        f(s, (o * n + ip[s]) * inner + i);
       }
+}
+
+template <class Scalar>
+BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std::int64_t>& idx,
+                             std::int64_t n) {
+  auto out = zeros<Scalar>({idx.size(0), n, idx.size(2)});
+  const Scalar* gp = g.data();
+  Scalar* op = out.data();
+  lane_walk(idx, n, [&](std::int64_t s, std::int64_t t) { op[t] += gp[s]; });
   if (needs_graph<Scalar>({&g})) {
     record(out, "ScatterAddBackward0", {&g}, [idx](const BasicTensor<Scalar>& gg) {
       return std::vector<BasicTensor<Scalar>>{lane_take(gg, idx)};
@@ -71,17 +78,11 @@ BasicTensor<Scalar> lane_put(const BasicTensor<Scalar>& g, const BasicTensor<std
 
 template <class Scalar>
 BasicTensor<Scalar> lane_take(const BasicTensor<Scalar>& x, const BasicTensor<std::int64_t>& idx) {
-  const auto outer = idx.size(0), k = idx.size(1), inner = idx.size(2), n = x.size(1);
+  const auto n = x.size(1);
   auto out = BasicTensor<Scalar>::empty(idx.shape());
   const Scalar* xp = x.data();
-  const std::int64_t* ip = idx.data();
   Scalar* op = out.data();
-  for (std::int64_t o = 0; o < outer; ++o)
-    for (std::int64_t j = 0; j < k; ++j)
-      for (std::int64_t i = 0; i < inner; ++i) {
-        const auto s = (o * k + j) * inner + i;
-        op[s] = xp[(o * n + ip[s]) * inner + i];
-      }
+  lane_walk(idx, n, [&](std::int64_t s, std::int64_t t) { op[s] = xp[t]; });
   if (needs_graph<Scalar>({&x})) {
     record(out, "GatherBackward0", {&x}, [idx, n](const BasicTensor<Scalar>& gg) {
       return std::vector<BasicTensor<Scalar>>{lane_put(gg, idx, n)};

@@ -188,15 +188,18 @@ BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTe
       return scatter_backward_recorded(g, gx, gs, dim, si.tensor(name, is), kind);
     return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
   };
+  // The recorded path gathers src's gradient with index's shape; CopySlices (x a view of a
+  // base with a gradient) does not record itself yet.
+  const bool recordable = (!gs || src.shape() == index.shape()) &&
+                          !(inplace && x.impl()->view_kind && rebasable_view(*x.impl()));
   if (inplace) {
     rebase_history(out, name, prev, &src,
                    [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   } else {
     record(out, name, {&x, &src},
            [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
-    // The recorded path gathers src's gradient with index's shape.
-    if (!gs || src.shape() == index.shape()) mark_differentiable_backward(out);
   }
+  if (recordable) mark_differentiable_backward(out);
   return out;
 }
 
@@ -254,9 +257,28 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     }
   if (inplace) bump_version(x);
   if (!graph) return out;
-  auto bw = [gs = src.requires_grad(), idx, oi, m, alpha, kind, src_shape = src.shape()](
+  auto bw = [gs = src.requires_grad(), idx, oi, m, alpha, kind, src_shape = src.shape(), xs, dim](
                 const BasicTensor<Scalar>& g, bool gx) {
     BasicTensor<Scalar> dx, ds;
+    if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+      if (gx) {
+        dx = g;
+        if (kind == ScatterKind::copy) {
+          auto keep = ones<Scalar>(g.shape());
+          for (std::int64_t o = 0; o < oi.outer; ++o)
+            for (std::int64_t k = 0; k < m; ++k)
+              amap(keep.data() + (o * oi.n + idx[static_cast<std::size_t>(k)]) * oi.inner, oi.inner)
+                  .setZero();
+          dx = g * keep;
+        }
+      }
+      if (gs) {
+        ds = index_select(g.reshape(xs), dim, from_vector<std::int64_t>(idx, {m}));
+        if (kind == ScatterKind::add && alpha != Scalar(1)) ds = ds * alpha;
+        ds = ds.reshape(src_shape);
+      }
+      return std::vector<BasicTensor<Scalar>>{dx, ds};
+    }
     if (gx) {
       dx = g.clone().detach();
       if (kind == ScatterKind::copy)
@@ -280,6 +302,7 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     }
     return std::vector<BasicTensor<Scalar>>{dx, ds};
   };
+  const bool copy_slices = inplace && x.impl()->view_kind && rebasable_view(*x.impl());
   if (inplace) {
     rebase_history(out, name, prev, &src,
                    [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
@@ -287,6 +310,7 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     record(out, name, {&x, &src},
            [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   }
+  if (!copy_slices) mark_differentiable_backward(out);  // CopySlices does not record itself yet
   return out;
 }
 

@@ -60,6 +60,7 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
     return a;
   } else {
     if (!graph) return a;
+    const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
     const bool ga = prev != nullptr, gb = b.requires_grad();
     const Shape bs = b.shape(), as = a.shape();
     switch (kind) {
@@ -69,6 +70,10 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             a, kind == InplaceOp::add ? "AddBackward0" : "SubBackward0", prev, &b,
             [ga, gb, bs, sub = kind == InplaceOp::sub](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> db;
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                if (gb) db = sub ? sum_to_recorded(g, bs) * Scalar(-1) : sum_to_recorded(g, bs);
+                return std::vector<BasicTensor<Scalar>>{ga ? g : BasicTensor<Scalar>(), db};
+              }
               if (gb) db = sub ? negated(sum_to(g, bs)) : sum_to(g, bs);
               return std::vector<BasicTensor<Scalar>>{ga ? g : BasicTensor<Scalar>(), db};
             });
@@ -76,8 +81,22 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
       case InplaceOp::mul:
         rebase_history(
             a, "MulBackward0", prev, &b,
-            [ga, sb = SavedTensor<Scalar>(b), old_a, as, bs](const BasicTensor<Scalar>& g) {
+            [ga, sb = SavedTensor<Scalar>(b), old_a, prev_a = old_a.defined() ? prev : nullptr, as,
+             bs](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> da, db;
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                if (ga) da = g * sb.variable("MulBackward0", bs);
+                if (old_a.defined()) {
+                  // a's old values, as the output of a's previous history
+                  auto a0 = old_a.detach();
+                  if (prev_a) {
+                    a0.impl()->grad_fn = std::static_pointer_cast<autograd::Node<Scalar>>(prev_a);
+                    a0.impl()->requires_grad = true;
+                  }
+                  db = sum_to_recorded(g * a0, bs);
+                }
+                return std::vector<BasicTensor<Scalar>>{da, db};
+              }
               if (ga) da = broadcast_apply("mul", g, sb.tensor("MulBackward0", bs), times);
               if (old_a.defined()) db = sum_to(broadcast_apply("mul", g, old_a, times), bs);
               return std::vector<BasicTensor<Scalar>>{da, db};
@@ -91,6 +110,14 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
              so = gb ? SavedTensor<Scalar>(a) : SavedTensor<Scalar>(), as,
              bs](const BasicTensor<Scalar>& g) {
               BasicTensor<Scalar> da, db;
+              if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                const auto bv = sb.variable("DivBackward0", bs);
+                if (ga) da = g / bv;
+                if (gb)
+                  db = sum_to_recorded(g * so.output_variable("DivBackward0", as) / bv, bs) *
+                       Scalar(-1);
+                return std::vector<BasicTensor<Scalar>>{da, db};
+              }
               const auto bt = sb.tensor("DivBackward0", bs);
               if (ga) da = broadcast_apply("div", g, bt, divides);
               if (gb) {
@@ -103,6 +130,8 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             });
         break;
     }
+    // CopySlices (a a view of a base with a gradient) does not record itself yet.
+    if (!copy_slices) mark_differentiable_backward(a);
     return a;
   }
 }
@@ -123,11 +152,16 @@ const BasicTensor<Scalar>& inplace_affine(const char* op, const char* name,
     m = m * s + c;
   bump_version(a);
   if constexpr (is_floating_v<Scalar>) {
-    if (graph)
+    if (graph) {
+      const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
       rebase_history(a, name, prev, nullptr, [s](const BasicTensor<Scalar>& g) {
         if (s == Scalar(1)) return std::vector<BasicTensor<Scalar>>{g};
+        if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded
+          return std::vector<BasicTensor<Scalar>>{g * s};
         return std::vector<BasicTensor<Scalar>>{grad_map(g, [s](const auto& v) { return v * s; })};
       });
+      if (!copy_slices) mark_differentiable_backward(a);  // CopySlices: not yet
+    }
   }
   return a;
 }

@@ -21,32 +21,54 @@
 namespace torchlet {
 namespace detail {
 
-/// out = f(x) elementwise, recorded as `name` with dx = df(x, out, g) elementwise.
-template <class Scalar, class F, class DF>
-BasicTensor<Scalar> unary_op(const char* name, const BasicTensor<Scalar>& x, F f, DF df) {
+/// The recorded backward of an elementwise op whose derivatives are constant where they
+/// exist (sign, fmod, maximum, clamp, ...): under create_graph the gradient is g times the
+/// derivative at g = 1, a constant tensor.
+struct LocallyConstant {};
+
+/// out = f(x) elementwise, recorded as `name` with dx = df(x, g) elementwise. The backward
+/// records itself under create_graph when `rdf` is given: LocallyConstant, or a function of
+/// (g, x as a variable) made of recorded ops.
+template <class Scalar, class F, class DF, class R = std::nullptr_t>
+BasicTensor<Scalar> unary_op(const char* name, const BasicTensor<Scalar>& x, F f, DF df,
+                             R rdf = nullptr) {
   auto out = BasicTensor<Scalar>::empty(x.shape());
   const Scalar* xp = x.data();
   Scalar* op = out.data();
   for (std::int64_t i = 0; i < x.numel(); ++i) op[i] = f(xp[i]);
-  if (needs_graph<Scalar>({&x}))
-    record(out, name, {&x},
-           [name, df, sx = SavedTensor<Scalar>(x), xs = x.shape()](const BasicTensor<Scalar>& g) {
-             const Scalar* xp = sx.data(name);
-             auto gi = BasicTensor<Scalar>::empty(xs);
-             for (std::int64_t i = 0; i < gi.numel(); ++i) gi.data()[i] = df(xp[i], g.data()[i]);
-             return std::vector<BasicTensor<Scalar>>{gi};
-           });
+  if (needs_graph<Scalar>({&x})) {
+    record(
+        out, name, {&x},
+        [name, df, rdf, sx = SavedTensor<Scalar>(x), xs = x.shape()](const BasicTensor<Scalar>& g) {
+          static_cast<void>(rdf);  // unused without a recorded form (clang warns)
+          const Scalar* xp = sx.data(name);
+          if constexpr (std::is_same_v<R, LocallyConstant> && is_floating_v<Scalar>) {
+            if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times a constant
+              auto c = BasicTensor<Scalar>::empty(xs);
+              for (std::int64_t i = 0; i < c.numel(); ++i) c.data()[i] = df(xp[i], Scalar(1));
+              return std::vector<BasicTensor<Scalar>>{g * c};
+            }
+          } else if constexpr (!std::is_same_v<R, std::nullptr_t> && is_floating_v<Scalar>) {
+            if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded ops
+              return std::vector<BasicTensor<Scalar>>{rdf(g, sx.variable(name, xs))};
+          }
+          auto gi = BasicTensor<Scalar>::empty(xs);
+          for (std::int64_t i = 0; i < gi.numel(); ++i) gi.data()[i] = df(xp[i], g.data()[i]);
+          return std::vector<BasicTensor<Scalar>>{gi};
+        });
+    if constexpr (!std::is_same_v<R, std::nullptr_t>) mark_differentiable_backward(out);
+  }
   return out;
 }
 
 /// out = f(a, b) broadcast, recorded as `name` with da = da_f(x, y, g), db = db_f(x, y, g)
-/// per output element (then summed to each input's shape). With `to_a` (a predicate on
-/// (x, y): whether the gradient goes to a, else to b, as for clamp), the backward records
-/// itself under create_graph as g times constant masks.
-template <class Scalar, class F, class DA, class DB, class M = std::nullptr_t>
+/// per output element (then summed to each input's shape). The backward records itself
+/// under create_graph when `rd` is given: LocallyConstant (g times the derivatives at g = 1,
+/// constant tensors: clamp, fmod, maximum, ...), or a function of (g, a, b as variables)
+/// returning {da, db} of the broadcast shape, made of recorded ops.
+template <class Scalar, class F, class DA, class DB, class R = std::nullptr_t>
 BasicTensor<Scalar> binary_op(const char* op, const char* name, const BasicTensor<Scalar>& a,
-                              const BasicTensor<Scalar>& b, F f, DA da_f, DB db_f,
-                              M to_a = nullptr) {
+                              const BasicTensor<Scalar>& b, F f, DA da_f, DB db_f, R rd = nullptr) {
   const Shape os = broadcast_shapes(op, a.shape(), b.shape());
   auto out = BasicTensor<Scalar>::empty(os);
   const Scalar* ap = a.data();
@@ -58,23 +80,31 @@ BasicTensor<Scalar> binary_op(const char* op, const char* name, const BasicTenso
                         });
   if (needs_graph<Scalar>({&a, &b}))
     record(out, name, {&a, &b},
-           [name, da_f, db_f, to_a, ga = a.requires_grad(), gb = b.requires_grad(),
+           [name, da_f, db_f, rd, ga = a.requires_grad(), gb = b.requires_grad(),
             sa = SavedTensor<Scalar>(a), sb = SavedTensor<Scalar>(b), as = a.shape(),
             bs = b.shape(), os](const BasicTensor<Scalar>& g) {
              const Scalar* ap = sa.data(name);
              const Scalar* bp = sb.data(name);
-             static_cast<void>(to_a);  // unused without a mask (clang warns)
-             if constexpr (!std::is_same_v<M, std::nullptr_t>) {
-               if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times constant masks
-                 auto ma = BasicTensor<Scalar>::empty(os);
-                 for_each_broadcast<2>(
-                     os, {&as, &bs}, [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                       ma.data()[i] = to_a(ap[o[0]], bp[o[1]]) ? Scalar(1) : Scalar(0);
-                     });
+             static_cast<void>(rd);  // unused without a recorded form (clang warns)
+             if constexpr (std::is_same_v<R, LocallyConstant> && is_floating_v<Scalar>) {
+               if (is_grad_enabled()) [[unlikely]] {  // create_graph: g times constants
+                 auto ca = BasicTensor<Scalar>::empty(os), cb = BasicTensor<Scalar>::empty(os);
+                 for_each_broadcast<2>(os, {&as, &bs},
+                                       [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+                                         ca.data()[i] = da_f(ap[o[0]], bp[o[1]], Scalar(1));
+                                         cb.data()[i] = db_f(ap[o[0]], bp[o[1]], Scalar(1));
+                                       });
                  BasicTensor<Scalar> da, db;
-                 if (ga) da = sum_to_recorded(g * ma, as);
-                 if (gb) db = sum_to_recorded(g * (Scalar(1) - ma), bs);
+                 if (ga) da = sum_to_recorded(g * ca, as);
+                 if (gb) db = sum_to_recorded(g * cb, bs);
                  return std::vector<BasicTensor<Scalar>>{da, db};
+               }
+             } else if constexpr (!std::is_same_v<R, std::nullptr_t> && is_floating_v<Scalar>) {
+               if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+                 auto d = rd(g, sa.variable(name, as), sb.variable(name, bs));
+                 return std::vector<BasicTensor<Scalar>>{
+                     ga ? sum_to_recorded(d[0], as) : BasicTensor<Scalar>(),
+                     gb ? sum_to_recorded(d[1], bs) : BasicTensor<Scalar>()};
                }
              }
              auto da = BasicTensor<Scalar>::empty(os), db = BasicTensor<Scalar>::empty(os);
@@ -87,7 +117,7 @@ BasicTensor<Scalar> binary_op(const char* op, const char* name, const BasicTenso
              return std::vector<BasicTensor<Scalar>>{ga ? sum_to(da, as) : BasicTensor<Scalar>(),
                                                      gb ? sum_to(db, bs) : BasicTensor<Scalar>()};
            });
-  if constexpr (!std::is_same_v<M, std::nullptr_t>) mark_differentiable_backward(out);
+  if constexpr (!std::is_same_v<R, std::nullptr_t>) mark_differentiable_backward(out);
   return out;
 }
 
@@ -162,7 +192,8 @@ BasicTensor<Scalar> nan_to_num(const BasicTensor<Scalar>& x,
       [=](Scalar v) { return std::isnan(v)   ? nan
                              : std::isinf(v) ? (v > 0 ? pi : ni)
                                              : v; },
-      [](Scalar v, Scalar g) { return std::isfinite(v) ? g : Scalar(0); });
+      [](Scalar v, Scalar g) { return std::isfinite(v) ? g : Scalar(0); },
+      detail::LocallyConstant{});
 }
 
 /// torch.sign(x): -1, 0 or 1 (NaN stays NaN). Gradient zero.
@@ -171,28 +202,31 @@ BasicTensor<Scalar> sign(const BasicTensor<Scalar>& x) {
   return detail::unary_op(
       "SignBackward0", x,
       [](Scalar v) { return std::isnan(v) ? v : Scalar((v > Scalar(0)) - (v < Scalar(0))); },
-      [](Scalar, Scalar) { return Scalar(0); });
+      [](Scalar, Scalar) { return Scalar(0); }, detail::LocallyConstant{});
 }
 /// torch.trunc(x): rounded toward zero. Gradient zero.
 template <class Scalar>
 BasicTensor<Scalar> trunc(const BasicTensor<Scalar>& x) {
   return detail::unary_op(
       "TruncBackward0", x, [](Scalar v) { return std::trunc(v); },
-      [](Scalar, Scalar) { return Scalar(0); });
+      [](Scalar, Scalar) { return Scalar(0); }, detail::LocallyConstant{});
 }
 /// torch.frac(x): x - trunc(x). Gradient g.
 template <class Scalar>
 BasicTensor<Scalar> frac(const BasicTensor<Scalar>& x) {
   return detail::unary_op(
       "FracBackward0", x, [](Scalar v) { return v - std::trunc(v); },
-      [](Scalar, Scalar g) { return g; });
+      [](Scalar, Scalar g) { return g; }, detail::LocallyConstant{});
 }
 /// torch.erf(x). Gradient 2 / sqrt(pi) exp(-x^2) g.
 template <class Scalar>
 BasicTensor<Scalar> erf(const BasicTensor<Scalar>& x) {
   return detail::unary_op(
       "ErfBackward0", x, [](Scalar v) { return std::erf(v); },
-      [](Scalar v, Scalar g) { return g * Scalar(M_2_SQRTPI) * std::exp(-v * v); });
+      [](Scalar v, Scalar g) { return g * Scalar(M_2_SQRTPI) * std::exp(-v * v); },
+      [](const BasicTensor<Scalar>& g, const BasicTensor<Scalar>& v) {
+        return g * (v * v * Scalar(-1)).exp() * Scalar(M_2_SQRTPI);
+      });
 }
 /// torch.erfinv(x): the inverse of erf on [-1, 1] (NaN outside). Gradient
 /// sqrt(pi) / 2 exp(erfinv(x)^2) g.
@@ -203,6 +237,10 @@ BasicTensor<Scalar> erfinv(const BasicTensor<Scalar>& x) {
       [](Scalar v, Scalar g) {
         const Scalar y = detail::erfinv_scalar(v);
         return g * Scalar(1 / M_2_SQRTPI) * std::exp(y * y);
+      },
+      [](const BasicTensor<Scalar>& g, const BasicTensor<Scalar>& v) {
+        const auto y = erfinv(v);
+        return g * (y * y).exp() * Scalar(1 / M_2_SQRTPI);
       });
 }
 
@@ -267,7 +305,8 @@ BasicTensor<Scalar> fmod(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>
   return detail::binary_op(
       "fmod", "FmodBackward1", a, b, [](Scalar x, Scalar y) { return std::fmod(x, y); },
       [](Scalar, Scalar, Scalar g) { return g; },
-      [](Scalar x, Scalar y, Scalar g) { return -g * std::trunc(x / y); });
+      [](Scalar x, Scalar y, Scalar g) { return -g * std::trunc(x / y); },
+      detail::LocallyConstant{});
 }
 /// torch.fmod(a, s) with a number, in the result type of a with s (PyTorch's promotion: a
 /// LongTensor with 1.5 gives float32, with 2 int64).
@@ -288,7 +327,8 @@ BasicTensor<Scalar> remainder(const BasicTensor<Scalar>& a, const BasicTensor<Sc
         return r != Scalar(0) && ((r < Scalar(0)) != (y < Scalar(0))) ? r + y : r;
       },
       [](Scalar, Scalar, Scalar g) { return g; },
-      [](Scalar x, Scalar y, Scalar g) { return -g * std::floor(x / y); });
+      [](Scalar x, Scalar y, Scalar g) { return -g * std::floor(x / y); },
+      detail::LocallyConstant{});
 }
 /// torch.remainder(a, s) with a number, in the result type of a with s (as fmod).
 template <class Scalar, detail::ScalarFor<Scalar> S>
@@ -312,7 +352,7 @@ BasicTensor<Scalar> div(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>&
       "div", "DivBackward2", a, b,
       [mode](Scalar x, Scalar y) { return detail::div_rounded(x, y, mode); },
       [](Scalar, Scalar, Scalar) { return Scalar(0); },
-      [](Scalar, Scalar, Scalar) { return Scalar(0); });
+      [](Scalar, Scalar, Scalar) { return Scalar(0); }, detail::LocallyConstant{});
 }
 /// torch.div(a, b, rounding_mode) for tensors of two types: computed in the promoted type
 /// (torch.result_type).
@@ -349,7 +389,11 @@ BasicTensor<Scalar> atan2(const BasicTensor<Scalar>& a, const BasicTensor<Scalar
   return detail::binary_op(
       "atan2", "Atan2Backward0", a, b, [](Scalar x, Scalar y) { return std::atan2(x, y); },
       [](Scalar x, Scalar y, Scalar g) { return g * y / (x * x + y * y); },
-      [](Scalar x, Scalar y, Scalar g) { return -g * x / (x * x + y * y); });
+      [](Scalar x, Scalar y, Scalar g) { return -g * x / (x * x + y * y); },
+      [](const BasicTensor<Scalar>& g, const BasicTensor<Scalar>& x, const BasicTensor<Scalar>& y) {
+        const auto gd = g / (x * x + y * y);
+        return std::vector<BasicTensor<Scalar>>{gd * y, gd * x * Scalar(-1)};
+      });
 }
 
 /// torch.lerp(start, end, weight): start + weight * (end - start), all broadcast; the
@@ -379,13 +423,13 @@ BasicTensor<Scalar> clamp(const BasicTensor<Scalar>& x, const BasicTensor<Scalar
         "clamp", "ClampBackward1", out, min, [](Scalar v, Scalar lo) { return v < lo ? lo : v; },
         [](Scalar v, Scalar lo, Scalar g) { return v < lo ? Scalar(0) : g; },
         [](Scalar v, Scalar lo, Scalar g) { return v < lo ? g : Scalar(0); },
-        [](Scalar v, Scalar lo) { return !(v < lo); });
+        detail::LocallyConstant{});
   if (max.defined())
     out = detail::binary_op(
         "clamp", "ClampBackward1", out, max, [](Scalar v, Scalar hi) { return v > hi ? hi : v; },
         [](Scalar v, Scalar hi, Scalar g) { return v > hi ? Scalar(0) : g; },
         [](Scalar v, Scalar hi, Scalar g) { return v > hi ? g : Scalar(0); },
-        [](Scalar v, Scalar hi) { return !(v > hi); });
+        detail::LocallyConstant{});
   return out;
 }
 

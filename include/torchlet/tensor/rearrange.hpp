@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "torchlet/tensor/views.hpp"
 
@@ -47,8 +49,7 @@ void for_each_coord(const Shape& s, F f) {
   }
 }
 
-/// out (shape os): out[i] = x.flat[src(coords of i)], or 0 where src gives -1. Recorded as
-/// `name`: the gradient adds g back to the source elements.
+/// out (shape os): out[i] = x.flat[src(coords of i)], or 0 where src gives -1 (flat_take).
 template <class Scalar, class F>
 BasicTensor<Scalar> take_flat(const char* name, const BasicTensor<Scalar>& x, const Shape& os,
                               F src) {
@@ -56,20 +57,7 @@ BasicTensor<Scalar> take_flat(const char* name, const BasicTensor<Scalar>& x, co
   for_each_coord(os, [&](std::int64_t i, const std::vector<std::int64_t>& c) {
     map[static_cast<std::size_t>(i)] = src(c);
   });
-  auto out = BasicTensor<Scalar>::empty(os);
-  const Scalar* xp = x.data();
-  Scalar* op = out.data();
-  for (std::size_t i = 0; i < map.size(); ++i) op[i] = map[i] < 0 ? Scalar(0) : xp[map[i]];
-  if (needs_graph<Scalar>({&x}))
-    record(out, name, {&x}, [map = std::move(map), xs = x.shape()](const BasicTensor<Scalar>& g) {
-      auto gi = zeros<Scalar>(xs);
-      Scalar* dp = gi.data();
-      const Scalar* gp = g.data();
-      for (std::size_t i = 0; i < map.size(); ++i)
-        if (map[i] >= 0) dp[map[i]] += gp[i];
-      return std::vector<BasicTensor<Scalar>>{gi};
-    });
-  return out;
+  return flat_take(name, x, os, std::make_shared<const std::vector<std::int64_t>>(std::move(map)));
 }
 
 /// The flat offset of coords c in shape s (strides st).

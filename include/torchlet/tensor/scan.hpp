@@ -14,6 +14,8 @@
 #include <string>
 
 #include "torchlet/tensor/indexing.hpp"
+#include "torchlet/tensor/joining.hpp"
+#include "torchlet/tensor/rearrange.hpp"
 #include "torchlet/tensor/reduction.hpp"
 
 namespace torchlet {
@@ -51,12 +53,50 @@ void prod_lane_grad(const Scalar* x, Scalar* dx, std::int64_t n, std::int64_t st
   }
 }
 
-/// Whether no element of x is 0: prod's and cumprod's backward records itself
-/// (create_graph) as g * out / x, so only then.
+/// Whether no element of p[0, n) is 0.
 template <class Scalar>
-bool no_zeros(const BasicTensor<Scalar>& x) {
-  const Scalar* p = x.data();
-  return std::none_of(p, p + x.numel(), [](Scalar v) { return v == Scalar(0); });
+bool no_zeros(const Scalar* p, std::int64_t n) {
+  return std::none_of(p, p + n, [](Scalar v) { return v == Scalar(0); });
+}
+
+/// The gradient of prod along dim 1 of x [outer, n, inner] (a variable) for g [outer, 1,
+/// inner], made of recorded ops (create_graph) as PyTorch's prod_backward: g * out / x without
+/// a zero in x, else prod_safe_zeros_backward, g times the exclusive cumulative products from
+/// both ends (exact with any number of zeros, and differentiable again).
+template <class Scalar>
+BasicTensor<Scalar> prod_backward_recorded(const BasicTensor<Scalar>& g,
+                                           const BasicTensor<Scalar>& x, bool zeros_in_x) {
+  const auto n = x.size(1);
+  if (!zeros_in_x) return g * prod(x, 1, true) / x;
+  if (n <= 1) return g * ones<Scalar>(x.shape());
+  const auto one = ones<Scalar>({x.size(0), 1, x.size(2)});
+  const auto normal = cumprod(cat({one, x.narrow(1, 0, n - 1)}, 1), 1);
+  const auto reverse = flip(cumprod(cat({one, flip(x.narrow(1, 1, n - 1), {1})}, 1), 1), {1});
+  return g * normal * reverse;
+}
+
+/// The gradient of cumprod along dim 1 of x [outer, n, inner] (a variable) for g (x's
+/// shape), made of recorded ops (create_graph): without a zero in x, (the sum from the end of
+/// g * out) / x; with zeros, dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k from the
+/// running products of x with x_i replaced by 1 ([outer, n, n, inner]; PyTorch's
+/// cumprod_backward loops over i for the same values).
+template <class Scalar>
+BasicTensor<Scalar> cumprod_backward_recorded(const BasicTensor<Scalar>& g,
+                                              const BasicTensor<Scalar>& x, bool zeros_in_x) {
+  if (!zeros_in_x) {
+    const auto w = g * cumprod(x, 1);
+    return (sum(w, 1, true) - cumsum(w, 1) + w) / x;
+  }
+  const auto n = x.size(1);
+  auto off_diag = BasicTensor<bool>::empty({1, n, n, 1});
+  auto upper = BasicTensor<Scalar>::empty({1, n, n, 1});
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      off_diag.data()[i * n + j] = i != j;
+      upper.data()[i * n + j] = j >= i ? Scalar(1) : Scalar(0);
+    }
+  const auto others = cumprod(where(off_diag, x.unsqueeze(1), Scalar(1)), 2);
+  return sum(others * upper * g.unsqueeze(1), 2);
 }
 
 }  // namespace detail
@@ -105,43 +145,41 @@ BasicTensor<Scalar> cumprod(const BasicTensor<Scalar>& x, std::int64_t dim) {
     Scalar acc = Scalar(1);
     for (std::int64_t i = 0; i < oi.n; ++i) op[l + i * st] = acc *= xp[l + i * st];
   });
-  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<Scalar>({&x}))
-    detail::record(out, "CumprodBackward0", {&x},
-                   [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
-                    so = nonzero ? detail::SavedTensor<Scalar>(out)
-                                 : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
-                     if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
-                       // dx_i = (sum_{j >= i} g_j out_j) / x_i: recorded ops
-                       const Shape lanes{oi.outer, oi.n, oi.inner};
-                       const auto w = g.reshape(lanes) *
-                                      so.output_variable("CumprodBackward0", xs).reshape(lanes);
-                       return std::vector<BasicTensor<Scalar>>{
-                           ((sum(w, 1, true) - cumsum(w, 1) + w) /
-                            sx.variable("CumprodBackward0", xs).reshape(lanes))
-                               .reshape(xs)};
-                     }
-                     const Scalar* xp = sx.data("CumprodBackward0");
-                     auto gi = BasicTensor<Scalar>::empty(xs);
-                     const Scalar* gp = g.data();
-                     Scalar* dp = gi.data();
-                     // dx_i = P_{i-1} * S_i with P the prefix products and
-                     // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
-                     detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
-                       Scalar s = Scalar(0);
-                       for (std::int64_t i = oi.n - 1; i >= 0; --i) {
-                         s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : Scalar(0));
-                         dp[l + i * st] = s;
-                       }
-                       Scalar p = Scalar(1);
-                       for (std::int64_t i = 0; i < oi.n; ++i) {
-                         dp[l + i * st] *= p;
-                         p *= xp[l + i * st];
-                       }
-                     });
-                     return std::vector<BasicTensor<Scalar>>{gi};
-                   });
-  if (nonzero) detail::mark_differentiable_backward(out);
+  if (detail::needs_graph<Scalar>({&x})) {
+    detail::record(
+        out, "CumprodBackward0", {&x},
+        [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape()](const BasicTensor<Scalar>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const Shape lanes{oi.outer, oi.n, oi.inner};
+            const bool z =
+                !detail::no_zeros(sx.data("CumprodBackward0"), oi.outer * oi.n * oi.inner);
+            return std::vector<BasicTensor<Scalar>>{
+                detail::cumprod_backward_recorded(
+                    g.reshape(lanes), sx.variable("CumprodBackward0", xs).reshape(lanes), z)
+                    .reshape(xs)};
+          }
+          const Scalar* xp = sx.data("CumprodBackward0");
+          auto gi = BasicTensor<Scalar>::empty(xs);
+          const Scalar* gp = g.data();
+          Scalar* dp = gi.data();
+          // dx_i = P_{i-1} * S_i with P the prefix products and
+          // S_i = g_i + x_{i+1} S_{i+1} (S_{n-1} = g_{n-1}).
+          detail::for_each_dim_lane(oi, [&](std::int64_t l, std::int64_t st) {
+            Scalar s = Scalar(0);
+            for (std::int64_t i = oi.n - 1; i >= 0; --i) {
+              s = gp[l + i * st] + (i + 1 < oi.n ? xp[l + (i + 1) * st] * s : Scalar(0));
+              dp[l + i * st] = s;
+            }
+            Scalar p = Scalar(1);
+            for (std::int64_t i = 0; i < oi.n; ++i) {
+              dp[l + i * st] *= p;
+              p *= xp[l + i * st];
+            }
+          });
+          return std::vector<BasicTensor<Scalar>>{gi};
+        });
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -151,22 +189,25 @@ BasicTensor<Scalar> prod(const BasicTensor<Scalar>& x) {
   Scalar acc = Scalar(1);
   for (std::int64_t i = 0; i < x.numel(); ++i) acc *= x.data()[i];
   auto out = scalar_tensor<Scalar>(acc);
-  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<Scalar>({&x}))
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(
         out, "ProdBackward0", {&x},
-        [sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
-         so = nonzero ? detail::SavedTensor<Scalar>(out)
-                      : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
-          if (is_grad_enabled() && so.defined()) [[unlikely]]  // create_graph
-            return std::vector<BasicTensor<Scalar>>{g * so.output_variable("ProdBackward0", {}) /
-                                                    sx.variable("ProdBackward0", xs)};
+        [sx = detail::SavedTensor<Scalar>(x), xs = x.shape()](const BasicTensor<Scalar>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const Shape lane{1, detail::numel_of(xs), 1};
+            const bool z = !detail::no_zeros(sx.data("ProdBackward0"), lane[1]);
+            return std::vector<BasicTensor<Scalar>>{
+                detail::prod_backward_recorded(g.reshape({1, 1, 1}),
+                                               sx.variable("ProdBackward0", xs).reshape(lane), z)
+                    .reshape(xs)};
+          }
           auto gi = BasicTensor<Scalar>::empty(xs);
           detail::prod_lane_grad(sx.data("ProdBackward0"), gi.data(), gi.numel(), std::int64_t{1},
                                  g.item());
           return std::vector<BasicTensor<Scalar>>{gi};
         });
-  if (nonzero) detail::mark_differentiable_backward(out);
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 
@@ -190,18 +231,16 @@ BasicTensor<Scalar> prod(const BasicTensor<Scalar>& x, std::int64_t dim, bool ke
     for (std::int64_t i = 0; i < oi.n; ++i) acc *= xp[l + i * st];
     op[r++] = acc;
   });
-  const bool nonzero = detail::needs_graph<Scalar>({&x}) && detail::no_zeros(x);
-  if (detail::needs_graph<Scalar>({&x}))
+  if (detail::needs_graph<Scalar>({&x})) {
     detail::record(
         out, "ProdBackward1", {&x},
-        [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape(),
-         so = nonzero ? detail::SavedTensor<Scalar>(out)
-                      : detail::SavedTensor<Scalar>()](const BasicTensor<Scalar>& g) {
-          if (is_grad_enabled() && so.defined()) [[unlikely]] {  // create_graph
-            const Shape red{oi.outer, 1, oi.inner};
+        [oi, sx = detail::SavedTensor<Scalar>(x), xs = x.shape()](const BasicTensor<Scalar>& g) {
+          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+            const bool z = !detail::no_zeros(sx.data("ProdBackward1"), oi.outer * oi.n * oi.inner);
             return std::vector<BasicTensor<Scalar>>{
-                (g.reshape(red) * so.output_variable("ProdBackward1", g.shape()).reshape(red) /
-                 sx.variable("ProdBackward1", xs).reshape({oi.outer, oi.n, oi.inner}))
+                detail::prod_backward_recorded(
+                    g.reshape({oi.outer, 1, oi.inner}),
+                    sx.variable("ProdBackward1", xs).reshape({oi.outer, oi.n, oi.inner}), z)
                     .reshape(xs)};
           }
           const Scalar* xp = sx.data("ProdBackward1");
@@ -212,7 +251,8 @@ BasicTensor<Scalar> prod(const BasicTensor<Scalar>& x, std::int64_t dim, bool ke
           });
           return std::vector<BasicTensor<Scalar>>{gi};
         });
-  if (nonzero) detail::mark_differentiable_backward(out);
+    detail::mark_differentiable_backward(out);
+  }
   return out;
 }
 

@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <numeric>
+#include <vector>
 
 #include "torchlet/tensor/broadcast.hpp"
 
@@ -120,6 +122,54 @@ struct Geometry {
   std::vector<std::int64_t> strides;
   std::int64_t offset = 0;
 };
+
+/// A map from each element of a result to the flat offset of the element it copies, or -1
+/// for a zero: shared by a gather's node and its backward's.
+using FlatMap = std::shared_ptr<const std::vector<std::int64_t>>;
+
+template <class Scalar>
+BasicTensor<Scalar> flat_put(const BasicTensor<Scalar>& g, const Shape& xs, const FlatMap& map);
+
+/// out (shape os): out[i] = x.flat[map[i]], or 0 where map[i] < 0. Recorded as `name`: the
+/// gradient adds g back to the source elements (under create_graph the recorded flat_put,
+/// whose backward is this gather again).
+template <class Scalar>
+BasicTensor<Scalar> flat_take(const char* name, const BasicTensor<Scalar>& x, const Shape& os,
+                              const FlatMap& map) {
+  auto out = BasicTensor<Scalar>::empty(os);
+  const Scalar* xp = x.data();
+  Scalar* op = out.data();
+  const auto& m = *map;
+  for (std::size_t i = 0; i < m.size(); ++i) op[i] = m[i] < 0 ? Scalar(0) : xp[m[i]];
+  if constexpr (is_floating_v<Scalar>) {
+    if (needs_graph<Scalar>({&x})) {
+      record(out, name, {&x}, [map, xs = x.shape()](const BasicTensor<Scalar>& g) {
+        return std::vector<BasicTensor<Scalar>>{flat_put(g, xs, map)};
+      });
+      mark_differentiable_backward(out);
+    }
+  }
+  return out;
+}
+
+/// zeros of shape xs with g.flat[i] added at map[i] (map[i] >= 0): flat_take's gradient.
+/// Recorded ("IndexPutBackward0", its backward the gather flat_take) when g requires grad.
+template <class Scalar>
+BasicTensor<Scalar> flat_put(const BasicTensor<Scalar>& g, const Shape& xs, const FlatMap& map) {
+  auto out = zeros<Scalar>(xs);
+  Scalar* dp = out.data();
+  const Scalar* gp = g.data();
+  const auto& m = *map;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (m[i] >= 0) dp[m[i]] += gp[i];
+  if (needs_graph<Scalar>({&g})) {
+    record(out, "IndexPutBackward0", {&g}, [map, gs = g.shape()](const BasicTensor<Scalar>& gg) {
+      return std::vector<BasicTensor<Scalar>>{flat_take("IndexBackward0", gg, gs, map)};
+    });
+    mark_differentiable_backward(out);
+  }
+  return out;
+}
 
 /// A strided view of x whose geometry `geom` computes from x's; the backward adds the
 /// gradient into zeros of x's shape at the places the view took (geom applied to a
@@ -404,23 +454,41 @@ BasicTensor<Scalar> BasicTensor<Scalar>::as_strided(
     if (!detail::needs_graph<Scalar>({this})) return out;
     // The gradient lands in the storage's elements the view took (summed where it overlaps
     // itself), read back with this tensor's own layout.
-    detail::record(out, "AsStridedBackward0", {this},
-                   [size, stride, off, have,
-                    in = detail::Geometry{shape(), this->stride(), this->storage_offset()}](
-                       const BasicTensor& g) {
-                     std::vector<Scalar> buf(static_cast<std::size_t>(have), Scalar(0));
-                     const Scalar* src = g.data();
-                     detail::for_each_strided(size, stride, [&](std::int64_t i, std::int64_t o) {
-                       buf[static_cast<std::size_t>(off + o)] += src[i];
-                     });
-                     auto gi = BasicTensor::empty(in.shape);
-                     Scalar* dst = gi.data();
-                     detail::for_each_strided(
-                         in.shape, in.strides, [&](std::int64_t i, std::int64_t o) {
-                           dst[i] = buf[static_cast<std::size_t>(in.offset + o)];
-                         });
-                     return std::vector<BasicTensor>{gi};
-                   });
+    detail::record(
+        out, "AsStridedBackward0", {this},
+        [size, stride, off, have,
+         in = detail::Geometry{shape(), this->stride(), this->storage_offset()}](
+            const BasicTensor& g) {
+          if (is_grad_enabled()) [[unlikely]] {
+            // create_graph: the same two steps as recorded flat maps (a scatter
+            // into the storage's elements, a gather with this tensor's layout)
+            std::vector<std::int64_t> to(static_cast<std::size_t>(g.numel())),
+                from(static_cast<std::size_t>(detail::numel_of(in.shape)));
+            detail::for_each_strided(size, stride, [&](std::int64_t i, std::int64_t o) {
+              to[static_cast<std::size_t>(i)] = off + o;
+            });
+            detail::for_each_strided(in.shape, in.strides, [&](std::int64_t i, std::int64_t o) {
+              from[static_cast<std::size_t>(i)] = in.offset + o;
+            });
+            const auto buf = detail::flat_put(
+                g, {have}, std::make_shared<const std::vector<std::int64_t>>(std::move(to)));
+            return std::vector<BasicTensor>{detail::flat_take(
+                "IndexBackward0", buf, in.shape,
+                std::make_shared<const std::vector<std::int64_t>>(std::move(from)))};
+          }
+          std::vector<Scalar> buf(static_cast<std::size_t>(have), Scalar(0));
+          const Scalar* src = g.data();
+          detail::for_each_strided(size, stride, [&](std::int64_t i, std::int64_t o) {
+            buf[static_cast<std::size_t>(off + o)] += src[i];
+          });
+          auto gi = BasicTensor::empty(in.shape);
+          Scalar* dst = gi.data();
+          detail::for_each_strided(in.shape, in.strides, [&](std::int64_t i, std::int64_t o) {
+            dst[i] = buf[static_cast<std::size_t>(in.offset + o)];
+          });
+          return std::vector<BasicTensor>{gi};
+        });
+    detail::mark_differentiable_backward(out);
     return out;
   }
 }
