@@ -9,7 +9,8 @@
 // index_put, masked_fill_, masked_scatter, index_add/index_copy, the in-place scatters, tril/
 // triu, diag, diag_embed, flip, roll, repeat/tile, repeat_interleave, as_strided), prod/cumprod
 // with zeros, maximum/minimum, fmod, remainder, div with rounding, atan2, addcmul, erf, erfinv,
-// sign, trunc, frac, nan_to_num and the in-place arithmetic. Each also
+// sign, trunc, frac, nan_to_num and the in-place arithmetic; since round 4 copy_, fill_ and
+// relu_. Each also
 // checks that the first-order gradient taken with create_graph (the recorded path) equals the one
 // without (the fast path).
 #include <cmath>
@@ -675,6 +676,39 @@ TEST_CASE("gradgradcheck: in-place arithmetic on a non-leaf") {
         return y * u;
       },
       {b}));
+}
+
+TEST_CASE("gradgradcheck: copy_, fill_ and relu_ on a non-leaf") {
+  manual_seed(45);
+  auto x = leaf({3, 4}), b = leaf({4});
+  using F = std::function<DoubleTensor(const DoubleTensor&, const DoubleTensor&)>;
+  const std::vector<std::pair<std::string, F>> cases = {
+      {"copy_ of a broadcast source",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * v;
+         y.copy_(u * u.sin());
+         return y * v;
+       }},
+      {"fill_",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v.sin() * u;
+         auto z = y * y;
+         z.fill_(0.5);
+         return z * v + y * y;
+       }},
+      {"relu_",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * u;
+         y.relu_();
+         return y * y * v;
+       }},
+  };
+  for (const auto& c : cases) {
+    const F f = c.second;
+    INFO(c.first);
+    CHECK(gradgradcheck(f, {x, b}));
+    same_first_order([f](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); }, {x, b});
+  }
 }
 
 }  // namespace TORCHLET_TEST_FILE

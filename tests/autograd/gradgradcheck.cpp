@@ -120,12 +120,6 @@ TEST_CASE("create_graph: a known second derivative, and the grad of a grad norm"
 TEST_CASE("create_graph: a backward that does not record itself is named") {
   auto x = tensor<double>({0.5, -1.0, 2.0});
   x.requires_grad_();
-  auto y = x * 1.0;
-  y.copy_(x.exp());
-  CHECK_THROWS_WITH(
-      autograd::grad({y.sum()}, {x}, {}, std::nullopt, true),
-      "autograd::grad(create_graph=true): the backward of CopyBackwards is not differentiable "
-      "yet");
   // Third order through mm: mm's second path is made of mm and permute, both recorded.
   auto a = tensor<double>({{1.0, 2.0}, {3.0, 4.0}});
   a.requires_grad_();
@@ -136,7 +130,8 @@ TEST_CASE("create_graph: a backward that does not record itself is named") {
   // Third order through an elementwise op: its second-order node does not record itself.
   auto g = autograd::grad({x.tanh().sum()}, {x}, {}, std::nullopt, true)[0];
   CHECK_THROWS_WITH(autograd::grad({g.sum()}, {x}, {}, std::nullopt, true),
-                    Catch::Contains("TanhBackwardBackward0 is not differentiable yet"));
+                    "autograd::grad(create_graph=true): the backward of TanhBackwardBackward0 is "
+                    "not differentiable yet");
   // Without create_graph the second derivative is computed: 1 - tanh^2 differentiated.
   const auto t = x.detach().tanh();
   const auto expect = (t * (t * t - 1.0) * 2.0).to_vector();

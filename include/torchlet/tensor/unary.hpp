@@ -454,10 +454,11 @@ BasicTensor<Scalar> BasicTensor<Scalar>::clamp(std::optional<Scalar> lo,
 
 // ---- in place -------------------------------------------------------------------
 namespace detail {
-/// y = f(x) in place, recorded with derivative d(y) when x takes part in a graph.
-template <class Scalar, class F, class D>
+/// y = f(x) in place, recorded with derivative d(y) when x takes part in a graph; d2 = dd/dy
+/// makes the backward record itself under create_graph (not yet for a view's CopySlices).
+template <class Scalar, class F, class D, class D2>
 const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
-                                         const BasicTensor<Scalar>& x, F f, D d) {
+                                         const BasicTensor<Scalar>& x, F f, D d, D2 d2) {
   check_inplace(op, x);
   const bool graph = needs_graph<Scalar>({&x});
   auto prev = graph ? gradient_edge(x) : nullptr;
@@ -465,14 +466,22 @@ const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
   m = f(m);
   bump_version(x);
   if constexpr (is_floating_v<Scalar>) {
-    if (graph)
+    if (graph) {
+      const bool copy_slices = x.impl()->view_kind && rebasable_view(*x.impl());
       rebase_history(x, name, prev, nullptr,
-                     [name, sy = SavedTensor<Scalar>(x), d](const BasicTensor<Scalar>& g) {
+                     [name, sy = SavedTensor<Scalar>(x), d, d2](const BasicTensor<Scalar>& g) {
+                       if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(y) recorded
+                         return std::vector<BasicTensor<Scalar>>{elementwise_backward_recorded(
+                             name, g, sy.output_variable(name, g.shape()),
+                             [d](const auto& Y, const auto&) { return d(Y); },
+                             [d2](const auto& Y, const auto&) { return d2(Y); })};
                        const auto Y = camap(sy.data(name), g.numel());
                        auto gi = BasicTensor<Scalar>::empty(g.shape());
                        amap(gi.data(), g.numel()) = camap(g.data(), g.numel()) * d(Y);
                        return std::vector<BasicTensor<Scalar>>{gi};
                      });
+      if (!copy_slices) mark_differentiable_backward(x);
+    }
   }
   return x;
 }
@@ -483,7 +492,8 @@ template <class Scalar>
 const BasicTensor<Scalar>& BasicTensor<Scalar>::relu_() const {
   return detail::unary_inplace(
       "relu_", "ReluBackward0", *this, [](const auto& a) { return a.max(Scalar(0)); },
-      [](const auto& Y) { return (Y > Scalar(0)).template cast<Scalar>(); });
+      [](const auto& Y) { return (Y > Scalar(0)).template cast<Scalar>(); },
+      [](const auto& Y) { return Y * Scalar(0); });  // a mask
 }
 template <class Scalar>
 const BasicTensor<Scalar>& relu_(const BasicTensor<Scalar>& x) {

@@ -661,10 +661,13 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::fill_(Scalar value) const {
   std::fill_n(data(), numel(), value);
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<Scalar>) {
-    if (graph)  // the old values no longer matter: a zero gradient
+    if (graph) {  // the old values no longer matter: a zero gradient (a constant)
+      const bool copy_slices = impl()->view_kind && detail::rebasable_view(*impl());
       detail::rebase_history(*this, "FillBackward0", prev, nullptr, [](const BasicTensor& g) {
         return std::vector<BasicTensor>{zeros_like(g)};
       });
+      if (!copy_slices) detail::mark_differentiable_backward(*this);
+    }
   }
   return *this;
 }
@@ -687,13 +690,18 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::copy_(const BasicTensor& src) co
   }
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<Scalar>) {
-    if (graph)
+    if (graph) {
+      const bool copy_slices = impl()->view_kind && detail::rebasable_view(*impl());
       detail::rebase_history(
           *this, "CopyBackwards", prev, &src,
           [ga = prev != nullptr, gs = src.requires_grad(), ss = src.shape()](const BasicTensor& g) {
-            return std::vector<BasicTensor>{ga ? zeros_like(g) : BasicTensor(),
-                                            gs ? detail::sum_to(g, ss) : BasicTensor()};
+            BasicTensor ds;
+            if (gs)  // create_graph: a recorded sum
+              ds = is_grad_enabled() ? detail::sum_to_recorded(g, ss) : detail::sum_to(g, ss);
+            return std::vector<BasicTensor>{ga ? zeros_like(g) : BasicTensor(), ds};
           });
+      if (!copy_slices) detail::mark_differentiable_backward(*this);
+    }
   }
   return *this;
 }
