@@ -9,8 +9,8 @@
 // index_put, masked_fill_, masked_scatter, index_add/index_copy, the in-place scatters, tril/
 // triu, diag, diag_embed, flip, roll, repeat/tile, repeat_interleave, as_strided), prod/cumprod
 // with zeros, maximum/minimum, fmod, remainder, div with rounding, atan2, addcmul, erf, erfinv,
-// sign, trunc, frac, nan_to_num and the in-place arithmetic; since round 4 copy_, fill_ and
-// relu_. Each also
+// sign, trunc, frac, nan_to_num and the in-place arithmetic; since round 4 copy_, fill_,
+// relu_, clamp_ and in-place ops on a view of a tensor with a gradient (CopySlices). Each also
 // checks that the first-order gradient taken with create_graph (the recorded path) equals the one
 // without (the fast path).
 #include <cmath>
@@ -375,11 +375,23 @@ TEST_CASE("gradgradcheck: gather, scatter, scatter_add and index_select") {
       {x, s});
   same_first_order([sel](const std::vector<DoubleTensor>& v) { return index_select(v[0], 1, sel); },
                    {x});
-  // src larger than index: the recorded path does not cover it, and says so.
+  // src larger than index: src's gradient is the gathered one in the leading corner of zeros.
   const auto small = tensor<std::int64_t>({{0, 1}});
-  const auto y = scatter_add(x, 0, small, s).sum();
-  CHECK_THROWS_WITH(autograd::grad({y}, {s}, {}, true, true),
-                    Catch::Contains("ScatterAddBackward0 is not differentiable yet"));
+  const auto large = [small](const DoubleTensor& v, const DoubleTensor& u) {
+    return scatter_add(v, 0, small, u * u) * v;
+  };
+  CHECK(gradgradcheck(large, {x, s}));
+  same_first_order([large](const std::vector<DoubleTensor>& v) { return large(v[0], v[1]); },
+                   {x, s});
+  const auto large_scatter = [small](const DoubleTensor& v, const DoubleTensor& u) {
+    auto y = v * v;
+    y.scatter_(0, small, u.exp());
+    return y * v;
+  };
+  CHECK(gradgradcheck(large_scatter, {x, s}));
+  same_first_order(
+      [large_scatter](const std::vector<DoubleTensor>& v) { return large_scatter(v[0], v[1]); },
+      {x, s});
 }
 
 TEST_CASE(
@@ -522,11 +534,15 @@ TEST_CASE("gradgradcheck: index_add, index_copy and the in-place scatters") {
     CHECK(gradgradcheck(f, {x, s}));
     same_first_order([f](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); }, {x, s});
   }
-  // In place on a view of a non-leaf (CopySlices): not recorded yet, and says so.
-  auto y = x * 1.0;
-  index_add_(y.narrow(0, 0, 2), 1, idx, s.narrow(0, 0, 2));
-  CHECK_THROWS_WITH(autograd::grad({y.sum()}, {s}, {}, true, true),
-                    Catch::Contains("CopySlices is not differentiable yet"));
+  // In place on a view of a non-leaf: its base's CopySlices records itself too.
+  const F on_view = [idx](const DoubleTensor& v, const DoubleTensor& u) {
+    auto y = v * v;
+    index_add_(y.narrow(0, 0, 2), 1, idx, u.narrow(0, 0, 2) * u.narrow(0, 0, 2));
+    return y * v;
+  };
+  CHECK(gradgradcheck(on_view, {x, s}));
+  same_first_order([on_view](const std::vector<DoubleTensor>& v) { return on_view(v[0], v[1]); },
+                   {x, s});
 }
 
 TEST_CASE("gradgradcheck: maximum, minimum, fmod, remainder, div with rounding, atan2, addcmul") {
@@ -678,7 +694,7 @@ TEST_CASE("gradgradcheck: in-place arithmetic on a non-leaf") {
       {b}));
 }
 
-TEST_CASE("gradgradcheck: copy_, fill_ and relu_ on a non-leaf") {
+TEST_CASE("gradgradcheck: copy_, fill_, relu_ and clamp_ on a non-leaf") {
   manual_seed(45);
   auto x = leaf({3, 4}), b = leaf({4});
   using F = std::function<DoubleTensor(const DoubleTensor&, const DoubleTensor&)>;
@@ -702,6 +718,12 @@ TEST_CASE("gradgradcheck: copy_, fill_ and relu_ on a non-leaf") {
          y.relu_();
          return y * y * v;
        }},
+      {"clamp_",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * u;
+         y.clamp_(-0.5, 0.6);
+         return y * y * v;
+       }},
   };
   for (const auto& c : cases) {
     const F f = c.second;
@@ -709,6 +731,74 @@ TEST_CASE("gradgradcheck: copy_, fill_ and relu_ on a non-leaf") {
     CHECK(gradgradcheck(f, {x, b}));
     same_first_order([f](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); }, {x, b});
   }
+}
+
+TEST_CASE("gradgradcheck: in-place ops on a view of a non-leaf (CopySlices)") {
+  manual_seed(46);
+  auto x = leaf({4, 3}), b = leaf({2, 3});
+  using F = std::function<DoubleTensor(const DoubleTensor&, const DoubleTensor&)>;
+  const std::vector<std::pair<std::string, F>> cases = {
+      {"mul_ by a number on narrow",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * v;
+         y.narrow(0, 0, 2).mul_(3.0);
+         return y * v + (u * u).sum();
+       }},
+      {"mul_ by a tensor on a strided column view",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v.sin() * 1.0;
+         y.t().narrow(0, 1, 2).mul_(u.sum(1, true).exp());
+         return y * v;
+       }},
+      {"copy_ into narrow",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * v;
+         y.narrow(0, 1, 2).copy_(u.exp());
+         return y * v;
+       }},
+      {"fill_ and relu_ on select",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * v.cos();
+         y.select(0, 3).fill_(0.25);
+         y.select(1, 0).relu_();  // last: it saves its result, which a later write would modify
+         return y * y * v + (u * u).sum();
+       }},
+      {"add_ then div_ on two views",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v.exp() * 1.0;
+         y.narrow(1, 0, 2).add_(v.narrow(1, 1, 2));
+         y.narrow(0, 2, 2).div_(u * u + 1.0);  // last: it saves its result
+         return y * v;
+       }},
+      {"the view used after mul_ into it",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * 1.0;
+         auto w = y.narrow(0, 1, 2);
+         w.mul_(u.cos());
+         return (w * w).sum() * y;
+       }},
+      {"scatter_add_ into narrow",
+       [](const DoubleTensor& v, const DoubleTensor& u) {
+         auto y = v * v;
+         const auto idx = tensor<std::int64_t>({{1, 0, 1}, {0, 1, 0}});
+         y.narrow(0, 1, 2).scatter_add_(0, idx, u.sin());
+         return y * v;
+       }},
+  };
+  for (const auto& c : cases) {
+    const F f = c.second;
+    INFO(c.first);
+    CHECK(gradgradcheck(f, {x, b}));
+    same_first_order([f](const std::vector<DoubleTensor>& v) { return f(v[0], v[1]); }, {x, b});
+  }
+  // A view that reaches an element twice keeps the first-order node only, and says so.
+  auto y = x.detach().clone().requires_grad_();
+  auto h = y * 1.0;
+  auto e = h.narrow(0, 0, 1).expand({2, 3});
+  h.narrow(0, 1, 1).mul_(2.0);
+  CHECK_THROWS_WITH(autograd::grad({e.sum()}, {y}, {}, std::nullopt, true),
+                    "autograd::grad(create_graph=true): the backward of AsStridedBackward0 is "
+                    "not differentiable yet");
 }
 
 }  // namespace TORCHLET_TEST_FILE

@@ -1,10 +1,11 @@
 #pragma once
 // The recording API every op uses to put itself on the tape: needs_graph, gradient_edge,
 // record, rebase_history (in-place ops; rebase_view_history is PyTorch's CopySlices for a
-// view), the view-history helpers (stale_view, view_node, refresh_view_history) and
-// mark_differentiable_backward. Written against BasicTensor<T> with only its declaration
-// (fwd.hpp): the members used here are checked where an op instantiates them, so this header
-// includes nothing from tensor/ (tensor/basic_tensor.hpp includes it).
+// view), the view-history helpers (stale_view, view_node, refresh_view_history),
+// mark_differentiable_backward and mark_inplace_differentiable. Written against
+// BasicTensor<T> with only its declaration (fwd.hpp): the members used here (create_graph's
+// CopySlices calls clone, as_strided and copy_) are checked where an op instantiates them, so
+// this header includes nothing from tensor/ (tensor/basic_tensor.hpp includes it).
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -40,15 +41,36 @@ bool stale_view(const TensorImpl<T>& v) noexcept {
   return v.base && v.base_history != v.base->history;
 }
 
+/// Whether a layout (shape, strides) reaches some element twice (expand, unfold windows).
+inline bool self_overlapping(const Shape& shape, const std::vector<std::int64_t>& strides) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> dims;  // (stride, size), sizes > 1
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) return false;
+    if (shape[d] > 1) dims.emplace_back(strides[d], shape[d]);
+  }
+  std::sort(dims.begin(), dims.end());
+  std::int64_t extent = 1;  // the elements the smaller strides span
+  for (const auto& [stride, size] : dims) {
+    if (stride < extent) return true;
+    extent += (size - 1) * stride;
+  }
+  return false;
+}
+
 /// The node of a view `v` of a base with a gradient: the base's gradient is v's gradient
 /// added into zeros at v's elements ("AsStridedBackward0").
 template <class T>
-std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
-  const auto& b = *v.base;
-  const auto off = static_cast<std::int64_t>(v.offset - b.offset);
-  auto as_strided = [base_shape = b.shape, shape = v.shape,
-                     strides = v.strides.empty() ? contiguous_strides(v.shape) : v.strides,
-                     off](const BasicTensor<T>& g) {
+std::shared_ptr<autograd::Node<T>> view_node(const Shape& base_shape, const Shape& shape,
+                                             const std::vector<std::int64_t>& strides,
+                                             std::int64_t off,
+                                             std::shared_ptr<autograd::NodeBase> base_fn) {
+  auto as_strided = [base_shape, shape, strides, off](const BasicTensor<T>& g) {
+    if (is_grad_enabled()) [[unlikely]] {  // create_graph (marked without overlap): a recorded
+      auto res = BasicTensor<T>::empty(base_shape);  // copy_ into zeros' view (CopySlices)
+      std::fill_n(res.data(), res.numel(), T(0));
+      res.as_strided(shape, strides, res.storage_offset() + off).copy_(g);
+      return std::vector<BasicTensor<T>>{res};
+    }
     auto res = BasicTensor<T>::empty(base_shape);
     T* r = res.data();
     std::fill_n(r, res.numel(), T(0));
@@ -59,9 +81,17 @@ std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
   auto node =
       std::make_shared<autograd::FunctionNode<T, decltype(as_strided)>>(std::move(as_strided));
   node->node_name = "AsStridedBackward0";
-  node->next.push_back(b.grad_fn);
-  node->out_shape = v.shape;
+  node->next.push_back(std::move(base_fn));
+  node->out_shape = shape;
+  node->differentiable_backward = !self_overlapping(shape, strides);
   return node;
+}
+/// The node of a view `v` of a base with a gradient (see above).
+template <class T>
+std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
+  const auto& b = *v.base;
+  return view_node<T>(b.shape, v.shape, v.strides.empty() ? contiguous_strides(v.shape) : v.strides,
+                      static_cast<std::int64_t>(v.offset - b.offset), b.grad_fn);
 }
 
 /// Gives a stale view (stale_view) a grad_fn on its base's new history, as PyTorch
@@ -154,6 +184,30 @@ void rebase_view_history(const BasicTensor<T>& v, const char* name,
   const std::vector<std::int64_t> strides = v.stride();
   auto copy_slices = [fn = std::decay_t<F>(std::forward<F>(backward)), base_shape, shape, strides,
                       off](const BasicTensor<T>& g) mutable {
+    if (is_grad_enabled()) [[unlikely]] {
+      // create_graph: PyTorch's CopySlices made of recorded ops (BasicTensor's members, so
+      // the tensor layer's clone, as_strided and copy_ record it); fn records itself when
+      // the node is marked (mark_inplace_differentiable).
+      auto result = g.clone();
+      const auto slice = result.as_strided(shape, strides, result.storage_offset() + off);
+      // A saved output of the op (SavedTensor::output_variable) is the view of this node's
+      // output: attached to a view node on this one while fn runs.
+      std::shared_ptr<autograd::Node<T>> vnode;
+      if (auto* self = autograd::running_node())
+        vnode = view_node<T>(base_shape, shape, strides, off, self->shared_from_this());
+      struct Running {
+        autograd::NodeBase* prev;
+        ~Running() { autograd::running_node() = prev; }
+      } running{vnode ? std::exchange(autograd::running_node(), vnode.get())
+                      : autograd::running_node()};
+      auto grads = fn(slice.clone());
+      if (grads[0].defined())
+        slice.copy_(grads[0]);
+      else
+        slice.zero_();
+      grads[0] = result;
+      return grads;
+    }
     auto res = BasicTensor<T>::empty(base_shape);
     T* r = res.data();
     std::copy_n(g.data(), res.numel(), r);
@@ -221,6 +275,19 @@ void rebase_history(const BasicTensor<T>& t, const char* name,
 template <class T>
 void mark_differentiable_backward(const BasicTensor<T>& out) {
   if (out.impl()->grad_fn) out.impl()->grad_fn->differentiable_backward = true;
+}
+
+/// Marks the node an in-place op on `t` just recorded (rebase_history) as having a backward
+/// that records itself: for a view of a tensor with a gradient, its base's CopySlices node,
+/// whose backward then records itself around the op's.
+template <class T>
+void mark_inplace_differentiable(const BasicTensor<T>& t) {
+  const auto& impl = *t.impl();
+  if (impl.view_kind && rebasable_view(impl)) {
+    if (impl.base->grad_fn) impl.base->grad_fn->differentiable_backward = true;
+  } else {
+    mark_differentiable_backward(t);
+  }
 }
 
 /// a + b for two gradients of one shape, recorded as torchlet::add records it

@@ -500,8 +500,6 @@ void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
   bump_version(x);
   if constexpr (is_floating_v<Scalar>) {
     if (!graph) return;
-    // CopySlices (x a view of a base with a gradient) does not record itself yet.
-    const bool copy_slices = x.impl()->view_kind && rebasable_view(*x.impl());
     rebase_history(
         x, name, prev, &values,
         [gx = prev != nullptr, gv = values.requires_grad(), p = plan.offsets, rs = plan.shape, vs,
@@ -534,7 +532,7 @@ void put_offsets(const char* op, const char* name, const BasicTensor<Scalar>& x,
           }
           return std::vector<BasicTensor<Scalar>>{dx, dv};
         });
-    if (!copy_slices) mark_differentiable_backward(x);
+    mark_inplace_differentiable(x);  // x a view: its base's CopySlices
   }
 }
 

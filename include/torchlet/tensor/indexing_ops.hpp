@@ -138,11 +138,12 @@ std::vector<BasicTensor<Scalar>> scatter_backward(const BasicTensor<Scalar>& g, 
 }
 
 /// scatter_backward made of recorded ops (create_graph): x's gradient is g (times a constant
-/// mask of the places not written, for scatter), src's is g gathered at index (src with
-/// index's shape).
+/// mask of the places not written, for scatter), src's (shape ss) is g gathered at index,
+/// copied into the leading corner of zeros when src is larger than index.
 template <class Scalar>
 std::vector<BasicTensor<Scalar>> scatter_backward_recorded(const BasicTensor<Scalar>& g, bool gx,
-                                                           bool gs, std::int64_t dim,
+                                                           bool gs, const Shape& ss,
+                                                           std::int64_t dim,
                                                            const BasicTensor<std::int64_t>& index,
                                                            ScatterKind kind) {
   BasicTensor<Scalar> dx, ds;
@@ -157,6 +158,13 @@ std::vector<BasicTensor<Scalar>> scatter_backward_recorded(const BasicTensor<Sca
     }
   }
   if (gs) ds = torchlet::gather(g, dim, index);
+  if (gs && ds.shape() != ss) {  // a recorded copy_ into a view of zeros (CopySlices)
+    auto full = zeros<Scalar>(ss), part = full;
+    for (std::int64_t d = 0; d < ds.dim(); ++d)
+      part = part.narrow(d, 0, ds.shape()[static_cast<std::size_t>(d)]);
+    part.copy_(ds);
+    ds = full;
+  }
   return {dx, ds};
 }
 
@@ -185,13 +193,9 @@ BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTe
   auto bw = [gs, ss = src.shape(), dim, kind, si = SavedTensor<std::int64_t>(index),
              is = index.shape(), name](const BasicTensor<Scalar>& g, bool gx) {
     if (is_grad_enabled()) [[unlikely]]  // create_graph
-      return scatter_backward_recorded(g, gx, gs, dim, si.tensor(name, is), kind);
+      return scatter_backward_recorded(g, gx, gs, ss, dim, si.tensor(name, is), kind);
     return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
   };
-  // The recorded path gathers src's gradient with index's shape; CopySlices (x a view of a
-  // base with a gradient) does not record itself yet.
-  const bool recordable = (!gs || src.shape() == index.shape()) &&
-                          !(inplace && x.impl()->view_kind && rebasable_view(*x.impl()));
   if (inplace) {
     rebase_history(out, name, prev, &src,
                    [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
@@ -199,7 +203,7 @@ BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTe
     record(out, name, {&x, &src},
            [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   }
-  if (recordable) mark_differentiable_backward(out);
+  mark_inplace_differentiable(out);  // x a view: its base's CopySlices
   return out;
 }
 
@@ -302,7 +306,6 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     }
     return std::vector<BasicTensor<Scalar>>{dx, ds};
   };
-  const bool copy_slices = inplace && x.impl()->view_kind && rebasable_view(*x.impl());
   if (inplace) {
     rebase_history(out, name, prev, &src,
                    [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
@@ -310,7 +313,7 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     record(out, name, {&x, &src},
            [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
   }
-  if (!copy_slices) mark_differentiable_backward(out);  // CopySlices does not record itself yet
+  mark_inplace_differentiable(out);  // out a view: its base's CopySlices
   return out;
 }
 

@@ -60,7 +60,6 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
     return a;
   } else {
     if (!graph) return a;
-    const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
     const bool ga = prev != nullptr, gb = b.requires_grad();
     const Shape bs = b.shape(), as = a.shape();
     switch (kind) {
@@ -130,8 +129,7 @@ const BasicTensor<Scalar>& inplace_binary(const char* op, InplaceOp kind,
             });
         break;
     }
-    // CopySlices (a a view of a base with a gradient) does not record itself yet.
-    if (!copy_slices) mark_differentiable_backward(a);
+    mark_inplace_differentiable(a);  // a a view: its base's CopySlices
     return a;
   }
 }
@@ -153,14 +151,13 @@ const BasicTensor<Scalar>& inplace_affine(const char* op, const char* name,
   bump_version(a);
   if constexpr (is_floating_v<Scalar>) {
     if (graph) {
-      const bool copy_slices = a.impl()->view_kind && rebasable_view(*a.impl());
       rebase_history(a, name, prev, nullptr, [s](const BasicTensor<Scalar>& g) {
         if (s == Scalar(1)) return std::vector<BasicTensor<Scalar>>{g};
         if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded
           return std::vector<BasicTensor<Scalar>>{g * s};
         return std::vector<BasicTensor<Scalar>>{grad_map(g, [s](const auto& v) { return v * s; })};
       });
-      if (!copy_slices) mark_differentiable_backward(a);  // CopySlices: not yet
+      mark_inplace_differentiable(a);  // a a view: its base's CopySlices
     }
   }
   return a;

@@ -455,7 +455,7 @@ BasicTensor<Scalar> BasicTensor<Scalar>::clamp(std::optional<Scalar> lo,
 // ---- in place -------------------------------------------------------------------
 namespace detail {
 /// y = f(x) in place, recorded with derivative d(y) when x takes part in a graph; d2 = dd/dy
-/// makes the backward record itself under create_graph (not yet for a view's CopySlices).
+/// makes the backward record itself under create_graph.
 template <class Scalar, class F, class D, class D2>
 const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
                                          const BasicTensor<Scalar>& x, F f, D d, D2 d2) {
@@ -467,7 +467,6 @@ const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
   bump_version(x);
   if constexpr (is_floating_v<Scalar>) {
     if (graph) {
-      const bool copy_slices = x.impl()->view_kind && rebasable_view(*x.impl());
       rebase_history(x, name, prev, nullptr,
                      [name, sy = SavedTensor<Scalar>(x), d, d2](const BasicTensor<Scalar>& g) {
                        if (is_grad_enabled()) [[unlikely]]  // create_graph: g * d(y) recorded
@@ -480,7 +479,7 @@ const BasicTensor<Scalar>& unary_inplace(const char* op, const char* name,
                        amap(gi.data(), g.numel()) = camap(g.data(), g.numel()) * d(Y);
                        return std::vector<BasicTensor<Scalar>>{gi};
                      });
-      if (!copy_slices) mark_differentiable_backward(x);
+      mark_inplace_differentiable(x);
     }
   }
   return x;
@@ -523,9 +522,12 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::clamp_(std::optional<Scalar> min
     if (graph)
       detail::rebase_history(*this, "ClampBackward1", prev, nullptr,
                              [mask](const BasicTensor<Scalar>& g) {
+                               if (is_grad_enabled()) [[unlikely]]  // create_graph: recorded
+                                 return std::vector<BasicTensor<Scalar>>{g * mask};
                                return std::vector<BasicTensor<Scalar>>{
                                    detail::broadcast_apply("clamp_", g, mask, detail::times)};
                              });
+    if (graph) detail::mark_inplace_differentiable(*this);
   }
   return *this;
 }

@@ -662,11 +662,10 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::fill_(Scalar value) const {
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<Scalar>) {
     if (graph) {  // the old values no longer matter: a zero gradient (a constant)
-      const bool copy_slices = impl()->view_kind && detail::rebasable_view(*impl());
       detail::rebase_history(*this, "FillBackward0", prev, nullptr, [](const BasicTensor& g) {
         return std::vector<BasicTensor>{zeros_like(g)};
       });
-      if (!copy_slices) detail::mark_differentiable_backward(*this);
+      detail::mark_inplace_differentiable(*this);
     }
   }
   return *this;
@@ -691,7 +690,6 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::copy_(const BasicTensor& src) co
   detail::bump_version(*this);
   if constexpr (detail::is_floating_v<Scalar>) {
     if (graph) {
-      const bool copy_slices = impl()->view_kind && detail::rebasable_view(*impl());
       detail::rebase_history(
           *this, "CopyBackwards", prev, &src,
           [ga = prev != nullptr, gs = src.requires_grad(), ss = src.shape()](const BasicTensor& g) {
@@ -700,7 +698,7 @@ const BasicTensor<Scalar>& BasicTensor<Scalar>::copy_(const BasicTensor& src) co
               ds = is_grad_enabled() ? detail::sum_to_recorded(g, ss) : detail::sum_to(g, ss);
             return std::vector<BasicTensor>{ga ? zeros_like(g) : BasicTensor(), ds};
           });
-      if (!copy_slices) detail::mark_differentiable_backward(*this);
+      detail::mark_inplace_differentiable(*this);
     }
   }
   return *this;

@@ -16,11 +16,14 @@ namespace torchlet::nn::functional {
 namespace detail {
 
 /// Marks the node an in-place op on x just recorded as `node` (rebase_history) as having a
-/// backward that records itself; not the CopySlices of a view x (that one does not yet).
+/// backward that records itself, or the CopySlices node of x's base when x is a view.
 template <class T>
 void mark_inplace_differentiable(const BasicTensor<T>& x, const char* node) {
   const auto& fn = x.impl()->grad_fn;
-  if (fn && std::string_view(fn->node_name) == node) mark_differentiable_backward(x);
+  if (fn && std::string_view(fn->node_name) == node)
+    mark_differentiable_backward(x);
+  else
+    torchlet::detail::mark_inplace_differentiable(x);
 }
 
 /// y = f(x) elementwise with dy/dx = d(x) (d reads the saved input), recorded as `node`;

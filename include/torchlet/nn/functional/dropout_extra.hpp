@@ -10,7 +10,6 @@
 //   feature_alpha_dropout: the same with one draw per channel of x [N, C, *].
 #include <cmath>
 #include <string>
-#include <string_view>
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
@@ -77,9 +76,7 @@ BasicTensor<T> dropout_impl(const char* op, const BasicTensor<T>& x, double p, b
     bump_version(x);
     if (graph) {
       rebase_history(x, "MulBackward0", prev, nullptr, backward);
-      // (a view's CopySlices does not record its backward yet: not marked)
-      if (x.impl()->grad_fn && x.impl()->grad_fn->node_name == std::string_view("MulBackward0"))
-        mark_differentiable_backward(x);
+      torchlet::detail::mark_inplace_differentiable(x);  // x a view: its base's CopySlices
     }
     return x;
   }
