@@ -24,6 +24,7 @@
 #include <torchlet/tensor.hpp>
 
 #include "catch.hpp"
+#include "create_graph_checks.hpp"
 
 namespace TORCHLET_TEST_FILE {
 
@@ -36,27 +37,7 @@ DoubleTensor leaf(const Shape& s, double shift = 0.0) {
   return (randn<double>(s) + shift).requires_grad_();
 }
 
-/// The gradients of f at xs for a random output gradient, with create_graph off (the fast
-/// path) and on (the recorded one): equal to rounding.
-void same_first_order(const std::function<DoubleTensor(const std::vector<DoubleTensor>&)>& f,
-                      const std::vector<DoubleTensor>& xs) {
-  std::vector<DoubleTensor> gout;
-  auto run = [&](bool create_graph) {
-    std::vector<DoubleTensor> in;
-    for (const auto& x : xs) in.push_back(x.detach().clone().requires_grad_());
-    auto y = f(in);
-    if (gout.empty()) gout.push_back(randn<double>(y.shape()));
-    return autograd::grad({y}, in, gout, std::nullopt, create_graph);
-  };
-  const auto fast = run(false), recorded = run(true);
-  REQUIRE(fast.size() == recorded.size());
-  for (std::size_t i = 0; i < fast.size(); ++i) {
-    CHECK_FALSE(fast[i].requires_grad());
-    const auto a = fast[i].to_vector(), b = recorded[i].to_vector();
-    REQUIRE(a.size() == b.size());
-    for (std::size_t k = 0; k < a.size(); ++k) CHECK(b[k] == Approx(a[k]).margin(1e-12));
-  }
-}
+using torchlet_test::same_first_order;
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include <torchlet/nn/functional.hpp>
 
 #include "catch.hpp"
+#include "create_graph_checks.hpp"
 
 namespace TORCHLET_TEST_FILE {
 
@@ -41,28 +42,7 @@ void check_close(const Tensor& a, const Tensor& b, float tol = 1e-4f) {
   for (std::size_t i = 0; i < av.size(); ++i) CHECK(av[i] == Approx(bv[i]).margin(tol));
 }
 
-/// The gradients of f at xs for a random output gradient with create_graph off (the fast
-/// path) and on (the recorded one) agree: the recorded path computes the same first order.
-template <class T>
-void same_first_order(const std::function<BasicTensor<T>(const std::vector<BasicTensor<T>>&)>& f,
-                      const std::vector<BasicTensor<T>>& xs, double tol) {
-  std::vector<BasicTensor<T>> gout;
-  auto run = [&](bool create_graph) {
-    std::vector<BasicTensor<T>> in;
-    for (const auto& x : xs) in.push_back(x.detach().clone().requires_grad_());
-    auto y = f(in);
-    if (gout.empty()) gout.push_back(randn<T>(y.shape()));
-    return autograd::grad({y}, in, gout, std::nullopt, create_graph);
-  };
-  const auto fast = run(false), recorded = run(true);
-  REQUIRE(fast.size() == recorded.size());
-  for (std::size_t i = 0; i < fast.size(); ++i) {
-    INFO("input " << i);
-    const auto a = fast[i].to_vector(), b = recorded[i].to_vector();
-    REQUIRE(a.size() == b.size());
-    for (std::size_t k = 0; k < a.size(); ++k) CHECK(b[k] == Approx(a[k]).margin(tol));
-  }
-}
+using torchlet_test::same_first_order;
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 using DFn = std::function<DoubleTensor(const std::vector<DoubleTensor>&)>;
 

@@ -138,36 +138,43 @@ std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
   return impl.grad_accumulator;
 }
 
+/// The tensor an entry of record()'s inputs names (a pointer or the tensor itself).
+template <class T>
+const BasicTensor<T>& input_tensor(const BasicTensor<T>* t) {
+  return *t;
+}
+template <class T>
+const BasicTensor<T>& input_tensor(const BasicTensor<T>& t) {
+  return t;
+}
+
+/// record()'s body, for either form of its inputs.
+template <class T, class Inputs, class F>
+void record_node(const BasicTensor<T>& out, const char* name, const Inputs& inputs, F&& backward) {
+  if (autograd::is_anomaly_enabled()) [[unlikely]]
+    anomaly_check_forward(out, name, inputs);
+  auto node =
+      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+  node->node_name = name;
+  node->next.reserve(inputs.size());
+  for (const auto& t : inputs) node->next.push_back(gradient_edge(input_tensor<T>(t)));
+  node->out_shape = out.impl()->shape;
+  out.impl()->requires_grad = true;
+  out.impl()->grad_fn = std::move(node);
+}
+
 /// Records `out = op(inputs)` with its backward function, which maps the output's
 /// gradient to a std::vector with one gradient per input (undefined where not needed).
 template <class T, class F>
 void record(const BasicTensor<T>& out, const char* name,
             std::initializer_list<const BasicTensor<T>*> inputs, F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(out, name, inputs);
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  node->next.reserve(inputs.size());
-  for (auto* t : inputs) node->next.push_back(gradient_edge(*t));
-  node->out_shape = out.impl()->shape;
-  out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
+  record_node(out, name, inputs, std::forward<F>(backward));
 }
 /// The same for an op with any number of inputs (cat, stack).
 template <class T, class F>
 void record(const BasicTensor<T>& out, const char* name, const std::vector<BasicTensor<T>>& inputs,
             F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(out, name, inputs);
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  node->next.reserve(inputs.size());
-  for (auto& t : inputs) node->next.push_back(gradient_edge(t));
-  node->out_shape = out.impl()->shape;
-  out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
+  record_node(out, name, inputs, std::forward<F>(backward));
 }
 
 /// rebase_history for a view `v` (PyTorch's CopySlices): its base gets a new grad_fn

@@ -91,7 +91,8 @@ struct TensorImpl {
       return storage ? storage->data() + offset : nullptr;
     return strided_data();
   }
-  Scalar* strided_data() const {
+  /// data() of a non-contiguous tensor, out of line so that data() inlines.
+  [[gnu::noinline, gnu::cold]] Scalar* strided_data() const {
     std::lock_guard<std::mutex> lock(cache->mutex);
     if (!cache->buffer)
       cache->buffer = std::make_unique<Storage<Scalar>>(static_cast<std::size_t>(numel));
@@ -765,8 +766,13 @@ class BasicTensor {
 
  private:
   Impl& checked() const {
-    if (!impl_) throw std::logic_error("torchlet: operation on an undefined tensor");
+    if (!impl_) [[unlikely]]
+      undefined_tensor();
     return *impl_;
+  }
+  /// The error of an operation on an undefined tensor (out of line: checked() inlines).
+  [[noreturn, gnu::noinline, gnu::cold]] static void undefined_tensor() {
+    throw std::logic_error("torchlet: operation on an undefined tensor");
   }
   /// checked(), with a view's autograd fields brought up to date after an in-place op on its
   /// base or another view of it (detail::refresh_view_history).
