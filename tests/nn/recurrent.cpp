@@ -12,6 +12,7 @@
 #include <torchlet/tensor/gradcheck.hpp>
 
 #include "catch.hpp"
+#include "create_graph_checks.hpp"
 
 // A namespace per file: the folder's unity build (tests/CMakeLists.txt) compiles files together.
 namespace TORCHLET_TEST_FILE {
@@ -35,7 +36,7 @@ D leaf(Shape s, std::uint64_t seed, double scale = 1.0) {
 // gradcheck of rnn_layer: every input, weight and state; the result is the three outputs
 // flattened and concatenated.
 void check_kernel(F::RNNMode mode, std::vector<std::int64_t> batch_sizes, bool reverse, bool bias,
-                  std::int64_t proj = 0) {
+                  std::int64_t proj = 0, bool twice = false) {
   const std::int64_t I = 3, H = 4, G = F::detail::gate_count(mode), B = batch_sizes.front();
   const std::int64_t P = proj ? proj : H;
   std::int64_t N = 0;
@@ -64,6 +65,10 @@ void check_kernel(F::RNNMode mode, std::vector<std::int64_t> batch_sizes, bool r
     return cat(parts);
   };
   CHECK(autograd::gradcheck(f, in));
+  if (twice) {  // create_graph: the backward's recorded path
+    CHECK(autograd::gradgradcheck(f, in));
+    torchlet_test::same_first_order(f, in, 1e-10);
+  }
 }
 
 }  // namespace
@@ -79,6 +84,16 @@ TEST_CASE("gradcheck: the fused recurrent kernels in float64") {
   }
   check_kernel(F::RNNMode::lstm, {3, 3, 1}, false, true, 2);
   check_kernel(F::RNNMode::lstm, {3, 2, 2}, true, false, 2);
+}
+
+TEST_CASE("gradgradcheck: the recurrent kernels differentiate twice (create_graph)") {
+  for (auto mode :
+       {F::RNNMode::rnn_tanh, F::RNNMode::rnn_relu, F::RNNMode::lstm, F::RNNMode::gru}) {
+    INFO(F::detail::mode_name(mode));
+    check_kernel(mode, {3, 2, 1}, false, true, 0, true);
+    check_kernel(mode, {2, 2}, true, false, 0, true);
+  }
+  check_kernel(F::RNNMode::lstm, {3, 2, 2}, true, true, 2, true);
 }
 
 // ------------------------------------------------------------------ PyTorch parity

@@ -101,7 +101,8 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
     struct Clear {
       const std::vector<NodeBase*>& nodes;
       ~Clear() {
-        for (auto* n : nodes) n->clear_grad();
+        for (auto* n : nodes)
+          if (n) n->clear_grad();
       }
     } clear{order};
     static_cast<Node<T>&>(*keep).accumulate(std::move(grad));
@@ -224,12 +225,24 @@ std::vector<BasicTensor<T>> grad(
     if (any) run.insert(n);
     if (any || is_input.count(n)) leads.insert(n);
   }
+  // The nodes this call can leave a gradient in: the roots, the nodes it runs and their
+  // edges. Only those are cleared at the end, so that a grad called inside a running backward
+  // (a fused op's create_graph path, nn/functional/recurrent.hpp) leaves the pending
+  // gradients of the enclosing pass in place.
+  std::vector<NodeBase*> touched(root_ptrs);
+  for (NodeBase* n : order)
+    if (run.count(n)) {
+      touched.push_back(n);
+      for (auto& e : n->next)
+        if (e) touched.push_back(e.get());
+    }
   struct Clear {
     const std::vector<NodeBase*>& nodes;
     ~Clear() {
-      for (auto* n : nodes) n->clear_grad();
+      for (auto* n : nodes)
+        if (n) n->clear_grad();
     }
-  } clear{order};
+  } clear{touched};
   for (std::size_t i = 0; i < roots.size(); ++i)
     static_cast<Node<T>&>(*roots[i]).accumulate(std::move(seeds[i]));
   std::unordered_map<NodeBase*, BasicTensor<T>> captured;

@@ -155,6 +155,60 @@ void check_rnn_args(RNNMode mode, const BasicTensor<T>& input,
   }
 }
 
+/// rnn_layer's result, [output N*P | h_n B*P | c_n B*H], computed with recorded tensor ops: the
+/// create_graph path of its backward differentiates this (the fused kernel's backward is not
+/// differentiable itself). Same gate order and packed-row walk as rnn_layer.
+template <class T>
+BasicTensor<T> rnn_layer_recorded(RNNMode mode, const BasicTensor<T>& input,
+                                  const std::vector<std::int64_t>& batch_sizes,
+                                  const BasicTensor<T>& h0, const BasicTensor<T>& c0,
+                                  const RNNWeights<T>& w, bool reverse) {
+  const bool is_lstm = mode == RNNMode::lstm, is_gru = mode == RNNMode::gru;
+  const auto H = w.w_ih.size(0) / gate_count(mode);
+  const auto L = static_cast<std::int64_t>(batch_sizes.size());
+  std::vector<std::int64_t> offset(batch_sizes.size() + 1, 0);
+  for (std::int64_t t = 0; t < L; ++t) offset[t + 1] = offset[t] + batch_sizes[t];
+  auto gates = input.matmul(w.w_ih.t());
+  if (w.b_ih.defined()) gates = gates + w.b_ih;
+  auto h = h0, c = c0;
+  // The rows a step leaves alone (sequences that ended) keep their state.
+  const auto keep_rest = [](const BasicTensor<T>& head, const BasicTensor<T>& all) {
+    const auto b = head.size(0), B = all.size(0);
+    return b < B ? cat({head, all.narrow(0, b, B - b)}) : head;
+  };
+  std::vector<BasicTensor<T>> outs(static_cast<std::size_t>(L));
+  for (std::int64_t s = 0; s < L; ++s) {
+    const auto t = reverse ? L - 1 - s : s;
+    const auto b = batch_sizes[static_cast<std::size_t>(t)];
+    const auto hb = h.narrow(0, 0, b);
+    auto hw = hb.matmul(w.w_hh.t());
+    if (w.b_hh.defined()) hw = hw + w.b_hh;
+    const auto g = gates.narrow(0, offset[static_cast<std::size_t>(t)], b);
+    BasicTensor<T> hn;
+    if (is_lstm) {
+      const auto a = g + hw;
+      const auto i = a.narrow(1, 0, H).sigmoid(), f = a.narrow(1, H, H).sigmoid();
+      const auto gg = a.narrow(1, 2 * H, H).tanh(), o = a.narrow(1, 3 * H, H).sigmoid();
+      const auto cn = f * c.narrow(0, 0, b) + i * gg;
+      hn = o * cn.tanh();
+      if (w.w_hr.defined()) hn = hn.matmul(w.w_hr.t());
+      c = keep_rest(cn, c);
+    } else if (is_gru) {
+      const auto rz = (g.narrow(1, 0, 2 * H) + hw.narrow(1, 0, 2 * H)).sigmoid();
+      const auto r = rz.narrow(1, 0, H), z = rz.narrow(1, H, H);
+      const auto n = (g.narrow(1, 2 * H, H) + r * hw.narrow(1, 2 * H, H)).tanh();
+      hn = (T(1) - z) * n + z * hb;
+    } else {
+      hn = mode == RNNMode::rnn_tanh ? (g + hw).tanh() : (g + hw).relu();
+    }
+    outs[static_cast<std::size_t>(t)] = hn;
+    h = keep_rest(hn, h);
+  }
+  std::vector<BasicTensor<T>> parts{cat(outs).reshape({-1}), h.reshape({-1})};
+  if (is_lstm) parts.push_back(c.reshape({-1}));
+  return cat(parts);
+}
+
 }  // namespace detail
 
 /// One recurrent layer in one direction (reverse = the backward direction of a bidirectional
@@ -265,8 +319,36 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
     const char* name = is_lstm ? "LstmBackward" : is_gru ? "GruBackward" : "RnnBackward";
     detail::record(
         result, name, {&input, &h0, &c0, &w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh, &w.w_hr},
-        [=, sx = gwi ? S(input) : S(), swi = gx ? S(w.w_ih) : S(), swh = S(w.w_hh),
-         swr = proj ? S(w.w_hr) : S()](const BasicTensor<T>& grad) {
+        [=, sx = S(input), swi = S(w.w_ih), swh = S(w.w_hh), swr = proj ? S(w.w_hr) : S(),
+         sh0 = S(h0), sc0 = is_lstm ? S(c0) : S(), sbi = w.b_ih.defined() ? S(w.b_ih) : S(),
+         sbh = w.b_hh.defined() ? S(w.b_hh) : S()](const BasicTensor<T>& grad) {
+          if (is_grad_enabled()) [[unlikely]] {
+            // create_graph: the vector-Jacobian product of the recorded recomputation, from
+            // the saved inputs in their place in the graph. Each input that needs a gradient
+            // enters through a clone, so the inner grad stops there (and leaves the pending
+            // gradients of the pass running this node alone: see autograd::grad).
+            const bool need[8] = {gx, gh0, gc0, gwi, gwh, gbi, gbh, gwr};
+            const S* saved[8] = {&sx, &sh0, &sc0, &swi, &swh, &sbi, &sbh, &swr};
+            const Shape shapes[8] = {{N, I}, {B, P}, {B, H}, {GH, I}, {GH, P}, {GH}, {GH}, {P, H}};
+            BasicTensor<T> v[8];
+            std::vector<BasicTensor<T>> wrt;
+            for (int k = 0; k < 8; ++k) {
+              if (!saved[k]->defined()) continue;
+              v[k] = saved[k]->variable(name, shapes[k]);
+              if (need[k]) {
+                v[k] = v[k].clone();
+                wrt.push_back(v[k]);
+              }
+            }
+            const RNNWeights<T> rw{v[3], v[4], v[5], v[6], v[7]};
+            const auto out =
+                detail::rnn_layer_recorded(mode, v[0], batch_sizes, v[1], v[2], rw, reverse);
+            const auto gs = autograd::grad({out}, wrt, {grad}, true, true, true);
+            std::vector<BasicTensor<T>> res(8);
+            for (std::size_t k = 0, j = 0; k < 8; ++k)
+              if (need[k]) res[k] = gs[j++];
+            return res;
+          }
           const auto& gt = tape->gates.m;
           const T* whh = swh.data(name);
           const T* whr = proj ? swr.data(name) : nullptr;
@@ -377,6 +459,7 @@ RNNLayerOutput<T> rnn_layer(RNNMode mode, const BasicTensor<T>& input,
           }
           return std::vector<BasicTensor<T>>{dx, dh0, dc0, dwi, dwh, dbi, dbh, dwr};
         });
+    detail::mark_differentiable_backward(result);
   }
   res.output = result.narrow(0, 0, N * P).view({N, P});
   res.h_n = result.narrow(0, N * P, B * P).view({B, P});
