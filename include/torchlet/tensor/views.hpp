@@ -21,6 +21,10 @@
 namespace torchlet {
 namespace detail {
 
+// Defined in tensor/binary.hpp: copy_'s create_graph path needs it declared here.
+template <class Scalar>
+BasicTensor<Scalar> sum_to_recorded(BasicTensor<Scalar> g, const Shape& shape);
+
 /// Resolves one -1 in `shape` against numel; throws ShapeError on mismatch.
 inline Shape infer_shape(const char* op, Shape shape, std::int64_t numel, const Shape& from) {
   std::int64_t known = 1, infer = -1;
