@@ -626,19 +626,24 @@ template <class Scalar>
 const BasicTensor<Scalar>& index_put_(const BasicTensor<Scalar>& x,
                                       const std::vector<indexing::TensorIndex>& indices,
                                       const BasicTensor<Scalar>& values, bool accumulate = false) {
-  auto plan = detail::make_index_plan("index_put_", x.shape(), indices);
-  detail::check_index_put_overlap("index_put_", x, indices, values, accumulate);
   if (!accumulate && detail::basic_index_list(indices)) {
     // libtorch's x.index_put_({Slice(), 1}, v) and Python's x[:, 1] = v: a copy_ into the
     // view the indices name (CopySlices on a non-leaf) of values expanded to its shape, as
-    // setitem copies (so x[0:2] = x[1] is no partial overlap), checked as the general path.
-    const Shape vs = detail::put_value_shape("index_put_", plan.shape, values.shape());
+    // setitem copies (so x[0:2] = x[1] is no partial overlap), checked as the general path
+    // (the view's geometry only: no offset of every written element).
+    const auto geometry = detail::basic_index_geometry(
+        "index_put_", detail::Geometry{x.shape(), x.stride(), 0}, indices,
+        detail::check_index_list("index_put_", x.shape(), indices));
+    detail::check_index_put_overlap("index_put_", x, indices, values, accumulate);
+    const Shape vs = detail::put_value_shape("index_put_", geometry.shape, values.shape());
     detail::check_inplace("index_put_", x, values.requires_grad());
     auto view = x.index(indices);
     const auto v = vs == values.shape() ? values : values.reshape(vs);
     view.copy_(v.shape() == view.shape() ? v : v.expand(view.shape()));
     return x;
   }
+  auto plan = detail::make_index_plan("index_put_", x.shape(), indices);
+  detail::check_index_put_overlap("index_put_", x, indices, values, accumulate);
   detail::put_offsets("index_put_", "IndexPutBackward0", x, plan, values, accumulate);
   return x;
 }
