@@ -1,7 +1,9 @@
 // BasicTensor: creation, shapes, views sharing storage, broadcasting arithmetic, errors.
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <torchlet/tensor.hpp>
 
@@ -32,6 +34,35 @@ TEST_CASE("storage is 64-byte aligned") {
     auto t = empty({n});
     CHECK(reinterpret_cast<std::uintptr_t>(t.data()) % 64 == 0);
   }
+}
+
+TEST_CASE("small storages share their allocation with the storage object, without overlap") {
+  // Below 64 KiB the elements follow the shared_ptr control block (detail::make_storage); at
+  // and above they are a buffer of their own. Either way: aligned, disjoint from the Storage
+  // object, and every element writable (ASan checks the bounds).
+  auto check = [](auto t, std::int64_t n) {
+    const auto* obj = reinterpret_cast<const char*>(t.impl()->storage.get());
+    const auto* p = reinterpret_cast<const char*>(t.data());
+    CHECK(reinterpret_cast<std::uintptr_t>(p) % 64 == 0);
+    CHECK((p >= obj + sizeof(*t.impl()->storage) ||
+           p + static_cast<std::size_t>(n) * sizeof(*t.data()) <= obj));
+  };
+  std::vector<Tensor> floats;
+  std::vector<DoubleTensor> doubles;
+  for (std::int64_t n : {1, 2, 15, 16, 1000, 8191, 8192, 16383, 16384, 16385, 40000}) {
+    floats.push_back(empty({n}));
+    doubles.push_back(DoubleTensor::empty({n}));
+    check(floats.back(), n);
+    check(doubles.back(), n);
+    floats.back().fill_(static_cast<float>(n));
+    doubles.back().fill_(static_cast<double>(n));
+  }
+  for (const auto& t : floats)
+    CHECK(std::all_of(t.data(), t.data() + t.numel(),
+                      [&](float v) { return v == static_cast<float>(t.numel()); }));
+  for (const auto& t : doubles)
+    CHECK(std::all_of(t.data(), t.data() + t.numel(),
+                      [&](double v) { return v == static_cast<double>(t.numel()); }));
 }
 
 TEST_CASE("reshape, view, flatten and operator[] share storage") {

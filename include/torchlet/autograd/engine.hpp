@@ -69,6 +69,19 @@ inline std::vector<NodeBase*> topological_order(NodeBase* root) {
   return topological_order(std::vector<NodeBase*>{root});
 }
 
+/// The owning pointer of each node of `order` (the nodes reachable from `roots`): what
+/// running_node() points to while a node's backward records itself (create_graph).
+inline std::unordered_map<NodeBase*, std::shared_ptr<NodeBase>> node_owners(
+    const std::vector<std::shared_ptr<NodeBase>>& roots, const std::vector<NodeBase*>& order) {
+  std::unordered_map<NodeBase*, std::shared_ptr<NodeBase>> owners;
+  for (const auto& r : roots)
+    if (r) owners.emplace(r.get(), r);
+  for (NodeBase* n : order)
+    for (auto& e : n->next)
+      if (e) owners.emplace(e.get(), e);
+  return owners;
+}
+
 /// Computes the gradients of `root` with respect to the leaves of its graph.
 /// grad: the gradient of root (may be omitted for a one-element root). create_graph: the
 /// backward computation is recorded, so the leaves' grad() can be differentiated again.
@@ -106,11 +119,13 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
       }
     } clear{order};
     static_cast<Node<T>&>(*keep).accumulate(std::move(grad));
+    const auto owners = create_graph ? node_owners({keep}, order) : decltype(node_owners({}, {})){};
     for (NodeBase* node : order) {
       if (!node->has_grad()) continue;
       if (create_graph && !node->differentiable_backward)
         throw std::runtime_error("backward(create_graph=true): the backward of " + node->name() +
                                  " is not differentiable yet");
+      RunningNode running(create_graph ? &owners.at(node) : nullptr);
       node->run(retain_graph);
     }
   }
@@ -246,6 +261,7 @@ std::vector<BasicTensor<T>> grad(
   for (std::size_t i = 0; i < roots.size(); ++i)
     static_cast<Node<T>&>(*roots[i]).accumulate(std::move(seeds[i]));
   std::unordered_map<NodeBase*, BasicTensor<T>> captured;
+  const auto owners = create_graph ? node_owners(roots, order) : decltype(node_owners({}, {})){};
   for (NodeBase* node : order) {
     if (!node->has_grad()) continue;
     if (is_input.count(node)) captured[node] = static_cast<Node<T>&>(*node).grad;
@@ -253,6 +269,7 @@ std::vector<BasicTensor<T>> grad(
     if (create_graph && !node->differentiable_backward)
       throw std::runtime_error("autograd::grad(create_graph=true): the backward of " +
                                node->name() + " is not differentiable yet");
+    RunningNode running(create_graph ? &owners.at(node) : nullptr);
     node->run(retain);
   }
   std::vector<BasicTensor<T>> result;

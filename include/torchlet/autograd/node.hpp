@@ -101,7 +101,7 @@ class NodeShape {
 };
 
 /// A node of any scalar type (a dtype conversion links a Node<double> to a Node<float>).
-struct NodeBase : std::enable_shared_from_this<NodeBase> {
+struct NodeBase {
   /// The op's backward name ("AddmmBackward0", ...), as PyTorch's grad_fn names it.
   const char* node_name = "";
   /// One edge per input of the op: the node that receives that input's gradient, or
@@ -148,12 +148,28 @@ struct NodeBase : std::enable_shared_from_this<NodeBase> {
   virtual void run(bool retain_graph) = 0;
 };
 
-/// The node whose backward function is running on this thread (null outside backward): a
-/// backward recording itself (create_graph) reattaches the op's saved output to it.
-inline NodeBase*& running_node() noexcept {
-  thread_local NodeBase* node = nullptr;
+/// The node whose backward function is running on this thread under create_graph (null
+/// otherwise): a backward recording itself reattaches the op's saved output to it. The
+/// engine keeps the owning pointer alive while the node runs (a node does not derive from
+/// enable_shared_from_this: its weak count would cost every node of every forward two atomic
+/// operations more).
+inline const std::shared_ptr<NodeBase>*& running_node() noexcept {
+  thread_local const std::shared_ptr<NodeBase>* node = nullptr;
   return node;
 }
+
+/// Sets running_node() for a scope.
+class RunningNode {
+ public:
+  explicit RunningNode(const std::shared_ptr<NodeBase>* node) noexcept
+      : prev_(std::exchange(running_node(), node)) {}
+  RunningNode(const RunningNode&) = delete;
+  RunningNode& operator=(const RunningNode&) = delete;
+  ~RunningNode() { running_node() = prev_; }
+
+ private:
+  const std::shared_ptr<NodeBase>* prev_;
+};
 
 /// A node whose output (and so whose incoming gradient) has scalar type T.
 template <class T>
@@ -213,10 +229,6 @@ struct Node : NodeBase {
           "): the saved tensors were freed; pass retain_graph = true to the first backward");
     BasicTensor<T> g = call_pre_hooks(std::move(grad));
     grad = BasicTensor<T>();
-    struct Running {
-      NodeBase* prev;
-      ~Running() { running_node() = prev; }
-    } running{std::exchange(running_node(), this)};
     auto in_grads = apply(g);
     if (is_anomaly_enabled()) [[unlikely]]
       detail::anomaly_check_backward(node_name, g, in_grads);

@@ -57,6 +57,11 @@ inline bool self_overlapping(const Shape& shape, const std::vector<std::int64_t>
   return false;
 }
 
+/// BasicTensor<std::int64_t>, named through T so that it is looked up where an op
+/// instantiates this header's templates (BasicTensor is only declared here).
+template <class T>
+using IndexTensorOf = BasicTensor<std::conditional_t<sizeof(T) != 0, std::int64_t, T>>;
+
 /// The node of a view `v` of a base with a gradient: the base's gradient is v's gradient
 /// added into zeros at v's elements ("AsStridedBackward0").
 template <class T>
@@ -64,12 +69,23 @@ std::shared_ptr<autograd::Node<T>> view_node(const Shape& base_shape, const Shap
                                              const std::vector<std::int64_t>& strides,
                                              std::int64_t off,
                                              std::shared_ptr<autograd::NodeBase> base_fn) {
-  auto as_strided = [base_shape, shape, strides, off](const BasicTensor<T>& g) {
-    if (is_grad_enabled()) [[unlikely]] {  // create_graph (marked without overlap): a recorded
-      auto res = BasicTensor<T>::empty(base_shape);  // copy_ into zeros' view (CopySlices)
+  const bool overlapping = self_overlapping(shape, strides);
+  auto as_strided = [base_shape, shape, strides, off, overlapping](const BasicTensor<T>& g) {
+    if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
+      auto res = BasicTensor<T>::empty(base_shape);
       std::fill_n(res.data(), res.numel(), T(0));
-      res.as_strided(shape, strides, res.storage_offset() + off).copy_(g);
-      return std::vector<BasicTensor<T>>{res};
+      if (!overlapping) {  // a copy_ into the view of zeros (CopySlices)
+        res.as_strided(shape, strides, res.storage_offset() + off).copy_(g);
+        return std::vector<BasicTensor<T>>{res};
+      }
+      // An element reached more than once gets the sum of its gradients: g's elements
+      // index_add'ed at their offsets (IndexAddBackward0).
+      auto index = IndexTensorOf<T>::empty({g.numel()});
+      std::int64_t* ip = index.data();
+      for_each_strided(shape, strides, [&](std::int64_t i, std::int64_t o) { ip[i] = off + o; });
+      return std::vector<BasicTensor<T>>{res.reshape({res.numel()})
+                                             .index_add(0, index, g.reshape({g.numel()}))
+                                             .reshape(base_shape)};
     }
     auto res = BasicTensor<T>::empty(base_shape);
     T* r = res.data();
@@ -83,7 +99,7 @@ std::shared_ptr<autograd::Node<T>> view_node(const Shape& base_shape, const Shap
   node->node_name = "AsStridedBackward0";
   node->next.push_back(std::move(base_fn));
   node->out_shape = shape;
-  node->differentiable_backward = !self_overlapping(shape, strides);
+  node->differentiable_backward = true;
   return node;
 }
 /// The node of a view `v` of a base with a gradient (see above).
@@ -199,14 +215,10 @@ void rebase_view_history(const BasicTensor<T>& v, const char* name,
       const auto slice = result.as_strided(shape, strides, result.storage_offset() + off);
       // A saved output of the op (SavedTensor::output_variable) is the view of this node's
       // output: attached to a view node on this one while fn runs.
-      std::shared_ptr<autograd::Node<T>> vnode;
-      if (auto* self = autograd::running_node())
-        vnode = view_node<T>(base_shape, shape, strides, off, self->shared_from_this());
-      struct Running {
-        autograd::NodeBase* prev;
-        ~Running() { autograd::running_node() = prev; }
-      } running{vnode ? std::exchange(autograd::running_node(), vnode.get())
-                      : autograd::running_node()};
+      std::shared_ptr<autograd::NodeBase> vnode;
+      if (const auto* self = autograd::running_node())
+        vnode = view_node<T>(base_shape, shape, strides, off, *self);
+      autograd::RunningNode running(vnode ? &vnode : autograd::running_node());
       auto grads = fn(slice.clone());
       if (grads[0].defined())
         slice.copy_(grads[0]);

@@ -24,6 +24,8 @@ namespace torchlet::detail {
 template <class T>
 class Storage;
 template <class T>
+std::shared_ptr<Storage<T>> make_storage(std::size_t n);
+template <class T>
 struct StridedCache;
 template <class T>
 struct TensorImpl;
@@ -102,7 +104,7 @@ class SavedTensor {
         impl->cache = std::make_shared<StridedCache<T>>();
       } else {  // its elements in another shape: a copy
         const auto n = static_cast<std::size_t>(numel_of(shape_));
-        impl->storage = std::make_shared<Storage<T>>(n);
+        impl->storage = make_storage<T>(n);
         std::copy(p, p + n, impl->storage->data());
       }
       impl->shape = shape;
@@ -130,8 +132,8 @@ class SavedTensor {
   /// (the op's node) when that backward records itself.
   BasicTensor<T> output_variable(const char* op, const Shape& shape) const {
     auto t = tensor(op, shape);
-    if (auto* node = autograd::running_node(); node && is_grad_enabled()) {
-      t.impl()->grad_fn = std::static_pointer_cast<autograd::Node<T>>(node->shared_from_this());
+    if (const auto* node = autograd::running_node(); node && is_grad_enabled()) {
+      t.impl()->grad_fn = std::static_pointer_cast<autograd::Node<T>>(*node);
       t.impl()->requires_grad = true;
     }
     return t;

@@ -58,6 +58,10 @@ struct StridedCache {
 
 template <class Scalar>
 struct TensorImpl {
+  TensorImpl() = default;
+  /// A tensor that is not a view: `storage` holds its `numel` elements in row-major order.
+  TensorImpl(std::shared_ptr<Storage<Scalar>> s, const Shape& sh, std::int64_t n)
+      : storage(std::move(s)), shape(sh), numel(n) {}
   std::shared_ptr<Storage<Scalar>> storage;
   std::size_t offset = 0;  // PyTorch's storage_offset, in elements
   Shape shape;
@@ -212,13 +216,9 @@ class BasicTensor {
 
   /// Uninitialised tensor of the given shape (torch.empty).
   static BasicTensor empty(const Shape& shape) {
-    detail::check_shape("empty", shape);
-    auto impl = std::make_shared<Impl>();
-    impl->shape = shape;
-    impl->numel = detail::numel_of(shape);
-    impl->storage =
-        std::make_shared<detail::Storage<Scalar>>(static_cast<std::size_t>(impl->numel));
-    return BasicTensor(std::move(impl));
+    const std::int64_t n = detail::checked_numel("empty", shape);
+    return BasicTensor(std::make_shared<Impl>(
+        detail::make_storage<Scalar>(static_cast<std::size_t>(n)), shape, n));
   }
 
   // ---- metadata ----------------------------------------------------------------
@@ -987,7 +987,7 @@ BasicTensor<Scalar> make_view(const BasicTensor<Scalar>& base, Shape shape,
     if (auto st = view_strides(b.shape, b.strides, shape))
       return make_strided_view(base, std::move(shape), std::move(*st), b.offset + extra_offset);
     auto impl = std::make_shared<TensorImpl<Scalar>>();  // no view possible: a copy
-    impl->storage = std::make_shared<Storage<Scalar>>(static_cast<std::size_t>(b.numel));
+    impl->storage = make_storage<Scalar>(static_cast<std::size_t>(b.numel));
     const Scalar* src = b.data();
     std::copy(src, src + b.numel, impl->storage->data());
     impl->numel = numel_of(shape);

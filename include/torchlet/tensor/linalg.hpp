@@ -62,7 +62,12 @@ void gemm_columns(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, co
       C.noalias() = A.transpose() * B.transpose();
     return;
   }
-  if (!accumulate) C.setZero();
+  if (!accumulate) {
+    if (nc == m)
+      amap(c, n * m).setZero();  // the whole of C: one block (a strided map zeroes row by row)
+    else
+      C.setZero();
+  }
   if (!ta && !tb)
     C.noalias() += alpha * A * B;
   else if (ta && !tb)

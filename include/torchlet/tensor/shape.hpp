@@ -13,16 +13,19 @@ namespace torchlet {
 
 namespace detail {
 
-/// Validates a shape given by a user: no negative sizes, no overflow.
-inline void check_shape(std::string_view op, const Shape& s) {
+/// The number of elements of a shape given by a user, validated: no negative sizes, no
+/// overflow.
+inline std::int64_t checked_numel(std::string_view op, const Shape& s) {
   std::int64_t n = 1;
   for (auto d : s) {
     if (d < 0) throw ShapeError(std::string(op) + ": negative dimension in shape " + to_string(s));
-    if (d != 0 && n > INT64_MAX / d)
+    if (__builtin_mul_overflow(n, d, &n))  // (no division: this runs for every new tensor)
       throw ShapeError(std::string(op) + ": shape " + to_string(s) + " has too many elements");
-    n *= d;
   }
+  return n;
 }
+/// Validates a shape given by a user: no negative sizes, no overflow.
+inline void check_shape(std::string_view op, const Shape& s) { checked_numel(op, s); }
 
 /// Maps a possibly negative dim into [0, ndim); throws std::out_of_range otherwise.
 inline std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t ndim) {

@@ -12,10 +12,15 @@
 // of 30 reuse those of a batch of 31. The cache holds at most buffer_cache_limit() bytes
 // (256 MiB by default) and is thread safe; empty_buffer_cache() returns everything to the
 // system.
+//
+// Smaller buffers share one allocation with the Storage object and its reference counts
+// (make_storage): a small tensor costs one allocation less, which is most of what a tensor op
+// on a few elements costs (a node, a tensor, its shape and its storage: four allocations).
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <type_traits>
@@ -135,6 +140,16 @@ class Storage {
     data_ = reinterpret_cast<Scalar*>(static_cast<char*>(raw_) +
                                       (misalign ? kAlignment - misalign : std::size_t{0}));
   }
+  /// The constructor make_storage uses: the elements lie in the bytes TrailingAllocator added
+  /// after the shared_ptr control block that holds this object (`*tail` points to them).
+  struct Trailing {
+    void* const* tail;
+  };
+  Storage(std::size_t n, Trailing t) noexcept : size_(n) {
+    auto* p = static_cast<char*>(*t.tail);
+    const auto misalign = reinterpret_cast<std::uintptr_t>(p) % kAlignment;
+    data_ = reinterpret_cast<Scalar*>(p + (misalign ? kAlignment - misalign : std::size_t{0}));
+  }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage() {
@@ -167,6 +182,44 @@ class Storage {
   std::uint32_t version_ = 0;
   std::uint64_t writes_ = 0;
 };
+
+/// The allocator make_storage passes to std::allocate_shared: it allocates `extra` bytes more
+/// than asked (the one allocation is the control block that will hold the Storage) and writes
+/// where they start to *tail, before the Storage is constructed. `tail` is only read by that
+/// one allocate(); the copy the control block keeps only deallocates.
+template <class U>
+struct TrailingAllocator {
+  using value_type = U;
+  std::size_t extra;
+  void** tail;
+  TrailingAllocator(std::size_t e, void** t) noexcept : extra(e), tail(t) {}
+  template <class V>
+  TrailingAllocator(const TrailingAllocator<V>& o) noexcept : extra(o.extra), tail(o.tail) {}
+  U* allocate(std::size_t n) {
+    void* p = ::operator new(n * sizeof(U) + extra);
+    *tail = static_cast<char*>(p) + n * sizeof(U);
+    return static_cast<U*>(p);
+  }
+  void deallocate(U* p, std::size_t) noexcept { ::operator delete(p); }
+  template <class V>
+  bool operator==(const TrailingAllocator<V>& o) const noexcept {
+    return extra == o.extra;
+  }
+};
+
+/// A new storage of n elements. Below kCachedMinBytes the elements share one allocation with
+/// the storage and its reference counts (a small tensor costs one allocation less); larger
+/// buffers are allocated apart, through the BufferCache.
+template <class Scalar>
+std::shared_ptr<Storage<Scalar>> make_storage(std::size_t n) {
+  if (n && n < kCachedMinBytes / sizeof(Scalar)) {
+    void* tail = nullptr;
+    return std::allocate_shared<Storage<Scalar>>(
+        TrailingAllocator<Storage<Scalar>>(kAlignment + n * sizeof(Scalar), &tail), n,
+        typename Storage<Scalar>::Trailing{&tail});
+  }
+  return std::make_shared<Storage<Scalar>>(n);
+}
 
 }  // namespace detail
 

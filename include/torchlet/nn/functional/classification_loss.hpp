@@ -156,13 +156,14 @@ inline Tensor cross_entropy(const Tensor& input, const LongTensor& target,
   for (std::int64_t c = 0; c < C; ++c) wsum_all += w ? w[c] : 1.0;
   auto probs = Tensor::empty(input.shape());
   std::vector<double> per(static_cast<std::size_t>(positions));
+  float* const pr = probs.data();
   // Rows on the intra-op threads; the target weights are summed afterwards, in order.
   detail::parallel_rows(l.outer, C * I * 8, [&](std::int64_t o0, std::int64_t o1) {
     for (std::int64_t o = o0; o < o1; ++o)
       for (std::int64_t i = 0; i < I; ++i) {
         const std::int64_t base = o * C * I + i, pos = o * I + i;
         const float* row = x + base;
-        float* p = probs.data() + base;
+        float* p = pr + base;
         float mx = -std::numeric_limits<float>::infinity();
         for (std::int64_t c = 0; c < C; ++c) mx = std::max(mx, row[c * I]);
         float s = 0;
