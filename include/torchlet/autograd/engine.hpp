@@ -69,11 +69,14 @@ inline std::vector<NodeBase*> topological_order(NodeBase* root) {
   return topological_order(std::vector<NodeBase*>{root});
 }
 
+/// A node's owning pointer, by node.
+using NodeOwners = std::unordered_map<NodeBase*, std::shared_ptr<NodeBase>>;
+
 /// The owning pointer of each node of `order` (the nodes reachable from `roots`): what
 /// running_node() points to while a node's backward records itself (create_graph).
-inline std::unordered_map<NodeBase*, std::shared_ptr<NodeBase>> node_owners(
-    const std::vector<std::shared_ptr<NodeBase>>& roots, const std::vector<NodeBase*>& order) {
-  std::unordered_map<NodeBase*, std::shared_ptr<NodeBase>> owners;
+inline NodeOwners node_owners(const std::vector<std::shared_ptr<NodeBase>>& roots,
+                              const std::vector<NodeBase*>& order) {
+  NodeOwners owners;
   for (const auto& r : roots)
     if (r) owners.emplace(r.get(), r);
   for (NodeBase* n : order)
@@ -119,7 +122,7 @@ void run_backward(const BasicTensor<T>& root, BasicTensor<T> grad, bool retain_g
       }
     } clear{order};
     static_cast<Node<T>&>(*keep).accumulate(std::move(grad));
-    const auto owners = create_graph ? node_owners({keep}, order) : decltype(node_owners({}, {})){};
+    const auto owners = create_graph ? node_owners({keep}, order) : NodeOwners{};
     for (NodeBase* node : order) {
       if (!node->has_grad()) continue;
       if (create_graph && !node->differentiable_backward)
@@ -261,7 +264,7 @@ std::vector<BasicTensor<T>> grad(
   for (std::size_t i = 0; i < roots.size(); ++i)
     static_cast<Node<T>&>(*roots[i]).accumulate(std::move(seeds[i]));
   std::unordered_map<NodeBase*, BasicTensor<T>> captured;
-  const auto owners = create_graph ? node_owners(roots, order) : decltype(node_owners({}, {})){};
+  const auto owners = create_graph ? node_owners(roots, order) : NodeOwners{};
   for (NodeBase* node : order) {
     if (!node->has_grad()) continue;
     if (is_input.count(node)) captured[node] = static_cast<Node<T>&>(*node).grad;
