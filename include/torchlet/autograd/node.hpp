@@ -161,10 +161,12 @@ inline const std::shared_ptr<NodeBase>*& running_node() noexcept {
 /// Sets running_node() for a scope.
 class RunningNode {
  public:
+  /// Makes node the running node until the destructor restores the previous one.
   explicit RunningNode(const std::shared_ptr<NodeBase>* node) noexcept
       : prev_(std::exchange(running_node(), node)) {}
   RunningNode(const RunningNode&) = delete;
   RunningNode& operator=(const RunningNode&) = delete;
+  /// Restores the running node the constructor replaced.
   ~RunningNode() { running_node() = prev_; }
 
  private:
