@@ -1,5 +1,8 @@
 // The backward engine: gradients of composed ops, accumulation, no_grad, retain_graph,
 // and a finite-difference check of the ops the foundation uses.
+#include <algorithm>
+#include <map>
+
 #include <torchlet/nn/functional.hpp>
 #include <torchlet/tensor.hpp>
 
@@ -151,6 +154,45 @@ TEST_CASE("a graph is freed when its output is dropped") {
     auto out = h * 3.f;
   }
   CHECK(inner.expired());
+}
+
+TEST_CASE("topological_order lists each node once, after every node with an edge to it") {
+  auto x = randn({3}).requires_grad_();
+  Tensor y = x;
+  // Shared subgraphs (y is used twice per step) and a depth beyond any recursion's stack.
+  for (int i = 0; i < 3000; ++i) y = i % 3 == 0 ? y * y + x : y.tanh() + y;
+  const auto root = detail::gradient_edge(y.sum());
+  const auto order = autograd::topological_order(root.get());
+  std::map<const autograd::NodeBase*, std::size_t> at;
+  for (std::size_t i = 0; i < order.size(); ++i) REQUIRE(at.emplace(order[i], i).second);
+  CHECK(order.front() == root.get());
+  std::size_t edges = 0, misplaced = 0, missing = 0;
+  for (auto* n : order)
+    for (auto& e : n->next) {
+      if (!e) continue;
+      ++edges;
+      const auto it = at.find(e.get());
+      if (it == at.end())
+        ++missing;
+      else if (it->second <= at.at(n))
+        ++misplaced;
+    }
+  CHECK(edges >= order.size() - 1);
+  CHECK(missing == 0);
+  CHECK(misplaced == 0);
+
+  // The engine's set of nodes: grows past its first table, finds each node, no other.
+  autograd::NodeSet set;
+  std::size_t fresh = 0, again = 0;
+  for (auto* n : order) fresh += set.insert(n);
+  for (auto* n : order) again += set.insert(n);
+  CHECK(fresh == order.size());
+  CHECK(again == 0);
+  CHECK(set.size() == order.size());
+  CHECK(std::all_of(order.begin(), order.end(), [&](auto* n) { return set.contains(n); }));
+  const auto other = detail::gradient_edge((x * 2).sum());
+  CHECK_FALSE(set.contains(other.get()));
+  CHECK_FALSE(autograd::NodeSet().contains(root.get()));
 }
 
 }  // namespace TORCHLET_TEST_FILE
