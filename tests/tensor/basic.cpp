@@ -36,6 +36,54 @@ TEST_CASE("storage is 64-byte aligned") {
   }
 }
 
+TEST_CASE(
+    "the buffer cache keeps a freed buffer only in what the live buffers leave of its limit") {
+  auto& cache = detail::BufferCache::instance();
+  const std::size_t old_limit = buffer_cache_limit();
+  empty_buffer_cache();
+  const std::size_t live0 = cache.live_bytes();  // large buffers other tests still hold
+  const std::size_t limit = live0 + (std::size_t(8) << 20);
+  set_buffer_cache_limit(limit);
+  // The bytes a storage of n floats takes (alignment slack, rounded to a size class).
+  const auto bytes_of = [](std::int64_t n) {
+    return detail::buffer_size_class(static_cast<std::size_t>(n) * sizeof(float) +
+                                     detail::kAlignment);
+  };
+  const std::int64_t mib = (std::int64_t(1) << 20) / std::int64_t(sizeof(float));
+  {
+    auto a = Tensor::empty({3 * mib});  // 3.5 MiB
+    CHECK(cache.live_bytes() == live0 + bytes_of(3 * mib));
+  }
+  CHECK(cache.live_bytes() == live0);
+  CHECK(buffer_cache_bytes() == bytes_of(3 * mib));  // kept: nothing else is live
+  {
+    auto b = Tensor::empty({6 * mib});  // 7 MiB: a miss, and a's 3.5 no longer fit beside it
+    CHECK(buffer_cache_bytes() == 0);
+  }
+  CHECK(buffer_cache_bytes() == bytes_of(6 * mib));
+  {
+    auto c = Tensor::empty({5 * mib});  // 6 MiB each: together above the limit
+    auto d = Tensor::empty({5 * mib});
+    CHECK(buffer_cache_bytes() == 0);
+    c = Tensor();  // freed, not kept: d leaves 2 MiB of the limit
+    CHECK(buffer_cache_bytes() == 0);
+    CHECK(cache.live_bytes() == live0 + bytes_of(5 * mib));
+  }
+  CHECK(buffer_cache_bytes() == bytes_of(5 * mib));  // d kept once nothing is live
+  {
+    auto e = Tensor::empty({5 * mib});  // d's buffer again
+    CHECK(buffer_cache_bytes() == 0);
+    CHECK(cache.live_bytes() == live0 + bytes_of(5 * mib));
+  }
+  // A lower limit frees what no longer fits; 0 keeps nothing.
+  set_buffer_cache_limit(live0 + (std::size_t(4) << 20));
+  CHECK(buffer_cache_bytes() == 0);
+  set_buffer_cache_limit(0);
+  { auto f = Tensor::empty({mib}); }
+  CHECK(buffer_cache_bytes() == 0);
+  set_buffer_cache_limit(old_limit);
+}
+
 TEST_CASE("small storages share their allocation with the storage object, without overlap") {
   // Below 64 KiB the elements follow the shared_ptr control block (detail::make_storage); at
   // and above they are a buffer of their own. Either way: aligned, disjoint from the Storage

@@ -78,8 +78,12 @@ void gemm_columns(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, co
     C.noalias() += alpha * A.transpose() * B.transpose();
 }
 
-/// Multiply-adds below which a product runs on one thread (a wake-up costs ~10 us).
-inline constexpr std::int64_t kParallelGemmWork = std::int64_t(1) << 18;
+/// Multiply-adds below which a product runs on one thread, and the least each thread of a split
+/// product gets: 2^20 (about 40 us of one core's work). Waking a sleeping worker costs 10 us on
+/// a quiet machine and 100 us or more on a shared VM; at 2^18 the linear model's one split
+/// product, its [10, 64] x [64, 784] weight gradient, made its 2-thread epoch 1.15-1.41x its
+/// 1-thread one (docs/benchmarks.md).
+inline constexpr std::int64_t kParallelGemmWork = std::int64_t(1) << 20;
 /// Products split the output's columns in blocks of this many. Eigen computes a row-major
 /// C as C^T = op(B)^T op(A)^T, so these columns are the rows its kernel walks in register
 /// blocks of `mr` rows (3 packets: 24 floats with AVX2, 48 with AVX-512): with splits at
