@@ -115,9 +115,11 @@ std::shared_ptr<autograd::Node<T>> view_node(const TensorImpl<T>& v) {
 template <class T>
 void refresh_view_history(const std::shared_ptr<TensorImpl<T>>& v) {
   v->base_history = v->base->history;
-  if (!v->base->grad_fn || (v->requires_grad && !v->grad_fn)) return;
-  v->grad_fn = view_node(*v);
-  v->requires_grad = true;
+  if constexpr (std::is_floating_point_v<T>) {  // (an integer base has no grad_fn)
+    if (!v->base->grad_fn || (v->requires_grad && !v->grad_fn)) return;
+    v->grad_fn = view_node(*v);
+    v->requires_grad = true;
+  }
 }
 
 /// True when an op on these inputs must be recorded on the tape.
@@ -142,16 +144,21 @@ bool needs_graph(std::initializer_list<const BasicTensor<T>*> inputs) {
 /// leaf that requires grad, or null.
 template <class T>
 std::shared_ptr<autograd::NodeBase> gradient_edge(const BasicTensor<T>& t) {
-  if (!t.defined()) return nullptr;
-  auto& impl = *t.impl();
-  if (stale_view(impl)) [[unlikely]]
-    refresh_view_history(t.impl());
-  if (!impl.requires_grad) return nullptr;
-  if (impl.grad_fn) return impl.grad_fn;
-  std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
-  if (!impl.grad_accumulator)
-    impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
-  return impl.grad_accumulator;
+  if constexpr (!std::is_floating_point_v<T>) {  // never requires grad
+    (void)t;
+    return nullptr;
+  } else {
+    if (!t.defined()) return nullptr;
+    auto& impl = *t.impl();
+    if (stale_view(impl)) [[unlikely]]
+      refresh_view_history(t.impl());
+    if (!impl.requires_grad) return nullptr;
+    if (impl.grad_fn) return impl.grad_fn;
+    std::lock_guard<std::mutex> lock(autograd::accumulator_mutex());
+    if (!impl.grad_accumulator)
+      impl.grad_accumulator = std::make_shared<autograd::AccumulateGrad<T>>(t.impl());
+    return impl.grad_accumulator;
+  }
 }
 
 /// The tensor an entry of record()'s inputs names (a pointer or the tensor itself).
@@ -167,16 +174,20 @@ const BasicTensor<T>& input_tensor(const BasicTensor<T>& t) {
 /// record()'s body, for either form of its inputs.
 template <class T, class Inputs, class F>
 void record_node(const BasicTensor<T>& out, const char* name, const Inputs& inputs, F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(out, name, inputs);
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  node->next.reserve(inputs.size());
-  for (const auto& t : inputs) node->next.push_back(gradient_edge(input_tensor<T>(t)));
-  node->out_shape = out.impl()->shape;
-  out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
+  // Integer and bool tensors never require grad (needs_graph is false for them): no node
+  // type is instantiated for them (compile time, docs/architecture.md "Compile cost").
+  if constexpr (std::is_floating_point_v<T>) {
+    if (autograd::is_anomaly_enabled()) [[unlikely]]
+      anomaly_check_forward(out, name, inputs);
+    auto node =
+        std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+    node->node_name = name;
+    node->next.reserve(inputs.size());
+    for (const auto& t : inputs) node->next.push_back(gradient_edge(input_tensor<T>(t)));
+    node->out_shape = out.impl()->shape;
+    out.impl()->requires_grad = true;
+    out.impl()->grad_fn = std::move(node);
+  }
 }
 
 /// Records `out = op(inputs)` with its backward function, which maps the output's
@@ -268,26 +279,30 @@ template <class T, class F>
 void rebase_history(const BasicTensor<T>& t, const char* name,
                     std::shared_ptr<autograd::NodeBase> prev,
                     const std::type_identity_t<BasicTensor<T>>* other, F&& backward) {
-  if (autograd::is_anomaly_enabled()) [[unlikely]]
-    anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
-  if (t.impl()->view_kind && rebasable_view(*t.impl())) {
-    rebase_view_history(t, name, other, std::forward<F>(backward));
-    return;
+  if constexpr (!std::is_floating_point_v<T>) {  // never requires grad (record_node)
+    (void)t, (void)name, (void)prev, (void)other, (void)backward;
+  } else {
+    if (autograd::is_anomaly_enabled()) [[unlikely]]
+      anomaly_check_forward(t, name, std::initializer_list<const BasicTensor<T>*>{});
+    if (t.impl()->view_kind && rebasable_view(*t.impl())) {
+      rebase_view_history(t, name, other, std::forward<F>(backward));
+      return;
+    }
+    auto node =
+        std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
+    node->node_name = name;
+    // A tensor that retains its gradient keeps doing so under its new history.
+    if (auto& old = t.impl()->grad_fn; old && old->retained.lock() == t.impl()) {
+      node->retained = t.impl();
+      old->retained.reset();
+    }
+    node->next.push_back(std::move(prev));
+    if (other) node->next.push_back(gradient_edge(*other));
+    node->out_shape = t.shape();
+    t.impl()->requires_grad = true;
+    t.impl()->grad_fn = std::move(node);
+    ++t.impl()->history;  // views of t get new grad_fns when next used
   }
-  auto node =
-      std::make_shared<autograd::FunctionNode<T, std::decay_t<F>>>(std::forward<F>(backward));
-  node->node_name = name;
-  // A tensor that retains its gradient keeps doing so under its new history.
-  if (auto& old = t.impl()->grad_fn; old && old->retained.lock() == t.impl()) {
-    node->retained = t.impl();
-    old->retained.reset();
-  }
-  node->next.push_back(std::move(prev));
-  if (other) node->next.push_back(gradient_edge(*other));
-  node->out_shape = t.shape();
-  t.impl()->requires_grad = true;
-  t.impl()->grad_fn = std::move(node);
-  ++t.impl()->history;  // views of t get new grad_fns when next used
 }
 
 /// Marks the node of `out` as having a backward that records itself under create_graph.

@@ -324,13 +324,15 @@ struct Entry {
 template <class T>
 Entry entry(const std::string& name, const BasicTensor<T>& t) {
   if (!t.defined()) throw std::invalid_argument("safetensors: tensor '" + name + "' is undefined");
-  const BasicTensor<T> c = t.contiguous();
+  // data() is the elements in row-major order whatever the layout (a view's gathered copy,
+  // kept with the view): nothing is recorded, so no op's autograd code is compiled here for
+  // each dtype (compile time, docs/architecture.md "Compile cost").
   return {name,
           dtype_of<T>(),
-          c.shape(),
-          c.data(),
-          static_cast<std::size_t>(c.numel()) * sizeof(T),
-          AnyTensor(c)};
+          t.shape(),
+          t.data(),
+          static_cast<std::size_t>(t.numel()) * sizeof(T),
+          AnyTensor(t)};
 }
 inline Entry entry(const std::string& name, const AnyTensor& t) {
   return std::visit([&](const auto& x) { return entry(name, x); }, t);
