@@ -1,6 +1,8 @@
 # Builds tests/package/consumer against torchlet in MODE (package | subdirectory | fetchcontent) in a
 # scratch directory WORK, then runs it from SOURCE (it reads data/mnist from there).
 # CONSUMER: the project under tests/package (default consumer; distributed_consumer needs MPI).
+# COMPILED=ON (package mode): torchlet is built with its compiled library, installed, and the
+# consumer links torchlet::compiled (the compiled mode, issue 17) instead of torchlet::torchlet.
 file(REMOVE_RECURSE ${WORK})
 # What is checked is the packaging (find_package, add_subdirectory, FetchContent, the targets and
 # the CPU hint), not the code generated: the consumers build at -O0 without debug information,
@@ -8,11 +10,25 @@ file(REMOVE_RECURSE ${WORK})
 # epochs on the bundled sample in a few seconds).
 set(gen_args -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0)
 if(MODE STREQUAL "package")
+  if(COMPILED)
+    # For the baseline, as a library to be installed is (and as the consumer is compiled).
+    set(compiled_args -DTORCHLET_BUILD_COMPILED=ON -DTORCHLET_NATIVE=OFF)
+  else()
+    set(compiled_args -DTORCHLET_BUILD_COMPILED=OFF)
+  endif()
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/torchlet-build ${gen_args}
                           -DTORCHLET_BUILD_TESTS=OFF -DTORCHLET_BUILD_EXAMPLES=OFF -DTORCHLET_INSTALL=ON
+                          ${compiled_args}
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "configuring torchlet for install failed")
+  endif()
+  if(COMPILED)
+    execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/torchlet-build --parallel 2
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "building torchlet::compiled failed")
+    endif()
   endif()
   execute_process(COMMAND ${CMAKE_COMMAND} --install ${WORK}/torchlet-build --prefix ${WORK}/prefix RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -25,12 +41,15 @@ endif()
 if(NOT CONSUMER)
   set(CONSUMER consumer)
 endif()
+if(COMPILED)
+  list(APPEND gen_args -DTORCHLET_CONSUMER_TARGET=torchlet::compiled)
+endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE}/tests/package/${CONSUMER} -B ${WORK}/consumer-build ${gen_args}
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring the consumer (${MODE}) failed")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/consumer-build RESULT_VARIABLE rc)
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/consumer-build --parallel 2 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "building the consumer (${MODE}) failed")
 endif()
@@ -67,8 +86,14 @@ if(CONSUMER STREQUAL "consumer")
   if(NOT MODE STREQUAL "package")
     return()  # two_units is built in package mode only
   endif()
-  # two_units links torchlet::native (-march=native): no hint.
-  execute_process(COMMAND ${WORK}/consumer-build/two_units ${WORK} RESULT_VARIABLE rc ERROR_VARIABLE err)
+  # two_units links torchlet::native (-march=native): no hint. In the compiled mode it links
+  # torchlet::compiled, built for the baseline: the hint is silenced.
+  set(hint_env "")
+  if(COMPILED)
+    set(hint_env TORCHLET_CPU_HINT=0)
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${hint_env} ${WORK}/consumer-build/two_units ${WORK}
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0 OR err MATCHES "compiled for the baseline")
     message(FATAL_ERROR "the two-unit program (${MODE}): exit ${rc}, stderr: ${err}")
   endif()
