@@ -5,8 +5,8 @@
 #      (-fno-sanitize-recover, LeakSanitizer on), built with clang 16 against libc++ 16 and
 #      -Werror (the README step has built them with g++ 12, libstdc++ and -Werror, so CI builds
 #      and runs the suite with both compilers and both standard libraries; issue 17): preset
-#      libcxx, build-libcxx/. At -O0 it costs what clang 14 with libstdc++ did (tests/io's
-#      unit: 63 s of CPU against 64); the preset asan is the same build with clang 14 and
+#      libcxx, build-libcxx/. At -O0 it costs about what clang 14 with libstdc++ did (tests/io's
+#      unit: 63 s of CPU, 64 with clang 14 in an earlier session); the preset asan is the same build with clang 14 and
 #      libstdc++.
 #   2. the DataLoader tests that start threads (tests/data/dataloader*.cpp), the per-thread conv
 #      workspace test (tests/nn/conv_memory.cpp), the inference stress test (tests/inference:

@@ -64,6 +64,34 @@ TEST_CASE("serialize and deserialize round-trip every dtype, shape and the metad
   CHECK_THROWS_AS(io::serialize(reserved), std::invalid_argument);
 }
 
+TEST_CASE("views are written as their elements in row-major order") {
+  // The writer reads a view's gathered data(): transposed, stepped, expanded (stride 0) and
+  // offset views of float, int64 and uint8 tensors, a view of a leaf that requires grad; the
+  // base is left as it was.
+  const auto base = arange<float>(0, 12).reshape({3, 4});
+  const auto leaf = arange<float>(0, 6).reshape({2, 3}).requires_grad_();
+  const auto longs = arange<std::int64_t>(0, 8).reshape({2, 4});
+  const auto bytes_base = arange<std::uint8_t>(0, 5);
+  const std::vector<std::pair<std::string, AnyTensor>> views{
+      {"t", base.t()},
+      {"stepped", base.index({indexing::Slice(), indexing::Slice(1, indexing::None, 2)})},
+      {"expanded", longs.select(0, 1).unsqueeze(0).expand({3, 4})},
+      {"offset", bytes_base.narrow(0, 2, 3)},
+      {"grad_view", leaf.t()},
+  };
+  const auto f = io::deserialize(io::serialize(views), "mem");
+  CHECK(test::equal(std::get<Tensor>(f.at("t")), base.t().contiguous()));
+  CHECK(test::equal(
+      std::get<Tensor>(f.at("stepped")),
+      base.index({indexing::Slice(), indexing::Slice(1, indexing::None, 2)}).contiguous()));
+  CHECK(std::get<LongTensor>(f.at("expanded")).shape() == Shape{3, 4});
+  CHECK(std::get<LongTensor>(f.at("expanded")).to_vector() ==
+        std::vector<std::int64_t>{4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7});
+  CHECK(std::get<ByteTensor>(f.at("offset")).to_vector() == std::vector<std::uint8_t>{2, 3, 4});
+  CHECK(std::get<Tensor>(f.at("grad_view")).to_vector() == std::vector<float>{0, 3, 1, 4, 2, 5});
+  CHECK(test::equal(base, arange<float>(0, 12).reshape({3, 4})));
+}
+
 TEST_CASE("files written by the Python reference writer are read exactly") {
   const auto f = io::load_file(test::fixture_path("io/dtypes.safetensors"));
   CHECK(f.metadata.at("made_by").rfind("torch ", 0) == 0);

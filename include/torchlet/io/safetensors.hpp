@@ -319,7 +319,7 @@ struct Entry {
   Shape shape;
   const void* data;
   std::size_t bytes;
-  AnyTensor keep;  // holds the (contiguous) tensor alive
+  AnyTensor keep;  // holds the tensor alive (and a view's gathered copy, which data is)
 };
 template <class T>
 Entry entry(const std::string& name, const BasicTensor<T>& t) {

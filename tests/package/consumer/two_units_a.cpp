@@ -6,6 +6,10 @@
 
 #include <torchlet/torchlet.hpp>
 
+#if defined(TORCHLET_EXPECT_COMPILED_LIB) && !defined(TORCHLET_COMPILED_LIB)
+#error "two_units links torchlet::compiled, yet TORCHLET_COMPILED_LIB is undefined"
+#endif
+
 float train_in_second_unit(const std::string& path);  // two_units_b.cpp
 
 int main(int argc, char** argv) {
