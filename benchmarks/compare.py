@@ -2,11 +2,14 @@
 """Runs the training-epoch benchmark on torchlet, libtorch and PyTorch, side by side.
 
     /usr/bin/python3 benchmarks/compare.py [--reps 3] [--threads 1,2] [--build-dir build-bench]
-        [--impls torchlet,torchlet-blas,torchlet-portable,libtorch,pytorch] [--no-doc]
+        [--impls torchlet,torchlet-blas,torchlet-portable,torchlet-compiled,
+         torchlet-compiled-default,libtorch,pytorch] [--no-doc]
 
-Builds what is needed (torchlet's bench_train_epoch in three builds: Eigen with the
+Builds what is needed (torchlet's bench_train_epoch in four builds: Eigen with the
 project's default flags (-O3 -march=native), Eigen on OpenBLAS (TORCHLET_USE_BLAS), Eigen for
-the x86-64 baseline ISA (TORCHLET_NATIVE=OFF: SSE2 kernels, a binary that runs anywhere); the
+the x86-64 baseline ISA (TORCHLET_NATIVE=OFF: SSE2 kernels, a binary that runs anywhere), and
+the compiled mode for the baseline (torchlet::compiled, its matrix products dispatched at run
+time; torchlet-compiled-default runs it with TORCHLET_CPU_CAPABILITY=default); the
 libtorch reference, a CMake project of its own), measures the compile footprint of
 examples/mnist_linear.cpp and of the libtorch reference with /usr/bin/time -v, then runs
 every program ALTERNATELY --reps times for each thread count (1, then 2), every side pinned
@@ -43,7 +46,14 @@ TORCHLET_BUILDS = {  # impl label -> (sub build dir or "" for the main one, extr
     "torchlet": ("", []),
     "torchlet-blas": ("blas", ["-DTORCHLET_USE_BLAS=ON"]),
     "torchlet-portable": ("portable", ["-DTORCHLET_NATIVE=OFF"]),
+    # torchlet::compiled built for the baseline, its kernels chosen at run time from cpuid
+    # (issue 17); the -default row forces its baseline kernels (TORCHLET_CPU_CAPABILITY).
+    "torchlet-compiled": ("compiled", ["-DTORCHLET_NATIVE=OFF", "-DTORCHLET_BUILD_COMPILED=ON",
+                                       "-DTORCHLET_BENCH_COMPILED=ON"]),
+    "torchlet-compiled-default": ("compiled", ["-DTORCHLET_NATIVE=OFF", "-DTORCHLET_BUILD_COMPILED=ON",
+                                               "-DTORCHLET_BENCH_COMPILED=ON"]),
 }
+IMPL_ENV = {"torchlet-compiled-default": {"TORCHLET_CPU_CAPABILITY": "default"}}
 ALL_IMPLS = list(TORCHLET_BUILDS) + ["libtorch", "pytorch"]
 ALL_MODELS = ["linear", "mlp", "cnn"]
 # The CNN (pytorch/examples' mnist Net) runs in the tensors variant only (the data pipeline is
@@ -174,8 +184,9 @@ def command(impl, exe, variant, model, threads, seed, workers, paths):
         ["--data", paths["root"], "--cache", paths["root"]]
 
 
-def run_one(cmd, threads):
+def run_one(cmd, threads, impl=""):
     env = dict(os.environ)
+    env.update(IMPL_ENV.get(impl, {}))
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[k] = str(threads)
     # /usr/bin/time reports the peak resident set of the whole process (the interpreter too).
@@ -301,6 +312,16 @@ def targets(s, impls, threads_list, footprint, results):
                         beats.append("%.2fx %s's 2-thread epoch (target < 1: %s)" % (rr, ref, mark(rr < 1)))
                 out_lines.append("- %s, %s/%s, 2 threads: %.2fx its own 1-thread epoch (target <= 0.60: %s)%s" % (
                     impl, model, variant, r, mark(r <= 0.6), ("; " + ", ".join(beats)) if beats else ""))
+    # Issue 17: the compiled mode built for the baseline against the -march=native header-only
+    # build, and its forced baseline kernels against the portable header-only build.
+    if 1 in threads_list:
+        for impl, ref, what in (("torchlet-compiled", "torchlet", "-march=native header-only build"),
+                                ("torchlet-compiled-default", "torchlet-portable", "portable header-only build")):
+            for variant, model in (("dataloader", "mlp"), ("tensors", "mlp"), ("tensors", "cnn")):
+                r = ratio((impl, variant, model, 1), (ref, variant, model, 1))
+                if r is not None:
+                    out_lines.append("- %s, %s/%s, 1 thread: %.2fx the %s's epoch (target <= 1.10: %s)" % (
+                        impl, model, variant, r, what, mark(r <= 1.10)))
     if 1 in threads_list and 2 in threads_list:
         for impl in impls:
             parts, ok = [], True
@@ -492,7 +513,7 @@ def measure(a, impls, threads_list):
             order = configs[rep % len(configs):] + configs[:rep % len(configs)]  # rotate: no side always first
             for impl, variant, model in order:
                 cmd = command(impl, exes.get(impl), variant, model, t, rep, a.num_workers, paths)
-                r = run_one(cmd, t)
+                r = run_one(cmd, t, impl)
                 r["impl_key"], r["rep"] = impl, rep
                 results.append(r)
                 raw_file.write(json.dumps(r) + "\n")

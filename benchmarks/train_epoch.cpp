@@ -314,12 +314,15 @@ int run(int argc, char** argv) {
                           : run_tensors<CNN>(root, batch_size, epochs, warmup);
 
   // The build, in the name (compare.py's labels): Eigen's products on OpenBLAS
-  // (TORCHLET_USE_BLAS), and "-portable" when not compiled for this CPU (TORCHLET_NATIVE=OFF).
+  // (TORCHLET_USE_BLAS), "-portable" when not compiled for this CPU (TORCHLET_NATIVE=OFF),
+  // "-compiled-<capability>" when linked with torchlet::compiled (TORCHLET_BENCH_COMPILED).
   std::string impl = "torchlet";
 #if defined(EIGEN_USE_BLAS)
   impl += "-blas";
 #endif
-#if !TORCHLET_BENCH_NATIVE
+#if defined(TORCHLET_COMPILED_LIB)  // torchlet::compiled: its kernels chosen at run time
+  impl += "-compiled-" + torchlet::backends::cpu::get_cpu_capability();
+#elif !TORCHLET_BENCH_NATIVE
   impl += "-portable";
 #endif
   std::printf(

@@ -1,5 +1,6 @@
 #pragma once
 // torchlet: PyTorch's idioms in header-only C++20. Umbrella header.
+#include "torchlet/backends.hpp"
 #include "torchlet/compiled.hpp"  // the compiled mode's extern declarations, if linked
 #include "torchlet/data.hpp"
 #include "torchlet/distributions.hpp"

@@ -3,7 +3,7 @@ cmake_minimum_required(VERSION 3.25)
 # diagram (its first line with arrows, `autograd/  ──►  tensor/  ──►  ...`): a header may include its own layer
 # and the layers to its left, never one to its right. Below every layer ("base", rank 0):
 # detail/, utils/ and the top-level headers that are not umbrellas (fwd.hpp, errors.hpp,
-# version.hpp, parallel.hpp); they may include only each other. Umbrella headers (torchlet.hpp,
+# version.hpp, parallel.hpp, backends.hpp); they may include only each other. Umbrella headers (torchlet.hpp,
 # and X.hpp beside a folder X/: tensor.hpp, nn.hpp, ...) include their folder and nothing
 # else, so they are not checked as includers; including one counts as including its folder
 # (torchlet.hpp: everything). compiled.hpp (the compiled mode's lists) is above every layer:
@@ -60,7 +60,7 @@ function(layer_rank path out)
       endif()
       set(${out} "umbrella:${rank_of_${stem}}" PARENT_SCOPE)
     else()
-      set(${out} 0 PARENT_SCOPE)  # fwd.hpp, errors.hpp, version.hpp, parallel.hpp
+      set(${out} 0 PARENT_SCOPE)  # fwd.hpp, errors.hpp, version.hpp, parallel.hpp, backends.hpp
     endif()
   endif()
 endfunction()
@@ -91,7 +91,7 @@ if(bad)
   list(LENGTH bad nbad)
   list(JOIN bad "\n" bad_text)
   message(FATAL_ERROR "${nbad} include(s) go against the layer order of docs/architecture.md "
-    "(0: detail/ utils/ fwd.hpp errors.hpp version.hpp parallel.hpp; then ${diagram}):\n"
+    "(0: detail/ utils/ fwd.hpp errors.hpp version.hpp parallel.hpp backends.hpp; then ${diagram}):\n"
     "${bad_text}")
 endif()
 message("include/torchlet: the includes of all ${n} headers follow docs/architecture.md's "

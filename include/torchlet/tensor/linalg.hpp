@@ -15,8 +15,10 @@
 #define TORCHLET_DETAIL_TENSOR_OPENED_BY_LINALG
 #endif
 
+#include "torchlet/detail/cpu_dispatch.hpp"
 #include "torchlet/detail/cpu_hint.hpp"
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/gemm_kernel.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor/binary.hpp"
 #include "torchlet/tensor/comparison.hpp"
@@ -37,60 +39,35 @@ using ConstStridedMatrixMap =
     Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
                Eigen::OuterStride<>>;
 
-/// Columns [c0, c0 + nc) of C [n, m] = alpha * op(A) @ op(B) (+ C if accumulate); the
-/// arguments as in gemm.
-template <class Scalar>
-void gemm_columns(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
-                  std::int64_t br, std::int64_t bc, bool tb, Scalar* c, std::int64_t n,
-                  std::int64_t m, std::int64_t c0, std::int64_t nc, bool accumulate, Scalar alpha) {
-  using Idx = Eigen::Index;
-  using Stride = Eigen::OuterStride<>;
-  const ConstStridedMatrixMap<Scalar> A(a, Idx(ar), Idx(ac), Stride(Idx(ac)));
-  // op(B)'s columns c0.. are B's columns c0.. or, transposed, B's rows c0..
-  const ConstStridedMatrixMap<Scalar> B =
-      tb ? ConstStridedMatrixMap<Scalar>(b + c0 * bc, Idx(nc), Idx(bc), Stride(Idx(bc)))
-         : ConstStridedMatrixMap<Scalar>(b + c0, Idx(br), Idx(nc), Stride(Idx(bc)));
-  StridedMatrixMap<Scalar> C(c + c0, Idx(n), Idx(nc), Stride(Idx(m)));
-  if (!accumulate && alpha == Scalar(1)) {
-    if (!ta && !tb)
-      C.noalias() = A * B;
-    else if (ta && !tb)
-      C.noalias() = A.transpose() * B;
-    else if (!ta && tb)
-      C.noalias() = A * B.transpose();
-    else
-      C.noalias() = A.transpose() * B.transpose();
-    return;
-  }
-  if (!accumulate) {
-    if (nc == m)
-      amap(c, n * m).setZero();  // the whole of C: one block (a strided map zeroes row by row)
-    else
-      C.setZero();
-  }
-  if (!ta && !tb)
-    C.noalias() += alpha * A * B;
-  else if (ta && !tb)
-    C.noalias() += alpha * A.transpose() * B;
-  else if (!ta && tb)
-    C.noalias() += alpha * A * B.transpose();
-  else
-    C.noalias() += alpha * A.transpose() * B.transpose();
-}
-
 /// Multiply-adds below which a product runs on one thread, and the least each thread of a split
 /// product gets: 2^20 (about 40 us of one core's work). Waking a sleeping worker costs 10 us on
 /// a quiet machine and 100 us or more on a shared VM; at 2^18 the linear model's one split
 /// product, its [10, 64] x [64, 784] weight gradient, made its 2-thread epoch 1.15-1.41x its
 /// 1-thread one (docs/benchmarks.md).
 inline constexpr std::int64_t kParallelGemmWork = std::int64_t(1) << 20;
-/// Products split the output's columns in blocks of this many. Eigen computes a row-major
-/// C as C^T = op(B)^T op(A)^T, so these columns are the rows its kernel walks in register
-/// blocks of `mr` rows (3 packets: 24 floats with AVX2, 48 with AVX-512): with splits at
-/// multiples of mr every element is computed by the same code path, in the same order, as
-/// without the split, so the results are the same bits for any thread count (tests/parallel).
+/// The kernel gemm runs on each block of C's columns, and the block: compiled into the program
+/// (header-only), or the compiled mode's kernels for this CPU (detail/cpu_dispatch.hpp).
 template <class Scalar>
-inline constexpr std::int64_t kGemmColumnBlock = Eigen::internal::gebp_traits<Scalar, Scalar>::mr;
+struct GemmKernel {
+  GemmColumnsFn<Scalar> columns;
+  std::int64_t block;
+};
+template <class Scalar>
+GemmKernel<Scalar> gemm_kernel() {
+#ifdef TORCHLET_COMPILED_LIB
+  if constexpr (std::is_same_v<Scalar, float>) {
+    const CpuKernels& k = cpu_kernels();
+    return {k.gemm_f32, k.gemm_block_f32};
+  } else if constexpr (std::is_same_v<Scalar, double>) {
+    const CpuKernels& k = cpu_kernels();
+    return {k.gemm_f64, k.gemm_block_f64};
+  } else
+#endif
+  {
+    cpu_hint_once();  // a baseline build on an AVX2 CPU says so, once
+    return {&gemm_columns<Scalar>, kGemmColumnBlock<Scalar>};
+  }
+}
 
 /// C = alpha * op(A) @ op(B) (+ C if accumulate); op = transpose where asked. A is
 /// [ar, ac] and B [br, bc] as stored (row-major). Large products split C's columns across
@@ -99,23 +76,38 @@ template <class Scalar>
 void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
           std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
           Scalar alpha = Scalar(1)) {
-  cpu_hint_once();  // a baseline build on an AVX2 CPU says so, once
   const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
   if (n == 0 || m == 0) return;
   if (k == 0) {  // empty inner dimension: the product is zero
     if (!accumulate) mmap(c, n, m).setZero();
     return;
   }
-  constexpr std::int64_t block = kGemmColumnBlock<Scalar>;
+  const GemmKernel<Scalar> kernel = gemm_kernel<Scalar>();
+  const std::int64_t block = kernel.block;
   const std::int64_t blocks = (m + block - 1) / block;
   const std::int64_t block_work = n * k * block;
   parallel_for(0, blocks, std::max<std::int64_t>(1, kParallelGemmWork / block_work),
                [&](std::int64_t b0, std::int64_t b1) {
                  const std::int64_t c0 = b0 * block;
                  const std::int64_t c1 = std::min(m, b1 * block);
-                 gemm_columns(a, ar, ac, ta, b, br, bc, tb, c, n, m, c0, c1 - c0, accumulate,
-                              alpha);
+                 kernel.columns(a, ar, ac, ta, b, br, bc, tb, c, n, m, c0, c1 - c0, accumulate,
+                                alpha);
                });
+}
+
+/// gemm on the calling thread, for callers that spread their own work across the threads
+/// (convolution: samples).
+template <class Scalar>
+void gemm_serial(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
+                 std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
+                 Scalar alpha = Scalar(1)) {
+  const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
+  if (n == 0 || m == 0) return;
+  if (k == 0) {  // empty inner dimension: the product is zero
+    if (!accumulate) mmap(c, n, m).setZero();
+    return;
+  }
+  gemm_kernel<Scalar>().columns(a, ar, ac, ta, b, br, bc, tb, c, n, m, 0, m, accumulate, alpha);
 }
 
 /// A matrix operand of gemm: `p` points to [rows, cols] row-major, `t` asks for its transpose.

@@ -306,9 +306,9 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
       const T* cn = direct ? x.data() + n * IMG : workspace;
       if (!direct) im2col(x.data() + n * IMG, g, workspace);
       for (std::int64_t gi = 0; gi < groups; ++gi) {
-        auto Y = mmap(y.data() + (n * O + gi * Og) * L, Og, L);
-        Y.noalias() = cmmap(wp + gi * Og * Kg, Og, Kg) * cmmap(cn + gi * Kg * L, Kg, L);
-        if (bias.defined()) Y.colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
+        T* yg = y.data() + (n * O + gi * Og) * L;  // Y_g [Og, L] = W_g [Og, Kg] @ cols_g
+        gemm_serial(wp + gi * Og * Kg, Og, Kg, false, cn + gi * Kg * L, Kg, L, false, yg, false);
+        if (bias.defined()) mmap(yg, Og, L).colwise() += cmmap(bias.data() + gi * Og, Og, 1).col(0);
       }
     }
   });
@@ -347,16 +347,15 @@ BasicTensor<T> conv_forward(const BasicTensor<T>& x, const BasicTensor<T>& weigh
                      const T* cn = direct ? xp + n * IMG : cols;
                      if (!direct) im2col(xp + n * IMG, g, cols);
                      for (std::int64_t gi = 0; gi < groups; ++gi)
-                       mmap(dwc + gi * Og * Kg, Og, Kg).noalias() +=
-                           cmmap(gy.data() + (n * O + gi * Og) * L, Og, L) *
-                           cmmap(cn + gi * Kg * L, Kg, L).transpose();
+                       gemm_serial(gy.data() + (n * O + gi * Og) * L, Og, L, false,
+                                   cn + gi * Kg * L, Kg, L, true, dwc + gi * Og * Kg, true);
                    }
                    if (gx) {  // dcols[n, g] = W_g^T [Kg, Og] @ dY[n, g] [Og, L], then col2im
                      T* dst = direct ? dx.data() + n * IMG : dcols;
                      for (std::int64_t gi = 0; gi < groups; ++gi)
-                       mmap(dst + gi * Kg * L, Kg, L).noalias() =
-                           cmmap(wp + gi * Og * Kg, Og, Kg).transpose() *
-                           cmmap(gy.data() + (n * O + gi * Og) * L, Og, L);
+                       gemm_serial(wp + gi * Og * Kg, Og, Kg, true,
+                                   gy.data() + (n * O + gi * Og) * L, Og, L, false,
+                                   dst + gi * Kg * L, false);
                      if (!direct) col2im_add(dcols, g, dx.data() + n * IMG);
                    }
                  }
@@ -382,9 +381,8 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
     T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
     for (std::int64_t n = n0; n < n1; ++n) {
       for (std::int64_t gi = 0; gi < groups; ++gi)  // cols_g [Kg, L] = W_g^T [Kg, Cig] @ x_g
-        mmap(cols + gi * Kg * L, Kg, L).noalias() =
-            cmmap(weight.data() + gi * Cig * Kg, Cig, Kg).transpose() *
-            cmmap(x.data() + (n * CI + gi * Cig) * L, Cig, L);
+        gemm_serial(weight.data() + gi * Cig * Kg, Cig, Kg, true,
+                    x.data() + (n * CI + gi * Cig) * L, Cig, L, false, cols + gi * Kg * L, false);
       col2im_add(cols, g, y.data() + n * IMG);
       if (bias.defined())
         mmap(y.data() + n * IMG, CO, g.image()).colwise() += cmmap(bias.data(), CO, 1).col(0);
@@ -406,23 +404,23 @@ BasicTensor<T> conv_transpose_forward(const BasicTensor<T>& x, const BasicTensor
            if (gw) dw = zeros<T>(ws);
            if (gx || gw) {
              const std::int64_t work = (gx + gw) * CI * Kg * L;
-             for_batch_chunks<T>(
-                 N, work, gw ? dw.data() : nullptr, numel_of(ws),
-                 [&](std::int64_t n0, std::int64_t n1, T* dwc) {
-                   T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
-                   for (std::int64_t n = n0; n < n1; ++n) {
-                     im2col(gy.data() + n * IMG, g, cols);
-                     for (std::int64_t gi = 0; gi < groups; ++gi) {
-                       const auto C = cmmap(cols + gi * Kg * L, Kg, L);
-                       if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
-                         mmap(dx.data() + (n * CI + gi * Cig) * L, Cig, L).noalias() =
-                             cmmap(wp + gi * Cig * Kg, Cig, Kg) * C;
-                       if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
-                         mmap(dwc + gi * Cig * Kg, Cig, Kg).noalias() +=
-                             cmmap(xp + (n * CI + gi * Cig) * L, Cig, L) * C.transpose();
-                     }
-                   }
-                 });
+             for_batch_chunks<T>(N, work, gw ? dw.data() : nullptr, numel_of(ws),
+                                 [&](std::int64_t n0, std::int64_t n1, T* dwc) {
+                                   T* cols = thread_workspace<T>(static_cast<std::size_t>(K * L));
+                                   for (std::int64_t n = n0; n < n1; ++n) {
+                                     im2col(gy.data() + n * IMG, g, cols);
+                                     for (std::int64_t gi = 0; gi < groups; ++gi) {
+                                       const T* cg = cols + gi * Kg * L;
+                                       if (gx)  // dx_g [Cig, L] = W_g [Cig, Kg] @ cols_g [Kg, L]
+                                         gemm_serial(wp + gi * Cig * Kg, Cig, Kg, false, cg, Kg, L,
+                                                     false, dx.data() + (n * CI + gi * Cig) * L,
+                                                     false);
+                                       if (gw)  // dW_g [Cig, Kg] += x_g [Cig, L] @ cols_g^T [L, Kg]
+                                         gemm_serial(xp + (n * CI + gi * Cig) * L, Cig, L, false,
+                                                     cg, Kg, L, true, dwc + gi * Cig * Kg, true);
+                                     }
+                                   }
+                                 });
            }
            if (gb) db = bias_grad(gy, N, CO, g.image());
            return std::vector<BasicTensor<T>>{dx, dw, db};

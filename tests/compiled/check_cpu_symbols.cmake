@@ -1,0 +1,51 @@
+# Checks that the units torchlet::compiled compiles for a CPU capability (src/compiled/cpu_*.cpp)
+# define no global symbol another unit could also define: each such function is compiled with its
+# unit's instruction set, and where two units define one (a weak inline or template function)
+# the linker keeps either copy for the whole program, so AVX-512 code could run on a CPU without
+# it. Allowed: the unit's table function cpu_kernels_<capability>(), names in its own namespaces
+# (torchlet::detail::cpu_<capability>, Eigen renamed to torchlet_eigen_cpu_<capability>), and the
+# compiler's DW.ref.__gxx_personality_v0 (a pointer to the C++ runtime's personality routine).
+# NM: the nm program; OBJECTS: torchlet_compiled's object files, separated by '|'.
+string(REPLACE "|" ";" objects "${OBJECTS}")
+set(checked 0)
+foreach(object IN LISTS objects)
+  if(NOT object MATCHES "cpu_(default|avx2|avx512)\\.cpp\\.o(bj)?$")
+    continue()
+  endif()
+  set(cap ${CMAKE_MATCH_1})
+  math(EXPR checked "${checked} + 1")
+  execute_process(COMMAND ${NM} -C --defined-only ${object} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NM} failed on ${object}")
+  endif()
+  string(REPLACE "\n" ";" lines "${out}")
+  set(bad "")
+  set(kernel_found OFF)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "torchlet::detail::cpu_${cap}::gemm_columns<float>")
+      set(kernel_found ON)
+    endif()
+    # "address type name": lower-case types are local to the object.
+    if(NOT line MATCHES "^[0-9a-fA-F]* [A-Z] (.*)$")
+      continue()
+    endif()
+    set(name "${CMAKE_MATCH_1}")
+    if(name MATCHES "^torchlet::detail::cpu_kernels_${cap}\\(\\)$" OR
+       name MATCHES "torchlet::detail::cpu_${cap}::" OR name MATCHES "torchlet_eigen_cpu_${cap}::" OR
+       name STREQUAL "DW.ref.__gxx_personality_v0")
+      continue()
+    endif()
+    list(APPEND bad "${name}")
+  endforeach()
+  if(bad)
+    string(REPLACE ";" "\n  " bad "${bad}")
+    message(FATAL_ERROR "${object} (compiled for ${cap}) defines symbols other units may define:\n  ${bad}")
+  endif()
+  if(NOT kernel_found)
+    message(FATAL_ERROR "${object}: no torchlet::detail::cpu_${cap}::gemm_columns<float> (nm -C output:\n${out})")
+  endif()
+endforeach()
+if(checked LESS 3)
+  message(FATAL_ERROR "expected the objects of cpu_default, cpu_avx2 and cpu_avx512 in '${OBJECTS}', found ${checked}")
+endif()
+message(STATUS "${checked} capability units define no symbol another unit could define")
