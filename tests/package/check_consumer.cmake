@@ -61,6 +61,9 @@ endif()
 if(CONSUMER STREQUAL "consumer")
   # The consumer is built for the baseline (torchlet::torchlet adds no -march): on a CPU with
   # AVX2 it prints detail/cpu_hint.hpp's hint, at most once; TORCHLET_CPU_HINT=0 silences it.
+  # In the compiled mode its matrix products run on the library's kernels for this CPU
+  # (runtime dispatch): no hint, and a TORCHLET_CPU_CAPABILITY the library does not take stops
+  # the program with an error naming the variable (the installed library dispatches).
   string(REGEX MATCHALL "compiled for the baseline" hints "${err}")
   list(LENGTH hints n_hints)
   if(n_hints GREATER 1)
@@ -68,7 +71,7 @@ if(CONSUMER STREQUAL "consumer")
   endif()
   if(EXISTS /proc/cpuinfo)  # Linux: the CPU's flags say whether the hint is due
     file(STRINGS /proc/cpuinfo flags REGEX "^flags" LIMIT_COUNT 1)
-    if(flags MATCHES " avx2( |$)" AND flags MATCHES " fma( |$)")
+    if(flags MATCHES " avx2( |$)" AND flags MATCHES " fma( |$)" AND NOT COMPILED)
       set(expected 1)
     else()
       set(expected 0)
@@ -78,6 +81,13 @@ if(CONSUMER STREQUAL "consumer")
     endif()
   endif()
   message(STATUS "consumer (${MODE}): CPU hint printed ${n_hints} time(s)")
+  if(COMPILED)
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env TORCHLET_CPU_CAPABILITY=avx3 ${WORK}/consumer-build/consumer
+                    WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(rc EQUAL 0 OR NOT err MATCHES "TORCHLET_CPU_CAPABILITY: expected default, avx2 or avx512, found \"avx3\"")
+      message(FATAL_ERROR "the consumer (${MODE}, compiled) with TORCHLET_CPU_CAPABILITY=avx3: exit ${rc}, stderr: ${err}")
+    endif()
+  endif()
   execute_process(COMMAND ${CMAKE_COMMAND} -E env TORCHLET_CPU_HINT=0 ${WORK}/consumer-build/consumer
                   WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0 OR err MATCHES "compiled for the baseline")
