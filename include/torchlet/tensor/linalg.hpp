@@ -70,12 +70,13 @@ GemmKernel<Scalar> gemm_kernel() {
 }
 
 /// C = alpha * op(A) @ op(B) (+ C if accumulate); op = transpose where asked. A is
-/// [ar, ac] and B [br, bc] as stored (row-major). Large products split C's columns across
-/// the intra-op threads (parallel.hpp), each block one single-threaded Eigen product.
+/// [ar, ac] and B [br, bc] as stored (row-major). With `split`, large products split C's
+/// columns across the intra-op threads (parallel.hpp), each block one single-threaded kernel
+/// call; without, the product runs on the calling thread.
 template <class Scalar>
-void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
-          std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
-          Scalar alpha = Scalar(1)) {
+void gemm_on(bool split, const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta,
+             const Scalar* b, std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
+             Scalar alpha) {
   const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
   if (n == 0 || m == 0) return;
   if (k == 0) {  // empty inner dimension: the product is zero
@@ -83,6 +84,10 @@ void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scal
     return;
   }
   const GemmKernel<Scalar> kernel = gemm_kernel<Scalar>();
+  if (!split) {
+    kernel.columns(a, ar, ac, ta, b, br, bc, tb, c, n, m, 0, m, accumulate, alpha);
+    return;
+  }
   const std::int64_t block = kernel.block;
   const std::int64_t blocks = (m + block - 1) / block;
   const std::int64_t block_work = n * k * block;
@@ -94,20 +99,20 @@ void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scal
                                 alpha);
                });
 }
-
-/// gemm on the calling thread, for callers that spread their own work across the threads
+/// gemm_on, split across the intra-op threads when large.
+template <class Scalar>
+void gemm(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
+          std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
+          Scalar alpha = Scalar(1)) {
+  gemm_on(true, a, ar, ac, ta, b, br, bc, tb, c, accumulate, alpha);
+}
+/// gemm_on the calling thread, for callers that spread their own work across the threads
 /// (convolution: samples).
 template <class Scalar>
 void gemm_serial(const Scalar* a, std::int64_t ar, std::int64_t ac, bool ta, const Scalar* b,
                  std::int64_t br, std::int64_t bc, bool tb, Scalar* c, bool accumulate,
                  Scalar alpha = Scalar(1)) {
-  const std::int64_t n = ta ? ac : ar, m = tb ? br : bc, k = ta ? ar : ac;
-  if (n == 0 || m == 0) return;
-  if (k == 0) {  // empty inner dimension: the product is zero
-    if (!accumulate) mmap(c, n, m).setZero();
-    return;
-  }
-  gemm_kernel<Scalar>().columns(a, ar, ac, ta, b, br, bc, tb, c, n, m, 0, m, accumulate, alpha);
+  gemm_on(false, a, ar, ac, ta, b, br, bc, tb, c, accumulate, alpha);
 }
 
 /// A matrix operand of gemm: `p` points to [rows, cols] row-major, `t` asks for its transpose.
