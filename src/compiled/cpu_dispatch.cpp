@@ -33,6 +33,7 @@ const char* capability_name(CpuCapability c) {
   return "DEFAULT";
 }
 
+/// Whether this build has kernels for `c` and this CPU runs them.
 bool cpu_runs(CpuCapability c) {
   if (c == CpuCapability::DEFAULT) return true;
 #if defined(TORCHLET_CPU_DISPATCH_X86) && (defined(__GNUC__) || defined(__clang__))
@@ -79,12 +80,7 @@ std::atomic<const CpuKernels*>& active() {
 
 const CpuKernels& cpu_kernels() { return *active().load(std::memory_order_acquire); }
 
-bool cpu_capability_available(CpuCapability c) {
-#ifndef TORCHLET_CPU_DISPATCH_X86
-  if (c != CpuCapability::DEFAULT) return false;
-#endif
-  return cpu_runs(c);
-}
+bool cpu_capability_available(CpuCapability c) { return cpu_runs(c); }
 
 void set_cpu_capability(CpuCapability c) {
   if (!cpu_capability_available(c))
