@@ -3,13 +3,22 @@
 # CONSUMER: the project under tests/package (default consumer; distributed_consumer needs MPI).
 # COMPILED=ON (package mode): torchlet is built with its compiled library, installed, and the
 # consumer links torchlet::compiled (the compiled mode, issue 17) instead of torchlet::torchlet.
+# INSTALL_FROM (package mode, compiled): a torchlet build tree that has built the library (the
+# one running this test): it is installed as it is, not configured and built again.
 file(REMOVE_RECURSE ${WORK})
 # What is checked is the packaging (find_package, add_subdirectory, FetchContent, the targets and
 # the CPU hint), not the code generated: the consumers build at -O0 without debug information,
 # about half the compile time of Release (CI time; the contract program still trains its 5
 # epochs on the bundled sample in a few seconds).
 set(gen_args -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0)
-if(MODE STREQUAL "package")
+if(MODE STREQUAL "package" AND COMPILED AND INSTALL_FROM)
+  execute_process(COMMAND ${CMAKE_COMMAND} --install ${INSTALL_FROM} --prefix ${WORK}/prefix
+                  OUTPUT_QUIET RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "installing the torchlet build ${INSTALL_FROM} failed")
+  endif()
+  list(APPEND gen_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+elseif(MODE STREQUAL "package")
   if(COMPILED)
     # For the baseline, as a library to be installed is (and as the consumer is compiled).
     set(compiled_args -DTORCHLET_BUILD_COMPILED=ON -DTORCHLET_NATIVE=OFF)
