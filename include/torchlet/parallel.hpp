@@ -5,10 +5,10 @@
 //   parallel_for(begin, end, grain_size, [&](std::int64_t b, std::int64_t e) { ... });
 //   T r = parallel_reduce(begin, end, grain_size, identity, f(b, e, identity), combine);
 //
-// They run on one library-wide pool of persistent threads (detail/thread_pool.hpp) that sleep
-// between regions. Below the grain size, inside another parallel region, and in DataLoader
-// workers (which load with one intra-op thread each, as PyTorch's workers do) the work runs
-// inline on the calling thread, so small ops pay nothing: no wake-up, no allocation.
+// They run on one library-wide pool of persistent threads (detail/thread_pool.hpp) that watch
+// for the next region for 50 us, then sleep. Below the grain size, inside another parallel region,
+// and in DataLoader workers (which load with one intra-op thread each, as PyTorch's workers do) the
+// work runs inline on the calling thread, so small ops pay nothing: no wake-up, no allocation.
 //
 // Determinism: parallel_for splits [begin, end) into at most get_num_threads() contiguous
 // chunks, so f must write disjoint outputs per index (then the result does not depend on the

@@ -3,7 +3,9 @@
 // determinism: products, reductions and 50 training steps of an MLP and a CNN give the same
 // bits for 1, 2 and 3 threads.
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -74,6 +76,27 @@ TEST_CASE("small ops never wake the pool; large ones do when there are threads")
   auto e = (big + big).exp();
   auto p = ones<float>({256, 256}).matmul(ones<float>({256, 256}));
   CHECK(dispatches() == before);
+}
+
+TEST_CASE("idle workers watch for the next region only briefly, then sleep") {
+  // After a region the worker watches for the next one for detail::kSpinWait (50 us), then
+  // sleeps on the condition variable: over 200 ms of idleness the process uses a few
+  // milliseconds of CPU at most, not the 200 ms a spinning worker would burn.
+  Threads threads(2);
+  std::atomic<std::int64_t> sum{0};
+  for (int round = 0; round < 3; ++round) {
+    parallel_for(0, 2, 1, [&](std::int64_t b, std::int64_t e) { sum += e - b; });
+    const std::clock_t before = std::clock();  // CPU time of the whole process
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - before) / CLOCKS_PER_SEC;
+    INFO("CPU time while idle: " << cpu_ms << " ms");
+    CHECK(cpu_ms < 50.0);
+  }
+  CHECK(sum.load() == 6);
+  // Regions right after one another still reach the watching worker and complete.
+  for (int r = 0; r < 2000; ++r)
+    parallel_for(0, 2, 1, [&](std::int64_t b, std::int64_t e) { sum += e - b; });
+  CHECK(sum.load() == 6 + 2 * 2000);
 }
 
 TEST_CASE("an exception thrown in a parallel region reaches the caller") {
