@@ -11,12 +11,13 @@
 // threads, alternating, best of 5 rounds. With 2 threads the ideal is the 1-thread time of
 // one task plus the gap; what it takes beyond that is the pool's cost per region (waking a
 // worker, handing it the task, waiting for it). Run it on an otherwise idle machine.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 #include <torchlet/parallel.hpp>
 

@@ -12,20 +12,16 @@ file(REMOVE_RECURSE ${WORK})
 # epochs on the bundled sample in a few seconds).
 set(gen_args -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0)
 if(MODE STREQUAL "package" AND COMPILED AND INSTALL_FROM)
-  execute_process(COMMAND ${CMAKE_COMMAND} --install ${INSTALL_FROM} --prefix ${WORK}/prefix
-                  OUTPUT_QUIET RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "installing the torchlet build ${INSTALL_FROM} failed")
-  endif()
-  list(APPEND gen_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+  set(install_tree ${INSTALL_FROM})
 elseif(MODE STREQUAL "package")
+  set(install_tree ${WORK}/torchlet-build)
   if(COMPILED)
     # For the baseline, as a library to be installed is (and as the consumer is compiled).
     set(compiled_args -DTORCHLET_BUILD_COMPILED=ON -DTORCHLET_NATIVE=OFF)
   else()
     set(compiled_args -DTORCHLET_BUILD_COMPILED=OFF)
   endif()
-  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/torchlet-build ${gen_args}
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${install_tree} ${gen_args}
                           -DTORCHLET_BUILD_TESTS=OFF -DTORCHLET_BUILD_EXAMPLES=OFF -DTORCHLET_INSTALL=ON
                           ${compiled_args}
                   RESULT_VARIABLE rc)
@@ -33,15 +29,18 @@ elseif(MODE STREQUAL "package")
     message(FATAL_ERROR "configuring torchlet for install failed")
   endif()
   if(COMPILED)
-    execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/torchlet-build --parallel 2
+    execute_process(COMMAND ${CMAKE_COMMAND} --build ${install_tree} --parallel 2
                     RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "building torchlet::compiled failed")
     endif()
   endif()
-  execute_process(COMMAND ${CMAKE_COMMAND} --install ${WORK}/torchlet-build --prefix ${WORK}/prefix RESULT_VARIABLE rc)
+endif()
+if(MODE STREQUAL "package")
+  execute_process(COMMAND ${CMAKE_COMMAND} --install ${install_tree} --prefix ${WORK}/prefix
+                  OUTPUT_QUIET RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "installing torchlet failed")
+    message(FATAL_ERROR "installing the torchlet build ${install_tree} failed")
   endif()
   list(APPEND gen_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
 else()

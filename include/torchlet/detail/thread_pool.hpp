@@ -8,14 +8,13 @@
 // watches for the next one for kSpinWait (50 us; OpenMP's runtimes do the same for longer),
 // then sleeps on a condition variable; the caller likewise watches for its team to finish
 // before it sleeps. A training step's regions come a few microseconds apart, and waking a
-// sleeping thread costs tens of microseconds (a futex round trip through the kernel), as much as
-// a 64-sample product's share of one thread: without the short watch, two threads trained the
-// 784-256-10 MLP of benchmarks/ at 0.75x the one-thread epoch time instead of about 0.6x.
-// An idle pool burns no CPU beyond those 50 us after its last region. A region runs `tasks` task
-// indices [0, tasks): the caller and the woken workers claim indices from one atomic counter until
-// none is left, so a slow thread never holds the others back. The caller returns when every claimed
-// task finished; the first exception a task throws is rethrown to the caller (the remaining tasks
-// are skipped).
+// sleeping thread costs tens of microseconds (a futex round trip through the kernel): with 2
+// threads a region cost 21-24 us beyond its work without the watch, 0-5 us with it
+// (benchmarks/parallel_overhead.cpp). An idle pool burns no CPU beyond those 50 us after its last
+// region. A region runs `tasks` task indices [0, tasks): the caller and the woken workers claim
+// indices from one atomic counter until none is left, so a slow thread never holds the others back.
+// The caller returns when every claimed task finished; the first exception a task throws is
+// rethrown to the caller (the remaining tasks are skipped).
 //
 // Only one region runs on the pool at a time: a thread that starts a region while another
 // thread's region is running runs its tasks itself (as do workers, whose nested regions run
@@ -105,7 +104,7 @@ class ThreadPool {
       next_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
       open_ = true;
-      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     dispatches_.fetch_add(1, std::memory_order_relaxed);
     // Wake as many workers as there are tasks besides the caller's first.
@@ -177,7 +176,8 @@ class ThreadPool {
     std::uint64_t seen = 0;
     std::unique_lock lk(m_);
     const auto ready = [&] {  // under m_
-      return stop_ || (open_ && generation_.load(std::memory_order_relaxed) != seen);
+      return stop_.load(std::memory_order_relaxed) ||
+             (open_ && generation_.load(std::memory_order_relaxed) != seen);
     };
     for (;;) {
       if (!ready()) {
@@ -188,13 +188,13 @@ class ThreadPool {
         lk.unlock();
         const bool next = spin_until([&] {
           return generation_.load(std::memory_order_acquire) != seen ||
-                 stopping_.load(std::memory_order_acquire);
+                 stop_.load(std::memory_order_acquire);
         });
         lk.lock();
         if (next && !ready()) continue;  // it closed before this worker got the lock: watch again
         work_cv_.wait(lk, ready);
       }
-      if (stop_) return;
+      if (stop_.load(std::memory_order_relaxed)) return;
       seen = generation_.load(std::memory_order_relaxed);
       active_.fetch_add(1, std::memory_order_relaxed);
       lk.unlock();
@@ -209,14 +209,12 @@ class ThreadPool {
     if (workers_.size() == n) return;
     {
       std::lock_guard lk(m_);
-      stop_ = true;
-      stopping_.store(true, std::memory_order_release);
+      stop_.store(true, std::memory_order_release);
     }
     work_cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
-    stop_ = false;
-    stopping_.store(false, std::memory_order_relaxed);
+    stop_.store(false, std::memory_order_relaxed);
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
   }
@@ -235,9 +233,8 @@ class ThreadPool {
   // Written under m_; read without it by the watching threads (kSpinWait).
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<int> active_{0};  // workers inside the region
+  std::atomic<bool> stop_{false};
   bool open_ = false;
-  bool stop_ = false;
-  std::atomic<bool> stopping_{false};  // stop_, for the watching workers
   std::atomic<std::uint64_t> dispatches_{0};
 };
 
