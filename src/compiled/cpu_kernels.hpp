@@ -9,13 +9,23 @@
 
 #include "torchlet/detail/cpu_dispatch.hpp"
 #include "torchlet/detail/gemm_kernel.hpp"
+#include "torchlet/detail/vector_kernel.hpp"
 
 namespace torchlet::detail::TORCHLET_DETAIL_CPU_NS {
 
 /// This unit's kernel table.
 inline CpuKernels kernels(CpuCapability capability) {
-  return {capability, &gemm_columns<float>, kGemmColumnBlock<float>, &gemm_columns<double>,
-          kGemmColumnBlock<double>};
+  return {capability,
+          &gemm_columns<float>,
+          kGemmColumnBlock<float>,
+          &gemm_columns<double>,
+          kGemmColumnBlock<double>,
+          &vector_unary<float>,
+          &vector_unary<double>,
+          &vector_sum<float>,
+          &vector_sum<double>,
+          &softmax_rows<float>,
+          &softmax_rows<double>};
 }
 
 }  // namespace torchlet::detail::TORCHLET_DETAIL_CPU_NS

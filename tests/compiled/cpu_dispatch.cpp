@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -129,6 +130,46 @@ TEST_CASE("every capability multiplies float and double matrices to the same val
       set_num_threads(1);
     }
     CHECK(one == two);
+  }
+}
+
+TEST_CASE(
+    "every capability computes exp, log, tanh, sigmoid, sums and softmax to the same values") {
+  manual_seed(5);
+  // 4099 elements: the vectorised kernels' packet loops and their scalar tails both run.
+  const auto xd = randn<double>({4099});
+  const auto x = xd.to<float>();
+  const auto pos = x.abs() + 0.5f;
+  const auto rows = randn<float>({37, 129}) * 4.0f;
+  const auto rows_d = rows.to<double>();
+  const auto ref_exp = xd.exp().to<float>(), ref_log = pos.to<double>().log().to<float>();
+  const auto ref_tanh = xd.tanh().to<float>(), ref_sigmoid = xd.sigmoid().to<float>();
+  const auto ref_soft = rows_d.softmax(1).to<float>(),
+             ref_log_soft = rows_d.log_softmax(1).to<float>();
+  const double ref_sum = xd.sum().item();
+  const detail::CpuKernels* previous = nullptr;
+  for (CpuCapability c : available()) {
+    INFO("capability " << name(c));
+    UseCapability use(c);
+    const detail::CpuKernels& k = detail::cpu_kernels();
+    if (previous) {  // each capability's table holds kernels compiled for it
+      CHECK(k.unary_f32 != previous->unary_f32);
+      CHECK(k.sum_f32 != previous->sum_f32);
+      CHECK(k.softmax_f32 != previous->softmax_f32);
+    }
+    previous = &k;
+    CHECK(allclose(x.exp(), ref_exp, 1e-6, 1e-6));
+    CHECK(allclose(pos.log(), ref_log, 1e-6, 1e-6));
+    CHECK(allclose(x.tanh(), ref_tanh, 1e-6, 1e-6));
+    CHECK(allclose(x.sigmoid(), ref_sigmoid, 1e-6, 1e-6));
+    CHECK(x.sum().item() == Approx(ref_sum).epsilon(1e-5));
+    CHECK(xd.sum().item() == Approx(ref_sum).epsilon(1e-12));
+    CHECK(allclose(rows.softmax(1), ref_soft, 1e-6, 1e-7));
+    CHECK(allclose(rows.log_softmax(1), ref_log_soft, 1e-5, 1e-5));
+    // In place on a temporary, and a row of -inf (NaN, as in PyTorch).
+    CHECK(allclose((x * 1.0f).exp(), ref_exp, 1e-6, 1e-6));
+    const auto inf_row = full<float>({1, 3}, -std::numeric_limits<float>::infinity());
+    CHECK(std::isnan(inf_row.softmax(1).to_vector()[0]));
   }
 }
 

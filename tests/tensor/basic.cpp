@@ -1,6 +1,8 @@
 // BasicTensor: creation, shapes, views sharing storage, broadcasting arithmetic, errors.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -195,6 +197,29 @@ TEST_CASE("reductions, argmax and log_softmax") {
   auto lb = big.log_softmax(1).to_vector();
   CHECK(lb[0] == Approx(0.0));
   CHECK(std::isfinite(lb[1]));
+}
+
+TEST_CASE("softmax and log_softmax over short and long rows match a double reference") {
+  // Rows of 7 take the scalar loop, rows of 1000 the vectorised one (detail/vector_kernel.hpp).
+  for (std::int64_t n : {7, 31, 32, 1000}) {
+    CAPTURE(n);
+    manual_seed(n);
+    const auto x = randn<float>({5, n}) * 6.0f;
+    const auto xd = x.to<double>();
+    auto ref = xd.exp();
+    ref = ref / ref.sum(1, true);
+    CHECK(x.softmax(1).allclose(ref.to<float>(), 1e-6, 1e-7));
+    CHECK(x.log_softmax(1).allclose(ref.log().to<float>(), 1e-5, 1e-5));
+    CHECK(xd.softmax(1).allclose(ref, 1e-12, 1e-14));
+    // A row of -inf gives NaN (as in PyTorch); a row with one -inf gives it probability 0.
+    auto y = x.clone();
+    y.select(0, 0).fill_(-std::numeric_limits<float>::infinity());
+    y.select(0, 1).narrow(0, 0, 1).fill_(-std::numeric_limits<float>::infinity());
+    const auto s = y.softmax(1).to_vector();
+    CHECK(std::isnan(s[0]));
+    CHECK(s[static_cast<std::size_t>(n)] == 0.0f);
+    CHECK(std::isinf(y.log_softmax(1).to_vector()[static_cast<std::size_t>(n)]));
+  }
 }
 
 TEST_CASE("comparisons give bool tensors whose sum counts") {

@@ -14,7 +14,9 @@
 #include <cmath>
 #include <concepts>
 
+#include "torchlet/detail/cpu_dispatch.hpp"
 #include "torchlet/detail/eigen.hpp"
+#include "torchlet/detail/vector_kernel.hpp"
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/creation.hpp"
@@ -235,6 +237,54 @@ BasicTensor<Scalar> unary_apply(const BasicTensor<Scalar>& x, F f) {
     amap(o + i0, i1 - i0) = f(camap(xp + i0, i1 - i0));
   });
   return out;
+}
+
+/// The kernels of detail/vector_kernel.hpp for float and double: compiled into the program
+/// (header-only), or the compiled mode's kernels for this CPU (detail/cpu_dispatch.hpp).
+template <class Scalar>
+struct VectorKernels {
+  VectorUnaryFn<Scalar> unary;
+  VectorSumFn<Scalar> sum;
+  SoftmaxRowsFn<Scalar> softmax_rows;
+};
+template <class Scalar>
+VectorKernels<Scalar> vector_kernels() {
+  static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>);
+#ifdef TORCHLET_COMPILED_LIB
+  const CpuKernels& k = cpu_kernels();
+  if constexpr (std::is_same_v<Scalar, float>)
+    return {k.unary_f32, k.sum_f32, k.softmax_f32};
+  else
+    return {k.unary_f64, k.sum_f64, k.softmax_f64};
+#else
+  return {&vector_unary<Scalar>, &vector_sum<Scalar>, &softmax_rows<Scalar>};
+#endif
+}
+
+/// out = op(x) elementwise through vector_kernels (float, double), reusing x's memory when it
+/// is a temporary; other types through the Eigen functor f.
+template <class Scalar, class F>
+BasicTensor<Scalar> kernel_map(const BasicTensor<Scalar>& x, bool x_is_temporary, VectorUnary op,
+                               F f) {
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+    const VectorUnaryFn<Scalar> unary = vector_kernels<Scalar>().unary;
+    const bool in_place = x_is_temporary && is_reusable(x);
+    BasicTensor<Scalar> out = in_place ? x : BasicTensor<Scalar>::empty(x.shape());
+    const Scalar* xp = x.data();
+    Scalar* o = out.data();
+    parallel_elementwise(
+        x.numel(), [&](std::int64_t i0, std::int64_t i1) { unary(op, xp + i0, o + i0, i1 - i0); });
+    return out;
+  } else if (x_is_temporary && is_reusable(x)) {
+    Scalar* p = x.data();
+    parallel_elementwise(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
+      auto m = amap(p + i0, i1 - i0);
+      m = f(m);
+    });
+    return x;
+  } else {
+    return unary_apply(x, f);
+  }
 }
 
 /// f(g, o) elementwise, o a saved operand of g's numel: f receives Eigen arrays of the same

@@ -123,14 +123,21 @@ BasicTensor<Scalar> expand_reduced_recorded(const BasicTensor<Scalar>& g, const 
 template <class Scalar>
 using acc_t = std::conditional_t<std::is_floating_point_v<Scalar>, Scalar, std::int64_t>;
 
-/// Sum of n floating-point elements: Eigen's vectorised sum of each chunk of
-/// kElementwiseGrain elements (on the intra-op threads), the chunks' sums added in order, so
-/// the result is the same bits for any thread count (parallel.hpp's parallel_reduce).
+/// Sum of n floating-point elements: the vectorised sum of each chunk of kElementwiseGrain
+/// elements (on the intra-op threads; float and double through vector_kernels), the chunks'
+/// sums added in order, so the result is the same bits for any thread count (parallel.hpp's
+/// parallel_reduce).
 template <class Scalar>
 Scalar sum_all(const Scalar* p, std::int64_t n) {
+  const auto chunk_sum = [p](std::int64_t b, std::int64_t e) {
+    if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
+      return vector_kernels<Scalar>().sum(p + b, e - b);
+    else
+      return camap(p + b, e - b).sum();
+  };
   return parallel_reduce(
       std::int64_t(0), n, kElementwiseGrain, Scalar(0),
-      [p](std::int64_t b, std::int64_t e, Scalar acc) { return acc + camap(p + b, e - b).sum(); },
+      [&chunk_sum](std::int64_t b, std::int64_t e, Scalar acc) { return acc + chunk_sum(b, e); },
       [](Scalar a, Scalar b) { return a + b; });
 }
 

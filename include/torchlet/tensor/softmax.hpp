@@ -17,6 +17,15 @@ namespace detail {
 template <class Scalar>
 void softmax_lanes(const BasicTensor<Scalar>& x, const DimSplit& sp, Scalar* out, bool log_out) {
   const Scalar* p = x.data();
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+    if (sp.inner == 1) {  // contiguous lanes (the last dim): vector_kernels' softmax_rows
+      const SoftmaxRowsFn<Scalar> rows = vector_kernels<Scalar>().softmax_rows;
+      parallel_rows(sp.outer, sp.n * 8, [&](std::int64_t a0, std::int64_t a1) {
+        rows(p + a0 * sp.n, out + a0 * sp.n, a1 - a0, sp.n, log_out);
+      });
+      return;
+    }
+  }
   parallel_rows(sp.outer, sp.n * sp.inner * 8, [&](std::int64_t a0, std::int64_t a1) {
     for (std::int64_t a = a0; a < a1; ++a)
       for (std::int64_t i = 0; i < sp.inner; ++i) {

@@ -178,7 +178,7 @@ BasicTensor<Scalar> abs_impl(const BasicTensor<Scalar>& x, bool tmp) {
 
 template <class Scalar>
 BasicTensor<Scalar> exp_impl(const BasicTensor<Scalar>& x, bool tmp) {
-  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.exp(); });
+  auto out = kernel_map(x, tmp, VectorUnary::exp, [](const auto& a) { return a.exp(); });
   if (needs_graph<Scalar>({&x}))  // d exp = exp(x) = y
     record_unary(
         out, "ExpBackward0", x, false, true, [](const auto&, const auto& Y) { return Y; },
@@ -188,7 +188,7 @@ BasicTensor<Scalar> exp_impl(const BasicTensor<Scalar>& x, bool tmp) {
 
 template <class Scalar>
 BasicTensor<Scalar> log_impl(const BasicTensor<Scalar>& x, bool tmp) {
-  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.log(); });
+  auto out = kernel_map(x, tmp, VectorUnary::log, [](const auto& a) { return a.log(); });
   if (needs_graph<Scalar>({&x}))  // d log = 1 / x
     record_unary(
         out, "LogBackward0", x, true, false, [](const auto& X, const auto&) { return X.inverse(); },
@@ -251,7 +251,7 @@ BasicTensor<Scalar> cos_impl(const BasicTensor<Scalar>& x, bool tmp) {
 
 template <class Scalar>
 BasicTensor<Scalar> tanh_impl(const BasicTensor<Scalar>& x, bool tmp) {
-  auto out = map_maybe_inplace(x, tmp, [](const auto& a) { return a.tanh(); });
+  auto out = kernel_map(x, tmp, VectorUnary::tanh, [](const auto& a) { return a.tanh(); });
   if (needs_graph<Scalar>({&x}))  // d tanh = 1 - y^2
     record_unary(
         out, "TanhBackward0", x, false, true,
@@ -262,8 +262,8 @@ BasicTensor<Scalar> tanh_impl(const BasicTensor<Scalar>& x, bool tmp) {
 
 template <class Scalar>
 BasicTensor<Scalar> sigmoid_impl(const BasicTensor<Scalar>& x, bool tmp) {
-  auto out =
-      map_maybe_inplace(x, tmp, [](const auto& a) { return Scalar(1) / (Scalar(1) + (-a).exp()); });
+  auto out = kernel_map(x, tmp, VectorUnary::sigmoid,
+                        [](const auto& a) { return Scalar(1) / (Scalar(1) + (-a).exp()); });
   if (needs_graph<Scalar>({&x}))  // d sigmoid = y (1 - y)
     record_unary(
         out, "SigmoidBackward0", x, false, true,
