@@ -261,32 +261,6 @@ VectorKernels<Scalar> vector_kernels() {
 #endif
 }
 
-/// out = op(x) elementwise through vector_kernels (float, double), reusing x's memory when it
-/// is a temporary; other types through the Eigen functor f.
-template <class Scalar, class F>
-BasicTensor<Scalar> kernel_map(const BasicTensor<Scalar>& x, bool x_is_temporary, VectorUnary op,
-                               F f) {
-  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
-    const VectorUnaryFn<Scalar> unary = vector_kernels<Scalar>().unary;
-    const bool in_place = x_is_temporary && is_reusable(x);
-    BasicTensor<Scalar> out = in_place ? x : BasicTensor<Scalar>::empty(x.shape());
-    const Scalar* xp = x.data();
-    Scalar* o = out.data();
-    parallel_elementwise(
-        x.numel(), [&](std::int64_t i0, std::int64_t i1) { unary(op, xp + i0, o + i0, i1 - i0); });
-    return out;
-  } else if (x_is_temporary && is_reusable(x)) {
-    Scalar* p = x.data();
-    parallel_elementwise(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
-      auto m = amap(p + i0, i1 - i0);
-      m = f(m);
-    });
-    return x;
-  } else {
-    return unary_apply(x, f);
-  }
-}
-
 /// f(g, o) elementwise, o a saved operand of g's numel: f receives Eigen arrays of the same
 /// chunk of both, on the intra-op threads.
 template <class Scalar, class F>

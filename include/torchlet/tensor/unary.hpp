@@ -31,6 +31,23 @@ BasicTensor<Scalar> map_maybe_inplace(const BasicTensor<Scalar>& x, bool tmp, F 
   return scalar_map(x, tmp, f);
 }
 
+/// out = op(x) elementwise through vector_kernels for float and double (reusing x's memory when
+/// it is a temporary), as map_maybe_inplace with the Eigen functor f for other types.
+template <class Scalar, class F>
+BasicTensor<Scalar> kernel_map(const BasicTensor<Scalar>& x, bool tmp, VectorUnary op, F f) {
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+    const VectorUnaryFn<Scalar> unary = vector_kernels<Scalar>().unary;
+    BasicTensor<Scalar> out = tmp && is_reusable(x) ? x : BasicTensor<Scalar>::empty(x.shape());
+    const Scalar* xp = x.data();
+    Scalar* o = out.data();
+    parallel_elementwise(
+        x.numel(), [&](std::int64_t i0, std::int64_t i1) { unary(op, xp + i0, o + i0, i1 - i0); });
+    return out;
+  } else {
+    return map_maybe_inplace(x, tmp, f);
+  }
+}
+
 /// The name of the node that differentiates `name`'s backward: "TanhBackward0" ->
 /// "TanhBackwardBackward0" (PyTorch's naming); the string lives as long as the program.
 inline const char* double_backward_name(const char* name) {
