@@ -200,7 +200,7 @@ TEST_CASE("reductions, argmax and log_softmax") {
 }
 
 TEST_CASE("softmax and log_softmax over short and long rows match a double reference") {
-  // Rows of 7 take the scalar loop, rows of 1000 the vectorised one (detail/vector_kernel.hpp).
+  // Rows of 7 and 31 take the scalar loop, 32 and 1000 the vectorised kernel (softmax.hpp).
   for (std::int64_t n : {7, 31, 32, 1000}) {
     CAPTURE(n);
     manual_seed(n);
