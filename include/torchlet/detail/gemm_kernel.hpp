@@ -1,5 +1,5 @@
 #pragma once
-// The single-threaded matrix-product kernel of detail::gemm (tensor/linalg.hpp): columns of
+// The single-threaded matrix-product kernel of detail::gemm (tensor/detail/gemm.hpp): columns of
 // C = alpha * op(A) @ op(B) through Eigen's GEMM on mapped row-major buffers. Header-only
 // programs compile it in their own units, for the instruction set they are compiled for. The
 // compiled mode (torchlet::compiled) also compiles it once per CPU capability, in units of their

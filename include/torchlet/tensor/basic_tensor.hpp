@@ -383,10 +383,10 @@ class BasicTensor {
   std::vector<Scalar> tolist() const { return to_vector(); }
 
   // ---- declared here, defined with their op families ---------------------------
-  // Shapes and views (views.hpp, joining.hpp, indexing.hpp). reshape/view/flatten/
-  // squeeze/unsqueeze, transpose/t/mT/permute, narrow/select/slice/operator[], expand,
-  // diagonal, unfold and as_strided share storage, as in PyTorch: in-place writes into
-  // them write into the source.
+  // Shapes and views (views.hpp, joining.hpp, indexing.hpp; copies: copy.hpp).
+  // reshape/view/flatten/ squeeze/unsqueeze, transpose/t/mT/permute,
+  // narrow/select/slice/operator[], expand, diagonal, unfold and as_strided share storage, as in
+  // PyTorch: in-place writes into them write into the source.
   /// A copy with its own storage (recorded: gradients flow back).
   BasicTensor clone() const;
   template <class U>
@@ -456,7 +456,7 @@ class BasicTensor {
                          const BasicTensor& src) const;
   /// x.masked_fill(mask, value): see torchlet::masked_fill.
   BasicTensor masked_fill(const BasicTensor<bool>& mask, Scalar value) const;
-  // x[...] reads and writes (tensor/advanced_indexing.hpp).
+  // x[...] reads and writes (tensor/advanced_indexing.hpp; the masked ops: tensor/masked.hpp).
   /// x[indices] (x.index({...}) as libtorch): see tensor/advanced_indexing.hpp. A view for
   /// basic indices (ints, slices, None, Ellipsis), a copy with index tensors or masks.
   BasicTensor index(const std::vector<indexing::TensorIndex>& indices) const;
@@ -558,7 +558,7 @@ class BasicTensor {
   const BasicTensor& clamp_(std::optional<Scalar> min,
                             std::optional<Scalar> max = std::nullopt) const;
 
-  // Reductions (reduction.hpp)
+  // Reductions (reduction.hpp, variance.hpp, norm.hpp)
   /// Sum of all elements: a 0-dim tensor (integer tensors sum to int64, as in PyTorch).
   auto sum() const;
   /// Sum over dim: [.., n, ..] -> [.., ..] (or [.., 1, ..] with keepdim).
@@ -654,8 +654,9 @@ class BasicTensor {
   BasicTensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
 
   // Method spellings of torch ops (issue 13, "ops2"); each is defined beside its free function
-  // (reduction.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp, comparison.hpp, linalg.hpp,
-  // joining.hpp, rearrange.hpp) and does what torchlet::<name>(*this, ...) does.
+  // (reduction.hpp, variance.hpp, norm.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp,
+  // comparison.hpp, linalg.hpp, joining.hpp, rearrange.hpp) and does what
+  // torchlet::<name>(*this, ...) does.
   /// x.var(dims, unbiased, keepdim) over a list of dims: see torchlet::var.
   BasicTensor var(const std::vector<std::int64_t>& dims, bool unbiased = true,
                   bool keepdim = false) const;

@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include "torchlet/tensor/detail/strided_view.hpp"
 #include "torchlet/tensor/views.hpp"
 
 namespace torchlet {

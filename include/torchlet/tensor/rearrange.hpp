@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "torchlet/tensor/detail/strided_view.hpp"
 #include "torchlet/tensor/views.hpp"
 
 namespace torchlet {

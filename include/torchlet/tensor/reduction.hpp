@@ -1,6 +1,7 @@
 #pragma once
 // Reductions over all elements or one dim (with keepdim), each with its backward:
-//   sum mean max min (values + indices over a dim) argmax argmin var std logsumexp norm
+//   sum mean max min (values + indices over a dim) argmax argmin logsumexp
+// (var and std: tensor/variance.hpp; norm: tensor/norm.hpp; prod, amax, ...: reduction_extra.hpp).
 // A tensor [*pre, n, *post] is viewed as (outer = prod(pre), n, inner = prod(post)); a
 // "lane" is the n elements x[o, :, i] (stride inner) that reduce to one output value.
 
@@ -139,6 +140,48 @@ Scalar sum_all(const Scalar* p, std::int64_t n) {
       std::int64_t(0), n, kElementwiseGrain, Scalar(0),
       [&chunk_sum](std::int64_t b, std::int64_t e, Scalar acc) { return acc + chunk_sum(b, e); },
       [](Scalar a, Scalar b) { return a + b; });
+}
+
+/// x with `dims` moved to the end and flattened into one: [kept..., prod(dims)] (recorded
+/// permute + reshape, so gradients flow). `reduced` receives the shape after reducing
+/// `dims` (size 1 there with keepdim). An empty `dims` means every dim, as torch's dim=[].
+template <class Scalar>
+BasicTensor<Scalar> lanes_last(const char* op, const BasicTensor<Scalar>& x,
+                               std::vector<std::int64_t> dims, bool keepdim, Shape& reduced) {
+  const auto nd = x.dim();
+  if (dims.empty())
+    for (std::int64_t d = 0; d < nd; ++d) dims.push_back(d);
+  std::vector<bool> is_reduced(static_cast<std::size_t>(std::max<std::int64_t>(nd, 1)), false);
+  for (auto& d : dims) {
+    d = wrap_dim(op, d, nd);
+    if (is_reduced[static_cast<std::size_t>(d)])
+      throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(d) +
+                                  " appears multiple times in the list of dims " +
+                                  to_string(Shape(dims.begin(), dims.end())));
+    is_reduced[static_cast<std::size_t>(d)] = true;
+  }
+  Shape order, kept;
+  reduced.clear();
+  for (std::int64_t d = 0; d < nd; ++d) {
+    const auto s = x.shape()[static_cast<std::size_t>(d)];
+    if (is_reduced[static_cast<std::size_t>(d)]) {
+      if (keepdim) reduced.push_back(1);
+      continue;
+    }
+    order.push_back(d);
+    kept.push_back(s);
+    reduced.push_back(s);
+  }
+  std::int64_t n = 1;
+  for (std::int64_t d = 0; d < nd; ++d)
+    if (is_reduced[static_cast<std::size_t>(d)]) {
+      order.push_back(d);
+      n *= x.shape()[static_cast<std::size_t>(d)];
+    }
+  bool identity = true;
+  for (std::size_t i = 0; i < order.size(); ++i) identity = identity && order[i] == std::int64_t(i);
+  kept.push_back(n);
+  return (identity ? x : x.permute(order)).reshape(kept);
 }
 
 }  // namespace detail
@@ -387,289 +430,7 @@ BasicTensor<std::int64_t> argmin(const BasicTensor<Scalar>& x) {
   return detail::arg_extreme<Scalar, false>("argmin", x, detail::all_split(x.numel()));
 }
 
-// ---- var, std ---------------------------------------------------------------------------
-
-/// torch.var/std's keyword arguments: the sum of squared deviations is divided by
-/// N - correction (1: unbiased, torch's default; 0: the population variance; N - correction
-/// <= 0 gives inf, or NaN when all values are equal), and keepdim.
-struct VarOptions {
-  double correction = 1;  ///< Subtracted from the number of elements N in the divisor.
-  bool keepdim = false;   ///< Keep the reduced dims with size 1.
-};
-
-namespace detail {
-
-/// Per-lane mean and variance divided by N - correction. Returns the variance (or its
-/// square root for std) in the reduced shape.
-template <class Scalar>
-BasicTensor<Scalar> var_std(const char* name, const BasicTensor<Scalar>& x, DimSplit sp,
-                            double correction, bool take_sqrt) {
-  static_assert(std::is_floating_point_v<Scalar>, "var/std: needs a floating point tensor");
-  const Scalar denom = static_cast<Scalar>(std::max(0.0, static_cast<double>(sp.n) - correction));
-  auto out = BasicTensor<Scalar>::empty(sp.reduced);
-  auto means = BasicTensor<Scalar>::empty(sp.reduced);
-  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-    Scalar m = 0;
-    for (std::int64_t k = 0; k < sp.n; ++k) m += lane(k);
-    m /= static_cast<Scalar>(sp.n);
-    Scalar ss = 0;
-    for (std::int64_t k = 0; k < sp.n; ++k) ss += (lane(k) - m) * (lane(k) - m);
-    means.data()[j] = m;
-    const Scalar v = denom > 0 ? ss / denom
-                               : (ss > 0 ? std::numeric_limits<Scalar>::infinity()
-                                         : std::numeric_limits<Scalar>::quiet_NaN());
-    out.data()[j] = take_sqrt ? std::sqrt(v) : v;
-  });
-  if (needs_graph<Scalar>({&x}))
-    // var: dx = g * 2 (x - mean) / denom; std: dx = g * (x - mean) / (denom * std), 0 where std =
-    // 0.
-    record(out, name, {&x},
-           [name, sx = SavedTensor<Scalar>(x),
-            so = take_sqrt ? SavedTensor<Scalar>(out) : SavedTensor<Scalar>(), means, sp, denom,
-            shape = x.shape()](const BasicTensor<Scalar>& g) {
-             if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-               const Shape lanes{sp.outer, sp.n, sp.inner}, red{sp.outer, 1, sp.inner};
-               const auto xv = sx.variable(name, shape).reshape(lanes);
-               auto gl = g.reshape(red);
-               if (so.defined()) {  // std: g / std, 0 where std = 0 (a constant mask)
-                 const auto sd = so.output_variable(name, g.shape()).reshape(red);
-                 const auto zero = sd == Scalar(0);
-                 gl = where(zero, zeros<Scalar>(red), gl / where(zero, ones<Scalar>(red), sd)) *
-                      Scalar(0.5);
-               }
-               return std::vector<BasicTensor<Scalar>>{
-                   (gl * (xv - mean(xv, 1, true)) * (Scalar(2) / denom)).reshape(shape)};
-             }
-             const Scalar* xp = sx.data(name);
-             const Scalar* sd = so.defined() ? so.data(name) : nullptr;
-             const Scalar* mp = means.data();
-             auto gi = BasicTensor<Scalar>::empty(shape);
-             Scalar* r = gi.data();
-             for (std::int64_t o = 0; o < sp.outer; ++o)
-               for (std::int64_t k = 0; k < sp.n; ++k)
-                 for (std::int64_t i = 0; i < sp.inner; ++i) {
-                   const auto j = o * sp.inner + i, e = (o * sp.n + k) * sp.inner + i;
-                   const Scalar d = xp[e] - mp[j];
-                   if (sd)
-                     r[e] = sd[j] == Scalar(0) ? Scalar(0) : g.data()[j] * d / (denom * sd[j]);
-                   else
-                     r[e] = g.data()[j] * Scalar(2) * d / denom;
-                 }
-             return std::vector<BasicTensor<Scalar>>{gi};
-           });
-  mark_differentiable_backward(out);
-  return out;
-}
-
-/// x with `dims` moved to the end and flattened into one: [kept..., prod(dims)] (recorded
-/// permute + reshape, so gradients flow). `reduced` receives the shape after reducing
-/// `dims` (size 1 there with keepdim). An empty `dims` means every dim, as torch's dim=[].
-template <class Scalar>
-BasicTensor<Scalar> lanes_last(const char* op, const BasicTensor<Scalar>& x,
-                               std::vector<std::int64_t> dims, bool keepdim, Shape& reduced) {
-  const auto nd = x.dim();
-  if (dims.empty())
-    for (std::int64_t d = 0; d < nd; ++d) dims.push_back(d);
-  std::vector<bool> is_reduced(static_cast<std::size_t>(std::max<std::int64_t>(nd, 1)), false);
-  for (auto& d : dims) {
-    d = wrap_dim(op, d, nd);
-    if (is_reduced[static_cast<std::size_t>(d)])
-      throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(d) +
-                                  " appears multiple times in the list of dims " +
-                                  to_string(Shape(dims.begin(), dims.end())));
-    is_reduced[static_cast<std::size_t>(d)] = true;
-  }
-  Shape order, kept;
-  reduced.clear();
-  for (std::int64_t d = 0; d < nd; ++d) {
-    const auto s = x.shape()[static_cast<std::size_t>(d)];
-    if (is_reduced[static_cast<std::size_t>(d)]) {
-      if (keepdim) reduced.push_back(1);
-      continue;
-    }
-    order.push_back(d);
-    kept.push_back(s);
-    reduced.push_back(s);
-  }
-  std::int64_t n = 1;
-  for (std::int64_t d = 0; d < nd; ++d)
-    if (is_reduced[static_cast<std::size_t>(d)]) {
-      order.push_back(d);
-      n *= x.shape()[static_cast<std::size_t>(d)];
-    }
-  bool identity = true;
-  for (std::size_t i = 0; i < order.size(); ++i) identity = identity && order[i] == std::int64_t(i);
-  kept.push_back(n);
-  return (identity ? x : x.permute(order)).reshape(kept);
-}
-
-}  // namespace detail
-
-/// Variance of all elements; unbiased (divides by N - 1) by default, as torch.var.
-/// `unbiased` must be a bool: var(x, 1) is the variance over dim 1.
-template <class Scalar, std::same_as<bool> B>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, B unbiased) {
-  return detail::var_std("VarBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
-                         false);
-}
-/// Unbiased variance of all elements (0-D), torch.var(x).
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x) {
-  return torchlet::var(x, true);
-}
-/// torch.var(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::int64_t dim, bool unbiased = true,
-                        bool keepdim = false) {
-  return detail::var_std("VarBackward0", x, detail::split_dim("var", x.shape(), dim, keepdim),
-                         unbiased ? 1.0 : 0.0, false);
-}
-/// torch.var(x, dims, correction=c, keepdim=k): over the listed dims (all if empty), e.g.
-/// var(x, {0, 2}, {.correction = 0, .keepdim = true}).
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
-                        const VarOptions& options) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("var", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  return detail::var_std("VarBackward0", lanes,
-                         detail::split_dim("var", lanes.shape(), last, false), options.correction,
-                         false)
-      .reshape(reduced);
-}
-/// torch.var(x, dims, unbiased, keepdim) over a list of dims.
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
-                        bool unbiased = true, bool keepdim = false) {
-  return torchlet::var(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
-}
-/// torch.var(x, dim, correction=c, keepdim=k) over one dim.
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::int64_t dim, const VarOptions& options) {
-  return torchlet::var(x, std::vector<std::int64_t>{dim}, options);
-}
-/// torch.var(x, None, correction=c): all elements, spelled var(x, std::nullopt, {.correction = c})
-/// (0-D; keepdim keeps every dim as 1).
-template <class Scalar>
-BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::nullopt_t, const VarOptions& options) {
-  return torchlet::var(x, std::vector<std::int64_t>{}, options);
-}
-/// Standard deviation, sqrt(var); unbiased by default, as torch.std.
-template <class Scalar, std::same_as<bool> B>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, B unbiased) {
-  return detail::var_std("StdBackward0", x, detail::all_split(x.numel()), unbiased ? 1.0 : 0.0,
-                         true);
-}
-/// Unbiased standard deviation of all elements (0-D), torch.std(x).
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x) {
-  return torchlet::std(x, true);
-}
-/// torch.std(x, dim, unbiased, keepdim): [.., n, ..] -> [.., ..].
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::int64_t dim, bool unbiased = true,
-                        bool keepdim = false) {
-  return detail::var_std("StdBackward0", x, detail::split_dim("std", x.shape(), dim, keepdim),
-                         unbiased ? 1.0 : 0.0, true);
-}
-/// torch.std(x, dims, correction=c, keepdim=k): over the listed dims (all if empty).
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
-                        const VarOptions& options) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("std", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  return detail::var_std("StdBackward0", lanes,
-                         detail::split_dim("std", lanes.shape(), last, false), options.correction,
-                         true)
-      .reshape(reduced);
-}
-/// torch.std(x, dims, unbiased, keepdim) over a list of dims.
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
-                        bool unbiased = true, bool keepdim = false) {
-  return torchlet::std(x, dims, VarOptions{unbiased ? 1.0 : 0.0, keepdim});
-}
-/// torch.std(x, dim, correction=c, keepdim=k) over one dim.
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::int64_t dim, const VarOptions& options) {
-  return torchlet::std(x, std::vector<std::int64_t>{dim}, options);
-}
-/// torch.std(x, None, correction=c): all elements, spelled std(x, std::nullopt, {.correction = c}).
-template <class Scalar>
-BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::nullopt_t, const VarOptions& options) {
-  return torchlet::std(x, std::vector<std::int64_t>{}, options);
-}
-
-/// torch.var_mean(x, dims, correction=c, keepdim=k): the variance and the mean over the
-/// listed dims (all if empty): `auto [v, m] = var_mean(x, {1}, {.correction = 0})`.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
-                                                             const std::vector<std::int64_t>& dims,
-                                                             const VarOptions& options = {}) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("var_mean", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  auto v = detail::var_std("VarMeanBackward0", lanes,
-                           detail::split_dim("var_mean", lanes.shape(), last, false),
-                           options.correction, false);
-  return {v.reshape(reduced), mean(lanes, -1).reshape(reduced)};
-}
-/// torch.var_mean(x, dim, correction=c, keepdim=k) over one dim.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
-                                                             std::int64_t dim,
-                                                             const VarOptions& options = {}) {
-  return var_mean(x, std::vector<std::int64_t>{dim}, options);
-}
-/// torch.var_mean(x, None, correction=c, keepdim=k): over all elements, spelled
-/// var_mean(x, std::nullopt, {.correction = c}).
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x,
-                                                             std::nullopt_t,
-                                                             const VarOptions& options) {
-  return var_mean(x, std::vector<std::int64_t>{}, options);
-}
-/// torch.var_mean(x): over all elements, unbiased.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> var_mean(const BasicTensor<Scalar>& x) {
-  return var_mean(x, std::vector<std::int64_t>{}, VarOptions{});
-}
-/// torch.std_mean(x, dims, correction=c, keepdim=k): the standard deviation and the mean.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
-                                                             const std::vector<std::int64_t>& dims,
-                                                             const VarOptions& options = {}) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("std_mean", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  auto s = detail::var_std("StdMeanBackward0", lanes,
-                           detail::split_dim("std_mean", lanes.shape(), last, false),
-                           options.correction, true);
-  return {s.reshape(reduced), mean(lanes, -1).reshape(reduced)};
-}
-/// torch.std_mean(x, dim, correction=c, keepdim=k) over one dim.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
-                                                             std::int64_t dim,
-                                                             const VarOptions& options = {}) {
-  return std_mean(x, std::vector<std::int64_t>{dim}, options);
-}
-/// torch.std_mean(x, None, correction=c, keepdim=k): over all elements, spelled
-/// std_mean(x, std::nullopt, {.correction = c}).
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x,
-                                                             std::nullopt_t,
-                                                             const VarOptions& options) {
-  return std_mean(x, std::vector<std::int64_t>{}, options);
-}
-/// torch.std_mean(x): over all elements, unbiased.
-template <class Scalar>
-std::pair<BasicTensor<Scalar>, BasicTensor<Scalar>> std_mean(const BasicTensor<Scalar>& x) {
-  return std_mean(x, std::vector<std::int64_t>{}, VarOptions{});
-}
-
-// ---- logsumexp, norm -------------------------------------------------------------------
+// ---- logsumexp ---------------------------------------------------------------------------
 
 /// log(sum(exp(x), dim)), computed stably; dx = g * exp(x - result).
 template <class Scalar>
@@ -711,143 +472,6 @@ BasicTensor<Scalar> logsumexp(const BasicTensor<Scalar>& x, std::int64_t dim,
                    });
   detail::mark_differentiable_backward(out);
   return out;
-}
-
-namespace detail {
-
-/// NormBackward1 as recorded ops (create_graph): x [outer, n, inner] (in place in the graph),
-/// its lane norms nrm and the gradient g [outer, 1, inner] -> dx [outer, n, inner]. The
-/// masks (signs, the maxima of the infinity norms with their tie counts) are constants.
-template <class Scalar>
-BasicTensor<Scalar> norm_backward_recorded(const BasicTensor<Scalar>& x,
-                                           const BasicTensor<Scalar>& nrm,
-                                           const BasicTensor<Scalar>& g,
-                                           const BasicTensor<Scalar>& ties, double p) {
-  BasicTensor<Scalar> sgn, mask;
-  {
-    NoGradGuard no_grad;
-    sgn = x.sign();
-    if (std::isinf(p)) mask = where(x.abs() == nrm, sgn, scalar_tensor<Scalar>(Scalar(0))) / ties;
-  }
-  if (std::isinf(p)) return g * mask;
-  if (p == 0) return zeros<Scalar>(x.shape());
-  if (p == 1) return g * sgn;
-  // The subgradient 0 at the origin, as PyTorch: the lane is all zeros where nrm is 0, so
-  // x / 1 there is 0.
-  const auto safe =
-      where(nrm == scalar_tensor<Scalar>(Scalar(0)), scalar_tensor<Scalar>(Scalar(1)), nrm);
-  if (p == 2) return g * x / safe;
-  return g * sgn * (x.abs() / safe).pow(static_cast<Scalar>(p - 1));  // x |x|^(p-2) / norm^(p-1)
-}
-
-/// The p-norm of every lane: (sum |x|^p)^(1/p); p = inf: max |x|; p = 0: count of nonzeros.
-template <class Scalar>
-BasicTensor<Scalar> norm_impl(const BasicTensor<Scalar>& x, double p, const DimSplit& sp) {
-  static_assert(std::is_floating_point_v<Scalar>, "norm: needs a floating point tensor");
-  if (std::isnan(p)) throw std::invalid_argument("norm: p must not be NaN");
-  const bool inf = std::isinf(p) && p > 0, neg_inf = std::isinf(p) && p < 0;
-  auto out = BasicTensor<Scalar>::empty(sp.reduced);
-  for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-    Scalar r = 0;
-    if (inf || neg_inf) {
-      r = inf ? Scalar(0) : std::numeric_limits<Scalar>::infinity();
-      for (std::int64_t k = 0; k < sp.n; ++k)
-        r = inf ? std::max(r, std::abs(lane(k))) : std::min(r, std::abs(lane(k)));
-    } else if (p == 0) {
-      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) != Scalar(0);
-    } else if (p == 1) {
-      for (std::int64_t k = 0; k < sp.n; ++k) r += std::abs(lane(k));
-    } else if (p == 2) {
-      for (std::int64_t k = 0; k < sp.n; ++k) r += lane(k) * lane(k);
-      r = std::sqrt(r);
-    } else {
-      for (std::int64_t k = 0; k < sp.n; ++k)
-        r += static_cast<Scalar>(std::pow(std::abs(lane(k)), static_cast<Scalar>(p)));
-      r = static_cast<Scalar>(std::pow(r, static_cast<Scalar>(1.0 / p)));
-    }
-    out.data()[j] = r;
-  });
-  if (needs_graph<Scalar>({&x})) {
-    // Per-lane tie counts for the infinity norms: the gradient splits between ties.
-    BasicTensor<Scalar> ties;
-    if (inf || neg_inf) {
-      ties = zeros<Scalar>(sp.reduced);
-      for_each_lane(x.data(), sp, [&](auto lane, std::int64_t j) {
-        for (std::int64_t k = 0; k < sp.n; ++k)
-          ties.data()[j] += std::abs(lane(k)) == out.data()[j];
-      });
-    }
-    record(
-        out, "NormBackward1", {&x},
-        [sx = SavedTensor<Scalar>(x), so = SavedTensor<Scalar>(out), ties, p, inf, neg_inf, sp,
-         shape = x.shape()](const BasicTensor<Scalar>& g) {
-          if (is_grad_enabled()) [[unlikely]] {  // create_graph: recorded ops
-            const Shape lanes{sp.outer, sp.n, sp.inner}, one{sp.outer, 1, sp.inner};
-            return std::vector<BasicTensor<Scalar>>{
-                norm_backward_recorded(sx.variable("NormBackward1", shape).reshape(lanes),
-                                       so.output_variable("NormBackward1", sp.reduced).reshape(one),
-                                       g.reshape(one), ties.defined() ? ties.reshape(one) : ties, p)
-                    .reshape(shape)};
-          }
-          const Scalar* xp = sx.data("NormBackward1");
-          const Scalar* np = so.data("NormBackward1");
-          return std::vector<BasicTensor<Scalar>>{
-              expand_lanes(g, shape, sp, [&](Scalar gv, std::int64_t j, std::int64_t k) {
-                const auto o = j / sp.inner, i = j % sp.inner;
-                const Scalar v = xp[(o * sp.n + k) * sp.inner + i], nv = np[j];
-                const Scalar sgn = static_cast<Scalar>((v > 0) - (v < 0));
-                if (inf || neg_inf)
-                  return std::abs(v) == nv ? gv * sgn / ties.data()[j] : Scalar(0);
-                if (p == 0) return Scalar(0);
-                if (p == 1) return gv * sgn;
-                if (nv == Scalar(0))
-                  return Scalar(0);  // the subgradient 0 at the origin, as PyTorch
-                if (p == 2) return gv * v / nv;
-                // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
-                return gv * sgn *
-                       static_cast<Scalar>(std::pow(std::abs(v) / nv, static_cast<Scalar>(p - 1)));
-              })};
-        });
-    mark_differentiable_backward(out);
-  }
-  return out;
-}
-
-}  // namespace detail
-
-/// p-norm of all elements (torch.norm / torch.linalg.vector_norm): p = 2 by default;
-/// also 1, any p > 0, 0 (count of nonzeros) and +-infinity (max / min of |x|).
-template <class Scalar>
-BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p = 2.0) {
-  return detail::norm_impl(x, p, detail::all_split(x.numel()));
-}
-/// torch.norm(x, p, dim, keepdim): the p-norm along one dim, [.., n, ..] -> [.., ..].
-template <class Scalar>
-BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p, std::int64_t dim,
-                         bool keepdim = false) {
-  return detail::norm_impl(x, p, detail::split_dim("norm", x.shape(), dim, keepdim));
-}
-/// torch.norm(x, p, dims, keepdim): the p-norm over the listed dims taken together (all if
-/// empty), as torch.linalg.vector_norm.
-template <class Scalar>
-BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, double p,
-                         const std::vector<std::int64_t>& dims, bool keepdim = false) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("norm", x, dims, keepdim, reduced);
-  std::int64_t last = -1;
-  return detail::norm_impl(lanes, p, detail::split_dim("norm", lanes.shape(), last, false))
-      .reshape(reduced);
-}
-/// torch.norm(x, "fro", dims, keepdim): the Frobenius norm (the 2-norm of the elements) over
-/// the listed dims (all if empty). "nuc" (the nuclear norm) has no twin: it throws.
-template <class Scalar>
-BasicTensor<Scalar> norm(const BasicTensor<Scalar>& x, std::string_view p,
-                         const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
-  if (p != "fro")
-    throw std::invalid_argument("norm: p must be a number or \"fro\", got \"" + std::string(p) +
-                                "\"" +
-                                (p == "nuc" ? " (the nuclear norm is not implemented)" : ""));
-  return torchlet::norm(x, 2.0, dims, keepdim);
 }
 
 template <class Scalar>
@@ -899,90 +523,8 @@ BasicTensor<std::int64_t> BasicTensor<Scalar>::argmin() const {
   return torchlet::argmin(*this);
 }
 template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var() const {
-  return torchlet::var(*this, true);
-}
-/// Variance of all elements, unbiased (n - 1) or not (n).
-template <class Scalar>
-template <std::same_as<bool> B>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(B u) const {
-  return torchlet::var(*this, u);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(std::int64_t d, bool u, bool k) const {
-  return torchlet::var(*this, d, u, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std() const {
-  return torchlet::std(*this, true);
-}
-/// Standard deviation of all elements, unbiased or not.
-template <class Scalar>
-template <std::same_as<bool> B>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(B u) const {
-  return torchlet::std(*this, u);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(std::int64_t d, bool u, bool k) const {
-  return torchlet::std(*this, d, u, k);
-}
-template <class Scalar>
 BasicTensor<Scalar> BasicTensor<Scalar>::logsumexp(std::int64_t d, bool k) const {
   return torchlet::logsumexp(*this, d, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p) const {
-  return torchlet::norm(*this, p);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p, std::int64_t d, bool k) const {
-  return torchlet::norm(*this, p, d, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::norm(double p, const std::vector<std::int64_t>& d,
-                                              bool k) const {
-  return torchlet::norm(*this, p, d, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::norm(std::string_view p,
-                                              const std::vector<std::int64_t>& d, bool k) const {
-  return torchlet::norm(*this, p, d, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(const std::vector<std::int64_t>& d, bool u,
-                                             bool k) const {
-  return torchlet::var(*this, d, u, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(const std::vector<std::int64_t>& d,
-                                             const VarOptions& o) const {
-  return torchlet::var(*this, d, o);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(std::int64_t d, const VarOptions& o) const {
-  return torchlet::var(*this, d, o);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::var(std::nullopt_t, const VarOptions& o) const {
-  return torchlet::var(*this, std::nullopt, o);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(const std::vector<std::int64_t>& d, bool u,
-                                             bool k) const {
-  return torchlet::std(*this, d, u, k);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(const std::vector<std::int64_t>& d,
-                                             const VarOptions& o) const {
-  return torchlet::std(*this, d, o);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(std::int64_t d, const VarOptions& o) const {
-  return torchlet::std(*this, d, o);
-}
-template <class Scalar>
-BasicTensor<Scalar> BasicTensor<Scalar>::std(std::nullopt_t, const VarOptions& o) const {
-  return torchlet::std(*this, std::nullopt, o);
 }
 
 }  // namespace torchlet

@@ -10,6 +10,7 @@
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/tensor/norm.hpp"
 
 namespace torchlet::nn {
 

@@ -18,6 +18,7 @@
 #include "torchlet/nn/functional/normalization.hpp"
 #include "torchlet/nn/functional/padding.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/tensor/norm.hpp"
 
 namespace torchlet::nn::functional {
 namespace detail {
