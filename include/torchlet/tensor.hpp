@@ -14,6 +14,7 @@
 #include "torchlet/tensor/einsum.hpp"
 #include "torchlet/tensor/elementwise_extra.hpp"
 #include "torchlet/tensor/gradcheck.hpp"
+#include "torchlet/tensor/index_add.hpp"
 #include "torchlet/tensor/indexing.hpp"
 #include "torchlet/tensor/indexing_ops.hpp"
 #include "torchlet/tensor/inplace.hpp"

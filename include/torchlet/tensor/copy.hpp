@@ -21,7 +21,7 @@
 namespace torchlet {
 namespace detail {
 
-// Defined in tensor/binary.hpp: copy_'s create_graph path needs it declared here.
+// Defined in tensor/detail/arithmetic.hpp: copy_'s create_graph path needs it declared here.
 template <class Scalar>
 BasicTensor<Scalar> sum_to_recorded(BasicTensor<Scalar> g, const Shape& shape);
 

@@ -1,7 +1,8 @@
 #pragma once
-// PyTorch's masked ops, with their gradients and in-place autograd rules: masked_select,
-// masked_fill_, masked_scatter_ and masked_scatter (the mask broadcast to x's shape; x[mask]
-// reads and writes are x.index({mask}) and x.index_put_({mask}, v), tensor/advanced_indexing.hpp).
+// PyTorch's masked ops, with their gradients and in-place autograd rules: masked_fill (and in
+// place), masked_select, masked_scatter_ and masked_scatter (the mask broadcast to x's shape;
+// x[mask] reads and writes are x.index({mask}) and x.index_put_({mask}, v),
+// tensor/advanced_indexing.hpp).
 
 // The first tensor header a translation unit includes completes BasicTensor at its end.
 #ifndef TORCHLET_DETAIL_TENSOR_OPENED
@@ -12,9 +13,40 @@
 #include <cstdint>
 #include <string>
 
+#include "torchlet/tensor/comparison.hpp"
+#include "torchlet/tensor/creation.hpp"
 #include "torchlet/tensor/detail/index_plan.hpp"
 
 namespace torchlet {
+
+/// torch.masked_fill(x, mask, value): x with `value` where mask holds; mask broadcasts to
+/// x's shape (the result keeps x's shape). value may be a scalar or a 0-D tensor (which
+/// then receives the sum of the gradient at the filled places).
+template <class Scalar>
+BasicTensor<Scalar> masked_fill(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                const BasicTensor<Scalar>& value) {
+  if (value.dim() != 0)
+    throw ShapeError("masked_fill: value must be a 0-D tensor, got shape " +
+                     to_string(value.shape()));
+  Shape os;
+  try {
+    os = detail::broadcast_shapes("masked_fill", x.shape(), mask.shape());
+  } catch (const ShapeError&) {
+    os = {};
+  }
+  if (os != x.shape() || (x.dim() == 0 && mask.dim() != 0))
+    throw ShapeError("masked_fill: mask of shape " + to_string(mask.shape()) +
+                     " does not broadcast to the input's shape " + to_string(x.shape()));
+  return where(mask, value, x);
+}
+/// torch.masked_fill(x, mask, value) with a scalar value. The result keeps x's type, value
+/// converted to it as PyTorch converts it (a LongTensor with -2.7 writes -2: truncated toward
+/// zero), where torch.where with a number promotes.
+template <class Scalar, detail::ScalarFor<Scalar> S>
+BasicTensor<Scalar> masked_fill(const BasicTensor<Scalar>& x, const BasicTensor<bool>& mask,
+                                S value) {
+  return masked_fill(x, mask, scalar_tensor<Scalar>(static_cast<Scalar>(value)));
+}
 
 /// torch.masked_select(x, mask): the 1-D tensor of x's elements where mask holds (x and mask
 /// broadcast together), in row-major order. The gradient adds back at those places.
@@ -92,6 +124,11 @@ BasicTensor<Scalar> masked_scatter(const BasicTensor<Scalar>& x, const BasicTens
 
 // ---- methods ----------------------------------------------------------------------
 
+template <class Scalar>
+BasicTensor<Scalar> BasicTensor<Scalar>::masked_fill(const BasicTensor<bool>& mask,
+                                                     Scalar value) const {
+  return torchlet::masked_fill(*this, mask, value);
+}
 template <class Scalar>
 BasicTensor<Scalar> BasicTensor<Scalar>::masked_select(const BasicTensor<bool>& mask) const {
   return torchlet::masked_select(*this, mask);

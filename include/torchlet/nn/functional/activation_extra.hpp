@@ -11,6 +11,7 @@
 
 #include "torchlet/detail/namespaces.hpp"
 #include "torchlet/tensor.hpp"
+#include "torchlet/tensor/detail/elementwise.hpp"
 
 namespace torchlet::nn::functional {
 namespace detail {
