@@ -13,6 +13,7 @@
 #include <torchlet/torchlet.hpp>
 
 #include "catch.hpp"
+#include "sanitizers.hpp"
 
 namespace TORCHLET_TEST_FILE {
 
@@ -244,17 +245,7 @@ struct Mlp : nn::Module {
 
 // Training steps per run: 50; 12 under AddressSanitizer, whose -O0 build (CI's ASan step) took
 // 80 s over 50 (the same code paths; the thread sanitizer's build keeps 50).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kTrainSteps = 12;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kTrainSteps = 12;
-#else
-constexpr int kTrainSteps = 50;
-#endif
-#else
-constexpr int kTrainSteps = 50;
-#endif
+constexpr int kTrainSteps = ::test::kAddressSanitizer ? 12 : 50;
 
 /// Losses of kTrainSteps steps from the same seed with `threads` threads.
 template <class Net, class Opt>
