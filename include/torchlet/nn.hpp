@@ -25,6 +25,7 @@
 #include "torchlet/nn/normalization.hpp"
 #include "torchlet/nn/normalization_extra.hpp"
 #include "torchlet/nn/padding.hpp"
+#include "torchlet/nn/parameter_list.hpp"
 #include "torchlet/nn/pixelshuffle.hpp"
 #include "torchlet/nn/pooling.hpp"
 #include "torchlet/nn/pooling_extra.hpp"

@@ -11,6 +11,7 @@
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/copy.hpp"
 #include "torchlet/tensor/creation.hpp"
+#include "torchlet/tensor/division.hpp"
 #include "torchlet/tensor/einsum.hpp"
 #include "torchlet/tensor/elementwise_extra.hpp"
 #include "torchlet/tensor/gradcheck.hpp"

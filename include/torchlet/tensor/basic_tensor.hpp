@@ -654,8 +654,8 @@ class BasicTensor {
   BasicTensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
 
   // Method spellings of torch ops (issue 13, "ops2"); each is defined beside its free function
-  // (reduction.hpp, variance.hpp, norm.hpp, reduction_extra.hpp, math_extra.hpp, binary.hpp,
-  // comparison.hpp, linalg.hpp, joining.hpp, rearrange.hpp) and does what
+  // (reduction.hpp, variance.hpp, norm.hpp, reduction_extra.hpp, math_extra.hpp, division.hpp,
+  // binary.hpp, comparison.hpp, linalg.hpp, joining.hpp, rearrange.hpp) and does what
   // torchlet::<name>(*this, ...) does.
   /// x.var(dims, unbiased, keepdim) over a list of dims: see torchlet::var.
   BasicTensor var(const std::vector<std::int64_t>& dims, bool unbiased = true,

@@ -40,7 +40,7 @@ BasicTensor<Scalar> mul(const BasicTensor<Scalar>& a, const BasicTensor<Scalar>&
 }
 /// torch.div(a, b) (a / b): true division. Integer and bool tensors divide in float32
 /// (PyTorch's default dtype: LongTensor / LongTensor is a Tensor); for the integer
-/// quotient write div(a, b, "floor") or floor_divide (math_extra.hpp).
+/// quotient write div(a, b, "floor") or floor_divide (division.hpp).
 template <class Scalar>
 BasicTensor<detail::true_div_t<Scalar>> div(const BasicTensor<Scalar>& a,
                                             const BasicTensor<Scalar>& b) {

@@ -9,7 +9,9 @@
 #endif
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "torchlet/tensor/indexing_ops.hpp"
@@ -117,14 +119,7 @@ BasicTensor<Scalar> index_write_impl(const char* op, const char* name, const Bas
     }
     return std::vector<BasicTensor<Scalar>>{dx, ds};
   };
-  if (inplace) {
-    rebase_history(out, name, prev, &src,
-                   [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
-  } else {
-    record(out, name, {&x, &src},
-           [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
-  }
-  mark_inplace_differentiable(out);  // out a view: its base's CopySlices
+  record_write(out, name, std::move(prev), x, src, inplace, std::move(bw));
   return out;
 }
 

@@ -11,7 +11,9 @@
 #define TORCHLET_DETAIL_TENSOR_OPENED_BY_INDEXING_OPS
 #endif
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "torchlet/tensor/comparison.hpp"
 #include "torchlet/tensor/indexing.hpp"
@@ -169,6 +171,27 @@ std::vector<BasicTensor<Scalar>> scatter_backward_recorded(const BasicTensor<Sca
   return {dx, ds};
 }
 
+/// The history of a write of src into x that gave out (scatter, index_add, index_copy): in
+/// place (out is x) out's history continues from prev, x's history before the write, through
+/// the op's node; otherwise out is a new tensor recorded from x and src. bw(g, gx) gives x's
+/// gradient (when gx) and src's.
+template <class Scalar, class Backward>
+void record_write(const BasicTensor<Scalar>& out, const char* name,
+                  std::shared_ptr<autograd::NodeBase> prev, const BasicTensor<Scalar>& x,
+                  const BasicTensor<Scalar>& src, bool inplace, Backward bw) {
+  if (inplace) {
+    const bool gx = prev != nullptr;
+    rebase_history(out, name, std::move(prev), &src,
+                   [bw = std::move(bw), gx](const BasicTensor<Scalar>& g) { return bw(g, gx); });
+  } else {
+    record(out, name, {&x, &src},
+           [bw = std::move(bw), gx = x.requires_grad()](const BasicTensor<Scalar>& g) {
+             return bw(g, gx);
+           });
+  }
+  mark_inplace_differentiable(out);  // out a view: its base's CopySlices
+}
+
 /// scatter / scatter_add into a copy of x (inplace = false) or into x itself.
 template <class Scalar>
 BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTensor<Scalar>& x,
@@ -197,14 +220,7 @@ BasicTensor<Scalar> scatter_impl(const char* op, const char* name, const BasicTe
       return scatter_backward_recorded(g, gx, gs, ss, dim, si.tensor(name, is), kind);
     return scatter_backward(g, gx, gs, ss, dim, si.tensor(name, is), kind);
   };
-  if (inplace) {
-    rebase_history(out, name, prev, &src,
-                   [bw, gx = prev != nullptr](const BasicTensor<Scalar>& g) { return bw(g, gx); });
-  } else {
-    record(out, name, {&x, &src},
-           [bw, gx = x.requires_grad()](const BasicTensor<Scalar>& g) { return bw(g, gx); });
-  }
-  mark_inplace_differentiable(out);  // x a view: its base's CopySlices
+  record_write(out, name, std::move(prev), x, src, inplace, std::move(bw));
   return out;
 }
 

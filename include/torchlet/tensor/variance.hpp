@@ -99,6 +99,20 @@ BasicTensor<Scalar> var_std(const char* name, const BasicTensor<Scalar>& x, DimS
   return out;
 }
 
+/// var (op "var") or std (op "std", take_sqrt) over the listed dims (all if empty): the reduced
+/// dims moved last and flattened into one lane, reduced, and the result in the reduced shape.
+template <class Scalar>
+BasicTensor<Scalar> var_std_dims(const char* op, const char* name, const BasicTensor<Scalar>& x,
+                                 const std::vector<std::int64_t>& dims, const VarOptions& options,
+                                 bool take_sqrt) {
+  Shape reduced;
+  const auto lanes = lanes_last(op, x, dims, options.keepdim, reduced);
+  std::int64_t last = -1;
+  return var_std(name, lanes, split_dim(op, lanes.shape(), last, false), options.correction,
+                 take_sqrt)
+      .reshape(reduced);
+}
+
 }  // namespace detail
 
 /// Variance of all elements; unbiased (divides by N - 1) by default, as torch.var.
@@ -125,13 +139,7 @@ BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, std::int64_t dim, bool unb
 template <class Scalar>
 BasicTensor<Scalar> var(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
                         const VarOptions& options) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("var", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  return detail::var_std("VarBackward0", lanes,
-                         detail::split_dim("var", lanes.shape(), last, false), options.correction,
-                         false)
-      .reshape(reduced);
+  return detail::var_std_dims("var", "VarBackward0", x, dims, options, false);
 }
 /// torch.var(x, dims, unbiased, keepdim) over a list of dims.
 template <class Scalar>
@@ -172,13 +180,7 @@ BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, std::int64_t dim, bool unb
 template <class Scalar>
 BasicTensor<Scalar> std(const BasicTensor<Scalar>& x, const std::vector<std::int64_t>& dims,
                         const VarOptions& options) {
-  Shape reduced;
-  const auto lanes = detail::lanes_last("std", x, dims, options.keepdim, reduced);
-  std::int64_t last = -1;
-  return detail::var_std("StdBackward0", lanes,
-                         detail::split_dim("std", lanes.shape(), last, false), options.correction,
-                         true)
-      .reshape(reduced);
+  return detail::var_std_dims("std", "StdBackward0", x, dims, options, true);
 }
 /// torch.std(x, dims, unbiased, keepdim) over a list of dims.
 template <class Scalar>
