@@ -11,6 +11,7 @@
 #include "torchlet/parallel.hpp"
 #include "torchlet/tensor.hpp"
 #include "torchlet/tensor/autograd_function.hpp"
+#include "torchlet/tensor/autograd_functional.hpp"
 #include "torchlet/utils/progress.hpp"
 #include "torchlet/version.hpp"
 #include "torchlet/vision.hpp"
