@@ -39,6 +39,7 @@
 #include "torchlet/autograd/grad_mode.hpp"
 #include "torchlet/tensor/basic_tensor.hpp"
 #include "torchlet/tensor/creation.hpp"
+#include "torchlet/tensor/detail/autograd_functional.hpp"
 #include "torchlet/tensor/joining.hpp"
 #include "torchlet/tensor/views.hpp"
 
@@ -51,255 +52,6 @@ struct FunctionalOptions {
   /// Throw when an output does not depend on an input (otherwise its derivative is zeros).
   bool strict = false;
 };
-
-namespace detail {
-
-/// Is X a tensor or a vector of tensors of floating point type T (f's argument and result).
-template <class X>
-struct Pack;
-template <class T>
-struct Pack<BasicTensor<T>> {
-  using Scalar = T;
-  static constexpr bool is_vector = false;
-  static std::vector<BasicTensor<T>> flat(const BasicTensor<T>& x) { return {x}; }
-};
-template <class T>
-struct Pack<std::vector<BasicTensor<T>>> {
-  using Scalar = T;
-  static constexpr bool is_vector = true;
-  static std::vector<BasicTensor<T>> flat(const std::vector<BasicTensor<T>>& x) { return x; }
-};
-template <class X>
-concept Tensors = requires {
-  typename Pack<std::remove_cvref_t<X>>::Scalar;
-}
-&&std::is_floating_point_v<typename Pack<std::remove_cvref_t<X>>::Scalar>;
-
-/// f's result for an argument of type In, as a tensor or a vector of tensors.
-template <class F, class In>
-using Result = std::remove_cvref_t<std::invoke_result_t<F&, const In&>>;
-
-/// X from its tensors: the one tensor, or the vector.
-template <class X, class T>
-X unflat(std::vector<BasicTensor<T>> v) {
-  if constexpr (Pack<X>::is_vector)
-    return v;
-  else
-    return std::move(v.front());
-}
-
-/// The inputs as f sees them (PyTorch's _grad_preprocess): a detached copy that requires
-/// grad, or with create_graph the input itself when it requires grad.
-template <class T>
-std::vector<BasicTensor<T>> prepare(const char* op, const std::vector<BasicTensor<T>>& inputs,
-                                    bool create_graph) {
-  if (inputs.empty()) throw std::invalid_argument(std::string(op) + ": no inputs given");
-  std::vector<BasicTensor<T>> r;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined())
-      throw std::invalid_argument(std::string(op) + ": input " + std::to_string(i) +
-                                  " is an undefined tensor");
-    if (create_graph && inputs[i].requires_grad())
-      r.push_back(inputs[i]);
-    else
-      r.push_back(inputs[i].detach().clone().requires_grad_());
-  }
-  return r;
-}
-
-/// Results detached unless create_graph (PyTorch's _grad_postprocess).
-template <class T>
-std::vector<BasicTensor<T>> finish(std::vector<BasicTensor<T>> v, bool create_graph) {
-  if (!create_graph)
-    for (auto& t : v)
-      if (t.defined()) t = t.detach();
-  return v;
-}
-
-/// f's outputs, checked: defined, and under strict each depends on the inputs.
-template <class T>
-void check_outputs(const char* op, const std::vector<BasicTensor<T>>& outputs, bool strict) {
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i].defined())
-      throw std::invalid_argument(std::string(op) + ": output " + std::to_string(i) +
-                                  " of the user-provided function is an undefined tensor");
-    if (strict && !outputs[i].requires_grad())
-      throw std::runtime_error(std::string(op) + ": output " + std::to_string(i) +
-                               " of the user-provided function does not require gradients; "
-                               "the outputs must be computed in a differentiable manner from "
-                               "the input when running in strict mode");
-  }
-}
-
-/// v (one entry per tensor of `like`, each of its shape), or PyTorch's error.
-template <class T>
-void check_v(const char* op, const std::vector<BasicTensor<T>>& v,
-             const std::vector<BasicTensor<T>>& like, const char* what) {
-  if (v.size() != like.size())
-    throw std::invalid_argument(std::string(op) + ": v has " + std::to_string(v.size()) +
-                                " tensors, expected " + std::to_string(like.size()) + " (one per " +
-                                what + ")");
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (!v[i].defined() || v[i].shape() != like[i].shape())
-      throw ShapeError(
-          std::string(op) + ": mismatch in shape: v[" + std::to_string(i) + "] has a shape of " +
-          (v[i].defined() ? to_string(v[i].shape()) : std::string("undefined")) + " and " + what +
-          "[" + std::to_string(i) + "] has a shape of " + to_string(like[i].shape()));
-}
-
-/// torch.autograd.grad over the outputs that require grad (the others, with their
-/// grad_outputs, left out; PyTorch's _autograd_grad): undefined entries for inputs nothing
-/// depends on, all undefined when no output requires grad.
-template <class T>
-std::vector<BasicTensor<T>> grad_of(const std::vector<BasicTensor<T>>& outputs,
-                                    const std::vector<BasicTensor<T>>& inputs,
-                                    const std::vector<BasicTensor<T>>& grad_outputs,
-                                    bool create_graph, bool retain_graph) {
-  std::vector<BasicTensor<T>> outs, gos;
-  for (std::size_t i = 0; i < outputs.size(); ++i)
-    if (outputs[i].defined() && outputs[i].requires_grad()) {
-      outs.push_back(outputs[i]);
-      gos.push_back(grad_outputs.empty() ? BasicTensor<T>() : grad_outputs[i]);
-    }
-  if (outs.empty()) return std::vector<BasicTensor<T>>(inputs.size());
-  return autograd::grad(outs, inputs, gos, retain_graph, create_graph, /*allow_unused=*/true);
-}
-
-/// Where a derivative is undefined: zeros like refs[i], or under strict an error naming the
-/// step (PyTorch's _fill_in_zeros).
-enum class Stage { back, back_trick, double_back };
-
-template <class T>
-std::vector<BasicTensor<T>> fill_in_zeros(const char* op, std::vector<BasicTensor<T>> grads,
-                                          const std::vector<BasicTensor<T>>& refs,
-                                          const FunctionalOptions& o, Stage stage) {
-  for (std::size_t i = 0; i < grads.size(); ++i) {
-    const auto n = std::to_string(i);
-    if (!grads[i].defined()) {
-      if (o.strict) {
-        const char* what =
-            stage == Stage::back ? "the output of the user-provided function is independent "
-                                   "of input "
-            : stage == Stage::back_trick
-                ? "the gradient with respect to the input is independent of entry (double "
-                  "backward trick of jvp) "
-                : "the jacobian of the user-provided function is independent of input ";
-        throw std::runtime_error(std::string(op) + ": " + what + n +
-                                 "; this is not allowed in strict mode");
-      }
-      grads[i] = zeros_like(refs[i]);
-    } else if (o.strict && o.create_graph && !grads[i].requires_grad()) {
-      const bool twice = stage == Stage::double_back;
-      throw std::runtime_error(std::string(op) + ": the " + (twice ? "hessian" : "jacobian") +
-                               " of the user-provided function is independent of input " + n +
-                               "; this is not allowed in strict mode when create_graph is on");
-    }
-  }
-  return grads;
-}
-
-/// d outputs[i] / d inputs[j] for every i and j, each [out_i.shape..., in_j.shape...]: one
-/// backward per element of each output, with a one-hot gradient (PyTorch's jacobian with
-/// vectorize=False).
-template <class T>
-std::vector<std::vector<BasicTensor<T>>> jacobian_of(const char* op,
-                                                     const std::vector<BasicTensor<T>>& outputs,
-                                                     const std::vector<BasicTensor<T>>& inputs,
-                                                     const FunctionalOptions& o) {
-  std::vector<std::vector<BasicTensor<T>>> jac;
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    const auto& out = outputs[i];
-    const std::int64_t n = out.numel();
-    std::vector<std::vector<BasicTensor<T>>> rows(inputs.size());
-    for (std::int64_t k = 0; k < n; ++k) {
-      std::vector<BasicTensor<T>> vk;
-      if (out.requires_grad()) {
-        auto onehot = torchlet::zeros<T>(out.shape());
-        onehot.data()[k] = T(1);
-        vk = grad_of<T>({out}, inputs, {onehot}, o.create_graph, /*retain_graph=*/true);
-      } else {
-        vk.resize(inputs.size());
-      }
-      for (std::size_t j = 0; j < inputs.size(); ++j) {
-        if (!vk[j].defined()) {
-          if (o.strict)
-            throw std::runtime_error(std::string(op) + ": output " + std::to_string(i) +
-                                     " of the user-provided function is independent of input " +
-                                     std::to_string(j) + "; this is not allowed in strict mode");
-          vk[j] = zeros_like(inputs[j]);
-        } else if (o.strict && o.create_graph && !vk[j].requires_grad()) {
-          throw std::runtime_error(std::string(op) +
-                                   ": the jacobian of the user-provided function is independent "
-                                   "of input " +
-                                   std::to_string(j) +
-                                   "; this is not allowed in strict mode when create_graph is on");
-        }
-        rows[j].push_back(std::move(vk[j]));
-      }
-    }
-    std::vector<BasicTensor<T>> ji;
-    for (std::size_t j = 0; j < inputs.size(); ++j) {
-      Shape shape = out.shape();
-      shape.insert(shape.end(), inputs[j].shape().begin(), inputs[j].shape().end());
-      ji.push_back(n == 0 ? torchlet::zeros<T>(shape) : stack(rows[j], 0).reshape(shape));
-    }
-    jac.push_back(finish(std::move(ji), o.create_graph));
-  }
-  return jac;
-}
-
-/// f on the prepared inputs, as f takes them (one tensor or the vector), its result flattened.
-template <class In, class F, class T>
-std::vector<BasicTensor<T>> call(F& f, const std::vector<BasicTensor<T>>& inputs) {
-  return Pack<Result<F, In>>::flat(f(unflat<In>(inputs)));
-}
-
-/// run() for jvp's double backward trick: an op whose backward does not record itself
-/// (create_graph) fails there; the error says why its backward was differentiated.
-template <class Run>
-auto with_trick_error(const char* op, Run run) {
-  try {
-    return run();
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(std::string(op) + ": " + e.what() +
-                             " (jvp's double backward trick differentiates f's backward)");
-  }
-}
-
-/// The one-element output of hessian's, vhp's and hvp's f, or the error.
-template <class T>
-const BasicTensor<T>& single_output(const char* op, const std::vector<BasicTensor<T>>& outputs,
-                                    bool is_vector) {
-  if (is_vector || outputs.size() != 1)
-    throw std::invalid_argument(std::string(op) +
-                                ": the function should return a single tensor, got a vector of " +
-                                std::to_string(outputs.size()));
-  if (outputs[0].numel() != 1)
-    throw std::invalid_argument(std::string(op) +
-                                ": the tensor the function returns should contain a single "
-                                "element, got shape " +
-                                to_string(outputs[0].shape()));
-  return outputs[0];
-}
-
-/// v as the caller gave it, or ones when it may be left out (a single one-element tensor).
-template <class T>
-std::vector<BasicTensor<T>> v_or_ones(const char* op, const std::vector<BasicTensor<T>>* v,
-                                      const std::vector<BasicTensor<T>>& like, bool like_vector,
-                                      const char* what) {
-  if (v) {
-    check_v(op, *v, like, what);
-    std::vector<BasicTensor<T>> r;
-    for (const auto& t : *v) r.push_back(t);
-    return r;
-  }
-  if (like_vector || like.size() != 1 || like[0].numel() != 1)
-    throw std::invalid_argument(std::string(op) + ": v can be left out only when the " + what +
-                                " is a single tensor with a single element");
-  return {torchlet::ones<T>(like[0].shape())};
-}
-
-}  // namespace detail
 
 /// torch.autograd.functional.jacobian(f, inputs, create_graph, strict): d f(inputs) / d
 /// inputs, shaped as the header comment says (out.shape + in.shape for one tensor each).
@@ -315,7 +67,7 @@ auto jacobian(F&& f, const In& inputs, const FunctionalOptions& options = {}) {
   const auto in = detail::prepare(op, detail::Pack<In>::flat(inputs), options.create_graph);
   const auto out = detail::call<In>(f, in);
   detail::check_outputs(op, out, options.strict);
-  auto jac = detail::jacobian_of(op, out, in, options);
+  auto jac = detail::jacobian_of(op, out, in, options.create_graph, options.strict);
   if constexpr (!detail::Pack<Out>::is_vector && !detail::Pack<In>::is_vector) {
     return std::move(jac[0][0]);
   } else if constexpr (!detail::Pack<Out>::is_vector) {
@@ -339,21 +91,15 @@ auto hessian(F&& f, const In& inputs, const FunctionalOptions& options = {}) {
   const char* op = "autograd::functional::hessian";
   EnableGradGuard grad_on;
   const auto in = detail::prepare(op, detail::Pack<In>::flat(inputs), options.create_graph);
-  // The gradient of f, recorded (its own inner jacobian with create_graph).
   const auto out = detail::call<In>(f, in);
   detail::check_outputs(op, out, options.strict);
   const auto& y = detail::single_output(op, out, detail::Pack<Out>::is_vector);
   const auto scalar = y.reshape(Shape{});
-  auto grads =
-      detail::jacobian_of(op, {scalar}, in, {.create_graph = true, .strict = options.strict})[0];
-  if (options.strict)
-    for (std::size_t j = 0; j < grads.size(); ++j)
-      if (!grads[j].requires_grad())
-        throw std::runtime_error(std::string(op) +
-                                 ": the jacobian of the user-provided function is independent "
-                                 "of input " +
-                                 std::to_string(j) + "; this is not allowed in strict mode");
-  auto hess = detail::jacobian_of(op, grads, in, options);
+  // f's gradient, recorded (create_graph) so that it can be differentiated; under strict an
+  // input it does not depend on throws there.
+  const auto grads =
+      detail::jacobian_of(op, {scalar}, in, /*create_graph=*/true, options.strict)[0];
+  auto hess = detail::jacobian_of(op, grads, in, options.create_graph, options.strict);
   if constexpr (detail::Pack<In>::is_vector)
     return hess;
   else
@@ -376,7 +122,8 @@ requires detail::Tensors<In> && detail::Tensors<detail::Result<F, In>>
   const auto vs = detail::Pack<Out>::flat(v);
   detail::check_v(op, vs, out, "output");
   auto g = detail::grad_of(out, in, vs, options.create_graph, options.create_graph);
-  g = detail::fill_in_zeros(op, std::move(g), in, options, detail::Stage::back);
+  g = detail::fill_in_zeros(op, std::move(g), in, options.create_graph, options.strict,
+                            detail::Stage::back);
   return {detail::unflat<Out>(detail::finish(std::move(out), options.create_graph)),
           detail::unflat<In>(detail::finish(std::move(g), options.create_graph))};
 }
@@ -397,7 +144,8 @@ requires detail::Tensors<In> && detail::Tensors<detail::Result<F, In>>
   detail::check_outputs(op, out, options.strict);
   const auto vs = detail::v_or_ones<T>(op, nullptr, out, false, "output");
   auto g = detail::grad_of(out, in, vs, options.create_graph, options.create_graph);
-  g = detail::fill_in_zeros(op, std::move(g), in, options, detail::Stage::back);
+  g = detail::fill_in_zeros(op, std::move(g), in, options.create_graph, options.strict,
+                            detail::Stage::back);
   return {detail::unflat<Out>(detail::finish(std::move(out), options.create_graph)),
           detail::unflat<In>(detail::finish(std::move(g), options.create_graph))};
 }
@@ -449,7 +197,8 @@ requires detail::Tensors<In> && detail::Tensors<detail::Result<F, In>>
       return autograd::grad(used_gi, us, used_v, options.create_graph, options.create_graph,
                             /*allow_unused=*/true);
     });
-  jv = detail::fill_in_zeros(op, std::move(jv), out, options, detail::Stage::back_trick);
+  jv = detail::fill_in_zeros(op, std::move(jv), out, options.create_graph, options.strict,
+                             detail::Stage::back_trick);
   return {detail::unflat<Out>(detail::finish(std::move(out), options.create_graph)),
           detail::unflat<Out>(detail::finish(std::move(jv), options.create_graph))};
 }
@@ -503,7 +252,7 @@ std::pair<BasicTensor<T>, In> second_order_product(const char* op, F& f, const I
   // the double backward trick instead, which differentiates f's backward twice more and
   // needs third derivatives that most of torchlet's ops do not record.
   auto result = grad_of(jac, in, vs, o.create_graph, o.create_graph);
-  result = fill_in_zeros(op, std::move(result), in, o, Stage::double_back);
+  result = fill_in_zeros(op, std::move(result), in, o.create_graph, o.strict, Stage::double_back);
   return {finish(std::vector<BasicTensor<T>>{y}, o.create_graph)[0],
           unflat<In>(finish(std::move(result), o.create_graph))};
 }
