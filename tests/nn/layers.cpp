@@ -211,6 +211,53 @@ TEST_CASE("Dropout zeroes about p of the values in training and is the identity 
   CHECK_THROWS_AS(nn::Dropout{1.5}, std::invalid_argument);
 }
 
+TEST_CASE("dropout drops exactly where the generator's uniform draw is below p") {
+  // The mask is decided from the draw's 53 bits without a branch; it must be the same as
+  // uniform() < p for any p, including those (0.5, 0.25) where p * 2^53 is a whole number.
+  for (const double p : {0.5, 0.25, 0.3, 1e-9, 1.0 - 1e-12}) {
+    Generator gen(11), replay(11);
+    auto x = randn({7, 33});
+    const auto y = nn::functional::dropout(x, p, true, gen);
+    const float scale = static_cast<float>(1.0 / (1.0 - p));
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+      const float expected = replay.uniform() < p ? 0.0f : x.data()[i] * scale;
+      CHECK(y.data()[i] == expected);
+    }
+    CHECK(gen.next() == replay.next());  // one draw per element, no more
+  }
+}
+
+TEST_CASE("max_pool2d's 2x2 fast path picks PyTorch's maximum: the first of ties, NaN, -inf") {
+  // The 2x2 / stride 2 windows run a kernel of their own; the general window loop
+  // (max_pool2d_with_indices) is the reference, for values, indices and the gradient.
+  auto x = randn({2, 3, 8, 10});
+  float* v = x.data();
+  for (std::int64_t i = 0; i < x.numel(); i += 7) v[i] = 0.5f;  // ties with neighbours
+  for (std::int64_t i = 1; i < x.numel(); i += 5) v[i] = 0.5f;
+  v[0] = v[1] = v[10] = v[11] = -INFINITY;  // a window of -inf only: its first element
+  v[23] = NAN;                              // a NaN wins its window
+  v[44] = NAN, v[45] = NAN;                 // two NaNs: the later one
+  v[60] = NAN;                              // NaN first, then larger numbers: NaN stays
+  v[61] = 5.0f, v[70] = 6.0f;
+  x.requires_grad_();
+  const auto fast = nn::functional::max_pool2d(x, 2);
+  const auto [ref, idx] = nn::functional::max_pool2d_with_indices(x.detach(), 2);
+  REQUIRE(fast.shape() == ref.shape());
+  for (std::int64_t i = 0; i < ref.numel(); ++i) {
+    const float a = fast.data()[i], b = ref.data()[i];
+    CHECK((a == b || (std::isnan(a) && std::isnan(b))));
+  }
+  fast.backward(ones_like(fast));
+  auto expected = zeros({2, 3, 8, 10});
+  for (std::int64_t pl = 0; pl < 6; ++pl)
+    for (std::int64_t i = 0; i < 20; ++i) expected.data()[pl * 80 + idx.data()[pl * 20 + i]] += 1;
+  CHECK(x.grad().to_vector() == expected.to_vector());
+  CHECK(x.grad().data()[0] == 1.0f);   // the -inf window's first element
+  CHECK(x.grad().data()[23] == 1.0f);  // the NaN
+  CHECK(x.grad().data()[45] == 1.0f);  // the later NaN
+  CHECK(x.grad().data()[60] == 1.0f);  // the NaN before larger numbers
+}
+
 TEST_CASE("default inits follow PyTorch's rules") {
   // Linear and Conv2d: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias
   // likewise.

@@ -36,6 +36,40 @@ inline Window2d pool_window(const char* op, const Tensor& x, nn::IntPair k, nn::
   return g;
 }
 
+/// max_pool2d's 2x2 / stride 2 windows of one plane (row length w) without padding: out [oh,
+/// ow] and the flat index in the plane of each maximum, the first one in window order (the top
+/// row, then the bottom one) or the last NaN, as PyTorch's kernel picks. Branch-free selects on
+/// local copies, so that the compiler vectorizes the loop over a row's windows: with a branch per
+/// comparison, random inputs mispredicted about half of them (the max-pool of pytorch/examples'
+/// mnist CNN took 10% of its training epoch, docs/benchmarks.md).
+template <class = void>
+inline void max_pool_2x2(const float* plane, std::int64_t w, std::int64_t oh, std::int64_t ow,
+                         float* out, std::int64_t* ix) {
+  for (std::int64_t r = 0; r < oh; ++r) {
+    const float* __restrict top = plane + 2 * r * w;
+    const float* __restrict bottom = top + w;
+    float* __restrict o = out + r * ow;
+    std::int64_t* __restrict i = ix + r * ow;
+    const std::int64_t first = 2 * r * w;
+    for (std::int64_t c = 0; c < ow; ++c) {
+      const float a = top[2 * c], b = top[2 * c + 1], d = bottom[2 * c], e = bottom[2 * c + 1];
+      float m = a;
+      std::int64_t at = 0;
+      bool take = (b > m) | (b != b);
+      m = take ? b : m;
+      at = take ? 1 : at;
+      take = (d > m) | (d != d);
+      m = take ? d : m;
+      at = take ? w : at;
+      take = (e > m) | (e != e);
+      m = take ? e : m;
+      at = take ? w + 1 : at;
+      o[c] = m;
+      i[c] = first + 2 * c + at;
+    }
+  }
+}
+
 }  // namespace torchlet::detail
 
 namespace torchlet::nn::functional {
@@ -69,19 +103,7 @@ inline Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair strid
         float* out = y.data() + pl * L;
         std::int64_t* ix = recording ? idx.data() + pl * L : scratch;
         if (two_by_two) {
-          for (std::int64_t oh = 0; oh < g.oh; ++oh)
-            for (std::int64_t ow = 0; ow < g.ow; ++ow) {
-              const std::int64_t i0 = 2 * oh * g.w + 2 * ow;
-              const std::int64_t cand[4] = {i0, i0 + 1, i0 + g.w, i0 + g.w + 1};
-              float best = plane[i0];
-              std::int64_t bi = i0;
-              for (int k = 1; k < 4; ++k) {
-                const float v = plane[cand[k]];
-                if (v > best || v != v) best = v, bi = cand[k];
-              }
-              out[oh * g.ow + ow] = best;
-              ix[oh * g.ow + ow] = bi;
-            }
+          detail::max_pool_2x2(plane, g.w, g.oh, g.ow, out, ix);
           continue;
         }
         for (std::int64_t oh = 0; oh < g.oh; ++oh)
