@@ -15,6 +15,8 @@
 //   Lambda              any callable
 //   Resize, CenterCrop, Pad, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip,
 //   RandomRotation, Grayscale
+//   RandomResizedCrop   transforms/resized_crop.hpp
+//   ColorJitter         transforms/color.hpp (with adjust_brightness, _contrast, _saturation, _hue)
 //
 // A transform whose output pixel depends only on the input pixel at the same place and
 // its channel declares `static constexpr bool elementwise = true` (ToTensor, Normalize,
@@ -29,8 +31,10 @@
 #include <vector>
 
 #include "torchlet/tensor.hpp"
+#include "torchlet/vision/transforms/color.hpp"
 #include "torchlet/vision/transforms/functional.hpp"
 #include "torchlet/vision/transforms/generator.hpp"
+#include "torchlet/vision/transforms/resized_crop.hpp"
 
 namespace torchlet::vision::transforms {
 
