@@ -30,8 +30,11 @@ std::string tag(double x) {
 }
 
 /// uint8 results: computed in float as torchvision does, then rounded toward zero, so an ulp
-/// of difference in the float value (an FMA the compiler fused, a mean summed in another
-/// order) can only move a pixel that lands on a whole number by one.
+/// of difference in the float value (a mean summed in another order; a multiply-add the
+/// compiler fuses into one FMA, which -march=native allows) can only move a pixel that lands
+/// on a whole number by one. adjust_hue's round trip x / 255 -> HSV -> RGB -> * 255 lands
+/// just below a whole number often (PyTorch's own results show it): built with FMA, 2-4% of
+/// its pixels moved by one here (clang 16, -march=native), none without.
 void check_u8(const ByteTensor& got, const ByteTensor& want) {
   REQUIRE(got.shape() == want.shape());
   std::int64_t off = 0;
@@ -40,7 +43,7 @@ void check_u8(const ByteTensor& got, const ByteTensor& want) {
     CHECK(d <= 1);
     off += d != 0;
   }
-  CHECK(off * 50 <= got.numel());  // at most 2% of the pixels one step off
+  CHECK(off * 20 <= got.numel());  // at most 5% of the pixels one step off
 }
 }  // namespace
 
@@ -99,6 +102,15 @@ TEST_CASE("colour adjustments reject bad factors and channel counts with clear m
                     Catch::Contains("adjust_brightness: brightness_factor (-1.000000) is not "
                                     "non-negative"));
   CHECK_THROWS_AS(F::adjust_contrast(f32(), std::nan("")), std::invalid_argument);
+  CHECK_THROWS_WITH(F::adjust_brightness(u8(), INFINITY),
+                    Catch::Contains("adjust_brightness: brightness_factor (inf) is not finite"));
+  // A NaN or infinite pixel has no hue; the others' results stay as they were.
+  auto odd = f32().clone();
+  odd.data()[0] = NAN;
+  odd.data()[1] = INFINITY;
+  const auto shifted = F::adjust_hue(odd, 0.1);
+  CHECK(test::max_abs_diff(shifted.flatten().slice(0, 2, 99),
+                           F::adjust_hue(f32(), 0.1).flatten().slice(0, 2, 99)) == 0);
   CHECK_THROWS_WITH(F::adjust_saturation(zeros({2, 4, 4}), 0.5),
                     Catch::Contains("adjust_saturation: expected an image with 1 or 3 channels "
                                     "[..., C, H, W], got shape [2, 4, 4]"));
@@ -210,6 +222,13 @@ TEST_CASE("RandomResizedCrop's crops have the areas and aspect ratios asked for"
   CHECK(RandomResizedCrop{16}(zeros({2, 3, 40, 50})).shape() == Shape{2, 3, 16, 16});
   CHECK_THROWS_WITH(RandomResizedCrop(8, {.scale = {0.9, 0.1}}),
                     Catch::Contains("RandomResizedCrop: scale must be {min, max}"));
+  CHECK_THROWS_WITH(
+      RandomResizedCrop::get_params(0, 5, {0.5, 1.0}, {1.0, 1.0}, g2),
+      Catch::Contains("RandomResizedCrop: cannot crop an empty image of 0 x 5 pixels"));
+  CHECK_THROWS_WITH(RandomResizedCrop::get_params(4, 5, {0.5, 1.0}, {0.0, 1.0}, g2),
+                    Catch::Contains("ratio {min, max} with 0 < min <= max"));
+  CHECK_THROWS_AS(RandomResizedCrop::get_params(4, 5, {0.5, INFINITY}, {1.0, 1.0}, g2),
+                  std::invalid_argument);
   CHECK_THROWS_WITH(RandomResizedCrop(std::vector<std::int64_t>{}),
                     Catch::Contains("RandomResizedCrop: size must have 1 or 2 values, got 0"));
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "torchlet/tensor.hpp"
 #include "torchlet/vision/transforms/functional.hpp"
@@ -72,11 +73,15 @@ BasicTensor<T> blend(const BasicTensor<T>& img, double ratio, std::int64_t c, Ot
   return out;
 }
 
-/// A factor a colour op takes: finite and not negative.
+/// A factor a colour op takes: not negative, and finite (an infinite factor times a black pixel
+/// has no value).
 inline void check_factor(const char* op, const char* name, double f) {
-  if (!(f >= 0.0) || !std::isfinite(f))
+  if (!(f >= 0.0))
     throw std::invalid_argument(std::string(op) + ": " + name + " (" + std::to_string(f) +
                                 ") is not non-negative");
+  if (!std::isfinite(f))
+    throw std::invalid_argument(std::string(op) + ": " + name + " (" + std::to_string(f) +
+                                ") is not finite");
 }
 
 /// PyTorch's remainder of floats: the result has the divisor's sign.
@@ -184,7 +189,9 @@ BasicTensor<T> adjust_hue(const BasicTensor<T>& img, double hue_factor) {
       const F p = std::clamp(v * (F(1) - s), F(0), F(1));
       const F q = std::clamp(v * (F(1) - s * f), F(0), F(1));
       const F t = std::clamp(v * (F(1) - s * (F(1) - f)), F(0), F(1));
-      const auto sector = ((static_cast<std::int64_t>(i6) % 6) + 6) % 6;
+      // i6 is 0..6 for h in [0, 1]; a NaN or infinite pixel gives NaN, which PyTorch's int
+      // conversion on x86 maps to sector 4.
+      const std::int64_t sector = i6 >= F(0) && i6 <= F(6) ? static_cast<std::int64_t>(i6) % 6 : 4;
       const F rgb[6][3] = {{v, t, p}, {q, v, p}, {p, v, t}, {p, q, v}, {t, p, v}, {v, p, q}};
       T* o = dst + i * 3 * plane + k;
       for (int ch = 0; ch < 3; ++ch) {

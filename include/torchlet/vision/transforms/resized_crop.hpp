@@ -68,14 +68,7 @@ struct RandomResizedCrop {
     if (height <= 0 || width <= 0)
       throw std::invalid_argument("RandomResizedCrop: size must be positive, got " +
                                   std::to_string(height) + " x " + std::to_string(width));
-    const auto [s0, s1] = options.scale;
-    const auto [r0, r1] = options.ratio;
-    if (!(s0 >= 0 && s0 <= s1) || !(r0 > 0 && r0 <= r1))
-      throw std::invalid_argument(
-          "RandomResizedCrop: scale must be {min, max} with 0 <= min <= max and ratio {min, max} "
-          "with 0 < min <= max, got scale {" +
-          std::to_string(s0) + ", " + std::to_string(s1) + "}, ratio {" + std::to_string(r0) +
-          ", " + std::to_string(r1) + "}");
+    check_ranges(options.scale, options.ratio);
   }
 
   /// (top, left, height, width) of a random crop of an image of height x width pixels, drawn
@@ -85,6 +78,11 @@ struct RandomResizedCrop {
   static std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t> get_params(
       std::int64_t img_height, std::int64_t img_width, std::pair<double, double> scale,
       std::pair<double, double> ratio, Generator& gen) {
+    check_ranges(scale, ratio);
+    if (img_height <= 0 || img_width <= 0)
+      throw std::invalid_argument("RandomResizedCrop: cannot crop an empty image of " +
+                                  std::to_string(img_height) + " x " + std::to_string(img_width) +
+                                  " pixels");
     const double area = static_cast<double>(img_height) * static_cast<double>(img_width);
     const double log_r0 = std::log(ratio.first), log_r1 = std::log(ratio.second);
     {
@@ -94,9 +92,11 @@ struct RandomResizedCrop {
             area * (scale.first + (scale.second - scale.first) * gen.uniform());
         const double aspect = std::exp(log_r0 + (log_r1 - log_r0) * gen.uniform());
         // Python's round: half to even, as nearbyint in the default rounding mode.
-        const auto w = static_cast<std::int64_t>(std::nearbyint(std::sqrt(target_area * aspect)));
-        const auto h = static_cast<std::int64_t>(std::nearbyint(std::sqrt(target_area / aspect)));
-        if (0 < w && w <= img_width && 0 < h && h <= img_height) {
+        const double wd = std::nearbyint(std::sqrt(target_area * aspect)),
+                     hd = std::nearbyint(std::sqrt(target_area / aspect));
+        if (wd > 0 && wd <= static_cast<double>(img_width) && hd > 0 &&
+            hd <= static_cast<double>(img_height)) {
+          const auto w = static_cast<std::int64_t>(wd), h = static_cast<std::int64_t>(hd);
           const auto top = static_cast<std::int64_t>(
               gen.randint(static_cast<std::uint64_t>(img_height - h + 1)));
           const auto left =
@@ -119,12 +119,21 @@ struct RandomResizedCrop {
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
     const auto p = detail::planes_of("RandomResizedCrop", img);
-    if (p.h == 0 || p.w == 0)
-      throw std::invalid_argument("RandomResizedCrop: cannot crop an empty image of shape " +
-                                  to_string(img.shape()));
     const auto [top, left, h, w] =
         get_params(p.h, p.w, options.scale, options.ratio, current_generator());
     return functional::resized_crop(img, top, left, h, w, {height, width}, options.interpolation);
+  }
+
+ private:
+  static void check_ranges(std::pair<double, double> scale, std::pair<double, double> ratio) {
+    const auto [s0, s1] = scale;
+    const auto [r0, r1] = ratio;
+    if (!(s0 >= 0 && s0 <= s1 && std::isfinite(s1)) || !(r0 > 0 && r0 <= r1 && std::isfinite(r1)))
+      throw std::invalid_argument(
+          "RandomResizedCrop: scale must be {min, max} with 0 <= min <= max and ratio {min, max} "
+          "with 0 < min <= max, both finite, got scale {" +
+          std::to_string(s0) + ", " + std::to_string(s1) + "}, ratio {" + std::to_string(r0) +
+          ", " + std::to_string(r1) + "}");
   }
 };
 
