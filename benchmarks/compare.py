@@ -496,10 +496,12 @@ def measure(a, impls, threads_list):
             runs["torchlet"].append(time_compile(build, os.path.join(ROOT, "examples", "mnist_linear.cpp")))
             runs["libtorch"].append(time_compile(os.path.join(build, "libtorch"),
                                                  os.path.join(ROOT, "benchmarks", "reference", "libtorch_train.cpp")))
-        footprint = {k: [min(r[0] for r in v), min(r[1] for r in v), min(r[2] for r in v)] for k, v in runs.items()}
-        footprint["runs"] = a.compile_runs
-        log("compile footprint (best of %d): %s" % (a.compile_runs, footprint))
-        raw_file.write(json.dumps({"kind": "compile", **footprint}) + "\n")
+        if a.compile_runs > 0:  # --compile-runs 0: no compile footprint
+            footprint = {k: [min(r[0] for r in v), min(r[1] for r in v), min(r[2] for r in v)]
+                         for k, v in runs.items()}
+            footprint["runs"] = a.compile_runs
+            log("compile footprint (best of %d): %s" % (a.compile_runs, footprint))
+            raw_file.write(json.dumps({"kind": "compile", **footprint}) + "\n")
     root, raw = prepare_raw(a.data, build)
     paths = {"gz": a.data, "raw": raw, "root": root}
 
