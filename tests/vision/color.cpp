@@ -143,16 +143,14 @@ TEST_CASE("ColorJitter draws the order, then the factors, and applies them") {
       GeneratorGuard guard(gen);
       got = j(u8());
     }
-    int order[4] = {0, 1, 2, 3};
-    for (int i = 3; i > 0; --i)
-      std::swap(order[i], order[replay.randint(static_cast<std::uint64_t>(i) + 1)]);
+    const auto order = randperm(4, replay).to_vector();
     const auto draw = [&](const std::pair<double, double>& r) {
       return r.first + (r.second - r.first) * replay.uniform();
     };
     const double b = draw(*j.brightness), c = draw(*j.contrast), s = draw(*j.saturation),
                  h = draw(*j.hue);
     ByteTensor want = u8();
-    for (int fn : order)
+    for (const std::int64_t fn : order)
       want = fn == 0   ? F::adjust_brightness(want, b)
              : fn == 1 ? F::adjust_contrast(want, c)
              : fn == 2 ? F::adjust_saturation(want, s)

@@ -190,16 +190,6 @@ struct Resize {
   }
 };
 
-namespace detail {
-inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op,
-                                                   const std::vector<std::int64_t>& size) {
-  if (size.size() == 1) return {size[0], size[0]};
-  if (size.size() == 2) return {size[0], size[1]};
-  throw std::invalid_argument(std::string(op) + ": size must have 1 or 2 values, got " +
-                              std::to_string(size.size()));
-}
-}  // namespace detail
-
 /// The central size x size (or h x w) crop, padding with 0 if the image is smaller.
 struct CenterCrop {
   ///@{

@@ -266,12 +266,10 @@ struct ColorJitter {
   template <class T>
   BasicTensor<T> operator()(const BasicTensor<T>& img) const {
     Generator& gen = current_generator();
-    int order[4] = {0, 1, 2, 3};
+    const auto order = randperm(4, gen);  // torchvision: torch.randperm(4), then the factors
     double factor[4] = {};
     {
       const std::lock_guard lock(gen.mutex());
-      for (int i = 3; i > 0; --i)
-        std::swap(order[i], order[gen.randint(static_cast<std::uint64_t>(i) + 1)]);
       const std::optional<std::pair<double, double>>* ranges[4] = {&brightness, &contrast,
                                                                    &saturation, &hue};
       for (int i = 0; i < 4; ++i)
@@ -280,7 +278,7 @@ struct ColorJitter {
               (*ranges[i])->first + ((*ranges[i])->second - (*ranges[i])->first) * gen.uniform();
     }
     BasicTensor<T> out = img;
-    for (const int fn : order) {
+    for (const std::int64_t fn : order.to_vector()) {
       if (fn == 0 && brightness) out = functional::adjust_brightness(out, factor[0]);
       if (fn == 1 && contrast) out = functional::adjust_contrast(out, factor[1]);
       if (fn == 2 && saturation) out = functional::adjust_saturation(out, factor[2]);

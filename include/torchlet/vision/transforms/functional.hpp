@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "torchlet/detail/namespaces.hpp"
@@ -87,6 +89,15 @@ T fill_value(const char* op, double fill) {
                                   " does not fit the image's dtype " + dtype_name<T>());
   }
   return static_cast<T>(fill);
+}
+
+/// An output size {h, w} or {s} (s x s) as (h, w); else an error naming `op`.
+inline std::pair<std::int64_t, std::int64_t> hw_of(const char* op,
+                                                   const std::vector<std::int64_t>& size) {
+  if (size.size() == 1) return {size[0], size[0]};
+  if (size.size() == 2) return {size[0], size[1]};
+  throw std::invalid_argument(std::string(op) + ": size must have 1 or 2 values, got " +
+                              std::to_string(size.size()));
 }
 
 /// Maps an index outside [0, n) back inside according to the padding mode; -1 = fill.

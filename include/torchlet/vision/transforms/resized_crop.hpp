@@ -60,11 +60,7 @@ struct RandomResizedCrop {
   /// An h x w output ({h, w}, or {s} for s x s).
   RandomResizedCrop(const std::vector<std::int64_t>& size, Options options = {})
       : options(options) {
-    if (size.empty() || size.size() > 2)
-      throw std::invalid_argument("RandomResizedCrop: size must have 1 or 2 values, got " +
-                                  std::to_string(size.size()));
-    height = size[0];
-    width = size.back();
+    std::tie(height, width) = detail::hw_of("RandomResizedCrop", size);
     if (height <= 0 || width <= 0)
       throw std::invalid_argument("RandomResizedCrop: size must be positive, got " +
                                   std::to_string(height) + " x " + std::to_string(width));
